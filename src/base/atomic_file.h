@@ -1,0 +1,22 @@
+// Writing a file so that it is either complete or absent: a temporary file
+// beside the target, fsync, rename, fsync of the directory.
+#ifndef SEER_BASE_ATOMIC_FILE_H
+#define SEER_BASE_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+typedef struct {
+    FILE *f;             // write through this
+    char *path;          // the target
+    char *tmp_path;      // the temporary file
+} seer_atomic_file;
+
+// Creates the temporary file. SEER_EIO on failure.
+int seer_atomic_open(seer_atomic_file *a, const char *path);
+// Flushes, fsyncs and renames onto the target; on any failure removes the
+// temporary file and returns SEER_EIO. Frees a in every case.
+int seer_atomic_commit(seer_atomic_file *a);
+// Removes the temporary file and frees a (after an error). No-op on a zeroed struct.
+void seer_atomic_abort(seer_atomic_file *a);
+
+#endif

@@ -1,0 +1,36 @@
+// Thread-local error message store and the code table.
+#include "base/error.h"
+
+#include <stdarg.h>
+
+static _Thread_local char message[1024];
+
+int seer_errorf(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *seer_error_message(void) { return message; }
+
+void seer_error_clear(void) { message[0] = '\0'; }
+
+const char *seer_error_name(int code) {
+#define NAME_CASE(name, c, desc, exit_code) \
+    case c:                                 \
+        return desc;
+    switch (code) { SEER_ERRORS(NAME_CASE) }
+#undef NAME_CASE
+    return "unknown error";
+}
+
+int seer_error_exit_code(int code) {
+#define EXIT_CASE(name, c, desc, exit_code) \
+    case c:                                 \
+        return exit_code;
+    switch (code) { SEER_ERRORS(EXIT_CASE) }
+#undef EXIT_CASE
+    return 4;
+}

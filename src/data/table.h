@@ -1,0 +1,70 @@
+// Streaming reader of tabular text: CSV, TSV and the Criteo layout, plain,
+// gzip or zstd (detected from the first bytes, not the file name).
+//
+// Memory does not grow with the file: one row is held at a time, in a buffer
+// the reader owns. Rows are checked as they are read; a malformed row is an
+// SEER_EDATA error naming file:line:column, or, with skip_bad_rows, counted
+// and skipped (the first few are kept as messages for the caller to print).
+#ifndef SEER_DATA_TABLE_H
+#define SEER_DATA_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SEER_FORMAT_AUTO,    // CSV or TSV, the separator sniffed from the header line
+    SEER_FORMAT_CSV,     // comma separated, header line, RFC 4180 quoting
+    SEER_FORMAT_TSV,     // tab separated, header line, RFC 4180 quoting
+    SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
+} seer_format;
+
+// Longest physical line accepted (a quoted field may span lines; the limit
+// applies to the whole row). Longer rows are malformed.
+#define SEER_LINE_MAX (1u << 20)
+// Most columns accepted in a header.
+#define SEER_COLS_MAX 4096
+// How many skipped-row messages are kept.
+#define SEER_BAD_ROWS_KEPT 5
+
+typedef struct {
+    seer_format format;
+    int skip_bad_rows;  // nonzero: skip malformed rows instead of failing
+} seer_table_options;
+
+// One row: n fields (== the table's column count), each NUL-terminated with
+// quotes removed and "" unescaped. Valid until the next seer_table_next call.
+typedef struct {
+    size_t n;
+    char **field;     // (n)
+    size_t *len;      // (n) bytes, without the NUL
+    size_t line;      // 1-based physical line where the row starts
+} seer_row;
+
+typedef struct seer_table seer_table;
+
+// Opens path and reads the header (or, for Criteo, names the 40 columns
+// label, I1..I13, C1..C26). An empty file is SEER_EDATA; a missing file SEER_EIO.
+int seer_table_open(seer_table **out, const char *path, const seer_table_options *opt);
+// Returns 1 with a row, 0 at the end, or a negative code.
+int seer_table_next(seer_table *t, seer_row *row);
+// Starts again at the first data row (reopens the file; works for gzip and zstd).
+int seer_table_rewind(seer_table *t);
+size_t seer_table_ncols(const seer_table *t);
+const char *seer_table_colname(const seer_table *t, size_t j);
+// Index of the column named name, or -1.
+long seer_table_find(const seer_table *t, const char *name);
+const char *seer_table_path(const seer_table *t);
+seer_format seer_table_format(const seer_table *t);
+// Rows skipped so far (skip_bad_rows only), and the first few messages.
+size_t seer_table_bad_rows(const seer_table *t);
+size_t seer_table_bad_messages(const seer_table *t, const char *const **messages);
+void seer_table_close(seer_table *t);
+
+// Parses a whole field as a finite number (leading and trailing spaces allowed).
+// Returns 1 on success, 0 if the field is not a number.
+int seer_parse_number(const char *s, size_t len, double *out);
+// 1 if the field is one of the missing-value spellings: "", NA, N/A, NaN, nan,
+// null, NULL, None, ? (after trimming spaces).
+int seer_is_missing(const char *s, size_t len);
+
+#endif
