@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 typedef enum {
-    SEER_FORMAT_AUTO,    // CSV or TSV, the separator sniffed from the header line
+    SEER_FORMAT_AUTO,    // CSV or TSV, the separator sniffed from the header line: tab if it
+                         // has one, else comma, else ';', else '|', else comma (one column)
     SEER_FORMAT_CSV,     // comma separated, header line, RFC 4180 quoting
     SEER_FORMAT_TSV,     // tab separated, header line, RFC 4180 quoting
     SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
@@ -44,8 +45,16 @@ typedef struct seer_table seer_table;
 
 // Opens path and reads the header (or, for Criteo, names the 40 columns
 // label, I1..I13, C1..C26). An empty file is SEER_EDATA; a missing file SEER_EIO.
+// Header names are trimmed of spaces; an empty one becomes "col<j>" (j 0-based, as in
+// seer_table_colname); a repeated name is SEER_EDATA.
 int seer_table_open(seer_table **out, const char *path, const seer_table_options *opt);
-// Returns 1 with a row, 0 at the end, or a negative code.
+// The same over data[0, n) (plain, gzip or zstd), which must outlive the table; name stands
+// for the path in messages. For tests and fuzzing: step > 0 feeds the reader at most step
+// bytes at a time, so that rows straddle refills (0: no limit).
+int seer_table_open_memory(seer_table **out, const void *data, size_t n, const char *name,
+                           size_t step, const seer_table_options *opt);
+// Returns 1 with a row, 0 at the end, or a negative code. After a malformed-row error the
+// next call goes on at the following line.
 int seer_table_next(seer_table *t, seer_row *row);
 // Starts again at the first data row (reopens the file; works for gzip and zstd).
 int seer_table_rewind(seer_table *t);
@@ -54,8 +63,10 @@ const char *seer_table_colname(const seer_table *t, size_t j);
 // Index of the column named name, or -1.
 long seer_table_find(const seer_table *t, const char *name);
 const char *seer_table_path(const seer_table *t);
+// The format read: AUTO resolves to TSV (tab) or CSV (comma, ';' or '|').
 seer_format seer_table_format(const seer_table *t);
-// Rows skipped so far (skip_bad_rows only), and the first few messages.
+// Rows skipped since open or the last rewind (skip_bad_rows only), and the first few messages
+// ("path:line:column: what"), valid until the next rewind or close.
 size_t seer_table_bad_rows(const seer_table *t);
 size_t seer_table_bad_messages(const seer_table *t, const char *const **messages);
 void seer_table_close(seer_table *t);

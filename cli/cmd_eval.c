@@ -1,0 +1,57 @@
+// seer eval MODEL DATA [--format F] [--json] [--skip-bad-rows]
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "cli.h"
+#include "io/model.h"
+#include "train/train.h"
+
+int seer_cmd_eval(int argc, char **argv) {
+    seer_format format = SEER_FORMAT_AUTO;
+    int json = 0, skip = 0, c, format_given = 0;
+    static const struct option opts[] = {{"format", 1, 0, 'f'}, {"json", 0, 0, 'j'},
+                                         {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'f') {
+            if (seer_cli_format(optarg, &format)) return 1;
+            format_given = 1;
+        } else if (c == 'j') json = 1;
+        else if (c == 's') skip = 1;
+        else if (c == 'h') {
+            puts("usage: seer eval MODEL DATA [--format auto|csv|tsv|criteo] [--json] "
+                 "[--skip-bad-rows]");
+            return 0;
+        } else return 1;
+    }
+    if (optind != argc - 2) return seer_cli_usage("usage: seer eval MODEL DATA [--json]");
+    double t0 = seer_now();
+    seer_model *m;
+    int rc = seer_model_load(&m, argv[optind], 1024);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
+    // The model knows the layout it was trained on; --format overrides it.
+    if (!format_given) format = m->tf.format;
+    seer_binary_metrics met;
+    size_t skipped = 0;
+    rc = seer_eval_file(m, argv[optind + 1], format, skip, &met, &skipped);
+    seer_model_free(m);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
+    double secs = seer_now() - t0;
+    if (skipped) fprintf(stderr, "skipped %zu malformed rows\n", skipped);
+    if (json) {
+        printf("{\"auc\":");
+        if (isfinite(met.auc)) printf("%.6f", met.auc);
+        else printf("null");
+        printf(",\"logloss\":%.6f,\"accuracy\":%.6f,\"rows\":%zu,\"positive_rate\":%.6f,"
+               "\"skipped_rows\":%zu,\"seconds\":%.3f}\n", met.logloss, met.accuracy, met.rows,
+               met.positive_rate, skipped, secs);
+    } else {
+        printf("rows      %zu\nauc       %.5f\nlogloss   %.5f\naccuracy  %.5f\n", met.rows,
+               met.auc, met.logloss, met.accuracy);
+    }
+    return 0;
+}

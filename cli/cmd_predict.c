@@ -1,0 +1,59 @@
+// seer predict MODEL DATA [-o OUT]: one score per row, in order, one per line.
+#include <getopt.h>
+#include <stdio.h>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "cli.h"
+#include "io/model.h"
+#include "train/train.h"
+
+static int write_scores(void *ctx, const float *p, const float *y, size_t n) {
+    FILE *f = ctx;
+    for (size_t i = 0; i < n; i++) fprintf(f, "%.7g\n", (double)p[i]);
+    return ferror(f) ? seer_errorf(SEER_EIO, "writing scores failed") : SEER_OK;
+}
+
+int seer_cmd_predict(int argc, char **argv) {
+    seer_format format = SEER_FORMAT_AUTO;
+    const char *out = NULL;
+    int skip = 0, c, format_given = 0;
+    static const struct option opts[] = {{"format", 1, 0, 'f'}, {"output", 1, 0, 'o'},
+                                         {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (c == 'f') {
+            if (seer_cli_format(optarg, &format)) return 1;
+            format_given = 1;
+        } else if (c == 'o') out = optarg;
+        else if (c == 's') skip = 1;
+        else if (c == 'h') {
+            puts("usage: seer predict MODEL DATA [-o OUT] [--format F] [--skip-bad-rows]\n"
+                 "writes one probability per input row, in order, one per line");
+            return 0;
+        } else return 1;
+    }
+    if (optind != argc - 2) return seer_cli_usage("usage: seer predict MODEL DATA [-o OUT]");
+    seer_model *m;
+    int rc = seer_model_load(&m, argv[optind], 1024);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
+    if (!format_given) format = m->tf.format;
+    seer_table_options topt = {format, skip};
+    seer_table *tab = NULL;
+    seer_atomic_file af = {0};
+    rc = seer_table_open(&tab, argv[optind + 1], &topt);
+    if (rc == SEER_OK && out) rc = seer_atomic_open(&af, out);
+    size_t skipped = 0;
+    if (rc == SEER_OK) rc = seer_predict_table(m, tab, 0, skip, &skipped, write_scores,
+                                               out ? af.f : stdout);
+    if (out && af.f) {
+        if (rc == SEER_OK) rc = seer_atomic_commit(&af);
+        else seer_atomic_abort(&af);
+    }
+    if (tab) seer_table_close(tab);
+    seer_model_free(m);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
+    if (skipped) fprintf(stderr, "skipped %zu malformed rows (not scored)\n", skipped);
+    return 0;
+}

@@ -1,0 +1,168 @@
+// seer train DATA --label COL [options] -o MODEL
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "cli.h"
+#include "io/model.h"
+#include "train/train.h"
+
+static const char help[] =
+    "usage: seer train DATA --label COL [options] -o MODEL\n"
+    "\n"
+    "  --label COL          the 0/1 column to predict (default 'label' with --format criteo)\n"
+    "  --model mlp|lr       the network (default mlp)\n"
+    "  --hidden 64,32       hidden layer widths of the mlp\n"
+    "  --emb-dim N          embedding width (default 16)\n"
+    "  --epochs N           the most epochs (default 50 with early stopping; given alone, exactly\n"
+    "                       N epochs on all rows)\n"
+    "  --batch N            rows per step (default 256)\n"
+    "  --lr F               Adam learning rate (default 0.001)\n"
+    "  --threads N          OpenMP threads (default 1)\n"
+    "  --seed N             seed of initialisation, shuffling and the hold-out (default 1)\n"
+    "  --valid FILE         validation rows for early stopping on log loss\n"
+    "  --valid-frac F       hold out this share of DATA instead (default 0.1)\n"
+    "  --patience N         epochs without improvement before stopping (default 3; 0 never)\n"
+    "  --format F           auto|csv|tsv|criteo (default auto: CSV or TSV with a header)\n"
+    "  --skip-bad-rows      skip malformed rows (counted, the first few printed)\n"
+    "  --ignore A,B         columns not to use        --categorical A,B  force categorical\n"
+    "  --numeric A,B        force numeric             --buckets N  quantile buckets (16; 0 off)\n"
+    "  --min-count N        least count for a token's own embedding row (default 5)\n"
+    "  --json               end with one JSON line of validation metrics\n"
+    "  -o, --output MODEL   where to write the model (written atomically)\n";
+
+static void json_number(const char *key, double v, int comma) {
+    if (isfinite(v)) printf("\"%s\":%.6g%s", key, v, comma ? "," : "");
+    else printf("\"%s\":null%s", key, comma ? "," : "");
+}
+
+int seer_cmd_train(int argc, char **argv) {
+    seer_train_options o;
+    seer_train_options_default(&o);
+    const char *out = NULL, *model = "mlp";
+    int json = 0, epochs_given = 0, valid_frac_given = 0;
+    char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
+    enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
+           O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
+           O_MINCOUNT, O_JSON, O_HELP };
+    static const struct option opts[] = {
+        {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
+        {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
+        {"lr", 1, 0, O_LR}, {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED},
+        {"valid", 1, 0, O_VALID}, {"valid-frac", 1, 0, O_VFRAC}, {"patience", 1, 0, O_PATIENCE},
+        {"format", 1, 0, O_FORMAT}, {"skip-bad-rows", 0, 0, O_SKIP}, {"ignore", 1, 0, O_IGNORE},
+        {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
+        {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
+        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    int c, bad = 0;
+    size_t v;
+    double d;
+    optind = 1;
+    while (!bad && (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        switch (c) {
+        case O_LABEL: o.tf.label = optarg; break;
+        case O_MODEL: model = optarg; break;
+        case O_HIDDEN: bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX - 1,
+                                             &o.n_hidden); break;
+        case O_EMB: bad = seer_cli_size("--emb-dim", optarg, &o.emb_dim) || o.emb_dim < 1; break;
+        case O_EPOCHS:
+            bad = seer_cli_size("--epochs", optarg, &o.epochs) || o.epochs < 1;
+            epochs_given = 1;
+            break;
+        case O_BATCH: bad = seer_cli_size("--batch", optarg, &o.batch) || o.batch < 1 ||
+                            o.batch > 65536; break;
+        case O_LR:
+            bad = seer_cli_double("--lr", optarg, &d) || !(d > 0);
+            o.lr = (float)d;
+            break;
+        case O_THREADS:
+            bad = seer_cli_size("--threads", optarg, &v) || v < 1 || v > 256;
+            o.threads = (int)v;
+            break;
+        case O_SEED:
+            bad = seer_cli_size("--seed", optarg, &v);
+            o.seed = v;
+            break;
+        case O_VALID: o.valid_path = optarg; break;
+        case O_VFRAC:
+            bad = seer_cli_double("--valid-frac", optarg, &o.valid_frac) || o.valid_frac < 0 ||
+                  o.valid_frac >= 1;
+            valid_frac_given = 1;
+            break;
+        case O_PATIENCE: bad = seer_cli_size("--patience", optarg, &o.patience); break;
+        case O_FORMAT: bad = seer_cli_format(optarg, &o.format); break;
+        case O_SKIP: o.skip_bad_rows = 1; break;
+        case O_IGNORE: bad = seer_cli_names(optarg, &o.tf.ignore, &o.tf.n_ignore, &ignore_s); break;
+        case O_CAT:
+            bad = seer_cli_names(optarg, &o.tf.categorical, &o.tf.n_categorical, &cat_s);
+            break;
+        case O_NUM: bad = seer_cli_names(optarg, &o.tf.numeric, &o.tf.n_numeric, &num_s); break;
+        case O_BUCKETS: bad = seer_cli_size("--buckets", optarg, &o.tf.buckets) ||
+                              o.tf.buckets > 1024; break;
+        case O_MINCOUNT: bad = seer_cli_size("--min-count", optarg, &o.tf.min_count) ||
+                               o.tf.min_count < 1; break;
+        case O_JSON: json = 1; break;
+        case 'o': out = optarg; break;
+        case O_HELP: fputs(help, stdout); return 0;
+        default: bad = 1;
+        }
+    }
+    if (bad) return seer_cli_usage("bad option value (seer train --help lists the options)");
+    if (optind != argc - 1) return seer_cli_usage("train needs exactly one DATA file\n\n%s", help);
+    o.data = argv[optind];
+    if (!out) return seer_cli_usage("train needs -o MODEL, the file to write");
+    if (strcmp(model, "mlp") == 0) o.kind = SEER_MODEL_MLP;
+    else if (strcmp(model, "lr") == 0) o.kind = SEER_MODEL_LR;
+    else return seer_cli_usage("--model: '%s' is not one of mlp, lr", model);
+    if (!o.tf.label && o.format == SEER_FORMAT_CRITEO) o.tf.label = "label";
+    if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
+    // An explicit --epochs without a validation set trains exactly that many
+    // epochs on every row, as the reference trainers do.
+    if (epochs_given && !valid_frac_given && !o.valid_path) o.valid_frac = 0;
+
+    seer_train_result r;
+    seer_model *m;
+    int rc = seer_train(&o, &r, &m);
+    if (rc == SEER_OK) rc = seer_model_save(m, out);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
+    seer_binary_metrics met = r.valid;
+    const char *on = "valid";
+    if (!r.has_valid) {
+        on = "train";
+        size_t skipped = 0;
+        rc = seer_eval_file(m, o.data, o.format, o.skip_bad_rows, &met, &skipped);
+        if (rc != SEER_OK) {
+            seer_model_free(m);
+            return seer_cli_fail(rc);
+        }
+    }
+    fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"
+            " %s auc %.5f logloss %.5f accuracy %.4f; wrote %s\n", model, r.train_rows,
+            r.valid_rows, r.seconds, r.epochs_run, r.train_samples_per_s, on, met.auc,
+            met.logloss, met.accuracy, out);
+    if (r.skipped_rows) fprintf(stderr, "skipped %zu malformed rows\n", r.skipped_rows);
+    if (json) {
+        printf("{\"model\":\"%s\",\"evaluated_on\":\"%s\",", model, on);
+        json_number("auc", met.auc, 1);
+        json_number("logloss", met.logloss, 1);
+        json_number("accuracy", met.accuracy, 1);
+        printf("\"rows\":%zu,\"train_rows\":%zu,\"valid_rows\":%zu,\"skipped_rows\":%zu,"
+               "\"epochs\":%zu,\"best_epoch\":%zu,", met.rows, r.train_rows, r.valid_rows,
+               r.skipped_rows, r.epochs_run, r.best_epoch);
+        json_number("train_samples_per_s", r.train_samples_per_s, 1);
+        json_number("train_seconds", r.train_seconds, 1);
+        json_number("seconds", r.seconds, 0);
+        printf("}\n");
+    }
+    seer_model_free(m);
+    free(ignore_s);
+    free(cat_s);
+    free(num_s);
+    free((void *)o.tf.ignore);
+    free((void *)o.tf.categorical);
+    free((void *)o.tf.numeric);
+    return 0;
+}

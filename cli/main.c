@@ -1,0 +1,33 @@
+// The seer command: dispatch to one subcommand per file.
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: seer COMMAND [options]\n"
+    "\n"
+    "  profile DATA [--label COL] [--format csv|tsv|criteo]   the columns and the sparsity decision\n"
+    "  train   DATA --label COL [--model mlp|lr] -o MODEL        train a model\n"
+    "  eval    MODEL DATA [--json]                               AUC, log loss, accuracy\n"
+    "  predict MODEL DATA [-o OUT]                               one score per row\n"
+    "  demo                                                      the main job on built-in data\n"
+    "\n"
+    "seer COMMAND --help lists the options of a command.\n";
+
+int main(int argc, char **argv) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 1 : 0;
+    }
+    const char *cmd = argv[1];
+    struct {
+        const char *name;
+        int (*run)(int, char **);
+    } cmds[] = {{"profile", seer_cmd_profile}, {"train", seer_cmd_train}, {"eval", seer_cmd_eval},
+                {"predict", seer_cmd_predict}, {"demo", seer_cmd_demo}};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "seer: unknown command '%s'\n\n%s", cmd, usage);
+    return 1;
+}

@@ -1,0 +1,72 @@
+// Growing columnar buffers of encoded rows, and the encoding pass.
+#include "data/dataset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/hash.h"
+
+int seer_split_holds_out(const seer_split *s, size_t row_index) {
+    if (!s || s->frac <= 0) return 0;
+    uint64_t h = seer_mix64(seer_mix64(s->seed ^ 0x51ed5eedULL) + row_index);
+    return (double)(h >> 11) * (1.0 / 9007199254740992.0) < s->frac;
+}
+
+void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense) {
+    memset(d, 0, sizeof *d);
+    d->F = F;
+    d->n_dense = n_dense;
+}
+
+long seer_dataset_grow(seer_dataset *d) {
+    if (d->rows == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 4096;
+        uint32_t *ids = realloc(d->ids, cap * (d->F ? d->F : 1) * sizeof *ids);
+        if (ids) d->ids = ids;
+        float *dense = realloc(d->dense, cap * (d->n_dense ? d->n_dense : 1) * sizeof *dense);
+        if (dense) d->dense = dense;
+        float *y = realloc(d->y, cap * sizeof *y);
+        if (y) d->y = y;
+        if (!ids || !dense || !y)
+            return seer_errorf(SEER_ENOMEM, "out of memory holding %zu encoded rows", cap);
+        d->cap = cap;
+    }
+    return (long)d->rows++;
+}
+
+void seer_dataset_free(seer_dataset *d) {
+    free(d->ids);
+    free(d->dense);
+    free(d->y);
+    memset(d, 0, sizeof *d);
+}
+
+int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
+                      const seer_transform *t, const seer_split *split, int need_label,
+                      int skip_bad, size_t *skipped) {
+    long *map = malloc((t->n_cols + 1) * sizeof *map);
+    if (!map) return seer_errorf(SEER_ENOMEM, "out of memory");
+    int rc = seer_transform_bind(t, tab, map, need_label);
+    size_t index = 0;
+    seer_row row;
+    while (rc == SEER_OK && (rc = seer_table_next(tab, &row)) == 1) {
+        seer_dataset *d = seer_split_holds_out(split, index++) ? valid : train;
+        long i = seer_dataset_grow(d);
+        if (i < 0) {
+            rc = (int)i;
+            break;
+        }
+        rc = seer_transform_row(t, map, &row, seer_table_path(tab), d->ids + (size_t)i * d->F,
+                                d->dense + (size_t)i * d->n_dense, d->y + i);
+        if (rc == SEER_EDATA && skip_bad) {
+            d->rows--;
+            if ((*skipped)++ < SEER_BAD_ROWS_KEPT)
+                fprintf(stderr, "seer: skipped: %s\n", seer_error_message());
+            rc = SEER_OK;
+        }
+    }
+    free(map);
+    return rc < 0 ? rc : SEER_OK;
+}

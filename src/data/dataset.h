@@ -1,0 +1,49 @@
+// Encoded rows held in memory: the model inputs of many rows, columnar.
+//
+//   ids   (rows, F)        global embedding rows
+//   dense (rows, n_dense)  transformed numbers and missing indicators
+//   y     (rows)           labels (NAN when the file had none)
+//
+// This is also the layout a binary cache of encoded batches will hold.
+#ifndef SEER_DATA_DATASET_H
+#define SEER_DATA_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/table.h"
+#include "data/transform.h"
+
+typedef struct {
+    size_t rows, cap;
+    size_t F, n_dense;
+    uint32_t *ids;
+    float *dense;
+    float *y;
+} seer_dataset;
+
+// Which rows of a file are held out for validation: row i (0-based, counting
+// data rows) is held out when a hash of (seed, i) falls below frac. The same
+// rule in the profile pass and the encoding pass keeps the fit on training rows.
+typedef struct {
+    double frac;     // 0: no hold-out
+    uint64_t seed;
+} seer_split;
+
+int seer_split_holds_out(const seer_split *s, size_t row_index);
+
+void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense);
+// Room for one more row; returns its index or a negative code.
+long seer_dataset_grow(seer_dataset *d);
+void seer_dataset_free(seer_dataset *d);
+
+// Encodes every row of tab (from its current position) through t. Rows the
+// split holds out go to valid (which may be NULL only when split is NULL or
+// frac is 0). With skip_bad, rows the transform rejects are counted into
+// *skipped and their first messages printed to stderr; otherwise the first
+// one is the error.
+int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
+                      const seer_transform *t, const seer_split *split, int need_label,
+                      int skip_bad, size_t *skipped);
+
+#endif

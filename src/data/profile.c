@@ -1,0 +1,136 @@
+// One pass of column statistics; see profile.h.
+#include "data/profile.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/hash.h"
+
+double seer_slog1p(double x) { return x >= 0 ? log1p(x) : -log1p(-x); }
+
+int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
+    memset(p, 0, sizeof *p);
+    p->path = strdup(seer_table_path(t));
+    p->format = seer_table_format(t);
+    p->n_cols = seer_table_ncols(t);
+    p->label_col = -1;
+    p->names = calloc(p->n_cols, sizeof *p->names);
+    p->col = calloc(p->n_cols, sizeof *p->col);
+    if (!p->path || !p->names || !p->col) {
+        seer_profile_free(p);
+        return seer_errorf(SEER_ENOMEM, "out of memory profiling %zu columns", p->n_cols);
+    }
+    seer_rng_init(&p->rng, 0x5eed);
+    for (size_t j = 0; j < p->n_cols; j++) {
+        seer_col_stats *c = &p->col[j];
+        p->names[j] = strdup(seer_table_colname(t, j));
+        c->sample = malloc(SEER_PROFILE_SAMPLE * sizeof *c->sample);
+        c->all_integer = 1;
+        c->increasing = 1;
+        c->min = INFINITY;
+        c->max = -INFINITY;
+        c->last = -INFINITY;
+        // Criteo's integer columns are numeric by definition: no vocabulary to count.
+        c->count_tokens = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'I');
+        int rc = c->count_tokens ? seer_counter_init(&c->tokens, SEER_PROFILE_MAX_TOKENS) : 0;
+        if (!p->names[j] || !c->sample || rc != SEER_OK) {
+            seer_profile_free(p);
+            return seer_errorf(SEER_ENOMEM, "out of memory profiling %zu columns", p->n_cols);
+        }
+    }
+    if (label) {
+        p->label_col = seer_table_find(t, label);
+        if (p->label_col < 0) {
+            char list[512] = "";
+            for (size_t j = 0; j < p->n_cols && strlen(list) < 400; j++) {
+                strcat(list, j ? ", " : "");
+                strncat(list, p->names[j], 64);
+            }
+            int rc = seer_errorf(SEER_EDATA, "%s: no column named '%s' for --label (columns: %s%s)",
+                                 p->path, label, list, strlen(list) >= 400 ? ", ..." : "");
+            seer_profile_free(p);
+            return rc;
+        }
+    }
+    return SEER_OK;
+}
+
+// Trims spaces and tabs at both ends.
+static const char *trim(const char *s, size_t len, size_t *out_len) {
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    *out_len = len;
+    return s;
+}
+
+static void add_number(seer_profile *p, seer_col_stats *c, double x) {
+    c->numeric++;
+    c->sum += x;
+    c->sumsq += x * x;
+    double l = seer_slog1p(x);
+    c->lsum += l;
+    c->lsumsq += l * l;
+    if (x < c->min) c->min = x;
+    if (x > c->max) c->max = x;
+    if (x != floor(x) || fabs(x) > 9e15) c->all_integer = 0;
+    if (!(x > c->last)) c->increasing = 0;
+    c->last = x;
+    // Reservoir sampling (Vitter's algorithm R) keeps a uniform sample.
+    if (c->n_sample < SEER_PROFILE_SAMPLE) {
+        c->sample[c->n_sample++] = x;
+    } else {
+        uint64_t k = seer_rng_below(&p->rng, c->numeric);
+        if (k < SEER_PROFILE_SAMPLE) c->sample[k] = x;
+    }
+}
+
+int seer_profile_add(seer_profile *p, const seer_row *row) {
+    for (size_t j = 0; j < p->n_cols; j++) {
+        seer_col_stats *c = &p->col[j];
+        size_t len;
+        const char *s = trim(row->field[j], row->len[j], &len);
+        if ((long)j == p->label_col) {
+            double y;
+            if (seer_is_missing(s, len) || !seer_parse_number(s, len, &y) || (y != 0 && y != 1))
+                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' is not "
+                                   "0 or 1", p->path, row->line, j + 1, (int)(len > 40 ? 40 : len),
+                                   s, p->names[j]);
+            p->label_pos += y == 1;
+        }
+        if (seer_is_missing(s, len)) {
+            c->missing++;
+            continue;
+        }
+        c->present++;
+        uint64_t h = seer_hash_bytes(s, len, 0);
+        seer_hll_add(&c->hll, h);
+        if (c->count_tokens) {
+            int rc = seer_counter_add(&c->tokens, h ? h : 1);
+            if (rc != SEER_OK) return rc;
+        }
+        double x;
+        if (seer_parse_number(s, len, &x)) {
+            add_number(p, c, x);
+        } else if (!c->first_text_line) {
+            c->first_text_line = row->line;
+            c->first_text_field = j + 1;
+            snprintf(c->first_text, sizeof c->first_text, "%.*s", (int)(len > 40 ? 40 : len), s);
+        }
+    }
+    p->rows++;
+    return SEER_OK;
+}
+
+void seer_profile_free(seer_profile *p) {
+    for (size_t j = 0; p->col && j < p->n_cols; j++) {
+        seer_counter_free(&p->col[j].tokens);
+        free(p->col[j].sample);
+    }
+    for (size_t j = 0; p->names && j < p->n_cols; j++) free(p->names[j]);
+    free(p->names);
+    free(p->col);
+    free(p->path);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,62 @@
+// Column statistics gathered in one streaming pass over the training rows:
+// what `seer profile` prints and what the transform is fitted from.
+//
+// Memory is bounded per column: an exact token counter up to
+// SEER_PROFILE_MAX_TOKENS distinct values (a HyperLogLog sketch estimates the
+// cardinality beyond), and a reservoir sample of numeric values for quantiles
+// and skewness. Nothing grows with the number of rows.
+#ifndef SEER_DATA_PROFILE_H
+#define SEER_DATA_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rng.h"
+#include "data/sketch.h"
+#include "data/table.h"
+
+#define SEER_PROFILE_MAX_TOKENS (1u << 21)
+#define SEER_PROFILE_SAMPLE 8192
+
+typedef struct {
+    size_t present;           // non-missing values
+    size_t missing;
+    size_t numeric;           // values that parse as numbers
+    double sum, sumsq;        // of the numbers
+    double lsum, lsumsq;      // of slog1p(number), the heavy-tail transform
+    double min, max, last;
+    int all_integer;          // every number is integral
+    int increasing;           // numbers strictly increase row by row
+    size_t first_text_line;   // first line holding a non-number (0: none)
+    size_t first_text_field;
+    char first_text[48];      // that value, cut short
+    seer_hll hll;
+    seer_counter tokens;      // token hash -> count (not kept for known-numeric columns)
+    int count_tokens;
+    double *sample;           // (SEER_PROFILE_SAMPLE) reservoir of numbers
+    size_t n_sample;
+} seer_col_stats;
+
+typedef struct {
+    char *path;
+    seer_format format;
+    size_t n_cols;
+    char **names;             // (n_cols)
+    seer_col_stats *col;      // (n_cols)
+    long label_col;           // -1: none
+    size_t rows;
+    size_t label_pos;         // rows with label 1
+    seer_rng rng;             // reservoir sampling
+} seer_profile;
+
+// slog1p(x) = sign(x) * log(1 + |x|): compresses heavy tails, keeps sign and 0.
+double seer_slog1p(double x);
+
+// Prepares statistics for the table's columns. label may be NULL; when given
+// and absent from the table, SEER_EDATA naming the available columns.
+int seer_profile_init(seer_profile *p, const seer_table *t, const char *label);
+// Adds one row. A label that is missing or not 0/1 is SEER_EDATA with file:line:column.
+int seer_profile_add(seer_profile *p, const seer_row *row);
+void seer_profile_free(seer_profile *p);
+
+#endif

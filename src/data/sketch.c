@@ -1,0 +1,140 @@
+// Exact token counter, HyperLogLog and the id map.
+#include "data/sketch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+static size_t slot_of(uint64_t key, size_t mask) {
+    return (size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
+}
+
+static int counter_alloc(seer_counter *c, size_t cap) {
+    c->keys = calloc(cap, sizeof *c->keys);
+    c->counts = calloc(cap, sizeof *c->counts);
+    if (!c->keys || !c->counts) {
+        free(c->keys);
+        free(c->counts);
+        c->keys = NULL;
+        c->counts = NULL;
+        return seer_errorf(SEER_ENOMEM, "out of memory counting %zu distinct values", cap / 2);
+    }
+    c->cap = cap;
+    return SEER_OK;
+}
+
+int seer_counter_init(seer_counter *c, size_t max_keys) {
+    memset(c, 0, sizeof *c);
+    c->max_keys = max_keys;
+    return counter_alloc(c, 1024);
+}
+
+static int counter_grow(seer_counter *c) {
+    seer_counter old = *c;
+    int rc = counter_alloc(c, old.cap * 2);
+    if (rc != SEER_OK) {
+        *c = old;
+        return rc;
+    }
+    size_t mask = c->cap - 1;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.keys[i]) continue;
+        size_t j = slot_of(old.keys[i], mask);
+        while (c->keys[j]) j = (j + 1) & mask;
+        c->keys[j] = old.keys[i];
+        c->counts[j] = old.counts[i];
+    }
+    free(old.keys);
+    free(old.counts);
+    return SEER_OK;
+}
+
+int seer_counter_add(seer_counter *c, uint64_t key) {
+    size_t mask = c->cap - 1, i = slot_of(key, mask);
+    while (c->keys[i]) {
+        if (c->keys[i] == key) {
+            if (c->counts[i] < UINT32_MAX) c->counts[i]++;
+            return SEER_OK;
+        }
+        i = (i + 1) & mask;
+    }
+    if (c->n >= c->max_keys) {
+        c->overflow = 1;
+        return SEER_OK;
+    }
+    if (2 * (c->n + 1) > c->cap) {
+        int rc = counter_grow(c);
+        if (rc != SEER_OK) return rc;
+        return seer_counter_add(c, key);
+    }
+    c->keys[i] = key;
+    c->counts[i] = 1;
+    c->n++;
+    return SEER_OK;
+}
+
+uint32_t seer_counter_get(const seer_counter *c, uint64_t key) {
+    size_t mask = c->cap - 1, i = slot_of(key, mask);
+    while (c->keys[i]) {
+        if (c->keys[i] == key) return c->counts[i];
+        i = (i + 1) & mask;
+    }
+    return 0;
+}
+
+void seer_counter_free(seer_counter *c) {
+    free(c->keys);
+    free(c->counts);
+    memset(c, 0, sizeof *c);
+}
+
+void seer_hll_add(seer_hll *h, uint64_t hash) {
+    size_t idx = hash >> (64 - SEER_HLL_BITS);
+    uint64_t rest = hash << SEER_HLL_BITS | (1ULL << (SEER_HLL_BITS - 1));
+    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+    if (rank > h->reg[idx]) h->reg[idx] = rank;
+}
+
+// Flajolet et al. 2007, with the linear-counting correction for small counts.
+double seer_hll_estimate(const seer_hll *h) {
+    const double m = 1 << SEER_HLL_BITS;
+    double sum = 0.0;
+    size_t zeros = 0;
+    for (size_t i = 0; i < (1u << SEER_HLL_BITS); i++) {
+        sum += ldexp(1.0, -h->reg[i]);
+        zeros += h->reg[i] == 0;
+    }
+    double est = 0.7213 / (1.0 + 1.079 / m) * m * m / sum;
+    if (est <= 2.5 * m && zeros) est = m * log(m / (double)zeros);
+    return est;
+}
+
+int seer_idmap_init(seer_idmap *m, const uint64_t *keys, size_t n, uint32_t first_id) {
+    memset(m, 0, sizeof *m);
+    if (!n) return SEER_OK;
+    size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    m->keys = calloc(cap, sizeof *m->keys);
+    m->vals = calloc(cap, sizeof *m->vals);
+    if (!m->keys || !m->vals) {
+        seer_idmap_free(m);
+        return seer_errorf(SEER_ENOMEM, "out of memory for a vocabulary of %zu tokens", n);
+    }
+    m->cap = cap;
+    size_t mask = cap - 1;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = slot_of(keys[k], mask);
+        while (m->keys[i] && m->keys[i] != keys[k]) i = (i + 1) & mask;
+        m->keys[i] = keys[k];
+        m->vals[i] = first_id + (uint32_t)k;
+    }
+    return SEER_OK;
+}
+
+void seer_idmap_free(seer_idmap *m) {
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}

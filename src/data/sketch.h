@@ -1,0 +1,54 @@
+// Counting distinct values: an exact counter of 64-bit token hashes (for
+// vocabularies) and a HyperLogLog sketch (for cardinality past the counter's cap).
+#ifndef SEER_DATA_SKETCH_H
+#define SEER_DATA_SKETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Open-addressing map from a token hash to its count. Key 0 is reserved
+// (callers map a zero hash to 1). Grows by doubling up to max_keys distinct
+// keys; past that, new keys are not stored and overflow is set.
+typedef struct {
+    uint64_t *keys;    // (cap)
+    uint32_t *counts;  // (cap)
+    size_t cap, n, max_keys;
+    int overflow;
+} seer_counter;
+
+int seer_counter_init(seer_counter *c, size_t max_keys);
+// Adds one occurrence. SEER_ENOMEM if growing fails.
+int seer_counter_add(seer_counter *c, uint64_t key);
+uint32_t seer_counter_get(const seer_counter *c, uint64_t key);
+void seer_counter_free(seer_counter *c);
+
+// HyperLogLog with 2^12 registers (about 1.6% standard error).
+#define SEER_HLL_BITS 12
+typedef struct {
+    uint8_t reg[1 << SEER_HLL_BITS];
+} seer_hll;
+
+void seer_hll_add(seer_hll *h, uint64_t hash);
+double seer_hll_estimate(const seer_hll *h);
+
+// A lookup table from token hash to a row id, built once (vocabularies at load).
+typedef struct {
+    uint64_t *keys;  // (cap), 0 = empty
+    uint32_t *vals;  // (cap)
+    size_t cap;
+} seer_idmap;
+
+int seer_idmap_init(seer_idmap *m, const uint64_t *keys, size_t n, uint32_t first_id);
+// The id of key, or -1 if absent.
+static inline long seer_idmap_get(const seer_idmap *m, uint64_t key) {
+    if (!m->cap) return -1;
+    size_t mask = m->cap - 1, i = (size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
+    for (;;) {
+        if (m->keys[i] == key) return m->vals[i];
+        if (m->keys[i] == 0) return -1;
+        i = (i + 1) & mask;
+    }
+}
+void seer_idmap_free(seer_idmap *m);
+
+#endif

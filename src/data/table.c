@@ -1,0 +1,593 @@
+// Streaming tokenizer for CSV, TSV and the Criteo layout, see table.h.
+//
+// The reader holds one window of the decompressed stream and splits rows in place: quoted
+// fields are unquoted by copying bytes down (the write offset w never passes the read offset
+// r) and every field is NUL-terminated where its separator was, so no field is copied out or
+// allocated. A row that runs past the end of the window is moved to the front and the window
+// refilled behind it; the parser keeps its state as offsets from the row start, so it goes on
+// where it stopped.
+//
+//   buf  [ consumed | row being split .... | rest of the window | free ]
+//        0          pos           pos + r   end                  WINDOW_CAP
+//
+// The window holds the longest legal row plus one chunk of read-ahead, so memory depends on
+// SEER_LINE_MAX, never on the file. Not here: what a field means (seer_parse_number and
+// seer_is_missing are helpers for the callers that decide), and decompression (source.c).
+#include "data/table.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "data/source.h"
+
+#define CRITEO_COLS 40
+// A whole legal row (with its CR LF) and one chunk to read ahead.
+#define WINDOW_CAP (SEER_LINE_MAX + 2 + SEER_SOURCE_CHUNK)
+
+// read_row's results besides negative error codes.
+enum { ROW_OK = 1, ROW_BAD = 2 };
+
+// Where the parser is inside a row.
+enum {
+    S_START,        // at the first byte of a field
+    S_PLAIN,        // inside an unquoted field
+    S_QUOTED,       // inside a quoted field
+    S_AFTER_QUOTE,  // just past a closing quote: a separator or the row end must follow
+};
+
+struct seer_table {
+    seer_source *src;
+    seer_format format;        // as read: never SEER_FORMAT_AUTO
+    unsigned char sep;
+    int quoting;               // 0 for Criteo: quotes are ordinary bytes
+    int skip_bad_rows;
+    unsigned char stop[256];   // 1 for the bytes that end a run of unquoted field bytes
+    char *buf;                 // (WINDOW_CAP + 1) the window; + 1 for a NUL after the last byte
+    size_t pos, end;           // buf[pos, end) is not parsed yet
+    int eof;                   // the source has nothing more
+    size_t line;               // physical line of buf[pos], 1-based
+    size_t ncols;
+    char **names;              // (ncols) point into names_block
+    char *names_block;
+    size_t *off;               // (SEER_COLS_MAX) field starts from the row start, while parsing
+    size_t *raw;               // (SEER_COLS_MAX) header fields' raw offsets, for messages
+    char **field;              // (SEER_COLS_MAX) the current row's fields
+    size_t *len;               // (SEER_COLS_MAX)
+    char why[1024];            // the last malformed row's message
+    size_t bad_rows, nkept;
+    char kept[SEER_BAD_ROWS_KEPT][1024];  // copies of why
+    const char *kept_ptr[SEER_BAD_ROWS_KEPT];
+};
+
+// Moves buf[pos, end) to the front and reads more behind it. Sets eof when nothing came.
+static int refill(seer_table *t) {
+    size_t n = t->end - t->pos;
+    if (t->pos > 0) {
+        memmove(t->buf, t->buf + t->pos, n);
+        t->pos = 0;
+        t->end = n;
+    }
+    SEER_ASSERT(t->end < WINDOW_CAP);
+    size_t got = 0;
+    int rc = seer_source_read(t->src, t->buf + t->end, WINDOW_CAP - t->end, &got);
+    if (rc != SEER_OK) return rc;
+    t->end += got;
+    if (got == 0) t->eof = 1;
+    return SEER_OK;
+}
+
+// Refills until the window holds k bytes after pos or the data ends.
+static int want_bytes(seer_table *t, size_t k) {
+    while (t->end - t->pos < k && !t->eof) {
+        int rc = refill(t);
+        if (rc != SEER_OK) return rc;
+    }
+    return SEER_OK;
+}
+
+// Drops bytes up to and including the next newline: where reading resumes after a bad row.
+static int skip_line(seer_table *t) {
+    for (;;) {
+        char *nl = memchr(t->buf + t->pos, '\n', t->end - t->pos);
+        if (nl) {
+            t->pos = (size_t)(nl - t->buf) + 1;
+            t->line++;
+            return SEER_OK;
+        }
+        t->pos = t->end;
+        if (t->eof) return SEER_OK;
+        int rc = refill(t);
+        if (rc != SEER_OK) return rc;
+    }
+}
+
+// Skips empty lines ("\n", "\r\n", or a lone "\r" at the end). Returns 1 when a row follows,
+// 0 at the end of the data, or a negative code.
+static int skip_blank(seer_table *t) {
+    for (;;) {
+        int rc = want_bytes(t, 2);
+        if (rc != SEER_OK) return rc;
+        size_t n = t->end - t->pos;
+        const char *p = t->buf + t->pos;
+        if (n == 0) return 0;
+        if (p[0] == '\n') {
+            t->pos++;
+            t->line++;
+        } else if (p[0] == '\r' && n >= 2 && p[1] == '\n') {
+            t->pos += 2;
+            t->line++;
+        } else if (p[0] == '\r' && n == 1) {
+            t->pos++;
+        } else {
+            return 1;
+        }
+    }
+}
+
+// Records a malformed row: formats "path:eline:ecol: what" into t->why, then resumes reading
+// after the newline that follows offset r (on physical line `line`) of the row.
+static int bad_row(seer_table *t, size_t r, size_t line, size_t eline, size_t ecol,
+                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int bad_row(seer_table *t, size_t r, size_t line, size_t eline, size_t ecol,
+                   const char *fmt, ...) {
+    int k = snprintf(t->why, sizeof t->why, "%s:%zu:%zu: ", seer_source_path(t->src), eline,
+                     ecol);
+    if (k < 0 || (size_t)k >= sizeof t->why) k = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->why + k, sizeof t->why - (size_t)k, fmt, ap);
+    va_end(ap);
+    t->pos += r;
+    t->line = line;
+    int rc = skip_line(t);
+    return rc != SEER_OK ? rc : ROW_BAD;
+}
+
+// Splits the row at pos into t->field and t->len and moves past it. want is the expected
+// field count, or 0 for a header (up to SEER_COLS_MAX fields). Returns ROW_OK with *nfields
+// set, ROW_BAD with t->why set (reading then resumes at the next line), or a negative code.
+static int read_row(seer_table *t, size_t want, size_t *nfields) {
+    size_t maxf = want ? want : SEER_COLS_MAX;
+    size_t r = 0, w = 0;                // read and write offsets from the row start
+    size_t nf = 0, fstart = 0, rstart = 0;  // fields done; current field's w and r starts
+    size_t line = t->line, line_start = 0;  // physical line at r and the offset it starts at
+    size_t qline = 0, qcol = 0;         // the open quote of a quoted field
+    size_t xline = 0, xcol = 0;         // the first field past maxf
+    int state = S_START, newline = 0;
+    const unsigned char *stop = t->stop;
+    const unsigned char sep = t->sep;
+    unsigned char *b;
+    size_t n;
+    for (;;) {
+        b = (unsigned char *)t->buf + t->pos;
+        n = t->end - t->pos;
+        // Bytes past offset SEER_LINE_MAX are never looked at: the row is too long by then.
+        size_t lim = n < SEER_LINE_MAX + 1 ? n : SEER_LINE_MAX + 1;
+        while (r < lim) {
+            unsigned char c;
+            switch (state) {
+            case S_START:
+                rstart = r;
+                if (b[r] == '"' && t->quoting) {
+                    qline = line;
+                    qcol = r - line_start + 1;
+                    state = S_QUOTED;
+                    r++;
+                    continue;
+                }
+                state = S_PLAIN;
+                // fall through
+            case S_PLAIN: {
+                size_t r0 = r;
+                while (r < lim && !stop[b[r]]) r++;
+                if (w != r0) memmove(b + w, b + r0, r - r0);
+                w += r - r0;
+                if (r == lim) continue;
+                c = b[r];
+                if (c == sep) goto next_field;
+                if (c == '\n') {
+                    if (w > fstart && b[w - 1] == '\r') w--;
+                    newline = 1;
+                    goto row_done;
+                }
+                if (c == '"')
+                    return bad_row(t, r, line, line, r - line_start + 1,
+                                   "quote inside an unquoted field (quote the whole field)");
+                return bad_row(t, r, line, line, r - line_start + 1, "NUL byte");
+            }
+            case S_QUOTED: {
+                size_t r0 = r;
+                while (r < lim && b[r] != '"' && b[r] != '\n' && b[r] != '\0') r++;
+                if (w != r0) memmove(b + w, b + r0, r - r0);
+                w += r - r0;
+                if (r == lim) continue;
+                c = b[r];
+                if (c == '\n') {
+                    b[w++] = c;
+                    r++;
+                    line++;
+                    line_start = r;
+                    continue;
+                }
+                if (c == '\0') return bad_row(t, r, line, line, r - line_start + 1, "NUL byte");
+                // A quote: "" stands for one quote, anything else closes the field.
+                if (r + 1 == n && !t->eof) goto need_more;
+                if (r + 1 < n && b[r + 1] == '"') {
+                    b[w++] = '"';
+                    r += 2;
+                } else {
+                    r++;
+                    state = S_AFTER_QUOTE;
+                }
+                continue;
+            }
+            case S_AFTER_QUOTE:
+                c = b[r];
+                if (c == sep) goto next_field;
+                if (c == '\n') {
+                    newline = 1;
+                    goto row_done;
+                }
+                if (c == '\r') {
+                    if (r + 1 == n && !t->eof) goto need_more;
+                    if (r + 1 == n || b[r + 1] == '\n') {
+                        r++;
+                        continue;
+                    }
+                }
+                return bad_row(t, r, line, line, r - line_start + 1,
+                               "unexpected byte 0x%02x after a closing quote", c);
+            }
+        next_field:
+            if (nf < maxf) {
+                t->off[nf] = fstart;
+                t->len[nf] = w - fstart;
+                if (!want) t->raw[nf] = rstart;
+            }
+            b[w] = '\0';
+            nf++;
+            w++;
+            r++;
+            fstart = w;
+            if (nf == maxf) {
+                xline = line;
+                xcol = r - line_start + 1;
+            }
+            state = S_START;
+        }
+        // Too long: point at the first byte past the limit (the row's bytes before its newline
+        // count, a CR included).
+        if (r > SEER_LINE_MAX)
+            return bad_row(t, r, line, line,
+                           line_start < SEER_LINE_MAX ? SEER_LINE_MAX - line_start + 1 : 1,
+                           "row longer than %u bytes", SEER_LINE_MAX);
+        if (t->eof) break;
+    need_more:;
+        int rc = refill(t);
+        if (rc < 0) return rc;
+    }
+    // The data ends without a newline: the row ends here, unless a quote is still open.
+    if (state == S_QUOTED)
+        return bad_row(t, r, line, qline, qcol,
+                       "quoted field opened on line %zu never closes before the end of the file",
+                       qline);
+    if (state == S_PLAIN && w > fstart && b[w - 1] == '\r') w--;
+row_done:
+    if (nf < maxf) {
+        t->off[nf] = fstart;
+        t->len[nf] = w - fstart;
+        if (!want) t->raw[nf] = rstart;
+    }
+    b[w] = '\0';
+    nf++;
+    if (nf > maxf && !want)
+        return bad_row(t, r, line, xline, xcol, "more than %d columns", SEER_COLS_MAX);
+    if (nf > maxf)
+        return bad_row(t, r, line, xline, xcol, "expected %zu fields, got %zu", want, nf);
+    if (nf < want)
+        return bad_row(t, r, line, line, r - line_start + 1, "expected %zu fields, got %zu",
+                       want, nf);
+    for (size_t i = 0; i < nf; i++) t->field[i] = (char *)b + t->off[i];
+    *nfields = nf;
+    t->pos += r + (size_t)newline;
+    t->line = line + (size_t)newline;
+    return ROW_OK;
+}
+
+// Picks the separator from the header's first physical line: tab, else comma, else ';',
+// else '|', else comma (a one-column file).
+static int sniff(seer_table *t) {
+    while (!memchr(t->buf + t->pos, '\n', t->end - t->pos) && !t->eof &&
+           t->end - t->pos <= SEER_LINE_MAX) {
+        int rc = refill(t);
+        if (rc != SEER_OK) return rc;
+    }
+    const char *p = t->buf + t->pos;
+    const char *nl = memchr(p, '\n', t->end - t->pos);
+    size_t n = nl ? (size_t)(nl - p) : t->end - t->pos;
+    t->sep = ',';
+    if (memchr(p, '\t', n)) {
+        t->sep = '\t';
+    } else if (!memchr(p, ',', n)) {
+        if (memchr(p, ';', n)) {
+            t->sep = ';';
+        } else if (memchr(p, '|', n)) {
+            t->sep = '|';
+        }
+    }
+    t->format = t->sep == '\t' ? SEER_FORMAT_TSV : SEER_FORMAT_CSV;
+    return SEER_OK;
+}
+
+// Copies the header row's fields into names, trimmed, with "col<j>" for empty ones, and
+// rejects repeated names.
+static int take_names(seer_table *t, size_t nf, size_t header_line) {
+    size_t bytes = 0;
+    for (size_t j = 0; j < nf; j++) bytes += t->len[j] + 24;
+    t->names = calloc(nf, sizeof *t->names);
+    t->names_block = malloc(bytes);
+    if (!t->names || !t->names_block)
+        return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(t->src));
+    char *dst = t->names_block;
+    for (size_t j = 0; j < nf; j++) {
+        const char *s = t->field[j];
+        size_t len = t->len[j];
+        while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
+        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+        t->names[j] = dst;
+        if (len == 0) {
+            dst += snprintf(dst, 24, "col%zu", j) + 1;
+        } else {
+            memcpy(dst, s, len);
+            dst[len] = '\0';
+            dst += len + 1;
+        }
+    }
+    t->ncols = nf;
+    // Quadratic, but only once per file and at most SEER_COLS_MAX names.
+    for (size_t j = 1; j < nf; j++) {
+        for (size_t i = 0; i < j; i++) {
+            if (strcmp(t->names[i], t->names[j]) == 0)
+                return seer_errorf(SEER_EDATA,
+                                   "%s:%zu:%zu: duplicate column name \"%s\" (columns %zu and "
+                                   "%zu)",
+                                   seer_source_path(t->src), header_line, t->raw[j] + 1,
+                                   t->names[j], i + 1, j + 1);
+        }
+    }
+    return SEER_OK;
+}
+
+static int criteo_names(seer_table *t) {
+    t->names = calloc(CRITEO_COLS, sizeof *t->names);
+    t->names_block = malloc(CRITEO_COLS * 8);
+    if (!t->names || !t->names_block)
+        return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(t->src));
+    char *dst = t->names_block;
+    for (int j = 0; j < CRITEO_COLS; j++) {
+        t->names[j] = dst;
+        if (j == 0) {
+            dst += sprintf(dst, "label") + 1;
+        } else if (j <= 13) {
+            dst += sprintf(dst, "I%d", j) + 1;
+        } else {
+            dst += sprintf(dst, "C%d", j - 13) + 1;
+        }
+    }
+    t->ncols = CRITEO_COLS;
+    return SEER_OK;
+}
+
+// Positions the reader at the first data row of a freshly started source: drops a UTF-8 BOM
+// and blank lines, then reads the header (names it on the first start, skips it after).
+static int start(seer_table *t, int first) {
+    t->pos = t->end = 0;
+    t->eof = 0;
+    t->line = 1;
+    t->bad_rows = t->nkept = 0;
+    int rc = want_bytes(t, 3);
+    if (rc != SEER_OK) return rc;
+    if (t->end >= 3 && memcmp(t->buf, "\xef\xbb\xbf", 3) == 0) t->pos = 3;
+    rc = skip_blank(t);
+    if (rc < 0) return rc;
+    if (rc == 0) return seer_errorf(SEER_EDATA, "%s: empty file", seer_source_path(t->src));
+    if (t->format == SEER_FORMAT_CRITEO) return first ? criteo_names(t) : SEER_OK;
+    if (first && t->format == SEER_FORMAT_AUTO) {
+        rc = sniff(t);
+        if (rc != SEER_OK) return rc;
+    }
+    if (first) {
+        t->stop[t->sep] = 1;
+        t->stop['"'] = 1;
+    }
+    size_t header_line = t->line, nf = 0;
+    rc = read_row(t, 0, &nf);
+    if (rc == ROW_BAD) return seer_errorf(SEER_EDATA, "%s", t->why);
+    if (rc < 0) return rc;
+    return first ? take_names(t, nf, header_line) : SEER_OK;
+}
+
+static int open_table(seer_table **out, seer_source *src, const seer_table_options *opt) {
+    *out = NULL;
+    seer_table *t = calloc(1, sizeof *t);
+    if (!t) {
+        seer_source_close(src);
+        return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(src));
+    }
+    t->src = src;
+    t->format = opt->format;
+    t->skip_bad_rows = opt->skip_bad_rows;
+    t->quoting = opt->format != SEER_FORMAT_CRITEO;
+    t->sep = opt->format == SEER_FORMAT_CSV ? ',' : '\t';
+    t->stop['\n'] = t->stop['\0'] = 1;
+    if (opt->format == SEER_FORMAT_CRITEO) t->stop['\t'] = 1;
+    t->buf = malloc(WINDOW_CAP + 1);
+    t->off = malloc(SEER_COLS_MAX * sizeof *t->off);
+    t->raw = malloc(SEER_COLS_MAX * sizeof *t->raw);
+    t->field = malloc(SEER_COLS_MAX * sizeof *t->field);
+    t->len = malloc(SEER_COLS_MAX * sizeof *t->len);
+    for (int i = 0; i < SEER_BAD_ROWS_KEPT; i++) t->kept_ptr[i] = t->kept[i];
+    int rc = SEER_OK;
+    if (!t->buf || !t->off || !t->raw || !t->field || !t->len) {
+        rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(src));
+    } else {
+        rc = start(t, 1);
+    }
+    if (rc != SEER_OK) {
+        seer_table_close(t);
+        return rc;
+    }
+    *out = t;
+    return SEER_OK;
+}
+
+int seer_table_open(seer_table **out, const char *path, const seer_table_options *opt) {
+    *out = NULL;
+    seer_source *src;
+    int rc = seer_source_open(&src, path);
+    return rc != SEER_OK ? rc : open_table(out, src, opt);
+}
+
+int seer_table_open_memory(seer_table **out, const void *data, size_t n, const char *name,
+                           size_t step, const seer_table_options *opt) {
+    *out = NULL;
+    seer_source *src;
+    int rc = seer_source_open_memory(&src, data, n, name, step);
+    return rc != SEER_OK ? rc : open_table(out, src, opt);
+}
+
+int seer_table_next(seer_table *t, seer_row *row) {
+    for (;;) {
+        int rc = skip_blank(t);
+        if (rc <= 0) return rc;
+        size_t line = t->line, nf;
+        rc = read_row(t, t->ncols, &nf);
+        if (rc == ROW_OK) {
+            row->n = t->ncols;
+            row->field = t->field;
+            row->len = t->len;
+            row->line = line;
+            return 1;
+        }
+        if (rc < 0) return rc;
+        if (!t->skip_bad_rows) return seer_errorf(SEER_EDATA, "%s", t->why);
+        if (t->nkept < SEER_BAD_ROWS_KEPT)
+            snprintf(t->kept[t->nkept++], sizeof t->kept[0], "%s", t->why);
+        t->bad_rows++;
+    }
+}
+
+int seer_table_rewind(seer_table *t) {
+    int rc = seer_source_rewind(t->src);
+    return rc != SEER_OK ? rc : start(t, 0);
+}
+
+size_t seer_table_ncols(const seer_table *t) { return t->ncols; }
+
+const char *seer_table_colname(const seer_table *t, size_t j) {
+    SEER_ASSERT(j < t->ncols);
+    return t->names[j];
+}
+
+long seer_table_find(const seer_table *t, const char *name) {
+    for (size_t j = 0; j < t->ncols; j++) {
+        if (strcmp(t->names[j], name) == 0) return (long)j;
+    }
+    return -1;
+}
+
+const char *seer_table_path(const seer_table *t) { return seer_source_path(t->src); }
+
+seer_format seer_table_format(const seer_table *t) { return t->format; }
+
+size_t seer_table_bad_rows(const seer_table *t) { return t->bad_rows; }
+
+size_t seer_table_bad_messages(const seer_table *t, const char *const **messages) {
+    *messages = t->kept_ptr;
+    return t->nkept;
+}
+
+void seer_table_close(seer_table *t) {
+    if (!t) return;
+    seer_source_close(t->src);
+    free(t->buf);
+    free(t->off);
+    free(t->raw);
+    free(t->field);
+    free(t->len);
+    free(t->names);
+    free(t->names_block);
+    free(t);
+}
+
+// Exact powers of ten: a double holds 10^k exactly for k <= 22.
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int seer_parse_number(const char *s, size_t len, double *out) {
+    while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    if (len == 0 || len >= 64) return 0;
+    // Check the syntax ourselves, [+-] digits [. digits] [eE [+-] digits] with at least one
+    // mantissa digit, so strtod's hex, inf, nan and locale forms never get through.
+    size_t i = 0, ndigits = 0, nfrac = 0;
+    uint64_t m = 0;  // the first 19 significant digits, for the fast path
+    int neg = s[0] == '-';
+    if (s[i] == '+' || s[i] == '-') i++;
+    for (; i < len && is_digit(s[i]); i++, ndigits++) m = m * 10 + (uint64_t)(s[i] - '0');
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && is_digit(s[i]); i++, ndigits++, nfrac++)
+            m = m * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (ndigits == 0) return 0;
+    long e10 = 0;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        int eneg = i < len && s[i] == '-';
+        if (i < len && (s[i] == '+' || s[i] == '-')) i++;
+        size_t nexp = 0;
+        for (; i < len && is_digit(s[i]); i++, nexp++) {
+            if (e10 < 100000) e10 = e10 * 10 + (s[i] - '0');
+        }
+        if (nexp == 0) return 0;
+        if (eneg) e10 = -e10;
+    }
+    if (i != len) return 0;
+    // Fast path (Clinger 1990): with at most 15 digits the mantissa is an exact double, and
+    // so is 10^k for k <= 22; one multiply or divide of exact values is correctly rounded,
+    // the same result strtod gives.
+    long k = e10 - (long)nfrac;
+    if (ndigits <= 15 && k >= -22 && k <= 22) {
+        double v = (double)m;
+        v = k < 0 ? v / pow10_exact[-k] : v * pow10_exact[k];
+        *out = neg ? -v : v;
+        return 1;
+    }
+    char tmp[64];
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    char *end;
+    double v = strtod(tmp, &end);
+    if (end != tmp + len || !isfinite(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+int seer_is_missing(const char *s, size_t len) {
+    static const char *const spellings[] = {"NA",   "N/A",  "NaN", "nan", "null",
+                                            "NULL", "None", "?"};
+    while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    if (len == 0) return 1;
+    for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
+        if (strlen(spellings[i]) == len && memcmp(spellings[i], s, len) == 0) return 1;
+    }
+    return 0;
+}

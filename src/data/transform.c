@@ -1,0 +1,370 @@
+// Fitting the sparsity decision and applying it to rows; see transform.h.
+#include "data/transform.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/hash.h"
+
+// A numeric column tolerates this share of non-number values; beyond it the
+// column is categorical. Below it, the few non-numbers are malformed rows.
+#define TEXT_SHARE_MAX 0.001
+// Standardised values are clipped so that an outlier at serving time cannot
+// blow up the network.
+#define CLIP 10.0
+
+void seer_transform_options_default(seer_transform_options *o) {
+    memset(o, 0, sizeof *o);
+    o->min_count = 5;
+    o->max_vocab = 1u << 20;
+    o->buckets = 16;
+}
+
+static int listed(const char *name, const char *const *list, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0) return 1;
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    uint64_t hash;
+    uint32_t count;
+} token_count;
+
+static int cmp_token(const void *a, const void *b) {
+    const token_count *x = a, *y = b;
+    if (x->count != y->count) return x->count < y->count ? 1 : -1;
+    return (x->hash > y->hash) - (x->hash < y->hash);
+}
+
+// Skewness of the sample, to decide on the log transform.
+static double skewness(const double *v, size_t n) {
+    if (n < 3) return 0.0;
+    double mean = 0, m2 = 0, m3 = 0;
+    for (size_t i = 0; i < n; i++) mean += v[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double d = v[i] - mean;
+        m2 += d * d;
+        m3 += d * d * d;
+    }
+    m2 /= (double)n;
+    m3 /= (double)n;
+    return m2 > 0 ? m3 / pow(m2, 1.5) : 0.0;
+}
+
+static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets) {
+    double *v = malloc((s->n_sample + 1) * sizeof *v);
+    if (!v) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
+    memcpy(v, s->sample, s->n_sample * sizeof *v);
+    size_t n = s->n_sample;
+    double skew = skewness(v, n);
+    c->log = skew > 2.0 && !(s->min >= 0 && s->max <= 1);
+    double sum = c->log ? s->lsum : s->sum, sumsq = c->log ? s->lsumsq : s->sumsq;
+    double cnt = (double)s->numeric;
+    c->mean = sum / cnt;
+    double var = sumsq / cnt - c->mean * c->mean;
+    c->std = var > 1e-12 * (1 + c->mean * c->mean) ? sqrt(var) : 1.0;
+    for (size_t i = 0; i < n; i++) v[i] = c->log ? seer_slog1p(v[i]) : v[i];
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || v[i] != v[i - 1]) v[distinct++] = v[i];
+    c->n_edges = 0;
+    if (buckets >= 2 && distinct >= 2) {
+        c->edges = malloc(buckets * sizeof *c->edges);
+        if (!c->edges) {
+            free(v);
+            return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
+        }
+        if (distinct <= buckets) {
+            // Few values: one bucket each, edges half way between neighbours.
+            for (size_t i = 1; i < distinct; i++) c->edges[c->n_edges++] = 0.5 * (v[i - 1] + v[i]);
+        } else {
+            // Quantiles of the sample (with repeats, so equal-frequency buckets).
+            memcpy(v, s->sample, n * sizeof *v);
+            for (size_t i = 0; i < n; i++) v[i] = c->log ? seer_slog1p(v[i]) : v[i];
+            qsort(v, n, sizeof *v, cmp_double);
+            for (size_t k = 1; k < buckets; k++) {
+                double e = v[k * n / buckets];
+                if (c->n_edges == 0 || e > c->edges[c->n_edges - 1]) c->edges[c->n_edges++] = e;
+            }
+        }
+    }
+    free(v);
+    snprintf(c->reason, sizeof c->reason, "enhance: %sstandardise%s, %zu buckets",
+             c->log ? "slog1p, " : "", s->missing ? ", missing flag" : "", c->n_edges + 1);
+    return SEER_OK;
+}
+
+static int fit_categorical(seer_column *c, const seer_col_stats *s, const seer_transform_options *o) {
+    const seer_counter *tc = &s->tokens;
+    token_count *all = malloc((tc->n + 1) * sizeof *all);
+    if (!all) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
+    size_t n = 0;
+    for (size_t i = 0; i < tc->cap; i++)
+        if (tc->keys[i] && tc->counts[i] >= o->min_count)
+            all[n++] = (token_count){tc->keys[i], tc->counts[i]};
+    qsort(all, n, sizeof *all, cmp_token);
+    if (n > o->max_vocab) n = o->max_vocab;
+    c->vocab = malloc((n + 1) * sizeof *c->vocab);
+    if (!c->vocab) {
+        free(all);
+        return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
+    }
+    for (size_t i = 0; i < n; i++) c->vocab[i] = all[i].hash;
+    c->n_vocab = n;
+    free(all);
+    snprintf(c->reason, sizeof c->reason, "reduce: embed %zu tokens (count >= %zu) + OOV + missing",
+             n, o->min_count);
+    return SEER_OK;
+}
+
+// Decides the kind of one column from its statistics and the flags.
+static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const seer_profile *p,
+                   size_t j, const seer_transform_options *o) {
+    size_t text = s->present - s->numeric;
+    int forced_num = listed(c->name, o->numeric, o->n_numeric);
+    int forced_cat = listed(c->name, o->categorical, o->n_categorical);
+    if ((long)j == p->label_col) {
+        c->kind = SEER_COL_LABEL;
+        snprintf(c->reason, sizeof c->reason, "label (%.1f%% positive)",
+                 100.0 * (double)p->label_pos / (double)(rows ? rows : 1));
+    } else if (listed(c->name, o->ignore, o->n_ignore)) {
+        c->kind = SEER_COL_IGNORED;
+        snprintf(c->reason, sizeof c->reason, "ignored by --ignore");
+    } else if (s->present == 0) {
+        c->kind = SEER_COL_IGNORED;
+        snprintf(c->reason, sizeof c->reason, "ignored: always missing");
+    } else if (c->cardinality < 1.5 && s->missing == 0 && !forced_num && !forced_cat) {
+        c->kind = SEER_COL_IGNORED;
+        snprintf(c->reason, sizeof c->reason, "ignored: constant");
+    } else if (forced_cat) {
+        c->kind = SEER_COL_CATEGORICAL;
+    } else if (forced_num || (s->numeric > 0 && text <= TEXT_SHARE_MAX * (double)s->present)) {
+        c->kind = SEER_COL_NUMERIC;
+        if (!forced_num && s->all_integer && s->increasing && text == 0 && s->present >= 100) {
+            c->kind = SEER_COL_IGNORED;
+            snprintf(c->reason, sizeof c->reason, "ignored: row id (increasing integers)");
+        }
+    } else {
+        c->kind = SEER_COL_CATEGORICAL;
+        if (s->present >= 1000 && c->cardinality >= 0.95 * (double)s->present) {
+            c->kind = SEER_COL_IGNORED;
+            snprintf(c->reason, sizeof c->reason, "ignored: unique per row (an id)");
+        }
+    }
+}
+
+int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_transform_options *o) {
+    memset(t, 0, sizeof *t);
+    t->label_col = -1;
+    if (p->rows == 0) return seer_errorf(SEER_EDATA, "%s: no data rows", p->path);
+    if (p->label_col >= 0 && (p->label_pos == 0 || p->label_pos == p->rows))
+        return seer_errorf(SEER_EDATA, "%s: every training row has label %d in column '%s': a "
+                           "binary model needs both classes", p->path, p->label_pos ? 1 : 0,
+                           p->names[p->label_col]);
+    // Only the Criteo layout is a fixed format; CSV and TSV are sniffed again per file.
+    t->format = p->format == SEER_FORMAT_CRITEO ? SEER_FORMAT_CRITEO : SEER_FORMAT_AUTO;
+    t->n_cols = p->n_cols;
+    t->label_col = p->label_col;
+    t->col = calloc(p->n_cols, sizeof *t->col);
+    if (!t->col) return seer_errorf(SEER_ENOMEM, "out of memory fitting the transform");
+    int rc = SEER_OK;
+    for (size_t j = 0; j < p->n_cols && rc == SEER_OK; j++) {
+        seer_column *c = &t->col[j];
+        const seer_col_stats *s = &p->col[j];
+        c->name = strdup(p->names[j]);
+        c->missing_rate = (double)s->missing / (double)(p->rows ? p->rows : 1);
+        c->cardinality = s->count_tokens && !s->tokens.overflow ? (double)s->tokens.n
+                                                                : round(seer_hll_estimate(&s->hll));
+        decide(c, s, p->rows, p, j, o);
+        if (c->kind == SEER_COL_NUMERIC && s->numeric == 0) c->kind = SEER_COL_IGNORED;
+        if (c->kind == SEER_COL_NUMERIC) rc = fit_numeric(c, s, o->buckets);
+        if (c->kind == SEER_COL_CATEGORICAL) rc = fit_categorical(c, s, o);
+        // A missing flag is only worth a column when training saw missing values.
+        c->flag = c->kind == SEER_COL_NUMERIC && s->missing ? 1 : -1;
+    }
+    if (rc == SEER_OK) rc = seer_transform_finish(t);
+    if (rc == SEER_OK && t->n_fields == 0 && t->n_dense == 0)
+        rc = seer_errorf(SEER_EDATA, "%s: no usable feature column (all ignored)", p->path);
+    if (rc != SEER_OK) seer_transform_free(t);
+    return rc;
+}
+
+int seer_transform_finish(seer_transform *t) {
+    size_t F = 0, nd = 0, nflag = 0;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        seer_column *c = &t->col[j];
+        F += c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges);
+        nd += c->kind == SEER_COL_NUMERIC;
+        nflag += c->kind == SEER_COL_NUMERIC && c->flag >= 0;
+        if (c->kind == SEER_COL_LABEL) t->label_col = (long)j;
+    }
+    t->n_fields = F;
+    t->n_dense = nd + nflag;
+    t->field_offset = calloc(F + 1, sizeof *t->field_offset);
+    t->field_rows = calloc(F + 1, sizeof *t->field_rows);
+    t->field_col = calloc(F + 1, sizeof *t->field_col);
+    t->dense_col = calloc(t->n_dense + 1, sizeof *t->dense_col);
+    if (!t->field_offset || !t->field_rows || !t->field_col || !t->dense_col)
+        return seer_errorf(SEER_ENOMEM, "out of memory building the transform");
+    // Categorical fields first, then bucket fields; numbers, then flags.
+    size_t f = 0, d = 0, rows = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < t->n_cols; j++) {
+            seer_column *c = &t->col[j];
+            int is_field = pass == 0 ? c->kind == SEER_COL_CATEGORICAL
+                                     : c->kind == SEER_COL_NUMERIC && c->n_edges;
+            if (pass == 0 && c->kind == SEER_COL_NUMERIC) {
+                c->dense = (long)d;
+                t->dense_col[d++] = (long)j;
+            }
+            if (pass == 1 && c->kind == SEER_COL_NUMERIC && c->flag >= 0) {
+                c->flag = (long)d;
+                t->dense_col[d++] = (long)j;
+            }
+            if (!is_field) continue;
+            c->field = (long)f;
+            t->field_col[f] = (long)j;
+            t->field_offset[f] = rows;
+            t->field_rows[f] = pass == 0 ? c->n_vocab + 2 : c->n_edges + 2;
+            rows += t->field_rows[f];
+            f++;
+        }
+    }
+    for (size_t j = 0; j < t->n_cols; j++) {
+        seer_column *c = &t->col[j];
+        if (c->kind != SEER_COL_NUMERIC) c->dense = -1;
+        if (c->kind != SEER_COL_NUMERIC) c->flag = -1;
+        if (!(c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges)))
+            c->field = -1;
+        if (c->kind == SEER_COL_CATEGORICAL) {
+            int rc = seer_idmap_init(&c->lookup, c->vocab, c->n_vocab, 2);
+            if (rc != SEER_OK) return rc;
+        }
+    }
+    t->emb_rows = rows;
+    return SEER_OK;
+}
+
+void seer_transform_free(seer_transform *t) {
+    for (size_t j = 0; t->col && j < t->n_cols; j++) {
+        free(t->col[j].name);
+        free(t->col[j].edges);
+        free(t->col[j].vocab);
+        seer_idmap_free(&t->col[j].lookup);
+    }
+    free(t->col);
+    free(t->field_offset);
+    free(t->field_rows);
+    free(t->field_col);
+    free(t->dense_col);
+    memset(t, 0, sizeof *t);
+    t->label_col = -1;
+}
+
+int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *map, int need_label) {
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        map[j] = -1;
+        if (c->kind == SEER_COL_IGNORED) continue;
+        map[j] = seer_table_find(tab, c->name);
+        if (map[j] >= 0) continue;
+        if (c->kind == SEER_COL_LABEL && !need_label) continue;
+        return seer_errorf(SEER_EDATA, "%s: no column named '%s', which the model %s",
+                           seer_table_path(tab), c->name,
+                           c->kind == SEER_COL_LABEL ? "needs as the label to evaluate"
+                                                     : "was trained with");
+    }
+    return SEER_OK;
+}
+
+static const char *trim(const char *s, size_t len, size_t *out_len) {
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    *out_len = len;
+    return s;
+}
+
+// Bucket of v: the number of edges <= v (binary search).
+static size_t bucket_of(const double *edges, size_t n, double v) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (edges[mid] <= v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
+                       const char *path, uint32_t *ids, float *dense, float *y) {
+    *y = NAN;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        if (c->kind == SEER_COL_IGNORED || map[j] < 0) continue;
+        size_t len, k = (size_t)map[j];
+        const char *s = trim(row->field[k], row->len[k], &len);
+        int missing = seer_is_missing(s, len);
+        if (c->kind == SEER_COL_LABEL) {
+            double v;
+            if (missing || !seer_parse_number(s, len, &v) || (v != 0 && v != 1))
+                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' is not "
+                                   "0 or 1", path, row->line, k + 1, (int)(len > 40 ? 40 : len), s,
+                                   c->name);
+            *y = (float)v;
+        } else if (c->kind == SEER_COL_CATEGORICAL) {
+            long id = 1;
+            if (!missing) {
+                uint64_t h = seer_hash_bytes(s, len, 0);
+                id = seer_idmap_get(&c->lookup, h ? h : 1);
+                if (id < 0) id = 0;
+            }
+            ids[c->field] = (uint32_t)(t->field_offset[c->field] + (size_t)id);
+        } else {
+            double v = 0.0;
+            if (!missing && !seer_parse_number(s, len, &v))
+                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: '%.*s' in numeric column '%s' is not "
+                                   "a number", path, row->line, k + 1, (int)(len > 40 ? 40 : len),
+                                   s, c->name);
+            if (c->log) v = seer_slog1p(v);
+            double z = missing ? 0.0 : (v - c->mean) / c->std;
+            dense[c->dense] = (float)(z > CLIP ? CLIP : z < -CLIP ? -CLIP : z);
+            if (c->flag >= 0) dense[c->flag] = (float)missing;
+            if (c->field >= 0)
+                ids[c->field] = (uint32_t)(t->field_offset[c->field] +
+                                           (missing ? 0 : 1 + bucket_of(c->edges, c->n_edges, v)));
+        }
+    }
+    return SEER_OK;
+}
+
+static const char *kind_name(seer_col_kind k) {
+    switch (k) {
+    case SEER_COL_LABEL: return "label";
+    case SEER_COL_NUMERIC: return "numeric";
+    case SEER_COL_CATEGORICAL: return "categorical";
+    default: return "ignored";
+    }
+}
+
+void seer_transform_print(const seer_transform *t, FILE *out) {
+    fprintf(out, "%-28s %-12s %8s %12s  %s\n", "column", "type", "missing", "cardinality",
+            "decision");
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        fprintf(out, "%-28.28s %-12s %7.1f%% %12.0f  %s\n", c->name, kind_name(c->kind),
+                100.0 * c->missing_rate, c->cardinality, c->reason);
+    }
+    fprintf(out, "inputs: %zu embedding fields (%zu rows), %zu dense values\n", t->n_fields,
+            t->emb_rows, t->n_dense);
+}

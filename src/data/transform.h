@@ -1,0 +1,108 @@
+// The fitted transform: the sparsity decision per column, and the function
+// that turns a text row into model inputs. Fitted on training rows only and
+// stored in the model, so predict and serve apply exactly the same function.
+//
+// Each column becomes one of:
+//   label        the 0/1 target
+//   categorical  "reduce": a vocabulary of tokens seen at least min_count
+//                times (most frequent first, at most max_vocab) maps to
+//                embedding rows; row 0 is out-of-vocabulary, row 1 missing
+//   numeric      "enhance": slog1p when heavy-tailed, standardised with the
+//                training mean and deviation (missing -> 0, clipped to +-10),
+//                a 0/1 missing indicator when training had missing values, and
+//                quantile buckets with their own embedding (row 0 missing)
+//   ignored      constant, empty, a row id, or unique per row (or by flag)
+//
+// Model inputs of one row: ids (F) global embedding rows, one per field
+// (categorical columns first, then bucket fields), and dense (n_dense): the
+// standardised numbers, then the missing indicators.
+#ifndef SEER_DATA_TRANSFORM_H
+#define SEER_DATA_TRANSFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "data/profile.h"
+#include "data/sketch.h"
+#include "data/table.h"
+
+typedef enum {
+    SEER_COL_IGNORED,
+    SEER_COL_LABEL,
+    SEER_COL_NUMERIC,
+    SEER_COL_CATEGORICAL,
+} seer_col_kind;
+
+typedef struct {
+    char *name;
+    seer_col_kind kind;
+    char reason[96];        // why, in words, for `seer profile`
+    // Profile figures kept for printing and the model's metadata.
+    double missing_rate;
+    double cardinality;
+    // numeric
+    int log;                // apply slog1p first
+    double mean, std;       // of the (logged) training values
+    long dense;             // index of the standardised value, -1 if none
+    long flag;              // index of the missing indicator, -1 if none
+    size_t n_edges;
+    double *edges;          // (n_edges) ascending bucket edges on the (logged) value
+    // categorical, and numeric bucket fields
+    long field;             // embedding field index, -1 if none
+    size_t n_vocab;
+    uint64_t *vocab;        // (n_vocab) token hashes; token k has row 2 + k
+    seer_idmap lookup;
+} seer_column;
+
+typedef struct {
+    const char *label;
+    const char *const *ignore;       // column names forced to be ignored
+    size_t n_ignore;
+    const char *const *categorical;  // forced categorical
+    size_t n_categorical;
+    const char *const *numeric;      // forced numeric
+    size_t n_numeric;
+    size_t min_count;                // default 5
+    size_t max_vocab;                // default 1 << 20
+    size_t buckets;                  // default 16; 0 disables bucket fields
+} seer_transform_options;
+
+typedef struct {
+    seer_format format;
+    size_t n_cols;
+    seer_column *col;        // (n_cols)
+    long label_col;          // -1 when the transform has no label
+    size_t n_fields;         // F
+    size_t *field_offset;    // (F) first global row of each field
+    size_t *field_rows;      // (F)
+    long *field_col;         // (F) the column each field comes from
+    size_t emb_rows;         // sum of field_rows
+    size_t n_dense;
+    long *dense_col;         // (n_dense) source column of each dense input
+} seer_transform;
+
+void seer_transform_options_default(seer_transform_options *o);
+// Fits the transform to a finished profile. SEER_EDATA when the data cannot
+// train a model (no rows, one class, no usable feature).
+int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_transform_options *o);
+// Rebuilds lookups and field tables after the columns were filled in (by the
+// model loader). Takes ownership of t->col.
+int seer_transform_finish(seer_transform *t);
+void seer_transform_free(seer_transform *t);
+
+// Maps table columns to transform columns by name: map (n_cols of the
+// transform) gets the table column index or -1. A missing feature column is
+// SEER_EDATA naming it; a missing label column is allowed unless need_label.
+int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *map, int need_label);
+
+// Encodes one row into ids (F), dense (n_dense) and *y (NAN without a label
+// column). A number that does not parse in a numeric column, or a bad label,
+// is SEER_EDATA with file:line:column.
+int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
+                       const char *path, uint32_t *ids, float *dense, float *y);
+
+// Writes the profile and the decision as a table.
+void seer_transform_print(const seer_transform *t, FILE *out);
+
+#endif

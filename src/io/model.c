@@ -1,0 +1,271 @@
+// Saving and loading whole models: transform + network + metadata.
+// This file and the other (de)serialisers are the only users of cJSON.
+#include "io/model.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "io/modelfile.h"
+
+static const char *kind_names[] = {"ignored", "label", "numeric", "categorical"};
+static const char *format_names[] = {"auto", "csv", "tsv", "criteo"};
+
+static cJSON *transform_json(const seer_transform *t) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "format", format_names[t->format]);
+    cJSON *cols = cJSON_AddArrayToObject(o, "columns");
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        cJSON *cj = cJSON_CreateObject();
+        cJSON_AddStringToObject(cj, "name", c->name);
+        cJSON_AddStringToObject(cj, "kind", kind_names[c->kind]);
+        cJSON_AddStringToObject(cj, "decision", c->reason);
+        cJSON_AddNumberToObject(cj, "missing_rate", c->missing_rate);
+        cJSON_AddNumberToObject(cj, "cardinality", c->cardinality);
+        if (c->kind == SEER_COL_NUMERIC) {
+            cJSON_AddBoolToObject(cj, "log", c->log);
+            cJSON_AddNumberToObject(cj, "mean", c->mean);
+            cJSON_AddNumberToObject(cj, "std", c->std);
+            cJSON_AddBoolToObject(cj, "missing_flag", c->flag >= 0);
+            cJSON *e = cJSON_AddArrayToObject(cj, "edges");
+            for (size_t k = 0; k < c->n_edges; k++)
+                cJSON_AddItemToArray(e, cJSON_CreateNumber(c->edges[k]));
+        }
+        if (c->kind == SEER_COL_CATEGORICAL) cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
+        cJSON_AddItemToArray(cols, cj);
+    }
+    return o;
+}
+
+static cJSON *net_json(const seer_net_config *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", seer_model_ops_of(c->kind)->name);
+    cJSON_AddNumberToObject(o, "fields", (double)c->n_fields);
+    cJSON_AddNumberToObject(o, "dense", (double)c->n_dense);
+    cJSON_AddNumberToObject(o, "embedding_rows", (double)c->emb_rows);
+    cJSON_AddNumberToObject(o, "emb_dim", (double)c->emb_dim);
+    cJSON *h = cJSON_AddArrayToObject(o, "hidden");
+    for (size_t l = 0; l < c->n_hidden; l++) cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[l]));
+    return o;
+}
+
+int seer_model_save(const seer_model *m, const char *path) {
+    const seer_transform *t = &m->tf;
+    const seer_net *n = &m->net;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "seer", 1);
+    cJSON_AddItemToObject(doc, "model", net_json(&n->cfg));
+    cJSON_AddItemToObject(doc, "transform", transform_json(t));
+    cJSON *training = m->training_json ? cJSON_Parse(m->training_json) : NULL;
+    cJSON_AddItemToObject(doc, "training", training ? training : cJSON_CreateObject());
+    char *json = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+
+    seer_tensor *ts = calloc(t->n_cols + 2, sizeof *ts);
+    char (*names)[SEER_TENSOR_NAME_MAX + 1] = calloc(t->n_cols + 2, sizeof *names);
+    if (!json || !ts || !names) {
+        free(json);
+        free(ts);
+        free(names);
+        return seer_errorf(SEER_ENOMEM, "out of memory saving %s", path);
+    }
+    size_t k = 0;
+    ts[k++] = (seer_tensor){"dense", SEER_DTYPE_F32, 1, {n->n_params}, n->params};
+    ts[k++] = (seer_tensor){"embedding", SEER_DTYPE_F32, 2, {n->cfg.emb_rows, n->D}, n->emb};
+    for (size_t j = 0; j < t->n_cols; j++) {
+        if (t->col[j].kind != SEER_COL_CATEGORICAL) continue;
+        snprintf(names[k], sizeof names[k], "vocab.%zu", j);
+        ts[k] = (seer_tensor){names[k], SEER_DTYPE_U64, 1, {t->col[j].n_vocab}, t->col[j].vocab};
+        k++;
+    }
+    int rc = seer_modelfile_write(path, json, ts, k);
+    free(json);
+    free(ts);
+    free(names);
+    return rc;
+}
+
+static double num(const cJSON *o, const char *key, int *ok) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v)) {
+        *ok = 0;
+        return 0;
+    }
+    return v->valuedouble;
+}
+
+static const char *str(const cJSON *o, const char *key, int *ok) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v)) {
+        *ok = 0;
+        return "";
+    }
+    return v->valuestring;
+}
+
+static int index_of(const char *s, const char *const *names, int n) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return -1;
+}
+
+// Size of a count read from JSON: a whole number in [0, max], else -1.
+static long count_of(double v, double max) {
+    return v >= 0 && v <= max && v == floor(v) ? (long)v : -1;
+}
+
+static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfile *f,
+                          const char *path) {
+    int ok = 1;
+    memset(t, 0, sizeof *t);
+    t->label_col = -1;
+    int fmt = index_of(str(o, "format", &ok), format_names, 4);
+    const cJSON *cols = cJSON_GetObjectItemCaseSensitive(o, "columns");
+    if (!ok || fmt < 0 || !cJSON_IsArray(cols) || cJSON_GetArraySize(cols) > SEER_COLS_MAX)
+        return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed", path);
+    t->format = (seer_format)fmt;
+    t->n_cols = (size_t)cJSON_GetArraySize(cols);
+    t->col = calloc(t->n_cols + 1, sizeof *t->col);
+    if (!t->col) return seer_errorf(SEER_ENOMEM, "out of memory loading %s", path);
+    size_t j = 0;
+    const cJSON *cj;
+    cJSON_ArrayForEach(cj, cols) {
+        seer_column *c = &t->col[j];
+        c->flag = -1;
+        int kind = index_of(str(cj, "kind", &ok), kind_names, 4);
+        c->name = strdup(str(cj, "name", &ok));
+        snprintf(c->reason, sizeof c->reason, "%s", str(cj, "decision", &ok));
+        c->missing_rate = num(cj, "missing_rate", &ok);
+        c->cardinality = num(cj, "cardinality", &ok);
+        if (!ok || kind < 0 || !c->name) break;
+        c->kind = (seer_col_kind)kind;
+        if (c->kind == SEER_COL_NUMERIC) {
+            c->log = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "log"));
+            c->mean = num(cj, "mean", &ok);
+            c->std = num(cj, "std", &ok);
+            c->flag = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "missing_flag")) ? 1 : -1;
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(cj, "edges");
+            if (!cJSON_IsArray(e) || !(c->std > 0)) {
+                ok = 0;
+                break;
+            }
+            c->n_edges = (size_t)cJSON_GetArraySize(e);
+            c->edges = calloc(c->n_edges + 1, sizeof *c->edges);
+            if (!c->edges) break;
+            size_t k = 0;
+            const cJSON *ek;
+            cJSON_ArrayForEach(ek, e) {
+                if (!cJSON_IsNumber(ek)) ok = 0;
+                else c->edges[k++] = ek->valuedouble;
+            }
+        }
+        if (c->kind == SEER_COL_CATEGORICAL) {
+            char name[SEER_TENSOR_NAME_MAX + 1];
+            snprintf(name, sizeof name, "vocab.%zu", j);
+            const seer_tensor *v = seer_modelfile_tensor(f, name);
+            long n = count_of(num(cj, "vocab", &ok), 1e9);
+            if (!v || v->dtype != SEER_DTYPE_U64 || v->ndim != 1 || n < 0 ||
+                v->shape[0] != (size_t)n) {
+                ok = 0;
+                break;
+            }
+            c->n_vocab = (size_t)n;
+            c->vocab = malloc((size_t)n * sizeof(uint64_t) + 8);
+            if (!c->vocab) break;
+            memcpy(c->vocab, v->data, (size_t)n * sizeof(uint64_t));
+        }
+        j++;
+    }
+    if (j != t->n_cols || !ok) {
+        seer_transform_free(t);
+        return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed (column %zu)",
+                           path, j + 1);
+    }
+    int rc = seer_transform_finish(t);
+    if (rc != SEER_OK) seer_transform_free(t);
+    return rc;
+}
+
+static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const seer_modelfile *f,
+                    const char *path, size_t batch_cap) {
+    int ok = 1;
+    seer_net_config c = {0};
+    const seer_model_ops *ops = seer_model_ops_find(str(o, "kind", &ok));
+    long fields = count_of(num(o, "fields", &ok), 1e6);
+    long dense = count_of(num(o, "dense", &ok), 1e6);
+    long rows = count_of(num(o, "embedding_rows", &ok), 4e9);
+    long dim = count_of(num(o, "emb_dim", &ok), 4096);
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "hidden");
+    if (!ok || !ops || fields < 0 || dense < 0 || rows < 0 || dim < 1 || !cJSON_IsArray(h) ||
+        cJSON_GetArraySize(h) >= SEER_LAYERS_MAX || (size_t)fields != t->n_fields ||
+        (size_t)dense != t->n_dense || (size_t)rows != t->emb_rows)
+        return seer_errorf(SEER_EDATA, "%s: the model's network description is malformed", path);
+    c.kind = strcmp(ops->name, "lr") == 0 ? SEER_MODEL_LR : SEER_MODEL_MLP;
+    c.n_fields = (size_t)fields;
+    c.n_dense = (size_t)dense;
+    c.emb_rows = (size_t)rows;
+    c.emb_dim = (size_t)dim;
+    const cJSON *hk;
+    cJSON_ArrayForEach(hk, h) {
+        long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;
+        if (w < 1) return seer_errorf(SEER_EDATA, "%s: bad hidden layer width", path);
+        c.hidden[c.n_hidden++] = (size_t)w;
+    }
+    c.batch_cap = batch_cap;
+    int rc = seer_net_init(n, &c, 0);
+    if (rc != SEER_OK) return rc;
+    const seer_tensor *d = seer_modelfile_tensor(f, "dense");
+    const seer_tensor *e = seer_modelfile_tensor(f, "embedding");
+    if (!d || !e || d->dtype != SEER_DTYPE_F32 || e->dtype != SEER_DTYPE_F32 || d->ndim != 1 ||
+        d->shape[0] != n->n_params || e->ndim != 2 || e->shape[0] != c.emb_rows ||
+        e->shape[1] != n->D) {
+        seer_net_free(n);
+        return seer_errorf(SEER_EDATA, "%s: the model's tensors do not match its description",
+                           path);
+    }
+    memcpy(n->params, d->data, n->n_params * sizeof(float));
+    memcpy(n->emb, e->data, c.emb_rows * n->D * sizeof(float));
+    return SEER_OK;
+}
+
+int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
+    if (!batch_cap) batch_cap = 1024;
+    *out = NULL;
+    seer_modelfile *f;
+    int rc = seer_modelfile_open(&f, path);
+    if (rc != SEER_OK) return rc;
+    seer_model *m = calloc(1, sizeof *m);
+    cJSON *doc = cJSON_Parse(seer_modelfile_json(f));
+    if (!m || !doc) {
+        rc = m ? seer_errorf(SEER_EDATA, "%s: the model's JSON does not parse", path)
+               : seer_errorf(SEER_ENOMEM, "out of memory");
+    } else {
+        rc = load_transform(&m->tf, cJSON_GetObjectItemCaseSensitive(doc, "transform"), f, path);
+        if (rc == SEER_OK) {
+            rc = load_net(&m->net, cJSON_GetObjectItemCaseSensitive(doc, "model"), &m->tf, f, path,
+                          batch_cap);
+            if (rc != SEER_OK) seer_transform_free(&m->tf);
+        }
+        const cJSON *tr = cJSON_GetObjectItemCaseSensitive(doc, "training");
+        if (rc == SEER_OK && tr) m->training_json = cJSON_PrintUnformatted(tr);
+    }
+    cJSON_Delete(doc);
+    seer_modelfile_close(f);
+    if (rc != SEER_OK) {
+        free(m);
+        return rc;
+    }
+    *out = m;
+    return SEER_OK;
+}
+
+void seer_model_free(seer_model *m) {
+    if (!m) return;
+    seer_transform_free(&m->tf);
+    seer_net_free(&m->net);
+    free(m->training_json);
+    free(m);
+}

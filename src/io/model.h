@@ -1,0 +1,31 @@
+// A trained seer model: the fitted transform, the network, and metadata
+// (training settings and metrics), saved as one model file (modelfile.h).
+//
+// The JSON document of the file holds {"seer": 1, "model": {net config},
+// "transform": {"format", "columns": [{name, kind, mean, std, edges, ...}]},
+// "training": {settings and metrics}}. Numbers in JSON round-trip exactly
+// (cJSON prints 17 digits when 15 do not suffice). Tensors: "dense" (the
+// parameter block), "embedding" (emb_rows, D) and, per categorical column j,
+// "vocab.<j>" (token hashes, u64, in row order).
+#ifndef SEER_IO_MODEL_H
+#define SEER_IO_MODEL_H
+
+#include <stddef.h>
+
+#include "data/transform.h"
+#include "models/net.h"
+
+struct seer_model {
+    seer_transform tf;
+    seer_net net;
+    char *training_json;   // metadata written by train (settings, metrics); may be NULL
+};
+typedef struct seer_model seer_model;
+
+// Saves atomically. training_json (may be NULL) is stored as the "training" object.
+int seer_model_save(const seer_model *m, const char *path);
+// Loads a model for predictions of up to batch_cap rows at a time.
+int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
+void seer_model_free(seer_model *m);
+
+#endif

@@ -1,0 +1,142 @@
+// The shared machinery of every network: allocation by role, the embedding
+// gather and its sparse gradient, the loss, and Adam (dense block + lazy rows).
+#include "models/net.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "nn/embedding.h"
+#include "nn/loss.h"
+
+extern const seer_model_ops seer_model_lr;
+extern const seer_model_ops seer_model_mlp;
+
+static const seer_model_ops *const all_models[] = {&seer_model_lr, &seer_model_mlp};
+
+const seer_model_ops *seer_model_ops_find(const char *name) {
+    for (size_t i = 0; i < sizeof all_models / sizeof *all_models; i++)
+        if (strcmp(all_models[i]->name, name) == 0) return all_models[i];
+    return NULL;
+}
+
+const seer_model_ops *seer_model_ops_of(seer_model_kind kind) {
+    return kind == SEER_MODEL_LR ? &seer_model_lr : &seer_model_mlp;
+}
+
+// 64-byte aligned, zeroed floats; NULL on failure.
+static void *alloc_zero(size_t bytes) {
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, rounded ? rounded : 64);
+    if (p) memset(p, 0, rounded ? rounded : 64);
+    return p;
+}
+
+int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
+    memset(n, 0, sizeof *n);
+    n->cfg = *cfg;
+    n->ops = seer_model_ops_of(cfg->kind);
+    n->D = cfg->kind == SEER_MODEL_LR ? 1 : cfg->emb_dim;
+    n->n_in = cfg->n_fields * n->D + cfg->n_dense;
+    SEER_ASSERT(cfg->batch_cap > 0 && cfg->n_hidden < SEER_LAYERS_MAX);
+    n->ops->sizes(cfg, &n->n_params, &n->n_act);
+
+    size_t B = cfg->batch_cap, F = cfg->n_fields, rows = cfg->emb_rows ? cfg->emb_rows : 1;
+    size_t fb = sizeof(float);
+    n->params = alloc_zero(n->n_params * fb);
+    n->grads = alloc_zero(n->n_params * fb);
+    n->adam_m = alloc_zero(n->n_params * fb);
+    n->adam_v = alloc_zero(n->n_params * fb);
+    n->act = alloc_zero(n->n_act * B * fb);
+    n->dact = alloc_zero(n->n_act * B * fb);
+    n->x0 = alloc_zero(B * n->n_in * fb);
+    n->dx0 = alloc_zero(B * n->n_in * fb);
+    n->logit = alloc_zero(B * fb);
+    n->dlogit = alloc_zero(B * fb);
+    n->emb = alloc_zero(rows * n->D * fb);
+    n->emb_m = alloc_zero(rows * n->D * fb);
+    n->emb_v = alloc_zero(rows * n->D * fb);
+    n->stamp = alloc_zero(rows * sizeof(uint32_t));
+    n->slot_of = alloc_zero(rows * sizeof(uint32_t));
+    n->uniq = alloc_zero(B * F * sizeof(uint32_t) + 4);
+    n->slot = alloc_zero(B * F * sizeof(uint32_t) + 4);
+    n->drows = alloc_zero(B * F * n->D * fb + 4);
+    if (!n->params || !n->grads || !n->adam_m || !n->adam_v || !n->act || !n->dact || !n->x0 ||
+        !n->dx0 || !n->logit || !n->dlogit || !n->emb || !n->emb_m || !n->emb_v || !n->stamp ||
+        !n->slot_of || !n->uniq || !n->slot || !n->drows) {
+        seer_net_free(n);
+        return seer_errorf(SEER_ENOMEM, "out of memory allocating a network with %zu embedding "
+                           "rows of %zu and %zu dense parameters", rows, cfg->emb_dim, n->n_params);
+    }
+    n->ops->bind(n);
+    seer_rng r;
+    seer_rng_init(&r, seed);
+    for (size_t i = 0; i < rows * n->D; i++)
+        n->emb[i] = cfg->kind == SEER_MODEL_LR ? 0.0f : (float)(seer_rng_uniform(&r) * 0.1 - 0.05);
+    n->ops->init(n, &r);
+    return SEER_OK;
+}
+
+void seer_net_free(seer_net *n) {
+    float **floats[] = {&n->params, &n->grads, &n->adam_m, &n->adam_v, &n->act, &n->dact, &n->x0,
+                        &n->dx0, &n->logit, &n->dlogit, &n->emb, &n->emb_m, &n->emb_v, &n->drows};
+    for (size_t i = 0; i < sizeof floats / sizeof *floats; i++) {
+        free(*floats[i]);
+        *floats[i] = NULL;
+    }
+    free(n->stamp);
+    free(n->slot_of);
+    free(n->uniq);
+    free(n->slot);
+    n->stamp = n->slot_of = n->uniq = n->slot = NULL;
+}
+
+void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rng *r) {
+    double limit = sqrt(6.0 / (double)(n_in + n_out));
+    for (size_t i = 0; i < n_in * n_out; i++) w[i] = (float)((seer_rng_uniform(r) * 2 - 1) * limit);
+    memset(b, 0, n_out * sizeof *b);
+}
+
+void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B) {
+    SEER_ASSERT(B <= n->cfg.batch_cap);
+    size_t F = n->cfg.n_fields, D = n->D, nd = n->cfg.n_dense;
+    seer_embedding_forward(n->x0, n->n_in, n->emb, ids, B, F, D);
+    if (nd)
+        for (size_t b = 0; b < B; b++)
+            memcpy(n->x0 + b * n->n_in + F * D, dense + b * nd, nd * sizeof(float));
+    n->ops->forward(n, B);
+}
+
+double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
+                           size_t B, const seer_adam_config *adam) {
+    size_t F = n->cfg.n_fields, D = n->D;
+    seer_net_forward(n, ids, dense, B);
+    double loss = seer_bce_logits_forward(n->logit, y, B);
+
+    memset(n->dlogit, 0, B * sizeof(float));
+    memset(n->grads, 0, n->n_params * sizeof(float));
+    memset(n->dx0, 0, B * n->n_in * sizeof(float));
+    seer_bce_logits_backward(n->dlogit, n->logit, y, B);
+    n->ops->backward(n, B);
+
+    n->step++;
+    // The stamp is 32 bits: after 2^32 - 1 steps it would repeat, so clear it then.
+    uint32_t stamp = (uint32_t)(n->step & 0xffffffffu);
+    if (stamp == 0) {
+        memset(n->stamp, 0, (n->cfg.emb_rows ? n->cfg.emb_rows : 1) * sizeof(uint32_t));
+        stamp = 1;
+    }
+    size_t n_uniq = seer_embedding_unique(n->uniq, n->slot, ids, B * F, n->stamp, n->slot_of, stamp);
+    memset(n->drows, 0, n_uniq * D * sizeof(float));
+    seer_embedding_backward(n->drows, n->slot, n->dx0, n->n_in, B, F, D);
+
+    seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step);
+    seer_adam_rows_step(n->emb, n->emb_m, n->emb_v, n->uniq, n->drows, n_uniq, D, adam, n->step);
+    return loss;
+}
+
+void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p) {
+    seer_net_forward(n, ids, dense, B);
+    for (size_t i = 0; i < B; i++) p[i] = 1.0f / (1.0f + expf(-n->logit[i]));
+}

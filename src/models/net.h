@@ -1,0 +1,104 @@
+// A network over one encoded batch: an embedding table shared by all
+// categorical fields, the dense inputs, and a model-specific part (lr, mlp)
+// that maps the concatenated input x0 to one logit per row.
+//
+//   ids (B,F) ──gather──▶ x0 = [ e_1 .. e_F | dense ]  (B, F*D + n_dense)
+//                                  │
+//                      model forward (lr: sums; mlp: Linear-ReLU stack)
+//                                  ▼
+//                             logit (B) ──▶ BCE
+//
+// Memory follows STYLE.md: one block per role. The dense parameters of every
+// layer are one contiguous block (params), with grads, adam_m and adam_v in
+// the same layout; activations and their gradients are two more blocks. The
+// embedding table and its Adam moments are separate and updated by row. No
+// allocation happens after seer_net_init.
+#ifndef SEER_MODELS_NET_H
+#define SEER_MODELS_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/rng.h"
+#include "nn/adam.h"
+
+#define SEER_LAYERS_MAX 8
+
+typedef enum { SEER_MODEL_LR, SEER_MODEL_MLP } seer_model_kind;
+
+typedef struct {
+    seer_model_kind kind;
+    size_t n_fields;   // F categorical fields (incl. numeric buckets)
+    size_t n_dense;    // dense inputs after the fitted transform
+    size_t emb_rows;   // rows of the shared embedding table (all fields)
+    size_t emb_dim;    // D (lr always uses 1)
+    size_t n_hidden;   // hidden layers of the mlp
+    size_t hidden[SEER_LAYERS_MAX - 1];
+    size_t batch_cap;  // largest B a step or a prediction may use
+} seer_net_config;
+
+typedef struct seer_net seer_net;
+
+// What one model file provides.
+typedef struct {
+    const char *name;
+    // Floats in the dense parameter block and in the activation block (per batch_cap).
+    void (*sizes)(const seer_net_config *c, size_t *n_params, size_t *n_act);
+    // Points the layer views into params/grads/act/dact.
+    void (*bind)(seer_net *n);
+    void (*init)(seer_net *n, seer_rng *r);
+    // x0 (B, n_in) -> logit (B).
+    void (*forward)(seer_net *n, size_t B);
+    // dlogit (B) -> grads += ..., dx0 += ...
+    void (*backward)(seer_net *n, size_t B);
+} seer_model_ops;
+
+struct seer_net {
+    seer_net_config cfg;
+    const seer_model_ops *ops;
+    size_t D;            // embedding width actually used
+    size_t n_in;         // F*D + n_dense
+
+    size_t n_params;
+    float *params, *grads, *adam_m, *adam_v;  // (n_params) each
+    // Layer views into params and grads: weights (n_out, n_in), biases (n_out).
+    size_t n_layers;
+    size_t layer_in[SEER_LAYERS_MAX], layer_out[SEER_LAYERS_MAX];
+    float *w[SEER_LAYERS_MAX], *b[SEER_LAYERS_MAX];
+    float *dw[SEER_LAYERS_MAX], *db[SEER_LAYERS_MAX];
+
+    size_t n_act;
+    float *act, *dact;   // (n_act) each: model-specific activations
+    float *h[SEER_LAYERS_MAX], *dh[SEER_LAYERS_MAX];  // views (B, layer_out)
+    float *x0, *dx0;     // (batch_cap, n_in)
+    float *logit, *dlogit;  // (batch_cap)
+
+    float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
+    uint32_t *stamp, *slot_of;   // (emb_rows) dedupe scratch
+    uint32_t *uniq, *slot;       // (batch_cap * F)
+    float *drows;                // (batch_cap * F, D)
+    long step;                   // optimiser steps taken
+};
+
+const seer_model_ops *seer_model_ops_find(const char *name);
+const seer_model_ops *seer_model_ops_of(seer_model_kind kind);
+
+// Allocates everything for cfg and initialises the parameters from seed.
+// SEER_ENOMEM if an allocation fails (with the size in the message).
+int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed);
+void seer_net_free(seer_net *n);
+
+// Fills x0 from ids (B, F) of global table rows and dense (B, n_dense), then
+// runs the model: logit (B) holds the result.
+void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B);
+// One optimiser step on a batch; returns the batch's mean BCE before the step.
+double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
+                           size_t B, const seer_adam_config *adam);
+// Probabilities for B <= batch_cap rows into p (B).
+void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
+
+// Xavier (Glorot) uniform init of w (n_out, n_in) and zero bias, as Keras'
+// Dense default and the reference script do.
+void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rng *r);
+
+#endif

@@ -1,0 +1,41 @@
+// Embedding gather, per-batch dedupe of ids, and gradient scatter into rows.
+#include "nn/embedding.h"
+
+#include <string.h>
+
+void seer_embedding_forward(float *out, size_t ld_out, const float *table, const uint32_t *ids,
+                            size_t B, size_t F, size_t D) {
+    for (size_t b = 0; b < B; b++) {
+        float *o = out + b * ld_out;
+        const uint32_t *id = ids + b * F;
+        for (size_t f = 0; f < F; f++) memcpy(o + f * D, table + (size_t)id[f] * D, D * sizeof *o);
+    }
+}
+
+size_t seer_embedding_unique(uint32_t *uniq, uint32_t *slot, const uint32_t *ids, size_t n,
+                             uint32_t *stamp, uint32_t *slot_of, uint32_t step) {
+    size_t n_uniq = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = ids[i];
+        if (stamp[id] != step) {
+            stamp[id] = step;
+            slot_of[id] = (uint32_t)n_uniq;
+            uniq[n_uniq++] = id;
+        }
+        slot[i] = slot_of[id];
+    }
+    return n_uniq;
+}
+
+void seer_embedding_backward(float *drows, const uint32_t *slot, const float *dout,
+                             size_t ld_out, size_t B, size_t F, size_t D) {
+    for (size_t b = 0; b < B; b++) {
+        const float *g = dout + b * ld_out;
+        const uint32_t *s = slot + b * F;
+        for (size_t f = 0; f < F; f++) {
+            float *d = drows + (size_t)s[f] * D;
+            const float *gf = g + f * D;
+            for (size_t k = 0; k < D; k++) d[k] += gf[k];
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// Embedding lookups and their sparse gradients.
+//
+// All fields share one table; a field's ids are already global rows (the
+// field's offset added). The forward copies rows into a strided activation
+// buffer so the deep part reads one dense matrix. The backward does not touch
+// the table: it sums gradient rows per distinct id of the batch into a compact
+// (n_uniq, D) buffer, which the lazy optimiser then applies row by row.
+#ifndef SEER_NN_EMBEDDING_H
+#define SEER_NN_EMBEDDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// out[b, f*D .. f*D+D) = table[ids[b*F+f]] for b < B, f < F. out has row
+// stride ld_out (>= F*D). table (rows, D), ids (B, F).
+void seer_embedding_forward(float *out, size_t ld_out, const float *table, const uint32_t *ids,
+                            size_t B, size_t F, size_t D);
+
+// Distinct ids of a batch. stamp (rows) and slot_of (rows) are per-table
+// scratch owned by the caller, zeroed once; step must differ on every call
+// (count from 1). Writes uniq (n_uniq) in first-seen order and slot (n) with
+// each id's index into uniq; returns n_uniq.
+size_t seer_embedding_unique(uint32_t *uniq, uint32_t *slot, const uint32_t *ids, size_t n,
+                             uint32_t *stamp, uint32_t *slot_of, uint32_t step);
+
+// drows[slot[b*F+f]] += dout[b, f*D .. f*D+D). drows (n_uniq, D), dout with row
+// stride ld_out.
+void seer_embedding_backward(float *drows, const uint32_t *slot, const float *dout,
+                             size_t ld_out, size_t B, size_t F, size_t D);
+
+#endif

@@ -1,0 +1,39 @@
+// Linear, ReLU and sigmoid kernels. The GEMMs go through seer_gemm.
+#include "nn/layers.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "nn/gemm.h"
+
+void seer_linear_forward(float *y, const float *x, const float *w, const float *b, size_t B,
+                         size_t n_in, size_t n_out) {
+    for (size_t i = 0; i < B; i++) memcpy(y + i * n_out, b, n_out * sizeof *y);
+    seer_gemm(0, 1, B, n_out, n_in, 1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
+}
+
+void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                          const float *w, size_t B, size_t n_in, size_t n_out) {
+    if (dx) seer_gemm(0, 0, B, n_in, n_out, 1.0f, dy, n_out, w, n_in, 1.0f, dx, n_in);
+    seer_gemm(1, 0, n_out, n_in, B, 1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
+    for (size_t i = 0; i < B; i++) {
+        const float *row = dy + i * n_out;
+        for (size_t j = 0; j < n_out; j++) db[j] += row[j];
+    }
+}
+
+void seer_relu_forward(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void seer_relu_backward(float *dx, const float *dy, const float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void seer_sigmoid_forward(float *p, const float *z, size_t n) {
+    for (size_t i = 0; i < n; i++) p[i] = 1.0f / (1.0f + expf(-z[i]));
+}
+
+void seer_sigmoid_backward(float *dz, const float *dp, const float *p, size_t n) {
+    for (size_t i = 0; i < n; i++) dz[i] += dp[i] * p[i] * (1.0f - p[i]);
+}

@@ -1,0 +1,30 @@
+// Dense layers as forward/backward kernel pairs (STYLE.md): outputs first,
+// const inputs, dims last; kernels never allocate, print or fail; every
+// backward ADDS into its d* buffers.
+//
+// Linear weights use PyTorch's layout, w (n_out, n_in), so golden values from
+// the reference script compare without transposes.
+#ifndef SEER_NN_LAYERS_H
+#define SEER_NN_LAYERS_H
+
+#include <stddef.h>
+
+// y = x w^T + b. y (B, n_out), x (B, n_in), w (n_out, n_in), b (n_out).
+void seer_linear_forward(float *y, const float *x, const float *w, const float *b, size_t B,
+                         size_t n_in, size_t n_out);
+// dx += dy w; dw += dy^T x; db += sum over rows of dy. dx may be NULL (input
+// needs no gradient). dy (B, n_out), x (B, n_in), w (n_out, n_in).
+void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
+                          const float *w, size_t B, size_t n_in, size_t n_out);
+
+// y = max(x, 0). y, x (n); y may alias x.
+void seer_relu_forward(float *y, const float *x, size_t n);
+// dx += dy where the saved output y > 0.
+void seer_relu_backward(float *dx, const float *dy, const float *y, size_t n);
+
+// p = sigmoid(z). p, z (n).
+void seer_sigmoid_forward(float *p, const float *z, size_t n);
+// dz += dp * p * (1 - p). Uses the saved output p.
+void seer_sigmoid_backward(float *dz, const float *dp, const float *p, size_t n);
+
+#endif

@@ -1,0 +1,13 @@
+// Binary cross-entropy on logits: the numerically stable form
+// max(z,0) - z*y + log(1 + exp(-|z|)), identical in value to sigmoid + BCE.
+#ifndef SEER_NN_LOSS_H
+#define SEER_NN_LOSS_H
+
+#include <stddef.h>
+
+// Mean loss over the B rows. z, y (B).
+double seer_bce_logits_forward(const float *z, const float *y, size_t B);
+// dz += (sigmoid(z) - y) / B, the gradient of the mean.
+void seer_bce_logits_backward(float *dz, const float *z, const float *y, size_t B);
+
+#endif

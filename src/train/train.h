@@ -1,0 +1,65 @@
+// Training from a file end to end: profile the training rows, fit the
+// transform, encode, train with Adam and early stopping, evaluate.
+#ifndef SEER_TRAIN_TRAIN_H
+#define SEER_TRAIN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/table.h"
+#include "data/transform.h"
+#include "io/model.h"
+#include "models/net.h"
+#include "train/metrics.h"
+
+typedef struct {
+    const char *data;
+    const char *valid_path;      // --valid FILE, or NULL
+    seer_format format;
+    int skip_bad_rows;
+    seer_transform_options tf;   // label, overrides, vocabulary and bucket settings
+    seer_model_kind kind;
+    size_t hidden[SEER_LAYERS_MAX - 1];
+    size_t n_hidden;
+    size_t emb_dim;
+    size_t epochs;               // the most epochs to run
+    size_t batch;
+    float lr;
+    int threads;
+    uint64_t seed;
+    double valid_frac;           // share of DATA held out when no --valid
+    size_t patience;             // epochs without a better valid log loss before stopping; 0: never
+    int quiet;                   // no per-epoch lines on stderr
+} seer_train_options;
+
+// The defaults: mlp 64-32, emb 16, batch 256, lr 1e-3, up to 50 epochs with
+// a 10% validation hold-out and patience 3, one thread, seed 1.
+void seer_train_options_default(seer_train_options *o);
+
+typedef struct {
+    size_t train_rows, valid_rows, skipped_rows;
+    size_t epochs_run, best_epoch;
+    double train_loss;            // mean over the last epoch
+    int has_valid;
+    seer_binary_metrics valid;    // of the returned (best) model
+    double seconds;               // the whole call
+    double train_seconds;         // the optimisation loop only
+    double train_samples_per_s;
+} seer_train_result;
+
+// Trains; on success *out is the model (the caller frees it with seer_model_free).
+int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **out);
+
+// Predictions of m for every row of an open table, in order, batch by batch:
+// fn gets p (n) and y (n; NAN without a label column). need_label makes a
+// missing label column an error. Rows the transform rejects are an error, or
+// with skip_bad counted into *skipped.
+typedef int (*seer_predict_fn)(void *ctx, const float *p, const float *y, size_t n);
+int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
+                       size_t *skipped, seer_predict_fn fn, void *ctx);
+
+// Evaluates m on a file: metrics over every row.
+int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad,
+                   seer_binary_metrics *out, size_t *skipped);
+
+#endif

@@ -1,0 +1,180 @@
+// Tests of atomic file writes: commit, abort, a missing directory, overwrite.
+// Each test works in its own fresh directory under /tmp.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+
+static char dir[64];
+
+static void make_dir(void) {
+    strcpy(dir, "/tmp/seer_test_atomic_XXXXXX");
+    cr_assert(ne(ptr, mkdtemp(dir), NULL));
+}
+
+// Removes every entry of dir, then dir itself.
+static void remove_dir(void) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+// The number of entries in dir, not counting "." and "..".
+static int count_entries(void) {
+    DIR *d = opendir(dir);
+    cr_assert(ne(ptr, d, NULL));
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+    closedir(d);
+    return n;
+}
+
+// Reads the whole file at path into buf (cap bytes) and NUL-terminates it.
+static void read_text(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    cr_assert(ne(ptr, f, NULL), "cannot open %s", path);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+TestSuite(atomic_file, .init = make_dir, .fini = remove_dir);
+
+Test(atomic_file, commit_creates_file) {
+    char path[256], got[64];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("hello, seer\n", a.f);
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_OK));
+    read_text(path, got, sizeof got);
+    cr_assert(eq(str, got, "hello, seer\n"));
+    cr_assert(eq(int, count_entries(), 1));
+    cr_assert(eq(ptr, a.f, NULL));
+    cr_assert(eq(ptr, a.tmp_path, NULL));
+}
+
+Test(atomic_file, commit_uses_umask_permissions) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    mode_t old = umask(022);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_OK));
+    umask(old);
+    struct stat st;
+    cr_assert(eq(int, stat(path, &st), 0));
+    cr_assert(eq(int, (int)(st.st_mode & 0777), 0644));
+}
+
+Test(atomic_file, abort_leaves_nothing) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("partial", a.f);
+    cr_assert(eq(int, count_entries(), 1));
+    seer_atomic_abort(&a);
+    cr_assert(eq(int, count_entries(), 0));
+    // A second abort, and an abort of a zeroed struct, are no-ops.
+    seer_atomic_abort(&a);
+    seer_atomic_file zero = {0};
+    seer_atomic_abort(&zero);
+}
+
+Test(atomic_file, missing_directory) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/no/such/dir/out.txt", dir);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_EIO));
+    cr_assert(ne(ptr, strstr(seer_error_message(), path), NULL), "message: %s",
+              seer_error_message());
+    cr_assert(ne(ptr, strstr(seer_error_message(), strerror(ENOENT)), NULL));
+    cr_assert(eq(int, count_entries(), 0));
+    seer_atomic_abort(&a);
+}
+
+Test(atomic_file, overwrite_is_atomic) {
+    char path[256], got[64];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("old", a.f);
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_OK));
+
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("new content", a.f);
+    fflush(a.f);
+    read_text(path, got, sizeof got);
+    cr_assert(eq(str, got, "old"));
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_OK));
+    read_text(path, got, sizeof got);
+    cr_assert(eq(str, got, "new content"));
+    cr_assert(eq(int, count_entries(), 1));
+}
+
+Test(atomic_file, abort_keeps_old_file) {
+    char path[256], got[64];
+    snprintf(path, sizeof path, "%s/out.txt", dir);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("old", a.f);
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_OK));
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("new", a.f);
+    seer_atomic_abort(&a);
+    read_text(path, got, sizeof got);
+    cr_assert(eq(str, got, "old"));
+    cr_assert(eq(int, count_entries(), 1));
+}
+
+Test(atomic_file, rename_failure_removes_temporary) {
+    // A directory at the target path makes the rename fail after the data was
+    // written: the temporary file must go and the directory must stay.
+    char path[256];
+    snprintf(path, sizeof path, "%s/taken", dir);
+    cr_assert(eq(int, mkdir(path, 0755), 0));
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    fputs("data", a.f);
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_EIO));
+    cr_assert(ne(ptr, strstr(seer_error_message(), path), NULL));
+    cr_assert(eq(int, count_entries(), 1));
+    struct stat st;
+    cr_assert(eq(int, stat(path, &st), 0));
+    cr_assert(eq(int, S_ISDIR(st.st_mode) != 0, 1));
+    rmdir(path);
+}
+
+Test(atomic_file, relative_path) {
+    // A name without a slash lives in the current directory, whose fsync must work.
+    char cwd[512], got[16];
+    cr_assert(ne(ptr, getcwd(cwd, sizeof cwd), NULL));
+    cr_assert(eq(int, chdir(dir), 0));
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, "rel.txt"), SEER_OK));
+    fputs("x", a.f);
+    int rc = seer_atomic_commit(&a);
+    read_text("rel.txt", got, sizeof got);
+    cr_assert(eq(int, chdir(cwd), 0));
+    cr_assert(eq(int, rc, SEER_OK));
+    cr_assert(eq(str, got, "x"));
+}

@@ -1,0 +1,592 @@
+// Tests of the dense kernels (linear, ReLU, sigmoid, BCE with logits), the
+// GEMM wrapper and the embedding gather/scatter, and of the golden loader.
+//
+// Each kernel has a golden test against tests/golden/*.bin (written by
+// tests/ref/make_golden.py in float64 from float32 inputs), a central finite
+// difference gradient check, and a test that its backward adds into the d*
+// buffers rather than overwriting them.
+//
+// Gradient checks: L = sum(r * out) with a fixed random r (so every output
+// element matters with a different weight), accumulated in double. Each input
+// x_i is moved to the float values nearest x_i +/- h, and the numerical
+// derivative divides by the step actually taken. With h = 1e-2 the float
+// rounding of L (about 1e-7 for these sizes) contributes about 5e-6 to the
+// numerical value, and the truncation error of the smooth kernels is about
+// h^2/6 * |f'''| < 1e-5; the worst measured is 6e-6. The gradients are
+// O(0.1..1), so GC_TOL = 1e-4 * max(1, |analytic|) leaves a margin of over 10
+// and still catches any wrong term, factor or index (those are O(0.01) at least).
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/rng.h"
+#include "golden.h"
+#include "nn/embedding.h"
+#include "nn/gemm.h"
+#include "nn/layers.h"
+#include "nn/loss.h"
+
+#define GC_H 1e-2
+#define GC_TOL 1e-4
+
+// Golden comparisons: the kernels run in float on O(1) values, so a few ulps
+// (rtol 1e-5) plus an absolute floor for results that cancel to near 0.
+#define G_RTOL 1e-5
+#define G_ATOL 1e-6
+
+static void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)(lo + (hi - lo) * seer_rng_uniform(r));
+}
+
+// Values with lo <= |x| < hi and a random sign: clear of the ReLU kink by more than GC_H.
+static void fill_away_from_zero(float *x, size_t n, seer_rng *r, double lo, double hi) {
+    fill(x, n, r, lo, hi);
+    for (size_t i = 0; i < n; i++)
+        if (seer_rng_uniform(r) < 0.5) x[i] = -x[i];
+}
+
+static double dot(const float *a, const float *b, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+// The scalar whose gradient is checked, as a function of the current inputs.
+typedef double (*loss_fn)(void *ctx);
+
+// Compares ana (n), the analytic gradient of L with respect to x (n), with
+// central differences of L, and fails the test at the worst element.
+static void gradcheck(const char *what, float *x, const float *ana, size_t n, loss_fn L,
+                      void *ctx) {
+    double worst = 0.0, worst_num = 0.0, worst_ana = 0.0;
+    size_t worst_i = 0;
+    for (size_t i = 0; i < n; i++) {
+        float x0 = x[i];
+        float xp = (float)(x0 + GC_H), xm = (float)(x0 - GC_H);
+        x[i] = xp;
+        double lp = L(ctx);
+        x[i] = xm;
+        double lm = L(ctx);
+        x[i] = x0;
+        double num = (lp - lm) / ((double)xp - (double)xm);
+        double err = fabs(num - ana[i]) / fmax(1.0, fabs(ana[i]));
+        if (err > worst || isnan(err)) {
+            worst = err;
+            worst_i = i;
+            worst_num = num;
+            worst_ana = ana[i];
+        }
+    }
+    if (!(worst <= GC_TOL))
+        cr_fatal("%s: gradcheck [%zu] numerical %.7g analytic %.7g (scaled error %.3g > %g)",
+                 what, worst_i, worst_num, worst_ana, worst, GC_TOL);
+}
+
+static void open_golden(golden *g, const char *path) {
+    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root", path);
+}
+
+// ---- golden ----------------------------------------------------------------
+
+Test(layers, linear_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/linear.bin");
+    enum { B = 5, NI = 7, NO = 3 };
+    cr_assert(eq(sz, golden_numel(&g, "x"), B * NI));
+    cr_assert(eq(sz, golden_numel(&g, "w"), NO * NI));
+    float y[B * NO], dx[B * NI] = {0}, dw[NO * NI] = {0}, db[NO] = {0};
+    const float *x = golden_get(&g, "x"), *w = golden_get(&g, "w");
+    seer_linear_forward(y, x, w, golden_get(&g, "b"), B, NI, NO);
+    CHECK_GOLDEN(&g, "y", y, B * NO, G_RTOL, G_ATOL);
+    seer_linear_backward(dx, dw, db, golden_get(&g, "dy"), x, w, B, NI, NO);
+    CHECK_GOLDEN(&g, "dx", dx, B * NI, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dw", dw, NO * NI, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "db", db, NO, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+Test(layers, relu_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/relu.bin");
+    size_t n = golden_numel(&g, "x");
+    float y[64], dx[64] = {0};
+    cr_assert(le(sz, n, 64));
+    seer_relu_forward(y, golden_get(&g, "x"), n);
+    CHECK_GOLDEN(&g, "y", y, n, G_RTOL, 0.0);
+    seer_relu_backward(dx, golden_get(&g, "dy"), y, n);
+    CHECK_GOLDEN(&g, "dx", dx, n, G_RTOL, 0.0);
+    golden_close(&g);
+}
+
+// The forward may run in place (y aliases x), as the mlp does.
+Test(layers, relu_in_place) {
+    golden g;
+    open_golden(&g, "tests/golden/relu.bin");
+    size_t n = golden_numel(&g, "x");
+    float y[64];
+    cr_assert(le(sz, n, 64));
+    memcpy(y, golden_get(&g, "x"), n * sizeof *y);
+    seer_relu_forward(y, y, n);
+    CHECK_GOLDEN(&g, "y", y, n, 0.0, 0.0);
+    golden_close(&g);
+}
+
+Test(layers, sigmoid_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/sigmoid.bin");
+    size_t n = golden_numel(&g, "z");
+    float p[64], dz[64] = {0};
+    cr_assert(le(sz, n, 64));
+    seer_sigmoid_forward(p, golden_get(&g, "z"), n);
+    CHECK_GOLDEN(&g, "p", p, n, G_RTOL, G_ATOL);
+    seer_sigmoid_backward(dz, golden_get(&g, "dp"), p, n);
+    CHECK_GOLDEN(&g, "dz", dz, n, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+// Includes z = 30 and z = -40, where a naive log(sigmoid) overflows or loses all digits.
+Test(layers, bce_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/bce.bin");
+    size_t B = golden_numel(&g, "z");
+    float dz[16] = {0};
+    cr_assert(le(sz, B, 16));
+    const float *z = golden_get(&g, "z"), *y = golden_get(&g, "y");
+    float loss = (float)seer_bce_logits_forward(z, y, B);
+    CHECK_GOLDEN(&g, "loss", &loss, 1, G_RTOL, 0.0);
+    seer_bce_logits_backward(dz, z, y, B);
+    CHECK_GOLDEN(&g, "dz", dz, B, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+// ---- gemm ------------------------------------------------------------------
+
+// C = alpha op(A) op(B) + beta C through oneDNN and through the reference loop,
+// with padded leading dimensions (lda = rows + 3 etc.) whose padding must stay
+// untouched. Sums of K products of values in [-1, 1] are compared with
+// |diff| <= 1e-6 * (K + 1) + 1e-5 |ref|: float accumulation in either order.
+static void gemm_case(int ta, int tb, size_t M, size_t N, size_t K, float alpha, float beta) {
+    seer_rng r;
+    seer_rng_init(&r, 1000 + M * 7 + N * 3 + K);
+    size_t a_rows = ta ? K : M, a_cols = ta ? M : K, b_rows = tb ? N : K, b_cols = tb ? K : N;
+    size_t lda = a_cols + 3, ldb = b_cols + 1, ldc = N + 2;
+    float *A = malloc(a_rows * lda * sizeof *A), *Bm = malloc(b_rows * ldb * sizeof *Bm);
+    float *C = malloc(M * ldc * sizeof *C), *Cr = malloc(M * ldc * sizeof *Cr);
+    cr_assert(A && Bm && C && Cr);
+    fill(A, a_rows * lda, &r, -1, 1);
+    fill(Bm, b_rows * ldb, &r, -1, 1);
+    fill(C, M * ldc, &r, -1, 1);
+    memcpy(Cr, C, M * ldc * sizeof *C);
+    seer_gemm(ta, tb, M, N, K, alpha, A, lda, Bm, ldb, beta, C, ldc);
+    seer_gemm_ref(ta, tb, M, N, K, alpha, A, lda, Bm, ldb, beta, Cr, ldc);
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < ldc; j++) {
+            double got = C[i * ldc + j], want = Cr[i * ldc + j];
+            double tol = j < N ? 1e-6 * (double)(K + 1) + 1e-5 * fabs(want) : 0.0;
+            if (!(fabs(got - want) <= tol))
+                cr_fatal("gemm ta=%d tb=%d M=%zu N=%zu K=%zu alpha=%g beta=%g: C[%zu][%zu] "
+                         "got %.9g ref %.9g%s", ta, tb, M, N, K, alpha, beta, i, j, got, want,
+                         j < N ? "" : " (padding was written)");
+        }
+    }
+    free(A);
+    free(Bm);
+    free(C);
+    free(Cr);
+}
+
+Test(layers, gemm_vs_ref) {
+    const size_t sizes[][3] = {{1, 1, 1}, {3, 17, 5}, {33, 65, 129}, {7, 1, 12}, {1, 9, 4}};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                gemm_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], 1.0f, 1.0f);
+                gemm_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], -0.5f, 0.0f);
+                gemm_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], 2.0f, 0.25f);
+            }
+}
+
+// The reference itself, on a 2x3 by 3x2 product worked by hand.
+Test(layers, gemm_ref_by_hand) {
+    const float A[6] = {1, 2, 3, 4, 5, 6};        // (2,3)
+    const float B[6] = {7, 8, 9, 10, 11, 12};     // (3,2)
+    float C[4] = {1, 1, 1, 1};
+    seer_gemm_ref(0, 0, 2, 2, 3, 1.0f, A, 3, B, 2, 2.0f, C, 2);
+    const float want[4] = {58 + 2, 64 + 2, 139 + 2, 154 + 2};
+    CHECK_CLOSE(C, want, 4, 0.0, 0.0);
+    float Ct[4] = {0};
+    seer_gemm_ref(1, 1, 2, 2, 3, 1.0f, B, 2, A, 3, 0.0f, Ct, 2);  // B^T A^T = (A B)^T
+    const float want_t[4] = {58, 139, 64, 154};
+    CHECK_CLOSE(Ct, want_t, 4, 0.0, 0.0);
+}
+
+// ---- gradient checks -------------------------------------------------------
+
+enum { LB = 4, LNI = 6, LNO = 5 };
+
+typedef struct {
+    float x[LB * LNI], w[LNO * LNI], b[LNO], r[LB * LNO];
+} linear_ctx;
+
+static double linear_loss(void *p) {
+    linear_ctx *c = p;
+    float y[LB * LNO];
+    seer_linear_forward(y, c->x, c->w, c->b, LB, LNI, LNO);
+    return dot(c->r, y, LB * LNO);
+}
+
+Test(layers, linear_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 11);
+    linear_ctx c;
+    fill(c.x, LB * LNI, &r, -1, 1);
+    fill(c.w, LNO * LNI, &r, -1, 1);
+    fill(c.b, LNO, &r, -1, 1);
+    fill(c.r, LB * LNO, &r, -1, 1);
+    float dx[LB * LNI] = {0}, dw[LNO * LNI] = {0}, db[LNO] = {0};
+    // dL/dy = r.
+    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO);
+    gradcheck("linear dx", c.x, dx, LB * LNI, linear_loss, &c);
+    gradcheck("linear dw", c.w, dw, LNO * LNI, linear_loss, &c);
+    gradcheck("linear db", c.b, db, LNO, linear_loss, &c);
+}
+
+// dx = NULL skips the input gradient and still gives dw and db.
+Test(layers, linear_backward_no_dx) {
+    seer_rng r;
+    seer_rng_init(&r, 12);
+    linear_ctx c;
+    fill(c.x, LB * LNI, &r, -1, 1);
+    fill(c.w, LNO * LNI, &r, -1, 1);
+    fill(c.r, LB * LNO, &r, -1, 1);
+    float dx[LB * LNI] = {0}, dw[LNO * LNI] = {0}, db[LNO] = {0};
+    float dw2[LNO * LNI] = {0}, db2[LNO] = {0};
+    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO);
+    seer_linear_backward(NULL, dw2, db2, c.r, c.x, c.w, LB, LNI, LNO);
+    CHECK_CLOSE(dw2, dw, LNO * LNI, 0.0, 0.0);
+    CHECK_CLOSE(db2, db, LNO, 0.0, 0.0);
+}
+
+enum { EN = 23 };
+
+typedef struct {
+    float x[EN], r[EN];
+} elem_ctx;
+
+static double relu_loss(void *p) {
+    elem_ctx *c = p;
+    float y[EN];
+    seer_relu_forward(y, c->x, EN);
+    return dot(c->r, y, EN);
+}
+
+static double sigmoid_loss(void *p) {
+    elem_ctx *c = p;
+    float y[EN];
+    seer_sigmoid_forward(y, c->x, EN);
+    return dot(c->r, y, EN);
+}
+
+Test(layers, relu_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 13);
+    elem_ctx c;
+    fill_away_from_zero(c.x, EN, &r, 0.1, 2.0);
+    fill(c.r, EN, &r, -1, 1);
+    float y[EN], dx[EN] = {0};
+    seer_relu_forward(y, c.x, EN);
+    seer_relu_backward(dx, c.r, y, EN);
+    gradcheck("relu dx", c.x, dx, EN, relu_loss, &c);
+}
+
+Test(layers, sigmoid_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 14);
+    elem_ctx c;
+    fill(c.x, EN, &r, -5, 5);
+    fill(c.r, EN, &r, -1, 1);
+    float p[EN], dz[EN] = {0};
+    seer_sigmoid_forward(p, c.x, EN);
+    seer_sigmoid_backward(dz, c.r, p, EN);
+    gradcheck("sigmoid dz", c.x, dz, EN, sigmoid_loss, &c);
+}
+
+typedef struct {
+    float z[9], y[9];
+} bce_ctx;
+
+// The loss is already a scalar; it is scaled by 9 (= B) so that its gradient,
+// (p - y) / B, is O(0.1..1) like the others and GC_TOL means the same.
+static double bce_loss(void *p) {
+    bce_ctx *c = p;
+    return 9.0 * seer_bce_logits_forward(c->z, c->y, 9);
+}
+
+Test(layers, bce_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 15);
+    bce_ctx c;
+    fill(c.z, 9, &r, -4, 4);
+    c.z[7] = 30.0f;
+    c.z[8] = -40.0f;
+    for (int i = 0; i < 9; i++) c.y[i] = seer_rng_uniform(&r) < 0.5 ? 0.0f : 1.0f;
+    c.y[3] = 0.3f;
+    c.y[7] = 0.0f;  // z = 30, y = 0: the gradient is 1, the loss 30
+    c.y[8] = 0.0f;  // z = -40, y = 0: both ~0
+    float dz[9] = {0};
+    seer_bce_logits_backward(dz, c.z, c.y, 9);
+    for (int i = 0; i < 9; i++) dz[i] *= 9.0f;
+    gradcheck("bce dz", c.z, dz, 9, bce_loss, &c);
+}
+
+// ---- embeddings ------------------------------------------------------------
+
+enum { ROWS = 7, EB = 5, EF = 3, ED = 4, LD = EF * ED + 2 };
+
+// Ids with repeats within a row and across rows; rows 4 and 6 never occur.
+static const uint32_t emb_ids[EB * EF] = {0, 3, 0, 5, 1, 3, 2, 2, 2, 3, 0, 1, 5, 5, 3};
+
+Test(layers, embedding_forward_strided) {
+    seer_rng r;
+    seer_rng_init(&r, 16);
+    float table[ROWS * ED], out[EB * LD];
+    fill(table, ROWS * ED, &r, -1, 1);
+    for (size_t i = 0; i < EB * LD; i++) out[i] = 99.0f;
+    seer_embedding_forward(out, LD, table, emb_ids, EB, EF, ED);
+    for (size_t b = 0; b < EB; b++) {
+        for (size_t f = 0; f < EF; f++)
+            CHECK_CLOSE(out + b * LD + f * ED, table + emb_ids[b * EF + f] * ED, ED, 0.0, 0.0);
+        for (size_t j = EF * ED; j < LD; j++)
+            cr_assert(eq(flt, out[b * LD + j], 99.0f), "padding [%zu][%zu] was written", b, j);
+    }
+}
+
+static void check_u32(const char *what, const uint32_t *got, const uint32_t *want, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i]) cr_fatal("%s[%zu] = %u, want %u", what, i, got[i], want[i]);
+}
+
+Test(layers, embedding_unique) {
+    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
+    size_t n = seer_embedding_unique(uniq, slot, emb_ids, EB * EF, stamp, slot_of, 1);
+    const uint32_t want[] = {0, 3, 5, 1, 2};  // first-seen order
+    cr_assert(eq(sz, n, 5));
+    check_u32("uniq", uniq, want, 5);
+    for (size_t i = 0; i < EB * EF; i++)
+        cr_assert(eq(u32, uniq[slot[i]], emb_ids[i]), "slot[%zu] = %u", i, slot[i]);
+    // A later step reuses the scratch without clearing it.
+    const uint32_t ids2[] = {6, 3, 6, 4};
+    n = seer_embedding_unique(uniq, slot, ids2, 4, stamp, slot_of, 2);
+    const uint32_t want2[] = {6, 3, 4}, want_slot2[] = {0, 1, 0, 2};
+    cr_assert(eq(sz, n, 3));
+    check_u32("uniq", uniq, want2, 3);
+    check_u32("slot", slot, want_slot2, 4);
+}
+
+// Scatter through unique + backward, compared with the dense table gradient
+// computed directly: dtable[ids[i]] += dout of occurrence i.
+static void table_grad(float *dtable, const float *dout, const uint32_t *ids) {
+    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
+    float drows[EB * EF * ED] = {0};
+    size_t n = seer_embedding_unique(uniq, slot, ids, EB * EF, stamp, slot_of, 1);
+    seer_embedding_backward(drows, slot, dout, LD, EB, EF, ED);
+    memset(dtable, 0, ROWS * ED * sizeof *dtable);
+    for (size_t u = 0; u < n; u++) memcpy(dtable + uniq[u] * ED, drows + u * ED, ED * sizeof(float));
+}
+
+Test(layers, embedding_backward_dense) {
+    seer_rng r;
+    seer_rng_init(&r, 17);
+    float dout[EB * LD], got[ROWS * ED], want[ROWS * ED] = {0};
+    fill(dout, EB * LD, &r, -1, 1);
+    table_grad(got, dout, emb_ids);
+    for (size_t b = 0; b < EB; b++)
+        for (size_t f = 0; f < EF; f++)
+            for (size_t k = 0; k < ED; k++)
+                want[emb_ids[b * EF + f] * ED + k] += dout[b * LD + f * ED + k];
+    CHECK_CLOSE(got, want, ROWS * ED, 1e-6, 1e-6);
+}
+
+typedef struct {
+    float table[ROWS * ED], r[EB * LD];
+} emb_ctx;
+
+static double embedding_loss(void *p) {
+    emb_ctx *c = p;
+    float out[EB * LD] = {0};
+    seer_embedding_forward(out, LD, c->table, emb_ids, EB, EF, ED);
+    return dot(c->r, out, EB * LD);
+}
+
+Test(layers, embedding_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 18);
+    emb_ctx c;
+    fill(c.table, ROWS * ED, &r, -1, 1);
+    fill(c.r, EB * LD, &r, -1, 1);
+    float dtable[ROWS * ED];
+    table_grad(dtable, c.r, emb_ids);
+    gradcheck("embedding dtable", c.table, dtable, ROWS * ED, embedding_loss, &c);
+}
+
+// ---- backward accumulates --------------------------------------------------
+
+// Each backward run into buffers holding d0 must give d0 + (its result into
+// zeros): the model sums several contributions into one gradient.
+#define CHECK_ADDS(what, d0, once, twice, n)                                    \
+    do {                                                                        \
+        float sum_[64];                                                         \
+        for (size_t i_ = 0; i_ < (n); i_++) sum_[i_] = (d0)[i_] + (once)[i_];   \
+        CHECK_CLOSE(twice, sum_, n, 1e-6, 1e-6);                                \
+    } while (0)
+
+Test(layers, linear_backward_adds) {
+    seer_rng r;
+    seer_rng_init(&r, 19);
+    linear_ctx c;
+    fill(c.x, LB * LNI, &r, -1, 1);
+    fill(c.w, LNO * LNI, &r, -1, 1);
+    fill(c.r, LB * LNO, &r, -1, 1);
+    float dx[LB * LNI] = {0}, dw[LNO * LNI] = {0}, db[LNO] = {0};
+    float dx0[LB * LNI], dw0[LNO * LNI], db0[LNO], dx2[LB * LNI], dw2[LNO * LNI], db2[LNO];
+    fill(dx0, LB * LNI, &r, -1, 1);
+    fill(dw0, LNO * LNI, &r, -1, 1);
+    fill(db0, LNO, &r, -1, 1);
+    memcpy(dx2, dx0, sizeof dx0);
+    memcpy(dw2, dw0, sizeof dw0);
+    memcpy(db2, db0, sizeof db0);
+    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO);
+    seer_linear_backward(dx2, dw2, db2, c.r, c.x, c.w, LB, LNI, LNO);
+    CHECK_ADDS("dx", dx0, dx, dx2, LB * LNI);
+    CHECK_ADDS("dw", dw0, dw, dw2, LNO * LNI);
+    CHECK_ADDS("db", db0, db, db2, LNO);
+}
+
+Test(layers, elementwise_backward_adds) {
+    seer_rng r;
+    seer_rng_init(&r, 20);
+    float x[EN], y[EN], dy[EN], d0[EN], once[EN], twice[EN];
+    fill_away_from_zero(x, EN, &r, 0.1, 2.0);
+    fill(dy, EN, &r, -1, 1);
+    fill(d0, EN, &r, -1, 1);
+
+    seer_relu_forward(y, x, EN);
+    memset(once, 0, sizeof once);
+    memcpy(twice, d0, sizeof d0);
+    seer_relu_backward(once, dy, y, EN);
+    seer_relu_backward(twice, dy, y, EN);
+    CHECK_ADDS("relu", d0, once, twice, EN);
+
+    seer_sigmoid_forward(y, x, EN);
+    memset(once, 0, sizeof once);
+    memcpy(twice, d0, sizeof d0);
+    seer_sigmoid_backward(once, dy, y, EN);
+    seer_sigmoid_backward(twice, dy, y, EN);
+    CHECK_ADDS("sigmoid", d0, once, twice, EN);
+
+    for (size_t i = 0; i < EN; i++) y[i] = seer_rng_uniform(&r) < 0.5 ? 0.0f : 1.0f;
+    memset(once, 0, sizeof once);
+    memcpy(twice, d0, sizeof d0);
+    seer_bce_logits_backward(once, x, y, EN);
+    seer_bce_logits_backward(twice, x, y, EN);
+    CHECK_ADDS("bce", d0, once, twice, EN);
+}
+
+Test(layers, embedding_backward_adds) {
+    seer_rng r;
+    seer_rng_init(&r, 21);
+    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
+    float dout[EB * LD], once[EB * EF * ED] = {0}, d0[EB * EF * ED], twice[EB * EF * ED];
+    fill(dout, EB * LD, &r, -1, 1);
+    fill(d0, EB * EF * ED, &r, -1, 1);
+    memcpy(twice, d0, sizeof d0);
+    size_t n = seer_embedding_unique(uniq, slot, emb_ids, EB * EF, stamp, slot_of, 1);
+    seer_embedding_backward(once, slot, dout, LD, EB, EF, ED);
+    seer_embedding_backward(twice, slot, dout, LD, EB, EF, ED);
+    CHECK_ADDS("embedding", d0, once, twice, n * ED);
+}
+
+// ---- the golden loader -----------------------------------------------------
+
+static char tmp_path[64];
+
+static void write_tmp(const void *bytes, size_t n) {
+    strcpy(tmp_path, "/tmp/seer_test_golden_XXXXXX");
+    int fd = mkstemp(tmp_path);
+    cr_assert(ge(int, fd, 0));
+    cr_assert(eq(long, (long)write(fd, bytes, n), (long)n));
+    close(fd);
+}
+
+// One tensor "ab" of shape (2) = {1.5, -2}.
+static const unsigned char good_file[] = {
+    'S', 'G', 'L', 'D', 1, 0, 0, 0,       // magic, count
+    2, 0, 0, 0, 'a', 'b', 1, 0, 0, 0,     // name, ndim
+    2, 0, 0, 0,                           // dims
+    0, 0, 0xc0, 0x3f, 0, 0, 0, 0xc0,      // 1.5f, -2.0f
+};
+
+Test(golden, reads_by_hand) {
+    write_tmp(good_file, sizeof good_file);
+    golden g;
+    cr_assert(eq(int, golden_open(&g, tmp_path), 0));
+    cr_assert(eq(sz, golden_numel(&g, "ab"), 2));
+    const float want[2] = {1.5f, -2.0f};
+    CHECK_CLOSE(golden_get(&g, "ab"), want, 2, 0.0, 0.0);
+    cr_assert(eq(ptr, (void *)golden_find(&g, "a"), NULL));
+    golden_close(&g);
+    unlink(tmp_path);
+}
+
+Test(golden, bad_magic) {
+    unsigned char bytes[sizeof good_file];
+    memcpy(bytes, good_file, sizeof bytes);
+    bytes[3] = 'X';
+    write_tmp(bytes, sizeof bytes);
+    golden g;
+    cr_assert(eq(int, golden_open(&g, tmp_path), -1));
+    golden_close(&g);
+    unlink(tmp_path);
+}
+
+// Every proper prefix of a valid file is rejected, and so is a trailing byte.
+Test(golden, truncated_or_trailing) {
+    unsigned char bytes[sizeof good_file + 1];
+    memcpy(bytes, good_file, sizeof good_file);
+    bytes[sizeof good_file] = 0;
+    for (size_t n = 0; n <= sizeof bytes; n++) {
+        if (n == sizeof good_file) continue;
+        write_tmp(bytes, n);
+        golden g;
+        cr_assert(eq(int, golden_open(&g, tmp_path), -1), "accepted %zu of %zu bytes", n,
+                  sizeof good_file);
+        golden_close(&g);
+        unlink(tmp_path);
+    }
+}
+
+Test(golden, missing_file) {
+    golden g;
+    cr_assert(eq(int, golden_open(&g, "/nonexistent/seer.bin"), -1));
+    golden_close(&g);
+}
+
+// CHECK_CLOSE's arithmetic: the tolerance, the first mismatch, NaN.
+Test(golden, compare) {
+    const float want[4] = {1.0f, -2.0f, 0.0f, 4.0f};
+    const float got[4] = {1.0f, -2.1f, 1e-7f, NAN};
+    golden_diff d = golden_compare(got, want, 3, 1e-3, 1e-6);
+    cr_assert(eq(sz, d.n_bad, 1));
+    cr_assert(eq(sz, d.first, 1));
+    cr_assert(ieee_ulp_eq(dbl, d.max_abs, (double)(2.1f - 2.0f), 4));
+    d = golden_compare(got, want, 3, 0.1, 1e-6);
+    cr_assert(eq(sz, d.n_bad, 0));
+    d = golden_compare(got, want, 4, 1.0, 1.0);
+    cr_assert(eq(sz, d.n_bad, 1));
+    cr_assert(eq(sz, d.first, 3));
+}
