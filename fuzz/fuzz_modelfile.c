@@ -6,10 +6,12 @@
 // wrongly shows up under ASan.
 //
 // Key decision: random bytes almost never carry valid checksums, which would
-// stop the fuzzer at the first check. So for inputs of even length the target
-// recomputes both checksums before writing (as tests/test_modelfile.c does for
-// its crafted files), and the structure checks behind them get fuzzed; inputs
-// of odd length are written as they are, to fuzz the checksum checks too.
+// stop the fuzzer at the first check. So unless the input's byte 63 is odd,
+// the target recomputes both checksums before writing (as
+// tests/test_modelfile.c does for its crafted files), and the structure checks
+// behind them get fuzzed; the other inputs are written as they are, so that
+// the checksum checks are fuzzed too. The file lives in /dev/shm when there is
+// one: a disk file costs more than the parse.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +22,14 @@
 #include "io/modelfile.h"
 
 static char path[64];
+static volatile unsigned sink;  // keeps the reads of every byte from being optimised away
+
+static void remove_file(void) { unlink(path); }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
-    snprintf(path, sizeof path, "/tmp/seer_fuzz_modelfile.%ld", (long)getpid());
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(path, sizeof path, "%s/seer_fuzz_modelfile.%ld", dir, (long)getpid());
+    atexit(remove_file);
     return 0;
 }
 
@@ -32,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) return 0;
     memcpy(buf, data, size);
-    if (size >= 64 && size % 2 == 0) {
+    if (size >= 64 && !(data[63] & 1)) {
         uint64_t body = seer_hash_bytes(buf + 64, size - 64, 0);
         memcpy(buf + 48, &body, 8);
         uint64_t head = seer_hash_bytes(buf, 56, 0);
@@ -46,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     seer_modelfile *m;
     if (seer_modelfile_open(&m, path) != 0) return 0;
-    volatile unsigned sum = 0;
+    unsigned sum = 0;
     for (const char *j = seer_modelfile_json(m); *j; j++) sum += (unsigned char)*j;
     for (size_t i = 0; i < seer_modelfile_count(m); i++) {
         const seer_tensor *t = seer_modelfile_at(m, i);
@@ -58,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const unsigned char *p = t->data;
         for (size_t b = 0; b < bytes; b++) sum += p[b];
     }
+    sink = sum;
     seer_modelfile_close(m);
     return 0;
 }

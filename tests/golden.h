@@ -110,7 +110,7 @@ static int golden_parse(golden *g, golden_reader *r) {
         t->data = malloc(t->numel ? t->numel * sizeof(float) : 1);
         if (!t->data) return -1;
         for (size_t k = 0; k < t->numel; k++) {
-            uint32_t bits;
+            uint32_t bits = 0;
             golden_read_u32(r, &bits);
             memcpy(&t->data[k], &bits, sizeof bits);
         }

@@ -114,7 +114,7 @@ static int read_all(seer_table *t, size_t *rows, char *dump, size_t cap) {
 
 // Opens path, reads it all and expects no error; returns the dump.
 static char *dump_file(const char *path, seer_format format, size_t *rows) {
-    static char dump[65536];
+    static char dump[SEER_LINE_MAX + 4096];
     seer_table_options opt = {format, 0};
     seer_table *t;
     cr_assert(eq(int, seer_table_open(&t, path, &opt), SEER_OK), "%s", seer_error_message());
@@ -374,14 +374,11 @@ Test(table, zstd_truncated) {
     char *z = zstd_bytes("a,b\n1,2\n3,4\n", &n);
     expect_bad("cut.zst", z, n - 3, SEER_FORMAT_CSV, "cut.zst: truncated zstd", "");
     expect_bad("magic.zst", z, 4, SEER_FORMAT_CSV, "magic.zst: truncated zstd", "");
-    z[n - 1] = 0x7f;  // a bad block end, or garbage
-    size_t m;
-    char *garbage = malloc(n + 8);
-    memcpy(garbage, z, n);
-    memcpy(garbage + n, "not zstd", 8);
-    free(zstd_bytes("", &m));
-    expect_bad("junk.zst", garbage + 0, n + 8, SEER_FORMAT_CSV, "junk.zst: corrupt zstd", "");
-    free(garbage);
+    char *junk = malloc(n + 8);
+    memcpy(junk, z, n);
+    memcpy(junk + n, "not zstd", 8);
+    expect_bad("junk.zst", junk, n + 8, SEER_FORMAT_CSV, "junk.zst: corrupt zstd", "");
+    free(junk);
     free(z);
 }
 
@@ -477,18 +474,18 @@ Test(table, missing_file) {
 }
 
 Test(table, skip_bad_rows) {
-    const char *text = "a,b\n"
-                       "1,2\n"
-                       "1,2,3\n"       // line 3: too many
-                       "x\"y,1\n"      // line 4: quote in field
-                       "5,6\n"
-                       "\"a\"b,1\n"    // line 6: after quote
-                       "7\n"           // line 7: too few
-                       "8,9\r\n"
-                       "1,\"\0\"\n"    // line 9: NUL
-                       "3,\"4\n"       // line 10: never closed
-                       "5,6\n";
-    const char *path = put_bytes("skip.csv", text, 60);
+    static const char text[] = "a,b\n"
+                               "1,2\n"
+                               "1,2,3\n"     // line 3: too many
+                               "x\"y,1\n"    // line 4: quote in field
+                               "5,6\n"
+                               "\"a\"b,1\n"  // line 6: after quote
+                               "7\n"         // line 7: too few
+                               "8,9\r\n"
+                               "1,\"\0\"\n"  // line 9: NUL
+                               "3,\"4\n"     // line 10: never closed
+                               "5,6\n";
+    const char *path = put_bytes("skip.csv", text, sizeof text - 1);
     seer_table_options opt = {SEER_FORMAT_CSV, 1};
     seer_table *t;
     cr_assert(eq(int, seer_table_open(&t, path, &opt), SEER_OK));
@@ -558,7 +555,7 @@ static const char tricky[] = "\xef\xbb\xbf\r\n id ,\"na,me\",v\r\n"
                              "\r\n"
                              "2,,\"\"\n"
                              "\n"
-                             "3,\"\"\"\",\"\"\"\"\"\"\"\r\n"
+                             "3,\"\"\"\",\"\"\"\"\"\"\"\"\r\n"
                              "4,plain\rcr,\"q\"\r";
 static const char tricky_dump[] = "1|a \"b\"|x\r\ny;2||;3|\"|\"\"\";4|plain\rcr|q;";
 
@@ -641,7 +638,7 @@ static char *big_text(size_t rows, size_t *n) {
 }
 
 Test(table, big_file) {
-    size_t n, rows = 150000;
+    size_t n, rows = 250000;
     char *text = big_text(rows, &n);
     cr_assert(gt(sz, n, 4u << 20));
     const char *plain = put_bytes("big.csv", text, n);
@@ -729,8 +726,10 @@ Test(table, parse_number_matches_strtod) {
         s[k] = '\0';
         double v, want = strtod(s, NULL);
         cr_assert(eq(int, seer_parse_number(s, k, &v), 1), "%s", s);
-        cr_assert(eq(u64, *(uint64_t *)&v, *(uint64_t *)&want), "%s: %.17g vs %.17g", s, v,
-                  want);
+        uint64_t bits, want_bits;
+        memcpy(&bits, &v, sizeof bits);
+        memcpy(&want_bits, &want, sizeof bits);
+        cr_assert(eq(u64, bits, want_bits), "%s: %.17g vs %.17g", s, v, want);
     }
 }
 

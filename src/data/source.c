@@ -39,6 +39,7 @@ struct seer_source {
     int z_ready;                // z was set up by inflateInit2
     int z_between;              // at the end of a gzip member (a clean place to stop)
     ZSTD_DStream *zs;
+    int zs_ended;               // the last zstd frame is complete (a clean place to stop)
 };
 
 // Makes in[in_pos, in_n) non-empty unless the input is exhausted (then sets in_eof).
@@ -109,6 +110,7 @@ static int start(seer_source *s) {
     } else if (s->kind == KIND_ZSTD) {
         if (!s->zs) s->zs = ZSTD_createDStream();
         if (!s->zs) return seer_errorf(SEER_ENOMEM, "%s: zstd: out of memory", s->path);
+        s->zs_ended = 0;
         size_t zrc = ZSTD_initDStream(s->zs);
         if (ZSTD_isError(zrc))
             return seer_errorf(SEER_EINTERNAL, "%s: zstd init: %s", s->path,
@@ -177,6 +179,7 @@ static int read_zstd(seer_source *s, char *buf, size_t cap, size_t *got) {
     while (out.pos == 0) {
         int rc = fill_input(s);
         if (rc != SEER_OK) return rc;
+        if (s->in_pos == s->in_n && s->zs_ended) break;
         ZSTD_inBuffer in = {s->in, s->in_n, s->in_pos};
         size_t zrc = ZSTD_decompressStream(s->zs, &out, &in);
         if (ZSTD_isError(zrc))
@@ -184,11 +187,9 @@ static int read_zstd(seer_source *s, char *buf, size_t cap, size_t *got) {
                                ZSTD_getErrorName(zrc));
         int stalled = in.pos == s->in_pos && out.pos == 0;
         s->in_pos = in.pos;
-        if (stalled && s->in_pos == s->in_n && s->in_eof) {
-            // zrc is 0 exactly when the last frame is complete.
-            if (zrc != 0) return seer_errorf(SEER_EDATA, "%s: truncated zstd stream", s->path);
-            break;
-        }
+        s->zs_ended = zrc == 0;  // 0: the frame is decoded and flushed
+        if (stalled && s->in_pos == s->in_n && s->in_eof)
+            return seer_errorf(SEER_EDATA, "%s: truncated zstd stream", s->path);
     }
     *got = out.pos;
     return SEER_OK;

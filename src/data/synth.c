@@ -60,6 +60,8 @@ static const double W_PURCHASES = 0.1;     // log1p(purchases in 30 days)
 static const double W_POSITION = -0.08;    // per session position after the first
 static const double SD_PROPENSITY = 0.5;   // per user, seen only through the id
 static const double SD_NOISE = 0.5;        // per row
+static const double SD_TASTE_GROUP = 0.6;  // taste loadings of age, region and device
+static const double SD_TASTE_OWN = 0.7;    // the user's own part of the taste
 static const double CART_SHIFT = 1.3;      // carts are this much likelier (logit) than buys
 
 static const double TASTE_SHOWN = 0.4;     // share of shown items picked by taste
@@ -259,15 +261,15 @@ static void make_users(world *w, seer_rng *r) {
     float age_load[TASTE_DIMS], age2_load[TASTE_DIMS];
     float region_load[N_REGIONS][TASTE_DIMS], device_load[N_DEVICES][TASTE_DIMS];
     for (int k = 0; k < TASTE_DIMS; k++) {
-        age_load[k] = (float)(0.6 * seer_rng_normal(r));
-        age2_load[k] = (float)(0.3 * seer_rng_normal(r));
+        age_load[k] = (float)(SD_TASTE_GROUP * seer_rng_normal(r));
+        age2_load[k] = (float)(0.5 * SD_TASTE_GROUP * seer_rng_normal(r));
     }
     for (int g = 0; g < N_REGIONS; g++)
         for (int k = 0; k < TASTE_DIMS; k++)
-            region_load[g][k] = (float)(0.6 * seer_rng_normal(r));
+            region_load[g][k] = (float)(SD_TASTE_GROUP * seer_rng_normal(r));
     for (int d = 0; d < N_DEVICES; d++)
         for (int k = 0; k < TASTE_DIMS; k++)
-            device_load[d][k] = (float)(0.4 * seer_rng_normal(r));
+            device_load[d][k] = (float)(0.7 * SD_TASTE_GROUP * seer_rng_normal(r));
 
     double activity_total = 0;
     for (size_t u = 0; u < w->n_users; u++) {
@@ -287,7 +289,7 @@ static void make_users(world *w, seer_rng *r) {
         for (int k = 0; k < TASTE_DIMS; k++)
             taste[k] = (float)(age_load[k] * a + age2_load[k] * (a * a - 1) +
                                region_load[region][k] + device_load[device][k] +
-                               0.7 * seer_rng_normal(r));
+                               SD_TASTE_OWN * seer_rng_normal(r));
         // Spending peaks in middle age and grows with tenure.
         w->log_spend[u] = (float)(log(60.0) + 0.25 * a - 0.3 * a * a + region_spend[region] +
                                   device_spend[device] + 0.15 * log1p(tenure / 365) +

@@ -282,7 +282,6 @@ row_done:
         t->len[nf] = w - fstart;
         if (!want) t->raw[nf] = rstart;
     }
-    b[w] = '\0';
     nf++;
     if (nf > maxf && !want)
         return bad_row(t, r, line, xline, xcol, "more than %d columns", SEER_COLS_MAX);
@@ -291,6 +290,8 @@ row_done:
     if (nf < want)
         return bad_row(t, r, line, line, r - line_start + 1, "expected %zu fields, got %zu",
                        want, nf);
+    // Only now: b[w] may be the newline that bad_row resumes after.
+    b[w] = '\0';
     for (size_t i = 0; i < nf; i++) t->field[i] = (char *)b + t->off[i];
     *nfields = nf;
     t->pos += r + (size_t)newline;

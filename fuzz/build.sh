@@ -1,0 +1,34 @@
+#!/bin/sh
+# Builds fuzz targets with clang-14, libFuzzer, ASan and UBSan into build-fuzz/ (or $FUZZ_OUT):
+#   fuzz/build.sh               every fuzz/fuzz_*.c
+#   fuzz/build.sh fuzz_table    just the ones named
+# A target is compiled together with the library sources it needs, listed per target in the
+# case statement below: whoever adds fuzz/fuzz_<name>.c adds its line there (sources, then
+# libraries). Run a target with e.g.
+#   build-fuzz/fuzz_table -max_total_time=180 fuzz/corpus-table
+set -eu
+cd "$(dirname "$0")/.."
+out=${FUZZ_OUT:-build-fuzz}
+mkdir -p "$out"
+if [ $# -eq 0 ]; then
+    set -- $(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
+fi
+missing=0
+for name in "$@"; do
+    case "$name" in
+    fuzz_table)
+        srcs="src/base/*.c src/data/source.c src/data/table.c"
+        libs="-lz -lzstd -lm"
+        ;;
+    *)
+        echo "fuzz/build.sh: no source list for $name; add it to the case statement" >&2
+        missing=1
+        continue
+        ;;
+    esac
+    echo "building $out/$name"
+    # $srcs is left unquoted on purpose: it holds several paths and globs.
+    clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        -Isrc "fuzz/$name.c" $srcs $libs -o "$out/$name"
+done
+exit $missing

@@ -1,0 +1,306 @@
+// Tests of whole networks (mlp and lr, src/models/): one forward and backward
+// compared tensor by tensor with PyTorch, ten Adam steps compared as a loss
+// trajectory and final parameters, a finite-difference check of the loss
+// gradient with respect to every parameter, and run-to-run determinism.
+//
+// The goldens (tests/golden/mlp.bin, lr.bin, from tests/ref/make_golden.py)
+// hold the batch (ids, dense, labels), the initial parameters, the logits,
+// loss and every gradient of one step (the embedding table's as a dense
+// (rows, D) gradient), then the losses of ten steps on that batch with lr
+// 1e-2 (Adam for the layers, SparseAdam for the table) and the final parameters.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/rng.h"
+#include "golden.h"
+#include "models/net.h"
+#include "nn/embedding.h"
+#include "nn/loss.h"
+
+enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
+
+// One forward and backward in float against float64 PyTorch: logits and
+// gradients are sums of a few dozen products, a few ulps off. Measured: max
+// rel 7e-7 on logits and loss, max abs 1.5e-8 on gradients of O(1e-2) (rel up
+// to 7e-6 only where a gradient is 1e-3 or less). So rtol 1e-5 with an
+// absolute floor of 1e-7 for the near-cancelled ones (still 1e-5 of a typical
+// gradient); any wrong term is off by far more.
+#define FWD_RTOL 1e-5
+#define FWD_ATOL 1e-7
+// Ten Adam steps with lr 1e-2 on one batch move each parameter by up to 0.1;
+// the float run stays within 1.2e-7 absolute (2.4e-6 relative) of the float64
+// reference, measured with -O1 and -O3 -march=native. Allowed: 1e-6 + 1e-5
+// |want|, a margin of 8. A wrong step size, bias correction, eps placement
+// (the dense one in place of SparseAdam's for the table, 2e-6 here) or a
+// gradient error of 1e-4 relative already exceeds it.
+#define TRAIN_RTOL 1e-5
+#define TRAIN_ATOL 1e-6
+
+static const seer_adam_config adam_cfg = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f,
+                                          .eps = 1e-7f};
+
+static seer_net_config config_of(seer_model_kind kind) {
+    seer_net_config c = {.kind = kind, .n_fields = F, .n_dense = N_DENSE, .emb_rows = ROWS,
+                         .emb_dim = kind == SEER_MODEL_MLP ? 4 : 1, .batch_cap = CAP};
+    if (kind == SEER_MODEL_MLP) {
+        c.n_hidden = 2;
+        c.hidden[0] = 6;
+        c.hidden[1] = 5;
+    }
+    return c;
+}
+
+static const char *golden_path(seer_model_kind kind) {
+    return kind == SEER_MODEL_MLP ? "tests/golden/mlp.bin" : "tests/golden/lr.bin";
+}
+
+// The golden batch, and a net holding the golden initial parameters.
+typedef struct {
+    golden g;
+    seer_net n;
+    uint32_t ids[B * F];
+    const float *dense, *y;
+} fixture;
+
+static void fixture_init(fixture *x, seer_model_kind kind) {
+    cr_assert(eq(int, golden_open(&x->g, golden_path(kind)), 0),
+              "cannot read %s; run tests from the repo root", golden_path(kind));
+    seer_net_config c = config_of(kind);
+    cr_assert(eq(int, seer_net_init(&x->n, &c, 1), SEER_OK));
+    seer_net *n = &x->n;
+    cr_assert(eq(sz, golden_numel(&x->g, "ids"), B * F));
+    for (size_t i = 0; i < B * F; i++) x->ids[i] = (uint32_t)golden_get(&x->g, "ids")[i];
+    x->dense = golden_get(&x->g, "dense");
+    x->y = golden_get(&x->g, "y");
+    cr_assert(eq(sz, golden_numel(&x->g, "emb"), ROWS * n->D));
+    memcpy(n->emb, golden_get(&x->g, "emb"), ROWS * n->D * sizeof(float));
+    for (size_t l = 0; l < n->n_layers; l++) {
+        char wn[32], bn[32];
+        snprintf(wn, sizeof wn, "w%zu", l);
+        snprintf(bn, sizeof bn, "b%zu", l);
+        size_t nw = n->layer_in[l] * n->layer_out[l];
+        cr_assert(eq(sz, golden_numel(&x->g, wn), nw), "layer %zu weight size", l);
+        cr_assert(eq(sz, golden_numel(&x->g, bn), n->layer_out[l]), "layer %zu bias size", l);
+        memcpy(n->w[l], golden_get(&x->g, wn), nw * sizeof(float));
+        memcpy(n->b[l], golden_get(&x->g, bn), n->layer_out[l] * sizeof(float));
+    }
+}
+
+static void fixture_free(fixture *x) {
+    seer_net_free(&x->n);
+    golden_close(&x->g);
+}
+
+// Forward, loss and backward of one batch without an optimiser step: fills
+// n->grads, and dtable (emb_rows, D) with the table's dense gradient scattered
+// from dx0 through the same unique + backward path the train step uses.
+// Returns the loss.
+static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dense,
+                             const float *y, size_t nb, float *dtable) {
+    size_t D = n->D;
+    seer_net_forward(n, ids, dense, nb);
+    double loss = seer_bce_logits_forward(n->logit, y, nb);
+    memset(n->dlogit, 0, nb * sizeof(float));
+    memset(n->grads, 0, n->n_params * sizeof(float));
+    memset(n->dx0, 0, nb * n->n_in * sizeof(float));
+    seer_bce_logits_backward(n->dlogit, n->logit, y, nb);
+    n->ops->backward(n, nb);
+
+    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[CAP * F], slot[CAP * F];
+    float drows[CAP * F * 4] = {0};
+    cr_assert(le(sz, D, 4));
+    size_t n_uniq = seer_embedding_unique(uniq, slot, ids, nb * F, stamp, slot_of, 1);
+    seer_embedding_backward(drows, slot, n->dx0, n->n_in, nb, F, D);
+    memset(dtable, 0, ROWS * D * sizeof(float));
+    for (size_t u = 0; u < n_uniq; u++)
+        memcpy(dtable + uniq[u] * D, drows + u * D, D * sizeof(float));
+    return loss;
+}
+
+static void check_forward(seer_model_kind kind) {
+    fixture x;
+    fixture_init(&x, kind);
+    seer_net_forward(&x.n, x.ids, x.dense, B);
+    float loss = (float)seer_bce_logits_forward(x.n.logit, x.y, B);
+    CHECK_GOLDEN(&x.g, "logits", x.n.logit, B, FWD_RTOL, FWD_ATOL);
+    CHECK_GOLDEN(&x.g, "loss", &loss, 1, FWD_RTOL, 0.0);
+    fixture_free(&x);
+}
+
+static void check_backward(seer_model_kind kind) {
+    fixture x;
+    fixture_init(&x, kind);
+    seer_net *n = &x.n;
+    float dtable[ROWS * 4];
+    loss_and_grads(n, x.ids, x.dense, x.y, B, dtable);
+    for (size_t l = 0; l < n->n_layers; l++) {
+        char wn[32], bn[32];
+        snprintf(wn, sizeof wn, "dw%zu", l);
+        snprintf(bn, sizeof bn, "db%zu", l);
+        CHECK_GOLDEN(&x.g, wn, n->dw[l], n->layer_in[l] * n->layer_out[l], FWD_RTOL, FWD_ATOL);
+        CHECK_GOLDEN(&x.g, bn, n->db[l], n->layer_out[l], FWD_RTOL, FWD_ATOL);
+    }
+    CHECK_GOLDEN(&x.g, "d_emb", dtable, ROWS * n->D, FWD_RTOL, FWD_ATOL);
+    fixture_free(&x);
+}
+
+static void check_train(seer_model_kind kind) {
+    fixture x;
+    fixture_init(&x, kind);
+    seer_net *n = &x.n;
+    float losses[10];
+    for (int s = 0; s < 10; s++)
+        losses[s] = (float)seer_net_train_step(n, x.ids, x.dense, x.y, B, &adam_cfg);
+    cr_assert(eq(long, n->step, 10));
+    CHECK_GOLDEN(&x.g, "losses", losses, 10, TRAIN_RTOL, 0.0);
+    CHECK_GOLDEN(&x.g, "emb_final", n->emb, ROWS * n->D, TRAIN_RTOL, TRAIN_ATOL);
+    for (size_t l = 0; l < n->n_layers; l++) {
+        char wn[32], bn[32];
+        snprintf(wn, sizeof wn, "w%zu_final", l);
+        snprintf(bn, sizeof bn, "b%zu_final", l);
+        CHECK_GOLDEN(&x.g, wn, n->w[l], n->layer_in[l] * n->layer_out[l], TRAIN_RTOL,
+                     TRAIN_ATOL);
+        CHECK_GOLDEN(&x.g, bn, n->b[l], n->layer_out[l], TRAIN_RTOL, TRAIN_ATOL);
+    }
+    fixture_free(&x);
+}
+
+Test(models, mlp_forward_golden) { check_forward(SEER_MODEL_MLP); }
+Test(models, mlp_backward_golden) { check_backward(SEER_MODEL_MLP); }
+Test(models, mlp_train_golden) { check_train(SEER_MODEL_MLP); }
+Test(models, lr_forward_golden) { check_forward(SEER_MODEL_LR); }
+Test(models, lr_backward_golden) { check_backward(SEER_MODEL_LR); }
+Test(models, lr_train_golden) { check_train(SEER_MODEL_LR); }
+
+// ---- finite differences ----------------------------------------------------
+//
+// Central differences of the mean BCE (double, from float logits) with step
+// GC_H = 3e-3, moved to the nearest float and divided by the step taken. The
+// loss is about 0.7 and the float rounding of the logits moves it by about
+// 5e-8, up to 1e-5 in the numerical value; the truncation error is below
+// 1e-6. Measured: max |num - ana| 3e-6. The gradients are O(1e-3..1e-1), so a
+// gradient passes if |num - ana| <= 2e-5 + 1e-3 |ana|; a wrong term (a
+// missing ReLU mask, a wrong 1/B, a dropped embedding occurrence) is off by
+// 1e-3 or more. A perturbation that switches a ReLU makes the loss
+// non-smooth: those elements are skipped (and counted; at most a few may be).
+
+#define GC_H 3e-3
+#define GC_ATOL 2e-5
+#define GC_RTOL 1e-3
+
+typedef struct {
+    seer_net *n;
+    const uint32_t *ids;
+    const float *dense, *y;
+    size_t nb;
+    uint8_t mask[CAP * 64];  // the ReLU pattern of the unperturbed forward
+    size_t n_mask;
+} gc_ctx;
+
+// Loss at the current parameters; writes the ReLU pattern into mask (n_mask).
+static double gc_loss(gc_ctx *c, uint8_t *mask) {
+    seer_net *n = c->n;
+    seer_net_forward(n, c->ids, c->dense, c->nb);
+    size_t k = 0;
+    if (n->cfg.kind == SEER_MODEL_MLP)
+        for (size_t l = 0; l + 1 < n->n_layers; l++)
+            for (size_t i = 0; i < c->nb * n->layer_out[l]; i++) mask[k++] = n->h[l][i] > 0.0f;
+    c->n_mask = k;
+    return seer_bce_logits_forward(n->logit, c->y, c->nb);
+}
+
+// Checks ana (count) against differences of the loss in x (count).
+// Returns the number of elements skipped at a ReLU switch.
+static size_t gc_check(const char *what, gc_ctx *c, float *x, const float *ana, size_t count) {
+    uint8_t mp[CAP * 64], mm[CAP * 64];
+    size_t skipped = 0;
+    for (size_t i = 0; i < count; i++) {
+        float x0 = x[i], xp = (float)(x0 + GC_H), xm = (float)(x0 - GC_H);
+        x[i] = xp;
+        double lp = gc_loss(c, mp);
+        x[i] = xm;
+        double lm = gc_loss(c, mm);
+        x[i] = x0;
+        if (memcmp(mp, c->mask, c->n_mask) || memcmp(mm, c->mask, c->n_mask)) {
+            skipped++;
+            continue;
+        }
+        double num = (lp - lm) / ((double)xp - (double)xm);
+        if (!(fabs(num - ana[i]) <= GC_ATOL + GC_RTOL * fabs(ana[i])))
+            cr_fatal("%s[%zu]: numerical %.7g analytic %.7g (|diff| %.3g > %g + %g |ana|)", what,
+                     i, num, ana[i], fabs(num - ana[i]), GC_ATOL, GC_RTOL);
+    }
+    return skipped;
+}
+
+static void check_gradients(seer_model_kind kind) {
+    fixture x;
+    fixture_init(&x, kind);
+    seer_net *n = &x.n;
+    float grads[256], dtable[ROWS * 4];
+    cr_assert(le(sz, n->n_params, 256));
+    loss_and_grads(n, x.ids, x.dense, x.y, B, dtable);
+    memcpy(grads, n->grads, n->n_params * sizeof(float));
+    gc_ctx c = {.n = n, .ids = x.ids, .dense = x.dense, .y = x.y, .nb = B};
+    gc_loss(&c, c.mask);
+    // Every dense parameter of every layer, then every table entry (untouched
+    // rows must come out 0 both ways).
+    size_t skipped = gc_check("params", &c, n->params, grads, n->n_params);
+    skipped += gc_check("emb", &c, n->emb, dtable, ROWS * n->D);
+    cr_assert(le(sz, skipped, 5), "%zu of %zu elements skipped at a ReLU switch", skipped,
+              n->n_params + ROWS * n->D);
+    fixture_free(&x);
+}
+
+Test(models, mlp_gradcheck) { check_gradients(SEER_MODEL_MLP); }
+Test(models, lr_gradcheck) { check_gradients(SEER_MODEL_LR); }
+
+// ---- determinism -----------------------------------------------------------
+
+// Random batches of CAP rows; ids over the whole table, so rows repeat.
+static void random_batch(seer_rng *r, uint32_t *ids, float *dense, float *y) {
+    for (size_t i = 0; i < CAP * F; i++) ids[i] = (uint32_t)seer_rng_below(r, ROWS);
+    for (size_t i = 0; i < CAP * N_DENSE; i++) dense[i] = (float)(seer_rng_uniform(r) * 2 - 1);
+    for (size_t i = 0; i < CAP; i++) y[i] = seer_rng_uniform(r) < 0.5 ? 0.0f : 1.0f;
+}
+
+// Two nets from the same seed, trained 20 steps on the same batches, are
+// bit-identical, and training did move them.
+static void check_deterministic(seer_model_kind kind) {
+    seer_net_config cfg = config_of(kind);
+    seer_net a, b, init;
+    cr_assert(eq(int, seer_net_init(&a, &cfg, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&b, &cfg, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&init, &cfg, 42), SEER_OK));
+    seer_rng ra, rb;
+    seer_rng_init(&ra, 7);
+    seer_rng_init(&rb, 7);
+    uint32_t ids[CAP * F];
+    float dense[CAP * N_DENSE], y[CAP];
+    for (int s = 0; s < 20; s++) {
+        random_batch(&ra, ids, dense, y);
+        double la = seer_net_train_step(&a, ids, dense, y, CAP, &adam_cfg);
+        random_batch(&rb, ids, dense, y);
+        double lb = seer_net_train_step(&b, ids, dense, y, CAP, &adam_cfg);
+        cr_assert(eq(int, memcmp(&la, &lb, sizeof la), 0), "step %d: loss %.17g vs %.17g", s,
+                  la, lb);
+    }
+    size_t emb_bytes = ROWS * a.D * sizeof(float), par_bytes = a.n_params * sizeof(float);
+    cr_assert(eq(int, memcmp(a.params, b.params, par_bytes), 0), "params differ");
+    cr_assert(eq(int, memcmp(a.emb, b.emb, emb_bytes), 0), "embedding table differs");
+    cr_assert(eq(int, memcmp(a.adam_m, b.adam_m, par_bytes), 0), "adam m differs");
+    cr_assert(eq(int, memcmp(a.emb_v, b.emb_v, emb_bytes), 0), "table v differs");
+    cr_assert(ne(int, memcmp(a.params, init.params, par_bytes), 0), "training moved nothing");
+    cr_assert(ne(int, memcmp(a.emb, init.emb, emb_bytes), 0), "the table did not move");
+    seer_net_free(&a);
+    seer_net_free(&b);
+    seer_net_free(&init);
+}
+
+Test(models, mlp_deterministic) { check_deterministic(SEER_MODEL_MLP); }
+Test(models, lr_deterministic) { check_deterministic(SEER_MODEL_LR); }
