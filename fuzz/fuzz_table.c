@@ -24,8 +24,8 @@ static size_t read_rows(seer_table *t, uint64_t *hash) {
             double v;
             if (seer_parse_number(row.field[j], row.len[j], &v)) SEER_ASSERT(v == v);
             seer_is_missing(row.field[j], row.len[j]);
-            for (size_t k = 0; k < row.len[j]; k++) h = (h ^ (uint8_t)row.field[j][k]) * 1099511628211ull;
-            h = (h ^ 0x100) * 1099511628211ull;
+            for (size_t k = 0; k <= row.len[j]; k++)
+                h = (h ^ (uint8_t)row.field[j][k]) * 1099511628211ull;
         }
         rows++;
     }

@@ -24,7 +24,8 @@ static const seer_adam_config adam_cfg = {.lr = 1e-3f, .beta1 = 0.9f, .beta2 = 0
                                           .eps = 1e-7f};
 
 static void open_golden(golden *g, const char *path) {
-    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root", path);
+    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root",
+              path);
 }
 
 // Includes gradients of 1e-6, where eps = 1e-7 is a tenth of sqrt(v_hat) and

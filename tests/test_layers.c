@@ -88,7 +88,8 @@ static void gradcheck(const char *what, float *x, const float *ana, size_t n, lo
 }
 
 static void open_golden(golden *g, const char *path) {
-    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root", path);
+    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root",
+              path);
 }
 
 // ---- golden ----------------------------------------------------------------
@@ -396,7 +397,8 @@ static void table_grad(float *dtable, const float *dout, const uint32_t *ids) {
     size_t n = seer_embedding_unique(uniq, slot, ids, EB * EF, stamp, slot_of, 1);
     seer_embedding_backward(drows, slot, dout, LD, EB, EF, ED);
     memset(dtable, 0, ROWS * ED * sizeof *dtable);
-    for (size_t u = 0; u < n; u++) memcpy(dtable + uniq[u] * ED, drows + u * ED, ED * sizeof(float));
+    for (size_t u = 0; u < n; u++)
+        memcpy(dtable + uniq[u] * ED, drows + u * ED, ED * sizeof(float));
 }
 
 Test(layers, embedding_backward_dense) {

@@ -37,9 +37,11 @@ void seer_train_options_default(seer_train_options *o) {
     o->patience = 3;
 }
 
-// Pass 1: statistics of the training rows (held-out rows are skipped).
+// Pass 1: statistics of the training rows (held-out rows are skipped). A row
+// skipped here is skipped again, counted and reported by the encoding pass,
+// which sees every row.
 static int profile_pass(seer_profile *p, seer_table *tab, const char *label,
-                        const seer_split *split, int skip_bad, size_t *skipped) {
+                        const seer_split *split, int skip_bad) {
     int rc = seer_profile_init(p, tab, label);
     if (rc != SEER_OK) return rc;
     seer_row row;
@@ -47,11 +49,7 @@ static int profile_pass(seer_profile *p, seer_table *tab, const char *label,
     while ((rc = seer_table_next(tab, &row)) == 1) {
         if (seer_split_holds_out(split, index++)) continue;
         rc = seer_profile_add(p, &row);
-        if (rc == SEER_EDATA && skip_bad) {
-            if ((*skipped)++ < SEER_BAD_ROWS_KEPT)
-                fprintf(stderr, "seer: skipped: %s\n", seer_error_message());
-            continue;
-        }
+        if (rc == SEER_EDATA && skip_bad) continue;
         if (rc != SEER_OK) break;
     }
     return rc < 0 ? rc : SEER_OK;
@@ -219,16 +217,15 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
 
     int rc = seer_table_open(&tab, o->data, &topt);
-    if (rc == SEER_OK) rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows,
-                                         &r->skipped_rows);
+    if (rc == SEER_OK) rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows);
     if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
     if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
     if (rc == SEER_OK) rc = seer_table_rewind(tab);
     if (rc == SEER_OK) {
         seer_dataset_init(&tr, m->tf.n_fields, m->tf.n_dense);
         seer_dataset_init(&va, m->tf.n_fields, m->tf.n_dense);
-        size_t skipped = 0;
-        rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows, &skipped);
+        rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows,
+                               &r->skipped_rows);
     }
     if (rc == SEER_OK && o->valid_path) {
         seer_table *vt;
@@ -239,7 +236,13 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
             seer_table_close(vt);
         }
     }
-    if (rc == SEER_OK && tab) r->skipped_rows += seer_table_bad_rows(tab);
+    if (rc == SEER_OK && tab) {
+        // Rows the reader rejected (field count, quoting, ...): the first few, then the count.
+        const char *const *why;
+        size_t kept = seer_table_bad_messages(tab, &why);
+        for (size_t i = 0; i < kept; i++) fprintf(stderr, "seer: skipped: %s\n", why[i]);
+        r->skipped_rows += seer_table_bad_rows(tab);
+    }
     if (rc == SEER_OK && tr.rows == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
     if (rc == SEER_OK) {

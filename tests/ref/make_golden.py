@@ -78,7 +78,9 @@ def d(t):
 
 def make_linear(gen):
     B, n_in, n_out = 5, 7, 3
-    x, w, b = uniform(gen, (B, n_in), -1, 1), uniform(gen, (n_out, n_in), -1, 1), uniform(gen, n_out, -1, 1)
+    x = uniform(gen, (B, n_in), -1, 1)
+    w = uniform(gen, (n_out, n_in), -1, 1)
+    b = uniform(gen, n_out, -1, 1)
     dy = uniform(gen, (B, n_out), -1, 1)
     x64, w64, b64 = d(x), d(w), d(b)
     y = F.linear(x64, w64, b64)

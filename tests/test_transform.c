@@ -1,0 +1,228 @@
+// Tests of the profile, the sparsity decision and the row encoding, on small
+// in-memory tables whose statistics are worked out by hand.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/hash.h"
+#include "data/dataset.h"
+#include "data/profile.h"
+#include "data/sketch.h"
+#include "data/transform.h"
+
+// Profiles and fits text (a CSV with a header) with default options and label.
+static int fit_text(const char *text, const char *label, seer_transform *t, seer_profile *p,
+                    seer_table **tab) {
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    int rc = seer_table_open_memory(tab, text, strlen(text), "mem.csv", 0, &to);
+    if (rc != SEER_OK) return rc;
+    rc = seer_profile_init(p, *tab, label);
+    seer_row row;
+    while (rc == SEER_OK && (rc = seer_table_next(*tab, &row)) == 1) rc = seer_profile_add(p, &row);
+    if (rc < 0) return rc;
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = label;
+    o.min_count = 2;
+    return seer_transform_fit(t, p, &o);
+}
+
+// A table of n rows: id (increasing), x numeric with one missing, c categorical, y label.
+static char *make_table(size_t n) {
+    size_t cap = 64 + n * 64;
+    char *s = malloc(cap), *w = s;
+    w += sprintf(w, "id,x,c,y\n");
+    for (size_t i = 0; i < n; i++) {
+        const char *cat = i % 3 == 0 ? "red" : i % 3 == 1 ? "green" : i == 2 ? "once" : "blue";
+        if (i == 7) w += sprintf(w, "%zu,,%s,%d\n", i + 1, cat, (int)(i % 2));
+        else w += sprintf(w, "%zu,%zu,%s,%d\n", i + 1, i % 10, cat, (int)(i % 2));
+    }
+    return s;
+}
+
+Test(transform, decisions) {
+    char *text = make_table(200);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(sz, p.rows, 200));
+    cr_assert(eq(int, t.col[0].kind, SEER_COL_IGNORED), "id is a row id");
+    cr_assert(eq(int, t.col[1].kind, SEER_COL_NUMERIC));
+    cr_assert(eq(int, t.col[2].kind, SEER_COL_CATEGORICAL));
+    cr_assert(eq(int, t.col[3].kind, SEER_COL_LABEL));
+    // x: 199 values of i % 10 (one missing): missing rate 1/200, a missing flag.
+    cr_assert(ieee_ulp_eq(dbl, t.col[1].missing_rate, 1.0 / 200, 4));
+    cr_assert(t.col[1].flag >= 0);
+    // c: red, green and blue are frequent, "once" appears once (< min_count 2): 3 tokens.
+    cr_assert(eq(sz, t.col[2].n_vocab, 3));
+    cr_assert(eq(sz, t.n_dense, 2), "the value and its missing flag");
+    // 200 rows are too few for bucket fields, so one field: c, with 3 + OOV + missing rows.
+    cr_assert(eq(sz, t.n_fields, 1));
+    cr_assert(eq(sz, t.emb_rows, 5));
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+Test(transform, numeric_statistics) {
+    // x = 0..9 repeated 20 times without missing values: mean 4.5, variance 8.25.
+    char text[8192], *w = text;
+    w += sprintf(w, "x,y\n");
+    for (int i = 0; i < 200; i++) w += sprintf(w, "%d,%d\n", i % 10, i % 2);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    const seer_column *x = &t.col[0];
+    cr_assert(eq(int, x->log, 0), "uniform values are not heavy-tailed");
+    cr_assert(epsilon_eq(dbl, x->mean, 4.5, 1e-12));
+    cr_assert(epsilon_eq(dbl, x->std, sqrt(8.25), 1e-12));
+    cr_assert(eq(long, x->flag, -1), "no missing value in training: no flag");
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}
+
+Test(transform, heavy_tail_gets_log) {
+    // Mostly small counts with a few huge ones: skewness far above 2.
+    char text[16384], *w = text;
+    w += sprintf(w, "n,y\n");
+    for (int i = 0; i < 500; i++) w += sprintf(w, "%d,%d\n", i % 50 == 0 ? 100000 : i % 4, i % 2);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t.col[0].log, 1));
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}
+
+Test(transform, encode_row) {
+    char *text = make_table(200);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    const char *rows = "id,c,x,y\n9,green,3,1\n10,purple,,0\n11,,7,1\n";
+    seer_table *q;
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[4];
+    cr_assert(eq(int, seer_transform_bind(&t, q, map, 1), SEER_OK));
+    cr_assert(eq(long, map[1], 2), "columns are matched by name, not position");
+    seer_row row;
+    uint32_t ids[1];
+    float dense[2], y;
+    const seer_column *x = &t.col[1];
+    // Row 1: a known token, a value.
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    cr_assert(ge(u32, ids[0], 2), "a vocabulary row");
+    cr_assert(ieee_ulp_eq(flt, dense[0], (float)((3 - x->mean) / x->std), 4));
+    cr_assert(ieee_ulp_eq(flt, dense[1], 0.0f, 0));
+    cr_assert(ieee_ulp_eq(flt, y, 1.0f, 0));
+    // Row 2: an unseen token -> OOV row 0; a missing value -> 0 with flag 1.
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    cr_assert(eq(u32, ids[0], 0));
+    cr_assert(ieee_ulp_eq(flt, dense[0], 0.0f, 0));
+    cr_assert(ieee_ulp_eq(flt, dense[1], 1.0f, 0));
+    // Row 3: a missing token -> row 1.
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    cr_assert(eq(u32, ids[0], 1));
+    seer_table_close(q);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+Test(transform, bad_number_names_line_and_column) {
+    char *text = make_table(200);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK));
+    const char *rows = "id,x,c,y\n1,2,red,0\n2,abc,red,1\n";
+    seer_table *q;
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[4];
+    cr_assert(eq(int, seer_transform_bind(&t, q, map, 1), SEER_OK));
+    seer_dataset d;
+    seer_dataset_init(&d, t.n_fields, t.n_dense);
+    size_t skipped = 0;
+    cr_assert(eq(int, seer_dataset_load(&d, NULL, q, &t, NULL, 1, 0, &skipped), SEER_EDATA));
+    cr_assert(strstr(seer_error_message(), "q.csv:3:2") != NULL, "%s", seer_error_message());
+    seer_dataset_free(&d);
+    seer_table_close(q);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+Test(transform, label_errors) {
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text("a,y\n1,0\n2,2\n", "y", &t, &p, &tab), SEER_EDATA));
+    cr_assert(strstr(seer_error_message(), "mem.csv:3:2") != NULL, "%s", seer_error_message());
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    cr_assert(eq(int, fit_text("a,y\n1,0\n2,0\n", "y", &t, &p, &tab), SEER_EDATA));
+    cr_assert(strstr(seer_error_message(), "both classes") != NULL, "%s", seer_error_message());
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    cr_assert(eq(int, fit_text("a,y\n1,0\n2,1\n", "target", &t, &p, &tab), SEER_EDATA));
+    cr_assert(strstr(seer_error_message(), "'target'") != NULL, "%s", seer_error_message());
+    seer_table_close(tab);
+}
+
+Test(transform, split_is_deterministic_and_near_fraction) {
+    seer_split s = {0.1, 7};
+    size_t held = 0;
+    for (size_t i = 0; i < 100000; i++) {
+        int h = seer_split_holds_out(&s, i);
+        cr_assert(eq(int, h, seer_split_holds_out(&s, i)));
+        held += h;
+    }
+    // Binomial(100000, 0.1): standard deviation ~95, so +-600 cannot fail by chance.
+    cr_assert(gt(sz, held, 9400));
+    cr_assert(lt(sz, held, 10600));
+}
+
+Test(sketch, counter_and_hll) {
+    seer_counter c;
+    cr_assert(eq(int, seer_counter_init(&c, 100000), SEER_OK));
+    seer_hll h;
+    memset(&h, 0, sizeof h);
+    for (uint64_t i = 1; i <= 50000; i++) {
+        uint64_t k = seer_mix64(i % 20000 + 1);
+        cr_assert(eq(int, seer_counter_add(&c, k ? k : 1), SEER_OK));
+        seer_hll_add(&h, k);
+    }
+    cr_assert(eq(sz, c.n, 20000));
+    // i % 20000 + 1 == 5 for i = 4, 20004, 40004: three times.
+    cr_assert(eq(u32, seer_counter_get(&c, seer_mix64(5)), 3));
+    double est = seer_hll_estimate(&h);
+    cr_assert(gt(dbl, est, 20000 * 0.95), "estimate %f", est);
+    cr_assert(lt(dbl, est, 20000 * 1.05), "estimate %f", est);
+    seer_counter_free(&c);
+}
+
+Test(sketch, counter_cap_sets_overflow) {
+    seer_counter c;
+    cr_assert(eq(int, seer_counter_init(&c, 10), SEER_OK));
+    for (uint64_t i = 1; i <= 20; i++) cr_assert(eq(int, seer_counter_add(&c, i), SEER_OK));
+    cr_assert(eq(sz, c.n, 10));
+    cr_assert(eq(int, c.overflow, 1));
+    seer_counter_free(&c);
+}
