@@ -20,6 +20,10 @@ for name in "$@"; do
         srcs="src/base/*.c src/data/source.c src/data/table.c"
         libs="-lz -lzstd -lm"
         ;;
+    fuzz_modelfile)
+        srcs="src/io/modelfile.c src/base/atomic_file.c src/base/error.c"
+        libs=""
+        ;;
     *)
         echo "fuzz/build.sh: no source list for $name; add it to the case statement" >&2
         missing=1

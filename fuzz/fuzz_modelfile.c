@@ -1,9 +1,10 @@
-// Build: clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc fuzz/fuzz_modelfile.c src/io/modelfile.c src/base/atomic_file.c src/base/error.c -o /tmp/fuzz_modelfile
+// libFuzzer target for the model file reader (src/io/modelfile.c). Build with
+// fuzz/build.sh fuzz_modelfile; run with e.g.
+//   build-fuzz/fuzz_modelfile -max_total_time=180 -max_len=4096 fuzz/corpus-modelfile
 //
-// libFuzzer target for the model file reader: the input bytes are written to
-// a temporary file and opened; a file that opens has every byte of its JSON
-// and tensor data read, so that a pointer or size the validation let through
-// wrongly shows up under ASan.
+// The input bytes are written to a temporary file and opened; a file that
+// opens has every byte of its JSON and tensor data read, so that a pointer or
+// size the validation let through wrongly shows up under ASan.
 //
 // Key decision: random bytes almost never carry valid checksums, which would
 // stop the fuzzer at the first check. So unless the input's byte 63 is odd,

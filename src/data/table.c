@@ -8,10 +8,11 @@
 // where it stopped.
 //
 //   buf  [ consumed | row being split .... | rest of the window | free ]
-//        0          pos           pos + r   end                  WINDOW_CAP
+//        0          pos           pos + r   end                  cap
 //
-// The window holds the longest legal row plus one chunk of read-ahead, so memory depends on
-// SEER_LINE_MAX, never on the file. Not here: what a field means (seer_parse_number and
+// The window starts small and doubles while a row fills more than half of it, up to the
+// longest legal row plus one chunk of read-ahead: memory follows the longest row, never the
+// length of the file. Not here: what a field means (seer_parse_number and
 // seer_is_missing are helpers for the callers that decide), and decompression (source.c).
 #include "data/table.h"
 
@@ -25,8 +26,10 @@
 #include "data/source.h"
 
 #define CRITEO_COLS 40
-// A whole legal row (with its CR LF) and one chunk to read ahead.
-#define WINDOW_CAP (SEER_LINE_MAX + 2 + SEER_SOURCE_CHUNK)
+// The first window, and the largest: a whole legal row (with its CR LF) and one chunk to
+// read ahead. Small files and tests never allocate the large one.
+#define WINDOW_MIN (64u << 10)
+#define WINDOW_MAX (SEER_LINE_MAX + 2 + SEER_SOURCE_CHUNK)
 
 // read_row's results besides negative error codes.
 enum { ROW_OK = 1, ROW_BAD = 2 };
@@ -46,24 +49,27 @@ struct seer_table {
     int quoting;               // 0 for Criteo: quotes are ordinary bytes
     int skip_bad_rows;
     unsigned char stop[256];   // 1 for the bytes that end a run of unquoted field bytes
-    char *buf;                 // (WINDOW_CAP + 1) the window; + 1 for a NUL after the last byte
+    char *buf;                 // (cap + 1) the window; + 1 for a NUL after the last byte
+    size_t cap;
     size_t pos, end;           // buf[pos, end) is not parsed yet
     int eof;                   // the source has nothing more
     size_t line;               // physical line of buf[pos], 1-based
     size_t ncols;
     char **names;              // (ncols) point into names_block
     char *names_block;
-    size_t *off;               // (SEER_COLS_MAX) field starts from the row start, while parsing
-    size_t *raw;               // (SEER_COLS_MAX) header fields' raw offsets, for messages
-    char **field;              // (SEER_COLS_MAX) the current row's fields
-    size_t *len;               // (SEER_COLS_MAX)
+    // Per field, SEER_COLS_MAX of each (CRITEO_COLS for Criteo).
+    size_t *off;               // field starts from the row start, while parsing
+    size_t *raw;               // header fields' raw offsets, for messages
+    char **field;              // the current row's fields
+    size_t *len;
     char why[1024];            // the last malformed row's message
     size_t bad_rows, nkept;
     char kept[SEER_BAD_ROWS_KEPT][1024];  // copies of why
     const char *kept_ptr[SEER_BAD_ROWS_KEPT];
 };
 
-// Moves buf[pos, end) to the front and reads more behind it. Sets eof when nothing came.
+// Moves buf[pos, end) to the front, grows the window if that fills more than half of it,
+// and reads more behind it. Sets eof when nothing came.
 static int refill(seer_table *t) {
     size_t n = t->end - t->pos;
     if (t->pos > 0) {
@@ -71,9 +77,17 @@ static int refill(seer_table *t) {
         t->pos = 0;
         t->end = n;
     }
-    SEER_ASSERT(t->end < WINDOW_CAP);
+    if (n > t->cap / 2 && t->cap < WINDOW_MAX) {
+        size_t cap = t->cap * 2 < WINDOW_MAX ? t->cap * 2 : WINDOW_MAX;
+        char *buf = realloc(t->buf, cap + 1);
+        if (!buf) return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(t->src));
+        t->buf = buf;
+        t->cap = cap;
+    }
+    // Holds because read_row never keeps more than SEER_LINE_MAX + 1 bytes of a row.
+    SEER_ASSERT(t->end < t->cap);
     size_t got = 0;
-    int rc = seer_source_read(t->src, t->buf + t->end, WINDOW_CAP - t->end, &got);
+    int rc = seer_source_read(t->src, t->buf + t->end, t->cap - t->end, &got);
     if (rc != SEER_OK) return rc;
     t->end += got;
     if (got == 0) t->eof = 1;
@@ -384,7 +398,8 @@ static int criteo_names(seer_table *t) {
 }
 
 // Positions the reader at the first data row of a freshly started source: drops a UTF-8 BOM
-// and blank lines, then reads the header (names it on the first start, skips it after).
+// and blank lines, then reads the header (names it on the first start; after a rewind it
+// must have the same number of fields).
 static int start(seer_table *t, int first) {
     t->pos = t->end = 0;
     t->eof = 0;
@@ -406,7 +421,7 @@ static int start(seer_table *t, int first) {
         t->stop['"'] = 1;
     }
     size_t header_line = t->line, nf = 0;
-    rc = read_row(t, 0, &nf);
+    rc = read_row(t, first ? 0 : t->ncols, &nf);
     if (rc == ROW_BAD) return seer_errorf(SEER_EDATA, "%s", t->why);
     if (rc < 0) return rc;
     return first ? take_names(t, nf, header_line) : SEER_OK;
@@ -426,11 +441,13 @@ static int open_table(seer_table **out, seer_source *src, const seer_table_optio
     t->sep = opt->format == SEER_FORMAT_CSV ? ',' : '\t';
     t->stop['\n'] = t->stop['\0'] = 1;
     if (opt->format == SEER_FORMAT_CRITEO) t->stop['\t'] = 1;
-    t->buf = malloc(WINDOW_CAP + 1);
-    t->off = malloc(SEER_COLS_MAX * sizeof *t->off);
-    t->raw = malloc(SEER_COLS_MAX * sizeof *t->raw);
-    t->field = malloc(SEER_COLS_MAX * sizeof *t->field);
-    t->len = malloc(SEER_COLS_MAX * sizeof *t->len);
+    t->cap = WINDOW_MIN;
+    t->buf = malloc(t->cap + 1);
+    size_t maxf = opt->format == SEER_FORMAT_CRITEO ? CRITEO_COLS : SEER_COLS_MAX;
+    t->off = malloc(maxf * sizeof *t->off);
+    t->raw = malloc(maxf * sizeof *t->raw);
+    t->field = malloc(maxf * sizeof *t->field);
+    t->len = malloc(maxf * sizeof *t->len);
     for (int i = 0; i < SEER_BAD_ROWS_KEPT; i++) t->kept_ptr[i] = t->kept[i];
     int rc = SEER_OK;
     if (!t->buf || !t->off || !t->raw || !t->field || !t->len) {

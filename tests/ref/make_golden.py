@@ -17,6 +17,7 @@ File format (tests/golden.h reads it), all little-endian:
     count times: u32 name_len, name bytes, u32 ndim, u32 dims[ndim], f32 data[prod(dims)]
 
 Integer tensors (embedding ids) are stored as float32; they are small, so exact.
+Written with Debian's PyTorch 1.13; regenerating there gives the same bytes.
 
 Files:
     linear.bin       y = x w^T + b and its backward, B=5, n_in=7, n_out=3
@@ -243,7 +244,9 @@ def main():
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
     # One seed per file, so that a file can change without changing the others.
-    seed = lambda s: torch.Generator().manual_seed(s)
+    def seed(s):
+        return torch.Generator().manual_seed(s)
+
     make_linear(seed(1))
     make_relu(seed(2))
     make_sigmoid(seed(3))
