@@ -128,17 +128,8 @@ int seer_cmd_train(int argc, char **argv) {
     int rc = seer_train(&o, &r, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, out);
     if (rc != SEER_OK) return seer_cli_fail(rc);
-    seer_binary_metrics met = r.valid;
-    const char *on = "valid";
-    if (!r.has_valid) {
-        on = "train";
-        size_t skipped = 0;
-        rc = seer_eval_file(m, o.data, o.format, o.skip_bad_rows, &met, &skipped);
-        if (rc != SEER_OK) {
-            seer_model_free(m);
-            return seer_cli_fail(rc);
-        }
-    }
+    seer_binary_metrics met = r.metrics;
+    const char *on = r.metrics_on;
     fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"
             " %s auc %.5f logloss %.5f accuracy %.4f; wrote %s\n", model, r.train_rows,
             r.valid_rows, r.seconds, r.epochs_run, r.train_samples_per_s, on, met.auc,

@@ -369,6 +369,30 @@ Test(table, gzip_corrupt) {
     free(b);
 }
 
+Test(table, corrupt_error_sticks) {
+    char text[4096] = "a,b\n";
+    for (int i = 0; i < 300; i++) sprintf(text + strlen(text), "%d,%d\n", i, i * 7);
+    const char *path = put_gzip("t.gz", text, "wb");
+    size_t n;
+    char *b = slurp(path, &n);
+    b[n / 2] ^= 0xff;
+    seer_table_options opt = {SEER_FORMAT_CSV, 1};
+    seer_table *t;
+    seer_row row;
+    int rc = seer_table_open_memory(&t, b, n, "mid.gz", 7, &opt);
+    while (rc == SEER_OK && (rc = seer_table_next(t, &row)) == 1) continue;
+    cr_assert(eq(int, rc, SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "mid.gz: corrupt gzip"), NULL), "%s",
+              seer_error_message());
+    seer_error_clear();
+    if (t) {
+        cr_assert(eq(int, seer_table_next(t, &row), SEER_EDATA));
+        cr_assert(ne(ptr, strstr(seer_error_message(), "mid.gz: corrupt gzip"), NULL));
+        seer_table_close(t);
+    }
+    free(b);
+}
+
 Test(table, zstd_truncated) {
     size_t n;
     char *z = zstd_bytes("a,b\n1,2\n3,4\n", &n);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,8 @@ struct seer_source {
     size_t in_pos, in_n;        // in[in_pos, in_n) is not consumed yet
     int in_eof;                 // no input after in_n
     int done;                   // all output produced
+    int failed;                 // the error code of a failed read, repeated by later reads
+    char failed_msg[512];
     z_stream z;
     int z_ready;                // z was set up by inflateInit2
     int z_between;              // at the end of a gzip member (a clean place to stop)
@@ -71,6 +74,7 @@ static int fill_input(seer_source *s) {
 // On failure the source reads as empty.
 static int start(seer_source *s) {
     s->done = 1;
+    s->failed = 0;
     if (s->mem == NULL) {
         if (s->fd >= 0) close(s->fd);
         s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
@@ -240,6 +244,8 @@ int seer_source_open_memory(seer_source **out, const void *data, size_t n, const
 int seer_source_read(seer_source *s, char *buf, size_t cap, size_t *got) {
     SEER_ASSERT(cap > 0);
     *got = 0;
+    // A decoder is not to be used after an error, so the error sticks until a rewind.
+    if (s->failed) return seer_errorf(s->failed, "%s", s->failed_msg);
     if (s->done) return SEER_OK;
     int rc;
     if (s->kind == KIND_GZIP) {
@@ -250,6 +256,10 @@ int seer_source_read(seer_source *s, char *buf, size_t cap, size_t *got) {
         rc = read_plain(s, buf, cap, got);
     }
     if (rc == SEER_OK && *got == 0) s->done = 1;
+    if (rc != SEER_OK) {
+        s->failed = rc;
+        snprintf(s->failed_msg, sizeof s->failed_msg, "%s", seer_error_message());
+    }
     return rc;
 }
 

@@ -11,7 +11,7 @@
 
 // A numeric column tolerates this share of non-number values; beyond it the
 // column is categorical. Below it, the few non-numbers are malformed rows.
-#define TEXT_SHARE_MAX 0.001
+#define TEXT_SHARE_MAX 0.01
 // Standardised values are clipped so that an outlier at serving time cannot
 // blow up the network.
 #define CLIP 10.0
@@ -198,6 +198,12 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
         decide(c, s, p->rows, p, j, o);
         if (c->kind == SEER_COL_NUMERIC && s->numeric == 0) c->kind = SEER_COL_IGNORED;
         if (c->kind == SEER_COL_NUMERIC) rc = fit_numeric(c, s, buckets);
+        if (c->kind == SEER_COL_NUMERIC && s->first_text_line) {
+            // The few non-numbers are malformed rows; say where the first one is.
+            size_t used = strlen(c->reason);
+            snprintf(c->reason + used, sizeof c->reason - used, "; %zu not numbers, first '%s' "
+                     "on line %zu", s->present - s->numeric, s->first_text, s->first_text_line);
+        }
         if (c->kind == SEER_COL_CATEGORICAL) rc = fit_categorical(c, s, o);
         // A missing flag is only worth a column when training saw missing values.
         c->flag = c->kind == SEER_COL_NUMERIC && s->missing ? 1 : -1;

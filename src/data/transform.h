@@ -37,7 +37,7 @@ typedef enum {
 typedef struct {
     char *name;
     seer_col_kind kind;
-    char reason[96];        // why, in words, for `seer profile`
+    char reason[160];       // why, in words, for `seer profile`
     // Profile figures kept for printing and the model's metadata.
     double missing_rate;
     double cardinality;

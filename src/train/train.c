@@ -2,6 +2,7 @@
 // encode), then epochs over the encoded rows in memory.
 #include "train/train.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -164,7 +165,7 @@ static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *v
         if (m.logloss < best_loss) {
             best_loss = m.logloss;
             r->best_epoch = ep + 1;
-            r->valid = m;
+            r->metrics = m;
             since_best = 0;
             if (ep + 1 < o->epochs) snapshot_take(&best, n);
         } else if (++since_best >= o->patience && o->patience) {
@@ -186,17 +187,25 @@ done:
     return rc;
 }
 
+// The settings and results stored in the model file's "training" object.
 static char *training_json(const seer_train_options *o, const seer_train_result *r) {
-    char *s = malloc(1024);
-    if (!s) return NULL;
-    snprintf(s, 1024,
-             "{\"data\":\"%s\",\"epochs\":%zu,\"best_epoch\":%zu,\"batch\":%zu,\"lr\":%g,"
-             "\"seed\":%llu,\"threads\":%d,\"train_rows\":%zu,\"valid_rows\":%zu,"
-             "\"valid_auc\":%.6f,\"valid_logloss\":%.6f,\"train_logloss\":%.6f}",
-             "", r->epochs_run, r->best_epoch, o->batch, (double)o->lr,
-             (unsigned long long)o->seed, o->threads, r->train_rows, r->valid_rows,
-             r->has_valid ? r->valid.auc : 0.0, r->has_valid ? r->valid.logloss : 0.0,
-             r->train_loss);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "data", o->data);
+    cJSON_AddNumberToObject(j, "epochs", (double)r->epochs_run);
+    cJSON_AddNumberToObject(j, "best_epoch", (double)r->best_epoch);
+    cJSON_AddNumberToObject(j, "batch", (double)o->batch);
+    cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
+    cJSON_AddNumberToObject(j, "threads", o->threads);
+    cJSON_AddNumberToObject(j, "train_rows", (double)r->train_rows);
+    cJSON_AddNumberToObject(j, "valid_rows", (double)r->valid_rows);
+    cJSON_AddStringToObject(j, "evaluated_on", r->metrics_on);
+    if (isfinite(r->metrics.auc)) cJSON_AddNumberToObject(j, "auc", r->metrics.auc);
+    cJSON_AddNumberToObject(j, "logloss", r->metrics.logloss);
+    cJSON_AddNumberToObject(j, "accuracy", r->metrics.accuracy);
+    cJSON_AddNumberToObject(j, "train_logloss", r->train_loss);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
     return s;
 }
 
@@ -255,7 +264,15 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
         r->train_rows = tr.rows;
         r->valid_rows = va.rows;
         r->has_valid = va.rows > 0;
+        r->metrics_on = r->has_valid ? "valid" : "train";
         rc = run_epochs(&m->net, &tr, &va, o, r);
+    }
+    if (rc == SEER_OK && !r->has_valid) {
+        // Without a validation set, report the fit on the training rows, already encoded.
+        float *p = malloc(tr.rows * sizeof *p);
+        rc = p ? eval_dataset(&m->net, &tr, p, &r->metrics)
+               : seer_errorf(SEER_ENOMEM, "out of memory evaluating %zu rows", tr.rows);
+        free(p);
     }
     if (rc == SEER_OK) {
         r->seconds = seer_now() - t_start;

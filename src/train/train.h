@@ -41,7 +41,8 @@ typedef struct {
     size_t epochs_run, best_epoch;
     double train_loss;            // mean over the last epoch
     int has_valid;
-    seer_binary_metrics valid;    // of the returned (best) model
+    seer_binary_metrics metrics;  // of the returned (best) model on the validation rows,
+    const char *metrics_on;       // or, without any, on the training rows: "valid" or "train"
     double seconds;               // the whole call
     double train_seconds;         // the optimisation loop only
     double train_samples_per_s;
