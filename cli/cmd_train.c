@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "base/error.h"
 #include "cli.h"
@@ -145,7 +146,10 @@ int seer_cmd_train(int argc, char **argv) {
                r.skipped_rows, r.epochs_run, r.best_epoch);
         json_number("train_samples_per_s", r.train_samples_per_s, 1);
         json_number("train_seconds", r.train_seconds, 1);
-        json_number("seconds", r.seconds, 0);
+        json_number("seconds", r.seconds, 1);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("\"peak_rss_mb\":%.1f", (double)ru.ru_maxrss / 1024.0);
         printf("}\n");
     }
     seer_model_free(m);

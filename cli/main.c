@@ -1,5 +1,6 @@
 // The seer command: dispatch to one subcommand per file.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -16,6 +17,10 @@ static const char usage[] =
     "seer COMMAND --help lists the options of a command.\n";
 
 int main(int argc, char **argv) {
+    // Spinning OpenMP barriers collapse when the other hardware thread is busy
+    // (measured here: 2 threads at batch 32 ran 12k samples/s spinning, 161k
+    // passive, 345k with one thread). Must be set before the runtime starts.
+    setenv("OMP_WAIT_POLICY", "passive", 0);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;

@@ -3,8 +3,8 @@
 #   fuzz/build.sh               every fuzz/fuzz_*.c
 #   fuzz/build.sh fuzz_table    just the ones named
 # A target is compiled together with the library sources it needs, listed per target in the
-# case statement below: whoever adds fuzz/fuzz_<name>.c adds its line there (sources, then
-# libraries). Run a target with e.g.
+# case statement below: whoever adds fuzz/fuzz_<name>.c adds its entry there (srcs, libs and,
+# if needed, extra compiler flags). Run a target with e.g.
 #   build-fuzz/fuzz_table -max_total_time=180 fuzz/corpus-table
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,10 +15,13 @@ if [ $# -eq 0 ]; then
 fi
 missing=0
 for name in "$@"; do
+    flags=""
     case "$name" in
     fuzz_table)
         srcs="src/base/*.c src/data/source.c src/data/table.c"
         libs="-lz -lzstd -lm"
+        # A small zstd window limit keeps random frame headers from allocating 128 MiB each.
+        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20"
         ;;
     fuzz_modelfile)
         srcs="src/io/modelfile.c src/base/atomic_file.c src/base/error.c"
@@ -31,8 +34,8 @@ for name in "$@"; do
         ;;
     esac
     echo "building $out/$name"
-    # $srcs is left unquoted on purpose: it holds several paths and globs.
+    # $flags, $srcs and $libs are unquoted on purpose: each holds several words or globs.
     clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -Isrc "fuzz/$name.c" $srcs $libs -o "$out/$name"
+        -Isrc $flags "fuzz/$name.c" $srcs $libs -o "$out/$name"
 done
 exit $missing

@@ -22,6 +22,12 @@
 
 #include "base/error.h"
 
+// Largest zstd window accepted, as a log2: zstd's own default, 27 (128 MiB). The fuzz build
+// lowers it, or every random frame header would allocate up to 128 MiB.
+#ifndef SEER_ZSTD_WINDOW_LOG_MAX
+#define SEER_ZSTD_WINDOW_LOG_MAX 27
+#endif
+
 typedef enum { KIND_PLAIN, KIND_GZIP, KIND_ZSTD } source_kind;
 
 struct seer_source {
@@ -112,8 +118,11 @@ static int start(seer_source *s) {
         s->z_ready = 1;
         s->z_between = 0;
     } else if (s->kind == KIND_ZSTD) {
-        if (!s->zs) s->zs = ZSTD_createDStream();
-        if (!s->zs) return seer_errorf(SEER_ENOMEM, "%s: zstd: out of memory", s->path);
+        if (!s->zs) {
+            s->zs = ZSTD_createDStream();
+            if (!s->zs) return seer_errorf(SEER_ENOMEM, "%s: zstd: out of memory", s->path);
+            ZSTD_DCtx_setParameter(s->zs, ZSTD_d_windowLogMax, SEER_ZSTD_WINDOW_LOG_MAX);
+        }
         s->zs_ended = 0;
         size_t zrc = ZSTD_initDStream(s->zs);
         if (ZSTD_isError(zrc))

@@ -58,10 +58,14 @@ static const double W_VIEWS = 0.15;        // log1p(views of this category in 30
 static const double W_CARTS = 0.45;        // log1p(carts of this category in 30 days)
 static const double W_PURCHASES = 0.1;     // log1p(purchases in 30 days)
 static const double W_POSITION = -0.08;    // per session position after the first
+static const double W_FIRST = 0.3;         // the first item shown, often what the user came for
+static const double W_AGE_CURVE = -0.25;   // times ((age - 40) / 13)^2: the middle-aged buy most
+static const double W_NEW_USER = -0.4;     // times exp(-tenure / 60 days): new users buy less
 static const double SD_PROPENSITY = 0.5;   // per user, seen only through the id
 static const double SD_NOISE = 0.5;        // per row
 static const double SD_TASTE_GROUP = 0.6;  // taste loadings of age, region and device
 static const double SD_TASTE_OWN = 0.7;    // the user's own part of the taste
+static const double SD_SPEND_OWN = 0.4;    // the user's own part of log spending power
 static const double CART_SHIFT = 1.3;      // carts are this much likelier (logit) than buys
 
 static const double TASTE_SHOWN = 0.4;     // share of shown items picked by taste
@@ -91,7 +95,7 @@ static const char *const region_names[N_REGIONS] = {
 };
 static const double region_share[N_REGIONS] = {30, 14, 11, 9, 8, 7, 5, 5, 4, 3, 2, 2};
 static const double region_spend[N_REGIONS] = {
-    0.25, 0.15, 0.15, 0.05, -0.6, -0.4, 0.15, 0.2, -0.1, -0.05, 0.2, 0.2,
+    0.3, 0.2, 0.2, 0.1, -0.9, -0.6, 0.2, 0.25, -0.15, -0.1, 0.25, 0.25,
 };
 
 static const char *const device_names[N_DEVICES] = {"mobile", "desktop", "tablet"};
@@ -291,9 +295,9 @@ static void make_users(world *w, seer_rng *r) {
                                region_load[region][k] + device_load[device][k] +
                                SD_TASTE_OWN * seer_rng_normal(r));
         // Spending peaks in middle age and grows with tenure.
-        w->log_spend[u] = (float)(log(60.0) + 0.25 * a - 0.3 * a * a + region_spend[region] +
+        w->log_spend[u] = (float)(log(60.0) + 0.35 * a - 0.35 * a * a + region_spend[region] +
                                   device_spend[device] + 0.15 * log1p(tenure / 365) +
-                                  0.5 * seer_rng_normal(r));
+                                  SD_SPEND_OWN * seer_rng_normal(r));
         w->propensity[u] = (float)(SD_PROPENSITY * seer_rng_normal(r));
         // Heavy-tailed activity, a little higher for long-standing users.
         activity_total += exp(1.2 * seer_rng_normal(r) + 0.1 * log1p(tenure / 365));
@@ -434,8 +438,10 @@ static size_t draw_shown(const world *w, seer_rng *r, size_t u, uint32_t *items)
 
 // The hidden purchase logit of user u and item i, before the row's noise.
 static double purchase_logit(const world *w, size_t u, size_t i, int discount, int hour,
-                             int position, uint32_t views, uint32_t carts, uint32_t purchases) {
+                             int position, uint32_t views, uint32_t carts, uint32_t purchases,
+                             uint32_t tenure) {
     int c = w->category[i];
+    double a = (w->age[u] - 40) / 13.0;
     double affinity = dot(w->taste + u * TASTE_DIMS, w->item_vec + i * TASTE_DIMS);
     double paid = w->price_cents[i] * (100 - discount) / 1e4;
     double over_budget = log(paid) - w->log_spend[u];
@@ -445,7 +451,8 @@ static double purchase_logit(const world *w, size_t u, size_t i, int discount, i
            W_AFFINITY * affinity / sqrt(TASTE_DIMS) - W_PRICE * softplus(1.5 * over_budget) / 1.5 +
            W_DISCOUNT * discount * thrift + hour_logit[hour] + device_logit[w->device[u]] +
            W_VIEWS * log1p(views) + W_CARTS * log1p(carts) + W_PURCHASES * log1p(purchases) +
-           W_POSITION * (position - 1);
+           W_POSITION * (position - 1) + W_FIRST * (position == 1) + W_AGE_CURVE * a * a +
+           W_NEW_USER * exp(-(double)tenure / 60);
 }
 
 static int compare_u32(const void *a, const void *b) {
@@ -455,6 +462,7 @@ static int compare_u32(const void *a, const void *b) {
 
 typedef struct {
     uint32_t time;
+    uint32_t tenure;  // days since sign-up
     int hour, position, discount, purchased;
     uint32_t views, carts, purchases;
 } row;
@@ -467,7 +475,7 @@ static void write_row(FILE *f, const world *w, size_t u, size_t i, const row *x)
     fputc(',', f);
     if (!(w->missing[u] & USER_REGION_MISSING)) fputs(region_names[w->region[u]], f);
     fprintf(f, ",%s,%u,i%05zu,%s,brand_%03d,%u.%02u,%d,%d,%u,%u,%u,%d,%d,%u.%02u\n",
-            device_names[w->device[u]], w->tenure[u] + x->time / 86400, i,
+            device_names[w->device[u]], x->tenure, i,
             category_names[w->category[i]], w->brand[i], price / 100, price % 100, x->discount,
             x->hour, x->views, x->carts, x->purchases, x->position, x->purchased, revenue / 100,
             revenue % 100);
@@ -481,6 +489,7 @@ static int simulate_sessions(world *w, seer_rng *r, FILE *f, const uint32_t *sta
         row x = {.time = starts[s], .hour = (int)(starts[s] / 3600 % 24)};
         history_expire(w, x.time);
         size_t u = draw_cdf(r, w->user_cdf, w->n_users);
+        x.tenure = w->tenure[u] + x.time / 86400;
         size_t shown = draw_shown(w, r, u, items);
         for (size_t k = 0; k < shown; k++) {
             size_t i = items[k];
@@ -494,7 +503,7 @@ static int simulate_sessions(world *w, seer_rng *r, FILE *f, const uint32_t *sta
                 x.discount = discount_values[seer_rng_below(r, sizeof discount_values /
                                                                    sizeof discount_values[0])];
             double z = purchase_logit(w, u, i, x.discount, x.hour, x.position, x.views, x.carts,
-                                      x.purchases) +
+                                      x.purchases, x.tenure) +
                        SD_NOISE * seer_rng_normal(r);
             // One uniform for both steps, so that every purchase was carted first.
             double p_buy = 1 / (1 + exp(-z)), p_cart = 1 / (1 + exp(-(z + CART_SHIFT)));

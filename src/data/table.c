@@ -428,6 +428,9 @@ static int start(seer_table *t, int first) {
 }
 
 static int open_table(seer_table **out, seer_source *src, const seer_table_options *opt) {
+    static const seer_table_options defaults = {SEER_FORMAT_AUTO, 0};
+    if (!opt) opt = &defaults;
+    SEER_ASSERT(opt->format >= SEER_FORMAT_AUTO && opt->format <= SEER_FORMAT_CRITEO);
     *out = NULL;
     seer_table *t = calloc(1, sizeof *t);
     if (!t) {

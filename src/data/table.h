@@ -46,7 +46,7 @@ typedef struct seer_table seer_table;
 // Opens path and reads the header (or, for Criteo, names the 40 columns
 // label, I1..I13, C1..C26). An empty file is SEER_EDATA; a missing file SEER_EIO.
 // Header names are trimmed of spaces; an empty one becomes "col<j>" (j 0-based, as in
-// seer_table_colname); a repeated name is SEER_EDATA.
+// seer_table_colname); a repeated name is SEER_EDATA. opt NULL means AUTO, no skipping.
 int seer_table_open(seer_table **out, const char *path, const seer_table_options *opt);
 // The same over data[0, n) (plain, gzip or zstd), which must outlive the table; name stands
 // for the path in messages. For tests and fuzzing: step > 0 feeds the reader at most step

@@ -8,6 +8,10 @@ void seer_embedding_forward(float *out, size_t ld_out, const float *table, const
     for (size_t b = 0; b < B; b++) {
         float *o = out + b * ld_out;
         const uint32_t *id = ids + b * F;
+        // The next row's table rows are scattered in memory: ask for them now.
+        if (b + 1 < B)
+            for (size_t f = 0; f < F; f++)
+                for (size_t k = 0; k < D; k += 16) __builtin_prefetch(table + (size_t)id[F + f] * D + k);
         for (size_t f = 0; f < F; f++) memcpy(o + f * D, table + (size_t)id[f] * D, D * sizeof *o);
     }
 }
