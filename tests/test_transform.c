@@ -211,7 +211,7 @@ Test(sketch, counter_and_hll) {
     }
     cr_assert(eq(sz, c.n, 20000));
     // i % 20000 + 1 == 5 for i = 4, 20004, 40004: three times.
-    cr_assert(eq(u32, seer_counter_get(&c, seer_mix64(5)), 3));
+    cr_assert(eq(u64, seer_counter_get(&c, seer_mix64(5)), 3));
     double est = seer_hll_estimate(&h);
     cr_assert(gt(dbl, est, 20000 * 0.95), "estimate %f", est);
     cr_assert(lt(dbl, est, 20000 * 1.05), "estimate %f", est);

@@ -20,18 +20,24 @@ void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense) {
     d->n_dense = n_dense;
 }
 
+int seer_dataset_reserve(seer_dataset *d, size_t cap) {
+    if (cap <= d->cap) return SEER_OK;
+    uint32_t *ids = realloc(d->ids, cap * (d->F ? d->F : 1) * sizeof *ids);
+    if (ids) d->ids = ids;
+    float *dense = realloc(d->dense, cap * (d->n_dense ? d->n_dense : 1) * sizeof *dense);
+    if (dense) d->dense = dense;
+    float *y = realloc(d->y, cap * sizeof *y);
+    if (y) d->y = y;
+    if (!ids || !dense || !y)
+        return seer_errorf(SEER_ENOMEM, "out of memory holding %zu encoded rows", cap);
+    d->cap = cap;
+    return SEER_OK;
+}
+
 long seer_dataset_grow(seer_dataset *d) {
     if (d->rows == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 4096;
-        uint32_t *ids = realloc(d->ids, cap * (d->F ? d->F : 1) * sizeof *ids);
-        if (ids) d->ids = ids;
-        float *dense = realloc(d->dense, cap * (d->n_dense ? d->n_dense : 1) * sizeof *dense);
-        if (dense) d->dense = dense;
-        float *y = realloc(d->y, cap * sizeof *y);
-        if (y) d->y = y;
-        if (!ids || !dense || !y)
-            return seer_errorf(SEER_ENOMEM, "out of memory holding %zu encoded rows", cap);
-        d->cap = cap;
+        int rc = seer_dataset_reserve(d, d->cap ? d->cap * 2 : 4096);
+        if (rc != SEER_OK) return rc;
     }
     return (long)d->rows++;
 }

@@ -33,6 +33,8 @@ typedef struct {
 int seer_split_holds_out(const seer_split *s, size_t row_index);
 
 void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense);
+// Room for cap rows in all, so that loading a known count never copies.
+int seer_dataset_reserve(seer_dataset *d, size_t cap);
 // Room for one more row; returns its index or a negative code.
 long seer_dataset_grow(seer_dataset *d);
 void seer_dataset_free(seer_dataset *d);

@@ -47,6 +47,7 @@ typedef struct {
     size_t rows;
     size_t label_pos;         // rows with label 1
     seer_rng rng;             // reservoir sampling
+    uint64_t *hash;           // (n_cols) scratch: the row's token hashes
 } seer_profile;
 
 // slog1p(x) = sign(x) * log(1 + |x|): compresses heavy tails, keeps sign and 0.

@@ -12,15 +12,9 @@ static size_t slot_of(uint64_t key, size_t mask) {
 }
 
 static int counter_alloc(seer_counter *c, size_t cap) {
-    c->keys = calloc(cap, sizeof *c->keys);
-    c->counts = calloc(cap, sizeof *c->counts);
-    if (!c->keys || !c->counts) {
-        free(c->keys);
-        free(c->counts);
-        c->keys = NULL;
-        c->counts = NULL;
+    c->slots = calloc(cap, sizeof *c->slots);
+    if (!c->slots)
         return seer_errorf(SEER_ENOMEM, "out of memory counting %zu distinct values", cap / 2);
-    }
     c->cap = cap;
     return SEER_OK;
 }
@@ -40,22 +34,20 @@ static int counter_grow(seer_counter *c) {
     }
     size_t mask = c->cap - 1;
     for (size_t i = 0; i < old.cap; i++) {
-        if (!old.keys[i]) continue;
-        size_t j = slot_of(old.keys[i], mask);
-        while (c->keys[j]) j = (j + 1) & mask;
-        c->keys[j] = old.keys[i];
-        c->counts[j] = old.counts[i];
+        if (!old.slots[i].key) continue;
+        size_t j = slot_of(old.slots[i].key, mask);
+        while (c->slots[j].key) j = (j + 1) & mask;
+        c->slots[j] = old.slots[i];
     }
-    free(old.keys);
-    free(old.counts);
+    free(old.slots);
     return SEER_OK;
 }
 
 int seer_counter_add(seer_counter *c, uint64_t key) {
     size_t mask = c->cap - 1, i = slot_of(key, mask);
-    while (c->keys[i]) {
-        if (c->keys[i] == key) {
-            if (c->counts[i] < UINT32_MAX) c->counts[i]++;
+    while (c->slots[i].key) {
+        if (c->slots[i].key == key) {
+            c->slots[i].count++;
             return SEER_OK;
         }
         i = (i + 1) & mask;
@@ -69,24 +61,23 @@ int seer_counter_add(seer_counter *c, uint64_t key) {
         if (rc != SEER_OK) return rc;
         return seer_counter_add(c, key);
     }
-    c->keys[i] = key;
-    c->counts[i] = 1;
+    c->slots[i].key = key;
+    c->slots[i].count = 1;
     c->n++;
     return SEER_OK;
 }
 
-uint32_t seer_counter_get(const seer_counter *c, uint64_t key) {
+uint64_t seer_counter_get(const seer_counter *c, uint64_t key) {
     size_t mask = c->cap - 1, i = slot_of(key, mask);
-    while (c->keys[i]) {
-        if (c->keys[i] == key) return c->counts[i];
+    while (c->slots[i].key) {
+        if (c->slots[i].key == key) return c->slots[i].count;
         i = (i + 1) & mask;
     }
     return 0;
 }
 
 void seer_counter_free(seer_counter *c) {
-    free(c->keys);
-    free(c->counts);
+    free(c->slots);
     memset(c, 0, sizeof *c);
 }
 
@@ -116,25 +107,21 @@ int seer_idmap_init(seer_idmap *m, const uint64_t *keys, size_t n, uint32_t firs
     if (!n) return SEER_OK;
     size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
-    m->keys = calloc(cap, sizeof *m->keys);
-    m->vals = calloc(cap, sizeof *m->vals);
-    if (!m->keys || !m->vals) {
-        seer_idmap_free(m);
+    m->slots = calloc(cap, sizeof *m->slots);
+    if (!m->slots)
         return seer_errorf(SEER_ENOMEM, "out of memory for a vocabulary of %zu tokens", n);
-    }
     m->cap = cap;
     size_t mask = cap - 1;
     for (size_t k = 0; k < n; k++) {
         size_t i = slot_of(keys[k], mask);
-        while (m->keys[i] && m->keys[i] != keys[k]) i = (i + 1) & mask;
-        m->keys[i] = keys[k];
-        m->vals[i] = first_id + (uint32_t)k;
+        while (m->slots[i].key && m->slots[i].key != keys[k]) i = (i + 1) & mask;
+        m->slots[i].key = keys[k];
+        m->slots[i].id = first_id + k;
     }
     return SEER_OK;
 }
 
 void seer_idmap_free(seer_idmap *m) {
-    free(m->keys);
-    free(m->vals);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }

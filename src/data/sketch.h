@@ -9,9 +9,14 @@
 // Open-addressing map from a token hash to its count. Key 0 is reserved
 // (callers map a zero hash to 1). Grows by doubling up to max_keys distinct
 // keys; past that, new keys are not stored and overflow is set.
+// Key and count share one 16-byte slot, so a lookup costs one cache miss.
 typedef struct {
-    uint64_t *keys;    // (cap)
-    uint32_t *counts;  // (cap)
+    uint64_t key;
+    uint64_t count;
+} seer_counter_slot;
+
+typedef struct {
+    seer_counter_slot *slots;  // (cap)
     size_t cap, n, max_keys;
     int overflow;
 } seer_counter;
@@ -19,7 +24,12 @@ typedef struct {
 int seer_counter_init(seer_counter *c, size_t max_keys);
 // Adds one occurrence. SEER_ENOMEM if growing fails.
 int seer_counter_add(seer_counter *c, uint64_t key);
-uint32_t seer_counter_get(const seer_counter *c, uint64_t key);
+uint64_t seer_counter_get(const seer_counter *c, uint64_t key);
+// Asks for key's slot ahead of seer_counter_add, so that the misses of many
+// columns overlap instead of queueing.
+static inline void seer_counter_prefetch(const seer_counter *c, uint64_t key) {
+    __builtin_prefetch(&c->slots[(size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & (c->cap - 1)]);
+}
 void seer_counter_free(seer_counter *c);
 
 // HyperLogLog with 2^12 registers (about 1.6% standard error).
@@ -33,8 +43,12 @@ double seer_hll_estimate(const seer_hll *h);
 
 // A lookup table from token hash to a row id, built once (vocabularies at load).
 typedef struct {
-    uint64_t *keys;  // (cap), 0 = empty
-    uint32_t *vals;  // (cap)
+    uint64_t key;    // 0 = empty
+    uint64_t id;
+} seer_idmap_slot;
+
+typedef struct {
+    seer_idmap_slot *slots;  // (cap)
     size_t cap;
 } seer_idmap;
 
@@ -44,10 +58,13 @@ static inline long seer_idmap_get(const seer_idmap *m, uint64_t key) {
     if (!m->cap) return -1;
     size_t mask = m->cap - 1, i = (size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
     for (;;) {
-        if (m->keys[i] == key) return m->vals[i];
-        if (m->keys[i] == 0) return -1;
+        if (m->slots[i].key == key) return (long)m->slots[i].id;
+        if (m->slots[i].key == 0) return -1;
         i = (i + 1) & mask;
     }
+}
+static inline void seer_idmap_prefetch(const seer_idmap *m, uint64_t key) {
+    if (m->cap) __builtin_prefetch(&m->slots[(size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & (m->cap - 1)]);
 }
 void seer_idmap_free(seer_idmap *m);
 

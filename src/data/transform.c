@@ -41,7 +41,7 @@ static int cmp_double(const void *a, const void *b) {
 
 typedef struct {
     uint64_t hash;
-    uint32_t count;
+    uint64_t count;
 } token_count;
 
 static int cmp_token(const void *a, const void *b) {
@@ -118,8 +118,8 @@ static int fit_categorical(seer_column *c, const seer_col_stats *s, const seer_t
     if (!all) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
     size_t n = 0;
     for (size_t i = 0; i < tc->cap; i++)
-        if (tc->keys[i] && tc->counts[i] >= o->min_count)
-            all[n++] = (token_count){tc->keys[i], tc->counts[i]};
+        if (tc->slots[i].key && tc->slots[i].count >= o->min_count)
+            all[n++] = (token_count){tc->slots[i].key, tc->slots[i].count};
     qsort(all, n, sizeof *all, cmp_token);
     if (n > o->max_vocab) n = o->max_vocab;
     c->vocab = malloc((n + 1) * sizeof *c->vocab);
@@ -324,6 +324,16 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
 int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
                        const char *path, uint32_t *ids, float *dense, float *y) {
     *y = NAN;
+    // Look-ups in large vocabularies miss the cache: prefetch every slot of the
+    // row first so that the misses overlap.
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        if (c->kind != SEER_COL_CATEGORICAL || map[j] < 0) continue;
+        size_t len, k = (size_t)map[j];
+        const char *s = trim(row->field[k], row->len[k], &len);
+        uint64_t h = seer_hash_bytes(s, len, 0);
+        seer_idmap_prefetch(&c->lookup, h ? h : 1);
+    }
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         if (c->kind == SEER_COL_IGNORED || map[j] < 0) continue;

@@ -42,7 +42,7 @@ void seer_train_options_default(seer_train_options *o) {
 // skipped here is skipped again, counted and reported by the encoding pass,
 // which sees every row.
 static int profile_pass(seer_profile *p, seer_table *tab, const char *label,
-                        const seer_split *split, int skip_bad) {
+                        const seer_split *split, int skip_bad, size_t *rows_read) {
     int rc = seer_profile_init(p, tab, label);
     if (rc != SEER_OK) return rc;
     seer_row row;
@@ -53,6 +53,7 @@ static int profile_pass(seer_profile *p, seer_table *tab, const char *label,
         if (rc == SEER_EDATA && skip_bad) continue;
         if (rc != SEER_OK) break;
     }
+    *rows_read = index;
     return rc < 0 ? rc : SEER_OK;
 }
 
@@ -224,16 +225,21 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     seer_model *m = calloc(1, sizeof *m);
     if (!m) return seer_errorf(SEER_ENOMEM, "out of memory");
     seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
+    size_t rows_read = 0;
 
     int rc = seer_table_open(&tab, o->data, &topt);
-    if (rc == SEER_OK) rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows);
+    if (rc == SEER_OK) rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows,
+                                         &rows_read);
     if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
     if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
     if (rc == SEER_OK) rc = seer_table_rewind(tab);
     if (rc == SEER_OK) {
         seer_dataset_init(&tr, m->tf.n_fields, m->tf.n_dense);
         seer_dataset_init(&va, m->tf.n_fields, m->tf.n_dense);
-        rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows,
+        // The profile pass counted the rows: hold them without growing.
+        rc = seer_dataset_reserve(&tr, prof.rows + 1);
+        if (rc == SEER_OK) rc = seer_dataset_reserve(&va, rows_read - prof.rows + 1);
+        if (rc == SEER_OK) rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows,
                                &r->skipped_rows);
     }
     if (rc == SEER_OK && o->valid_path) {
