@@ -57,7 +57,7 @@ Test(adam, sparse_golden) {
     enum { ROWS = 6, D = 3, CAP = 16 };
     cr_assert(eq(sz, golden_numel(&g, "table0"), ROWS * D));
     float table[ROWS * D], m[ROWS * D] = {0}, v[ROWS * D] = {0}, drows[CAP * D];
-    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, ids[CAP], uniq[CAP], slot[CAP];
+    uint32_t marks[2 * ROWS] = {0}, ids[CAP], uniq[CAP], slot[CAP];
     memcpy(table, golden_get(&g, "table0"), sizeof table);
     for (long t = 1; t <= 3; t++) {
         char iname[32], gname[32], tname[32];
@@ -68,7 +68,7 @@ Test(adam, sparse_golden) {
         cr_assert(le(sz, n, CAP));
         cr_assert(eq(sz, golden_numel(&g, gname), n * D));
         for (size_t i = 0; i < n; i++) ids[i] = (uint32_t)golden_get(&g, iname)[i];
-        size_t n_uniq = seer_embedding_unique(uniq, slot, ids, n, stamp, slot_of, (uint32_t)t);
+        size_t n_uniq = seer_embedding_unique(uniq, slot, ids, n, marks, (uint32_t)t);
         memset(drows, 0, n_uniq * D * sizeof *drows);
         // Each occurrence is one row of width D: B = n, F = 1, ld_out = D.
         seer_embedding_backward(drows, slot, golden_get(&g, gname), D, n, 1, D);

@@ -373,8 +373,8 @@ static void check_u32(const char *what, const uint32_t *got, const uint32_t *wan
 }
 
 Test(layers, embedding_unique) {
-    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
-    size_t n = seer_embedding_unique(uniq, slot, emb_ids, EB * EF, stamp, slot_of, 1);
+    uint32_t marks[2 * ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
+    size_t n = seer_embedding_unique(uniq, slot, emb_ids, EB * EF, marks, 1);
     const uint32_t want[] = {0, 3, 5, 1, 2};  // first-seen order
     cr_assert(eq(sz, n, 5));
     check_u32("uniq", uniq, want, 5);
@@ -382,7 +382,7 @@ Test(layers, embedding_unique) {
         cr_assert(eq(u32, uniq[slot[i]], emb_ids[i]), "slot[%zu] = %u", i, slot[i]);
     // A later step reuses the scratch without clearing it.
     const uint32_t ids2[] = {6, 3, 6, 4};
-    n = seer_embedding_unique(uniq, slot, ids2, 4, stamp, slot_of, 2);
+    n = seer_embedding_unique(uniq, slot, ids2, 4, marks, 2);
     const uint32_t want2[] = {6, 3, 4}, want_slot2[] = {0, 1, 0, 2};
     cr_assert(eq(sz, n, 3));
     check_u32("uniq", uniq, want2, 3);
@@ -392,9 +392,9 @@ Test(layers, embedding_unique) {
 // Scatter through unique + backward, compared with the dense table gradient
 // computed directly: dtable[ids[i]] += dout of occurrence i.
 static void table_grad(float *dtable, const float *dout, const uint32_t *ids) {
-    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
+    uint32_t marks[2 * ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
     float drows[EB * EF * ED] = {0};
-    size_t n = seer_embedding_unique(uniq, slot, ids, EB * EF, stamp, slot_of, 1);
+    size_t n = seer_embedding_unique(uniq, slot, ids, EB * EF, marks, 1);
     seer_embedding_backward(drows, slot, dout, LD, EB, EF, ED);
     memset(dtable, 0, ROWS * ED * sizeof *dtable);
     for (size_t u = 0; u < n; u++)
@@ -502,12 +502,12 @@ Test(layers, elementwise_backward_adds) {
 Test(layers, embedding_backward_adds) {
     seer_rng r;
     seer_rng_init(&r, 21);
-    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
+    uint32_t marks[2 * ROWS] = {0}, uniq[EB * EF], slot[EB * EF];
     float dout[EB * LD], once[EB * EF * ED] = {0}, d0[EB * EF * ED], twice[EB * EF * ED];
     fill(dout, EB * LD, &r, -1, 1);
     fill(d0, EB * EF * ED, &r, -1, 1);
     memcpy(twice, d0, sizeof d0);
-    size_t n = seer_embedding_unique(uniq, slot, emb_ids, EB * EF, stamp, slot_of, 1);
+    size_t n = seer_embedding_unique(uniq, slot, emb_ids, EB * EF, marks, 1);
     seer_embedding_backward(once, slot, dout, LD, EB, EF, ED);
     seer_embedding_backward(twice, slot, dout, LD, EB, EF, ED);
     CHECK_ADDS("embedding", d0, once, twice, n * ED);

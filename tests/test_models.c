@@ -111,10 +111,10 @@ static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dens
     seer_bce_logits_backward(n->dlogit, n->logit, y, nb);
     n->ops->backward(n, nb);
 
-    uint32_t stamp[ROWS] = {0}, slot_of[ROWS] = {0}, uniq[CAP * F], slot[CAP * F];
+    uint32_t marks[2 * ROWS] = {0}, uniq[CAP * F], slot[CAP * F];
     float drows[CAP * F * 4] = {0};
     cr_assert(le(sz, D, 4));
-    size_t n_uniq = seer_embedding_unique(uniq, slot, ids, nb * F, stamp, slot_of, 1);
+    size_t n_uniq = seer_embedding_unique(uniq, slot, ids, nb * F, marks, 1);
     seer_embedding_backward(drows, slot, n->dx0, n->n_in, nb, F, D);
     memset(dtable, 0, ROWS * D * sizeof(float));
     for (size_t u = 0; u < n_uniq; u++)

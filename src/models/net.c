@@ -57,14 +57,13 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->emb = alloc_zero(rows * n->D * fb);
     n->emb_m = alloc_zero(rows * n->D * fb);
     n->emb_v = alloc_zero(rows * n->D * fb);
-    n->stamp = alloc_zero(rows * sizeof(uint32_t));
-    n->slot_of = alloc_zero(rows * sizeof(uint32_t));
+    n->marks = alloc_zero(2 * rows * sizeof(uint32_t));
     n->uniq = alloc_zero(B * F * sizeof(uint32_t) + 4);
     n->slot = alloc_zero(B * F * sizeof(uint32_t) + 4);
     n->drows = alloc_zero(B * F * n->D * fb + 4);
     if (!n->params || !n->grads || !n->adam_m || !n->adam_v || !n->act || !n->dact || !n->x0 ||
-        !n->dx0 || !n->logit || !n->dlogit || !n->emb || !n->emb_m || !n->emb_v || !n->stamp ||
-        !n->slot_of || !n->uniq || !n->slot || !n->drows) {
+        !n->dx0 || !n->logit || !n->dlogit || !n->emb || !n->emb_m || !n->emb_v || !n->marks ||
+        !n->uniq || !n->slot || !n->drows) {
         seer_net_free(n);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating a network with %zu embedding "
                            "rows of %zu and %zu dense parameters", rows, cfg->emb_dim, n->n_params);
@@ -85,11 +84,10 @@ void seer_net_free(seer_net *n) {
         free(*floats[i]);
         *floats[i] = NULL;
     }
-    free(n->stamp);
-    free(n->slot_of);
+    free(n->marks);
     free(n->uniq);
     free(n->slot);
-    n->stamp = n->slot_of = n->uniq = n->slot = NULL;
+    n->marks = n->uniq = n->slot = NULL;
 }
 
 void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rng *r) {
@@ -124,10 +122,10 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     // The stamp is 32 bits: after 2^32 - 1 steps it would repeat, so clear it then.
     uint32_t stamp = (uint32_t)(n->step & 0xffffffffu);
     if (stamp == 0) {
-        memset(n->stamp, 0, (n->cfg.emb_rows ? n->cfg.emb_rows : 1) * sizeof(uint32_t));
+        memset(n->marks, 0, 2 * (n->cfg.emb_rows ? n->cfg.emb_rows : 1) * sizeof(uint32_t));
         stamp = 1;
     }
-    size_t n_uniq = seer_embedding_unique(n->uniq, n->slot, ids, B * F, n->stamp, n->slot_of, stamp);
+    size_t n_uniq = seer_embedding_unique(n->uniq, n->slot, ids, B * F, n->marks, stamp);
     memset(n->drows, 0, n_uniq * D * sizeof(float));
     seer_embedding_backward(n->drows, n->slot, n->dx0, n->n_in, B, F, D);
 

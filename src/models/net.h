@@ -74,7 +74,7 @@ struct seer_net {
     float *logit, *dlogit;  // (batch_cap)
 
     float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
-    uint32_t *stamp, *slot_of;   // (emb_rows) dedupe scratch
+    uint32_t *marks;             // (2 * emb_rows) dedupe scratch
     uint32_t *uniq, *slot;       // (batch_cap * F)
     float *drows;                // (batch_cap * F, D)
     long step;                   // optimiser steps taken

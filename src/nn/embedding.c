@@ -12,21 +12,27 @@ void seer_embedding_forward(float *out, size_t ld_out, const float *table, const
         if (b + 1 < B)
             for (size_t f = 0; f < F; f++)
                 for (size_t k = 0; k < D; k += 16) __builtin_prefetch(table + (size_t)id[F + f] * D + k);
-        for (size_t f = 0; f < F; f++) memcpy(o + f * D, table + (size_t)id[f] * D, D * sizeof *o);
+        // A plain loop: D is small, and a memcpy call per row cost more than the copy.
+        for (size_t f = 0; f < F; f++) {
+            const float *t = table + (size_t)id[f] * D;
+            float *of = o + f * D;
+            for (size_t k = 0; k < D; k++) of[k] = t[k];
+        }
     }
 }
 
 size_t seer_embedding_unique(uint32_t *uniq, uint32_t *slot, const uint32_t *ids, size_t n,
-                             uint32_t *stamp, uint32_t *slot_of, uint32_t step) {
+                             uint32_t *marks, uint32_t step) {
     size_t n_uniq = 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t id = ids[i];
-        if (stamp[id] != step) {
-            stamp[id] = step;
-            slot_of[id] = (uint32_t)n_uniq;
-            uniq[n_uniq++] = id;
+        if (i + 16 < n) __builtin_prefetch(marks + 2 * (size_t)ids[i + 16], 1);
+        uint32_t *mark = marks + 2 * (size_t)ids[i];
+        if (mark[0] != step) {
+            mark[0] = step;
+            mark[1] = (uint32_t)n_uniq;
+            uniq[n_uniq++] = ids[i];
         }
-        slot[i] = slot_of[id];
+        slot[i] = mark[1];
     }
     return n_uniq;
 }

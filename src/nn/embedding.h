@@ -16,12 +16,13 @@
 void seer_embedding_forward(float *out, size_t ld_out, const float *table, const uint32_t *ids,
                             size_t B, size_t F, size_t D);
 
-// Distinct ids of a batch. stamp (rows) and slot_of (rows) are per-table
-// scratch owned by the caller, zeroed once; step must differ on every call
-// (count from 1). Writes uniq (n_uniq) in first-seen order and slot (n) with
-// each id's index into uniq; returns n_uniq.
+// Distinct ids of a batch. marks (2 * rows) is per-table scratch owned by
+// the caller, zeroed once: per row the step it was last seen and its slot,
+// side by side so that each id costs one cache miss. step must differ on
+// every call (count from 1). Writes uniq (n_uniq) in first-seen order and slot
+// (n) with each id's index into uniq; returns n_uniq.
 size_t seer_embedding_unique(uint32_t *uniq, uint32_t *slot, const uint32_t *ids, size_t n,
-                             uint32_t *stamp, uint32_t *slot_of, uint32_t step);
+                             uint32_t *marks, uint32_t step);
 
 // drows[slot[b*F+f]] += dout[b, f*D .. f*D+D). drows (n_uniq, D), dout with row
 // stride ld_out.
