@@ -35,6 +35,7 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
         c->last = -INFINITY;
         // Criteo's integer columns are numeric by definition: no vocabulary to count.
         c->count_tokens = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'I');
+        c->parse_numbers = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'C');
         int rc = c->count_tokens ? seer_counter_init(&c->tokens, SEER_PROFILE_MAX_TOKENS) : 0;
         if (!p->names[j] || !c->sample || rc != SEER_OK) {
             seer_profile_free(p);
@@ -121,7 +122,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
             if (rc != SEER_OK) return rc;
         }
         double x;
-        if (seer_parse_number(s, len, &x)) {
+        if (c->parse_numbers && seer_parse_number(s, len, &x)) {
             add_number(p, c, x);
         } else if (!c->first_text_line) {
             c->first_text_line = row->line;

@@ -33,6 +33,7 @@ typedef struct {
     seer_hll hll;
     seer_counter tokens;      // token hash -> count (not kept for known-numeric columns)
     int count_tokens;
+    int parse_numbers;        // 0 for columns known to be categorical (Criteo's C1..C26)
     double *sample;           // (SEER_PROFILE_SAMPLE) reservoir of numbers
     size_t n_sample;
 } seer_col_stats;

@@ -47,24 +47,25 @@ enum {
 };
 
 // Hidden model constants. The first group shapes the label (see the file
-// header); the second the data. Tuned so that the purchase rate is about 9%,
-// logistic regression on the columns reaches a test AUC near 0.73, and
-// gradient boosting or an MLP near 0.80.
-static const double LOGIT_BIAS = -2.75;
-static const double W_AFFINITY = 0.9;      // taste . item vector / sqrt(TASTE_DIMS)
-static const double W_PRICE = 0.9;         // softplus of log(price paid / spending power)
+// header); the rest the data. Tuned on the default world (seed 1, 80/20 split
+// in time): purchase rate 10.7%, test AUC 0.76 for logistic regression on the
+// columns (ids and revenue dropped), 0.81-0.82 for gradient boosting and for
+// an MLP with embeddings. The row noise and the user propensity set that ceiling.
+static const double LOGIT_BIAS = -4.4;
+static const double W_AFFINITY = 0.85;     // taste . item vector / sqrt(TASTE_DIMS)
+static const double W_PRICE = 0.6;         // softplus of log(price paid / spending power)
 static const double W_DISCOUNT = 0.035;    // per discount percent, for a median spender
-static const double W_VIEWS = 0.15;        // log1p(views of this category in 30 days)
-static const double W_CARTS = 0.45;        // log1p(carts of this category in 30 days)
+static const double W_VIEWS = 0.1;         // log1p(views of this category in 30 days)
+static const double W_CARTS = 0.3;         // log1p(carts of this category in 30 days)
 static const double W_PURCHASES = 0.1;     // log1p(purchases in 30 days)
 static const double W_POSITION = -0.08;    // per session position after the first
 static const double W_FIRST = 0.3;         // the first item shown, often what the user came for
 static const double W_AGE_CURVE = -0.25;   // times ((age - 40) / 13)^2: the middle-aged buy most
 static const double W_NEW_USER = -0.4;     // times exp(-tenure / 60 days): new users buy less
-static const double SD_PROPENSITY = 0.5;   // per user, seen only through the id
-static const double SD_NOISE = 0.5;        // per row
-static const double SD_TASTE_GROUP = 0.6;  // taste loadings of age, region and device
-static const double SD_TASTE_OWN = 0.7;    // the user's own part of the taste
+static const double SD_PROPENSITY = 0.7;   // per user, seen only through the id
+static const double SD_NOISE = 1.6;        // per row
+static const double SD_TASTE_GROUP = 0.9;  // taste loadings of age, region and device
+static const double SD_TASTE_OWN = 0.5;    // the user's own part of the taste
 static const double SD_SPEND_OWN = 0.4;    // the user's own part of log spending power
 static const double CART_SHIFT = 1.3;      // carts are this much likelier (logit) than buys
 

@@ -139,8 +139,11 @@ static int fit_categorical(seer_column *c, const seer_col_stats *s, const seer_t
 static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const seer_profile *p,
                    size_t j, const seer_transform_options *o) {
     size_t text = s->present - s->numeric;
-    int forced_num = listed(c->name, o->numeric, o->n_numeric);
-    int forced_cat = listed(c->name, o->categorical, o->n_categorical);
+    // The Criteo layout fixes the types: I1..I13 numeric, C1..C26 categorical.
+    int criteo = p->format == SEER_FORMAT_CRITEO;
+    int forced_num = listed(c->name, o->numeric, o->n_numeric) || (criteo && c->name[0] == 'I');
+    int forced_cat = listed(c->name, o->categorical, o->n_categorical) ||
+                     (criteo && c->name[0] == 'C');
     if ((long)j == p->label_col) {
         c->kind = SEER_COL_LABEL;
         snprintf(c->reason, sizeof c->reason, "label (%.1f%% positive)",
