@@ -116,9 +116,10 @@ static int train_and_eval(const char *title, seer_train_options *o, const char *
     int rc = seer_train(o, &r, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, model_path);
     if (rc != SEER_OK) return rc;
-    printf("trained mlp %zu-%zu on %zu rows (%zu validation) in %.1fs: %zu epochs (best %zu), "
-           "%.0f samples/s\n", o->hidden[0], o->hidden[1], r.train_rows, r.valid_rows, r.seconds,
-           r.epochs_run, r.best_epoch, r.train_samples_per_s);
+    printf("trained mlp %zu-%zu on %zu rows (%zu validation) in %.1fs: %zu epochs",
+           o->hidden[0], o->hidden[1], r.train_rows, r.valid_rows, r.seconds, r.epochs_run);
+    if (r.has_valid) printf(" (kept epoch %zu, the best on validation)", r.best_epoch);
+    printf(", %.0f samples/s\n", r.train_samples_per_s);
     seer_binary_metrics met;
     size_t skipped = 0;
     rc = seer_eval_file(m, test, m->tf.format, 0, &met, &skipped);

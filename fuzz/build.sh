@@ -24,8 +24,9 @@ for name in "$@"; do
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20"
         ;;
     fuzz_modelfile)
-        srcs="src/io/modelfile.c src/base/atomic_file.c src/base/error.c"
-        libs=""
+        srcs="src/*/*.c"
+        libs="-lcjson -ldnnl -lz -lzstd -lm"
+        flags="-fopenmp=libgomp"
         ;;
     *)
         echo "fuzz/build.sh: no source list for $name; add it to the case statement" >&2

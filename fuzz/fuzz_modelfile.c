@@ -1,4 +1,6 @@
-// libFuzzer target for the model file reader (src/io/modelfile.c). Build with
+// libFuzzer target for the model file loader: the container (src/io/modelfile.c)
+// and, for files that pass it, the whole model (src/io/model.c: JSON, transform,
+// network). Build with
 // fuzz/build.sh fuzz_modelfile; run with e.g.
 //   build-fuzz/fuzz_modelfile -max_total_time=180 -max_len=4096 fuzz/corpus-modelfile
 //
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/hash.h"
+#include "io/model.h"
 #include "io/modelfile.h"
 
 static char path[64];
@@ -68,5 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     sink = sum;
     seer_modelfile_close(m);
+    // The container is sound: now the model inside it, as seer eval loads it.
+    seer_model *model;
+    if (seer_model_load(&model, path, 4) == 0) seer_model_free(model);
     return 0;
 }

@@ -775,3 +775,80 @@ Test(cli, profile_credit) {
     cr_assert(label != NULL, "%s", last.out);
     cr_assert(eq(int, strncmp(label + 1 + 28, " label", 6), 0), "%s", last.out);
 }
+
+// --- Determinism, compressed input, validation files.
+
+// Bytes of two files are identical.
+static int same_bytes(const char *a, const char *b) {
+    size_t na, nb;
+    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    int same = na == nb && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+Test(cli, train_same_seed_same_model) {
+    const char *data = base_table("base.csv");
+    const char *m1 = tmp_path("d1.seer"), *m2 = tmp_path("d2.seer"), *m3 = tmp_path("d3.seer");
+    run_seer("train", data, "--label", "label", "--seed", "5", "--epochs", "4", "-o", m1, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--seed", "5", "--epochs", "4", "-o", m2, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--seed", "6", "--epochs", "4", "-o", m3, NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(m1, m2), "the same seed and threads must give a bit-identical model");
+    cr_assert(eq(int, same_bytes(m1, m3), 0), "another seed gave the same model");
+}
+
+Test(cli, train_gzip_and_zstd_like_plain) {
+    const char *data = base_table("base.csv");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s' && zstd -q -c '%s' > '%s'", data,
+             tmp_path("base.csv.gz"), data, tmp_path("base.csv.zst"));
+    cr_assert(eq(int, system(cmd), 0), "gzip or zstd is missing");
+    const char *plain = tmp_path("plain.seer");
+    run_seer("train", data, "--label", "label", "--epochs", "2", "-o", plain, NULL);
+    expect_exit(0);
+    const char *gz = tmp_path("base.csv.gz"), *zst = tmp_path("base.csv.zst");
+    const char *mgz = tmp_path("gz.seer"), *mzst = tmp_path("zst.seer");
+    run_seer("train", gz, "--label", "label", "--epochs", "2", "-o", mgz, NULL);
+    expect_exit(0);
+    run_seer("train", zst, "--label", "label", "--epochs", "2", "-o", mzst, NULL);
+    expect_exit(0);
+    // The stored training settings name the data file, so compare what they score.
+    run_seer("predict", plain, data, "-o", tmp_path("p_plain.txt"), NULL);
+    expect_exit(0);
+    run_seer("predict", mgz, gz, "-o", tmp_path("p_gz.txt"), NULL);
+    expect_exit(0);
+    run_seer("predict", mzst, zst, "-o", tmp_path("p_zst.txt"), NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(tmp_path("p_plain.txt"), tmp_path("p_gz.txt")));
+    cr_assert(same_bytes(tmp_path("p_plain.txt"), tmp_path("p_zst.txt")));
+}
+
+Test(cli, train_valid_file_early_stopping) {
+    const char *data = base_table("base.csv");
+    const char *valid = base_table("valid.csv");
+    const char *m = tmp_path("v.seer");
+    run_seer("train", data, "--label", "label", "--valid", valid, "--epochs", "30", "--patience",
+             "2", "--json", "-o", m, NULL);
+    expect_exit(0);
+    char *line = last_stdout_line();
+    cr_assert(strstr(line, "\"evaluated_on\":\"valid\"") != NULL, "%s", line);
+    double rows = json_get(line, "rows"), valid_rows = json_get(line, "valid_rows");
+    double epochs = json_get(line, "epochs"), best = json_get(line, "best_epoch");
+    cr_assert(eq(dbl, rows, valid_rows));
+    cr_assert(gt(dbl, valid_rows, 0));
+    // Early stopping: it stops at most patience epochs after the best one.
+    cr_assert(le(dbl, epochs, best + 2), "%s", line);
+    cr_assert(ge(dbl, best, 1), "%s", line);
+    // The kept model is the best epoch's: its log loss on the file is the reported one.
+    double reported = json_get(line, "logloss");
+    free(line);
+    run_seer("eval", m, valid, "--json", NULL);
+    expect_exit(0);
+    line = last_stdout_line();
+    cr_assert(epsilon_eq(dbl, json_get(line, "logloss"), reported, 1e-5), "%s", line);
+    free(line);
+}

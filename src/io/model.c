@@ -215,17 +215,18 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
         c.hidden[c.n_hidden++] = (size_t)w;
     }
     c.batch_cap = batch_cap;
-    int rc = seer_net_init(n, &c, 0);
-    if (rc != SEER_OK) return rc;
+    // Check the sizes against the tensors before allocating anything, so that
+    // a description out of proportion to the file cannot ask for memory.
+    size_t n_params, n_act, D = c.kind == SEER_MODEL_LR ? 1 : c.emb_dim;
+    ops->sizes(&c, &n_params, &n_act);
     const seer_tensor *d = seer_modelfile_tensor(f, "dense");
     const seer_tensor *e = seer_modelfile_tensor(f, "embedding");
     if (!d || !e || d->dtype != SEER_DTYPE_F32 || e->dtype != SEER_DTYPE_F32 || d->ndim != 1 ||
-        d->shape[0] != n->n_params || e->ndim != 2 || e->shape[0] != c.emb_rows ||
-        e->shape[1] != n->D) {
-        seer_net_free(n);
+        d->shape[0] != n_params || e->ndim != 2 || e->shape[0] != c.emb_rows || e->shape[1] != D)
         return seer_errorf(SEER_EDATA, "%s: the model's tensors do not match its description",
                            path);
-    }
+    int rc = seer_net_init(n, &c, 0);
+    if (rc != SEER_OK) return rc;
     memcpy(n->params, d->data, n->n_params * sizeof(float));
     memcpy(n->emb, e->data, c.emb_rows * n->D * sizeof(float));
     return SEER_OK;

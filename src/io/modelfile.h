@@ -1,16 +1,23 @@
 // The model file container: a header, a JSON document (configuration,
 // schema, transforms, metrics) and named tensors, 64-byte aligned.
+// Little-endian; all offsets from the start of the file.
 //
-//   offset 0   header (64 bytes): magic "SEERMDL1", version, counts, sizes,
-//              and a checksum of everything after the header
-//   64         JSON text (json_len bytes, NUL-terminated in memory only)
-//   ...        tensor directory: per tensor name, dtype, shape, offset, size
-//   ...        tensor data, each starting at a multiple of 64 bytes
+//   header, 64 bytes
+//     0  magic "SEERMDL1"          8  u32 version        12  u32 n_tensors (<= 65536)
+//    16  u64 json_len (<= 64 MiB)  24  u64 dir_offset = align64(64 + json_len)
+//    32  u64 data_offset = align64(dir_offset + 128 * n_tensors)
+//    40  u64 file_size             48  u64 body checksum: seer_hash_bytes(file + 64, size - 64)
+//    56  u64 header checksum: seer_hash_bytes(file, 56)
+//   64   JSON text, zero-padded to dir_offset
+//   dir  128 bytes per tensor: name[64] (NUL-terminated, unique), u32 dtype, u32 ndim (<= 4),
+//        u64 shape[4], u64 offset (a multiple of 64), u64 bytes, u64 reserved
+//   data each tensor at its offset, in directory order
 //
 // Written atomically (temporary file, fsync, rename). Reading checks the
-// magic, the version, every size against the file length and the checksum
-// before anything is used, so a truncated or corrupted file is an error,
-// never a crash. Little-endian only.
+// magic, the version, the header checksum, every size and offset against the
+// file length, and the body checksum before anything is used, so a truncated
+// or corrupted file is an error, never a crash. The file is read into memory
+// rather than mapped: a mapped file truncated underneath would fault.
 #ifndef SEER_IO_MODELFILE_H
 #define SEER_IO_MODELFILE_H
 
@@ -37,7 +44,8 @@ typedef struct {
 } seer_tensor;
 
 // Writes json and the tensors to path atomically. SEER_EIO on failure, with
-// no file (nor temporary file) left behind.
+// no file (nor temporary file) left behind; SEER_EINVAL for a bad name, dtype
+// or shape; SEER_ENOMEM.
 int seer_modelfile_write(const char *path, const char *json, const seer_tensor *tensors,
                          size_t n_tensors);
 
