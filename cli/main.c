@@ -8,7 +8,7 @@
 static const char usage[] =
     "usage: seer COMMAND [options]\n"
     "\n"
-    "  profile DATA [--label COL] [--format csv|tsv|criteo]   the columns and the sparsity decision\n"
+    "  profile DATA [--label COL] [--format csv|tsv|criteo]   columns and the sparsity decision\n"
     "  train   DATA --label COL [--model mlp|lr] -o MODEL        train a model\n"
     "  eval    MODEL DATA [--json]                               AUC, log loss, accuracy\n"
     "  predict MODEL DATA [-o OUT]                               one score per row\n"

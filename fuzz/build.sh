@@ -37,6 +37,6 @@ for name in "$@"; do
     echo "building $out/$name"
     # $flags, $srcs and $libs are unquoted on purpose: each holds several words or globs.
     clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -Isrc $flags "fuzz/$name.c" $srcs $libs -o "$out/$name"
+        -Isrc -Iinclude $flags "fuzz/$name.c" $srcs $libs -o "$out/$name"
 done
 exit $missing

@@ -159,7 +159,7 @@ Test(transform, bad_number_names_line_and_column) {
     seer_dataset d;
     seer_dataset_init(&d, t.n_fields, t.n_dense);
     size_t skipped = 0;
-    cr_assert(eq(int, seer_dataset_load(&d, NULL, q, &t, NULL, 1, 0, &skipped), SEER_EDATA));
+    cr_assert(eq(int, seer_dataset_load(&d, NULL, q, &t, NULL, 1, 0, &skipped, NULL), SEER_EDATA));
     cr_assert(strstr(seer_error_message(), "q.csv:3:2") != NULL, "%s", seer_error_message());
     seer_dataset_free(&d);
     seer_table_close(q);

@@ -14,12 +14,18 @@ void seer_progress_start(seer_progress *p, const char *label, size_t total) {
 }
 
 void seer_progress_update(seer_progress *p, size_t done, double loss) {
-    if (!p->tty) return;
+    if (!p || !p->tty) return;
     double now = seer_now();
-    if (now - p->last_draw < 0.1 && done < p->total) return;
+    if (now - p->last_draw < 0.1 && (done < p->total || !p->total)) return;
     p->last_draw = now;
     double el = now - p->start, rate = el > 0 ? (double)done / el : 0;
-    double frac = p->total ? (double)done / (double)p->total : 0;
+    if (!p->total) {
+        // An unknown total (a first pass over a stream): the count and the rate.
+        fprintf(stderr, "\r%s %12zu rows %10.0f rows/s ", p->label, done, rate);
+        fflush(stderr);
+        return;
+    }
+    double frac = (double)done / (double)p->total;
     int width = 30, fill = (int)(frac * width);
     char bar[32];
     for (int i = 0; i < width; i++) bar[i] = i < fill ? '=' : i == fill ? '>' : ' ';
@@ -32,5 +38,5 @@ void seer_progress_update(seer_progress *p, size_t done, double loss) {
 }
 
 void seer_progress_end(seer_progress *p) {
-    if (p->tty) fprintf(stderr, "\r%*s\r", 100, "");
+    if (p && p->tty) fprintf(stderr, "\r%*s\r", 100, "");
 }

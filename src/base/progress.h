@@ -14,7 +14,8 @@ typedef struct {
 } seer_progress;
 
 void seer_progress_start(seer_progress *p, const char *label, size_t total);
-// done of total items; loss is shown when >= 0.
+// done of total items (total 0: unknown, the count and rate are shown); loss
+// is shown when >= 0. p may be NULL.
 void seer_progress_update(seer_progress *p, size_t done, double loss);
 // Clears the bar.
 void seer_progress_end(seer_progress *p);

@@ -51,13 +51,14 @@ void seer_dataset_free(seer_dataset *d) {
 
 int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
                       const seer_transform *t, const seer_split *split, int need_label,
-                      int skip_bad, size_t *skipped) {
+                      int skip_bad, size_t *skipped, seer_progress *bar) {
     long *map = malloc((t->n_cols + 1) * sizeof *map);
     if (!map) return seer_errorf(SEER_ENOMEM, "out of memory");
     int rc = seer_transform_bind(t, tab, map, need_label);
     size_t index = 0;
     seer_row row;
     while (rc == SEER_OK && (rc = seer_table_next(tab, &row)) == 1) {
+        if ((index & 4095) == 0) seer_progress_update(bar, index, -1);
         seer_dataset *d = seer_split_holds_out(split, index++) ? valid : train;
         long i = seer_dataset_grow(d);
         if (i < 0) {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/progress.h"
 #include "data/table.h"
 #include "data/transform.h"
 
@@ -44,8 +45,9 @@ void seer_dataset_free(seer_dataset *d);
 // frac is 0). With skip_bad, rows the transform rejects are counted into
 // *skipped and their first messages printed to stderr; otherwise the first
 // one is the error.
+// bar (may be NULL) shows the rows read.
 int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
                       const seer_transform *t, const seer_split *split, int need_label,
-                      int skip_bad, size_t *skipped);
+                      int skip_bad, size_t *skipped, seer_progress *bar);
 
 #endif

@@ -64,7 +64,8 @@ static inline long seer_idmap_get(const seer_idmap *m, uint64_t key) {
     }
 }
 static inline void seer_idmap_prefetch(const seer_idmap *m, uint64_t key) {
-    if (m->cap) __builtin_prefetch(&m->slots[(size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & (m->cap - 1)]);
+    if (m->cap)
+        __builtin_prefetch(&m->slots[(size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & (m->cap - 1)]);
 }
 void seer_idmap_free(seer_idmap *m);
 

@@ -112,7 +112,8 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets) 
     return SEER_OK;
 }
 
-static int fit_categorical(seer_column *c, const seer_col_stats *s, const seer_transform_options *o) {
+static int fit_categorical(seer_column *c, const seer_col_stats *s,
+                           const seer_transform_options *o) {
     const seer_counter *tc = &s->tokens;
     token_count *all = malloc((tc->n + 1) * sizeof *all);
     if (!all) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);

@@ -1,5 +1,5 @@
 // Saving and loading whole models: transform + network + metadata.
-// This file and the other (de)serialisers are the only users of cJSON.
+// The only user of cJSON in the library.
 #include "io/model.h"
 
 #include <cjson/cJSON.h>
@@ -34,7 +34,8 @@ static cJSON *transform_json(const seer_transform *t) {
             for (size_t k = 0; k < c->n_edges; k++)
                 cJSON_AddItemToArray(e, cJSON_CreateNumber(c->edges[k]));
         }
-        if (c->kind == SEER_COL_CATEGORICAL) cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
+        if (c->kind == SEER_COL_CATEGORICAL)
+            cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
         cJSON_AddItemToArray(cols, cj);
     }
     return o;
@@ -48,8 +49,30 @@ static cJSON *net_json(const seer_net_config *c) {
     cJSON_AddNumberToObject(o, "embedding_rows", (double)c->emb_rows);
     cJSON_AddNumberToObject(o, "emb_dim", (double)c->emb_dim);
     cJSON *h = cJSON_AddArrayToObject(o, "hidden");
-    for (size_t l = 0; l < c->n_hidden; l++) cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[l]));
+    for (size_t l = 0; l < c->n_hidden; l++)
+        cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[l]));
     return o;
+}
+
+char *seer_training_json(const seer_training_info *info) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "data", info->data);
+    cJSON_AddNumberToObject(j, "epochs", (double)info->epochs);
+    cJSON_AddNumberToObject(j, "best_epoch", (double)info->best_epoch);
+    cJSON_AddNumberToObject(j, "batch", (double)info->batch);
+    cJSON_AddNumberToObject(j, "lr", info->lr);
+    cJSON_AddNumberToObject(j, "seed", (double)info->seed);
+    cJSON_AddNumberToObject(j, "threads", info->threads);
+    cJSON_AddNumberToObject(j, "train_rows", (double)info->train_rows);
+    cJSON_AddNumberToObject(j, "valid_rows", (double)info->valid_rows);
+    cJSON_AddStringToObject(j, "evaluated_on", info->evaluated_on);
+    if (isfinite(info->auc)) cJSON_AddNumberToObject(j, "auc", info->auc);
+    cJSON_AddNumberToObject(j, "logloss", info->logloss);
+    cJSON_AddNumberToObject(j, "accuracy", info->accuracy);
+    cJSON_AddNumberToObject(j, "train_logloss", info->train_logloss);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
 }
 
 int seer_model_save(const seer_model *m, const char *path) {

@@ -11,9 +11,24 @@
 #define SEER_IO_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "data/transform.h"
 #include "models/net.h"
+
+// What training records in the model file's "training" object.
+typedef struct {
+    const char *data;
+    size_t epochs, best_epoch, batch, train_rows, valid_rows;
+    double lr;
+    uint64_t seed;
+    int threads;
+    const char *evaluated_on;   // "valid" or "train"
+    double auc, logloss, accuracy, train_logloss;
+} seer_training_info;
+
+// The JSON text of info (the caller frees it), or NULL without memory.
+char *seer_training_json(const seer_training_info *info);
 
 struct seer_model {
     seer_transform tf;

@@ -11,7 +11,8 @@ void seer_embedding_forward(float *out, size_t ld_out, const float *table, const
         // The next row's table rows are scattered in memory: ask for them now.
         if (b + 1 < B)
             for (size_t f = 0; f < F; f++)
-                for (size_t k = 0; k < D; k += 16) __builtin_prefetch(table + (size_t)id[F + f] * D + k);
+                for (size_t k = 0; k < D; k += 16)
+                    __builtin_prefetch(table + (size_t)id[F + f] * D + k);
         // A plain loop: D is small, and a memcpy call per row cost more than the copy.
         for (size_t f = 0; f < F; f++) {
             const float *t = table + (size_t)id[f] * D;

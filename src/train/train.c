@@ -2,7 +2,6 @@
 // encode), then epochs over the encoded rows in memory.
 #include "train/train.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -47,12 +46,16 @@ static int profile_pass(seer_profile *p, seer_table *tab, const char *label,
     if (rc != SEER_OK) return rc;
     seer_row row;
     size_t index = 0;
+    seer_progress bar;
+    seer_progress_start(&bar, "profiling", 0);
     while ((rc = seer_table_next(tab, &row)) == 1) {
+        if ((index & 4095) == 0) seer_progress_update(&bar, index, -1);
         if (seer_split_holds_out(split, index++)) continue;
         rc = seer_profile_add(p, &row);
         if (rc == SEER_EDATA && skip_bad) continue;
         if (rc != SEER_OK) break;
     }
+    seer_progress_end(&bar);
     *rows_read = index;
     return rc < 0 ? rc : SEER_OK;
 }
@@ -67,10 +70,12 @@ static int collect(void *ctx, const float *p, const float *y, size_t n) {
     if (c->n + n > c->cap) {
         size_t cap = c->cap ? c->cap : 4096;
         while (cap < c->n + n) cap *= 2;
-        float *np = realloc(c->p, cap * sizeof *np), *ny = np ? realloc(c->y, cap * sizeof *ny) : NULL;
+        float *np = realloc(c->p, cap * sizeof *np);
+        float *ny = np ? realloc(c->y, cap * sizeof *ny) : NULL;
         if (np) c->p = np;
         if (ny) c->y = ny;
-        if (!np || !ny) return seer_errorf(SEER_ENOMEM, "out of memory holding %zu predictions", cap);
+        if (!np || !ny)
+            return seer_errorf(SEER_ENOMEM, "out of memory holding %zu predictions", cap);
         c->cap = cap;
     }
     memcpy(c->p + c->n, p, n * sizeof *p);
@@ -190,24 +195,11 @@ done:
 
 // The settings and results stored in the model file's "training" object.
 static char *training_json(const seer_train_options *o, const seer_train_result *r) {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "data", o->data);
-    cJSON_AddNumberToObject(j, "epochs", (double)r->epochs_run);
-    cJSON_AddNumberToObject(j, "best_epoch", (double)r->best_epoch);
-    cJSON_AddNumberToObject(j, "batch", (double)o->batch);
-    cJSON_AddNumberToObject(j, "lr", o->lr);
-    cJSON_AddNumberToObject(j, "seed", (double)o->seed);
-    cJSON_AddNumberToObject(j, "threads", o->threads);
-    cJSON_AddNumberToObject(j, "train_rows", (double)r->train_rows);
-    cJSON_AddNumberToObject(j, "valid_rows", (double)r->valid_rows);
-    cJSON_AddStringToObject(j, "evaluated_on", r->metrics_on);
-    if (isfinite(r->metrics.auc)) cJSON_AddNumberToObject(j, "auc", r->metrics.auc);
-    cJSON_AddNumberToObject(j, "logloss", r->metrics.logloss);
-    cJSON_AddNumberToObject(j, "accuracy", r->metrics.accuracy);
-    cJSON_AddNumberToObject(j, "train_logloss", r->train_loss);
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return s;
+    seer_training_info info = {o->data, r->epochs_run, r->best_epoch, o->batch, r->train_rows,
+                               r->valid_rows, o->lr, o->seed, o->threads, r->metrics_on,
+                               r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
+                               r->train_loss};
+    return seer_training_json(&info);
 }
 
 int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **out) {
@@ -239,15 +231,20 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
         // The profile pass counted the rows: hold them without growing.
         rc = seer_dataset_reserve(&tr, prof.rows + 1);
         if (rc == SEER_OK) rc = seer_dataset_reserve(&va, rows_read - prof.rows + 1);
-        if (rc == SEER_OK) rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows,
-                               &r->skipped_rows);
+        seer_progress bar;
+        seer_progress_start(&bar, "encoding", rows_read);
+        if (rc == SEER_OK)
+            rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows,
+                                   &r->skipped_rows, &bar);
+        seer_progress_end(&bar);
     }
     if (rc == SEER_OK && o->valid_path) {
         seer_table *vt;
         rc = seer_table_open(&vt, o->valid_path, &topt);
         size_t skipped = 0;
         if (rc == SEER_OK) {
-            rc = seer_dataset_load(&va, NULL, vt, &m->tf, NULL, 1, o->skip_bad_rows, &skipped);
+            rc = seer_dataset_load(&va, NULL, vt, &m->tf, NULL, 1, o->skip_bad_rows, &skipped,
+                                   NULL);
             seer_table_close(vt);
         }
     }
