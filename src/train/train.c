@@ -117,10 +117,14 @@ static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *v
     uint32_t *ids = malloc((B * F + 1) * sizeof *ids);
     float *dense = malloc((B * nd + 1) * sizeof *dense), *y = malloc(B * sizeof *y);
     float *pv = malloc((va->rows + 1) * sizeof *pv);
-    snapshot best = {malloc(n->n_params * sizeof(float) + 4),
-                     malloc(n->cfg.emb_rows * n->D * sizeof(float) + 4)};
+    // The best epoch's weights, kept only when there is a validation set to choose by.
+    snapshot best = {NULL, NULL};
+    if (va->rows) {
+        best.params = malloc(n->n_params * sizeof(float) + 4);
+        best.emb = malloc(n->cfg.emb_rows * n->D * sizeof(float) + 4);
+    }
     int rc = SEER_OK;
-    if (!perm || !ids || !dense || !y || !pv || !best.params || !best.emb) {
+    if (!perm || !ids || !dense || !y || !pv || (va->rows && (!best.params || !best.emb))) {
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
         goto done;
     }
