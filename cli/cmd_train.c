@@ -9,18 +9,22 @@
 #include "base/error.h"
 #include "cli.h"
 #include "io/model.h"
+#include "models/net.h"
 #include "train/train.h"
 
 static const char help[] =
     "usage: seer train DATA --label COL [options] -o MODEL\n"
     "\n"
     "  --label COL          the 0/1 column to predict (default 'label' with --format criteo)\n"
-    "  --model mlp|lr       the network (default mlp)\n"
-    "  --hidden 64,32       hidden layer widths of the mlp\n"
+    "  --model M            lr, mlp (default), fm, wdl, deepfm or dcnv2\n"
+    "  --hidden 64,32       hidden layer widths of the deep part (mlp 64,32; wdl, deepfm,\n"
+    "                       dcnv2 400,400,400)\n"
     "  --emb-dim N          embedding width (default 16)\n"
+    "  --cross-layers N     dcnv2: cross layers (default 3)\n"
+    "  --dcn-structure S    dcnv2: parallel (default) or stacked\n"
     "  --epochs N           the most epochs (default 50 with early stopping; given alone, exactly\n"
     "                       N epochs on all rows)\n"
-    "  --batch N            rows per step (default 256)\n"
+    "  --batch N            rows per step (default 256; 1024 for wdl, deepfm, dcnv2)\n"
     "  --lr F               Adam learning rate (default 0.001)\n"
     "  --threads N          OpenMP threads (default 1)\n"
     "  --seed N             seed of initialisation, shuffling and the hold-out (default 1)\n"
@@ -44,11 +48,12 @@ int seer_cmd_train(int argc, char **argv) {
     seer_train_options o;
     seer_train_options_default(&o);
     const char *out = NULL, *model = "mlp";
-    int json = 0, epochs_given = 0, valid_frac_given = 0;
+    int json = 0, epochs_given = 0, valid_frac_given = 0, hidden_given = 0, batch_given = 0;
+    const char *structure = "parallel";
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -57,7 +62,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"format", 1, 0, O_FORMAT}, {"skip-bad-rows", 0, 0, O_SKIP}, {"ignore", 1, 0, O_IGNORE},
         {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
         {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
-        {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
+        {"dcn-structure", 1, 0, O_STRUCTURE}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -66,14 +72,21 @@ int seer_cmd_train(int argc, char **argv) {
         switch (c) {
         case O_LABEL: o.tf.label = optarg; break;
         case O_MODEL: model = optarg; break;
-        case O_HIDDEN: bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX - 1,
+        case O_CROSS: bad = seer_cli_size("--cross-layers", optarg, &o.n_cross) ||
+                            o.n_cross > SEER_LAYERS_MAX / 2; break;
+        case O_STRUCTURE: structure = optarg; break;
+        case O_HIDDEN:
+            hidden_given = 1;
+            bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2,
                                              &o.n_hidden); break;
         case O_EMB: bad = seer_cli_size("--emb-dim", optarg, &o.emb_dim) || o.emb_dim < 1; break;
         case O_EPOCHS:
             bad = seer_cli_size("--epochs", optarg, &o.epochs) || o.epochs < 1;
             epochs_given = 1;
             break;
-        case O_BATCH: bad = seer_cli_size("--batch", optarg, &o.batch) || o.batch < 1 ||
+        case O_BATCH:
+            batch_given = 1;
+            bad = seer_cli_size("--batch", optarg, &o.batch) || o.batch < 1 ||
                             o.batch > 65536; break;
         case O_LR:
             bad = seer_cli_double("--lr", optarg, &d) || !(d > 0);
@@ -115,9 +128,21 @@ int seer_cmd_train(int argc, char **argv) {
     if (optind != argc - 1) return seer_cli_usage("train needs exactly one DATA file\n\n%s", help);
     o.data = argv[optind];
     if (!out) return seer_cli_usage("train needs -o MODEL, the file to write");
-    if (strcmp(model, "mlp") == 0) o.kind = SEER_MODEL_MLP;
-    else if (strcmp(model, "lr") == 0) o.kind = SEER_MODEL_LR;
-    else return seer_cli_usage("--model: '%s' is not one of mlp, lr", model);
+    const seer_model_ops *ops = seer_model_ops_find(model);
+    if (!ops) return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2",
+                                    model);
+    o.kind = ops->kind;
+    if (strcmp(structure, "parallel") && strcmp(structure, "stacked"))
+        return seer_cli_usage("--dcn-structure: '%s' is not parallel or stacked", structure);
+    o.stacked = strcmp(structure, "stacked") == 0;
+    // The large CTR models follow their published configurations.
+    int large = o.kind == SEER_MODEL_WDL || o.kind == SEER_MODEL_DEEPFM ||
+                o.kind == SEER_MODEL_DCNV2;
+    if (large && !hidden_given) {
+        o.n_hidden = 3;
+        o.hidden[0] = o.hidden[1] = o.hidden[2] = 400;
+    }
+    if (large && !batch_given) o.batch = 1024;
     if (!o.tf.label && o.format == SEER_FORMAT_CRITEO) o.tf.label = "label";
     if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
     // An explicit --epochs without a validation set trains exactly that many

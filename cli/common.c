@@ -26,13 +26,14 @@ int seer_cli_usage(const char *fmt, ...) {
 }
 
 int seer_cli_format(const char *s, seer_format *out) {
-    const char *names[] = {"auto", "csv", "tsv", "criteo"};
-    for (int i = 0; i < 4; i++)
+    // Indexed by seer_format.
+    const char *names[] = {"auto", "csv", "tsv", "criteo", "libfm"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (seer_format)i;
             return 0;
         }
-    seer_cli_usage("--format: '%s' is not one of auto, csv, tsv, criteo", s);
+    seer_cli_usage("--format: '%s' is not one of auto, csv, tsv, criteo, libfm", s);
     return 1;
 }
 

@@ -1,6 +1,6 @@
 // libFuzzer target for the tabular reader (src/data/table.c) and its byte source.
 //
-// The input is read from memory, so no temporary files: as AUTO and as CRITEO, with and
+// The input is read from memory, so no temporary files: as AUTO, CRITEO and LIBFM, with and
 // without skip_bad_rows, fed to the reader a few bytes at a time (the first input byte picks
 // the step) so that rows straddle refills. Every row is checked against the seer_row contract,
 // and a rewind must give the same rows again. Inputs that start with the gzip or zstd magic go
@@ -41,8 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t step = data[0] % 17;  // 0: whole input at once
     data++;
     size--;
-    static const seer_format formats[] = {SEER_FORMAT_AUTO, SEER_FORMAT_CRITEO};
-    for (int f = 0; f < 2; f++) {
+    static const seer_format formats[] = {SEER_FORMAT_AUTO, SEER_FORMAT_CRITEO,
+                                          SEER_FORMAT_LIBFM};
+    for (int f = 0; f < 3; f++) {
         for (int skip = 0; skip < 2; skip++) {
             seer_table_options opt = {formats[f], skip};
             seer_table *t;

@@ -67,6 +67,26 @@ typedef struct {
     const float *dense, *y;
 } fixture;
 
+// The golden files name the parameters layer by layer (w<l>, b<l>). lr has no
+// layers: its dense weights and bias, the model's own parameters, are its "layer 0".
+typedef struct {
+    float *w, *b, *dw, *db;
+    size_t nw, nb;
+} layer_view;
+
+static size_t golden_layers(const seer_net *n) {
+    return n->cfg.kind == SEER_MODEL_LR ? 1 : n->n_layers;
+}
+
+static layer_view view_of(seer_net *n, size_t l) {
+    if (n->cfg.kind == SEER_MODEL_LR) {
+        size_t nd = n->cfg.n_dense;
+        return (layer_view){n->extra, n->extra + nd, n->dextra, n->dextra + nd, nd, 1};
+    }
+    return (layer_view){n->w[l], n->b[l], n->dw[l], n->db[l],
+                        n->layer_in[l] * n->layer_out[l], n->layer_out[l]};
+}
+
 static void fixture_init(fixture *x, seer_model_kind kind) {
     cr_assert(eq(int, golden_open(&x->g, golden_path(kind)), 0),
               "cannot read %s; run tests from the repo root", golden_path(kind));
@@ -79,15 +99,15 @@ static void fixture_init(fixture *x, seer_model_kind kind) {
     x->y = golden_get(&x->g, "y");
     cr_assert(eq(sz, golden_numel(&x->g, "emb"), ROWS * n->D));
     memcpy(n->emb, golden_get(&x->g, "emb"), ROWS * n->D * sizeof(float));
-    for (size_t l = 0; l < n->n_layers; l++) {
+    for (size_t l = 0; l < golden_layers(n); l++) {
         char wn[32], bn[32];
         snprintf(wn, sizeof wn, "w%zu", l);
         snprintf(bn, sizeof bn, "b%zu", l);
-        size_t nw = n->layer_in[l] * n->layer_out[l];
-        cr_assert(eq(sz, golden_numel(&x->g, wn), nw), "layer %zu weight size", l);
-        cr_assert(eq(sz, golden_numel(&x->g, bn), n->layer_out[l]), "layer %zu bias size", l);
-        memcpy(n->w[l], golden_get(&x->g, wn), nw * sizeof(float));
-        memcpy(n->b[l], golden_get(&x->g, bn), n->layer_out[l] * sizeof(float));
+        layer_view v = view_of(n, l);
+        cr_assert(eq(sz, golden_numel(&x->g, wn), v.nw), "layer %zu weight size", l);
+        cr_assert(eq(sz, golden_numel(&x->g, bn), v.nb), "layer %zu bias size", l);
+        memcpy(v.w, golden_get(&x->g, wn), v.nw * sizeof(float));
+        memcpy(v.b, golden_get(&x->g, bn), v.nb * sizeof(float));
     }
 }
 
@@ -138,12 +158,13 @@ static void check_backward(seer_model_kind kind) {
     seer_net *n = &x.n;
     float dtable[ROWS * 4];
     loss_and_grads(n, x.ids, x.dense, x.y, B, dtable);
-    for (size_t l = 0; l < n->n_layers; l++) {
+    for (size_t l = 0; l < golden_layers(n); l++) {
         char wn[32], bn[32];
         snprintf(wn, sizeof wn, "dw%zu", l);
         snprintf(bn, sizeof bn, "db%zu", l);
-        CHECK_GOLDEN(&x.g, wn, n->dw[l], n->layer_in[l] * n->layer_out[l], FWD_RTOL, FWD_ATOL);
-        CHECK_GOLDEN(&x.g, bn, n->db[l], n->layer_out[l], FWD_RTOL, FWD_ATOL);
+        layer_view v = view_of(n, l);
+        CHECK_GOLDEN(&x.g, wn, v.dw, v.nw, FWD_RTOL, FWD_ATOL);
+        CHECK_GOLDEN(&x.g, bn, v.db, v.nb, FWD_RTOL, FWD_ATOL);
     }
     CHECK_GOLDEN(&x.g, "d_emb", dtable, ROWS * n->D, FWD_RTOL, FWD_ATOL);
     fixture_free(&x);
@@ -159,13 +180,13 @@ static void check_train(seer_model_kind kind) {
     cr_assert(eq(long, n->step, 10));
     CHECK_GOLDEN(&x.g, "losses", losses, 10, TRAIN_RTOL, 0.0);
     CHECK_GOLDEN(&x.g, "emb_final", n->emb, ROWS * n->D, TRAIN_RTOL, TRAIN_ATOL);
-    for (size_t l = 0; l < n->n_layers; l++) {
+    for (size_t l = 0; l < golden_layers(n); l++) {
         char wn[32], bn[32];
         snprintf(wn, sizeof wn, "w%zu_final", l);
         snprintf(bn, sizeof bn, "b%zu_final", l);
-        CHECK_GOLDEN(&x.g, wn, n->w[l], n->layer_in[l] * n->layer_out[l], TRAIN_RTOL,
-                     TRAIN_ATOL);
-        CHECK_GOLDEN(&x.g, bn, n->b[l], n->layer_out[l], TRAIN_RTOL, TRAIN_ATOL);
+        layer_view v = view_of(n, l);
+        CHECK_GOLDEN(&x.g, wn, v.w, v.nw, TRAIN_RTOL, TRAIN_ATOL);
+        CHECK_GOLDEN(&x.g, bn, v.b, v.nb, TRAIN_RTOL, TRAIN_ATOL);
     }
     fixture_free(&x);
 }

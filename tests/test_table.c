@@ -322,6 +322,222 @@ Test(table, criteo_bad_field_count) {
                "expected 40 fields, got 3");
 }
 
+Test(table, libfm_basic) {
+    // Runs of spaces and tabs, blanks before the label and after the last pair.
+    const char *path = put("basic.libfm", "1 451:1 12:1\n-1\t3:1  \t9:1\n \t0 77:1 8:1 \n");
+    seer_table_options opt = {SEER_FORMAT_LIBFM, 0};
+    seer_table *t;
+    cr_assert(eq(int, seer_table_open(&t, path, &opt), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, seer_table_format(t), SEER_FORMAT_LIBFM));
+    cr_assert(eq(sz, seer_table_ncols(t), 3));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 0), "label"));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 1), "F1"));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 2), "F2"));
+    cr_assert(eq(long, seer_table_find(t, "F2"), 2));
+    seer_row row;
+    cr_assert(eq(int, seer_table_next(t, &row), 1));
+    cr_assert(eq(sz, row.line, 1));
+    cr_assert(eq(str, row.field[0], "1"));
+    cr_assert(eq(str, row.field[1], "451"));
+    cr_assert(eq(sz, row.len[1], 3));
+    cr_assert(eq(str, row.field[2], "12"));
+    cr_assert(eq(int, seer_table_next(t, &row), 1));
+    cr_assert(eq(sz, row.line, 2));
+    cr_assert(eq(int, seer_table_next(t, &row), 1));
+    cr_assert(eq(sz, row.line, 3));
+    cr_assert(eq(int, seer_table_next(t, &row), 0));
+    cr_assert(eq(int, seer_table_rewind(t), SEER_OK));
+    char dump[64];
+    size_t rows;
+    cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+    cr_assert(eq(str, dump, "1|451|12;0|3|9;0|77|8;"));
+    seer_table_close(t);
+}
+
+Test(table, libfm_crlf) {
+    size_t rows;
+    const char *path = put("crlf.libfm", "\r\n1 5:1 7:1\r\n\r\n\n-1 3:1 9:1 \r\n0 1:1 2:1\r");
+    cr_assert(eq(str, dump_file(path, SEER_FORMAT_LIBFM, &rows), "1|5|7;0|3|9;0|1|2;"));
+    cr_assert(eq(sz, rows, 3));
+    path = put("nolf.libfm", "1 5:1\n-1 6:1");
+    cr_assert(eq(str, dump_file(path, SEER_FORMAT_LIBFM, &rows), "1|5;0|6;"));
+}
+
+// Every split of the same bytes across refills gives the same rows.
+Test(table, libfm_refill) {
+    static const char text[] = "\xef\xbb\xbf\r\n1 10:1 2:0.5\r\n\r\n-1\t3:1e0 44:1\n"
+                               "7 x:1 y:1\r\n0 5:1 6:1\r";
+    for (size_t step = 0; step <= 12; step++) {
+        seer_table_options opt = {SEER_FORMAT_LIBFM, 0};
+        seer_table *t;
+        cr_assert(eq(int, seer_table_open_memory(&t, text, sizeof text - 1, "m", step, &opt),
+                     SEER_OK), "%s", seer_error_message());
+        char dump[64];
+        size_t rows;
+        cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+        cr_assert(eq(str, dump, "1|10|2;0|3|44;1|x|y;0|5|6;"), "step %zu", step);
+        seer_table_close(t);
+    }
+}
+
+Test(table, libfm_bad_pair) {
+    static const struct {
+        const char *line2, *location, *what;
+    } cases[] = {
+        {"1 5:1 71\n", "bad.libfm:2:7", "feature 2 is not index:value"},
+        {"1 :1 7:1\n", "bad.libfm:2:3", "feature 1 has an empty index"},
+        {"1 5:x 7:1\n", "bad.libfm:2:5", "value of feature 1 is not a number"},
+        {"1 5: 7:1\n", "bad.libfm:2:5", "value of feature 1 is not a number"},
+        {"1 1:5:1 7:1\n", "bad.libfm:2:5", "value of feature 1 is not a number"},
+        {"yes 5:1 7:1\n", "bad.libfm:2:1", "label is not a number"},
+        {"  nan 5:1 7:1\n", "bad.libfm:2:3", "label is not a number"},
+        {" \t \r\n", "bad.libfm:2:1", "no label"},
+        {"\"1\" 5:1 7:1\n", "bad.libfm:2:1", "label is not a number"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "1 2:1 3:1\n%s", cases[i].line2);
+        expect_bad("bad.libfm", text, strlen(text), SEER_FORMAT_LIBFM, cases[i].location,
+                   cases[i].what);
+    }
+    expect_bad("nul.libfm", "1 2:1\n1 3\0:1\n", 12, SEER_FORMAT_LIBFM, "nul.libfm:2:4", "NUL");
+}
+
+Test(table, libfm_wrong_count) {
+    const char *text = "1 2:1 3:1\n1 2:1 3:1 4:1 5:1\n";
+    expect_bad("many.libfm", text, strlen(text), SEER_FORMAT_LIBFM, "many.libfm:2:11",
+               "expected 2 features, got 4");
+    text = "1 2:1 3:1\n-1 2:1\r\n";
+    expect_bad("few.libfm", text, strlen(text), SEER_FORMAT_LIBFM, "few.libfm:2:7",
+               "expected 2 features, got 1");
+    text = "1 2:1 3:1\n-1";
+    expect_bad("few.libfm", text, strlen(text), SEER_FORMAT_LIBFM, "few.libfm:2:3",
+               "expected 2 features, got 0");
+}
+
+// The first data line sets the column count; it must have a pair, and not too many.
+Test(table, libfm_first_line) {
+    expect_bad("one.libfm", "\n1 \n1 2:1\n", 10, SEER_FORMAT_LIBFM, "one.libfm:2:3",
+               "expected a label and index:value pairs");
+    expect_bad("empty.libfm", "\r\n\n", 3, SEER_FORMAT_LIBFM, "empty.libfm: empty file", "");
+    size_t cap = (SEER_COLS_MAX + 1) * 4 + 16, k = 0;
+    char *text = malloc(cap);
+    k += (size_t)sprintf(text, "1");
+    for (int j = 1; j < SEER_COLS_MAX; j++) k += (size_t)sprintf(text + k, " %d:1", j % 10);
+    text[k++] = '\n';
+    size_t rows;
+    dump_file(put_bytes("max.libfm", text, k), SEER_FORMAT_LIBFM, &rows);
+    cr_assert(eq(sz, rows, 1));
+    k--;
+    k += (size_t)sprintf(text + k, " 9:1\n");
+    char where[64];
+    snprintf(where, sizeof where, "wide.libfm:1:%zu", k - 3);
+    expect_bad("wide.libfm", text, k, SEER_FORMAT_LIBFM, where, "more than 4096 columns");
+    free(text);
+}
+
+Test(table, libfm_long_row) {
+    // Line 2 is "1 " then x's then ":1", SEER_LINE_MAX + 1 bytes before its newline.
+    size_t n = SEER_LINE_MAX + 1, k = 0;
+    char *text = malloc(n + 32);
+    k += (size_t)sprintf(text, "1 5:1\n1 ");
+    memset(text + k, 'x', n - 4);
+    k += n - 4;
+    k += (size_t)sprintf(text + k, ":1\n0 6:1\n");
+    char where[64];
+    snprintf(where, sizeof where, "long.libfm:2:%u", SEER_LINE_MAX + 1);
+    expect_bad("long.libfm", text, k, SEER_FORMAT_LIBFM, where, "longer than");
+    seer_table_options opt = {SEER_FORMAT_LIBFM, 1};
+    seer_table *t;
+    cr_assert(eq(int, seer_table_open(&t, put_bytes("long.libfm", text, k), &opt), SEER_OK));
+    char dump[64];
+    size_t rows;
+    cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+    cr_assert(eq(str, dump, "1|5;0|6;"));
+    cr_assert(eq(sz, seer_table_bad_rows(t), 1));
+    seer_table_close(t);
+    // As the first line it cannot be counted: the open fails.
+    snprintf(where, sizeof where, "first.libfm:1:%u", SEER_LINE_MAX + 1);
+    expect_bad("first.libfm", text + 6, k - 6, SEER_FORMAT_LIBFM, where, "longer than");
+    // One byte shorter is a legal row.
+    memmove(text + 8, text + 9, k - 9);
+    dump_file(put_bytes("max.libfm", text, k - 1), SEER_FORMAT_LIBFM, &rows);
+    cr_assert(eq(sz, rows, 3));
+    free(text);
+}
+
+Test(table, libfm_skip_bad) {
+    static const char text[] = "1 2:1 3:1\n"
+                               "1 2:1\n"          // line 2: too few
+                               "-1 4:1 5:1\n"
+                               "1 2:1 3\n"        // line 4: no ':'
+                               "x 2:1 3:1\n"      // line 5: label
+                               "0 2:1 3:1 4:1\n"  // line 6: too many
+                               "1 2:1 3:z\r\n"    // line 7: value
+                               "1 8:1 9:1\r\n"
+                               "1 2:1 \0:1\n"     // line 9: NUL
+                               "0 6:1 7:1";
+    const char *path = put_bytes("skip.libfm", text, sizeof text - 1);
+    seer_table_options opt = {SEER_FORMAT_LIBFM, 1};
+    seer_table *t;
+    cr_assert(eq(int, seer_table_open(&t, path, &opt), SEER_OK));
+    char dump[128];
+    size_t rows;
+    cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+    cr_assert(eq(str, dump, "1|2|3;0|4|5;1|8|9;0|6|7;"));
+    cr_assert(eq(sz, seer_table_bad_rows(t), 6));
+    const char *const *msgs;
+    cr_assert(eq(sz, seer_table_bad_messages(t, &msgs), SEER_BAD_ROWS_KEPT));
+    cr_assert(ne(ptr, strstr(msgs[0], "skip.libfm:2:6: expected 2 features, got 1"), NULL), "%s",
+              msgs[0]);
+    cr_assert(ne(ptr, strstr(msgs[1], "skip.libfm:4:7: feature 2"), NULL), "%s", msgs[1]);
+    cr_assert(ne(ptr, strstr(msgs[2], "skip.libfm:5:1: the label"), NULL), "%s", msgs[2]);
+    cr_assert(ne(ptr, strstr(msgs[3], "skip.libfm:6:11: expected 2 features, got 3"), NULL), "%s",
+              msgs[3]);
+    cr_assert(ne(ptr, strstr(msgs[4], "skip.libfm:7:9: the value"), NULL), "%s", msgs[4]);
+    cr_assert(eq(int, seer_table_rewind(t), SEER_OK));
+    cr_assert(eq(sz, seer_table_bad_rows(t), 0));
+    cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0));
+    cr_assert(eq(str, dump, "1|2|3;0|4|5;1|8|9;0|6|7;"));
+    cr_assert(eq(sz, seer_table_bad_rows(t), 6));
+    seer_table_close(t);
+}
+
+// The label is 1 when it is a number > 0, else 0; the values only have to be numbers.
+Test(table, libfm_label_mapping) {
+    size_t rows;
+    const char *path = put("labels.libfm", "1 1:1\n-1 1:1\n0 1:1\n2 1:1\n+1 1:1\n0.5 1:1\n"
+                                           "-0.5 1:1\n1e-9 1:1\n-0 1:1\n1.0 1:0.25\n"
+                                           "3 1:-2e3\n");
+    cr_assert(eq(str, dump_file(path, SEER_FORMAT_LIBFM, &rows),
+                 "1|1;0|1;0|1;1|1;1|1;1|1;0|1;1|1;0|1;1|1;1|1;"));
+    cr_assert(eq(sz, rows, 11));
+}
+
+Test(table, libfm_gzip) {
+    static const char text[] = "1 5:1 7:1\r\n-1 3:1 9:1\r\n";
+    size_t rows, n;
+    // No .gz in the name: the magic decides.
+    const char *path = put_gzip("data.libfm", text, "wb");
+    cr_assert(eq(str, dump_file(path, SEER_FORMAT_LIBFM, &rows), "1|5|7;0|3|9;"));
+    char *z = zstd_bytes(text, &n);
+    const char *zst = put_bytes("data.zst", z, n);
+    free(z);
+    const char *files[] = {path, zst};
+    for (int i = 0; i < 2; i++) {
+        seer_table_options opt = {SEER_FORMAT_LIBFM, 0};
+        seer_table *t;
+        seer_row row;
+        cr_assert(eq(int, seer_table_open(&t, files[i], &opt), SEER_OK));
+        cr_assert(eq(int, seer_table_next(t, &row), 1));
+        cr_assert(eq(int, seer_table_rewind(t), SEER_OK));
+        char dump[64];
+        cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+        cr_assert(eq(str, dump, "1|5|7;0|3|9;"));
+        seer_table_close(t);
+    }
+}
+
 Test(table, gzip_input) {
     size_t rows;
     // No .gz in the name: the magic decides.
@@ -810,5 +1026,33 @@ Test(table, data_give_me_some_credit) {
     size_t rows;
     cr_assert(eq(int, read_all(t, &rows, NULL, 0), 0), "%s", seer_error_message());
     cr_assert(eq(sz, rows, 150000));
+    seer_table_close(t);
+}
+
+Test(table, data_frappe) {
+    char buf[512];
+    const char *path = data_path("frappe/frappe.validation.libfm", buf, sizeof buf);
+    if (!path) {
+        remove_dir();  // a skipped test does not run the suite's fini
+        cr_skip_test("SEER_DATA/frappe/frappe.validation.libfm not found");
+    }
+    seer_table_options opt = {SEER_FORMAT_LIBFM, 0};
+    seer_table *t;
+    cr_assert(eq(int, seer_table_open(&t, path, &opt), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(sz, seer_table_ncols(t), 11));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 10), "F10"));
+    seer_row row;
+    size_t rows = 0, positives = 0;
+    int rc;
+    while ((rc = seer_table_next(t, &row)) == 1) {
+        rows++;
+        positives += row.field[0][0] == '1';
+        for (size_t j = 1; j < row.n; j++) cr_assert(gt(sz, row.len[j], 0));
+    }
+    cr_assert(eq(int, rc, 0), "%s", seer_error_message());
+    cr_assert(eq(sz, rows, 57722));
+    // Frappe has two negatives sampled per positive.
+    cr_assert(gt(sz, positives, rows * 30 / 100));
+    cr_assert(lt(sz, positives, rows * 36 / 100));
     seer_table_close(t);
 }

@@ -1,4 +1,4 @@
-// Streaming tokenizer for CSV, TSV and the Criteo layout, see table.h.
+// Streaming tokenizer for CSV, TSV, the Criteo layout and libFM, see table.h.
 //
 // The reader holds one window of the decompressed stream and splits rows in place: quoted
 // fields are unquoted by copying bytes down (the write offset w never passes the read offset
@@ -12,8 +12,14 @@
 //
 // The window starts small and doubles while a row fills more than half of it, up to the
 // longest legal row plus one chunk of read-ahead: memory follows the longest row, never the
-// length of the file. Not here: what a field means (seer_parse_number and
-// seer_is_missing are helpers for the callers that decide), and decompression (source.c).
+// length of the file.
+//
+// libFM has its own row splitter, read_libfm_row: no quoting and exactly one physical line per
+// row, so it first makes the window hold the whole line and then splits it in place, writing
+// each field's NUL over the ':' after its index.
+//
+// Not here: what a field means (seer_parse_number and seer_is_missing are helpers for the
+// callers that decide), and decompression (source.c).
 #include "data/table.h"
 
 #include <math.h>
@@ -31,7 +37,7 @@
 #define WINDOW_MIN (64u << 10)
 #define WINDOW_MAX (SEER_LINE_MAX + 2 + SEER_SOURCE_CHUNK)
 
-// read_row's results besides negative error codes.
+// read_row's and read_libfm_row's results besides negative error codes.
 enum { ROW_OK = 1, ROW_BAD = 2 };
 
 // Where the parser is inside a row.
@@ -46,7 +52,7 @@ struct seer_table {
     seer_source *src;
     seer_format format;        // as read: never SEER_FORMAT_AUTO
     unsigned char sep;
-    int quoting;               // 0 for Criteo: quotes are ordinary bytes
+    int quoting;               // 0 for Criteo and libFM: quotes are ordinary bytes
     int skip_bad_rows;
     unsigned char stop[256];   // 1 for the bytes that end a run of unquoted field bytes
     char *buf;                 // (cap + 1) the window; + 1 for a NUL after the last byte
@@ -58,7 +64,7 @@ struct seer_table {
     char **names;              // (ncols) point into names_block
     char *names_block;
     // Per field, SEER_COLS_MAX of each (CRITEO_COLS for Criteo).
-    size_t *off;               // field starts from the row start, while parsing
+    size_t *off;               // field starts from the row start, while parsing (or libFM)
     size_t *raw;               // header fields' raw offsets, for messages
     char **field;              // the current row's fields
     size_t *len;
@@ -84,7 +90,8 @@ static int refill(seer_table *t) {
         t->buf = buf;
         t->cap = cap;
     }
-    // Holds because read_row never keeps more than SEER_LINE_MAX + 1 bytes of a row.
+    // Holds because read_row and whole_line never keep more than SEER_LINE_MAX + 1 bytes of a
+    // row.
     SEER_ASSERT(t->end < t->cap);
     size_t got = 0;
     int rc = seer_source_read(t->src, t->buf + t->end, t->cap - t->end, &got);
@@ -313,6 +320,104 @@ row_done:
     return ROW_OK;
 }
 
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+// Makes the window hold the whole physical line at pos without consuming it: *len gets its
+// bytes before the newline (or the end of the data), a CR included, and *newline whether a
+// newline follows. Returns SEER_OK, ROW_BAD for a line longer than SEER_LINE_MAX (reading
+// then resumes at the next line), or a negative code.
+static int whole_line(seer_table *t, size_t *len, int *newline) {
+    size_t scanned = 0;  // bytes after pos known to hold no newline
+    for (;;) {
+        size_t n = t->end - t->pos;
+        size_t lim = n < SEER_LINE_MAX + 1 ? n : SEER_LINE_MAX + 1;
+        const char *p = t->buf + t->pos;
+        const char *nl = memchr(p + scanned, '\n', lim - scanned);
+        if (nl) {
+            *len = (size_t)(nl - p);
+            *newline = 1;
+            return SEER_OK;
+        }
+        if (lim > SEER_LINE_MAX)
+            return bad_row(t, lim, t->line, t->line, SEER_LINE_MAX + 1,
+                           "row longer than %u bytes", SEER_LINE_MAX);
+        if (t->eof) {
+            *len = n;
+            *newline = 0;
+            return SEER_OK;
+        }
+        scanned = lim;
+        int rc = refill(t);
+        if (rc < 0) return rc;
+    }
+}
+
+// Splits the libFM line at pos into t->field and t->len and moves past it: the label becomes
+// "1" or "0" in place and each index is NUL-terminated at its ':' (see table.h). Nothing is
+// written until the whole line has been checked, so that bad_row still finds its newline.
+// Returns ROW_OK, ROW_BAD with t->why set, or a negative code.
+static int read_libfm_row(seer_table *t) {
+    size_t raw;
+    int newline;
+    int rc = whole_line(t, &raw, &newline);
+    if (rc != SEER_OK) return rc;
+    char *b = t->buf + t->pos;
+    size_t len = raw > 0 && b[raw - 1] == '\r' ? raw - 1 : raw;
+    size_t line = t->line, want = t->ncols - 1;
+    size_t ntok = 0, i = 0, label_at = 0, xcol = 0;  // xcol: the first pair past want
+    int positive = 0;
+    for (;;) {
+        while (i < len && is_blank(b[i])) i++;
+        if (i == len) break;
+        size_t s = i;
+        for (; i < len && !is_blank(b[i]); i++) {
+            if (b[i] == '\0') return bad_row(t, i, line, line, i + 1, "NUL byte");
+        }
+        double v;
+        if (ntok == 0) {
+            if (!seer_parse_number(b + s, i - s, &v))
+                return bad_row(t, s, line, line, s + 1, "the label is not a number");
+            label_at = s;
+            positive = v > 0;
+        } else if (ntok <= want) {
+            const char *colon = memchr(b + s, ':', i - s);
+            if (!colon)
+                return bad_row(t, s, line, line, s + 1, "feature %zu is not index:value", ntok);
+            size_t c = (size_t)(colon - b);
+            if (c == s)
+                return bad_row(t, s, line, line, s + 1, "feature %zu has an empty index", ntok);
+            if (!seer_parse_number(b + c + 1, i - c - 1, &v))
+                return bad_row(t, c + 1, line, line, c + 2,
+                               "the value of feature %zu is not a number", ntok);
+            t->off[ntok] = s;
+            t->len[ntok] = c - s;
+        } else if (ntok == want + 1) {
+            xcol = s + 1;
+        }
+        ntok++;
+    }
+    if (ntok == 0)
+        return bad_row(t, 0, line, line, 1, "no label (the line holds only spaces or tabs)");
+    if (ntok - 1 > want)
+        return bad_row(t, xcol - 1, line, line, xcol, "expected %zu features, got %zu", want,
+                       ntok - 1);
+    if (ntok - 1 < want)
+        return bad_row(t, len, line, line, len + 1, "expected %zu features, got %zu", want,
+                       ntok - 1);
+    // The label token has a blank after it (at least one pair follows), so two bytes fit.
+    b[label_at] = positive ? '1' : '0';
+    b[label_at + 1] = '\0';
+    t->field[0] = b + label_at;
+    t->len[0] = 1;
+    for (size_t j = 1; j <= want; j++) {
+        t->field[j] = b + t->off[j];
+        t->field[j][t->len[j]] = '\0';
+    }
+    t->pos += raw + (size_t)newline;
+    t->line += (size_t)newline;
+    return ROW_OK;
+}
+
 // Picks the separator from the header's first physical line: tab, else comma, else ';',
 // else '|', else comma (a one-column file).
 static int sniff(seer_table *t) {
@@ -397,6 +502,46 @@ static int criteo_names(seer_table *t) {
     return SEER_OK;
 }
 
+// Counts the pairs on the first data line, without consuming it, and names the columns
+// label, F1 .. Fk. The line itself is checked when it is read as a row.
+static int libfm_names(seer_table *t) {
+    size_t len;
+    int newline;
+    int rc = whole_line(t, &len, &newline);
+    if (rc == ROW_BAD) return seer_errorf(SEER_EDATA, "%s", t->why);
+    if (rc < 0) return rc;
+    const char *p = t->buf + t->pos;
+    if (len > 0 && p[len - 1] == '\r') len--;
+    size_t ntok = 0, xcol = 0;  // xcol: the first token past SEER_COLS_MAX
+    for (size_t i = 0; i < len; i++) {
+        if (is_blank(p[i]) || (i > 0 && !is_blank(p[i - 1]))) continue;
+        if (ntok == SEER_COLS_MAX) xcol = i + 1;
+        ntok++;
+    }
+    const char *path = seer_source_path(t->src);
+    if (ntok < 2)
+        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: expected a label and index:value pairs",
+                           path, t->line, len + 1);
+    if (ntok > SEER_COLS_MAX)
+        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: more than %d columns", path, t->line, xcol,
+                           SEER_COLS_MAX);
+    t->names = calloc(ntok, sizeof *t->names);
+    t->names_block = malloc(ntok * 8);
+    if (!t->names || !t->names_block)
+        return seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+    char *dst = t->names_block;
+    for (size_t j = 0; j < ntok; j++) {
+        t->names[j] = dst;
+        if (j == 0) {
+            dst += sprintf(dst, "label") + 1;
+        } else {
+            dst += sprintf(dst, "F%zu", j) + 1;
+        }
+    }
+    t->ncols = ntok;
+    return SEER_OK;
+}
+
 // Positions the reader at the first data row of a freshly started source: drops a UTF-8 BOM
 // and blank lines, then reads the header (names it on the first start; after a rewind it
 // must have the same number of fields).
@@ -412,6 +557,7 @@ static int start(seer_table *t, int first) {
     if (rc < 0) return rc;
     if (rc == 0) return seer_errorf(SEER_EDATA, "%s: empty file", seer_source_path(t->src));
     if (t->format == SEER_FORMAT_CRITEO) return first ? criteo_names(t) : SEER_OK;
+    if (t->format == SEER_FORMAT_LIBFM) return first ? libfm_names(t) : SEER_OK;
     if (first && t->format == SEER_FORMAT_AUTO) {
         rc = sniff(t);
         if (rc != SEER_OK) return rc;
@@ -430,7 +576,7 @@ static int start(seer_table *t, int first) {
 static int open_table(seer_table **out, seer_source *src, const seer_table_options *opt) {
     static const seer_table_options defaults = {SEER_FORMAT_AUTO, 0};
     if (!opt) opt = &defaults;
-    SEER_ASSERT(opt->format >= SEER_FORMAT_AUTO && opt->format <= SEER_FORMAT_CRITEO);
+    SEER_ASSERT(opt->format >= SEER_FORMAT_AUTO && opt->format <= SEER_FORMAT_LIBFM);
     *out = NULL;
     seer_table *t = calloc(1, sizeof *t);
     if (!t) {
@@ -440,7 +586,7 @@ static int open_table(seer_table **out, seer_source *src, const seer_table_optio
     t->src = src;
     t->format = opt->format;
     t->skip_bad_rows = opt->skip_bad_rows;
-    t->quoting = opt->format != SEER_FORMAT_CRITEO;
+    t->quoting = opt->format != SEER_FORMAT_CRITEO && opt->format != SEER_FORMAT_LIBFM;
     t->sep = opt->format == SEER_FORMAT_CSV ? ',' : '\t';
     t->stop['\n'] = t->stop['\0'] = 1;
     if (opt->format == SEER_FORMAT_CRITEO) t->stop['\t'] = 1;
@@ -486,7 +632,7 @@ int seer_table_next(seer_table *t, seer_row *row) {
         int rc = skip_blank(t);
         if (rc <= 0) return rc;
         size_t line = t->line, nf;
-        rc = read_row(t, t->ncols, &nf);
+        rc = t->format == SEER_FORMAT_LIBFM ? read_libfm_row(t) : read_row(t, t->ncols, &nf);
         if (rc == ROW_OK) {
             row->n = t->ncols;
             row->field = t->field;

@@ -1,4 +1,4 @@
-// Streaming reader of tabular text: CSV, TSV and the Criteo layout, plain,
+// Streaming reader of tabular text: CSV, TSV, the Criteo layout and libFM, plain,
 // gzip or zstd (detected from the first bytes, not the file name).
 //
 // Memory does not grow with the file: one row is held at a time, in a buffer
@@ -17,12 +17,23 @@ typedef enum {
     SEER_FORMAT_CSV,     // comma separated, header line, RFC 4180 quoting
     SEER_FORMAT_TSV,     // tab separated, header line, RFC 4180 quoting
     SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
+    SEER_FORMAT_LIBFM,   // libFM / NFM: "label idx:val idx:val ...", see below
 } seer_format;
+// The values are stored in model files: append, never renumber.
+//
+// libFM lines are a label and k index:value pairs separated by runs of spaces or tabs, no
+// header, no quoting; k is taken from the first data line and every line must have exactly k
+// pairs. The columns are label, F1 .. Fk. The label field is "1" when the label parses as a
+// number > 0, else "0" (so -1 and 0 are both negatives). Field Fj is the j-th pair's index as
+// text ("451" for 451:1), so each pair reads as one categorical field. The value after ':'
+// must parse as a number but is then ignored: values other than 1 are not supported as
+// feature weights yet. Field-aware lines (libFFM field:idx:val) are malformed, and so is a
+// line of only spaces or tabs (only empty lines are blank, as in the other formats).
 
 // Longest physical line accepted (a quoted field may span lines; the limit
 // applies to the whole row). Longer rows are malformed.
 #define SEER_LINE_MAX (1u << 20)
-// Most columns accepted in a header.
+// Most columns accepted in a header (libFM: the label and the pairs of the first line).
 #define SEER_COLS_MAX 4096
 // How many skipped-row messages are kept.
 #define SEER_BAD_ROWS_KEPT 5
@@ -33,7 +44,8 @@ typedef struct {
 } seer_table_options;
 
 // One row: n fields (== the table's column count), each NUL-terminated with
-// quotes removed and "" unescaped. Valid until the next seer_table_next call.
+// quotes removed and "" unescaped (libFM: as described above). Valid until the next
+// seer_table_next call.
 typedef struct {
     size_t n;
     char **field;     // (n)
@@ -44,7 +56,9 @@ typedef struct {
 typedef struct seer_table seer_table;
 
 // Opens path and reads the header (or, for Criteo, names the 40 columns
-// label, I1..I13, C1..C26). An empty file is SEER_EDATA; a missing file SEER_EIO.
+// label, I1..I13, C1..C26; for libFM counts the pairs on the first data line, which must have
+// at least one, and names the columns label, F1 .. Fk). An empty file is SEER_EDATA; a missing
+// file SEER_EIO.
 // Header names are trimmed of spaces; an empty one becomes "col<j>" (j 0-based, as in
 // seer_table_colname); a repeated name is SEER_EDATA. opt NULL means AUTO, no skipping.
 int seer_table_open(seer_table **out, const char *path, const seer_table_options *opt);

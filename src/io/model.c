@@ -51,6 +51,8 @@ static cJSON *net_json(const seer_net_config *c) {
     cJSON *h = cJSON_AddArrayToObject(o, "hidden");
     for (size_t l = 0; l < c->n_hidden; l++)
         cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[l]));
+    cJSON_AddNumberToObject(o, "cross_layers", (double)c->n_cross);
+    cJSON_AddBoolToObject(o, "stacked", c->stacked);
     return o;
 }
 
@@ -87,8 +89,8 @@ int seer_model_save(const seer_model *m, const char *path) {
     char *json = cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
 
-    seer_tensor *ts = calloc(t->n_cols + 2, sizeof *ts);
-    char (*names)[SEER_TENSOR_NAME_MAX + 1] = calloc(t->n_cols + 2, sizeof *names);
+    seer_tensor *ts = calloc(t->n_cols + 3, sizeof *ts);
+    char (*names)[SEER_TENSOR_NAME_MAX + 1] = calloc(t->n_cols + 3, sizeof *names);
     if (!json || !ts || !names) {
         free(json);
         free(ts);
@@ -98,6 +100,8 @@ int seer_model_save(const seer_model *m, const char *path) {
     size_t k = 0;
     ts[k++] = (seer_tensor){"dense", SEER_DTYPE_F32, 1, {n->n_params}, n->params};
     ts[k++] = (seer_tensor){"embedding", SEER_DTYPE_F32, 2, {n->cfg.emb_rows, n->D}, n->emb};
+    if (n->plan.wide)
+        ts[k++] = (seer_tensor){"wide", SEER_DTYPE_F32, 1, {n->cfg.emb_rows}, n->wide};
     for (size_t j = 0; j < t->n_cols; j++) {
         if (t->col[j].kind != SEER_COL_CATEGORICAL) continue;
         snprintf(names[k], sizeof names[k], "vocab.%zu", j);
@@ -222,15 +226,19 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
     long rows = count_of(num(o, "embedding_rows", &ok), 4e9);
     long dim = count_of(num(o, "emb_dim", &ok), 4096);
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "hidden");
-    if (!ok || !ops || fields < 0 || dense < 0 || rows < 0 || dim < 1 || !cJSON_IsArray(h) ||
-        cJSON_GetArraySize(h) >= SEER_LAYERS_MAX || (size_t)fields != t->n_fields ||
-        (size_t)dense != t->n_dense || (size_t)rows != t->emb_rows)
+    long cross = count_of(num(o, "cross_layers", &ok), SEER_LAYERS_MAX / 2);
+    if (!ok || !ops || fields < 0 || dense < 0 || rows < 0 || dim < 1 || cross < 0 ||
+        !cJSON_IsArray(h) || cJSON_GetArraySize(h) > SEER_LAYERS_MAX / 2 ||
+        (size_t)fields != t->n_fields || (size_t)dense != t->n_dense ||
+        (size_t)rows != t->emb_rows)
         return seer_errorf(SEER_EDATA, "%s: the model's network description is malformed", path);
-    c.kind = strcmp(ops->name, "lr") == 0 ? SEER_MODEL_LR : SEER_MODEL_MLP;
+    c.kind = ops->kind;
     c.n_fields = (size_t)fields;
     c.n_dense = (size_t)dense;
     c.emb_rows = (size_t)rows;
     c.emb_dim = (size_t)dim;
+    c.n_cross = (size_t)cross;
+    c.stacked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "stacked"));
     const cJSON *hk;
     cJSON_ArrayForEach(hk, h) {
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;
@@ -240,16 +248,23 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
     c.batch_cap = batch_cap;
     // Check the sizes against the tensors before allocating anything, so that
     // a description out of proportion to the file cannot ask for memory.
-    size_t n_params, n_act, D = c.kind == SEER_MODEL_LR ? 1 : c.emb_dim;
-    ops->sizes(&c, &n_params, &n_act);
+    size_t n_params, n_act;
+    seer_net_plan plan;
+    memset(&plan, 0, sizeof plan);
+    ops->plan(&c, &plan);
+    seer_net_sizes(&c, &n_params, &n_act);
     const seer_tensor *d = seer_modelfile_tensor(f, "dense");
     const seer_tensor *e = seer_modelfile_tensor(f, "embedding");
+    const seer_tensor *w = seer_modelfile_tensor(f, "wide");
     if (!d || !e || d->dtype != SEER_DTYPE_F32 || e->dtype != SEER_DTYPE_F32 || d->ndim != 1 ||
-        d->shape[0] != n_params || e->ndim != 2 || e->shape[0] != c.emb_rows || e->shape[1] != D)
+        d->shape[0] != n_params || e->ndim != 2 || e->shape[0] != c.emb_rows ||
+        e->shape[1] != plan.D || (plan.wide && (!w || w->dtype != SEER_DTYPE_F32 ||
+                                                w->ndim != 1 || w->shape[0] != c.emb_rows)))
         return seer_errorf(SEER_EDATA, "%s: the model's tensors do not match its description",
                            path);
     int rc = seer_net_init(n, &c, 0);
     if (rc != SEER_OK) return rc;
+    if (plan.wide) memcpy(n->wide, w->data, c.emb_rows * sizeof(float));
     memcpy(n->params, d->data, n->n_params * sizeof(float));
     memcpy(n->emb, e->data, c.emb_rows * n->D * sizeof(float));
     return SEER_OK;

@@ -1,5 +1,6 @@
-// The shared machinery of every network: allocation by role, the embedding
-// gather and its sparse gradient, the loss, and Adam (dense block + lazy rows).
+// The shared machinery of every network: allocation by role from the model's
+// plan, the embedding gathers and their sparse gradients, the loss, and Adam
+// (dense block + lazy rows).
 #include "models/net.h"
 
 #include <math.h>
@@ -10,22 +11,28 @@
 #include "nn/embedding.h"
 #include "nn/loss.h"
 
-extern const seer_model_ops seer_model_lr;
-extern const seer_model_ops seer_model_mlp;
+extern const seer_model_ops seer_model_lr, seer_model_mlp, seer_model_fm, seer_model_wdl,
+    seer_model_deepfm, seer_model_dcnv2;
 
-static const seer_model_ops *const all_models[] = {&seer_model_lr, &seer_model_mlp};
+static const seer_model_ops *const all_models[] = {&seer_model_lr,  &seer_model_mlp,
+                                                   &seer_model_fm,  &seer_model_wdl,
+                                                   &seer_model_deepfm, &seer_model_dcnv2};
+#define N_MODELS (sizeof all_models / sizeof *all_models)
 
 const seer_model_ops *seer_model_ops_find(const char *name) {
-    for (size_t i = 0; i < sizeof all_models / sizeof *all_models; i++)
+    for (size_t i = 0; i < N_MODELS; i++)
         if (strcmp(all_models[i]->name, name) == 0) return all_models[i];
     return NULL;
 }
 
 const seer_model_ops *seer_model_ops_of(seer_model_kind kind) {
-    return kind == SEER_MODEL_LR ? &seer_model_lr : &seer_model_mlp;
+    for (size_t i = 0; i < N_MODELS; i++)
+        if (all_models[i]->kind == kind) return all_models[i];
+    SEER_ASSERT(!"unknown model kind");
+    return NULL;
 }
 
-// 64-byte aligned, zeroed floats; NULL on failure.
+// 64-byte aligned, zeroed; NULL on failure.
 static void *alloc_zero(size_t bytes) {
     size_t rounded = (bytes + 63) / 64 * 64;
     void *p = aligned_alloc(64, rounded ? rounded : 64);
@@ -33,17 +40,55 @@ static void *alloc_zero(size_t bytes) {
     return p;
 }
 
+void seer_net_sizes(const seer_net_config *cfg, size_t *n_params, size_t *n_act) {
+    seer_net_plan p;
+    memset(&p, 0, sizeof p);
+    seer_model_ops_of(cfg->kind)->plan(cfg, &p);
+    *n_params = p.extra;
+    *n_act = p.scratch;
+    for (size_t l = 0; l < p.n_layers; l++) {
+        *n_params += p.in[l] * p.out[l] + p.out[l];
+        *n_act += p.out[l];
+    }
+}
+
+// Points the layer, parameter and activation views into the blocks.
+static void bind(seer_net *n) {
+    const seer_net_plan *p = &n->plan;
+    size_t off = 0, a = 0, B = n->cfg.batch_cap;
+    n->n_layers = p->n_layers;
+    for (size_t l = 0; l < p->n_layers; l++) {
+        size_t nw = p->in[l] * p->out[l];
+        n->layer_in[l] = p->in[l];
+        n->layer_out[l] = p->out[l];
+        n->w[l] = n->params + off;
+        n->dw[l] = n->grads + off;
+        n->b[l] = n->params + off + nw;
+        n->db[l] = n->grads + off + nw;
+        off += nw + p->out[l];
+        n->h[l] = n->act + a;
+        n->dh[l] = n->dact + a;
+        a += B * p->out[l];
+    }
+    n->extra = n->params + off;
+    n->dextra = n->grads + off;
+    n->scratch = n->act + a;
+    n->dscratch = n->dact + a;
+}
+
 int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     memset(n, 0, sizeof *n);
     n->cfg = *cfg;
     n->ops = seer_model_ops_of(cfg->kind);
-    n->D = cfg->kind == SEER_MODEL_LR ? 1 : cfg->emb_dim;
+    SEER_ASSERT(cfg->batch_cap > 0 && cfg->n_hidden <= SEER_LAYERS_MAX / 2);
+    n->ops->plan(cfg, &n->plan);
+    SEER_ASSERT(n->plan.n_layers <= SEER_LAYERS_MAX);
+    n->D = n->plan.D;
     n->n_in = cfg->n_fields * n->D + cfg->n_dense;
-    SEER_ASSERT(cfg->batch_cap > 0 && cfg->n_hidden < SEER_LAYERS_MAX);
-    n->ops->sizes(cfg, &n->n_params, &n->n_act);
+    seer_net_sizes(cfg, &n->n_params, &n->n_act);
 
     size_t B = cfg->batch_cap, F = cfg->n_fields, rows = cfg->emb_rows ? cfg->emb_rows : 1;
-    size_t fb = sizeof(float);
+    size_t fb = sizeof(float), wrows = n->plan.wide ? rows : 1;
     n->params = alloc_zero(n->n_params * fb);
     n->grads = alloc_zero(n->n_params * fb);
     n->adam_m = alloc_zero(n->n_params * fb);
@@ -57,18 +102,28 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->emb = alloc_zero(rows * n->D * fb);
     n->emb_m = alloc_zero(rows * n->D * fb);
     n->emb_v = alloc_zero(rows * n->D * fb);
+    n->wide = alloc_zero(wrows * fb);
+    n->wide_m = alloc_zero(wrows * fb);
+    n->wide_v = alloc_zero(wrows * fb);
+    n->xw = alloc_zero(B * F * fb);
+    n->dxw = alloc_zero(B * F * fb);
     n->marks = alloc_zero(2 * rows * sizeof(uint32_t));
-    n->uniq = alloc_zero(B * F * sizeof(uint32_t) + 4);
-    n->slot = alloc_zero(B * F * sizeof(uint32_t) + 4);
-    n->drows = alloc_zero(B * F * n->D * fb + 4);
-    if (!n->params || !n->grads || !n->adam_m || !n->adam_v || !n->act || !n->dact || !n->x0 ||
-        !n->dx0 || !n->logit || !n->dlogit || !n->emb || !n->emb_m || !n->emb_v || !n->marks ||
-        !n->uniq || !n->slot || !n->drows) {
+    n->uniq = alloc_zero(B * F * sizeof(uint32_t));
+    n->slot = alloc_zero(B * F * sizeof(uint32_t));
+    n->drows = alloc_zero(B * F * n->D * fb);
+    n->dwide_rows = alloc_zero(B * F * fb);
+    void *all[] = {n->params, n->grads, n->adam_m, n->adam_v, n->act, n->dact, n->x0, n->dx0,
+                   n->logit, n->dlogit, n->emb, n->emb_m, n->emb_v, n->wide, n->wide_m,
+                   n->wide_v, n->xw, n->dxw, n->marks, n->uniq, n->slot, n->drows,
+                   n->dwide_rows};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (all[i]) continue;
         seer_net_free(n);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating a network with %zu embedding "
-                           "rows of %zu and %zu dense parameters", rows, cfg->emb_dim, n->n_params);
+                           "rows of %zu and %zu dense parameters", rows, cfg->emb_dim,
+                           n->n_params);
     }
-    n->ops->bind(n);
+    bind(n);
     seer_rng r;
     seer_rng_init(&r, seed);
     for (size_t i = 0; i < rows * n->D; i++)
@@ -78,16 +133,18 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
 }
 
 void seer_net_free(seer_net *n) {
-    float **floats[] = {&n->params, &n->grads, &n->adam_m, &n->adam_v, &n->act, &n->dact, &n->x0,
-                        &n->dx0, &n->logit, &n->dlogit, &n->emb, &n->emb_m, &n->emb_v, &n->drows};
-    for (size_t i = 0; i < sizeof floats / sizeof *floats; i++) {
-        free(*floats[i]);
-        *floats[i] = NULL;
+    void **all[] = {(void **)&n->params, (void **)&n->grads,  (void **)&n->adam_m,
+                    (void **)&n->adam_v, (void **)&n->act,    (void **)&n->dact,
+                    (void **)&n->x0,     (void **)&n->dx0,    (void **)&n->logit,
+                    (void **)&n->dlogit, (void **)&n->emb,    (void **)&n->emb_m,
+                    (void **)&n->emb_v,  (void **)&n->wide,   (void **)&n->wide_m,
+                    (void **)&n->wide_v, (void **)&n->xw,     (void **)&n->dxw,
+                    (void **)&n->marks,  (void **)&n->uniq,   (void **)&n->slot,
+                    (void **)&n->drows,  (void **)&n->dwide_rows};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        free(*all[i]);
+        *all[i] = NULL;
     }
-    free(n->marks);
-    free(n->uniq);
-    free(n->slot);
-    n->marks = n->uniq = n->slot = NULL;
 }
 
 void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rng *r) {
@@ -103,6 +160,7 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
     if (nd)
         for (size_t b = 0; b < B; b++)
             memcpy(n->x0 + b * n->n_in + F * D, dense + b * nd, nd * sizeof(float));
+    if (n->plan.wide) seer_embedding_forward(n->xw, F, n->wide, ids, B, F, 1);
     n->ops->forward(n, B);
 }
 
@@ -115,6 +173,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     memset(n->dlogit, 0, B * sizeof(float));
     memset(n->grads, 0, n->n_params * sizeof(float));
     memset(n->dx0, 0, B * n->n_in * sizeof(float));
+    if (n->plan.wide) memset(n->dxw, 0, B * F * sizeof(float));
     seer_bce_logits_backward(n->dlogit, n->logit, y, B);
     n->ops->backward(n, B);
 
@@ -131,6 +190,12 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
 
     seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step);
     seer_adam_rows_step(n->emb, n->emb_m, n->emb_v, n->uniq, n->drows, n_uniq, D, adam, n->step);
+    if (n->plan.wide) {
+        memset(n->dwide_rows, 0, n_uniq * sizeof(float));
+        seer_embedding_backward(n->dwide_rows, n->slot, n->dxw, F, B, F, 1);
+        seer_adam_rows_step(n->wide, n->wide_m, n->wide_v, n->uniq, n->dwide_rows, n_uniq, 1,
+                            adam, n->step);
+    }
     return loss;
 }
 

@@ -22,9 +22,16 @@
 #include "base/rng.h"
 #include "nn/adam.h"
 
-#define SEER_LAYERS_MAX 8
+#define SEER_LAYERS_MAX 16
 
-typedef enum { SEER_MODEL_LR, SEER_MODEL_MLP } seer_model_kind;
+typedef enum {
+    SEER_MODEL_LR,
+    SEER_MODEL_MLP,
+    SEER_MODEL_FM,
+    SEER_MODEL_WDL,
+    SEER_MODEL_DEEPFM,
+    SEER_MODEL_DCNV2,
+} seer_model_kind;
 
 typedef struct {
     seer_model_kind kind;
@@ -32,58 +39,79 @@ typedef struct {
     size_t n_dense;    // dense inputs after the fitted transform
     size_t emb_rows;   // rows of the shared embedding table (all fields)
     size_t emb_dim;    // D (lr always uses 1)
-    size_t n_hidden;   // hidden layers of the mlp
-    size_t hidden[SEER_LAYERS_MAX - 1];
+    size_t n_hidden;   // hidden layers of the deep part
+    size_t hidden[SEER_LAYERS_MAX / 2];
+    size_t n_cross;    // dcnv2: cross layers
+    int stacked;       // dcnv2: cross then deep (1) or side by side (0, the default)
     size_t batch_cap;  // largest B a step or a prediction may use
 } seer_net_config;
 
 typedef struct seer_net seer_net;
 
+// What a model needs, computed from the config: its linear layers (each a
+// weight (out, in) and a bias (out), with an activation (B, out) and its
+// gradient), its own parameters after the layers, its own activation floats
+// per row, whether it has a wide part (a width-1 table over the same ids), and
+// the embedding width it uses.
+typedef struct {
+    size_t n_layers;
+    size_t in[SEER_LAYERS_MAX], out[SEER_LAYERS_MAX];
+    size_t extra;
+    size_t scratch;
+    int wide;
+    size_t D;
+} seer_net_plan;
+
 // What one model file provides.
 typedef struct {
     const char *name;
-    // Floats in the dense parameter block and in the activation block (per batch_cap).
-    void (*sizes)(const seer_net_config *c, size_t *n_params, size_t *n_act);
-    // Points the layer views into params/grads/act/dact.
-    void (*bind)(seer_net *n);
+    seer_model_kind kind;
+    void (*plan)(const seer_net_config *c, seer_net_plan *p);
     void (*init)(seer_net *n, seer_rng *r);
-    // x0 (B, n_in) -> logit (B).
+    // x0 (B, n_in) and, with a wide part, xw (B, F) -> logit (B).
     void (*forward)(seer_net *n, size_t B);
-    // dlogit (B) -> grads += ..., dx0 += ...
+    // dlogit (B) -> grads += ..., dx0 += ..., dxw += ...
     void (*backward)(seer_net *n, size_t B);
 } seer_model_ops;
 
 struct seer_net {
     seer_net_config cfg;
     const seer_model_ops *ops;
+    seer_net_plan plan;
     size_t D;            // embedding width actually used
     size_t n_in;         // F*D + n_dense
 
     size_t n_params;
     float *params, *grads, *adam_m, *adam_v;  // (n_params) each
-    // Layer views into params and grads: weights (n_out, n_in), biases (n_out).
+    // Layer views into params and grads: weights (out, in), biases (out).
     size_t n_layers;
     size_t layer_in[SEER_LAYERS_MAX], layer_out[SEER_LAYERS_MAX];
     float *w[SEER_LAYERS_MAX], *b[SEER_LAYERS_MAX];
     float *dw[SEER_LAYERS_MAX], *db[SEER_LAYERS_MAX];
+    float *extra, *dextra;   // (plan.extra) the model's own parameters
 
-    size_t n_act;
-    float *act, *dact;   // (n_act) each: model-specific activations
+    size_t n_act;        // activation floats per row
+    float *act, *dact;   // (batch_cap * n_act) each
     float *h[SEER_LAYERS_MAX], *dh[SEER_LAYERS_MAX];  // views (B, layer_out)
+    float *scratch, *dscratch;  // views (B, plan.scratch)
     float *x0, *dx0;     // (batch_cap, n_in)
     float *logit, *dlogit;  // (batch_cap)
 
     float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
+    float *wide, *wide_m, *wide_v;  // (emb_rows) the wide part's weights, when plan.wide
+    float *xw, *dxw;             // (batch_cap, F) gathered wide weights and their gradient
     uint32_t *marks;             // (2 * emb_rows) dedupe scratch
     uint32_t *uniq, *slot;       // (batch_cap * F)
     float *drows;                // (batch_cap * F, D)
+    float *dwide_rows;           // (batch_cap * F)
     long step;                   // optimiser steps taken
 };
 
 const seer_model_ops *seer_model_ops_find(const char *name);
 const seer_model_ops *seer_model_ops_of(seer_model_kind kind);
 
-// Allocates everything for cfg and initialises the parameters from seed.
+// Allocates everything for cfg and initialises the parameters from seed:
+// embeddings uniform in [-0.05, 0.05], the wide table zero, then the model's init.
 // SEER_ENOMEM if an allocation fails (with the size in the message).
 int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed);
 void seer_net_free(seer_net *n);
@@ -96,6 +124,10 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
                            size_t B, const seer_adam_config *adam);
 // Probabilities for B <= batch_cap rows into p (B).
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
+
+// Number of floats in the dense parameter block and activations per row for
+// cfg: what seer_net_init will allocate (callers check files against it).
+void seer_net_sizes(const seer_net_config *cfg, size_t *n_params, size_t *n_act);
 
 // Xavier (Glorot) uniform init of w (n_out, n_in) and zero bias, as Keras'
 // Dense default and the reference script do.

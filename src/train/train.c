@@ -27,6 +27,7 @@ void seer_train_options_default(seer_train_options *o) {
     o->n_hidden = 2;
     o->hidden[0] = 64;
     o->hidden[1] = 32;
+    o->n_cross = 3;
     o->emb_dim = 16;
     o->epochs = 50;
     o->batch = 256;
@@ -262,9 +263,16 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     if (rc == SEER_OK && tr.rows == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
     if (rc == SEER_OK) {
-        seer_net_config c = {o->kind, m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, o->emb_dim,
-                             o->n_hidden, {0}, o->batch > EVAL_BATCH ? o->batch : EVAL_BATCH};
-        memcpy(c.hidden, o->hidden, sizeof c.hidden);
+        seer_net_config c = {.kind = o->kind,
+                             .n_fields = m->tf.n_fields,
+                             .n_dense = m->tf.n_dense,
+                             .emb_rows = m->tf.emb_rows,
+                             .emb_dim = o->emb_dim,
+                             .n_hidden = o->n_hidden,
+                             .n_cross = o->n_cross,
+                             .stacked = o->stacked,
+                             .batch_cap = o->batch > EVAL_BATCH ? o->batch : EVAL_BATCH};
+        memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
         rc = seer_net_init(&m->net, &c, o->seed);
     }
     if (rc == SEER_OK) {

@@ -19,8 +19,10 @@ typedef struct {
     int skip_bad_rows;
     seer_transform_options tf;   // label, overrides, vocabulary and bucket settings
     seer_model_kind kind;
-    size_t hidden[SEER_LAYERS_MAX - 1];
+    size_t hidden[SEER_LAYERS_MAX / 2];
     size_t n_hidden;
+    size_t n_cross;              // dcnv2: cross layers (default 3)
+    int stacked;                 // dcnv2: stacked instead of parallel
     size_t emb_dim;
     size_t epochs;               // the most epochs to run
     size_t batch;

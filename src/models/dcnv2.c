@@ -1,0 +1,102 @@
+// DCN-v2 (Wang et al. 2021) with full-rank cross layers over x0 = [e | dense]:
+//   x_{l+1} = x0 * (W_l x_l + b_l) + x_l,   l = 0 .. C-1
+// parallel (default): logit = Linear([x_C, deep(x0)]); stacked: Linear(deep(x_C)).
+//
+// Layers: 0 .. C-1 the cross layers' linear parts (d, d), their outputs u_l in
+// h[l]; C .. C+H-1 the deep stack; C+H the output layer. Scratch per row: the
+// cross outputs x_1 .. x_C (C * d), then, for the parallel form, the
+// concatenation [x_C, deep] fed to the output layer.
+#include <string.h>
+
+#include "models/net.h"
+#include "models/stack.h"
+#include "nn/interaction.h"
+#include "nn/layers.h"
+
+static size_t deep_width(const seer_net_config *c, size_t d) {
+    return c->n_hidden ? c->hidden[c->n_hidden - 1] : d;
+}
+
+static void dcn_plan(const seer_net_config *c, seer_net_plan *p) {
+    size_t d = c->n_fields * c->emb_dim + c->n_dense, C = c->n_cross, H = c->n_hidden;
+    p->D = c->emb_dim;
+    for (size_t l = 0; l < C; l++) {
+        p->in[l] = d;
+        p->out[l] = d;
+    }
+    size_t width = seer_stack_plan(p, C, c->hidden, H, d);
+    p->in[C + H] = c->stacked ? width : d + deep_width(c, d);
+    p->out[C + H] = 1;
+    p->n_layers = C + H + 1;
+    p->scratch = C * d + (c->stacked ? 0 : d + deep_width(c, d));
+}
+
+static void dcn_init(seer_net *n, seer_rng *r) { seer_stack_init(n, 0, n->n_layers, r); }
+
+static void dcn_forward(seer_net *n, size_t B) {
+    size_t d = n->n_in, C = n->cfg.n_cross, H = n->cfg.n_hidden, out = C + H;
+    const float *xl = n->x0;
+    for (size_t l = 0; l < C; l++) {
+        float *next = n->scratch + l * B * d;
+        seer_linear_forward(n->h[l], xl, n->w[l], n->b[l], B, d, d);
+        seer_cross_forward(next, n->x0, n->h[l], xl, B * d);
+        xl = next;
+    }
+    if (n->cfg.stacked) {
+        seer_stack_forward(n, C, H, xl, B);
+        seer_linear_forward(n->logit, H ? n->h[out - 1] : xl, n->w[out], n->b[out], B,
+                            n->layer_in[out], 1);
+        return;
+    }
+    seer_stack_forward(n, C, H, n->x0, B);
+    const float *deep = H ? n->h[out - 1] : n->x0;
+    size_t dw = deep_width(&n->cfg, d), ld = d + dw;
+    float *cat = n->scratch + C * B * d;
+    for (size_t b = 0; b < B; b++) {
+        memcpy(cat + b * ld, xl + b * d, d * sizeof(float));
+        memcpy(cat + b * ld + d, deep + b * dw, dw * sizeof(float));
+    }
+    seer_linear_forward(n->logit, cat, n->w[out], n->b[out], B, ld, 1);
+}
+
+static void dcn_backward(seer_net *n, size_t B) {
+    size_t d = n->n_in, C = n->cfg.n_cross, H = n->cfg.n_hidden, out = C + H;
+    memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
+    const float *xC = C ? n->scratch + (C - 1) * B * d : n->x0;
+    float *dxC = C ? n->dscratch + (C - 1) * B * d : n->dx0;
+    if (n->cfg.stacked) {
+        if (H) memset(n->dh[out - 1], 0, B * n->layer_out[out - 1] * sizeof(float));
+        seer_linear_backward(H ? n->dh[out - 1] : dxC, n->dw[out], n->db[out], n->dlogit,
+                             H ? n->h[out - 1] : xC, n->w[out], B, n->layer_in[out], 1);
+        seer_stack_backward(n, C, H, xC, dxC, B);
+    } else {
+        size_t dw = deep_width(&n->cfg, d), ld = d + dw;
+        const float *cat = n->scratch + C * B * d;
+        float *dcat = n->dscratch + C * B * d;
+        seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld, 1);
+        float *ddeep = H ? n->dh[out - 1] : n->dx0;
+        if (H) memset(ddeep, 0, B * dw * sizeof(float));
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < d; i++) dxC[b * d + i] += dcat[b * ld + i];
+        for (size_t b = 0; b < B; b++)
+            for (size_t i = 0; i < dw; i++) ddeep[b * dw + i] += dcat[b * ld + d + i];
+        seer_stack_backward(n, C, H, n->x0, n->dx0, B);
+    }
+    for (size_t l = C; l-- > 0;) {
+        const float *xl = l ? n->scratch + (l - 1) * B * d : n->x0;
+        float *dxl = l ? n->dscratch + (l - 1) * B * d : n->dx0;
+        const float *dnext = n->dscratch + l * B * d;
+        memset(n->dh[l], 0, B * d * sizeof(float));
+        seer_cross_backward(n->dh[l], n->dx0, dxl, dnext, n->x0, n->h[l], B * d);
+        seer_linear_backward(dxl, n->dw[l], n->db[l], n->dh[l], xl, n->w[l], B, d, d);
+    }
+}
+
+const seer_model_ops seer_model_dcnv2 = {
+    .name = "dcnv2",
+    .kind = SEER_MODEL_DCNV2,
+    .plan = dcn_plan,
+    .init = dcn_init,
+    .forward = dcn_forward,
+    .backward = dcn_backward,
+};

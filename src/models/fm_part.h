@@ -1,0 +1,27 @@
+// The factorisation-machine part shared by fm and deepfm: the wide
+// (first-order) term and the second-order term over every field embedding,
+// the dense values taking part as fields x_j * v_j (as in the reference).
+//
+// Its parameters sit at the start of the model's own block (net->extra):
+//   wd (n_dense)   dense first-order weights
+//   bias (1)
+//   v (n_dense, D) embeddings of the dense fields
+// Its activations at the start of the model's scratch: the field embeddings
+// ea (B, (F + n_dense) * D), which deepfm's deep part reads too.
+#ifndef SEER_MODELS_FM_PART_H
+#define SEER_MODELS_FM_PART_H
+
+#include "models/net.h"
+
+size_t seer_fm_part_params(const seer_net_config *c);
+// The width of a row of ea.
+size_t seer_fm_part_width(const seer_net_config *c);
+void seer_fm_part_init(seer_net *n, seer_rng *r);
+// Builds ea and sets logit = wide + FM.
+void seer_fm_part_forward(seer_net *n, size_t B);
+// Clears dea, adds the FM and wide gradients; the caller may add its own
+// gradient into dea before seer_fm_part_finish scatters dea into dx0 and dv.
+void seer_fm_part_backward(seer_net *n, size_t B);
+void seer_fm_part_finish(seer_net *n, size_t B);
+
+#endif

@@ -1,0 +1,46 @@
+// Linear-ReLU stacks; see stack.h.
+#include "models/stack.h"
+
+#include <string.h>
+
+#include "nn/layers.h"
+
+size_t seer_stack_plan(seer_net_plan *p, size_t first, const size_t *hidden, size_t count,
+                       size_t n_in) {
+    size_t width = n_in;
+    for (size_t l = 0; l < count; l++) {
+        p->in[first + l] = width;
+        p->out[first + l] = hidden[l];
+        width = hidden[l];
+    }
+    return width;
+}
+
+void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x, size_t B) {
+    for (size_t l = first; l < first + count; l++) {
+        seer_linear_forward(n->h[l], x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l]);
+        seer_relu_forward(n->h[l], n->h[l], B * n->layer_out[l]);
+        x = n->h[l];
+    }
+}
+
+void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x, float *dx,
+                         size_t B) {
+    for (size_t l = first; l + 1 < first + count; l++)
+        memset(n->dh[l], 0, B * n->layer_out[l] * sizeof(float));
+    for (size_t l = first + count; l-- > first;) {
+        // h[l] holds the ReLU output; dh[l] the gradient w.r.t. it. Mask in place.
+        float *dh = n->dh[l];
+        const float *h = n->h[l];
+        for (size_t i = 0; i < B * n->layer_out[l]; i++) dh[i] = h[i] > 0.0f ? dh[i] : 0.0f;
+        const float *xl = l > first ? n->h[l - 1] : x;
+        float *dxl = l > first ? n->dh[l - 1] : dx;
+        seer_linear_backward(dxl, n->dw[l], n->db[l], dh, xl, n->w[l], B, n->layer_in[l],
+                             n->layer_out[l]);
+    }
+}
+
+void seer_stack_init(seer_net *n, size_t first, size_t count, seer_rng *r) {
+    for (size_t l = first; l < first + count; l++)
+        seer_net_init_linear(n->w[l], n->b[l], n->layer_in[l], n->layer_out[l], r);
+}
