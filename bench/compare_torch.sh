@@ -5,7 +5,10 @@
 # prints training samples per second, test AUC and the ratio, one line each.
 #
 #   bench/compare_torch.sh [ROWS] [THREADS]      (default 1000000 rows, 1 thread)
+#   CASES="deepfm:1024:400,400,400 dcnv2:1024:400,400,400" bench/compare_torch.sh
 #
+# CASES lists model:batch:hidden triples (default: mlp and lr at batches 32
+# and 256 with hidden 64,32).
 # The file comes from ../shared/bench/gen_criteo_like.py --seed 1 and is kept
 # in $SEER_BENCH_DIR (default /tmp/seer-bench). Both train on the first 90% of
 # rows and are tested on the last 10%. seer runs with --buckets 0 so that both
@@ -31,19 +34,19 @@ field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip()
 
 printf '%-6s %6s %14s %14s %8s %10s %10s %10s\n' model batch seer_samples/s torch_samples/s ratio \
     seer_auc torch_auc seer_rss_MB
-for cfg in "mlp 32" "mlp 256" "lr 32" "lr 256"; do
-    set -- $cfg
-    model=$1 batch=$2
+cases=${CASES:-mlp:32:64,32 mlp:256:64,32 lr:32:64,32 lr:256:64,32}
+for cfg in $cases; do
+    IFS=: read -r model batch hidden <<< "$cfg"
     log=$dir/seer_${model}_${batch}.json
     "$seer" train "$dir/train.tsv" --format criteo \
-        --model "$model" --hidden 64,32 --emb-dim 16 --epochs 1 --batch "$batch" --lr 0.001 \
+        --model "$model" --hidden "$hidden" --emb-dim 16 --epochs 1 --batch "$batch" --lr 0.001 \
         --seed 1 --threads "$threads" --buckets 0 -o "$dir/m.seer" --json 2>/dev/null > "$log"
     s_rate=$(field train_samples_per_s < "$log")
     s_auc=$("$seer" eval "$dir/m.seer" "$dir/test.tsv" --json | field auc)
     rss=$(field peak_rss_mb < "$log")
     tlog=$dir/torch_${model}_${batch}.json
     /usr/bin/python3 "$shared/bench/torch_ctr.py" --model "$model" --data "$data" --train-frac 0.9 \
-        --batch "$batch" --epochs 1 --emb-dim 16 --hidden 64,32 --seed 1 --sparse \
+        --batch "$batch" --epochs 1 --emb-dim 16 --hidden "$hidden" --seed 1 --sparse \
         --threads "$threads" --cache-dir "$dir/cache" 2>/dev/null | tail -n 1 > "$tlog"
     t_rate=$(field train_samples_per_s < "$tlog")
     t_auc=$(field test_auc < "$tlog")

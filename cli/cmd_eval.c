@@ -23,7 +23,7 @@ int seer_cmd_eval(int argc, char **argv) {
         } else if (c == 'j') json = 1;
         else if (c == 's') skip = 1;
         else if (c == 'h') {
-            puts("usage: seer eval MODEL DATA [--format auto|csv|tsv|criteo] [--json] "
+            puts("usage: seer eval MODEL DATA [--format auto|csv|tsv|criteo|libfm] [--json] "
                  "[--skip-bad-rows]");
             return 0;
         } else return 1;

@@ -22,13 +22,14 @@ int seer_cmd_profile(int argc, char **argv) {
         } else if (c == 'l') to.label = optarg;
         else if (c == 's') skip = 1;
         else if (c == 'h') {
-            puts("usage: seer profile DATA [--label COL] [--format auto|csv|tsv|criteo] "
+            puts("usage: seer profile DATA [--label COL] [--format auto|csv|tsv|criteo|libfm] "
                  "[--skip-bad-rows]");
             return 0;
         } else return 1;
     }
     if (optind != argc - 1) return seer_cli_usage("usage: seer profile DATA [--label COL]");
-    if (!to.label && format == SEER_FORMAT_CRITEO) to.label = "label";
+    if (!to.label && (format == SEER_FORMAT_CRITEO || format == SEER_FORMAT_LIBFM))
+        to.label = "label";
     seer_table_options topt = {format, skip};
     seer_table *tab;
     int rc = seer_table_open(&tab, argv[optind], &topt);

@@ -31,7 +31,8 @@ static const char help[] =
     "  --valid FILE         validation rows for early stopping on log loss\n"
     "  --valid-frac F       hold out this share of DATA instead (default 0.1)\n"
     "  --patience N         epochs without improvement before stopping (default 3; 0 never)\n"
-    "  --format F           auto|csv|tsv|criteo (default auto: CSV or TSV with a header)\n"
+    "  --early-stop M       auc (default) or logloss: the validation score that picks the epoch\n"
+    "  --format F           auto|csv|tsv|criteo|libfm (default auto: CSV or TSV, header)\n"
     "  --skip-bad-rows      skip malformed rows (counted, the first few printed)\n"
     "  --ignore A,B         columns not to use        --categorical A,B  force categorical\n"
     "  --numeric A,B        force numeric             --buckets N  quantile buckets (16; 0 off)\n"
@@ -53,7 +54,7 @@ int seer_cmd_train(int argc, char **argv) {
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -63,7 +64,7 @@ int seer_cmd_train(int argc, char **argv) {
         {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
         {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
         {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
-        {"dcn-structure", 1, 0, O_STRUCTURE}, {0, 0, 0, 0}};
+        {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -75,6 +76,10 @@ int seer_cmd_train(int argc, char **argv) {
         case O_CROSS: bad = seer_cli_size("--cross-layers", optarg, &o.n_cross) ||
                             o.n_cross > SEER_LAYERS_MAX / 2; break;
         case O_STRUCTURE: structure = optarg; break;
+        case O_STOP:
+            bad = strcmp(optarg, "auc") && strcmp(optarg, "logloss");
+            o.stop_on_logloss = strcmp(optarg, "logloss") == 0;
+            break;
         case O_HIDDEN:
             hidden_given = 1;
             bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2,
@@ -143,7 +148,8 @@ int seer_cmd_train(int argc, char **argv) {
         o.hidden[0] = o.hidden[1] = o.hidden[2] = 400;
     }
     if (large && !batch_given) o.batch = 1024;
-    if (!o.tf.label && o.format == SEER_FORMAT_CRITEO) o.tf.label = "label";
+    if (!o.tf.label && (o.format == SEER_FORMAT_CRITEO || o.format == SEER_FORMAT_LIBFM))
+        o.tf.label = "label";
     if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
     // An explicit --epochs without a validation set trains exactly that many
     // epochs on every row, as the reference trainers do.

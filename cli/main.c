@@ -8,8 +8,9 @@
 static const char usage[] =
     "usage: seer COMMAND [options]\n"
     "\n"
-    "  profile DATA [--label COL] [--format csv|tsv|criteo]   columns and the sparsity decision\n"
-    "  train   DATA --label COL [--model mlp|lr] -o MODEL        train a model\n"
+    "  profile DATA [--label COL] [--format F]                 columns and the sparsity decision\n"
+    "  train   DATA --label COL [--model M] -o MODEL             train a model (lr, mlp, fm, wdl,\n"
+    "                                                            deepfm, dcnv2)\n"
     "  eval    MODEL DATA [--json]                               AUC, log loss, accuracy\n"
     "  predict MODEL DATA [-o OUT]                               one score per row\n"
     "  demo                                                      the main job on built-in data\n"

@@ -1,13 +1,18 @@
-// Tests of whole networks (mlp and lr, src/models/): one forward and backward
-// compared tensor by tensor with PyTorch, ten Adam steps compared as a loss
-// trajectory and final parameters, a finite-difference check of the loss
-// gradient with respect to every parameter, and run-to-run determinism.
+// Tests of whole networks (src/models/: mlp, lr, fm, wdl, deepfm, dcnv2
+// parallel and stacked): one forward and backward compared tensor by tensor
+// with PyTorch, ten Adam steps compared as a loss trajectory and final
+// parameters, a finite-difference check of the loss gradient with respect to
+// every parameter and table entry, and run-to-run determinism.
 //
-// The goldens (tests/golden/mlp.bin, lr.bin, from tests/ref/make_golden.py)
-// hold the batch (ids, dense, labels), the initial parameters, the logits,
-// loss and every gradient of one step (the embedding table's as a dense
-// (rows, D) gradient), then the losses of ten steps on that batch with lr
-// 1e-2 (Adam for the layers, SparseAdam for the table) and the final parameters.
+// The goldens (tests/golden/<model>.bin, the fm model's fm_model.bin, from
+// tests/ref/make_golden.py) hold the batch (ids, dense, labels), the initial
+// parameters, the logits, loss and every gradient of one step (the embedding
+// table's as a dense (rows, D) gradient), then the losses of ten steps on that
+// batch with lr 1e-2 (Adam for the dense block, SparseAdam for the tables) and
+// the final parameters. Parameters are named layer by layer (w<l>, b<l>);
+// the model's own block (n->extra: wd, bias and, for fm and deepfm, v) is
+// "extra", and the width-1 wide table of fm, wdl and deepfm is "wide", with
+// gradients dextra and d_wide.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
@@ -44,19 +49,34 @@ enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
 static const seer_adam_config adam_cfg = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f,
                                           .eps = 1e-7f};
 
-static seer_net_config config_of(seer_model_kind kind) {
-    seer_net_config c = {.kind = kind, .n_fields = F, .n_dense = N_DENSE, .emb_rows = ROWS,
-                         .emb_dim = kind == SEER_MODEL_MLP ? 4 : 1, .batch_cap = CAP};
-    if (kind == SEER_MODEL_MLP) {
+// A model under test: its kind, dcnv2's structure and its golden file.
+typedef struct {
+    seer_model_kind kind;
+    int stacked;
+    const char *path;
+} model_case;
+
+static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin"};
+static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin"};
+static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin"};
+static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin"};
+static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin"};
+static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin"};
+static const model_case dcnv2_stacked = {SEER_MODEL_DCNV2, 1, "tests/golden/dcnv2_stacked.bin"};
+
+// As make_golden.py builds them: D = 4 (lr: 1), hidden 6,5 (lr and fm: none),
+// two cross layers for dcnv2.
+static seer_net_config config_of(const model_case *m) {
+    seer_net_config c = {.kind = m->kind, .n_fields = F, .n_dense = N_DENSE, .emb_rows = ROWS,
+                         .emb_dim = m->kind == SEER_MODEL_LR ? 1 : 4, .batch_cap = CAP,
+                         .stacked = m->stacked};
+    if (m->kind != SEER_MODEL_LR && m->kind != SEER_MODEL_FM) {
         c.n_hidden = 2;
         c.hidden[0] = 6;
         c.hidden[1] = 5;
     }
+    if (m->kind == SEER_MODEL_DCNV2) c.n_cross = 2;
     return c;
-}
-
-static const char *golden_path(seer_model_kind kind) {
-    return kind == SEER_MODEL_MLP ? "tests/golden/mlp.bin" : "tests/golden/lr.bin";
 }
 
 // The golden batch, and a net holding the golden initial parameters.
@@ -68,7 +88,8 @@ typedef struct {
 } fixture;
 
 // The golden files name the parameters layer by layer (w<l>, b<l>). lr has no
-// layers: its dense weights and bias, the model's own parameters, are its "layer 0".
+// layers: its dense weights and bias, the model's own parameters, are its
+// "layer 0". The other models' own parameters are one tensor, "extra".
 typedef struct {
     float *w, *b, *dw, *db;
     size_t nw, nb;
@@ -76,6 +97,11 @@ typedef struct {
 
 static size_t golden_layers(const seer_net *n) {
     return n->cfg.kind == SEER_MODEL_LR ? 1 : n->n_layers;
+}
+
+// Whether the golden file holds the model's own parameters as "extra".
+static int has_extra(const seer_net *n) {
+    return n->cfg.kind != SEER_MODEL_LR && n->plan.extra > 0;
 }
 
 static layer_view view_of(seer_net *n, size_t l) {
@@ -87,10 +113,10 @@ static layer_view view_of(seer_net *n, size_t l) {
                         n->layer_in[l] * n->layer_out[l], n->layer_out[l]};
 }
 
-static void fixture_init(fixture *x, seer_model_kind kind) {
-    cr_assert(eq(int, golden_open(&x->g, golden_path(kind)), 0),
-              "cannot read %s; run tests from the repo root", golden_path(kind));
-    seer_net_config c = config_of(kind);
+static void fixture_init(fixture *x, const model_case *m) {
+    cr_assert(eq(int, golden_open(&x->g, m->path), 0),
+              "cannot read %s; run tests from the repo root", m->path);
+    seer_net_config c = config_of(m);
     cr_assert(eq(int, seer_net_init(&x->n, &c, 1), SEER_OK));
     seer_net *n = &x->n;
     cr_assert(eq(sz, golden_numel(&x->g, "ids"), B * F));
@@ -109,6 +135,14 @@ static void fixture_init(fixture *x, seer_model_kind kind) {
         memcpy(v.w, golden_get(&x->g, wn), v.nw * sizeof(float));
         memcpy(v.b, golden_get(&x->g, bn), v.nb * sizeof(float));
     }
+    if (has_extra(n)) {
+        cr_assert(eq(sz, golden_numel(&x->g, "extra"), n->plan.extra));
+        memcpy(n->extra, golden_get(&x->g, "extra"), n->plan.extra * sizeof(float));
+    }
+    if (n->plan.wide) {
+        cr_assert(eq(sz, golden_numel(&x->g, "wide"), ROWS));
+        memcpy(n->wide, golden_get(&x->g, "wide"), ROWS * sizeof(float));
+    }
 }
 
 static void fixture_free(fixture *x) {
@@ -118,16 +152,18 @@ static void fixture_free(fixture *x) {
 
 // Forward, loss and backward of one batch without an optimiser step: fills
 // n->grads, and dtable (emb_rows, D) with the table's dense gradient scattered
-// from dx0 through the same unique + backward path the train step uses.
+// from dx0 through the same unique + backward path the train step uses; for
+// a model with a wide part also dwide (emb_rows), scattered from dxw.
 // Returns the loss.
 static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dense,
-                             const float *y, size_t nb, float *dtable) {
+                             const float *y, size_t nb, float *dtable, float *dwide) {
     size_t D = n->D;
     seer_net_forward(n, ids, dense, nb);
     double loss = seer_bce_logits_forward(n->logit, y, nb);
     memset(n->dlogit, 0, nb * sizeof(float));
     memset(n->grads, 0, n->n_params * sizeof(float));
     memset(n->dx0, 0, nb * n->n_in * sizeof(float));
+    if (n->plan.wide) memset(n->dxw, 0, nb * F * sizeof(float));
     seer_bce_logits_backward(n->dlogit, n->logit, y, nb);
     n->ops->backward(n, nb);
 
@@ -139,12 +175,18 @@ static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dens
     memset(dtable, 0, ROWS * D * sizeof(float));
     for (size_t u = 0; u < n_uniq; u++)
         memcpy(dtable + uniq[u] * D, drows + u * D, D * sizeof(float));
+    if (n->plan.wide) {
+        float dw_rows[CAP * F] = {0};
+        seer_embedding_backward(dw_rows, slot, n->dxw, F, nb, F, 1);
+        memset(dwide, 0, ROWS * sizeof(float));
+        for (size_t u = 0; u < n_uniq; u++) dwide[uniq[u]] = dw_rows[u];
+    }
     return loss;
 }
 
-static void check_forward(seer_model_kind kind) {
+static void check_forward(const model_case *m) {
     fixture x;
-    fixture_init(&x, kind);
+    fixture_init(&x, m);
     seer_net_forward(&x.n, x.ids, x.dense, B);
     float loss = (float)seer_bce_logits_forward(x.n.logit, x.y, B);
     CHECK_GOLDEN(&x.g, "logits", x.n.logit, B, FWD_RTOL, FWD_ATOL);
@@ -152,12 +194,12 @@ static void check_forward(seer_model_kind kind) {
     fixture_free(&x);
 }
 
-static void check_backward(seer_model_kind kind) {
+static void check_backward(const model_case *m) {
     fixture x;
-    fixture_init(&x, kind);
+    fixture_init(&x, m);
     seer_net *n = &x.n;
-    float dtable[ROWS * 4];
-    loss_and_grads(n, x.ids, x.dense, x.y, B, dtable);
+    float dtable[ROWS * 4], dwide[ROWS];
+    loss_and_grads(n, x.ids, x.dense, x.y, B, dtable, dwide);
     for (size_t l = 0; l < golden_layers(n); l++) {
         char wn[32], bn[32];
         snprintf(wn, sizeof wn, "dw%zu", l);
@@ -167,12 +209,14 @@ static void check_backward(seer_model_kind kind) {
         CHECK_GOLDEN(&x.g, bn, v.db, v.nb, FWD_RTOL, FWD_ATOL);
     }
     CHECK_GOLDEN(&x.g, "d_emb", dtable, ROWS * n->D, FWD_RTOL, FWD_ATOL);
+    if (has_extra(n)) CHECK_GOLDEN(&x.g, "dextra", n->dextra, n->plan.extra, FWD_RTOL, FWD_ATOL);
+    if (n->plan.wide) CHECK_GOLDEN(&x.g, "d_wide", dwide, ROWS, FWD_RTOL, FWD_ATOL);
     fixture_free(&x);
 }
 
-static void check_train(seer_model_kind kind) {
+static void check_train(const model_case *m) {
     fixture x;
-    fixture_init(&x, kind);
+    fixture_init(&x, m);
     seer_net *n = &x.n;
     float losses[10];
     for (int s = 0; s < 10; s++)
@@ -188,15 +232,33 @@ static void check_train(seer_model_kind kind) {
         CHECK_GOLDEN(&x.g, wn, v.w, v.nw, TRAIN_RTOL, TRAIN_ATOL);
         CHECK_GOLDEN(&x.g, bn, v.b, v.nb, TRAIN_RTOL, TRAIN_ATOL);
     }
+    if (has_extra(n))
+        CHECK_GOLDEN(&x.g, "extra_final", n->extra, n->plan.extra, TRAIN_RTOL, TRAIN_ATOL);
+    if (n->plan.wide) CHECK_GOLDEN(&x.g, "wide_final", n->wide, ROWS, TRAIN_RTOL, TRAIN_ATOL);
     fixture_free(&x);
 }
 
-Test(models, mlp_forward_golden) { check_forward(SEER_MODEL_MLP); }
-Test(models, mlp_backward_golden) { check_backward(SEER_MODEL_MLP); }
-Test(models, mlp_train_golden) { check_train(SEER_MODEL_MLP); }
-Test(models, lr_forward_golden) { check_forward(SEER_MODEL_LR); }
-Test(models, lr_backward_golden) { check_backward(SEER_MODEL_LR); }
-Test(models, lr_train_golden) { check_train(SEER_MODEL_LR); }
+Test(models, mlp_forward_golden) { check_forward(&mlp); }
+Test(models, mlp_backward_golden) { check_backward(&mlp); }
+Test(models, mlp_train_golden) { check_train(&mlp); }
+Test(models, lr_forward_golden) { check_forward(&lr); }
+Test(models, lr_backward_golden) { check_backward(&lr); }
+Test(models, lr_train_golden) { check_train(&lr); }
+Test(models, fm_forward_golden) { check_forward(&fm); }
+Test(models, fm_backward_golden) { check_backward(&fm); }
+Test(models, fm_train_golden) { check_train(&fm); }
+Test(models, wdl_forward_golden) { check_forward(&wdl); }
+Test(models, wdl_backward_golden) { check_backward(&wdl); }
+Test(models, wdl_train_golden) { check_train(&wdl); }
+Test(models, deepfm_forward_golden) { check_forward(&deepfm); }
+Test(models, deepfm_backward_golden) { check_backward(&deepfm); }
+Test(models, deepfm_train_golden) { check_train(&deepfm); }
+Test(models, dcnv2_forward_golden) { check_forward(&dcnv2); }
+Test(models, dcnv2_backward_golden) { check_backward(&dcnv2); }
+Test(models, dcnv2_train_golden) { check_train(&dcnv2); }
+Test(models, dcnv2_stacked_forward_golden) { check_forward(&dcnv2_stacked); }
+Test(models, dcnv2_stacked_backward_golden) { check_backward(&dcnv2_stacked); }
+Test(models, dcnv2_stacked_train_golden) { check_train(&dcnv2_stacked); }
 
 // ---- finite differences ----------------------------------------------------
 //
@@ -224,13 +286,14 @@ typedef struct {
 } gc_ctx;
 
 // Loss at the current parameters; writes the ReLU pattern into mask (n_mask).
+// The ReLU layers are the hidden stack: after dcnv2's cross layers, whose h
+// holds their linear parts; lr has none.
 static double gc_loss(gc_ctx *c, uint8_t *mask) {
     seer_net *n = c->n;
     seer_net_forward(n, c->ids, c->dense, c->nb);
-    size_t k = 0;
-    if (n->cfg.kind == SEER_MODEL_MLP)
-        for (size_t l = 0; l + 1 < n->n_layers; l++)
-            for (size_t i = 0; i < c->nb * n->layer_out[l]; i++) mask[k++] = n->h[l][i] > 0.0f;
+    size_t k = 0, first = n->cfg.kind == SEER_MODEL_DCNV2 ? n->cfg.n_cross : 0;
+    for (size_t l = first; l < first + n->cfg.n_hidden; l++)
+        for (size_t i = 0; i < c->nb * n->layer_out[l]; i++) mask[k++] = n->h[l][i] > 0.0f;
     c->n_mask = k;
     return seer_bce_logits_forward(n->logit, c->y, c->nb);
 }
@@ -259,27 +322,39 @@ static size_t gc_check(const char *what, gc_ctx *c, float *x, const float *ana, 
     return skipped;
 }
 
-static void check_gradients(seer_model_kind kind) {
+static void check_gradients(const model_case *m) {
     fixture x;
-    fixture_init(&x, kind);
+    fixture_init(&x, m);
     seer_net *n = &x.n;
-    float grads[256], dtable[ROWS * 4];
-    cr_assert(le(sz, n->n_params, 256));
-    loss_and_grads(n, x.ids, x.dense, x.y, B, dtable);
+    float grads[1024], dtable[ROWS * 4], dwide[ROWS];
+    cr_assert(le(sz, n->n_params, 1024));
+    size_t relu = 0;
+    for (size_t l = 0; l < n->cfg.n_hidden; l++) relu += B * n->cfg.hidden[l];
+    cr_assert(le(sz, relu, CAP * 64), "the ReLU pattern does not fit gc_ctx.mask");
+    loss_and_grads(n, x.ids, x.dense, x.y, B, dtable, dwide);
     memcpy(grads, n->grads, n->n_params * sizeof(float));
     gc_ctx c = {.n = n, .ids = x.ids, .dense = x.dense, .y = x.y, .nb = B};
     gc_loss(&c, c.mask);
-    // Every dense parameter of every layer, then every table entry (untouched
-    // rows must come out 0 both ways).
+    // Every dense parameter of every layer and the model's own, then every
+    // table entry (untouched rows must come out 0 both ways).
+    size_t count = n->n_params + ROWS * n->D;
     size_t skipped = gc_check("params", &c, n->params, grads, n->n_params);
     skipped += gc_check("emb", &c, n->emb, dtable, ROWS * n->D);
-    cr_assert(le(sz, skipped, 5), "%zu of %zu elements skipped at a ReLU switch", skipped,
-              n->n_params + ROWS * n->D);
+    if (n->plan.wide) {
+        skipped += gc_check("wide", &c, n->wide, dwide, ROWS);
+        count += ROWS;
+    }
+    cr_assert(le(sz, skipped, 5), "%zu of %zu elements skipped at a ReLU switch", skipped, count);
     fixture_free(&x);
 }
 
-Test(models, mlp_gradcheck) { check_gradients(SEER_MODEL_MLP); }
-Test(models, lr_gradcheck) { check_gradients(SEER_MODEL_LR); }
+Test(models, mlp_gradcheck) { check_gradients(&mlp); }
+Test(models, lr_gradcheck) { check_gradients(&lr); }
+Test(models, fm_gradcheck) { check_gradients(&fm); }
+Test(models, wdl_gradcheck) { check_gradients(&wdl); }
+Test(models, deepfm_gradcheck) { check_gradients(&deepfm); }
+Test(models, dcnv2_gradcheck) { check_gradients(&dcnv2); }
+Test(models, dcnv2_stacked_gradcheck) { check_gradients(&dcnv2_stacked); }
 
 // ---- determinism -----------------------------------------------------------
 
@@ -292,8 +367,8 @@ static void random_batch(seer_rng *r, uint32_t *ids, float *dense, float *y) {
 
 // Two nets from the same seed, trained 20 steps on the same batches, are
 // bit-identical, and training did move them.
-static void check_deterministic(seer_model_kind kind) {
-    seer_net_config cfg = config_of(kind);
+static void check_deterministic(const model_case *m) {
+    seer_net_config cfg = config_of(m);
     seer_net a, b, init;
     cr_assert(eq(int, seer_net_init(&a, &cfg, 42), SEER_OK));
     cr_assert(eq(int, seer_net_init(&b, &cfg, 42), SEER_OK));
@@ -318,10 +393,21 @@ static void check_deterministic(seer_model_kind kind) {
     cr_assert(eq(int, memcmp(a.emb_v, b.emb_v, emb_bytes), 0), "table v differs");
     cr_assert(ne(int, memcmp(a.params, init.params, par_bytes), 0), "training moved nothing");
     cr_assert(ne(int, memcmp(a.emb, init.emb, emb_bytes), 0), "the table did not move");
+    if (a.plan.wide) {
+        size_t wide_bytes = ROWS * sizeof(float);
+        cr_assert(eq(int, memcmp(a.wide, b.wide, wide_bytes), 0), "wide table differs");
+        cr_assert(eq(int, memcmp(a.wide_v, b.wide_v, wide_bytes), 0), "wide table v differs");
+        cr_assert(ne(int, memcmp(a.wide, init.wide, wide_bytes), 0), "the wide table did not move");
+    }
     seer_net_free(&a);
     seer_net_free(&b);
     seer_net_free(&init);
 }
 
-Test(models, mlp_deterministic) { check_deterministic(SEER_MODEL_MLP); }
-Test(models, lr_deterministic) { check_deterministic(SEER_MODEL_LR); }
+Test(models, mlp_deterministic) { check_deterministic(&mlp); }
+Test(models, lr_deterministic) { check_deterministic(&lr); }
+Test(models, fm_deterministic) { check_deterministic(&fm); }
+Test(models, wdl_deterministic) { check_deterministic(&wdl); }
+Test(models, deepfm_deterministic) { check_deterministic(&deepfm); }
+Test(models, dcnv2_deterministic) { check_deterministic(&dcnv2); }
+Test(models, dcnv2_stacked_deterministic) { check_deterministic(&dcnv2_stacked); }

@@ -141,10 +141,11 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
                    size_t j, const seer_transform_options *o) {
     size_t text = s->present - s->numeric;
     // The Criteo layout fixes the types: I1..I13 numeric, C1..C26 categorical.
-    int criteo = p->format == SEER_FORMAT_CRITEO;
+    // libFM's fields are feature indices: categorical.
+    int criteo = p->format == SEER_FORMAT_CRITEO, libfm = p->format == SEER_FORMAT_LIBFM;
     int forced_num = listed(c->name, o->numeric, o->n_numeric) || (criteo && c->name[0] == 'I');
     int forced_cat = listed(c->name, o->categorical, o->n_categorical) ||
-                     (criteo && c->name[0] == 'C');
+                     (criteo && c->name[0] == 'C') || (libfm && c->name[0] == 'F');
     if ((long)j == p->label_col) {
         c->kind = SEER_COL_LABEL;
         snprintf(c->reason, sizeof c->reason, "label (%.1f%% positive)",
@@ -183,8 +184,9 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
         return seer_errorf(SEER_EDATA, "%s: every training row has label %d in column '%s': a "
                            "binary model needs both classes", p->path, p->label_pos ? 1 : 0,
                            p->names[p->label_col]);
-    // Only the Criteo layout is a fixed format; CSV and TSV are sniffed again per file.
-    t->format = p->format == SEER_FORMAT_CRITEO ? SEER_FORMAT_CRITEO : SEER_FORMAT_AUTO;
+    // The Criteo and libFM layouts are fixed formats; CSV and TSV are sniffed again per file.
+    t->format = p->format == SEER_FORMAT_CRITEO || p->format == SEER_FORMAT_LIBFM
+                    ? p->format : SEER_FORMAT_AUTO;
     t->n_cols = p->n_cols;
     t->label_col = p->label_col;
     t->col = calloc(p->n_cols, sizeof *t->col);

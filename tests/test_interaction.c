@@ -1,0 +1,463 @@
+// Tests of the interaction kernels (src/nn/interaction.c): the wide part,
+// dense values as field embeddings, the FM second-order term and the DCN-v2
+// cross step.
+//
+// Each kernel has a golden test against tests/golden/{wide,dense_field,fm,
+// cross}.bin (written by tests/ref/make_golden.py in float64 from float32
+// inputs) on strided buffers whose padding must stay untouched, a central
+// finite-difference gradient check, and a test that its backward adds into the
+// d* buffers rather than overwriting them. The FM kernels sum a row in chunks
+// of 256 embedding dimensions; rows of D = 300 are checked against a double
+// reference that uses the pairwise form sum_{i<j} <e_i, e_j> instead, and by
+// finite differences.
+//
+// Gradient checks: L = sum(r * out) with a fixed random r, accumulated in
+// double. Every kernel's output is affine in each single input (the FM term
+// too: e_ik^2 appears in (sum_i e_ik)^2 and in sum_i e_ik^2 and cancels), so
+// a central difference has no truncation error at any step. The step can
+// therefore be large, GC_H = 0.25, which divides the float rounding of L by
+// 0.5 only. That rounding is a few ulps of the largest intermediate sum: up
+// to about 1e-5 for the D = 300 FM (whose sums of squares are ~300), below
+// 1e-6 elsewhere. Measured: worst scaled error 6e-6 (FM, D = 300), 2.4e-7
+// otherwise. The gradients are O(0.1..1), so GC_TOL = 1e-4 * max(1,
+// |analytic|) leaves a margin of over 10 and still catches any wrong term,
+// factor or index (those are O(0.01) at least).
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rng.h"
+#include "golden.h"
+#include "nn/interaction.h"
+
+#define GC_H 0.25
+#define GC_TOL 1e-4
+
+// Golden comparisons: the kernels run in float on O(1) values, sums of at
+// most 15 terms, so a few ulps (rtol 1e-5) plus an absolute floor for results
+// that cancel to near 0. Measured: max abs 4.8e-7, on an FM output of 2.6.
+#define G_RTOL 1e-5
+#define G_ATOL 1e-6
+
+// The value left in padding that no kernel may write.
+#define PAD 99.0f
+
+static void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)(lo + (hi - lo) * seer_rng_uniform(r));
+}
+
+static double dot(const float *a, const float *b, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+// The scalar whose gradient is checked, as a function of the current inputs.
+typedef double (*loss_fn)(void *ctx);
+
+// Compares ana (n), the analytic gradient of L with respect to x (n), with
+// central differences of L, and fails the test at the worst element.
+static void gradcheck(const char *what, float *x, const float *ana, size_t n, loss_fn L,
+                      void *ctx) {
+    double worst = 0.0, worst_num = 0.0, worst_ana = 0.0;
+    size_t worst_i = 0;
+    for (size_t i = 0; i < n; i++) {
+        float x0 = x[i];
+        float xp = (float)(x0 + GC_H), xm = (float)(x0 - GC_H);
+        x[i] = xp;
+        double lp = L(ctx);
+        x[i] = xm;
+        double lm = L(ctx);
+        x[i] = x0;
+        double num = (lp - lm) / ((double)xp - (double)xm);
+        double err = fabs(num - ana[i]) / fmax(1.0, fabs(ana[i]));
+        if (err > worst || isnan(err)) {
+            worst = err;
+            worst_i = i;
+            worst_num = num;
+            worst_ana = ana[i];
+        }
+    }
+    if (!(worst <= GC_TOL))
+        cr_fatal("%s: gradcheck [%zu] numerical %.7g analytic %.7g (scaled error %.3g > %g)",
+                 what, worst_i, worst_num, worst_ana, worst, GC_TOL);
+}
+
+static void open_golden(golden *g, const char *path) {
+    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root",
+              path);
+}
+
+// Copies rows (rows, cols) into dst with row stride ld, the padding set to PAD.
+static void to_strided(float *dst, size_t ld, const float *src, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < ld; j++) dst[i * ld + j] = j < cols ? src[i * cols + j] : PAD;
+}
+
+// The inverse, after checking that the padding still holds PAD.
+static void from_strided(float *dst, const float *src, size_t ld, size_t rows, size_t cols) {
+    for (size_t i = 0; i < rows; i++) {
+        for (size_t j = cols; j < ld; j++)
+            if (src[i * ld + j] != PAD)
+                cr_fatal("padding [%zu][%zu] was written: %g", i, j, (double)src[i * ld + j]);
+        memcpy(dst + i * cols, src + i * ld, cols * sizeof *dst);
+    }
+}
+
+// ---- golden ----------------------------------------------------------------
+
+enum { WB = 5, WF = 3, WN = 2, WLD = WN + 3 };
+
+// xd is read with row stride WLD, as the models read the dense part of x0.
+Test(interaction, wide_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/wide.bin");
+    cr_assert(eq(sz, golden_numel(&g, "xw"), WB * WF));
+    cr_assert(eq(sz, golden_numel(&g, "xd"), WB * WN));
+    cr_assert(eq(sz, golden_numel(&g, "wd"), WN));
+    cr_assert(eq(sz, golden_numel(&g, "bias"), 1));
+    cr_assert(eq(sz, golden_numel(&g, "dout"), WB));
+    float xd[WB * WLD], out[WB], dxw[WB * WF] = {0}, dwd[WN] = {0}, dbias[1] = {0};
+    to_strided(xd, WLD, golden_get(&g, "xd"), WB, WN);
+    seer_wide_forward(out, golden_get(&g, "xw"), xd, WLD, golden_get(&g, "wd"),
+                      golden_get(&g, "bias"), WB, WF, WN);
+    CHECK_GOLDEN(&g, "out", out, WB, G_RTOL, G_ATOL);
+    seer_wide_backward(dxw, dwd, dbias, golden_get(&g, "dout"), xd, WLD, WB, WF, WN);
+    CHECK_GOLDEN(&g, "dxw", dxw, WB * WF, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dwd", dwd, WN, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dbias", dbias, 1, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+enum { DB = 4, DN = 3, DD = 5, DLDE = DN * DD + 4, DLDX = DN + 2 };
+
+// e is written with row stride DLDE and x read with stride DLDX; e's padding
+// must stay untouched.
+Test(interaction, dense_field_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/dense_field.bin");
+    cr_assert(eq(sz, golden_numel(&g, "x"), DB * DN));
+    cr_assert(eq(sz, golden_numel(&g, "v"), DN * DD));
+    cr_assert(eq(sz, golden_numel(&g, "de"), DB * DN * DD));
+    float x[DB * DLDX], e[DB * DLDE], de[DB * DLDE], got[DB * DN * DD], dv[DN * DD] = {0};
+    to_strided(x, DLDX, golden_get(&g, "x"), DB, DN);
+    for (size_t i = 0; i < DB * DLDE; i++) e[i] = PAD;
+    seer_dense_field_forward(e, DLDE, x, DLDX, golden_get(&g, "v"), DB, DN, DD);
+    from_strided(got, e, DLDE, DB, DN * DD);
+    CHECK_GOLDEN(&g, "e", got, DB * DN * DD, G_RTOL, G_ATOL);
+    to_strided(de, DLDE, golden_get(&g, "de"), DB, DN * DD);
+    seer_dense_field_backward(dv, de, DLDE, x, DLDX, DB, DN, DD);
+    CHECK_GOLDEN(&g, "dv", dv, DN * DD, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+enum { FB = 4, FNF = 5, FD = 3, FLD = FNF * FD + 2 };
+
+// e and de with row stride FLD; de's padding must stay untouched.
+Test(interaction, fm_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/fm.bin");
+    cr_assert(eq(sz, golden_numel(&g, "e"), FB * FNF * FD));
+    cr_assert(eq(sz, golden_numel(&g, "dout"), FB));
+    float e[FB * FLD], out[FB] = {0}, de[FB * FLD], got[FB * FNF * FD];
+    to_strided(e, FLD, golden_get(&g, "e"), FB, FNF * FD);
+    seer_fm_forward(out, e, FLD, FB, FNF, FD);
+    CHECK_GOLDEN(&g, "out", out, FB, G_RTOL, G_ATOL);
+    float zeros[FB * FNF * FD] = {0};
+    to_strided(de, FLD, zeros, FB, FNF * FD);
+    seer_fm_backward(de, golden_get(&g, "dout"), e, FLD, FB, FNF, FD);
+    from_strided(got, de, FLD, FB, FNF * FD);
+    CHECK_GOLDEN(&g, "de", got, FB * FNF * FD, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+enum { CB = 3, CD = 5, CN = CB * CD };
+
+Test(interaction, cross_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/cross.bin");
+    const char *inputs[] = {"x0", "u", "xl", "dnext"};
+    for (size_t i = 0; i < 4; i++) cr_assert(eq(sz, golden_numel(&g, inputs[i]), CN));
+    const float *x0 = golden_get(&g, "x0"), *u = golden_get(&g, "u");
+    float x_next[CN], du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    seer_cross_forward(x_next, x0, u, golden_get(&g, "xl"), CN);
+    CHECK_GOLDEN(&g, "x_next", x_next, CN, G_RTOL, G_ATOL);
+    seer_cross_backward(du, dx0, dxl, golden_get(&g, "dnext"), x0, u, CN);
+    CHECK_GOLDEN(&g, "du", du, CN, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dx0", dx0, CN, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dxl", dxl, CN, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+// ---- FM rows wider than one chunk ------------------------------------------
+
+// Two rows of 3 fields of D = 300: one full chunk of 256 dimensions and a
+// partial one of 44. The padding of 5 makes a row's start no multiple of the chunk.
+enum { XB = 2, XNF = 3, XD = 300, XLD = XNF * XD + 5 };
+
+// Either FM case: (FB, FNF, FD, FLD) or (XB, XNF, XD, XLD).
+typedef struct {
+    size_t B, nf, D, ld;
+    float e[XB * XLD];  // (B, ld)
+    float r[FB];        // (B)
+} fm_ctx;
+
+static void fm_ctx_init(fm_ctx *c, size_t B, size_t nf, size_t D, size_t ld, uint64_t seed) {
+    cr_assert(le(sz, B, FB));
+    cr_assert(le(sz, B * ld, XB * XLD));
+    c->B = B;
+    c->nf = nf;
+    c->D = D;
+    c->ld = ld;
+    seer_rng r;
+    seer_rng_init(&r, seed);
+    fill(c->e, B * ld, &r, -1, 1);
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = nf * D; j < ld; j++) c->e[b * ld + j] = PAD;
+    fill(c->r, B, &r, -1, 1);
+}
+
+// The forward and backward against the pairwise form in double:
+// out[b] = sum_{i<j} <e_i, e_j>, de[b,i,:] = dout[b] sum_{j != i} e_j.
+// The float kernel subtracts sums of squares of ~300 (XNF * XD / 3) and is
+// off by a few ulps of that: measured max abs 1.5e-5 on outputs of ~10 and
+// 9.5e-7 on gradients of ~1. Allowed: 1e-4 and 1e-5; an element dropped at
+// the chunk boundary moves an output by ~0.3 and its gradient by ~0.6.
+Test(interaction, fm_wide_rows_reference) {
+    fm_ctx c;
+    fm_ctx_init(&c, XB, XNF, XD, XLD, 31);
+    float out[XB] = {0}, want[XB], de[XB * XLD], want_de[XB * XLD];
+    for (size_t i = 0; i < XB * XLD; i++) de[i] = want_de[i] = i % XLD < XNF * XD ? 0.0f : PAD;
+    seer_fm_forward(out, c.e, XLD, XB, XNF, XD);
+    seer_fm_backward(de, c.r, c.e, XLD, XB, XNF, XD);
+    for (size_t b = 0; b < XB; b++) {
+        const float *e = c.e + b * XLD;
+        double s = 0.0;
+        for (size_t i = 0; i < XNF; i++)
+            for (size_t j = i + 1; j < XNF; j++)
+                for (size_t k = 0; k < XD; k++) s += (double)e[i * XD + k] * e[j * XD + k];
+        want[b] = (float)s;
+        for (size_t i = 0; i < XNF; i++)
+            for (size_t k = 0; k < XD; k++) {
+                double g = 0.0;
+                for (size_t j = 0; j < XNF; j++)
+                    if (j != i) g += e[j * XD + k];
+                want_de[b * XLD + i * XD + k] = (float)(c.r[b] * g);
+            }
+    }
+    CHECK_CLOSE(out, want, XB, 0.0, 1e-4);
+    CHECK_CLOSE(de, want_de, XB * XLD, 0.0, 1e-5);
+}
+
+// ---- gradient checks -------------------------------------------------------
+
+typedef struct {
+    float xw[WB * WF], xd[WB * WLD], wd[WN], bias[1], r[WB];
+} wide_ctx;
+
+static double wide_loss(void *p) {
+    wide_ctx *c = p;
+    float out[WB];
+    seer_wide_forward(out, c->xw, c->xd, WLD, c->wd, c->bias, WB, WF, WN);
+    return dot(c->r, out, WB);
+}
+
+Test(interaction, wide_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 21);
+    wide_ctx c;
+    fill(c.xw, WB * WF, &r, -1, 1);
+    fill(c.xd, WB * WLD, &r, -1, 1);
+    fill(c.wd, WN, &r, -1, 1);
+    fill(c.bias, 1, &r, -1, 1);
+    fill(c.r, WB, &r, -1, 1);
+    float dxw[WB * WF] = {0}, dwd[WN] = {0}, dbias[1] = {0};
+    // dL/dout = r.
+    seer_wide_backward(dxw, dwd, dbias, c.r, c.xd, WLD, WB, WF, WN);
+    gradcheck("wide dxw", c.xw, dxw, WB * WF, wide_loss, &c);
+    gradcheck("wide dwd", c.wd, dwd, WN, wide_loss, &c);
+    gradcheck("wide dbias", c.bias, dbias, 1, wide_loss, &c);
+}
+
+typedef struct {
+    float x[DB * DLDX], v[DN * DD], r[DB * DLDE];
+} dense_field_ctx;
+
+static double dense_field_loss(void *p) {
+    dense_field_ctx *c = p;
+    float e[DB * DLDE] = {0};
+    seer_dense_field_forward(e, DLDE, c->x, DLDX, c->v, DB, DN, DD);
+    return dot(c->r, e, DB * DLDE);
+}
+
+// The values x are data (no gradient); v is the parameter.
+Test(interaction, dense_field_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 22);
+    dense_field_ctx c;
+    fill(c.x, DB * DLDX, &r, -1, 1);
+    fill(c.v, DN * DD, &r, -1, 1);
+    fill(c.r, DB * DLDE, &r, -1, 1);
+    float dv[DN * DD] = {0};
+    seer_dense_field_backward(dv, c.r, DLDE, c.x, DLDX, DB, DN, DD);
+    gradcheck("dense_field dv", c.v, dv, DN * DD, dense_field_loss, &c);
+}
+
+static double fm_loss(void *p) {
+    fm_ctx *c = p;
+    float out[FB] = {0};
+    seer_fm_forward(out, c->e, c->ld, c->B, c->nf, c->D);
+    return dot(c->r, out, c->B);
+}
+
+// Over every element of e, padding included (whose gradient must be 0).
+static void fm_gradcheck(const char *what, size_t B, size_t nf, size_t D, size_t ld,
+                         uint64_t seed) {
+    fm_ctx c;
+    fm_ctx_init(&c, B, nf, D, ld, seed);
+    float *de = calloc(B * ld, sizeof *de);
+    cr_assert(not(eq(ptr, de, NULL)));
+    seer_fm_backward(de, c.r, c.e, ld, B, nf, D);
+    gradcheck(what, c.e, de, B * ld, fm_loss, &c);
+    free(de);
+}
+
+Test(interaction, fm_gradcheck) { fm_gradcheck("fm de", FB, FNF, FD, FLD, 23); }
+Test(interaction, fm_wide_rows_gradcheck) { fm_gradcheck("fm de, D=300", XB, XNF, XD, XLD, 24); }
+
+typedef struct {
+    float x0[CN], u[CN], xl[CN], r[CN];
+} cross_ctx;
+
+static double cross_loss(void *p) {
+    cross_ctx *c = p;
+    float x_next[CN];
+    seer_cross_forward(x_next, c->x0, c->u, c->xl, CN);
+    return dot(c->r, x_next, CN);
+}
+
+Test(interaction, cross_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 25);
+    cross_ctx c;
+    fill(c.x0, CN, &r, -1, 1);
+    fill(c.u, CN, &r, -1, 1);
+    fill(c.xl, CN, &r, -1, 1);
+    fill(c.r, CN, &r, -1, 1);
+    float du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    seer_cross_backward(du, dx0, dxl, c.r, c.x0, c.u, CN);
+    gradcheck("cross du", c.u, du, CN, cross_loss, &c);
+    gradcheck("cross dx0", c.x0, dx0, CN, cross_loss, &c);
+    gradcheck("cross dxl", c.xl, dxl, CN, cross_loss, &c);
+}
+
+// ---- backward accumulates --------------------------------------------------
+
+// Each backward run into buffers holding d0 must give d0 + (its result into
+// zeros): the models sum several contributions into one gradient (the FM
+// and the deep part into the same field embeddings, every cross layer into dx0).
+#define CHECK_ADDS(d0, once, twice, n)                                          \
+    do {                                                                        \
+        float sum_[128];                                                        \
+        cr_assert(le(sz, (n), 128));                                            \
+        for (size_t i_ = 0; i_ < (n); i_++) sum_[i_] = (d0)[i_] + (once)[i_];   \
+        CHECK_CLOSE(twice, sum_, n, 1e-6, 1e-6);                                \
+    } while (0)
+
+Test(interaction, wide_backward_adds) {
+    seer_rng r;
+    seer_rng_init(&r, 26);
+    wide_ctx c;
+    fill(c.xd, WB * WLD, &r, -1, 1);
+    fill(c.r, WB, &r, -1, 1);
+    float dxw[WB * WF] = {0}, dwd[WN] = {0}, dbias[1] = {0};
+    float dxw0[WB * WF], dwd0[WN], dbias0[1], dxw2[WB * WF], dwd2[WN], dbias2[1];
+    fill(dxw0, WB * WF, &r, -1, 1);
+    fill(dwd0, WN, &r, -1, 1);
+    fill(dbias0, 1, &r, -1, 1);
+    memcpy(dxw2, dxw0, sizeof dxw0);
+    memcpy(dwd2, dwd0, sizeof dwd0);
+    memcpy(dbias2, dbias0, sizeof dbias0);
+    seer_wide_backward(dxw, dwd, dbias, c.r, c.xd, WLD, WB, WF, WN);
+    seer_wide_backward(dxw2, dwd2, dbias2, c.r, c.xd, WLD, WB, WF, WN);
+    CHECK_ADDS(dxw0, dxw, dxw2, WB * WF);
+    CHECK_ADDS(dwd0, dwd, dwd2, WN);
+    CHECK_ADDS(dbias0, dbias, dbias2, 1);
+}
+
+Test(interaction, dense_field_backward_adds) {
+    seer_rng r;
+    seer_rng_init(&r, 27);
+    dense_field_ctx c;
+    fill(c.x, DB * DLDX, &r, -1, 1);
+    fill(c.r, DB * DLDE, &r, -1, 1);
+    float dv[DN * DD] = {0}, dv0[DN * DD], dv2[DN * DD];
+    fill(dv0, DN * DD, &r, -1, 1);
+    memcpy(dv2, dv0, sizeof dv0);
+    seer_dense_field_backward(dv, c.r, DLDE, c.x, DLDX, DB, DN, DD);
+    seer_dense_field_backward(dv2, c.r, DLDE, c.x, DLDX, DB, DN, DD);
+    CHECK_ADDS(dv0, dv, dv2, DN * DD);
+}
+
+// The FM forward adds too: the models put the wide part into the logit first.
+Test(interaction, fm_forward_and_backward_add) {
+    seer_rng r;
+    seer_rng_init(&r, 28);
+    float e[FB * FLD], dout[FB], out[FB] = {0}, out0[FB], out2[FB];
+    float de[FB * FLD] = {0}, de0[FB * FLD], de2[FB * FLD];
+    fill(e, FB * FLD, &r, -1, 1);
+    fill(dout, FB, &r, -1, 1);
+    fill(out0, FB, &r, -1, 1);
+    fill(de0, FB * FLD, &r, -1, 1);
+    memcpy(out2, out0, sizeof out0);
+    memcpy(de2, de0, sizeof de0);
+    seer_fm_forward(out, e, FLD, FB, FNF, FD);
+    seer_fm_forward(out2, e, FLD, FB, FNF, FD);
+    CHECK_ADDS(out0, out, out2, FB);
+    seer_fm_backward(de, dout, e, FLD, FB, FNF, FD);
+    seer_fm_backward(de2, dout, e, FLD, FB, FNF, FD);
+    CHECK_ADDS(de0, de, de2, FB * FLD);
+}
+
+Test(interaction, cross_backward_adds) {
+    seer_rng r;
+    seer_rng_init(&r, 29);
+    cross_ctx c;
+    fill(c.x0, CN, &r, -1, 1);
+    fill(c.u, CN, &r, -1, 1);
+    fill(c.r, CN, &r, -1, 1);
+    float du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    float du0[CN], dx00[CN], dxl0[CN], du2[CN], dx02[CN], dxl2[CN];
+    fill(du0, CN, &r, -1, 1);
+    fill(dx00, CN, &r, -1, 1);
+    fill(dxl0, CN, &r, -1, 1);
+    memcpy(du2, du0, sizeof du0);
+    memcpy(dx02, dx00, sizeof dx00);
+    memcpy(dxl2, dxl0, sizeof dxl0);
+    seer_cross_backward(du, dx0, dxl, c.r, c.x0, c.u, CN);
+    seer_cross_backward(du2, dx02, dxl2, c.r, c.x0, c.u, CN);
+    CHECK_ADDS(du0, du, du2, CN);
+    CHECK_ADDS(dx00, dx0, dx02, CN);
+    CHECK_ADDS(dxl0, dxl, dxl2, CN);
+}
+
+// In DCN-v2's first layer x_l is x0 itself: dx0 and dxl are one buffer, and
+// both contributions must land in it.
+Test(interaction, cross_backward_aliased) {
+    seer_rng r;
+    seer_rng_init(&r, 30);
+    cross_ctx c;
+    fill(c.x0, CN, &r, -1, 1);
+    fill(c.u, CN, &r, -1, 1);
+    fill(c.r, CN, &r, -1, 1);
+    float du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0}, du2[CN] = {0}, dboth[CN] = {0};
+    seer_cross_backward(du, dx0, dxl, c.r, c.x0, c.u, CN);
+    seer_cross_backward(du2, dboth, dboth, c.r, c.x0, c.u, CN);
+    float zeros[CN] = {0};
+    CHECK_ADDS(dx0, dxl, dboth, CN);
+    CHECK_ADDS(zeros, du, du2, CN);
+}
