@@ -37,6 +37,10 @@ static const char help[] =
     "  --ignore A,B         columns not to use        --categorical A,B  force categorical\n"
     "  --numeric A,B        force numeric             --buckets N  quantile buckets (16; 0 off)\n"
     "  --min-count N        least count for a token's own embedding row (default 5)\n"
+    "  --checkpoint-every N write a checkpoint every N steps and after each epoch\n"
+    "  --checkpoint FILE    where (default MODEL.ckpt; written atomically)\n"
+    "  --resume FILE        continue the run a checkpoint recorded (same DATA and settings)\n"
+    "  --max-steps N        stop after N optimiser steps in all (a checkpoint is written)\n"
     "  --json               end with one JSON line of validation metrics\n"
     "  -o, --output MODEL   where to write the model (written atomically)\n";
 
@@ -54,7 +58,7 @@ int seer_cmd_train(int argc, char **argv) {
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -64,7 +68,9 @@ int seer_cmd_train(int argc, char **argv) {
         {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
         {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
         {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
-        {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP}, {0, 0, 0, 0}};
+        {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
+        {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
+        {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -76,6 +82,11 @@ int seer_cmd_train(int argc, char **argv) {
         case O_CROSS: bad = seer_cli_size("--cross-layers", optarg, &o.n_cross) ||
                             o.n_cross > SEER_LAYERS_MAX / 2; break;
         case O_STRUCTURE: structure = optarg; break;
+        case O_CKPT_EVERY: bad = seer_cli_size("--checkpoint-every", optarg,
+                                               &o.checkpoint_every); break;
+        case O_CKPT: o.checkpoint_path = optarg; break;
+        case O_RESUME: o.resume_path = optarg; break;
+        case O_MAX_STEPS: bad = seer_cli_size("--max-steps", optarg, &o.max_steps); break;
         case O_STOP:
             bad = strcmp(optarg, "auc") && strcmp(optarg, "logloss");
             o.stop_on_logloss = strcmp(optarg, "logloss") == 0;
@@ -155,6 +166,11 @@ int seer_cmd_train(int argc, char **argv) {
     // epochs on every row, as the reference trainers do.
     if (epochs_given && !valid_frac_given && !o.valid_path) o.valid_frac = 0;
 
+    char ckpt[4096];
+    if (!o.checkpoint_path && (o.checkpoint_every || o.max_steps)) {
+        snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
+        o.checkpoint_path = ckpt;
+    }
     seer_train_result r;
     seer_model *m;
     int rc = seer_train(&o, &r, &m);

@@ -852,3 +852,64 @@ Test(cli, train_valid_file_early_stopping) {
     cr_assert(epsilon_eq(dbl, json_get(line, "logloss"), reported, 1e-5), "%s", line);
     free(line);
 }
+
+// --- Checkpoints: an interrupted run resumed gives the uninterrupted model, byte for byte.
+
+static void check_resume(const char *model, const char *valid_frac) {
+    const char *data = base_table("base.csv");
+    const char *full = tmp_path("full.seer"), *part = tmp_path("part.seer");
+    const char *ckpt = tmp_path("part.ckpt"), *resumed = tmp_path("resumed.seer");
+    run_seer("train", data, "--label", "label", "--model", model, "--hidden", "8,4", "--batch",
+             "64", "--epochs", "4", "--valid-frac", valid_frac, "-o", full, NULL);
+    expect_exit(0);
+    // 2000 rows at batch 64: about 30 steps an epoch; stop inside the second epoch.
+    run_seer("train", data, "--label", "label", "--model", model, "--hidden", "8,4", "--batch",
+             "64", "--epochs", "4", "--valid-frac", valid_frac, "--max-steps", "45",
+             "--checkpoint", ckpt, "-o", part, NULL);
+    expect_exit(0);
+    cr_assert(file_exists(ckpt));
+    cr_assert(eq(int, same_bytes(full, part), 0), "the interrupted run is not the full one");
+    run_seer("train", data, "--label", "label", "--model", model, "--hidden", "8,4", "--batch",
+             "64", "--epochs", "4", "--valid-frac", valid_frac, "--resume", ckpt, "-o", resumed,
+             NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(full, resumed), "%s: the resumed model differs from the uninterrupted",
+              model);
+}
+
+Test(cli, resume_mlp_same_model) { check_resume("mlp", "0"); }
+Test(cli, resume_deepfm_with_validation_same_model) { check_resume("deepfm", "0.2"); }
+Test(cli, resume_dcnv2_with_validation_same_model) { check_resume("dcnv2", "0.2"); }
+
+Test(cli, resume_other_settings_refused) {
+    const char *data = base_table("base.csv");
+    const char *part = tmp_path("p.seer"), *ckpt = tmp_path("p.ckpt");
+    run_seer("train", data, "--label", "label", "--batch", "64", "--max-steps", "5",
+             "--checkpoint", ckpt, "-o", part, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--batch", "32", "--resume", ckpt, "-o",
+             tmp_path("q.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("same settings", NULL);
+    // A model file is not a checkpoint.
+    run_seer("train", data, "--label", "label", "--batch", "64", "--resume", part, "-o",
+             tmp_path("r.seer"), NULL);
+    expect_exit(2);
+    expect_stderr("not a seer training checkpoint", NULL);
+}
+
+// --- The CTR models train and score end to end.
+
+Test(cli, ctr_models_train_and_predict) {
+    const char *data = base_table("base.csv");
+    const char *models[] = {"fm", "wdl", "deepfm", "dcnv2"};
+    for (size_t i = 0; i < 4; i++) {
+        const char *m = tmp_path("ctr.seer");
+        run_seer("train", data, "--label", "label", "--model", models[i], "--hidden", "16,8",
+                 "--epochs", "5", "--batch", "64", "-o", m, NULL);
+        expect_exit(0);
+        double auc = eval_auc(m, data, NULL);
+        // The base table's label follows its numeric column: any working model ranks well.
+        cr_assert(gt(dbl, auc, 0.6), "%s: train AUC %f", models[i], auc);
+    }
+}

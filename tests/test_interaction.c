@@ -16,12 +16,12 @@
 // too: e_ik^2 appears in (sum_i e_ik)^2 and in sum_i e_ik^2 and cancels), so
 // a central difference has no truncation error at any step. The step can
 // therefore be large, GC_H = 0.25, which divides the float rounding of L by
-// 0.5 only. That rounding is a few ulps of the largest intermediate sum: up
-// to about 1e-5 for the D = 300 FM (whose sums of squares are ~300), below
-// 1e-6 elsewhere. Measured: worst scaled error 6e-6 (FM, D = 300), 2.4e-7
+// 0.5 only. That rounding is a few ulps of the largest intermediate sum: about
+// 1e-5 for the D = 300 FM (whose sums of squares are ~75), below 1e-6
+// elsewhere. Measured: worst scaled error 1.5e-5 (FM, D = 300), 6.6e-7
 // otherwise. The gradients are O(0.1..1), so GC_TOL = 1e-4 * max(1,
-// |analytic|) leaves a margin of over 10 and still catches any wrong term,
-// factor or index (those are O(0.01) at least).
+// |analytic|) leaves a margin of 6 (over 100 for the small cases) and still
+// catches any wrong term, factor or index (those are O(0.01) at least).
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
@@ -39,7 +39,8 @@
 
 // Golden comparisons: the kernels run in float on O(1) values, sums of at
 // most 15 terms, so a few ulps (rtol 1e-5) plus an absolute floor for results
-// that cancel to near 0. Measured: max abs 4.8e-7, on an FM output of 2.6.
+// that cancel to near 0. Measured: max abs 5.1e-7, max rel 2.8e-6 (an FM
+// output, at -O0), under a fifth of the allowance.
 #define G_RTOL 1e-5
 #define G_ATOL 1e-6
 
@@ -196,8 +197,11 @@ Test(interaction, cross_golden) {
 // ---- FM rows wider than one chunk ------------------------------------------
 
 // Two rows of 3 fields of D = 300: one full chunk of 256 dimensions and a
-// partial one of 44. The padding of 5 makes a row's start no multiple of the chunk.
+// partial one of 44. The padding of 5 makes a row's start no multiple of the
+// chunk. Values in [-0.5, 0.5], which keeps the float rounding of the sums of
+// squares (~75 here) well below the tolerances.
 enum { XB = 2, XNF = 3, XD = 300, XLD = XNF * XD + 5 };
+#define XAMP 0.5
 
 // Either FM case: (FB, FNF, FD, FLD) or (XB, XNF, XD, XLD).
 typedef struct {
@@ -206,7 +210,9 @@ typedef struct {
     float r[FB];        // (B)
 } fm_ctx;
 
-static void fm_ctx_init(fm_ctx *c, size_t B, size_t nf, size_t D, size_t ld, uint64_t seed) {
+// e uniform in [-amp, amp), its padding PAD; r in [-1, 1).
+static void fm_ctx_init(fm_ctx *c, size_t B, size_t nf, size_t D, size_t ld, double amp,
+                        uint64_t seed) {
     cr_assert(le(sz, B, FB));
     cr_assert(le(sz, B * ld, XB * XLD));
     c->B = B;
@@ -215,7 +221,7 @@ static void fm_ctx_init(fm_ctx *c, size_t B, size_t nf, size_t D, size_t ld, uin
     c->ld = ld;
     seer_rng r;
     seer_rng_init(&r, seed);
-    fill(c->e, B * ld, &r, -1, 1);
+    fill(c->e, B * ld, &r, -amp, amp);
     for (size_t b = 0; b < B; b++)
         for (size_t j = nf * D; j < ld; j++) c->e[b * ld + j] = PAD;
     fill(c->r, B, &r, -1, 1);
@@ -223,13 +229,14 @@ static void fm_ctx_init(fm_ctx *c, size_t B, size_t nf, size_t D, size_t ld, uin
 
 // The forward and backward against the pairwise form in double:
 // out[b] = sum_{i<j} <e_i, e_j>, de[b,i,:] = dout[b] sum_{j != i} e_j.
-// The float kernel subtracts sums of squares of ~300 (XNF * XD / 3) and is
-// off by a few ulps of that: measured max abs 1.5e-5 on outputs of ~10 and
-// 9.5e-7 on gradients of ~1. Allowed: 1e-4 and 1e-5; an element dropped at
-// the chunk boundary moves an output by ~0.3 and its gradient by ~0.6.
+// The float kernel subtracts sums of squares of ~75 and is off by a few ulps
+// of that: measured max abs 1.3e-5 on outputs of ~2.5, and 3e-8 on
+// gradients of ~0.5 (which sum three values). Allowed: 1e-4 and 1e-6; one
+// element dropped or doubled at the chunk boundary moves an output by ~0.1
+// and a gradient by ~0.25.
 Test(interaction, fm_wide_rows_reference) {
     fm_ctx c;
-    fm_ctx_init(&c, XB, XNF, XD, XLD, 31);
+    fm_ctx_init(&c, XB, XNF, XD, XLD, XAMP, 31);
     float out[XB] = {0}, want[XB], de[XB * XLD], want_de[XB * XLD];
     for (size_t i = 0; i < XB * XLD; i++) de[i] = want_de[i] = i % XLD < XNF * XD ? 0.0f : PAD;
     seer_fm_forward(out, c.e, XLD, XB, XNF, XD);
@@ -250,7 +257,7 @@ Test(interaction, fm_wide_rows_reference) {
             }
     }
     CHECK_CLOSE(out, want, XB, 0.0, 1e-4);
-    CHECK_CLOSE(de, want_de, XB * XLD, 0.0, 1e-5);
+    CHECK_CLOSE(de, want_de, XB * XLD, 0.0, 1e-6);
 }
 
 // ---- gradient checks -------------------------------------------------------
@@ -316,9 +323,9 @@ static double fm_loss(void *p) {
 
 // Over every element of e, padding included (whose gradient must be 0).
 static void fm_gradcheck(const char *what, size_t B, size_t nf, size_t D, size_t ld,
-                         uint64_t seed) {
+                         double amp, uint64_t seed) {
     fm_ctx c;
-    fm_ctx_init(&c, B, nf, D, ld, seed);
+    fm_ctx_init(&c, B, nf, D, ld, amp, seed);
     float *de = calloc(B * ld, sizeof *de);
     cr_assert(not(eq(ptr, de, NULL)));
     seer_fm_backward(de, c.r, c.e, ld, B, nf, D);
@@ -326,8 +333,11 @@ static void fm_gradcheck(const char *what, size_t B, size_t nf, size_t D, size_t
     free(de);
 }
 
-Test(interaction, fm_gradcheck) { fm_gradcheck("fm de", FB, FNF, FD, FLD, 23); }
-Test(interaction, fm_wide_rows_gradcheck) { fm_gradcheck("fm de, D=300", XB, XNF, XD, XLD, 24); }
+Test(interaction, fm_gradcheck) { fm_gradcheck("fm de", FB, FNF, FD, FLD, 1.0, 23); }
+
+Test(interaction, fm_wide_rows_gradcheck) {
+    fm_gradcheck("fm de, D=300", XB, XNF, XD, XLD, XAMP, 24);
+}
 
 typedef struct {
     float x0[CN], u[CN], xl[CN], r[CN];

@@ -39,6 +39,35 @@ typedef struct seer_model seer_model;
 
 // Saves atomically. training_json (may be NULL) is stored as the "training" object.
 int seer_model_save(const seer_model *m, const char *path);
+
+// Where an interrupted training run stands: enough, with the model, its
+// optimiser moments and the best epoch's weights, to continue bit for bit.
+typedef struct {
+    long step;               // optimiser steps taken
+    size_t epoch;            // the epoch in progress, 0-based
+    size_t batch;            // its batches already done
+    uint64_t rng[4];         // the shuffling generator as it was before this epoch's shuffle
+    double loss_sum;         // of this epoch's batches so far
+    size_t epochs_run;
+    double best_score;       // -inf when no epoch was scored yet
+    size_t best_epoch, since_best;
+    double best_auc, best_logloss, best_accuracy, best_positive_rate;
+    size_t best_rows;
+    size_t batch_size;       // the settings a resumed run must share
+    uint64_t seed;
+} seer_checkpoint_state;
+
+// A model file with the optimiser moments, the state and, when best_params is
+// not NULL, the best epoch's weights (best_wide may be NULL without a wide part).
+int seer_checkpoint_write(const seer_model *m, const char *path, const seer_checkpoint_state *st,
+                          const float *best_params, const float *best_emb,
+                          const float *best_wide);
+// Loads a checkpoint: the model with its optimiser moments restored, the
+// state, and the best weights (NULL when absent) in new buffers the caller
+// frees. SEER_EDATA when the file is a model but no checkpoint.
+int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
+                         seer_checkpoint_state *st, float **best_params, float **best_emb,
+                         float **best_wide);
 // Loads a model for predictions of up to batch_cap rows at a time.
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
 void seer_model_free(seer_model *m);

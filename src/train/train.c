@@ -95,51 +95,52 @@ static int eval_dataset(seer_net *n, const seer_dataset *d, float *p, seer_binar
     return seer_binary_metrics_compute(m, p, d->y, d->rows);
 }
 
+// The best epoch's weights: dense block, embedding table and wide table.
 typedef struct {
-    float *params, *emb;
+    float *params, *emb, *wide;
 } snapshot;
 
-static void snapshot_take(snapshot *s, const seer_net *n) {
-    memcpy(s->params, n->params, n->n_params * sizeof(float));
-    memcpy(s->emb, n->emb, n->cfg.emb_rows * n->D * sizeof(float));
+static void snapshot_copy(float *params, float *emb, float *wide, const float *from_params,
+                          const float *from_emb, const float *from_wide, const seer_net *n) {
+    memcpy(params, from_params, n->n_params * sizeof(float));
+    memcpy(emb, from_emb, n->cfg.emb_rows * n->D * sizeof(float));
+    if (n->plan.wide) memcpy(wide, from_wide, n->cfg.emb_rows * sizeof(float));
 }
 
-static void snapshot_restore(const snapshot *s, seer_net *n) {
-    memcpy(n->params, s->params, n->n_params * sizeof(float));
-    memcpy(n->emb, s->emb, n->cfg.emb_rows * n->D * sizeof(float));
+// Writes a checkpoint of where the run stands.
+static int checkpoint(const seer_model *m, const seer_train_options *o,
+                      const seer_checkpoint_state *st, const snapshot *best) {
+    int has_best = best->params && st->best_epoch > 0;
+    return seer_checkpoint_write(m, o->checkpoint_path, st, has_best ? best->params : NULL,
+                                 best->emb, best->wide);
 }
 
 // The epochs: shuffled mini-batches, validation after each epoch, the best
-// epoch's weights kept.
-static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *va,
-                      const seer_train_options *o, seer_train_result *r) {
+// epoch's weights kept. st says where to start (all zero for a new run, or
+// what a checkpoint recorded) and is kept current, so that a checkpoint
+// written after any step continues to the same result.
+static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
+                      const seer_train_options *o, seer_train_result *r,
+                      seer_checkpoint_state *st, snapshot *best) {
+    seer_net *n = &model->net;
     size_t F = tr->F, nd = tr->n_dense, B = o->batch;
     size_t *perm = malloc(tr->rows * sizeof *perm);
     uint32_t *ids = malloc((B * F + 1) * sizeof *ids);
     float *dense = malloc((B * nd + 1) * sizeof *dense), *y = malloc(B * sizeof *y);
     float *pv = malloc((va->rows + 1) * sizeof *pv);
-    // The best epoch's weights, kept only when there is a validation set to choose by.
-    snapshot best = {NULL, NULL};
-    if (va->rows) {
-        best.params = malloc(n->n_params * sizeof(float) + 4);
-        best.emb = malloc(n->cfg.emb_rows * n->D * sizeof(float) + 4);
-    }
     int rc = SEER_OK;
-    if (!perm || !ids || !dense || !y || !pv || (va->rows && (!best.params || !best.emb))) {
+    if (!perm || !ids || !dense || !y || !pv) {
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
         goto done;
     }
-    for (size_t i = 0; i < tr->rows; i++) perm[i] = i;
-    seer_rng rng;
-    seer_rng_init(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 17);
     seer_adam_config adam = {o->lr, 0.9f, 0.999f, 1e-7f};
-    // The score to keep the best epoch by, higher is better: AUC, or minus the
-    // log loss. AUC is the default because the log loss of a CTR model often
-    // turns up epochs before its ranking stops improving (Frappe, DeepFM:
-    // log loss best after 2 epochs at test AUC 0.922; 12 epochs reach 0.945).
-    double best_score = -INFINITY;
-    size_t since_best = 0;
-    for (size_t ep = 0; ep < o->epochs; ep++) {
+    size_t n_batches = (tr->rows + B - 1) / B;
+    for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
+        // Each epoch shuffles the identity with the generator as it stands, so
+        // that its state before the shuffle is all a checkpoint needs.
+        seer_rng rng;
+        memcpy(rng.s, st->rng, sizeof rng.s);
+        for (size_t i = 0; i < tr->rows; i++) perm[i] = i;
         for (size_t i = tr->rows; i > 1; i--) {
             size_t j = (size_t)seer_rng_below(&rng, i);
             size_t t = perm[i - 1];
@@ -147,51 +148,81 @@ static int run_epochs(seer_net *n, const seer_dataset *tr, const seer_dataset *v
             perm[j] = t;
         }
         char label[32];
-        snprintf(label, sizeof label, "epoch %zu", ep + 1);
+        snprintf(label, sizeof label, "epoch %zu", st->epoch + 1);
         seer_progress bar;
         seer_progress_start(&bar, label, tr->rows);
-        double t0 = seer_now(), loss_sum = 0;
-        for (size_t s = 0; s < tr->rows; s += B) {
-            size_t b = tr->rows - s < B ? tr->rows - s : B;
+        double t0 = seer_now();
+        for (; st->batch < n_batches; st->batch++) {
+            if (o->max_steps && n->step >= (long)o->max_steps) {
+                seer_progress_end(&bar);
+                r->stopped_at_max_steps = 1;
+                goto done;
+            }
+            size_t s = st->batch * B, b = tr->rows - s < B ? tr->rows - s : B;
             for (size_t i = 0; i < b; i++) {
                 size_t row = perm[s + i];
                 memcpy(ids + i * F, tr->ids + row * F, F * sizeof *ids);
                 memcpy(dense + i * nd, tr->dense + row * nd, nd * sizeof *dense);
                 y[i] = tr->y[row];
             }
-            loss_sum += seer_net_train_step(n, ids, dense, y, b, &adam) * (double)b;
-            seer_progress_update(&bar, s + b, loss_sum / (double)(s + b));
+            st->loss_sum += seer_net_train_step(n, ids, dense, y, b, &adam) * (double)b;
+            st->step = n->step;
+            seer_progress_update(&bar, s + b, st->loss_sum / (double)(s + b));
+            if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
+                st->batch + 1 < n_batches) {
+                st->batch++;
+                rc = checkpoint(model, o, st, best);
+                st->batch--;
+                if (rc != SEER_OK) goto done;
+            }
         }
         seer_progress_end(&bar);
         r->train_seconds += seer_now() - t0;
-        r->epochs_run = ep + 1;
-        r->train_loss = loss_sum / (double)tr->rows;
-        if (!va->rows) {
+        memcpy(st->rng, rng.s, sizeof st->rng);
+        st->epochs_run = st->epoch + 1;
+        r->train_loss = st->loss_sum / (double)tr->rows;
+        if (va->rows) {
+            seer_binary_metrics m;
+            rc = eval_dataset(n, va, pv, &m);
+            if (rc != SEER_OK) goto done;
             if (!o->quiet)
-                fprintf(stderr, "epoch %zu: train loss %.5f\n", ep + 1, r->train_loss);
-            continue;
+                fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n",
+                        st->epoch + 1, r->train_loss, m.logloss, m.auc);
+            double score = o->stop_on_logloss || !isfinite(m.auc) ? -m.logloss : m.auc;
+            if (score > st->best_score) {
+                st->best_score = score;
+                st->best_epoch = st->epoch + 1;
+                st->best_auc = m.auc;
+                st->best_logloss = m.logloss;
+                st->best_accuracy = m.accuracy;
+                st->best_positive_rate = m.positive_rate;
+                st->best_rows = m.rows;
+                st->since_best = 0;
+                snapshot_copy(best->params, best->emb, best->wide, n->params, n->emb, n->wide, n);
+            } else if (++st->since_best >= o->patience && o->patience) {
+                st->epoch++;
+                break;
+            }
+        } else if (!o->quiet) {
+            fprintf(stderr, "epoch %zu: train loss %.5f\n", st->epoch + 1, r->train_loss);
         }
-        seer_binary_metrics m;
-        rc = eval_dataset(n, va, pv, &m);
-        if (rc != SEER_OK) goto done;
-        if (!o->quiet)
-            fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n", ep + 1,
-                    r->train_loss, m.logloss, m.auc);
-        double score = o->stop_on_logloss || !isfinite(m.auc) ? -m.logloss : m.auc;
-        if (score > best_score) {
-            best_score = score;
-            r->best_epoch = ep + 1;
-            r->metrics = m;
-            since_best = 0;
-            if (ep + 1 < o->epochs) snapshot_take(&best, n);
-        } else if (++since_best >= o->patience && o->patience) {
-            break;
+        if (o->checkpoint_every && st->epoch + 1 < o->epochs) {
+            st->epoch++;
+            st->batch = 0;
+            st->loss_sum = 0;
+            rc = checkpoint(model, o, st, best);
+            st->epoch--;
+            if (rc != SEER_OK) goto done;
         }
     }
-    if (va->rows && r->best_epoch != r->epochs_run) {
-        snapshot_restore(&best, n);
+    r->epochs_run = st->epochs_run;
+    r->best_epoch = st->best_epoch;
+    r->metrics = (seer_binary_metrics){st->best_rows, st->best_auc, st->best_logloss,
+                                       st->best_accuracy, st->best_positive_rate};
+    if (va->rows && st->best_epoch && st->best_epoch != st->epochs_run) {
+        snapshot_copy(n->params, n->emb, n->wide, best->params, best->emb, best->wide, n);
         if (!o->quiet)
-            fprintf(stderr, "kept epoch %zu (best validation %s)\n", r->best_epoch,
+            fprintf(stderr, "kept epoch %zu (best validation %s)\n", st->best_epoch,
                     o->stop_on_logloss ? "log loss" : "AUC");
     }
 done:
@@ -200,8 +231,6 @@ done:
     free(dense);
     free(y);
     free(pv);
-    free(best.params);
-    free(best.emb);
     return rc;
 }
 
@@ -212,6 +241,23 @@ static char *training_json(const seer_train_options *o, const seer_train_result 
                                r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
                                r->train_loss};
     return seer_training_json(&info);
+}
+
+// Starts a run: the fitted transform and a new network, or, resuming, the
+// checkpoint's model, optimiser moments and state.
+static int start_model(const seer_train_options *o, seer_model **m, seer_checkpoint_state *st,
+                       snapshot *best, size_t batch_cap) {
+    if (!o->resume_path) return SEER_OK;
+    int rc = seer_checkpoint_read(m, o->resume_path, batch_cap, st, &best->params, &best->emb,
+                                  &best->wide);
+    if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
+        rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
+                         " resume with the same settings", o->resume_path, st->batch_size,
+                         (unsigned long long)st->seed);
+        seer_model_free(*m);
+        *m = NULL;
+    }
+    return rc;
 }
 
 int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **out) {
@@ -226,23 +272,41 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     seer_dataset tr, va;
     memset(&tr, 0, sizeof tr);
     memset(&va, 0, sizeof va);
-    seer_model *m = calloc(1, sizeof *m);
+    seer_checkpoint_state st;
+    memset(&st, 0, sizeof st);
+    st.best_score = -INFINITY;
+    st.best_auc = NAN;
+    st.batch_size = o->batch;
+    st.seed = o->seed;
+    seer_rng rng0;
+    seer_rng_init(&rng0, o->seed * 0x9e3779b97f4a7c15ULL + 17);
+    memcpy(st.rng, rng0.s, sizeof st.rng);
+    snapshot best = {NULL, NULL, NULL};
+    size_t batch_cap = o->batch > EVAL_BATCH ? o->batch : EVAL_BATCH;
+    seer_model *m = NULL;
+    int rc = start_model(o, &m, &st, &best, batch_cap);
+    int resumed = m != NULL;
+    if (rc != SEER_OK) return rc;
+    if (!m) m = calloc(1, sizeof *m);
     if (!m) return seer_errorf(SEER_ENOMEM, "out of memory");
     seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
     size_t rows_read = 0;
 
-    int rc = seer_table_open(&tab, o->data, &topt);
-    if (rc == SEER_OK) rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows,
-                                         &rows_read);
-    if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
-    if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
-    if (rc == SEER_OK) rc = seer_table_rewind(tab);
+    rc = seer_table_open(&tab, o->data, &topt);
+    if (rc == SEER_OK && !resumed) {
+        rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows, &rows_read);
+        if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
+        if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
+        if (rc == SEER_OK) rc = seer_table_rewind(tab);
+    }
     if (rc == SEER_OK) {
         seer_dataset_init(&tr, m->tf.n_fields, m->tf.n_dense);
         seer_dataset_init(&va, m->tf.n_fields, m->tf.n_dense);
         // The profile pass counted the rows: hold them without growing.
-        rc = seer_dataset_reserve(&tr, prof.rows + 1);
-        if (rc == SEER_OK) rc = seer_dataset_reserve(&va, rows_read - prof.rows + 1);
+        if (!resumed) {
+            rc = seer_dataset_reserve(&tr, prof.rows + 1);
+            if (rc == SEER_OK) rc = seer_dataset_reserve(&va, rows_read - prof.rows + 1);
+        }
         seer_progress bar;
         seer_progress_start(&bar, "encoding", rows_read);
         if (rc == SEER_OK)
@@ -269,7 +333,7 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     }
     if (rc == SEER_OK && tr.rows == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
-    if (rc == SEER_OK) {
+    if (rc == SEER_OK && !resumed) {
         seer_net_config c = {.kind = o->kind,
                              .n_fields = m->tf.n_fields,
                              .n_dense = m->tf.n_dense,
@@ -278,17 +342,29 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
                              .n_hidden = o->n_hidden,
                              .n_cross = o->n_cross,
                              .stacked = o->stacked,
-                             .batch_cap = o->batch > EVAL_BATCH ? o->batch : EVAL_BATCH};
+                             .batch_cap = batch_cap};
         memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
         rc = seer_net_init(&m->net, &c, o->seed);
     }
+    if (rc == SEER_OK && va.rows && !best.params) {
+        seer_net *n = &m->net;
+        best.params = malloc(n->n_params * sizeof(float) + 4);
+        best.emb = malloc(n->cfg.emb_rows * n->D * sizeof(float) + 4);
+        best.wide = malloc((n->plan.wide ? n->cfg.emb_rows : 1) * sizeof(float));
+        if (!best.params || !best.emb || !best.wide)
+            rc = seer_errorf(SEER_ENOMEM, "out of memory keeping the best epoch's weights");
+    }
+    if (rc == SEER_OK && o->checkpoint_every && !o->checkpoint_path)
+        rc = seer_errorf(SEER_EINVAL, "checkpoints need a path");
     if (rc == SEER_OK) {
         r->train_rows = tr.rows;
         r->valid_rows = va.rows;
         r->has_valid = va.rows > 0;
         r->metrics_on = r->has_valid ? "valid" : "train";
-        rc = run_epochs(&m->net, &tr, &va, o, r);
+        rc = run_epochs(m, &tr, &va, o, r, &st, &best);
     }
+    if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
+        rc = checkpoint(m, o, &st, &best);
     if (rc == SEER_OK && !r->has_valid) {
         // Without a validation set, report the fit on the training rows, already encoded.
         float *p = malloc(tr.rows * sizeof *p);
@@ -300,11 +376,15 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
         r->seconds = seer_now() - t_start;
         r->train_samples_per_s = r->train_seconds > 0
                                      ? (double)(tr.rows * r->epochs_run) / r->train_seconds : 0;
+        free(m->training_json);
         m->training_json = training_json(o, r);
     }
     seer_dataset_free(&tr);
     seer_dataset_free(&va);
     seer_profile_free(&prof);
+    free(best.params);
+    free(best.emb);
+    free(best.wide);
     if (tab) seer_table_close(tab);
     if (rc != SEER_OK) {
         seer_model_free(m);

@@ -33,6 +33,10 @@ typedef struct {
     size_t patience;             // epochs without a better validation score before stopping; 0: never
     int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
     int quiet;                   // no per-epoch lines on stderr
+    const char *checkpoint_path; // where checkpoints go (with checkpoint_every)
+    size_t checkpoint_every;     // write one every N optimiser steps and after each epoch; 0 never
+    const char *resume_path;     // continue the run this checkpoint recorded
+    size_t max_steps;            // stop after this many optimiser steps in all; 0 no limit
 } seer_train_options;
 
 // The defaults: mlp 64-32, emb 16, batch 256, lr 1e-3, up to 50 epochs with
@@ -50,6 +54,7 @@ typedef struct {
     double seconds;               // the whole call
     double train_seconds;         // the optimisation loop only
     double train_samples_per_s;
+    int stopped_at_max_steps;     // max_steps ended the run before its epochs
 } seer_train_result;
 
 // Trains; on success *out is the model (the caller frees it with seer_model_free).
