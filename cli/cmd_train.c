@@ -25,7 +25,8 @@ static const char help[] =
     "  --epochs N           the most epochs (default 50 with early stopping; given alone, exactly\n"
     "                       N epochs on all rows)\n"
     "  --batch N            rows per step (default 256; 1024 for wdl, deepfm, dcnv2)\n"
-    "  --lr F               Adam learning rate (default 0.001)\n"
+    "  --lr F               learning rate (default 0.001 for Adam, 0.01 for Adagrad)\n"
+    "  --optim adam|adagrad the optimiser (default adam; lazy on embedding rows either way)\n"
     "  --threads N          OpenMP threads (default 1)\n"
     "  --seed N             seed of initialisation, shuffling and the hold-out (default 1)\n"
     "  --valid FILE         validation rows for early stopping on log loss\n"
@@ -53,12 +54,12 @@ int seer_cmd_train(int argc, char **argv) {
     seer_train_options o;
     seer_train_options_default(&o);
     const char *out = NULL, *model = "mlp";
-    int json = 0, epochs_given = 0, valid_frac_given = 0, hidden_given = 0, batch_given = 0;
+    int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0, batch_given = 0;
     const char *structure = "parallel";
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -70,7 +71,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
         {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
         {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
-        {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS}, {0, 0, 0, 0}};
+        {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
+        {"optim", 1, 0, O_OPTIM}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -86,6 +88,10 @@ int seer_cmd_train(int argc, char **argv) {
                                                &o.checkpoint_every); break;
         case O_CKPT: o.checkpoint_path = optarg; break;
         case O_RESUME: o.resume_path = optarg; break;
+        case O_OPTIM:
+            bad = strcmp(optarg, "adam") && strcmp(optarg, "adagrad");
+            o.adagrad = strcmp(optarg, "adagrad") == 0;
+            break;
         case O_MAX_STEPS: bad = seer_cli_size("--max-steps", optarg, &o.max_steps); break;
         case O_STOP:
             bad = strcmp(optarg, "auc") && strcmp(optarg, "logloss");
@@ -107,6 +113,7 @@ int seer_cmd_train(int argc, char **argv) {
         case O_LR:
             bad = seer_cli_double("--lr", optarg, &d) || !(d > 0);
             o.lr = (float)d;
+            lr_given = 1;
             break;
         case O_THREADS:
             bad = seer_cli_size("--threads", optarg, &v) || v < 1 || v > 256;
@@ -159,6 +166,7 @@ int seer_cmd_train(int argc, char **argv) {
         o.hidden[0] = o.hidden[1] = o.hidden[2] = 400;
     }
     if (large && !batch_given) o.batch = 1024;
+    if (o.adagrad && !lr_given) o.lr = 0.01f;
     if (!o.tf.label && (o.format == SEER_FORMAT_CRITEO || o.format == SEER_FORMAT_LIBFM))
         o.tf.label = "label";
     if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");

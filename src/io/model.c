@@ -54,6 +54,7 @@ static cJSON *net_json(const seer_net_config *c) {
         cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[l]));
     cJSON_AddNumberToObject(o, "cross_layers", (double)c->n_cross);
     cJSON_AddBoolToObject(o, "stacked", c->stacked);
+    cJSON_AddStringToObject(o, "optimizer", c->adagrad ? "adagrad" : "adam");
     return o;
 }
 
@@ -300,6 +301,8 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
     c.emb_dim = (size_t)dim;
     c.n_cross = (size_t)cross;
     c.stacked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "stacked"));
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(o, "optimizer");
+    c.adagrad = cJSON_IsString(opt) && strcmp(opt->valuestring, "adagrad") == 0;
     const cJSON *hk;
     cJSON_ArrayForEach(hk, h) {
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "nn/adagrad.h"
 #include "nn/embedding.h"
 #include "nn/loss.h"
 
@@ -188,14 +189,24 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     memset(n->drows, 0, n_uniq * D * sizeof(float));
     seer_embedding_backward(n->drows, n->slot, n->dx0, n->n_in, B, F, D);
 
-    seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step);
-    seer_adam_rows_step(n->emb, n->emb_m, n->emb_v, n->uniq, n->drows, n_uniq, D, adam, n->step);
     if (n->plan.wide) {
         memset(n->dwide_rows, 0, n_uniq * sizeof(float));
         seer_embedding_backward(n->dwide_rows, n->slot, n->dxw, F, B, F, 1);
+    }
+    if (n->cfg.adagrad) {
+        seer_adagrad_step(n->params, n->adam_v, n->grads, n->n_params, adam->lr, adam->eps);
+        seer_adagrad_rows_step(n->emb, n->emb_v, n->uniq, n->drows, n_uniq, D, adam->lr,
+                               adam->eps);
+        if (n->plan.wide)
+            seer_adagrad_rows_step(n->wide, n->wide_v, n->uniq, n->dwide_rows, n_uniq, 1,
+                                   adam->lr, adam->eps);
+        return loss;
+    }
+    seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step);
+    seer_adam_rows_step(n->emb, n->emb_m, n->emb_v, n->uniq, n->drows, n_uniq, D, adam, n->step);
+    if (n->plan.wide)
         seer_adam_rows_step(n->wide, n->wide_m, n->wide_v, n->uniq, n->dwide_rows, n_uniq, 1,
                             adam, n->step);
-    }
     return loss;
 }
 

@@ -43,6 +43,7 @@ typedef struct {
     size_t hidden[SEER_LAYERS_MAX / 2];
     size_t n_cross;    // dcnv2: cross layers
     int stacked;       // dcnv2: cross then deep (1) or side by side (0, the default)
+    int adagrad;       // optimise with Adagrad instead of Adam (the lr and eps of the step)
     size_t batch_cap;  // largest B a step or a prediction may use
 } seer_net_config;
 
@@ -119,7 +120,9 @@ void seer_net_free(seer_net *n);
 // Fills x0 from ids (B, F) of global table rows and dense (B, n_dense), then
 // runs the model: logit (B) holds the result.
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B);
-// One optimiser step on a batch; returns the batch's mean BCE before the step.
+// One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which
+// keeps its accumulators in adam_v / emb_v / wide_v); returns the batch's
+// mean BCE before the step.
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam);
 // Probabilities for B <= batch_cap rows into p (B).

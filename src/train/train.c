@@ -133,7 +133,8 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
         goto done;
     }
-    seer_adam_config adam = {o->lr, 0.9f, 0.999f, 1e-7f};
+    // Adam with Keras' eps (as the reference trainers); Adagrad with PyTorch's.
+    seer_adam_config adam = {o->lr, 0.9f, 0.999f, o->adagrad ? 1e-10f : 1e-7f};
     size_t n_batches = (tr->rows + B - 1) / B;
     for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
         // Each epoch shuffles the identity with the generator as it stands, so
@@ -342,6 +343,7 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
                              .n_hidden = o->n_hidden,
                              .n_cross = o->n_cross,
                              .stacked = o->stacked,
+                             .adagrad = o->adagrad,
                              .batch_cap = batch_cap};
         memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
         rc = seer_net_init(&m->net, &c, o->seed);

@@ -27,6 +27,7 @@ typedef struct {
     size_t epochs;               // the most epochs to run
     size_t batch;
     float lr;
+    int adagrad;                 // Adagrad instead of Adam
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
