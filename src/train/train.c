@@ -347,6 +347,15 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
                              .batch_cap = batch_cap};
         memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
         rc = seer_net_init(&m->net, &c, o->seed);
+        if (rc == SEER_OK && !o->quiet) {
+            // The table and its two optimiser moments, and the wide part's.
+            const seer_net *n = &m->net;
+            double rows = (double)n->cfg.emb_rows, width = (double)n->D + (n->plan.wide ? 1 : 0);
+            fprintf(stderr, "embedding table: %.0f rows x %zu%s = %.0f parameters, %.1f MB with "
+                    "optimiser state; dense parameters: %zu\n", rows, n->D,
+                    n->plan.wide ? " (+1 wide)" : "", rows * width, rows * width * 12 / 1e6,
+                    n->n_params);
+        }
     }
     if (rc == SEER_OK && va.rows && !best.params) {
         seer_net *n = &m->net;

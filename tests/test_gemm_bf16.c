@@ -1,0 +1,176 @@
+// Tests of seer_gemm_bf16 (oneDNN matmul, bf16 inputs, fp32 accumulation and output) against
+// seer_gemm_ref, which works in double on the unrounded fp32 inputs.
+//
+// Tolerance, per element. bf16 keeps an 8-bit significand, so rounding to nearest moves each
+// input by a relative 2^-8 at most and a product a'b' by (1 + 2^-8)^2 - 1 < 7.9e-3 of |ab|.
+// The fp32 sum of K such products adds at most about K * 2^-24 of sum |a'b'| (2.6e-5 for the
+// largest K here), and alpha, beta and the final additions a few fp32 roundings of each term.
+// So with S = sum_k |a_ik b_kj|:
+//
+//   |got - ref| <= 1e-2 * |alpha| * S + 1e-6 * |beta * C_old|
+//
+// which is sound, not a statistical guess. A wrong index, stride or transpose moves an element by
+// O(S / sqrt(K)) or more, far beyond 1e-2 S, so the bound still catches layout bugs.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/rng.h"
+#include "nn/gemm.h"
+
+#define BF16_RTOL 1e-2
+#define BETA_RTOL 1e-6
+
+static void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
+    for (size_t i = 0; i < n; i++) x[i] = (float)(lo + (hi - lo) * seer_rng_uniform(r));
+}
+
+static float *alloc_floats(size_t n) {
+    float *x = malloc(n * sizeof *x);
+    cr_assert(x);
+    return x;
+}
+
+// C = alpha op(A) op(B) + beta C through seer_gemm_bf16 and through the reference, with the
+// leading dimensions padded by pad (lda = cols + pad etc.); the padding must stay untouched.
+static void bf16_case(int ta, int tb, size_t M, size_t N, size_t K, float alpha, float beta,
+                      size_t pad) {
+    seer_rng r;
+    seer_rng_init(&r, 2000 + M * 7 + N * 3 + K + pad);
+    size_t a_rows = ta ? K : M, a_cols = ta ? M : K, b_rows = tb ? N : K, b_cols = tb ? K : N;
+    size_t lda = a_cols + pad, ldb = b_cols + pad, ldc = N + pad;
+    float *A = alloc_floats(a_rows * lda), *Bm = alloc_floats(b_rows * ldb);
+    float *C = alloc_floats(M * ldc), *C_old = alloc_floats(M * ldc), *R = alloc_floats(M * ldc);
+    float *A_abs = alloc_floats(a_rows * lda), *B_abs = alloc_floats(b_rows * ldb);
+    float *S = alloc_floats(M * ldc);
+    fill(A, a_rows * lda, &r, -1, 1);
+    fill(Bm, b_rows * ldb, &r, -1, 1);
+    fill(C_old, M * ldc, &r, -1, 1);
+    for (size_t i = 0; i < a_rows * lda; i++) A_abs[i] = fabsf(A[i]);
+    for (size_t i = 0; i < b_rows * ldb; i++) B_abs[i] = fabsf(Bm[i]);
+    memcpy(C, C_old, M * ldc * sizeof *C);
+    memcpy(R, C_old, M * ldc * sizeof *R);
+
+    seer_gemm_bf16(ta, tb, M, N, K, alpha, A, lda, Bm, ldb, beta, C, ldc);
+    seer_gemm_ref(ta, tb, M, N, K, alpha, A, lda, Bm, ldb, beta, R, ldc);
+    seer_gemm_ref(ta, tb, M, N, K, 1.0f, A_abs, lda, B_abs, ldb, 0.0f, S, ldc);
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < ldc; j++) {
+            size_t at = i * ldc + j;
+            double got = C[at], want = j < N ? R[at] : C_old[at];
+            double tol = j < N ? BF16_RTOL * fabs(alpha) * S[at] +
+                                     BETA_RTOL * fabs((double)beta * C_old[at])
+                               : 0.0;
+            if (!(fabs(got - want) <= tol))
+                cr_fatal("gemm_bf16 ta=%d tb=%d M=%zu N=%zu K=%zu alpha=%g beta=%g pad=%zu: "
+                         "C[%zu][%zu] got %.9g want %.9g tol %.3g%s", ta, tb, M, N, K, alpha,
+                         beta, pad, i, j, got, want, tol, j < N ? "" : " (padding was written)");
+        }
+    }
+    free(A);
+    free(Bm);
+    free(C);
+    free(C_old);
+    free(R);
+    free(A_abs);
+    free(B_abs);
+    free(S);
+}
+
+// Every size, with alpha 1 (what the training loop uses), beta 0 and 1, dense and padded.
+static void bf16_sizes(int ta, int tb) {
+    const size_t sizes[][3] = {{1, 1, 1},     {3, 17, 5},    {33, 65, 129},
+                               {256, 441, 64}, {64, 441, 256}, {32, 64, 441}};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (size_t pad = 0; pad <= 3; pad += 3) {
+            bf16_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], 1.0f, 0.0f, pad);
+            bf16_case(ta, tb, sizes[s][0], sizes[s][1], sizes[s][2], 1.0f, 1.0f, pad);
+        }
+}
+
+Test(gemm_bf16, vs_ref_nn) { bf16_sizes(0, 0); }
+Test(gemm_bf16, vs_ref_nt) { bf16_sizes(0, 1); }
+Test(gemm_bf16, vs_ref_tn) { bf16_sizes(1, 0); }
+Test(gemm_bf16, vs_ref_tt) { bf16_sizes(1, 1); }
+
+// Other alphas and betas go through the primitive's output scale and sum post-op.
+Test(gemm_bf16, vs_ref_alpha_beta) {
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            bf16_case(ta, tb, 33, 65, 129, -0.5f, 0.0f, 3);
+            bf16_case(ta, tb, 33, 65, 129, 2.0f, 0.25f, 3);
+            bf16_case(ta, tb, 64, 441, 256, 0.5f, -2.0f, 0);
+        }
+}
+
+// More shapes than the primitive cache holds (64): the evicted ones are rebuilt correctly.
+Test(gemm_bf16, cache_eviction) {
+    for (int round = 0; round < 2; round++)
+        for (size_t m = 1; m <= 70; m++) bf16_case(0, 1, m, 5, 7, 1.0f, 1.0f, 0);
+}
+
+// The inputs are rounded to nearest even. With B = 1, C = bf16(A) exactly:
+//   1 + 2^-8      halfway between 1 and 1 + 2^-7: to the even one, 1
+//   1 + 3 * 2^-8  halfway between 1 + 2^-7 and 1 + 2^-6: to the even one, 1 + 2^-6
+//   1 + 2^-8 + 2^-20  just above halfway: up, 1 + 2^-7
+//   -(1 + 2^-9)   below halfway: -1
+//   FLT_MAX       past the largest bf16: infinity
+//   NaN with only low payload bits: stays NaN (a naive rounding carries it into infinity)
+Test(gemm_bf16, rounds_to_nearest_even) {
+    uint32_t nan_bits = 0x7f800001u;
+    float nan_low;
+    memcpy(&nan_low, &nan_bits, sizeof nan_low);
+    const float A[6] = {1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, 1.0f + 0x1p-8f + 0x1p-20f,
+                        -(1.0f + 0x1p-9f), 0x1.fffffep127f, nan_low};
+    const float want[5] = {1.0f, 1.0f + 0x1p-6f, 1.0f + 0x1p-7f, -1.0f, INFINITY};
+    const float one = 1.0f;
+    float C[6];
+    seer_gemm_bf16(0, 0, 6, 1, 1, 1.0f, A, 1, &one, 1, 0.0f, C, 1);
+    for (int i = 0; i < 5; i++) cr_expect(eq(flt, C[i], want[i]), "A[%d] = %a", i, A[i]);
+    cr_expect(isnan(C[5]), "NaN input gave %g", C[5]);
+}
+
+// beta = 0 does not read C: NaNs there do not leak into the result.
+Test(gemm_bf16, beta_zero_ignores_c) {
+    const float A[2] = {1, 2}, B[2] = {3, 4};  // (1,2) and (2,1)
+    float C[1] = {NAN};
+    seer_gemm_bf16(0, 0, 1, 1, 2, 1.0f, A, 2, B, 1, 0.0f, C, 1);
+    cr_assert(eq(flt, C[0], 11.0f));
+}
+
+// K = 0 is an empty sum: C = beta * C.
+Test(gemm_bf16, empty_k) {
+    float C[4] = {1, 2, 3, 4};
+    seer_gemm_bf16(0, 0, 2, 2, 0, 1.0f, NULL, 1, NULL, 2, 0.5f, C, 2);
+    const float want[4] = {0.5f, 1.0f, 1.5f, 2.0f};
+    for (int i = 0; i < 4; i++) cr_expect(eq(flt, C[i], want[i]));
+    seer_gemm_bf16(0, 0, 2, 2, 0, 1.0f, NULL, 1, NULL, 2, 0.0f, C, 2);
+    for (int i = 0; i < 4; i++) cr_expect(eq(flt, C[i], 0.0f));
+}
+
+// The same call twice gives bit-identical results, for beta 0 and 1.
+Test(gemm_bf16, deterministic) {
+    const size_t M = 64, N = 441, K = 256;  // the MLP's first-layer weight gradient
+    seer_rng r;
+    seer_rng_init(&r, 7);
+    float *A = alloc_floats(K * M), *Bm = alloc_floats(K * N), *C_old = alloc_floats(M * N);
+    float *C1 = alloc_floats(M * N), *C2 = alloc_floats(M * N);
+    fill(A, K * M, &r, -1, 1);
+    fill(Bm, K * N, &r, -1, 1);
+    fill(C_old, M * N, &r, -1, 1);
+    for (int beta = 0; beta <= 1; beta++) {
+        memcpy(C1, C_old, M * N * sizeof *C1);
+        memcpy(C2, C_old, M * N * sizeof *C2);
+        seer_gemm_bf16(1, 0, M, N, K, 1.0f, A, M, Bm, N, (float)beta, C1, N);
+        seer_gemm_bf16(1, 0, M, N, K, 1.0f, A, M, Bm, N, (float)beta, C2, N);
+        cr_assert(eq(int, memcmp(C1, C2, M * N * sizeof *C1), 0), "beta=%d", beta);
+    }
+    free(A);
+    free(Bm);
+    free(C_old);
+    free(C1);
+    free(C2);
+}
