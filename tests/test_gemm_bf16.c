@@ -30,7 +30,7 @@ static void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
 
 static float *alloc_floats(size_t n) {
     float *x = malloc(n * sizeof *x);
-    cr_assert(x);
+    cr_assert(x != NULL);
     return x;
 }
 

@@ -15,13 +15,13 @@
 // double. Every kernel's output is affine in each single input (the FM term
 // too: e_ik^2 appears in (sum_i e_ik)^2 and in sum_i e_ik^2 and cancels), so
 // a central difference has no truncation error at any step. The step can
-// therefore be large, GC_H = 0.25, which divides the float rounding of L by
-// 0.5 only. That rounding is a few ulps of the largest intermediate sum: about
-// 1e-5 for the D = 300 FM (whose sums of squares are ~75), below 1e-6
-// elsewhere. Measured: worst scaled error 1.5e-5 (FM, D = 300), 6.6e-7
-// otherwise. The gradients are O(0.1..1), so GC_TOL = 1e-4 * max(1,
-// |analytic|) leaves a margin of 6 (over 100 for the small cases) and still
-// catches any wrong term, factor or index (those are O(0.01) at least).
+// therefore be large, GC_H = 0.25: the float rounding of L enters the
+// numerical value divided by 2 GC_H = 0.5. It is a few ulps of the largest
+// intermediate sum: about 1e-5 for the D = 300 FM (whose sums of squares are
+// ~75), below 1e-6 elsewhere. Measured: worst scaled error 1.5e-5 (FM,
+// D = 300), 7.6e-7 otherwise. The gradients are O(0.1..1), so GC_TOL = 1e-4 *
+// max(1, |analytic|) leaves a margin of 6 (over 100 for the small cases) and
+// still catches any wrong term, factor or index (those are O(0.01) at least).
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
@@ -230,8 +230,8 @@ static void fm_ctx_init(fm_ctx *c, size_t B, size_t nf, size_t D, size_t ld, dou
 // The forward and backward against the pairwise form in double:
 // out[b] = sum_{i<j} <e_i, e_j>, de[b,i,:] = dout[b] sum_{j != i} e_j.
 // The float kernel subtracts sums of squares of ~75 and is off by a few ulps
-// of that: measured max abs 1.3e-5 on outputs of ~2.5, and 3e-8 on
-// gradients of ~0.5 (which sum three values). Allowed: 1e-4 and 1e-6; one
+// of that: measured max abs 1.3e-5 on outputs of ~4, and 3e-8 on gradients
+// of ~0.3 (sums of two values). Allowed: 1e-4 and 1e-6; one
 // element dropped or doubled at the chunk boundary moves an output by ~0.1
 // and a gradient by ~0.25.
 Test(interaction, fm_wide_rows_reference) {

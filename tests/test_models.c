@@ -138,6 +138,13 @@ static void fixture_init(fixture *x, const model_case *m) {
         memcpy(v.w, golden_get(&x->g, wn), v.nw * sizeof(float));
         memcpy(v.b, golden_get(&x->g, bn), v.nb * sizeof(float));
     }
+    // The file has no more layers, and its own parameters and wide table
+    // exactly when the net has them.
+    char wn[32];
+    snprintf(wn, sizeof wn, "w%zu", golden_layers(n));
+    cr_assert(eq(ptr, (void *)golden_find(&x->g, wn), NULL), "%s has more layers", m->path);
+    cr_assert(eq(int, golden_find(&x->g, "extra") != NULL, has_extra(n)), "extra");
+    cr_assert(eq(int, golden_find(&x->g, "wide") != NULL, n->plan.wide != 0), "wide table");
     if (has_extra(n)) {
         cr_assert(eq(sz, golden_numel(&x->g, "extra"), n->plan.extra));
         memcpy(n->extra, golden_get(&x->g, "extra"), n->plan.extra * sizeof(float));

@@ -67,6 +67,10 @@ static uint16_t to_bf16(float x) {
 
 // dst (rows, cols), dense = X (rows, cols) with row stride ld, rounded to bf16.
 static void convert_bf16(uint16_t *dst, const float *X, size_t rows, size_t cols, size_t ld) {
+    if (ld == cols) {  // dense: one long row, so the vector loop's scalar tail runs once
+        cols *= rows;
+        rows = 1;
+    }
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < cols; c++) dst[r * cols + c] = to_bf16(X[r * ld + c]);
 }
@@ -167,7 +171,8 @@ void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, floa
                     size_t ldc) {
     if (M == 0 || N == 0) return;
     if (K == 0) {
-        // An empty product: C = beta * C, which a matmul over zero-sized tensors does not do.
+        // An empty product: C = beta * C. oneDNN gets this right only through its slow
+        // reference matmul (ref:any, milliseconds), so it is done here.
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++)
                 C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];

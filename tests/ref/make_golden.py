@@ -271,15 +271,10 @@ class Net:
             w, b = self.layers[0]
             return b + e.sum(dim=(1, 2)) + dense @ w[0]
         h = torch.cat([e.reshape(B, -1), dense], dim=1)
-        if self.kind == "mlp":
-            for w, b in self.layers[:-1]:
-                pre = F.linear(h, w, b)
-                self.min_pre = min(self.min_pre, pre.abs().min().item())
-                h = torch.relu(pre)
-            w, b = self.layers[-1]
-            return F.linear(h, w, b)[:, 0]
-        nd = dense.shape[1]
         w_out, b_out = self.layers[-1] if self.layers else (None, None)
+        if self.kind == "mlp":
+            return F.linear(self.stack(h, self.layers[:-1]), w_out, b_out)[:, 0]
+        nd = dense.shape[1]
         if self.kind == "dcnv2":
             x0, C = h, self.n_cross
             x = x0
