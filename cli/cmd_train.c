@@ -27,6 +27,7 @@ static const char help[] =
     "  --batch N            rows per step (default 256; 1024 for wdl, deepfm, dcnv2)\n"
     "  --lr F               learning rate (default 0.001 for Adam, 0.01 for Adagrad)\n"
     "  --optim adam|adagrad the optimiser (default adam; lazy on embedding rows either way)\n"
+    "  --precision P        fp32 (default) or bf16: training products in bf16, fp32 weights\n"
     "  --threads N          OpenMP threads (default 1)\n"
     "  --seed N             seed of initialisation, shuffling and the hold-out (default 1)\n"
     "  --valid FILE         validation rows for early stopping on log loss\n"
@@ -59,7 +60,7 @@ int seer_cmd_train(int argc, char **argv) {
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -72,7 +73,7 @@ int seer_cmd_train(int argc, char **argv) {
         {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
         {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
         {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
-        {"optim", 1, 0, O_OPTIM}, {0, 0, 0, 0}};
+        {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -88,6 +89,10 @@ int seer_cmd_train(int argc, char **argv) {
                                                &o.checkpoint_every); break;
         case O_CKPT: o.checkpoint_path = optarg; break;
         case O_RESUME: o.resume_path = optarg; break;
+        case O_PRECISION:
+            bad = strcmp(optarg, "fp32") && strcmp(optarg, "bf16");
+            o.bf16 = strcmp(optarg, "bf16") == 0;
+            break;
         case O_OPTIM:
             bad = strcmp(optarg, "adam") && strcmp(optarg, "adagrad");
             o.adagrad = strcmp(optarg, "adagrad") == 0;

@@ -913,3 +913,19 @@ Test(cli, ctr_models_train_and_predict) {
         cr_assert(gt(dbl, auc, 0.6), "%s: train AUC %f", models[i], auc);
     }
 }
+
+Test(cli, bf16_training_matches_fp32) {
+    const char *data = base_table("base.csv");
+    const char *m32 = tmp_path("fp32.seer"), *m16 = tmp_path("bf16.seer");
+    run_seer("train", data, "--label", "label", "--model", "dcnv2", "--hidden", "16,8",
+             "--epochs", "5", "--batch", "64", "--valid-frac", "0", "-o", m32, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--model", "dcnv2", "--hidden", "16,8",
+             "--epochs", "5", "--batch", "64", "--valid-frac", "0", "--precision", "bf16", "-o",
+             m16, NULL);
+    expect_exit(0);
+    cr_assert(eq(int, same_bytes(m32, m16), 0), "bf16 changed nothing");
+    double a32 = eval_auc(m32, data, NULL), a16 = eval_auc(m16, data, NULL);
+    // bf16 products (8-bit mantissa) with fp32 weights: the ranking barely moves.
+    cr_assert(lt(dbl, fabs(a32 - a16), 0.01), "fp32 AUC %f, bf16 AUC %f", a32, a16);
+}

@@ -55,6 +55,7 @@ static cJSON *net_json(const seer_net_config *c) {
     cJSON_AddNumberToObject(o, "cross_layers", (double)c->n_cross);
     cJSON_AddBoolToObject(o, "stacked", c->stacked);
     cJSON_AddStringToObject(o, "optimizer", c->adagrad ? "adagrad" : "adam");
+    cJSON_AddStringToObject(o, "precision", c->bf16 ? "bf16" : "fp32");
     return o;
 }
 
@@ -303,6 +304,8 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
     c.stacked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "stacked"));
     const cJSON *opt = cJSON_GetObjectItemCaseSensitive(o, "optimizer");
     c.adagrad = cJSON_IsString(opt) && strcmp(opt->valuestring, "adagrad") == 0;
+    const cJSON *prec = cJSON_GetObjectItemCaseSensitive(o, "precision");
+    c.bf16 = cJSON_IsString(prec) && strcmp(prec->valuestring, "bf16") == 0;
     const cJSON *hk;
     cJSON_ArrayForEach(hk, h) {
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "nn/adagrad.h"
 #include "nn/embedding.h"
+#include "nn/gemm.h"
 #include "nn/loss.h"
 
 extern const seer_model_ops seer_model_lr, seer_model_mlp, seer_model_fm, seer_model_wdl,
@@ -168,6 +169,7 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam) {
     size_t F = n->cfg.n_fields, D = n->D;
+    seer_gemm_precision(n->cfg.bf16);
     seer_net_forward(n, ids, dense, B);
     double loss = seer_bce_logits_forward(n->logit, y, B);
 
@@ -177,6 +179,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     if (n->plan.wide) memset(n->dxw, 0, B * F * sizeof(float));
     seer_bce_logits_backward(n->dlogit, n->logit, y, B);
     n->ops->backward(n, B);
+    seer_gemm_precision(0);
 
     n->step++;
     // The stamp is 32 bits: after 2^32 - 1 steps it would repeat, so clear it then.

@@ -44,6 +44,7 @@ typedef struct {
     size_t n_cross;    // dcnv2: cross layers
     int stacked;       // dcnv2: cross then deep (1) or side by side (0, the default)
     int adagrad;       // optimise with Adagrad instead of Adam (the lr and eps of the step)
+    int bf16;          // training steps multiply in bf16 (fp32 master weights); predictions fp32
     size_t batch_cap;  // largest B a step or a prediction may use
 } seer_net_config;
 

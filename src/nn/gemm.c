@@ -156,10 +156,19 @@ static matmul_entry *matmul_get(int trans_a, int trans_b, size_t M, size_t N, si
     return e;
 }
 
+// The precision seer_gemm multiplies in, set by the training step.
+static int use_bf16;
+
+void seer_gemm_precision(int bf16) { use_bf16 = bf16; }
+
 void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                size_t ldc) {
     if (M == 0 || N == 0) return;
+    if (use_bf16) {
+        seer_gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
     dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', (dnnl_dim_t)M,
                                   (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
                                   (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);

@@ -24,6 +24,9 @@ void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
 void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                     size_t ldc);
+// From now on seer_gemm multiplies in bf16 (nonzero) or fp32 (0, the
+// default). Process-wide, like the bf16 scratch: one training thread sets it.
+void seer_gemm_precision(int bf16);
 void seer_gemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                    size_t ldc);

@@ -28,6 +28,7 @@ typedef struct {
     size_t batch;
     float lr;
     int adagrad;                 // Adagrad instead of Adam
+    int bf16;                    // --precision bf16
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
