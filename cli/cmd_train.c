@@ -39,6 +39,7 @@ static const char help[] =
     "  --ignore A,B         columns not to use        --categorical A,B  force categorical\n"
     "  --numeric A,B        force numeric             --buckets N  quantile buckets (16; 0 off)\n"
     "  --min-count N        least count for a token's own embedding row (default 5)\n"
+    "  --hash-buckets N     hash each categorical column into N rows instead of a vocabulary\n"
     "  --checkpoint-every N write a checkpoint every N steps and after each epoch\n"
     "  --checkpoint FILE    where (default MODEL.ckpt; written atomically)\n"
     "  --resume FILE        continue the run a checkpoint recorded (same DATA and settings)\n"
@@ -60,7 +61,7 @@ int seer_cmd_train(int argc, char **argv) {
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -73,7 +74,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
         {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
         {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
-        {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION}, {0, 0, 0, 0}};
+        {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
+        {"hash-buckets", 1, 0, O_HASH}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -89,6 +91,8 @@ int seer_cmd_train(int argc, char **argv) {
                                                &o.checkpoint_every); break;
         case O_CKPT: o.checkpoint_path = optarg; break;
         case O_RESUME: o.resume_path = optarg; break;
+        case O_HASH: bad = seer_cli_size("--hash-buckets", optarg, &o.tf.hash_buckets) ||
+                           o.tf.hash_buckets > (1ull << 31); break;
         case O_PRECISION:
             bad = strcmp(optarg, "fp32") && strcmp(optarg, "bf16");
             o.bf16 = strcmp(optarg, "bf16") == 0;

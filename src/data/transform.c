@@ -112,8 +112,32 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets) 
     return SEER_OK;
 }
 
+// Hashing: the share of the training tokens (distinct, as counted) that land
+// in a bucket another token already took.
+static void fit_hashed(seer_column *c, const seer_col_stats *s, size_t buckets) {
+    const seer_counter *tc = &s->tokens;
+    c->hash_buckets = buckets;
+    uint8_t *used = calloc((buckets + 7) / 8, 1);
+    size_t collided = 0;
+    for (size_t i = 0; used && i < tc->cap; i++) {
+        uint64_t h = tc->slots[i].key;
+        if (!h) continue;
+        size_t b = (size_t)(h % buckets);
+        if (used[b / 8] & (1u << (b % 8))) collided++;
+        used[b / 8] |= (uint8_t)(1u << (b % 8));
+    }
+    free(used);
+    snprintf(c->reason, sizeof c->reason, "reduce: hash %zu%s tokens into %zu rows (%.1f%% "
+             "collide) + missing", tc->n, tc->overflow ? "+" : "", buckets,
+             tc->n ? 100.0 * (double)collided / (double)tc->n : 0.0);
+}
+
 static int fit_categorical(seer_column *c, const seer_col_stats *s,
                            const seer_transform_options *o) {
+    if (o->hash_buckets) {
+        fit_hashed(c, s, o->hash_buckets);
+        return SEER_OK;
+    }
     const seer_counter *tc = &s->tokens;
     token_count *all = malloc((tc->n + 1) * sizeof *all);
     if (!all) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
@@ -257,7 +281,8 @@ int seer_transform_finish(seer_transform *t) {
             c->field = (long)f;
             t->field_col[f] = (long)j;
             t->field_offset[f] = rows;
-            t->field_rows[f] = pass == 0 ? c->n_vocab + 2 : c->n_edges + 2;
+            t->field_rows[f] = pass == 0 ? (c->hash_buckets ? c->hash_buckets : c->n_vocab) + 2
+                                         : c->n_edges + 2;
             rows += t->field_rows[f];
             f++;
         }
@@ -357,8 +382,13 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
             long id = 1;
             if (!missing) {
                 uint64_t h = seer_hash_bytes(s, len, 0);
-                id = seer_idmap_get(&c->lookup, h ? h : 1);
-                if (id < 0) id = 0;
+                h = h ? h : 1;
+                if (c->hash_buckets) {
+                    id = 2 + (long)(h % c->hash_buckets);
+                } else {
+                    id = seer_idmap_get(&c->lookup, h);
+                    if (id < 0) id = 0;
+                }
             }
             ids[c->field] = (uint32_t)(t->field_offset[c->field] + (size_t)id);
         } else {

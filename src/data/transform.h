@@ -6,7 +6,9 @@
 //   label        the 0/1 target
 //   categorical  "reduce": a vocabulary of tokens seen at least min_count
 //                times (most frequent first, at most max_vocab) maps to
-//                embedding rows; row 0 is out-of-vocabulary, row 1 missing
+//                embedding rows; row 0 is out-of-vocabulary, row 1 missing.
+//                With hash_buckets, tokens hash into that many rows instead
+//                (tables of any size; the collisions are measured and shown)
 //   numeric      "enhance": slog1p when heavy-tailed, standardised with the
 //                training mean and deviation (missing -> 0, clipped to +-10),
 //                a 0/1 missing indicator when training had missing values, and
@@ -52,6 +54,7 @@ typedef struct {
     long field;             // embedding field index, -1 if none
     size_t n_vocab;
     uint64_t *vocab;        // (n_vocab) token hashes; token k has row 2 + k
+    size_t hash_buckets;    // > 0: no vocabulary; a token has row 2 + hash % hash_buckets
     seer_idmap lookup;
 } seer_column;
 
@@ -66,6 +69,7 @@ typedef struct {
     size_t min_count;                // default 5
     size_t max_vocab;                // default 1 << 20
     size_t buckets;                  // default 16; 0 disables bucket fields
+    size_t hash_buckets;             // > 0: hash every categorical column into this many rows
 } seer_transform_options;
 
 typedef struct {

@@ -35,8 +35,10 @@ static cJSON *transform_json(const seer_transform *t) {
             for (size_t k = 0; k < c->n_edges; k++)
                 cJSON_AddItemToArray(e, cJSON_CreateNumber(c->edges[k]));
         }
-        if (c->kind == SEER_COL_CATEGORICAL)
+        if (c->kind == SEER_COL_CATEGORICAL) {
             cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
+            cJSON_AddNumberToObject(cj, "hash_buckets", (double)c->hash_buckets);
+        }
         cJSON_AddItemToArray(cols, cj);
     }
     return o;
@@ -109,7 +111,7 @@ static int save_with(const seer_model *m, const char *path, const seer_tensor *e
     if (n->plan.wide)
         ts[k++] = (seer_tensor){"wide", SEER_DTYPE_F32, 1, {n->cfg.emb_rows}, n->wide};
     for (size_t j = 0; j < t->n_cols; j++) {
-        if (t->col[j].kind != SEER_COL_CATEGORICAL) continue;
+        if (t->col[j].kind != SEER_COL_CATEGORICAL || t->col[j].hash_buckets) continue;
         snprintf(names[k], sizeof names[k], "vocab.%zu", j);
         ts[k] = (seer_tensor){names[k], SEER_DTYPE_U64, 1, {t->col[j].n_vocab}, t->col[j].vocab};
         k++;
@@ -252,7 +254,11 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
                 else c->edges[k++] = ek->valuedouble;
             }
         }
-        if (c->kind == SEER_COL_CATEGORICAL) {
+        long hashed = c->kind == SEER_COL_CATEGORICAL
+                          ? count_of(num(cj, "hash_buckets", &ok), 4e9) : 0;
+        if (hashed < 0) ok = 0;
+        if (hashed > 0) c->hash_buckets = (size_t)hashed;
+        if (c->kind == SEER_COL_CATEGORICAL && !hashed) {
             char name[SEER_TENSOR_NAME_MAX + 1];
             snprintf(name, sizeof name, "vocab.%zu", j);
             const seer_tensor *v = seer_modelfile_tensor(f, name);
