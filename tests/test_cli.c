@@ -929,3 +929,18 @@ Test(cli, bf16_training_matches_fp32) {
     // bf16 products (8-bit mantissa) with fp32 weights: the ranking barely moves.
     cr_assert(lt(dbl, fabs(a32 - a16), 0.01), "fp32 AUC %f, bf16 AUC %f", a32, a16);
 }
+
+Test(cli, hashed_model_round_trip) {
+    const char *data = base_table("base.csv");
+    const char *m = tmp_path("hashed.seer");
+    run_seer("train", data, "--label", "label", "--model", "wdl", "--hidden", "8",
+             "--hash-buckets", "8", "--epochs", "2", "-o", m, NULL);
+    expect_exit(0);
+    expect_stderr("into 8 rows", NULL);
+    run_seer("predict", m, data, "-o", tmp_path("h1.txt"), NULL);
+    expect_exit(0);
+    run_seer("predict", m, data, "-o", tmp_path("h2.txt"), NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(tmp_path("h1.txt"), tmp_path("h2.txt")));
+    cr_assert(gt(dbl, eval_auc(m, data, NULL), 0.6));
+}

@@ -226,3 +226,46 @@ Test(sketch, counter_cap_sets_overflow) {
     cr_assert(eq(int, c.overflow, 1));
     seer_counter_free(&c);
 }
+
+Test(transform, hashed_columns) {
+    char *text = make_table(200);
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    seer_table *tab;
+    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
+                 SEER_OK));
+    seer_profile p;
+    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
+    seer_row row;
+    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    o.hash_buckets = 3;
+    seer_transform t;
+    cr_assert(eq(int, seer_transform_fit(&t, &p, &o), SEER_OK), "%s", seer_error_message());
+    const seer_column *c = &t.col[2];
+    cr_assert(eq(sz, c->hash_buckets, 3));
+    cr_assert(eq(sz, t.field_rows[c->field], 5), "3 buckets + OOV + missing");
+    // Four distinct tokens into three buckets: at least one collides, and it is reported.
+    cr_assert(strstr(c->reason, "hash 4 tokens into 3 rows") != NULL, "%s", c->reason);
+    cr_assert(strstr(c->reason, "(0.0% collide)") == NULL, "%s", c->reason);
+    const char *rows = "id,x,c,y\n1,2,red,0\n2,3,,1\n";
+    seer_table *q;
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[4];
+    cr_assert(eq(int, seer_transform_bind(&t, q, map, 1), SEER_OK));
+    uint32_t ids[1];
+    float dense[2], y;
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    uint64_t h = seer_hash_bytes("red", 3, 0);
+    cr_assert(eq(u32, ids[0], (uint32_t)(t.field_offset[c->field] + 2 + (h ? h : 1) % 3)));
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    cr_assert(eq(u32, ids[0], (uint32_t)(t.field_offset[c->field] + 1)), "missing -> row 1");
+    seer_table_close(q);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
