@@ -156,6 +156,7 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
         for (; st->batch < n_batches; st->batch++) {
             if (o->max_steps && n->step >= (long)o->max_steps) {
                 seer_progress_end(&bar);
+                r->train_seconds += seer_now() - t0;
                 r->stopped_at_max_steps = 1;
                 goto done;
             }
@@ -167,6 +168,7 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                 y[i] = tr->y[row];
             }
             st->loss_sum += seer_net_train_step(n, ids, dense, y, b, &adam) * (double)b;
+            r->samples_trained += b;
             st->step = n->step;
             seer_progress_update(&bar, s + b, st->loss_sum / (double)(s + b));
             if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
@@ -386,8 +388,8 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     }
     if (rc == SEER_OK) {
         r->seconds = seer_now() - t_start;
-        r->train_samples_per_s = r->train_seconds > 0
-                                     ? (double)(tr.rows * r->epochs_run) / r->train_seconds : 0;
+        r->train_samples_per_s =
+            r->train_seconds > 0 ? (double)r->samples_trained / r->train_seconds : 0;
         free(m->training_json);
         m->training_json = training_json(o, r);
     }

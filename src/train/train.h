@@ -55,7 +55,8 @@ typedef struct {
     const char *metrics_on;       // or, without any, on the training rows: "valid" or "train"
     double seconds;               // the whole call
     double train_seconds;         // the optimisation loop only
-    double train_samples_per_s;
+    double train_samples_per_s;   // samples this call trained on / train_seconds
+    size_t samples_trained;
     int stopped_at_max_steps;     // max_steps ended the run before its epochs
 } seer_train_result;
 
