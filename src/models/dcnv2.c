@@ -43,9 +43,7 @@ static void dcn_forward(seer_net *n, size_t B) {
         xl = next;
     }
     if (n->cfg.stacked) {
-        seer_stack_forward(n, C, H, xl, B);
-        seer_linear_forward(n->logit, H ? n->h[out - 1] : xl, n->w[out], n->b[out], B,
-                            n->layer_in[out], 1);
+        seer_tower_forward(n, C, H, xl, n->logit, B);
         return;
     }
     seer_stack_forward(n, C, H, n->x0, B);
@@ -65,10 +63,7 @@ static void dcn_backward(seer_net *n, size_t B) {
     const float *xC = C ? n->scratch + (C - 1) * B * d : n->x0;
     float *dxC = C ? n->dscratch + (C - 1) * B * d : n->dx0;
     if (n->cfg.stacked) {
-        if (H) memset(n->dh[out - 1], 0, B * n->layer_out[out - 1] * sizeof(float));
-        seer_linear_backward(H ? n->dh[out - 1] : dxC, n->dw[out], n->db[out], n->dlogit,
-                             H ? n->h[out - 1] : xC, n->w[out], B, n->layer_in[out], 1);
-        seer_stack_backward(n, C, H, xC, dxC, B);
+        seer_tower_backward(n, C, H, xC, dxC, n->dlogit, B);
     } else {
         size_t dw = deep_width(&n->cfg, d), ld = d + dw;
         const float *cat = n->scratch + C * B * d;

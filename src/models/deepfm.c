@@ -1,10 +1,8 @@
 // DeepFM (Guo et al. 2017): the FM part plus a deep part over the same field
 // embeddings, flattened: logit = wide + FM + Linear(ReLU stack(ea)).
-#include <string.h>
 
 #include "models/fm_part.h"
 #include "models/stack.h"
-#include "nn/layers.h"
 
 static void deepfm_plan(const seer_net_config *c, seer_net_plan *p) {
     p->D = c->emb_dim;
@@ -26,21 +24,14 @@ static void deepfm_init(seer_net *n, seer_rng *r) {
 static void deepfm_forward(seer_net *n, size_t B) {
     size_t H = n->n_layers - 1;
     seer_fm_part_forward(n, B);
-    const float *ea = n->scratch;
-    seer_stack_forward(n, 0, H, ea, B);
-    seer_linear_forward(n->h[H], H ? n->h[H - 1] : ea, n->w[H], n->b[H], B, n->layer_in[H], 1);
+    seer_tower_forward(n, 0, H, n->scratch, n->h[H], B);
     for (size_t b = 0; b < B; b++) n->logit[b] += n->h[H][b];
 }
 
 static void deepfm_backward(seer_net *n, size_t B) {
     size_t H = n->n_layers - 1;
     seer_fm_part_backward(n, B);
-    const float *ea = n->scratch;
-    float *dea = n->dscratch;
-    if (H) memset(n->dh[H - 1], 0, B * n->layer_out[H - 1] * sizeof(float));
-    seer_linear_backward(H ? n->dh[H - 1] : dea, n->dw[H], n->db[H], n->dlogit,
-                         H ? n->h[H - 1] : ea, n->w[H], B, n->layer_in[H], 1);
-    seer_stack_backward(n, 0, H, ea, dea, B);
+    seer_tower_backward(n, 0, H, n->scratch, n->dscratch, n->dlogit, B);
     seer_fm_part_finish(n, B);
 }
 

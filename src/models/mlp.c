@@ -1,10 +1,8 @@
 // The reference model: x0 -> [Linear -> ReLU] x n_hidden -> Linear -> logit.
 // With --hidden 64,32: Dense 64 ReLU, Dense 32 ReLU, Dense 1 (the sigmoid is in the loss).
-#include <string.h>
 
 #include "models/net.h"
 #include "models/stack.h"
-#include "nn/layers.h"
 
 static void mlp_plan(const seer_net_config *c, seer_net_plan *p) {
     p->D = c->emb_dim;
@@ -18,17 +16,11 @@ static void mlp_plan(const seer_net_config *c, seer_net_plan *p) {
 static void mlp_init(seer_net *n, seer_rng *r) { seer_stack_init(n, 0, n->n_layers, r); }
 
 static void mlp_forward(seer_net *n, size_t B) {
-    size_t L = n->n_layers - 1;
-    seer_stack_forward(n, 0, L, n->x0, B);
-    seer_linear_forward(n->logit, L ? n->h[L - 1] : n->x0, n->w[L], n->b[L], B, n->layer_in[L], 1);
+    seer_tower_forward(n, 0, n->n_layers - 1, n->x0, n->logit, B);
 }
 
 static void mlp_backward(seer_net *n, size_t B) {
-    size_t L = n->n_layers - 1;
-    if (L) memset(n->dh[L - 1], 0, B * n->layer_out[L - 1] * sizeof(float));
-    seer_linear_backward(L ? n->dh[L - 1] : n->dx0, n->dw[L], n->db[L], n->dlogit,
-                         L ? n->h[L - 1] : n->x0, n->w[L], B, n->layer_in[L], 1);
-    seer_stack_backward(n, 0, L, n->x0, n->dx0, B);
+    seer_tower_backward(n, 0, n->n_layers - 1, n->x0, n->dx0, n->dlogit, B);
 }
 
 const seer_model_ops seer_model_mlp = {

@@ -40,6 +40,22 @@ void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x
     }
 }
 
+void seer_tower_forward(seer_net *n, size_t first, size_t H, const float *x, float *out,
+                        size_t B) {
+    size_t top = first + H;
+    seer_stack_forward(n, first, H, x, B);
+    seer_linear_forward(out, H ? n->h[top - 1] : x, n->w[top], n->b[top], B, n->layer_in[top], 1);
+}
+
+void seer_tower_backward(seer_net *n, size_t first, size_t H, const float *x, float *dx,
+                         const float *dout, size_t B) {
+    size_t top = first + H;
+    if (H) memset(n->dh[top - 1], 0, B * n->layer_out[top - 1] * sizeof(float));
+    seer_linear_backward(H ? n->dh[top - 1] : dx, n->dw[top], n->db[top], dout,
+                         H ? n->h[top - 1] : x, n->w[top], B, n->layer_in[top], 1);
+    seer_stack_backward(n, first, H, x, dx, B);
+}
+
 void seer_stack_init(seer_net *n, size_t first, size_t count, seer_rng *r) {
     for (size_t l = first; l < first + count; l++)
         seer_net_init_linear(n->w[l], n->b[l], n->layer_in[l], n->layer_out[l], r);

@@ -17,6 +17,14 @@ void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x,
 // down to dx += ... (dx may be NULL). Uses and clears the inner dh.
 void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x, float *dx,
                          size_t B);
+// The deep tower: the stack first .. first+H-1 from x, then layer first+H,
+// a Linear to one output per row, into out (B).
+void seer_tower_forward(seer_net *n, size_t first, size_t H, const float *x, float *out,
+                        size_t B);
+// From dout (B) back through the output layer and the stack: grads += ...,
+// dx += ... (dx may be NULL).
+void seer_tower_backward(seer_net *n, size_t first, size_t H, const float *x, float *dx,
+                         const float *dout, size_t B);
 // Xavier init of layers first .. first+count-1.
 void seer_stack_init(seer_net *n, size_t first, size_t count, seer_rng *r);
 

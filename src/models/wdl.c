@@ -1,12 +1,10 @@
 // Wide & Deep (Cheng et al. 2016): a wide linear part over the same ids and
 // dense values, plus the deep MLP over x0; logit = wide + deep.
 // Own parameters: wd (n_dense) and the bias, the wide part's dense weights.
-#include <string.h>
 
 #include "models/net.h"
 #include "models/stack.h"
 #include "nn/interaction.h"
-#include "nn/layers.h"
 
 static void wdl_plan(const seer_net_config *c, seer_net_plan *p) {
     p->D = c->emb_dim;
@@ -28,9 +26,7 @@ static void wdl_forward(seer_net *n, size_t B) {
     size_t H = n->n_layers - 1, F = n->cfg.n_fields, nd = n->cfg.n_dense;
     seer_wide_forward(n->logit, n->xw, n->x0 + F * n->D, n->n_in, n->extra, n->extra + nd, B, F,
                       nd);
-    seer_stack_forward(n, 0, H, n->x0, B);
-    seer_linear_forward(n->h[H], H ? n->h[H - 1] : n->x0, n->w[H], n->b[H], B, n->layer_in[H],
-                        1);
+    seer_tower_forward(n, 0, H, n->x0, n->h[H], B);
     for (size_t b = 0; b < B; b++) n->logit[b] += n->h[H][b];
 }
 
@@ -38,10 +34,7 @@ static void wdl_backward(seer_net *n, size_t B) {
     size_t H = n->n_layers - 1, F = n->cfg.n_fields, nd = n->cfg.n_dense;
     seer_wide_backward(n->dxw, n->dextra, n->dextra + nd, n->dlogit, n->x0 + F * n->D, n->n_in,
                        B, F, nd);
-    if (H) memset(n->dh[H - 1], 0, B * n->layer_out[H - 1] * sizeof(float));
-    seer_linear_backward(H ? n->dh[H - 1] : n->dx0, n->dw[H], n->db[H], n->dlogit,
-                         H ? n->h[H - 1] : n->x0, n->w[H], B, n->layer_in[H], 1);
-    seer_stack_backward(n, 0, H, n->x0, n->dx0, B);
+    seer_tower_backward(n, 0, H, n->x0, n->dx0, n->dlogit, B);
 }
 
 const seer_model_ops seer_model_wdl = {
