@@ -21,6 +21,7 @@ static const char help[] =
     "                       dcnv2 400,400,400)\n"
     "  --emb-dim N          embedding width (default 16)\n"
     "  --cross-layers N     dcnv2: cross layers (default 3)\n"
+    "  --dropout P          drop this share of each deep layer's units in training (default 0)\n"
     "  --dcn-structure S    dcnv2: parallel (default) or stacked\n"
     "  --epochs N           the most epochs (default 50 with early stopping; given alone, exactly\n"
     "                       N epochs on all rows)\n"
@@ -61,7 +62,7 @@ int seer_cmd_train(int argc, char **argv) {
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -75,7 +76,7 @@ int seer_cmd_train(int argc, char **argv) {
         {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
         {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
         {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
-        {"hash-buckets", 1, 0, O_HASH}, {0, 0, 0, 0}};
+        {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -91,6 +92,10 @@ int seer_cmd_train(int argc, char **argv) {
                                                &o.checkpoint_every); break;
         case O_CKPT: o.checkpoint_path = optarg; break;
         case O_RESUME: o.resume_path = optarg; break;
+        case O_DROPOUT:
+            bad = seer_cli_double("--dropout", optarg, &d) || d < 0 || d >= 1;
+            o.dropout = (float)d;
+            break;
         case O_HASH: bad = seer_cli_size("--hash-buckets", optarg, &o.tf.hash_buckets) ||
                            o.tf.hash_buckets > (1ull << 31); break;
         case O_PRECISION:

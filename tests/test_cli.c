@@ -944,3 +944,20 @@ Test(cli, hashed_model_round_trip) {
     cr_assert(same_bytes(tmp_path("h1.txt"), tmp_path("h2.txt")));
     cr_assert(gt(dbl, eval_auc(m, data, NULL), 0.6));
 }
+
+Test(cli, resume_with_dropout_same_model) {
+    const char *data = base_table("base.csv");
+    const char *full = tmp_path("dfull.seer"), *part = tmp_path("dpart.seer");
+    const char *ckpt = tmp_path("dpart.ckpt"), *resumed = tmp_path("dres.seer");
+    run_seer("train", data, "--label", "label", "--model", "wdl", "--hidden", "8,4", "--batch",
+             "64", "--epochs", "3", "--dropout", "0.3", "-o", full, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--model", "wdl", "--hidden", "8,4", "--batch",
+             "64", "--epochs", "3", "--dropout", "0.3", "--max-steps", "40", "--checkpoint", ckpt,
+             "-o", part, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--model", "wdl", "--hidden", "8,4", "--batch",
+             "64", "--epochs", "3", "--dropout", "0.3", "--resume", ckpt, "-o", resumed, NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(full, resumed), "the dropout masks did not resume where they stopped");
+}

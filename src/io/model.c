@@ -58,6 +58,7 @@ static cJSON *net_json(const seer_net_config *c) {
     cJSON_AddBoolToObject(o, "stacked", c->stacked);
     cJSON_AddStringToObject(o, "optimizer", c->adagrad ? "adagrad" : "adam");
     cJSON_AddStringToObject(o, "precision", c->bf16 ? "bf16" : "fp32");
+    cJSON_AddNumberToObject(o, "dropout", c->dropout);
     return o;
 }
 
@@ -164,6 +165,12 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
         char s[24];
         snprintf(s, sizeof s, "%016llx", (unsigned long long)st->rng[i]);
         cJSON_AddItemToArray(r, cJSON_CreateString(s));
+    }
+    cJSON *dr = cJSON_AddArrayToObject(c, "dropout_rng");
+    for (int i = 0; i < 4; i++) {
+        char s[24];
+        snprintf(s, sizeof s, "%016llx", (unsigned long long)n->drop_rng.s[i]);
+        cJSON_AddItemToArray(dr, cJSON_CreateString(s));
     }
     cJSON_AddNumberToObject(c, "loss_sum", st->loss_sum);
     cJSON_AddNumberToObject(c, "epochs_run", (double)st->epochs_run);
@@ -312,6 +319,9 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
     c.adagrad = cJSON_IsString(opt) && strcmp(opt->valuestring, "adagrad") == 0;
     const cJSON *prec = cJSON_GetObjectItemCaseSensitive(o, "precision");
     c.bf16 = cJSON_IsString(prec) && strcmp(prec->valuestring, "bf16") == 0;
+    int has_dropout = 1;
+    double dropout = num(o, "dropout", &has_dropout);
+    c.dropout = has_dropout && dropout > 0 && dropout < 1 ? (float)dropout : 0.0f;
     const cJSON *hk;
     cJSON_ArrayForEach(hk, h) {
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;
@@ -429,6 +439,10 @@ int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(c, "rng");
         ok = ok && cJSON_IsArray(r) && cJSON_GetArraySize(r) == 4;
         for (int i = 0; ok && i < 4; i++) st->rng[i] = hex_u64(cJSON_GetArrayItem(r, i), &ok);
+        const cJSON *dr = cJSON_GetObjectItemCaseSensitive(c, "dropout_rng");
+        ok = ok && cJSON_IsArray(dr) && cJSON_GetArraySize(dr) == 4;
+        for (int i = 0; ok && i < 4; i++)
+            m->net.drop_rng.s[i] = hex_u64(cJSON_GetArrayItem(dr, i), &ok);
         st->loss_sum = num(c, "loss_sum", &ok);
         st->epochs_run = (size_t)count_of(num(c, "epochs_run", &ok), 1e9);
         int has_score = 1;

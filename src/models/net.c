@@ -128,6 +128,7 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     bind(n);
     seer_rng r;
     seer_rng_init(&r, seed);
+    seer_rng_init(&n->drop_rng, seed ^ 0xd80f0a7ULL);
     for (size_t i = 0; i < rows * n->D; i++)
         n->emb[i] = cfg->kind == SEER_MODEL_LR ? 0.0f : (float)(seer_rng_uniform(&r) * 0.1 - 0.05);
     n->ops->init(n, &r);
@@ -170,6 +171,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
                            size_t B, const seer_adam_config *adam) {
     size_t F = n->cfg.n_fields, D = n->D;
     seer_gemm_precision(n->cfg.bf16);
+    n->training = 1;
     seer_net_forward(n, ids, dense, B);
     double loss = seer_bce_logits_forward(n->logit, y, B);
 
@@ -179,6 +181,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     if (n->plan.wide) memset(n->dxw, 0, B * F * sizeof(float));
     seer_bce_logits_backward(n->dlogit, n->logit, y, B);
     n->ops->backward(n, B);
+    n->training = 0;
     seer_gemm_precision(0);
 
     n->step++;

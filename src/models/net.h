@@ -45,6 +45,7 @@ typedef struct {
     int stacked;       // dcnv2: cross then deep (1) or side by side (0, the default)
     int adagrad;       // optimise with Adagrad instead of Adam (the lr and eps of the step)
     int bf16;          // training steps multiply in bf16 (fp32 master weights); predictions fp32
+    float dropout;     // share of each deep layer's units dropped in training steps (0: none)
     size_t batch_cap;  // largest B a step or a prediction may use
 } seer_net_config;
 
@@ -107,6 +108,8 @@ struct seer_net {
     float *drows;                // (batch_cap * F, D)
     float *dwide_rows;           // (batch_cap * F)
     long step;                   // optimiser steps taken
+    int training;                // inside a training step: dropout applies
+    seer_rng drop_rng;           // draws the dropout masks; part of a checkpoint
 };
 
 const seer_model_ops *seer_model_ops_find(const char *name);

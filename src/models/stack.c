@@ -16,10 +16,26 @@ size_t seer_stack_plan(seer_net_plan *p, size_t first, const size_t *hidden, siz
     return width;
 }
 
+// Inverted dropout (Srivastava et al. 2014) on a ReLU output, in place: each
+// unit is zeroed with probability p, the others scaled by 1 / (1 - p). A
+// dropped unit reads 0 like an inactive one, so the backward's ReLU mask
+// covers it; the kept ones carry the scale, applied there too.
+static void dropout_forward(float *h, size_t n, float p, seer_rng *r) {
+    float scale = 1.0f / (1.0f - p);
+    uint64_t keep_below = (uint64_t)((1.0 - (double)p) * 18446744073709551616.0);
+    for (size_t i = 0; i < n; i++) h[i] = seer_rng_next(r) < keep_below ? h[i] * scale : 0.0f;
+}
+
+static float dropout_scale(const seer_net *n) {
+    return n->training && n->cfg.dropout > 0 ? 1.0f / (1.0f - n->cfg.dropout) : 1.0f;
+}
+
 void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x, size_t B) {
     for (size_t l = first; l < first + count; l++) {
         seer_linear_forward(n->h[l], x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l]);
         seer_relu_forward(n->h[l], n->h[l], B * n->layer_out[l]);
+        if (n->training && n->cfg.dropout > 0)
+            dropout_forward(n->h[l], B * n->layer_out[l], n->cfg.dropout, &n->drop_rng);
         x = n->h[l];
     }
 }
@@ -28,11 +44,13 @@ void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x
                          size_t B) {
     for (size_t l = first; l + 1 < first + count; l++)
         memset(n->dh[l], 0, B * n->layer_out[l] * sizeof(float));
+    float scale = dropout_scale(n);
     for (size_t l = first + count; l-- > first;) {
-        // h[l] holds the ReLU output; dh[l] the gradient w.r.t. it. Mask in place.
+        // h[l] holds the ReLU (and dropout) output; dh[l] the gradient w.r.t. it. Mask in place.
         float *dh = n->dh[l];
         const float *h = n->h[l];
-        for (size_t i = 0; i < B * n->layer_out[l]; i++) dh[i] = h[i] > 0.0f ? dh[i] : 0.0f;
+        for (size_t i = 0; i < B * n->layer_out[l]; i++)
+            dh[i] = h[i] > 0.0f ? dh[i] * scale : 0.0f;
         const float *xl = l > first ? n->h[l - 1] : x;
         float *dxl = l > first ? n->dh[l - 1] : dx;
         seer_linear_backward(dxl, n->dw[l], n->db[l], dh, xl, n->w[l], B, n->layer_in[l],

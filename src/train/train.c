@@ -347,6 +347,7 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
                              .stacked = o->stacked,
                              .adagrad = o->adagrad,
                              .bf16 = o->bf16,
+                             .dropout = o->dropout,
                              .batch_cap = batch_cap};
         memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
         rc = seer_net_init(&m->net, &c, o->seed);

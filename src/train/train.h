@@ -29,6 +29,7 @@ typedef struct {
     float lr;
     int adagrad;                 // Adagrad instead of Adam
     int bf16;                    // --precision bf16
+    float dropout;               // --dropout: share of deep units dropped in training
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
