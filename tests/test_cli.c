@@ -961,3 +961,27 @@ Test(cli, resume_with_dropout_same_model) {
     expect_exit(0);
     cr_assert(same_bytes(full, resumed), "the dropout masks did not resume where they stopped");
 }
+
+Test(cli, vector_column_round_trip) {
+    // A label that follows the first component of a 3-number vector column.
+    const char *data = tmp_path("vec.csv");
+    FILE *f = fopen(data, "w");
+    cr_assert(ne(ptr, f, NULL));
+    fprintf(f, "label,emb,k\n");
+    uint64_t s = 9;
+    for (int i = 0; i < 1500; i++) {
+        double a = (double)(lcg(&s) % 1000) / 500.0 - 1.0, b = (double)(lcg(&s) % 100) / 100.0;
+        fprintf(f, "%d,%.3f;%.3f;%.3f,%s\n", a + 0.3 * b > 0.1, a, b, a * b, i % 2 ? "x" : "y");
+    }
+    fclose(f);
+    const char *m = tmp_path("vec.seer");
+    run_seer("train", data, "--label", "label", "--epochs", "8", "-o", m, NULL);
+    expect_exit(0);
+    expect_stderr("dense vector of 3 values", NULL);
+    cr_assert(gt(dbl, eval_auc(m, data, NULL), 0.9));
+    const char *bad = tmp_path("badvec.csv");
+    put_text(bad, "label,emb,k\n1,0.1;0.2;0.3,x\n0,0.1;0.2,y\n");
+    run_seer("predict", m, bad, NULL);
+    expect_exit(2);
+    expect_stderr("badvec.csv:3:2:", "not 3 numbers", NULL);
+}

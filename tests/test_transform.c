@@ -269,3 +269,47 @@ Test(transform, hashed_columns) {
     seer_table_close(tab);
     free(text);
 }
+
+Test(transform, vector_columns) {
+    // emb holds 3 numbers; component k of row i is i % 4 + k, so each
+    // component has variance 1.25 and mean 1.5 + k.
+    char text[16384], *w = text;
+    w += sprintf(w, "y,emb\n");
+    for (int i = 0; i < 200; i++)
+        w += sprintf(w, "%d,%d;%d;%d\n", i % 2, i % 4, i % 4 + 1, i % 4 + 2);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    const seer_column *c = &t.col[1];
+    cr_assert(eq(int, c->kind, SEER_COL_VECTOR));
+    cr_assert(eq(sz, c->dims, 3));
+    cr_assert(eq(sz, t.n_dense, 3));
+    for (size_t k = 0; k < 3; k++) {
+        cr_assert(epsilon_eq(dbl, c->vec_mean[k], 1.5 + (double)k, 1e-12));
+        cr_assert(epsilon_eq(dbl, c->vec_std[k], sqrt(1.25), 1e-12));
+    }
+    const char *rows = "y,emb\n1,3;4;5\n0,\n1,1;2\n";
+    seer_table *q;
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[2];
+    cr_assert(eq(int, seer_transform_bind(&t, q, map, 1), SEER_OK));
+    seer_row row;
+    uint32_t ids[1];
+    float dense[3], y;
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    for (size_t k = 0; k < 3; k++)
+        cr_assert(ieee_ulp_eq(flt, dense[k], (float)(1.5 / sqrt(1.25)), 4), "component %zu", k);
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_OK));
+    for (size_t k = 0; k < 3; k++) cr_assert(ieee_ulp_eq(flt, dense[k], 0.0f, 0), "missing -> 0");
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, dense, &y), SEER_EDATA));
+    cr_assert(strstr(seer_error_message(), "q.csv:4:2") != NULL, "%s", seer_error_message());
+    seer_table_close(q);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}

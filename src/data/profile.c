@@ -10,6 +10,37 @@
 
 double seer_slog1p(double x) { return x >= 0 ? log1p(x) : -log1p(-x); }
 
+size_t seer_parse_vector(const char *s, size_t len, double *out, size_t max) {
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != ';') continue;
+        if (n == max || !seer_parse_number(s + start, i - start, &out[n])) return 0;
+        n++;
+        start = i + 1;
+    }
+    return n;
+}
+
+// Counts a value of at least two ';'-separated numbers as a vector when its
+// length matches the column's first one.
+static void add_vector(seer_col_stats *c, const char *s, size_t len) {
+    if (!memchr(s, ';', len) || c->vectors + 1 < c->present) return;  // not all vectors so far
+    double v[SEER_VECTOR_DIMS_MAX];
+    size_t n = seer_parse_vector(s, len, v, SEER_VECTOR_DIMS_MAX);
+    if (n < 2 || (c->vec_dims && n != c->vec_dims)) return;
+    if (!c->vec_dims) {
+        c->vec_sum = calloc(n, sizeof *c->vec_sum);
+        c->vec_sumsq = calloc(n, sizeof *c->vec_sumsq);
+        if (!c->vec_sum || !c->vec_sumsq) return;
+        c->vec_dims = n;
+    }
+    for (size_t k = 0; k < n; k++) {
+        c->vec_sum[k] += v[k];
+        c->vec_sumsq[k] += v[k] * v[k];
+    }
+    c->vectors++;
+}
+
 int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     memset(p, 0, sizeof *p);
     p->path = strdup(seer_table_path(t));
@@ -124,7 +155,10 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         double x;
         if (c->parse_numbers && seer_parse_number(s, len, &x)) {
             add_number(p, c, x);
-        } else if (!c->first_text_line) {
+            continue;
+        }
+        if (c->parse_numbers) add_vector(c, s, len);
+        if (!c->first_text_line) {
             c->first_text_line = row->line;
             c->first_text_field = j + 1;
             snprintf(c->first_text, sizeof c->first_text, "%.*s", (int)(len > 40 ? 40 : len), s);
@@ -138,6 +172,8 @@ void seer_profile_free(seer_profile *p) {
     for (size_t j = 0; p->col && j < p->n_cols; j++) {
         seer_counter_free(&p->col[j].tokens);
         free(p->col[j].sample);
+        free(p->col[j].vec_sum);
+        free(p->col[j].vec_sumsq);
     }
     for (size_t j = 0; p->names && j < p->n_cols; j++) free(p->names[j]);
     free(p->names);

@@ -17,6 +17,8 @@
 
 #define SEER_PROFILE_MAX_TOKENS (1u << 21)
 #define SEER_PROFILE_SAMPLE 8192
+// Longest dense vector column (values like 0.1;0.4;-2) accepted.
+#define SEER_VECTOR_DIMS_MAX 1024
 
 typedef struct {
     size_t present;           // non-missing values
@@ -36,6 +38,10 @@ typedef struct {
     int parse_numbers;        // 0 for columns known to be categorical (Criteo's C1..C26)
     double *sample;           // (SEER_PROFILE_SAMPLE) reservoir of numbers
     size_t n_sample;
+    // Vectors: values of vec_dims numbers separated by ';' (0: none seen yet).
+    size_t vectors;           // present values that are such vectors of vec_dims numbers
+    size_t vec_dims;
+    double *vec_sum, *vec_sumsq;  // (vec_dims) per component
 } seer_col_stats;
 
 typedef struct {
@@ -53,6 +59,10 @@ typedef struct {
 
 // slog1p(x) = sign(x) * log(1 + |x|): compresses heavy tails, keeps sign and 0.
 double seer_slog1p(double x);
+
+// Parses s (len bytes) as numbers separated by ';' into out (at most max).
+// Returns how many, or 0 when some part is not a number or there are more than max.
+size_t seer_parse_vector(const char *s, size_t len, double *out, size_t max);
 
 // Prepares statistics for the table's columns. label may be NULL; when given
 // and absent from the table, SEER_EDATA naming the available columns.

@@ -160,6 +160,22 @@ static int fit_categorical(seer_column *c, const seer_col_stats *s,
     return SEER_OK;
 }
 
+static int fit_vector(seer_column *c, const seer_col_stats *s) {
+    c->dims = s->vec_dims;
+    c->vec_mean = malloc(c->dims * sizeof *c->vec_mean);
+    c->vec_std = malloc(c->dims * sizeof *c->vec_std);
+    if (!c->vec_mean || !c->vec_std)
+        return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
+    double cnt = (double)s->vectors;
+    for (size_t k = 0; k < c->dims; k++) {
+        c->vec_mean[k] = s->vec_sum[k] / cnt;
+        double var = s->vec_sumsq[k] / cnt - c->vec_mean[k] * c->vec_mean[k];
+        c->vec_std[k] = var > 1e-12 ? sqrt(var) : 1.0;
+    }
+    snprintf(c->reason, sizeof c->reason, "dense vector of %zu values, standardised", c->dims);
+    return SEER_OK;
+}
+
 // Decides the kind of one column from its statistics and the flags.
 static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const seer_profile *p,
                    size_t j, const seer_transform_options *o) {
@@ -191,6 +207,8 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
             c->kind = SEER_COL_IGNORED;
             snprintf(c->reason, sizeof c->reason, "ignored: row id (increasing integers)");
         }
+    } else if (s->vec_dims && s->vectors == s->present) {
+        c->kind = SEER_COL_VECTOR;
     } else {
         c->kind = SEER_COL_CATEGORICAL;
         if (s->present >= 1000 && c->cardinality >= 0.95 * (double)s->present) {
@@ -235,6 +253,7 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
                      "on line %zu", s->present - s->numeric, s->first_text, s->first_text_line);
         }
         if (c->kind == SEER_COL_CATEGORICAL) rc = fit_categorical(c, s, o);
+        if (c->kind == SEER_COL_VECTOR) rc = fit_vector(c, s);
         // A missing flag is only worth a column when training saw missing values.
         c->flag = c->kind == SEER_COL_NUMERIC && s->missing ? 1 : -1;
     }
@@ -250,7 +269,7 @@ int seer_transform_finish(seer_transform *t) {
     for (size_t j = 0; j < t->n_cols; j++) {
         seer_column *c = &t->col[j];
         F += c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges);
-        nd += c->kind == SEER_COL_NUMERIC;
+        nd += c->kind == SEER_COL_NUMERIC ? 1 : c->kind == SEER_COL_VECTOR ? c->dims : 0;
         nflag += c->kind == SEER_COL_NUMERIC && c->flag >= 0;
         if (c->kind == SEER_COL_LABEL) t->label_col = (long)j;
     }
@@ -273,6 +292,10 @@ int seer_transform_finish(seer_transform *t) {
                 c->dense = (long)d;
                 t->dense_col[d++] = (long)j;
             }
+            if (pass == 0 && c->kind == SEER_COL_VECTOR) {
+                c->dense = (long)d;
+                for (size_t k = 0; k < c->dims; k++) t->dense_col[d++] = (long)j;
+            }
             if (pass == 1 && c->kind == SEER_COL_NUMERIC && c->flag >= 0) {
                 c->flag = (long)d;
                 t->dense_col[d++] = (long)j;
@@ -289,7 +312,7 @@ int seer_transform_finish(seer_transform *t) {
     }
     for (size_t j = 0; j < t->n_cols; j++) {
         seer_column *c = &t->col[j];
-        if (c->kind != SEER_COL_NUMERIC) c->dense = -1;
+        if (c->kind != SEER_COL_NUMERIC && c->kind != SEER_COL_VECTOR) c->dense = -1;
         if (c->kind != SEER_COL_NUMERIC) c->flag = -1;
         if (!(c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges)))
             c->field = -1;
@@ -307,6 +330,8 @@ void seer_transform_free(seer_transform *t) {
         free(t->col[j].name);
         free(t->col[j].edges);
         free(t->col[j].vocab);
+        free(t->col[j].vec_mean);
+        free(t->col[j].vec_std);
         seer_idmap_free(&t->col[j].lookup);
     }
     free(t->col);
@@ -378,6 +403,17 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
                                    "0 or 1", path, row->line, k + 1, (int)(len > 40 ? 40 : len), s,
                                    c->name);
             *y = (float)v;
+        } else if (c->kind == SEER_COL_VECTOR) {
+            double v[SEER_VECTOR_DIMS_MAX];
+            size_t n = missing ? 0 : seer_parse_vector(s, len, v, c->dims);
+            if (!missing && n != c->dims)
+                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: '%.*s' in column '%s' is not %zu "
+                                   "numbers separated by ';'", path, row->line, k + 1,
+                                   (int)(len > 40 ? 40 : len), s, c->name, c->dims);
+            for (size_t i = 0; i < c->dims; i++) {
+                double z = missing ? 0.0 : (v[i] - c->vec_mean[i]) / c->vec_std[i];
+                dense[c->dense + (long)i] = (float)(z > CLIP ? CLIP : z < -CLIP ? -CLIP : z);
+            }
         } else if (c->kind == SEER_COL_CATEGORICAL) {
             long id = 1;
             if (!missing) {
@@ -414,6 +450,7 @@ static const char *kind_name(seer_col_kind k) {
     case SEER_COL_LABEL: return "label";
     case SEER_COL_NUMERIC: return "numeric";
     case SEER_COL_CATEGORICAL: return "categorical";
+    case SEER_COL_VECTOR: return "vector";
     default: return "ignored";
     }
 }

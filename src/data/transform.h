@@ -13,6 +13,9 @@
 //                training mean and deviation (missing -> 0, clipped to +-10),
 //                a 0/1 missing indicator when training had missing values, and
 //                quantile buckets with their own embedding (row 0 missing)
+//   vector       every value is a fixed number of ';'-separated numbers (a
+//                precomputed text or image embedding): that many dense inputs,
+//                each standardised; missing -> zeros
 //   ignored      constant, empty, a row id, or unique per row (or by flag)
 //
 // Model inputs of one row: ids (F) global embedding rows, one per field
@@ -34,6 +37,7 @@ typedef enum {
     SEER_COL_LABEL,
     SEER_COL_NUMERIC,
     SEER_COL_CATEGORICAL,
+    SEER_COL_VECTOR,
 } seer_col_kind;
 
 typedef struct {
@@ -55,6 +59,9 @@ typedef struct {
     size_t n_vocab;
     uint64_t *vocab;        // (n_vocab) token hashes; token k has row 2 + k
     size_t hash_buckets;    // > 0: no vocabulary; a token has row 2 + hash % hash_buckets
+    // vector
+    size_t dims;
+    double *vec_mean, *vec_std;  // (dims)
     seer_idmap lookup;
 } seer_column;
 

@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "io/modelfile.h"
 
-static const char *kind_names[] = {"ignored", "label", "numeric", "categorical"};
+static const char *kind_names[] = {"ignored", "label", "numeric", "categorical", "vector"};
 static const char *format_names[] = {"auto", "csv", "tsv", "criteo", "libfm"};
 
 static cJSON *transform_json(const seer_transform *t) {
@@ -34,6 +34,14 @@ static cJSON *transform_json(const seer_transform *t) {
             cJSON *e = cJSON_AddArrayToObject(cj, "edges");
             for (size_t k = 0; k < c->n_edges; k++)
                 cJSON_AddItemToArray(e, cJSON_CreateNumber(c->edges[k]));
+        }
+        if (c->kind == SEER_COL_VECTOR) {
+            cJSON *mean = cJSON_AddArrayToObject(cj, "means");
+            cJSON *std = cJSON_AddArrayToObject(cj, "stds");
+            for (size_t k = 0; k < c->dims; k++) {
+                cJSON_AddItemToArray(mean, cJSON_CreateNumber(c->vec_mean[k]));
+                cJSON_AddItemToArray(std, cJSON_CreateNumber(c->vec_std[k]));
+            }
         }
         if (c->kind == SEER_COL_CATEGORICAL) {
             cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
@@ -234,7 +242,7 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
     cJSON_ArrayForEach(cj, cols) {
         seer_column *c = &t->col[j];
         c->flag = -1;
-        int kind = index_of(str(cj, "kind", &ok), kind_names, 4);
+        int kind = index_of(str(cj, "kind", &ok), kind_names, 5);
         c->name = strdup(str(cj, "name", &ok));
         snprintf(c->reason, sizeof c->reason, "%s", str(cj, "decision", &ok));
         c->missing_rate = num(cj, "missing_rate", &ok);
@@ -259,6 +267,25 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
             cJSON_ArrayForEach(ek, e) {
                 if (!cJSON_IsNumber(ek)) ok = 0;
                 else c->edges[k++] = ek->valuedouble;
+            }
+        }
+        if (c->kind == SEER_COL_VECTOR) {
+            const cJSON *mean = cJSON_GetObjectItemCaseSensitive(cj, "means");
+            const cJSON *std = cJSON_GetObjectItemCaseSensitive(cj, "stds");
+            int dims = cJSON_IsArray(mean) ? cJSON_GetArraySize(mean) : 0;
+            if (dims < 2 || dims > SEER_VECTOR_DIMS_MAX || !cJSON_IsArray(std) ||
+                cJSON_GetArraySize(std) != dims) {
+                ok = 0;
+                break;
+            }
+            c->dims = (size_t)dims;
+            c->vec_mean = calloc(c->dims, sizeof *c->vec_mean);
+            c->vec_std = calloc(c->dims, sizeof *c->vec_std);
+            if (!c->vec_mean || !c->vec_std) break;
+            for (int k = 0; k < dims; k++) {
+                const cJSON *a = cJSON_GetArrayItem(mean, k), *b = cJSON_GetArrayItem(std, k);
+                if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || !(b->valuedouble > 0)) ok = 0;
+                else c->vec_mean[k] = a->valuedouble, c->vec_std[k] = b->valuedouble;
             }
         }
         long hashed = c->kind == SEER_COL_CATEGORICAL

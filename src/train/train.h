@@ -33,7 +33,7 @@ typedef struct {
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
-    size_t patience;             // epochs without a better validation score before stopping; 0: never
+    size_t patience;             // epochs without a better validation score; 0: never stop
     int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
     int quiet;                   // no per-epoch lines on stderr
     const char *checkpoint_path; // where checkpoints go (with checkpoint_every)
