@@ -34,14 +34,12 @@
 #define GC_H 1e-2
 #define GC_TOL 1e-4
 
+#include "gradcheck.h"
+
 // Golden comparisons: the kernels run in float on O(1) values, so a few ulps
 // (rtol 1e-5) plus an absolute floor for results that cancel to near 0.
 #define G_RTOL 1e-5
 #define G_ATOL 1e-6
-
-static void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
-    for (size_t i = 0; i < n; i++) x[i] = (float)(lo + (hi - lo) * seer_rng_uniform(r));
-}
 
 // Values with lo <= |x| < hi and a random sign: clear of the ReLU kink by more than GC_H.
 static void fill_away_from_zero(float *x, size_t n, seer_rng *r, double lo, double hi) {
@@ -50,47 +48,8 @@ static void fill_away_from_zero(float *x, size_t n, seer_rng *r, double lo, doub
         if (seer_rng_uniform(r) < 0.5) x[i] = -x[i];
 }
 
-static double dot(const float *a, const float *b, size_t n) {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
-    return s;
-}
-
 // The scalar whose gradient is checked, as a function of the current inputs.
 typedef double (*loss_fn)(void *ctx);
-
-// Compares ana (n), the analytic gradient of L with respect to x (n), with
-// central differences of L, and fails the test at the worst element.
-static void gradcheck(const char *what, float *x, const float *ana, size_t n, loss_fn L,
-                      void *ctx) {
-    double worst = 0.0, worst_num = 0.0, worst_ana = 0.0;
-    size_t worst_i = 0;
-    for (size_t i = 0; i < n; i++) {
-        float x0 = x[i];
-        float xp = (float)(x0 + GC_H), xm = (float)(x0 - GC_H);
-        x[i] = xp;
-        double lp = L(ctx);
-        x[i] = xm;
-        double lm = L(ctx);
-        x[i] = x0;
-        double num = (lp - lm) / ((double)xp - (double)xm);
-        double err = fabs(num - ana[i]) / fmax(1.0, fabs(ana[i]));
-        if (err > worst || isnan(err)) {
-            worst = err;
-            worst_i = i;
-            worst_num = num;
-            worst_ana = ana[i];
-        }
-    }
-    if (!(worst <= GC_TOL))
-        cr_fatal("%s: gradcheck [%zu] numerical %.7g analytic %.7g (scaled error %.3g > %g)",
-                 what, worst_i, worst_num, worst_ana, worst, GC_TOL);
-}
-
-static void open_golden(golden *g, const char *path) {
-    cr_assert(eq(int, golden_open(g, path), 0), "cannot read %s; run tests from the repo root",
-              path);
-}
 
 // ---- golden ----------------------------------------------------------------
 
