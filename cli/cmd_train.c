@@ -45,6 +45,7 @@ static const char help[] =
     "  --checkpoint FILE    where (default MODEL.ckpt; written atomically)\n"
     "  --resume FILE        continue the run a checkpoint recorded (same DATA and settings)\n"
     "  --max-steps N        stop after N optimiser steps in all (a checkpoint is written)\n"
+    "  --cache on|off|auto  encoded rows in a mapped cache file beside MODEL (auto: over 1 GiB)\n"
     "  --json               end with one JSON line of validation metrics\n"
     "  -o, --output MODEL   where to write the model (written atomically)\n";
 
@@ -62,7 +63,7 @@ int seer_cmd_train(int argc, char **argv) {
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -76,7 +77,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
         {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
         {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
-        {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT}, {0, 0, 0, 0}};
+        {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
+        {"cache", 1, 0, O_CACHE}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -92,6 +94,10 @@ int seer_cmd_train(int argc, char **argv) {
                                                &o.checkpoint_every); break;
         case O_CKPT: o.checkpoint_path = optarg; break;
         case O_RESUME: o.resume_path = optarg; break;
+        case O_CACHE:
+            bad = strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "auto");
+            o.cache = strcmp(optarg, "on") == 0 ? 1 : strcmp(optarg, "off") == 0 ? 0 : -1;
+            break;
         case O_DROPOUT:
             bad = seer_cli_double("--dropout", optarg, &d) || d < 0 || d >= 1;
             o.dropout = (float)d;
@@ -193,6 +199,7 @@ int seer_cmd_train(int argc, char **argv) {
         snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
         o.checkpoint_path = ckpt;
     }
+    o.cache_prefix = out;
     seer_train_result r;
     seer_model *m;
     int rc = seer_train(&o, &r, &m);

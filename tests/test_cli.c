@@ -985,3 +985,25 @@ Test(cli, vector_column_round_trip) {
     expect_exit(2);
     expect_stderr("badvec.csv:3:2:", "not 3 numbers", NULL);
 }
+
+Test(cli, cache_file_gives_the_same_model) {
+    const char *data = base_table("base.csv");
+    const char *off = tmp_path("c_off.seer"), *on = tmp_path("c_on.seer");
+    run_seer("train", data, "--label", "label", "--model", "deepfm", "--hidden", "8",
+             "--batch", "64", "--epochs", "3", "--cache", "off", "-o", off, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--model", "deepfm", "--hidden", "8",
+             "--batch", "64", "--epochs", "3", "--cache", "on", "-o", on, NULL);
+    expect_exit(0);
+    expect_stderr("cache file", NULL);
+    cr_assert(same_bytes(off, on), "rows read from the mapped cache trained another model");
+    // The cache files are gone: only the data, the two models and nothing else.
+    size_t entries, temporaries;
+    count_dir(&entries, &temporaries);
+    cr_assert(eq(sz, temporaries, 0));
+    DIR *dir = opendir(tmpdir);
+    struct dirent *e;
+    while ((e = readdir(dir)))
+        cr_assert(eq(ptr, strstr(e->d_name, "cache."), NULL), "left behind: %s", e->d_name);
+    closedir(dir);
+}

@@ -1,9 +1,14 @@
 // Growing columnar buffers of encoded rows, and the encoding pass.
 #include "data/dataset.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/hash.h"
@@ -34,7 +39,55 @@ int seer_dataset_reserve(seer_dataset *d, size_t cap) {
     return SEER_OK;
 }
 
+// 64-byte aligned sizes of the three arrays for cap rows.
+static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
+
+int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
+    SEER_ASSERT(!d->ids && !d->map);
+    size_t a = align64(cap * d->F * sizeof(uint32_t)), b = align64(cap * d->n_dense * 4);
+    size_t bytes = a + b + align64(cap * 4) + 64;
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    int rc = SEER_OK;
+    if (ftruncate(fd, (off_t)bytes) != 0) {
+        rc = seer_errorf(SEER_EIO, "%s: cannot size the cache to %zu bytes: %s", path, bytes,
+                         strerror(errno));
+    } else {
+        void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED) {
+            rc = seer_errorf(SEER_EIO, "%s: cannot map the cache: %s", path, strerror(errno));
+        } else {
+            d->map = m;
+            d->map_bytes = bytes;
+            d->ids = m;
+            d->dense = (float *)((char *)m + a);
+            d->y = (float *)((char *)m + a + b);
+            d->cap = cap;
+        }
+    }
+    // The mapping keeps the file alive; unlinking now leaves nothing behind on any exit.
+    unlink(path);
+    close(fd);
+    return rc;
+}
+
+// madvise on the whole pages inside [p, p + n).
+static void release_range(const void *p, size_t n) {
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) / page * page, hi = ((uintptr_t)p + n) / page * page;
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void seer_dataset_release(const seer_dataset *d, size_t first, size_t n) {
+    if (!d->map || !n) return;
+    release_range(d->ids + first * d->F, n * d->F * sizeof *d->ids);
+    release_range(d->dense + first * d->n_dense, n * d->n_dense * sizeof *d->dense);
+    release_range(d->y + first, n * sizeof *d->y);
+}
+
 long seer_dataset_grow(seer_dataset *d) {
+    if (d->rows == d->cap && d->map)
+        return seer_errorf(SEER_EINTERNAL, "the cache holds %zu rows and is full", d->cap);
     if (d->rows == d->cap) {
         int rc = seer_dataset_reserve(d, d->cap ? d->cap * 2 : 4096);
         if (rc != SEER_OK) return rc;
@@ -43,9 +96,13 @@ long seer_dataset_grow(seer_dataset *d) {
 }
 
 void seer_dataset_free(seer_dataset *d) {
-    free(d->ids);
-    free(d->dense);
-    free(d->y);
+    if (d->map) {
+        munmap(d->map, d->map_bytes);
+    } else {
+        free(d->ids);
+        free(d->dense);
+        free(d->y);
+    }
     memset(d, 0, sizeof *d);
 }
 

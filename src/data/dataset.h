@@ -1,10 +1,13 @@
-// Encoded rows held in memory: the model inputs of many rows, columnar.
+// Encoded rows: the model inputs of many rows, columnar.
 //
 //   ids   (rows, F)        global embedding rows
 //   dense (rows, n_dense)  transformed numbers and missing indicators
 //   y     (rows)           labels (NAN when the file had none)
 //
-// This is also the layout a binary cache of encoded batches will hold.
+// The arrays live either in memory or in a binary cache file mapped into
+// memory (seer_dataset_map): the encoding pass writes rows straight into the
+// mapping, and training reads them back from it; released ranges leave the
+// process's resident memory, so a large file trains in bounded memory.
 #ifndef SEER_DATA_DATASET_H
 #define SEER_DATA_DATASET_H
 
@@ -21,6 +24,8 @@ typedef struct {
     uint32_t *ids;
     float *dense;
     float *y;
+    void *map;            // the cache mapping, or NULL for memory
+    size_t map_bytes;
 } seer_dataset;
 
 // Which rows of a file are held out for validation: row i (0-based, counting
@@ -36,6 +41,12 @@ int seer_split_holds_out(const seer_split *s, size_t row_index);
 void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense);
 // Room for cap rows in all, so that loading a known count never copies.
 int seer_dataset_reserve(seer_dataset *d, size_t cap);
+// Backs the dataset by a cache file of cap rows at path (created, sized,
+// mapped, and unlinked at once, so nothing is left behind). SEER_EIO on failure.
+int seer_dataset_map(seer_dataset *d, const char *path, size_t cap);
+// Tells the system that rows [first, first + n) will not be read for a while:
+// their pages leave resident memory (a no-op for in-memory datasets).
+void seer_dataset_release(const seer_dataset *d, size_t first, size_t n);
 // Room for one more row; returns its index or a negative code.
 long seer_dataset_grow(seer_dataset *d);
 void seer_dataset_free(seer_dataset *d);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "seer.h"
 
@@ -28,6 +29,7 @@ void seer_train_options_default(seer_train_options *o) {
     o->hidden[0] = 64;
     o->hidden[1] = 32;
     o->n_cross = 3;
+    o->cache = -1;
     o->emb_dim = 16;
     o->epochs = 50;
     o->batch = 256;
@@ -91,6 +93,7 @@ static int eval_dataset(seer_net *n, const seer_dataset *d, float *p, seer_binar
     for (size_t s = 0; s < d->rows; s += cap) {
         size_t B = d->rows - s < cap ? d->rows - s : cap;
         seer_net_predict(n, d->ids + s * d->F, d->dense + s * d->n_dense, B, p + s);
+        seer_dataset_release(d, s, B);
     }
     return seer_binary_metrics_compute(m, p, d->y, d->rows);
 }
@@ -115,6 +118,28 @@ static int checkpoint(const seer_model *m, const seer_train_options *o,
                                  best->emb, best->wide);
 }
 
+// Rows per shuffle chunk. An epoch visits the chunks in a shuffled order and
+// the rows of each in a shuffled order, so it reads one chunk's rows at a
+// time: a mapped cache is read a chunk at a time and released after it, and
+// the shuffle needs memory for one chunk, not for the whole file.
+#define SHUFFLE_CHUNK ((size_t)1 << 16)
+
+static size_t chunk_rows(const seer_dataset *d, size_t c) {
+    size_t first = c * SHUFFLE_CHUNK;
+    return d->rows - first < SHUFFLE_CHUNK ? d->rows - first : SHUFFLE_CHUNK;
+}
+
+// a = a random permutation of 0 .. n-1 (Fisher-Yates on the identity).
+static void shuffle(size_t *a, size_t n, seer_rng *r) {
+    for (size_t i = 0; i < n; i++) a[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)seer_rng_below(r, i);
+        size_t t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
+    }
+}
+
 // The epochs: shuffled mini-batches, validation after each epoch, the best
 // epoch's weights kept. st says where to start (all zero for a new run, or
 // what a checkpoint recorded) and is kept current, so that a checkpoint
@@ -124,60 +149,75 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                       seer_checkpoint_state *st, snapshot *best) {
     seer_net *n = &model->net;
     size_t F = tr->F, nd = tr->n_dense, B = o->batch;
-    size_t *perm = malloc(tr->rows * sizeof *perm);
+    size_t n_chunks = (tr->rows + SHUFFLE_CHUNK - 1) / SHUFFLE_CHUNK;
+    size_t *perm = malloc(SHUFFLE_CHUNK * sizeof *perm);
+    size_t *order = malloc((n_chunks + 1) * sizeof *order);
     uint32_t *ids = malloc((B * F + 1) * sizeof *ids);
     float *dense = malloc((B * nd + 1) * sizeof *dense), *y = malloc(B * sizeof *y);
     float *pv = malloc((va->rows + 1) * sizeof *pv);
     int rc = SEER_OK;
-    if (!perm || !ids || !dense || !y || !pv) {
+    if (!perm || !order || !ids || !dense || !y || !pv) {
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
         goto done;
     }
     // Adam with Keras' eps (as the reference trainers); Adagrad with PyTorch's.
     seer_adam_config adam = {o->lr, 0.9f, 0.999f, o->adagrad ? 1e-10f : 1e-7f};
-    size_t n_batches = (tr->rows + B - 1) / B;
+    size_t n_batches = 0;
+    for (size_t c = 0; c < n_chunks; c++) n_batches += (chunk_rows(tr, c) + B - 1) / B;
     for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
-        // Each epoch shuffles the identity with the generator as it stands, so
-        // that its state before the shuffle is all a checkpoint needs.
+        // The epoch's order, from the generator as it stands before the epoch
+        // (all a checkpoint needs): the chunks in a shuffled order, and the rows
+        // of each chunk shuffled with a seed of their own.
         seer_rng rng;
         memcpy(rng.s, st->rng, sizeof rng.s);
-        for (size_t i = 0; i < tr->rows; i++) perm[i] = i;
-        for (size_t i = tr->rows; i > 1; i--) {
-            size_t j = (size_t)seer_rng_below(&rng, i);
-            size_t t = perm[i - 1];
-            perm[i - 1] = perm[j];
-            perm[j] = t;
-        }
+        shuffle(order, n_chunks, &rng);
+        uint64_t epoch_key = seer_rng_next(&rng);
         char label[32];
         snprintf(label, sizeof label, "epoch %zu", st->epoch + 1);
         seer_progress bar;
         seer_progress_start(&bar, label, tr->rows);
         double t0 = seer_now();
-        for (; st->batch < n_batches; st->batch++) {
-            if (o->max_steps && n->step >= (long)o->max_steps) {
-                seer_progress_end(&bar);
-                r->train_seconds += seer_now() - t0;
-                r->stopped_at_max_steps = 1;
-                goto done;
+        size_t batch = 0, seen = 0;
+        for (size_t k = 0; k < n_chunks; k++) {
+            size_t c = order[k], first = c * SHUFFLE_CHUNK, rows_c = chunk_rows(tr, c);
+            size_t nb = (rows_c + B - 1) / B;
+            if (batch + nb <= st->batch) {  // done before a checkpoint
+                batch += nb;
+                seen += rows_c;
+                continue;
             }
-            size_t s = st->batch * B, b = tr->rows - s < B ? tr->rows - s : B;
-            for (size_t i = 0; i < b; i++) {
-                size_t row = perm[s + i];
-                memcpy(ids + i * F, tr->ids + row * F, F * sizeof *ids);
-                memcpy(dense + i * nd, tr->dense + row * nd, nd * sizeof *dense);
-                y[i] = tr->y[row];
+            seer_rng crng;
+            seer_rng_init(&crng, seer_mix64(epoch_key ^ (uint64_t)c));
+            shuffle(perm, rows_c, &crng);
+            for (size_t q = st->batch - batch; q < nb; q++, st->batch++) {
+                if (o->max_steps && n->step >= (long)o->max_steps) {
+                    seer_progress_end(&bar);
+                    r->train_seconds += seer_now() - t0;
+                    r->stopped_at_max_steps = 1;
+                    goto done;
+                }
+                size_t s = q * B, b = rows_c - s < B ? rows_c - s : B;
+                for (size_t i = 0; i < b; i++) {
+                    size_t row = first + perm[s + i];
+                    memcpy(ids + i * F, tr->ids + row * F, F * sizeof *ids);
+                    memcpy(dense + i * nd, tr->dense + row * nd, nd * sizeof *dense);
+                    y[i] = tr->y[row];
+                }
+                st->loss_sum += seer_net_train_step(n, ids, dense, y, b, &adam) * (double)b;
+                r->samples_trained += b;
+                st->step = n->step;
+                seer_progress_update(&bar, seen + s + b, st->loss_sum / (double)(seen + s + b));
+                if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
+                    st->batch + 1 < n_batches) {
+                    st->batch++;
+                    rc = checkpoint(model, o, st, best);
+                    st->batch--;
+                    if (rc != SEER_OK) goto done;
+                }
             }
-            st->loss_sum += seer_net_train_step(n, ids, dense, y, b, &adam) * (double)b;
-            r->samples_trained += b;
-            st->step = n->step;
-            seer_progress_update(&bar, s + b, st->loss_sum / (double)(s + b));
-            if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
-                st->batch + 1 < n_batches) {
-                st->batch++;
-                rc = checkpoint(model, o, st, best);
-                st->batch--;
-                if (rc != SEER_OK) goto done;
-            }
+            batch += nb;
+            seen += rows_c;
+            seer_dataset_release(tr, first, rows_c);
         }
         seer_progress_end(&bar);
         r->train_seconds += seer_now() - t0;
@@ -230,6 +270,7 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
     }
 done:
     free(perm);
+    free(order);
     free(ids);
     free(dense);
     free(y);
@@ -244,6 +285,29 @@ static char *training_json(const seer_train_options *o, const seer_train_result 
                                r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
                                r->train_loss};
     return seer_training_json(&info);
+}
+
+// Encoded rows past this size go to a cache file by default.
+#define CACHE_AUTO_BYTES ((size_t)1 << 30)
+
+static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_options *o,
+                     size_t train_rows, size_t valid_rows) {
+    size_t row_bytes = (tr->F + tr->n_dense + 1) * 4;
+    int cache = o->cache > 0 || (o->cache < 0 && train_rows * row_bytes > CACHE_AUTO_BYTES);
+    if (!cache) {
+        int rc = seer_dataset_reserve(tr, train_rows);
+        return rc == SEER_OK ? seer_dataset_reserve(va, valid_rows) : rc;
+    }
+    char path[4096];
+    const char *prefix = o->cache_prefix ? o->cache_prefix : "/tmp/seer";
+    snprintf(path, sizeof path, "%s.train-cache.%ld", prefix, (long)getpid());
+    int rc = seer_dataset_map(tr, path, train_rows);
+    snprintf(path, sizeof path, "%s.valid-cache.%ld", prefix, (long)getpid());
+    if (rc == SEER_OK) rc = seer_dataset_map(va, path, valid_rows);
+    if (rc == SEER_OK && !o->quiet)
+        fprintf(stderr, "encoded rows go to a cache file of %.1f MB beside %s\n",
+                (double)(tr->map_bytes + va->map_bytes) / 1e6, prefix);
+    return rc;
 }
 
 // Starts a run: the fitted transform and a new network, or, resuming, the
@@ -305,11 +369,9 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     if (rc == SEER_OK) {
         seer_dataset_init(&tr, m->tf.n_fields, m->tf.n_dense);
         seer_dataset_init(&va, m->tf.n_fields, m->tf.n_dense);
-        // The profile pass counted the rows: hold them without growing.
-        if (!resumed) {
-            rc = seer_dataset_reserve(&tr, prof.rows + 1);
-            if (rc == SEER_OK) rc = seer_dataset_reserve(&va, rows_read - prof.rows + 1);
-        }
+        // The profile pass counted the rows: hold them without growing, in
+        // memory or, for large data, in mapped cache files.
+        if (!resumed) rc = hold_rows(&tr, &va, o, prof.rows + 1, rows_read - prof.rows + 1);
         seer_progress bar;
         seer_progress_start(&bar, "encoding", rows_read);
         if (rc == SEER_OK)

@@ -40,6 +40,9 @@ typedef struct {
     size_t checkpoint_every;     // write one every N optimiser steps and after each epoch; 0 never
     const char *resume_path;     // continue the run this checkpoint recorded
     size_t max_steps;            // stop after this many optimiser steps in all; 0 no limit
+    int cache;                   // encoded rows in a mapped cache file: 1 on, 0 off, -1 when
+                                 // they would take more than 1 GiB
+    const char *cache_prefix;    // the cache files' names start with this (default /tmp/seer)
 } seer_train_options;
 
 // The defaults: mlp 64-32, emb 16, batch 256, lr 1e-3, up to 50 epochs with
