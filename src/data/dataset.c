@@ -106,6 +106,9 @@ void seer_dataset_free(seer_dataset *d) {
     memset(d, 0, sizeof *d);
 }
 
+// Rows written to a cache between releases of their pages.
+#define RELEASE_ROWS 65536
+
 int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
                       const seer_transform *t, const seer_split *split, int need_label,
                       int skip_bad, size_t *skipped, seer_progress *bar) {
@@ -130,6 +133,9 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
                 fprintf(stderr, "seer: skipped: %s\n", seer_error_message());
             rc = SEER_OK;
         }
+        // Written rows of a cache go back to the file: memory stays bounded.
+        if (rc == SEER_OK && d->map && d->rows % RELEASE_ROWS == 0)
+            seer_dataset_release(d, d->rows - RELEASE_ROWS, RELEASE_ROWS);
     }
     free(map);
     return rc < 0 ? rc : SEER_OK;
