@@ -1007,3 +1007,33 @@ Test(cli, cache_file_gives_the_same_model) {
         cr_assert(eq(ptr, strstr(e->d_name, "cache."), NULL), "left behind: %s", e->d_name);
     closedir(dir);
 }
+
+// More rows than one shuffle chunk (65,536), with bucket fields: the resumed
+// run replays the chunk order and re-encodes with the stored transform.
+Test(cli, resume_across_shuffle_chunks_same_model) {
+    const char *data = tmp_path("big.csv");
+    FILE *f = fopen(data, "w");
+    cr_assert(ne(ptr, f, NULL));
+    fprintf(f, "label,x,n,color\n");
+    uint64_t s = 11;
+    for (int i = 0; i < 70000; i++) {
+        double x = (double)(lcg(&s) % 1000) / 100.0;
+        unsigned n = lcg(&s) % 50;
+        fprintf(f, "%d,%.2f,%u,c%u\n", x + (double)(n % 7) / 2 > 6.0, x, n * n * n, n % 9);
+    }
+    fclose(f);
+    const char *full = tmp_path("bfull.seer"), *part = tmp_path("bpart.seer");
+    const char *ckpt = tmp_path("bpart.ckpt"), *resumed = tmp_path("bres.seer");
+    run_seer("train", data, "--label", "label", "--hidden", "8", "--batch", "512", "--epochs",
+             "2", "-o", full, NULL);
+    expect_exit(0);
+    expect_stderr("buckets", NULL);
+    // 70,000 rows at 512: 128 + 9 batches an epoch; stop in the first epoch's second chunk.
+    run_seer("train", data, "--label", "label", "--hidden", "8", "--batch", "512", "--epochs",
+             "2", "--max-steps", "131", "--checkpoint", ckpt, "-o", part, NULL);
+    expect_exit(0);
+    run_seer("train", data, "--label", "label", "--hidden", "8", "--batch", "512", "--epochs",
+             "2", "--resume", ckpt, "--cache", "on", "-o", resumed, NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(full, resumed), "resumed across chunks: another model");
+}

@@ -11,6 +11,21 @@
 #include "base/error.h"
 #include "io/modelfile.h"
 
+// A number that reads back bit for bit. cJSON prints 15 digits when they come
+// back within a relative 2^-52, so the last bit of a double can be lost: the
+// transform's means, deviations and bucket edges, and a checkpoint's sums, must
+// come back exactly (a value on a bucket edge would otherwise change bucket).
+static cJSON *exact_number(double v) {
+    char buf[40];
+    if (!isfinite(v)) return cJSON_CreateNull();
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
+
+static void add_exact(cJSON *o, const char *key, double v) {
+    cJSON_AddItemToObject(o, key, exact_number(v));
+}
+
 static const char *kind_names[] = {"ignored", "label", "numeric", "categorical", "vector"};
 static const char *format_names[] = {"auto", "csv", "tsv", "criteo", "libfm"};
 
@@ -28,19 +43,19 @@ static cJSON *transform_json(const seer_transform *t) {
         cJSON_AddNumberToObject(cj, "cardinality", c->cardinality);
         if (c->kind == SEER_COL_NUMERIC) {
             cJSON_AddBoolToObject(cj, "log", c->log);
-            cJSON_AddNumberToObject(cj, "mean", c->mean);
-            cJSON_AddNumberToObject(cj, "std", c->std);
+            add_exact(cj, "mean", c->mean);
+            add_exact(cj, "std", c->std);
             cJSON_AddBoolToObject(cj, "missing_flag", c->flag >= 0);
             cJSON *e = cJSON_AddArrayToObject(cj, "edges");
             for (size_t k = 0; k < c->n_edges; k++)
-                cJSON_AddItemToArray(e, cJSON_CreateNumber(c->edges[k]));
+                cJSON_AddItemToArray(e, exact_number(c->edges[k]));
         }
         if (c->kind == SEER_COL_VECTOR) {
             cJSON *mean = cJSON_AddArrayToObject(cj, "means");
             cJSON *std = cJSON_AddArrayToObject(cj, "stds");
             for (size_t k = 0; k < c->dims; k++) {
-                cJSON_AddItemToArray(mean, cJSON_CreateNumber(c->vec_mean[k]));
-                cJSON_AddItemToArray(std, cJSON_CreateNumber(c->vec_std[k]));
+                cJSON_AddItemToArray(mean, exact_number(c->vec_mean[k]));
+                cJSON_AddItemToArray(std, exact_number(c->vec_std[k]));
             }
         }
         if (c->kind == SEER_COL_CATEGORICAL) {
@@ -180,15 +195,15 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
         snprintf(s, sizeof s, "%016llx", (unsigned long long)n->drop_rng.s[i]);
         cJSON_AddItemToArray(dr, cJSON_CreateString(s));
     }
-    cJSON_AddNumberToObject(c, "loss_sum", st->loss_sum);
+    add_exact(c, "loss_sum", st->loss_sum);
     cJSON_AddNumberToObject(c, "epochs_run", (double)st->epochs_run);
-    if (isfinite(st->best_score)) cJSON_AddNumberToObject(c, "best_score", st->best_score);
+    if (isfinite(st->best_score)) add_exact(c, "best_score", st->best_score);
     cJSON_AddNumberToObject(c, "best_epoch", (double)st->best_epoch);
     cJSON_AddNumberToObject(c, "since_best", (double)st->since_best);
-    if (isfinite(st->best_auc)) cJSON_AddNumberToObject(c, "best_auc", st->best_auc);
-    cJSON_AddNumberToObject(c, "best_logloss", st->best_logloss);
-    cJSON_AddNumberToObject(c, "best_accuracy", st->best_accuracy);
-    cJSON_AddNumberToObject(c, "best_positive_rate", st->best_positive_rate);
+    if (isfinite(st->best_auc)) add_exact(c, "best_auc", st->best_auc);
+    add_exact(c, "best_logloss", st->best_logloss);
+    add_exact(c, "best_accuracy", st->best_accuracy);
+    add_exact(c, "best_positive_rate", st->best_positive_rate);
     cJSON_AddNumberToObject(c, "best_rows", (double)st->best_rows);
     cJSON_AddNumberToObject(c, "batch_size", (double)st->batch_size);
     add_u64_hex(c, "seed", st->seed);

@@ -166,12 +166,11 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
     for (size_t c = 0; c < n_chunks; c++) n_batches += (chunk_rows(tr, c) + B - 1) / B;
     for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
         // The epoch's order, from the generator as it stands before the epoch
-        // (all a checkpoint needs): the chunks in a shuffled order, and the rows
-        // of each chunk shuffled with a seed of their own.
+        // (all a checkpoint needs): the chunks in a shuffled order, then the
+        // rows of each chunk shuffled as it comes, from the same generator.
         seer_rng rng;
         memcpy(rng.s, st->rng, sizeof rng.s);
         shuffle(order, n_chunks, &rng);
-        uint64_t epoch_key = seer_rng_next(&rng);
         char label[32];
         snprintf(label, sizeof label, "epoch %zu", st->epoch + 1);
         seer_progress bar;
@@ -181,14 +180,12 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
         for (size_t k = 0; k < n_chunks; k++) {
             size_t c = order[k], first = c * SHUFFLE_CHUNK, rows_c = chunk_rows(tr, c);
             size_t nb = (rows_c + B - 1) / B;
+            shuffle(perm, rows_c, &rng);
             if (batch + nb <= st->batch) {  // done before a checkpoint
                 batch += nb;
                 seen += rows_c;
                 continue;
             }
-            seer_rng crng;
-            seer_rng_init(&crng, seer_mix64(epoch_key ^ (uint64_t)c));
-            shuffle(perm, rows_c, &crng);
             for (size_t q = st->batch - batch; q < nb; q++, st->batch++) {
                 if (o->max_steps && n->step >= (long)o->max_steps) {
                     seer_progress_end(&bar);
