@@ -380,15 +380,18 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
 int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
                        const char *path, uint32_t *ids, float *dense, float *y) {
     *y = NAN;
-    // Look-ups in large vocabularies miss the cache: prefetch every slot of the
-    // row first so that the misses overlap.
+    // Look-ups in large vocabularies miss the cache: hash every token of the
+    // row and prefetch its slot first, so that the misses overlap.
+    uint64_t hash[SEER_COLS_MAX];
+    SEER_ASSERT(t->n_cols <= SEER_COLS_MAX);  // the reader and the loader both limit it
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         if (c->kind != SEER_COL_CATEGORICAL || map[j] < 0) continue;
         size_t len, k = (size_t)map[j];
         const char *s = trim(row->field[k], row->len[k], &len);
         uint64_t h = seer_hash_bytes(s, len, 0);
-        seer_idmap_prefetch(&c->lookup, h ? h : 1);
+        hash[j] = h ? h : 1;
+        seer_idmap_prefetch(&c->lookup, hash[j]);
     }
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
@@ -417,8 +420,7 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
         } else if (c->kind == SEER_COL_CATEGORICAL) {
             long id = 1;
             if (!missing) {
-                uint64_t h = seer_hash_bytes(s, len, 0);
-                h = h ? h : 1;
+                uint64_t h = hash[j];
                 if (c->hash_buckets) {
                     id = 2 + (long)(h % c->hash_buckets);
                 } else {
