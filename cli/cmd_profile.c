@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "cli.h"
+#include "data/dataset.h"
 #include "data/profile.h"
 #include "data/transform.h"
 
@@ -36,17 +37,9 @@ int seer_cmd_profile(int argc, char **argv) {
     if (rc != SEER_OK) return seer_cli_fail(rc);
     seer_profile p;
     seer_transform t = {0};
-    rc = seer_profile_init(&p, tab, to.label);
-    seer_row row;
-    size_t skipped = 0;
-    while (rc == SEER_OK && (rc = seer_table_next(tab, &row)) == 1) {
-        rc = seer_profile_add(&p, &row);
-        if (rc == SEER_EDATA && skip) {
-            skipped++;
-            rc = SEER_OK;
-        }
-    }
-    if (rc >= 0) rc = seer_transform_fit(&t, &p, &to);
+    size_t rows_read = 0, skipped = 0;
+    rc = seer_profile_pass(&p, tab, to.label, NULL, skip, &rows_read, &skipped);
+    if (rc == SEER_OK) rc = seer_transform_fit(&t, &p, &to);
     if (rc == SEER_OK) {
         printf("%s: %zu rows, %zu columns\n", argv[optind], p.rows, p.n_cols);
         seer_transform_print(&t, stdout);

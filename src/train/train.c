@@ -40,28 +40,6 @@ void seer_train_options_default(seer_train_options *o) {
     o->patience = 3;
 }
 
-// Pass 1: statistics of the training rows (held-out rows are skipped). A row
-// skipped here is skipped again, counted and reported by the encoding pass,
-// which sees every row.
-static int profile_pass(seer_profile *p, seer_table *tab, const char *label,
-                        const seer_split *split, int skip_bad, size_t *rows_read) {
-    int rc = seer_profile_init(p, tab, label);
-    if (rc != SEER_OK) return rc;
-    seer_row row;
-    size_t index = 0;
-    seer_progress bar;
-    seer_progress_start(&bar, "profiling", 0);
-    while ((rc = seer_table_next(tab, &row)) == 1) {
-        if ((index & 4095) == 0) seer_progress_update(&bar, index, -1);
-        if (seer_split_holds_out(split, index++)) continue;
-        rc = seer_profile_add(p, &row);
-        if (rc == SEER_EDATA && skip_bad) continue;
-        if (rc != SEER_OK) break;
-    }
-    seer_progress_end(&bar);
-    *rows_read = index;
-    return rc < 0 ? rc : SEER_OK;
-}
 
 typedef struct {
     float *p, *y;
@@ -358,7 +336,8 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
 
     rc = seer_table_open(&tab, o->data, &topt);
     if (rc == SEER_OK && !resumed) {
-        rc = profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows, &rows_read);
+        rc = seer_profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows, &rows_read,
+                               NULL);
         if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
         if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
         if (rc == SEER_OK) rc = seer_table_rewind(tab);
