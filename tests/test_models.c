@@ -423,3 +423,51 @@ Test(models, wdl_deterministic) { check_deterministic(&wdl); }
 Test(models, deepfm_deterministic) { check_deterministic(&deepfm); }
 Test(models, dcnv2_deterministic) { check_deterministic(&dcnv2); }
 Test(models, dcnv2_stacked_deterministic) { check_deterministic(&dcnv2_stacked); }
+
+// ---- scoring views ---------------------------------------------------------
+
+// A view borrows the trained parameters and scores exactly as its source,
+// whatever its own batch capacity; it allocates no table of its own.
+static void check_view(const model_case *m) {
+    seer_net_config cfg = config_of(m);
+    seer_net src, view;
+    cr_assert(eq(int, seer_net_init(&src, &cfg, 42), SEER_OK));
+    seer_rng r;
+    seer_rng_init(&r, 9);
+    uint32_t ids[CAP * F];
+    float dense[CAP * N_DENSE], y[CAP], p_src[CAP], p_view[CAP];
+    for (int s = 0; s < 5; s++) {
+        random_batch(&r, ids, dense, y);
+        seer_net_train_step(&src, ids, dense, y, CAP, &adam_cfg);
+    }
+    random_batch(&r, ids, dense, y);
+    seer_net_predict(&src, ids, dense, CAP, p_src);
+    cr_assert(eq(int, seer_net_init_view(&view, &src, CAP), SEER_OK));
+    cr_assert(eq(ptr, view.emb, src.emb));
+    cr_assert(eq(ptr, view.params, src.params));
+    seer_net_predict(&view, ids, dense, CAP, p_view);
+    cr_assert(eq(int, memcmp(p_src, p_view, sizeof p_src), 0), "a view scores differently");
+    seer_net_free(&view);
+    // In smaller batches the GEMM may sum in another order: equal to rounding.
+    cr_assert(eq(int, seer_net_init_view(&view, &src, 3), SEER_OK));
+    for (size_t s = 0; s < CAP; s += 3) {
+        size_t nb = CAP - s < 3 ? CAP - s : 3;
+        seer_net_predict(&view, ids + s * F, dense + s * N_DENSE, nb, p_view + s);
+    }
+    for (size_t i = 0; i < CAP; i++)
+        cr_assert(ieee_ulp_eq(flt, p_src[i], p_view[i], 64), "row %zu: %.9g vs %.9g", i,
+                  (double)p_src[i], (double)p_view[i]);
+    seer_net_free(&view);
+    cr_assert(eq(ptr, view.emb, NULL));
+    seer_net_predict(&src, ids, dense, CAP, p_view);  // the source still owns its tables
+    cr_assert(eq(int, memcmp(p_src, p_view, sizeof p_src), 0));
+    seer_net_free(&src);
+}
+
+Test(models, mlp_view) { check_view(&mlp); }
+Test(models, lr_view) { check_view(&lr); }
+Test(models, fm_view) { check_view(&fm); }
+Test(models, wdl_view) { check_view(&wdl); }
+Test(models, deepfm_view) { check_view(&deepfm); }
+Test(models, dcnv2_view) { check_view(&dcnv2); }
+Test(models, dcnv2_stacked_view) { check_view(&dcnv2_stacked); }

@@ -135,7 +135,44 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     return SEER_OK;
 }
 
+int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
+    SEER_ASSERT(!src->is_view && batch_cap > 0);
+    *v = *src;
+    v->is_view = 1;
+    v->cfg.batch_cap = batch_cap;
+    v->grads = v->adam_m = v->adam_v = NULL;
+    v->emb_m = v->emb_v = v->wide_m = v->wide_v = NULL;
+    v->dact = v->dx0 = v->dlogit = v->dxw = v->drows = v->dwide_rows = NULL;
+    v->marks = v->uniq = v->slot = NULL;
+    size_t B = batch_cap, fb = sizeof(float);
+    v->act = alloc_zero(v->n_act * B * fb);
+    v->x0 = alloc_zero(B * v->n_in * fb);
+    v->logit = alloc_zero(B * fb);
+    v->xw = alloc_zero(B * (v->cfg.n_fields ? v->cfg.n_fields : 1) * fb);
+    if (!v->act || !v->x0 || !v->logit || !v->xw) {
+        seer_net_free(v);
+        return seer_errorf(SEER_ENOMEM, "out of memory allocating a scoring view of %zu rows",
+                           batch_cap);
+    }
+    // The layer views of the parameters stay the source's; activations are ours.
+    size_t a = 0;
+    for (size_t l = 0; l < v->n_layers; l++) {
+        v->h[l] = v->act + a;
+        v->dh[l] = NULL;
+        a += B * v->layer_out[l];
+    }
+    v->scratch = v->act + a;
+    v->dscratch = NULL;
+    return SEER_OK;
+}
+
 void seer_net_free(seer_net *n) {
+    if (n->is_view) {
+        void *own[] = {n->act, n->x0, n->logit, n->xw};
+        for (size_t i = 0; i < sizeof own / sizeof *own; i++) free(own[i]);
+        memset(n, 0, sizeof *n);
+        return;
+    }
     void **all[] = {(void **)&n->params, (void **)&n->grads,  (void **)&n->adam_m,
                     (void **)&n->adam_v, (void **)&n->act,    (void **)&n->dact,
                     (void **)&n->x0,     (void **)&n->dx0,    (void **)&n->logit,
@@ -169,6 +206,7 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam) {
+    SEER_ASSERT(!n->is_view);
     size_t F = n->cfg.n_fields, D = n->D;
     seer_gemm_precision(n->cfg.bf16);
     n->training = 1;
@@ -217,6 +255,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
 }
 
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p) {
+    SEER_ASSERT(!n->training);
     seer_net_forward(n, ids, dense, B);
     for (size_t i = 0; i < B; i++) p[i] = 1.0f / (1.0f + expf(-n->logit[i]));
 }

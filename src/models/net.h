@@ -110,6 +110,7 @@ struct seer_net {
     long step;                   // optimiser steps taken
     int training;                // inside a training step: dropout applies
     seer_rng drop_rng;           // draws the dropout masks; part of a checkpoint
+    int is_view;                 // a scoring view: parameters borrowed, see seer_net_init_view
 };
 
 const seer_model_ops *seer_model_ops_find(const char *name);
@@ -120,6 +121,11 @@ const seer_model_ops *seer_model_ops_of(seer_model_kind kind);
 // SEER_ENOMEM if an allocation fails (with the size in the message).
 int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed);
 void seer_net_free(seer_net *n);
+// A scoring view of src for up to batch_cap rows: its own activation buffers,
+// src's parameters and tables (read only, never copied). Each thread that
+// scores concurrently uses its own view; src must outlive its views and not
+// train while they score. Views predict only (no train step).
+int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap);
 
 // Fills x0 from ids (B, F) of global table rows and dense (B, n_dense), then
 // runs the model: logit (B) holds the result.
