@@ -1,0 +1,48 @@
+// Online learning for a served model: events (labelled rows) are appended
+// to a write-ahead log and fsynced before they are acknowledged; a learner
+// thread applies them in mini-batches with the training optimiser, publishes
+// the updated model to the slot at an interval, and writes snapshots
+// atomically; the log is truncated only once a snapshot covers it. Opening
+// restores the newest snapshot and replays the log past it, so after a crash
+// every acknowledged event is in the model once.
+#ifndef SEER_SERVE_ONLINE_H
+#define SEER_SERVE_ONLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "serve/slot.h"
+
+typedef struct {
+    const char *model_path;    // the model file served at first
+    const char *wal_dir;       // the log and snapshots (created if missing)
+    size_t batch;              // events per optimiser step (default 256)
+    double publish_every_s;    // swap the updated model in at this interval (default 1)
+    double snapshot_every_s;   // snapshot and truncate the log at this interval (default 60)
+    float lr;                  // the optimiser's step (default: the model's training lr)
+} seer_online_options;
+
+void seer_online_options_default(seer_online_options *o);
+
+typedef struct seer_online seer_online;
+
+// Loads the newest of the model file and the snapshots in wal_dir, replays
+// the log past it, publishes the result into slot (initialised here) and
+// starts the learner. SEER_EIO / SEER_EDATA naming the file on failure.
+int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot *slot);
+// Logs n events (each a JSON object's text with the row's columns and a
+// 0/1 "label") and returns once they are durable (fsynced). Each is checked
+// with the served transform first: a bad one is SEER_EDATA naming its index,
+// and none of the n is logged.
+int seer_online_log(seer_online *on, const char *const *events, const size_t *lens, size_t n);
+// Loads path as the new base model: events not yet applied go to it, a
+// snapshot covers the swap, and it is published. On failure the old model
+// keeps serving.
+int seer_online_reload(seer_online *on, const char *path);
+// Events acknowledged and applied, counting every event ever acknowledged
+// for this log directory, across restarts, once.
+void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied);
+// Stops the learner (applying what is logged), writes a final snapshot.
+void seer_online_close(seer_online *on);
+
+#endif
