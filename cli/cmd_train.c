@@ -40,6 +40,10 @@ static const char help[] =
     "  --ignore A,B         columns not to use        --categorical A,B  force categorical\n"
     "  --numeric A,B        force numeric             --buckets N  quantile buckets (16; 0 off)\n"
     "  --min-count N        least count for a token's own embedding row (default 5)\n"
+    "  --multi A,B          force multi-valued columns (tokens separated by '|'; found alone\n"
+    "                       when 5% of a text column's values hold a '|')\n"
+    "  --max-tokens N       tokens a row of a multi-valued column keeps at most (default 32)\n"
+    "  --pooling mean|sum   how a multi-valued field pools its tokens' vectors (default mean)\n"
     "  --hash-buckets N     hash each categorical column into N rows instead of a vocabulary\n"
     "  --checkpoint-every N write a checkpoint every N steps and after each epoch\n"
     "  --checkpoint FILE    where (default MODEL.ckpt; written atomically)\n"
@@ -60,10 +64,11 @@ int seer_cmd_train(int argc, char **argv) {
     const char *out = NULL, *model = "mlp";
     int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0, batch_given = 0;
     const char *structure = "parallel";
-    char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL;
+    char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL, *multi_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE };
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
+           O_MULTI, O_MAX_TOKENS, O_POOLING };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -78,7 +83,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
         {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
         {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
-        {"cache", 1, 0, O_CACHE}, {0, 0, 0, 0}};
+        {"cache", 1, 0, O_CACHE}, {"multi", 1, 0, O_MULTI},
+        {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -157,6 +163,15 @@ int seer_cmd_train(int argc, char **argv) {
             bad = seer_cli_names(optarg, &o.tf.categorical, &o.tf.n_categorical, &cat_s);
             break;
         case O_NUM: bad = seer_cli_names(optarg, &o.tf.numeric, &o.tf.n_numeric, &num_s); break;
+        case O_MULTI: bad = seer_cli_names(optarg, &o.tf.multi, &o.tf.n_multi, &multi_s); break;
+        case O_MAX_TOKENS:
+            bad = seer_cli_size("--max-tokens", optarg, &o.tf.max_tokens) || o.tf.max_tokens < 1 ||
+                  o.tf.max_tokens > SEER_MULTI_SLOTS_MAX;
+            break;
+        case O_POOLING:
+            bad = strcmp(optarg, "mean") && strcmp(optarg, "sum");
+            o.tf.pool_sum = strcmp(optarg, "sum") == 0;
+            break;
         case O_BUCKETS: bad = seer_cli_size("--buckets", optarg, &o.tf.buckets) ||
                               o.tf.buckets > 1024; break;
         case O_MINCOUNT: bad = seer_cli_size("--min-count", optarg, &o.tf.min_count) ||
@@ -232,6 +247,8 @@ int seer_cmd_train(int argc, char **argv) {
     free(ignore_s);
     free(cat_s);
     free(num_s);
+    free(multi_s);
+    free((void *)o.tf.multi);
     free((void *)o.tf.ignore);
     free((void *)o.tf.categorical);
     free((void *)o.tf.numeric);

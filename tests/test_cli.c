@@ -1037,3 +1037,59 @@ Test(cli, resume_across_shuffle_chunks_same_model) {
     expect_exit(0);
     cr_assert(same_bytes(full, resumed), "resumed across chunks: another model");
 }
+
+// Rows "label,age,tags" whose label follows the mean weight of 1-6 tags out
+// of 30 (weights fixed by the seed) and, weakly, age.
+static void write_tags(const char *path, int rows, uint64_t seed) {
+    FILE *f = fopen(path, "w");
+    cr_assert(ne(ptr, f, NULL));
+    fprintf(f, "label,age,tags\n");
+    uint64_t s = seed;
+    for (int i = 0; i < rows; i++) {
+        int k = 1 + (int)(lcg(&s) % 6), age = 18 + (int)(lcg(&s) % 50);
+        double z = (age - 43) / 40.0;
+        char tags[128] = "";
+        for (int j = 0; j < k; j++) {
+            int t = (int)(lcg(&s) % 30);
+            z += 3.0 * ((t * 7919 % 13) / 6.0 - 1.0) / k;  // the tag's weight in [-3, 3] / k
+            snprintf(tags + strlen(tags), sizeof tags - strlen(tags), "%st%d", j ? "|" : "", t);
+        }
+        double u = (double)lcg(&s) / 4294967296.0 * 0.5;
+        fprintf(f, "%d,%d,%s\n", 1.0 / (1.0 + exp(-z)) > u + 0.25, age, tags);
+    }
+    fclose(f);
+}
+
+Test(cli, multi_valued_column) {
+    const char *train = tmp_path("tags.csv"), *test = tmp_path("tags_test.csv");
+    write_tags(train, 4000, 11);
+    write_tags(test, 2000, 12);
+    run_seer("profile", train, "--label", "label", NULL);
+    expect_exit(0);
+    cr_assert(strstr(last.out, "multi") && strstr(last.out, "mean of up to 6 tokens"), "%s",
+              last.out);
+    const char *m = tmp_path("tags.seer"), *m_sum = tmp_path("tags_sum.seer");
+    const char *m_none = tmp_path("tags_none.seer");
+    run_seer("train", train, "--label", "label", "--model", "deepfm", "--hidden", "16",
+             "--batch", "64", "--epochs", "4", "-o", m, NULL);
+    expect_exit(0);
+    run_seer("train", train, "--label", "label", "--model", "deepfm", "--hidden", "16",
+             "--batch", "64", "--epochs", "4", "--pooling", "sum", "-o", m_sum, NULL);
+    expect_exit(0);
+    expect_stderr("sum of up to 6 tokens", NULL);
+    run_seer("train", train, "--label", "label", "--model", "deepfm", "--hidden", "16",
+             "--batch", "64", "--epochs", "4", "--ignore", "tags", "-o", m_none, NULL);
+    expect_exit(0);
+    // The tags carry most of the signal: without them the model is near chance.
+    double auc = eval_auc(m, test, NULL), auc_sum = eval_auc(m_sum, test, NULL);
+    double auc_none = eval_auc(m_none, test, NULL);
+    cr_assert(gt(dbl, auc, auc_none + 0.15), "mean pooling %.4f vs no tags %.4f", auc, auc_none);
+    cr_assert(gt(dbl, auc_sum, auc_none + 0.15), "sum pooling %.4f vs no tags %.4f", auc_sum,
+              auc_none);
+    // Unseen tags, a missing value and more tags than training saw still score.
+    const char *odd = tmp_path("tags_odd.csv");
+    put_text(odd, "label,age,tags\n1,30,t3|zz|t4\n0,40,\n1,50,t1|t2|t3|t4|t5|t6|t7|t8|t9\n");
+    run_seer("predict", m, odd, NULL);
+    expect_exit(0);
+    cr_assert(eq(sz, count_lines(last.out), 3), "%s", last.out);
+}

@@ -472,6 +472,109 @@ Test(layers, embedding_backward_adds) {
     CHECK_ADDS("embedding", d0, once, twice, n * ED);
 }
 
+// ---- embedding bags (multi-valued fields) ----------------------------------
+
+// bag.bin: B=4 rows of 6 slots over 3 fields of 1 (single), 3 (mean) and 2
+// (sum) slots, -1 in unused ones; table (7, 3).
+enum { BB = 4, BS = 6, BF = 3, BROWS = 7, BD = 3 };
+static const uint32_t bag_slots[BF] = {1, 3, 2};
+static const uint8_t bag_mean[BF] = {0, 1, 0};
+
+typedef struct {
+    uint32_t ids[BB * BS], bag_ids[BB * BS], off[BB * BF + 1];
+    float w[BB * BS];
+    size_t n;
+    float table[BROWS * BD], r[BB * BF * BD];
+} bag_ctx;
+
+static void bag_load(bag_ctx *c, golden *g) {
+    cr_assert(eq(int, golden_open(g, "tests/golden/bag.bin"), 0));
+    cr_assert(eq(sz, golden_numel(g, "ids"), BB * BS));
+    for (size_t i = 0; i < BB * BS; i++) {
+        float v = golden_get(g, "ids")[i];
+        c->ids[i] = v < 0 ? SEER_EMBEDDING_NO_ID : (uint32_t)v;
+    }
+    memcpy(c->table, golden_get(g, "table"), sizeof c->table);
+    c->n = seer_embedding_bags(c->bag_ids, c->off, c->w, c->ids, BB, BS, BF, bag_slots, bag_mean);
+}
+
+// Scatter through unique + bag backward into a dense table gradient.
+static void bag_table_grad(float *dtable, const bag_ctx *c, const float *dout) {
+    uint32_t marks[2 * BROWS] = {0}, uniq[BB * BS], slot[BB * BS];
+    float drows[BB * BS * BD] = {0};
+    size_t n = seer_embedding_unique(uniq, slot, c->bag_ids, c->n, marks, 1);
+    seer_embedding_bag_backward(drows, slot, c->off, c->w, dout, BF * BD, BB, BF, BD);
+    memset(dtable, 0, BROWS * BD * sizeof *dtable);
+    for (size_t u = 0; u < n; u++)
+        memcpy(dtable + uniq[u] * BD, drows + u * BD, BD * sizeof(float));
+}
+
+Test(layers, embedding_bags_layout) {
+    // Rows of ids by hand: field 0 one id, field 1 two of three slots (mean),
+    // field 2 both slots (sum); then field 1 full, field 2 one slot.
+    const uint32_t N = SEER_EMBEDDING_NO_ID;
+    const uint32_t ids[2 * BS] = {4, 1, 2, N, 0, 3, 5, 6, 6, 6, 2, N};
+    uint32_t bag_ids[2 * BS], off[2 * BF + 1];
+    float w[2 * BS];
+    size_t n = seer_embedding_bags(bag_ids, off, w, ids, 2, BS, BF, bag_slots, bag_mean);
+    const uint32_t want_ids[] = {4, 1, 2, 0, 3, 5, 6, 6, 6, 2}, want_off[] = {0, 1, 3, 5, 6, 9, 10};
+    const float want_w[] = {1, 0.5f, 0.5f, 1, 1, 1, 1.0f / 3, 1.0f / 3, 1.0f / 3, 1};
+    cr_assert(eq(sz, n, 10));
+    check_u32("bag_ids", bag_ids, want_ids, n);
+    check_u32("off", off, want_off, 2 * BF + 1);
+    CHECK_CLOSE(w, want_w, n, 0.0, 0.0);
+}
+
+Test(layers, embedding_bag_golden) {
+    golden g;
+    bag_ctx c;
+    bag_load(&c, &g);
+    float out[BB * BF * BD], dtable[BROWS * BD];
+    seer_embedding_bag_forward(out, BF * BD, c.table, c.bag_ids, c.off, c.w, BB, BF, BD);
+    CHECK_GOLDEN(&g, "out", out, BB * BF * BD, G_RTOL, G_ATOL);
+    bag_table_grad(dtable, &c, golden_get(&g, "dout"));
+    CHECK_GOLDEN(&g, "dtable", dtable, BROWS * BD, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+static double bag_loss(void *p) {
+    bag_ctx *c = p;
+    float out[BB * BF * BD];
+    seer_embedding_bag_forward(out, BF * BD, c->table, c->bag_ids, c->off, c->w, BB, BF, BD);
+    return dot(c->r, out, BB * BF * BD);
+}
+
+Test(layers, embedding_bag_gradcheck) {
+    golden g;
+    bag_ctx c;
+    bag_load(&c, &g);
+    golden_close(&g);
+    seer_rng r;
+    seer_rng_init(&r, 22);
+    fill(c.r, BB * BF * BD, &r, -1, 1);
+    float dtable[BROWS * BD];
+    bag_table_grad(dtable, &c, c.r);
+    gradcheck("embedding bag dtable", c.table, dtable, BROWS * BD, bag_loss, &c);
+}
+
+Test(layers, embedding_bag_backward_adds) {
+    golden g;
+    bag_ctx c;
+    bag_load(&c, &g);
+    golden_close(&g);
+    seer_rng r;
+    seer_rng_init(&r, 23);
+    uint32_t marks[2 * BROWS] = {0}, uniq[BB * BS], slot[BB * BS];
+    float dout[BB * BF * BD], once[BB * BS * BD] = {0}, d0[BB * BS * BD], twice[BB * BS * BD];
+    fill(dout, BB * BF * BD, &r, -1, 1);
+    fill(d0, BB * BS * BD, &r, -1, 1);
+    memcpy(twice, d0, sizeof d0);
+    size_t n = seer_embedding_unique(uniq, slot, c.bag_ids, c.n, marks, 1);
+    seer_embedding_bag_backward(once, slot, c.off, c.w, dout, BF * BD, BB, BF, BD);
+    seer_embedding_bag_backward(twice, slot, c.off, c.w, dout, BF * BD, BB, BF, BD);
+    CHECK_ADDS("embedding bag", d0, once, twice, n * BD);
+}
+
 // ---- the golden loader -----------------------------------------------------
 
 static char tmp_path[64];

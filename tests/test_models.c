@@ -52,20 +52,29 @@ enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
 static const seer_adam_config adam_cfg = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f,
                                           .eps = 1e-7f};
 
-// A model under test: its kind, dcnv2's structure and its golden file.
+// A model under test: its kind, dcnv2's structure, its golden file, and
+// whether its fields are bags (multi-valued).
 typedef struct {
     seer_model_kind kind;
     int stacked;
     const char *path;
+    int bags;
 } model_case;
 
-static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin"};
-static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin"};
-static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin"};
-static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin"};
-static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin"};
-static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin"};
-static const model_case dcnv2_stacked = {SEER_MODEL_DCNV2, 1, "tests/golden/dcnv2_stacked.bin"};
+// The bag cases: field 0 single, field 1 three slots averaged, field 2 two
+// slots summed (make_golden.py's deepfm_bags), S = 6 ids a row.
+enum { S_BAGS = 6 };
+static const uint32_t bag_slots[F] = {1, 3, 2};
+static const uint8_t bag_mean[F] = {0, 1, 0};
+
+static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin", 0};
+static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin", 0};
+static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin", 0};
+static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin", 0};
+static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin", 0};
+static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin", 0};
+static const model_case dcnv2_stacked = {SEER_MODEL_DCNV2, 1, "tests/golden/dcnv2_stacked.bin", 0};
+static const model_case deepfm_bags = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm_bags.bin", 1};
 
 // As make_golden.py builds them: D = 4 (lr: 1), hidden 6,5 (lr and fm: none),
 // two cross layers for dcnv2.
@@ -79,6 +88,11 @@ static seer_net_config config_of(const model_case *m) {
         c.hidden[1] = 5;
     }
     if (m->kind == SEER_MODEL_DCNV2) c.n_cross = 2;
+    if (m->bags) {
+        c.n_slots = S_BAGS;
+        c.field_slots = bag_slots;
+        c.field_mean = bag_mean;
+    }
     return c;
 }
 
@@ -86,7 +100,7 @@ static seer_net_config config_of(const model_case *m) {
 typedef struct {
     golden g;
     seer_net n;
-    uint32_t ids[B * F];
+    uint32_t ids[B * S_BAGS];
     const float *dense, *y;
 } fixture;
 
@@ -122,8 +136,12 @@ static void fixture_init(fixture *x, const model_case *m) {
     seer_net_config c = config_of(m);
     cr_assert(eq(int, seer_net_init(&x->n, &c, 1), SEER_OK));
     seer_net *n = &x->n;
-    cr_assert(eq(sz, golden_numel(&x->g, "ids"), B * F));
-    for (size_t i = 0; i < B * F; i++) x->ids[i] = (uint32_t)golden_get(&x->g, "ids")[i];
+    size_t S = n->S;
+    cr_assert(eq(sz, golden_numel(&x->g, "ids"), B * S));
+    for (size_t i = 0; i < B * S; i++) {
+        float v = golden_get(&x->g, "ids")[i];
+        x->ids[i] = v < 0 ? SEER_EMBEDDING_NO_ID : (uint32_t)v;
+    }
     x->dense = golden_get(&x->g, "dense");
     x->y = golden_get(&x->g, "y");
     cr_assert(eq(sz, golden_numel(&x->g, "emb"), ROWS * n->D));
@@ -177,17 +195,26 @@ static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dens
     seer_bce_logits_backward(n->dlogit, n->logit, y, nb);
     n->ops->backward(n, nb);
 
-    uint32_t marks[2 * ROWS] = {0}, uniq[CAP * F], slot[CAP * F];
-    float drows[CAP * F * 4] = {0};
+    uint32_t marks[2 * ROWS] = {0}, uniq[CAP * S_BAGS], slot[CAP * S_BAGS];
+    float drows[CAP * S_BAGS * 4] = {0};
     cr_assert(le(sz, D, 4));
-    size_t n_uniq = seer_embedding_unique(uniq, slot, ids, nb * F, marks, 1);
-    seer_embedding_backward(drows, slot, n->dx0, n->n_in, nb, F, D);
+    // With bags, the forward laid them out: scatter through them as the train step does.
+    int bags = n->S != F;
+    size_t n_uniq = seer_embedding_unique(uniq, slot, bags ? n->bag_ids : ids,
+                                          bags ? n->n_bag_ids : nb * F, marks, 1);
+    if (bags)
+        seer_embedding_bag_backward(drows, slot, n->bag_off, n->bag_w, n->dx0, n->n_in, nb, F, D);
+    else
+        seer_embedding_backward(drows, slot, n->dx0, n->n_in, nb, F, D);
     memset(dtable, 0, ROWS * D * sizeof(float));
     for (size_t u = 0; u < n_uniq; u++)
         memcpy(dtable + uniq[u] * D, drows + u * D, D * sizeof(float));
     if (n->plan.wide) {
-        float dw_rows[CAP * F] = {0};
-        seer_embedding_backward(dw_rows, slot, n->dxw, F, nb, F, 1);
+        float dw_rows[CAP * S_BAGS] = {0};
+        if (bags)
+            seer_embedding_bag_backward(dw_rows, slot, n->bag_off, n->bag_w, n->dxw, F, nb, F, 1);
+        else
+            seer_embedding_backward(dw_rows, slot, n->dxw, F, nb, F, 1);
         memset(dwide, 0, ROWS * sizeof(float));
         for (size_t u = 0; u < n_uniq; u++) dwide[uniq[u]] = dw_rows[u];
     }
@@ -269,6 +296,9 @@ Test(models, dcnv2_train_golden) { check_train(&dcnv2); }
 Test(models, dcnv2_stacked_forward_golden) { check_forward(&dcnv2_stacked); }
 Test(models, dcnv2_stacked_backward_golden) { check_backward(&dcnv2_stacked); }
 Test(models, dcnv2_stacked_train_golden) { check_train(&dcnv2_stacked); }
+Test(models, deepfm_bags_forward_golden) { check_forward(&deepfm_bags); }
+Test(models, deepfm_bags_backward_golden) { check_backward(&deepfm_bags); }
+Test(models, deepfm_bags_train_golden) { check_train(&deepfm_bags); }
 
 // ---- finite differences ----------------------------------------------------
 //
@@ -367,12 +397,18 @@ Test(models, wdl_gradcheck) { check_gradients(&wdl); }
 Test(models, deepfm_gradcheck) { check_gradients(&deepfm); }
 Test(models, dcnv2_gradcheck) { check_gradients(&dcnv2); }
 Test(models, dcnv2_stacked_gradcheck) { check_gradients(&dcnv2_stacked); }
+Test(models, deepfm_bags_gradcheck) { check_gradients(&deepfm_bags); }
 
 // ---- determinism -----------------------------------------------------------
 
-// Random batches of CAP rows; ids over the whole table, so rows repeat.
-static void random_batch(seer_rng *r, uint32_t *ids, float *dense, float *y) {
-    for (size_t i = 0; i < CAP * F; i++) ids[i] = (uint32_t)seer_rng_below(r, ROWS);
+// Random batches of CAP rows; ids over the whole table, so rows repeat. With
+// bags (S slots a row), the slots after a bag's first are unused at random.
+static void random_batch(seer_rng *r, uint32_t *ids, float *dense, float *y, size_t S) {
+    for (size_t i = 0; i < CAP * S; i++) ids[i] = (uint32_t)seer_rng_below(r, ROWS);
+    for (size_t b = 0; S != F && b < CAP; b++)
+        for (size_t f = 0, s = 0; f < F; s += bag_slots[f++])
+            for (size_t k = 1; k < bag_slots[f]; k++)
+                if (seer_rng_uniform(r) < 0.4) ids[b * S + s + k] = SEER_EMBEDDING_NO_ID;
     for (size_t i = 0; i < CAP * N_DENSE; i++) dense[i] = (float)(seer_rng_uniform(r) * 2 - 1);
     for (size_t i = 0; i < CAP; i++) y[i] = seer_rng_uniform(r) < 0.5 ? 0.0f : 1.0f;
 }
@@ -388,12 +424,12 @@ static void check_deterministic(const model_case *m) {
     seer_rng ra, rb;
     seer_rng_init(&ra, 7);
     seer_rng_init(&rb, 7);
-    uint32_t ids[CAP * F];
+    uint32_t ids[CAP * S_BAGS];
     float dense[CAP * N_DENSE], y[CAP];
     for (int s = 0; s < 20; s++) {
-        random_batch(&ra, ids, dense, y);
+        random_batch(&ra, ids, dense, y, a.S);
         double la = seer_net_train_step(&a, ids, dense, y, CAP, &adam_cfg);
-        random_batch(&rb, ids, dense, y);
+        random_batch(&rb, ids, dense, y, b.S);
         double lb = seer_net_train_step(&b, ids, dense, y, CAP, &adam_cfg);
         cr_assert(eq(int, memcmp(&la, &lb, sizeof la), 0), "step %d: loss %.17g vs %.17g", s,
                   la, lb);
@@ -423,6 +459,7 @@ Test(models, wdl_deterministic) { check_deterministic(&wdl); }
 Test(models, deepfm_deterministic) { check_deterministic(&deepfm); }
 Test(models, dcnv2_deterministic) { check_deterministic(&dcnv2); }
 Test(models, dcnv2_stacked_deterministic) { check_deterministic(&dcnv2_stacked); }
+Test(models, deepfm_bags_deterministic) { check_deterministic(&deepfm_bags); }
 
 // ---- scoring views ---------------------------------------------------------
 
@@ -434,13 +471,13 @@ static void check_view(const model_case *m) {
     cr_assert(eq(int, seer_net_init(&src, &cfg, 42), SEER_OK));
     seer_rng r;
     seer_rng_init(&r, 9);
-    uint32_t ids[CAP * F];
+    uint32_t ids[CAP * S_BAGS];
     float dense[CAP * N_DENSE], y[CAP], p_src[CAP], p_view[CAP];
     for (int s = 0; s < 5; s++) {
-        random_batch(&r, ids, dense, y);
+        random_batch(&r, ids, dense, y, src.S);
         seer_net_train_step(&src, ids, dense, y, CAP, &adam_cfg);
     }
-    random_batch(&r, ids, dense, y);
+    random_batch(&r, ids, dense, y, src.S);
     seer_net_predict(&src, ids, dense, CAP, p_src);
     cr_assert(eq(int, seer_net_init_view(&view, &src, CAP), SEER_OK));
     cr_assert(eq(ptr, view.emb, src.emb));
@@ -452,7 +489,7 @@ static void check_view(const model_case *m) {
     cr_assert(eq(int, seer_net_init_view(&view, &src, 3), SEER_OK));
     for (size_t s = 0; s < CAP; s += 3) {
         size_t nb = CAP - s < 3 ? CAP - s : 3;
-        seer_net_predict(&view, ids + s * F, dense + s * N_DENSE, nb, p_view + s);
+        seer_net_predict(&view, ids + s * src.S, dense + s * N_DENSE, nb, p_view + s);
     }
     for (size_t i = 0; i < CAP; i++)
         cr_assert(ieee_ulp_eq(flt, p_src[i], p_view[i], 64), "row %zu: %.9g vs %.9g", i,
@@ -471,3 +508,4 @@ Test(models, wdl_view) { check_view(&wdl); }
 Test(models, deepfm_view) { check_view(&deepfm); }
 Test(models, dcnv2_view) { check_view(&dcnv2); }
 Test(models, dcnv2_stacked_view) { check_view(&dcnv2_stacked); }
+Test(models, deepfm_bags_view) { check_view(&deepfm_bags); }

@@ -313,3 +313,82 @@ Test(transform, vector_columns) {
     seer_profile_free(&p);
     seer_table_close(tab);
 }
+
+// Encodes each line of rows (a CSV with header "y,tags") through t into ids (n_slots each).
+static void encode_rows(const seer_transform *t, const char *rows, uint32_t *ids, size_t n) {
+    seer_table *q;
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[2];
+    cr_assert(eq(int, seer_transform_bind(t, q, map, 1), SEER_OK));
+    seer_row row;
+    float y;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(eq(int, seer_table_next(q, &row), 1));
+        cr_assert(eq(int, seer_transform_row(t, map, &row, "q.csv", ids + i * t->n_slots, NULL,
+                                             &y), SEER_OK), "%s", seer_error_message());
+    }
+    seer_table_close(q);
+}
+
+Test(transform, multi_valued_columns) {
+    // tags: row i holds a|b (i % 4 == 0), b|c|d (1), a (2), nothing (3), and
+    // once, row 0, a long list with a token seen once: 5 slots then.
+    char text[16384], *w = text;
+    w += sprintf(w, "y,tags\n");
+    for (int i = 0; i < 200; i++) {
+        const char *tags[] = {"a|b", "b | c|d", "a", ""};
+        w += sprintf(w, "%d,%s\n", i % 2, i == 0 ? "a|b|c|d|rare" : tags[i % 4]);
+    }
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    const seer_column *c = &t.col[1];
+    cr_assert(eq(int, c->kind, SEER_COL_CATEGORICAL));
+    cr_assert(eq(int, c->multi, 1), "%s", c->reason);
+    cr_assert(eq(sz, c->slots, 5), "the most tokens in a training value");
+    // Tokens a, b, c, d (rare once: below min_count 2): cardinality 5, vocabulary 4.
+    cr_assert(eq(sz, c->n_vocab, 4));
+    cr_assert(eq(dbl, c->cardinality, 5.0));
+    // Tokens per present value: 150 values; 49 x 2 + 5 (row 0) + 50 x 3 + 50 x 1 = 303.
+    cr_assert(ieee_ulp_eq(dbl, c->mean_tokens, 303.0 / 150.0, 4));
+    cr_assert(eq(sz, t.n_fields, 1));
+    cr_assert(eq(sz, t.n_slots, 5));
+    cr_assert(eq(u32, t.field_slots[0], 5));
+    cr_assert(eq(u32, t.field_mean[0], 1));
+    // By frequency: a and b (100 each, in hash order) rows 2 and 3, then c and d (50 each).
+    uint64_t ha = seer_hash_bytes("a", 1, 0), hb = seer_hash_bytes("b", 1, 0);
+    uint32_t ra = ha < hb ? 2 : 3, rb = 5 - ra;
+    cr_assert(eq(u64, c->vocab[ra - 2], ha));
+    cr_assert(eq(u64, c->vocab[rb - 2], hb));
+    const char *rows = "y,tags\n1,b|a\n0,\n1,zz|a||b\n0,a|a|a|a|a|b|b\n";
+    uint32_t ids[4 * 5];
+    encode_rows(&t, rows, ids, 4);
+    const uint32_t N = SEER_NO_ID;
+    const uint32_t want[4 * 5] = {rb, ra, N, N, N,   // b, a
+                                  1,  N,  N, N, N,   // missing
+                                  0,  ra, rb, N, N,  // OOV, a, (empty skipped), b
+                                  ra, ra, ra, ra, ra};  // cut at 5 slots
+    for (size_t i = 0; i < 20; i++) cr_assert(eq(u32, ids[i], want[i]), "slot %zu", i);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}
+
+Test(transform, multi_valued_needs_five_percent) {
+    // Two values of 100 hold a '|': a plain categorical, "x|y" one token.
+    char text[8192], *w = text;
+    w += sprintf(w, "y,c\n");
+    for (int i = 0; i < 100; i++) w += sprintf(w, "%d,%s\n", i % 2, i < 2 ? "x|y" : i % 3 ? "p" : "q");
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t.col[1].multi, 0));
+    cr_assert(eq(sz, t.n_slots, t.n_fields));
+    cr_assert(eq(sz, t.col[1].n_vocab, 3), "p, q and the value x|y");
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}

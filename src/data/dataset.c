@@ -42,15 +42,15 @@ int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
     return rc < 0 ? rc : SEER_OK;
 }
 
-void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense) {
+void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense) {
     memset(d, 0, sizeof *d);
-    d->F = F;
+    d->S = S;
     d->n_dense = n_dense;
 }
 
 int seer_dataset_reserve(seer_dataset *d, size_t cap) {
     if (cap <= d->cap) return SEER_OK;
-    uint32_t *ids = realloc(d->ids, cap * (d->F ? d->F : 1) * sizeof *ids);
+    uint32_t *ids = realloc(d->ids, cap * (d->S ? d->S : 1) * sizeof *ids);
     if (ids) d->ids = ids;
     float *dense = realloc(d->dense, cap * (d->n_dense ? d->n_dense : 1) * sizeof *dense);
     if (dense) d->dense = dense;
@@ -67,7 +67,7 @@ static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
 int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
     SEER_ASSERT(!d->ids && !d->map);
-    size_t a = align64(cap * d->F * sizeof(uint32_t)), b = align64(cap * d->n_dense * 4);
+    size_t a = align64(cap * d->S * sizeof(uint32_t)), b = align64(cap * d->n_dense * 4);
     size_t bytes = a + b + align64(cap * 4) + 64;
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
@@ -103,7 +103,7 @@ static void release_range(const void *p, size_t n) {
 
 void seer_dataset_release(const seer_dataset *d, size_t first, size_t n) {
     if (!d->map || !n) return;
-    release_range(d->ids + first * d->F, n * d->F * sizeof *d->ids);
+    release_range(d->ids + first * d->S, n * d->S * sizeof *d->ids);
     release_range(d->dense + first * d->n_dense, n * d->n_dense * sizeof *d->dense);
     release_range(d->y + first, n * sizeof *d->y);
 }
@@ -148,7 +148,7 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
             rc = (int)i;
             break;
         }
-        rc = seer_transform_row(t, map, &row, seer_table_path(tab), d->ids + (size_t)i * d->F,
+        rc = seer_transform_row(t, map, &row, seer_table_path(tab), d->ids + (size_t)i * d->S,
                                 d->dense + (size_t)i * d->n_dense, d->y + i);
         if (rc == SEER_EDATA && skip_bad) {
             d->rows--;

@@ -1,6 +1,6 @@
 // Encoded rows: the model inputs of many rows, columnar.
 //
-//   ids   (rows, F)        global embedding rows
+//   ids   (rows, S)        global embedding rows (S ids a row, see transform.h)
 //   dense (rows, n_dense)  transformed numbers and missing indicators
 //   y     (rows)           labels (NAN when the file had none)
 //
@@ -20,7 +20,7 @@
 
 typedef struct {
     size_t rows, cap;
-    size_t F, n_dense;
+    size_t S, n_dense;      // ids and dense values per row
     uint32_t *ids;
     float *dense;
     float *y;
@@ -45,7 +45,7 @@ int seer_split_holds_out(const seer_split *s, size_t row_index);
 int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
                       const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped);
 
-void seer_dataset_init(seer_dataset *d, size_t F, size_t n_dense);
+void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense);
 // Room for cap rows in all, so that loading a known count never copies.
 int seer_dataset_reserve(seer_dataset *d, size_t cap);
 // Backs the dataset by a cache file of cap rows at path (created, sized,

@@ -21,6 +21,56 @@ size_t seer_parse_vector(const char *s, size_t len, double *out, size_t max) {
     return n;
 }
 
+size_t seer_split_tokens(const char *s, size_t len,
+                         void (*fn)(void *ctx, const char *tok, size_t tok_len), void *ctx) {
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != SEER_MULTI_SEP) continue;
+        const char *t = s + start;
+        size_t tl = i - start;
+        while (tl && (*t == ' ' || *t == '\t')) t++, tl--;
+        while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t')) tl--;
+        start = i + 1;
+        if (!tl) continue;
+        if (fn) fn(ctx, t, tl);
+        n++;
+    }
+    return n;
+}
+
+typedef struct {
+    seer_counter *parts;
+    int rc;
+} part_ctx;
+
+static void count_part(void *ctx, const char *tok, size_t len) {
+    part_ctx *pc = ctx;
+    uint64_t h = seer_hash_bytes(tok, len, 0);
+    int rc = seer_counter_add(pc->parts, h ? h : 1);
+    if (rc != SEER_OK) pc->rc = rc;
+}
+
+// Counts the value's tokens once the column has shown a separator: the first
+// value with one starts parts as a copy of tokens, before the value itself
+// is counted there (see profile.h).
+static int add_parts(seer_col_stats *c, const char *s, size_t len) {
+    int has_sep = memchr(s, SEER_MULTI_SEP, len) != NULL;
+    if (!c->parts.slots && !has_sep) return SEER_OK;
+    if (!c->parts.slots) {
+        int rc = seer_counter_copy(&c->parts, &c->tokens);
+        if (rc != SEER_OK) return rc;
+        c->max_tokens = c->present > 1 ? 1 : 0;
+        c->total_tokens = c->present - 1;  // the values before this one, a token each
+    }
+    c->multi += has_sep;
+    part_ctx pc = {&c->parts, SEER_OK};
+    size_t n = has_sep ? seer_split_tokens(s, len, count_part, &pc) : 1;
+    if (!has_sep) count_part(&pc, s, len);
+    if (n > c->max_tokens) c->max_tokens = n;
+    c->total_tokens += n;
+    return pc.rc;
+}
+
 // Counts a value of at least two ';'-separated numbers as a vector when its
 // length matches the column's first one.
 static void add_vector(seer_col_stats *c, const char *s, size_t len) {
@@ -149,7 +199,8 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         uint64_t h = p->hash[j];
         seer_hll_add(&c->hll, h);
         if (c->count_tokens) {
-            int rc = seer_counter_add(&c->tokens, h);
+            int rc = add_parts(c, s, len);
+            if (rc == SEER_OK) rc = seer_counter_add(&c->tokens, h);
             if (rc != SEER_OK) return rc;
         }
         double x;
@@ -171,6 +222,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
 void seer_profile_free(seer_profile *p) {
     for (size_t j = 0; p->col && j < p->n_cols; j++) {
         seer_counter_free(&p->col[j].tokens);
+        seer_counter_free(&p->col[j].parts);
         free(p->col[j].sample);
         free(p->col[j].vec_sum);
         free(p->col[j].vec_sumsq);

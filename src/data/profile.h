@@ -19,6 +19,8 @@
 #define SEER_PROFILE_SAMPLE 8192
 // Longest dense vector column (values like 0.1;0.4;-2) accepted.
 #define SEER_VECTOR_DIMS_MAX 1024
+// Multi-valued columns: tokens separated by this character (tags=a|b|c).
+#define SEER_MULTI_SEP '|'
 
 typedef struct {
     size_t present;           // non-missing values
@@ -42,6 +44,13 @@ typedef struct {
     size_t vectors;           // present values that are such vectors of vec_dims numbers
     size_t vec_dims;
     double *vec_sum, *vec_sumsq;  // (vec_dims) per component
+    // Multi-valued: values holding SEER_MULTI_SEP, and per token counts. parts
+    // starts as a copy of tokens when the first such value shows up (every
+    // value before it was one token), then counts each value's tokens.
+    size_t multi;             // present values with a separator
+    size_t max_tokens;        // most tokens in one value
+    size_t total_tokens;      // tokens over all present values, once parts counts
+    seer_counter parts;
 } seer_col_stats;
 
 typedef struct {
@@ -63,6 +72,11 @@ double seer_slog1p(double x);
 // Parses s (len bytes) as numbers separated by ';' into out (at most max).
 // Returns how many, or 0 when some part is not a number or there are more than max.
 size_t seer_parse_vector(const char *s, size_t len, double *out, size_t max);
+
+// Splits s (len bytes) at SEER_MULTI_SEP into tokens trimmed of spaces, empty
+// ones dropped: calls fn(ctx, token, token_len) for each; returns the count.
+size_t seer_split_tokens(const char *s, size_t len,
+                         void (*fn)(void *ctx, const char *tok, size_t tok_len), void *ctx);
 
 // Prepares statistics for the table's columns. label may be NULL; when given
 // and absent from the table, SEER_EDATA naming the available columns.

@@ -67,6 +67,17 @@ int seer_counter_add(seer_counter *c, uint64_t key) {
     return SEER_OK;
 }
 
+int seer_counter_copy(seer_counter *dst, const seer_counter *src) {
+    *dst = *src;
+    dst->slots = malloc(src->cap * sizeof *src->slots);
+    if (!dst->slots) {
+        memset(dst, 0, sizeof *dst);
+        return seer_errorf(SEER_ENOMEM, "out of memory copying a counter of %zu values", src->n);
+    }
+    memcpy(dst->slots, src->slots, src->cap * sizeof *src->slots);
+    return SEER_OK;
+}
+
 uint64_t seer_counter_get(const seer_counter *c, uint64_t key) {
     size_t mask = c->cap - 1, i = slot_of(key, mask);
     while (c->slots[i].key) {

@@ -24,6 +24,8 @@ typedef struct {
 int seer_counter_init(seer_counter *c, size_t max_keys);
 // Adds one occurrence. SEER_ENOMEM if growing fails.
 int seer_counter_add(seer_counter *c, uint64_t key);
+// A copy of src in dst (uninitialised before). SEER_ENOMEM.
+int seer_counter_copy(seer_counter *dst, const seer_counter *src);
 uint64_t seer_counter_get(const seer_counter *c, uint64_t key);
 // Asks for key's slot ahead of seer_counter_add, so that the misses of many
 // columns overlap instead of queueing.

@@ -20,12 +20,16 @@
 // rows 0.740 with, 0.739 without). They are used when each bucket would see at
 // least this many training rows on average.
 #define ROWS_PER_BUCKET_MIN 2000
+// A text column is multi-valued when at least this share of its values hold
+// the separator.
+#define MULTI_SHARE_MIN 0.05
 
 void seer_transform_options_default(seer_transform_options *o) {
     memset(o, 0, sizeof *o);
     o->min_count = 5;
     o->max_vocab = 1u << 20;
     o->buckets = 16;
+    o->max_tokens = 32;
 }
 
 static int listed(const char *name, const char *const *list, size_t n) {
@@ -114,8 +118,14 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets) 
 
 // Hashing: the share of the training tokens (distinct, as counted) that land
 // in a bucket another token already took.
+// The counts a categorical column's vocabulary comes from: whole values, or a
+// multi-valued column's tokens.
+static const seer_counter *token_counts(const seer_column *c, const seer_col_stats *s) {
+    return c->multi && s->parts.slots ? &s->parts : &s->tokens;
+}
+
 static void fit_hashed(seer_column *c, const seer_col_stats *s, size_t buckets) {
-    const seer_counter *tc = &s->tokens;
+    const seer_counter *tc = token_counts(c, s);
     c->hash_buckets = buckets;
     uint8_t *used = calloc((buckets + 7) / 8, 1);
     size_t collided = 0;
@@ -138,7 +148,7 @@ static int fit_categorical(seer_column *c, const seer_col_stats *s,
         fit_hashed(c, s, o->hash_buckets);
         return SEER_OK;
     }
-    const seer_counter *tc = &s->tokens;
+    const seer_counter *tc = token_counts(c, s);
     token_count *all = malloc((tc->n + 1) * sizeof *all);
     if (!all) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
     size_t n = 0;
@@ -176,6 +186,19 @@ static int fit_vector(seer_column *c, const seer_col_stats *s) {
     return SEER_OK;
 }
 
+// A multi-valued column: slots for the most tokens training saw (at most
+// max_tokens), its cardinality in tokens, and the pooling.
+static void fit_multi(seer_column *c, const seer_col_stats *s, const seer_transform_options *o) {
+    size_t most = s->parts.slots ? s->max_tokens : 1, cap = o->max_tokens;
+    if (cap < 1 || cap > SEER_MULTI_SLOTS_MAX) cap = cap < 1 ? 1 : SEER_MULTI_SLOTS_MAX;
+    c->slots = most < 1 ? 1 : most > cap ? cap : most;
+    c->pool_sum = o->pool_sum;
+    c->mean_tokens = s->parts.slots && s->present
+                         ? (double)s->total_tokens / (double)s->present : 1.0;
+    const seer_counter *tc = token_counts(c, s);
+    if (s->count_tokens && !tc->overflow) c->cardinality = (double)tc->n;
+}
+
 // Decides the kind of one column from its statistics and the flags.
 static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const seer_profile *p,
                    size_t j, const seer_transform_options *o) {
@@ -186,6 +209,7 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
     int forced_num = listed(c->name, o->numeric, o->n_numeric) || (criteo && c->name[0] == 'I');
     int forced_cat = listed(c->name, o->categorical, o->n_categorical) ||
                      (criteo && c->name[0] == 'C') || (libfm && c->name[0] == 'F');
+    int forced_multi = listed(c->name, o->multi, o->n_multi);
     if ((long)j == p->label_col) {
         c->kind = SEER_COL_LABEL;
         snprintf(c->reason, sizeof c->reason, "label (%.1f%% positive)",
@@ -199,6 +223,9 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
     } else if (c->cardinality < 1.5 && s->missing == 0 && !forced_num && !forced_cat) {
         c->kind = SEER_COL_IGNORED;
         snprintf(c->reason, sizeof c->reason, "ignored: constant");
+    } else if (forced_multi) {
+        c->kind = SEER_COL_CATEGORICAL;
+        c->multi = 1;
     } else if (forced_cat) {
         c->kind = SEER_COL_CATEGORICAL;
     } else if (forced_num || (s->numeric > 0 && text <= TEXT_SHARE_MAX * (double)s->present)) {
@@ -209,6 +236,9 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
         }
     } else if (s->vec_dims && s->vectors == s->present) {
         c->kind = SEER_COL_VECTOR;
+    } else if (s->parts.slots && (double)s->multi >= MULTI_SHARE_MIN * (double)s->present) {
+        c->kind = SEER_COL_CATEGORICAL;
+        c->multi = 1;
     } else {
         c->kind = SEER_COL_CATEGORICAL;
         if (s->present >= 1000 && c->cardinality >= 0.95 * (double)s->present) {
@@ -244,6 +274,7 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
         c->cardinality = s->count_tokens && !s->tokens.overflow ? (double)s->tokens.n
                                                                 : round(seer_hll_estimate(&s->hll));
         decide(c, s, p->rows, p, j, o);
+        if (c->multi) fit_multi(c, s, o);
         if (c->kind == SEER_COL_NUMERIC && s->numeric == 0) c->kind = SEER_COL_IGNORED;
         if (c->kind == SEER_COL_NUMERIC) rc = fit_numeric(c, s, buckets);
         if (c->kind == SEER_COL_NUMERIC && s->first_text_line) {
@@ -253,6 +284,12 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
                      "on line %zu", s->present - s->numeric, s->first_text, s->first_text_line);
         }
         if (c->kind == SEER_COL_CATEGORICAL) rc = fit_categorical(c, s, o);
+        if (c->multi && rc == SEER_OK) {
+            size_t used = strlen(c->reason);
+            snprintf(c->reason + used, sizeof c->reason - used, "; %s of up to %zu tokens a row "
+                     "(%.1f on average%s)", c->pool_sum ? "sum" : "mean", c->slots,
+                     c->mean_tokens, s->max_tokens > c->slots ? ", more are cut" : "");
+        }
         if (c->kind == SEER_COL_VECTOR) rc = fit_vector(c, s);
         // A missing flag is only worth a column when training saw missing values.
         c->flag = c->kind == SEER_COL_NUMERIC && s->missing ? 1 : -1;
@@ -278,11 +315,14 @@ int seer_transform_finish(seer_transform *t) {
     t->field_offset = calloc(F + 1, sizeof *t->field_offset);
     t->field_rows = calloc(F + 1, sizeof *t->field_rows);
     t->field_col = calloc(F + 1, sizeof *t->field_col);
+    t->field_slots = calloc(F + 1, sizeof *t->field_slots);
+    t->field_mean = calloc(F + 1, sizeof *t->field_mean);
     t->dense_col = calloc(t->n_dense + 1, sizeof *t->dense_col);
-    if (!t->field_offset || !t->field_rows || !t->field_col || !t->dense_col)
+    if (!t->field_offset || !t->field_rows || !t->field_col || !t->field_slots ||
+        !t->field_mean || !t->dense_col)
         return seer_errorf(SEER_ENOMEM, "out of memory building the transform");
     // Categorical fields first, then bucket fields; numbers, then flags.
-    size_t f = 0, d = 0, rows = 0;
+    size_t f = 0, d = 0, rows = 0, slots = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t j = 0; j < t->n_cols; j++) {
             seer_column *c = &t->col[j];
@@ -302,6 +342,12 @@ int seer_transform_finish(seer_transform *t) {
             }
             if (!is_field) continue;
             c->field = (long)f;
+            if (!c->multi || c->slots < 1) c->slots = 1;
+            if (c->slots > SEER_MULTI_SLOTS_MAX) c->slots = SEER_MULTI_SLOTS_MAX;
+            c->slot = (long)slots;
+            slots += c->slots;
+            t->field_slots[f] = (uint32_t)c->slots;
+            t->field_mean[f] = c->multi && !c->pool_sum;
             t->field_col[f] = (long)j;
             t->field_offset[f] = rows;
             t->field_rows[f] = pass == 0 ? (c->hash_buckets ? c->hash_buckets : c->n_vocab) + 2
@@ -315,13 +361,15 @@ int seer_transform_finish(seer_transform *t) {
         if (c->kind != SEER_COL_NUMERIC && c->kind != SEER_COL_VECTOR) c->dense = -1;
         if (c->kind != SEER_COL_NUMERIC) c->flag = -1;
         if (!(c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges)))
-            c->field = -1;
+            c->field = c->slot = -1;
+        if (c->kind != SEER_COL_CATEGORICAL) c->multi = 0;
         if (c->kind == SEER_COL_CATEGORICAL) {
             int rc = seer_idmap_init(&c->lookup, c->vocab, c->n_vocab, 2);
             if (rc != SEER_OK) return rc;
         }
     }
     t->emb_rows = rows;
+    t->n_slots = slots;
     return SEER_OK;
 }
 
@@ -338,6 +386,8 @@ void seer_transform_free(seer_transform *t) {
     free(t->field_offset);
     free(t->field_rows);
     free(t->field_col);
+    free(t->field_slots);
+    free(t->field_mean);
     free(t->dense_col);
     memset(t, 0, sizeof *t);
     t->label_col = -1;
@@ -377,6 +427,37 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
     return lo;
 }
 
+// The row of one token of a categorical column (without the field's offset).
+static long token_row(const seer_column *c, uint64_t h) {
+    if (c->hash_buckets) return 2 + (long)(h % c->hash_buckets);
+    long id = seer_idmap_get(&c->lookup, h);
+    return id < 0 ? 0 : id;
+}
+
+typedef struct {
+    const seer_column *c;
+    uint32_t *ids;
+    size_t n;
+    uint32_t offset;
+} multi_ctx;
+
+static void put_token(void *ctx, const char *tok, size_t len) {
+    multi_ctx *m = ctx;
+    if (m->n == m->c->slots) return;  // cut: the first `slots` tokens count
+    uint64_t h = seer_hash_bytes(tok, len, 0);
+    m->ids[m->n++] = m->offset + (uint32_t)token_row(m->c, h ? h : 1);
+}
+
+// ids (slots) of a multi-valued value: its first tokens' rows, then
+// SEER_NO_ID; a missing or empty value is the missing row alone.
+static void encode_multi(const seer_column *c, size_t offset, const char *s, size_t len,
+                         int missing, uint32_t *ids) {
+    multi_ctx m = {c, ids, 0, (uint32_t)offset};
+    if (!missing) seer_split_tokens(s, len, put_token, &m);
+    if (m.n == 0) ids[m.n++] = (uint32_t)offset + 1;
+    for (size_t i = m.n; i < c->slots; i++) ids[i] = SEER_NO_ID;
+}
+
 int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
                        const char *path, uint32_t *ids, float *dense, float *y) {
     *y = NAN;
@@ -386,7 +467,7 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
     SEER_ASSERT(t->n_cols <= SEER_COLS_MAX);  // the reader and the loader both limit it
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
-        if (c->kind != SEER_COL_CATEGORICAL || map[j] < 0) continue;
+        if (c->kind != SEER_COL_CATEGORICAL || c->multi || map[j] < 0) continue;
         size_t len, k = (size_t)map[j];
         const char *s = trim(row->field[k], row->len[k], &len);
         uint64_t h = seer_hash_bytes(s, len, 0);
@@ -417,18 +498,11 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
                 double z = missing ? 0.0 : (v[i] - c->vec_mean[i]) / c->vec_std[i];
                 dense[c->dense + (long)i] = (float)(z > CLIP ? CLIP : z < -CLIP ? -CLIP : z);
             }
+        } else if (c->multi) {
+            encode_multi(c, t->field_offset[c->field], s, len, missing, ids + c->slot);
         } else if (c->kind == SEER_COL_CATEGORICAL) {
-            long id = 1;
-            if (!missing) {
-                uint64_t h = hash[j];
-                if (c->hash_buckets) {
-                    id = 2 + (long)(h % c->hash_buckets);
-                } else {
-                    id = seer_idmap_get(&c->lookup, h);
-                    if (id < 0) id = 0;
-                }
-            }
-            ids[c->field] = (uint32_t)(t->field_offset[c->field] + (size_t)id);
+            long id = missing ? 1 : token_row(c, hash[j]);
+            ids[c->slot] = (uint32_t)(t->field_offset[c->field] + (size_t)id);
         } else {
             double v = 0.0;
             if (!missing && !seer_parse_number(s, len, &v))
@@ -440,15 +514,16 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
             dense[c->dense] = (float)(z > CLIP ? CLIP : z < -CLIP ? -CLIP : z);
             if (c->flag >= 0) dense[c->flag] = (float)missing;
             if (c->field >= 0)
-                ids[c->field] = (uint32_t)(t->field_offset[c->field] +
+                ids[c->slot] = (uint32_t)(t->field_offset[c->field] +
                                            (missing ? 0 : 1 + bucket_of(c->edges, c->n_edges, v)));
         }
     }
     return SEER_OK;
 }
 
-static const char *kind_name(seer_col_kind k) {
-    switch (k) {
+static const char *kind_name(const seer_column *c) {
+    if (c->multi) return "multi";
+    switch (c->kind) {
     case SEER_COL_LABEL: return "label";
     case SEER_COL_NUMERIC: return "numeric";
     case SEER_COL_CATEGORICAL: return "categorical";
@@ -462,9 +537,11 @@ void seer_transform_print(const seer_transform *t, FILE *out) {
             "decision");
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
-        fprintf(out, "%-28.28s %-12s %7.1f%% %12.0f  %s\n", c->name, kind_name(c->kind),
+        fprintf(out, "%-28.28s %-12s %7.1f%% %12.0f  %s\n", c->name,
+                kind_name(c),
                 100.0 * c->missing_rate, c->cardinality, c->reason);
     }
-    fprintf(out, "inputs: %zu embedding fields (%zu rows), %zu dense values\n", t->n_fields,
-            t->emb_rows, t->n_dense);
+    fprintf(out, "inputs: %zu embedding fields (%zu rows", t->n_fields, t->emb_rows);
+    if (t->n_slots > t->n_fields) fprintf(out, ", %zu ids a row", t->n_slots);
+    fprintf(out, "), %zu dense values\n", t->n_dense);
 }

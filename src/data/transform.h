@@ -8,7 +8,11 @@
 //                times (most frequent first, at most max_vocab) maps to
 //                embedding rows; row 0 is out-of-vocabulary, row 1 missing.
 //                With hash_buckets, tokens hash into that many rows instead
-//                (tables of any size; the collisions are measured and shown)
+//                (tables of any size; the collisions are measured and shown).
+//                Multi-valued (tags=a|b|c: 5% of the values hold a '|', or
+//                --multi): each token maps as above, up to `slots` tokens a
+//                row (the most seen in training, at most max_tokens), and the
+//                field's vector is their mean (or sum)
 //   numeric      "enhance": slog1p when heavy-tailed, standardised with the
 //                training mean and deviation (missing -> 0, clipped to +-10),
 //                a 0/1 missing indicator when training had missing values, and
@@ -18,9 +22,11 @@
 //                each standardised; missing -> zeros
 //   ignored      constant, empty, a row id, or unique per row (or by flag)
 //
-// Model inputs of one row: ids (F) global embedding rows, one per field
-// (categorical columns first, then bucket fields), and dense (n_dense): the
-// standardised numbers, then the missing indicators.
+// Model inputs of one row: ids (n_slots) global embedding rows, one slot per
+// field (categorical columns first, then bucket fields) except multi-valued
+// fields, which have `slots` each, unused ones SEER_NO_ID; and dense (n_dense):
+// the standardised numbers, then the missing indicators. Without multi-valued
+// columns n_slots == n_fields and ids[f] is field f's row.
 #ifndef SEER_DATA_TRANSFORM_H
 #define SEER_DATA_TRANSFORM_H
 
@@ -31,6 +37,11 @@
 #include "data/profile.h"
 #include "data/sketch.h"
 #include "data/table.h"
+
+// An unused slot of a multi-valued field.
+#define SEER_NO_ID UINT32_MAX
+// The most tokens of one multi-valued value that a model keeps.
+#define SEER_MULTI_SLOTS_MAX 256
 
 typedef enum {
     SEER_COL_IGNORED,
@@ -59,6 +70,11 @@ typedef struct {
     size_t n_vocab;
     uint64_t *vocab;        // (n_vocab) token hashes; token k has row 2 + k
     size_t hash_buckets;    // > 0: no vocabulary; a token has row 2 + hash % hash_buckets
+    size_t slots;           // ids per row: 1, or a multi-valued column's most tokens
+    int multi;              // tokens separated by '|', pooled
+    int pool_sum;           // multi-valued: sum the tokens' vectors instead of the mean
+    long slot;              // first slot in ids, -1 if none
+    double mean_tokens;     // multi-valued: tokens per present value in training
     // vector
     size_t dims;
     double *vec_mean, *vec_std;  // (dims)
@@ -77,6 +93,10 @@ typedef struct {
     size_t max_vocab;                // default 1 << 20
     size_t buckets;                  // default 16; 0 disables bucket fields
     size_t hash_buckets;             // > 0: hash every categorical column into this many rows
+    const char *const *multi;        // forced multi-valued
+    size_t n_multi;
+    size_t max_tokens;               // default 32: slots of a multi-valued field at most
+    int pool_sum;                    // multi-valued fields sum instead of averaging
 } seer_transform_options;
 
 typedef struct {
@@ -89,6 +109,9 @@ typedef struct {
     size_t *field_rows;      // (F)
     long *field_col;         // (F) the column each field comes from
     size_t emb_rows;         // sum of field_rows
+    size_t n_slots;          // ids per row (>= F)
+    uint32_t *field_slots;   // (F) slots of each field: 1, or a multi-valued field's
+    uint8_t *field_mean;     // (F) 1: a multi-valued field averages its tokens
     size_t n_dense;
     long *dense_col;         // (n_dense) source column of each dense input
 } seer_transform;
@@ -107,7 +130,7 @@ void seer_transform_free(seer_transform *t);
 // SEER_EDATA naming it; a missing label column is allowed unless need_label.
 int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *map, int need_label);
 
-// Encodes one row into ids (F), dense (n_dense) and *y (NAN without a label
+// Encodes one row into ids (n_slots), dense (n_dense) and *y (NAN without a label
 // column). A number that does not parse in a numeric column, or a bad label,
 // is SEER_EDATA with file:line:column.
 int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,

@@ -61,6 +61,10 @@ static cJSON *transform_json(const seer_transform *t) {
         if (c->kind == SEER_COL_CATEGORICAL) {
             cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
             cJSON_AddNumberToObject(cj, "hash_buckets", (double)c->hash_buckets);
+            if (c->multi) {
+                cJSON_AddNumberToObject(cj, "slots", (double)c->slots);
+                cJSON_AddStringToObject(cj, "pooling", c->pool_sum ? "sum" : "mean");
+            }
         }
         cJSON_AddItemToArray(cols, cj);
     }
@@ -307,6 +311,19 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
                           ? count_of(num(cj, "hash_buckets", &ok), 4e9) : 0;
         if (hashed < 0) ok = 0;
         if (hashed > 0) c->hash_buckets = (size_t)hashed;
+        const cJSON *pool = cJSON_GetObjectItemCaseSensitive(cj, "pooling");
+        if (c->kind == SEER_COL_CATEGORICAL && pool) {
+            int sum = cJSON_IsString(pool) && strcmp(pool->valuestring, "sum") == 0;
+            int mean = cJSON_IsString(pool) && strcmp(pool->valuestring, "mean") == 0;
+            long slots = count_of(num(cj, "slots", &ok), SEER_MULTI_SLOTS_MAX);
+            if ((!sum && !mean) || slots < 1) {
+                ok = 0;
+                break;
+            }
+            c->multi = 1;
+            c->pool_sum = sum;
+            c->slots = (size_t)slots;
+        }
         if (c->kind == SEER_COL_CATEGORICAL && !hashed) {
             char name[SEER_TENSOR_NAME_MAX + 1];
             snprintf(name, sizeof name, "vocab.%zu", j);
@@ -352,6 +369,9 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
         return seer_errorf(SEER_EDATA, "%s: the model's network description is malformed", path);
     c.kind = ops->kind;
     c.n_fields = (size_t)fields;
+    c.n_slots = t->n_slots;
+    c.field_slots = t->field_slots;
+    c.field_mean = t->field_mean;
     c.n_dense = (size_t)dense;
     c.emb_rows = (size_t)rows;
     c.emb_dim = (size_t)dim;

@@ -78,6 +78,15 @@ static void bind(seer_net *n) {
     n->dscratch = n->dact + a;
 }
 
+// The bag buffers of a net with multi-valued fields; 0 without memory.
+static int alloc_bags(seer_net *n, size_t B) {
+    if (n->S == n->cfg.n_fields) return 1;
+    n->bag_ids = alloc_zero(B * n->S * sizeof(uint32_t));
+    n->bag_off = alloc_zero((B * n->cfg.n_fields + 1) * sizeof(uint32_t));
+    n->bag_w = alloc_zero(B * n->S * sizeof(float));
+    return n->bag_ids && n->bag_off && n->bag_w;
+}
+
 int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     memset(n, 0, sizeof *n);
     n->cfg = *cfg;
@@ -89,7 +98,10 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->n_in = cfg->n_fields * n->D + cfg->n_dense;
     seer_net_sizes(cfg, &n->n_params, &n->n_act);
 
-    size_t B = cfg->batch_cap, F = cfg->n_fields, rows = cfg->emb_rows ? cfg->emb_rows : 1;
+    n->S = cfg->n_slots > cfg->n_fields ? cfg->n_slots : cfg->n_fields;
+    SEER_ASSERT(n->S == cfg->n_fields || (cfg->field_slots && cfg->field_mean));
+    size_t B = cfg->batch_cap, F = cfg->n_fields, S = n->S;
+    size_t rows = cfg->emb_rows ? cfg->emb_rows : 1;
     size_t fb = sizeof(float), wrows = n->plan.wide ? rows : 1;
     n->params = alloc_zero(n->n_params * fb);
     n->grads = alloc_zero(n->n_params * fb);
@@ -110,16 +122,17 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->xw = alloc_zero(B * F * fb);
     n->dxw = alloc_zero(B * F * fb);
     n->marks = alloc_zero(2 * rows * sizeof(uint32_t));
-    n->uniq = alloc_zero(B * F * sizeof(uint32_t));
-    n->slot = alloc_zero(B * F * sizeof(uint32_t));
-    n->drows = alloc_zero(B * F * n->D * fb);
-    n->dwide_rows = alloc_zero(B * F * fb);
+    n->uniq = alloc_zero(B * S * sizeof(uint32_t));
+    n->slot = alloc_zero(B * S * sizeof(uint32_t));
+    n->drows = alloc_zero(B * S * n->D * fb);
+    n->dwide_rows = alloc_zero(B * S * fb);
+    int bags_ok = alloc_bags(n, B);
     void *all[] = {n->params, n->grads, n->adam_m, n->adam_v, n->act, n->dact, n->x0, n->dx0,
                    n->logit, n->dlogit, n->emb, n->emb_m, n->emb_v, n->wide, n->wide_m,
                    n->wide_v, n->xw, n->dxw, n->marks, n->uniq, n->slot, n->drows,
                    n->dwide_rows};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
-        if (all[i]) continue;
+    for (size_t i = 0; i <= sizeof all / sizeof *all; i++) {
+        if (i == sizeof all / sizeof *all ? bags_ok : all[i] != NULL) continue;
         seer_net_free(n);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating a network with %zu embedding "
                            "rows of %zu and %zu dense parameters", rows, cfg->emb_dim,
@@ -144,12 +157,14 @@ int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
     v->emb_m = v->emb_v = v->wide_m = v->wide_v = NULL;
     v->dact = v->dx0 = v->dlogit = v->dxw = v->drows = v->dwide_rows = NULL;
     v->marks = v->uniq = v->slot = NULL;
+    v->bag_ids = v->bag_off = NULL;
+    v->bag_w = NULL;
     size_t B = batch_cap, fb = sizeof(float);
     v->act = alloc_zero(v->n_act * B * fb);
     v->x0 = alloc_zero(B * v->n_in * fb);
     v->logit = alloc_zero(B * fb);
     v->xw = alloc_zero(B * (v->cfg.n_fields ? v->cfg.n_fields : 1) * fb);
-    if (!v->act || !v->x0 || !v->logit || !v->xw) {
+    if (!v->act || !v->x0 || !v->logit || !v->xw || !alloc_bags(v, B)) {
         seer_net_free(v);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating a scoring view of %zu rows",
                            batch_cap);
@@ -168,7 +183,7 @@ int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
 
 void seer_net_free(seer_net *n) {
     if (n->is_view) {
-        void *own[] = {n->act, n->x0, n->logit, n->xw};
+        void *own[] = {n->act, n->x0, n->logit, n->xw, n->bag_ids, n->bag_off, n->bag_w};
         for (size_t i = 0; i < sizeof own / sizeof *own; i++) free(own[i]);
         memset(n, 0, sizeof *n);
         return;
@@ -180,7 +195,8 @@ void seer_net_free(seer_net *n) {
                     (void **)&n->emb_v,  (void **)&n->wide,   (void **)&n->wide_m,
                     (void **)&n->wide_v, (void **)&n->xw,     (void **)&n->dxw,
                     (void **)&n->marks,  (void **)&n->uniq,   (void **)&n->slot,
-                    (void **)&n->drows,  (void **)&n->dwide_rows};
+                    (void **)&n->drows,  (void **)&n->dwide_rows, (void **)&n->bag_ids,
+                    (void **)&n->bag_off, (void **)&n->bag_w};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         free(*all[i]);
         *all[i] = NULL;
@@ -196,11 +212,21 @@ void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rn
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B) {
     SEER_ASSERT(B <= n->cfg.batch_cap);
     size_t F = n->cfg.n_fields, D = n->D, nd = n->cfg.n_dense;
-    seer_embedding_forward(n->x0, n->n_in, n->emb, ids, B, F, D);
+    if (n->S == F) {
+        seer_embedding_forward(n->x0, n->n_in, n->emb, ids, B, F, D);
+        if (n->plan.wide) seer_embedding_forward(n->xw, F, n->wide, ids, B, F, 1);
+    } else {
+        n->n_bag_ids = seer_embedding_bags(n->bag_ids, n->bag_off, n->bag_w, ids, B, n->S, F,
+                                           n->cfg.field_slots, n->cfg.field_mean);
+        seer_embedding_bag_forward(n->x0, n->n_in, n->emb, n->bag_ids, n->bag_off, n->bag_w, B,
+                                   F, D);
+        if (n->plan.wide)
+            seer_embedding_bag_forward(n->xw, F, n->wide, n->bag_ids, n->bag_off, n->bag_w, B,
+                                       F, 1);
+    }
     if (nd)
         for (size_t b = 0; b < B; b++)
             memcpy(n->x0 + b * n->n_in + F * D, dense + b * nd, nd * sizeof(float));
-    if (n->plan.wide) seer_embedding_forward(n->xw, F, n->wide, ids, B, F, 1);
     n->ops->forward(n, B);
 }
 
@@ -229,13 +255,20 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
         memset(n->marks, 0, 2 * (n->cfg.emb_rows ? n->cfg.emb_rows : 1) * sizeof(uint32_t));
         stamp = 1;
     }
-    size_t n_uniq = seer_embedding_unique(n->uniq, n->slot, ids, B * F, n->marks, stamp);
+    int bags = n->S != F;
+    size_t n_uniq = seer_embedding_unique(n->uniq, n->slot, bags ? n->bag_ids : ids,
+                                          bags ? n->n_bag_ids : B * F, n->marks, stamp);
     memset(n->drows, 0, n_uniq * D * sizeof(float));
-    seer_embedding_backward(n->drows, n->slot, n->dx0, n->n_in, B, F, D);
-
-    if (n->plan.wide) {
-        memset(n->dwide_rows, 0, n_uniq * sizeof(float));
-        seer_embedding_backward(n->dwide_rows, n->slot, n->dxw, F, B, F, 1);
+    if (n->plan.wide) memset(n->dwide_rows, 0, n_uniq * sizeof(float));
+    if (!bags) {
+        seer_embedding_backward(n->drows, n->slot, n->dx0, n->n_in, B, F, D);
+        if (n->plan.wide) seer_embedding_backward(n->dwide_rows, n->slot, n->dxw, F, B, F, 1);
+    } else {
+        seer_embedding_bag_backward(n->drows, n->slot, n->bag_off, n->bag_w, n->dx0, n->n_in, B,
+                                    F, D);
+        if (n->plan.wide)
+            seer_embedding_bag_backward(n->dwide_rows, n->slot, n->bag_off, n->bag_w, n->dxw, F,
+                                        B, F, 1);
     }
     if (n->cfg.adagrad) {
         seer_adagrad_step(n->params, n->adam_v, n->grads, n->n_params, adam->lr, adam->eps);

@@ -2,7 +2,10 @@
 // categorical fields, the dense inputs, and a model-specific part (lr, mlp)
 // that maps the concatenated input x0 to one logit per row.
 //
-//   ids (B,F) ──gather──▶ x0 = [ e_1 .. e_F | dense ]  (B, F*D + n_dense)
+//   ids (B,S) ──gather──▶ x0 = [ e_1 .. e_F | dense ]  (B, F*D + n_dense)
+//
+// A row has S ids: one per field, or several for a multi-valued field, whose
+// e_f pools its rows (sum or mean; see embedding.h for the CSR bags).
 //                                  │
 //                      model forward (lr: sums; mlp: Linear-ReLU stack)
 //                                  ▼
@@ -36,6 +39,9 @@ typedef enum {
 typedef struct {
     seer_model_kind kind;
     size_t n_fields;   // F categorical fields (incl. numeric buckets)
+    size_t n_slots;    // ids per row, S >= F (0: F); more when fields are multi-valued
+    const uint32_t *field_slots;  // (F) ids of each field, when S > F (not owned: the
+    const uint8_t *field_mean;    // (F) transform's); 1: the field averages its rows
     size_t n_dense;    // dense inputs after the fitted transform
     size_t emb_rows;   // rows of the shared embedding table (all fields)
     size_t emb_dim;    // D (lr always uses 1)
@@ -104,9 +110,13 @@ struct seer_net {
     float *wide, *wide_m, *wide_v;  // (emb_rows) the wide part's weights, when plan.wide
     float *xw, *dxw;             // (batch_cap, F) gathered wide weights and their gradient
     uint32_t *marks;             // (2 * emb_rows) dedupe scratch
-    uint32_t *uniq, *slot;       // (batch_cap * F)
-    float *drows;                // (batch_cap * F, D)
-    float *dwide_rows;           // (batch_cap * F)
+    uint32_t *uniq, *slot;       // (batch_cap * S)
+    float *drows;                // (batch_cap * S, D)
+    float *dwide_rows;           // (batch_cap * S)
+    size_t S;                    // ids per row
+    uint32_t *bag_ids, *bag_off; // (batch_cap * S), (batch_cap * F + 1): the batch's bags,
+    float *bag_w;                // (batch_cap * S)      when S > F
+    size_t n_bag_ids;            // ids in the last forward's bags
     long step;                   // optimiser steps taken
     int training;                // inside a training step: dropout applies
     seer_rng drop_rng;           // draws the dropout masks; part of a checkpoint
@@ -127,7 +137,7 @@ void seer_net_free(seer_net *n);
 // train while they score. Views predict only (no train step).
 int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap);
 
-// Fills x0 from ids (B, F) of global table rows and dense (B, n_dense), then
+// Fills x0 from ids (B, S) of global table rows and dense (B, n_dense), then
 // runs the model: logit (B) holds the result.
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B);
 // One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which

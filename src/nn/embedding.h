@@ -29,4 +29,27 @@ size_t seer_embedding_unique(uint32_t *uniq, uint32_t *slot, const uint32_t *ids
 void seer_embedding_backward(float *drows, const uint32_t *slot, const float *dout,
                              size_t ld_out, size_t B, size_t F, size_t D);
 
+// Multi-valued fields (embedding bags) in the CSR layout: bag i = b*F + f
+// holds bag_ids[off[i] .. off[i+1]) with weights w (1, or 1/count for a
+// mean). A row of ids has S >= F slots, field f taking field_slots[f] of
+// them; unused slots are SEER_EMBEDDING_NO_ID.
+#define SEER_EMBEDDING_NO_ID UINT32_MAX
+
+// Builds the bags of B rows of ids (B, S): bag_ids and w (at most B*S), off
+// (B*F + 1). Returns the number of ids kept.
+size_t seer_embedding_bags(uint32_t *bag_ids, uint32_t *off, float *w, const uint32_t *ids,
+                           size_t B, size_t S, size_t F, const uint32_t *field_slots,
+                           const uint8_t *field_mean);
+
+// out[b, f*D .. f*D+D) = sum over bag b*F+f of w[j] * table[bag_ids[j]].
+void seer_embedding_bag_forward(float *out, size_t ld_out, const float *table,
+                                const uint32_t *bag_ids, const uint32_t *off, const float *w,
+                                size_t B, size_t F, size_t D);
+
+// drows[slot[j]] += w[j] * dout[b, f*D .. f*D+D) for each id j of bag b*F+f;
+// slot from seer_embedding_unique over bag_ids.
+void seer_embedding_bag_backward(float *drows, const uint32_t *slot, const uint32_t *off,
+                                 const float *w, const float *dout, size_t ld_out, size_t B,
+                                 size_t F, size_t D);
+
 #endif

@@ -70,7 +70,7 @@ static int eval_dataset(seer_net *n, const seer_dataset *d, float *p, seer_binar
     size_t cap = n->cfg.batch_cap;
     for (size_t s = 0; s < d->rows; s += cap) {
         size_t B = d->rows - s < cap ? d->rows - s : cap;
-        seer_net_predict(n, d->ids + s * d->F, d->dense + s * d->n_dense, B, p + s);
+        seer_net_predict(n, d->ids + s * d->S, d->dense + s * d->n_dense, B, p + s);
         seer_dataset_release(d, s, B);
     }
     return seer_binary_metrics_compute(m, p, d->y, d->rows);
@@ -126,11 +126,11 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                       const seer_train_options *o, seer_train_result *r,
                       seer_checkpoint_state *st, snapshot *best) {
     seer_net *n = &model->net;
-    size_t F = tr->F, nd = tr->n_dense, B = o->batch;
+    size_t S = tr->S, nd = tr->n_dense, B = o->batch;
     size_t n_chunks = (tr->rows + SHUFFLE_CHUNK - 1) / SHUFFLE_CHUNK;
     size_t *perm = malloc(SHUFFLE_CHUNK * sizeof *perm);
     size_t *order = malloc((n_chunks + 1) * sizeof *order);
-    uint32_t *ids = malloc((B * F + 1) * sizeof *ids);
+    uint32_t *ids = malloc((B * S + 1) * sizeof *ids);
     float *dense = malloc((B * nd + 1) * sizeof *dense), *y = malloc(B * sizeof *y);
     float *pv = malloc((va->rows + 1) * sizeof *pv);
     int rc = SEER_OK;
@@ -174,7 +174,7 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                 size_t s = q * B, b = rows_c - s < B ? rows_c - s : B;
                 for (size_t i = 0; i < b; i++) {
                     size_t row = first + perm[s + i];
-                    memcpy(ids + i * F, tr->ids + row * F, F * sizeof *ids);
+                    memcpy(ids + i * S, tr->ids + row * S, S * sizeof *ids);
                     memcpy(dense + i * nd, tr->dense + row * nd, nd * sizeof *dense);
                     y[i] = tr->y[row];
                 }
@@ -267,7 +267,7 @@ static char *training_json(const seer_train_options *o, const seer_train_result 
 
 static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_options *o,
                      size_t train_rows, size_t valid_rows) {
-    size_t row_bytes = (tr->F + tr->n_dense + 1) * 4;
+    size_t row_bytes = (tr->S + tr->n_dense + 1) * 4;
     int cache = o->cache > 0 || (o->cache < 0 && train_rows * row_bytes > CACHE_AUTO_BYTES);
     if (!cache) {
         int rc = seer_dataset_reserve(tr, train_rows);
@@ -343,8 +343,8 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
         if (rc == SEER_OK) rc = seer_table_rewind(tab);
     }
     if (rc == SEER_OK) {
-        seer_dataset_init(&tr, m->tf.n_fields, m->tf.n_dense);
-        seer_dataset_init(&va, m->tf.n_fields, m->tf.n_dense);
+        seer_dataset_init(&tr, m->tf.n_slots, m->tf.n_dense);
+        seer_dataset_init(&va, m->tf.n_slots, m->tf.n_dense);
         // The profile pass counted the rows: hold them without growing, in
         // memory or, for large data, in mapped cache files.
         if (!resumed) rc = hold_rows(&tr, &va, o, prof.rows + 1, rows_read - prof.rows + 1);
@@ -377,6 +377,9 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     if (rc == SEER_OK && !resumed) {
         seer_net_config c = {.kind = o->kind,
                              .n_fields = m->tf.n_fields,
+                             .n_slots = m->tf.n_slots,
+                             .field_slots = m->tf.field_slots,
+                             .field_mean = m->tf.field_mean,
                              .n_dense = m->tf.n_dense,
                              .emb_rows = m->tf.emb_rows,
                              .emb_dim = o->emb_dim,
@@ -450,9 +453,9 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
 int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
                        size_t *skipped, seer_predict_fn fn, void *ctx) {
     const seer_transform *t = &m->tf;
-    size_t cap = m->net.cfg.batch_cap, F = t->n_fields, nd = t->n_dense;
+    size_t cap = m->net.cfg.batch_cap, S = t->n_slots, nd = t->n_dense;
     long *map = malloc((t->n_cols + 1) * sizeof *map);
-    uint32_t *ids = malloc((cap * F + 1) * sizeof *ids);
+    uint32_t *ids = malloc((cap * S + 1) * sizeof *ids);
     float *dense = malloc((cap * nd + 1) * sizeof *dense);
     float *y = malloc(cap * sizeof *y), *p = malloc(cap * sizeof *p);
     int rc = SEER_OK;
@@ -467,7 +470,7 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
             break;
         }
         if (more) {
-            rc = seer_transform_row(t, map, &row, seer_table_path(tab), ids + b * F, dense + b * nd,
+            rc = seer_transform_row(t, map, &row, seer_table_path(tab), ids + b * S, dense + b * nd,
                                     y + b);
             if (rc == SEER_EDATA && skip_bad) {
                 if ((*skipped)++ < SEER_BAD_ROWS_KEPT)

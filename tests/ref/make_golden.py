@@ -39,6 +39,10 @@ Files:
     deepfm.bin       DeepFM: the same
     dcnv2.bin        DCN-v2, parallel (cross and deep side by side): the same
     dcnv2_stacked.bin  DCN-v2, stacked (deep on the cross output): the same
+    bag.bin          embedding bags (multi-valued fields) in the CSR layout, sum and
+                     mean, and the table gradient, B=4, 3 fields, D=3
+    deepfm_bags.bin  DeepFM whose second field is multi-valued (3 slots, mean) and
+                     third (2 slots, sum): ids (B, 6) with -1 in unused slots
 
 The models follow bench/torch_ctr.py's CTRModel (wdl, which it lacks, is
 seer's: wide part + the MLP on [embeddings | dense]). Their own parameters
@@ -56,6 +60,7 @@ BETAS = (0.9, 0.999)
 EPS = 1e-7
 SEED_MLP = 7  # chosen so that no ReLU input comes within 1e-4 of 0 (checked below)
 SEED_WDL = 22  # the same; seed 14, next in line, came within 1.06e-4
+SEED_BAGS = 30  # the same for deepfm_bags: 19 left 36 elements at a ReLU switch in the gradient check
 
 
 def write(name, tensors):
@@ -238,7 +243,8 @@ class Net:
       dcnv2:  x_{l+1} = x0 * (W_l x_l + b_l) + x_l for the n_cross first
               layers, then Linear([x_C, stack(x0)]) or, stacked, Linear(stack(x_C))."""
 
-    def __init__(self, kind, emb, layers, wide=None, extra=None, n_cross=0, stacked=False):
+    def __init__(self, kind, emb, layers, wide=None, extra=None, n_cross=0, stacked=False,
+                 bags=None):
         self.kind = kind
         self.emb = d(emb)
         self.layers = [(d(w), d(b)) for w, b in layers]
@@ -246,6 +252,7 @@ class Net:
         self.extra = None if extra is None else d(extra)
         self.n_cross = n_cross
         self.stacked = stacked
+        self.bags = bags
         self.min_pre = float("inf")  # smallest |pre-activation| seen by a ReLU
 
     def params(self):
@@ -264,9 +271,19 @@ class Net:
             h = torch.relu(pre)
         return h
 
+    def lookup(self, table, ids, sparse):
+        """(B, F, width) field vectors: rows, or with bags their pooled rows."""
+        if self.bags is None:
+            return F.embedding(ids, table, sparse=sparse)
+        flat, offsets, weights = bag_layout(ids, self.bags)
+        B = ids.shape[0]
+        out = F.embedding_bag(flat, table, offsets, mode="sum", sparse=sparse,
+                              per_sample_weights=weights.to(table.dtype))
+        return out.view(B, len(self.bags), -1)
+
     def forward(self, ids, dense, sparse):
         B = ids.shape[0]
-        e = F.embedding(ids, self.emb, sparse=sparse)  # (B, F, D)
+        e = self.lookup(self.emb, ids, sparse)  # (B, F, D)
         if self.kind == "lr":
             w, b = self.layers[0]
             return b + e.sum(dim=(1, 2)) + dense @ w[0]
@@ -285,7 +302,7 @@ class Net:
             deep = self.stack(x0, self.layers[C:-1])
             return F.linear(torch.cat([x, deep], dim=1), w_out, b_out)[:, 0]
         wd, bias = self.extra[:nd], self.extra[nd]
-        wide = F.embedding(ids, self.wide, sparse=sparse).sum(dim=(1, 2)) + dense @ wd + bias
+        wide = self.lookup(self.wide, ids, sparse).sum(dim=(1, 2)) + dense @ wd + bias
         if self.kind == "wdl":
             return wide + F.linear(self.stack(h, self.layers[:-1]), w_out, b_out)[:, 0]
         v = self.extra[nd + 1:].view(nd, -1)
@@ -298,6 +315,49 @@ class Net:
         return logit
 
 
+def bag_layout(ids, bags):
+    """The CSR bags of ids (B, S): fields take bags[f] = (slots, mean) slots
+    in turn; -1 marks an unused slot. Returns the kept ids, the offset of each
+    (row, field) bag and per-id weights (1, or 1/count for a mean)."""
+    flat, offsets, weights = [], [], []
+    for row in ids.tolist():
+        s = 0
+        for slots, mean in bags:
+            kept = [i for i in row[s:s + slots] if i >= 0]
+            offsets.append(len(flat))
+            flat += kept
+            weights += [1.0 / len(kept) if mean else 1.0] * len(kept)
+            s += slots
+    return torch.tensor(flat), torch.tensor(offsets), torch.tensor(weights, dtype=torch.float64)
+
+
+def bag_ids(gen, B, bags, rows):
+    """ids (B, S): one id for a single field, 1..slots ids then -1 for a bag."""
+    cols = []
+    for slots, _ in bags:
+        part = torch.randint(0, rows, (B, slots), generator=gen)
+        if slots > 1:
+            count = torch.randint(1, slots + 1, (B, 1), generator=gen)
+            part = torch.where(torch.arange(slots).unsqueeze(0) < count, part, -1)
+        cols.append(part)
+    return torch.cat(cols, dim=1)
+
+
+def make_bag(gen):
+    B, rows, D = 4, 7, 3
+    bags = [(1, False), (3, True), (2, False)]
+    ids = bag_ids(gen, B, bags, rows)
+    table = uniform(gen, (rows, D), -1, 1)
+    dout = uniform(gen, (B, len(bags) * D), -1, 1)
+    t64 = d(table)
+    flat, offsets, weights = bag_layout(ids, bags)
+    out = F.embedding_bag(flat, t64, offsets, mode="sum", per_sample_weights=weights)
+    out = out.view(B, -1)
+    out.backward(dout.to(torch.float64))
+    write("bag.bin", [("ids", ids.to(torch.float32)), ("table", table), ("out", out),
+                      ("dout", dout), ("dtable", t64.grad)])
+
+
 def xavier(gen, n_in, n_out):
     """A layer's weight (n_out, n_in), Xavier uniform as seer initialises,
     and a small random bias (seer's is 0; nonzero here so that it matters)."""
@@ -305,7 +365,7 @@ def xavier(gen, n_in, n_out):
     return uniform(gen, (n_out, n_in), -limit, limit), uniform(gen, n_out, -0.1, 0.1)
 
 
-def make_net(gen, kind, name=None, stacked=False):
+def make_net(gen, kind, name=None, stacked=False, bags=None):
     Fn, n_dense, rows, B = 3, 2, 10, 8
     D = 1 if kind == "lr" else 4
     hidden = [] if kind in ("lr", "fm") else [6, 5]
@@ -314,7 +374,11 @@ def make_net(gen, kind, name=None, stacked=False):
     # Every row of every column comes from the 10 rows, so ids repeat across
     # rows. The models added after mlp and lr draw from rows 0..8 only: row 9
     # is never touched (mlp's seed leaves row 4 untouched).
-    ids = torch.randint(0, rows if kind in ("mlp", "lr") else rows - 1, (B, Fn), generator=gen)
+    if bags is None:
+        ids = torch.randint(0, rows if kind in ("mlp", "lr") else rows - 1, (B, Fn),
+                            generator=gen)
+    else:
+        ids = bag_ids(gen, B, bags, rows - 1)
     dense = uniform(gen, (B, n_dense), -1, 1)
     y = (torch.rand(B, generator=gen) < 0.5).to(torch.float32)
     emb = uniform(gen, (rows, D), -0.5, 0.5)
@@ -342,7 +406,7 @@ def make_net(gen, kind, name=None, stacked=False):
         extra = torch.cat([wd[0], bias, v.flatten()])
 
     def new_net():
-        return Net(kind, emb, layers, wide, extra, n_cross, stacked)
+        return Net(kind, emb, layers, wide, extra, n_cross, stacked, bags)
 
     dense64, y64 = dense.to(torch.float64), y.to(torch.float64)
     out = [("ids", ids.to(torch.float32)), ("dense", dense), ("y", y), ("emb", emb)]
@@ -414,6 +478,8 @@ def main():
     make_net(seed(15), "deepfm")
     make_net(seed(16), "dcnv2")
     make_net(seed(17), "dcnv2", name="dcnv2_stacked", stacked=True)
+    make_bag(seed(18))
+    make_net(seed(SEED_BAGS), "deepfm", name="deepfm_bags", bags=[(1, False), (3, True), (2, False)])
 
 
 if __name__ == "__main__":
