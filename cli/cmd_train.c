@@ -45,6 +45,7 @@ static const char help[] =
     "  --max-tokens N       tokens a row of a multi-valued column keeps at most (default 32)\n"
     "  --pooling mean|sum   how a multi-valued field pools its tokens' vectors (default mean)\n"
     "  --hash-buckets N     hash each categorical column into N rows instead of a vocabulary\n"
+    "  --hash-shared        with --hash-buckets: one table of N rows for all those columns\n"
     "  --checkpoint-every N write a checkpoint every N steps and after each epoch\n"
     "  --checkpoint FILE    where (default MODEL.ckpt; written atomically)\n"
     "  --resume FILE        continue the run a checkpoint recorded (same DATA and settings)\n"
@@ -68,7 +69,7 @@ int seer_cmd_train(int argc, char **argv) {
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
            O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
-           O_MULTI, O_MAX_TOKENS, O_POOLING };
+           O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -84,7 +85,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
         {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
         {"cache", 1, 0, O_CACHE}, {"multi", 1, 0, O_MULTI},
-        {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING}, {0, 0, 0, 0}};
+        {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
+        {"hash-shared", 0, 0, O_HASH_SHARED}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -163,6 +165,7 @@ int seer_cmd_train(int argc, char **argv) {
             bad = seer_cli_names(optarg, &o.tf.categorical, &o.tf.n_categorical, &cat_s);
             break;
         case O_NUM: bad = seer_cli_names(optarg, &o.tf.numeric, &o.tf.n_numeric, &num_s); break;
+        case O_HASH_SHARED: o.tf.hash_shared = 1; break;
         case O_MULTI: bad = seer_cli_names(optarg, &o.tf.multi, &o.tf.n_multi, &multi_s); break;
         case O_MAX_TOKENS:
             bad = seer_cli_size("--max-tokens", optarg, &o.tf.max_tokens) || o.tf.max_tokens < 1 ||
@@ -205,6 +208,8 @@ int seer_cmd_train(int argc, char **argv) {
     if (!o.tf.label && (o.format == SEER_FORMAT_CRITEO || o.format == SEER_FORMAT_LIBFM))
         o.tf.label = "label";
     if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
+    if (o.tf.hash_shared && !o.tf.hash_buckets)
+        return seer_cli_usage("--hash-shared needs --hash-buckets N, the shared table's rows");
     // An explicit --epochs without a validation set trains exactly that many
     // epochs on every row, as the reference trainers do.
     if (epochs_given && !valid_frac_given && !o.valid_path) o.valid_frac = 0;

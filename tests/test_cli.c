@@ -1086,6 +1086,16 @@ Test(cli, multi_valued_column) {
     cr_assert(gt(dbl, auc, auc_none + 0.15), "mean pooling %.4f vs no tags %.4f", auc, auc_none);
     cr_assert(gt(dbl, auc_sum, auc_none + 0.15), "sum pooling %.4f vs no tags %.4f", auc_sum,
               auc_none);
+    // One hashed table shared by the columns learns the tags as well.
+    const char *m_shared = tmp_path("tags_shared.seer");
+    run_seer("train", train, "--label", "label", "--model", "deepfm", "--hidden", "16",
+             "--batch", "64", "--epochs", "4", "--hash-buckets", "5000", "--hash-shared", "-o",
+             m_shared, NULL);
+    expect_exit(0);
+    expect_stderr("into the shared 5000 rows", NULL);
+    double auc_shared = eval_auc(m_shared, test, NULL);
+    cr_assert(gt(dbl, auc_shared, auc_none + 0.15), "shared table %.4f vs no tags %.4f",
+              auc_shared, auc_none);
     // Unseen tags, a missing value and more tags than training saw still score.
     const char *odd = tmp_path("tags_odd.csv");
     put_text(odd, "label,age,tags\n1,30,t3|zz|t4\n0,40,\n1,50,t1|t2|t3|t4|t5|t6|t7|t8|t9\n");

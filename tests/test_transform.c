@@ -392,3 +392,64 @@ Test(transform, multi_valued_needs_five_percent) {
     seer_profile_free(&p);
     seer_table_close(tab);
 }
+
+Test(transform, shared_hashed_table) {
+    // Two columns over the same three tokens, plus a multi-valued one: one
+    // table of 1000 rows shared by all three, after each column's OOV and
+    // missing rows.
+    char text[16384], *w = text;
+    w += sprintf(w, "y,a,b,tags\n");
+    const char *tok[] = {"red", "green", "blue"};
+    for (int i = 0; i < 300; i++)
+        w += sprintf(w, "%d,%s,%s,%s|%s\n", i % 2, tok[i % 3], tok[(i / 3) % 3], tok[i % 3],
+                     tok[(i + 1) % 3]);
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    seer_table *tab;
+    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
+                 SEER_OK));
+    seer_profile p;
+    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
+    seer_row row;
+    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    o.hash_buckets = 1000;
+    o.hash_shared = 1;
+    seer_transform t;
+    cr_assert(eq(int, seer_transform_fit(&t, &p, &o), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(sz, t.n_fields, 3));
+    cr_assert(eq(sz, t.shared_offset, 6), "three fields' OOV and missing rows first");
+    cr_assert(eq(sz, t.shared_rows, 1000));
+    cr_assert(eq(sz, t.emb_rows, 1006));
+    for (size_t j = 1; j <= 3; j++) {
+        cr_assert(eq(int, t.col[j].shared_table, 1));
+        cr_assert(eq(sz, t.field_rows[t.col[j].field], 2));
+        cr_assert(strstr(t.col[j].reason, "into the shared 1000 rows") != NULL, "%s",
+                  t.col[j].reason);
+    }
+    const char *rows = "y,a,b,tags\n1,red,red,green|red\n0,,blue,\n";
+    seer_table *q;
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[4];
+    cr_assert(eq(int, seer_transform_bind(&t, q, map, 1), SEER_OK));
+    uint32_t ids[4], ids2[4];
+    float y;
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids, NULL, &y), SEER_OK));
+    for (size_t i = 0; i < 4; i++) cr_assert(ge(u32, ids[i], 6), "slot %zu in the shared rows", i);
+    for (size_t i = 0; i < 4; i++) cr_assert(lt(u32, ids[i], 1006));
+    // The same token in another column lands elsewhere (salted); within the
+    // multi-valued column it lands where that column puts it.
+    cr_assert(ne(u32, ids[0], ids[1]), "a and b share red's row");
+    cr_assert(ne(u32, ids[1], ids[3]), "b and tags share red's row");
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(&t, map, &row, "q.csv", ids2, NULL, &y), SEER_OK));
+    cr_assert(eq(u32, ids2[0], (uint32_t)t.field_offset[t.col[1].field] + 1), "a missing");
+    cr_assert(eq(u32, ids2[2], (uint32_t)t.field_offset[t.col[3].field] + 1), "tags missing");
+    cr_assert(eq(u32, ids2[3], SEER_NO_ID));
+    seer_table_close(q);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}

@@ -116,14 +116,53 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets) 
     return SEER_OK;
 }
 
-// Hashing: the share of the training tokens (distinct, as counted) that land
-// in a bucket another token already took.
 // The counts a categorical column's vocabulary comes from: whole values, or a
 // multi-valued column's tokens.
 static const seer_counter *token_counts(const seer_column *c, const seer_col_stats *s) {
     return c->multi && s->parts.slots ? &s->parts : &s->tokens;
 }
 
+static uint64_t salt_of(const char *name) { return seer_hash_bytes(name, strlen(name), 0x5a17); }
+
+// The shared table's row of a token of a column: its salted hash.
+static size_t shared_bucket(uint64_t h, uint64_t salt, size_t rows) {
+    return (size_t)(seer_mix64(h ^ salt) % rows);
+}
+
+// One table for every hashed column: counts how many training tokens (of
+// all columns) land in each row, saturating at 2 (two bits a row), then says
+// per column which share of its tokens shares a row with another token.
+static int fit_shared(seer_transform *t, const seer_profile *p, size_t rows) {
+    uint8_t *seen = calloc((rows + 3) / 4, 1);
+    if (!seen) return seer_errorf(SEER_ENOMEM, "out of memory measuring %zu shared rows", rows);
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < t->n_cols; j++) {
+            seer_column *c = &t->col[j];
+            if (!c->shared_table) continue;
+            const seer_counter *tc = token_counts(c, &p->col[j]);
+            uint64_t salt = salt_of(c->name);
+            size_t collided = 0;
+            for (size_t i = 0; i < tc->cap; i++) {
+                uint64_t h = tc->slots[i].key;
+                if (!h) continue;
+                size_t b = shared_bucket(h, salt, rows), shift = 2 * (b % 4);
+                unsigned n = seen[b / 4] >> shift & 3u;
+                if (pass == 0 && n < 2) seen[b / 4] = (uint8_t)(seen[b / 4] + (1u << shift));
+                collided += pass == 1 && n >= 2;
+            }
+            if (pass == 1)
+                snprintf(c->reason, sizeof c->reason, "reduce: hash %zu%s tokens into the shared "
+                         "%zu rows (%.1f%% share a row) + missing", tc->n,
+                         tc->overflow ? "+" : "", rows,
+                         tc->n ? 100.0 * (double)collided / (double)tc->n : 0.0);
+        }
+    }
+    free(seen);
+    return SEER_OK;
+}
+
+// Hashing: the share of the training tokens (distinct, as counted) that land
+// in a bucket another token already took.
 static void fit_hashed(seer_column *c, const seer_col_stats *s, size_t buckets) {
     const seer_counter *tc = token_counts(c, s);
     c->hash_buckets = buckets;
@@ -145,7 +184,9 @@ static void fit_hashed(seer_column *c, const seer_col_stats *s, size_t buckets) 
 static int fit_categorical(seer_column *c, const seer_col_stats *s,
                            const seer_transform_options *o) {
     if (o->hash_buckets) {
-        fit_hashed(c, s, o->hash_buckets);
+        c->shared_table = o->hash_shared;
+        if (!c->shared_table) fit_hashed(c, s, o->hash_buckets);
+        else c->hash_buckets = o->hash_buckets;
         return SEER_OK;
     }
     const seer_counter *tc = token_counts(c, s);
@@ -294,6 +335,7 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
         // A missing flag is only worth a column when training saw missing values.
         c->flag = c->kind == SEER_COL_NUMERIC && s->missing ? 1 : -1;
     }
+    if (rc == SEER_OK && o->hash_buckets && o->hash_shared) rc = fit_shared(t, p, o->hash_buckets);
     if (rc == SEER_OK) rc = seer_transform_finish(t);
     if (rc == SEER_OK && t->n_fields == 0 && t->n_dense == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no usable feature column (all ignored)", p->path);
@@ -350,8 +392,13 @@ int seer_transform_finish(seer_transform *t) {
             t->field_mean[f] = c->multi && !c->pool_sum;
             t->field_col[f] = (long)j;
             t->field_offset[f] = rows;
-            t->field_rows[f] = pass == 0 ? (c->hash_buckets ? c->hash_buckets : c->n_vocab) + 2
-                                         : c->n_edges + 2;
+            t->field_rows[f] = pass == 1 ? c->n_edges + 2
+                               : c->shared_table ? 2
+                               : (c->hash_buckets ? c->hash_buckets : c->n_vocab) + 2;
+            if (c->shared_table) {
+                c->salt = salt_of(c->name);
+                t->shared_rows = c->hash_buckets;
+            }
             rows += t->field_rows[f];
             f++;
         }
@@ -368,7 +415,11 @@ int seer_transform_finish(seer_transform *t) {
             if (rc != SEER_OK) return rc;
         }
     }
-    t->emb_rows = rows;
+    t->shared_offset = rows;
+    for (size_t j = 0; j < t->n_cols; j++)
+        if (t->col[j].shared_table && t->col[j].hash_buckets != t->shared_rows)
+            return seer_errorf(SEER_EDATA, "columns share a hashed table of different sizes");
+    t->emb_rows = rows + t->shared_rows;
     t->n_slots = slots;
     return SEER_OK;
 }
@@ -427,34 +478,37 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
     return lo;
 }
 
-// The row of one token of a categorical column (without the field's offset).
-static long token_row(const seer_column *c, uint64_t h) {
-    if (c->hash_buckets) return 2 + (long)(h % c->hash_buckets);
+// The global row of one token of a categorical column.
+static uint32_t token_row(const seer_transform *t, const seer_column *c, uint64_t h) {
+    size_t first = t->field_offset[c->field];
+    if (c->shared_table) return (uint32_t)(t->shared_offset + shared_bucket(h, c->salt,
+                                                                            t->shared_rows));
+    if (c->hash_buckets) return (uint32_t)(first + 2 + h % c->hash_buckets);
     long id = seer_idmap_get(&c->lookup, h);
-    return id < 0 ? 0 : id;
+    return (uint32_t)(first + (size_t)(id < 0 ? 0 : id));
 }
 
 typedef struct {
+    const seer_transform *t;
     const seer_column *c;
     uint32_t *ids;
     size_t n;
-    uint32_t offset;
 } multi_ctx;
 
 static void put_token(void *ctx, const char *tok, size_t len) {
     multi_ctx *m = ctx;
     if (m->n == m->c->slots) return;  // cut: the first `slots` tokens count
     uint64_t h = seer_hash_bytes(tok, len, 0);
-    m->ids[m->n++] = m->offset + (uint32_t)token_row(m->c, h ? h : 1);
+    m->ids[m->n++] = token_row(m->t, m->c, h ? h : 1);
 }
 
 // ids (slots) of a multi-valued value: its first tokens' rows, then
 // SEER_NO_ID; a missing or empty value is the missing row alone.
-static void encode_multi(const seer_column *c, size_t offset, const char *s, size_t len,
+static void encode_multi(const seer_transform *t, const seer_column *c, const char *s, size_t len,
                          int missing, uint32_t *ids) {
-    multi_ctx m = {c, ids, 0, (uint32_t)offset};
+    multi_ctx m = {t, c, ids, 0};
     if (!missing) seer_split_tokens(s, len, put_token, &m);
-    if (m.n == 0) ids[m.n++] = (uint32_t)offset + 1;
+    if (m.n == 0) ids[m.n++] = (uint32_t)t->field_offset[c->field] + 1;
     for (size_t i = m.n; i < c->slots; i++) ids[i] = SEER_NO_ID;
 }
 
@@ -499,10 +553,10 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
                 dense[c->dense + (long)i] = (float)(z > CLIP ? CLIP : z < -CLIP ? -CLIP : z);
             }
         } else if (c->multi) {
-            encode_multi(c, t->field_offset[c->field], s, len, missing, ids + c->slot);
+            encode_multi(t, c, s, len, missing, ids + c->slot);
         } else if (c->kind == SEER_COL_CATEGORICAL) {
-            long id = missing ? 1 : token_row(c, hash[j]);
-            ids[c->slot] = (uint32_t)(t->field_offset[c->field] + (size_t)id);
+            ids[c->slot] = missing ? (uint32_t)t->field_offset[c->field] + 1
+                                   : token_row(t, c, hash[j]);
         } else {
             double v = 0.0;
             if (!missing && !seer_parse_number(s, len, &v))

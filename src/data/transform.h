@@ -8,7 +8,10 @@
 //                times (most frequent first, at most max_vocab) maps to
 //                embedding rows; row 0 is out-of-vocabulary, row 1 missing.
 //                With hash_buckets, tokens hash into that many rows instead
-//                (tables of any size; the collisions are measured and shown).
+//                (tables of any size; the collisions are measured and shown),
+//                or, with hash_shared, into one table of hash_buckets rows
+//                that every categorical column shares (each salts its tokens
+//                with its name; OOV and missing rows stay its own).
 //                Multi-valued (tags=a|b|c: 5% of the values hold a '|', or
 //                --multi): each token maps as above, up to `slots` tokens a
 //                row (the most seen in training, at most max_tokens), and the
@@ -70,6 +73,8 @@ typedef struct {
     size_t n_vocab;
     uint64_t *vocab;        // (n_vocab) token hashes; token k has row 2 + k
     size_t hash_buckets;    // > 0: no vocabulary; a token has row 2 + hash % hash_buckets
+    int shared_table;       // hashed into the transform's shared table
+    uint64_t salt;          // of the shared table: a hash of the name (set by finish)
     size_t slots;           // ids per row: 1, or a multi-valued column's most tokens
     int multi;              // tokens separated by '|', pooled
     int pool_sum;           // multi-valued: sum the tokens' vectors instead of the mean
@@ -93,6 +98,7 @@ typedef struct {
     size_t max_vocab;                // default 1 << 20
     size_t buckets;                  // default 16; 0 disables bucket fields
     size_t hash_buckets;             // > 0: hash every categorical column into this many rows
+    int hash_shared;                 // with hash_buckets: one table for all of them
     const char *const *multi;        // forced multi-valued
     size_t n_multi;
     size_t max_tokens;               // default 32: slots of a multi-valued field at most
@@ -108,7 +114,9 @@ typedef struct {
     size_t *field_offset;    // (F) first global row of each field
     size_t *field_rows;      // (F)
     long *field_col;         // (F) the column each field comes from
-    size_t emb_rows;         // sum of field_rows
+    size_t emb_rows;         // sum of field_rows, and the shared table's
+    size_t shared_offset;    // first row of the shared hashed table
+    size_t shared_rows;      // its rows (0: none)
     size_t n_slots;          // ids per row (>= F)
     uint32_t *field_slots;   // (F) slots of each field: 1, or a multi-valued field's
     uint8_t *field_mean;     // (F) 1: a multi-valued field averages its tokens

@@ -61,6 +61,7 @@ static cJSON *transform_json(const seer_transform *t) {
         if (c->kind == SEER_COL_CATEGORICAL) {
             cJSON_AddNumberToObject(cj, "vocab", (double)c->n_vocab);
             cJSON_AddNumberToObject(cj, "hash_buckets", (double)c->hash_buckets);
+            if (c->shared_table) cJSON_AddBoolToObject(cj, "shared_table", 1);
             if (c->multi) {
                 cJSON_AddNumberToObject(cj, "slots", (double)c->slots);
                 cJSON_AddStringToObject(cj, "pooling", c->pool_sum ? "sum" : "mean");
@@ -311,6 +312,8 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
                           ? count_of(num(cj, "hash_buckets", &ok), 4e9) : 0;
         if (hashed < 0) ok = 0;
         if (hashed > 0) c->hash_buckets = (size_t)hashed;
+        c->shared_table = hashed > 0 &&
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "shared_table"));
         const cJSON *pool = cJSON_GetObjectItemCaseSensitive(cj, "pooling");
         if (c->kind == SEER_COL_CATEGORICAL && pool) {
             int sum = cJSON_IsString(pool) && strcmp(pool->valuestring, "sum") == 0;
