@@ -156,8 +156,9 @@ static matmul_entry *matmul_get(int trans_a, int trans_b, size_t M, size_t N, si
     return e;
 }
 
-// The precision seer_gemm multiplies in, set by the training step.
-static int use_bf16;
+// The precision seer_gemm multiplies in, set by a training step for its own
+// thread: threads scoring at the same time (a server's) stay in fp32.
+static _Thread_local int use_bf16;
 
 void seer_gemm_precision(int bf16) { use_bf16 = bf16; }
 

@@ -24,8 +24,11 @@ void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
 void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                     size_t ldc);
-// From now on seer_gemm multiplies in bf16 (nonzero) or fp32 (0, the
-// default). Process-wide, like the bf16 scratch: one training thread sets it.
+// From now on seer_gemm on the calling thread multiplies in bf16 (nonzero)
+// or fp32 (0, the default). Per thread, so that threads scoring beside a
+// bf16 training step (a server and its online learner) stay in fp32 and off
+// the bf16 scratch, which one thread at a time may use. seer_gemm in fp32 is
+// thread-safe.
 void seer_gemm_precision(int bf16);
 void seer_gemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
