@@ -12,6 +12,7 @@ int seer_cmd_train(int argc, char **argv);
 int seer_cmd_eval(int argc, char **argv);
 int seer_cmd_predict(int argc, char **argv);
 int seer_cmd_demo(int argc, char **argv);
+int seer_cmd_serve(int argc, char **argv);
 
 // Prints "seer: <message>" for rc and returns its exit code.
 int seer_cli_fail(int rc);

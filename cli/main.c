@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -13,6 +14,7 @@ static const char usage[] =
     "                                                            deepfm, dcnv2)\n"
     "  eval    MODEL DATA [--json]                               AUC, log loss, accuracy\n"
     "  predict MODEL DATA [-o OUT]                               one score per row\n"
+    "  serve   MODEL [--host H] [--port P] [--wal DIR]           the HTTP/JSON server\n"
     "  demo                                                      the main job on built-in data\n"
     "\n"
     "seer COMMAND --help lists the options of a command.\n";
@@ -20,8 +22,13 @@ static const char usage[] =
 int main(int argc, char **argv) {
     // Spinning OpenMP barriers collapse when the other hardware thread is busy
     // (measured here: 2 threads at batch 32 ran 12k samples/s spinning, 161k
-    // passive, 345k with one thread). Must be set before the runtime starts.
-    setenv("OMP_WAIT_POLICY", "passive", 0);
+    // passive, 345k with one thread). The OpenMP runtime reads its settings
+    // when it loads, before main, so the setting takes a fresh start of the
+    // program with it in the environment; without one, run on as we are.
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "passive", 0);
+        execv("/proc/self/exe", argv);
+    }
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;
@@ -31,7 +38,7 @@ int main(int argc, char **argv) {
         const char *name;
         int (*run)(int, char **);
     } cmds[] = {{"profile", seer_cmd_profile}, {"train", seer_cmd_train}, {"eval", seer_cmd_eval},
-                {"predict", seer_cmd_predict}, {"demo", seer_cmd_demo}};
+                {"predict", seer_cmd_predict}, {"demo", seer_cmd_demo}, {"serve", seer_cmd_serve}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
     fprintf(stderr, "seer: unknown command '%s'\n\n%s", cmd, usage);

@@ -25,7 +25,12 @@ for name in "$@"; do
         ;;
     fuzz_modelfile)
         srcs="src/*/*.c"
-        libs="-lcjson -ldnnl -lz -lzstd -lm"
+        libs="-lcjson -ldnnl -lz -lzstd -lmicrohttpd -lpthread -lm"
+        flags="-fopenmp=libgomp"
+        ;;
+    fuzz_request)
+        srcs="src/*/*.c"
+        libs="-lcjson -ldnnl -lz -lzstd -lmicrohttpd -lpthread -lm"
         flags="-fopenmp=libgomp"
         ;;
     *)

@@ -55,6 +55,10 @@ typedef struct {
     size_t best_rows;
     size_t batch_size;       // the settings a resumed run must share
     uint64_t seed;
+    // Online learning (serve/online.c): the sequence number of the last event
+    // of its log that the model holds, and the events applied in all. 0 in a
+    // training checkpoint; absent from older files, which read as 0.
+    uint64_t online_seq, online_applied;
 } seer_checkpoint_state;
 
 // A model file with the optimiser moments, the state and, when best_params is
@@ -71,5 +75,15 @@ int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
 // Loads a model for predictions of up to batch_cap rows at a time.
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
 void seer_model_free(seer_model *m);
+
+// A deep copy of m (transform, network with its step and dropout generator,
+// metadata) sharing nothing with it. With with_moments 0 the optimiser
+// moments are left out (freed): the copy scores and can be saved with
+// seer_model_save, but must not train or be checkpointed; that saves two
+// thirds of the memory of a served copy. SEER_ENOMEM.
+int seer_model_clone(seer_model **out, const seer_model *m, int with_moments);
+// A number of the model's "training" object ("lr", "batch", ...), or
+// fallback when there is none.
+double seer_model_training_number(const seer_model *m, const char *key, double fallback);
 
 #endif

@@ -42,7 +42,9 @@ int seer_online_reload(seer_online *on, const char *path);
 // Events acknowledged and applied, counting every event ever acknowledged
 // for this log directory, across restarts, once.
 void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied);
-// Stops the learner (applying what is logged), writes a final snapshot.
+// Stops the learner (applying what is logged), writes a final snapshot and
+// publishes the final model. No seer_online_log or reload may run during or
+// after it; the slot stays initialised, and its owner frees it afterwards.
 void seer_online_close(seer_online *on);
 
 #endif

@@ -1,0 +1,130 @@
+// seer serve MODEL [--host H] [--port P] [...]: the HTTP server (src/serve/server.h).
+//
+// Signals are taken by sigwait in the main thread, never handled in a signal
+// handler: they are blocked before any thread starts (so every thread inherits
+// the mask), SIGHUP reloads the model file, SIGTERM and SIGINT stop the server
+// (requests in flight are answered, online learning writes its snapshot) and
+// exit 0.
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "base/error.h"
+#include "cli.h"
+#include "serve/server.h"
+
+static const char usage[] =
+    "usage: seer serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--wal DIR]\n"
+    "                  [--token-file F] [--max-body BYTES] [--max-batch ROWS]\n"
+    "                  [--max-connections N] [--timeout-s S] [--read-only]\n"
+    "serves the model over HTTP: POST /v1/predict, /v1/rank, /v1/recommend, /v1/events,\n"
+    "/v1/admin/reload; GET /v1/model, /healthz, /metrics. --port 0 picks a free port.\n"
+    "Events posted to /v1/events are logged in --wal DIR (default MODEL.wal) before they\n"
+    "are acknowledged and learnt online; --read-only serves without learning. --token-file: the write endpoints (/v1/events, /v1/admin/reload) need\n"
+    "'Authorization: Bearer <the file's first line>'. SIGHUP reloads the model file.\n";
+
+// Each open connection is a descriptor: make room for the limit and the 503 headroom.
+static void raise_fd_limit(unsigned connections) {
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+    rlim_t want = (rlim_t)connections + 256;
+    if (r.rlim_cur >= want) return;
+    r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > want ? want : r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+}
+
+static int uint_opt(const char *opt, const char *s, unsigned *out, size_t max) {
+    size_t v;
+    if (seer_cli_size(opt, s, &v)) return 1;
+    if (v > max) return seer_cli_usage("%s: at most %zu", opt, max);
+    *out = (unsigned)v;
+    return 0;
+}
+
+int seer_cmd_serve(int argc, char **argv) {
+    seer_server_config cfg;
+    seer_server_config_default(&cfg);
+    static const struct option opts[] = {
+        {"host", 1, 0, 'H'},        {"port", 1, 0, 'p'},      {"threads", 1, 0, 't'},
+        {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
+        {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
+        {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
+        {0, 0, 0, 0}};
+    int read_only = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'H': cfg.host = optarg; break;
+        case 'p': bad = uint_opt("--port", optarg, &cfg.port, 65535); break;
+        case 't':
+            bad = uint_opt("--threads", optarg, &cfg.threads, 1024);
+            if (!bad && cfg.threads == 0) bad = seer_cli_usage("--threads: at least 1");
+            break;
+        case 'w': cfg.wal_dir = optarg; break;
+        case 'k': cfg.token_file = optarg; break;
+        case 'b':
+            bad = seer_cli_size("--max-body", optarg, &cfg.max_body);
+            if (!bad && cfg.max_body == 0) bad = seer_cli_usage("--max-body: at least 1");
+            break;
+        case 'n':
+            bad = seer_cli_size("--max-batch", optarg, &cfg.max_batch);
+            if (!bad && cfg.max_batch == 0) bad = seer_cli_usage("--max-batch: at least 1");
+            break;
+        case 'c':
+            bad = uint_opt("--max-connections", optarg, &cfg.max_connections, 1u << 20);
+            if (!bad && cfg.max_connections == 0)
+                bad = seer_cli_usage("--max-connections: at least 1");
+            break;
+        case 'T': bad = uint_opt("--timeout-s", optarg, &cfg.timeout_s, 86400); break;
+        case 'r': read_only = 1; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return 1;
+        }
+        if (bad) return 1;
+    }
+    if (optind != argc - 1) return seer_cli_usage("usage: seer serve MODEL [--host H] [--port P]");
+    cfg.model_path = argv[optind];
+    char wal[4096];
+    if (read_only && cfg.wal_dir) return seer_cli_usage("--read-only and --wal do not go together");
+    if (!read_only && !cfg.wal_dir) {
+        if ((size_t)snprintf(wal, sizeof wal, "%s.wal", cfg.model_path) >= sizeof wal)
+            return seer_cli_usage("the model path is too long");
+        cfg.wal_dir = wal;
+    }
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(cfg.max_connections);
+
+    seer_server *s;
+    int rc = seer_server_start(&s, &cfg);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
+    int v6 = strchr(cfg.host, ':') != NULL;
+    fprintf(stderr, "seer serve: listening on http://%s%s%s:%u model %s (%u thread%s%s%s)\n",
+            v6 ? "[" : "", cfg.host, v6 ? "]" : "", seer_server_port(s), cfg.model_path,
+            cfg.threads, cfg.threads == 1 ? "" : "s", cfg.wal_dir ? ", online learning in " : "",
+            cfg.wal_dir ? cfg.wal_dir : "");
+    for (;;) {
+        int sig;
+        if (sigwait(&sigs, &sig) != 0) continue;
+        if (sig != SIGHUP) break;
+        unsigned long long version;
+        if (seer_server_reload(s, NULL, &version) == SEER_OK)
+            fprintf(stderr, "seer serve: reloaded %s (version %llu)\n", cfg.model_path, version);
+        else
+            fprintf(stderr, "seer serve: reload failed, still serving version %llu: %s\n",
+                    version, seer_error_message());
+    }
+    fprintf(stderr, "seer serve: stopping\n");
+    seer_server_stop(s);
+    return 0;
+}

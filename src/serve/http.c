@@ -1,0 +1,274 @@
+// The HTTP layer over libmicrohttpd; see http.h. The only file that includes
+// microhttpd.h.
+//
+// The daemon runs a pool of `threads` threads, each with its own epoll loop;
+// a request is parsed, handled and answered on the thread of its connection.
+// libmicrohttpd calls the access handler once at the headers, once per chunk
+// of body and once more at the end: the response is queued on that last call,
+// because one queued at the headers makes libmicrohttpd skip the body and close
+// the connection (which we want only for a body declared over the limit, and
+// for 503). Keep-alive is libmicrohttpd's default for HTTP/1.1.
+//
+// Overload: libmicrohttpd's own connection limit refuses a connection without
+// an answer, so it is set above max_connections (by HEADROOM), and a connection
+// opened while max_connections were open is accepted but answered 503 and closed.
+#include "serve/http.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/error.h"
+
+// Connections over max_connections that are still accepted, to be answered 503.
+#define HEADROOM 64
+
+// A connection's socket context: whether it was opened within the limit.
+#define ADMITTED ((void *)1)
+#define REJECTED ((void *)2)
+
+struct seer_http {
+    struct MHD_Daemon *d;
+    seer_http_options o;
+    unsigned port;
+    atomic_uint open;        // connections open
+    atomic_long in_flight;   // requests begun and not yet answered
+    atomic_int stopping;
+};
+
+// One request, from its headers to its response's completion.
+typedef struct {
+    seer_http_request req;
+    seer_http_response resp;   // the early answer (status != 0), if any
+    char *body;
+    size_t n, cap;
+    int over;                  // the body passed max_body: it is discarded
+    int status;                // of the response queued, 0 until then
+    double t0;
+} call;
+
+static char *copy(const char *s, size_t *len) {
+    *len = strlen(s);
+    char *p = malloc(*len + 1);
+    if (p) memcpy(p, s, *len + 1);
+    return p;
+}
+
+static void answer_static(seer_http_response *r, int status, const char *json) {
+    r->status = status;
+    r->body = copy(json, &r->len);
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, call *c, seer_http_response *r,
+                             int close) {
+    struct MHD_Response *resp;
+    if (r->body) {
+        resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+        if (!resp) free(r->body);
+    } else {
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    r->body = NULL;
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            r->content_type ? r->content_type : "application/json");
+    if (r->allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->authenticate)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->authenticate);
+    if (close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    if (ok == MHD_YES) c->status = r->status;
+    return ok;
+}
+
+// The first call, at the headers: route, check admission and the declared length.
+static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const char *url,
+                             const char *method, void **con_cls) {
+    call *c = calloc(1, sizeof *c);
+    if (!c) return MHD_NO;
+    *con_cls = c;
+    atomic_fetch_add(&h->in_flight, 1);
+    c->t0 = seer_now();
+    c->req.method = method;
+    c->req.path = url;
+    c->req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_AUTHORIZATION);
+    h->o.begin(h->o.ctx, &c->req, &c->resp);
+
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    int admitted = ci && ci->socket_context == ADMITTED;
+    if (!admitted || atomic_load(&h->stopping)) {
+        free(c->resp.body);
+        memset(&c->resp, 0, sizeof c->resp);
+        answer_static(&c->resp, 503, admitted ? "{\"error\":\"the server is shutting down\"}"
+                                              : "{\"error\":\"too many connections; try again "
+                                                "later\"}");
+        return queue(conn, c, &c->resp, 1);
+    }
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && !c->resp.status && strtoull(cl, NULL, 10) > h->o.max_body) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "{\"error\":\"the body is over the limit of %zu bytes\"}",
+                 h->o.max_body);
+        answer_static(&c->resp, 413, msg);
+        return queue(conn, c, &c->resp, 1);
+    }
+    return MHD_YES;
+}
+
+static int append(call *c, const char *data, size_t k, size_t max) {
+    if (c->n + k > max) return 0;
+    if (c->n + k + 1 > c->cap) {
+        size_t cap = c->cap ? c->cap : 4096;
+        while (cap < c->n + k + 1) cap *= 2;
+        if (cap > max + 1) cap = max + 1;
+        char *b = realloc(c->body, cap);
+        if (!b) return 0;
+        c->body = b;
+        c->cap = cap;
+    }
+    memcpy(c->body + c->n, data, k);
+    c->n += k;
+    return 1;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls) {
+    seer_http *h = cls;
+    call *c = *con_cls;
+    if (!c) return begin(h, conn, url, method, con_cls);
+    if (c->status) {   // answered at the headers: libmicrohttpd discards the rest
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!c->resp.status && !c->over && !append(c, upload_data, *upload_data_size,
+                                                   h->o.max_body)) {
+            c->over = 1;
+            free(c->body);
+            c->body = NULL;
+            c->n = c->cap = 0;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (c->resp.status) return queue(conn, c, &c->resp, 0);
+    seer_http_response r = {0};
+    if (c->over) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "{\"error\":\"the body is over the limit of %zu bytes\"}",
+                 h->o.max_body);
+        answer_static(&r, 413, msg);
+    } else {
+        c->req.body = c->body ? c->body : "";
+        if (c->body) c->body[c->n] = '\0';
+        c->req.len = c->n;
+        h->o.handle(h->o.ctx, &c->req, &r);
+        if (!r.status) answer_static(&r, 500, "{\"error\":\"no response\"}");
+    }
+    return queue(conn, c, &r, 0);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    seer_http *h = cls;
+    call *c = *con_cls;
+    if (!c) return;
+    *con_cls = NULL;
+    if (c->status) h->o.done(h->o.ctx, c->req.tag, c->status, seer_now() - c->t0);
+    free(c->resp.body);
+    free(c->body);
+    free(c);
+    atomic_fetch_sub(&h->in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+    seer_http *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        unsigned n = atomic_fetch_add(&h->open, 1) + 1;
+        *socket_context = n <= h->o.max_connections ? ADMITTED : REJECTED;
+    } else {
+        atomic_fetch_sub(&h->open, 1);
+    }
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap) {
+    fputs("seer serve: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+int seer_http_start(seer_http **out, const seer_http_options *o) {
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char port[16];
+    snprintf(port, sizeof port, "%u", o->port);
+    int gai = getaddrinfo(o->host, port, &hints, &ai);
+    if (gai != 0)
+        return seer_errorf(SEER_EIO, "cannot resolve host '%s': %s", o->host, gai_strerror(gai));
+    seer_http *h = calloc(1, sizeof *h);
+    if (!h) {
+        freeaddrinfo(ai);
+        return seer_errorf(SEER_ENOMEM, "out of memory");
+    }
+    h->o = *o;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    // One thread is the internal polling thread itself: a pool of one or zero is refused with
+    // a warning, so the pool option is given only for more.
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)(o->max_connections + HEADROOM), NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_s, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
+        {o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)o->threads,
+         NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    h->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!h->d) {
+        free(h);
+        return seer_errorf(SEER_EIO, "cannot listen on %s port %u (in use, or not an address "
+                           "of this machine)", o->host, o->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = di ? di->port : o->port;
+    *out = h;
+    return SEER_OK;
+}
+
+unsigned seer_http_port(const seer_http *h) { return h->port; }
+
+unsigned seer_http_connections(const seer_http *h) {
+    return atomic_load(&((seer_http *)h)->open);
+}
+
+void seer_http_stop(seer_http *h, double wait_s) {
+    if (!h) return;
+    atomic_store(&h->stopping, 1);
+    MHD_socket fd = MHD_quiesce_daemon(h->d);
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    double t0 = seer_now();
+    while (atomic_load(&h->in_flight) > 0 && seer_now() - t0 < wait_s) usleep(5000);
+    MHD_stop_daemon(h->d);
+    free(h);
+}

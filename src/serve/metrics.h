@@ -1,0 +1,53 @@
+// Counters and latency histograms of the server, and their Prometheus text.
+//
+// Every response is recorded once, when it has been sent: its endpoint, status
+// code and the seconds from the request's headers to the last byte of the
+// response. Recording is a few relaxed atomic adds, no lock. Endpoints are a
+// fixed list, so the metrics never grow with what clients send.
+#ifndef SEER_SERVE_METRICS_H
+#define SEER_SERVE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SEER_EP_PREDICT,
+    SEER_EP_RANK,
+    SEER_EP_RECOMMEND,
+    SEER_EP_EVENTS,
+    SEER_EP_MODEL,
+    SEER_EP_HEALTHZ,
+    SEER_EP_METRICS,
+    SEER_EP_RELOAD,
+    SEER_EP_OTHER,   // unknown paths (404)
+    SEER_EP_COUNT,
+} seer_endpoint;
+
+// The status codes counted one by one; any other counts as "other".
+#define SEER_METRICS_CODES 11
+// Latency histogram bucket bounds, seconds (plus +Inf).
+#define SEER_METRICS_BUCKETS 14
+
+typedef struct {
+    uint64_t requests[SEER_EP_COUNT][SEER_METRICS_CODES + 1];
+    uint64_t latency[SEER_EP_COUNT][SEER_METRICS_BUCKETS + 1];  // not cumulative
+    uint64_t latency_ns[SEER_EP_COUNT];                         // sum
+} seer_metrics;
+
+// What the server adds at scrape time.
+typedef struct {
+    uint64_t model_version;
+    uint64_t events_logged, events_applied;
+    uint64_t connections_open;
+    uint64_t reloads, reload_failures;
+} seer_metrics_gauges;
+
+// The path of an endpoint ("/v1/predict"; "other" for SEER_EP_OTHER).
+const char *seer_endpoint_path(seer_endpoint ep);
+// Records one response. Thread-safe.
+void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double seconds);
+// The Prometheus text (format 0.0.4) into a new buffer the caller frees (*len
+// bytes, NUL-terminated), or NULL without memory.
+char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, size_t *len);
+
+#endif

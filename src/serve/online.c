@@ -1,0 +1,478 @@
+// Online learning: events logged durably, a learner thread that applies them
+// in mini-batches, publishes copies of its model and writes snapshots. See
+// online.h for the contract and wal.h for the log.
+//
+// The learner reads events back from the log rather than from a queue in
+// memory: one path serves the replay after a restart and the live stream,
+// and a learner that falls behind costs disk, not memory.
+//
+// The wal directory holds the log's segments and snapshot.seer: a training
+// checkpoint (model, Adam moments, step) whose "online" record says which
+// event it holds last (seq) and how many were applied in all. Opening starts
+// from the snapshot unless the model file is newer (a new model deployed
+// under the same name: it is served, and the events the snapshot holds are
+// not applied to it again, as with seer_online_reload).
+//
+// Mini-batches: the learner steps on `batch` events as soon as that many are
+// logged; fewer wait until the next publish is due (at most publish_every_s),
+// so a trickle of events still reaches the served model within an interval.
+// A replay therefore steps on full batches in log order, then the remainder.
+//
+// Served copies are deep copies without optimiser moments (seer_model_clone):
+// a reader keeps its copy as long as it needs, and the learner never waits
+// for one. The copy costs an allocation and a memcpy of the parameters per
+// publish; sharing an immutable transform would save the (small) transform
+// copy but make the model's ownership two-headed, which is not worth it.
+#include "serve/online.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "serve/request.h"
+#include "serve/wal.h"
+
+// Rows the learner's model (and its served copies) can score at once.
+#define SCORE_ROWS 1024
+#define SNAPSHOT_NAME "snapshot.seer"
+
+struct seer_online {
+    seer_online_options o;
+    char *model_path, *wal_dir, *snap_path;
+    seer_slot *slot;
+    seer_wal *wal;
+    seer_wal_reader rd;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;       // the learner waits on it
+    pthread_cond_t reloaded;   // a reload waits on it
+    pthread_mutex_t reload_mu; // one reload at a time
+    // Under mu.
+    uint64_t logged;           // the last durable event's sequence number
+    uint64_t applied_seq;      // the last event the learner's model holds
+    uint64_t applied;          // events applied in all
+    int stop;
+    int failed;                // the learner met an error it cannot get past
+    seer_model *reload_model;  // handed to the learner by seer_online_reload
+    int reload_done, reload_rc;
+    char reload_msg[512];
+    // The learner thread's own.
+    seer_model *m;
+    seer_adam_config adam;
+    size_t S, nd, cap_S, cap_nd;  // ids and dense inputs per row, and the buffers' room
+    uint32_t *ids;             // (batch, cap_S)
+    float *dense;              // (batch, cap_nd)
+    float *y;                  // (batch)
+    int dirty;                 // changed since the last publish
+    int snap_dirty;            // changed since the last snapshot
+    double next_publish, next_snapshot;
+    uint64_t skipped;          // events a reloaded model could not encode
+};
+
+void seer_online_options_default(seer_online_options *o) {
+    memset(o, 0, sizeof *o);
+    o->batch = 256;
+    o->publish_every_s = 1.0;
+    o->snapshot_every_s = 60.0;
+}
+
+static size_t slots_of(const seer_transform *t) {
+    return t->n_slots > t->n_fields ? t->n_slots : t->n_fields;
+}
+
+// Sizes the batch buffers for m (growing them only); SEER_ENOMEM.
+static int size_buffers(seer_online *on, const seer_model *m) {
+    size_t S = slots_of(&m->tf), nd = m->tf.n_dense, B = on->o.batch;
+    if (!on->y && !(on->y = malloc(B * sizeof *on->y)))
+        return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
+    if (S > on->cap_S || !on->ids) {
+        uint32_t *p = realloc(on->ids, (B * S + 1) * sizeof *p);
+        if (!p) return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
+        on->ids = p;
+        on->cap_S = S;
+    }
+    if (nd > on->cap_nd || !on->dense) {
+        float *p = realloc(on->dense, (B * nd + 1) * sizeof *p);
+        if (!p) return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
+        on->dense = p;
+        on->cap_nd = nd;
+    }
+    return SEER_OK;
+}
+
+// The learner's model from now on: buffers, optimiser settings.
+static void use_model(seer_online *on, seer_model *m) {
+    on->m = m;
+    on->S = slots_of(&m->tf);
+    on->nd = m->tf.n_dense;
+    // The optimiser of training (train.c): Adam with Keras' eps, Adagrad with PyTorch's.
+    float lr = on->o.lr > 0 ? on->o.lr : (float)seer_model_training_number(m, "lr", 1e-3);
+    on->adam = (seer_adam_config){lr, 0.9f, 0.999f, m->net.cfg.adagrad ? 1e-10f : 1e-7f};
+}
+
+// Applies the next n logged events (all <= limit) in one optimiser step.
+static int apply(seer_online *on, size_t n, uint64_t limit) {
+    size_t b = 0, S = on->S, nd = on->nd;
+    uint64_t seq = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *data;
+        size_t len;
+        int k = seer_wal_next(&on->rd, limit, &data, &len, &seq);
+        if (k < 0) return k;
+        if (k == 0)
+            return seer_errorf(SEER_EINTERNAL, "the log ends before event %" PRIu64, limit);
+        // Every event was encoded by the served model before it was logged;
+        // only one logged before a reload to another transform can fail here.
+        int rc = seer_request_encode_row(&on->m->tf, data, len, 1, on->ids + b * S,
+                                         on->dense + b * nd, on->y + b);
+        if (rc == SEER_OK) {
+            b++;
+        } else {
+            on->skipped++;
+            fprintf(stderr, "seer: event %" PRIu64 " does not fit the reloaded model, "
+                    "skipped: %s\n", seq, seer_error_message());
+        }
+    }
+    if (b) seer_net_train_step(&on->m->net, on->ids, on->dense, on->y, b, &on->adam);
+    pthread_mutex_lock(&on->mu);
+    on->applied_seq = seq;
+    on->applied += b;
+    pthread_mutex_unlock(&on->mu);
+    on->dirty = on->snap_dirty = 1;
+    return SEER_OK;
+}
+
+static void publish(seer_online *on) {
+    seer_model *c;
+    int rc = seer_model_clone(&c, on->m, 0);
+    if (rc == SEER_OK && seer_slot_publish(on->slot, c)) on->dirty = 0;
+    else fprintf(stderr, "seer: could not publish the updated model: %s\n", seer_error_message());
+    on->next_publish = seer_now() + on->o.publish_every_s;
+}
+
+// Writes the learner's model and what it holds (the learner's applied_seq
+// is stable in its own thread).
+static int write_snapshot(seer_online *on, uint64_t *seq) {
+    seer_checkpoint_state st;
+    memset(&st, 0, sizeof st);
+    pthread_mutex_lock(&on->mu);
+    st.online_seq = on->applied_seq;
+    st.online_applied = on->applied;
+    pthread_mutex_unlock(&on->mu);
+    st.step = on->m->net.step;
+    st.best_score = -INFINITY;
+    st.best_auc = NAN;
+    st.batch_size = on->o.batch;
+    *seq = st.online_seq;
+    int rc = seer_checkpoint_write(on->m, on->snap_path, &st, NULL, NULL, NULL);
+    if (rc == SEER_OK) on->snap_dirty = 0;
+    return rc;
+}
+
+// A snapshot, then the log segments it covers go: a new segment starts, so
+// that the current one's events become deletable once a snapshot holds them.
+static int snapshot(seer_online *on) {
+    uint64_t seq;
+    int rc = write_snapshot(on, &seq);
+    if (rc == SEER_OK) rc = seer_wal_rotate(on->wal);
+    if (rc == SEER_OK) rc = seer_wal_truncate(on->wal, seq);
+    return rc;
+}
+
+// Swaps in the model a reload handed over, snapshots it so that a restart
+// serves it, and publishes it; on failure the old model stays. The caller
+// waits for the result.
+static void take_reload(seer_online *on, seer_model *nm) {
+    seer_model *old = on->m;
+    int old_dirty = on->snap_dirty;
+    int rc = size_buffers(on, nm);
+    if (rc == SEER_OK) {
+        use_model(on, nm);
+        uint64_t seq;
+        rc = write_snapshot(on, &seq);
+        if (rc == SEER_OK && (seer_wal_rotate(on->wal) != SEER_OK ||
+                              seer_wal_truncate(on->wal, seq) != SEER_OK))
+            fprintf(stderr, "seer: truncating the log failed (retried at the next snapshot): "
+                    "%s\n", seer_error_message());
+    }
+    if (rc == SEER_OK) {
+        seer_model_free(old);
+        publish(on);
+    } else {
+        use_model(on, old);
+        on->snap_dirty = old_dirty;
+        seer_model_free(nm);
+    }
+    pthread_mutex_lock(&on->mu);
+    on->reload_rc = rc;
+    snprintf(on->reload_msg, sizeof on->reload_msg, "%s", rc ? seer_error_message() : "");
+    on->reload_done = 1;
+    pthread_cond_broadcast(&on->reloaded);
+    pthread_mutex_unlock(&on->mu);
+}
+
+static void wait_until(seer_online *on, double deadline) {
+    double dt = deadline - seer_now();
+    if (dt <= 0) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double s = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + (dt < 3600 ? dt : 3600);
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    pthread_cond_timedwait(&on->wake, &on->mu, &ts);
+}
+
+static void *learner(void *arg) {
+    seer_online *on = arg;
+    size_t B = on->o.batch;
+    // Steps of a few hundred rows gain little from more threads, and the
+    // cores belong to the requests: the learner's own parallel regions use one.
+    omp_set_num_threads(1);
+    pthread_mutex_lock(&on->mu);
+    for (;;) {
+        if (on->reload_model) {
+            seer_model *nm = on->reload_model;
+            on->reload_model = NULL;
+            pthread_mutex_unlock(&on->mu);
+            take_reload(on, nm);
+            pthread_mutex_lock(&on->mu);
+            continue;
+        }
+        double now = seer_now();
+        uint64_t pending = on->failed ? 0 : on->logged - on->applied_seq;
+        int step = pending && (pending >= B || on->stop || now >= on->next_publish);
+        int act = (on->dirty && now >= on->next_publish) || (!on->stop && now >= on->next_snapshot)
+                  || step;
+        if (!act && on->stop) break;
+        if (!act) {
+            double next = on->next_snapshot;
+            if ((pending || on->dirty) && on->next_publish < next) next = on->next_publish;
+            wait_until(on, next);
+            continue;
+        }
+        uint64_t limit = on->logged;
+        pthread_mutex_unlock(&on->mu);
+        if (on->dirty && now >= on->next_publish) {
+            publish(on);
+        } else if (!on->stop && now >= on->next_snapshot) {
+            int rc = on->snap_dirty ? snapshot(on) : SEER_OK;
+            if (rc != SEER_OK)
+                fprintf(stderr, "seer: snapshot failed (the log is kept): %s\n",
+                        seer_error_message());
+            on->next_snapshot = seer_now() + on->o.snapshot_every_s;
+        } else {
+            int rc = apply(on, pending < B ? pending : B, limit);
+            if (rc != SEER_OK) {
+                fprintf(stderr, "seer: online learning stopped: %s\n", seer_error_message());
+                pthread_mutex_lock(&on->mu);
+                on->failed = 1;
+                pthread_mutex_unlock(&on->mu);
+            }
+        }
+        pthread_mutex_lock(&on->mu);
+    }
+    pthread_mutex_unlock(&on->mu);
+    if (on->dirty) publish(on);
+    if (on->snap_dirty && snapshot(on) != SEER_OK)
+        fprintf(stderr, "seer: the final snapshot failed (the log is kept): %s\n",
+                seer_error_message());
+    return NULL;
+}
+
+static int newer(const struct stat *a, const struct stat *b) {
+    return a->st_mtim.tv_sec != b->st_mtim.tv_sec ? a->st_mtim.tv_sec > b->st_mtim.tv_sec
+                                                  : a->st_mtim.tv_nsec > b->st_mtim.tv_nsec;
+}
+
+// The model to start from and what it holds: the snapshot, unless the model
+// file is newer or there is none.
+static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st) {
+    size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
+    memset(st, 0, sizeof *st);
+    struct stat snap, model;
+    if (stat(on->snap_path, &snap) != 0)
+        return seer_model_load(m, on->model_path, cap);
+    float *bp, *be, *bw;
+    int rc = seer_checkpoint_read(m, on->snap_path, cap, st, &bp, &be, &bw);
+    free(bp);
+    free(be);
+    free(bw);
+    if (rc != SEER_OK || stat(on->model_path, &model) != 0 || !newer(&model, &snap)) return rc;
+    fprintf(stderr, "seer: %s is newer than %s: serving it; the %" PRIu64 " events applied to "
+            "the snapshot are not applied to it again\n", on->model_path, on->snap_path,
+            st->online_applied);
+    seer_model_free(*m);
+    on->snap_dirty = 1;
+    return seer_model_load(m, on->model_path, cap);
+}
+
+// Removes temporary snapshot files a crash left behind (the log is locked).
+static void remove_stale_temporaries(seer_online *on) {
+    DIR *d = opendir(on->wal_dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, SNAPSHOT_NAME ".tmp.", strlen(SNAPSHOT_NAME ".tmp.")) != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", on->wal_dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+static void free_online(seer_online *on) {
+    seer_wal_reader_free(&on->rd);
+    seer_wal_close(on->wal);
+    seer_model_free(on->m);
+    pthread_mutex_destroy(&on->mu);
+    pthread_mutex_destroy(&on->reload_mu);
+    pthread_cond_destroy(&on->wake);
+    pthread_cond_destroy(&on->reloaded);
+    free(on->ids);
+    free(on->dense);
+    free(on->y);
+    free(on->model_path);
+    free(on->wal_dir);
+    free(on->snap_path);
+    free(on);
+}
+
+int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot *slot) {
+    *out = NULL;
+    seer_online *on = calloc(1, sizeof *on);
+    if (!on) return seer_errorf(SEER_ENOMEM, "out of memory starting online learning");
+    on->o = *o;
+    if (!on->o.batch) on->o.batch = 256;
+    if (!(on->o.publish_every_s > 0)) on->o.publish_every_s = 1.0;
+    if (!(on->o.snapshot_every_s > 0)) on->o.snapshot_every_s = 60.0;
+    on->rd.fd = -1;
+    pthread_mutex_init(&on->mu, NULL);
+    pthread_mutex_init(&on->reload_mu, NULL);
+    pthread_cond_init(&on->wake, NULL);
+    pthread_cond_init(&on->reloaded, NULL);
+    size_t n = strlen(o->wal_dir) + sizeof SNAPSHOT_NAME + 2;
+    on->model_path = strdup(o->model_path);
+    on->wal_dir = strdup(o->wal_dir);
+    on->snap_path = malloc(n);
+    if (!on->model_path || !on->wal_dir || !on->snap_path) {
+        free_online(on);
+        return seer_errorf(SEER_ENOMEM, "out of memory starting online learning");
+    }
+    snprintf(on->snap_path, n, "%s/%s", o->wal_dir, SNAPSHOT_NAME);
+
+    seer_checkpoint_state st;
+    seer_model *m = NULL;
+    int rc = load_start(on, &m, &st);
+    if (rc == SEER_OK) {
+        use_model(on, m);
+        rc = size_buffers(on, m);
+    }
+    if (rc == SEER_OK) rc = seer_wal_open(&on->wal, o->wal_dir, st.online_seq);
+    if (rc == SEER_OK) {
+        remove_stale_temporaries(on);
+        rc = seer_wal_reader_init(&on->rd, on->wal, st.online_seq);
+    }
+    seer_model *served = NULL;
+    if (rc == SEER_OK) rc = seer_model_clone(&served, on->m, 0);
+    if (rc == SEER_OK) rc = seer_slot_init(slot, served);
+    if (rc != SEER_OK) {
+        free_online(on);
+        return rc;
+    }
+    on->slot = slot;
+    on->logged = seer_wal_last_seq(on->wal);
+    on->applied_seq = st.online_seq;
+    on->applied = st.online_applied;
+    on->next_publish = seer_now();
+    on->next_snapshot = on->next_publish + on->o.snapshot_every_s;
+    if (pthread_create(&on->thread, NULL, learner, on) != 0) {
+        seer_slot_free(slot);
+        free_online(on);
+        return seer_errorf(SEER_EINTERNAL, "cannot start the learner thread");
+    }
+    *out = on;
+    return SEER_OK;
+}
+
+int seer_online_log(seer_online *on, const char *const *events, const size_t *lens, size_t n) {
+    if (!n) return SEER_OK;
+    seer_served *sv = seer_slot_acquire(on->slot);
+    const seer_transform *t = &sv->model->tf;
+    uint32_t *ids = malloc((slots_of(t) + 1) * sizeof *ids);
+    float *dense = malloc((t->n_dense + 1) * sizeof *dense);
+    int rc = ids && dense ? SEER_OK : seer_errorf(SEER_ENOMEM, "out of memory checking events");
+    for (size_t i = 0; rc == SEER_OK && i < n; i++) {
+        float y;
+        rc = seer_request_encode_row(t, events[i], lens[i], 1, ids, dense, &y);
+        if (rc != SEER_OK) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", seer_error_message());
+            rc = seer_errorf(SEER_EDATA, "events[%zu]: %s", i, msg);
+        }
+    }
+    seer_slot_release(on->slot, sv);
+    free(ids);
+    free(dense);
+    uint64_t last = 0;
+    if (rc == SEER_OK) rc = seer_wal_append(on->wal, events, lens, n, &last);
+    if (rc != SEER_OK) return rc;
+    pthread_mutex_lock(&on->mu);
+    uint64_t before = on->logged - on->applied_seq;
+    if (last > on->logged) on->logged = last;
+    if (before == 0 || on->logged - on->applied_seq >= on->o.batch)
+        pthread_cond_signal(&on->wake);
+    pthread_mutex_unlock(&on->mu);
+    return SEER_OK;
+}
+
+int seer_online_reload(seer_online *on, const char *path) {
+    size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
+    seer_model *nm;
+    int rc = seer_model_load(&nm, path, cap);
+    if (rc != SEER_OK) return rc;
+    pthread_mutex_lock(&on->reload_mu);
+    pthread_mutex_lock(&on->mu);
+    if (on->stop) {
+        rc = seer_errorf(SEER_EINVAL, "online learning is stopping");
+        seer_model_free(nm);
+    } else {
+        on->reload_model = nm;
+        on->reload_done = 0;
+        pthread_cond_signal(&on->wake);
+        while (!on->reload_done) pthread_cond_wait(&on->reloaded, &on->mu);
+        rc = on->reload_rc;
+        if (rc != SEER_OK) rc = seer_errorf(rc, "%s", on->reload_msg);
+    }
+    pthread_mutex_unlock(&on->mu);
+    pthread_mutex_unlock(&on->reload_mu);
+    return rc;
+}
+
+void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied) {
+    pthread_mutex_lock(&on->mu);
+    *logged = on->logged;
+    *applied = on->applied;
+    pthread_mutex_unlock(&on->mu);
+}
+
+void seer_online_close(seer_online *on) {
+    if (!on) return;
+    pthread_mutex_lock(&on->mu);
+    on->stop = 1;
+    pthread_cond_signal(&on->wake);
+    pthread_mutex_unlock(&on->mu);
+    pthread_join(on->thread, NULL);
+    free_online(on);
+}

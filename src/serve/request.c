@@ -1,0 +1,338 @@
+// Request bodies to encoded rows; see request.h. The one file that parses
+// request JSON (cJSON). It does not score and knows nothing of HTTP.
+//
+// Each JSON object becomes a seer_row with one field per transform column (""
+// where the key is missing or null) and goes through seer_transform_row, the
+// function `seer predict` uses, so a row scores the same either way.
+#include "serve/request.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+// Room for the shortest round-tripping text of a double ("-1.2345678901234567e-308").
+#define NUMBER_TEXT 32
+
+// What one row's encoding needs, sized for a transform, reused across rows.
+typedef struct {
+    const seer_transform *t;
+    long *map;        // (n_cols) column j is field j, or -1 (an absent label)
+    char **field;     // (n_cols)
+    size_t *len;      // (n_cols)
+    char *numbers;    // (n_cols, NUMBER_TEXT)
+} encoder;
+
+static int encoder_init(encoder *e, const seer_transform *t) {
+    size_t n = t->n_cols ? t->n_cols : 1;
+    e->t = t;
+    e->map = malloc(n * sizeof *e->map);
+    e->field = malloc(n * sizeof *e->field);
+    e->len = malloc(n * sizeof *e->len);
+    e->numbers = malloc(n * NUMBER_TEXT);
+    if (!e->map || !e->field || !e->len || !e->numbers) {
+        free(e->map);
+        free(e->field);
+        free(e->len);
+        free(e->numbers);
+        return seer_errorf(SEER_ENOMEM, "out of memory encoding a request");
+    }
+    return SEER_OK;
+}
+
+static void encoder_free(encoder *e) {
+    free(e->map);
+    free(e->field);
+    free(e->len);
+    free(e->numbers);
+}
+
+// An integer as its digits; else the shortest of %.15g, %.16g, %.17g that
+// reads back as v. Any decimal of at most 15 digits survives a trip through a
+// double, so %.15g is the shortest form whenever one of 15 digits or fewer exists.
+static void number_text(char *buf, double v) {
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {   // integers up to 2^53, as written
+        snprintf(buf, NUMBER_TEXT, "%.0f", v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, NUMBER_TEXT, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+// The item named name in obj (the first, as the CSV reader would take the first
+// column of a name, though headers cannot repeat one). Keys usually come in the
+// transform's column order, so *cursor (the item after the last one found) is
+// tried before a scan: a row costs O(keys), not O(keys * columns).
+static const cJSON *find_key(const cJSON *obj, const cJSON **cursor, const char *name) {
+    const cJSON *c = *cursor;
+    if (c && c->string && strcmp(c->string, name) == 0) {
+        *cursor = c->next;
+        return c;
+    }
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (it) *cursor = it->next;
+    return it;
+}
+
+static const char *type_name(const cJSON *v) {
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    if (cJSON_IsBool(v)) return "a boolean";
+    return "not a number, a string or null";
+}
+
+// Rewrites the transform's message ("path:line:column: what") as "where: what".
+static int transform_error(const char *where) {
+    char what[512];
+    const char *m = seer_error_message();
+    if (m[0] == ':') {
+        const char *p = strstr(m, ": ");
+        if (p) m = p + 2;
+    }
+    snprintf(what, sizeof what, "%s", m);
+    return seer_errorf(SEER_EDATA, "%s%s", where, what);
+}
+
+// Encodes the merge of objs[0..n) (a later object's key wins) into one row.
+// where ("rows[3]: " or "") starts every message.
+static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int need_label,
+                          const char *where, uint32_t *ids, float *dense, float *y) {
+    const seer_transform *t = e->t;
+    const cJSON *cursor[2] = {NULL, NULL};
+    SEER_ASSERT(n <= 2);
+    for (size_t k = 0; k < n; k++) {
+        if (objs[k] && !cJSON_IsObject(objs[k]))
+            return seer_errorf(SEER_EDATA, "%sis %s, not a JSON object", where,
+                               cJSON_IsArray(objs[k]) ? "an array" : "a value");
+        cursor[k] = objs[k] ? objs[k]->child : NULL;
+    }
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        e->map[j] = (long)j;
+        e->field[j] = "";
+        e->len[j] = 0;
+        if (c->kind == SEER_COL_IGNORED) continue;
+        int label = c->kind == SEER_COL_LABEL;
+        const cJSON *v = NULL;
+        const char *key = c->name;
+        for (size_t k = n; k-- > 0 && !v;) {
+            if (!objs[k]) continue;
+            v = find_key(objs[k], &cursor[k], c->name);
+            if (!v && label && strcmp(c->name, "label") != 0) {
+                v = cJSON_GetObjectItemCaseSensitive(objs[k], "label");
+                if (v) key = "label";
+            }
+        }
+        if (label && (!v || cJSON_IsNull(v))) {
+            if (need_label)
+                return seer_errorf(SEER_EDATA, "%skey '%s' (the label, 0 or 1) is missing", where,
+                                   c->name);
+            e->map[j] = -1;
+            continue;
+        }
+        if (!v || cJSON_IsNull(v)) continue;
+        char *num = e->numbers + j * NUMBER_TEXT;
+        if (cJSON_IsString(v)) {
+            e->field[j] = v->valuestring;
+        } else if (cJSON_IsNumber(v)) {
+            number_text(num, v->valuedouble);
+            e->field[j] = num;
+        } else if (label && cJSON_IsBool(v)) {
+            strcpy(num, cJSON_IsTrue(v) ? "1" : "0");
+            e->field[j] = num;
+        } else {
+            return seer_errorf(SEER_EDATA, "%skey '%s' is %s; expected a number, a string or null",
+                               where, key, type_name(v));
+        }
+        e->len[j] = strlen(e->field[j]);
+    }
+    seer_row row = {t->n_cols, e->field, e->len, 0};
+    int rc = seer_transform_row(t, e->map, &row, "", ids, dense, y);
+    return rc == SEER_OK ? rc : transform_error(where);
+}
+
+static int parse(const char *json, size_t len, cJSON **out) {
+    const char *end = NULL;
+    *out = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    if (*out) return SEER_OK;
+    // cJSON reports allocation failures as parse errors; the position tells them apart rarely
+    // enough that both are a bad request here.
+    size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
+    return seer_errorf(SEER_EDATA, "malformed JSON at byte %zu", at);
+}
+
+int seer_request_encode_row(const seer_transform *t, const char *json, size_t len,
+                            int need_label, uint32_t *ids, float *dense, float *y) {
+    cJSON *doc;
+    int rc = parse(json, len, &doc);
+    if (rc != SEER_OK) return rc;
+    encoder e;
+    rc = encoder_init(&e, t);
+    if (rc == SEER_OK) {
+        const cJSON *objs[1] = {doc};
+        rc = encode_objects(&e, objs, 1, need_label, "", ids, dense, y);
+        encoder_free(&e);
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+void seer_request_rows_free(seer_request_rows *r) {
+    free(r->ids);
+    free(r->dense);
+    free(r->y);
+    memset(r, 0, sizeof *r);
+}
+
+static int rows_reserve(seer_request_rows *r, const seer_transform *t, size_t n) {
+    if (n <= r->cap) return SEER_OK;
+    size_t S = t->n_slots, nd = t->n_dense;
+    uint32_t *ids = realloc(r->ids, (n * S + 1) * sizeof *ids);
+    if (ids) r->ids = ids;
+    float *dense = realloc(r->dense, (n * nd + 1) * sizeof *dense);
+    if (dense) r->dense = dense;
+    float *y = realloc(r->y, n * sizeof *y);
+    if (y) r->y = y;
+    if (!ids || !dense || !y) return seer_errorf(SEER_ENOMEM, "out of memory for %zu rows", n);
+    r->cap = n;
+    return SEER_OK;
+}
+
+// The array under key in doc, checked: SEER_EDATA naming the key otherwise.
+static int get_array(const cJSON *doc, const char *key, size_t max, const cJSON **arr,
+                     size_t *n, int *too_many) {
+    if (!cJSON_IsObject(doc)) return seer_errorf(SEER_EDATA, "the body is not a JSON object");
+    *arr = cJSON_GetObjectItemCaseSensitive(doc, key);
+    if (!*arr) return seer_errorf(SEER_EDATA, "key '%s' is missing", key);
+    if (!cJSON_IsArray(*arr)) return seer_errorf(SEER_EDATA, "key '%s' is not an array", key);
+    *n = (size_t)cJSON_GetArraySize(*arr);
+    if (*n > max) {
+        *too_many = 1;
+        return seer_errorf(SEER_EDATA, "'%s' holds %zu entries, more than the limit of %zu", key,
+                           *n, max);
+    }
+    return SEER_OK;
+}
+
+// Encodes each item of arr merged over base (NULL for none) into out.
+static int encode_array(const seer_transform *t, const cJSON *base, const cJSON *arr, size_t n,
+                        const char *key, seer_request_rows *out) {
+    int rc = rows_reserve(out, t, n);
+    encoder e;
+    if (rc == SEER_OK) rc = encoder_init(&e, t);
+    if (rc != SEER_OK) return rc;
+    size_t S = t->n_slots, nd = t->n_dense, i = 0;
+    char where[64];
+    for (const cJSON *it = arr->child; it && rc == SEER_OK; it = it->next, i++) {
+        snprintf(where, sizeof where, "%s[%zu]: ", key, i);
+        const cJSON *objs[2] = {base, it};
+        rc = encode_objects(&e, objs + (base ? 0 : 1), base ? 2 : 1, 0, where, out->ids + i * S,
+                            out->dense + i * nd, out->y + i);
+    }
+    encoder_free(&e);
+    if (rc == SEER_OK) out->n = n;
+    return rc;
+}
+
+int seer_request_predict(const seer_transform *t, const char *body, size_t len, size_t max_rows,
+                         seer_request_rows *out) {
+    out->n = 0;
+    out->too_many = 0;
+    cJSON *doc;
+    int rc = parse(body, len, &doc);
+    if (rc != SEER_OK) return rc;
+    const cJSON *rows;
+    size_t n;
+    rc = get_array(doc, "rows", max_rows, &rows, &n, &out->too_many);
+    if (rc == SEER_OK) rc = encode_array(t, NULL, rows, n, "rows", out);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int seer_request_rank(const seer_transform *t, const char *body, size_t len, size_t max_rows,
+                      seer_request_rows *out) {
+    out->n = 0;
+    out->too_many = 0;
+    cJSON *doc;
+    int rc = parse(body, len, &doc);
+    if (rc != SEER_OK) return rc;
+    const cJSON *cands;
+    size_t n;
+    rc = get_array(doc, "candidates", max_rows, &cands, &n, &out->too_many);
+    const cJSON *user = rc == SEER_OK ? cJSON_GetObjectItemCaseSensitive(doc, "user") : NULL;
+    if (cJSON_IsNull(user)) user = NULL;
+    if (user && !cJSON_IsObject(user))
+        rc = seer_errorf(SEER_EDATA, "key 'user' is not a JSON object");
+    if (rc == SEER_OK) rc = encode_array(t, user, cands, n, "candidates", out);
+    cJSON_Delete(doc);
+    return rc;
+}
+
+void seer_request_events_free(seer_request_events *e) {
+    for (size_t i = 0; i < e->n; i++) cJSON_free(e->text[i]);
+    free(e->text);
+    free(e->len);
+    memset(e, 0, sizeof *e);
+}
+
+int seer_request_events_parse(const char *body, size_t len, size_t max_events,
+                              seer_request_events *out) {
+    memset(out, 0, sizeof *out);
+    cJSON *doc;
+    int rc = parse(body, len, &doc);
+    if (rc != SEER_OK) return rc;
+    const cJSON *events;
+    size_t n;
+    rc = get_array(doc, "events", max_events, &events, &n, &out->too_many);
+    if (rc == SEER_OK) {
+        out->text = calloc(n + 1, sizeof *out->text);
+        out->len = calloc(n + 1, sizeof *out->len);
+        if (!out->text || !out->len) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
+    }
+    size_t i = 0;
+    for (const cJSON *it = rc == SEER_OK ? events->child : NULL; it && rc == SEER_OK;
+         it = it->next, i++) {
+        if (!cJSON_IsObject(it)) {
+            rc = seer_errorf(SEER_EDATA, "events[%zu]: is not a JSON object", i);
+            break;
+        }
+        out->text[i] = cJSON_PrintUnformatted(it);
+        if (!out->text[i]) {
+            rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
+            break;
+        }
+        out->len[i] = strlen(out->text[i]);
+        out->n = i + 1;
+    }
+    cJSON_Delete(doc);
+    if (rc != SEER_OK) {
+        int too_many = out->too_many;
+        seer_request_events_free(out);
+        out->too_many = too_many;
+    }
+    return rc;
+}
+
+int seer_request_reload_path(const char *body, size_t len, char **path) {
+    *path = NULL;
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+        i++;
+    if (i == len) return SEER_OK;
+    cJSON *doc;
+    int rc = parse(body, len, &doc);
+    if (rc != SEER_OK) return rc;
+    const cJSON *p = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "path") : NULL;
+    if (!cJSON_IsObject(doc)) rc = seer_errorf(SEER_EDATA, "the body is not a JSON object");
+    else if (p && !cJSON_IsNull(p) && !cJSON_IsString(p))
+        rc = seer_errorf(SEER_EDATA, "key 'path' is not a string");
+    else if (cJSON_IsString(p) && (*path = strdup(p->valuestring)) == NULL)
+        rc = seer_errorf(SEER_ENOMEM, "out of memory");
+    cJSON_Delete(doc);
+    return rc;
+}

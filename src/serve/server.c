@@ -1,0 +1,597 @@
+// seer serve's routes and handlers; see server.h. HTTP is http.c; this file
+// decides what each request means and writes the answer.
+//
+// Scoring: each HTTP pool thread keeps a worker (found through a thread-local
+// pointer) with its own scoring view of the served model and its own request
+// buffers, so requests on different threads share only the model's read-only
+// parameters. A view belongs to one model version: when the slot serves a new
+// one, the worker drops its view and makes another. Rows are scored in chunks
+// of SCORE_ROWS, the batch `seer predict` uses, so that a request of the same
+// rows as a file multiplies the same shapes and gives the same scores.
+//
+// Each HTTP thread scores with one OpenMP thread: requests are small, the pool
+// already spreads them over the cores, and an OpenMP team per request thread
+// oversubscribes the machine (measured: 25 requests/s instead of 10,000 with
+// a team of 2 on this 2-thread machine while another process was busy).
+//
+// Hot responses (scores) are written with snprintf into a buffer, not cJSON.
+#include "serve/server.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/error.h"
+#include "serve/http.h"
+#include "serve/metrics.h"
+#include "serve/online.h"
+#include "serve/request.h"
+#include "serve/slot.h"
+
+// Rows scored at a time: seer predict's batch (cli/cmd_predict.c).
+#define SCORE_ROWS 1024
+// The longest token file read.
+#define TOKEN_MAX 4096
+
+// One HTTP thread's scoring state.
+typedef struct worker {
+    struct worker *next;
+    const struct seer_server *server;
+    seer_net view;
+    uint64_t view_version;   // of the model the view scores with; 0: no view
+    seer_request_rows rows;
+    float *p;                // (p_cap) scores
+    size_t p_cap;
+    struct ranked { size_t index; float score; } *ranked;  // (p_cap)
+} worker;
+
+struct seer_server {
+    seer_server_config cfg;
+    seer_slot slot;
+    seer_online *online;     // NULL without a wal_dir
+    seer_http *http;
+    seer_metrics metrics;
+    char *token;             // NULL: no token needed
+    size_t token_len;
+    pthread_mutex_t reload_mu;   // one reload at a time
+    pthread_mutex_t workers_mu;
+    worker *workers;
+    atomic_ullong reloads, reload_failures;
+};
+
+static _Thread_local worker *tls_worker;
+
+// A growing response body; on allocation failure it stops growing and is reported at the end.
+typedef struct {
+    char *s;
+    size_t n, cap;
+    int failed;
+} buf;
+
+static void reserve(buf *b, size_t k) {
+    if (b->failed || b->n + k + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->n + k + 1) cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->failed = 1;
+        return;
+    }
+    b->s = s;
+    b->cap = cap;
+}
+
+static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(buf *b, const char *fmt, ...) {
+    for (int tries = 0; tries < 2 && !b->failed; tries++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->failed = 1;
+            return;
+        }
+        if (b->s && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        reserve(b, (size_t)k);
+    }
+}
+
+// s as a JSON string, quotes included. Bytes outside printable ASCII become \u00XX
+// (a byte over 0x7f that way, so the body stays valid UTF-8 whatever a client sent).
+static void put_string(buf *b, const char *s) {
+    reserve(b, 2 + 6 * strlen(s));
+    if (b->failed) return;
+    char *o = b->s + b->n;
+    *o++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            *o++ = '\\';
+            *o++ = (char)*p;
+        } else if (*p < 0x20 || *p > 0x7e) {
+            o += sprintf(o, "\\u%04x", *p);
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    b->n = (size_t)(o - b->s);
+}
+
+static void finish(seer_http_response *r, int status, buf *b) {
+    if (b->failed) {
+        free(b->s);
+        b->s = NULL;
+        b->n = 0;
+        static const char oom[] = "{\"error\":\"out of memory\"}";
+        b->s = malloc(sizeof oom);
+        if (b->s) memcpy(b->s, oom, sizeof oom);
+        b->n = b->s ? sizeof oom - 1 : 0;
+        status = 500;
+    }
+    r->status = status;
+    r->body = b->s;
+    r->len = b->n;
+}
+
+static void answer_error(seer_http_response *r, int status, const char *message) {
+    buf b = {0};
+    put(&b, "{\"error\":");
+    put_string(&b, message);
+    put(&b, "}");
+    finish(r, status, &b);
+}
+
+// The status for a failed library call: bad client input is 400, the rest 500.
+static void answer_rc(seer_http_response *r, int rc) {
+    answer_error(r, rc == SEER_EDATA || rc == SEER_EINVAL ? 400 : 500, seer_error_message());
+}
+
+// ---------------------------------------------------------------- routing
+
+typedef struct {
+    const char *path;
+    seer_endpoint ep;
+    const char *method;
+    int write;   // needs the bearer token when one is configured
+} route;
+
+static const route routes[] = {
+    {"/v1/predict", SEER_EP_PREDICT, "POST", 0},
+    {"/v1/rank", SEER_EP_RANK, "POST", 0},
+    {"/v1/recommend", SEER_EP_RECOMMEND, "POST", 0},
+    {"/v1/events", SEER_EP_EVENTS, "POST", 1},
+    {"/v1/model", SEER_EP_MODEL, "GET", 0},
+    {"/healthz", SEER_EP_HEALTHZ, "GET", 0},
+    {"/metrics", SEER_EP_METRICS, "GET", 0},
+    {"/v1/admin/reload", SEER_EP_RELOAD, "POST", 1},
+};
+
+// Whether header is "Bearer <token>". The comparison takes the same time
+// wherever the first difference is: every byte of the expected token is read.
+static int token_ok(const seer_server *s, const char *header) {
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0) return 0;
+    const char *got = header + 7;
+    size_t m = strlen(got);
+    unsigned char diff = m != s->token_len;
+    for (size_t i = 0; i < s->token_len; i++)
+        diff |= (unsigned char)(s->token[i] ^ (i < m ? got[i] : 0));
+    return diff == 0;
+}
+
+static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp) {
+    seer_server *s = ctx;
+    const route *r = NULL;
+    for (size_t i = 0; i < sizeof routes / sizeof *routes && !r; i++)
+        if (strcmp(req->path, routes[i].path) == 0) r = &routes[i];
+    req->tag = r ? (int)r->ep : SEER_EP_OTHER;
+    if (!r) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "no endpoint %.100s (see /v1/predict, /v1/rank, /v1/events, "
+                 "/v1/model, /healthz, /metrics)", req->path);
+        answer_error(resp, 404, msg);
+    } else if (strcmp(req->method, r->method) != 0) {
+        char msg[120];
+        snprintf(msg, sizeof msg, "%s takes %s, not %.20s", r->path, r->method, req->method);
+        answer_error(resp, 405, msg);
+        resp->allow = r->method;
+    } else if (r->write && s->token && !token_ok(s, req->authorization)) {
+        answer_error(resp, 401, req->authorization ? "wrong bearer token"
+                                                   : "this endpoint needs an Authorization: "
+                                                     "Bearer token");
+        resp->authenticate = "Bearer";
+    }
+}
+
+static void on_done(void *ctx, int tag, int status, double seconds) {
+    seer_server *s = ctx;
+    seer_metrics_record(&s->metrics, (seer_endpoint)tag, status, seconds);
+}
+
+// ---------------------------------------------------------------- scoring
+
+static worker *get_worker(seer_server *s) {
+    worker *w = tls_worker;
+    if (w && w->server == s) return w;
+    w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->server = s;
+    omp_set_num_threads(1);   // for this thread's parallel regions, oneDNN's included
+    pthread_mutex_lock(&s->workers_mu);
+    w->next = s->workers;
+    s->workers = w;
+    pthread_mutex_unlock(&s->workers_mu);
+    tls_worker = w;
+    return w;
+}
+
+static void worker_free(worker *w) {
+    if (w->view_version) seer_net_free(&w->view);
+    seer_request_rows_free(&w->rows);
+    free(w->p);
+    free(w->ranked);
+    free(w);
+}
+
+// Scores w->rows with sv's model into w->p.
+static int score(worker *w, seer_served *sv) {
+    if (w->view_version != sv->version) {
+        if (w->view_version) seer_net_free(&w->view);
+        w->view_version = 0;
+        int rc = seer_net_init_view(&w->view, &sv->model->net, SCORE_ROWS);
+        if (rc != SEER_OK) return rc;
+        w->view_version = sv->version;
+    }
+    size_t n = w->rows.n;
+    if (n > w->p_cap) {
+        float *p = realloc(w->p, n * sizeof *p);
+        if (p) w->p = p;
+        struct ranked *rk = realloc(w->ranked, n * sizeof *rk);
+        if (rk) w->ranked = rk;
+        if (!p || !rk) return seer_errorf(SEER_ENOMEM, "out of memory for %zu scores", n);
+        w->p_cap = n;
+    }
+    size_t S = sv->model->tf.n_slots, nd = sv->model->tf.n_dense;
+    for (size_t i = 0; i < n; i += SCORE_ROWS) {
+        size_t b = n - i < SCORE_ROWS ? n - i : SCORE_ROWS;
+        seer_net_predict(&w->view, w->rows.ids + i * S, w->rows.dense + i * nd, b, w->p + i);
+    }
+    return SEER_OK;
+}
+
+typedef int (*parse_fn)(const seer_transform *t, const char *body, size_t len, size_t max_rows,
+                        seer_request_rows *out);
+
+// Parses the body with parse and scores its rows; on failure answers resp and
+// returns nonzero. *sv is acquired either way; the caller releases it.
+static int parse_and_score(seer_server *s, worker *w, seer_served *sv, parse_fn parse,
+                           const seer_http_request *req, seer_http_response *resp) {
+    int rc = parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch, &w->rows);
+    if (rc != SEER_OK) {
+        if (w->rows.too_many) answer_error(resp, 413, seer_error_message());
+        else answer_rc(resp, rc);
+        return 1;
+    }
+    rc = score(w, sv);
+    if (rc != SEER_OK) {
+        answer_rc(resp, rc);
+        return 1;
+    }
+    return 0;
+}
+
+static void handle_predict(seer_server *s, worker *w, const seer_http_request *req,
+                           seer_http_response *resp) {
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    if (!parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
+        size_t n = w->rows.n;
+        buf b = {0};
+        reserve(&b, 64 + 17 * n);
+        put(&b, "{\"scores\":[");
+        for (size_t i = 0; i < n && !b.failed; i++) {
+            // Room was reserved: a float in %.9g is at most 15 characters.
+            b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, i ? ",%.9g" : "%.9g", (double)w->p[i]);
+        }
+        put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
+        finish(resp, 200, &b);
+    }
+    seer_slot_release(&s->slot, sv);
+}
+
+static int cmp_ranked(const void *a, const void *b) {
+    const struct ranked *x = a, *y = b;
+    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static void handle_rank(seer_server *s, worker *w, const seer_http_request *req,
+                        seer_http_response *resp) {
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    if (!parse_and_score(s, w, sv, seer_request_rank, req, resp)) {
+        size_t n = w->rows.n;
+        for (size_t i = 0; i < n; i++) w->ranked[i] = (struct ranked){i, w->p[i]};
+        qsort(w->ranked, n, sizeof *w->ranked, cmp_ranked);
+        buf b = {0};
+        reserve(&b, 64 + 44 * n);
+        put(&b, "{\"ranked\":[");
+        for (size_t i = 0; i < n && !b.failed; i++)
+            b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, "%s{\"index\":%zu,\"score\":%.9g}",
+                                    i ? "," : "", w->ranked[i].index,
+                                    (double)w->ranked[i].score);
+        put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
+        finish(resp, 200, &b);
+    }
+    seer_slot_release(&s->slot, sv);
+}
+
+static void handle_recommend(seer_server *s, const seer_http_request *req,
+                             seer_http_response *resp) {
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    const seer_model_ops *ops = seer_model_ops_of(sv->model->net.cfg.kind);
+    char msg[300];
+    snprintf(msg, sizeof msg, "this model (%s) holds no item catalogue, so it cannot recommend "
+             "from all items; POST the candidates to /v1/rank to rank them for a user",
+             ops ? ops->name : "unknown");
+    seer_slot_release(&s->slot, sv);
+    answer_error(resp, 400, msg);
+}
+
+static void handle_events(seer_server *s, const seer_http_request *req,
+                          seer_http_response *resp) {
+    if (!s->online) {
+        answer_error(resp, 400, "online learning is off: this server was started with "
+                     "--read-only; without it, events are logged and learnt");
+        return;
+    }
+    seer_request_events ev;
+    int rc = seer_request_events_parse(req->body, req->len, s->cfg.max_batch, &ev);
+    if (rc != SEER_OK) {
+        if (ev.too_many) answer_error(resp, 413, seer_error_message());
+        else answer_rc(resp, rc);
+        return;
+    }
+    rc = seer_online_log(s->online, (const char *const *)ev.text, ev.len, ev.n);
+    if (rc != SEER_OK) {
+        answer_rc(resp, rc);
+    } else {
+        buf b = {0};
+        put(&b, "{\"accepted\":%zu}", ev.n);
+        finish(resp, 202, &b);
+    }
+    seer_request_events_free(&ev);
+}
+
+static const char *kind_name(seer_col_kind k) {
+    switch (k) {
+    case SEER_COL_LABEL: return "label";
+    case SEER_COL_NUMERIC: return "numeric";
+    case SEER_COL_CATEGORICAL: return "categorical";
+    case SEER_COL_VECTOR: return "vector";
+    default: return "ignored";
+    }
+}
+
+static void handle_model(seer_server *s, seer_http_response *resp) {
+    uint64_t logged = 0, applied = 0;
+    if (s->online) seer_online_counts(s->online, &logged, &applied);
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    const seer_model *m = sv->model;
+    const seer_model_ops *ops = seer_model_ops_of(m->net.cfg.kind);
+    buf b = {0};
+    put(&b, "{\"version\":%llu,\"events_logged\":%llu,\"events_applied\":%llu,\"online\":%s,"
+            "\"model\":\"%s\",\"fields\":%zu,\"dense\":%zu,\"embedding_rows\":%zu,"
+            "\"embedding_dim\":%zu,\"label\":",
+        (unsigned long long)sv->version, (unsigned long long)logged,
+        (unsigned long long)applied, s->online ? "true" : "false", ops ? ops->name : "unknown",
+        m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, m->net.D);
+    if (m->tf.label_col >= 0) put_string(&b, m->tf.col[m->tf.label_col].name);
+    else put(&b, "null");
+    put(&b, ",\"columns\":[");
+    for (size_t j = 0; j < m->tf.n_cols; j++) {
+        put(&b, "%s{\"name\":", j ? "," : "");
+        put_string(&b, m->tf.col[j].name);
+        put(&b, ",\"kind\":\"%s\"}", kind_name(m->tf.col[j].kind));
+    }
+    // training_json is the model file's own JSON object (settings and metrics), written by
+    // cJSON and checked when the file was loaded: it goes out as it is.
+    put(&b, "],\"training\":%s}", m->training_json ? m->training_json : "null");
+    seer_slot_release(&s->slot, sv);
+    finish(resp, 200, &b);
+}
+
+static void handle_metrics(seer_server *s, seer_http_response *resp) {
+    seer_metrics_gauges g = {0};
+    g.model_version = seer_slot_version(&s->slot);
+    if (s->online) seer_online_counts(s->online, &g.events_logged, &g.events_applied);
+    g.connections_open = seer_http_connections(s->http);
+    g.reloads = atomic_load(&s->reloads);
+    g.reload_failures = atomic_load(&s->reload_failures);
+    size_t len;
+    char *text = seer_metrics_text(&s->metrics, &g, &len);
+    if (!text) {
+        answer_error(resp, 500, "out of memory");
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = "text/plain; version=0.0.4";
+    resp->body = text;
+    resp->len = len;
+}
+
+static void handle_reload(seer_server *s, const seer_http_request *req,
+                          seer_http_response *resp) {
+    char *path;
+    int rc = seer_request_reload_path(req->body, req->len, &path);
+    if (rc != SEER_OK) {
+        answer_rc(resp, rc);
+        return;
+    }
+    unsigned long long version = 0;
+    rc = seer_server_reload(s, path, &version);
+    free(path);
+    if (rc != SEER_OK) {
+        // A file that cannot be read or is no model is the asker's to fix: 400.
+        char msg[600];
+        snprintf(msg, sizeof msg, "reload failed, still serving version %llu: %s", version,
+                 seer_error_message());
+        answer_error(resp, rc == SEER_EIO || rc == SEER_EDATA || rc == SEER_EINVAL ? 400 : 500,
+                     msg);
+        return;
+    }
+    buf b = {0};
+    put(&b, "{\"version\":%llu}", version);
+    finish(resp, 200, &b);
+}
+
+static void on_handle(void *ctx, const seer_http_request *req, seer_http_response *resp) {
+    seer_server *s = ctx;
+    worker *w = NULL;
+    if (req->tag == SEER_EP_PREDICT || req->tag == SEER_EP_RANK) {
+        w = get_worker(s);
+        if (!w) {
+            answer_error(resp, 500, "out of memory");
+            return;
+        }
+    }
+    switch ((seer_endpoint)req->tag) {
+    case SEER_EP_PREDICT: handle_predict(s, w, req, resp); break;
+    case SEER_EP_RANK: handle_rank(s, w, req, resp); break;
+    case SEER_EP_RECOMMEND: handle_recommend(s, req, resp); break;
+    case SEER_EP_EVENTS: handle_events(s, req, resp); break;
+    case SEER_EP_MODEL: handle_model(s, resp); break;
+    case SEER_EP_HEALTHZ: {
+        buf b = {0};
+        put(&b, "{\"status\":\"ok\"}");
+        finish(resp, 200, &b);
+        break;
+    }
+    case SEER_EP_METRICS: handle_metrics(s, resp); break;
+    case SEER_EP_RELOAD: handle_reload(s, req, resp); break;
+    default: answer_error(resp, 404, "no such endpoint"); break;
+    }
+}
+
+// ---------------------------------------------------------------- life cycle
+
+void seer_server_config_default(seer_server_config *c) {
+    memset(c, 0, sizeof *c);
+    c->host = "127.0.0.1";
+    c->port = 8080;
+    c->threads = 1;
+    c->max_body = 1u << 20;
+    c->max_batch = 10000;
+    c->max_connections = 512;
+    c->timeout_s = 30;
+}
+
+// Reads the token file once; a trailing newline (or CRLF) is not part of the token.
+static int read_token(seer_server *s, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    char *t = malloc(TOKEN_MAX + 1);
+    size_t n = t ? fread(t, 1, TOKEN_MAX + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (!t) return seer_errorf(SEER_ENOMEM, "out of memory");
+    while (n && (t[n - 1] == '\n' || t[n - 1] == '\r')) n--;
+    t[n < TOKEN_MAX ? n : TOKEN_MAX] = '\0';
+    int rc = SEER_OK;
+    if (err) rc = seer_errorf(SEER_EIO, "%s: read failed", path);
+    else if (n > TOKEN_MAX) rc = seer_errorf(SEER_EINVAL, "%s: a token is at most %d bytes", path,
+                                             TOKEN_MAX);
+    else if (n == 0) rc = seer_errorf(SEER_EINVAL, "%s: the token file is empty", path);
+    else if (memchr(t, '\0', n) || strpbrk(t, "\r\n"))
+        rc = seer_errorf(SEER_EINVAL, "%s: the token must be one line", path);
+    if (rc != SEER_OK) {
+        free(t);
+        return rc;
+    }
+    s->token = t;
+    s->token_len = n;
+    return SEER_OK;
+}
+
+int seer_server_reload(seer_server *s, const char *path, unsigned long long *version) {
+    if (!path) path = s->cfg.model_path;
+    pthread_mutex_lock(&s->reload_mu);
+    atomic_fetch_add(&s->reloads, 1);
+    int rc;
+    if (s->online) {
+        rc = seer_online_reload(s->online, path);
+    } else {
+        seer_model *m;
+        rc = seer_model_load(&m, path, 1);
+        if (rc == SEER_OK && !seer_slot_publish(&s->slot, m))
+            rc = seer_errorf(SEER_ENOMEM, "out of memory swapping in %s", path);
+    }
+    if (rc != SEER_OK) atomic_fetch_add(&s->reload_failures, 1);
+    *version = seer_slot_version(&s->slot);
+    pthread_mutex_unlock(&s->reload_mu);
+    return rc;
+}
+
+int seer_server_start(seer_server **out, const seer_server_config *c) {
+    seer_server *s = calloc(1, sizeof *s);
+    if (!s) return seer_errorf(SEER_ENOMEM, "out of memory");
+    s->cfg = *c;
+    pthread_mutex_init(&s->reload_mu, NULL);
+    pthread_mutex_init(&s->workers_mu, NULL);
+    int rc = c->token_file ? read_token(s, c->token_file) : SEER_OK;
+    int slot_ready = 0;
+    if (rc == SEER_OK && c->wal_dir) {
+        seer_online_options o;
+        seer_online_options_default(&o);
+        o.model_path = c->model_path;
+        o.wal_dir = c->wal_dir;
+        rc = seer_online_open(&s->online, &o, &s->slot);
+        slot_ready = rc == SEER_OK;
+    } else if (rc == SEER_OK) {
+        seer_model *m;
+        rc = seer_model_load(&m, c->model_path, 1);
+        if (rc == SEER_OK) rc = seer_slot_init(&s->slot, m);
+        slot_ready = rc == SEER_OK;
+    }
+    if (rc == SEER_OK) {
+        seer_http_options h = {c->host, c->port, c->threads, c->max_body, c->max_connections,
+                               c->timeout_s, on_begin, on_handle, on_done, s};
+        rc = seer_http_start(&s->http, &h);
+    }
+    if (rc != SEER_OK) {
+        if (s->online) seer_online_close(s->online);
+        if (slot_ready) seer_slot_free(&s->slot);
+        free(s->token);
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return SEER_OK;
+}
+
+unsigned seer_server_port(const seer_server *s) { return seer_http_port(s->http); }
+
+void seer_server_stop(seer_server *s) {
+    if (!s) return;
+    seer_http_stop(s->http, 10.0);
+    if (s->online) seer_online_close(s->online);
+    for (worker *w = s->workers, *next; w; w = next) {
+        next = w->next;
+        worker_free(w);
+    }
+    // online.c initialises the slot but, like the caller of any init, we free it.
+    seer_slot_free(&s->slot);
+    pthread_mutex_destroy(&s->reload_mu);
+    pthread_mutex_destroy(&s->workers_mu);
+    free(s->token);
+    free(s);
+}

@@ -1,0 +1,47 @@
+// seer serve: the endpoints, their limits and the served model. Routing and
+// handlers live here; HTTP is http.c, request parsing request.c, online
+// learning online.c.
+//
+//   POST /v1/predict       {"rows": [...]}                      -> {"scores": [...], "model"}
+//   POST /v1/rank          {"user": {...}, "candidates": [...]} -> {"ranked": [{index, score}]}
+//   POST /v1/recommend     400: no model today holds an item catalogue
+//   POST /v1/events        {"events": [...]}                    -> 202 {"accepted": n}
+//   GET  /v1/model         version, event counts, kind, inputs, training metadata
+//   GET  /healthz          {"status": "ok"}
+//   GET  /metrics          Prometheus text
+//   POST /v1/admin/reload  {} or {"path": ...}                  -> {"version": v}
+#ifndef SEER_SERVE_SERVER_H
+#define SEER_SERVE_SERVER_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *model_path;
+    const char *host;            // default 127.0.0.1
+    unsigned port;               // default 8080; 0 picks a free one
+    unsigned threads;            // HTTP pool threads, each scoring with its own view (default 1)
+    const char *wal_dir;         // online learning's log and snapshots; NULL: no /v1/events
+    const char *token_file;      // bearer token for the write endpoints; NULL: none needed
+    size_t max_body;             // bytes (default 1 MiB)
+    size_t max_batch;            // rows (or events, or candidates) a request (default 10,000)
+    unsigned max_connections;    // default 512
+    unsigned timeout_s;          // idle connection timeout (default 30)
+} seer_server_config;
+
+void seer_server_config_default(seer_server_config *c);
+
+typedef struct seer_server seer_server;
+
+// Reads the token, loads the model (through online learning with a wal_dir),
+// and starts listening. SEER_EIO / SEER_EDATA / SEER_EINVAL naming what failed.
+int seer_server_start(seer_server **out, const seer_server_config *c);
+// The port listened on.
+unsigned seer_server_port(const seer_server *s);
+// Loads path (NULL: the configured model file) and serves it from now on; on
+// failure the old model keeps serving. Returns the new version in *version.
+int seer_server_reload(seer_server *s, const char *path, unsigned long long *version);
+// Stops accepting, lets requests in flight finish (up to a few seconds), closes
+// online learning (its final snapshot) and frees everything.
+void seer_server_stop(seer_server *s);
+
+#endif

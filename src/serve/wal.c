@@ -1,0 +1,597 @@
+// The write-ahead log: segments, group-committed appends, the scan that cuts a
+// torn tail, ordered reads, truncation by segment. See wal.h for the format
+// and the crash reasoning.
+#include "serve/wal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/crc32c.h"
+#include "base/error.h"
+
+// Bytes read from a segment at a time.
+#define WINDOW ((size_t)1 << 20)
+
+struct seer_wal {
+    char *dir;
+    int dir_fd, lock_fd;
+    pthread_mutex_t mu;
+    pthread_cond_t flushed;
+    // Under mu: the segments' first sequence numbers, ascending; the last is current.
+    uint64_t *seg;
+    size_t n_seg, cap_seg;
+    int fd;              // the current segment, opened for appending
+    uint64_t written;    // the last sequence number written to a segment
+    uint64_t tail_last;  // at open: the last record of the last segment (first - 1: none)
+    uint64_t next_seq;   // the next to hand out
+    uint64_t durable;    // the last one fsynced (or covered by a snapshot)
+    int flushing;        // a leader is writing
+    int err;             // errno of a failed write or fsync: the log is broken
+    char *pend, *spare;  // records waiting for a leader; the buffer a leader writes
+    size_t pend_len, pend_cap, spare_cap;
+};
+
+static void put_u32(char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (char)(v >> (8 * i));
+}
+
+static void put_u64(char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const char *p) {
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)(unsigned char)p[i] << (8 * i);
+    return v;
+}
+
+static uint64_t get_u64(const char *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    return v;
+}
+
+static void seg_path(const seer_wal *w, uint64_t first, char *out, size_t cap) {
+    snprintf(out, cap, "%s/wal-%016" PRIx64 ".log", w->dir, first);
+}
+
+// The first sequence number of a segment's file name, or 0 when name is not one.
+static uint64_t seg_name_first(const char *name) {
+    if (strlen(name) != 24 || strncmp(name, "wal-", 4) != 0 || strcmp(name + 20, ".log") != 0)
+        return 0;
+    uint64_t v = 0;
+    for (int i = 4; i < 20; i++) {
+        char c = name[i];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return 0;
+        v = v << 4 | (uint64_t)d;
+    }
+    return v;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int seg_push(seer_wal *w, uint64_t first) {
+    if (w->n_seg == w->cap_seg) {
+        size_t cap = w->cap_seg ? 2 * w->cap_seg : 16;
+        uint64_t *s = realloc(w->seg, cap * sizeof *s);
+        if (!s) return seer_errorf(SEER_ENOMEM, "out of memory listing log segments");
+        w->seg = s;
+        w->cap_seg = cap;
+    }
+    w->seg[w->n_seg++] = first;
+    return SEER_OK;
+}
+
+// A window onto a file, so that records are read a megabyte at a time.
+typedef struct {
+    int fd;
+    char *buf;
+    size_t cap, len;
+    uint64_t off;
+} window;
+
+// Points *p at bytes [off, off + n) of the file: 1, or 0 when the file ends
+// first (w->len then says how many bytes there are from off). fresh reads the
+// file again even if the window holds the bytes.
+static int window_get(window *wd, uint64_t off, size_t n, int fresh, const char **p,
+                      const char *path) {
+    if (!fresh && off >= wd->off && off + n <= wd->off + wd->len) {
+        *p = wd->buf + (off - wd->off);
+        return 1;
+    }
+    size_t want = n > WINDOW ? n : WINDOW;
+    if (want > wd->cap) {
+        char *b = realloc(wd->buf, want);
+        if (!b) return seer_errorf(SEER_ENOMEM, "out of memory reading %s", path);
+        wd->buf = b;
+        wd->cap = want;
+    }
+    wd->off = off;
+    wd->len = 0;
+    while (wd->len < want) {
+        ssize_t k = pread(wd->fd, wd->buf + wd->len, want - wd->len, (off_t)(off + wd->len));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+        if (k == 0) break;
+        wd->len += (size_t)k;
+    }
+    *p = wd->buf;
+    return wd->len >= n;
+}
+
+enum { REC_END, REC_OK, REC_BAD };
+
+typedef struct {
+    uint64_t seq;
+    const char *data;
+    size_t len;
+} record;
+
+// The record at off: REC_OK, REC_END (the file ends at off), REC_BAD (short,
+// too long or a wrong CRC), or a negative error code.
+static int record_at(window *wd, uint64_t off, int fresh, record *r, const char *path) {
+    const char *h;
+    int got = window_get(wd, off, SEER_WAL_HEADER, fresh, &h, path);
+    if (got < 0) return got;
+    if (!got) return wd->len == 0 ? REC_END : REC_BAD;
+    size_t len = get_u32(h + 4);
+    if (len > SEER_WAL_RECORD_MAX) return REC_BAD;
+    got = window_get(wd, off, SEER_WAL_HEADER + len, 0, &h, path);
+    if (got < 0) return got;
+    if (!got) return REC_BAD;
+    if (seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4 + len) != get_u32(h)) return REC_BAD;
+    r->seq = get_u64(h + 8);
+    r->data = h + SEER_WAL_HEADER;
+    r->len = len;
+    return REC_OK;
+}
+
+static int fsync_dir(seer_wal *w) {
+    if (fsync(w->dir_fd) != 0)
+        return seer_errorf(SEER_EIO, "%s: fsync of the directory failed: %s", w->dir,
+                           strerror(errno));
+    return SEER_OK;
+}
+
+// Checks the records of the segment starting at first; *last gets the last
+// one's sequence number (first - 1 when it has none). A bad record in the
+// last segment and everything after it are cut off; elsewhere it is damage.
+static int scan_segment(seer_wal *w, uint64_t first, int is_last, uint64_t *last) {
+    char path[4096];
+    seg_path(w, first, path, sizeof path);
+    window wd = {open(path, (is_last ? O_RDWR : O_RDONLY) | O_CLOEXEC), NULL, 0, 0, 0};
+    if (wd.fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    uint64_t off = 0, expected = first;
+    int rc = SEER_OK;
+    for (;;) {
+        record r;
+        int k = record_at(&wd, off, 0, &r, path);
+        if (k < 0) {
+            rc = k;
+            break;
+        }
+        if (k == REC_END) break;
+        if (k == REC_OK && r.seq == expected) {
+            off += SEER_WAL_HEADER + r.len;
+            expected++;
+            continue;
+        }
+        if (!is_last) {
+            rc = seer_errorf(SEER_EDATA, "%s: record %" PRIu64 " at offset %" PRIu64
+                             " is damaged (the log's acknowledged events are incomplete)",
+                             path, expected, off);
+            break;
+        }
+        struct stat st;
+        uint64_t size = fstat(wd.fd, &st) == 0 ? (uint64_t)st.st_size : off;
+        if (ftruncate(wd.fd, (off_t)off) != 0 || fsync(wd.fd) != 0) {
+            rc = seer_errorf(SEER_EIO, "%s: cannot cut the torn tail: %s", path,
+                             strerror(errno));
+            break;
+        }
+        fprintf(stderr, "seer: %s: cut an unfinished record (%" PRIu64 " bytes at offset %"
+                PRIu64 ") left by a crash\n", path, size - off, off);
+        break;
+    }
+    close(wd.fd);
+    free(wd.buf);
+    *last = expected - 1;
+    return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return errno;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+// Creates the segment for records from first on, durably, and makes it current.
+static int start_segment(seer_wal *w, uint64_t first) {
+    char path[4096];
+    seg_path(w, first, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    int rc = fsync_dir(w);
+    if (rc == SEER_OK) rc = seg_push(w, first);
+    if (rc != SEER_OK) {
+        close(fd);
+        unlink(path);
+        return rc;
+    }
+    if (w->fd >= 0) close(w->fd);
+    w->fd = fd;
+    return SEER_OK;
+}
+
+// Lists the segment files of the directory, ascending.
+static int list_segments(seer_wal *w) {
+    DIR *d = opendir(w->dir);
+    if (!d) return seer_errorf(SEER_EIO, "%s: %s", w->dir, strerror(errno));
+    struct dirent *e;
+    int rc = SEER_OK;
+    while (rc == SEER_OK && (e = readdir(d))) {
+        uint64_t first = seg_name_first(e->d_name);
+        if (first) rc = seg_push(w, first);
+    }
+    closedir(d);
+    if (w->n_seg) qsort(w->seg, w->n_seg, sizeof *w->seg, cmp_u64);
+    return rc;
+}
+
+// Drops segments i (not the last) whose successor starts at or before
+// covered + 1: every record of them is covered. Returns how many went.
+static size_t drop_covered(seer_wal *w, uint64_t covered, uint64_t *gone) {
+    size_t k = 0;
+    while (k + 1 < w->n_seg && w->seg[k + 1] <= covered + 1) {
+        gone[k] = w->seg[k];
+        k++;
+    }
+    if (k) memmove(w->seg, w->seg + k, (w->n_seg - k) * sizeof *w->seg);
+    w->n_seg -= k;
+    return k;
+}
+
+static int unlink_segments(seer_wal *w, const uint64_t *gone, size_t k) {
+    char path[4096];
+    for (size_t i = 0; i < k; i++) {
+        seg_path(w, gone[i], path, sizeof path);
+        if (unlink(path) != 0 && errno != ENOENT)
+            return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    }
+    return k ? fsync_dir(w) : SEER_OK;
+}
+
+static int open_dir(seer_wal *w, const char *dir) {
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return seer_errorf(SEER_EIO, "%s: cannot create the log directory: %s", dir,
+                           strerror(errno));
+    w->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w->dir_fd < 0) return seer_errorf(SEER_EIO, "%s: %s", dir, strerror(errno));
+    char path[4096];
+    snprintf(path, sizeof path, "%s/LOCK", dir);
+    w->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (w->lock_fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    if (flock(w->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return seer_errorf(SEER_EIO, "%s: the log is in use by another process (%s)", dir,
+                           strerror(errno));
+    return SEER_OK;
+}
+
+// Scans the segments left after dropping covered ones; sets written.
+static int scan_all(seer_wal *w, uint64_t covered) {
+    char path[4096];
+    uint64_t last = covered;
+    for (size_t i = 0; i < w->n_seg; i++) {
+        uint64_t first = w->seg[i];
+        seg_path(w, first, path, sizeof path);
+        if (first > last + 1)
+            return seer_errorf(SEER_EDATA, "%s: the log lacks events %" PRIu64 " to %" PRIu64,
+                               path, last + 1, first - 1);
+        uint64_t seg_last = 0;
+        int rc = scan_segment(w, first, i + 1 == w->n_seg, &seg_last);
+        if (rc != SEER_OK) return rc;
+        if (i + 1 < w->n_seg && seg_last + 1 > w->seg[i + 1])
+            return seer_errorf(SEER_EDATA, "%s: ends at event %" PRIu64
+                               " but the next segment starts at %" PRIu64, path, seg_last,
+                               w->seg[i + 1]);
+        if (i + 1 < w->n_seg && seg_last + 1 < w->seg[i + 1] && seg_last >= first)
+            return seer_errorf(SEER_EDATA, "%s: the log lacks events %" PRIu64 " to %" PRIu64,
+                               path, seg_last + 1, w->seg[i + 1] - 1);
+        if (seg_last > last) last = seg_last;
+        w->tail_last = seg_last;
+    }
+    w->written = last;
+    return SEER_OK;
+}
+
+// Opens the last segment for appending when the next record belongs there,
+// else starts a new one (removing the last when it is empty).
+static int open_current(seer_wal *w) {
+    char path[4096];
+    uint64_t next = w->written + 1;
+    if (w->n_seg) {
+        uint64_t first = w->seg[w->n_seg - 1];
+        seg_path(w, first, path, sizeof path);
+        struct stat st;
+        if (stat(path, &st) != 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+        // The last segment continues to next when its records end at written
+        // (a snapshot may cover more than the log holds), or it is empty and named next.
+        int continues = st.st_size > 0 ? w->tail_last == w->written : first == next;
+        if (continues) {
+            w->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+            if (w->fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+            return SEER_OK;
+        }
+        if (st.st_size == 0) {
+            if (unlink(path) != 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+            w->n_seg--;
+        }
+    }
+    return start_segment(w, next);
+}
+
+int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
+    *out = NULL;
+    seer_wal *w = calloc(1, sizeof *w);
+    if (!w || !(w->dir = strdup(dir))) {
+        free(w);
+        return seer_errorf(SEER_ENOMEM, "out of memory opening the log %s", dir);
+    }
+    w->dir_fd = w->lock_fd = w->fd = -1;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->flushed, NULL);
+    int rc = open_dir(w, dir);
+    if (rc == SEER_OK) rc = list_segments(w);
+    if (rc == SEER_OK) {
+        uint64_t *gone = malloc((w->n_seg + 1) * sizeof *gone);
+        if (!gone) rc = seer_errorf(SEER_ENOMEM, "out of memory opening the log %s", dir);
+        size_t k = gone ? drop_covered(w, covered, gone) : 0;
+        if (rc == SEER_OK) rc = unlink_segments(w, gone, k);
+        free(gone);
+    }
+    if (rc == SEER_OK) rc = scan_all(w, covered);
+    if (rc == SEER_OK) rc = open_current(w);
+    if (rc != SEER_OK) {
+        seer_wal_close(w);
+        return rc;
+    }
+    w->durable = w->written;
+    w->next_seq = w->written + 1;
+    *out = w;
+    return SEER_OK;
+}
+
+// Adds n records to the pending buffer, numbered from w->next_seq. Under mu.
+static int add_pending(seer_wal *w, const char *const *data, const size_t *lens, size_t n) {
+    size_t need = 0;
+    for (size_t i = 0; i < n; i++) need += SEER_WAL_HEADER + lens[i];
+    if (w->pend_len + need > w->pend_cap) {
+        size_t cap = w->pend_cap ? w->pend_cap : 65536;
+        while (cap < w->pend_len + need) cap *= 2;
+        char *p = realloc(w->pend, cap);
+        if (!p) return seer_errorf(SEER_ENOMEM, "out of memory appending to the log");
+        w->pend = p;
+        w->pend_cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char *h = w->pend + w->pend_len;
+        put_u32(h + 4, (uint32_t)lens[i]);
+        put_u64(h + 8, w->next_seq++);
+        memcpy(h + SEER_WAL_HEADER, data[i], lens[i]);
+        put_u32(h, seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4 + lens[i]));
+        w->pend_len += SEER_WAL_HEADER + lens[i];
+    }
+    return SEER_OK;
+}
+
+// The leader's turn: writes the pending records with one write and one
+// fdatasync, outside the lock. Called and returns with mu held.
+static void flush_pending(seer_wal *w) {
+    w->flushing = 1;
+    char *buf = w->pend;
+    size_t len = w->pend_len, cap = w->pend_cap;
+    uint64_t upto = w->next_seq - 1;
+    w->pend = w->spare;
+    w->pend_cap = w->spare_cap;
+    w->pend_len = 0;
+    int fd = w->fd;
+    pthread_mutex_unlock(&w->mu);
+    int err = write_all(fd, buf, len);
+    if (!err && fdatasync(fd) != 0) err = errno;
+    pthread_mutex_lock(&w->mu);
+    w->spare = buf;
+    w->spare_cap = cap;
+    if (err) {
+        if (!w->err) w->err = err;
+    } else {
+        w->written = w->durable = upto;
+    }
+    w->flushing = 0;
+    pthread_cond_broadcast(&w->flushed);
+}
+
+int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                    uint64_t *last_seq) {
+    for (size_t i = 0; i < n; i++)
+        if (lens[i] > SEER_WAL_RECORD_MAX)
+            return seer_errorf(SEER_EINVAL, "a log record of %zu bytes is over the limit of %zu",
+                               lens[i], SEER_WAL_RECORD_MAX);
+    pthread_mutex_lock(&w->mu);
+    int rc = w->err ? SEER_EIO : add_pending(w, data, lens, n);
+    uint64_t mine = w->next_seq - 1;
+    while (rc == SEER_OK && w->durable < mine && !w->err) {
+        if (!w->flushing) flush_pending(w);
+        else pthread_cond_wait(&w->flushed, &w->mu);
+    }
+    int err = w->err;
+    if (rc == SEER_OK && w->durable < mine) rc = SEER_EIO;
+    pthread_mutex_unlock(&w->mu);
+    if (rc == SEER_EIO)
+        return seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir, strerror(err));
+    if (rc == SEER_OK) *last_seq = mine;
+    return rc;
+}
+
+uint64_t seer_wal_last_seq(seer_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    uint64_t s = w->durable;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+int seer_wal_rotate(seer_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    while (w->flushing) pthread_cond_wait(&w->flushed, &w->mu);
+    int rc = SEER_OK;
+    if (w->err) rc = seer_errorf(SEER_EIO, "%s: the log is broken by an earlier failure", w->dir);
+    else if (w->written >= w->seg[w->n_seg - 1]) rc = start_segment(w, w->written + 1);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int seer_wal_truncate(seer_wal *w, uint64_t covered) {
+    pthread_mutex_lock(&w->mu);
+    uint64_t *gone = malloc((w->n_seg + 1) * sizeof *gone);
+    size_t k = gone ? drop_covered(w, covered, gone) : 0;
+    pthread_mutex_unlock(&w->mu);
+    if (!gone) return seer_errorf(SEER_ENOMEM, "out of memory truncating the log");
+    int rc = unlink_segments(w, gone, k);
+    free(gone);
+    return rc;
+}
+
+size_t seer_wal_segments(seer_wal *w) {
+    pthread_mutex_lock(&w->mu);
+    size_t n = w->n_seg;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+void seer_wal_close(seer_wal *w) {
+    if (!w) return;
+    if (w->fd >= 0) close(w->fd);
+    if (w->dir_fd >= 0) close(w->dir_fd);
+    if (w->lock_fd >= 0) close(w->lock_fd);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->flushed);
+    free(w->seg);
+    free(w->pend);
+    free(w->spare);
+    free(w->dir);
+    free(w);
+}
+
+// The first sequence number of the segment that holds seq (0 when none).
+static uint64_t segment_of(seer_wal *w, uint64_t seq) {
+    pthread_mutex_lock(&w->mu);
+    uint64_t first = 0;
+    for (size_t i = 0; i < w->n_seg && w->seg[i] <= seq; i++) first = w->seg[i];
+    pthread_mutex_unlock(&w->mu);
+    return first;
+}
+
+// Makes the segment starting at first the one being read, from its start.
+static int reader_switch(seer_wal_reader *r, uint64_t first) {
+    char path[4096];
+    seg_path(r->w, first, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    if (r->fd >= 0) close(r->fd);
+    r->fd = fd;
+    r->seg_first = first;
+    r->off = 0;
+    r->buf_len = 0;
+    r->buf_off = 0;
+    return SEER_OK;
+}
+
+// The record at the reader's offset, through its window.
+static int reader_record(seer_wal_reader *r, int fresh, record *rec) {
+    window wd = {r->fd, r->buf, r->cap, r->buf_len, r->buf_off};
+    char path[4096];
+    seg_path(r->w, r->seg_first, path, sizeof path);
+    int k = record_at(&wd, r->off, fresh, rec, path);
+    r->buf = wd.buf;
+    r->cap = wd.cap;
+    r->buf_len = wd.len;
+    r->buf_off = wd.off;
+    return k;
+}
+
+int seer_wal_reader_init(seer_wal_reader *r, seer_wal *w, uint64_t after_seq) {
+    memset(r, 0, sizeof *r);
+    r->w = w;
+    r->fd = -1;
+    r->next_seq = after_seq + 1;
+    uint64_t first = segment_of(w, r->next_seq);
+    if (!first) {
+        pthread_mutex_lock(&w->mu);
+        first = w->seg[0];
+        pthread_mutex_unlock(&w->mu);
+    }
+    int rc = reader_switch(r, first);
+    // Skip the records at or before after_seq.
+    while (rc == SEER_OK) {
+        record rec;
+        int k = reader_record(r, 0, &rec);
+        if (k < 0) rc = k;
+        if (k != REC_OK || rec.seq >= r->next_seq) break;
+        r->off += SEER_WAL_HEADER + rec.len;
+    }
+    if (rc != SEER_OK) seer_wal_reader_free(r);
+    return rc;
+}
+
+int seer_wal_next(seer_wal_reader *r, uint64_t limit, const char **data, size_t *len,
+                  uint64_t *seq) {
+    if (r->next_seq > limit) return 0;
+    record rec;
+    // The window may have been read before the record was written: then read
+    // again, and at the end of a segment move to the one that holds it.
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int k = reader_record(r, attempt > 0, &rec);
+        if (k < 0) return k;
+        if (k == REC_OK && rec.seq == r->next_seq) {
+            r->off += SEER_WAL_HEADER + rec.len;
+            r->next_seq++;
+            *data = rec.data;
+            *len = rec.len;
+            *seq = rec.seq;
+            return 1;
+        }
+        uint64_t first = segment_of(r->w, r->next_seq);
+        if (k == REC_END && attempt > 0 && first != r->seg_first) {
+            int rc = reader_switch(r, first);
+            if (rc != SEER_OK) return rc;
+        }
+    }
+    char path[4096];
+    seg_path(r->w, r->seg_first, path, sizeof path);
+    return seer_errorf(SEER_EDATA, "%s: record %" PRIu64 " at offset %" PRIu64
+                       " is missing or damaged", path, r->next_seq, r->off);
+}
+
+void seer_wal_reader_free(seer_wal_reader *r) {
+    if (r->fd >= 0) close(r->fd);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}

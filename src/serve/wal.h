@@ -1,0 +1,100 @@
+// The write-ahead log of online learning: records (the text of one event
+// each) appended and fsynced before they are acknowledged, numbered by a
+// sequence that starts at 1 and never repeats in one directory, read back in
+// order, and deleted segment by segment once a snapshot covers them.
+//
+// Layout of the directory (the snapshot beside it is online.c's business):
+//
+//   LOCK                        flock'ed while open: one process per log
+//   wal-<first seq, 16 hex>.log segments; a segment holds records first, first+1, ...
+//
+// A record, little-endian, 16 bytes of header then the payload:
+//
+//    0  u32 crc   CRC-32C of bytes 4 .. 16 + len (length, sequence and payload)
+//    4  u32 len   payload bytes (<= SEER_WAL_RECORD_MAX)
+//    8  u64 seq
+//   16  payload
+//
+// Key decisions:
+// - Group commit. Appenders copy their records into a shared buffer under a
+//   mutex; the first to find no write in flight becomes the leader, writes
+//   the buffer with one write() and one fdatasync(), and wakes the others,
+//   whose records were in it. One fsync serves every caller that arrived
+//   while the previous one ran.
+// - A torn tail is a crash's unfinished append: every acknowledged record was
+//   fsynced whole, so the first record of the last segment that is short,
+//   too long, out of sequence or fails its CRC starts bytes nobody was told
+//   are durable. Opening cuts them off. The same in an earlier segment cannot
+//   come from a crash (a segment is closed only after its last fsync): that
+//   is damage, SEER_EDATA naming the file and offset.
+// - Truncation is by whole segments, so it is safe at any instant: a new
+//   segment starts (its directory entry fsynced before any record goes in),
+//   and segments whose records are all covered by a snapshot are unlinked.
+//   A crash between the snapshot and the unlinks leaves covered records that
+//   a reopen skips by sequence number.
+// - Any write or fsync failure breaks the log for good (SEER_EIO on every
+//   later append): after a failed fsync the file's state is unknown, and a
+//   restart's scan is the only sound way back.
+#ifndef SEER_SERVE_WAL_H
+#define SEER_SERVE_WAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// The largest payload of one record.
+#define SEER_WAL_RECORD_MAX ((size_t)1 << 24)
+// Bytes of a record's header.
+#define SEER_WAL_HEADER 16
+
+typedef struct seer_wal seer_wal;
+
+// Opens the log in dir (created if missing): takes the lock, deletes segments
+// that covered (a snapshot's last sequence number, 0 for none) makes
+// redundant, checks every record of the others, cuts a torn tail off the last
+// one, and appends from there on. SEER_EIO naming the file when it cannot be
+// read or written, or is locked by another process; SEER_EDATA when a record
+// before the tail is damaged or a sequence number is missing.
+int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered);
+// Appends n records (payload i is data[i], lens[i] bytes) as sequence numbers
+// last+1 .. last+n in this order, without another caller's records between
+// them, and returns once they are durable, with *last_seq the last one's.
+// SEER_EINVAL for a payload over SEER_WAL_RECORD_MAX (nothing appended);
+// SEER_EIO when the write or fsync fails (and from then on).
+int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                    uint64_t *last_seq);
+// The sequence number of the last durable record (or of the last one a
+// snapshot covers, whichever is later; 0 when there never was one).
+uint64_t seer_wal_last_seq(seer_wal *w);
+// Records the next appends in a new segment, when the current one holds any.
+int seer_wal_rotate(seer_wal *w);
+// Deletes the segments, other than the current one, whose records all have
+// sequence numbers <= covered, then fsyncs the directory.
+int seer_wal_truncate(seer_wal *w, uint64_t covered);
+// The number of segment files now (for tests and metrics).
+size_t seer_wal_segments(seer_wal *w);
+// Closes the files and releases the lock. Appends must have returned.
+void seer_wal_close(seer_wal *w);
+
+// Reads records back in order, from one thread, while others append.
+typedef struct {
+    seer_wal *w;
+    int fd;                // the segment being read, -1 before the first
+    uint64_t seg_first;    // its first sequence number
+    uint64_t next_seq;     // the sequence number the next read returns
+    uint64_t off;          // its offset in the segment
+    char *buf;             // a window of the segment: bytes buf_off .. buf_off + buf_len
+    size_t cap, buf_len;
+    uint64_t buf_off;
+} seer_wal_reader;
+
+// A reader whose first record is after_seq + 1.
+int seer_wal_reader_init(seer_wal_reader *r, seer_wal *w, uint64_t after_seq);
+// The next record when its sequence number is <= limit (a durable one): 1
+// with *data (valid until the next call), *len and *seq; 0 when the next is
+// past limit. SEER_EDATA when a durable record is missing or damaged,
+// SEER_EIO when reading fails.
+int seer_wal_next(seer_wal_reader *r, uint64_t limit, const char **data, size_t *len,
+                  uint64_t *seq);
+void seer_wal_reader_free(seer_wal_reader *r);
+
+#endif

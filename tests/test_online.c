@@ -1,0 +1,504 @@
+// Online learning in process: events move the served model toward their
+// labels, counts, bad events, close and reopen (same bytes, Adam state kept),
+// the replay of a log nobody applied (exactly once: the same bytes as
+// training on the events directly), reload, and the log truncated behind
+// snapshots. The model is trained in code on a generated table in a fresh
+// directory under /tmp, removed afterwards.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "base/rng.h"
+#include "io/model.h"
+#include "serve/online.h"
+#include "serve/request.h"
+#include "serve/wal.h"
+#include "train/train.h"
+
+static char dir[64];
+static char paths[16][256];
+static int npaths;
+
+static void rm_rf(const char *d) {
+    DIR *h = opendir(d);
+    if (!h) return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(h))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) rm_rf(p);
+        else unlink(p);
+    }
+    closedir(h);
+    rmdir(d);
+}
+
+static void make_dir(void) {
+    strcpy(dir, "/tmp/seer_test_online_XXXXXX");
+    cr_assert(ne(ptr, mkdtemp(dir), NULL));
+    npaths = 0;
+}
+
+static void remove_dir(void) { rm_rf(dir); }
+
+TestSuite(online, .init = make_dir, .fini = remove_dir, .timeout = 60);
+
+static const char *sub(const char *name) {
+    char *p = paths[npaths++ % 16];
+    snprintf(p, 256, "%s/%s", dir, name);
+    return p;
+}
+
+static const char *colors[] = {"red", "green", "blue"};
+
+// A table where red rows and large x lean positive; a model trained on it (mlp
+// 16-8, two epochs, no hold-out) saved to path.
+static void make_model(const char *path, uint64_t seed, size_t hidden) {
+    const char *csv = sub("train.csv");
+    FILE *f = fopen(csv, "w");
+    cr_assert(ne(ptr, f, NULL));
+    fprintf(f, "label,x,color\n");
+    seer_rng r;
+    seer_rng_init(&r, 7);
+    for (int i = 0; i < 2000; i++) {
+        int c = (int)seer_rng_below(&r, 3);
+        double x = seer_rng_uniform(&r) * 4 - 2;
+        double p = (c == 0) ^ (x > 0.5) ? 0.8 : 0.2;
+        fprintf(f, "%d,%.3f,%s\n", seer_rng_uniform(&r) < p, x, colors[c]);
+    }
+    fclose(f);
+    seer_train_options o;
+    seer_train_options_default(&o);
+    o.data = csv;
+    o.tf.label = "label";
+    o.epochs = 2;
+    o.valid_frac = 0;
+    o.quiet = 1;
+    o.seed = seed;
+    o.n_hidden = 2;
+    o.hidden[0] = hidden;
+    o.hidden[1] = 8;
+    seer_train_result res;
+    seer_model *m;
+    cr_assert(eq(int, seer_train(&o, &res, &m), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, seer_model_save(m, path), SEER_OK), "%s", seer_error_message());
+    seer_model_free(m);
+}
+
+// n events from seed, each the text of a JSON object; free with free_events.
+typedef struct {
+    size_t n;
+    char **text;
+    size_t *len;
+} events;
+
+static events make_events(size_t n, uint64_t seed) {
+    events e = {n, calloc(n, sizeof(char *)), calloc(n, sizeof(size_t))};
+    seer_rng r;
+    seer_rng_init(&r, seed);
+    for (size_t i = 0; i < n; i++) {
+        char buf[128];
+        int c = (int)seer_rng_below(&r, 3);
+        double x = seer_rng_uniform(&r) * 4 - 2;
+        int y = (int)seer_rng_below(&r, 2);
+        e.len[i] = (size_t)snprintf(buf, sizeof buf, "{\"x\":%.3f,\"color\":\"%s\",\"label\":%d}",
+                                    x, colors[c], y);
+        e.text[i] = strdup(buf);
+    }
+    return e;
+}
+
+static void free_events(events *e) {
+    for (size_t i = 0; i < e->n; i++) free(e->text[i]);
+    free(e->text);
+    free(e->len);
+}
+
+static float lr_option;  // 0: the model's training lr
+
+static seer_online *open_online(seer_slot *slot, const char *model, const char *wal,
+                                size_t batch, double snapshot_every_s) {
+    seer_online_options o;
+    seer_online_options_default(&o);
+    o.lr = lr_option;
+    o.model_path = model;
+    o.wal_dir = wal;
+    o.batch = batch;
+    o.publish_every_s = 0.01;
+    if (snapshot_every_s > 0) o.snapshot_every_s = snapshot_every_s;
+    seer_online *on;
+    cr_assert(eq(int, seer_online_open(&on, &o, slot), SEER_OK), "%s", seer_error_message());
+    return on;
+}
+
+static void log_events(seer_online *on, const events *e, size_t from, size_t n) {
+    cr_assert(eq(int, seer_online_log(on, (const char *const *)e->text + from, e->len + from, n),
+                 SEER_OK), "%s", seer_error_message());
+}
+
+// Waits (up to 20 s) until the learner has applied `applied` events.
+static void wait_applied(seer_online *on, uint64_t applied) {
+    uint64_t l, a = 0;
+    double t0 = seer_now();
+    while (seer_now() - t0 < 20) {
+        seer_online_counts(on, &l, &a);
+        if (a >= applied) return;
+        usleep(1000);
+    }
+    cr_assert(ge(u64, a, applied), "applied %llu of %llu events in 20 s", (unsigned long long)a,
+              (unsigned long long)applied);
+}
+
+// The served model's probability for one event.
+static float score(seer_slot *slot, const char *json) {
+    seer_served *sv = seer_slot_acquire(slot);
+    const seer_model *m = sv->model;
+    size_t S = m->tf.n_slots > m->tf.n_fields ? m->tf.n_slots : m->tf.n_fields;
+    uint32_t ids[64];
+    float dense[64], y, p;
+    cr_assert(le(sz, S, 64));
+    cr_assert(eq(int, seer_request_encode_row(&m->tf, json, strlen(json), 0, ids, dense, &y),
+                 SEER_OK), "%s", seer_error_message());
+    seer_net view;
+    cr_assert(eq(int, seer_net_init_view(&view, &m->net, 1), SEER_OK));
+    seer_net_predict(&view, ids, dense, 1, &p);
+    seer_net_free(&view);
+    seer_slot_release(slot, sv);
+    return p;
+}
+
+// The parameters of a model, to compare bytes: dense block, embedding table, wide table.
+typedef struct {
+    float *params, *emb;
+    size_t n_params, n_emb;
+    long step;
+} params;
+
+static params copy_params(const seer_model *m) {
+    const seer_net *n = &m->net;
+    params p = {NULL, NULL, n->n_params, n->cfg.emb_rows * n->D, n->step};
+    p.params = malloc(p.n_params * sizeof(float));
+    p.emb = malloc(p.n_emb * sizeof(float));
+    memcpy(p.params, n->params, p.n_params * sizeof(float));
+    memcpy(p.emb, n->emb, p.n_emb * sizeof(float));
+    return p;
+}
+
+static params served_params(seer_slot *slot) {
+    seer_served *sv = seer_slot_acquire(slot);
+    params p = copy_params(sv->model);
+    seer_slot_release(slot, sv);
+    return p;
+}
+
+static void expect_same(const params *a, const params *b) {
+    cr_assert(eq(sz, a->n_params, b->n_params));
+    cr_assert(eq(sz, a->n_emb, b->n_emb));
+    cr_assert(eq(long, a->step, b->step));
+    cr_assert(eq(int, memcmp(a->params, b->params, a->n_params * sizeof(float)), 0),
+              "the dense parameters differ");
+    cr_assert(eq(int, memcmp(a->emb, b->emb, a->n_emb * sizeof(float)), 0),
+              "the embedding table differs");
+}
+
+static void free_params(params *p) {
+    free(p->params);
+    free(p->emb);
+}
+
+static void expect_counts(seer_online *on, uint64_t logged, uint64_t applied) {
+    uint64_t l, a;
+    seer_online_counts(on, &l, &a);
+    cr_assert(eq(u64, l, logged));
+    cr_assert(eq(u64, a, applied));
+}
+
+// Waits (up to 5 s: the learner publishes at an interval) until the probe's
+// score is above (sign 1) or below (sign -1) the bar; returns the score.
+static float wait_score(seer_slot *slot, const char *probe, int sign, float bar) {
+    float p = score(slot, probe);
+    double t0 = seer_now();
+    while ((sign > 0 ? p <= bar : p >= bar) && seer_now() - t0 < 5) {
+        usleep(2000);
+        p = score(slot, probe);
+    }
+    return p;
+}
+
+Test(online, events_move_scores_toward_labels) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    seer_slot slot;
+    lr_option = 0.01f;  // twenty steps at the trained 1e-3 move a logit by a few hundredths
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    lr_option = 0;
+    const char *probe = "{\"x\":0.1,\"color\":\"green\"}";
+    float before = score(&slot, probe);
+    // 640 copies of the probe labelled 1, then as many labelled 0.
+    static const char *text[640];
+    static size_t len[640];
+    for (int i = 0; i < 640; i++) {
+        text[i] = "{\"x\":0.1,\"color\":\"green\",\"label\":1}";
+        len[i] = strlen(text[i]);
+    }
+    cr_assert(eq(int, seer_online_log(on, text, len, 640), SEER_OK));
+    wait_applied(on, 640);
+    float up = wait_score(&slot, probe, 1, before + 0.1f);
+    cr_assert(gt(flt, up, before + 0.1f), "score %g -> %g", before, up);
+    for (int i = 0; i < 640; i++) {
+        text[i] = "{\"x\":0.1,\"color\":\"green\",\"label\":0}";
+        len[i] = strlen(text[i]);
+    }
+    cr_assert(eq(int, seer_online_log(on, text, len, 640), SEER_OK));
+    wait_applied(on, 1280);
+    float down = wait_score(&slot, probe, -1, up - 0.1f);
+    cr_assert(lt(flt, down, up - 0.1f), "score %g -> %g", up, down);
+    expect_counts(on, 1280, 1280);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+}
+
+Test(online, counts_and_a_bad_event) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 16, 0);
+    events e = make_events(30, 2);
+    log_events(on, &e, 0, 10);
+    log_events(on, &e, 10, 20);
+    wait_applied(on, 30);
+    expect_counts(on, 30, 30);
+    // One bad event (a number that does not parse; no label) spoils the call: none is logged.
+    const char *bad[3] = {e.text[0], "{\"x\":\"abc\",\"color\":\"red\",\"label\":1}", e.text[1]};
+    size_t lens[3] = {e.len[0], strlen(bad[1]), e.len[1]};
+    cr_assert(eq(int, seer_online_log(on, bad, lens, 3), SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "events[1]"), NULL), "%s",
+              seer_error_message());
+    bad[1] = "{\"x\":1,\"color\":\"red\"}";
+    lens[1] = strlen(bad[1]);
+    cr_assert(eq(int, seer_online_log(on, bad, lens, 3), SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "events[1]"), NULL), "%s",
+              seer_error_message());
+    bad[1] = "not json";
+    lens[1] = strlen(bad[1]);
+    cr_assert(eq(int, seer_online_log(on, bad, lens, 3), SEER_EDATA));
+    expect_counts(on, 30, 30);
+    cr_assert(eq(int, seer_online_log(on, bad, lens, 0), SEER_OK));
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    // The counts survive a restart.
+    on = open_online(&slot, model, sub("wal"), 16, 0);
+    expect_counts(on, 30, 30);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_events(&e);
+}
+
+// Closing writes a snapshot that restores the counts and the parameters to the
+// byte; with the Adam moments and step kept, learning continues as if there had
+// been no restart.
+Test(online, close_and_reopen_restores_the_same_bytes) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    events e = make_events(256, 3);
+    seer_slot slot;
+    // A: 128 events, close, reopen, 128 more.
+    seer_online *on = open_online(&slot, model, sub("walA"), 32, 0);
+    log_events(on, &e, 0, 128);
+    wait_applied(on, 128);
+    seer_online_close(on);
+    params closed = served_params(&slot);
+    seer_slot_free(&slot);
+    on = open_online(&slot, model, sub("walA"), 32, 0);
+    expect_counts(on, 128, 128);
+    params reopened = served_params(&slot);
+    expect_same(&closed, &reopened);
+    log_events(on, &e, 128, 128);
+    wait_applied(on, 256);
+    seer_online_close(on);
+    params a = served_params(&slot);
+    seer_slot_free(&slot);
+    // B: the same 256 without a restart.
+    on = open_online(&slot, model, sub("walB"), 32, 0);
+    log_events(on, &e, 0, 128);
+    wait_applied(on, 128);
+    log_events(on, &e, 128, 128);
+    wait_applied(on, 256);
+    seer_online_close(on);
+    params b = served_params(&slot);
+    seer_slot_free(&slot);
+    expect_same(&a, &b);
+    cr_assert(eq(long, a.step, 8));
+    free_params(&closed);
+    free_params(&reopened);
+    free_params(&a);
+    free_params(&b);
+    free_events(&e);
+}
+
+// Trains base on the events directly, in batches of B in order, as the learner should.
+static params train_directly(const char *model, const events *e, size_t B) {
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, model, 1024), SEER_OK));
+    size_t S = m->tf.n_slots > m->tf.n_fields ? m->tf.n_slots : m->tf.n_fields;
+    size_t nd = m->tf.n_dense;
+    uint32_t *ids = malloc(B * S * sizeof *ids);
+    float *dense = malloc((B * nd + 1) * sizeof *dense), *y = malloc(B * sizeof *y);
+    float lr = (float)seer_model_training_number(m, "lr", 1e-3);
+    seer_adam_config adam = {lr, 0.9f, 0.999f, 1e-7f};
+    for (size_t s = 0; s < e->n; s += B) {
+        size_t b = e->n - s < B ? e->n - s : B;
+        for (size_t i = 0; i < b; i++)
+            cr_assert(eq(int, seer_request_encode_row(&m->tf, e->text[s + i], e->len[s + i], 1,
+                                                      ids + i * S, dense + i * nd, y + i),
+                         SEER_OK));
+        seer_net_train_step(&m->net, ids, dense, y, b, &adam);
+    }
+    params p = copy_params(m);
+    free(ids);
+    free(dense);
+    free(y);
+    seer_model_free(m);
+    return p;
+}
+
+// Events in the log that no learner applied (a crash right after their
+// acknowledgement): opening replays them once, in order, in full batches and
+// then the rest, which is what training on them directly gives, to the byte.
+// Reopening again applies nothing twice.
+Test(online, replay_of_an_unapplied_log_matches_direct_training) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    events e = make_events(100, 4);
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("wal"), 0), SEER_OK));
+    uint64_t last;
+    cr_assert(eq(int, seer_wal_append(w, (const char *const *)e.text, e.len, 60, &last), SEER_OK));
+    cr_assert(eq(int, seer_wal_append(w, (const char *const *)e.text + 60, e.len + 60, 40, &last),
+                 SEER_OK));
+    seer_wal_close(w);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    wait_applied(on, 100);
+    expect_counts(on, 100, 100);
+    seer_online_close(on);
+    params replayed = served_params(&slot);
+    seer_slot_free(&slot);
+    params direct = train_directly(model, &e, 32);
+    expect_same(&replayed, &direct);
+    cr_assert(eq(long, direct.step, 4));
+
+    on = open_online(&slot, model, sub("wal"), 32, 0);
+    usleep(50000);
+    expect_counts(on, 100, 100);
+    params again = served_params(&slot);
+    expect_same(&again, &direct);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_params(&replayed);
+    free_params(&direct);
+    free_params(&again);
+    free_events(&e);
+}
+
+Test(online, reload_swaps_the_base_and_keeps_the_counts) {
+    const char *m1 = sub("m1.seer"), *m2 = sub("m2.seer");
+    make_model(m1, 1, 16);
+    make_model(m2, 5, 12);
+    seer_model *base2;
+    cr_assert(eq(int, seer_model_load(&base2, m2, 1), SEER_OK));
+    params p2 = copy_params(base2);
+    seer_model_free(base2);
+    events e = make_events(96, 5);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, m1, sub("wal"), 32, 0);
+    log_events(on, &e, 0, 64);
+    wait_applied(on, 64);
+    // A model that does not load leaves the served one in place.
+    uint64_t v = seer_slot_version(&slot);
+    cr_assert(eq(int, seer_online_reload(on, sub("missing.seer")), SEER_EIO));
+    cr_assert(eq(u64, seer_slot_version(&slot), v));
+    cr_assert(eq(int, seer_online_reload(on, m2), SEER_OK), "%s", seer_error_message());
+    cr_assert(gt(u64, seer_slot_version(&slot), v));
+    params now = served_params(&slot);
+    expect_same(&now, &p2);  // nothing was pending: the new base as it is
+    expect_counts(on, 64, 64);
+    log_events(on, &e, 64, 32);
+    wait_applied(on, 96);
+    seer_online_close(on);
+    params after = served_params(&slot);
+    seer_slot_free(&slot);
+    cr_assert(eq(sz, after.n_params, p2.n_params));  // the new architecture learns on
+    cr_assert(ne(int, memcmp(after.params, p2.params, p2.n_params * sizeof(float)), 0));
+    // A restart with the first model's path serves the reloaded one (the snapshot is newer).
+    on = open_online(&slot, m1, sub("wal"), 32, 0);
+    expect_counts(on, 96, 96);
+    params reopened = served_params(&slot);
+    expect_same(&reopened, &after);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_params(&p2);
+    free_params(&now);
+    free_params(&after);
+    free_params(&reopened);
+    free_events(&e);
+}
+
+static size_t wal_files(const char *d) {
+    DIR *h = opendir(d);
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(h)))
+        if (strncmp(e->d_name, "wal-", 4) == 0) n++;
+    closedir(h);
+    return n;
+}
+
+// Snapshots at a short interval: the log keeps at most the current segment and
+// the one before it, and a restart still has every event.
+Test(online, snapshots_truncate_the_log) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    events e = make_events(400, 6);
+    seer_slot slot;
+    const char *wal = sub("wal");
+    seer_online *on = open_online(&slot, model, wal, 16, 0.02);
+    for (int round = 0; round < 8; round++) {
+        log_events(on, &e, (size_t)round * 50, 50);
+        wait_applied(on, (uint64_t)(round + 1) * 50);
+        usleep(30000);
+        cr_assert(le(sz, wal_files(wal), 2), "round %d: %zu segments", round, wal_files(wal));
+    }
+    struct stat st;
+    cr_assert(eq(int, stat(sub("wal/snapshot.seer"), &st), 0));
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    on = open_online(&slot, model, wal, 16, 0);
+    expect_counts(on, 400, 400);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_events(&e);
+}
+
+Test(online, a_missing_model_is_an_error) {
+    seer_online_options o;
+    seer_online_options_default(&o);
+    o.model_path = sub("none.seer");
+    o.wal_dir = sub("wal");
+    seer_slot slot;
+    seer_online *on;
+    cr_assert(eq(int, seer_online_open(&on, &o, &slot), SEER_EIO));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "none.seer"), NULL), "%s",
+              seer_error_message());
+}

@@ -1,0 +1,1054 @@
+// Tests of seer serve: every endpoint and error code, the bearer token, scores
+// equal to `seer predict` on the same rows, reload while requests run, keep-alive,
+// and request encoding (src/serve/request.c) against the CSV path.
+//
+// Each test starts the server ($SEER_BIN serve ... --port 0) as a child process,
+// reads the port from its start line on stderr, and talks to it with the small
+// HTTP/1.1 client below over a socket. The model is a deepfm trained once per
+// run (by the first test that needs it) on a generated table, in a directory
+// /tmp/seer_test_serve_<runner pid> that a report hook removes at the end.
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <criterion/new/assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "io/model.h"
+#include "seer.h"
+#include "serve/request.h"
+#include "train/train.h"
+
+extern char **environ;
+
+#define ROWS 2000        // of the training table
+#define SCORE_ROWS 300   // scored by both seer predict and the server
+
+static char dir[64];
+static pid_t server_pid = -1;
+static int server_err = -1;   // the read end of the server's stderr
+static unsigned port;
+
+static const char *seer_bin(void) {
+    const char *s = getenv("SEER_BIN");
+    return s && *s ? s : "build/seer";
+}
+
+static const char *path_in(const char *name) {
+    static char p[8][256];
+    static int k;
+    char *s = p[k++ % 8];
+    snprintf(s, 256, "%s/%s", dir, name);
+    return s;
+}
+
+// ------------------------------------------------------------------ files and processes
+
+static void put_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
+    fputs(text, f);
+    cr_assert(eq(int, fclose(f), 0));
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *b = malloc((size_t)n + 1);
+    cr_assert(eq(sz, fread(b, 1, (size_t)n, f), (size_t)n));
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static uint32_t lcg(uint64_t *s) {
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*s >> 33);
+}
+
+static const char *const colors[] = {"red", "green", "blue", "black", "white"};
+static const char *const cities[] = {"oslo", "lima", "pune", "kobe", "nice", "bern"};
+
+// One generated row's values: x (numeric, sometimes missing), n (integer count), color,
+// city (with unseen values among the rows to score). Missing values are "".
+typedef struct {
+    int label;
+    char x[32], n[32], color[16], city[16];
+} gen_row;
+
+static void gen(uint64_t *s, gen_row *r, int scoring) {
+    double x = (lcg(s) % 10000) / 1000.0;
+    int n = (int)(lcg(s) % 50);
+    int c = (int)(lcg(s) % 5), t = (int)(lcg(s) % 6);
+    double z = 0.6 * x - 3.0 + (c == 0 ? 2.0 : c == 3 ? -2.0 : 0.0) + 0.02 * n;
+    r->label = (lcg(s) % 1000) / 1000.0 < 1.0 / (1.0 + exp(-z));
+    if (lcg(s) % 10 == 0) r->x[0] = '\0';
+    else snprintf(r->x, sizeof r->x, "%.3f", x);
+    snprintf(r->n, sizeof r->n, "%d", n);
+    snprintf(r->color, sizeof r->color, "%s", colors[c]);
+    if (scoring && lcg(s) % 7 == 0) snprintf(r->city, sizeof r->city, "unseen%d", t);
+    else if (lcg(s) % 13 == 0) r->city[0] = '\0';
+    else snprintf(r->city, sizeof r->city, "%s", cities[t]);
+}
+
+// Runs seer with the arguments (NULL-terminated), stdout to out_path (or /dev/null);
+// returns the exit status.
+static int run_seer(const char *out_path, const char *arg, ...) {
+    const char *argv[32];
+    int argc = 0;
+    argv[argc++] = seer_bin();
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a; a = va_arg(ap, const char *)) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, path_in("seer.err"), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    cr_assert(eq(int, rc, 0), "cannot run %s (set SEER_BIN)", argv[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0) cr_assert(eq(int, errno, EINTR));
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+// The training table, the rows to score (CSV) and the model, made once per run.
+static void make_model(void) {
+    if (access(path_in("model.seer"), R_OK) == 0) return;
+    uint64_t s = 42;
+    FILE *f = fopen(path_in("train.csv"), "wb");
+    cr_assert(ne(ptr, f, NULL));
+    fputs("label,x,n,color,city\n", f);
+    for (int i = 0; i < ROWS; i++) {
+        gen_row r;
+        gen(&s, &r, 0);
+        fprintf(f, "%d,%s,%s,%s,%s\n", r.label, r.x, r.n, r.color, r.city);
+    }
+    fclose(f);
+    f = fopen(path_in("score.csv"), "wb");
+    fputs("label,x,n,color,city\n", f);
+    for (int i = 0; i < SCORE_ROWS; i++) {
+        gen_row r;
+        gen(&s, &r, 1);
+        fprintf(f, "%d,%s,%s,%s,%s\n", r.label, r.x, r.n, r.color, r.city);
+    }
+    fclose(f);
+    int rc = run_seer(NULL, "train", path_in("train.csv"), "--label", "label", "--model",
+                      "deepfm", "--hidden", "32,16", "--epochs", "2", "--min-count", "1", "-o",
+                      path_in("model.tmp.seer"), NULL);
+    cr_assert(eq(int, rc, 0), "training failed:\n%s", slurp(path_in("seer.err")));
+    cr_assert(eq(int, rename(path_in("model.tmp.seer"), path_in("model.seer")), 0));
+    // A second model for reloads: another seed.
+    rc = run_seer(NULL, "train", path_in("train.csv"), "--label", "label", "--model", "deepfm",
+                  "--hidden", "32,16", "--epochs", "1", "--seed", "7", "-o",
+                  path_in("model2.seer"), NULL);
+    cr_assert(eq(int, rc, 0), "training failed:\n%s", slurp(path_in("seer.err")));
+}
+
+static void setup(void) {
+    snprintf(dir, sizeof dir, "/tmp/seer_test_serve_%d", (int)getppid());
+    mkdir(dir, 0700);
+    signal(SIGPIPE, SIG_IGN);
+    make_model();
+}
+
+static void remove_tree(const char *d) {
+    DIR *dd = opendir(d);
+    if (!dd) return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(dd))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(p);
+        else unlink(p);
+    }
+    closedir(dd);
+    rmdir(d);
+}
+
+// The runner's pid is the tests' parent pid: its directory goes when all tests ran.
+ReportHook(POST_ALL)(struct criterion_global_stats *stats) {
+    char d[64];
+    snprintf(d, sizeof d, "/tmp/seer_test_serve_%d", (int)getpid());
+    remove_tree(d);
+}
+
+// Stops the server with SIGTERM and returns its exit status (-1 if killed).
+static int stop_server(void) {
+    if (server_pid < 0) return 0;
+    kill(server_pid, SIGTERM);
+    int st;
+    while (waitpid(server_pid, &st, 0) < 0) cr_assert(eq(int, errno, EINTR));
+    server_pid = -1;
+    close(server_err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void teardown(void) { stop_server(); }
+
+TestSuite(serve, .init = setup, .fini = teardown, .timeout = 120);
+
+// Starts seer serve on the model with extra arguments (NULL-terminated) and --port 0,
+// and waits for its start line. Returns the start line.
+static const char *start_server(const char *arg, ...) {
+    const char *argv[40];
+    int argc = 0;
+    argv[argc++] = seer_bin();
+    argv[argc++] = "serve";
+    argv[argc++] = path_in("model.seer");
+    argv[argc++] = "--port";
+    argv[argc++] = "0";
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a; a = va_arg(ap, const char *)) argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    int pe[2];
+    cr_assert(eq(int, pipe(pe), 0));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    posix_spawn_file_actions_addclose(&fa, pe[0]);
+    posix_spawn_file_actions_addclose(&fa, pe[1]);
+    int rc = posix_spawn(&server_pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(pe[1]);
+    cr_assert(eq(int, rc, 0), "cannot run %s (set SEER_BIN)", argv[0]);
+    server_err = pe[0];
+    static char text[4096];
+    size_t n = 0;
+    text[0] = '\0';
+    // Waits for the line, up to 60 s, and notices a server that died (whose stderr may stay
+    // open in a process it started).
+    for (int waited = 0; !strstr(text, "listening on") || !strchr(strstr(text, "listening on"),
+                                                                  '\n'); waited++) {
+        int st;
+        cr_assert(eq(int, waitpid(server_pid, &st, WNOHANG), 0), "seer serve ended: %s", text);
+        cr_assert(lt(int, waited, 600), "no start line from seer serve: %s", text);
+        struct pollfd p = {server_err, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        ssize_t k = read(server_err, text + n, sizeof text - 1 - n);
+        if (k <= 0) continue;
+        n += (size_t)k;
+        text[n] = '\0';
+    }
+    const char *at = strstr(text, "listening on http://127.0.0.1:");
+    cr_assert(ne(ptr, (void *)at, NULL), "unexpected start line: %s", text);
+    port = (unsigned)atoi(at + strlen("listening on http://127.0.0.1:"));
+    cr_assert(gt(u32, port, 0));
+    return text;
+}
+
+// Whatever the server wrote to stderr since its start line, waiting up to ms for more.
+static const char *server_stderr(int ms) {
+    static char text[8192];
+    size_t n = 0;
+    struct pollfd p = {server_err, POLLIN, 0};
+    while (n < sizeof text - 1 && poll(&p, 1, ms) > 0) {
+        ssize_t k = read(server_err, text + n, sizeof text - 1 - n);
+        if (k <= 0) break;
+        n += (size_t)k;
+        ms = 50;
+    }
+    text[n] = '\0';
+    return text;
+}
+
+// ------------------------------------------------------------------ the HTTP client
+
+typedef struct {
+    int status;
+    char content_type[128];
+    char allow[64];
+    char authenticate[64];
+    int close;       // the server said Connection: close
+    char *body;      // NUL-terminated
+    size_t len;
+} response;
+
+static void response_free(response *r) {
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+static int connect_port(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert(ge(int, fd, 0));
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(0x7f000001);
+    cr_assert(eq(int, connect(fd, (struct sockaddr *)&a, sizeof a), 0), "connect: %s",
+              strerror(errno));
+    struct timeval tv = {20, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return fd;
+}
+
+static int send_all(int fd, const char *p, size_t n) {
+    while (n) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+// Sends one request on fd; extra is more header lines ("Name: value\r\n"...) or NULL.
+static int send_request(int fd, const char *method, const char *path, const char *extra,
+                        const char *body, size_t len) {
+    char head[1024];
+    int k = snprintf(head, sizeof head,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s", method, path,
+                     extra ? extra : "", body ? "Content-Type: application/json\r\n" : "");
+    if (body) k += snprintf(head + k, sizeof head - (size_t)k, "Content-Length: %zu\r\n", len);
+    k += snprintf(head + k, sizeof head - (size_t)k, "\r\n");
+    if (send_all(fd, head, (size_t)k)) return -1;
+    return body && len ? send_all(fd, body, len) : 0;
+}
+
+static void header_value(const char *head, const char *name, char *out, size_t cap) {
+    out[0] = '\0';
+    size_t nl = strlen(name);
+    for (const char *p = head; p && *p; p = strstr(p, "\r\n") ? strstr(p, "\r\n") + 2 : NULL) {
+        if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            p += nl + 1;
+            while (*p == ' ') p++;
+            size_t k = strcspn(p, "\r\n");
+            if (k >= cap) k = cap - 1;
+            memcpy(out, p, k);
+            out[k] = '\0';
+            return;
+        }
+    }
+}
+
+// Reads one response from fd (a body of Content-Length bytes). Returns 0, or -1 when the
+// connection closed or failed before a whole response.
+static int read_response(int fd, response *r) {
+    memset(r, 0, sizeof *r);
+    size_t cap = 65536, n = 0;
+    char *b = malloc(cap);
+    char *end = NULL;
+    while (!(end = n ? strstr(b, "\r\n\r\n") : NULL)) {
+        if (n + 1 >= cap) b = realloc(b, cap *= 2);
+        ssize_t k = recv(fd, b + n, 1, 0);   // byte by byte up to the headers: no overread
+        if (k <= 0) {
+            free(b);
+            return -1;
+        }
+        n += (size_t)k;
+        b[n] = '\0';
+    }
+    *end = '\0';
+    sscanf(b, "HTTP/1.1 %d", &r->status);
+    char cl[32], conn[32];
+    header_value(b, "Content-Length", cl, sizeof cl);
+    header_value(b, "Content-Type", r->content_type, sizeof r->content_type);
+    header_value(b, "Allow", r->allow, sizeof r->allow);
+    header_value(b, "WWW-Authenticate", r->authenticate, sizeof r->authenticate);
+    header_value(b, "Connection", conn, sizeof conn);
+    r->close = strcasecmp(conn, "close") == 0;
+    free(b);
+    r->len = (size_t)atol(cl);
+    r->body = malloc(r->len + 1);
+    size_t got = 0;
+    while (got < r->len) {
+        ssize_t k = recv(fd, r->body + got, r->len - got, 0);
+        if (k <= 0) {
+            response_free(r);
+            return -1;
+        }
+        got += (size_t)k;
+    }
+    r->body[r->len] = '\0';
+    return 0;
+}
+
+// One request on a new connection.
+static response request(const char *method, const char *path, const char *extra,
+                        const char *body) {
+    int fd = connect_port();
+    response r;
+    cr_assert(eq(int, send_request(fd, method, path, extra, body, body ? strlen(body) : 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0), "no response to %s %s", method, path);
+    close(fd);
+    return r;
+}
+
+static void expect(const response *r, int status, const char *needle) {
+    cr_assert(eq(int, r->status, status), "status %d, expected %d: %s", r->status, status,
+              r->body ? r->body : "");
+    if (needle)
+        cr_assert(ne(ptr, strstr(r->body, needle), NULL), "body lacks \"%s\": %s", needle,
+                  r->body);
+    if (status != 200 || strncmp(r->body, "#", 1) != 0)
+        cr_assert(eq(str, (char *)r->content_type, "application/json"));
+}
+
+// The numbers of the JSON array after key (e.g. "\"scores\":[") into out; returns the count.
+static size_t numbers_after(const char *body, const char *key, float *out, size_t max) {
+    const char *p = strstr(body, key);
+    cr_assert(ne(ptr, (void *)p, NULL), "no %s in %s", key, body);
+    p += strlen(key);
+    size_t n = 0;
+    while (*p && *p != ']') {
+        char *end;
+        double v = strtod(p, &end);
+        cr_assert(ne(ptr, end, (char *)p), "not a number at %.20s", p);
+        cr_assert(lt(sz, n, max));
+        out[n++] = (float)v;
+        p = end;
+        if (*p == ',') p++;
+    }
+    return n;
+}
+
+// ------------------------------------------------------------------ bodies from the CSV
+
+// The body {"rows": [...]} of the rows of a CSV "label,x,n,color,city" (label left out;
+// numbers as JSON numbers, text as strings, missing values absent or null by turns).
+static char *rows_body(const char *csv_path, size_t *n_rows) {
+    char *csv = slurp(csv_path);
+    size_t cap = strlen(csv) * 4 + 64, n = 0;
+    char *b = malloc(cap);
+    n += (size_t)sprintf(b, "{\"rows\":[");
+    char *line = strchr(csv, '\n') + 1;
+    size_t rows = 0;
+    while (*line) {
+        char *next = strchr(line, '\n');
+        *next = '\0';
+        char *f[5];
+        f[0] = line;
+        for (int j = 1; j < 5; j++) {
+            f[j] = strchr(f[j - 1], ',');
+            *f[j]++ = '\0';
+        }
+        n += (size_t)sprintf(b + n, "%s{", rows ? "," : "");
+        const char *names[5] = {"label", "x", "n", "color", "city"};
+        int first = 1;
+        for (int j = 1; j < 5; j++) {
+            if (!*f[j]) {
+                if (rows % 2) continue;   // absent key; null on even rows
+                n += (size_t)sprintf(b + n, "%s\"%s\":null", first ? "" : ",", names[j]);
+            } else if (j <= 2) {
+                n += (size_t)sprintf(b + n, "%s\"%s\":%s", first ? "" : ",", names[j], f[j]);
+            } else {
+                n += (size_t)sprintf(b + n, "%s\"%s\":\"%s\"", first ? "" : ",", names[j], f[j]);
+            }
+            first = 0;
+        }
+        n += (size_t)sprintf(b + n, "}");
+        rows++;
+        line = next + 1;
+    }
+    sprintf(b + n, "]}");
+    free(csv);
+    *n_rows = rows;
+    return b;
+}
+
+// The scores of `seer predict` on a CSV (%.7g text, one per line) into out.
+static size_t predict_cli(const char *csv, float *out, char lines[][32], size_t max) {
+    int rc = run_seer(path_in("scores.txt"), "predict", path_in("model.seer"), csv, NULL);
+    cr_assert(eq(int, rc, 0), "seer predict failed: %s", slurp(path_in("seer.err")));
+    char *text = slurp(path_in("scores.txt"));
+    size_t n = 0;
+    for (char *p = strtok(text, "\n"); p; p = strtok(NULL, "\n")) {
+        cr_assert(lt(sz, n, max));
+        snprintf(lines[n], 32, "%s", p);
+        out[n++] = strtof(p, NULL);
+    }
+    free(text);
+    return n;
+}
+
+// ------------------------------------------------------------------ tests
+
+Test(serve, healthz_and_start_line) {
+    const char *line = start_server(NULL);
+    cr_assert(ne(ptr, strstr(line, "model.seer"), NULL), "start line lacks the model: %s", line);
+    response r = request("GET", "/healthz", NULL, NULL);
+    expect(&r, 200, "{\"status\":\"ok\"}");
+    response_free(&r);
+    cr_assert(eq(int, stop_server(), 0), "SIGTERM should exit 0");
+}
+
+// The server's scores are seer predict's: the same floats (both score the same rows in one
+// batch of the same size, so the GEMM rounds the same way), printed with %.9g, which
+// round-trips a float. seer predict prints %.7g: the server's float printed so matches its
+// line exactly.
+Test(serve, predict_matches_seer_predict) {
+    start_server(NULL);
+    size_t n;
+    char *body = rows_body(path_in("score.csv"), &n);
+    cr_assert(eq(sz, n, SCORE_ROWS));
+    response r = request("POST", "/v1/predict", NULL, body);
+    expect(&r, 200, "\"model\":{\"version\":1}");
+    static float got[SCORE_ROWS + 1], want[SCORE_ROWS + 1];
+    static char lines[SCORE_ROWS + 1][32];
+    cr_assert(eq(sz, numbers_after(r.body, "\"scores\":[", got, SCORE_ROWS + 1), SCORE_ROWS));
+    cr_assert(eq(sz, predict_cli(path_in("score.csv"), want, lines, SCORE_ROWS + 1),
+                 SCORE_ROWS));
+    // The same floats, from the library in this process (seer predict's function).
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, path_in("model.seer"), 1024), SEER_OK));
+    float *lib;
+    size_t n_lib;
+    cr_assert(eq(int, seer_model_score_file(m, path_in("score.csv"), SEER_FORMAT_AUTO, &lib,
+                                            &n_lib), SEER_OK));
+    cr_assert(eq(sz, n_lib, SCORE_ROWS));
+    for (size_t i = 0; i < SCORE_ROWS; i++) {
+        char mine[32];
+        snprintf(mine, sizeof mine, "%.7g", (double)got[i]);
+        cr_assert(eq(str, mine, lines[i]), "row %zu: server %.9g, seer predict %s", i,
+                  (double)got[i], lines[i]);
+        cr_assert(eq(flt, got[i], lib[i]), "row %zu: server %.9g, library %.9g", i,
+                  (double)got[i], (double)lib[i]);
+    }
+    free(lib);
+    seer_model_free(m);
+    response_free(&r);
+    free(body);
+}
+
+// One row at a time scores as in a batch (up to float rounding of the GEMM).
+Test(serve, predict_single_rows) {
+    start_server(NULL);
+    response a = request("POST", "/v1/predict", NULL,
+                         "{\"rows\":[{\"x\":1.5,\"n\":3,\"color\":\"red\",\"city\":\"oslo\"},"
+                         "{\"x\":\"7.25\",\"color\":\"black\",\"city\":null},{}]}");
+    expect(&a, 200, NULL);
+    float batch[3], one[1];
+    cr_assert(eq(sz, numbers_after(a.body, "\"scores\":[", batch, 3), 3));
+    response b = request("POST", "/v1/predict", NULL,
+                         "{\"rows\":[{\"color\":\"black\",\"x\":7.25,\"n\":null}]}");
+    expect(&b, 200, NULL);
+    cr_assert(eq(sz, numbers_after(b.body, "\"scores\":[", one, 1), 1));
+    cr_assert(lt(dbl, fabs((double)one[0] - (double)batch[1]), 1e-6));
+    for (int i = 0; i < 3; i++) cr_assert(batch[i] > 0.0f && batch[i] < 1.0f);
+    response c = request("POST", "/v1/predict", NULL, "{\"rows\":[]}");
+    expect(&c, 200, "\"scores\":[]");
+    response_free(&a);
+    response_free(&b);
+    response_free(&c);
+}
+
+Test(serve, predict_bad_requests_are_400) {
+    start_server(NULL);
+    struct {
+        const char *body, *needle;
+    } cases[] = {
+        {"{\"rows\":[{\"x\":1}", "malformed JSON"},
+        {"", "malformed JSON"},
+        {"[1,2]", "not a JSON object"},
+        {"{}", "'rows' is missing"},
+        {"{\"rows\":{}}", "'rows' is not an array"},
+        {"{\"rows\":[{\"x\":1},7]}", "rows[1]"},
+        {"{\"rows\":[{\"x\":[1]}]}", "key 'x' is an array"},
+        {"{\"rows\":[{},{\"color\":{}}]}", "rows[1]: key 'color' is an object"},
+        {"{\"rows\":[{\"color\":true}]}", "key 'color' is a boolean"},
+        {"{\"rows\":[{\"x\":\"abc\"}]}", "rows[0]: 'abc' in numeric column 'x' is not a number"},
+        {"{\"rows\":[{\"label\":5}]}", "label"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        response r = request("POST", "/v1/predict", NULL, cases[i].body);
+        expect(&r, 400, cases[i].needle);
+        cr_assert(eq(int, strncmp(r.body, "{\"error\":\"", 10), 0));
+        response_free(&r);
+    }
+    response r = request("GET", "/healthz", NULL, NULL);
+    expect(&r, 200, NULL);
+    response_free(&r);
+}
+
+// Rank: each candidate scored as the user's row with the candidate's keys over it, sorted by
+// score (ties by index).
+Test(serve, rank_orders_merged_rows) {
+    start_server(NULL);
+    const char *rank = "{\"user\":{\"x\":2.5,\"n\":4,\"city\":\"lima\"},\"candidates\":["
+                       "{\"color\":\"red\"},{\"color\":\"black\"},{\"color\":\"blue\","
+                       "\"city\":\"oslo\"},{\"color\":\"red\"},{\"color\":\"green\"}]}";
+    const char *rows = "{\"rows\":[{\"x\":2.5,\"n\":4,\"city\":\"lima\",\"color\":\"red\"},"
+                       "{\"x\":2.5,\"n\":4,\"city\":\"lima\",\"color\":\"black\"},"
+                       "{\"x\":2.5,\"n\":4,\"city\":\"oslo\",\"color\":\"blue\"},"
+                       "{\"x\":2.5,\"n\":4,\"city\":\"lima\",\"color\":\"red\"},"
+                       "{\"x\":2.5,\"n\":4,\"city\":\"lima\",\"color\":\"green\"}]}";
+    response a = request("POST", "/v1/rank", NULL, rank);
+    response b = request("POST", "/v1/predict", NULL, rows);
+    expect(&a, 200, "\"ranked\":[");
+    expect(&b, 200, NULL);
+    float p[5];
+    cr_assert(eq(sz, numbers_after(b.body, "\"scores\":[", p, 5), 5));
+    const char *q = a.body;
+    float prev = 2.0f;
+    size_t prev_index = 0, seen = 0;
+    for (int k = 0; k < 5; k++) {
+        q = strstr(q, "{\"index\":");
+        cr_assert(ne(ptr, (void *)q, NULL), "%s", a.body);
+        size_t index;
+        float score;
+        cr_assert(eq(int, sscanf(q, "{\"index\":%zu,\"score\":%f", &index, &score), 2));
+        cr_assert(lt(sz, index, 5));
+        cr_assert(eq(flt, score, p[index]), "candidate %zu", index);
+        cr_assert(score < prev || (score == prev && index > prev_index), "%s", a.body);
+        prev = score;
+        prev_index = index;
+        seen |= 1u << index;
+        q++;
+    }
+    cr_assert(eq(sz, seen, 31));
+    response_free(&a);
+    response_free(&b);
+    response c = request("POST", "/v1/rank", NULL, "{\"user\":[],\"candidates\":[]}");
+    expect(&c, 400, "'user'");
+    response_free(&c);
+    c = request("POST", "/v1/rank", NULL, "{\"candidates\":[{\"x\":\"?\"},{\"n\":[]}]}");
+    expect(&c, 400, "candidates[1]: key 'n'");
+    response_free(&c);
+}
+
+Test(serve, recommend_says_no_catalogue) {
+    start_server(NULL);
+    response r = request("POST", "/v1/recommend", NULL, "{\"user\":\"42\",\"k\":10}");
+    expect(&r, 400, "no item catalogue");
+    cr_assert(ne(ptr, strstr(r.body, "/v1/rank"), NULL));
+    response_free(&r);
+}
+
+Test(serve, unknown_path_404_and_wrong_method_405) {
+    start_server(NULL);
+    response r = request("GET", "/v2/predict", NULL, NULL);
+    expect(&r, 404, "no endpoint /v2/predict");
+    response_free(&r);
+    r = request("GET", "/v1/predict", NULL, NULL);
+    expect(&r, 405, NULL);
+    cr_assert(eq(str, r.allow, "POST"));
+    response_free(&r);
+    r = request("POST", "/healthz", NULL, "{}");
+    expect(&r, 405, NULL);
+    cr_assert(eq(str, r.allow, "GET"));
+    response_free(&r);
+    r = request("DELETE", "/v1/model", NULL, NULL);
+    expect(&r, 405, NULL);
+    cr_assert(eq(str, r.allow, "GET"));
+    response_free(&r);
+}
+
+Test(serve, body_and_batch_limits_413) {
+    start_server("--max-body", "2000", "--max-batch", "3", NULL);
+    char big[4000];
+    memset(big, ' ', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memcpy(big, "{\"rows\":[]}", 11);
+    response r = request("POST", "/v1/predict", NULL, big);
+    expect(&r, 413, "over the limit of 2000 bytes");
+    response_free(&r);
+    r = request("POST", "/v1/predict", NULL, "{\"rows\":[{},{},{},{}]}");
+    expect(&r, 413, "more than the limit of 3");
+    response_free(&r);
+    r = request("POST", "/v1/rank", NULL, "{\"candidates\":[{},{},{},{}]}");
+    expect(&r, 413, NULL);
+    response_free(&r);
+    r = request("POST", "/v1/predict", NULL, "{\"rows\":[{},{},{}]}");
+    expect(&r, 200, NULL);
+    response_free(&r);
+}
+
+// A chunked body over the limit: read and dropped, answered 413, the connection kept.
+Test(serve, chunked_body_over_limit_413) {
+    start_server("--max-body", "100", NULL);
+    int fd = connect_port();
+    const char *head = "POST /v1/predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    cr_assert(eq(int, send_all(fd, head, strlen(head)), 0));
+    char chunk[200];
+    for (int i = 0; i < 3; i++) {
+        int k = snprintf(chunk, sizeof chunk, "50\r\n%080d\r\n", 0);
+        cr_assert(eq(int, send_all(fd, chunk, (size_t)k), 0));
+    }
+    cr_assert(eq(int, send_all(fd, "0\r\n\r\n", 5), 0));
+    response r;
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    expect(&r, 413, NULL);
+    response_free(&r);
+    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    expect(&r, 200, NULL);
+    response_free(&r);
+    close(fd);
+}
+
+Test(serve, keep_alive_serves_many_requests_on_one_connection) {
+    start_server(NULL);
+    int fd = connect_port();
+    for (int i = 0; i < 50; i++) {
+        const char *body = "{\"rows\":[{\"x\":1,\"color\":\"red\"}]}";
+        cr_assert(eq(int, send_request(fd, i % 2 ? "GET" : "POST", i % 2 ? "/healthz"
+                                       : "/v1/predict", NULL, i % 2 ? NULL : body,
+                                       i % 2 ? 0 : strlen(body)), 0));
+        response r;
+        cr_assert(eq(int, read_response(fd, &r), 0), "request %d: connection closed", i);
+        expect(&r, 200, NULL);
+        cr_assert(eq(int, r.close, 0));
+        response_free(&r);
+    }
+    // Errors keep the connection too.
+    cr_assert(eq(int, send_request(fd, "GET", "/nope", NULL, NULL, 0), 0));
+    response r;
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    expect(&r, 404, NULL);
+    response_free(&r);
+    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    expect(&r, 200, NULL);
+    response_free(&r);
+    close(fd);
+}
+
+// With --max-connections 1, a second connection is answered 503 while the first is held
+// open; the first goes on being served.
+Test(serve, overload_503) {
+    start_server("--max-connections", "1", NULL);
+    int a = connect_port();
+    response r;
+    cr_assert(eq(int, send_request(a, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(a, &r), 0));
+    expect(&r, 200, NULL);
+    response_free(&r);
+    int b = connect_port();
+    cr_assert(eq(int, send_request(b, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(b, &r), 0));
+    expect(&r, 503, "too many connections");
+    cr_assert(r.close);
+    response_free(&r);
+    close(b);
+    cr_assert(eq(int, send_request(a, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(a, &r), 0));
+    expect(&r, 200, NULL);
+    response_free(&r);
+    close(a);
+    // Once the first is closed, a new connection is served.
+    usleep(100000);
+    r = request("GET", "/healthz", NULL, NULL);
+    expect(&r, 200, NULL);
+    response_free(&r);
+}
+
+Test(serve, token_guards_write_endpoints) {
+    put_text(path_in("token"), "s3cret-token\n");
+    start_server("--token-file", path_in("token"), "--wal", path_in("wal-token"), NULL);
+    const char *ev = "{\"events\":[{\"x\":1,\"color\":\"red\",\"label\":1}]}";
+    response r = request("POST", "/v1/events", NULL, ev);
+    expect(&r, 401, "Bearer");
+    cr_assert(eq(str, r.authenticate, "Bearer"));
+    response_free(&r);
+    r = request("POST", "/v1/events", "Authorization: Bearer s3cret-tokeX\r\n", ev);
+    expect(&r, 401, "wrong bearer token");
+    response_free(&r);
+    r = request("POST", "/v1/events", "Authorization: Bearer s3cret-token-longer\r\n", ev);
+    expect(&r, 401, NULL);
+    response_free(&r);
+    r = request("POST", "/v1/events", "Authorization: Bearer s3cret\r\n", ev);
+    expect(&r, 401, NULL);
+    response_free(&r);
+    r = request("POST", "/v1/admin/reload", "Authorization: Basic czNjcmV0LXRva2Vu\r\n", NULL);
+    expect(&r, 401, NULL);
+    response_free(&r);
+    r = request("POST", "/v1/events", "Authorization: Bearer s3cret-token\r\n", ev);
+    expect(&r, 202, "{\"accepted\":1}");
+    response_free(&r);
+    r = request("POST", "/v1/admin/reload", "Authorization: Bearer s3cret-token\r\n", NULL);
+    expect(&r, 200, "\"version\":");
+    response_free(&r);
+    // Reads need no token.
+    r = request("POST", "/v1/predict", NULL, "{\"rows\":[{}]}");
+    expect(&r, 200, NULL);
+    response_free(&r);
+    r = request("GET", "/v1/model", NULL, NULL);
+    expect(&r, 200, NULL);
+    response_free(&r);
+}
+
+Test(serve, events_accepted_202_and_counted) {
+    start_server("--wal", path_in("wal-events"), NULL);
+    response r = request("POST", "/v1/events", NULL,
+                         "{\"events\":[{\"x\":1,\"n\":2,\"color\":\"red\",\"city\":\"oslo\","
+                         "\"label\":1},{\"x\":9,\"color\":\"black\",\"label\":false}]}");
+    expect(&r, 202, "{\"accepted\":2}");
+    response_free(&r);
+    r = request("GET", "/v1/model", NULL, NULL);
+    expect(&r, 200, "\"events_logged\":2");
+    response_free(&r);
+    r = request("POST", "/v1/events", NULL, "{\"events\":[{\"x\":1,\"label\":1},{\"x\":2}]}");
+    expect(&r, 400, "events[1]");
+    response_free(&r);
+    r = request("POST", "/v1/events", NULL, "{\"events\":[{\"x\":1,\"label\":1},3]}");
+    expect(&r, 400, "events[1]");
+    response_free(&r);
+    r = request("POST", "/v1/events", NULL, "{\"events\":{}}");
+    expect(&r, 400, "'events' is not an array");
+    response_free(&r);
+    r = request("GET", "/metrics", NULL, NULL);
+    cr_assert(ne(ptr, strstr(r.body, "seer_events_logged_total 2"), NULL), "%s", r.body);
+    response_free(&r);
+}
+
+Test(serve, events_refused_read_only) {
+    start_server("--read-only", NULL);
+    response r = request("POST", "/v1/events", NULL, "{\"events\":[]}");
+    expect(&r, 400, "--read-only");
+    response_free(&r);
+}
+
+Test(serve, model_reports_version_kind_and_training) {
+    start_server(NULL);
+    response r = request("GET", "/v1/model", NULL, NULL);
+    expect(&r, 200, "\"version\":1");
+    const char *needles[] = {"\"model\":\"deepfm\"", "\"events_logged\":0",
+                             "\"events_applied\":0", "\"fields\":", "\"label\":\"label\"",
+                             "{\"name\":\"color\",\"kind\":\"categorical\"}", "\"training\":{",
+                             "\"auc\":"};
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        cr_assert(ne(ptr, strstr(r.body, needles[i]), NULL), "lacks %s: %s", needles[i], r.body);
+    response_free(&r);
+}
+
+Test(serve, metrics_prometheus_text) {
+    start_server(NULL);
+    response r = request("GET", "/healthz", NULL, NULL);
+    response_free(&r);
+    r = request("GET", "/nope", NULL, NULL);
+    response_free(&r);
+    r = request("POST", "/v1/predict", NULL, "{\"rows\":[{}]}");
+    response_free(&r);
+    r = request("GET", "/metrics", NULL, NULL);
+    cr_assert(eq(int, r.status, 200));
+    cr_assert(eq(str, r.content_type, "text/plain; version=0.0.4"));
+    const char *needles[] = {
+        "seer_http_requests_total{endpoint=\"/healthz\",code=\"200\"} 1",
+        "seer_http_requests_total{endpoint=\"other\",code=\"404\"} 1",
+        "seer_http_requests_total{endpoint=\"/v1/predict\",code=\"200\"} 1",
+        "seer_http_request_duration_seconds_bucket{endpoint=\"/v1/predict\",le=\"+Inf\"} 1",
+        "seer_http_request_duration_seconds_count{endpoint=\"/healthz\"} 1",
+        "seer_http_errors_total{endpoint=\"other\"} 1",
+        "seer_model_version 1",
+        "seer_events_logged_total 0",
+        "seer_events_applied_total 0",
+        "# TYPE seer_http_request_duration_seconds histogram",
+    };
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        cr_assert(ne(ptr, strstr(r.body, needles[i]), NULL), "lacks %s:\n%s", needles[i], r.body);
+    response_free(&r);
+}
+
+typedef struct {
+    int stop;
+    long ok, failed;
+    float first, last;
+} load_state;
+
+static void *predict_loop(void *arg) {
+    load_state *st = arg;
+    int fd = connect_port();
+    const char *body = "{\"rows\":[{\"x\":3,\"n\":1,\"color\":\"blue\",\"city\":\"pune\"}]}";
+    while (!__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE)) {
+        response r;
+        if (send_request(fd, "POST", "/v1/predict", NULL, body, strlen(body)) ||
+            read_response(fd, &r)) {
+            st->failed++;
+            close(fd);
+            fd = connect_port();
+            continue;
+        }
+        if (r.status == 200) st->ok++;
+        else st->failed++;
+        float p;
+        if (r.status == 200 && sscanf(r.body, "{\"scores\":[%f", &p) == 1) {
+            if (st->ok == 1) st->first = p;
+            st->last = p;
+        }
+        response_free(&r);
+    }
+    close(fd);
+    return NULL;
+}
+
+// Reloads (by HTTP, with a path, and by SIGHUP) while a client keeps predicting: no request
+// fails, and the version goes up with each swap. A bad path leaves the model serving.
+Test(serve, reload_while_serving_fails_no_request) {
+    start_server("--threads", "2", NULL);
+    load_state st = {0};
+    pthread_t th;
+    pthread_create(&th, NULL, predict_loop, &st);
+    usleep(100000);
+    char body[400];
+    for (int i = 0; i < 6; i++) {
+        snprintf(body, sizeof body, "{\"path\":\"%s\"}",
+                 path_in(i % 2 ? "model.seer" : "model2.seer"));
+        response r = request("POST", "/v1/admin/reload", NULL, body);
+        char want[32];
+        snprintf(want, sizeof want, "{\"version\":%d}", i + 2);
+        expect(&r, 200, want);
+        response_free(&r);
+        usleep(30000);
+    }
+    kill(server_pid, SIGHUP);
+    const char *err = server_stderr(3000);
+    cr_assert(ne(ptr, strstr(err, "reloaded"), NULL), "no reload message: %s", err);
+    response r = request("POST", "/v1/admin/reload", NULL, "{\"path\":\"/nonexistent.seer\"}");
+    expect(&r, 400, "nonexistent");
+    response_free(&r);
+    r = request("POST", "/v1/admin/reload", NULL, "{\"path\":3}");
+    expect(&r, 400, "'path'");
+    response_free(&r);
+    usleep(100000);
+    __atomic_store_n(&st.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(th, NULL);
+    cr_assert(gt(long, st.ok, 20));
+    cr_assert(eq(long, st.failed, 0));
+    r = request("GET", "/v1/model", NULL, NULL);
+    expect(&r, 200, "\"version\":8");
+    response_free(&r);
+    r = request("GET", "/metrics", NULL, NULL);
+    cr_assert(ne(ptr, strstr(r.body, "seer_model_reload_failures_total 1"), NULL), "%s", r.body);
+    response_free(&r);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
+// Garbage on the socket, a half-sent request, and a client that disconnects mid-body: the
+// server answers or drops them and goes on.
+Test(serve, malformed_http_does_not_crash) {
+    start_server("--timeout-s", "2", NULL);
+    const char *junk[] = {"\x01\x02\x03 garbage\r\n\r\n", "GET\r\n\r\n",
+                          "POST /v1/predict HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
+                          "POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+                          "{\"ro"};
+    for (size_t i = 0; i < sizeof junk / sizeof *junk; i++) {
+        int fd = connect_port();
+        send_all(fd, junk[i], strlen(junk[i]));
+        shutdown(fd, SHUT_WR);
+        char buf[1024];
+        while (recv(fd, buf, sizeof buf, 0) > 0) {
+        }
+        close(fd);
+    }
+    static char bin[3000];
+    for (size_t i = 0; i < sizeof bin - 1; i++) bin[i] = (char)(1 + (i * 7919) % 255);
+    response r = request("POST", "/v1/predict", NULL, bin);
+    expect(&r, 400, "malformed JSON");
+    response_free(&r);
+    r = request("GET", "/healthz", NULL, NULL);
+    expect(&r, 200, NULL);
+    response_free(&r);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
+Test(serve, bad_start_fails_with_message) {
+    int rc = run_seer(NULL, "serve", path_in("nonexistent.seer"), "--port", "0", NULL);
+    cr_assert(eq(int, rc, 3));
+    rc = run_seer(NULL, "serve", path_in("model.seer"), "--port", "99999", NULL);
+    cr_assert(eq(int, rc, 1));
+    put_text(path_in("empty-token"), "\n");
+    rc = run_seer(NULL, "serve", path_in("model.seer"), "--port", "0", "--token-file",
+                  path_in("empty-token"), NULL);
+    cr_assert(eq(int, rc, 1));
+    char *err = slurp(path_in("seer.err"));
+    cr_assert(ne(ptr, strstr(err, "empty"), NULL), "%s", err);
+    free(err);
+}
+
+// ------------------------------------------------------------------ request encoding
+
+// A JSON row encodes as the CSV text of the same values does.
+Test(serve, encode_row_matches_csv_row) {
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, path_in("model.seer"), 1), SEER_OK));
+    const seer_transform *t = &m->tf;
+    size_t F = t->n_slots, nd = t->n_dense;
+    uint32_t ids_j[64], ids_c[64];
+    float dense_j[64], dense_c[64], yj, yc;
+    cr_assert(le(sz, F, 64));
+    cr_assert(le(sz, nd, 64));
+    struct {
+        const char *json;
+        const char *csv[5];   // label, x, n, color, city
+    } cases[] = {
+        {"{\"x\":3,\"n\":12,\"color\":\"red\",\"city\":\"oslo\",\"label\":1}",
+         {"1", "3", "12", "red", "oslo"}},
+        {"{\"x\":0.5,\"n\":null,\"color\":\"mauve\",\"label\":true}",
+         {"1", "0.5", "", "mauve", ""}},
+        {"{\"city\":\"lima\",\"color\":\" blue \",\"x\":1e1,\"label\":false}",
+         {"0", "10", "", " blue ", "lima"}},
+        {"{\"x\":-2.25,\"n\":\"7\",\"color\":\"\",\"label\":0,\"extra\":[1]}",
+         {"0", "-2.25", "7", "", ""}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = seer_request_encode_row(t, cases[i].json, strlen(cases[i].json), 1, ids_j,
+                                         dense_j, &yj);
+        cr_assert(eq(int, rc, SEER_OK), "case %zu: %s", i, seer_error_message());
+        char *fields[5];
+        size_t lens[5];
+        long map[8];
+        cr_assert(eq(sz, t->n_cols, 5));
+        const char *names[5] = {"label", "x", "n", "color", "city"};
+        for (size_t j = 0; j < 5; j++) {
+            cr_assert(eq(str, t->col[j].name, (char *)names[j]));
+            fields[j] = (char *)cases[i].csv[j];
+            lens[j] = strlen(fields[j]);
+            map[j] = (long)j;
+        }
+        seer_row row = {5, fields, lens, 2};
+        cr_assert(eq(int, seer_transform_row(t, map, &row, "t", ids_c, dense_c, &yc), SEER_OK));
+        cr_assert(eq(int, memcmp(ids_j, ids_c, F * sizeof *ids_j), 0), "case %zu ids", i);
+        cr_assert(eq(int, memcmp(dense_j, dense_c, nd * sizeof *dense_j), 0), "case %zu", i);
+        cr_assert(eq(flt, yj, yc), "case %zu label", i);
+    }
+    // No label: NAN, or an error when one is needed.
+    cr_assert(eq(int, seer_request_encode_row(t, "{\"x\":1}", 7, 0, ids_j, dense_j, &yj),
+                 SEER_OK));
+    cr_assert(isnan(yj));
+    cr_assert(eq(int, seer_request_encode_row(t, "{\"x\":1}", 7, 1, ids_j, dense_j, &yj),
+                 SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "label"), NULL));
+    const char *bad[] = {"{\"x\":1", "[]", "{\"x\":{}}", "{\"color\":false}", "{\"label\":2}",
+                         "{\"label\":\"yes\"}", "{\"x\":\"1,5\"}", "\"x\"", "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert(eq(int, seer_request_encode_row(t, bad[i], strlen(bad[i]), 0, ids_j, dense_j,
+                                                  &yj), SEER_EDATA), "%s", bad[i]);
+    // The text need not be NUL-terminated: only len bytes are read.
+    const char *padded = "{\"x\":1}garbage";
+    cr_assert(eq(int, seer_request_encode_row(t, padded, 7, 0, ids_j, dense_j, &yj), SEER_OK));
+    seer_model_free(m);
+}
