@@ -16,16 +16,20 @@ static const char help[] =
     "usage: seer train DATA --label COL [options] -o MODEL\n"
     "\n"
     "  --label COL          the 0/1 column to predict (default 'label' with --format criteo)\n"
-    "  --model M            lr, mlp (default), fm, wdl, deepfm or dcnv2\n"
+    "  --model M            lr, mlp (default), fm, wdl, deepfm, dcnv2 or finalmlp\n"
     "  --hidden 64,32       hidden layer widths of the deep part (mlp 64,32; wdl, deepfm,\n"
-    "                       dcnv2 400,400,400)\n"
+    "                       dcnv2 400,400,400); finalmlp: its first stream (400,400,400)\n"
+    "  --hidden2 800        finalmlp: hidden layer widths of the second stream (default 800)\n"
+    "  --heads N            finalmlp: heads of the bilinear fusion; divides both streams' last\n"
+    "                       widths (default 1)\n"
+    "  --gate-hidden N      finalmlp: hidden width of each stream's feature gate (default 64)\n"
     "  --emb-dim N          embedding width (default 16)\n"
     "  --cross-layers N     dcnv2: cross layers (default 3)\n"
     "  --dropout P          drop this share of each deep layer's units in training (default 0)\n"
     "  --dcn-structure S    dcnv2: parallel (default) or stacked\n"
     "  --epochs N           the most epochs (default 50 with early stopping; given alone, exactly\n"
     "                       N epochs on all rows)\n"
-    "  --batch N            rows per step (default 256; 1024 for wdl, deepfm, dcnv2)\n"
+    "  --batch N            rows per step (default 256; 1024 for wdl, deepfm, dcnv2, finalmlp)\n"
     "  --lr F               learning rate (default 0.001 for Adam, 0.01 for Adagrad)\n"
     "  --optim adam|adagrad the optimiser (default adam; lazy on embedding rows either way)\n"
     "  --precision P        fp32 (default) or bf16: training products in bf16, fp32 weights\n"
@@ -69,7 +73,7 @@ int seer_cmd_train(int argc, char **argv) {
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
            O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
-           O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED };
+           O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -86,7 +90,8 @@ int seer_cmd_train(int argc, char **argv) {
         {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
         {"cache", 1, 0, O_CACHE}, {"multi", 1, 0, O_MULTI},
         {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
-        {"hash-shared", 0, 0, O_HASH_SHARED}, {0, 0, 0, 0}};
+        {"hash-shared", 0, 0, O_HASH_SHARED}, {"hidden2", 1, 0, O_HIDDEN2},
+        {"heads", 1, 0, O_HEADS}, {"gate-hidden", 1, 0, O_GATE_HIDDEN}, {0, 0, 0, 0}};
     int c, bad = 0;
     size_t v;
     double d;
@@ -129,6 +134,15 @@ int seer_cmd_train(int argc, char **argv) {
             hidden_given = 1;
             bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2,
                                              &o.n_hidden); break;
+        case O_HIDDEN2:
+            bad = seer_cli_widths("--hidden2", optarg, o.hidden2, SEER_LAYERS_MAX / 2,
+                                  &o.n_hidden2);
+            break;
+        case O_HEADS: bad = seer_cli_size("--heads", optarg, &o.n_heads) || o.n_heads < 1; break;
+        case O_GATE_HIDDEN:
+            bad = seer_cli_size("--gate-hidden", optarg, &o.gate_hidden) || o.gate_hidden < 1 ||
+                  o.gate_hidden > (1 << 16);
+            break;
         case O_EMB: bad = seer_cli_size("--emb-dim", optarg, &o.emb_dim) || o.emb_dim < 1; break;
         case O_EPOCHS:
             bad = seer_cli_size("--epochs", optarg, &o.epochs) || o.epochs < 1;
@@ -190,18 +204,27 @@ int seer_cmd_train(int argc, char **argv) {
     o.data = argv[optind];
     if (!out) return seer_cli_usage("train needs -o MODEL, the file to write");
     const seer_model_ops *ops = seer_model_ops_find(model);
-    if (!ops) return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2",
-                                    model);
+    if (!ops)
+        return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
+                              "finalmlp", model);
     o.kind = ops->kind;
     if (strcmp(structure, "parallel") && strcmp(structure, "stacked"))
         return seer_cli_usage("--dcn-structure: '%s' is not parallel or stacked", structure);
     o.stacked = strcmp(structure, "stacked") == 0;
     // The large CTR models follow their published configurations.
     int large = o.kind == SEER_MODEL_WDL || o.kind == SEER_MODEL_DEEPFM ||
-                o.kind == SEER_MODEL_DCNV2;
+                o.kind == SEER_MODEL_DCNV2 || o.kind == SEER_MODEL_FINALMLP;
     if (large && !hidden_given) {
         o.n_hidden = 3;
         o.hidden[0] = o.hidden[1] = o.hidden[2] = 400;
+    }
+    if (o.kind == SEER_MODEL_FINALMLP) {
+        seer_net_config fc = {.kind = o.kind, .n_hidden = o.n_hidden, .n_hidden2 = o.n_hidden2,
+                              .n_heads = o.n_heads, .gate_hidden = o.gate_hidden};
+        memcpy(fc.hidden, o.hidden, sizeof fc.hidden);
+        memcpy(fc.hidden2, o.hidden2, sizeof fc.hidden2);
+        const char *why = seer_finalmlp_invalid(&fc);
+        if (why) return seer_cli_usage("finalmlp: %s (see seer train --help)", why);
     }
     if (large && !batch_given) o.batch = 1024;
     if (o.adagrad && !lr_given) o.lr = 0.01f;

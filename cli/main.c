@@ -11,7 +11,7 @@ static const char usage[] =
     "\n"
     "  profile DATA [--label COL] [--format F]                 columns and the sparsity decision\n"
     "  train   DATA --label COL [--model M] -o MODEL             train a model (lr, mlp, fm, wdl,\n"
-    "                                                            deepfm, dcnv2)\n"
+    "                                                            deepfm, dcnv2, finalmlp)\n"
     "  eval    MODEL DATA [--json]                               AUC, log loss, accuracy\n"
     "  predict MODEL DATA [-o OUT]                               one score per row\n"
     "  serve   MODEL [--host H] [--port P] [--wal DIR]           the HTTP/JSON server\n"

@@ -902,8 +902,8 @@ Test(cli, resume_other_settings_refused) {
 
 Test(cli, ctr_models_train_and_predict) {
     const char *data = base_table("base.csv");
-    const char *models[] = {"fm", "wdl", "deepfm", "dcnv2"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *models[] = {"fm", "wdl", "deepfm", "dcnv2", "finalmlp"};
+    for (size_t i = 0; i < 5; i++) {
         const char *m = tmp_path("ctr.seer");
         run_seer("train", data, "--label", "label", "--model", models[i], "--hidden", "16,8",
                  "--epochs", "5", "--batch", "64", "-o", m, NULL);
@@ -912,6 +912,11 @@ Test(cli, ctr_models_train_and_predict) {
         // The base table's label follows its numeric column: any working model ranks well.
         cr_assert(gt(dbl, auc, 0.6), "%s: train AUC %f", models[i], auc);
     }
+    // FinalMLP's heads must divide both streams' widths.
+    run_seer("train", data, "--label", "label", "--model", "finalmlp", "--hidden", "16,8",
+             "--hidden2", "6", "--heads", "3", "-o", tmp_path("bad.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--heads", NULL);
 }
 
 Test(cli, bf16_training_matches_fp32) {

@@ -1,9 +1,9 @@
 // Tests of the interaction kernels (src/nn/interaction.c): the wide part,
-// dense values as field embeddings, the FM second-order term and the DCN-v2
-// cross step.
+// dense values as field embeddings, the FM second-order term, the DCN-v2
+// cross step and FinalMLP's multi-head bilinear fusion.
 //
 // Each kernel has a golden test against tests/golden/{wide,dense_field,fm,
-// cross}.bin (written by tests/ref/make_golden.py in float64 from float32
+// cross,bilinear_fusion}.bin (written by tests/ref/make_golden.py in float64 from float32
 // inputs) on strided buffers whose padding must stay untouched, a central
 // finite-difference gradient check, and a test that its backward adds into the
 // d* buffers rather than overwriting them. The FM kernels sum a row in chunks
@@ -13,7 +13,8 @@
 //
 // Gradient checks: L = sum(r * out) with a fixed random r, accumulated in
 // double. Every kernel's output is affine in each single input (the FM term
-// too: e_ik^2 appears in (sum_i e_ik)^2 and in sum_i e_ik^2 and cancels), so
+// too: e_ik^2 appears in (sum_i e_ik)^2 and in sum_i e_ik^2 and cancels; the
+// bilinear fusion is bilinear in o1 and o2, so affine in each element), so
 // a central difference has no truncation error at any step. The step can
 // therefore be large, GC_H = 0.25: the float rounding of L enters the
 // numerical value divided by 2 GC_H = 0.5. It is a few ulps of the largest
@@ -40,9 +41,10 @@
 #include "gradcheck.h"
 
 // Golden comparisons: the kernels run in float on O(1) values, sums of at
-// most 15 terms, so a few ulps (rtol 1e-5) plus an absolute floor for results
-// that cancel to near 0. Measured: max abs 5.1e-7, max rel 2.8e-6 (an FM
-// output, at -O0), under a fifth of the allowance.
+// most 15 terms (the fusion's outputs: 33), so a few ulps (rtol 1e-5) plus an
+// absolute floor for results that cancel to near 0. Measured: max abs 5.1e-7,
+// max rel 2.8e-6 (an FM output, at -O0), under a fifth of the allowance; the
+// fusion's under a tenth (-O3).
 #define G_RTOL 1e-5
 #define G_ATOL 1e-6
 
@@ -150,6 +152,35 @@ Test(interaction, cross_golden) {
     CHECK_GOLDEN(&g, "du", du, CN, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "dx0", dx0, CN, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "dxl", dxl, CN, G_RTOL, G_ATOL);
+    golden_close(&g);
+}
+
+// The fusion with 3 heads of 2 x 3 units: B = 4, H1 = 6, H2 = 9.
+enum { BB = 4, BH1 = 6, BH2 = 9, BNH = 3, BW = BNH * (BH1 / BNH) * (BH2 / BNH) };
+
+Test(interaction, bilinear_fusion_golden) {
+    golden g;
+    open_golden(&g, "tests/golden/bilinear_fusion.bin");
+    const char *names[] = {"o1", "o2", "w1", "w2", "bias", "W", "dout"};
+    const size_t sizes[] = {BB * BH1, BB * BH2, BH1, BH2, 1, BW, BB};
+    for (size_t i = 0; i < 7; i++) cr_assert(eq(sz, golden_numel(&g, names[i]), sizes[i]));
+    const float *o1 = golden_get(&g, "o1"), *o2 = golden_get(&g, "o2");
+    const float *W = golden_get(&g, "W");
+    float out[BB], t[BB * BH2], work[BB * BH2];
+    float do1[BB * BH1] = {0}, do2[BB * BH2] = {0}, dw1[BH1] = {0}, dw2[BH2] = {0};
+    float dbias[1] = {0}, dW[BW] = {0};
+    seer_bilinear_fusion_forward(out, t, o1, o2, golden_get(&g, "w1"), golden_get(&g, "w2"),
+                                 golden_get(&g, "bias"), W, BB, BH1, BH2, BNH);
+    CHECK_GOLDEN(&g, "out", out, BB, G_RTOL, G_ATOL);
+    seer_bilinear_fusion_backward(do1, do2, dw1, dw2, dbias, dW, work, golden_get(&g, "dout"),
+                                  o1, o2, t, golden_get(&g, "w1"), golden_get(&g, "w2"), W, BB, BH1,
+                                  BH2, BNH);
+    CHECK_GOLDEN(&g, "do1", do1, BB * BH1, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "do2", do2, BB * BH2, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dw1", dw1, BH1, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dw2", dw2, BH2, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dbias", dbias, 1, G_RTOL, G_ATOL);
+    CHECK_GOLDEN(&g, "dW", dW, BW, G_RTOL, G_ATOL);
     golden_close(&g);
 }
 
@@ -324,6 +355,55 @@ Test(interaction, cross_gradcheck) {
     gradcheck("cross dxl", c.xl, dxl, CN, cross_loss, &c);
 }
 
+typedef struct {
+    float o1[BB * BH1], o2[BB * BH2], w1[BH1], w2[BH2], bias[1], r[BB];
+    float W[BH1 * BH2];  // room for one head; NH heads use the first NH (H1/NH) (H2/NH)
+    size_t NH;
+} fusion_ctx;
+
+static double fusion_loss(void *p) {
+    fusion_ctx *c = p;
+    float out[BB], t[BB * BH2];
+    seer_bilinear_fusion_forward(out, t, c->o1, c->o2, c->w1, c->w2, c->bias, c->W, BB, BH1, BH2,
+                                 c->NH);
+    return dot(c->r, out, BB);
+}
+
+static void fusion_ctx_init(fusion_ctx *c, size_t NH, uint64_t seed) {
+    seer_rng r;
+    seer_rng_init(&r, seed);
+    fill(c->o1, BB * BH1, &r, -1, 1);
+    fill(c->o2, BB * BH2, &r, -1, 1);
+    fill(c->w1, BH1, &r, -1, 1);
+    fill(c->w2, BH2, &r, -1, 1);
+    fill(c->bias, 1, &r, -1, 1);
+    fill(c->W, BH1 * BH2, &r, -1, 1);
+    fill(c->r, BB, &r, -1, 1);
+    c->NH = NH;
+}
+
+// Three heads, and one head over the same widths.
+static void fusion_gradcheck(size_t NH, uint64_t seed) {
+    fusion_ctx c;
+    fusion_ctx_init(&c, NH, seed);
+    size_t nw = NH * (BH1 / NH) * (BH2 / NH);
+    float out[BB], t[BB * BH2], work[BB * BH2];
+    float do1[BB * BH1] = {0}, do2[BB * BH2] = {0}, dw1[BH1] = {0}, dw2[BH2] = {0};
+    float dbias[1] = {0}, dW[BH1 * BH2] = {0};
+    seer_bilinear_fusion_forward(out, t, c.o1, c.o2, c.w1, c.w2, c.bias, c.W, BB, BH1, BH2, NH);
+    seer_bilinear_fusion_backward(do1, do2, dw1, dw2, dbias, dW, work, c.r, c.o1, c.o2, t, c.w1,
+                                  c.w2, c.W, BB, BH1, BH2, NH);
+    gradcheck("fusion do1", c.o1, do1, BB * BH1, fusion_loss, &c);
+    gradcheck("fusion do2", c.o2, do2, BB * BH2, fusion_loss, &c);
+    gradcheck("fusion dw1", c.w1, dw1, BH1, fusion_loss, &c);
+    gradcheck("fusion dw2", c.w2, dw2, BH2, fusion_loss, &c);
+    gradcheck("fusion dbias", c.bias, dbias, 1, fusion_loss, &c);
+    gradcheck("fusion dW", c.W, dW, nw, fusion_loss, &c);
+}
+
+Test(interaction, bilinear_fusion_gradcheck) { fusion_gradcheck(BNH, 32); }
+Test(interaction, bilinear_fusion_one_head_gradcheck) { fusion_gradcheck(1, 33); }
+
 // ---- backward accumulates --------------------------------------------------
 
 // Each backward run into buffers holding d0 must give d0 + (its result into
@@ -429,4 +509,39 @@ Test(interaction, cross_backward_aliased) {
     float zeros[CN] = {0};
     CHECK_ADDS(dx0, dxl, dboth, CN);
     CHECK_ADDS(zeros, du, du2, CN);
+}
+
+Test(interaction, bilinear_fusion_backward_adds) {
+    fusion_ctx c;
+    fusion_ctx_init(&c, BNH, 34);
+    seer_rng r;
+    seer_rng_init(&r, 35);
+    float out[BB], t[BB * BH2], work[BB * BH2];
+    seer_bilinear_fusion_forward(out, t, c.o1, c.o2, c.w1, c.w2, c.bias, c.W, BB, BH1, BH2, BNH);
+    float do1[BB * BH1] = {0}, do2[BB * BH2] = {0}, dw1[BH1] = {0}, dw2[BH2] = {0};
+    float dbias[1] = {0}, dW[BW] = {0};
+    float do10[BB * BH1], do20[BB * BH2], dw10[BH1], dw20[BH2], dbias0[1], dW0[BW];
+    fill(do10, BB * BH1, &r, -1, 1);
+    fill(do20, BB * BH2, &r, -1, 1);
+    fill(dw10, BH1, &r, -1, 1);
+    fill(dw20, BH2, &r, -1, 1);
+    fill(dbias0, 1, &r, -1, 1);
+    fill(dW0, BW, &r, -1, 1);
+    float do12[BB * BH1], do22[BB * BH2], dw12[BH1], dw22[BH2], dbias2[1], dW2[BW];
+    memcpy(do12, do10, sizeof do10);
+    memcpy(do22, do20, sizeof do20);
+    memcpy(dw12, dw10, sizeof dw10);
+    memcpy(dw22, dw20, sizeof dw20);
+    memcpy(dbias2, dbias0, sizeof dbias0);
+    memcpy(dW2, dW0, sizeof dW0);
+    seer_bilinear_fusion_backward(do1, do2, dw1, dw2, dbias, dW, work, c.r, c.o1, c.o2, t, c.w1,
+                                  c.w2, c.W, BB, BH1, BH2, BNH);
+    seer_bilinear_fusion_backward(do12, do22, dw12, dw22, dbias2, dW2, work, c.r, c.o1, c.o2, t,
+                                  c.w1, c.w2, c.W, BB, BH1, BH2, BNH);
+    CHECK_ADDS(do10, do1, do12, BB * BH1);
+    CHECK_ADDS(do20, do2, do22, BB * BH2);
+    CHECK_ADDS(dw10, dw1, dw12, BH1);
+    CHECK_ADDS(dw20, dw2, dw22, BH2);
+    CHECK_ADDS(dbias0, dbias, dbias2, 1);
+    CHECK_ADDS(dW0, dW, dW2, BW);
 }

@@ -1,8 +1,9 @@
 // Tests of whole networks (src/models/: mlp, lr, fm, wdl, deepfm, dcnv2
-// parallel and stacked): one forward and backward compared tensor by tensor
-// with PyTorch, ten Adam steps compared as a loss trajectory and final
-// parameters, a finite-difference check of the loss gradient with respect to
-// every parameter and table entry, and run-to-run determinism.
+// parallel and stacked, finalmlp with one and two heads): one forward and
+// backward compared tensor by tensor with PyTorch, ten Adam steps compared as
+// a loss trajectory and final parameters, a finite-difference check of the
+// loss gradient with respect to every parameter and table entry, and
+// run-to-run determinism.
 //
 // The goldens (tests/golden/<model>.bin, the fm model's fm_model.bin, from
 // tests/ref/make_golden.py) hold the batch (ids, dense, labels), the initial
@@ -10,9 +11,10 @@
 // table's as a dense (rows, D) gradient), then the losses of ten steps on that
 // batch with lr 1e-2 (Adam for the dense block, SparseAdam for the tables) and
 // the final parameters. Parameters are named layer by layer (w<l>, b<l>);
-// the model's own block (n->extra: wd, bias and, for fm and deepfm, v) is
-// "extra", and the width-1 wide table of fm, wdl and deepfm is "wide", with
-// gradients dextra and d_wide.
+// the model's own block (n->extra: wd, bias and, for fm and deepfm, v;
+// finalmlp's gate contexts and fusion weights) is "extra", and the width-1
+// wide table of fm, wdl and deepfm is "wide", with gradients dextra and
+// d_wide.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
@@ -33,7 +35,8 @@ enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
 // gradients are sums of a few dozen products, a few ulps off. Measured over
 // all seven models: max rel 7.2e-7 on logits and loss (dcnv2 stacked), max abs
 // 3e-8 on gradients of O(1e-2) (rel up to 8e-5 only where a gradient is 1e-4
-// or less); every element within a sixth of its allowance. So rtol 1e-5 with
+// or less); every element within a sixth of its allowance (finalmlp's too,
+// measured at -O3 -march=native). So rtol 1e-5 with
 // an absolute floor of 1e-7 for the near-cancelled ones (still 1e-5 of a
 // typical gradient); any wrong term is off by far more.
 #define FWD_RTOL 1e-5
@@ -41,9 +44,10 @@ enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
 // Ten Adam steps with lr 1e-2 on one batch move each parameter by up to 0.1;
 // the float run stays within 1.2e-7 absolute (2.4e-6 relative) of the float64
 // reference, measured with -O0, -O1 and -O3 -march=native; dcnv2's cross
-// weights, through two more products, within 3.7e-7 (5.9e-6, at -O0).
-// Allowed: 1e-6 + 1e-5 |want|, a margin of 4 at that worst element, 8 or
-// more elsewhere. A wrong step size, bias correction, eps placement
+// weights, through two more products, within 3.7e-7 (5.9e-6, at -O0);
+// finalmlp (two heads) within 2.4e-7 of a weight of 0.034 (-O3 only).
+// Allowed: 1e-6 + 1e-5 |want|, a margin of 4 at that worst element, 5.7 at
+// finalmlp's, 8 or more elsewhere. A wrong step size, bias correction, eps placement
 // (the dense one in place of SparseAdam's for the table, 2e-6 here) or a
 // gradient error of 1e-4 relative already exceeds it.
 #define TRAIN_RTOL 1e-5
@@ -52,13 +56,14 @@ enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
 static const seer_adam_config adam_cfg = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f,
                                           .eps = 1e-7f};
 
-// A model under test: its kind, dcnv2's structure, its golden file, and
-// whether its fields are bags (multi-valued).
+// A model under test: its kind, dcnv2's structure, its golden file,
+// whether its fields are bags (multi-valued), and finalmlp's fusion heads.
 typedef struct {
     seer_model_kind kind;
     int stacked;
     const char *path;
     int bags;
+    size_t heads;
 } model_case;
 
 // The bag cases: field 0 single, field 1 three slots averaged, field 2 two
@@ -67,17 +72,23 @@ enum { S_BAGS = 6 };
 static const uint32_t bag_slots[F] = {1, 3, 2};
 static const uint8_t bag_mean[F] = {0, 1, 0};
 
-static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin", 0};
-static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin", 0};
-static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin", 0};
-static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin", 0};
-static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin", 0};
-static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin", 0};
-static const model_case dcnv2_stacked = {SEER_MODEL_DCNV2, 1, "tests/golden/dcnv2_stacked.bin", 0};
-static const model_case deepfm_bags = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm_bags.bin", 1};
+static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin", 0, 0};
+static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin", 0, 0};
+static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin", 0, 0};
+static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin", 0, 0};
+static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin", 0, 0};
+static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin", 0, 0};
+static const model_case dcnv2_stacked = {SEER_MODEL_DCNV2, 1, "tests/golden/dcnv2_stacked.bin",
+                                         0, 0};
+static const model_case deepfm_bags = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm_bags.bin", 1,
+                                       0};
+static const model_case finalmlp = {SEER_MODEL_FINALMLP, 0, "tests/golden/finalmlp.bin", 0, 1};
+static const model_case finalmlp_heads = {SEER_MODEL_FINALMLP, 0,
+                                          "tests/golden/finalmlp_heads.bin", 0, 2};
 
 // As make_golden.py builds them: D = 4 (lr: 1), hidden 6,5 (lr and fm: none),
-// two cross layers for dcnv2.
+// two cross layers for dcnv2. finalmlp: gates of 3; streams 6,5 and 4 with
+// one head, or, for two heads (which must divide both last widths), 6,4 and 6.
 static seer_net_config config_of(const model_case *m) {
     seer_net_config c = {.kind = m->kind, .n_fields = F, .n_dense = N_DENSE, .emb_rows = ROWS,
                          .emb_dim = m->kind == SEER_MODEL_LR ? 1 : 4, .batch_cap = CAP,
@@ -88,6 +99,13 @@ static seer_net_config config_of(const model_case *m) {
         c.hidden[1] = 5;
     }
     if (m->kind == SEER_MODEL_DCNV2) c.n_cross = 2;
+    if (m->kind == SEER_MODEL_FINALMLP) {
+        c.n_heads = m->heads;
+        c.gate_hidden = 3;
+        c.n_hidden2 = 1;
+        c.hidden2[0] = m->heads == 1 ? 4 : 6;
+        if (m->heads == 2) c.hidden[1] = 4;
+    }
     if (m->bags) {
         c.n_slots = S_BAGS;
         c.field_slots = bag_slots;
@@ -299,6 +317,12 @@ Test(models, dcnv2_stacked_train_golden) { check_train(&dcnv2_stacked); }
 Test(models, deepfm_bags_forward_golden) { check_forward(&deepfm_bags); }
 Test(models, deepfm_bags_backward_golden) { check_backward(&deepfm_bags); }
 Test(models, deepfm_bags_train_golden) { check_train(&deepfm_bags); }
+Test(models, finalmlp_forward_golden) { check_forward(&finalmlp); }
+Test(models, finalmlp_backward_golden) { check_backward(&finalmlp); }
+Test(models, finalmlp_train_golden) { check_train(&finalmlp); }
+Test(models, finalmlp_heads_forward_golden) { check_forward(&finalmlp_heads); }
+Test(models, finalmlp_heads_backward_golden) { check_backward(&finalmlp_heads); }
+Test(models, finalmlp_heads_train_golden) { check_train(&finalmlp_heads); }
 
 // ---- finite differences ----------------------------------------------------
 //
@@ -306,13 +330,15 @@ Test(models, deepfm_bags_train_golden) { check_train(&deepfm_bags); }
 // GC_H = 3e-3, moved to the nearest float and divided by the step taken. The
 // loss is about 0.7 and the float rounding of the logits moves it by about
 // 5e-8, up to 1e-5 in the numerical value; the truncation error is below
-// 1e-6. Measured: max |num - ana| 9e-6 (deepfm; 3.5e-6 for the others), at
-// most a fifth of the allowance. The gradients are O(1e-3..1e-1), so a
-// gradient passes if |num - ana| <= 2e-5 + 1e-3 |ana|; a wrong term (a
-// missing ReLU mask, a wrong 1/B, a dropped embedding occurrence) is off by
-// 1e-3 or more. A perturbation that switches a ReLU makes the loss
-// non-smooth: those elements are skipped (and counted; at most a few may be,
-// 2 are for deepfm and dcnv2 stacked).
+// 1e-6 (finalmlp's gates add sigmoids, but halving the step doubles its worst
+// error: rounding there too). Measured: max |num - ana| 9e-6 (deepfm), 6.9e-6
+// (finalmlp, a gate's output bias: 0.29 of its allowance), 5.1e-6 or less for
+// the others, at most a fifth of the allowance. The gradients are
+// O(1e-3..1e-1), so a gradient passes if |num - ana| <= 2e-5 + 1e-3 |ana|; a
+// wrong term (a missing ReLU mask, a wrong 1/B, a dropped embedding
+// occurrence) is off by 1e-3 or more. A perturbation that switches a ReLU
+// makes the loss non-smooth: those elements are skipped (and counted; at most
+// a few may be, 2 are for deepfm and dcnv2 stacked, 1 for each finalmlp case).
 
 #define GC_H 3e-3
 #define GC_ATOL 2e-5
@@ -327,15 +353,29 @@ typedef struct {
     size_t n_mask;
 } gc_ctx;
 
-// Loss at the current parameters; writes the ReLU pattern into mask (n_mask).
+// The rows of layer l's output that hold a ReLU's in a forward of nb rows.
 // The ReLU layers are the hidden stack: after dcnv2's cross layers, whose h
-// holds their linear parts; lr has none.
+// holds their linear parts; lr has none. finalmlp's stacks follow its four
+// gate layers, of which 0 and 2 end in a ReLU, in one row (the gate is the
+// same for every row), and 1 and 3 in a sigmoid.
+static size_t relu_rows(const seer_net *n, size_t l, size_t nb) {
+    size_t first = n->cfg.kind == SEER_MODEL_DCNV2 ? n->cfg.n_cross : 0, count = n->cfg.n_hidden;
+    if (n->cfg.kind == SEER_MODEL_FINALMLP) {
+        if (l < 4) return l % 2 == 0;
+        first = 4;
+        count += n->cfg.n_hidden2;
+    }
+    return l >= first && l < first + count ? nb : 0;
+}
+
+// Loss at the current parameters; writes the ReLU pattern into mask (n_mask).
 static double gc_loss(gc_ctx *c, uint8_t *mask) {
     seer_net *n = c->n;
     seer_net_forward(n, c->ids, c->dense, c->nb);
-    size_t k = 0, first = n->cfg.kind == SEER_MODEL_DCNV2 ? n->cfg.n_cross : 0;
-    for (size_t l = first; l < first + n->cfg.n_hidden; l++)
-        for (size_t i = 0; i < c->nb * n->layer_out[l]; i++) mask[k++] = n->h[l][i] > 0.0f;
+    size_t k = 0;
+    for (size_t l = 0; l < n->n_layers; l++)
+        for (size_t i = 0; i < relu_rows(n, l, c->nb) * n->layer_out[l]; i++)
+            mask[k++] = n->h[l][i] > 0.0f;
     c->n_mask = k;
     return seer_bce_logits_forward(n->logit, c->y, c->nb);
 }
@@ -371,7 +411,7 @@ static void check_gradients(const model_case *m) {
     float grads[1024], dtable[ROWS * 4], dwide[ROWS];
     cr_assert(le(sz, n->n_params, 1024));
     size_t relu = 0;
-    for (size_t l = 0; l < n->cfg.n_hidden; l++) relu += B * n->cfg.hidden[l];
+    for (size_t l = 0; l < n->n_layers; l++) relu += relu_rows(n, l, B) * n->layer_out[l];
     cr_assert(le(sz, relu, CAP * 64), "the ReLU pattern does not fit gc_ctx.mask");
     loss_and_grads(n, x.ids, x.dense, x.y, B, dtable, dwide);
     memcpy(grads, n->grads, n->n_params * sizeof(float));
@@ -398,6 +438,8 @@ Test(models, deepfm_gradcheck) { check_gradients(&deepfm); }
 Test(models, dcnv2_gradcheck) { check_gradients(&dcnv2); }
 Test(models, dcnv2_stacked_gradcheck) { check_gradients(&dcnv2_stacked); }
 Test(models, deepfm_bags_gradcheck) { check_gradients(&deepfm_bags); }
+Test(models, finalmlp_gradcheck) { check_gradients(&finalmlp); }
+Test(models, finalmlp_heads_gradcheck) { check_gradients(&finalmlp_heads); }
 
 // ---- determinism -----------------------------------------------------------
 
@@ -460,6 +502,8 @@ Test(models, deepfm_deterministic) { check_deterministic(&deepfm); }
 Test(models, dcnv2_deterministic) { check_deterministic(&dcnv2); }
 Test(models, dcnv2_stacked_deterministic) { check_deterministic(&dcnv2_stacked); }
 Test(models, deepfm_bags_deterministic) { check_deterministic(&deepfm_bags); }
+Test(models, finalmlp_deterministic) { check_deterministic(&finalmlp); }
+Test(models, finalmlp_heads_deterministic) { check_deterministic(&finalmlp_heads); }
 
 // ---- scoring views ---------------------------------------------------------
 
@@ -509,3 +553,5 @@ Test(models, deepfm_view) { check_view(&deepfm); }
 Test(models, dcnv2_view) { check_view(&dcnv2); }
 Test(models, dcnv2_stacked_view) { check_view(&dcnv2_stacked); }
 Test(models, deepfm_bags_view) { check_view(&deepfm_bags); }
+Test(models, finalmlp_view) { check_view(&finalmlp); }
+Test(models, finalmlp_heads_view) { check_view(&finalmlp_heads); }

@@ -84,6 +84,13 @@ static cJSON *net_json(const seer_net_config *c) {
         cJSON_AddItemToArray(h, cJSON_CreateNumber((double)c->hidden[l]));
     cJSON_AddNumberToObject(o, "cross_layers", (double)c->n_cross);
     cJSON_AddBoolToObject(o, "stacked", c->stacked);
+    if (c->kind == SEER_MODEL_FINALMLP) {
+        cJSON *h2 = cJSON_AddArrayToObject(o, "hidden2");
+        for (size_t l = 0; l < c->n_hidden2; l++)
+            cJSON_AddItemToArray(h2, cJSON_CreateNumber((double)c->hidden2[l]));
+        cJSON_AddNumberToObject(o, "heads", (double)c->n_heads);
+        cJSON_AddNumberToObject(o, "gate_hidden", (double)c->gate_hidden);
+    }
     cJSON_AddStringToObject(o, "optimizer", c->adagrad ? "adagrad" : "adam");
     cJSON_AddStringToObject(o, "precision", c->bf16 ? "bf16" : "fp32");
     cJSON_AddNumberToObject(o, "dropout", c->dropout);
@@ -397,6 +404,25 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;
         if (w < 1) return seer_errorf(SEER_EDATA, "%s: bad hidden layer width", path);
         c.hidden[c.n_hidden++] = (size_t)w;
+    }
+    if (c.kind == SEER_MODEL_FINALMLP) {
+        // Only finalmlp files have these; absent keys read as the training defaults.
+        const cJSON *h2 = cJSON_GetObjectItemCaseSensitive(o, "hidden2");
+        if (h2 && (!cJSON_IsArray(h2) || cJSON_GetArraySize(h2) > SEER_LAYERS_MAX / 2))
+            return seer_errorf(SEER_EDATA, "%s: bad second stream", path);
+        cJSON_ArrayForEach(hk, h2) {
+            long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;
+            if (w < 1) return seer_errorf(SEER_EDATA, "%s: bad hidden layer width", path);
+            c.hidden2[c.n_hidden2++] = (size_t)w;
+        }
+        if (!h2) c.hidden2[c.n_hidden2++] = 800;
+        int has_heads = 1, has_gate = 1;
+        long heads = count_of(num(o, "heads", &has_heads), 1 << 16);
+        long gate = count_of(num(o, "gate_hidden", &has_gate), 1 << 16);
+        c.n_heads = !has_heads ? 1 : heads > 0 ? (size_t)heads : 0;
+        c.gate_hidden = !has_gate ? 64 : gate > 0 ? (size_t)gate : 0;
+        const char *why = seer_finalmlp_invalid(&c);
+        if (why) return seer_errorf(SEER_EDATA, "%s: finalmlp: %s", path, why);
     }
     c.batch_cap = batch_cap;
     // Check the sizes against the tensors before allocating anything, so that

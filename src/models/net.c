@@ -14,11 +14,12 @@
 #include "nn/loss.h"
 
 extern const seer_model_ops seer_model_lr, seer_model_mlp, seer_model_fm, seer_model_wdl,
-    seer_model_deepfm, seer_model_dcnv2;
+    seer_model_deepfm, seer_model_dcnv2, seer_model_finalmlp;
 
 static const seer_model_ops *const all_models[] = {&seer_model_lr,  &seer_model_mlp,
                                                    &seer_model_fm,  &seer_model_wdl,
-                                                   &seer_model_deepfm, &seer_model_dcnv2};
+                                                   &seer_model_deepfm, &seer_model_dcnv2,
+                                                   &seer_model_finalmlp};
 #define N_MODELS (sizeof all_models / sizeof *all_models)
 
 const seer_model_ops *seer_model_ops_find(const char *name) {

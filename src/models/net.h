@@ -34,6 +34,7 @@ typedef enum {
     SEER_MODEL_WDL,
     SEER_MODEL_DEEPFM,
     SEER_MODEL_DCNV2,
+    SEER_MODEL_FINALMLP,
 } seer_model_kind;
 
 typedef struct {
@@ -49,6 +50,10 @@ typedef struct {
     size_t hidden[SEER_LAYERS_MAX / 2];
     size_t n_cross;    // dcnv2: cross layers
     int stacked;       // dcnv2: cross then deep (1) or side by side (0, the default)
+    size_t n_hidden2;  // finalmlp: hidden layers of the second stream (the first's: hidden)
+    size_t hidden2[SEER_LAYERS_MAX / 2];
+    size_t n_heads;    // finalmlp: heads of the bilinear fusion (divides both streams' widths)
+    size_t gate_hidden;  // finalmlp: hidden width of each stream's feature gate
     int adagrad;       // optimise with Adagrad instead of Adam (the lr and eps of the step)
     int bf16;          // training steps multiply in bf16 (fp32 master weights); predictions fp32
     float dropout;     // share of each deep layer's units dropped in training steps (0: none)
@@ -125,6 +130,10 @@ struct seer_net {
 
 const seer_model_ops *seer_model_ops_find(const char *name);
 const seer_model_ops *seer_model_ops_of(seer_model_kind kind);
+// Why c cannot describe a FinalMLP (a phrase for a message), or NULL when it
+// can: the CLI and the model loader check options and files with it, so that
+// finalmlp's plan may assert.
+const char *seer_finalmlp_invalid(const seer_net_config *c);
 
 // Allocates everything for cfg and initialises the parameters from seed:
 // embeddings uniform in [-0.05, 0.05], the wide table zero, then the model's init.

@@ -1,5 +1,7 @@
-// Wide part, dense fields, FM and cross kernels.
+// Wide part, dense fields, FM, cross and bilinear fusion kernels.
 #include "nn/interaction.h"
+
+#include "nn/gemm.h"
 
 void seer_wide_forward(float *out, const float *xw, const float *xd, size_t ld, const float *wd,
                        const float *bias, size_t B, size_t F, size_t nd) {
@@ -98,5 +100,53 @@ void seer_cross_backward(float *du, float *dx0, float *dxl, const float *dnext, 
         du[i] += dnext[i] * x0[i];
         dx0[i] += dnext[i] * u[i];
         dxl[i] += dnext[i];
+    }
+}
+
+// Per head, t_k = O1_k W_k is one product (B, H1/NH) x (H1/NH, H2/NH), read and
+// written with the full row strides; the rest is dot products per row.
+void seer_bilinear_fusion_forward(float *out, float *t, const float *o1, const float *o2,
+                                  const float *w1, const float *w2, const float *bias,
+                                  const float *W, size_t B, size_t H1, size_t H2, size_t NH) {
+    size_t hx = H1 / NH, hy = H2 / NH;
+    for (size_t k = 0; k < NH; k++)
+        seer_gemm(0, 0, B, hy, hx, 1.0f, o1 + k * hx, H1, W + k * hx * hy, hy, 0.0f, t + k * hy,
+                  H2);
+    for (size_t b = 0; b < B; b++) {
+        const float *x = o1 + b * H1, *y = o2 + b * H2, *tb = t + b * H2;
+        float z = bias[0];
+        for (size_t i = 0; i < H1; i++) z += w1[i] * x[i];
+        for (size_t j = 0; j < H2; j++) z += (w2[j] + tb[j]) * y[j];
+        out[b] = z;
+    }
+}
+
+// With work = dout * O2 (row-scaled): dO1_k += work_k W_k^T and dW_k += O1_k^T work_k.
+void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw2, float *dbias,
+                                   float *dW, float *work, const float *dout, const float *o1,
+                                   const float *o2, const float *t, const float *w1,
+                                   const float *w2, const float *W, size_t B, size_t H1,
+                                   size_t H2, size_t NH) {
+    size_t hx = H1 / NH, hy = H2 / NH;
+    for (size_t b = 0; b < B; b++) {
+        float g = dout[b];
+        const float *x = o1 + b * H1, *y = o2 + b * H2, *tb = t + b * H2;
+        float *dx = do1 + b * H1, *dy = do2 + b * H2, *wb = work + b * H2;
+        dbias[0] += g;
+        for (size_t i = 0; i < H1; i++) {
+            dw1[i] += g * x[i];
+            dx[i] += g * w1[i];
+        }
+        for (size_t j = 0; j < H2; j++) {
+            dw2[j] += g * y[j];
+            dy[j] += g * (w2[j] + tb[j]);
+            wb[j] = g * y[j];
+        }
+    }
+    for (size_t k = 0; k < NH; k++) {
+        const float *Wk = W + k * hx * hy;
+        seer_gemm(0, 1, B, hx, hy, 1.0f, work + k * hy, H2, Wk, hy, 1.0f, do1 + k * hx, H1);
+        seer_gemm(1, 0, hx, hy, B, 1.0f, o1 + k * hx, H1, work + k * hy, H2, 1.0f,
+                  dW + k * hx * hy, hy);
     }
 }

@@ -1,6 +1,7 @@
 // Feature-interaction kernels of the CTR models, as forward/backward pairs
 // (STYLE.md): the wide (first-order) part, dense values as field embeddings,
-// the FM second-order term and the DCN-v2 cross layer.
+// the FM second-order term, the DCN-v2 cross layer and FinalMLP's bilinear
+// fusion of two streams.
 #ifndef SEER_NN_INTERACTION_H
 #define SEER_NN_INTERACTION_H
 
@@ -36,5 +37,27 @@ void seer_cross_forward(float *x_next, const float *x0, const float *u, const fl
 // du += dnext * x0; dx0 += dnext * u; dxl += dnext.
 void seer_cross_backward(float *du, float *dx0, float *dxl, const float *dnext, const float *x0,
                          const float *u, size_t n);
+
+// FinalMLP's multi-head bilinear fusion (Mao et al. 2023, eq. 8-9; FuxiCTR's
+// InteractionAggregation): the streams' outputs o1 (B, H1) and o2 (B, H2) are
+// cut into NH heads of H1/NH and H2/NH consecutive units, and
+//   out[b] = bias + w1 . o1[b] + w2 . o2[b] + sum_k o1[b]_k^T W_k o2[b]_k.
+// out (B); t (B, H2) is saved for the backward: t[b]_k = o1[b]_k^T W_k;
+// w1 (H1), w2 (H2), bias (1), W (NH, H1/NH, H2/NH). NH divides H1 and H2.
+//
+//   o1[b] = [ o1_0 | o1_1 | .. ]        W_k (H1/NH, H2/NH)
+//   o2[b] = [ o2_0 | o2_1 | .. ]        head k pairs o1_k with o2_k only
+void seer_bilinear_fusion_forward(float *out, float *t, const float *o1, const float *o2,
+                                  const float *w1, const float *w2, const float *bias,
+                                  const float *W, size_t B, size_t H1, size_t H2, size_t NH);
+// do1[b] += dout[b] (w1 + [W_k o2[b]_k]_k); do2[b] += dout[b] (w2 + t[b]);
+// dw1 += sum_b dout[b] o1[b]; dw2 += sum_b dout[b] o2[b]; dbias += sum_b dout[b];
+// dW_k += sum_b dout[b] o1[b]_k o2[b]_k^T. t is the forward's. work (B, H2) is
+// scratch, overwritten (dout[b] o2[b], for the two products).
+void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw2, float *dbias,
+                                   float *dW, float *work, const float *dout, const float *o1,
+                                   const float *o2, const float *t, const float *w1,
+                                   const float *w2, const float *W, size_t B, size_t H1,
+                                   size_t H2, size_t NH);
 
 #endif

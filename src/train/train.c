@@ -29,6 +29,10 @@ void seer_train_options_default(seer_train_options *o) {
     o->hidden[0] = 64;
     o->hidden[1] = 32;
     o->n_cross = 3;
+    o->n_hidden2 = 1;
+    o->hidden2[0] = 800;
+    o->n_heads = 1;
+    o->gate_hidden = 64;
     o->cache = -1;
     o->emb_dim = 16;
     o->epochs = 50;
@@ -386,12 +390,18 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
                              .n_hidden = o->n_hidden,
                              .n_cross = o->n_cross,
                              .stacked = o->stacked,
+                             .n_hidden2 = o->n_hidden2,
+                             .n_heads = o->n_heads,
+                             .gate_hidden = o->gate_hidden,
                              .adagrad = o->adagrad,
                              .bf16 = o->bf16,
                              .dropout = o->dropout,
                              .batch_cap = batch_cap};
         memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
-        rc = seer_net_init(&m->net, &c, o->seed);
+        memcpy(c.hidden2, o->hidden2, o->n_hidden2 * sizeof *c.hidden2);
+        const char *why = o->kind == SEER_MODEL_FINALMLP ? seer_finalmlp_invalid(&c) : NULL;
+        rc = why ? seer_errorf(SEER_EINVAL, "finalmlp: %s", why)
+                 : seer_net_init(&m->net, &c, o->seed);
         if (rc == SEER_OK && !o->quiet) {
             // The table and its two optimiser moments, and the wide part's.
             const seer_net *n = &m->net;

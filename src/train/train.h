@@ -23,6 +23,10 @@ typedef struct {
     size_t n_hidden;
     size_t n_cross;              // dcnv2: cross layers (default 3)
     int stacked;                 // dcnv2: stacked instead of parallel
+    size_t hidden2[SEER_LAYERS_MAX / 2];  // finalmlp: the second stream's widths (default 800)
+    size_t n_hidden2;
+    size_t n_heads;              // finalmlp: bilinear fusion heads (default 1)
+    size_t gate_hidden;          // finalmlp: hidden width of the feature gates (default 64)
     size_t emb_dim;
     size_t epochs;               // the most epochs to run
     size_t batch;
@@ -45,9 +49,9 @@ typedef struct {
     const char *cache_prefix;    // the cache files' names start with this (default /tmp/seer)
 } seer_train_options;
 
-// The defaults: mlp 64-32, emb 16, batch 256, lr 1e-3, up to 50 epochs with
-// a 10% validation hold-out, early stopping on its AUC with patience 3, one
-// thread, seed 1.
+// The defaults: mlp 64-32 (finalmlp's second stream 800, 1 head, gates of
+// 64), emb 16, batch 256, lr 1e-3, up to 50 epochs with a 10% validation
+// hold-out, early stopping on its AUC with patience 3, one thread, seed 1.
 void seer_train_options_default(seer_train_options *o);
 
 typedef struct {

@@ -43,11 +43,18 @@ Files:
                      mean, and the table gradient, B=4, 3 fields, D=3
     deepfm_bags.bin  DeepFM whose second field is multi-valued (3 slots, mean) and
                      third (2 slots, sum): ids (B, 6) with -1 in unused slots
+    bilinear_fusion.bin  FinalMLP's multi-head bilinear fusion and its backward, B=4,
+                     H1=6, H2=9, 3 heads
+    finalmlp.bin     FinalMLP (gated streams 6,5 and 4, gates of 3, one head): the same
+                     as the other models
+    finalmlp_heads.bin  FinalMLP with streams 6,4 and 6 and two heads: the same
 
 The models follow bench/torch_ctr.py's CTRModel (wdl, which it lacks, is
-seer's: wide part + the MLP on [embeddings | dense]). Their own parameters
-("extra") are stored in seer's layout, one flat tensor: wd (n_dense), bias,
-then for fm and deepfm v (n_dense, D).
+seer's: wide part + the MLP on [embeddings | dense]; finalmlp, which it lacks
+too, follows FuxiCTR's FinalMLP without context features). Their own
+parameters ("extra") are stored in seer's layout, one flat tensor: wd
+(n_dense), bias, then for fm and deepfm v (n_dense, D); for finalmlp the
+gates' contexts c_1, c_2 (D each), w1 (H1), w2 (H2), bias, W (NH, H1/NH, H2/NH).
 """
 import os
 import struct
@@ -61,6 +68,11 @@ EPS = 1e-7
 SEED_MLP = 7  # chosen so that no ReLU input comes within 1e-4 of 0 (checked below)
 SEED_WDL = 22  # the same; seed 14, next in line, came within 1.06e-4
 SEED_BAGS = 30  # the same for deepfm_bags: 19 left 36 elements at a ReLU switch in the gradient check
+# The finalmlp cases: of seeds 32..59, those whose ReLU inputs stay farthest from 0
+# (2.3e-3 and 1.9e-3; 32 and 33 came within 2e-4, and 4 and 2 elements of the
+# gradient check switched a ReLU).
+SEED_FINALMLP = 58
+SEED_FINALMLP_HEADS = 39
 
 
 def write(name, tensors):
@@ -216,6 +228,33 @@ def make_fm(gen):
     write("fm.bin", [("e", e), ("out", out), ("dout", dout), ("de", e64.grad)])
 
 
+def bilinear_fusion(o1, o2, w1, w2, bias, W):
+    """FinalMLP's fusion (FuxiCTR's InteractionAggregation with one output):
+    bias + w1 . o1 + w2 . o2 + sum_k o1_k^T W_k o2_k, W (NH, H1/NH, H2/NH)."""
+    B, nh = o1.shape[0], W.shape[0]
+    x, y = o1.view(B, nh, -1), o2.view(B, nh, -1)
+    return bias + o1 @ w1 + o2 @ w2 + torch.einsum("bki,kij,bkj->b", x, W, y)
+
+
+def make_bilinear_fusion(gen):
+    B, H1, H2, nh = 4, 6, 9, 3
+    o1 = uniform(gen, (B, H1), -1, 1)
+    o2 = uniform(gen, (B, H2), -1, 1)
+    w1 = uniform(gen, H1, -1, 1)
+    w2 = uniform(gen, H2, -1, 1)
+    bias = uniform(gen, 1, -1, 1)
+    W = uniform(gen, (nh, H1 // nh, H2 // nh), -1, 1)
+    dout = uniform(gen, B, -1, 1)
+    leaves = [d(t) for t in (o1, o2, w1, w2, bias, W)]
+    out = bilinear_fusion(*leaves)
+    out.backward(dout.to(torch.float64))
+    o164, o264, w164, w264, bias64, W64 = leaves
+    write("bilinear_fusion.bin", [("o1", o1), ("o2", o2), ("w1", w1), ("w2", w2), ("bias", bias),
+                                  ("W", W), ("out", out), ("dout", dout), ("do1", o164.grad),
+                                  ("do2", o264.grad), ("dw1", w164.grad), ("dw2", w264.grad),
+                                  ("dbias", bias64.grad), ("dW", W64.grad)])
+
+
 def make_cross(gen):
     B, dd = 3, 5
     x0, u, xl, dnext = (uniform(gen, (B, dd), -1, 1) for _ in range(4))
@@ -241,10 +280,16 @@ class Net:
       deepfm: wide + FM(ea) + Linear(ReLU stack(ea flattened))
       wdl:    wide + Linear(ReLU stack(x0))
       dcnv2:  x_{l+1} = x0 * (W_l x_l + b_l) + x_l for the n_cross first
-              layers, then Linear([x_C, stack(x0)]) or, stacked, Linear(stack(x_C))."""
+              layers, then Linear([x_C, stack(x0)]) or, stacked, Linear(stack(x_C)).
+      finalmlp: per stream s, a gate 2 sigmoid(Linear(ReLU(Linear(c_s)))) over
+              x0's width from a learned context c_s (layers 2s, 2s+1), the same
+              for every row; stream s = stack(x0 * gate_s) (layers 4.. for
+              stream 1, then stream 2: finalmlp = (heads, stream 1's layers));
+              logit = bilinear_fusion(o1, o2) with extra = [c_1, c_2, w1, w2,
+              bias, W]."""
 
     def __init__(self, kind, emb, layers, wide=None, extra=None, n_cross=0, stacked=False,
-                 bags=None):
+                 bags=None, finalmlp=None):
         self.kind = kind
         self.emb = d(emb)
         self.layers = [(d(w), d(b)) for w, b in layers]
@@ -253,6 +298,7 @@ class Net:
         self.n_cross = n_cross
         self.stacked = stacked
         self.bags = bags
+        self.finalmlp = finalmlp
         self.min_pre = float("inf")  # smallest |pre-activation| seen by a ReLU
 
     def params(self):
@@ -292,6 +338,8 @@ class Net:
         if self.kind == "mlp":
             return F.linear(self.stack(h, self.layers[:-1]), w_out, b_out)[:, 0]
         nd = dense.shape[1]
+        if self.kind == "finalmlp":
+            return self.finalmlp_forward(e.shape[2], h)
         if self.kind == "dcnv2":
             x0, C = h, self.n_cross
             x = x0
@@ -313,6 +361,21 @@ class Net:
             logit = logit + F.linear(self.stack(ea.reshape(B, -1), self.layers[:-1]),
                                      w_out, b_out)[:, 0]
         return logit
+
+    def finalmlp_forward(self, D, x0):
+        heads, n1 = self.finalmlp
+        streams = [self.layers[4:4 + n1], self.layers[4 + n1:]]
+        H1, H2 = streams[0][-1][0].shape[0], streams[1][-1][0].shape[0]
+        sizes = [D, D, H1, H2, 1, heads * (H1 // heads) * (H2 // heads)]
+        ctx1, ctx2, w1, w2, bias, W = torch.split(self.extra, sizes)
+        outs = []
+        for s, ctx in enumerate((ctx1, ctx2)):
+            hidden = self.stack(ctx.unsqueeze(0), [self.layers[2 * s]])
+            w, b = self.layers[2 * s + 1]
+            gate = 2 * torch.sigmoid(F.linear(hidden, w, b))  # (1, d): broadcast over rows
+            outs.append(self.stack(x0 * gate, streams[s]))
+        return bilinear_fusion(outs[0], outs[1], w1, w2, bias,
+                               W.view(heads, H1 // heads, H2 // heads))
 
 
 def bag_layout(ids, bags):
@@ -365,10 +428,13 @@ def xavier(gen, n_in, n_out):
     return uniform(gen, (n_out, n_in), -limit, limit), uniform(gen, n_out, -0.1, 0.1)
 
 
-def make_net(gen, kind, name=None, stacked=False, bags=None):
+def make_net(gen, kind, name=None, stacked=False, bags=None, finalmlp=None):
+    """finalmlp: (stream 1's widths, stream 2's, heads, the gates' hidden width)."""
     Fn, n_dense, rows, B = 3, 2, 10, 8
     D = 1 if kind == "lr" else 4
     hidden = [] if kind in ("lr", "fm") else [6, 5]
+    if finalmlp is not None:
+        hidden, hidden2, heads, G = finalmlp
     n_cross = 2 if kind == "dcnv2" else 0
     has_wide = kind in ("fm", "wdl", "deepfm")
     # Every row of every column comes from the 10 rows, so ids repeat across
@@ -390,6 +456,8 @@ def make_net(gen, kind, name=None, stacked=False, bags=None):
         widths = []
     elif kind == "deepfm":
         widths = [(Fn + n_dense) * D] + hidden + [1]
+    elif kind == "finalmlp":
+        widths = []
     else:
         widths = [d0] + hidden + [1]
     layers = [xavier(gen, d0, d0) for _ in range(n_cross)]
@@ -398,7 +466,19 @@ def make_net(gen, kind, name=None, stacked=False, bags=None):
         layers.append(xavier(gen, d0 + hidden[-1], 1))  # over [x_C, deep]
     elif widths:
         layers.append(xavier(gen, widths[-2], 1))
+    if kind == "finalmlp":
+        layers = [xavier(gen, i, o) for _ in range(2) for i, o in ((D, G), (G, d0))]
+        for widths_s in (hidden, hidden2):
+            ins = [d0] + widths_s[:-1]
+            layers += [xavier(gen, i, o) for i, o in zip(ins, widths_s)]
     wide = extra = None
+    if kind == "finalmlp":
+        H1, H2 = hidden[-1], hidden2[-1]
+        ctx = uniform(gen, 2 * D, -0.5, 0.5)
+        w1, bias = xavier(gen, H1, 1)
+        w2, _ = xavier(gen, H2, 1)
+        W = uniform(gen, heads * (H1 // heads) * (H2 // heads), -0.5, 0.5)
+        extra = torch.cat([ctx, w1[0], w2[0], bias, W])
     if has_wide:
         wide = uniform(gen, (rows, 1), -0.5, 0.5)
         wd, bias = xavier(gen, n_dense, 1)
@@ -406,14 +486,17 @@ def make_net(gen, kind, name=None, stacked=False, bags=None):
         extra = torch.cat([wd[0], bias, v.flatten()])
 
     def new_net():
-        return Net(kind, emb, layers, wide, extra, n_cross, stacked, bags)
+        return Net(kind, emb, layers, wide, extra, n_cross, stacked, bags,
+                   None if finalmlp is None else (heads, len(hidden)))
 
     dense64, y64 = dense.to(torch.float64), y.to(torch.float64)
     out = [("ids", ids.to(torch.float32)), ("dense", dense), ("y", y), ("emb", emb)]
     for l, (w, b) in enumerate(layers):
         out += [("w%d" % l, w), ("b%d" % l, b)]
     if has_wide:
-        out += [("wide", wide), ("extra", extra)]
+        out += [("wide", wide)]
+    if extra is not None:
+        out += [("extra", extra)]
 
     # One forward and backward; the table gradient dense, as sparse=False gives it.
     net = new_net()
@@ -424,7 +507,9 @@ def make_net(gen, kind, name=None, stacked=False, bags=None):
     for l, (w, b) in enumerate(net.layers):
         out += [("dw%d" % l, w.grad), ("db%d" % l, b.grad)]
     if has_wide:
-        out += [("d_wide", net.wide.grad), ("dextra", net.extra.grad)]
+        out += [("d_wide", net.wide.grad)]
+    if extra is not None:
+        out += [("dextra", net.extra.grad)]
 
     # Ten steps on the same batch: Adam for the dense block, SparseAdam for the tables.
     net = new_net()
@@ -443,7 +528,9 @@ def make_net(gen, kind, name=None, stacked=False, bags=None):
     for l, (w, b) in enumerate(net.layers):
         out += [("w%d_final" % l, w), ("b%d_final" % l, b)]
     if has_wide:
-        out += [("wide_final", net.wide), ("extra_final", net.extra)]
+        out += [("wide_final", net.wide)]
+    if extra is not None:
+        out += [("extra_final", net.extra)]
     # The C side computes in float32; a pre-activation this close to 0 could
     # switch a ReLU there and make the comparison meaningless.
     if net.min_pre < 1e-4:
@@ -480,6 +567,10 @@ def main():
     make_net(seed(17), "dcnv2", name="dcnv2_stacked", stacked=True)
     make_bag(seed(18))
     make_net(seed(SEED_BAGS), "deepfm", name="deepfm_bags", bags=[(1, False), (3, True), (2, False)])
+    make_bilinear_fusion(seed(31))
+    make_net(seed(SEED_FINALMLP), "finalmlp", finalmlp=([6, 5], [4], 1, 3))
+    make_net(seed(SEED_FINALMLP_HEADS), "finalmlp", name="finalmlp_heads",
+             finalmlp=([6, 4], [6], 2, 3))
 
 
 if __name__ == "__main__":
