@@ -1,18 +1,19 @@
 #!/bin/sh
 # Load benchmark of seer serve on loopback, bounded in time. Prints a table.
 #   bench/serve_load.sh [BUILD_DIR] [SOAK_SECONDS]
-# BUILD_DIR (default build-serve) holds seer and bench_serve. Trains a deepfm model on the
+# BUILD_DIR (default build) holds seer and bench_serve. Trains a deepfm model on the
 # Criteo sample ($SEER_DATA, default ../shared/data), then measures with bench/bench_serve.c:
 #   1. p99 latency at a fixed 5,000 single-row predicts/s (open loop, 16 connections)
 #   2. the most single-row predicts/s (closed loop, 8 connections), with p50/p99
 #   3. batch predict throughput, 256 rows a request (closed loop, 4 connections)
 #   4. server RSS before and after 1,000,000 single-row predicts
 #   5. a soak: SOAK_SECONDS (default 120) of open-loop predicts at 2,000/s with 10% of
-#      requests POSTing 10 events each to /v1/events (online learning on), non-2xx counted
+#      requests POSTing 10 events each to /v1/events (online learning on), non-2xx counted;
+#      RSS from after a 30 s warm-up of the same traffic to the end
 # Client and server share this machine's cores: read the figures with the load line.
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-build-serve}
+build=${1:-build}
 soak=${2:-120}
 data=${SEER_DATA:-../shared/data}/criteo-sample
 seer=$build/seer
@@ -74,7 +75,7 @@ run() {  # label, bench_serve arguments...
 
 loadavg() { uptime | sed 's/.*load average: //'; }
 echo "commit $(git rev-parse --short HEAD) $(date -u +%FT%TZ); load: $(loadavg)"
-start
+start --read-only
 run warmup --body "$tmp/one.json" --max --connections 4 --duration 2 >/dev/null
 r1=$(run fixed5000 --body "$tmp/one.json" --rate 5000 --connections 16 --duration 20)
 r2=$(run max --body "$tmp/one.json" --max --connections 8 --duration 20)
@@ -86,7 +87,10 @@ stop
 load1=$(loadavg)
 
 start --wal "$tmp/wal"
-run warmup --body "$tmp/one.json" --max --connections 4 --duration 1 >/dev/null
+# The learner's first copies and the pool threads' views settle in the first seconds:
+# the growth is measured from after 30 s of the same traffic.
+run warmup --body "$tmp/one.json" --rate 2000 --connections 4 --duration 30 \
+    --events-body "$tmp/events.json" --events-share 0.1 >/dev/null
 rss2=$(rss_kb)
 r5=$(run soak --body "$tmp/one.json" --rate 2000 --connections 4 --duration "$soak" \
     --events-body "$tmp/events.json" --events-share 0.1)

@@ -6,6 +6,7 @@
 // (requests in flight are answered, online learning writes its snapshot) and
 // exit 0.
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,13 @@ int seer_cmd_serve(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(cfg.max_connections);
+    // The online learner publishes a fresh copy of the model every interval
+    // and frees the old one. glibc would raise its mmap threshold past that
+    // size after the first free and serve later copies from the heap, whose
+    // freed pages it keeps: measured, 160-177 MB resident in a soak instead
+    // of a steady 91 MB. A fixed threshold keeps large buffers mapped, and
+    // returned when freed.
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
     seer_server *s;
     int rc = seer_server_start(&s, &cfg);

@@ -538,6 +538,26 @@ static void check_view(const model_case *m) {
     for (size_t i = 0; i < CAP; i++)
         cr_assert(ieee_ulp_eq(flt, p_src[i], p_view[i], 64), "row %zu: %.9g vs %.9g", i,
                   (double)p_src[i], (double)p_view[i]);
+    // Pointed at another net of the same shapes, the view scores as that one.
+    seer_net other, wider;
+    cr_assert(eq(int, seer_net_init(&other, &cfg, 7), SEER_OK));
+    float p_other[CAP];
+    seer_net_predict(&other, ids, dense, CAP, p_other);
+    cr_assert(eq(int, seer_net_view_retarget(&view, &other), 1));
+    cr_assert(eq(ptr, view.emb, other.emb));
+    for (size_t s = 0; s < CAP; s += 3) {
+        size_t nb = CAP - s < 3 ? CAP - s : 3;
+        seer_net_predict(&view, ids + s * src.S, dense + s * N_DENSE, nb, p_view + s);
+    }
+    for (size_t i = 0; i < CAP; i++)
+        cr_assert(ieee_ulp_eq(flt, p_other[i], p_view[i], 64), "row %zu", i);
+    seer_net_config cfg_wider = cfg;
+    cfg_wider.emb_dim = 8;
+    cr_assert(eq(int, seer_net_init(&wider, &cfg_wider, 7), SEER_OK));
+    cr_assert(eq(int, seer_net_view_retarget(&view, &wider), m->kind == SEER_MODEL_LR),
+              "a net of other shapes (lr ignores the width)");
+    seer_net_free(&other);
+    seer_net_free(&wider);
     seer_net_free(&view);
     cr_assert(eq(ptr, view.emb, NULL));
     seer_net_predict(&src, ids, dense, CAP, p_view);  // the source still owns its tables

@@ -149,29 +149,26 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     return SEER_OK;
 }
 
-int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
-    SEER_ASSERT(!src->is_view && batch_cap > 0);
+// Points v (a view whose own buffers are set) at src's parameters, keeping
+// its own buffers and batch capacity.
+static void view_bind(seer_net *v, const seer_net *src) {
+    seer_net own = *v;
     *v = *src;
     v->is_view = 1;
-    v->cfg.batch_cap = batch_cap;
+    v->cfg.batch_cap = own.cfg.batch_cap;
     v->grads = v->adam_m = v->adam_v = NULL;
     v->emb_m = v->emb_v = v->wide_m = v->wide_v = NULL;
     v->dact = v->dx0 = v->dlogit = v->dxw = v->drows = v->dwide_rows = NULL;
     v->marks = v->uniq = v->slot = NULL;
-    v->bag_ids = v->bag_off = NULL;
-    v->bag_w = NULL;
-    size_t B = batch_cap, fb = sizeof(float);
-    v->act = alloc_zero(v->n_act * B * fb);
-    v->x0 = alloc_zero(B * v->n_in * fb);
-    v->logit = alloc_zero(B * fb);
-    v->xw = alloc_zero(B * (v->cfg.n_fields ? v->cfg.n_fields : 1) * fb);
-    if (!v->act || !v->x0 || !v->logit || !v->xw || !alloc_bags(v, B)) {
-        seer_net_free(v);
-        return seer_errorf(SEER_ENOMEM, "out of memory allocating a scoring view of %zu rows",
-                           batch_cap);
-    }
+    v->act = own.act;
+    v->x0 = own.x0;
+    v->logit = own.logit;
+    v->xw = own.xw;
+    v->bag_ids = own.bag_ids;
+    v->bag_off = own.bag_off;
+    v->bag_w = own.bag_w;
     // The layer views of the parameters stay the source's; activations are ours.
-    size_t a = 0;
+    size_t a = 0, B = v->cfg.batch_cap;
     for (size_t l = 0; l < v->n_layers; l++) {
         v->h[l] = v->act + a;
         v->dh[l] = NULL;
@@ -179,7 +176,38 @@ int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
     }
     v->scratch = v->act + a;
     v->dscratch = NULL;
+}
+
+int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
+    SEER_ASSERT(!src->is_view && batch_cap > 0);
+    memset(v, 0, sizeof *v);
+    v->is_view = 1;
+    size_t B = batch_cap, fb = sizeof(float);
+    v->act = alloc_zero(src->n_act * B * fb);
+    v->x0 = alloc_zero(B * src->n_in * fb);
+    v->logit = alloc_zero(B * fb);
+    v->xw = alloc_zero(B * (src->cfg.n_fields ? src->cfg.n_fields : 1) * fb);
+    v->S = src->S;
+    v->cfg.n_fields = src->cfg.n_fields;
+    if (!v->act || !v->x0 || !v->logit || !v->xw || !alloc_bags(v, B)) {
+        seer_net_free(v);
+        return seer_errorf(SEER_ENOMEM, "out of memory allocating a scoring view of %zu rows",
+                           batch_cap);
+    }
+    v->cfg.batch_cap = batch_cap;
+    view_bind(v, src);
     return SEER_OK;
+}
+
+int seer_net_view_retarget(seer_net *v, const seer_net *src) {
+    SEER_ASSERT(v->is_view && !src->is_view);
+    const seer_net_config *a = &v->cfg, *b = &src->cfg;
+    int same = a->kind == b->kind && v->n_act == src->n_act && v->n_in == src->n_in &&
+               v->S == src->S && a->n_fields == b->n_fields && v->n_layers == src->n_layers;
+    for (size_t l = 0; same && l < v->n_layers; l++)
+        same = v->layer_out[l] == src->layer_out[l];
+    if (same) view_bind(v, src);
+    return same;
 }
 
 void seer_net_free(seer_net *n) {

@@ -145,6 +145,10 @@ void seer_net_free(seer_net *n);
 // scores concurrently uses its own view; src must outlive its views and not
 // train while they score. Views predict only (no train step).
 int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap);
+// Points view v at src, a net of the same shapes (a newer version of the
+// same model), keeping v's buffers: 1, or 0 when the shapes differ and v
+// needs a new view.
+int seer_net_view_retarget(seer_net *v, const seer_net *src);
 
 // Fills x0 from ids (B, S) of global table rows and dense (B, n_dense), then
 // runs the model: logit (B) holds the result.

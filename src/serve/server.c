@@ -4,10 +4,12 @@
 // Scoring: each HTTP pool thread keeps a worker (found through a thread-local
 // pointer) with its own scoring view of the served model and its own request
 // buffers, so requests on different threads share only the model's read-only
-// parameters. A view belongs to one model version: when the slot serves a new
-// one, the worker drops its view and makes another. Rows are scored in chunks
-// of SCORE_ROWS, the batch `seer predict` uses, so that a request of the same
-// rows as a file multiplies the same shapes and gives the same scores.
+// parameters. A view scores one model version: when the slot serves a new
+// one of the same shapes (the online learner's), the view is pointed at it and
+// keeps its buffers; otherwise the worker drops it and makes another. Rows
+// are scored in chunks of SCORE_ROWS, the batch `seer predict` uses, so that a
+// request of the same rows as a file multiplies the same shapes and gives the
+// same scores.
 //
 // Each HTTP thread scores with one OpenMP thread: requests are small, the pool
 // already spreads them over the cores, and an OpenMP team per request thread
@@ -246,6 +248,9 @@ static void worker_free(worker *w) {
 
 // Scores w->rows with sv's model into w->p.
 static int score(worker *w, seer_served *sv) {
+    if (w->view_version != sv->version && w->view_version &&
+        seer_net_view_retarget(&w->view, &sv->model->net))
+        w->view_version = sv->version;  // the same shapes: keep the buffers
     if (w->view_version != sv->version) {
         if (w->view_version) seer_net_free(&w->view);
         w->view_version = 0;
