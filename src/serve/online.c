@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +39,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/threads.h"
 #include "serve/request.h"
 #include "serve/wal.h"
 
@@ -238,7 +238,7 @@ static void *learner(void *arg) {
     size_t B = on->o.batch;
     // Steps of a few hundred rows gain little from more threads, and the
     // cores belong to the requests: the learner's own parallel regions use one.
-    omp_set_num_threads(1);
+    seer_threads_set(1);
     pthread_mutex_lock(&on->mu);
     for (;;) {
         if (on->reload_model) {

@@ -20,7 +20,6 @@
 #include "serve/server.h"
 
 #include <errno.h>
-#include <omp.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -31,6 +30,7 @@
 #include <strings.h>
 
 #include "base/error.h"
+#include "base/threads.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "serve/online.h"
@@ -229,7 +229,7 @@ static worker *get_worker(seer_server *s) {
     w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->server = s;
-    omp_set_num_threads(1);   // for this thread's parallel regions, oneDNN's included
+    seer_threads_set(1);   // for this thread's parallel regions, oneDNN's included
     pthread_mutex_lock(&s->workers_mu);
     w->next = s->workers;
     s->workers = w;

@@ -3,7 +3,6 @@
 #include "train/train.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/progress.h"
+#include "base/threads.h"
 #include "data/dataset.h"
 #include "data/profile.h"
 
@@ -310,7 +310,7 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     memset(r, 0, sizeof *r);
     *out = NULL;
     double t_start = seer_now();
-    omp_set_num_threads(o->threads > 0 ? o->threads : 1);
+    seer_threads_set(o->threads);
     seer_table_options topt = {o->format, o->skip_bad_rows};
     seer_table *tab = NULL;
     seer_profile prof;
