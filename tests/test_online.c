@@ -23,26 +23,11 @@
 #include "serve/request.h"
 #include "serve/wal.h"
 #include "train/train.h"
+#include "tmpdir.h"
 
 static char dir[64];
 static char paths[16][256];
 static int npaths;
-
-static void rm_rf(const char *d) {
-    DIR *h = opendir(d);
-    if (!h) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(h))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) rm_rf(p);
-        else unlink(p);
-    }
-    closedir(h);
-    rmdir(d);
-}
 
 static void make_dir(void) {
     strcpy(dir, "/tmp/seer_test_online_XXXXXX");
@@ -50,7 +35,7 @@ static void make_dir(void) {
     npaths = 0;
 }
 
-static void remove_dir(void) { rm_rf(dir); }
+static void remove_dir(void) { remove_tree(dir); }
 
 TestSuite(online, .init = make_dir, .fini = remove_dir, .timeout = 60);
 

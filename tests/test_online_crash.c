@@ -33,26 +33,11 @@
 #include "base/rng.h"
 #include "io/model.h"
 #include "train/train.h"
+#include "tmpdir.h"
 
 extern char **environ;
 
 static char dir[64];
-
-static void rm_rf(const char *d) {
-    DIR *h = opendir(d);
-    if (!h) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(h))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) rm_rf(p);
-        else unlink(p);
-    }
-    closedir(h);
-    rmdir(d);
-}
 
 static void make_dir(void) {
     strcpy(dir, "/tmp/seer_test_crash_XXXXXX");
@@ -60,7 +45,7 @@ static void make_dir(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-static void remove_dir(void) { rm_rf(dir); }
+static void remove_dir(void) { remove_tree(dir); }
 
 TestSuite(online_crash, .init = make_dir, .fini = remove_dir, .timeout = 120);
 

@@ -34,6 +34,7 @@
 #include "seer.h"
 #include "serve/request.h"
 #include "train/train.h"
+#include "tmpdir.h"
 
 extern char **environ;
 
@@ -174,22 +175,6 @@ static void setup(void) {
     mkdir(dir, 0700);
     signal(SIGPIPE, SIG_IGN);
     make_model();
-}
-
-static void remove_tree(const char *d) {
-    DIR *dd = opendir(d);
-    if (!dd) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(dd))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(p);
-        else unlink(p);
-    }
-    closedir(dd);
-    rmdir(d);
 }
 
 // The runner's pid is the tests' parent pid: its directory goes when all tests ran.

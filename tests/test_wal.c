@@ -15,31 +15,16 @@
 #include "base/crc32c.h"
 #include "base/error.h"
 #include "serve/wal.h"
+#include "tmpdir.h"
 
 static char dir[64];
-
-static void rm_rf(const char *d) {
-    DIR *h = opendir(d);
-    if (!h) return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(h))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) rm_rf(p);
-        else unlink(p);
-    }
-    closedir(h);
-    rmdir(d);
-}
 
 static void make_dir(void) {
     strcpy(dir, "/tmp/seer_test_wal_XXXXXX");
     cr_assert(ne(ptr, mkdtemp(dir), NULL));
 }
 
-static void remove_dir(void) { rm_rf(dir); }
+static void remove_dir(void) { remove_tree(dir); }
 
 TestSuite(wal, .init = make_dir, .fini = remove_dir, .timeout = 60);
 
@@ -179,7 +164,7 @@ Test(wal, torn_tail_at_every_offset) {
     char *full = slurp(sub("log/wal-0000000000000001.log"), &n);
     cr_assert(gt(sz, n, start_last + SEER_WAL_HEADER));
     for (size_t cut = start_last; cut < n; cut++) {
-        rm_rf(sub("cut"));
+        remove_tree(sub("cut"));
         cr_assert(eq(int, mkdir(sub("cut"), 0755), 0));
         spit(sub("cut/wal-0000000000000001.log"), full, cut);
         cr_assert(eq(int, seer_wal_open(&w, sub("cut"), 0), SEER_OK), "cut %zu: %s", cut,
@@ -196,7 +181,7 @@ Test(wal, torn_tail_at_every_offset) {
         seer_wal_close(w);
     }
     // Uncut, all five are there.
-    rm_rf(sub("cut"));
+    remove_tree(sub("cut"));
     cr_assert(eq(int, mkdir(sub("cut"), 0755), 0));
     spit(sub("cut/wal-0000000000000001.log"), full, n);
     cr_assert(eq(int, seer_wal_open(&w, sub("cut"), 0), SEER_OK));
