@@ -30,6 +30,9 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "data/profile.h"
+#include "data/table.h"
+#include "data/transform.h"
 #include "io/model.h"
 #include "seer.h"
 #include "serve/request.h"
@@ -1036,4 +1039,67 @@ Test(serve, encode_row_matches_csv_row) {
     const char *padded = "{\"x\":1}garbage";
     cr_assert(eq(int, seer_request_encode_row(t, padded, 7, 0, ids_j, dense_j, &yj), SEER_OK));
     seer_model_free(m);
+}
+
+// A transform fitted in memory on "y,tags,emb": tags multi-valued, emb a vector of 3.
+static void fit_tags_transform(seer_transform *t) {
+    char text[16384], *w = text;
+    w += sprintf(w, "y,tags,emb\n");
+    const char *tags[] = {"a|b", "b|c|d", "a", "c|7"};
+    for (int i = 0; i < 200; i++)
+        w += sprintf(w, "%d,%s,%d;%d;%d\n", i % 2, tags[i % 4], i % 4, i % 5, i % 3);
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    seer_table *tab;
+    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
+                 SEER_OK));
+    seer_profile p;
+    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
+    seer_row row;
+    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    o.min_count = 2;
+    cr_assert(eq(int, seer_transform_fit(t, &p, &o), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t->col[1].multi, 1));
+    cr_assert(eq(int, t->col[2].kind, SEER_COL_VECTOR));
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}
+
+Test(serve, arrays_for_multi_valued_and_vector_columns) {
+    seer_transform t;
+    fit_tags_transform(&t);
+    uint32_t ids_a[16], ids_s[16];
+    float dense_a[8], dense_s[8], ya, ys;
+    // An array of tokens is the '|'-joined text; an array of numbers the ';'-joined one.
+    const char *pairs[][2] = {
+        {"{\"tags\":[\"b\",\"a\",7],\"emb\":[1,2.5,-3],\"y\":1}",
+         "{\"tags\":\"b|a|7\",\"emb\":\"1;2.5;-3\",\"y\":1}"},
+        {"{\"tags\":[],\"emb\":[0,0,0],\"y\":0}", "{\"tags\":null,\"emb\":\"0;0;0\",\"y\":0}"},
+        {"{\"tags\":[\"zz\"],\"y\":0}", "{\"tags\":\"zz\",\"y\":0}"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        cr_assert(eq(int, seer_request_encode_row(&t, pairs[i][0], strlen(pairs[i][0]), 1, ids_a,
+                                                  dense_a, &ya), SEER_OK),
+                  "%s", seer_error_message());
+        cr_assert(eq(int, seer_request_encode_row(&t, pairs[i][1], strlen(pairs[i][1]), 1, ids_s,
+                                                  dense_s, &ys), SEER_OK),
+                  "%s", seer_error_message());
+        cr_assert(eq(int, memcmp(ids_a, ids_s, t.n_slots * sizeof *ids_a), 0), "pair %zu ids", i);
+        cr_assert(eq(int, memcmp(dense_a, dense_s, t.n_dense * sizeof *dense_a), 0), "pair %zu", i);
+    }
+    // Tokens holding the separator, nested values, and arrays for single-valued columns.
+    const char *bad[][2] = {{"{\"tags\":[\"a|b\"],\"y\":1}", "element 0 is a string with a '|'"},
+                            {"{\"tags\":[[1]],\"y\":1}", "element 0 is an array"},
+                            {"{\"emb\":[1,\"x\",2],\"y\":1}", "element 1 is not a number"},
+                            {"{\"emb\":[1,2],\"y\":1}", "not 3 numbers"},
+                            {"{\"tags\":\"a\",\"y\":[1]}", "is an array, but column 'y'"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cr_assert(eq(int, seer_request_encode_row(&t, bad[i][0], strlen(bad[i][0]), 1, ids_a,
+                                                  dense_a, &ya), SEER_EDATA), "%s", bad[i][0]);
+        cr_assert(ne(ptr, strstr(seer_error_message(), bad[i][1]), NULL), "%s: %s", bad[i][0],
+                  seer_error_message());
+    }
+    seer_transform_free(&t);
 }

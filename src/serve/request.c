@@ -24,6 +24,9 @@ typedef struct {
     char **field;     // (n_cols)
     size_t *len;      // (n_cols)
     char *numbers;    // (n_cols, NUMBER_TEXT)
+    char *joined;     // (joined_cap) the text of array values, one after another
+    size_t joined_cap, joined_n;
+    size_t *joined_at;  // (n_cols) where a column's array text starts, or SIZE_MAX
 } encoder;
 
 static int encoder_init(encoder *e, const seer_transform *t) {
@@ -33,11 +36,15 @@ static int encoder_init(encoder *e, const seer_transform *t) {
     e->field = malloc(n * sizeof *e->field);
     e->len = malloc(n * sizeof *e->len);
     e->numbers = malloc(n * NUMBER_TEXT);
-    if (!e->map || !e->field || !e->len || !e->numbers) {
+    e->joined = NULL;
+    e->joined_cap = e->joined_n = 0;
+    e->joined_at = malloc(n * sizeof *e->joined_at);
+    if (!e->map || !e->field || !e->len || !e->numbers || !e->joined_at) {
         free(e->map);
         free(e->field);
         free(e->len);
         free(e->numbers);
+        free(e->joined_at);
         return seer_errorf(SEER_ENOMEM, "out of memory encoding a request");
     }
     return SEER_OK;
@@ -48,6 +55,24 @@ static void encoder_free(encoder *e) {
     free(e->field);
     free(e->len);
     free(e->numbers);
+    free(e->joined);
+    free(e->joined_at);
+}
+
+// Appends n bytes of s to the joined text; SEER_ENOMEM.
+static int join_put(encoder *e, const char *s, size_t n) {
+    if (e->joined_n + n + 1 > e->joined_cap) {
+        size_t cap = e->joined_cap ? e->joined_cap : 256;
+        while (cap < e->joined_n + n + 1) cap *= 2;
+        char *j = realloc(e->joined, cap);
+        if (!j) return seer_errorf(SEER_ENOMEM, "out of memory encoding a request");
+        e->joined = j;
+        e->joined_cap = cap;
+    }
+    memcpy(e->joined + e->joined_n, s, n);
+    e->joined_n += n;
+    e->joined[e->joined_n] = '\0';
+    return SEER_OK;
 }
 
 // An integer as its digits; else the shortest of %.15g, %.16g, %.17g that
@@ -86,6 +111,39 @@ static const char *type_name(const cJSON *v) {
     return "not a number, a string or null";
 }
 
+// An array as the value of a multi-valued column (tokens: strings or numbers,
+// joined by '|') or of a vector column (numbers, joined by ';'), written into
+// the joined text at *at (the row's text is joined up before it is encoded).
+static int join_array(encoder *e, const seer_column *c, const cJSON *v, const char *where,
+                      const char *key, size_t *at) {
+    char sep = c->multi ? SEER_MULTI_SEP : ';';
+    if (!c->multi && c->kind != SEER_COL_VECTOR)
+        return seer_errorf(SEER_EDATA, "%skey '%s' is an array, but column '%s' holds one value "
+                           "(arrays are for multi-valued and vector columns)", where, key,
+                           c->name);
+    *at = e->joined_n;
+    size_t i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        char num[NUMBER_TEXT];
+        const char *text = num;
+        if (cJSON_IsNumber(it)) number_text(num, it->valuedouble);
+        else if (cJSON_IsString(it) && c->multi && !strchr(it->valuestring, SEER_MULTI_SEP))
+            text = it->valuestring;
+        else
+            return seer_errorf(SEER_EDATA, "%skey '%s': element %zu is %s; expected %s", where,
+                               key, i,
+                               !cJSON_IsString(it) ? type_name(it)
+                               : c->multi          ? "a string with a '|'"
+                                                   : "not a number (a string)",
+                               c->multi ? "a token (a string without '|' or a number)"
+                                        : "a number");
+        int rc = i ? join_put(e, &sep, 1) : SEER_OK;
+        if (rc == SEER_OK) rc = join_put(e, text, strlen(text));
+        if (rc != SEER_OK) return rc;
+    }
+    return join_put(e, "", 1);  // each array's text ends with its NUL
+}
+
 // Rewrites the transform's message ("path:line:column: what") as "where: what".
 static int transform_error(const char *where) {
     char what[512];
@@ -111,11 +169,13 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
                                cJSON_IsArray(objs[k]) ? "an array" : "a value");
         cursor[k] = objs[k] ? objs[k]->child : NULL;
     }
+    e->joined_n = 0;
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         e->map[j] = (long)j;
         e->field[j] = "";
         e->len[j] = 0;
+        e->joined_at[j] = SIZE_MAX;
         if (c->kind == SEER_COL_IGNORED) continue;
         int label = c->kind == SEER_COL_LABEL;
         const cJSON *v = NULL;
@@ -145,10 +205,19 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         } else if (label && cJSON_IsBool(v)) {
             strcpy(num, cJSON_IsTrue(v) ? "1" : "0");
             e->field[j] = num;
+        } else if (cJSON_IsArray(v)) {
+            int rc = join_array(e, c, v, where, key, &e->joined_at[j]);
+            if (rc != SEER_OK) return rc;
+            continue;  // its text is in place once the row's arrays are all joined
         } else {
             return seer_errorf(SEER_EDATA, "%skey '%s' is %s; expected a number, a string or null",
                                where, key, type_name(v));
         }
+        e->len[j] = strlen(e->field[j]);
+    }
+    for (size_t j = 0; j < t->n_cols; j++) {
+        if (e->joined_at[j] == SIZE_MAX) continue;
+        e->field[j] = e->joined + e->joined_at[j];
         e->len[j] = strlen(e->field[j]);
     }
     seer_row row = {t->n_cols, e->field, e->len, 0};
