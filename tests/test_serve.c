@@ -345,7 +345,11 @@ static void header_value(const char *head, const char *name, char *out, size_t c
 
 // Reads one response from fd (a body of Content-Length bytes). Returns 0, or -1 when the
 // connection closed or failed before a whole response.
-static int read_response(int fd, response *r) {
+static int read_response_of(int fd, response *r, int head);
+static int read_response(int fd, response *r) { return read_response_of(fd, r, 0); }
+
+// The same for an answer to HEAD: headers only, whatever Content-Length says.
+static int read_response_of(int fd, response *r, int head) {
     memset(r, 0, sizeof *r);
     size_t cap = 65536, n = 0;
     char *b = malloc(cap);
@@ -370,7 +374,7 @@ static int read_response(int fd, response *r) {
     header_value(b, "Connection", conn, sizeof conn);
     r->close = strcasecmp(conn, "close") == 0;
     free(b);
-    r->len = (size_t)atol(cl);
+    r->len = head ? 0 : (size_t)atol(cl);
     r->body = malloc(r->len + 1);
     size_t got = 0;
     while (got < r->len) {
@@ -647,12 +651,24 @@ Test(serve, unknown_path_404_and_wrong_method_405) {
     response_free(&r);
     r = request("POST", "/healthz", NULL, "{}");
     expect(&r, 405, NULL);
-    cr_assert(eq(str, r.allow, "GET"));
+    cr_assert(eq(str, r.allow, "GET, HEAD"));
     response_free(&r);
     r = request("DELETE", "/v1/model", NULL, NULL);
     expect(&r, 405, NULL);
-    cr_assert(eq(str, r.allow, "GET"));
+    cr_assert(eq(str, r.allow, "GET, HEAD"));
     response_free(&r);
+    // HEAD answers a GET endpoint with its headers and no body: the next request on the
+    // same connection reads a clean response.
+    int fd = connect_port();
+    cr_assert(eq(int, send_request(fd, "HEAD", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response_of(fd, &r, 1), 0));
+    cr_assert(eq(int, r.status, 200));
+    response_free(&r);
+    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    expect(&r, 200, "\"status\":\"ok\"");
+    response_free(&r);
+    close(fd);
 }
 
 Test(serve, body_and_batch_limits_413) {

@@ -203,11 +203,13 @@ static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp
         snprintf(msg, sizeof msg, "no endpoint %.100s (see /v1/predict, /v1/rank, /v1/events, "
                  "/v1/model, /healthz, /metrics)", req->path);
         answer_error(resp, 404, msg);
-    } else if (strcmp(req->method, r->method) != 0) {
+    } else if (strcmp(req->method, r->method) != 0 &&
+               !(strcmp(r->method, "GET") == 0 && strcmp(req->method, "HEAD") == 0)) {
+        // HEAD is a GET whose body libmicrohttpd leaves out.
         char msg[120];
         snprintf(msg, sizeof msg, "%s takes %s, not %.20s", r->path, r->method, req->method);
         answer_error(resp, 405, msg);
-        resp->allow = r->method;
+        resp->allow = strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
     } else if (r->write && s->token && !token_ok(s, req->authorization)) {
         answer_error(resp, 401, req->authorization ? "wrong bearer token"
                                                    : "this endpoint needs an Authorization: "
