@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -141,8 +142,16 @@ static int run_seer(const char *out_path, const char *arg, ...) {
 }
 
 // The training table, the rows to score (CSV) and the model, made once per run.
+// Run by every test process (Criterion runs them in parallel unless --jobs 1):
+// the first makes the files under a lock, the others wait for it and reuse them.
 static void make_model(void) {
-    if (access(path_in("model.seer"), R_OK) == 0) return;
+    int lock = open(path_in("setup.lock"), O_CREAT | O_RDWR, 0600);
+    cr_assert(ge(int, lock, 0));
+    cr_assert(eq(int, flock(lock, LOCK_EX), 0));
+    if (access(path_in("model2.seer"), R_OK) == 0) {
+        close(lock);
+        return;
+    }
     uint64_t s = 42;
     FILE *f = fopen(path_in("train.csv"), "wb");
     cr_assert(ne(ptr, f, NULL));
@@ -171,6 +180,7 @@ static void make_model(void) {
                   "--hidden", "32,16", "--epochs", "1", "--seed", "7", "-o",
                   path_in("model2.seer"), NULL);
     cr_assert(eq(int, rc, 0), "training failed:\n%s", slurp(path_in("seer.err")));
+    close(lock);
 }
 
 static void setup(void) {
@@ -214,8 +224,20 @@ static const char *start_server(const char *arg, ...) {
     argv[argc++] = "0";
     va_list ap;
     va_start(ap, arg);
-    for (const char *a = arg; a; a = va_arg(ap, const char *)) argv[argc++] = a;
+    int wal_given = 0;
+    for (const char *a = arg; a; a = va_arg(ap, const char *)) {
+        wal_given |= strcmp(a, "--wal") == 0 || strcmp(a, "--read-only") == 0;
+        argv[argc++] = a;
+    }
     va_end(ap);
+    // Each test's server learns into its own log: the default, beside the shared model,
+    // would be locked by another test's server when the tests run in parallel.
+    static char wal[256];
+    if (!wal_given) {
+        snprintf(wal, sizeof wal, "%s/wal-%d", dir, (int)getpid());
+        argv[argc++] = "--wal";
+        argv[argc++] = wal;
+    }
     argv[argc] = NULL;
     int pe[2];
     cr_assert(eq(int, pipe(pe), 0));

@@ -40,9 +40,8 @@
 #include "data/profile.h"
 #include "data/sketch.h"
 #include "data/table.h"
+#include "nn/embedding.h"  // SEER_NO_ID, an unused slot
 
-// An unused slot of a multi-valued field.
-#define SEER_NO_ID UINT32_MAX
 // The most tokens of one multi-valued value that a model keeps.
 #define SEER_MULTI_SLOTS_MAX 256
 

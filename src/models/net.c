@@ -132,8 +132,9 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
                    n->logit, n->dlogit, n->emb, n->emb_m, n->emb_v, n->wide, n->wide_m,
                    n->wide_v, n->xw, n->dxw, n->marks, n->uniq, n->slot, n->drows,
                    n->dwide_rows};
-    for (size_t i = 0; i <= sizeof all / sizeof *all; i++) {
-        if (i == sizeof all / sizeof *all ? bags_ok : all[i] != NULL) continue;
+    int ok = bags_ok;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) ok = ok && all[i] != NULL;
+    if (!ok) {
         seer_net_free(n);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating a network with %zu embedding "
                            "rows of %zu and %zu dense parameters", rows, cfg->emb_dim,

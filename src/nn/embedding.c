@@ -61,7 +61,7 @@ size_t seer_embedding_bags(uint32_t *bag_ids, uint32_t *off, float *w, const uin
             size_t first = n;
             off[b * F + f] = (uint32_t)n;
             for (uint32_t k = 0; k < field_slots[f]; k++)
-                if (id[k] != SEER_EMBEDDING_NO_ID) bag_ids[n++] = id[k];
+                if (id[k] != SEER_NO_ID) bag_ids[n++] = id[k];
             float weight = field_mean[f] && n > first ? 1.0f / (float)(n - first) : 1.0f;
             for (size_t k = first; k < n; k++) w[k] = weight;
             id += field_slots[f];

@@ -308,38 +308,36 @@ static int encode_array(const seer_transform *t, const cJSON *base, const cJSON 
     return rc;
 }
 
-int seer_request_predict(const seer_transform *t, const char *body, size_t len, size_t max_rows,
-                         seer_request_rows *out) {
+// The rows of body's array `key`, each merged over the object `user_key` when
+// that is given and present (predict: none; rank: the user's features).
+static int encode_body(const seer_transform *t, const char *body, size_t len, size_t max_rows,
+                       const char *key, const char *user_key, seer_request_rows *out) {
     out->n = 0;
     out->too_many = 0;
     cJSON *doc;
     int rc = parse(body, len, &doc);
     if (rc != SEER_OK) return rc;
-    const cJSON *rows;
+    const cJSON *arr;
     size_t n;
-    rc = get_array(doc, "rows", max_rows, &rows, &n, &out->too_many);
-    if (rc == SEER_OK) rc = encode_array(t, NULL, rows, n, "rows", out);
+    rc = get_array(doc, key, max_rows, &arr, &n, &out->too_many);
+    const cJSON *user = rc == SEER_OK && user_key
+                            ? cJSON_GetObjectItemCaseSensitive(doc, user_key) : NULL;
+    if (cJSON_IsNull(user)) user = NULL;
+    if (user && !cJSON_IsObject(user))
+        rc = seer_errorf(SEER_EDATA, "key '%s' is not a JSON object", user_key);
+    if (rc == SEER_OK) rc = encode_array(t, user, arr, n, key, out);
     cJSON_Delete(doc);
     return rc;
 }
 
+int seer_request_predict(const seer_transform *t, const char *body, size_t len, size_t max_rows,
+                         seer_request_rows *out) {
+    return encode_body(t, body, len, max_rows, "rows", NULL, out);
+}
+
 int seer_request_rank(const seer_transform *t, const char *body, size_t len, size_t max_rows,
                       seer_request_rows *out) {
-    out->n = 0;
-    out->too_many = 0;
-    cJSON *doc;
-    int rc = parse(body, len, &doc);
-    if (rc != SEER_OK) return rc;
-    const cJSON *cands;
-    size_t n;
-    rc = get_array(doc, "candidates", max_rows, &cands, &n, &out->too_many);
-    const cJSON *user = rc == SEER_OK ? cJSON_GetObjectItemCaseSensitive(doc, "user") : NULL;
-    if (cJSON_IsNull(user)) user = NULL;
-    if (user && !cJSON_IsObject(user))
-        rc = seer_errorf(SEER_EDATA, "key 'user' is not a JSON object");
-    if (rc == SEER_OK) rc = encode_array(t, user, cands, n, "candidates", out);
-    cJSON_Delete(doc);
-    return rc;
+    return encode_body(t, body, len, max_rows, "candidates", "user", out);
 }
 
 void seer_request_events_free(seer_request_events *e) {
