@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -23,41 +22,16 @@
 #include "io/model.h"
 #include "serve/online.h"
 #include "train/train.h"
+// Test support shared with the benchmark: the model the serving tests use, and
+// removing a directory tree.
+#include "../tests/small_model.h"
+#include "../tests/tmpdir.h"
 
 static char dir[4096];
-static const char *colors[] = {"red", "green", "blue"};
 
 static void die(const char *what) {
     fprintf(stderr, "bench_online: %s: %s\n", what, seer_error_message());
     exit(1);
-}
-
-static void make_model(const char *path) {
-    char csv[4200];
-    snprintf(csv, sizeof csv, "%s/train.csv", dir);
-    FILE *f = fopen(csv, "w");
-    if (!f) die(csv);
-    fprintf(f, "label,x,color\n");
-    seer_rng r;
-    seer_rng_init(&r, 7);
-    for (int i = 0; i < 2000; i++) {
-        int c = (int)seer_rng_below(&r, 3);
-        double x = seer_rng_uniform(&r) * 4 - 2;
-        fprintf(f, "%d,%.3f,%s\n", (c == 0) ^ (x > 0.5) ? 1 : 0, x, colors[c]);
-    }
-    fclose(f);
-    seer_train_options o;
-    seer_train_options_default(&o);
-    o.data = csv;
-    o.tf.label = "label";
-    o.epochs = 1;
-    o.valid_frac = 0;
-    o.quiet = 1;
-    seer_train_result res;
-    seer_model *m;
-    if (seer_train(&o, &res, &m) != SEER_OK) die("train");
-    if (seer_model_save(m, path) != SEER_OK) die("save");
-    seer_model_free(m);
 }
 
 typedef struct {
@@ -80,7 +54,7 @@ static void *call_loop(void *arg) {
             len[i] = (size_t)snprintf(buf[i], sizeof buf[i],
                                       "{\"x\":%.3f,\"color\":\"%s\",\"label\":%d}",
                                       seer_rng_uniform(&r) * 4 - 2,
-                                      colors[seer_rng_below(&r, 3)], (int)seer_rng_below(&r, 2));
+                                      small_model_colors[seer_rng_below(&r, 3)], (int)seer_rng_below(&r, 2));
             text[i] = buf[i];
         }
         if (seer_online_log(c->on, text, len, c->per_call) != SEER_OK) die("log");
@@ -140,21 +114,6 @@ static double fsync_ms(void) {
     return ms[100];
 }
 
-static void rm_rf(const char *d) {
-    DIR *h = opendir(d);
-    if (!h) return;
-    struct dirent *e;
-    char p[8400];
-    while ((e = readdir(h))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        if (e->d_type == DT_DIR) rm_rf(p);
-        else unlink(p);
-    }
-    closedir(h);
-    rmdir(d);
-}
-
 int main(int argc, char **argv) {
     const char *base = argc > 1 ? argv[1] : "/tmp";
     double seconds = argc > 2 ? atof(argv[2]) : 2.0;
@@ -166,7 +125,9 @@ int main(int argc, char **argv) {
     char model[4200], wal[4200];
     snprintf(model, sizeof model, "%s/m.seer", dir);
     snprintf(wal, sizeof wal, "%s/m.seer.wal", dir);
-    make_model(model);
+    char csv[4200];
+    snprintf(csv, sizeof csv, "%s/train.csv", dir);
+    if (write_small_model(csv, model, 1, 16) != SEER_OK) die("the model");
     printf("bench fdatasync dir=%s append=100B ms=%.3f\n", base, fsync_ms());
     seer_online_options o;
     seer_online_options_default(&o);
@@ -198,6 +159,6 @@ int main(int argc, char **argv) {
            (unsigned long long)applied);
     seer_online_close(on);
     seer_slot_free(&slot);
-    rm_rf(dir);
+    remove_tree(dir);
     return 0;
 }

@@ -492,7 +492,7 @@ static void bag_load(bag_ctx *c, golden *g) {
     cr_assert(eq(sz, golden_numel(g, "ids"), BB * BS));
     for (size_t i = 0; i < BB * BS; i++) {
         float v = golden_get(g, "ids")[i];
-        c->ids[i] = v < 0 ? SEER_EMBEDDING_NO_ID : (uint32_t)v;
+        c->ids[i] = v < 0 ? SEER_NO_ID : (uint32_t)v;
     }
     memcpy(c->table, golden_get(g, "table"), sizeof c->table);
     c->n = seer_embedding_bags(c->bag_ids, c->off, c->w, c->ids, BB, BS, BF, bag_slots, bag_mean);
@@ -512,7 +512,7 @@ static void bag_table_grad(float *dtable, const bag_ctx *c, const float *dout) {
 Test(layers, embedding_bags_layout) {
     // Rows of ids by hand: field 0 one id, field 1 two of three slots (mean),
     // field 2 both slots (sum); then field 1 full, field 2 one slot.
-    const uint32_t N = SEER_EMBEDDING_NO_ID;
+    const uint32_t N = SEER_NO_ID;
     const uint32_t ids[2 * BS] = {4, 1, 2, N, 0, 3, 5, 6, 6, 6, 2, N};
     uint32_t bag_ids[2 * BS], off[2 * BF + 1];
     float w[2 * BS];

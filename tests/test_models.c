@@ -158,7 +158,7 @@ static void fixture_init(fixture *x, const model_case *m) {
     cr_assert(eq(sz, golden_numel(&x->g, "ids"), B * S));
     for (size_t i = 0; i < B * S; i++) {
         float v = golden_get(&x->g, "ids")[i];
-        x->ids[i] = v < 0 ? SEER_EMBEDDING_NO_ID : (uint32_t)v;
+        x->ids[i] = v < 0 ? SEER_NO_ID : (uint32_t)v;
     }
     x->dense = golden_get(&x->g, "dense");
     x->y = golden_get(&x->g, "y");
@@ -450,7 +450,7 @@ static void random_batch(seer_rng *r, uint32_t *ids, float *dense, float *y, siz
     for (size_t b = 0; S != F && b < CAP; b++)
         for (size_t f = 0, s = 0; f < F; s += bag_slots[f++])
             for (size_t k = 1; k < bag_slots[f]; k++)
-                if (seer_rng_uniform(r) < 0.4) ids[b * S + s + k] = SEER_EMBEDDING_NO_ID;
+                if (seer_rng_uniform(r) < 0.4) ids[b * S + s + k] = SEER_NO_ID;
     for (size_t i = 0; i < CAP * N_DENSE; i++) dense[i] = (float)(seer_rng_uniform(r) * 2 - 1);
     for (size_t i = 0; i < CAP; i++) y[i] = seer_rng_uniform(r) < 0.5 ? 0.0f : 1.0f;
 }

@@ -23,6 +23,7 @@
 #include "serve/request.h"
 #include "serve/wal.h"
 #include "train/train.h"
+#include "small_model.h"
 #include "tmpdir.h"
 
 static char dir[64];
@@ -45,40 +46,10 @@ static const char *sub(const char *name) {
     return p;
 }
 
-static const char *colors[] = {"red", "green", "blue"};
-
-// A table where red rows and large x lean positive; a model trained on it (mlp
-// 16-8, two epochs, no hold-out) saved to path.
+// The small model of small_model.h, trained with seed and first hidden width.
 static void make_model(const char *path, uint64_t seed, size_t hidden) {
-    const char *csv = sub("train.csv");
-    FILE *f = fopen(csv, "w");
-    cr_assert(ne(ptr, f, NULL));
-    fprintf(f, "label,x,color\n");
-    seer_rng r;
-    seer_rng_init(&r, 7);
-    for (int i = 0; i < 2000; i++) {
-        int c = (int)seer_rng_below(&r, 3);
-        double x = seer_rng_uniform(&r) * 4 - 2;
-        double p = (c == 0) ^ (x > 0.5) ? 0.8 : 0.2;
-        fprintf(f, "%d,%.3f,%s\n", seer_rng_uniform(&r) < p, x, colors[c]);
-    }
-    fclose(f);
-    seer_train_options o;
-    seer_train_options_default(&o);
-    o.data = csv;
-    o.tf.label = "label";
-    o.epochs = 2;
-    o.valid_frac = 0;
-    o.quiet = 1;
-    o.seed = seed;
-    o.n_hidden = 2;
-    o.hidden[0] = hidden;
-    o.hidden[1] = 8;
-    seer_train_result res;
-    seer_model *m;
-    cr_assert(eq(int, seer_train(&o, &res, &m), SEER_OK), "%s", seer_error_message());
-    cr_assert(eq(int, seer_model_save(m, path), SEER_OK), "%s", seer_error_message());
-    seer_model_free(m);
+    cr_assert(eq(int, write_small_model(sub("train.csv"), path, seed, hidden), SEER_OK), "%s",
+              seer_error_message());
 }
 
 // n events from seed, each the text of a JSON object; free with free_events.
@@ -98,7 +69,7 @@ static events make_events(size_t n, uint64_t seed) {
         double x = seer_rng_uniform(&r) * 4 - 2;
         int y = (int)seer_rng_below(&r, 2);
         e.len[i] = (size_t)snprintf(buf, sizeof buf, "{\"x\":%.3f,\"color\":\"%s\",\"label\":%d}",
-                                    x, colors[c], y);
+                                    x, small_model_colors[c], y);
         e.text[i] = strdup(buf);
     }
     return e;

@@ -33,6 +33,7 @@
 #include "base/rng.h"
 #include "io/model.h"
 #include "train/train.h"
+#include "small_model.h"
 #include "tmpdir.h"
 
 extern char **environ;
@@ -52,36 +53,6 @@ TestSuite(online_crash, .init = make_dir, .fini = remove_dir, .timeout = 120);
 static const char *seer_bin(void) {
     const char *s = getenv("SEER_BIN");
     return s && *s ? s : "build/seer";
-}
-
-static const char *colors[] = {"red", "green", "blue"};
-
-static void make_model(const char *path) {
-    char csv[256];
-    snprintf(csv, sizeof csv, "%s/train.csv", dir);
-    FILE *f = fopen(csv, "w");
-    cr_assert(ne(ptr, f, NULL));
-    fprintf(f, "label,x,color\n");
-    seer_rng r;
-    seer_rng_init(&r, 7);
-    for (int i = 0; i < 2000; i++) {
-        int c = (int)seer_rng_below(&r, 3);
-        double x = seer_rng_uniform(&r) * 4 - 2;
-        fprintf(f, "%d,%.3f,%s\n", (c == 0) ^ (x > 0.5) ? 1 : 0, x, colors[c]);
-    }
-    fclose(f);
-    seer_train_options o;
-    seer_train_options_default(&o);
-    o.data = csv;
-    o.tf.label = "label";
-    o.epochs = 1;
-    o.valid_frac = 0;
-    o.quiet = 1;
-    seer_train_result res;
-    seer_model *m;
-    cr_assert(eq(int, seer_train(&o, &res, &m), SEER_OK), "%s", seer_error_message());
-    cr_assert(eq(int, seer_model_save(m, path), SEER_OK), "%s", seer_error_message());
-    seer_model_free(m);
 }
 
 typedef struct {
@@ -192,7 +163,7 @@ static void *stream(void *arg) {
             int c = (int)seer_rng_below(&r, 3);
             n += snprintf(body + n, sizeof body - (size_t)n,
                           "%s{\"x\":%.3f,\"color\":\"%s\",\"label\":%d}", i ? "," : "",
-                          seer_rng_uniform(&r) * 4 - 2, colors[c], (int)seer_rng_below(&r, 2));
+                          seer_rng_uniform(&r) * 4 - 2, small_model_colors[c], (int)seer_rng_below(&r, 2));
         }
         snprintf(body + n, sizeof body - (size_t)n, "]}");
         atomic_fetch_add(st->sent, (unsigned long long)k);
@@ -235,7 +206,9 @@ Test(online_crash, kill_during_a_stream_loses_no_acknowledged_event) {
     char model[256], wal[256];
     snprintf(model, sizeof model, "%s/m.seer", dir);
     snprintf(wal, sizeof wal, "%s/m.seer.wal", dir);
-    make_model(model);
+    char csv[256];
+    snprintf(csv, sizeof csv, "%s/train.csv", dir);
+    cr_assert(eq(int, write_small_model(csv, model, 1, 16), SEER_OK), "%s", seer_error_message());
     seer_rng r;
     seer_rng_init(&r, 2024);
     atomic_ullong sent = 0, acked = 0;

@@ -31,13 +31,11 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "data/profile.h"
-#include "data/table.h"
-#include "data/transform.h"
 #include "io/model.h"
 #include "seer.h"
 #include "serve/request.h"
 #include "train/train.h"
+#include "fit_text.h"
 #include "tmpdir.h"
 
 extern char **environ;
@@ -1086,19 +1084,13 @@ static void fit_tags_transform(seer_transform *t) {
     const char *tags[] = {"a|b", "b|c|d", "a", "c|7"};
     for (int i = 0; i < 200; i++)
         w += sprintf(w, "%d,%s,%d;%d;%d\n", i % 2, tags[i % 4], i % 4, i % 5, i % 3);
-    seer_table_options to = {SEER_FORMAT_AUTO, 0};
     seer_table *tab;
-    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
-                 SEER_OK));
     seer_profile p;
-    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
-    seer_row row;
-    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
     seer_transform_options o;
     seer_transform_options_default(&o);
     o.label = "y";
     o.min_count = 2;
-    cr_assert(eq(int, seer_transform_fit(t, &p, &o), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, fit_text_with(text, &o, t, &p, &tab), SEER_OK), "%s", seer_error_message());
     cr_assert(eq(int, t->col[1].multi, 1));
     cr_assert(eq(int, t->col[2].kind, SEER_COL_VECTOR));
     seer_profile_free(&p);

@@ -12,22 +12,16 @@
 #include "data/profile.h"
 #include "data/sketch.h"
 #include "data/transform.h"
+#include "fit_text.h"
 
-// Profiles and fits text (a CSV with a header) with default options and label.
+// Profiles and fits text (a CSV with a header) with default options, min count 2, and label.
 static int fit_text(const char *text, const char *label, seer_transform *t, seer_profile *p,
                     seer_table **tab) {
-    seer_table_options to = {SEER_FORMAT_AUTO, 0};
-    int rc = seer_table_open_memory(tab, text, strlen(text), "mem.csv", 0, &to);
-    if (rc != SEER_OK) return rc;
-    rc = seer_profile_init(p, *tab, label);
-    seer_row row;
-    while (rc == SEER_OK && (rc = seer_table_next(*tab, &row)) == 1) rc = seer_profile_add(p, &row);
-    if (rc < 0) return rc;
     seer_transform_options o;
     seer_transform_options_default(&o);
     o.label = label;
     o.min_count = 2;
-    return seer_transform_fit(t, p, &o);
+    return fit_text_with(text, &o, t, p, tab);
 }
 
 // A table of n rows: id (increasing), x numeric with one missing, c categorical, y label.
@@ -231,18 +225,15 @@ Test(transform, hashed_columns) {
     char *text = make_table(200);
     seer_table_options to = {SEER_FORMAT_AUTO, 0};
     seer_table *tab;
-    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
-                 SEER_OK));
     seer_profile p;
-    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
     seer_row row;
-    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
     seer_transform_options o;
     seer_transform_options_default(&o);
     o.label = "y";
     o.hash_buckets = 3;
     seer_transform t;
-    cr_assert(eq(int, seer_transform_fit(&t, &p, &o), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
+              seer_error_message());
     const seer_column *c = &t.col[2];
     cr_assert(eq(sz, c->hash_buckets, 3));
     cr_assert(eq(sz, t.field_rows[c->field], 5), "3 buckets + OOV + missing");
@@ -405,19 +396,16 @@ Test(transform, shared_hashed_table) {
                      tok[(i + 1) % 3]);
     seer_table_options to = {SEER_FORMAT_AUTO, 0};
     seer_table *tab;
-    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
-                 SEER_OK));
     seer_profile p;
-    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
     seer_row row;
-    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
     seer_transform_options o;
     seer_transform_options_default(&o);
     o.label = "y";
     o.hash_buckets = 1000;
     o.hash_shared = 1;
     seer_transform t;
-    cr_assert(eq(int, seer_transform_fit(&t, &p, &o), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
+              seer_error_message());
     cr_assert(eq(sz, t.n_fields, 3));
     cr_assert(eq(sz, t.shared_offset, 6), "three fields' OOV and missing rows first");
     cr_assert(eq(sz, t.shared_rows, 1000));

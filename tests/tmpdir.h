@@ -14,7 +14,7 @@ static void remove_tree(const char *d) {
     DIR *h = opendir(d);
     if (!h) return;
     struct dirent *e;
-    char p[512];
+    char p[4096];
     while ((e = readdir(h))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         snprintf(p, sizeof p, "%s/%s", d, e->d_name);
