@@ -430,6 +430,15 @@ static void expect(const response *r, int status, const char *needle) {
         cr_assert(eq(str, (char *)r->content_type, "application/json"));
 }
 
+// The connection fd still serves: GET /healthz on it answers 200.
+static void expect_healthy_on(int fd) {
+    response r;
+    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0), "the connection closed");
+    expect(&r, 200, "\"status\":\"ok\"");
+    response_free(&r);
+}
+
 // The numbers of the JSON array after key (e.g. "\"scores\":[") into out; returns the count.
 static size_t numbers_after(const char *body, const char *key, float *out, size_t max) {
     const char *p = strstr(body, key);
@@ -684,10 +693,7 @@ Test(serve, unknown_path_404_and_wrong_method_405) {
     cr_assert(eq(int, read_response_of(fd, &r, 1), 0));
     cr_assert(eq(int, r.status, 200));
     response_free(&r);
-    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
-    cr_assert(eq(int, read_response(fd, &r), 0));
-    expect(&r, 200, "\"status\":\"ok\"");
-    response_free(&r);
+    expect_healthy_on(fd);
     close(fd);
 }
 
@@ -727,10 +733,7 @@ Test(serve, chunked_body_over_limit_413) {
     cr_assert(eq(int, read_response(fd, &r), 0));
     expect(&r, 413, NULL);
     response_free(&r);
-    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
-    cr_assert(eq(int, read_response(fd, &r), 0));
-    expect(&r, 200, NULL);
-    response_free(&r);
+    expect_healthy_on(fd);
     close(fd);
 }
 
@@ -754,10 +757,7 @@ Test(serve, keep_alive_serves_many_requests_on_one_connection) {
     cr_assert(eq(int, read_response(fd, &r), 0));
     expect(&r, 404, NULL);
     response_free(&r);
-    cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
-    cr_assert(eq(int, read_response(fd, &r), 0));
-    expect(&r, 200, NULL);
-    response_free(&r);
+    expect_healthy_on(fd);
     close(fd);
 }
 
@@ -767,10 +767,7 @@ Test(serve, overload_503) {
     start_server("--max-connections", "1", NULL);
     int a = connect_port();
     response r;
-    cr_assert(eq(int, send_request(a, "GET", "/healthz", NULL, NULL, 0), 0));
-    cr_assert(eq(int, read_response(a, &r), 0));
-    expect(&r, 200, NULL);
-    response_free(&r);
+    expect_healthy_on(a);
     int b = connect_port();
     cr_assert(eq(int, send_request(b, "GET", "/healthz", NULL, NULL, 0), 0));
     cr_assert(eq(int, read_response(b, &r), 0));
@@ -778,10 +775,7 @@ Test(serve, overload_503) {
     cr_assert(r.close);
     response_free(&r);
     close(b);
-    cr_assert(eq(int, send_request(a, "GET", "/healthz", NULL, NULL, 0), 0));
-    cr_assert(eq(int, read_response(a, &r), 0));
-    expect(&r, 200, NULL);
-    response_free(&r);
+    expect_healthy_on(a);
     close(a);
     // Once the first is closed, a new connection is served.
     usleep(100000);
