@@ -10,6 +10,7 @@
 #   5. a soak: SOAK_SECONDS (default 120) of open-loop predicts at 2,000/s with 10% of
 #      requests POSTing 10 events each to /v1/events (online learning on), non-2xx counted;
 #      RSS from after a 30 s warm-up of the same traffic to the end
+# The client runs its connections on one event-loop thread (bench_serve --threads 1).
 # Client and server share this machine's cores: read the figures with the load line.
 set -eu
 cd "$(dirname "$0")/.."
@@ -102,7 +103,7 @@ stop
 printf '\n%-44s %10s %9s %9s %9s %8s\n' "case" "req/s" "p50 us" "p99 us" "p99.9 us" "non-2xx"
 for r in "$r1" "$r2" "$r3" "$r4" "$r5"; do
     printf '%-44s %10s %9s %9s %9s %8s\n' \
-        "$(echo "$r" | awk '{print $3}') $(field "$r" mode) $(field "$r" conns)c rate=$(field "$r" rate)" \
+        "$(echo "$r" | awk '{print $3}') $(field "$r" mode) $(field "$r" conns)c $(field "$r" threads)t rate=$(field "$r" rate)" \
         "$(field "$r" rps)" "$(field "$r" p50_us)" "$(field "$r" p99_us)" "$(field "$r" p999_us)" \
         "$(( $(field "$r" non2xx) + $(field "$r" failed) ))"
 done
