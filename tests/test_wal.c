@@ -6,6 +6,7 @@
 #include <criterion/new/assert.h>
 #include <dirent.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,11 +337,29 @@ Test(wal, oversized_record_is_refused) {
 #define THREADS 8
 #define CALLS 100
 
+// An asynchronous call's answer.
 typedef struct {
     seer_wal *w;
-    int id;
+    uint64_t last;
+    int rc;
+    atomic_int called;
+    int durable_then;   // the log's last durable record was >= last when it came
+} answer;
+
+static void on_durable(void *ctx, int rc, uint64_t last) {
+    answer *a = ctx;
+    a->last = last;
+    a->rc = rc;
+    a->durable_then = seer_wal_last_seq(a->w) >= last;
+    atomic_fetch_add(&a->called, 1);
+}
+
+typedef struct {
+    seer_wal *w;
+    int id, async;
     uint64_t last[CALLS];
     int n[CALLS];
+    answer ans[CALLS];
 } appender;
 
 static void *append_thread(void *arg) {
@@ -352,25 +371,43 @@ static void *append_thread(void *arg) {
         a->n[c] = 1 + (a->id + c) % 3;
         for (int i = 0; i < a->n[c]; i++)
             lens[i] = (size_t)snprintf(b[i], sizeof b[i], "t%d c%d i%d", a->id, c, i);
-        if (seer_wal_append(a->w, d, lens, (size_t)a->n[c], &a->last[c]) != SEER_OK)
+        a->ans[c].w = a->w;
+        if (a->async) {
+            if (seer_wal_append_async(a->w, d, lens, (size_t)a->n[c], on_durable,
+                                      &a->ans[c]) != SEER_OK)
+                a->ans[c].rc = -1;
+        } else if (seer_wal_append(a->w, d, lens, (size_t)a->n[c], &a->last[c]) != SEER_OK) {
             a->last[c] = 0;
+        }
     }
     return NULL;
 }
 
-// Concurrent callers: every record is durable once, each call's records are
-// contiguous, and a reader sees exactly what each caller wrote.
-Test(wal, concurrent_appends_group_commit) {
+// Runs THREADS appenders (every other one asynchronous when mixed) and checks that
+// every record is durable once, each call's records are contiguous, every
+// asynchronous call is answered once, after its records were durable, and a reader
+// sees exactly what each caller wrote.
+static void concurrent_appends(int mixed) {
     seer_wal *w;
     cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
     static appender a[THREADS];
+    memset(a, 0, sizeof a);
     pthread_t t[THREADS];
     for (int i = 0; i < THREADS; i++) {
         a[i].w = w;
         a[i].id = i;
+        a[i].async = mixed && i % 2;
         pthread_create(&t[i], NULL, append_thread, &a[i]);
     }
     for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++)   // the answers may still be on their way
+        for (int c = 0; a[i].async && c < CALLS; c++) {
+            for (int k = 0; k < 10000 && !atomic_load(&a[i].ans[c].called); k++) usleep(1000);
+            cr_assert(eq(int, atomic_load(&a[i].ans[c].called), 1));
+            cr_assert(eq(int, a[i].ans[c].rc, SEER_OK));
+            cr_assert(a[i].ans[c].durable_then, "answered before its records were durable");
+            a[i].last[c] = a[i].ans[c].last;
+        }
     uint64_t total = 0;
     for (int i = 0; i < THREADS; i++)
         for (int c = 0; c < CALLS; c++) total += (uint64_t)a[i].n[c];
@@ -403,4 +440,45 @@ Test(wal, concurrent_appends_group_commit) {
     seer_wal_reader_free(&r);
     seer_wal_close(w);
     free(want);
+}
+
+Test(wal, concurrent_appends_group_commit) { concurrent_appends(0); }
+
+Test(wal, concurrent_blocking_and_async_appends) { concurrent_appends(1); }
+
+// Closing right after asynchronous appends writes them and answers every one first.
+Test(wal, close_answers_pending_async_appends) {
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
+    static answer ans[50];
+    memset(ans, 0, sizeof ans);
+    char b[50][16];
+    for (int i = 0; i < 50; i++) {
+        const char *d = b[i];
+        size_t len = (size_t)snprintf(b[i], sizeof b[i], "r%d", i);
+        ans[i].w = w;
+        cr_assert(eq(int, seer_wal_append_async(w, &d, &len, 1, on_durable, &ans[i]), SEER_OK));
+    }
+    seer_wal_close(w);
+    for (int i = 0; i < 50; i++) {
+        cr_assert(eq(int, atomic_load(&ans[i].called), 1));
+        cr_assert(eq(int, ans[i].rc, SEER_OK));
+        cr_assert(eq(u64, ans[i].last, (uint64_t)i + 1));
+    }
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
+    cr_assert(eq(u64, seer_wal_last_seq(w), 50));
+    seer_wal_close(w);
+}
+
+// A refused asynchronous append appends nothing and never calls back.
+Test(wal, oversized_async_record_is_refused) {
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
+    static answer ans;
+    memset(&ans, 0, sizeof ans);
+    size_t len = SEER_WAL_RECORD_MAX + 1;
+    const char *d = "x";
+    cr_assert(eq(int, seer_wal_append_async(w, &d, &len, 1, on_durable, &ans), SEER_EINVAL));
+    seer_wal_close(w);
+    cr_assert(eq(int, atomic_load(&ans.called), 0));
 }

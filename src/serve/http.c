@@ -9,6 +9,10 @@
 // the connection (which we want only for a body declared over the limit, and
 // for 503). Keep-alive is libmicrohttpd's default for HTTP/1.1.
 //
+// A handler may defer its answer (seer_http_defer): the connection is then
+// suspended (its thread goes on with other connections) until the answer comes
+// from another thread, which queues it and resumes the connection.
+//
 // Overload: libmicrohttpd's own connection limit refuses a connection without
 // an answer, so it is set above max_connections (by HEADROOM), and a connection
 // opened while max_connections were open is accepted but answered 503 and closed.
@@ -17,6 +21,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +57,12 @@ typedef struct {
     int over;                  // the body passed max_body: it is discarded
     int status;                // of the response queued, 0 until then
     double t0;
+    struct MHD_Connection *conn;
+    // A deferred answer (seer_http_defer): the handler's return and the answer
+    // each add one; the second queues the answer and resumes the connection.
+    int deferred;
+    atomic_int arrivals;
+    seer_http_response late;
 } call;
 
 static char *copy(const char *s, size_t *len) {
@@ -95,6 +106,7 @@ static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const ch
     call *c = calloc(1, sizeof *c);
     if (!c) return MHD_NO;
     *con_cls = c;
+    c->conn = conn;
     atomic_fetch_add(&h->in_flight, 1);
     c->t0 = seer_now();
     c->req.method = method;
@@ -142,6 +154,8 @@ static int append(call *c, const char *data, size_t k, size_t max) {
     return 1;
 }
 
+static void answer_late(call *c);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -153,6 +167,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (c->deferred) return MHD_NO;   // resumed, but its answer could not be queued
     if (*upload_data_size) {
         if (!c->resp.status && !c->over && !append(c, upload_data, *upload_data_size,
                                                    h->o.max_body)) {
@@ -176,9 +191,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (c->body) c->body[c->n] = '\0';
         c->req.len = c->n;
         h->o.handle(h->o.ctx, &c->req, &r);
+        if (c->deferred) {
+            // Suspended before the count, so the answer's resume always follows it.
+            MHD_suspend_connection(conn);
+            if (atomic_fetch_add(&c->arrivals, 1) == 1) answer_late(c);
+            return MHD_YES;
+        }
         if (!r.status) answer_static(&r, 500, "{\"error\":\"no response\"}");
     }
     return queue(conn, c, &r, 0);
+}
+
+// Queues a deferred call's answer on its suspended connection and resumes it; both
+// may be done from any thread.
+static void answer_late(call *c) {
+    if (!c->late.status) answer_static(&c->late, 500, "{\"error\":\"no response\"}");
+    queue(c->conn, c, &c->late, 0);   // on failure the handler closes the connection
+    MHD_resume_connection(c->conn);
+}
+
+seer_http_later *seer_http_defer(const seer_http_request *req) {
+    call *c = (call *)((char *)req - offsetof(call, req));
+    c->deferred = 1;
+    return (seer_http_later *)c;
+}
+
+void seer_http_answer(seer_http_later *later, seer_http_response *resp) {
+    call *c = (call *)later;
+    c->late = *resp;
+    resp->body = NULL;
+    if (atomic_fetch_add(&c->arrivals, 1) == 1) answer_late(c);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -189,6 +231,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
     if (c->status) h->o.done(h->o.ctx, c->req.tag, c->status, seer_now() - c->t0);
     free(c->resp.body);
+    free(c->late.body);
     free(c->body);
     free(c);
     atomic_fetch_sub(&h->in_flight, 1);
@@ -227,7 +270,7 @@ int seer_http_start(seer_http **out, const seer_http_options *o) {
     }
     h->o = *o;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     // One thread is the internal polling thread itself: a pool of one or zero is refused with
     // a warning, so the pool option is given only for more.

@@ -4,8 +4,8 @@
 //
 // A request goes: begin (at the headers; it may answer at once, e.g. 404, and
 // tags the request with its endpoint) -> the body is read, up to max_body bytes
-// -> handle (with the whole body) -> the response is sent -> done (status and
-// seconds, for the metrics). The layer itself answers 413 when the body is over
+// -> handle (with the whole body; it answers, or defers the answer to another
+// thread) -> the response is sent -> done (status and seconds, for the metrics). The layer itself answers 413 when the body is over
 // max_body and 503 when the connection was opened over max_connections or the
 // server is stopping; those go to done too.
 #ifndef SEER_SERVE_HTTP_H
@@ -45,6 +45,16 @@ typedef struct {
 } seer_http_options;
 
 typedef struct seer_http seer_http;
+
+// A request whose answer comes later, from any thread.
+typedef struct seer_http_later seer_http_later;
+// Called in handle instead of answering (resp is then ignored): the request
+// stays open, its connection's thread serves others, and the answer is given
+// by seer_http_answer, exactly once, on any thread (also before handle
+// returns).
+seer_http_later *seer_http_defer(const seer_http_request *req);
+// Answers a deferred request; takes resp->body (and sets it to NULL).
+void seer_http_answer(seer_http_later *later, seer_http_response *resp);
 
 // Binds and starts serving. SEER_EIO naming the address when it cannot bind.
 int seer_http_start(seer_http **out, const seer_http_options *o);

@@ -406,8 +406,9 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
     return SEER_OK;
 }
 
-int seer_online_log(seer_online *on, const char *const *events, const size_t *lens, size_t n) {
-    if (!n) return SEER_OK;
+// Checks each event with the served transform; SEER_EDATA naming the first bad one.
+static int check_events(seer_online *on, const char *const *events, const size_t *lens,
+                        size_t n) {
     seer_served *sv = seer_slot_acquire(on->slot);
     const seer_transform *t = &sv->model->tf;
     uint32_t *ids = malloc((slots_of(t) + 1) * sizeof *ids);
@@ -425,16 +426,56 @@ int seer_online_log(seer_online *on, const char *const *events, const size_t *le
     seer_slot_release(on->slot, sv);
     free(ids);
     free(dense);
-    uint64_t last = 0;
-    if (rc == SEER_OK) rc = seer_wal_append(on->wal, events, lens, n, &last);
-    if (rc != SEER_OK) return rc;
+    return rc;
+}
+
+// Events up to sequence number last are durable: the learner may take them.
+static void note_logged(seer_online *on, uint64_t last) {
     pthread_mutex_lock(&on->mu);
     uint64_t before = on->logged - on->applied_seq;
     if (last > on->logged) on->logged = last;
     if (before == 0 || on->logged - on->applied_seq >= on->o.batch)
         pthread_cond_signal(&on->wake);
     pthread_mutex_unlock(&on->mu);
-    return SEER_OK;
+}
+
+int seer_online_log(seer_online *on, const char *const *events, const size_t *lens, size_t n) {
+    if (!n) return SEER_OK;
+    uint64_t last = 0;
+    int rc = check_events(on, events, lens, n);
+    if (rc == SEER_OK) rc = seer_wal_append(on->wal, events, lens, n, &last);
+    if (rc == SEER_OK) note_logged(on, last);
+    return rc;
+}
+
+// An asynchronous append in flight: whom to tell.
+typedef struct {
+    seer_online *on;
+    seer_online_done done;
+    void *ctx;
+} log_call;
+
+static void logged_async(void *arg, int rc, uint64_t last) {
+    log_call *c = arg;
+    if (rc == SEER_OK) note_logged(c->on, last);
+    c->done(c->ctx, rc);
+    free(c);
+}
+
+int seer_online_log_async(seer_online *on, const char *const *events, const size_t *lens,
+                          size_t n, seer_online_done done, void *ctx) {
+    int rc = check_events(on, events, lens, n);
+    if (rc != SEER_OK) return rc;
+    if (!n) {
+        done(ctx, SEER_OK);
+        return SEER_OK;
+    }
+    log_call *c = malloc(sizeof *c);
+    if (!c) return seer_errorf(SEER_ENOMEM, "out of memory logging events");
+    *c = (log_call){on, done, ctx};
+    rc = seer_wal_append_async(on->wal, events, lens, n, logged_async, c);
+    if (rc != SEER_OK) free(c);
+    return rc;
 }
 
 int seer_online_reload(seer_online *on, const char *path) {

@@ -354,6 +354,27 @@ static void handle_recommend(seer_server *s, const seer_http_request *req,
     answer_error(resp, 400, msg);
 }
 
+// An events request waiting for its events to be durable.
+typedef struct {
+    seer_http_later *later;
+    size_t n;
+} events_call;
+
+// On the log's thread: 202 once the events are durable, or the error.
+static void events_logged(void *ctx, int rc) {
+    events_call *c = ctx;
+    seer_http_response r = {0};
+    if (rc != SEER_OK) {
+        answer_rc(&r, rc);
+    } else {
+        buf b = {0};
+        put(&b, "{\"accepted\":%zu}", c->n);
+        finish(&r, 202, &b);
+    }
+    seer_http_answer(c->later, &r);
+    free(c);
+}
+
 static void handle_events(seer_server *s, const seer_http_request *req,
                           seer_http_response *resp) {
     if (!s->online) {
@@ -368,13 +389,22 @@ static void handle_events(seer_server *s, const seer_http_request *req,
         else answer_rc(resp, rc);
         return;
     }
-    rc = seer_online_log(s->online, (const char *const *)ev.text, ev.len, ev.n);
-    if (rc != SEER_OK) {
-        answer_rc(resp, rc);
-    } else {
-        buf b = {0};
-        put(&b, "{\"accepted\":%zu}", ev.n);
-        finish(resp, 202, &b);
+    // The answer waits for the disk on the log's thread, not on this one.
+    events_call *c = malloc(sizeof *c);
+    if (!c) {
+        answer_error(resp, 500, "out of memory");
+        seer_request_events_free(&ev);
+        return;
+    }
+    c->later = seer_http_defer(req);
+    c->n = ev.n;
+    rc = seer_online_log_async(s->online, (const char *const *)ev.text, ev.len, ev.n,
+                               events_logged, c);
+    if (rc != SEER_OK) {   // nothing logged: answered here, through the deferral
+        seer_http_response r = {0};
+        answer_rc(&r, rc);
+        seer_http_answer(c->later, &r);
+        free(c);
     }
     seer_request_events_free(&ev);
 }

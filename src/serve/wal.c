@@ -34,10 +34,21 @@ struct seer_wal {
     uint64_t tail_last;  // at open: the last record of the last segment (first - 1: none)
     uint64_t next_seq;   // the next to hand out
     uint64_t durable;    // the last one fsynced (or covered by a snapshot)
-    int flushing;        // a leader is writing
+    int flushing;        // the syncer is writing
     int err;             // errno of a failed write or fsync: the log is broken
-    char *pend, *spare;  // records waiting for a leader; the buffer a leader writes
+    char *pend, *spare;  // records waiting for the syncer; the buffer it writes
     size_t pend_len, pend_cap, spare_cap;
+    // Under mu: asynchronous appenders waiting for their last record to be durable, in
+    // sequence order (waiters[head .. n_waiters)).
+    struct waiter {
+        uint64_t upto;
+        seer_wal_done done;
+        void *ctx;
+    } *waiters;
+    size_t head, n_waiters, cap_waiters;
+    pthread_cond_t work;   // records are pending, or stop
+    pthread_t syncer;
+    int syncer_started, stop;
 };
 
 static void put_u32(char *p, uint32_t v) {
@@ -348,6 +359,8 @@ static int open_current(seer_wal *w) {
     return start_segment(w, next);
 }
 
+static void *syncer_main(void *arg);
+
 int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
     *out = NULL;
     seer_wal *w = calloc(1, sizeof *w);
@@ -358,6 +371,7 @@ int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
     w->dir_fd = w->lock_fd = w->fd = -1;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->flushed, NULL);
+    pthread_cond_init(&w->work, NULL);
     int rc = open_dir(w, dir);
     if (rc == SEER_OK) rc = list_segments(w);
     if (rc == SEER_OK) {
@@ -369,12 +383,16 @@ int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
     }
     if (rc == SEER_OK) rc = scan_all(w, covered);
     if (rc == SEER_OK) rc = open_current(w);
+    w->durable = w->written;
+    w->next_seq = w->written + 1;
+    if (rc == SEER_OK) {
+        if (pthread_create(&w->syncer, NULL, syncer_main, w) == 0) w->syncer_started = 1;
+        else rc = seer_errorf(SEER_EIO, "%s: cannot start the log's writer thread", dir);
+    }
     if (rc != SEER_OK) {
         seer_wal_close(w);
         return rc;
     }
-    w->durable = w->written;
-    w->next_seq = w->written + 1;
     *out = w;
     return SEER_OK;
 }
@@ -402,7 +420,7 @@ static int add_pending(seer_wal *w, const char *const *data, const size_t *lens,
     return SEER_OK;
 }
 
-// The leader's turn: writes the pending records with one write and one
+// The syncer's turn: writes the pending records with one write and one
 // fdatasync, outside the lock. Called and returns with mu held.
 static void flush_pending(seer_wal *w) {
     w->flushing = 1;
@@ -428,25 +446,111 @@ static void flush_pending(seer_wal *w) {
     pthread_cond_broadcast(&w->flushed);
 }
 
-int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
-                    uint64_t *last_seq) {
+// Calls back the asynchronous appenders whose records are now durable (all of them
+// once the log is broken), outside the lock. Called and returns with mu held.
+static void answer_waiters(seer_wal *w) {
+    while (w->head < w->n_waiters &&
+           (w->err || w->waiters[w->head].upto <= w->durable)) {
+        struct waiter x = w->waiters[w->head++];
+        int err = w->err;
+        pthread_mutex_unlock(&w->mu);
+        int rc = err ? seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir,
+                                   strerror(err))
+                     : SEER_OK;
+        x.done(x.ctx, rc, x.upto);
+        pthread_mutex_lock(&w->mu);
+    }
+    if (w->head == w->n_waiters) w->head = w->n_waiters = 0;
+}
+
+// Group commit: the one thread that writes. Whatever was appended while the last
+// fdatasync ran goes out with the next one.
+static void *syncer_main(void *arg) {
+    seer_wal *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->pend_len && !w->stop) pthread_cond_wait(&w->work, &w->mu);
+        if (!w->pend_len) break;   // stopping, and nothing left to write
+        if (w->err) {              // broken: nothing more is written
+            w->pend_len = 0;
+            pthread_cond_broadcast(&w->flushed);
+        } else {
+            flush_pending(w);
+        }
+        answer_waiters(w);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+// Checks the payloads' sizes and queues the records for the syncer; under mu on return
+// (also on failure), with *last the last record's sequence number.
+static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                   uint64_t *last) {
     for (size_t i = 0; i < n; i++)
-        if (lens[i] > SEER_WAL_RECORD_MAX)
+        if (lens[i] > SEER_WAL_RECORD_MAX) {
+            pthread_mutex_lock(&w->mu);
             return seer_errorf(SEER_EINVAL, "a log record of %zu bytes is over the limit of %zu",
                                lens[i], SEER_WAL_RECORD_MAX);
+        }
     pthread_mutex_lock(&w->mu);
-    int rc = w->err ? SEER_EIO : add_pending(w, data, lens, n);
-    uint64_t mine = w->next_seq - 1;
-    while (rc == SEER_OK && w->durable < mine && !w->err) {
-        if (!w->flushing) flush_pending(w);
-        else pthread_cond_wait(&w->flushed, &w->mu);
-    }
+    if (w->err)
+        return seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir,
+                           strerror(w->err));
+    int rc = add_pending(w, data, lens, n);
+    *last = w->next_seq - 1;
+    if (rc == SEER_OK) pthread_cond_signal(&w->work);
+    return rc;
+}
+
+int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                    uint64_t *last_seq) {
+    uint64_t mine = 0;
+    int rc = enqueue(w, data, lens, n, &mine);
+    while (rc == SEER_OK && w->durable < mine && !w->err)
+        pthread_cond_wait(&w->flushed, &w->mu);
     int err = w->err;
     if (rc == SEER_OK && w->durable < mine) rc = SEER_EIO;
     pthread_mutex_unlock(&w->mu);
-    if (rc == SEER_EIO)
+    if (rc == SEER_EIO && err)
         return seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir, strerror(err));
     if (rc == SEER_OK) *last_seq = mine;
+    return rc;
+}
+
+int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                          seer_wal_done done, void *ctx) {
+    uint64_t mine = 0;
+    int rc = enqueue(w, data, lens, n, &mine);
+    if (rc == SEER_OK && w->n_waiters == w->cap_waiters) {
+        if (w->head) {   // reuse the answered front
+            memmove(w->waiters, w->waiters + w->head,
+                    (w->n_waiters - w->head) * sizeof *w->waiters);
+            w->n_waiters -= w->head;
+            w->head = 0;
+        } else {
+            size_t cap = w->cap_waiters ? 2 * w->cap_waiters : 64;
+            struct waiter *p = realloc(w->waiters, cap * sizeof *p);
+            if (p) {
+                w->waiters = p;
+                w->cap_waiters = cap;
+            }
+        }
+    }
+    if (rc == SEER_OK && w->n_waiters == w->cap_waiters) {
+        // Out of memory for the waiter: its records are queued already, so wait for
+        // them here rather than lose the acknowledgement.
+        while (w->durable < mine && !w->err) pthread_cond_wait(&w->flushed, &w->mu);
+        int err = w->err;
+        pthread_mutex_unlock(&w->mu);
+        rc = err ? seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir,
+                               strerror(err))
+                 : SEER_OK;
+        done(ctx, rc, mine);
+        return SEER_OK;
+    }
+    if (rc == SEER_OK) w->waiters[w->n_waiters++] = (struct waiter){mine, done, ctx};
+    pthread_mutex_unlock(&w->mu);
     return rc;
 }
 
@@ -487,11 +591,20 @@ size_t seer_wal_segments(seer_wal *w) {
 
 void seer_wal_close(seer_wal *w) {
     if (!w) return;
+    if (w->syncer_started) {   // it writes what is pending and answers its waiters first
+        pthread_mutex_lock(&w->mu);
+        w->stop = 1;
+        pthread_cond_signal(&w->work);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->syncer, NULL);
+    }
     if (w->fd >= 0) close(w->fd);
     if (w->dir_fd >= 0) close(w->dir_fd);
     if (w->lock_fd >= 0) close(w->lock_fd);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->flushed);
+    pthread_cond_destroy(&w->work);
+    free(w->waiters);
     free(w->seg);
     free(w->pend);
     free(w->spare);

@@ -17,10 +17,11 @@
 //
 // Key decisions:
 // - Group commit. Appenders copy their records into a shared buffer under a
-//   mutex; the first to find no write in flight becomes the leader, writes
-//   the buffer with one write() and one fdatasync(), and wakes the others,
-//   whose records were in it. One fsync serves every caller that arrived
-//   while the previous one ran.
+//   mutex; one thread of the log's own (the syncer) writes the buffer with one
+//   write() and one fdatasync(), then wakes the blocked appenders and calls
+//   back the asynchronous ones whose records were in it. One fsync serves
+//   every caller that arrived while the previous one ran, and an asynchronous
+//   appender (an HTTP thread) never waits for the disk.
 // - A torn tail is a crash's unfinished append: every acknowledged record was
 //   fsynced whole, so the first record of the last segment that is short,
 //   too long, out of sequence or fails its CRC starts bytes nobody was told
@@ -62,6 +63,16 @@ int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered);
 // SEER_EIO when the write or fsync fails (and from then on).
 int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
                     uint64_t *last_seq);
+// Called once the records of an asynchronous append are durable (rc SEER_OK) or
+// cannot be (SEER_EIO, the message set on the calling thread), with the last
+// record's sequence number; on the log's own thread, which it must not hold up.
+typedef void (*seer_wal_done)(void *ctx, int rc, uint64_t last_seq);
+// Appends like seer_wal_append but returns at once; done(ctx, ...) follows
+// exactly once, on the log's thread, when SEER_OK is returned (maybe before
+// this returns). Any other return (SEER_EINVAL, SEER_EIO, SEER_ENOMEM)
+// appended nothing and calls nothing.
+int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                          seer_wal_done done, void *ctx);
 // The sequence number of the last durable record (or of the last one a
 // snapshot covers, whichever is later; 0 when there never was one).
 uint64_t seer_wal_last_seq(seer_wal *w);
@@ -72,7 +83,8 @@ int seer_wal_rotate(seer_wal *w);
 int seer_wal_truncate(seer_wal *w, uint64_t covered);
 // The number of segment files now (for tests and metrics).
 size_t seer_wal_segments(seer_wal *w);
-// Closes the files and releases the lock. Appends must have returned.
+// Writes what is pending (answering the asynchronous appends), closes the files
+// and releases the lock. Blocking appends must have returned.
 void seer_wal_close(seer_wal *w);
 
 // Reads records back in order, from one thread, while others append.

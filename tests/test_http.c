@@ -1,0 +1,138 @@
+// The HTTP layer on its own (serve/http.c), with handlers written here: a
+// deferred answer leaves the connection's thread free for other connections,
+// may come before the handler returns, and is sent when it comes.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "serve/http.h"
+#include "http_client.h"
+
+// /held: deferred, answered by the test; /now: deferred and answered at once, in the
+// handler; anything else: answered directly.
+static seer_http_later *_Atomic held;
+static atomic_int done_status;
+
+static char *text(const char *s, size_t *len) {
+    *len = strlen(s);
+    char *p = malloc(*len + 1);
+    memcpy(p, s, *len + 1);
+    return p;
+}
+
+static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp) {}
+
+static void on_handle(void *ctx, const seer_http_request *req, seer_http_response *resp) {
+    if (!strcmp(req->path, "/held")) {
+        atomic_store(&held, seer_http_defer(req));
+        return;
+    }
+    if (!strcmp(req->path, "/now")) {
+        seer_http_later *l = seer_http_defer(req);
+        seer_http_response r = {.status = 201};
+        r.body = text("{\"now\":true}", &r.len);
+        seer_http_answer(l, &r);
+        return;
+    }
+    resp->status = 200;
+    resp->body = text("{\"fast\":true}", &resp->len);
+}
+
+static void on_done(void *ctx, int tag, int status, double seconds) {
+    atomic_store(&done_status, status);
+}
+
+static seer_http *start(void) {
+    seer_http_options o = {.host = "127.0.0.1", .threads = 1, .max_body = 1 << 16,
+                           .max_connections = 16, .timeout_s = 30, .begin = on_begin,
+                           .handle = on_handle, .done = on_done};
+    seer_http *h;
+    cr_assert(eq(int, seer_http_start(&h, &o), SEER_OK), "%s", seer_error_message());
+    atomic_store(&held, NULL);
+    return h;
+}
+
+// Waits (up to 10 s) for the held request to reach its handler.
+static seer_http_later *wait_held(void) {
+    for (int i = 0; i < 10000 && !atomic_load(&held); i++) usleep(1000);
+    seer_http_later *l = atomic_load(&held);
+    cr_assert(not(eq(ptr, l, NULL)), "the deferred request never reached its handler");
+    return l;
+}
+
+Test(http, deferred_answer_leaves_the_thread_free) {
+    seer_http *h = start();
+    unsigned port = seer_http_port(h);
+    int slow = connect_to(port), fast = connect_to(port);
+    cr_assert(eq(int, send_request(slow, "POST", "/held", NULL, "{}", 2), 0));
+    seer_http_later *l = wait_held();
+    // One HTTP thread, and /held is not answered: /fast must still be served.
+    response r;
+    for (int i = 0; i < 3; i++) {
+        cr_assert(eq(int, send_request(fast, "POST", "/fast", NULL, "{}", 2), 0));
+        cr_assert(eq(int, read_response(fast, &r), 0));
+        cr_assert(eq(int, r.status, 200));
+        cr_assert(eq(str, r.body, "{\"fast\":true}"));
+        response_free(&r);
+    }
+    // Answered from this thread, the held request's response is sent.
+    seer_http_response a = {.status = 202};
+    a.body = text("{\"accepted\":1}", &a.len);
+    seer_http_answer(l, &a);
+    cr_assert(eq(ptr, a.body, NULL));
+    cr_assert(eq(int, read_response(slow, &r), 0));
+    cr_assert(eq(int, r.status, 202));
+    cr_assert(eq(str, r.body, "{\"accepted\":1}"));
+    response_free(&r);
+    // The connection stays usable after a deferred answer.
+    cr_assert(eq(int, send_request(slow, "POST", "/fast", NULL, "{}", 2), 0));
+    cr_assert(eq(int, read_response(slow, &r), 0));
+    cr_assert(eq(int, r.status, 200));
+    response_free(&r);
+    close(slow);
+    close(fast);
+    seer_http_stop(h, 5);
+}
+
+Test(http, answer_before_the_handler_returns) {
+    seer_http *h = start();
+    int fd = connect_to(seer_http_port(h));
+    response r;
+    for (int i = 0; i < 5; i++) {
+        cr_assert(eq(int, send_request(fd, "POST", "/now", NULL, "{}", 2), 0));
+        cr_assert(eq(int, read_response(fd, &r), 0));
+        cr_assert(eq(int, r.status, 201));
+        cr_assert(eq(str, r.body, "{\"now\":true}"));
+        response_free(&r);
+    }
+    close(fd);
+    seer_http_stop(h, 5);
+    cr_assert(eq(int, atomic_load(&done_status), 201));
+}
+
+static void *answer_later(void *arg) {
+    usleep(100000);
+    seer_http_response a = {.status = 202};
+    a.body = text("{}", &a.len);
+    seer_http_answer(arg, &a);
+    return NULL;
+}
+
+// Stopping waits for a deferred request in flight, which is then answered and counted.
+Test(http, stop_waits_for_a_deferred_answer) {
+    seer_http *h = start();
+    int fd = connect_to(seer_http_port(h));
+    cr_assert(eq(int, send_request(fd, "POST", "/held", NULL, "{}", 2), 0));
+    pthread_t t;
+    pthread_create(&t, NULL, answer_later, wait_held());
+    seer_http_stop(h, 10);
+    pthread_join(t, NULL);
+    cr_assert(eq(int, atomic_load(&done_status), 202));
+    close(fd);
+}
