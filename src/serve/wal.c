@@ -420,8 +420,9 @@ static int add_pending(seer_wal *w, const char *const *data, const size_t *lens,
     return SEER_OK;
 }
 
-// The syncer's turn: writes the pending records with one write and one
-// fdatasync, outside the lock. Called and returns with mu held.
+// One flush: writes the pending records with one write and one fdatasync,
+// outside the lock. Called and returns with mu held, by the syncer or by a
+// blocking appender that found no flush in flight.
 static void flush_pending(seer_wal *w) {
     w->flushing = 1;
     char *buf = w->pend;
@@ -444,6 +445,7 @@ static void flush_pending(seer_wal *w) {
     }
     w->flushing = 0;
     pthread_cond_broadcast(&w->flushed);
+    if (w->pend_len) pthread_cond_signal(&w->work);   // what came meanwhile is next
 }
 
 // Calls back the asynchronous appenders whose records are now durable (all of them
@@ -463,13 +465,18 @@ static void answer_waiters(seer_wal *w) {
     if (w->head == w->n_waiters) w->head = w->n_waiters = 0;
 }
 
-// Group commit: the one thread that writes. Whatever was appended while the last
-// fdatasync ran goes out with the next one.
+// The writer for asynchronous appenders: flushes whatever is pending whenever no
+// flush is in flight. Blocking appenders flush for themselves (no hand-off to
+// wait for), so one fsync may be a blocking caller's or this thread's.
 static void *syncer_main(void *arg) {
     seer_wal *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->pend_len && !w->stop) pthread_cond_wait(&w->work, &w->mu);
+        while ((!w->pend_len || w->flushing) && !w->stop) pthread_cond_wait(&w->work, &w->mu);
+        if (w->flushing) {   // stopping while a blocking appender flushes
+            pthread_cond_wait(&w->flushed, &w->mu);
+            continue;
+        }
         if (!w->pend_len) break;   // stopping, and nothing left to write
         if (w->err) {              // broken: nothing more is written
             w->pend_len = 0;
@@ -499,7 +506,6 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
                            strerror(w->err));
     int rc = add_pending(w, data, lens, n);
     *last = w->next_seq - 1;
-    if (rc == SEER_OK) pthread_cond_signal(&w->work);
     return rc;
 }
 
@@ -507,8 +513,14 @@ int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, si
                     uint64_t *last_seq) {
     uint64_t mine = 0;
     int rc = enqueue(w, data, lens, n, &mine);
-    while (rc == SEER_OK && w->durable < mine && !w->err)
-        pthread_cond_wait(&w->flushed, &w->mu);
+    while (rc == SEER_OK && w->durable < mine && !w->err) {
+        if (!w->flushing) {   // lead: flush this caller's records and all pending
+            flush_pending(w);
+            answer_waiters(w);
+        } else {
+            pthread_cond_wait(&w->flushed, &w->mu);
+        }
+    }
     int err = w->err;
     if (rc == SEER_OK && w->durable < mine) rc = SEER_EIO;
     pthread_mutex_unlock(&w->mu);
@@ -549,7 +561,10 @@ int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *le
         done(ctx, rc, mine);
         return SEER_OK;
     }
-    if (rc == SEER_OK) w->waiters[w->n_waiters++] = (struct waiter){mine, done, ctx};
+    if (rc == SEER_OK) {
+        w->waiters[w->n_waiters++] = (struct waiter){mine, done, ctx};
+        pthread_cond_signal(&w->work);
+    }
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
