@@ -3,13 +3,16 @@
 #   bench/serve_load.sh [BUILD_DIR] [SOAK_SECONDS]
 # BUILD_DIR (default build) holds seer and bench_serve. Trains a deepfm model on the
 # Criteo sample ($SEER_DATA, default ../shared/data), then measures with bench/bench_serve.c:
-#   1. p99 latency at a fixed 5,000 single-row predicts/s (open loop, 16 connections)
+#   1. p99 latency at a fixed 5,000 single-row predicts/s (open loop, 16 connections),
+#      three runs of 20 s (this machine's stalls of a few ms move a p99 from run to run)
 #   2. the most single-row predicts/s (closed loop, 8 connections), with p50/p99
 #   3. batch predict throughput, 256 rows a request (closed loop, 4 connections)
 #   4. server RSS before and after 1,000,000 single-row predicts
 #   5. a soak: SOAK_SECONDS (default 120) of open-loop predicts at 2,000/s with 10% of
 #      requests POSTing 10 events each to /v1/events (online learning on), non-2xx counted;
 #      RSS from after a 30 s warm-up of the same traffic to the end
+#   6. events over HTTP: a closed loop of POST /v1/events (10 events each, 8 connections)
+#   7. single-row predicts at 2,000/s while 4 connections post events in a closed loop
 # The client runs its connections on one event-loop thread (bench_serve --threads 1).
 # Client and server share this machine's cores: read the figures with the load line.
 set -eu
@@ -79,6 +82,8 @@ echo "commit $(git rev-parse --short HEAD) $(date -u +%FT%TZ); load: $(loadavg)"
 start --read-only
 run warmup --body "$tmp/one.json" --max --connections 4 --duration 2 >/dev/null
 r1=$(run fixed5000 --body "$tmp/one.json" --rate 5000 --connections 16 --duration 20)
+r1b=$(run fixed5000 --body "$tmp/one.json" --rate 5000 --connections 16 --duration 20)
+r1c=$(run fixed5000 --body "$tmp/one.json" --rate 5000 --connections 16 --duration 20)
 r2=$(run max --body "$tmp/one.json" --max --connections 8 --duration 20)
 r3=$(run batch256 --body "$tmp/b256.json" --max --connections 4 --duration 15)
 rss0=$(rss_kb)
@@ -98,15 +103,23 @@ r5=$(run soak --body "$tmp/one.json" --rate 2000 --connections 4 --duration "$so
 rss3=$(rss_kb)
 logged=$(curl -s "http://127.0.0.1:$port/v1/model" 2>/dev/null |
     sed -n 's/.*"events_logged":\([0-9]*\).*/\1/p' || true)
+r6=$(run events --path /v1/events --body "$tmp/events.json" --max --connections 8 --duration 15)
+echo "# $client ... --path /v1/events --max --connections 4 (in the background)" >&2
+"$client" --port "$port" --path /v1/events --body "$tmp/events.json" --max --connections 4 \
+    --duration 17 >/dev/null &
+background=$!
+r7=$(run beside_events --body "$tmp/one.json" --rate 2000 --connections 4 --duration 15)
+wait "$background" || true
 stop
 
 printf '\n%-44s %10s %9s %9s %9s %8s\n' "case" "req/s" "p50 us" "p99 us" "p99.9 us" "non-2xx"
-for r in "$r1" "$r2" "$r3" "$r4" "$r5"; do
+for r in "$r1" "$r1b" "$r1c" "$r2" "$r3" "$r4" "$r5" "$r6" "$r7"; do
     printf '%-44s %10s %9s %9s %9s %8s\n' \
         "$(echo "$r" | awk '{print $3}') $(field "$r" mode) $(field "$r" conns)c $(field "$r" threads)t rate=$(field "$r" rate)" \
         "$(field "$r" rps)" "$(field "$r" p50_us)" "$(field "$r" p99_us)" "$(field "$r" p999_us)" \
         "$(( $(field "$r" non2xx) + $(field "$r" failed) ))"
 done
+echo "events: $(awk -v r="$(field "$r6" rps)" 'BEGIN {printf "%.0f", r * 10}') events/s acknowledged (10 a request)"
 echo "batch 256 rows: $(awk -v r="$(field "$r3" rps)" 'BEGIN {printf "%.0f", r * 256}') rows/s"
 echo "RSS before/after 1,000,000 requests: ${rss0} kB / ${rss1} kB"
 echo "soak ${soak}s: RSS start/end ${rss2} kB / ${rss3} kB; events logged ${logged:-?}"
