@@ -14,12 +14,14 @@
 // connection sends its next request when the last one is answered. With
 // --events-body, that share of the requests POST the events body to /v1/events.
 //
-// Prints one line: bench serve ... rps=.. p50_us=.. p99_us=.. non2xx=..
+// Prints one line: bench serve ... rps=.. p50_us=.. p99_us=.. non2xx=.. and the
+// machine's own stalls during the run (stalls_over_1ms, stall_max_us: see run_probe).
 #define _GNU_SOURCE   // strcasestr
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +299,33 @@ static void *run_loop(void *arg) {
     return NULL;
 }
 
+// A probe of the machine itself: a thread that asks to wake every 5 ms and counts
+// the wake-ups that came more than 1 ms late. Nothing else runs on it, so a late
+// wake-up is a stall of the machine (the hypervisor, another tenant), which the
+// server's latencies in the same run share.
+typedef struct {
+    atomic_int stop;
+    long late;          // wake-ups over 1 ms late
+    double worst_us;    // the latest one
+} stall_probe;
+
+static void *run_probe(void *arg) {
+    stall_probe *p = arg;
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    double t = now();
+    while (!atomic_load(&p->stop)) {
+        t += 0.005;
+        struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+        }
+        double late_us = (now() - t) * 1e6;
+        if (late_us > 1000) p->late++;
+        if (late_us > p->worst_us) p->worst_us = late_us;
+        if (late_us > 5000) t = now();   // after a long stall, resume the schedule from now
+    }
+    return NULL;
+}
+
 static int cmp_float(const void *a, const void *b) {
     float x = *(const float *)a, y = *(const float *)b;
     return (x > y) - (x < y);
@@ -351,8 +380,13 @@ int main(int argc, char **argv) {
         first += count;
         pthread_create(&th[t], NULL, run_loop, &st[t]);
     }
+    stall_probe probe = {0};
+    pthread_t probe_th;
+    pthread_create(&probe_th, NULL, run_probe, &probe);
     for (unsigned t = 0; t < c.threads; t++) pthread_join(th[t], NULL);
     double secs = now() - t0;
+    atomic_store(&probe.stop, 1);
+    pthread_join(probe_th, NULL);
     size_t n = 0;
     long ok = 0, non2xx = 0, failed = 0, events = 0;
     for (unsigned t = 0; t < c.threads; t++) {
@@ -373,9 +407,10 @@ int main(int argc, char **argv) {
 #define PCT(q) (n ? (double)all[(size_t)((q) * (double)(n - 1))] : 0.0)
     printf("bench serve %s path=%s mode=%s rate=%.0f conns=%u threads=%u requests=%zu events=%ld secs=%.2f "
            "rps=%.0f ok=%ld non2xx=%ld failed=%ld p50_us=%.0f p90_us=%.0f p99_us=%.0f "
-           "p999_us=%.0f max_us=%.0f\n", label, c.path, c.max ? "closed" : "open", c.rate,
+           "p999_us=%.0f max_us=%.0f stalls_over_1ms=%ld stall_max_us=%.0f\n", label, c.path, c.max ? "closed" : "open", c.rate,
            c.connections, c.threads, n, events, secs, (double)n / secs, ok, non2xx, failed, PCT(0.50),
-           PCT(0.90), PCT(0.99), PCT(0.999), n ? (double)all[n - 1] : 0.0);
+           PCT(0.90), PCT(0.99), PCT(0.999), n ? (double)all[n - 1] : 0.0, probe.late,
+           probe.worst_us);
     free(all);
     free(st);
     free(th);

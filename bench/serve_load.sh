@@ -14,6 +14,8 @@
 #   6. events over HTTP: a closed loop of POST /v1/events (10 events each, 8 connections)
 #   7. single-row predicts at 2,000/s while 4 connections post events in a closed loop
 # The client runs its connections on one event-loop thread (bench_serve --threads 1).
+# "stalls" counts the client's probe thread's wake-ups more than 1 ms late (5 ms
+# period), "stall us" the worst: stalls of the machine itself, in the same run.
 # Client and server share this machine's cores: read the figures with the load line.
 set -eu
 cd "$(dirname "$0")/.."
@@ -112,12 +114,14 @@ r7=$(run beside_events --body "$tmp/one.json" --rate 2000 --connections 4 --dura
 wait "$background" || true
 stop
 
-printf '\n%-44s %10s %9s %9s %9s %8s\n' "case" "req/s" "p50 us" "p99 us" "p99.9 us" "non-2xx"
+printf '\n%-44s %10s %9s %9s %9s %8s %7s %9s\n' "case" "req/s" "p50 us" "p99 us" "p99.9 us" \
+    "non-2xx" "stalls" "stall us"
 for r in "$r1" "$r1b" "$r1c" "$r2" "$r3" "$r4" "$r5" "$r6" "$r7"; do
-    printf '%-44s %10s %9s %9s %9s %8s\n' \
+    printf '%-44s %10s %9s %9s %9s %8s %7s %9s\n' \
         "$(echo "$r" | awk '{print $3}') $(field "$r" mode) $(field "$r" conns)c $(field "$r" threads)t rate=$(field "$r" rate)" \
         "$(field "$r" rps)" "$(field "$r" p50_us)" "$(field "$r" p99_us)" "$(field "$r" p999_us)" \
-        "$(( $(field "$r" non2xx) + $(field "$r" failed) ))"
+        "$(( $(field "$r" non2xx) + $(field "$r" failed) ))" "$(field "$r" stalls_over_1ms)" \
+        "$(field "$r" stall_max_us)"
 done
 echo "events: $(awk -v r="$(field "$r6" rps)" 'BEGIN {printf "%.0f", r * 10}') events/s acknowledged (10 a request)"
 echo "batch 256 rows: $(awk -v r="$(field "$r3" rps)" 'BEGIN {printf "%.0f", r * 256}') rows/s"
