@@ -509,11 +509,10 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
     return rc;
 }
 
-int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
-                    uint64_t *last_seq) {
-    uint64_t mine = 0;
-    int rc = enqueue(w, data, lens, n, &mine);
-    while (rc == SEER_OK && w->durable < mine && !w->err) {
+// Returns once record mine is durable or the log is broken, flushing when no flush
+// is in flight (the leader of a group commit). Under mu.
+static void wait_durable(seer_wal *w, uint64_t mine) {
+    while (w->durable < mine && !w->err) {
         if (!w->flushing) {   // lead: flush this caller's records and all pending
             flush_pending(w);
             answer_waiters(w);
@@ -521,6 +520,13 @@ int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, si
             pthread_cond_wait(&w->flushed, &w->mu);
         }
     }
+}
+
+int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
+                    uint64_t *last_seq) {
+    uint64_t mine = 0;
+    int rc = enqueue(w, data, lens, n, &mine);
+    if (rc == SEER_OK) wait_durable(w, mine);
     int err = w->err;
     if (rc == SEER_OK && w->durable < mine) rc = SEER_EIO;
     pthread_mutex_unlock(&w->mu);
@@ -550,9 +556,9 @@ int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *le
         }
     }
     if (rc == SEER_OK && w->n_waiters == w->cap_waiters) {
-        // Out of memory for the waiter: its records are queued already, so wait for
-        // them here rather than lose the acknowledgement.
-        while (w->durable < mine && !w->err) pthread_cond_wait(&w->flushed, &w->mu);
+        // Out of memory for the waiter: its records are queued already, so see them
+        // durable here, as a blocking append would, rather than lose the answer.
+        wait_durable(w, mine);
         int err = w->err;
         pthread_mutex_unlock(&w->mu);
         rc = err ? seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir,
