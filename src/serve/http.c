@@ -45,6 +45,7 @@ struct seer_http {
     unsigned port;
     atomic_uint open;        // connections open
     atomic_long in_flight;   // requests begun and not yet answered
+    atomic_long suspended;   // connections waiting for a deferred answer
     atomic_int stopping;
 };
 
@@ -57,6 +58,7 @@ typedef struct {
     int over;                  // the body passed max_body: it is discarded
     int status;                // of the response queued, 0 until then
     double t0;
+    seer_http *h;
     struct MHD_Connection *conn;
     // A deferred answer (seer_http_defer): the handler's return and the answer
     // each add one; the second queues the answer and resumes the connection.
@@ -106,6 +108,7 @@ static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const ch
     call *c = calloc(1, sizeof *c);
     if (!c) return MHD_NO;
     *con_cls = c;
+    c->h = h;
     c->conn = conn;
     atomic_fetch_add(&h->in_flight, 1);
     c->t0 = seer_now();
@@ -194,6 +197,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (c->deferred) {
             // Suspended before the count, so the answer's resume always follows it.
             MHD_suspend_connection(conn);
+            atomic_fetch_add(&h->suspended, 1);
             if (atomic_fetch_add(&c->arrivals, 1) == 1) answer_late(c);
             return MHD_YES;
         }
@@ -206,8 +210,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 // may be done from any thread.
 static void answer_late(call *c) {
     if (!c->late.status) answer_static(&c->late, 500, "{\"error\":\"no response\"}");
+    seer_http *h = c->h;   // c may be freed once the connection is resumed
     queue(c->conn, c, &c->late, 0);   // on failure the handler closes the connection
     MHD_resume_connection(c->conn);
+    atomic_fetch_sub(&h->suspended, 1);
 }
 
 seer_http_later *seer_http_defer(const seer_http_request *req) {
@@ -312,6 +318,9 @@ void seer_http_stop(seer_http *h, double wait_s) {
     if (fd != MHD_INVALID_SOCKET) close(fd);
     double t0 = seer_now();
     while (atomic_load(&h->in_flight) > 0 && seer_now() - t0 < wait_s) usleep(5000);
+    // libmicrohttpd must not be stopped with a connection suspended, and a deferred
+    // answer always comes (seer_http_answer's contract): wait for those without limit.
+    while (atomic_load(&h->suspended) > 0) usleep(5000);
     MHD_stop_daemon(h->d);
     free(h);
 }

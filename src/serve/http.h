@@ -63,7 +63,8 @@ unsigned seer_http_port(const seer_http *h);
 // Connections open now.
 unsigned seer_http_connections(const seer_http *h);
 // Stops accepting, answers 503 to new requests on open connections, waits up
-// to wait_s seconds for requests in flight to be answered, then closes all.
+// to wait_s seconds for requests in flight to be answered (and for every
+// deferred answer, however long it takes), then closes all.
 void seer_http_stop(seer_http *h, double wait_s);
 
 #endif
