@@ -269,8 +269,10 @@ static void *run_loop(void *arg) {
             k->busy = 1;
             k->sent++;
             if (k->fd < 0 ||
-                send_all(k->fd, k->is_event ? ev : req, k->is_event ? ev_n : req_n) < 0)
+                send_all(k->fd, k->is_event ? ev : req, k->is_event ? ev_n : req_n) < 0) {
                 finish(s, ep, k, -1, now());
+                next = t;   // come back at once: nothing may be left to wake the loop
+            }
         }
         if (!live) break;
         set_timer(tfd, next);
