@@ -1,9 +1,9 @@
 // Server metrics and their Prometheus text; see metrics.h.
 #include "serve/metrics.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
+
+#include "base/text.h"
 
 static const char *const paths[SEER_EP_COUNT] = {
     "/v1/predict", "/v1/rank", "/v1/recommend", "/v1/events",
@@ -33,97 +33,69 @@ void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double s
     add(&m->latency_ns[ep], seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
 }
 
-// A growing text buffer; on allocation failure it stops growing and reports NULL at the end.
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int failed;
-} text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...) {
-    if (t->failed) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            t->failed = 1;
-            return;
-        }
-        if ((size_t)k < t->cap - t->n) {
-            t->n += (size_t)k;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)k;
-        char *s = realloc(t->s, cap);
-        if (!s) {
-            t->failed = 1;
-            return;
-        }
-        t->s = s;
-        t->cap = cap;
-    }
-}
-
 char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, size_t *len) {
-    text t = {malloc(16384), 0, 16384, 0};
-    if (!t.s) return NULL;
-    put(&t, "# HELP seer_http_requests_total Responses sent, by endpoint and status code.\n"
-            "# TYPE seer_http_requests_total counter\n");
+    seer_text t = {0};
+    seer_text_reserve(&t, 16384);
+    seer_text_put(&t,
+                  "# HELP seer_http_requests_total Responses sent, by endpoint and status code.\n"
+                  "# TYPE seer_http_requests_total counter\n");
     for (int ep = 0; ep < SEER_EP_COUNT; ep++)
         for (size_t c = 0; c <= SEER_METRICS_CODES; c++) {
             uint64_t v = load(&m->requests[ep][c]);
             if (!v) continue;
             if (c < SEER_METRICS_CODES)
-                put(&t, "seer_http_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n", paths[ep],
-                    codes[c], (unsigned long long)v);
+                seer_text_put(&t, "seer_http_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
+                              paths[ep], codes[c], (unsigned long long)v);
             else
-                put(&t, "seer_http_requests_total{endpoint=\"%s\",code=\"other\"} %llu\n",
-                    paths[ep], (unsigned long long)v);
+                seer_text_put(&t, "seer_http_requests_total{endpoint=\"%s\",code=\"other\"} %llu\n",
+                              paths[ep], (unsigned long long)v);
         }
-    put(&t, "# HELP seer_http_errors_total Responses with a 4xx or 5xx status, by endpoint.\n"
-            "# TYPE seer_http_errors_total counter\n");
+    seer_text_put(&t,
+                  "# HELP seer_http_errors_total Responses with a 4xx or 5xx status, by endpoint.\n"
+                  "# TYPE seer_http_errors_total counter\n");
     for (int ep = 0; ep < SEER_EP_COUNT; ep++) {
         uint64_t v = 0;
         for (size_t c = 0; c <= SEER_METRICS_CODES; c++)
             if (c == SEER_METRICS_CODES || codes[c] >= 400) v += load(&m->requests[ep][c]);
-        put(&t, "seer_http_errors_total{endpoint=\"%s\"} %llu\n", paths[ep],
-            (unsigned long long)v);
+        seer_text_put(&t, "seer_http_errors_total{endpoint=\"%s\"} %llu\n", paths[ep],
+                      (unsigned long long)v);
     }
-    put(&t, "# HELP seer_http_request_duration_seconds From the request's headers to the "
-            "response's last.\n# TYPE seer_http_request_duration_seconds histogram\n");
+    seer_text_put(&t,
+                  "# HELP seer_http_request_duration_seconds From the request's headers to the "
+                  "response's last.\n# TYPE seer_http_request_duration_seconds histogram\n");
     for (int ep = 0; ep < SEER_EP_COUNT; ep++) {
         uint64_t cum = 0;
         for (size_t b = 0; b <= SEER_METRICS_BUCKETS; b++) {
             cum += load(&m->latency[ep][b]);
             if (b < SEER_METRICS_BUCKETS)
-                put(&t, "seer_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%g\"} "
-                        "%llu\n", paths[ep], bounds[b], (unsigned long long)cum);
+                seer_text_put(&t, "seer_http_request_duration_seconds_bucket"
+                              "{endpoint=\"%s\",le=\"%g\"} %llu\n",
+                              paths[ep], bounds[b], (unsigned long long)cum);
             else
-                put(&t, "seer_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"+Inf\"} "
-                        "%llu\n", paths[ep], (unsigned long long)cum);
+                seer_text_put(&t, "seer_http_request_duration_seconds_bucket"
+                              "{endpoint=\"%s\",le=\"+Inf\"} %llu\n",
+                              paths[ep], (unsigned long long)cum);
         }
-        put(&t, "seer_http_request_duration_seconds_sum{endpoint=\"%s\"} %.9f\n", paths[ep],
-            1e-9 * (double)load(&m->latency_ns[ep]));
-        put(&t, "seer_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n", paths[ep],
-            (unsigned long long)cum);
+        seer_text_put(&t, "seer_http_request_duration_seconds_sum{endpoint=\"%s\"} %.9f\n",
+                      paths[ep], 1e-9 * (double)load(&m->latency_ns[ep]));
+        seer_text_put(&t, "seer_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
+                      paths[ep], (unsigned long long)cum);
     }
-    put(&t, "# HELP seer_events_logged_total Events acknowledged (durable in the log).\n"
+    seer_text_put(&t, "# HELP seer_events_logged_total Events acknowledged (durable in the log).\n"
             "# TYPE seer_events_logged_total counter\nseer_events_logged_total %llu\n"
             "# HELP seer_events_applied_total Events the online learner has trained on.\n"
             "# TYPE seer_events_applied_total counter\nseer_events_applied_total %llu\n",
         (unsigned long long)g->events_logged, (unsigned long long)g->events_applied);
-    put(&t, "# HELP seer_model_version The version of the model served (1 at start, +1 per "
+    seer_text_put(&t,
+                  "# HELP seer_model_version The version of the model served (1 at start, +1 per "
             "swap).\n# TYPE seer_model_version gauge\nseer_model_version %llu\n",
         (unsigned long long)g->model_version);
-    put(&t, "# HELP seer_model_reloads_total Reloads asked for, and those that failed.\n"
+    seer_text_put(&t, "# HELP seer_model_reloads_total Reloads asked for, and those that failed.\n"
             "# TYPE seer_model_reloads_total counter\nseer_model_reloads_total %llu\n"
             "# TYPE seer_model_reload_failures_total counter\n"
             "seer_model_reload_failures_total %llu\n",
         (unsigned long long)g->reloads, (unsigned long long)g->reload_failures);
-    put(&t, "# HELP seer_http_connections_open Client connections open now.\n"
+    seer_text_put(&t, "# HELP seer_http_connections_open Client connections open now.\n"
             "# TYPE seer_http_connections_open gauge\nseer_http_connections_open %llu\n",
         (unsigned long long)g->connections_open);
     if (t.failed) {

@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "base/error.h"
+#include "base/text.h"
 #include "base/threads.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
@@ -70,49 +71,10 @@ struct seer_server {
 
 static _Thread_local worker *tls_worker;
 
-// A growing response body; on allocation failure it stops growing and is reported at the end.
-typedef struct {
-    char *s;
-    size_t n, cap;
-    int failed;
-} buf;
-
-static void reserve(buf *b, size_t k) {
-    if (b->failed || b->n + k + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + k + 1) cap *= 2;
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->failed = 1;
-        return;
-    }
-    b->s = s;
-    b->cap = cap;
-}
-
-static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buf *b, const char *fmt, ...) {
-    for (int tries = 0; tries < 2 && !b->failed; tries++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->failed = 1;
-            return;
-        }
-        if (b->s && (size_t)k < b->cap - b->n) {
-            b->n += (size_t)k;
-            return;
-        }
-        reserve(b, (size_t)k);
-    }
-}
-
 // s as a JSON string, quotes included. Bytes outside printable ASCII become \u00XX
 // (a byte over 0x7f that way, so the body stays valid UTF-8 whatever a client sent).
-static void put_string(buf *b, const char *s) {
-    reserve(b, 2 + 6 * strlen(s));
+static void put_string(seer_text *b, const char *s) {
+    seer_text_reserve(b, 2 + 6 * strlen(s));
     if (b->failed) return;
     char *o = b->s + b->n;
     *o++ = '"';
@@ -131,7 +93,7 @@ static void put_string(buf *b, const char *s) {
     b->n = (size_t)(o - b->s);
 }
 
-static void finish(seer_http_response *r, int status, buf *b) {
+static void finish(seer_http_response *r, int status, seer_text *b) {
     if (b->failed) {
         free(b->s);
         b->s = NULL;
@@ -148,10 +110,10 @@ static void finish(seer_http_response *r, int status, buf *b) {
 }
 
 static void answer_error(seer_http_response *r, int status, const char *message) {
-    buf b = {0};
-    put(&b, "{\"error\":");
+    seer_text b = {0};
+    seer_text_put(&b, "{\"error\":");
     put_string(&b, message);
-    put(&b, "}");
+    seer_text_put(&b, "}");
     finish(r, status, &b);
 }
 
@@ -303,14 +265,14 @@ static void handle_predict(seer_server *s, worker *w, const seer_http_request *r
     seer_served *sv = seer_slot_acquire(&s->slot);
     if (!parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
         size_t n = w->rows.n;
-        buf b = {0};
-        reserve(&b, 64 + 17 * n);
-        put(&b, "{\"scores\":[");
+        seer_text b = {0};
+        seer_text_reserve(&b, 64 + 17 * n);
+        seer_text_put(&b, "{\"scores\":[");
         for (size_t i = 0; i < n && !b.failed; i++) {
             // Room was reserved: a float in %.9g is at most 15 characters.
             b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, i ? ",%.9g" : "%.9g", (double)w->p[i]);
         }
-        put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
+        seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
         finish(resp, 200, &b);
     }
     seer_slot_release(&s->slot, sv);
@@ -329,14 +291,14 @@ static void handle_rank(seer_server *s, worker *w, const seer_http_request *req,
         size_t n = w->rows.n;
         for (size_t i = 0; i < n; i++) w->ranked[i] = (struct ranked){i, w->p[i]};
         qsort(w->ranked, n, sizeof *w->ranked, cmp_ranked);
-        buf b = {0};
-        reserve(&b, 64 + 44 * n);
-        put(&b, "{\"ranked\":[");
+        seer_text b = {0};
+        seer_text_reserve(&b, 64 + 44 * n);
+        seer_text_put(&b, "{\"ranked\":[");
         for (size_t i = 0; i < n && !b.failed; i++)
             b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, "%s{\"index\":%zu,\"score\":%.9g}",
                                     i ? "," : "", w->ranked[i].index,
                                     (double)w->ranked[i].score);
-        put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
+        seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
         finish(resp, 200, &b);
     }
     seer_slot_release(&s->slot, sv);
@@ -367,8 +329,8 @@ static void events_logged(void *ctx, int rc) {
     if (rc != SEER_OK) {
         answer_rc(&r, rc);
     } else {
-        buf b = {0};
-        put(&b, "{\"accepted\":%zu}", c->n);
+        seer_text b = {0};
+        seer_text_put(&b, "{\"accepted\":%zu}", c->n);
         finish(&r, 202, &b);
     }
     seer_http_answer(c->later, &r);
@@ -425,24 +387,25 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
     const seer_model *m = sv->model;
     const seer_model_ops *ops = seer_model_ops_of(m->net.cfg.kind);
-    buf b = {0};
-    put(&b, "{\"version\":%llu,\"events_logged\":%llu,\"events_applied\":%llu,\"online\":%s,"
+    seer_text b = {0};
+    seer_text_put(&b,
+                  "{\"version\":%llu,\"events_logged\":%llu,\"events_applied\":%llu,\"online\":%s,"
             "\"model\":\"%s\",\"fields\":%zu,\"dense\":%zu,\"embedding_rows\":%zu,"
             "\"embedding_dim\":%zu,\"label\":",
         (unsigned long long)sv->version, (unsigned long long)logged,
         (unsigned long long)applied, s->online ? "true" : "false", ops ? ops->name : "unknown",
         m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, m->net.D);
     if (m->tf.label_col >= 0) put_string(&b, m->tf.col[m->tf.label_col].name);
-    else put(&b, "null");
-    put(&b, ",\"columns\":[");
+    else seer_text_put(&b, "null");
+    seer_text_put(&b, ",\"columns\":[");
     for (size_t j = 0; j < m->tf.n_cols; j++) {
-        put(&b, "%s{\"name\":", j ? "," : "");
+        seer_text_put(&b, "%s{\"name\":", j ? "," : "");
         put_string(&b, m->tf.col[j].name);
-        put(&b, ",\"kind\":\"%s\"}", kind_name(m->tf.col[j].kind));
+        seer_text_put(&b, ",\"kind\":\"%s\"}", kind_name(m->tf.col[j].kind));
     }
     // training_json is the model file's own JSON object (settings and metrics), written by
     // cJSON and checked when the file was loaded: it goes out as it is.
-    put(&b, "],\"training\":%s}", m->training_json ? m->training_json : "null");
+    seer_text_put(&b, "],\"training\":%s}", m->training_json ? m->training_json : "null");
     seer_slot_release(&s->slot, sv);
     finish(resp, 200, &b);
 }
@@ -486,8 +449,8 @@ static void handle_reload(seer_server *s, const seer_http_request *req,
                      msg);
         return;
     }
-    buf b = {0};
-    put(&b, "{\"version\":%llu}", version);
+    seer_text b = {0};
+    seer_text_put(&b, "{\"version\":%llu}", version);
     finish(resp, 200, &b);
 }
 
@@ -508,8 +471,8 @@ static void on_handle(void *ctx, const seer_http_request *req, seer_http_respons
     case SEER_EP_EVENTS: handle_events(s, req, resp); break;
     case SEER_EP_MODEL: handle_model(s, resp); break;
     case SEER_EP_HEALTHZ: {
-        buf b = {0};
-        put(&b, "{\"status\":\"ok\"}");
+        seer_text b = {0};
+        seer_text_put(&b, "{\"status\":\"ok\"}");
         finish(resp, 200, &b);
         break;
     }

@@ -1,0 +1,38 @@
+#include "base/text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void seer_text_reserve(seer_text *t, size_t k) {
+    if (t->failed || t->n + k + 1 <= t->cap) return;
+    size_t cap = t->cap ? t->cap : 256;
+    while (cap < t->n + k + 1) cap *= 2;
+    char *s = realloc(t->s, cap);
+    if (!s) {
+        t->failed = 1;
+        return;
+    }
+    t->s = s;
+    t->cap = cap;
+}
+
+void seer_text_put(seer_text *t, const char *fmt, ...) {
+    // The first try writes into the room there is; when it was short, the second
+    // has exactly what the first measured.
+    for (int tries = 0; tries < 2 && !t->failed; tries++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            t->failed = 1;
+            return;
+        }
+        if (t->s && (size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        seer_text_reserve(t, (size_t)k);
+    }
+}

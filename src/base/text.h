@@ -1,0 +1,20 @@
+// A growing text buffer for responses and reports: printf-style appends, and on
+// allocation failure it stops growing and says so (failed) rather than failing
+// each call.
+#ifndef SEER_BASE_TEXT_H
+#define SEER_BASE_TEXT_H
+
+#include <stddef.h>
+
+typedef struct {
+    char *s;      // NUL-terminated once anything was added; the caller frees it
+    size_t n, cap;
+    int failed;   // an allocation failed: s holds what came before
+} seer_text;
+
+// Makes room for k more bytes and the NUL.
+void seer_text_reserve(seer_text *t, size_t k);
+// Appends printf(fmt, ...).
+void seer_text_put(seer_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
