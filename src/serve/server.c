@@ -266,12 +266,9 @@ static void handle_predict(seer_server *s, worker *w, const seer_http_request *r
     if (!parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
         size_t n = w->rows.n;
         seer_text b = {0};
-        seer_text_reserve(&b, 64 + 17 * n);
+        seer_text_reserve(&b, 64 + 17 * n);   // about all it takes: one allocation
         seer_text_put(&b, "{\"scores\":[");
-        for (size_t i = 0; i < n && !b.failed; i++) {
-            // Room was reserved: a float in %.9g is at most 15 characters.
-            b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, i ? ",%.9g" : "%.9g", (double)w->p[i]);
-        }
+        for (size_t i = 0; i < n; i++) seer_text_put(&b, i ? ",%.9g" : "%.9g", (double)w->p[i]);
         seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
         finish(resp, 200, &b);
     }
@@ -294,10 +291,9 @@ static void handle_rank(seer_server *s, worker *w, const seer_http_request *req,
         seer_text b = {0};
         seer_text_reserve(&b, 64 + 44 * n);
         seer_text_put(&b, "{\"ranked\":[");
-        for (size_t i = 0; i < n && !b.failed; i++)
-            b.n += (size_t)snprintf(b.s + b.n, b.cap - b.n, "%s{\"index\":%zu,\"score\":%.9g}",
-                                    i ? "," : "", w->ranked[i].index,
-                                    (double)w->ranked[i].score);
+        for (size_t i = 0; i < n; i++)
+            seer_text_put(&b, "%s{\"index\":%zu,\"score\":%.9g}", i ? "," : "",
+                          w->ranked[i].index, (double)w->ranked[i].score);
         seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
         finish(resp, 200, &b);
     }
