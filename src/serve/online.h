@@ -37,7 +37,7 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
 int seer_online_log(seer_online *on, const char *const *events, const size_t *lens, size_t n);
 // Called once events given to seer_online_log_async are durable (rc SEER_OK)
 // or cannot be (SEER_EIO, the message set on the calling thread); on the
-// thread that wrote them to the log, which it must not hold up.
+// log's own thread, which it must not hold up.
 typedef void (*seer_online_done)(void *ctx, int rc);
 // Checks and logs like seer_online_log but does not wait for the disk: on
 // SEER_OK, done(ctx, ...) follows exactly once, on another thread, maybe before

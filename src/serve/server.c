@@ -318,7 +318,7 @@ typedef struct {
     size_t n;
 } events_call;
 
-// On the thread that wrote the events to the log: 202 once durable, or the error.
+// On the log's thread: 202 once the events are durable, or the error.
 static void events_logged(void *ctx, int rc) {
     events_call *c = ctx;
     seer_http_response r = {0};

@@ -421,8 +421,7 @@ static int add_pending(seer_wal *w, const char *const *data, const size_t *lens,
 }
 
 // One flush: writes the pending records with one write and one fdatasync,
-// outside the lock. Called and returns with mu held, by the syncer or by a
-// blocking appender that found no flush in flight.
+// outside the lock. Called and returns with mu held, by the syncer only.
 static void flush_pending(seer_wal *w) {
     w->flushing = 1;
     char *buf = w->pend;
@@ -445,7 +444,6 @@ static void flush_pending(seer_wal *w) {
     }
     w->flushing = 0;
     pthread_cond_broadcast(&w->flushed);
-    if (w->pend_len) pthread_cond_signal(&w->work);   // what came meanwhile is next
 }
 
 // Calls back the asynchronous appenders whose records are now durable (all of them
@@ -465,18 +463,13 @@ static void answer_waiters(seer_wal *w) {
     if (w->head == w->n_waiters) w->head = w->n_waiters = 0;
 }
 
-// The writer for asynchronous appenders: flushes whatever is pending whenever no
-// flush is in flight. Blocking appenders flush for themselves (no hand-off to
-// wait for), so one fsync may be a blocking caller's or this thread's.
+// The log's one writer (group commit): whatever was appended while the last
+// fdatasync ran goes out with the next one, and then the appenders hear of it.
 static void *syncer_main(void *arg) {
     seer_wal *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while ((!w->pend_len || w->flushing) && !w->stop) pthread_cond_wait(&w->work, &w->mu);
-        if (w->flushing) {   // stopping while a blocking appender flushes
-            pthread_cond_wait(&w->flushed, &w->mu);
-            continue;
-        }
+        while (!w->pend_len && !w->stop) pthread_cond_wait(&w->work, &w->mu);
         if (!w->pend_len) break;   // stopping, and nothing left to write
         if (w->err) {              // broken: nothing more is written
             w->pend_len = 0;
@@ -506,20 +499,13 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
                            strerror(w->err));
     int rc = add_pending(w, data, lens, n);
     *last = w->next_seq - 1;
+    if (rc == SEER_OK) pthread_cond_signal(&w->work);
     return rc;
 }
 
-// Returns once record mine is durable or the log is broken, flushing when no flush
-// is in flight (the leader of a group commit). Under mu.
+// Returns once record mine is durable or the log is broken. Under mu.
 static void wait_durable(seer_wal *w, uint64_t mine) {
-    while (w->durable < mine && !w->err) {
-        if (!w->flushing) {   // lead: flush this caller's records and all pending
-            flush_pending(w);
-            answer_waiters(w);
-        } else {
-            pthread_cond_wait(&w->flushed, &w->mu);
-        }
-    }
+    while (w->durable < mine && !w->err) pthread_cond_wait(&w->flushed, &w->mu);
 }
 
 int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
@@ -556,8 +542,8 @@ int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *le
         }
     }
     if (rc == SEER_OK && w->n_waiters == w->cap_waiters) {
-        // Out of memory for the waiter: its records are queued already, so see them
-        // durable here, as a blocking append would, rather than lose the answer.
+        // Out of memory for the waiter: its records are queued already, so wait for
+        // them here, as a blocking append does, rather than lose the answer.
         wait_durable(w, mine);
         int err = w->err;
         pthread_mutex_unlock(&w->mu);
@@ -567,10 +553,7 @@ int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *le
         done(ctx, rc, mine);
         return SEER_OK;
     }
-    if (rc == SEER_OK) {
-        w->waiters[w->n_waiters++] = (struct waiter){mine, done, ctx};
-        pthread_cond_signal(&w->work);
-    }
+    if (rc == SEER_OK) w->waiters[w->n_waiters++] = (struct waiter){mine, done, ctx};
     pthread_mutex_unlock(&w->mu);
     return rc;
 }

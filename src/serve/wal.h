@@ -17,13 +17,11 @@
 //
 // Key decisions:
 // - Group commit. Appenders copy their records into a shared buffer under a
-//   mutex. A blocking appender that finds no write in flight leads: it writes
-//   the buffer with one write() and one fdatasync(), and wakes the others,
-//   whose records were in it. An asynchronous appender (an HTTP thread, which
-//   must not wait for the disk) leaves the write to the log's own thread, which
-//   does the same; either calls back the asynchronous appenders whose records
-//   it made durable. One fsync serves every caller that arrived while the
-//   previous one ran.
+//   mutex; the log's own thread (the syncer) writes the buffer with one
+//   write() and one fdatasync(), then wakes the blocked appenders and calls
+//   back the asynchronous ones (an HTTP thread, which must not wait for the
+//   disk) whose records were in it. One fsync serves every caller that arrived
+//   while the previous one ran.
 // - A torn tail is a crash's unfinished append: every acknowledged record was
 //   fsynced whole, so the first record of the last segment that is short,
 //   too long, out of sequence or fails its CRC starts bytes nobody was told
@@ -67,8 +65,7 @@ int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, si
                     uint64_t *last_seq);
 // Called once the records of an asynchronous append are durable (rc SEER_OK) or
 // cannot be (SEER_EIO, the message set on the calling thread), with the last
-// record's sequence number; on the thread that wrote them (the log's own, or a
-// blocking appender's), which it must not hold up.
+// record's sequence number; on the log's own thread, which it must not hold up.
 typedef void (*seer_wal_done)(void *ctx, int rc, uint64_t last_seq);
 // Appends like seer_wal_append but returns at once; done(ctx, ...) follows
 // exactly once, on another thread, when SEER_OK is returned (maybe before
