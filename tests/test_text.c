@@ -48,3 +48,13 @@ Test(text, reserve_makes_room_for_the_nul_too) {
     cr_assert(eq(sz, t.n, 999));
     free(t.s);
 }
+
+// Bytes as they are, a NUL among them: the text after it stays, and the end is NUL'd.
+Test(text, add_takes_bytes_with_nuls) {
+    seer_text t = {0};
+    seer_text_add(&t, "ab\0cd", 5);
+    seer_text_put(&t, "%d", 7);
+    cr_assert(eq(sz, t.n, 6));
+    cr_assert(eq(int, memcmp(t.s, "ab\0cd7", 7), 0));   // the 7th byte is the closing NUL
+    free(t.s);
+}

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void seer_text_reserve(seer_text *t, size_t k) {
     if (t->failed || t->n + k + 1 <= t->cap) return;
@@ -15,6 +16,14 @@ void seer_text_reserve(seer_text *t, size_t k) {
     }
     t->s = s;
     t->cap = cap;
+}
+
+void seer_text_add(seer_text *t, const void *bytes, size_t n) {
+    seer_text_reserve(t, n);
+    if (t->failed) return;
+    memcpy(t->s + t->n, bytes, n);
+    t->n += n;
+    t->s[t->n] = '\0';
 }
 
 void seer_text_put(seer_text *t, const char *fmt, ...) {

@@ -14,6 +14,8 @@ typedef struct {
 
 // Makes room for k more bytes and the NUL.
 void seer_text_reserve(seer_text *t, size_t k);
+// Appends n bytes as they are (a NUL among them too).
+void seer_text_add(seer_text *t, const void *bytes, size_t n);
 // Appends printf(fmt, ...).
 void seer_text_put(seer_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

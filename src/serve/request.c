@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/text.h"
 
 // Room for the shortest round-tripping text of a double ("-1.2345678901234567e-308").
 #define NUMBER_TEXT 32
@@ -24,8 +25,7 @@ typedef struct {
     char **field;     // (n_cols)
     size_t *len;      // (n_cols)
     char *numbers;    // (n_cols, NUMBER_TEXT)
-    char *joined;     // (joined_cap) the text of array values, one after another
-    size_t joined_cap, joined_n;
+    seer_text joined;   // the text of array values, one after another
     size_t *joined_at;  // (n_cols) where a column's array text starts, or SIZE_MAX
 } encoder;
 
@@ -36,8 +36,7 @@ static int encoder_init(encoder *e, const seer_transform *t) {
     e->field = malloc(n * sizeof *e->field);
     e->len = malloc(n * sizeof *e->len);
     e->numbers = malloc(n * NUMBER_TEXT);
-    e->joined = NULL;
-    e->joined_cap = e->joined_n = 0;
+    e->joined = (seer_text){0};
     e->joined_at = malloc(n * sizeof *e->joined_at);
     if (!e->map || !e->field || !e->len || !e->numbers || !e->joined_at) {
         free(e->map);
@@ -55,24 +54,15 @@ static void encoder_free(encoder *e) {
     free(e->field);
     free(e->len);
     free(e->numbers);
-    free(e->joined);
+    free(e->joined.s);
     free(e->joined_at);
 }
 
 // Appends n bytes of s to the joined text; SEER_ENOMEM.
 static int join_put(encoder *e, const char *s, size_t n) {
-    if (e->joined_n + n + 1 > e->joined_cap) {
-        size_t cap = e->joined_cap ? e->joined_cap : 256;
-        while (cap < e->joined_n + n + 1) cap *= 2;
-        char *j = realloc(e->joined, cap);
-        if (!j) return seer_errorf(SEER_ENOMEM, "out of memory encoding a request");
-        e->joined = j;
-        e->joined_cap = cap;
-    }
-    memcpy(e->joined + e->joined_n, s, n);
-    e->joined_n += n;
-    e->joined[e->joined_n] = '\0';
-    return SEER_OK;
+    seer_text_add(&e->joined, s, n);
+    return e->joined.failed ? seer_errorf(SEER_ENOMEM, "out of memory encoding a request")
+                            : SEER_OK;
 }
 
 // An integer as its digits; else the shortest of %.15g, %.16g, %.17g that
@@ -121,7 +111,7 @@ static int join_array(encoder *e, const seer_column *c, const cJSON *v, const ch
         return seer_errorf(SEER_EDATA, "%skey '%s' is an array, but column '%s' holds one value "
                            "(arrays are for multi-valued and vector columns)", where, key,
                            c->name);
-    *at = e->joined_n;
+    *at = e->joined.n;
     size_t i = 0;
     for (const cJSON *it = v->child; it; it = it->next, i++) {
         char num[NUMBER_TEXT];
@@ -169,7 +159,7 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
                                cJSON_IsArray(objs[k]) ? "an array" : "a value");
         cursor[k] = objs[k] ? objs[k]->child : NULL;
     }
-    e->joined_n = 0;
+    e->joined.n = 0;
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         e->map[j] = (long)j;
@@ -217,7 +207,7 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
     }
     for (size_t j = 0; j < t->n_cols; j++) {
         if (e->joined_at[j] == SIZE_MAX) continue;
-        e->field[j] = e->joined + e->joined_at[j];
+        e->field[j] = e->joined.s + e->joined_at[j];
         e->len[j] = strlen(e->field[j]);
     }
     seer_row row = {t->n_cols, e->field, e->len, 0};
