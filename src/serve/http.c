@@ -31,6 +31,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/text.h"
 
 // Connections over max_connections that are still accepted, to be answered 503.
 #define HEADROOM 64
@@ -53,8 +54,7 @@ struct seer_http {
 typedef struct {
     seer_http_request req;
     seer_http_response resp;   // the early answer (status != 0), if any
-    char *body;
-    size_t n, cap;
+    seer_text body;            // what came of the body so far
     int over;                  // the body passed max_body: it is discarded
     int status;                // of the response queued, 0 until then
     double t0;
@@ -141,20 +141,11 @@ static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const ch
     return MHD_YES;
 }
 
+// Adds k bytes of body; 0 when that would pass max bytes or memory ran out.
 static int append(call *c, const char *data, size_t k, size_t max) {
-    if (c->n + k > max) return 0;
-    if (c->n + k + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap : 4096;
-        while (cap < c->n + k + 1) cap *= 2;
-        if (cap > max + 1) cap = max + 1;
-        char *b = realloc(c->body, cap);
-        if (!b) return 0;
-        c->body = b;
-        c->cap = cap;
-    }
-    memcpy(c->body + c->n, data, k);
-    c->n += k;
-    return 1;
+    if (c->body.n + k > max) return 0;
+    seer_text_add(&c->body, data, k);
+    return !c->body.failed;
 }
 
 static void answer_late(call *c);
@@ -175,9 +166,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!c->resp.status && !c->over && !append(c, upload_data, *upload_data_size,
                                                    h->o.max_body)) {
             c->over = 1;
-            free(c->body);
-            c->body = NULL;
-            c->n = c->cap = 0;
+            free(c->body.s);
+            c->body = (seer_text){0};
         }
         *upload_data_size = 0;
         return MHD_YES;
@@ -190,9 +180,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  h->o.max_body);
         answer_static(&r, 413, msg);
     } else {
-        c->req.body = c->body ? c->body : "";
-        if (c->body) c->body[c->n] = '\0';
-        c->req.len = c->n;
+        c->req.body = c->body.s ? c->body.s : "";   // seer_text keeps it NUL-terminated
+        c->req.len = c->body.n;
         h->o.handle(h->o.ctx, &c->req, &r);
         if (c->deferred) {
             // Suspended before the count, so the answer's resume always follows it.
@@ -238,7 +227,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (c->status) h->o.done(h->o.ctx, c->req.tag, c->status, seer_now() - c->t0);
     free(c->resp.body);
     free(c->late.body);
-    free(c->body);
+    free(c->body.s);
     free(c);
     atomic_fetch_sub(&h->in_flight, 1);
 }
