@@ -146,7 +146,7 @@ int seer_cmd_demo(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') dir = optarg;
         else if (c == 's') {
-            if (seer_cli_size("--sessions", optarg, &sc.sessions)) return 1;
+            if (seer_cli_count("demo", "--sessions", optarg, &sc.sessions)) return 1;
         } else if (c == 'h') {
             puts("usage: seer demo [--dir DIR] [--sessions N]\nruns the main job on generated "
                  "e-commerce data (and on the Criteo sample when SEER_DATA has it)");

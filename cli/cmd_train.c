@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
+#include "base/crc32c.h"
 #include "base/error.h"
 #include "cli.h"
 #include "io/model.h"
@@ -63,6 +65,69 @@ static void json_number(const char *key, double v, int comma) {
     else printf("\"%s\":null%s", key, comma ? "," : "");
 }
 
+// "A,B" of a list option; a long list as its length and checksum, to fit in the settings.
+static void list_text(char *buf, size_t cap, const char *const *names, size_t n) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "," : "", names[i]);
+    if (k >= cap) {
+        uint32_t crc = 0;
+        for (size_t i = 0; i < n; i++) crc = seer_crc32c(crc, names[i], strlen(names[i]) + 1);
+        snprintf(buf, cap, "%zu names, crc32c %08x", n, crc);
+    }
+}
+
+static void widths_text(char *buf, size_t cap, const size_t *w, size_t n) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n && k < cap; i++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%zu", i ? "," : "", w[i]);
+}
+
+// The settings that fix the model, its training and its data, one "--option value" a line
+// (DATA and --valid as their fingerprints). A checkpoint records them; a resumed run must have
+// them all the same (seer_train names the first that differs). Left out, free to change:
+// --threads, --checkpoint, --checkpoint-every, --max-steps, --cache, --json, -o.
+static int settings_text(const seer_train_options *o, const char *model, char *buf,
+                         size_t cap) {
+    static const char *const formats[] = {"auto", "csv", "tsv", "criteo", "libfm"};
+    char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
+    int rc = seer_cli_fingerprint(o->data, data, sizeof data);
+    struct stat vs;
+    // A --valid stream is read once and cannot be fingerprinted.
+    if (o->valid_path && stat(o->valid_path, &vs) == 0 && !S_ISREG(vs.st_mode))
+        snprintf(valid, sizeof valid, "a stream, not checked");
+    else if (rc == SEER_OK && o->valid_path)
+        rc = seer_cli_fingerprint(o->valid_path, valid, sizeof valid);
+    if (rc != SEER_OK) return rc;
+    list_text(label, sizeof label, &o->tf.label, 1);
+    widths_text(hidden, sizeof hidden, o->hidden, o->n_hidden);
+    widths_text(hidden2, sizeof hidden2, o->hidden2, o->n_hidden2);
+    list_text(lists[0], sizeof lists[0], o->tf.ignore, o->tf.n_ignore);
+    list_text(lists[1], sizeof lists[1], o->tf.categorical, o->tf.n_categorical);
+    list_text(lists[2], sizeof lists[2], o->tf.numeric, o->tf.n_numeric);
+    list_text(lists[3], sizeof lists[3], o->tf.multi, o->tf.n_multi);
+    int k = snprintf(buf, cap,
+        "DATA %s\n--valid %s\n--label %s\n--format %s\n--skip-bad-rows %s\n--model %s\n"
+        "--hidden %s\n--hidden2 %s\n--heads %zu\n--gate-hidden %zu\n--emb-dim %zu\n"
+        "--cross-layers %zu\n--dcn-structure %s\n--dropout %.7g\n--epochs %zu\n--batch %zu\n"
+        "--lr %.7g\n--optim %s\n--precision %s\n--seed %llu\n--valid-frac %.15g\n"
+        "--patience %zu\n--early-stop %s\n--ignore %s\n--categorical %s\n--numeric %s\n"
+        "--multi %s\n--buckets %zu\n--min-count %zu\n--max-tokens %zu\n--pooling %s\n"
+        "--hash-buckets %zu\n--hash-shared %s\n",
+        data, valid, label, formats[o->format], o->skip_bad_rows ? "on" : "off", model,
+        hidden, hidden2, o->n_heads, o->gate_hidden, o->emb_dim, o->n_cross,
+        o->stacked ? "stacked" : "parallel", (double)o->dropout, o->epochs, o->batch,
+        (double)o->lr, o->adagrad ? "adagrad" : "adam", o->bf16 ? "bf16" : "fp32",
+        (unsigned long long)o->seed, o->valid_path ? 0.0 : o->valid_frac, o->patience,
+        o->stop_on_logloss ? "logloss" : "auc", lists[0], lists[1], lists[2], lists[3],
+        o->tf.buckets, o->tf.min_count, o->tf.max_tokens, o->tf.pool_sum ? "sum" : "mean",
+        o->tf.hash_buckets, o->tf.hash_shared ? "on" : "off");
+    SEER_ASSERT(k > 0 && (size_t)k < cap);
+    return SEER_OK;
+}
+
 int seer_cmd_train(int argc, char **argv) {
     seer_train_options o;
     seer_train_options_default(&o);
@@ -92,7 +157,12 @@ int seer_cmd_train(int argc, char **argv) {
         {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
         {"hash-shared", 0, 0, O_HASH_SHARED}, {"hidden2", 1, 0, O_HIDDEN2},
         {"heads", 1, 0, O_HEADS}, {"gate-hidden", 1, 0, O_GATE_HIDDEN}, {0, 0, 0, 0}};
-    int c, bad = 0;
+    static const char *const caches[] = {"off", "on", "auto", NULL};
+    static const char *const precisions[] = {"fp32", "bf16", NULL};
+    static const char *const optims[] = {"adam", "adagrad", NULL};
+    static const char *const stops[] = {"auc", "logloss", NULL};
+    static const char *const poolings[] = {"mean", "sum", NULL};
+    int c, bad = 0, k;
     size_t v;
     double d;
     optind = 1;
@@ -100,36 +170,28 @@ int seer_cmd_train(int argc, char **argv) {
         switch (c) {
         case O_LABEL: o.tf.label = optarg; break;
         case O_MODEL: model = optarg; break;
-        case O_CROSS: bad = seer_cli_size("--cross-layers", optarg, &o.n_cross) ||
-                            o.n_cross > SEER_LAYERS_MAX / 2; break;
+        case O_CROSS: bad = seer_cli_count("train", "--cross-layers", optarg, &o.n_cross); break;
         case O_STRUCTURE: structure = optarg; break;
-        case O_CKPT_EVERY: bad = seer_cli_size("--checkpoint-every", optarg,
-                                               &o.checkpoint_every); break;
+        case O_CKPT_EVERY:
+            bad = seer_cli_count("train", "--checkpoint-every", optarg, &o.checkpoint_every);
+            break;
         case O_CKPT: o.checkpoint_path = optarg; break;
         case O_RESUME: o.resume_path = optarg; break;
         case O_CACHE:
-            bad = strcmp(optarg, "on") && strcmp(optarg, "off") && strcmp(optarg, "auto");
-            o.cache = strcmp(optarg, "on") == 0 ? 1 : strcmp(optarg, "off") == 0 ? 0 : -1;
+            bad = seer_cli_choice("--cache", optarg, caches, &k);
+            o.cache = k == 2 ? -1 : k;
             break;
         case O_DROPOUT:
-            bad = seer_cli_double("--dropout", optarg, &d) || d < 0 || d >= 1;
+            bad = seer_cli_real("train", "--dropout", optarg, &d);
             o.dropout = (float)d;
             break;
-        case O_HASH: bad = seer_cli_size("--hash-buckets", optarg, &o.tf.hash_buckets) ||
-                           o.tf.hash_buckets > (1ull << 31); break;
-        case O_PRECISION:
-            bad = strcmp(optarg, "fp32") && strcmp(optarg, "bf16");
-            o.bf16 = strcmp(optarg, "bf16") == 0;
+        case O_HASH:
+            bad = seer_cli_count("train", "--hash-buckets", optarg, &o.tf.hash_buckets);
             break;
-        case O_OPTIM:
-            bad = strcmp(optarg, "adam") && strcmp(optarg, "adagrad");
-            o.adagrad = strcmp(optarg, "adagrad") == 0;
-            break;
-        case O_MAX_STEPS: bad = seer_cli_size("--max-steps", optarg, &o.max_steps); break;
-        case O_STOP:
-            bad = strcmp(optarg, "auc") && strcmp(optarg, "logloss");
-            o.stop_on_logloss = strcmp(optarg, "logloss") == 0;
-            break;
+        case O_PRECISION: bad = seer_cli_choice("--precision", optarg, precisions, &o.bf16); break;
+        case O_OPTIM: bad = seer_cli_choice("--optim", optarg, optims, &o.adagrad); break;
+        case O_MAX_STEPS: bad = seer_cli_count("train", "--max-steps", optarg, &o.max_steps); break;
+        case O_STOP: bad = seer_cli_choice("--early-stop", optarg, stops, &o.stop_on_logloss); break;
         case O_HIDDEN:
             hidden_given = 1;
             bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2,
@@ -138,40 +200,38 @@ int seer_cmd_train(int argc, char **argv) {
             bad = seer_cli_widths("--hidden2", optarg, o.hidden2, SEER_LAYERS_MAX / 2,
                                   &o.n_hidden2);
             break;
-        case O_HEADS: bad = seer_cli_size("--heads", optarg, &o.n_heads) || o.n_heads < 1; break;
+        case O_HEADS: bad = seer_cli_count("train", "--heads", optarg, &o.n_heads); break;
         case O_GATE_HIDDEN:
-            bad = seer_cli_size("--gate-hidden", optarg, &o.gate_hidden) || o.gate_hidden < 1 ||
-                  o.gate_hidden > (1 << 16);
+            bad = seer_cli_count("train", "--gate-hidden", optarg, &o.gate_hidden);
             break;
-        case O_EMB: bad = seer_cli_size("--emb-dim", optarg, &o.emb_dim) || o.emb_dim < 1; break;
+        case O_EMB: bad = seer_cli_count("train", "--emb-dim", optarg, &o.emb_dim); break;
         case O_EPOCHS:
-            bad = seer_cli_size("--epochs", optarg, &o.epochs) || o.epochs < 1;
+            bad = seer_cli_count("train", "--epochs", optarg, &o.epochs);
             epochs_given = 1;
             break;
         case O_BATCH:
             batch_given = 1;
-            bad = seer_cli_size("--batch", optarg, &o.batch) || o.batch < 1 ||
-                            o.batch > 65536; break;
+            bad = seer_cli_count("train", "--batch", optarg, &o.batch);
+            break;
         case O_LR:
-            bad = seer_cli_double("--lr", optarg, &d) || !(d > 0);
+            bad = seer_cli_real("train", "--lr", optarg, &d);
             o.lr = (float)d;
             lr_given = 1;
             break;
         case O_THREADS:
-            bad = seer_cli_size("--threads", optarg, &v) || v < 1 || v > 256;
+            bad = seer_cli_count("train", "--threads", optarg, &v);
             o.threads = (int)v;
             break;
         case O_SEED:
-            bad = seer_cli_size("--seed", optarg, &v);
+            bad = seer_cli_count("train", "--seed", optarg, &v);
             o.seed = v;
             break;
         case O_VALID: o.valid_path = optarg; break;
         case O_VFRAC:
-            bad = seer_cli_double("--valid-frac", optarg, &o.valid_frac) || o.valid_frac < 0 ||
-                  o.valid_frac >= 1;
+            bad = seer_cli_real("train", "--valid-frac", optarg, &o.valid_frac);
             valid_frac_given = 1;
             break;
-        case O_PATIENCE: bad = seer_cli_size("--patience", optarg, &o.patience); break;
+        case O_PATIENCE: bad = seer_cli_count("train", "--patience", optarg, &o.patience); break;
         case O_FORMAT: bad = seer_cli_format(optarg, &o.format); break;
         case O_SKIP: o.skip_bad_rows = 1; break;
         case O_IGNORE: bad = seer_cli_names(optarg, &o.tf.ignore, &o.tf.n_ignore, &ignore_s); break;
@@ -182,24 +242,21 @@ int seer_cmd_train(int argc, char **argv) {
         case O_HASH_SHARED: o.tf.hash_shared = 1; break;
         case O_MULTI: bad = seer_cli_names(optarg, &o.tf.multi, &o.tf.n_multi, &multi_s); break;
         case O_MAX_TOKENS:
-            bad = seer_cli_size("--max-tokens", optarg, &o.tf.max_tokens) || o.tf.max_tokens < 1 ||
-                  o.tf.max_tokens > SEER_MULTI_SLOTS_MAX;
+            bad = seer_cli_count("train", "--max-tokens", optarg, &o.tf.max_tokens);
             break;
-        case O_POOLING:
-            bad = strcmp(optarg, "mean") && strcmp(optarg, "sum");
-            o.tf.pool_sum = strcmp(optarg, "sum") == 0;
+        case O_POOLING: bad = seer_cli_choice("--pooling", optarg, poolings, &o.tf.pool_sum); break;
+        case O_BUCKETS: bad = seer_cli_count("train", "--buckets", optarg, &o.tf.buckets); break;
+        case O_MINCOUNT:
+            bad = seer_cli_count("train", "--min-count", optarg, &o.tf.min_count);
             break;
-        case O_BUCKETS: bad = seer_cli_size("--buckets", optarg, &o.tf.buckets) ||
-                              o.tf.buckets > 1024; break;
-        case O_MINCOUNT: bad = seer_cli_size("--min-count", optarg, &o.tf.min_count) ||
-                               o.tf.min_count < 1; break;
         case O_JSON: json = 1; break;
         case 'o': out = optarg; break;
         case O_HELP: fputs(help, stdout); return 0;
-        default: bad = 1;
+        // getopt has named the unknown option or the missing value.
+        default: bad = seer_cli_usage("run seer train --help for the options");
         }
     }
-    if (bad) return seer_cli_usage("bad option value (seer train --help lists the options)");
+    if (bad) return 1;
     if (optind != argc - 1) return seer_cli_usage("train needs exactly one DATA file\n\n%s", help);
     o.data = argv[optind];
     if (!out) return seer_cli_usage("train needs -o MODEL, the file to write");
@@ -242,10 +299,26 @@ int seer_cmd_train(int argc, char **argv) {
         snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
         o.checkpoint_path = ckpt;
     }
+    // Every path before any work; the checkpoint a run resumes from is where it goes on
+    // writing checkpoints, but the model must not replace it, nor anything replace the data.
+    const seer_cli_file files[] = {
+        {"DATA", o.data, 0, "train reads DATA twice (to profile it, then to encode it)", NULL},
+        {"--valid", o.valid_path, 0, NULL, NULL},
+        {"--resume", o.resume_path, 0, NULL, NULL},
+        {"-o", out, 1, NULL, NULL},
+        {"--checkpoint", o.checkpoint_path, 1, NULL, "--resume"},
+    };
+    int rc = seer_cli_check_files(files, sizeof files / sizeof *files);
+    static char settings[SEER_CHECKPOINT_SETTINGS_MAX];
+    if (rc == SEER_OK && (o.checkpoint_path || o.resume_path)) {
+        rc = settings_text(&o, model, settings, sizeof settings);
+        o.settings = settings;
+    }
+    if (rc != SEER_OK) return seer_cli_fail(rc);
     o.cache_prefix = out;
     seer_train_result r;
     seer_model *m;
-    int rc = seer_train(&o, &r, &m);
+    rc = seer_train(&o, &r, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, out);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     seer_binary_metrics met = r.metrics;

@@ -1,4 +1,8 @@
 // Option parsing helpers and error reporting shared by the subcommands.
+//
+// Every numeric option of profile, train, eval, predict and demo has its range in one table
+// here, so that a bad value gets one message naming the option, the value and the range.
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -8,6 +12,64 @@
 
 #include "base/error.h"
 #include "cli.h"
+#include "data/transform.h"
+#include "models/net.h"
+
+// The range of one numeric option: from lo to hi, each end in or out.
+typedef struct {
+    const char *cmd, *opt;
+    double lo, hi;
+    int whole;            // a whole number (parsed as one, not through a double)
+    int lo_out, hi_out;   // the end itself is out of range
+} range;
+
+#define WHOLE 1, 0, 0
+#define ABOVE_LO 0, 1, 0
+#define BELOW_HI 0, 0, 1
+#define BIG 1099511627776.0  // 2^40: the most any count may be
+
+static const range ranges[] = {
+    {"train", "--epochs", 1, 1000000, WHOLE},
+    {"train", "--batch", 1, 65536, WHOLE},
+    {"train", "--lr", 0, 10, ABOVE_LO},
+    {"train", "--threads", 1, 256, WHOLE},
+    {"train", "--seed", 0, BIG, WHOLE},
+    {"train", "--valid-frac", 0, 1, BELOW_HI},
+    {"train", "--patience", 0, 1000000, WHOLE},
+    {"train", "--emb-dim", 1, 4096, WHOLE},
+    {"train", "--cross-layers", 0, SEER_LAYERS_MAX / 2, WHOLE},
+    {"train", "--heads", 1, 65536, WHOLE},
+    {"train", "--gate-hidden", 1, 65536, WHOLE},
+    {"train", "--dropout", 0, 1, BELOW_HI},
+    {"train", "--checkpoint-every", 0, BIG, WHOLE},
+    {"train", "--max-steps", 0, BIG, WHOLE},
+    {"train", "--hash-buckets", 0, 2147483648.0, WHOLE},
+    {"train", "--buckets", 0, 1024, WHOLE},
+    {"train", "--min-count", 1, BIG, WHOLE},
+    {"train", "--max-tokens", 1, SEER_MULTI_SLOTS_MAX, WHOLE},
+    {"demo", "--sessions", 1, 100000000, WHOLE},
+};
+
+static const range *find_range(const char *cmd, const char *opt) {
+    for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
+        if (strcmp(ranges[i].cmd, cmd) == 0 && strcmp(ranges[i].opt, opt) == 0) return &ranges[i];
+    SEER_ASSERT(!"a numeric option without a range");
+    return NULL;
+}
+
+// "a whole number from 1 to 65536", "a number above 0 and at most 10", ...
+static void describe(const range *r, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s %s %.15g %s %.15g", r->whole ? "a whole number" : "a number",
+             r->lo_out ? "above" : "from", r->lo, r->lo_out ? "and at most" : r->hi_out ?
+             "to below" : "to", r->hi);
+}
+
+static int out_of_range(const range *r, const char *s, int not_number) {
+    char want[128];
+    describe(r, want, sizeof want);
+    if (not_number) return seer_cli_usage("%s: '%s' is not %s", r->opt, s, want);
+    return seer_cli_usage("%s %s is out of range: it must be %s", r->opt, s, want);
+}
 
 int seer_cli_fail(int rc) {
     const char *msg = seer_error_message();
@@ -59,6 +121,46 @@ int seer_cli_double(const char *opt, const char *s, double *out) {
     }
     *out = v;
     return 0;
+}
+
+int seer_cli_count(const char *cmd, const char *opt, const char *s, size_t *out) {
+    const range *r = find_range(cmd, opt);
+    SEER_ASSERT(r->whole);
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    int not_number = !isdigit((unsigned char)s[0]) || errno == EINVAL || end == s || *end;
+    // Too big for 64 bits is out of range, not "not a number".
+    if (!not_number && errno == ERANGE) v = ~0ULL;
+    if (not_number || (double)v < r->lo || (double)v > r->hi) return out_of_range(r, s, not_number);
+    *out = (size_t)v;
+    return 0;
+}
+
+int seer_cli_real(const char *cmd, const char *opt, const char *s, double *out) {
+    const range *r = find_range(cmd, opt);
+    SEER_ASSERT(!r->whole);
+    char *end;
+    double v = strtod(s, &end);
+    int not_number = end == s || *end || isnan(v);
+    if (not_number || v < r->lo || v > r->hi || (r->lo_out && v == r->lo) ||
+        (r->hi_out && v == r->hi))
+        return out_of_range(r, s, not_number);
+    *out = v;
+    return 0;
+}
+
+int seer_cli_choice(const char *opt, const char *s, const char *const *names, int *out) {
+    char list[256] = "";
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        size_t k = strlen(list);
+        snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", names[i]);
+    }
+    return seer_cli_usage("%s: '%s' is not one of %s", opt, s, list);
 }
 
 int seer_cli_widths(const char *opt, const char *s, size_t *out, size_t max, size_t *n) {

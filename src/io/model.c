@@ -219,6 +219,7 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
     cJSON_AddNumberToObject(c, "best_rows", (double)st->best_rows);
     cJSON_AddNumberToObject(c, "batch_size", (double)st->batch_size);
     add_u64_hex(c, "seed", st->seed);
+    if (st->settings[0]) cJSON_AddStringToObject(c, "settings", st->settings);
     if (st->online_seq || st->online_applied) {
         cJSON *on = cJSON_AddObjectToObject(c, "online");
         add_u64_hex(on, "seq", st->online_seq);
@@ -555,6 +556,10 @@ int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
         st->best_rows = (size_t)count_of(num(c, "best_rows", &ok), 1e15);
         st->batch_size = (size_t)count_of(num(c, "batch_size", &ok), 1e9);
         st->seed = hex_u64(cJSON_GetObjectItemCaseSensitive(c, "seed"), &ok);
+        const cJSON *set = cJSON_GetObjectItemCaseSensitive(c, "settings");
+        if (set && (!cJSON_IsString(set) || strlen(set->valuestring) >= sizeof st->settings))
+            ok = 0;
+        else if (set) strcpy(st->settings, set->valuestring);
         const cJSON *on = cJSON_GetObjectItemCaseSensitive(c, "online");
         if (on) {
             st->online_seq = hex_u64(cJSON_GetObjectItemCaseSensitive(on, "seq"), &ok);

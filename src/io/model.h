@@ -40,6 +40,9 @@ typedef struct seer_model seer_model;
 // Saves atomically. training_json (may be NULL) is stored as the "training" object.
 int seer_model_save(const seer_model *m, const char *path);
 
+// The longest settings text a checkpoint holds, with its NUL.
+#define SEER_CHECKPOINT_SETTINGS_MAX 8192
+
 // Where an interrupted training run stands: enough, with the model, its
 // optimiser moments and the best epoch's weights, to continue bit for bit.
 typedef struct {
@@ -59,6 +62,12 @@ typedef struct {
     // of its log that the model holds, and the events applied in all. 0 in a
     // training checkpoint; absent from older files, which read as 0.
     uint64_t online_seq, online_applied;
+    // The hashes of the model file the snapshot derives from and of the one at
+    // the served path when it was written; 0 when unknown (older files).
+    uint64_t online_source, online_at_path;
+    // The training run's settings, one "--option value" a line (seer_train_options.settings),
+    // for a resume to compare; "" when the run gave none (and in older files).
+    char settings[SEER_CHECKPOINT_SETTINGS_MAX];
 } seer_checkpoint_state;
 
 // A model file with the optimiser moments, the state and, when best_params is

@@ -92,6 +92,27 @@ static void snapshot_copy(float *params, float *emb, float *wide, const float *f
     if (n->plan.wide) memcpy(wide, from_wide, n->cfg.emb_rows * sizeof(float));
 }
 
+static int finite_floats(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+// A run diverged once its loss or a weight is NaN or infinite: nothing after
+// that is a model, so it stops there (SEER_EDATA: the data or the settings did
+// it, typically too large a --lr). The loss is checked every step, which costs
+// nothing; the weights after every epoch and before every checkpoint.
+static int check_diverged(const seer_net *n, double loss, float lr) {
+    const char *what = !isfinite(loss) ? "the loss"
+                       : !finite_floats(n->params, n->n_params) ? "a dense weight"
+                       : !finite_floats(n->emb, n->cfg.emb_rows * n->D) ? "an embedding weight"
+                       : n->plan.wide && !finite_floats(n->wide, n->cfg.emb_rows) ? "a wide weight"
+                       : NULL;
+    if (!what) return SEER_OK;
+    return seer_errorf(SEER_EDATA, "training diverged at step %ld: %s is not finite (try a "
+                       "smaller --lr than %g); no model written", n->step, what, (double)lr);
+}
+
 // Writes a checkpoint of where the run stands.
 static int checkpoint(const seer_model *m, const seer_train_options *o,
                       const seer_checkpoint_state *st, const snapshot *best) {
@@ -289,6 +310,37 @@ static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_option
     return rc;
 }
 
+// The first line of now ("--option value") that was has with another value or
+// not at all, as its length (0 when none), and in *had the line of was for it
+// (or words saying it has none).
+static size_t settings_differ(const char *was, const char *now, const char **at,
+                              const char **had, size_t *had_len) {
+    for (const char *line = now; *line; ) {
+        size_t len = strcspn(line, "\n"), key = strcspn(line, " \n");
+        *had = NULL;
+        *had_len = 0;
+        for (const char *w = was; *w; ) {
+            size_t wlen = strcspn(w, "\n");
+            if (wlen > key && w[key] == ' ' && memcmp(w, line, key) == 0) {
+                *had = w;
+                *had_len = wlen;
+                break;
+            }
+            w += wlen + (w[wlen] == '\n');
+        }
+        if (!*had) {
+            *had = "no value for it";
+            *had_len = strlen(*had);
+        }
+        if (*had_len != len || memcmp(*had, line, len) != 0) {
+            *at = line;
+            return len;
+        }
+        line += len + (line[len] == '\n');
+    }
+    return 0;
+}
+
 // Starts a run: the fitted transform and a new network, or, resuming, the
 // checkpoint's model, optimiser moments and state.
 static int start_model(const seer_train_options *o, seer_model **m, seer_checkpoint_state *st,
@@ -296,7 +348,18 @@ static int start_model(const seer_train_options *o, seer_model **m, seer_checkpo
     if (!o->resume_path) return SEER_OK;
     int rc = seer_checkpoint_read(m, o->resume_path, batch_cap, st, &best->params, &best->emb,
                                   &best->wide);
-    if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
+    const char *at, *had;
+    size_t len, had_len;
+    if (rc == SEER_OK && o->settings && st->settings[0] &&
+        (len = settings_differ(st->settings, o->settings, &at, &had, &had_len))) {
+        rc = seer_errorf(SEER_EINVAL, "--resume %s: the checkpoint was taken with %.*s, not "
+                         "%.*s; resume with the settings and data it was taken with (only "
+                         "--threads, --checkpoint, --checkpoint-every, --max-steps, --cache, "
+                         "--json and -o may change)", o->resume_path, (int)had_len, had,
+                         (int)len, at);
+        seer_model_free(*m);
+        *m = NULL;
+    } else if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
         rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
                          " resume with the same settings", o->resume_path, st->batch_size,
                          (unsigned long long)st->seed);
@@ -324,6 +387,7 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     st.best_auc = NAN;
     st.batch_size = o->batch;
     st.seed = o->seed;
+    if (o->settings) snprintf(st.settings, sizeof st.settings, "%s", o->settings);
     seer_rng rng0;
     seer_rng_init(&rng0, o->seed * 0x9e3779b97f4a7c15ULL + 17);
     memcpy(st.rng, rng0.s, sizeof st.rng);

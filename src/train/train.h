@@ -47,6 +47,9 @@ typedef struct {
     int cache;                   // encoded rows in a mapped cache file: 1 on, 0 off, -1 when
                                  // they would take more than 1 GiB
     const char *cache_prefix;    // the cache files' names start with this (default /tmp/seer)
+    const char *settings;        // what fixes the model and its data, one "--option value" a
+                                 // line: recorded in checkpoints; a resume refuses a line that
+                                 // differs, naming it. NULL: only --batch and --seed checked
 } seer_train_options;
 
 // The defaults: mlp 64-32 (finalmlp's second stream 800, 1 head, gates of
