@@ -1,5 +1,7 @@
 // Tests of seer_gemm_bf16 (oneDNN matmul, bf16 inputs, fp32 accumulation and output) against
-// seer_gemm_ref, which works in double on the unrounded fp32 inputs.
+// seer_gemm_ref, which works in double on the unrounded fp32 inputs. The emulated_* tests run
+// the same cases through the emulation a CPU without bf16 gets (seer_gemm_bf16_emulate), and
+// the avx2_* ones hold oneDNN to AVX2 so that the fallback itself is taken, on any machine.
 //
 // Tolerance, per element. bf16 keeps an 8-bit significand, so rounding to nearest moves each
 // input by a relative 2^-8 at most and a product a'b' by (1 + 2^-8)^2 - 1 < 7.9e-3 of |ab|.
@@ -13,6 +15,7 @@
 // O(S / sqrt(K)) or more, far beyond 1e-2 S, so the bound still catches layout bugs.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <criterion/redirect.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -173,4 +176,159 @@ Test(gemm_bf16, deterministic) {
     free(C_old);
     free(C1);
     free(C2);
+}
+
+// --- The emulation: bf16-rounded operands multiplied in fp32 (CPUs without bf16).
+
+// x rounded to bf16 (nearest even), as a float: the product of 1 x 1 matrices with B = 1.
+static float bf16_of(float x) {
+    const float one = 1.0f;
+    float c;
+    seer_gemm_bf16(0, 0, 1, 1, 1, 1.0f, &x, 1, &one, 1, 0.0f, &c, 1);
+    return c;
+}
+
+Test(gemm_bf16, emulated_vs_ref_nn) {
+    seer_gemm_bf16_emulate(1);
+    bf16_sizes(0, 0);
+    cr_assert(eq(int, seer_gemm_bf16_native(), 0));
+}
+Test(gemm_bf16, emulated_vs_ref_nt) {
+    seer_gemm_bf16_emulate(1);
+    bf16_sizes(0, 1);
+}
+Test(gemm_bf16, emulated_vs_ref_tn) {
+    seer_gemm_bf16_emulate(1);
+    bf16_sizes(1, 0);
+}
+Test(gemm_bf16, emulated_vs_ref_tt) {
+    seer_gemm_bf16_emulate(1);
+    bf16_sizes(1, 1);
+}
+
+Test(gemm_bf16, emulated_vs_ref_alpha_beta) {
+    seer_gemm_bf16_emulate(1);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            bf16_case(ta, tb, 33, 65, 129, -0.5f, 0.0f, 3);
+            bf16_case(ta, tb, 33, 65, 129, 2.0f, 0.25f, 3);
+        }
+}
+
+// The emulation rounds exactly as the native path (the cases of rounds_to_nearest_even).
+Test(gemm_bf16, emulated_rounds_to_nearest_even) {
+    seer_gemm_bf16_emulate(1);
+    uint32_t nan_bits = 0x7f800001u;
+    float nan_low;
+    memcpy(&nan_low, &nan_bits, sizeof nan_low);
+    cr_expect(eq(flt, bf16_of(1.0f + 0x1p-8f), 1.0f));
+    cr_expect(eq(flt, bf16_of(1.0f + 3 * 0x1p-8f), 1.0f + 0x1p-6f));
+    cr_expect(eq(flt, bf16_of(1.0f + 0x1p-8f + 0x1p-20f), 1.0f + 0x1p-7f));
+    cr_expect(eq(flt, bf16_of(-(1.0f + 0x1p-9f)), -1.0f));
+    cr_expect(eq(flt, bf16_of(0x1.fffffep127f), INFINITY));
+    cr_expect(isnan(bf16_of(nan_low)));
+}
+
+// op(A) op(B) with A and B already rounded to bf16, by the reference loop (double) and by
+// seer_gemm_bf16, which must then differ only by fp32 summation: |got - ref| <= (K + 4) 2^-23 S
+// (a sum of K terms in fp32 is off by at most K 2^-24 of the sum of their magnitudes; twice
+// that and a few roundings for alpha and beta, so the bound is sound with room). Multiplying
+// the unrounded inputs would be off by about 2^-9 S / sqrt(K), which this catches for every K
+// here.
+static void rounded_case(int ta, int tb, size_t M, size_t N, size_t K, float alpha, float beta,
+                         int compare_native) {
+    seer_rng r;
+    seer_rng_init(&r, 77 + M + N + K);
+    size_t a_n = M * K, b_n = K * N;
+    size_t lda = ta ? M : K, ldb = tb ? K : N;
+    float *A = alloc_floats(a_n), *Bm = alloc_floats(b_n), *A16 = alloc_floats(a_n);
+    float *B16 = alloc_floats(b_n), *C_old = alloc_floats(M * N), *R = alloc_floats(M * N);
+    float *C = alloc_floats(M * N), *S = alloc_floats(M * N);
+    fill(A, a_n, &r, -1, 1);
+    fill(Bm, b_n, &r, -1, 1);
+    fill(C_old, M * N, &r, -1, 1);
+    for (size_t i = 0; i < a_n; i++) A16[i] = bf16_of(A[i]);
+    for (size_t i = 0; i < b_n; i++) B16[i] = bf16_of(Bm[i]);
+    memcpy(R, C_old, M * N * sizeof *R);
+    if (compare_native) {
+        // R from the native matmul instead of the loop: the two paths agree.
+        seer_gemm_bf16_emulate(0);
+        cr_assert(eq(int, seer_gemm_bf16_native(), 1));
+        seer_gemm_bf16(ta, tb, M, N, K, alpha, A, lda, Bm, ldb, beta, R, N);
+        seer_gemm_bf16_emulate(1);
+    } else {
+        seer_gemm_ref(ta, tb, M, N, K, alpha, A16, lda, B16, ldb, beta, R, N);
+    }
+    for (size_t i = 0; i < a_n; i++) A16[i] = fabsf(A16[i]);
+    for (size_t i = 0; i < b_n; i++) B16[i] = fabsf(B16[i]);
+    seer_gemm_ref(ta, tb, M, N, K, 1.0f, A16, lda, B16, ldb, 0.0f, S, N);
+    memcpy(C, C_old, M * N * sizeof *C);
+    cr_assert(eq(int, seer_gemm_bf16_native(), 0));
+    seer_gemm_bf16(ta, tb, M, N, K, alpha, A, lda, Bm, ldb, beta, C, N);
+    for (size_t i = 0; i < M * N; i++) {
+        double tol = (K + 4) * 0x1p-23 * fabs(alpha) * S[i] + BETA_RTOL * fabs(beta * C_old[i]);
+        if (!(fabs((double)C[i] - R[i]) <= tol))
+            cr_fatal("emulated ta=%d tb=%d M=%zu N=%zu K=%zu: C[%zu] got %.9g, %s %.9g, tol %.3g",
+                     ta, tb, M, N, K, i, C[i], compare_native ? "native" : "rounded ref", R[i],
+                     tol);
+    }
+    free(A);
+    free(Bm);
+    free(A16);
+    free(B16);
+    free(C_old);
+    free(R);
+    free(C);
+    free(S);
+}
+
+Test(gemm_bf16, emulated_matches_rounded_ref) {
+    seer_gemm_bf16_emulate(1);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            rounded_case(ta, tb, 33, 65, 129, 1.0f, 0.0f, 0);
+            rounded_case(ta, tb, 64, 441, 256, 1.0f, 1.0f, 0);
+            rounded_case(ta, tb, 3, 17, 5, -0.5f, 0.25f, 0);
+        }
+}
+
+// Where this CPU has oneDNN's bf16 matmul, the emulation gives its results to fp32 summation.
+Test(gemm_bf16, emulated_matches_native) {
+    if (!seer_gemm_bf16_native())
+        cr_skip_test("no oneDNN bf16 matmul on this CPU: nothing to compare with");
+    seer_gemm_bf16_emulate(1);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            rounded_case(ta, tb, 33, 65, 129, 1.0f, 0.0f, 1);
+            rounded_case(ta, tb, 64, 441, 256, 1.0f, 1.0f, 1);
+            rounded_case(ta, tb, 3, 17, 5, -0.5f, 0.25f, 1);
+        }
+}
+
+// --- oneDNN held to AVX2, where it has no bf16 matmul: seer falls back instead of aborting.
+// Each Criterion test is a process of its own, and oneDNN reads DNNL_MAX_CPU_ISA at its first
+// use, so setting it before the test body holds oneDNN to AVX2 for this test alone.
+
+static void hold_to_avx2(void) {
+    setenv("DNNL_MAX_CPU_ISA", "AVX2", 1);
+    cr_redirect_stderr();
+}
+
+Test(gemm_bf16, avx2_falls_back_to_emulation, .init = hold_to_avx2) {
+    cr_assert(eq(int, seer_gemm_bf16_native(), 0));
+    bf16_case(0, 0, 33, 65, 129, 1.0f, 1.0f, 3);
+    bf16_case(1, 1, 64, 441, 256, 0.5f, -2.0f, 0);
+    rounded_case(0, 1, 64, 441, 256, 1.0f, 1.0f, 0);
+    cr_assert(eq(flt, bf16_of(1.0f + 3 * 0x1p-8f), 1.0f + 0x1p-6f));
+}
+
+// The warning comes once, however many products, and says what happened.
+Test(gemm_bf16, avx2_warns_once, .init = hold_to_avx2) {
+    for (int i = 0; i < 3; i++) bf16_case(0, 1, 3, 17, 5, 1.0f, 0.0f, 0);
+    fflush(stderr);
+    char out[1024] = {0};
+    size_t n = fread(out, 1, sizeof out - 1, cr_get_redirected_stderr());
+    const char *want = "seer: warning: this CPU has no bf16 instructions: --precision bf16 "
+                       "rounds to bf16 but multiplies in fp32, no faster than fp32\n";
+    cr_assert(eq(str, out, (char *)want), "stderr (%zu bytes): %s", n, out);
 }

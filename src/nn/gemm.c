@@ -1,6 +1,6 @@
-// seer_gemm through oneDNN (dnnl_sgemm, JIT kernels for this CPU's AVX-512), seer_gemm_bf16
-// through oneDNN's matmul primitive, and the plain reference loop. This is the only file that
-// includes dnnl.h.
+// seer_gemm through oneDNN (dnnl_sgemm, JIT kernels for this CPU), seer_gemm_bf16 through
+// oneDNN's matmul primitive where the CPU has one for bf16, and the plain reference loop. This
+// is the only file that includes dnnl.h.
 //
 // seer_gemm_bf16: oneDNN 2.6 has no bf16 GEMM call that takes fp32 inputs, so each call rounds
 // A and B into bf16 scratch copies and runs a matmul primitive (bf16 x bf16 -> f32 dst, fp32
@@ -19,11 +19,22 @@
 // key because the bf16 copies are dense. The scratchpad is ours (scratchpad_mode_user) and the
 // memory objects are created without buffers and pointed at ours on each call, so a cached
 // shape allocates nothing in seer. All this state is static: not thread-safe.
+//
+// The machine decides, not an assertion. oneDNN has no bf16 matmul below AVX-512
+// (dnnl_unimplemented on an AVX2-only CPU or under DNNL_MAX_CPU_ISA=AVX2), so when a primitive
+// cannot be made or run, seer_gemm_bf16 switches for good to the emulation: the same rounded
+// values, kept as fp32 (a bf16 value is an fp32 one with the low 16 bits zero), through
+// dnnl_sgemm. A product of two 8-bit significands is exact in fp32, so this computes what the
+// bf16 hardware computes, up to the order of the fp32 additions. Where memory or oneDNN fails
+// even for that, the plain loop below does the work. Each fallback is said once on stderr.
+// dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl_debug.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,8 +42,6 @@
 
 // The training loop uses a handful of shapes; more than this evicts round-robin.
 #define MATMUL_CACHE_SIZE 64
-
-#define DNNL_CHECK(call) SEER_ASSERT((call) == dnnl_success)
 
 typedef struct {
     int trans_a, trans_b;
@@ -44,16 +53,35 @@ typedef struct {
 } matmul_entry;
 
 static struct {
+    int started;      // the engine and a first primitive were tried
+    int cpu_has_bf16;  // oneDNN may use AVX512-BF16 or AMX instructions
+    int emulate;      // no oneDNN bf16 matmul: round and multiply in fp32
+    int forced;       // emulate set by seer_gemm_bf16_emulate, not by a failure
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     matmul_entry cache[MATMUL_CACHE_SIZE];
     size_t n_cached, next_evict;
-    uint16_t *a16, *b16;  // bf16 copies of A and B
-    size_t a16_bytes, b16_bytes;
+    void *a_copy, *b_copy;  // A and B rounded: bf16 (native) or fp32 (emulated)
+    size_t a_copy_bytes, b_copy_bytes;
     void *scratchpad;
     size_t scratchpad_bytes;
 } bf16;
 static atomic_flag bf16_busy = ATOMIC_FLAG_INIT;
+static atomic_flag warned_failure = ATOMIC_FLAG_INIT;
+
+// True when st is dnnl_success. Any status but dnnl_invalid_arguments (our bug) can come from
+// the machine: no kernel for this ISA, out of memory, a JIT failure.
+static int dnnl_ok(dnnl_status_t st) {
+    SEER_ASSERT(st != dnnl_invalid_arguments);
+    return st == dnnl_success;
+}
+
+// Once per process, whichever thread sees the first failure.
+static void warn_failure(dnnl_status_t st, const char *what, const char *fallback) {
+    if (!atomic_flag_test_and_set(&warned_failure))
+        fprintf(stderr, "seer: warning: oneDNN %s failed (%s); %s\n", what, dnnl_status2str(st),
+                fallback);
+}
 
 // fp32 -> bf16, round to nearest even: add 0x7fff plus the lowest kept bit, then drop the low
 // 16 bits (a finite value that rounds past the largest bf16 becomes infinity, as it should).
@@ -63,6 +91,14 @@ static uint16_t to_bf16(float x) {
     memcpy(&u, &x, sizeof u);
     if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u);
     return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+// x rounded to bf16 and widened back to fp32, exactly.
+static float round_bf16(float x) {
+    uint32_t u = (uint32_t)to_bf16(x) << 16;
+    float r;
+    memcpy(&r, &u, sizeof r);
+    return r;
 }
 
 // dst (rows, cols), dense = X (rows, cols) with row stride ld, rounded to bf16.
@@ -75,76 +111,137 @@ static void convert_bf16(uint16_t *dst, const float *X, size_t rows, size_t cols
         for (size_t c = 0; c < cols; c++) dst[r * cols + c] = to_bf16(X[r * ld + c]);
 }
 
-// Makes *buf (64-byte aligned) hold at least bytes; the contents are not kept.
-static void grow(void **buf, size_t *cap, size_t bytes) {
-    if (bytes <= *cap) return;
+// The same, kept as fp32, for the emulation.
+static void round_copy(float *dst, const float *X, size_t rows, size_t cols, size_t ld) {
+    if (ld == cols) {
+        cols *= rows;
+        rows = 1;
+    }
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) dst[r * cols + c] = round_bf16(X[r * ld + c]);
+}
+
+// C = alpha op(A) op(B) + beta C, a plain loop with double sums; with round_inputs, A and B are
+// rounded to bf16 first. The oracle, and the last resort when no buffer can be had.
+static void loop_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                      const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                      float *C, size_t ldc, int round_inputs) {
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < N; j++) {
+            double acc = 0.0;
+            for (size_t k = 0; k < K; k++) {
+                float a = trans_a ? A[k * lda + i] : A[i * lda + k];
+                float b = trans_b ? B[j * ldb + k] : B[k * ldb + j];
+                if (round_inputs) {
+                    a = round_bf16(a);
+                    b = round_bf16(b);
+                }
+                acc += (double)a * b;
+            }
+            float c = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+            C[i * ldc + j] = c + alpha * (float)acc;
+        }
+    }
+}
+
+// Makes *buf (64-byte aligned) hold at least bytes; the contents are not kept. Returns 0 when
+// the memory cannot be had (and *buf is then empty).
+static int grow(void **buf, size_t *cap, size_t bytes) {
+    if (bytes <= *cap) return 1;
     size_t rounded = (bytes + 63) / 64 * 64;
     free(*buf);
     *buf = aligned_alloc(64, rounded);
-    SEER_ASSERT(*buf);
-    *cap = rounded;
+    *cap = *buf ? rounded : 0;
+    return *buf != NULL;
 }
 
-static void matmul_create(matmul_entry *e) {
+// dnnl_sgemm, or the plain loop where oneDNN fails (out of memory for its packing buffers, which
+// it allocates before it writes C).
+static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                  const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                  size_t ldc) {
+    dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', (dnnl_dim_t)M,
+                                  (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
+                                  (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
+    if (dnnl_ok(st)) return;
+    warn_failure(st, "sgemm", "this product and any other that fails use a plain loop");
+    loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
+}
+
+static void matmul_destroy(matmul_entry *e) {
+    if (e->prim) dnnl_primitive_destroy(e->prim);
+    if (e->src) dnnl_memory_destroy(e->src);
+    if (e->weights) dnnl_memory_destroy(e->weights);
+    if (e->dst) dnnl_memory_destroy(e->dst);
+    if (e->scratchpad) dnnl_memory_destroy(e->scratchpad);
+}
+
+// Makes e's primitive and memory objects. On failure e holds nothing and the status says why.
+static dnnl_status_t matmul_create(matmul_entry *e) {
     dnnl_dim_t M = (dnnl_dim_t)e->M, N = (dnnl_dim_t)e->N, K = (dnnl_dim_t)e->K;
     dnnl_dims_t a_dims = {M, K}, a_strides = {e->trans_a ? 1 : K, e->trans_a ? M : 1};
     dnnl_dims_t b_dims = {K, N}, b_strides = {e->trans_b ? 1 : N, e->trans_b ? K : 1};
     dnnl_dims_t c_dims = {M, N}, c_strides = {(dnnl_dim_t)e->ldc, 1};
     dnnl_memory_desc_t a_md, b_md, c_md;
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_strides));
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_strides));
-    DNNL_CHECK(dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides));
     dnnl_matmul_desc_t desc;
-    DNNL_CHECK(dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md));
-
-    dnnl_primitive_attr_t attr;
-    DNNL_CHECK(dnnl_primitive_attr_create(&attr));
-    DNNL_CHECK(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
-    if (e->alpha != 1.0f) DNNL_CHECK(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha));
+    dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t post_ops = NULL;
-    if (e->beta != 0.0f) {
-        DNNL_CHECK(dnnl_post_ops_create(&post_ops));
-        DNNL_CHECK(dnnl_post_ops_append_sum(post_ops, e->beta));
-        DNNL_CHECK(dnnl_primitive_attr_set_post_ops(attr, post_ops));
+    dnnl_primitive_desc_t pd = NULL;
+    dnnl_status_t st = dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_strides);
+    if (st == dnnl_success)
+        st = dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_strides);
+    if (st == dnnl_success)
+        st = dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides);
+    if (st == dnnl_success) st = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md);
+    if (st == dnnl_success) st = dnnl_primitive_attr_create(&attr);
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (st == dnnl_success && e->alpha != 1.0f)
+        st = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha);
+    if (st == dnnl_success && e->beta != 0.0f) {
+        st = dnnl_post_ops_create(&post_ops);
+        if (st == dnnl_success) st = dnnl_post_ops_append_sum(post_ops, e->beta);
+        if (st == dnnl_success) st = dnnl_primitive_attr_set_post_ops(attr, post_ops);
     }
-    dnnl_primitive_desc_t pd;
-    DNNL_CHECK(dnnl_primitive_desc_create(&pd, &desc, attr, bf16.engine, NULL));
-    DNNL_CHECK(dnnl_primitive_create(&e->prim, pd));
-
-    const dnnl_memory_desc_t *s_md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-    e->scratchpad_bytes = dnnl_memory_desc_get_size(s_md);
-    DNNL_CHECK(dnnl_memory_create(&e->src, &a_md, bf16.engine, DNNL_MEMORY_NONE));
-    DNNL_CHECK(dnnl_memory_create(&e->weights, &b_md, bf16.engine, DNNL_MEMORY_NONE));
-    DNNL_CHECK(dnnl_memory_create(&e->dst, &c_md, bf16.engine, DNNL_MEMORY_NONE));
-    e->scratchpad = NULL;
-    if (e->scratchpad_bytes > 0)
-        DNNL_CHECK(dnnl_memory_create(&e->scratchpad, s_md, bf16.engine, DNNL_MEMORY_NONE));
-
-    DNNL_CHECK(dnnl_primitive_desc_destroy(pd));
-    if (post_ops) DNNL_CHECK(dnnl_post_ops_destroy(post_ops));
-    DNNL_CHECK(dnnl_primitive_attr_destroy(attr));
+    // dnnl_unimplemented here: no bf16 matmul for this CPU.
+    if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &desc, attr, bf16.engine, NULL);
+    if (st == dnnl_success) st = dnnl_primitive_create(&e->prim, pd);
+    if (st == dnnl_success) {
+        const dnnl_memory_desc_t *s_md =
+            dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        e->scratchpad_bytes = dnnl_memory_desc_get_size(s_md);
+        st = dnnl_memory_create(&e->src, &a_md, bf16.engine, DNNL_MEMORY_NONE);
+        if (st == dnnl_success)
+            st = dnnl_memory_create(&e->weights, &b_md, bf16.engine, DNNL_MEMORY_NONE);
+        if (st == dnnl_success)
+            st = dnnl_memory_create(&e->dst, &c_md, bf16.engine, DNNL_MEMORY_NONE);
+        if (st == dnnl_success && e->scratchpad_bytes > 0)
+            st = dnnl_memory_create(&e->scratchpad, s_md, bf16.engine, DNNL_MEMORY_NONE);
+    }
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (st != dnnl_success) {
+        matmul_destroy(e);
+        *e = (matmul_entry){0};
+    }
+    return st;
 }
 
-static void matmul_destroy(matmul_entry *e) {
-    DNNL_CHECK(dnnl_primitive_destroy(e->prim));
-    DNNL_CHECK(dnnl_memory_destroy(e->src));
-    DNNL_CHECK(dnnl_memory_destroy(e->weights));
-    DNNL_CHECK(dnnl_memory_destroy(e->dst));
-    if (e->scratchpad) DNNL_CHECK(dnnl_memory_destroy(e->scratchpad));
-}
-
-// The cached primitive for this shape, created on first use.
-static matmul_entry *matmul_get(int trans_a, int trans_b, size_t M, size_t N, size_t K,
-                                size_t ldc, float alpha, float beta) {
+// *out = the cached primitive for this shape, created on first use.
+static dnnl_status_t matmul_get(matmul_entry **out, int trans_a, int trans_b, size_t M,
+                                size_t N, size_t K, size_t ldc, float alpha, float beta) {
     for (size_t i = 0; i < bf16.n_cached; i++) {
         matmul_entry *e = &bf16.cache[i];
         if (e->trans_a == trans_a && e->trans_b == trans_b && e->M == M && e->N == N &&
-            e->K == K && e->ldc == ldc && e->alpha == alpha && e->beta == beta)
-            return e;
+            e->K == K && e->ldc == ldc && e->alpha == alpha && e->beta == beta) {
+            *out = e;
+            return dnnl_success;
+        }
     }
     matmul_entry *e;
     if (bf16.n_cached < MATMUL_CACHE_SIZE) {
-        e = &bf16.cache[bf16.n_cached++];
+        e = &bf16.cache[bf16.n_cached];
     } else {
         e = &bf16.cache[bf16.next_evict];
         bf16.next_evict = (bf16.next_evict + 1) % MATMUL_CACHE_SIZE;
@@ -152,8 +249,102 @@ static matmul_entry *matmul_get(int trans_a, int trans_b, size_t M, size_t N, si
     }
     *e = (matmul_entry){.trans_a = trans_a, .trans_b = trans_b, .M = M, .N = N, .K = K,
                         .ldc = ldc, .alpha = alpha, .beta = beta};
-    matmul_create(e);
-    return e;
+    // A failed entry is zeroed and matches no shape (M = 0 never gets here).
+    dnnl_status_t st = matmul_create(e);
+    if (st == dnnl_success && e == &bf16.cache[bf16.n_cached]) bf16.n_cached++;
+    *out = e;
+    return st;
+}
+
+// From now on seer_gemm_bf16 emulates. A CPU without bf16 was foreseen and said by start();
+// any other cause is said here.
+static void fall_back(dnnl_status_t st, const char *what) {
+    bf16.emulate = 1;
+    bf16.forced = 0;
+    if (st == dnnl_unimplemented && !bf16.cpu_has_bf16) return;
+    warn_failure(st, what, "--precision bf16 is emulated from now on (fp32 products)");
+}
+
+// Once, at the first bf16 product: the engine and stream, and a first (1,1,1) primitive, so
+// that the choice between oneDNN and the emulation is made, and said, before any work. A CPU
+// without bf16 instructions gets a word even where oneDNN has a kernel for it (AVX-512 without
+// BF16, emulated inside oneDNN): either way there is no speed gain.
+static void start(void) {
+    bf16.started = 1;
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    bf16.cpu_has_bf16 = (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
+    if (!bf16.cpu_has_bf16)
+        fprintf(stderr, "seer: warning: this CPU has no bf16 instructions: --precision bf16 "
+                        "rounds to bf16 but multiplies in fp32, no faster than fp32\n");
+    dnnl_status_t st = dnnl_engine_create(&bf16.engine, dnnl_cpu, 0);
+    if (st == dnnl_success)
+        st = dnnl_stream_create(&bf16.stream, bf16.engine, dnnl_stream_default_flags);
+    if (!dnnl_ok(st)) {
+        fall_back(st, "engine");
+        return;
+    }
+    matmul_entry *e;
+    st = matmul_get(&e, 0, 0, 1, 1, 1, 1, 1.0f, 0.0f);
+    if (!dnnl_ok(st)) fall_back(st, "bf16 matmul");
+}
+
+// The bf16 product through oneDNN's matmul; 0 when oneDNN or memory failed and C is untouched.
+static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                       const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                       float *C, size_t ldc) {
+    matmul_entry *e;
+    dnnl_status_t st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
+    if (!dnnl_ok(st)) {
+        fall_back(st, "bf16 matmul");
+        return 0;
+    }
+    size_t a_rows = trans_a ? K : M, a_cols = trans_a ? M : K;
+    size_t b_rows = trans_b ? N : K, b_cols = trans_b ? K : N;
+    if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(uint16_t)) ||
+        !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(uint16_t)) ||
+        !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes)) {
+        fall_back(dnnl_out_of_memory, "bf16 scratch");
+        return 0;
+    }
+    convert_bf16(bf16.a_copy, A, a_rows, a_cols, lda);
+    convert_bf16(bf16.b_copy, B, b_rows, b_cols, ldb);
+
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, e->src},
+        {DNNL_ARG_WEIGHTS, e->weights},
+        {DNNL_ARG_DST, e->dst},
+        {DNNL_ARG_SCRATCHPAD, e->scratchpad},
+    };
+    int n_args = e->scratchpad ? 4 : 3;
+    st = dnnl_memory_set_data_handle(e->src, bf16.a_copy);
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->weights, bf16.b_copy);
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->dst, C);
+    if (st == dnnl_success && e->scratchpad)
+        st = dnnl_memory_set_data_handle(e->scratchpad, bf16.scratchpad);
+    // A matmul that fails at execution has not written C: its kernels run only once all is set.
+    if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, bf16.stream, n_args, args);
+    if (st == dnnl_success) st = dnnl_stream_wait(bf16.stream);
+    if (dnnl_ok(st)) return 1;
+    fall_back(st, "bf16 matmul");
+    return 0;
+}
+
+// The same product with the rounded operands kept as fp32, through sgemm: the emulation.
+static void emulated_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                          const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                          float *C, size_t ldc) {
+    size_t a_rows = trans_a ? K : M, a_cols = trans_a ? M : K;
+    size_t b_rows = trans_b ? N : K, b_cols = trans_b ? K : N;
+    if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(float)) ||
+        !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(float))) {
+        warn_failure(dnnl_out_of_memory, "bf16 scratch", "this product uses a plain loop");
+        loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1);
+        return;
+    }
+    round_copy(bf16.a_copy, A, a_rows, a_cols, lda);
+    round_copy(bf16.b_copy, B, b_rows, b_cols, ldb);
+    sgemm(trans_a, trans_b, M, N, K, alpha, bf16.a_copy, a_cols, bf16.b_copy, b_cols, beta, C,
+          ldc);
 }
 
 // The precision seer_gemm multiplies in, set by a training step for its own
@@ -170,10 +361,7 @@ void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
         seer_gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', (dnnl_dim_t)M,
-                                  (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
-                                  (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
-    SEER_ASSERT(st == dnnl_success);
+    sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
@@ -189,49 +377,33 @@ void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, floa
         return;
     }
     SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
-    if (!bf16.engine) {
-        DNNL_CHECK(dnnl_engine_create(&bf16.engine, dnnl_cpu, 0));
-        DNNL_CHECK(dnnl_stream_create(&bf16.stream, bf16.engine, dnnl_stream_default_flags));
+    if (!bf16.started) start();
+    if (bf16.emulate ||
+        !native_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+        emulated_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    atomic_flag_clear(&bf16_busy);
+}
+
+int seer_gemm_bf16_native(void) {
+    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
+    if (!bf16.started) start();
+    int native = !bf16.emulate;
+    atomic_flag_clear(&bf16_busy);
+    return native;
+}
+
+void seer_gemm_bf16_emulate(int on) {
+    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
+    if (on && !bf16.emulate) {
+        bf16.emulate = bf16.forced = 1;
+    } else if (!on && bf16.forced) {
+        bf16.emulate = bf16.forced = 0;
     }
-    matmul_entry *e = matmul_get(trans_a, trans_b, M, N, K, ldc, alpha, beta);
-
-    size_t a_rows = trans_a ? K : M, a_cols = trans_a ? M : K;
-    size_t b_rows = trans_b ? N : K, b_cols = trans_b ? K : N;
-    grow((void **)&bf16.a16, &bf16.a16_bytes, a_rows * a_cols * sizeof *bf16.a16);
-    grow((void **)&bf16.b16, &bf16.b16_bytes, b_rows * b_cols * sizeof *bf16.b16);
-    grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes);
-    convert_bf16(bf16.a16, A, a_rows, a_cols, lda);
-    convert_bf16(bf16.b16, B, b_rows, b_cols, ldb);
-
-    DNNL_CHECK(dnnl_memory_set_data_handle(e->src, bf16.a16));
-    DNNL_CHECK(dnnl_memory_set_data_handle(e->weights, bf16.b16));
-    DNNL_CHECK(dnnl_memory_set_data_handle(e->dst, C));
-    dnnl_exec_arg_t args[4] = {
-        {DNNL_ARG_SRC, e->src},
-        {DNNL_ARG_WEIGHTS, e->weights},
-        {DNNL_ARG_DST, e->dst},
-        {DNNL_ARG_SCRATCHPAD, e->scratchpad},
-    };
-    int n_args = e->scratchpad ? 4 : 3;
-    if (e->scratchpad) DNNL_CHECK(dnnl_memory_set_data_handle(e->scratchpad, bf16.scratchpad));
-    DNNL_CHECK(dnnl_primitive_execute(e->prim, bf16.stream, n_args, args));
-    DNNL_CHECK(dnnl_stream_wait(bf16.stream));
     atomic_flag_clear(&bf16_busy);
 }
 
 void seer_gemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                    size_t ldc) {
-    for (size_t i = 0; i < M; i++) {
-        for (size_t j = 0; j < N; j++) {
-            double acc = 0.0;
-            for (size_t k = 0; k < K; k++) {
-                float a = trans_a ? A[k * lda + i] : A[i * lda + k];
-                float b = trans_b ? B[j * ldb + k] : B[k * ldb + j];
-                acc += (double)a * b;
-            }
-            float c = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-            C[i * ldc + j] = c + alpha * (float)acc;
-        }
-    }
+    loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
 }

@@ -18,12 +18,21 @@ void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
 // multiply throughput. Each product carries a relative error up to about 2^-7 (two roundings
 // to an 8-bit significand), so |C - exact| <= ~1e-2 * sum_k |a_ik b_kj|. Deterministic: the
 // same call with the same OpenMP thread count gives bit-identical results.
+// On a CPU without a bf16 matmul in oneDNN (AVX2 only, or DNNL_MAX_CPU_ISA=AVX2) it emulates:
+// the same rounded operands, multiplied and summed in fp32, so the results agree with a bf16
+// machine's to the same tolerance, without the speed; a warning on stderr says so once.
 // Not thread-safe: one training thread calls it (overlapping calls abort). The first call for
 // a shape (trans_a, trans_b, M, N, K, ldc, alpha, beta) creates and caches a oneDNN primitive
 // and may grow internal buffers; later calls for that shape do not allocate in seer.
 void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                     size_t ldc);
+// 1 when seer_gemm_bf16 runs on oneDNN's bf16 matmul, 0 when it emulates (decided at the first
+// call of either function, from the CPU, or forced below).
+int seer_gemm_bf16_native(void);
+// Nonzero: seer_gemm_bf16 emulates from now on, as on a CPU without bf16, so that tests run the
+// emulation on any machine. 0 undoes that (but not a fallback the CPU made necessary).
+void seer_gemm_bf16_emulate(int on);
 // From now on seer_gemm on the calling thread multiplies in bf16 (nonzero)
 // or fp32 (0, the default). Per thread, so that threads scoring beside a
 // bf16 training step (a server and its online learner) stay in fp32 and off
