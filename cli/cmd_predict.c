@@ -1,5 +1,6 @@
 // seer predict MODEL DATA [-o OUT]: one score per row, in order, one per line.
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "base/atomic_file.h"
@@ -8,9 +9,13 @@
 #include "io/model.h"
 #include "train/train.h"
 
+// One line per input row; a skipped row's line is empty, so the lines still line up.
 static int write_scores(void *ctx, const float *p, const float *y, size_t n) {
     FILE *f = ctx;
-    for (size_t i = 0; i < n; i++) fprintf(f, "%.7g\n", (double)p[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(p[i])) fputc('\n', f);
+        else fprintf(f, "%.7g\n", (double)p[i]);
+    }
     return ferror(f) ? seer_errorf(SEER_EIO, "writing scores failed") : SEER_OK;
 }
 
@@ -35,8 +40,14 @@ int seer_cmd_predict(int argc, char **argv) {
         } else return 1;
     }
     if (optind != argc - 2) return seer_cli_usage("usage: seer predict MODEL DATA [-o OUT]");
+    // DATA is read once, so a pipe will do; -o must not replace the model or the data.
+    const seer_cli_file files[] = {{"MODEL", argv[optind], 0, NULL, NULL},
+                                   {"DATA", argv[optind + 1], 0, NULL, NULL},
+                                   {"-o", out, 1, NULL, NULL}};
+    int rc = seer_cli_check_files(files, sizeof files / sizeof *files);
+    if (rc != SEER_OK) return seer_cli_fail(rc);
     seer_model *m;
-    int rc = seer_model_load(&m, argv[optind], 1024);
+    rc = seer_model_load(&m, argv[optind], 1024);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     if (!format_given) format = m->tf.format;
     seer_table_options topt = {format, skip};
@@ -45,8 +56,9 @@ int seer_cmd_predict(int argc, char **argv) {
     rc = seer_table_open(&tab, argv[optind + 1], &topt);
     if (rc == SEER_OK && out) rc = seer_atomic_open(&af, out);
     size_t skipped = 0;
-    if (rc == SEER_OK) rc = seer_predict_table(m, tab, 0, skip, &skipped, write_scores,
-                                               out ? af.f : stdout);
+    if (rc == SEER_OK)
+        rc = seer_predict_table(m, tab, 0, skip ? SEER_SKIP_HOLD : 0, &skipped, write_scores,
+                                out ? af.f : stdout);
     if (out && af.f) {
         if (rc == SEER_OK) rc = seer_atomic_commit(&af);
         else seer_atomic_abort(&af);
@@ -54,6 +66,8 @@ int seer_cmd_predict(int argc, char **argv) {
     if (tab) seer_table_close(tab);
     seer_model_free(m);
     if (rc != SEER_OK) return seer_cli_fail(rc);
-    if (skipped) fprintf(stderr, "skipped %zu malformed rows (not scored)\n", skipped);
+    if (skipped)
+        fprintf(stderr, "skipped %zu malformed rows (not scored: their lines are empty)\n",
+                skipped);
     return 0;
 }

@@ -542,6 +542,19 @@ static int libfm_names(seer_table *t) {
     return SEER_OK;
 }
 
+// A CR not followed by LF before the first LF: the file has classic Mac line ends, and would
+// read as one long header line. Refused by name rather than read wrongly.
+static int refuse_cr_line_ends(const seer_table *t) {
+    const char *p = t->buf + t->pos, *end = t->buf + t->end;
+    for (const char *c = p; c + 1 < end && *c != '\n'; c++)
+        if (c[0] == '\r' && c[1] != '\n')
+            return seer_errorf(SEER_EDATA, "%s:%zu:%zu: the file ends its lines with CR alone "
+                               "(classic Mac line ends), which seer does not read; convert them "
+                               "to LF first (e.g. tr '\\r' '\\n')", seer_source_path(t->src),
+                               t->line, (size_t)(c - p) + 1);
+    return SEER_OK;
+}
+
 // Positions the reader at the first data row of a freshly started source: drops a UTF-8 BOM
 // and blank lines, then reads the header (names it on the first start; after a rewind it
 // must have the same number of fields).
@@ -556,6 +569,7 @@ static int start(seer_table *t, int first) {
     rc = skip_blank(t);
     if (rc < 0) return rc;
     if (rc == 0) return seer_errorf(SEER_EDATA, "%s: empty file", seer_source_path(t->src));
+    if (first && (rc = refuse_cr_line_ends(t)) != SEER_OK) return rc;
     if (t->format == SEER_FORMAT_CRITEO) return first ? criteo_names(t) : SEER_OK;
     if (t->format == SEER_FORMAT_LIBFM) return first ? libfm_names(t) : SEER_OK;
     if (first && t->format == SEER_FORMAT_AUTO) {

@@ -264,9 +264,12 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                                        st->best_accuracy, st->best_positive_rate};
     if (va->rows && st->best_epoch && st->best_epoch != st->epochs_run) {
         snapshot_copy(n->params, n->emb, n->wide, best->params, best->emb, best->wide, n);
+        // Without both classes in the validation rows their AUC is undefined, and the
+        // epochs were compared by log loss (see the score above).
         if (!o->quiet)
             fprintf(stderr, "kept epoch %zu (best validation %s)\n", st->best_epoch,
-                    o->stop_on_logloss ? "log loss" : "AUC");
+                    o->stop_on_logloss ? "log loss" : isfinite(st->best_auc) ? "AUC" :
+                    "log loss: the validation rows hold one class, so their AUC is undefined");
     }
 done:
     free(perm);
@@ -406,6 +409,9 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     if (rc == SEER_OK && !resumed) {
         rc = seer_profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows, &rows_read,
                                NULL);
+        if (rc == SEER_OK && prof.rows == 0 && rows_read > 0)
+            rc = seer_errorf(SEER_EDATA, "%s: all %zu rows went to validation (--valid-frac %g)"
+                             "; none are left to train on", o->data, rows_read, split.frac);
         if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
         if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
         if (rc == SEER_OK) rc = seer_table_rewind(tab);
@@ -524,6 +530,17 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     return SEER_OK;
 }
 
+// Scores a batch's b rows and hands them on; a hole (a skipped row keeping its place) gets
+// p and y NaN.
+static int flush_batch(seer_model *m, const uint32_t *ids, const float *dense, float *y,
+                       float *p, const unsigned char *hole, size_t b, seer_predict_fn fn,
+                       void *ctx) {
+    seer_net_predict(&m->net, ids, dense, b, p);
+    for (size_t i = 0; i < b; i++)
+        if (hole[i]) p[i] = y[i] = NAN;
+    return fn(ctx, p, y, b);
+}
+
 int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
                        size_t *skipped, seer_predict_fn fn, void *ctx) {
     const seer_transform *t = &m->tf;
@@ -532,10 +549,12 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
     uint32_t *ids = malloc((cap * S + 1) * sizeof *ids);
     float *dense = malloc((cap * nd + 1) * sizeof *dense);
     float *y = malloc(cap * sizeof *y), *p = malloc(cap * sizeof *p);
+    unsigned char *hole = malloc(cap);
     int rc = SEER_OK;
-    if (!map || !ids || !dense || !y || !p) rc = seer_errorf(SEER_ENOMEM, "out of memory");
+    if (!map || !ids || !dense || !y || !p || !hole)
+        rc = seer_errorf(SEER_ENOMEM, "out of memory");
     if (rc == SEER_OK) rc = seer_transform_bind(t, tab, map, need_label);
-    size_t b = 0;
+    size_t b = 0, reader_bad = seer_table_bad_rows(tab);
     seer_row row;
     while (rc == SEER_OK) {
         int more = seer_table_next(tab, &row);
@@ -543,21 +562,40 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
             rc = more;
             break;
         }
+        // Rows the reader skipped before this one (or before the end) hold their places too.
+        size_t holes = 0;
+        if (skip_bad == SEER_SKIP_HOLD) {
+            holes = seer_table_bad_rows(tab) - reader_bad;
+            reader_bad += holes;
+        }
+        for (; holes && rc == SEER_OK; holes--) {
+            memset(ids + b * S, 0, S * sizeof *ids);
+            memset(dense + b * nd, 0, nd * sizeof *dense);
+            hole[b++] = 1;
+            if (b == cap) {
+                rc = flush_batch(m, ids, dense, y, p, hole, b, fn, ctx);
+                b = 0;
+            }
+        }
+        if (rc != SEER_OK) break;
         if (more) {
             rc = seer_transform_row(t, map, &row, seer_table_path(tab), ids + b * S, dense + b * nd,
                                     y + b);
+            hole[b] = 0;
             if (rc == SEER_EDATA && skip_bad) {
                 if ((*skipped)++ < SEER_BAD_ROWS_KEPT)
                     fprintf(stderr, "seer: skipped: %s\n", seer_error_message());
                 rc = SEER_OK;
-                continue;
+                if (skip_bad != SEER_SKIP_HOLD) continue;
+                memset(ids + b * S, 0, S * sizeof *ids);
+                memset(dense + b * nd, 0, nd * sizeof *dense);
+                hole[b] = 1;
             }
             if (rc != SEER_OK) break;
             b++;
         }
         if (b == cap || (!more && b)) {
-            seer_net_predict(&m->net, ids, dense, b, p);
-            rc = fn(ctx, p, y, b);
+            rc = flush_batch(m, ids, dense, y, p, hole, b, fn, ctx);
             b = 0;
         }
         if (!more) break;
@@ -568,6 +606,7 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
     free(dense);
     free(y);
     free(p);
+    free(hole);
     return rc;
 }
 

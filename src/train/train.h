@@ -77,7 +77,10 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
 // Predictions of m for every row of an open table, in order, batch by batch:
 // fn gets p (n) and y (n; NAN without a label column). need_label makes a
 // missing label column an error. Rows the transform rejects are an error, or
-// with skip_bad counted into *skipped.
+// with skip_bad counted into *skipped. With skip_bad SEER_SKIP_HOLD each skipped row
+// (the reader's too) still takes its place among fn's rows, with p and y NaN, so that an
+// output lines up with the input's rows.
+#define SEER_SKIP_HOLD 2
 typedef int (*seer_predict_fn)(void *ctx, const float *p, const float *y, size_t n);
 int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
                        size_t *skipped, seer_predict_fn fn, void *ctx);
