@@ -24,7 +24,8 @@ static const char usage[] =
     "/v1/admin/reload; GET /v1/model, /healthz, /metrics. --port 0 picks a free port.\n"
     "Events posted to /v1/events are logged in --wal DIR (default MODEL.wal) before they\n"
     "are acknowledged and learnt online; --read-only serves without learning. --token-file: the write endpoints (/v1/events, /v1/admin/reload) need\n"
-    "'Authorization: Bearer <the file's first line>'. SIGHUP reloads the model file.\n";
+    "'Authorization: Bearer <the file's first line>'. SIGHUP reloads the model file.\n"
+    "--wal-repair: start past damaged records in the log, dropping only them (else refused).\n";
 
 // Each open connection is a descriptor: make room for the limit and the 503 headroom.
 static void raise_fd_limit(unsigned connections) {
@@ -52,6 +53,7 @@ int seer_cmd_serve(int argc, char **argv) {
         {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
         {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
         {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
+        {"wal-repair", 0, 0, 'R'},
         {0, 0, 0, 0}};
     int read_only = 0;
     int c;
@@ -82,6 +84,7 @@ int seer_cmd_serve(int argc, char **argv) {
             break;
         case 'T': bad = uint_opt("--timeout-s", optarg, &cfg.timeout_s, 86400); break;
         case 'r': read_only = 1; break;
+        case 'R': cfg.wal_repair = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return 1;
         }
@@ -91,6 +94,8 @@ int seer_cmd_serve(int argc, char **argv) {
     cfg.model_path = argv[optind];
     char wal[4096];
     if (read_only && cfg.wal_dir) return seer_cli_usage("--read-only and --wal do not go together");
+    if (read_only && cfg.wal_repair)
+        return seer_cli_usage("--read-only and --wal-repair do not go together");
     if (!read_only && !cfg.wal_dir) {
         if ((size_t)snprintf(wal, sizeof wal, "%s.wal", cfg.model_path) >= sizeof wal)
             return seer_cli_usage("the model path is too long");

@@ -132,6 +132,7 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
         if (k < 0) return k;
         if (k == 0)
             return seer_errorf(SEER_EINTERNAL, "the log ends before event %" PRIu64, limit);
+        if (len == 0) continue;   // lost to damage: a repair reported it
         // Every event was encoded by the served model before it was logged;
         // only one logged before a reload to another transform can fail here.
         int rc = seer_request_encode_row(&on->m->tf, data, len, 1, on->ids + b * S,
@@ -379,7 +380,14 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
         use_model(on, m);
         rc = size_buffers(on, m);
     }
-    if (rc == SEER_OK) rc = seer_wal_open(&on->wal, o->wal_dir, st.online_seq);
+    uint64_t lost = 0;
+    if (rc == SEER_OK && o->wal_repair)
+        rc = seer_wal_open_repair(&on->wal, o->wal_dir, st.online_seq, &lost);
+    else if (rc == SEER_OK)
+        rc = seer_wal_open(&on->wal, o->wal_dir, st.online_seq);
+    if (rc == SEER_OK && o->wal_repair)
+        fprintf(stderr, "seer: %s: log repaired, %" PRIu64 " event%s lost\n", o->wal_dir, lost,
+                lost == 1 ? "" : "s");
     if (rc == SEER_OK) {
         remove_stale_temporaries(on);
         rc = seer_wal_reader_init(&on->rd, on->wal, st.online_seq);

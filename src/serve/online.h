@@ -20,6 +20,7 @@ typedef struct {
     double publish_every_s;    // swap the updated model in at this interval (default 1)
     double snapshot_every_s;   // snapshot and truncate the log at this interval (default 60)
     float lr;                  // the optimiser's step (default: the model's training lr)
+    int wal_repair;            // drop damaged log records instead of refusing to start
 } seer_online_options;
 
 void seer_online_options_default(seer_online_options *o);

@@ -21,6 +21,7 @@ typedef struct {
     unsigned port;               // default 8080; 0 picks a free one
     unsigned threads;            // HTTP pool threads, each scoring with its own view (default 1)
     const char *wal_dir;         // online learning's log and snapshots; NULL: no /v1/events
+    int wal_repair;              // start past damaged log records, dropping them (else refuse)
     const char *token_file;      // bearer token for the write endpoints; NULL: none needed
     size_t max_body;             // bytes (default 1 MiB)
     size_t max_batch;            // rows (or events, or candidates) a request (default 10,000)

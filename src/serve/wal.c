@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "base/crc32c.h"
 #include "base/error.h"
 
@@ -32,6 +33,8 @@ struct seer_wal {
     int fd;              // the current segment, opened for appending
     uint64_t written;    // the last sequence number written to a segment
     uint64_t tail_last;  // at open: the last record of the last segment (first - 1: none)
+    int repair;          // at open: rewrite damaged segments instead of refusing them
+    uint64_t lost;       // at open: records a repair found lost
     uint64_t next_seq;   // the next to hand out
     uint64_t durable;    // the last one fsynced (or covered by a snapshot)
     int flushing;        // the syncer is writing
@@ -154,7 +157,7 @@ typedef struct {
 // The record at off: REC_OK, REC_END (the file ends at off), REC_BAD (short,
 // too long or a wrong CRC), or a negative error code.
 static int record_at(window *wd, uint64_t off, int fresh, record *r, const char *path) {
-    const char *h;
+    const char *h = NULL;
     int got = window_get(wd, off, SEER_WAL_HEADER, fresh, &h, path);
     if (got < 0) return got;
     if (!got) return wd->len == 0 ? REC_END : REC_BAD;
@@ -177,15 +180,49 @@ static int fsync_dir(seer_wal *w) {
     return SEER_OK;
 }
 
-// Checks the records of the segment starting at first; *last gets the last
-// one's sequence number (first - 1 when it has none). A bad record in the
-// last segment and everything after it are cut off; elsewhere it is damage.
-static int scan_segment(seer_wal *w, uint64_t first, int is_last, uint64_t *last) {
+// The first whole record after damage at off: at an offset past off, with a
+// valid CRC and a sequence number from expected on, and no more records
+// missing than the damaged bytes could have held (each took at least a
+// header). That bound, with the CRC, keeps the bytes of a payload from
+// passing for a record. 1 with *at and *r, 0 when there is none.
+static int resync(window *wd, uint64_t off, uint64_t size, uint64_t expected, uint64_t *at,
+                  record *r, const char *path) {
+    for (uint64_t p = off + 1; p + SEER_WAL_HEADER <= size; p++) {
+        const char *h = NULL;
+        int got = window_get(wd, p, SEER_WAL_HEADER, 0, &h, path);
+        if (got <= 0) return got;
+        uint64_t len = get_u32(h + 4), seq = get_u64(h + 8);
+        if (len > SEER_WAL_RECORD_MAX || p + SEER_WAL_HEADER + len > size) continue;
+        if (seq < expected || seq - expected > (p - off) / SEER_WAL_HEADER) continue;
+        int k = record_at(wd, p, 0, r, path);
+        if (k < 0) return k;
+        if (k == REC_OK && r->seq == seq) {
+            *at = p;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static uint64_t file_size(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+// Checks the records of the segment starting at first (next: the first
+// sequence number of the segment after it, 0 for the last one); *last gets
+// the last one's sequence number (first - 1 when it has none). A bad record
+// in the last segment with no whole record after it is a torn tail, cut off.
+// A bad record followed by whole ones, or any in an earlier segment, is
+// damage: SEER_EDATA, or *damaged = 1 with repair.
+static int scan_segment(seer_wal *w, uint64_t first, uint64_t next, int repair, uint64_t *last,
+                        int *damaged) {
     char path[4096];
     seg_path(w, first, path, sizeof path);
-    window wd = {open(path, (is_last ? O_RDWR : O_RDONLY) | O_CLOEXEC), NULL, 0, 0, 0};
+    *damaged = 0;
+    window wd = {open(path, (next ? O_RDONLY : O_RDWR) | O_CLOEXEC), NULL, 0, 0, 0};
     if (wd.fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
-    uint64_t off = 0, expected = first;
+    uint64_t off = 0, expected = first, size = file_size(wd.fd);
     int rc = SEER_OK;
     for (;;) {
         record r;
@@ -200,14 +237,21 @@ static int scan_segment(seer_wal *w, uint64_t first, int is_last, uint64_t *last
             expected++;
             continue;
         }
-        if (!is_last) {
-            rc = seer_errorf(SEER_EDATA, "%s: record %" PRIu64 " at offset %" PRIu64
-                             " is damaged (the log's acknowledged events are incomplete)",
-                             path, expected, off);
+        uint64_t at;
+        int found = resync(&wd, off, size, expected, &at, &r, path);
+        if (found < 0) {
+            rc = found;
             break;
         }
-        struct stat st;
-        uint64_t size = fstat(wd.fd, &st) == 0 ? (uint64_t)st.st_size : off;
+        if (found || next) {
+            *damaged = 1;
+            if (!repair)
+                rc = seer_errorf(SEER_EDATA, "%s: record %" PRIu64 " at offset %" PRIu64
+                                 " is damaged and the log goes on after it (not a crash's "
+                                 "unfinished append); seer serve --wal-repair drops the damaged "
+                                 "records and keeps the rest", path, expected, off);
+            break;
+        }
         if (ftruncate(wd.fd, (off_t)off) != 0 || fsync(wd.fd) != 0) {
             rc = seer_errorf(SEER_EIO, "%s: cannot cut the torn tail: %s", path,
                              strerror(errno));
@@ -219,6 +263,79 @@ static int scan_segment(seer_wal *w, uint64_t first, int is_last, uint64_t *last
     }
     close(wd.fd);
     free(wd.buf);
+    *last = expected - 1;
+    return rc;
+}
+
+// Writes the placeholders of the lost records from .. to - 1 (see wal.h).
+static int put_lost(FILE *f, uint64_t from, uint64_t to) {
+    char h[SEER_WAL_HEADER];
+    for (uint64_t s = from; s < to; s++) {
+        put_u32(h + 4, 0);
+        put_u64(h + 8, s);
+        put_u32(h, seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4));
+        if (fwrite(h, 1, sizeof h, f) != sizeof h) return 0;
+    }
+    return 1;
+}
+
+// Rewrites the segment starting at first through a temporary file: its whole
+// records in order, a placeholder for each record lost in damaged bytes or
+// missing before the next segment (next, 0 for the last segment), nothing of
+// a torn tail. *last as for scan_segment; w->lost counts the placeholders.
+static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *last) {
+    char path[4096];
+    seg_path(w, first, path, sizeof path);
+    window wd = {open(path, O_RDONLY | O_CLOEXEC), NULL, 0, 0, 0};
+    if (wd.fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    uint64_t off = 0, expected = first, size = file_size(wd.fd), lost = 0;
+    seer_atomic_file a;
+    int rc = seer_atomic_open(&a, path);
+    while (rc == SEER_OK) {
+        record r;
+        int k = record_at(&wd, off, 0, &r, path);
+        if (k < 0) rc = k;
+        if (k < 0 || k == REC_END) break;
+        uint64_t at = off;
+        if (k != REC_OK || r.seq != expected) {
+            int found = resync(&wd, off, size, expected, &at, &r, path);
+            if (found < 0) rc = found;
+            if (found <= 0) break;
+            fprintf(stderr, "seer: %s: dropped %" PRIu64 " damaged bytes at offset %" PRIu64
+                    ", which held %" PRIu64 " events\n", path, at - off, off, r.seq - expected);
+            if (!put_lost(a.f, expected, r.seq)) break;   // the commit reports it
+            lost += r.seq - expected;
+            expected = r.seq;
+        }
+        if (fwrite(r.data - SEER_WAL_HEADER, 1, SEER_WAL_HEADER + r.len, a.f) !=
+            SEER_WAL_HEADER + r.len)
+            break;
+        off = at + SEER_WAL_HEADER + r.len;
+        expected++;
+    }
+    if (rc == SEER_OK && !ferror(a.f) && off < size)
+        fprintf(stderr, "seer: %s: dropped %" PRIu64 " bytes at offset %" PRIu64 " with no whole "
+                "record after them\n", path, size - off, off);
+    if (rc == SEER_OK && next > expected) {
+        if (next - expected > SEER_WAL_REPAIR_MAX)
+            rc = seer_errorf(SEER_EDATA, "%s: the log lacks events %" PRIu64 " to %" PRIu64
+                             ", more than a repair fills in (%llu)", path, expected, next - 1,
+                             (unsigned long long)SEER_WAL_REPAIR_MAX);
+        else if (put_lost(a.f, expected, next))
+            fprintf(stderr, "seer: %s: events %" PRIu64 " to %" PRIu64 " are missing before "
+                    "the next segment\n", path, expected, next - 1);
+        lost += next - expected;
+        expected = next;
+    }
+    if (rc == SEER_OK) rc = seer_atomic_commit(&a);
+    else seer_atomic_abort(&a);
+    close(wd.fd);
+    free(wd.buf);
+    if (rc == SEER_OK) {
+        fprintf(stderr, "seer: %s: repaired, %" PRIu64 " event%s lost\n", path, lost,
+                lost == 1 ? "" : "s");
+        w->lost += lost;
+    }
     *last = expected - 1;
     return rc;
 }
@@ -316,8 +433,11 @@ static int scan_all(seer_wal *w, uint64_t covered) {
         if (first > last + 1)
             return seer_errorf(SEER_EDATA, "%s: the log lacks events %" PRIu64 " to %" PRIu64,
                                path, last + 1, first - 1);
-        uint64_t seg_last = 0;
-        int rc = scan_segment(w, first, i + 1 == w->n_seg, &seg_last);
+        uint64_t seg_last = 0, next = i + 1 < w->n_seg ? w->seg[i + 1] : 0;
+        int damaged;
+        int rc = scan_segment(w, first, next, w->repair, &seg_last, &damaged);
+        if (rc == SEER_OK && w->repair && (damaged || seg_last + 1 < next))
+            rc = repair_segment(w, first, next, &seg_last);
         if (rc != SEER_OK) return rc;
         if (i + 1 < w->n_seg && seg_last + 1 > w->seg[i + 1])
             return seer_errorf(SEER_EDATA, "%s: ends at event %" PRIu64
@@ -361,7 +481,8 @@ static int open_current(seer_wal *w) {
 
 static void *syncer_main(void *arg);
 
-int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
+static int open_log(seer_wal **out, const char *dir, uint64_t covered, int repair,
+                    uint64_t *lost) {
     *out = NULL;
     seer_wal *w = calloc(1, sizeof *w);
     if (!w || !(w->dir = strdup(dir))) {
@@ -369,6 +490,7 @@ int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
         return seer_errorf(SEER_ENOMEM, "out of memory opening the log %s", dir);
     }
     w->dir_fd = w->lock_fd = w->fd = -1;
+    w->repair = repair;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->flushed, NULL);
     pthread_cond_init(&w->work, NULL);
@@ -393,8 +515,17 @@ int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
         seer_wal_close(w);
         return rc;
     }
+    if (lost) *lost = w->lost;
     *out = w;
     return SEER_OK;
+}
+
+int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered) {
+    return open_log(out, dir, covered, 0, NULL);
+}
+
+int seer_wal_open_repair(seer_wal **out, const char *dir, uint64_t covered, uint64_t *lost) {
+    return open_log(out, dir, covered, 1, lost);
 }
 
 // Adds n records to the pending buffer, numbered from w->next_seq. Under mu.
@@ -488,8 +619,10 @@ static void *syncer_main(void *arg) {
 static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
                    uint64_t *last) {
     for (size_t i = 0; i < n; i++)
-        if (lens[i] > SEER_WAL_RECORD_MAX) {
+        if (lens[i] == 0 || lens[i] > SEER_WAL_RECORD_MAX) {
             pthread_mutex_lock(&w->mu);
+            if (lens[i] == 0)   // the mark of a record lost to damage (wal.h)
+                return seer_errorf(SEER_EINVAL, "a log record may not be empty");
             return seer_errorf(SEER_EINVAL, "a log record of %zu bytes is over the limit of %zu",
                                lens[i], SEER_WAL_RECORD_MAX);
         }

@@ -15,6 +15,10 @@
 //    8  u64 seq
 //   16  payload
 //
+// An empty payload marks a record lost to damage: a repair writes one in its
+// place, so that the records after it keep their sequence numbers and the
+// sequence stays whole. Appends refuse empty payloads.
+//
 // Key decisions:
 // - Group commit. Appenders copy their records into a shared buffer under a
 //   mutex; the log's own thread (the syncer) writes the buffer with one
@@ -23,11 +27,16 @@
 //   disk) whose records were in it. One fsync serves every caller that arrived
 //   while the previous one ran.
 // - A torn tail is a crash's unfinished append: every acknowledged record was
-//   fsynced whole, so the first record of the last segment that is short,
-//   too long, out of sequence or fails its CRC starts bytes nobody was told
-//   are durable. Opening cuts them off. The same in an earlier segment cannot
-//   come from a crash (a segment is closed only after its last fsync): that
-//   is damage, SEER_EDATA naming the file and offset.
+//   fsynced whole, so a bad record (short, too long, out of sequence or
+//   failing its CRC) in the last segment with no whole record after it
+//   starts bytes nobody was told are durable. Opening cuts them off. A bad
+//   record followed by whole ones (found by trying each later offset for a
+//   header whose CRC holds and whose sequence number fits), or one in an
+//   earlier segment (a segment is closed only after its last fsync), cannot
+//   come from a crash: that is damage, SEER_EDATA naming the file and offset,
+//   since cutting there would drop acknowledged events. Opening with repair
+//   rewrites such a segment through a temporary file (fsync, rename): its
+//   whole records, and an empty record for each one lost.
 // - Truncation is by whole segments, so it is safe at any instant: a new
 //   segment starts (its directory entry fsynced before any record goes in),
 //   and segments whose records are all covered by a snapshot are unlinked.
@@ -46,6 +55,8 @@
 #define SEER_WAL_RECORD_MAX ((size_t)1 << 24)
 // Bytes of a record's header.
 #define SEER_WAL_HEADER 16
+// The most lost records a repair marks in one gap (16 bytes each).
+#define SEER_WAL_REPAIR_MAX ((uint64_t)1 << 24)
 
 typedef struct seer_wal seer_wal;
 
@@ -53,13 +64,20 @@ typedef struct seer_wal seer_wal;
 // that covered (a snapshot's last sequence number, 0 for none) makes
 // redundant, checks every record of the others, cuts a torn tail off the last
 // one, and appends from there on. SEER_EIO naming the file when it cannot be
-// read or written, or is locked by another process; SEER_EDATA when a record
-// before the tail is damaged or a sequence number is missing.
+// read or written, or is locked by another process; SEER_EDATA naming the file
+// and offset when a damaged record has whole records after it (see above), or
+// when a sequence number is missing.
 int seer_wal_open(seer_wal **out, const char *dir, uint64_t covered);
+// Opens like seer_wal_open, but a segment with damaged records is rewritten
+// without them (an empty record in the place of each lost one, so the others
+// keep their sequence numbers), and so is one whose successor starts after a
+// gap; *lost gets how many records were lost, each file's count also on
+// stderr. SEER_EIO when a rewrite fails (the segment is left as it was).
+int seer_wal_open_repair(seer_wal **out, const char *dir, uint64_t covered, uint64_t *lost);
 // Appends n records (payload i is data[i], lens[i] bytes) as sequence numbers
 // last+1 .. last+n in this order, without another caller's records between
 // them, and returns once they are durable, with *last_seq the last one's.
-// SEER_EINVAL for a payload over SEER_WAL_RECORD_MAX (nothing appended);
+// SEER_EINVAL for an empty payload or one over SEER_WAL_RECORD_MAX (nothing appended);
 // SEER_EIO when the write or fsync fails (and from then on).
 int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
                     uint64_t *last_seq);
@@ -102,9 +120,9 @@ typedef struct {
 // A reader whose first record is after_seq + 1.
 int seer_wal_reader_init(seer_wal_reader *r, seer_wal *w, uint64_t after_seq);
 // The next record when its sequence number is <= limit (a durable one): 1
-// with *data (valid until the next call), *len and *seq; 0 when the next is
-// past limit. SEER_EDATA when a durable record is missing or damaged,
-// SEER_EIO when reading fails.
+// with *data (valid until the next call), *len (0: a record lost to damage)
+// and *seq; 0 when the next is past limit. SEER_EDATA when a durable record
+// is missing or damaged, SEER_EIO when reading fails.
 int seer_wal_next(seer_wal_reader *r, uint64_t limit, const char **data, size_t *len,
                   uint64_t *seq);
 void seer_wal_reader_free(seer_wal_reader *r);
