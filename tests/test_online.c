@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,6 +409,168 @@ Test(online, reload_swaps_the_base_and_keeps_the_counts) {
     free_params(&now);
     free_params(&after);
     free_params(&reopened);
+    free_events(&e);
+}
+
+// Sets a file's access and modification times to t (seconds since the epoch).
+static void set_mtime(const char *path, time_t t) {
+    struct timespec ts[2] = {{t, 0}, {t, 0}};
+    cr_assert(eq(int, utimensat(AT_FDCWD, path, ts, 0), 0), "%s", path);
+}
+
+// Copies a file's bytes to a new file beside dst and renames it over dst (a deploy).
+static void deploy(const char *src, const char *dst) {
+    size_t n;
+    FILE *f = fopen(src, "rb");
+    cr_assert(ne(ptr, f, NULL));
+    static char buf[1 << 20];
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s.deploy", dst);
+    FILE *g = fopen(tmp, "wb");
+    cr_assert(ne(ptr, g, NULL));
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) cr_assert(eq(sz, fwrite(buf, 1, n, g), n));
+    fclose(f);
+    cr_assert(eq(int, fclose(g), 0));
+    cr_assert(eq(int, rename(tmp, dst), 0));
+}
+
+// Runs open_online with stderr going to a file, whose text comes back in out.
+static seer_online *open_online_logged(seer_slot *slot, const char *model, const char *wal,
+                                       char *out, size_t cap) {
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *f = fopen(sub("stderr.txt"), "w+");
+    cr_assert(ne(ptr, f, NULL));
+    dup2(fileno(f), 2);
+    seer_online *on = open_online(slot, model, wal, 32, 0);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    return on;
+}
+
+// A new model deployed under the served path with an old modification time (cp -p,
+// rsync -t, mv of an older file): the snapshot derives from another model, so the new
+// one is served; the events the snapshot holds are not applied to it, the ones
+// logged after the snapshot are, exactly once.
+Test(online, new_model_with_an_old_mtime_is_chosen_by_content) {
+    const char *model = sub("m.seer"), *next = sub("next.seer");
+    make_model(model, 1, 16);
+    make_model(next, 5, 12);
+    events e = make_events(96, 7);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    log_events(on, &e, 0, 64);
+    wait_applied(on, 64);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    // 32 events logged and acknowledged after the snapshot, applied by nobody.
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("wal"), 64), SEER_OK), "%s", seer_error_message());
+    uint64_t last;
+    cr_assert(eq(int, seer_wal_append(w, (const char *const *)e.text + 64, e.len + 64, 32, &last),
+                 SEER_OK));
+    seer_wal_close(w);
+    deploy(next, model);
+    set_mtime(model, 1000000000);   // 2001, older than the snapshot
+    char log[4096];
+    on = open_online_logged(&slot, model, sub("wal"), log, sizeof log);
+    cr_assert(ne(ptr, strstr(log, "is not the model"), NULL), "%s", log);
+    wait_applied(on, 96);
+    expect_counts(on, 96, 96);
+    seer_online_close(on);
+    params got = served_params(&slot);
+    seer_slot_free(&slot);
+    events tail = {32, e.text + 64, e.len + 64};
+    params want = train_directly(next, &tail, 32);
+    expect_same(&got, &want);
+    // Reopened, the new snapshot derives from the new model: resumed, nothing applied again.
+    on = open_online_logged(&slot, model, sub("wal"), log, sizeof log);
+    cr_assert(ne(ptr, strstr(log, "resuming"), NULL), "%s", log);
+    expect_counts(on, 96, 96);
+    params again = served_params(&slot);
+    expect_same(&again, &want);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_params(&got);
+    free_params(&want);
+    free_params(&again);
+    free_events(&e);
+}
+
+// The same model file touched, or copied over itself, after the snapshot: it is newer
+// by modification time but the same bytes, so the snapshot (the learning) is resumed.
+Test(online, same_model_with_a_new_mtime_resumes_the_snapshot) {
+    const char *model = sub("m.seer"), *copy = sub("copy.seer");
+    make_model(model, 1, 16);
+    events e = make_events(64, 8);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    log_events(on, &e, 0, 64);
+    wait_applied(on, 64);
+    seer_online_close(on);
+    params learnt = served_params(&slot);
+    seer_slot_free(&slot);
+    deploy(model, copy);
+    deploy(copy, model);
+    set_mtime(model, time(NULL) + 3600);
+    char log[4096];
+    on = open_online_logged(&slot, model, sub("wal"), log, sizeof log);
+    cr_assert(ne(ptr, strstr(log, "resuming"), NULL), "%s", log);
+    cr_assert(ne(ptr, strstr(log, "derives from"), NULL), "%s", log);
+    expect_counts(on, 64, 64);
+    params now = served_params(&slot);
+    expect_same(&now, &learnt);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_params(&learnt);
+    free_params(&now);
+    free_events(&e);
+}
+
+// A snapshot of an older seer records no model hash: the choice falls back to
+// modification times, and the line says so.
+Test(online, snapshot_without_a_hash_falls_back_to_mtime) {
+    const char *model = sub("m.seer"), *next = sub("next.seer");
+    make_model(model, 1, 16);
+    make_model(next, 5, 12);
+    events e = make_events(64, 9);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    log_events(on, &e, 0, 64);
+    wait_applied(on, 64);
+    seer_online_close(on);
+    params learnt = served_params(&slot);
+    seer_slot_free(&slot);
+    // Rewrite the snapshot without the hashes.
+    const char *snap = sub("wal/snapshot.seer");
+    seer_model *m;
+    seer_checkpoint_state st;
+    float *bp, *be, *bw;
+    cr_assert(eq(int, seer_checkpoint_read(&m, snap, 1024, &st, &bp, &be, &bw), SEER_OK));
+    cr_assert(ne(u64, st.online_source, 0));
+    st.online_source = st.online_at_path = 0;
+    cr_assert(eq(int, seer_checkpoint_write(m, snap, &st, NULL, NULL, NULL), SEER_OK));
+    seer_model_free(m);
+    free(bp);
+    free(be);
+    free(bw);
+    // Another model, but older than the snapshot: the old rule resumes the snapshot.
+    deploy(next, model);
+    set_mtime(model, 1000000000);
+    char log[4096];
+    on = open_online_logged(&slot, model, sub("wal"), log, sizeof log);
+    cr_assert(ne(ptr, strstr(log, "by modification time, resuming"), NULL), "%s", log);
+    params now = served_params(&slot);
+    expect_same(&now, &learnt);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_params(&learnt);
+    free_params(&now);
     free_events(&e);
 }
 

@@ -220,10 +220,12 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
     cJSON_AddNumberToObject(c, "batch_size", (double)st->batch_size);
     add_u64_hex(c, "seed", st->seed);
     if (st->settings[0]) cJSON_AddStringToObject(c, "settings", st->settings);
-    if (st->online_seq || st->online_applied) {
+    if (st->online_seq || st->online_applied || st->online_source) {
         cJSON *on = cJSON_AddObjectToObject(c, "online");
         add_u64_hex(on, "seq", st->online_seq);
         add_u64_hex(on, "applied", st->online_applied);
+        if (st->online_source) add_u64_hex(on, "source", st->online_source);
+        if (st->online_at_path) add_u64_hex(on, "at_path", st->online_at_path);
     }
     return save_with(m, path, ts, k, c);
 }
@@ -564,6 +566,10 @@ int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
         if (on) {
             st->online_seq = hex_u64(cJSON_GetObjectItemCaseSensitive(on, "seq"), &ok);
             st->online_applied = hex_u64(cJSON_GetObjectItemCaseSensitive(on, "applied"), &ok);
+            const cJSON *src = cJSON_GetObjectItemCaseSensitive(on, "source");
+            const cJSON *at = cJSON_GetObjectItemCaseSensitive(on, "at_path");
+            if (src) st->online_source = hex_u64(src, &ok);
+            if (at) st->online_at_path = hex_u64(at, &ok);
         }
         ok = ok && st->step >= 0;
     }

@@ -8,10 +8,20 @@
 //
 // The wal directory holds the log's segments and snapshot.seer: a training
 // checkpoint (model, Adam moments, step) whose "online" record says which
-// event it holds last (seq) and how many were applied in all. Opening starts
-// from the snapshot unless the model file is newer (a new model deployed
-// under the same name: it is served, and the events the snapshot holds are
-// not applied to it again, as with seer_online_reload).
+// event it holds last (seq), how many were applied in all, and by content
+// which model file it derives from (source, a hash of the file's bytes) and
+// which file was at the served path when it was written (at_path). Opening
+// decides by content, not modification time, which a `cp -p` or `rsync -t`
+// of an older file would fool, and says on stderr what it chose and why:
+// - the file at the path is the snapshot's source, or unchanged since the
+//   snapshot (which derives from a model reloaded from another file): the
+//   snapshot is resumed and the log after it replayed;
+// - else a new model was deployed: it is served. The events the snapshot
+//   holds shaped the old model and are not applied to it again; the events
+//   logged after the snapshot are, as with seer_online_reload. The old
+//   snapshot is replaced by the next one.
+// - a snapshot of an older seer, without the hashes: the newer file by
+//   modification time, as before.
 //
 // Mini-batches: the learner steps on `batch` events as soon as that many are
 // logged; fewer wait until the next publish is due (at most publish_every_s),
@@ -27,6 +37,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -39,6 +50,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/hash.h"
 #include "base/threads.h"
 #include "serve/request.h"
 #include "serve/wal.h"
@@ -65,6 +77,8 @@ struct seer_online {
     int stop;
     int failed;                // the learner met an error it cannot get past
     seer_model *reload_model;  // handed to the learner by seer_online_reload
+    uint64_t reload_source;    // its file's hash
+    int reload_at_path;        // it was loaded from the served path
     int reload_done, reload_rc;
     char reload_msg[512];
     // The learner thread's own.
@@ -78,6 +92,8 @@ struct seer_online {
     int snap_dirty;            // changed since the last snapshot
     double next_publish, next_snapshot;
     uint64_t skipped;          // events a reloaded model could not encode
+    uint64_t source, at_path;  // hashes of the model file m derives from and of the
+                               // served path's file as last read (0: unknown)
 };
 
 void seer_online_options_default(seer_online_options *o) {
@@ -171,6 +187,8 @@ static int write_snapshot(seer_online *on, uint64_t *seq) {
     st.online_seq = on->applied_seq;
     st.online_applied = on->applied;
     pthread_mutex_unlock(&on->mu);
+    st.online_source = on->source;
+    st.online_at_path = on->at_path;
     st.step = on->m->net.step;
     st.best_score = -INFINITY;
     st.best_auc = NAN;
@@ -194,12 +212,15 @@ static int snapshot(seer_online *on) {
 // Swaps in the model a reload handed over, snapshots it so that a restart
 // serves it, and publishes it; on failure the old model stays. The caller
 // waits for the result.
-static void take_reload(seer_online *on, seer_model *nm) {
+static void take_reload(seer_online *on, seer_model *nm, uint64_t source, int at_path) {
     seer_model *old = on->m;
     int old_dirty = on->snap_dirty;
+    uint64_t old_source = on->source, old_at_path = on->at_path;
     int rc = size_buffers(on, nm);
     if (rc == SEER_OK) {
         use_model(on, nm);
+        on->source = source;
+        if (at_path) on->at_path = source;
         uint64_t seq;
         rc = write_snapshot(on, &seq);
         if (rc == SEER_OK && (seer_wal_rotate(on->wal) != SEER_OK ||
@@ -213,6 +234,8 @@ static void take_reload(seer_online *on, seer_model *nm) {
     } else {
         use_model(on, old);
         on->snap_dirty = old_dirty;
+        on->source = old_source;
+        on->at_path = old_at_path;
         seer_model_free(nm);
     }
     pthread_mutex_lock(&on->mu);
@@ -244,9 +267,11 @@ static void *learner(void *arg) {
     for (;;) {
         if (on->reload_model) {
             seer_model *nm = on->reload_model;
+            uint64_t source = on->reload_source;
+            int at_path = on->reload_at_path;
             on->reload_model = NULL;
             pthread_mutex_unlock(&on->mu);
-            take_reload(on, nm);
+            take_reload(on, nm, source, at_path);
             pthread_mutex_lock(&on->mu);
             continue;
         }
@@ -296,23 +321,74 @@ static int newer(const struct stat *a, const struct stat *b) {
                                                   : a->st_mtim.tv_nsec > b->st_mtim.tv_nsec;
 }
 
-// The model to start from and what it holds: the snapshot, unless the model
-// file is newer or there is none.
+// A hash of the bytes of the file at path (chained over blocks, seeded with
+// the size), never 0; 0 when it cannot be read.
+static uint64_t file_hash(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return 0;
+    size_t cap = (size_t)1 << 20;
+    char *buf = fstat(fd, &st) == 0 ? malloc(cap) : NULL;
+    uint64_t h = buf ? seer_mix64((uint64_t)st.st_size) : 0;
+    for (;;) {
+        if (!buf) break;
+        ssize_t k = read(fd, buf, cap);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) h = 0;
+        if (k <= 0) break;
+        h = seer_hash_bytes(buf, (size_t)k, h);
+    }
+    free(buf);
+    close(fd);
+    return h ? h : h + 1;
+}
+
+// The model to start from (see the top of the file), what it holds, and the
+// hashes a snapshot of it will record. One line on stderr says which and why.
 static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st) {
     size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
     memset(st, 0, sizeof *st);
+    uint64_t now = file_hash(on->model_path);
+    on->source = on->at_path = now;
     struct stat snap, model;
-    if (stat(on->snap_path, &snap) != 0)
+    if (stat(on->snap_path, &snap) != 0) {
+        fprintf(stderr, "seer: starting from %s (no snapshot in %s)\n", on->model_path,
+                on->wal_dir);
         return seer_model_load(m, on->model_path, cap);
+    }
     float *bp, *be, *bw;
     int rc = seer_checkpoint_read(m, on->snap_path, cap, st, &bp, &be, &bw);
     free(bp);
     free(be);
     free(bw);
-    if (rc != SEER_OK || stat(on->model_path, &model) != 0 || !newer(&model, &snap)) return rc;
-    fprintf(stderr, "seer: %s is newer than %s: serving it; the %" PRIu64 " events applied to "
-            "the snapshot are not applied to it again\n", on->model_path, on->snap_path,
-            st->online_applied);
+    if (rc != SEER_OK) return rc;
+    const char *snap_path = on->snap_path, *model_path = on->model_path;
+    int fresh = 0;
+    if (stat(model_path, &model) != 0 || now == 0) {
+        fprintf(stderr, "seer: resuming %s: %s cannot be read (%s)\n", snap_path, model_path,
+                strerror(errno));
+        on->source = st->online_source;
+        on->at_path = st->online_at_path;
+    } else if (!st->online_source) {
+        fresh = newer(&model, &snap);
+        fprintf(stderr, "seer: %s does not say which model file it derives from (an older "
+                "seer wrote it): by modification time, %s %s\n", snap_path,
+                fresh ? "starting from" : "resuming", fresh ? model_path : snap_path);
+    } else if (st->online_source == now) {
+        fprintf(stderr, "seer: resuming %s (events to %" PRIu64 "): it derives from %s as it "
+                "is now\n", snap_path, st->online_seq, model_path);
+    } else if (st->online_at_path == now) {
+        fprintf(stderr, "seer: resuming %s (events to %" PRIu64 "): %s is unchanged since it "
+                "was written (it derives from a model reloaded from another file)\n",
+                snap_path, st->online_seq, model_path);
+        on->source = st->online_source;
+    } else {
+        fresh = 1;
+        fprintf(stderr, "seer: %s is not the model %s derives from: starting from it; the "
+                "events to %" PRIu64 ", which the snapshot holds, are not applied to it again, "
+                "the ones logged after them are\n", model_path, snap_path, st->online_seq);
+    }
+    if (!fresh) return SEER_OK;
     seer_model_free(*m);
     on->snap_dirty = 1;
     return seer_model_load(m, on->model_path, cap);
@@ -488,6 +564,7 @@ int seer_online_log_async(seer_online *on, const char *const *events, const size
 
 int seer_online_reload(seer_online *on, const char *path) {
     size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
+    uint64_t source = file_hash(path);
     seer_model *nm;
     int rc = seer_model_load(&nm, path, cap);
     if (rc != SEER_OK) return rc;
@@ -498,6 +575,8 @@ int seer_online_reload(seer_online *on, const char *path) {
         seer_model_free(nm);
     } else {
         on->reload_model = nm;
+        on->reload_source = source;
+        on->reload_at_path = strcmp(path, on->model_path) == 0;
         on->reload_done = 0;
         pthread_cond_signal(&on->wake);
         while (!on->reload_done) pthread_cond_wait(&on->reloaded, &on->mu);

@@ -27,9 +27,10 @@ void seer_online_options_default(seer_online_options *o);
 
 typedef struct seer_online seer_online;
 
-// Loads the newest of the model file and the snapshots in wal_dir, replays
-// the log past it, publishes the result into slot (initialised here) and
-// starts the learner. SEER_EIO / SEER_EDATA naming the file on failure.
+// Loads the snapshot in wal_dir, or the model file when it is not the one
+// the snapshot derives from (by content; online.c says more), replays the
+// log past the snapshot, publishes the result into slot (initialised here)
+// and starts the learner. SEER_EIO / SEER_EDATA naming the file on failure.
 int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot *slot);
 // Logs n events (each a JSON object's text with the row's columns and a
 // 0/1 "label") and returns once they are durable (fsynced). Each is checked
