@@ -112,14 +112,14 @@ static int settings_text(const seer_train_options *o, const char *model, char *b
         "DATA %s\n--valid %s\n--label %s\n--format %s\n--skip-bad-rows %s\n--model %s\n"
         "--hidden %s\n--hidden2 %s\n--heads %zu\n--gate-hidden %zu\n--emb-dim %zu\n"
         "--cross-layers %zu\n--dcn-structure %s\n--dropout %.7g\n--epochs %zu\n--batch %zu\n"
-        "--lr %.7g\n--optim %s\n--precision %s\n--seed %llu\n--valid-frac %.15g\n"
+        "--optim %s\n--lr %.7g\n--precision %s\n--seed %llu\n--valid-frac %.15g\n"
         "--patience %zu\n--early-stop %s\n--ignore %s\n--categorical %s\n--numeric %s\n"
         "--multi %s\n--buckets %zu\n--min-count %zu\n--max-tokens %zu\n--pooling %s\n"
         "--hash-buckets %zu\n--hash-shared %s\n",
         data, valid, label, formats[o->format], o->skip_bad_rows ? "on" : "off", model,
         hidden, hidden2, o->n_heads, o->gate_hidden, o->emb_dim, o->n_cross,
         o->stacked ? "stacked" : "parallel", (double)o->dropout, o->epochs, o->batch,
-        (double)o->lr, o->adagrad ? "adagrad" : "adam", o->bf16 ? "bf16" : "fp32",
+        o->adagrad ? "adagrad" : "adam", (double)o->lr, o->bf16 ? "bf16" : "fp32",
         (unsigned long long)o->seed, o->valid_path ? 0.0 : o->valid_frac, o->patience,
         o->stop_on_logloss ? "logloss" : "auc", lists[0], lists[1], lists[2], lists[3],
         o->tf.buckets, o->tf.min_count, o->tf.max_tokens, o->tf.pool_sum ? "sum" : "mean",

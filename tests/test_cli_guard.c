@@ -1,0 +1,545 @@
+// The seer command's guards: what it refuses before any work, and what its messages name.
+// Outputs that are inputs (by device and inode), paths checked up front, pipes where a file
+// is read twice, option ranges, settings a resumed run may not change, files with CR line
+// ends, and predict's lines lining up with its input rows when rows are skipped.
+//
+// Like test_cli.c, each test runs $SEER_BIN (default build/seer) without a shell on files
+// written at run time under a fresh /tmp directory. A run that has not ended after
+// RUN_LIMIT_S is killed and fails its test, so that a command that would block for ever (a
+// pipe nobody writes) fails rather than hangs.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tmpdir.h"
+
+extern char **environ;
+
+// Rows of the generated table (header "label,x,color" on line 1, data on lines 2..ROWS+1).
+#define ROWS 2000
+#define ARGS_MAX 40
+#define RUN_LIMIT_S 60
+
+typedef struct {
+    int exited;      // 1: the process exited normally
+    int code;        // its exit status, or the signal number when !exited
+    int timed_out;   // killed after RUN_LIMIT_S
+    char *out, *err; // stdout and stderr, NUL-terminated
+    size_t out_n, err_n;
+} run_result;
+
+static char tmpdir[64];
+static char paths[16][512];
+static int npaths;
+static run_result last;
+
+static void make_dir(void) {
+    strcpy(tmpdir, "/tmp/seer_test_guard_XXXXXX");
+    cr_assert(ne(ptr, mkdtemp(tmpdir), NULL));
+    npaths = 0;
+    memset(&last, 0, sizeof last);
+}
+
+static void remove_dir(void) {
+    free(last.out);
+    free(last.err);
+    memset(&last, 0, sizeof last);
+    remove_tree(tmpdir);
+}
+
+TestSuite(guard, .init = make_dir, .fini = remove_dir, .timeout = 180);
+
+static const char *seer_bin(void) {
+    const char *s = getenv("SEER_BIN");
+    return s && *s ? s : "build/seer";
+}
+
+static const char *tmp_path(const char *name) {
+    char *p = paths[npaths++ % 16];
+    snprintf(p, 512, "%s/%s", tmpdir, name);
+    return p;
+}
+
+static void append(char **buf, size_t *n, const char *data, size_t k) {
+    *buf = realloc(*buf, *n + k + 1);
+    cr_assert(ne(ptr, *buf, NULL));
+    memcpy(*buf + *n, data, k);
+    *n += k;
+    (*buf)[*n] = '\0';
+}
+
+// Runs seer with the NULL-terminated arguments, stdin from /dev/null, into `last`.
+static int run_seer(const char *arg, ...) {
+    const char *argv[ARGS_MAX + 2];
+    int argc = 0;
+    argv[argc++] = seer_bin();
+    va_list ap;
+    va_start(ap, arg);
+    for (const char *a = arg; a; a = va_arg(ap, const char *)) {
+        cr_assert(lt(int, argc, ARGS_MAX));
+        argv[argc++] = a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    free(last.out);
+    free(last.err);
+    memset(&last, 0, sizeof last);
+    append(&last.out, &last.out_n, "", 0);
+    append(&last.err, &last.err_n, "", 0);
+    int po[2], pe[2];
+    cr_assert(eq(int, pipe(po), 0));
+    cr_assert(eq(int, pipe(pe), 0));
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    posix_spawn_file_actions_addclose(&fa, po[0]);
+    posix_spawn_file_actions_addclose(&fa, pe[0]);
+    posix_spawn_file_actions_addclose(&fa, po[1]);
+    posix_spawn_file_actions_addclose(&fa, pe[1]);
+    pid_t pid;
+    int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(po[1]);
+    close(pe[1]);
+    cr_assert(eq(int, rc, 0), "cannot run %s: %s (set SEER_BIN)", argv[0], strerror(rc));
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_fds = 2;
+    time_t deadline = time(NULL) + RUN_LIMIT_S;
+    char chunk[65536];
+    while (open_fds > 0) {
+        if (time(NULL) > deadline && !last.timed_out) {
+            kill(pid, SIGKILL);
+            last.timed_out = 1;
+        }
+        int k = poll(fds, 2, 1000);
+        if (k < 0) cr_assert(eq(int, errno, EINTR));
+        if (k <= 0) continue;
+        for (int i = 0; i < 2; i++) {
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+            } else if (i == 0) {
+                append(&last.out, &last.out_n, chunk, (size_t)got);
+            } else {
+                append(&last.err, &last.err_n, chunk, (size_t)got);
+            }
+        }
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) cr_assert(eq(int, errno, EINTR));
+    last.exited = WIFEXITED(status);
+    last.code = last.exited ? WEXITSTATUS(status) : WTERMSIG(status);
+    return last.exited ? last.code : -1;
+}
+
+static void expect_exit(int code) {
+    cr_assert(eq(int, last.timed_out, 0), "seer did not end within %d s; stderr:\n%s", RUN_LIMIT_S,
+              last.err);
+    cr_assert(last.exited, "seer was killed by signal %d; stderr:\n%s", last.code, last.err);
+    cr_assert(eq(int, last.code, code), "exit %d, expected %d; stderr:\n%s", last.code, code,
+              last.err);
+}
+
+// Asserts that the last run's stderr contains each NULL-terminated string.
+static void expect_stderr(const char *s, ...) {
+    va_list ap;
+    va_start(ap, s);
+    for (const char *a = s; a; a = va_arg(ap, const char *))
+        cr_assert(ne(ptr, strstr(last.err, a), NULL), "stderr lacks \"%s\":\n%s", a, last.err);
+    va_end(ap);
+}
+
+static void expect_stderr_lacks(const char *s) {
+    cr_assert(eq(ptr, strstr(last.err, s), NULL), "stderr has \"%s\":\n%s", s, last.err);
+}
+
+static char *slurp(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
+    cr_assert(eq(int, fseek(f, 0, SEEK_END), 0));
+    long size = ftell(f);
+    cr_assert(ge(long, size, 0));
+    rewind(f);
+    char *b = malloc((size_t)size + 1);
+    cr_assert(ne(ptr, b, NULL));
+    cr_assert(eq(sz, fread(b, 1, (size_t)size, f), (size_t)size));
+    b[size] = '\0';
+    fclose(f);
+    if (n) *n = (size_t)size;
+    return b;
+}
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+// A 64-bit LCG (Knuth's MMIX constants): the generated table is the same everywhere.
+static uint32_t lcg(uint64_t *s) {
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*s >> 33);
+}
+
+// The table "label,x,color" (as in test_cli.c): x in [0, 10), four colours, a label that
+// depends on both, with noise; all_zero makes every label 0. Physical line bad_line (0: none)
+// becomes bad_text. Each line ends with eol.
+static const char *table(const char *name, size_t bad_line, const char *bad_text, int all_zero,
+                         const char *eol) {
+    static const char *const colors[] = {"red", "green", "blue", "black"};
+    static const double bonus[] = {2.0, -1.0, 0.5, -2.0};
+    const char *path = tmp_path(name);
+    FILE *f = fopen(path, "wb");
+    cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
+    uint64_t s = 42;
+    fprintf(f, "label,x,color%s", eol);
+    for (size_t line = 2; line <= ROWS + 1; line++) {
+        double x = (double)(lcg(&s) % 1000) / 100.0;
+        int c = (int)(lcg(&s) % 4);
+        double noise = (double)(lcg(&s) % 1000) / 250.0 - 2.0;
+        int y = !all_zero && x + bonus[c] + noise > 5.0;
+        if (line == bad_line) fprintf(f, "%s%s", bad_text, eol);
+        else fprintf(f, "%d,%.2f,%s%s", y, x, colors[c], eol);
+    }
+    cr_assert(eq(int, fclose(f), 0));
+    return path;
+}
+
+static const char *base_table(const char *name) { return table(name, 0, NULL, 0, "\n"); }
+
+static int same_bytes(const char *a, const char *b) {
+    size_t na, nb;
+    char *x = slurp(a, &na), *y = slurp(b, &nb);
+    int same = na == nb && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+// --- An output that is an input is refused (exit 1) before anything is written.
+
+Test(guard, train_output_is_data) {
+    const char *d = base_table("d.csv"), *copy = base_table("copy.csv");
+    run_seer("train", d, "--label", "label", "-o", d, NULL);
+    expect_exit(1);
+    expect_stderr("-o", "same file as DATA", NULL);
+    cr_assert(same_bytes(d, copy), "the data file was changed");
+}
+
+Test(guard, train_output_is_data_by_link) {
+    const char *d = base_table("d.csv"), *copy = base_table("copy.csv");
+    const char *hard = tmp_path("hard.csv"), *soft = tmp_path("soft.csv");
+    cr_assert(eq(int, link(d, hard), 0));
+    cr_assert(eq(int, symlink(d, soft), 0));
+    run_seer("train", d, "--label", "label", "-o", hard, NULL);
+    expect_exit(1);
+    expect_stderr("same file as DATA", NULL);
+    run_seer("train", hard, "--label", "label", "-o", soft, NULL);
+    expect_exit(1);
+    expect_stderr("same file as DATA", NULL);
+    cr_assert(same_bytes(d, copy), "the data file was changed");
+}
+
+Test(guard, train_output_is_valid_file) {
+    const char *d = base_table("d.csv"), *v = base_table("v.csv"), *copy = base_table("c.csv");
+    run_seer("train", d, "--label", "label", "--valid", v, "-o", v, NULL);
+    expect_exit(1);
+    expect_stderr("same file as --valid", NULL);
+    cr_assert(same_bytes(v, copy));
+}
+
+Test(guard, train_checkpoint_is_data) {
+    const char *d = base_table("d.csv"), *copy = base_table("copy.csv");
+    run_seer("train", d, "--label", "label", "--max-steps", "3", "--checkpoint", d, "-o",
+             tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--checkpoint", "same file as DATA", NULL);
+    cr_assert(same_bytes(d, copy));
+    cr_assert(eq(int, file_exists(tmp_path("m.seer")), 0));
+}
+
+// With --max-steps the checkpoint is written and then the model: on one path the model
+// would replace the checkpoint the run is to resume from.
+Test(guard, train_output_is_checkpoint) {
+    const char *d = base_table("d.csv"), *m = tmp_path("m.seer");
+    run_seer("train", d, "--label", "label", "--max-steps", "3", "--checkpoint", m, "-o", m,
+             NULL);
+    expect_exit(1);
+    expect_stderr("-o", "same file as --checkpoint", NULL);
+    cr_assert(eq(int, file_exists(m), 0));
+}
+
+Test(guard, train_output_is_resume_checkpoint) {
+    const char *d = base_table("d.csv"), *ck = tmp_path("c.ckpt"), *copy = tmp_path("k.ckpt");
+    run_seer("train", d, "--label", "label", "--max-steps", "3", "--checkpoint", ck, "-o",
+             tmp_path("p.seer"), NULL);
+    expect_exit(0);
+    run_seer("train", d, "--label", "label", "--max-steps", "3", "--checkpoint", copy, "-o",
+             tmp_path("q.seer"), NULL);
+    expect_exit(0);
+    run_seer("train", d, "--label", "label", "--resume", ck, "-o", ck, NULL);
+    expect_exit(1);
+    expect_stderr("same file as --resume", NULL);
+    cr_assert(same_bytes(ck, copy), "the checkpoint was replaced");
+    // Resuming from the checkpoint the run goes on writing is the normal case.
+    run_seer("train", d, "--label", "label", "--resume", ck, "--checkpoint", ck, "--max-steps",
+             "6", "-o", tmp_path("r.seer"), NULL);
+    expect_exit(0);
+}
+
+Test(guard, predict_output_is_input) {
+    const char *d = base_table("d.csv"), *copy = base_table("copy.csv"), *m = tmp_path("m.seer");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", m, NULL);
+    expect_exit(0);
+    size_t n;
+    char *model = slurp(m, &n);
+    run_seer("predict", m, d, "-o", d, NULL);
+    expect_exit(1);
+    expect_stderr("same file as DATA", NULL);
+    cr_assert(same_bytes(d, copy));
+    run_seer("predict", m, d, "-o", m, NULL);
+    expect_exit(1);
+    expect_stderr("same file as MODEL", NULL);
+    size_t n2;
+    char *after = slurp(m, &n2);
+    cr_assert(n == n2 && memcmp(model, after, n) == 0, "the model file was changed");
+    free(model);
+    free(after);
+}
+
+// --- Every path is checked before any work: no profile, no epoch is printed first.
+
+Test(guard, train_missing_output_directory_first) {
+    const char *d = base_table("d.csv");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", tmp_path("none/m.seer"),
+             NULL);
+    expect_exit(3);
+    expect_stderr("-o", "none/m.seer", "directory", NULL);
+    expect_stderr_lacks("epoch");
+    expect_stderr_lacks("column");
+}
+
+Test(guard, train_missing_valid_file_first) {
+    const char *d = base_table("d.csv");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "--valid", tmp_path("nov.csv"),
+             "-o", tmp_path("m.seer"), NULL);
+    expect_exit(3);
+    expect_stderr("--valid", "nov.csv", strerror(ENOENT), NULL);
+    expect_stderr_lacks("epoch");
+    expect_stderr_lacks("column");
+}
+
+Test(guard, predict_missing_output_directory_first) {
+    const char *d = base_table("d.csv"), *m = tmp_path("m.seer");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", m, NULL);
+    expect_exit(0);
+    run_seer("predict", m, d, "-o", tmp_path("none/p.txt"), NULL);
+    expect_exit(3);
+    expect_stderr("-o", "none/p.txt", NULL);
+}
+
+// --- train reads DATA twice: a pipe or a device is refused at once, saying why.
+
+Test(guard, train_fifo_refused_at_once) {
+    const char *fifo = tmp_path("data.fifo");
+    cr_assert(eq(int, mkfifo(fifo, 0600), 0));
+    run_seer("train", fifo, "--label", "label", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("data.fifo", "pipe", "regular file", NULL);
+}
+
+Test(guard, train_device_refused) {
+    run_seer("train", "/dev/null", "--label", "label", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("/dev/null", "character device", "reads DATA twice", NULL);
+}
+
+// --- Numeric options: the message names the option, the value and the range.
+
+Test(guard, option_out_of_range_named) {
+    const char *d = base_table("d.csv");
+    static const char *const cases[][3] = {
+        {"--epochs", "0", "1 to 1000000"},      {"--batch", "0", "1 to 65536"},
+        {"--batch", "1000000000", "1 to 65536"}, {"--threads", "0", "1 to 256"},
+        {"--threads", "1000", "1 to 256"},       {"--emb-dim", "0", "from 1"},
+        {"--valid-frac", "1.5", "0 to below 1"}, {"--lr", "-1", "above 0"},
+        {"--dropout", "1", "0 to below 1"},      {"--min-count", "0", "from 1"},
+        {"--buckets", "2000", "0 to 1024"},      {"--max-tokens", "0", "1 to 256"},
+        {"--patience", "-3", "0 to"},            {"--lr", "abc", "above 0"},
+        {"--seed", "99999999999999999999999", "from 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run_seer("train", d, "--label", "label", cases[i][0], cases[i][1], "-o",
+                 tmp_path("m.seer"), NULL);
+        expect_exit(1);
+        expect_stderr(cases[i][0], cases[i][1], cases[i][2], NULL);
+        expect_stderr_lacks("bad option value");
+    }
+    run_seer("demo", "--sessions", "0", NULL);
+    expect_exit(1);
+    expect_stderr("--sessions 0", "from 1", NULL);
+}
+
+Test(guard, option_choice_named) {
+    const char *d = base_table("d.csv");
+    run_seer("train", d, "--label", "label", "--optim", "sgd", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--optim", "'sgd'", "adam, adagrad", NULL);
+    run_seer("train", d, "--label", "label", "--cache", "maybe", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--cache", "'maybe'", NULL);
+}
+
+// --- A resumed run: settings that fix the model or its data are refused by name.
+
+// Writes a checkpoint of a short mlp run with --batch 64 on d; returns its path.
+static const char *checkpoint_of(const char *d) {
+    const char *ck = tmp_path("c.ckpt");
+    run_seer("train", d, "--label", "label", "--batch", "64", "--max-steps", "5", "--checkpoint",
+             ck, "-o", tmp_path("p.seer"), NULL);
+    expect_exit(0);
+    return ck;
+}
+
+// Resuming ck on d with one more option must fail naming was (in the checkpoint) and the
+// option as given, and write no model.
+static void expect_resume_refused(const char *d, const char *ck, const char *opt,
+                                  const char *val, const char *was) {
+    const char *out = tmp_path("r.seer");
+    run_seer("train", d, "--label", "label", "--batch", "64", "--resume", ck, opt, val, "-o",
+             out, NULL);
+    expect_exit(1);
+    char now[128];
+    snprintf(now, sizeof now, "%s %s", opt, val);
+    expect_stderr(was, now, NULL);
+    cr_assert(eq(int, file_exists(out), 0), "%s: a model was written", opt);
+}
+
+Test(guard, resume_model_settings_refused) {
+    const char *d = base_table("d.csv"), *ck = checkpoint_of(d);
+    expect_resume_refused(d, ck, "--model", "deepfm", "--model mlp");
+    expect_resume_refused(d, ck, "--hidden", "8,4", "--hidden 64,32");
+    expect_resume_refused(d, ck, "--emb-dim", "8", "--emb-dim 16");
+    expect_resume_refused(d, ck, "--min-count", "2", "--min-count 5");
+    expect_resume_refused(d, ck, "--lr", "0.01", "--lr 0.001");
+    expect_resume_refused(d, ck, "--optim", "adagrad", "--optim adam");
+    expect_resume_refused(d, ck, "--valid-frac", "0.3", "--valid-frac 0.1");
+}
+
+Test(guard, resume_other_data_refused) {
+    const char *d = base_table("d.csv"), *ck = checkpoint_of(d);
+    // One changed row: same rows, same size class, another file.
+    const char *other = table("other.csv", 7, "1,9.99,red", 0, "\n");
+    run_seer("train", other, "--label", "label", "--batch", "64", "--resume", ck, "-o",
+             tmp_path("r.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("DATA", "bytes", NULL);
+    run_seer("train", d, "--label", "label", "--batch", "64", "--resume", ck, "--valid", other,
+             "-o", tmp_path("r.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--valid none", NULL);
+    // A copy of the same data under another name is the same data.
+    const char *copy = base_table("copy.csv");
+    run_seer("train", copy, "--label", "label", "--batch", "64", "--resume", ck, "-o",
+             tmp_path("r.seer"), NULL);
+    expect_exit(0);
+}
+
+Test(guard, resume_free_options_allowed) {
+    const char *d = base_table("d.csv"), *ck = checkpoint_of(d);
+    run_seer("train", d, "--label", "label", "--batch", "64", "--resume", ck, "--threads", "2",
+             "--checkpoint-every", "7", "--checkpoint", tmp_path("n.ckpt"), "--json", "-o",
+             tmp_path("r.seer"), NULL);
+    expect_exit(0);
+}
+
+// --- Messages that say what happened.
+
+Test(guard, valid_frac_takes_every_row) {
+    const char *d = base_table("d.csv");
+    run_seer("train", d, "--label", "label", "--valid-frac", "0.9999", "-o", tmp_path("m.seer"),
+             NULL);
+    expect_exit(2);
+    expect_stderr("all 2000 rows went to validation", "--valid-frac", NULL);
+    cr_assert(eq(int, file_exists(tmp_path("m.seer")), 0));
+}
+
+Test(guard, cr_line_ends_refused_by_name) {
+    const char *d = table("cr.csv", 0, NULL, 0, "\r");
+    run_seer("train", d, "--label", "label", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(2);
+    expect_stderr("cr.csv:1:", "CR", NULL);
+    run_seer("profile", d, NULL);
+    expect_exit(2);
+    expect_stderr("cr.csv:1:", "CR", NULL);
+    // CR LF is read as before.
+    const char *crlf = table("crlf.csv", 0, NULL, 0, "\r\n");
+    run_seer("profile", crlf, NULL);
+    expect_exit(0);
+}
+
+Test(guard, kept_epoch_names_log_loss_on_one_class_valid) {
+    const char *d = base_table("d.csv"), *v = table("v.csv", 0, NULL, 1, "\n");
+    run_seer("train", d, "--label", "label", "--valid", v, "--epochs", "6", "--patience", "2",
+             "-o", tmp_path("m.seer"), NULL);
+    expect_exit(0);
+    expect_stderr("kept epoch", "(best validation log loss", "one class", NULL);
+    expect_stderr_lacks("(best validation AUC)");
+}
+
+// --- predict --skip-bad-rows: one line per input row, empty for a skipped row.
+
+Test(guard, predict_skipped_rows_keep_their_lines) {
+    const char *d = base_table("d.csv"), *m = tmp_path("m.seer");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", m, NULL);
+    expect_exit(0);
+    // Line 4: a bad number (the transform's); line 9: a short row (the reader's).
+    const char *bad = tmp_path("bad.csv"), *p = tmp_path("p.txt");
+    size_t n;
+    char *text = slurp(d, &n);
+    FILE *f = fopen(bad, "wb");
+    cr_assert(ne(ptr, f, NULL));
+    size_t line = 1;
+    for (char *s = text, *e; *s; s = e + 1, line++) {
+        e = strchr(s, '\n');
+        if (line == 4) fputs("1,abc,red\n", f);
+        else if (line == 9) fputs("1,2.5\n", f);
+        else fwrite(s, 1, (size_t)(e - s) + 1, f);
+    }
+    fclose(f);
+    free(text);
+    run_seer("predict", m, bad, "--skip-bad-rows", "-o", p, NULL);
+    expect_exit(0);
+    expect_stderr("skipped 2", NULL);
+    char *out = slurp(p, &n);
+    size_t lines = 0, empty_at[4], n_empty = 0;
+    for (char *s = out, *e; *s; s = e + 1) {
+        e = strchr(s, '\n');
+        cr_assert(ne(ptr, e, NULL));
+        lines++;
+        if (e == s && n_empty < 4) empty_at[n_empty++] = lines;
+    }
+    cr_assert(eq(sz, lines, ROWS), "one line per data row");
+    cr_assert(eq(sz, n_empty, 2));
+    // Data rows 3 and 8 are physical lines 4 and 9.
+    cr_assert(eq(sz, empty_at[0], 3));
+    cr_assert(eq(sz, empty_at[1], 8));
+    free(out);
+}
