@@ -21,7 +21,8 @@ for name in "$@"; do
         srcs="src/base/*.c src/data/source.c src/data/table.c"
         libs="-lz -lzstd -lm"
         # A small zstd window limit keeps random frame headers from allocating 128 MiB each.
-        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20"
+        # src/base/threads.c wraps OpenMP, so every target that takes src/base/ needs it.
+        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
     fuzz_modelfile)
         srcs="src/*/*.c"
