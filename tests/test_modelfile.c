@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,4 +560,44 @@ Test(modelfile, crafted_header) {
     b = crafted(&n, &e);
     b[64 + 3] = '\0';  // NUL inside the JSON
     expect_crafted(b, n, "NUL byte inside the JSON");
+}
+
+Test(modelfile, write_refuses_nonfinite) {
+    seer_tensor t[N_SMALL];
+    small_tensors(t);
+    small_f[7] = NAN;
+    cr_assert(eq(int, seer_modelfile_write(path, SMALL_JSON, t, N_SMALL), SEER_EINTERNAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "tensor w holds NaN at index 7"), NULL),
+              "message: %s", seer_error_message());
+    cr_assert(eq(int, count_entries(), 0), "nothing written");
+    small_tensors(t);
+    small_s[0] = -INFINITY;
+    cr_assert(eq(int, seer_modelfile_write(path, SMALL_JSON, t, N_SMALL), SEER_EINTERNAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "tensor scale holds -inf at index 0"), NULL),
+              "message: %s", seer_error_message());
+    cr_assert(eq(int, count_entries(), 0), "nothing written");
+}
+
+Test(modelfile, crafted_nonfinite) {
+    // "scale" (f32) at bytes 960..964, see layout; u32 and u64 tensors may hold any bits.
+    const float bad[] = {NAN, INFINITY, -INFINITY};
+    const char *want[] = {"tensor scale holds NaN at index 0", "holds +inf", "holds -inf"};
+    for (int i = 0; i < 3; i++) {
+        size_t n;
+        unsigned char *e;
+        unsigned char *b = crafted(&n, &e);
+        memcpy(b + 960, &bad[i], 4);
+        expect_crafted(b, n, want[i]);
+    }
+    size_t n;
+    unsigned char *e;
+    unsigned char *b = crafted(&n, &e);
+    float nan = NAN;
+    memcpy(b + get_u64(e + 128 + 104), &nan, 4);  // "ids", u32: a NaN's bits are an id
+    fix_checksums(b, n);
+    spill(path, b, n);
+    seer_modelfile *m;
+    cr_assert(eq(int, seer_modelfile_open(&m, path), SEER_OK), "%s", seer_error_message());
+    seer_modelfile_close(m);
+    free(b);
 }

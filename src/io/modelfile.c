@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,20 @@ static int check_tensor_arg(uint64_t *bytes, const char *path, size_t i, const s
     return SEER_OK;
 }
 
+// Index of the first NaN or infinity of an f32 tensor's n values, or n when
+// there is none. No model holds one: it would score NaN or nothing, and JSON
+// has no spelling for it.
+static uint64_t first_nonfinite(const seer_tensor *t, uint64_t n) {
+    const float *x = t->data;
+    for (uint64_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return n;
+}
+
+static const char *nonfinite_name(float x) {
+    return isnan(x) ? "NaN" : x > 0 ? "+inf" : "-inf";
+}
+
 // Checks the arguments of a write and computes the layout (header fields but
 // the checksums). The directory and data offsets follow from these.
 static int plan_write(file_header *h, const char *path, const char *json,
@@ -242,6 +257,13 @@ static int plan_write(file_header *h, const char *path, const char *json,
         uint64_t bytes = 0;
         int rc = check_tensor_arg(&bytes, path, i, &tensors[i]);
         if (rc != SEER_OK) return rc;
+        uint64_t n_f32 = tensors[i].dtype == SEER_DTYPE_F32 ? bytes / 4 : 0;
+        uint64_t bad = first_nonfinite(&tensors[i], n_f32);
+        if (bad < n_f32)
+            return seer_errorf(SEER_EINTERNAL, "%s: not written: tensor %s holds %s at index %llu",
+                               path, tensors[i].name,
+                               nonfinite_name(((const float *)tensors[i].data)[bad]),
+                               (unsigned long long)bad);
         if (end > UINT64_MAX - ALIGN || __builtin_add_overflow(align_up(end), bytes, &end))
             return seer_errorf(SEER_EINVAL, "%s: tensors too large", path);
     }
@@ -500,6 +522,15 @@ int seer_modelfile_open(seer_modelfile **out, const char *path) {
     if (rc == SEER_OK &&
         h.body_checksum != seer_hash_bytes(m->buf + HEADER_SIZE, size - HEADER_SIZE, 0))
         rc = seer_errorf(SEER_EDATA, "%s: checksum mismatch: the file is corrupted", path);
+    for (size_t i = 0; rc == SEER_OK && i < m->n; i++) {
+        const seer_tensor *t = &m->tensors[i];
+        uint64_t n = t->dtype == SEER_DTYPE_F32 ? tensor_bytes(t) / 4 : 0;
+        uint64_t bad = first_nonfinite(t, n);
+        if (bad < n)
+            rc = seer_errorf(SEER_EDATA, "%s: tensor %s holds %s at index %llu: not a usable "
+                             "model", path, t->name, nonfinite_name(((const float *)t->data)[bad]),
+                             (unsigned long long)bad);
+    }
     if (rc == SEER_OK) {
         m->json = malloc((size_t)h.json_len + 1);
         if (!m->json) rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", path);

@@ -18,6 +18,8 @@
 // file length, and the body checksum before anything is used, so a truncated
 // or corrupted file is an error, never a crash. The file is read into memory
 // rather than mapped: a mapped file truncated underneath would fault.
+// No f32 tensor holds a NaN or an infinity: the writer refuses one
+// (SEER_EINTERNAL: training must have caught it) and the reader too (SEER_EDATA).
 #ifndef SEER_IO_MODELFILE_H
 #define SEER_IO_MODELFILE_H
 
@@ -45,14 +47,15 @@ typedef struct {
 
 // Writes json and the tensors to path atomically. SEER_EIO on failure, with
 // no file (nor temporary file) left behind; SEER_EINVAL for a bad name, dtype
-// or shape; SEER_ENOMEM.
+// or shape; SEER_EINTERNAL for a non-finite f32 value (nothing written); SEER_ENOMEM.
 int seer_modelfile_write(const char *path, const char *json, const seer_tensor *tensors,
                          size_t n_tensors);
 
 typedef struct seer_modelfile seer_modelfile;
 
 // Reads and validates the whole file. SEER_EIO if it cannot be read,
-// SEER_EDATA if it is not a valid seer model file of this version.
+// SEER_EDATA if it is not a valid seer model file of this version or an f32
+// tensor holds a NaN or an infinity.
 int seer_modelfile_open(seer_modelfile **out, const char *path);
 const char *seer_modelfile_json(const seer_modelfile *m);
 // The tensor called name, or NULL. The data stays valid until close.

@@ -203,14 +203,21 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                     memcpy(dense + i * nd, tr->dense + row * nd, nd * sizeof *dense);
                     y[i] = tr->y[row];
                 }
-                st->loss_sum += seer_net_train_step(n, ids, dense, y, b, &adam) * (double)b;
+                double loss = seer_net_train_step(n, ids, dense, y, b, &adam);
+                if (!isfinite(loss)) {
+                    seer_progress_end(&bar);
+                    rc = check_diverged(n, loss, o->lr);
+                    goto done;
+                }
+                st->loss_sum += loss * (double)b;
                 r->samples_trained += b;
                 st->step = n->step;
                 seer_progress_update(&bar, seen + s + b, st->loss_sum / (double)(seen + s + b));
                 if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
                     st->batch + 1 < n_batches) {
                     st->batch++;
-                    rc = checkpoint(model, o, st, best);
+                    rc = check_diverged(n, 0, o->lr);
+                    if (rc == SEER_OK) rc = checkpoint(model, o, st, best);
                     st->batch--;
                     if (rc != SEER_OK) goto done;
                 }
@@ -221,6 +228,8 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
         }
         seer_progress_end(&bar);
         r->train_seconds += seer_now() - t0;
+        rc = check_diverged(n, 0, o->lr);
+        if (rc != SEER_OK) goto done;
         memcpy(st->rng, rng.s, sizeof st->rng);
         st->epochs_run = st->epoch + 1;
         r->train_loss = st->loss_sum / (double)tr->rows;
@@ -498,6 +507,8 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
         r->has_valid = va.rows > 0;
         r->metrics_on = r->has_valid ? "valid" : "train";
         rc = run_epochs(m, &tr, &va, o, r, &st, &best);
+        // Also when it stopped between epochs (--max-steps).
+        if (rc == SEER_OK) rc = check_diverged(&m->net, 0, o->lr);
     }
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
