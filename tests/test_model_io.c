@@ -13,6 +13,7 @@
 #include "base/rng.h"
 #include "fit_text.h"
 #include "io/model.h"
+#include "io/modelfile.h"
 
 Test(model_io, transform_round_trip_is_exact) {
     // 40,000 rows: enough for bucket fields; a heavy-tailed column (logged,
@@ -63,6 +64,145 @@ Test(model_io, transform_round_trip_is_exact) {
                   "edges of %zu", j);
     }
     cr_assert(eq(int, memcmp(m.net.params, back->net.params, m.net.n_params * sizeof(float)), 0));
+    seer_model_free(back);
+    seer_net_free(&m.net);
+    seer_transform_free(&m.tf);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+// A small fitted model (columns y, x numeric, c categorical) for the tests below.
+static void small_model(seer_model *m, seer_profile *p, seer_table **tab, char **text) {
+    char *w = *text = malloc(1 << 16);
+    w += sprintf(w, "y,x,c\n");
+    for (int i = 0; i < 300; i++) w += sprintf(w, "%d,%d,k%d\n", i % 2, i % 17, i % 5);
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    memset(m, 0, sizeof *m);
+    cr_assert(eq(int, fit_text_with(*text, &o, &m->tf, p, tab), SEER_OK), "%s",
+              seer_error_message());
+    seer_net_config c = {.kind = SEER_MODEL_MLP, .n_fields = m->tf.n_fields,
+                         .n_dense = m->tf.n_dense, .emb_rows = m->tf.emb_rows, .emb_dim = 4,
+                         .n_hidden = 1, .hidden = {3}, .batch_cap = 8};
+    cr_assert(eq(int, seer_net_init(&m->net, &c, 1), SEER_OK));
+}
+
+static void free_small(seer_model *m, seer_profile *p, seer_table *tab, char *text) {
+    seer_net_free(&m->net);
+    seer_transform_free(&m->tf);
+    seer_profile_free(p);
+    seer_table_close(tab);
+    free(text);
+}
+
+Test(model_io, save_refuses_nonfinite_numbers) {
+    seer_model m;
+    seer_profile p;
+    seer_table *tab;
+    char *text;
+    small_model(&m, &p, &tab, &text);
+    char path[] = "/tmp/seer_model_io_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(ge(int, fd, 0));
+    close(fd);
+    unlink(path);
+    m.tf.col[1].mean = INFINITY;
+    cr_assert(eq(int, seer_model_save(&m, path), SEER_EINTERNAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "column 2 ('x') has a non-finite \"mean\""),
+                 NULL), "%s", seer_error_message());
+    cr_assert(ne(int, access(path, F_OK), 0), "nothing written");
+    m.tf.col[1].mean = 0;
+    m.net.params[1] = NAN;
+    cr_assert(eq(int, seer_model_save(&m, path), SEER_EINTERNAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "tensor dense holds NaN at index 1"), NULL),
+              "%s", seer_error_message());
+    cr_assert(ne(int, access(path, F_OK), 0), "nothing written");
+    free_small(&m, &p, tab, text);
+}
+
+// Rewrites the model file at path with its JSON text's first `from` replaced by `to`.
+static void rewrite_json(const char *path, const char *from, const char *to) {
+    seer_modelfile *f;
+    cr_assert(eq(int, seer_modelfile_open(&f, path), SEER_OK), "%s", seer_error_message());
+    const char *json = seer_modelfile_json(f), *at = strstr(json, from);
+    cr_assert(ne(ptr, (void *)at, NULL), "no %s in %s", from, json);
+    size_t n = strlen(json), k = (size_t)(at - json);
+    char *edited = malloc(n + strlen(to) + 1);
+    sprintf(edited, "%.*s%s%s", (int)k, json, to, at + strlen(from));
+    size_t nt = seer_modelfile_count(f);
+    seer_tensor *ts = malloc(nt * sizeof *ts);
+    for (size_t i = 0; i < nt; i++) ts[i] = *seer_modelfile_at(f, i);
+    cr_assert(eq(int, seer_modelfile_write(path, edited, ts, nt), SEER_OK));
+    free(ts);
+    free(edited);
+    seer_modelfile_close(f);
+}
+
+Test(model_io, malformed_transform_names_column_and_key) {
+    seer_model m;
+    seer_profile p;
+    seer_table *tab;
+    char *text;
+    small_model(&m, &p, &tab, &text);
+    char path[] = "/tmp/seer_model_io_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(ge(int, fd, 0));
+    close(fd);
+    const struct {
+        const char *from, *to, *want;
+    } cases[] = {
+        {"\"mean\":", "\"mean\":null,\"was\":", "column 2 of 3 ('x') has no valid \"mean\""},
+        {"\"std\":", "\"std\":1e999,\"was\":", "column 2 of 3 ('x') has no valid \"std\""},
+        {"\"std\":", "\"std\":-1,\"was\":", "column 2 of 3 ('x') has no valid \"std\""},
+        {"\"kind\":\"categorical\"", "\"kind\":\"blue\"", "column 3 of 3 ('c') has no valid "
+         "\"kind\""},
+        {"\"vocab\":", "\"vocab\":\"5\",\"was\":", "column 3 of 3 ('c') has no valid \"vocab\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cr_assert(eq(int, seer_model_save(&m, path), SEER_OK), "%s", seer_error_message());
+        rewrite_json(path, cases[i].from, cases[i].to);
+        seer_model *back = NULL;
+        cr_assert(eq(int, seer_model_load(&back, path, 8), SEER_EDATA), "case %zu", i);
+        cr_assert(ne(ptr, strstr(seer_error_message(), cases[i].want), NULL), "case %zu: %s", i,
+                  seer_error_message());
+    }
+    unlink(path);
+    free_small(&m, &p, tab, text);
+}
+
+Test(model_io, huge_values_round_trip) {
+    // Numbers near DBL_MAX train a model that loads again (the mean used to
+    // overflow to an infinity, written as null).
+    char *text = malloc(1 << 16), *w = text;
+    w += sprintf(w, "y,big\n");
+    for (int i = 0; i < 300; i++)
+        w += sprintf(w, "%d,%s\n", i % 2, i % 3 == 0 ? "1.7e308" : i % 3 == 1 ? "1.6e308" : "3");
+    seer_table *tab;
+    seer_profile p;
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    seer_model m;
+    memset(&m, 0, sizeof m);
+    cr_assert(eq(int, fit_text_with(text, &o, &m.tf, &p, &tab), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(eq(int, isfinite(m.tf.col[1].mean), 1), "mean %g", m.tf.col[1].mean);
+    seer_net_config c = {.kind = SEER_MODEL_MLP, .n_fields = m.tf.n_fields,
+                         .n_dense = m.tf.n_dense, .emb_rows = m.tf.emb_rows, .emb_dim = 4,
+                         .n_hidden = 1, .hidden = {3}, .batch_cap = 8};
+    cr_assert(eq(int, seer_net_init(&m.net, &c, 1), SEER_OK));
+    char path[] = "/tmp/seer_model_io_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(ge(int, fd, 0));
+    close(fd);
+    cr_assert(eq(int, seer_model_save(&m, path), SEER_OK), "%s", seer_error_message());
+    seer_model *back;
+    cr_assert(eq(int, seer_model_load(&back, path, 8), SEER_OK), "%s", seer_error_message());
+    unlink(path);
+    cr_assert(eq(int, memcmp(&back->tf.col[1].mean, &m.tf.col[1].mean, sizeof(double)), 0));
+    cr_assert(eq(int, memcmp(&back->tf.col[1].std, &m.tf.col[1].std, sizeof(double)), 0));
     seer_model_free(back);
     seer_net_free(&m.net);
     seer_transform_free(&m.tf);

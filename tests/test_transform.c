@@ -433,3 +433,93 @@ Test(transform, shared_hashed_table) {
     seer_profile_free(&p);
     seer_table_close(tab);
 }
+
+// Encodes the one-row text rows (header first) through t into dense.
+static void encode_one(const seer_transform *t, const char *rows, uint32_t *ids, float *dense) {
+    seer_table *q;
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    cr_assert(eq(int, seer_table_open_memory(&q, rows, strlen(rows), "q.csv", 0, &to), SEER_OK));
+    long map[8];
+    cr_assert(eq(int, seer_transform_bind(t, q, map, 0), SEER_OK), "%s", seer_error_message());
+    seer_row row;
+    float y;
+    cr_assert(eq(int, seer_table_next(q, &row), 1));
+    cr_assert(eq(int, seer_transform_row(t, map, &row, "q.csv", ids, dense, &y), SEER_OK),
+              "%s", seer_error_message());
+    seer_table_close(q);
+}
+
+Test(transform, huge_values_fit_finite) {
+    // Finite numbers near DBL_MAX: sums of them and of their squares overflow;
+    // the mean and the deviation must not. h is symmetric about 0 (mean 0,
+    // deviation 1.5e308 up to rounding); t alternates 1.7e308 and 1.6e308; g
+    // holds one value per 100 near 1e308 (heavy-tailed); s is 0..4.
+    char *text = malloc(1 << 16), *w = text;
+    w += sprintf(w, "h,t,g,s,v,y\n");
+    for (int i = 0; i < 400; i++)
+        w += sprintf(w, "%s,%s,%s,%d,%s;%d,%d\n", i % 2 ? "1.5e308" : "-1.5e308",
+                     i % 2 ? "1.7e308" : "1.6e308", i % 100 == 0 ? "1.7e308" : i % 3 ? "1" : "2",
+                     i % 5, i % 2 ? "1.2e308" : "-1.2e308", i % 5, i % 2);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    const seer_column *h = &t.col[0], *tt = &t.col[1], *g = &t.col[2], *sc = &t.col[3];
+    const seer_column *v = &t.col[4];
+    cr_assert(eq(int, h->kind, SEER_COL_NUMERIC));
+    cr_assert(eq(int, h->log + tt->log, 0), "no heavy tail");
+    cr_assert(lt(dbl, fabs(h->mean), 1e295), "mean %g", h->mean);
+    cr_assert(epsilon_eq(dbl, h->std, 1.5e308, 1e294), "std %g", h->std);
+    cr_assert(epsilon_eq(dbl, tt->mean, 1.65e308, 1e294), "mean %g", tt->mean);
+    cr_assert(epsilon_eq(dbl, tt->std, 0.05e308, 1e294), "std %g", tt->std);
+    cr_assert(eq(int, g->log, 1), "one huge value in a hundred is a heavy tail");
+    cr_assert(eq(int, isfinite(g->mean) && isfinite(g->std) && g->std > 0, 1));
+    cr_assert(eq(int, v->kind, SEER_COL_VECTOR));
+    cr_assert(epsilon_eq(dbl, v->vec_std[0], 1.2e308, 1e294), "vector std %g", v->vec_std[0]);
+    // Encoding: far outliers clip to +-10 (t's difference overflows to -inf
+    // on the way), nothing is infinite or NaN.
+    uint32_t ids[8];
+    float dense[16];
+    const char *m = "-1.7976931348623157e308", *M = "1.7976931348623157e308";
+    char row[256];
+    snprintf(row, sizeof row, "h,t,g,s,v\n%s,%s,%s,%s,%s;0\n", M, m, m, M, m);
+    encode_one(&t, row, ids, dense);
+    for (size_t k = 0; k < t.n_dense; k++)
+        cr_assert(eq(int, isfinite(dense[k]) && fabsf(dense[k]) <= 10.0f, 1), "dense[%zu] %g",
+                  k, (double)dense[k]);
+    cr_assert(epsilon_eq(flt, dense[h->dense], 1.1984621f, 1e-6f), "h %g",
+              (double)dense[h->dense]);
+    cr_assert(ieee_ulp_eq(flt, dense[tt->dense], -10.0f, 0), "t %g", (double)dense[tt->dense]);
+    cr_assert(ieee_ulp_eq(flt, dense[g->dense], -10.0f, 0), "g %g", (double)dense[g->dense]);
+    cr_assert(ieee_ulp_eq(flt, dense[sc->dense], 10.0f, 0), "s %g", (double)dense[sc->dense]);
+    cr_assert(epsilon_eq(flt, dense[v->dense], -1.4980776f, 1e-6f), "v %g",
+              (double)dense[v->dense]);
+    snprintf(row, sizeof row, "h,t,g,s,v\n1.5e308,1.7e308,1,%s,0;0\n", m);
+    encode_one(&t, row, ids, dense);
+    cr_assert(epsilon_eq(flt, dense[h->dense], 1.0f, 1e-6f), "h %g", (double)dense[h->dense]);
+    cr_assert(epsilon_eq(flt, dense[tt->dense], 1.0f, 1e-6f), "t %g", (double)dense[tt->dense]);
+    cr_assert(ieee_ulp_eq(flt, dense[sc->dense], -10.0f, 0), "s %g", (double)dense[sc->dense]);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+Test(transform, moments_are_stable) {
+    // 1e6 plus 0..9, 20,000 times: a sum of squares (2e16) keeps the spread
+    // to a few digits only; Welford's update keeps it all: mean 1e6 + 4.5,
+    // variance 8.25.
+    char *text = malloc(1 << 20), *w = text;
+    w += sprintf(w, "x,y\n");
+    for (int i = 0; i < 20000; i++) w += sprintf(w, "%d,%d\n", 1000000 + i % 10, i % 2);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(epsilon_eq(dbl, t.col[0].mean, 1e6 + 4.5, 1e-7));
+    cr_assert(epsilon_eq(dbl, t.col[0].std, sqrt(8.25), 1e-9), "std %.17g", t.col[0].std);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}

@@ -1,6 +1,7 @@
 // One pass of column statistics; see profile.h.
 #include "data/profile.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,34 @@
 #include "base/hash.h"
 
 double seer_slog1p(double x) { return x >= 0 ? log1p(x) : -log1p(-x); }
+
+// Magnitudes of x / 2^e stay below 2^MOMENTS_ROOM: squares of differences stay
+// below 2^(2 * MOMENTS_ROOM + 2), far from overflowing even summed 2^60 times.
+#define MOMENTS_ROOM 256
+
+void seer_moments_add(seer_moments *m, double x) {
+    int ex;
+    frexp(x, &ex);  // |x| < 2^ex
+    if (ex - m->e > MOMENTS_ROOM) {
+        // Rescale to 2^ex (powers of two: exact but for far smaller values).
+        m->mean = ldexp(m->mean, m->e - ex);
+        m->m2 = ldexp(m->m2, 2 * (m->e - ex));
+        m->e = ex;
+    }
+    double xs = ldexp(x, -m->e), d = xs - m->mean;
+    m->n += 1;
+    m->mean += d / m->n;
+    m->m2 += d * (xs - m->mean);
+}
+
+double seer_moments_mean(const seer_moments *m) { return ldexp(m->mean, m->e); }
+
+double seer_moments_std(const seer_moments *m) {
+    // At most half the range of the values, so finite; rounding could still
+    // step past DBL_MAX by an ulp.
+    double s = m->n > 0 ? ldexp(sqrt(m->m2 / m->n), m->e) : 0.0;
+    return isfinite(s) ? s : DBL_MAX;
+}
 
 size_t seer_parse_vector(const char *s, size_t len, double *out, size_t max) {
     size_t n = 0, start = 0;
@@ -79,15 +108,11 @@ static void add_vector(seer_col_stats *c, const char *s, size_t len) {
     size_t n = seer_parse_vector(s, len, v, SEER_VECTOR_DIMS_MAX);
     if (n < 2 || (c->vec_dims && n != c->vec_dims)) return;
     if (!c->vec_dims) {
-        c->vec_sum = calloc(n, sizeof *c->vec_sum);
-        c->vec_sumsq = calloc(n, sizeof *c->vec_sumsq);
-        if (!c->vec_sum || !c->vec_sumsq) return;
+        c->vec = calloc(n, sizeof *c->vec);
+        if (!c->vec) return;
         c->vec_dims = n;
     }
-    for (size_t k = 0; k < n; k++) {
-        c->vec_sum[k] += v[k];
-        c->vec_sumsq[k] += v[k] * v[k];
-    }
+    for (size_t k = 0; k < n; k++) seer_moments_add(&c->vec[k], v[k]);
     c->vectors++;
 }
 
@@ -150,11 +175,8 @@ static const char *trim(const char *s, size_t len, size_t *out_len) {
 
 static void add_number(seer_profile *p, seer_col_stats *c, double x) {
     c->numeric++;
-    c->sum += x;
-    c->sumsq += x * x;
-    double l = seer_slog1p(x);
-    c->lsum += l;
-    c->lsumsq += l * l;
+    seer_moments_add(&c->num, x);
+    seer_moments_add(&c->lnum, seer_slog1p(x));
     if (x < c->min) c->min = x;
     if (x > c->max) c->max = x;
     if (x != floor(x) || fabs(x) > 9e15) c->all_integer = 0;
@@ -224,8 +246,7 @@ void seer_profile_free(seer_profile *p) {
         seer_counter_free(&p->col[j].tokens);
         seer_counter_free(&p->col[j].parts);
         free(p->col[j].sample);
-        free(p->col[j].vec_sum);
-        free(p->col[j].vec_sumsq);
+        free(p->col[j].vec);
     }
     for (size_t j = 0; p->names && j < p->n_cols; j++) free(p->names[j]);
     free(p->names);

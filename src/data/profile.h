@@ -22,12 +22,28 @@
 // Multi-valued columns: tokens separated by this character (tags=a|b|c).
 #define SEER_MULTI_SEP '|'
 
+// Mean and deviation of a stream of finite numbers, by Welford's update (one
+// pass, no sum of squares to cancel). The values are held at a power-of-two
+// scale 2^e that grows past the largest magnitude seen, so that numbers near
+// DBL_MAX (1e308) neither overflow the squares nor turn the mean into an
+// infinity; below 2^256 the scale stays 1 and the update is plain Welford.
+typedef struct {
+    double n;                 // values added
+    double mean, m2;          // of x / 2^e: the mean, the sum of squared deviations
+    int e;
+} seer_moments;
+
+void seer_moments_add(seer_moments *m, double x);
+// Both finite, whatever finite values were added; 0 without values.
+double seer_moments_mean(const seer_moments *m);
+double seer_moments_std(const seer_moments *m);  // the population deviation
+
 typedef struct {
     size_t present;           // non-missing values
     size_t missing;
     size_t numeric;           // values that parse as numbers
-    double sum, sumsq;        // of the numbers
-    double lsum, lsumsq;      // of slog1p(number), the heavy-tail transform
+    seer_moments num;         // of the numbers
+    seer_moments lnum;        // of slog1p(number), the heavy-tail transform
     double min, max, last;
     int all_integer;          // every number is integral
     int increasing;           // numbers strictly increase row by row
@@ -43,7 +59,7 @@ typedef struct {
     // Vectors: values of vec_dims numbers separated by ';' (0: none seen yet).
     size_t vectors;           // present values that are such vectors of vec_dims numbers
     size_t vec_dims;
-    double *vec_sum, *vec_sumsq;  // (vec_dims) per component
+    seer_moments *vec;        // (vec_dims) per component
     // Multi-valued: values holding SEER_MULTI_SEP, and per token counts. parts
     // starts as a copy of tokens when the first such value shows up (every
     // value before it was one token), then counts each value's tokens.

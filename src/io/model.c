@@ -118,11 +118,40 @@ char *seer_training_json(const seer_training_info *info) {
     return s;
 }
 
+static int all_finite(const double *x, size_t n, int positive) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]) || (positive && !(x[i] > 0))) return 0;
+    return 1;
+}
+
+// The key of the first number of column c that the loader would refuse (not
+// finite, or a deviation not above 0), or NULL.
+static const char *bad_number(const seer_column *c) {
+    if (!isfinite(c->missing_rate)) return "missing_rate";
+    if (!isfinite(c->cardinality)) return "cardinality";
+    if (c->kind == SEER_COL_NUMERIC && !isfinite(c->mean)) return "mean";
+    if (c->kind == SEER_COL_NUMERIC && !all_finite(&c->std, 1, 1)) return "std";
+    if (c->kind == SEER_COL_NUMERIC && !all_finite(c->edges, c->n_edges, 0)) return "edges";
+    if (c->kind == SEER_COL_VECTOR && !all_finite(c->vec_mean, c->dims, 0)) return "means";
+    if (c->kind == SEER_COL_VECTOR && !all_finite(c->vec_std, c->dims, 1)) return "stds";
+    return NULL;
+}
+
 // Saves the model, plus extra tensors and a "checkpoint" object when given.
+// Every number is checked first, so that no file is written that the loader
+// refuses (the tensors' in seer_modelfile_write).
 static int save_with(const seer_model *m, const char *path, const seer_tensor *extra,
                      size_t n_extra, cJSON *checkpoint) {
     const seer_transform *t = &m->tf;
     const seer_net *n = &m->net;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const char *bad = bad_number(&t->col[j]);
+        if (bad) {
+            cJSON_Delete(checkpoint);
+            return seer_errorf(SEER_EINTERNAL, "%s: not written: column %zu ('%s') has a "
+                               "non-finite \"%s\"", path, j + 1, t->col[j].name, bad);
+        }
+    }
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "seer", 1);
     cJSON_AddItemToObject(doc, "model", net_json(&n->cfg));
@@ -259,6 +288,112 @@ static long count_of(double v, double max) {
     return v >= 0 && v <= max && v == floor(v) ? (long)v : -1;
 }
 
+// A finite number under key, or 0 with *bad set to key when it is absent, not
+// a number, or not finite (cJSON reads 1e999 as infinity); *bad keeps the first.
+static double finite_num(const cJSON *o, const char *key, const char **bad) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v) && isfinite(v->valuedouble)) return v->valuedouble;
+    if (!*bad) *bad = key;
+    return 0;
+}
+
+// A string under key, or "" with *bad set as finite_num does.
+static const char *col_str(const cJSON *o, const char *key, const char **bad) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsString(v)) return v->valuestring;
+    if (!*bad) *bad = key;
+    return "";
+}
+
+// n finite numbers of the array under key into out (n): those > 0 when
+// positive; else *bad = key.
+static void finite_array(const cJSON *o, const char *key, double *out, size_t n, int positive,
+                         const char **bad) {
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *v;
+    size_t k = 0;
+    cJSON_ArrayForEach(v, a) {
+        if (k == n || !cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+            (positive && !(v->valuedouble > 0)))
+            break;
+        out[k++] = v->valuedouble;
+    }
+    if (k != n && !*bad) *bad = key;
+}
+
+// Reads column j of the transform into c; on failure *bad names the key at fault.
+static void load_column(seer_column *c, const cJSON *cj, size_t j, const seer_modelfile *f,
+                        const char **bad) {
+    c->flag = -1;
+    int kind = index_of(col_str(cj, "kind", bad), kind_names, 5);
+    c->name = strdup(col_str(cj, "name", bad));
+    snprintf(c->reason, sizeof c->reason, "%s", col_str(cj, "decision", bad));
+    c->missing_rate = finite_num(cj, "missing_rate", bad);
+    c->cardinality = finite_num(cj, "cardinality", bad);
+    if (kind < 0 && !*bad) *bad = "kind";
+    if (!c->name && !*bad) *bad = "name (out of memory)";
+    if (*bad) return;
+    c->kind = (seer_col_kind)kind;
+    if (c->kind == SEER_COL_NUMERIC) {
+        c->log = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "log"));
+        c->mean = finite_num(cj, "mean", bad);
+        c->std = finite_num(cj, "std", bad);
+        if (!(c->std > 0) && !*bad) *bad = "std";
+        c->flag = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "missing_flag")) ? 1 : -1;
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(cj, "edges");
+        if (!cJSON_IsArray(e) && !*bad) *bad = "edges";
+        if (*bad) return;
+        c->n_edges = (size_t)cJSON_GetArraySize(e);
+        c->edges = calloc(c->n_edges + 1, sizeof *c->edges);
+        if (!c->edges) *bad = "edges (out of memory)";
+        else finite_array(cj, "edges", c->edges, c->n_edges, 0, bad);
+    }
+    if (c->kind == SEER_COL_VECTOR) {
+        const cJSON *mean = cJSON_GetObjectItemCaseSensitive(cj, "means");
+        int dims = cJSON_IsArray(mean) ? cJSON_GetArraySize(mean) : 0;
+        if (dims < 2 || dims > SEER_VECTOR_DIMS_MAX) *bad = "means";
+        if (*bad) return;
+        c->dims = (size_t)dims;
+        c->vec_mean = calloc(c->dims, sizeof *c->vec_mean);
+        c->vec_std = calloc(c->dims, sizeof *c->vec_std);
+        if (!c->vec_mean || !c->vec_std) *bad = "means (out of memory)";
+        finite_array(cj, "means", c->vec_mean, c->dims, 0, bad);
+        finite_array(cj, "stds", c->vec_std, c->dims, 1, bad);
+        if (*bad) return;
+    }
+    if (c->kind != SEER_COL_CATEGORICAL) return;
+    long hashed = count_of(finite_num(cj, "hash_buckets", bad), 4e9);
+    if (hashed < 0 && !*bad) *bad = "hash_buckets";
+    if (*bad) return;
+    c->hash_buckets = (size_t)hashed;
+    c->shared_table = hashed > 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj,
+                                                                                  "shared_table"));
+    const cJSON *pool = cJSON_GetObjectItemCaseSensitive(cj, "pooling");
+    if (pool) {
+        int sum = cJSON_IsString(pool) && strcmp(pool->valuestring, "sum") == 0;
+        int mean = cJSON_IsString(pool) && strcmp(pool->valuestring, "mean") == 0;
+        long slots = count_of(finite_num(cj, "slots", bad), SEER_MULTI_SLOTS_MAX);
+        if (!sum && !mean) *bad = "pooling";
+        else if (slots < 1 && !*bad) *bad = "slots";
+        if (*bad) return;
+        c->multi = 1;
+        c->pool_sum = sum;
+        c->slots = (size_t)slots;
+    }
+    if (hashed) return;
+    char name[SEER_TENSOR_NAME_MAX + 1];
+    snprintf(name, sizeof name, "vocab.%zu", j);
+    const seer_tensor *v = seer_modelfile_tensor(f, name);
+    long n = count_of(finite_num(cj, "vocab", bad), 1e9);
+    if (!*bad && (!v || v->dtype != SEER_DTYPE_U64 || v->ndim != 1 || n < 0 ||
+                  v->shape[0] != (size_t)n))
+        *bad = "vocab (or its tensor)";
+    if (*bad) return;
+    c->n_vocab = (size_t)n;
+    c->vocab = malloc((size_t)n * sizeof(uint64_t) + 8);
+    if (!c->vocab) *bad = "vocab (out of memory)";
+    else memcpy(c->vocab, v->data, (size_t)n * sizeof(uint64_t));
+}
+
 static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfile *f,
                           const char *path) {
     int ok = 1;
@@ -267,102 +402,28 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
     int fmt = index_of(str(o, "format", &ok), format_names, 5);
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(o, "columns");
     if (!ok || fmt < 0 || !cJSON_IsArray(cols) || cJSON_GetArraySize(cols) > SEER_COLS_MAX)
-        return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed", path);
+        return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed (its format or "
+                           "column list)", path);
     t->format = (seer_format)fmt;
     t->n_cols = (size_t)cJSON_GetArraySize(cols);
     t->col = calloc(t->n_cols + 1, sizeof *t->col);
     if (!t->col) return seer_errorf(SEER_ENOMEM, "out of memory loading %s", path);
     size_t j = 0;
+    const char *bad = NULL;
     const cJSON *cj;
     cJSON_ArrayForEach(cj, cols) {
-        seer_column *c = &t->col[j];
-        c->flag = -1;
-        int kind = index_of(str(cj, "kind", &ok), kind_names, 5);
-        c->name = strdup(str(cj, "name", &ok));
-        snprintf(c->reason, sizeof c->reason, "%s", str(cj, "decision", &ok));
-        c->missing_rate = num(cj, "missing_rate", &ok);
-        c->cardinality = num(cj, "cardinality", &ok);
-        if (!ok || kind < 0 || !c->name) break;
-        c->kind = (seer_col_kind)kind;
-        if (c->kind == SEER_COL_NUMERIC) {
-            c->log = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "log"));
-            c->mean = num(cj, "mean", &ok);
-            c->std = num(cj, "std", &ok);
-            c->flag = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "missing_flag")) ? 1 : -1;
-            const cJSON *e = cJSON_GetObjectItemCaseSensitive(cj, "edges");
-            if (!cJSON_IsArray(e) || !(c->std > 0)) {
-                ok = 0;
-                break;
-            }
-            c->n_edges = (size_t)cJSON_GetArraySize(e);
-            c->edges = calloc(c->n_edges + 1, sizeof *c->edges);
-            if (!c->edges) break;
-            size_t k = 0;
-            const cJSON *ek;
-            cJSON_ArrayForEach(ek, e) {
-                if (!cJSON_IsNumber(ek)) ok = 0;
-                else c->edges[k++] = ek->valuedouble;
-            }
-        }
-        if (c->kind == SEER_COL_VECTOR) {
-            const cJSON *mean = cJSON_GetObjectItemCaseSensitive(cj, "means");
-            const cJSON *std = cJSON_GetObjectItemCaseSensitive(cj, "stds");
-            int dims = cJSON_IsArray(mean) ? cJSON_GetArraySize(mean) : 0;
-            if (dims < 2 || dims > SEER_VECTOR_DIMS_MAX || !cJSON_IsArray(std) ||
-                cJSON_GetArraySize(std) != dims) {
-                ok = 0;
-                break;
-            }
-            c->dims = (size_t)dims;
-            c->vec_mean = calloc(c->dims, sizeof *c->vec_mean);
-            c->vec_std = calloc(c->dims, sizeof *c->vec_std);
-            if (!c->vec_mean || !c->vec_std) break;
-            for (int k = 0; k < dims; k++) {
-                const cJSON *a = cJSON_GetArrayItem(mean, k), *b = cJSON_GetArrayItem(std, k);
-                if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) || !(b->valuedouble > 0)) ok = 0;
-                else c->vec_mean[k] = a->valuedouble, c->vec_std[k] = b->valuedouble;
-            }
-        }
-        long hashed = c->kind == SEER_COL_CATEGORICAL
-                          ? count_of(num(cj, "hash_buckets", &ok), 4e9) : 0;
-        if (hashed < 0) ok = 0;
-        if (hashed > 0) c->hash_buckets = (size_t)hashed;
-        c->shared_table = hashed > 0 &&
-                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "shared_table"));
-        const cJSON *pool = cJSON_GetObjectItemCaseSensitive(cj, "pooling");
-        if (c->kind == SEER_COL_CATEGORICAL && pool) {
-            int sum = cJSON_IsString(pool) && strcmp(pool->valuestring, "sum") == 0;
-            int mean = cJSON_IsString(pool) && strcmp(pool->valuestring, "mean") == 0;
-            long slots = count_of(num(cj, "slots", &ok), SEER_MULTI_SLOTS_MAX);
-            if ((!sum && !mean) || slots < 1) {
-                ok = 0;
-                break;
-            }
-            c->multi = 1;
-            c->pool_sum = sum;
-            c->slots = (size_t)slots;
-        }
-        if (c->kind == SEER_COL_CATEGORICAL && !hashed) {
-            char name[SEER_TENSOR_NAME_MAX + 1];
-            snprintf(name, sizeof name, "vocab.%zu", j);
-            const seer_tensor *v = seer_modelfile_tensor(f, name);
-            long n = count_of(num(cj, "vocab", &ok), 1e9);
-            if (!v || v->dtype != SEER_DTYPE_U64 || v->ndim != 1 || n < 0 ||
-                v->shape[0] != (size_t)n) {
-                ok = 0;
-                break;
-            }
-            c->n_vocab = (size_t)n;
-            c->vocab = malloc((size_t)n * sizeof(uint64_t) + 8);
-            if (!c->vocab) break;
-            memcpy(c->vocab, v->data, (size_t)n * sizeof(uint64_t));
-        }
+        load_column(&t->col[j], cj, j, f, &bad);
+        if (bad) break;
         j++;
     }
-    if (j != t->n_cols || !ok) {
+    if (bad) {
+        // Column numbers count from 1 in messages, as the data columns do.
+        const char *name = t->col[j].name ? t->col[j].name : "?";
+        int rc = seer_errorf(SEER_EDATA, "%s: the model's transform is malformed: column %zu of "
+                             "%zu ('%.64s') has no valid \"%s\"", path, j + 1, t->n_cols, name,
+                             bad);
         seer_transform_free(t);
-        return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed (column %zu)",
-                           path, j + 1);
+        return rc;
     }
     int rc = seer_transform_finish(t);
     if (rc != SEER_OK) seer_transform_free(t);
