@@ -72,9 +72,14 @@ int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     int rc = SEER_OK;
-    if (ftruncate(fd, (off_t)bytes) != 0) {
-        rc = seer_errorf(SEER_EIO, "%s: cannot size the cache to %zu bytes: %s", path, bytes,
-                         strerror(errno));
+    // Reserve the blocks, not just the size: pages of a sparse file that the
+    // file system cannot back when they are first written kill the process
+    // with SIGBUS; a full disk must be an error here instead.
+    int err = posix_fallocate(fd, 0, (off_t)bytes);
+    if (err != 0) {
+        rc = seer_errorf(SEER_EIO, "%s: no room for the cache of encoded rows (%zu bytes): %s; "
+                         "free space there or train with --cache off", path, bytes,
+                         strerror(err));
     } else {
         void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m == MAP_FAILED) {

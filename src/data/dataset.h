@@ -48,8 +48,9 @@ int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
 void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense);
 // Room for cap rows in all, so that loading a known count never copies.
 int seer_dataset_reserve(seer_dataset *d, size_t cap);
-// Backs the dataset by a cache file of cap rows at path (created, sized,
-// mapped, and unlinked at once, so nothing is left behind). SEER_EIO on failure.
+// Backs the dataset by a cache file of cap rows at path (created, its blocks
+// reserved, mapped, and unlinked at once, so nothing is left behind). SEER_EIO
+// naming path on failure, a full disk included.
 int seer_dataset_map(seer_dataset *d, const char *path, size_t cap);
 // Tells the system that rows [first, first + n) will not be read for a while:
 // their pages leave resident memory (a no-op for in-memory datasets).
