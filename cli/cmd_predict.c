@@ -1,7 +1,9 @@
 // seer predict MODEL DATA [-o OUT]: one score per row, in order, one per line.
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -9,14 +11,21 @@
 #include "io/model.h"
 #include "train/train.h"
 
+typedef struct {
+    FILE *f;
+    const char *name;   // for messages: the -o path, or "stdout"
+} score_out;
+
 // One line per input row; a skipped row's line is empty, so the lines still line up.
 static int write_scores(void *ctx, const float *p, const float *y, size_t n) {
-    FILE *f = ctx;
+    score_out *o = ctx;
     for (size_t i = 0; i < n; i++) {
-        if (isnan(p[i])) fputc('\n', f);
-        else fprintf(f, "%.7g\n", (double)p[i]);
+        if (isnan(p[i])) fputc('\n', o->f);
+        else fprintf(o->f, "%.7g\n", (double)p[i]);
     }
-    return ferror(f) ? seer_errorf(SEER_EIO, "writing scores failed") : SEER_OK;
+    if (ferror(o->f))
+        return seer_errorf(SEER_EIO, "%s: writing scores failed: %s", o->name, strerror(errno));
+    return SEER_OK;
 }
 
 int seer_cmd_predict(int argc, char **argv) {
@@ -58,7 +67,7 @@ int seer_cmd_predict(int argc, char **argv) {
     size_t skipped = 0;
     if (rc == SEER_OK)
         rc = seer_predict_table(m, tab, 0, skip ? SEER_SKIP_HOLD : 0, &skipped, write_scores,
-                                out ? af.f : stdout);
+                                &(score_out){out ? af.f : stdout, out ? out : "stdout"});
     if (out && af.f) {
         if (rc == SEER_OK) rc = seer_atomic_commit(&af);
         else seer_atomic_abort(&af);

@@ -171,8 +171,8 @@ int seer_cli_widths(const char *opt, const char *s, size_t *out, size_t max, siz
         char *end;
         unsigned long v = strtoul(p, &end, 10);
         if (end == p || v == 0 || v > 65536 || *n >= max || (*end && *end != ',')) {
-            seer_cli_usage("%s: '%s' must be up to %zu comma-separated widths, e.g. 64,32", opt, s,
-                           max);
+            seer_cli_usage("%s: '%s' must be up to %zu comma-separated widths, each a whole "
+                           "number from 1 to 65536, e.g. 64,32", opt, s, max);
             return 1;
         }
         out[(*n)++] = v;
