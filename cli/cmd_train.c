@@ -60,11 +60,6 @@ static const char help[] =
     "  --json               end with one JSON line of validation metrics\n"
     "  -o, --output MODEL   where to write the model (written atomically)\n";
 
-static void json_number(const char *key, double v, int comma) {
-    if (isfinite(v)) printf("\"%s\":%.6g%s", key, v, comma ? "," : "");
-    else printf("\"%s\":null%s", key, comma ? "," : "");
-}
-
 // "A,B" of a list option; a long list as its length and checksum, to fit in the settings.
 static void list_text(char *buf, size_t cap, const char *const *names, size_t n) {
     size_t k = 0;
@@ -132,12 +127,14 @@ int seer_cmd_train(int argc, char **argv) {
     seer_train_options o;
     seer_train_options_default(&o);
     const char *out = NULL, *model = "mlp";
-    int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0, batch_given = 0;
+    int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0,
+        batch_given = 0;
     const char *structure = "parallel";
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL, *multi_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT, O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
+           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
+           O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
            O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
@@ -191,11 +188,13 @@ int seer_cmd_train(int argc, char **argv) {
         case O_PRECISION: bad = seer_cli_choice("--precision", optarg, precisions, &o.bf16); break;
         case O_OPTIM: bad = seer_cli_choice("--optim", optarg, optims, &o.adagrad); break;
         case O_MAX_STEPS: bad = seer_cli_count("train", "--max-steps", optarg, &o.max_steps); break;
-        case O_STOP: bad = seer_cli_choice("--early-stop", optarg, stops, &o.stop_on_logloss); break;
+        case O_STOP:
+            bad = seer_cli_choice("--early-stop", optarg, stops, &o.stop_on_logloss);
+            break;
         case O_HIDDEN:
             hidden_given = 1;
-            bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2,
-                                             &o.n_hidden); break;
+            bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2, &o.n_hidden);
+            break;
         case O_HIDDEN2:
             bad = seer_cli_widths("--hidden2", optarg, o.hidden2, SEER_LAYERS_MAX / 2,
                                   &o.n_hidden2);
@@ -330,15 +329,15 @@ int seer_cmd_train(int argc, char **argv) {
     if (r.skipped_rows) fprintf(stderr, "skipped %zu malformed rows\n", r.skipped_rows);
     if (json) {
         printf("{\"model\":\"%s\",\"evaluated_on\":\"%s\",", model, on);
-        json_number("auc", met.auc, 1);
-        json_number("logloss", met.logloss, 1);
-        json_number("accuracy", met.accuracy, 1);
+        seer_cli_json_number("auc", "%.6g", met.auc, 1);
+        seer_cli_json_number("logloss", "%.6g", met.logloss, 1);
+        seer_cli_json_number("accuracy", "%.6g", met.accuracy, 1);
         printf("\"rows\":%zu,\"train_rows\":%zu,\"valid_rows\":%zu,\"skipped_rows\":%zu,"
                "\"epochs\":%zu,\"best_epoch\":%zu,", met.rows, r.train_rows, r.valid_rows,
                r.skipped_rows, r.epochs_run, r.best_epoch);
-        json_number("train_samples_per_s", r.train_samples_per_s, 1);
-        json_number("train_seconds", r.train_seconds, 1);
-        json_number("seconds", r.seconds, 1);
+        seer_cli_json_number("train_samples_per_s", "%.6g", r.train_samples_per_s, 1);
+        seer_cli_json_number("train_seconds", "%.6g", r.train_seconds, 1);
+        seer_cli_json_number("seconds", "%.6g", r.seconds, 1);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         printf("\"peak_rss_mb\":%.1f", (double)ru.ru_maxrss / 1024.0);

@@ -365,7 +365,7 @@ static int start_model(const seer_train_options *o, seer_model **m, seer_checkpo
     if (rc == SEER_OK && o->settings && st->settings[0] &&
         (len = settings_differ(st->settings, o->settings, &at, &had, &had_len))) {
         rc = seer_errorf(SEER_EINVAL, "--resume %s: the checkpoint was taken with %.*s, not "
-                         "%.*s; resume with the settings and data it was taken with (only "
+                         "%.*s; resume with the same settings and data (only "
                          "--threads, --checkpoint, --checkpoint-every, --max-steps, --cache, "
                          "--json and -o may change)", o->resume_path, (int)had_len, had,
                          (int)len, at);
