@@ -1,13 +1,16 @@
-// Tests of atomic file writes: commit, abort, a missing directory, overwrite.
+// Tests of atomic file writes: commit, abort, a missing directory, overwrite, and
+// the leftovers of killed writers removed by the next write.
 // Each test works in its own fresh directory under /tmp.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/atomic_file.h"
@@ -177,4 +180,106 @@ Test(atomic_file, relative_path) {
     cr_assert(eq(int, chdir(cwd), 0));
     cr_assert(eq(int, rc, SEER_OK));
     cr_assert(eq(str, got, "x"));
+}
+
+// A pid no process has: above the kernel's largest.
+static long dead_pid(void) {
+    long max = 4194304;
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+    if (f) {
+        cr_assert(eq(int, fscanf(f, "%ld", &max), 1));
+        fclose(f);
+    }
+    return max + 1;
+}
+
+// Creates dir/name holding a few bytes.
+static void put_file(const char *name) {
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    cr_assert(ne(ptr, f, NULL), "%s", p);
+    fputs("a partial model", f);
+    fclose(f);
+}
+
+static int exists(const char *name) {
+    char p[2048];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void write_target(const char *text) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.seer", dir);
+    seer_atomic_file a;
+    cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK), "%s", seer_error_message());
+    fputs(text, a.f);
+    cr_assert(eq(int, seer_atomic_commit(&a), SEER_OK), "%s", seer_error_message());
+}
+
+// A writer killed with SIGKILL mid-write leaves its temporary file: the next write of
+// the same target removes it.
+Test(atomic_file, killed_writer_leftover_removed_by_next_write) {
+    char path[256], tmp[300];
+    snprintf(path, sizeof path, "%s/out.seer", dir);
+    pid_t child = fork();
+    cr_assert(ge(int, child, 0));
+    if (child == 0) {
+        seer_atomic_file a;
+        if (seer_atomic_open(&a, path) != SEER_OK) _exit(1);
+        fputs("half of a model", a.f);
+        fflush(a.f);
+        raise(SIGKILL);
+    }
+    int status;
+    cr_assert(eq(int, waitpid(child, &status, 0), child));
+    cr_assert(eq(int, WIFSIGNALED(status) != 0, 1));
+    snprintf(tmp, sizeof tmp, "out.seer.tmp.%ld.0", (long)child);
+    cr_assert(exists(tmp), "the killed writer left %s", tmp);
+    write_target("whole");
+    cr_assert(eq(int, exists(tmp), 0), "%s stayed", tmp);
+    cr_assert(eq(int, count_entries(), 1));
+}
+
+// Leftovers of a pid no process has, and of this process but no write in flight,
+// go; a live process's stays, and so does every name not of the exact pattern.
+Test(atomic_file, stale_temporaries_only_of_the_target) {
+    long dead = dead_pid();
+    char stale[4][128], kept[9][128];
+    snprintf(stale[0], 128, "out.seer.tmp.%ld.0", dead);
+    snprintf(stale[1], 128, "out.seer.tmp.%ld.4294967295", dead);
+    snprintf(stale[2], 128, "out.seer.tmp.%ld.123456", (long)getpid());
+    snprintf(stale[3], 128, "out.seer.tmp.9999999999.7");   // over any pid_t
+    snprintf(kept[0], 128, "out.seer.tmp.%ld.0", (long)getppid());   // alive
+    snprintf(kept[1], 128, "other.seer.tmp.%ld.0", dead);           // another target
+    snprintf(kept[2], 128, "out.seer.tmp.%ld.0.bak", dead);
+    snprintf(kept[3], 128, "out.seer.tmp.%ld", dead);
+    snprintf(kept[4], 128, "out.seer.tmp.0%ld.1", dead);             // a leading zero
+    snprintf(kept[5], 128, "out.seer.tmp.%ld.x", dead);
+    snprintf(kept[6], 128, "xout.seer.tmp.%ld.0", dead);
+    snprintf(kept[7], 128, "out.seer.tmp.%ld.4294967296", dead);     // over the counter
+    snprintf(kept[8], 128, "out.seer.tmp.0.3");                       // pid 0
+    for (int i = 0; i < 4; i++) put_file(stale[i]);
+    for (int i = 0; i < 9; i++) put_file(kept[i]);
+    write_target("whole");
+    for (int i = 0; i < 4; i++) cr_assert(eq(int, exists(stale[i]), 0), "%s stayed", stale[i]);
+    for (int i = 0; i < 9; i++) cr_assert(exists(kept[i]), "%s went", kept[i]);
+    cr_assert(exists("out.seer"));
+}
+
+// Two writes of one target at once in this process: the second does not take the
+// first's temporary file for a leftover.
+Test(atomic_file, write_in_flight_is_not_stale) {
+    char path[256], got[16];
+    snprintf(path, sizeof path, "%s/out.seer", dir);
+    seer_atomic_file first;
+    cr_assert(eq(int, seer_atomic_open(&first, path), SEER_OK));
+    fputs("first", first.f);
+    write_target("second");
+    cr_assert(eq(int, seer_atomic_commit(&first), SEER_OK), "%s", seer_error_message());
+    read_text(path, got, sizeof got);
+    cr_assert(eq(str, got, "first"));
+    cr_assert(eq(int, count_entries(), 1));
 }

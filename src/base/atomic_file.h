@@ -1,5 +1,6 @@
 // Writing a file so that it is either complete or absent: a temporary file
-// beside the target, fsync, rename, fsync of the directory.
+// beside the target, fsync, rename, fsync of the directory. Temporary files of
+// the same target left by a writer that was killed are removed by the next.
 #ifndef SEER_BASE_ATOMIC_FILE_H
 #define SEER_BASE_ATOMIC_FILE_H
 
@@ -9,9 +10,11 @@ typedef struct {
     FILE *f;             // write through this
     char *path;          // the target
     char *tmp_path;      // the temporary file
+    unsigned tmp_n;      // the counter in its name
 } seer_atomic_file;
 
-// Creates the temporary file. SEER_EIO on failure.
+// Removes the stale temporary files of path (atomic_file.c says which), then
+// creates this write's. SEER_EIO on failure.
 int seer_atomic_open(seer_atomic_file *a, const char *path);
 // Flushes, fsyncs and renames onto the target; on any failure removes the
 // temporary file and returns SEER_EIO. Frees a in every case.

@@ -35,7 +35,6 @@
 // copy but make the model's ownership two-headed, which is not worth it.
 #include "serve/online.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -394,21 +393,6 @@ static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st
     return seer_model_load(m, on->model_path, cap);
 }
 
-// Removes temporary snapshot files a crash left behind (the log is locked).
-static void remove_stale_temporaries(seer_online *on) {
-    DIR *d = opendir(on->wal_dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[4096];
-    while ((e = readdir(d))) {
-        if (strncmp(e->d_name, SNAPSHOT_NAME ".tmp.", strlen(SNAPSHOT_NAME ".tmp.")) != 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", on->wal_dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-}
-
 static void free_online(seer_online *on) {
     seer_wal_reader_free(&on->rd);
     seer_wal_close(on->wal);
@@ -464,10 +448,7 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
     if (rc == SEER_OK && o->wal_repair)
         fprintf(stderr, "seer: %s: log repaired, %" PRIu64 " event%s lost\n", o->wal_dir, lost,
                 lost == 1 ? "" : "s");
-    if (rc == SEER_OK) {
-        remove_stale_temporaries(on);
-        rc = seer_wal_reader_init(&on->rd, on->wal, st.online_seq);
-    }
+    if (rc == SEER_OK) rc = seer_wal_reader_init(&on->rd, on->wal, st.online_seq);
     seer_model *served = NULL;
     if (rc == SEER_OK) rc = seer_model_clone(&served, on->m, 0);
     if (rc == SEER_OK) rc = seer_slot_init(slot, served);
