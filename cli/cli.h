@@ -56,4 +56,9 @@ int seer_cli_check_files(const seer_cli_file *files, size_t n);
 // file changed in length or in a sampled part) from the one it was taken on. SEER_EIO.
 int seer_cli_fingerprint(const char *path, char *out, size_t cap);
 
+// Prints "key":v with fmt (one double) to stdout, or "key":null when v is NaN or infinite
+// (JSON has no spelling for them), then a comma when comma. Every JSON number of cli/
+// goes through it.
+void seer_cli_json_number(const char *key, const char *fmt, double v, int comma);
+
 #endif

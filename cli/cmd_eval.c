@@ -1,6 +1,5 @@
 // seer eval MODEL DATA [--format F] [--json] [--skip-bad-rows]
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 
 #include "base/clock.h"
@@ -43,12 +42,15 @@ int seer_cmd_eval(int argc, char **argv) {
     double secs = seer_now() - t0;
     if (skipped) fprintf(stderr, "skipped %zu malformed rows\n", skipped);
     if (json) {
-        printf("{\"auc\":");
-        if (isfinite(met.auc)) printf("%.6f", met.auc);
-        else printf("null");
-        printf(",\"logloss\":%.6f,\"accuracy\":%.6f,\"rows\":%zu,\"positive_rate\":%.6f,"
-               "\"skipped_rows\":%zu,\"seconds\":%.3f}\n", met.logloss, met.accuracy, met.rows,
-               met.positive_rate, skipped, secs);
+        putchar('{');
+        seer_cli_json_number("auc", "%.6f", met.auc, 1);
+        seer_cli_json_number("logloss", "%.6f", met.logloss, 1);
+        seer_cli_json_number("accuracy", "%.6f", met.accuracy, 1);
+        printf("\"rows\":%zu,", met.rows);
+        seer_cli_json_number("positive_rate", "%.6f", met.positive_rate, 1);
+        printf("\"skipped_rows\":%zu,", skipped);
+        seer_cli_json_number("seconds", "%.3f", secs, 0);
+        printf("}\n");
     } else {
         printf("rows      %zu\nauc       %.5f\nlogloss   %.5f\naccuracy  %.5f\n", met.rows,
                met.auc, met.logloss, met.accuracy);

@@ -194,3 +194,10 @@ int seer_cli_names(const char *s, const char *const **out, size_t *n, char **sto
     for (char *tok = strtok(*storage, ","); tok; tok = strtok(NULL, ",")) list[(*n)++] = tok;
     return 0;
 }
+
+void seer_cli_json_number(const char *key, const char *fmt, double v, int comma) {
+    printf("\"%s\":", key);
+    if (isfinite(v)) printf(fmt, v);
+    else fputs("null", stdout);
+    if (comma) putchar(',');
+}
