@@ -94,7 +94,7 @@ rss1=$(rss_kb)
 stop
 load1=$(loadavg)
 
-start --wal "$tmp/wal"
+start --wal "$tmp/wal" --allow-unauthenticated-writes
 # The learner's first copies and the pool threads' views settle in the first seconds:
 # the growth is measured from after 30 s of the same traffic.
 run warmup --body "$tmp/one.json" --rate 2000 --connections 4 --duration 30 \

@@ -20,18 +20,25 @@ static const char usage[] =
     "usage: seer serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--wal DIR]\n"
     "                  [--token-file F] [--max-body BYTES] [--max-batch ROWS]\n"
     "                  [--max-connections N] [--timeout-s S] [--read-only]\n"
+    "                  [--allow-unauthenticated-writes] [--model-dir DIR] [--lenient]\n"
     "serves the model over HTTP: POST /v1/predict, /v1/rank, /v1/recommend, /v1/events,\n"
     "/v1/admin/reload; GET /v1/model, /healthz, /metrics. --port 0 picks a free port.\n"
     "Events posted to /v1/events are logged in --wal DIR (default MODEL.wal) before they\n"
-    "are acknowledged and learnt online; --read-only serves without learning. --token-file: the write endpoints (/v1/events, /v1/admin/reload) need\n"
-    "'Authorization: Bearer <the file's first line>'. SIGHUP reloads the model file.\n"
-    "--wal-repair: start past damaged records in the log, dropping only them (else refused).\n";
+    "are acknowledged and learnt online; --read-only serves without learning.\n"
+    "The write endpoints (/v1/events, /v1/admin/reload) need --token-file F and then\n"
+    "'Authorization: Bearer <F's first line>' (later lines are ignored); without a token\n"
+    "they answer 403 unless --allow-unauthenticated-writes (for local experiments).\n"
+    "A reload's {\"path\"} names a file under --model-dir (default: the model's directory).\n"
+    "Request keys that name no column are refused (400) unless --lenient.\n"
+    "SIGHUP reloads the model file.\n";
 
-// Each open connection is a descriptor: make room for the limit and the 503 headroom.
+// Each open connection is a descriptor, and idle sockets are accepted well past the
+// connection limit (serve/http.c takes what the descriptor limit leaves): raise the
+// soft limit as far as the hard one allows, up to 65,536 plus the limit.
 static void raise_fd_limit(unsigned connections) {
     struct rlimit r;
     if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
-    rlim_t want = (rlim_t)connections + 256;
+    rlim_t want = (rlim_t)connections + 65536;
     if (r.rlim_cur >= want) return;
     r.rlim_cur = r.rlim_max == RLIM_INFINITY || r.rlim_max > want ? want : r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
@@ -53,7 +60,8 @@ int seer_cmd_serve(int argc, char **argv) {
         {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
         {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
         {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
-        {"wal-repair", 0, 0, 'R'},
+        {"allow-unauthenticated-writes", 0, 0, 'A'}, {"model-dir", 1, 0, 'M'},
+        {"lenient", 0, 0, 'L'},
         {0, 0, 0, 0}};
     int read_only = 0;
     int c;
@@ -84,7 +92,9 @@ int seer_cmd_serve(int argc, char **argv) {
             break;
         case 'T': bad = uint_opt("--timeout-s", optarg, &cfg.timeout_s, 86400); break;
         case 'r': read_only = 1; break;
-        case 'R': cfg.wal_repair = 1; break;
+        case 'A': cfg.allow_unauthenticated_writes = 1; break;
+        case 'M': cfg.model_dir = optarg; break;
+        case 'L': cfg.lenient = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return 1;
         }
@@ -94,8 +104,6 @@ int seer_cmd_serve(int argc, char **argv) {
     cfg.model_path = argv[optind];
     char wal[4096];
     if (read_only && cfg.wal_dir) return seer_cli_usage("--read-only and --wal do not go together");
-    if (read_only && cfg.wal_repair)
-        return seer_cli_usage("--read-only and --wal-repair do not go together");
     if (!read_only && !cfg.wal_dir) {
         if ((size_t)snprintf(wal, sizeof wal, "%s.wal", cfg.model_path) >= sizeof wal)
             return seer_cli_usage("the model path is too long");

@@ -14,8 +14,14 @@
 // from another thread, which queues it and resumes the connection.
 //
 // Overload: libmicrohttpd's own connection limit refuses a connection without
-// an answer, so it is set above max_connections (by HEADROOM), and a connection
-// opened while max_connections were open is accepted but answered 503 and closed.
+// an answer (it waits in the kernel's backlog), so that limit is set by the
+// descriptors this process may open, far above max_connections. A connection is
+// admitted (counted against max_connections) at its first request, not when it
+// opens: sockets that send nothing hold no place, and are closed after
+// FIRST_TIMEOUT_S (the daemon's timeout; a request sets the connection's own to
+// timeout_s). A request over the limit is answered 503 and its connection closed,
+// except a light one (a health check or a scrape, see http.h), answered whatever
+// the count: a small, cheap reserve, so that overload does not look like death.
 #include "serve/http.h"
 
 #include <microhttpd.h>
@@ -26,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,18 +40,28 @@
 #include "base/error.h"
 #include "base/text.h"
 
-// Connections over max_connections that are still accepted, to be answered 503.
+// Sockets accepted beyond max_connections at least, whatever the descriptor limit.
 #define HEADROOM 64
+// Descriptors kept for everything but sockets: model files, the event log, snapshots.
+#define FD_RESERVE 128
+// Sockets accepted at most, whatever the descriptor limit.
+#define SOCKETS_MAX 65536
+// Seconds a connection may stay open without sending a request.
+#define FIRST_TIMEOUT_S 5
 
-// A connection's socket context: whether it was opened within the limit.
-#define ADMITTED ((void *)1)
-#define REJECTED ((void *)2)
+// A connection's socket context: whether its first request found room under
+// max_connections.
+typedef enum { CONN_NEW, CONN_ADMITTED, CONN_UNCOUNTED } conn_state;
+typedef struct {
+    conn_state state;
+} conn_info;
 
 struct seer_http {
     struct MHD_Daemon *d;
     seer_http_options o;
     unsigned port;
     atomic_uint open;        // connections open
+    atomic_uint admitted;    // of those, the ones counted against max_connections
     atomic_long in_flight;   // requests begun and not yet answered
     atomic_long suspended;   // connections waiting for a deferred answer
     atomic_int stopping;
@@ -102,6 +119,28 @@ static enum MHD_Result queue(struct MHD_Connection *conn, call *c, seer_http_res
     return ok;
 }
 
+// Whether a request may be served on conn: its connection was admitted at an earlier
+// request, or is now (the first request, with fewer than max_connections admitted),
+// or the request is light. The first request also gives the connection the timeout
+// for connections in use.
+static int admit(seer_http *h, struct MHD_Connection *conn, int light) {
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_info *info = ci ? ci->socket_context : NULL;
+    if (!info) return 0;   // no memory for it when the connection opened
+    if (info->state == CONN_ADMITTED) return 1;
+    if (info->state == CONN_NEW) {
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, h->o.timeout_s);
+        info->state = CONN_UNCOUNTED;
+    }
+    if (atomic_fetch_add(&h->admitted, 1) < h->o.max_connections) {
+        info->state = CONN_ADMITTED;
+        return 1;
+    }
+    atomic_fetch_sub(&h->admitted, 1);
+    return light;
+}
+
 // The first call, at the headers: route, check admission and the declared length.
 static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const char *url,
                              const char *method, void **con_cls) {
@@ -118,9 +157,7 @@ static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const ch
                                                        MHD_HTTP_HEADER_AUTHORIZATION);
     h->o.begin(h->o.ctx, &c->req, &c->resp);
 
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    int admitted = ci && ci->socket_context == ADMITTED;
+    int admitted = admit(h, conn, c->req.light);
     if (!admitted || atomic_load(&h->stopping)) {
         free(c->resp.body);
         memset(&c->resp, 0, sizeof c->resp);
@@ -236,9 +273,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe) {
     seer_http *h = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        unsigned n = atomic_fetch_add(&h->open, 1) + 1;
-        *socket_context = n <= h->o.max_connections ? ADMITTED : REJECTED;
+        atomic_fetch_add(&h->open, 1);
+        *socket_context = calloc(1, sizeof(conn_info));   // CONN_NEW
     } else {
+        conn_info *info = *socket_context;
+        if (info && info->state == CONN_ADMITTED) atomic_fetch_sub(&h->admitted, 1);
+        free(info);
+        *socket_context = NULL;
         atomic_fetch_sub(&h->open, 1);
     }
 }
@@ -246,6 +287,17 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static void log_mhd(void *cls, const char *fmt, va_list ap) {
     fputs("seer serve: ", stderr);
     vfprintf(stderr, fmt, ap);
+}
+
+// The sockets libmicrohttpd may hold: what the descriptor limit leaves (the caller
+// raises it), and never fewer than max_connections + HEADROOM.
+static unsigned socket_limit(unsigned max_connections) {
+    struct rlimit r;
+    rlim_t fds = getrlimit(RLIMIT_NOFILE, &r) == 0 ? r.rlim_cur : 1024;
+    rlim_t n = fds > FD_RESERVE ? fds - FD_RESERVE : 0;
+    if (n > SOCKETS_MAX) n = SOCKETS_MAX;
+    rlim_t least = (rlim_t)max_connections + HEADROOM;
+    return (unsigned)(n > least ? n : least);
 }
 
 int seer_http_start(seer_http **out, const seer_http_options *o) {
@@ -264,6 +316,8 @@ int seer_http_start(seer_http **out, const seer_http_options *o) {
         return seer_errorf(SEER_ENOMEM, "out of memory");
     }
     h->o = *o;
+    unsigned first_timeout = o->timeout_s && o->timeout_s < FIRST_TIMEOUT_S ? o->timeout_s
+                                                                            : FIRST_TIMEOUT_S;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
@@ -272,8 +326,8 @@ int seer_http_start(seer_http **out, const seer_http_options *o) {
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, NULL},
         {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)(o->max_connections + HEADROOM), NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)socket_limit(o->max_connections), NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)first_timeout, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
         {o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)o->threads,

@@ -5,9 +5,12 @@
 // A request goes: begin (at the headers; it may answer at once, e.g. 404, and
 // tags the request with its endpoint) -> the body is read, up to max_body bytes
 // -> handle (with the whole body; it answers, or defers the answer to another
-// thread) -> the response is sent -> done (status and seconds, for the metrics). The layer itself answers 413 when the body is over
-// max_body and 503 when the connection was opened over max_connections or the
-// server is stopping; those go to done too.
+// thread) -> the response is sent -> done (status and seconds, for the
+// metrics). The layer itself answers 413 when the body is over max_body, and 503
+// when the server is stopping or a request that is not light comes on a connection
+// not yet admitted while max_connections are (a connection is admitted at its
+// first request; until then it holds no place and is closed after a few seconds
+// idle); those go to done too.
 #ifndef SEER_SERVE_HTTP_H
 #define SEER_SERVE_HTTP_H
 
@@ -20,6 +23,8 @@ typedef struct {
     const char *body;            // (len) bytes, NUL-terminated; NULL in begin
     size_t len;
     int tag;                     // set by begin; passed on to handle and done
+    int light;                   // set by begin: cheap (a health check), served even over
+                                 // max_connections, without taking a place
 } seer_http_request;
 
 typedef struct {
@@ -36,8 +41,9 @@ typedef struct {
     unsigned port;               // 0: any free port (see seer_http_port)
     unsigned threads;            // the pool that parses, scores and answers
     size_t max_body;             // bytes
-    unsigned max_connections;    // connections served; more are answered 503
-    unsigned timeout_s;          // idle connections are closed after this (0: never)
+    unsigned max_connections;    // connections admitted; requests on more are answered 503
+    unsigned timeout_s;          // idle connections are closed after this (0: never); one
+                                 // that sent no request yet after at most 5 s
     void (*begin)(void *ctx, seer_http_request *req, seer_http_response *resp);
     void (*handle)(void *ctx, const seer_http_request *req, seer_http_response *resp);
     void (*done)(void *ctx, int tag, int status, double seconds);

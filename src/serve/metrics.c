@@ -9,8 +9,8 @@ static const char *const paths[SEER_EP_COUNT] = {
     "/v1/predict", "/v1/rank", "/v1/recommend", "/v1/events",
     "/v1/model",   "/healthz",  "/metrics",      "/v1/admin/reload", "other",
 };
-static const int codes[SEER_METRICS_CODES] = {200, 202, 400, 401, 404, 405, 413, 415, 500, 503,
-                                              504};
+static const int codes[SEER_METRICS_CODES] = {200, 202, 400, 401, 403, 404, 405, 413, 415, 500,
+                                              503, 504};
 static const double bounds[SEER_METRICS_BUCKETS] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
                                                     0.005,  0.01,    0.025,  0.05,  0.1,
                                                     0.25,   0.5,     1.0,    2.5};
@@ -31,6 +31,12 @@ void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double s
     while (b < SEER_METRICS_BUCKETS && seconds > bounds[b]) b++;
     add(&m->latency[ep][b], 1);
     add(&m->latency_ns[ep], seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
+}
+
+void seer_metrics_rows(seer_metrics *m, seer_endpoint ep, size_t rows, size_t missing) {
+    if (ep < 0 || ep >= SEER_EP_COUNT) ep = SEER_EP_OTHER;
+    add(&m->rows[ep], rows);
+    add(&m->rows_missing[ep], missing);
 }
 
 char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, size_t *len) {
@@ -81,6 +87,19 @@ char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, siz
         seer_text_put(&t, "seer_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
                       paths[ep], (unsigned long long)cum);
     }
+    seer_text_put(&t, "# HELP seer_rows_total Rows (candidates, events) of requests accepted, "
+                  "by endpoint.\n# TYPE seer_rows_total counter\n");
+    for (int ep = SEER_EP_PREDICT; ep <= SEER_EP_EVENTS; ep++)
+        if (ep != SEER_EP_RECOMMEND)
+            seer_text_put(&t, "seer_rows_total{endpoint=\"%s\"} %llu\n", paths[ep],
+                          (unsigned long long)load(&m->rows[ep]));
+    seer_text_put(&t, "# HELP seer_rows_missing_columns_total Of those, rows with no value in "
+                  "some of the model's columns (taken as missing values).\n"
+                  "# TYPE seer_rows_missing_columns_total counter\n");
+    for (int ep = SEER_EP_PREDICT; ep <= SEER_EP_EVENTS; ep++)
+        if (ep != SEER_EP_RECOMMEND)
+            seer_text_put(&t, "seer_rows_missing_columns_total{endpoint=\"%s\"} %llu\n",
+                          paths[ep], (unsigned long long)load(&m->rows_missing[ep]));
     seer_text_put(&t, "# HELP seer_events_logged_total Events acknowledged (durable in the log).\n"
             "# TYPE seer_events_logged_total counter\nseer_events_logged_total %llu\n"
             "# HELP seer_events_applied_total Events the online learner has trained on.\n"

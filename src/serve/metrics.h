@@ -24,7 +24,7 @@ typedef enum {
 } seer_endpoint;
 
 // The status codes counted one by one; any other counts as "other".
-#define SEER_METRICS_CODES 11
+#define SEER_METRICS_CODES 12
 // Latency histogram bucket bounds, seconds (plus +Inf).
 #define SEER_METRICS_BUCKETS 14
 
@@ -32,6 +32,8 @@ typedef struct {
     uint64_t requests[SEER_EP_COUNT][SEER_METRICS_CODES + 1];
     uint64_t latency[SEER_EP_COUNT][SEER_METRICS_BUCKETS + 1];  // not cumulative
     uint64_t latency_ns[SEER_EP_COUNT];                         // sum
+    uint64_t rows[SEER_EP_COUNT];           // rows (candidates, events) of accepted requests
+    uint64_t rows_missing[SEER_EP_COUNT];   // of those, with no value in some input column
 } seer_metrics;
 
 // What the server adds at scrape time.
@@ -46,6 +48,8 @@ typedef struct {
 const char *seer_endpoint_path(seer_endpoint ep);
 // Records one response. Thread-safe.
 void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double seconds);
+// Counts the rows of a request accepted (encoded), and those of them missing a column.
+void seer_metrics_rows(seer_metrics *m, seer_endpoint ep, size_t rows, size_t missing);
 // The Prometheus text (format 0.0.4) into a new buffer the caller frees (*len
 // bytes, NUL-terminated), or NULL without memory.
 char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, size_t *len);

@@ -27,11 +27,16 @@ typedef struct {
     char *numbers;    // (n_cols, NUMBER_TEXT)
     seer_text joined;   // the text of array values, one after another
     size_t *joined_at;  // (n_cols) where a column's array text starts, or SIZE_MAX
+    int strict;         // refuse unknown keys and rows with no column (the request rules)
+    int lenient;        // with strict: unknown keys are ignored instead
+    size_t n_missing;   // rows encoded with a value missing in some input column
 } encoder;
 
 static int encoder_init(encoder *e, const seer_transform *t) {
     size_t n = t->n_cols ? t->n_cols : 1;
     e->t = t;
+    e->strict = e->lenient = 0;
+    e->n_missing = 0;
     e->map = malloc(n * sizeof *e->map);
     e->field = malloc(n * sizeof *e->field);
     e->len = malloc(n * sizeof *e->len);
@@ -146,12 +151,61 @@ static int transform_error(const char *where) {
     return seer_errorf(SEER_EDATA, "%s%s", where, what);
 }
 
+// Whether key names column j, or is "label" standing for the label column.
+static int names_column(const seer_transform *t, const char *key) {
+    for (size_t j = 0; j < t->n_cols; j++)
+        if (strcmp(t->col[j].name, key) == 0) return 1;
+    return t->label_col >= 0 && strcmp(key, "label") == 0;
+}
+
+// The input columns' names, for a message: "x, n, color" (at most a few, then "...").
+static void column_names(const seer_transform *t, char *out, size_t cap) {
+    size_t n = 0, shown = 0;
+    out[0] = '\0';
+    for (size_t j = 0; j < t->n_cols && n < cap; j++) {
+        seer_col_kind k = t->col[j].kind;
+        if (k == SEER_COL_LABEL || k == SEER_COL_IGNORED) continue;
+        if (shown == 8) {
+            snprintf(out + n, cap - n, ", ...");
+            return;
+        }
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", shown++ ? ", " : "", t->col[j].name);
+    }
+}
+
+// The request rules on one row's objects (strict encoders only): every key names a
+// column unless lenient (hits[k] keys of objs[k] were found naming one, so a scan is
+// needed only when that is short of its size), and some input column has a value.
+static int check_row(encoder *e, const cJSON *const *objs, size_t n, const size_t *hits,
+                     size_t present, size_t inputs, const char *where) {
+    for (size_t k = 0; k < n && !e->lenient; k++) {
+        if (!objs[k] || (size_t)cJSON_GetArraySize(objs[k]) == hits[k]) continue;
+        for (const cJSON *it = objs[k]->child; it; it = it->next)
+            if (!names_column(e->t, it->string)) {
+                char names[200];
+                column_names(e->t, names, sizeof names);
+                return seer_errorf(SEER_EDATA, "%skey '%s' names no column of the model (its "
+                                   "columns: %s; seer serve --lenient ignores such keys)",
+                                   n == 2 && k == 0 ? "user: " : where, it->string, names);
+            }
+    }
+    if (present == 0 && inputs > 0) {
+        char names[200];
+        column_names(e->t, names, sizeof names);
+        return seer_errorf(SEER_EDATA, "%shas a value for none of the model's columns (%s)",
+                           where, names);
+    }
+    if (present < inputs) e->n_missing++;
+    return SEER_OK;
+}
+
 // Encodes the merge of objs[0..n) (a later object's key wins) into one row.
 // where ("rows[3]: " or "") starts every message.
 static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int need_label,
                           const char *where, uint32_t *ids, float *dense, float *y) {
     const seer_transform *t = e->t;
     const cJSON *cursor[2] = {NULL, NULL};
+    size_t hits[2] = {0, 0}, present = 0, inputs = 0;
     SEER_ASSERT(n <= 2);
     for (size_t k = 0; k < n; k++) {
         if (objs[k] && !cJSON_IsObject(objs[k]))
@@ -166,18 +220,26 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         e->field[j] = "";
         e->len[j] = 0;
         e->joined_at[j] = SIZE_MAX;
-        if (c->kind == SEER_COL_IGNORED) continue;
         int label = c->kind == SEER_COL_LABEL;
         const cJSON *v = NULL;
         const char *key = c->name;
-        for (size_t k = n; k-- > 0 && !v;) {
+        // Every object is looked in (a later one's value wins), so that hits counts its keys.
+        for (size_t k = 0; k < n; k++) {
             if (!objs[k]) continue;
-            v = find_key(objs[k], &cursor[k], c->name);
-            if (!v && label && strcmp(c->name, "label") != 0) {
-                v = cJSON_GetObjectItemCaseSensitive(objs[k], "label");
-                if (v) key = "label";
+            const cJSON *vk = find_key(objs[k], &cursor[k], c->name);
+            if (vk) hits[k]++;
+            if (label && strcmp(c->name, "label") != 0) {
+                const cJSON *alias = cJSON_GetObjectItemCaseSensitive(objs[k], "label");
+                if (alias) hits[k]++;
+                if (!vk && alias) {
+                    vk = alias;
+                    key = "label";
+                }
             }
+            if (vk) v = vk;
         }
+        if (c->kind == SEER_COL_IGNORED) continue;
+        if (!label) inputs++;
         if (label && (!v || cJSON_IsNull(v))) {
             if (need_label)
                 return seer_errorf(SEER_EDATA, "%skey '%s' (the label, 0 or 1) is missing", where,
@@ -186,6 +248,7 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
             continue;
         }
         if (!v || cJSON_IsNull(v)) continue;
+        if (!label) present++;
         char *num = e->numbers + j * NUMBER_TEXT;
         if (cJSON_IsString(v)) {
             e->field[j] = v->valuestring;
@@ -205,6 +268,10 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         }
         e->len[j] = strlen(e->field[j]);
     }
+    if (e->strict) {
+        int rc = check_row(e, objs, n, hits, present, inputs, where);
+        if (rc != SEER_OK) return rc;
+    }
     for (size_t j = 0; j < t->n_cols; j++) {
         if (e->joined_at[j] == SIZE_MAX) continue;
         e->field[j] = e->joined.s + e->joined_at[j];
@@ -215,14 +282,39 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
     return rc == SEER_OK ? rc : transform_error(where);
 }
 
+// The byte where a string would hold a NUL (a raw 0 byte, or the escape \u0000), or len.
+// cJSON would keep such a string and C would cut it at the NUL: "a\u0000b" read as "a".
+// Outside strings a backslash is malformed anyway, so escapes are skipped two bytes at a time.
+static size_t nul_at(const char *json, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        if (json[i] == '\0') return i;
+        if (json[i] != '\\' || i + 1 >= len) continue;
+        if (json[i + 1] == 'u' && i + 6 <= len && memcmp(json + i + 2, "0000", 4) == 0) return i;
+        i++;
+    }
+    return len;
+}
+
+// The whole of json[0..len) as one JSON value: white space may follow it, nothing else.
 static int parse(const char *json, size_t len, cJSON **out) {
+    *out = NULL;
+    size_t nul = nul_at(json, len);
+    if (nul < len)
+        return seer_errorf(SEER_EDATA, "a NUL character (%s) at byte %zu: strings may not "
+                           "hold one", json[nul] ? "\\u0000" : "a zero byte", nul);
     const char *end = NULL;
-    *out = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (*out) return SEER_OK;
+    cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     // cJSON reports allocation failures as parse errors; the position tells them apart rarely
     // enough that both are a bad request here.
     size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-    return seer_errorf(SEER_EDATA, "malformed JSON at byte %zu", at);
+    if (!doc) return seer_errorf(SEER_EDATA, "malformed JSON at byte %zu", at);
+    while (at < len && strchr(" \t\r\n", json[at])) at++;
+    if (at < len) {
+        cJSON_Delete(doc);
+        return seer_errorf(SEER_EDATA, "trailing bytes after the JSON value at byte %zu", at);
+    }
+    *out = doc;
+    return SEER_OK;
 }
 
 int seer_request_encode_row(const seer_transform *t, const char *json, size_t len,
@@ -248,17 +340,28 @@ void seer_request_rows_free(seer_request_rows *r) {
     memset(r, 0, sizeof *r);
 }
 
+// Room for n rows of t's shapes. The room is kept in elements, not rows: the next
+// request may come for a model with more slots or dense inputs per row.
 static int rows_reserve(seer_request_rows *r, const seer_transform *t, size_t n) {
-    if (n <= r->cap) return SEER_OK;
-    size_t S = t->n_slots, nd = t->n_dense;
-    uint32_t *ids = realloc(r->ids, (n * S + 1) * sizeof *ids);
-    if (ids) r->ids = ids;
-    float *dense = realloc(r->dense, (n * nd + 1) * sizeof *dense);
-    if (dense) r->dense = dense;
-    float *y = realloc(r->y, n * sizeof *y);
-    if (y) r->y = y;
-    if (!ids || !dense || !y) return seer_errorf(SEER_ENOMEM, "out of memory for %zu rows", n);
-    r->cap = n;
+    size_t n_ids = n * t->n_slots + 1, n_dense = n * t->n_dense + 1;
+    if (n_ids > r->ids_cap) {
+        uint32_t *ids = realloc(r->ids, n_ids * sizeof *ids);
+        if (!ids) return seer_errorf(SEER_ENOMEM, "out of memory for %zu rows", n);
+        r->ids = ids;
+        r->ids_cap = n_ids;
+    }
+    if (n_dense > r->dense_cap) {
+        float *dense = realloc(r->dense, n_dense * sizeof *dense);
+        if (!dense) return seer_errorf(SEER_ENOMEM, "out of memory for %zu rows", n);
+        r->dense = dense;
+        r->dense_cap = n_dense;
+    }
+    if (n > r->y_cap) {
+        float *y = realloc(r->y, n * sizeof *y);
+        if (!y) return seer_errorf(SEER_ENOMEM, "out of memory for %zu rows", n);
+        r->y = y;
+        r->y_cap = n;
+    }
     return SEER_OK;
 }
 
@@ -285,6 +388,8 @@ static int encode_array(const seer_transform *t, const cJSON *base, const cJSON 
     encoder e;
     if (rc == SEER_OK) rc = encoder_init(&e, t);
     if (rc != SEER_OK) return rc;
+    e.strict = 1;
+    e.lenient = out->lenient;
     size_t S = t->n_slots, nd = t->n_dense, i = 0;
     char where[64];
     for (const cJSON *it = arr->child; it && rc == SEER_OK; it = it->next, i++) {
@@ -295,6 +400,7 @@ static int encode_array(const seer_transform *t, const cJSON *base, const cJSON 
     }
     encoder_free(&e);
     if (rc == SEER_OK) out->n = n;
+    if (rc == SEER_OK) out->n_missing = e.n_missing;
     return rc;
 }
 
@@ -303,6 +409,7 @@ static int encode_array(const seer_transform *t, const cJSON *base, const cJSON 
 static int encode_body(const seer_transform *t, const char *body, size_t len, size_t max_rows,
                        const char *key, const char *user_key, seer_request_rows *out) {
     out->n = 0;
+    out->n_missing = 0;
     out->too_many = 0;
     cJSON *doc;
     int rc = parse(body, len, &doc);
@@ -373,6 +480,61 @@ int seer_request_events_parse(const char *body, size_t len, size_t max_events,
         out->too_many = too_many;
     }
     return rc;
+}
+
+int seer_request_events_check(const seer_transform *t, int lenient,
+                              const seer_request_events *ev, size_t *n_missing) {
+    *n_missing = 0;
+    encoder e;
+    int rc = encoder_init(&e, t);
+    if (rc != SEER_OK) return rc;
+    e.strict = 1;
+    e.lenient = lenient;
+    uint32_t *ids = malloc((t->n_slots + 1) * sizeof *ids);
+    float *dense = malloc((t->n_dense + 1) * sizeof *dense);
+    if (!ids || !dense) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
+    char where[64];
+    for (size_t i = 0; i < ev->n && rc == SEER_OK; i++) {
+        cJSON *doc;
+        rc = parse(ev->text[i], ev->len[i], &doc);
+        if (rc != SEER_OK) break;
+        snprintf(where, sizeof where, "events[%zu]: ", i);
+        const cJSON *objs[1] = {doc};
+        float y;
+        rc = encode_objects(&e, objs, 1, 1, where, ids, dense, &y);
+        cJSON_Delete(doc);
+    }
+    *n_missing = e.n_missing;
+    free(ids);
+    free(dense);
+    encoder_free(&e);
+    return rc;
+}
+
+// The last part of a path: "/data/train.csv" -> "train.csv".
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+char *seer_request_names_only(const char *json) {
+    cJSON *doc = cJSON_Parse(json);
+    if (!doc) return NULL;
+    for (cJSON *it = cJSON_IsObject(doc) ? doc->child : NULL; it; it = it->next) {
+        if (!cJSON_IsString(it) || !strchr(it->valuestring, '/')) continue;
+        char *name = strdup(base_name(it->valuestring));
+        if (!name || !cJSON_SetValuestring(it, name)) {
+            free(name);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        free(name);
+    }
+    char *text = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    char *copy = text ? strdup(text) : NULL;   // the caller frees with free(), not cJSON_free
+    cJSON_free(text);
+    return copy;
 }
 
 int seer_request_reload_path(const char *body, size_t len, char **path) {

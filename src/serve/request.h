@@ -6,7 +6,14 @@
 // A number becomes the shortest text that reads back as the same double
 // ("3" for 3, "0.5" for 0.5, "1e+21"), which is what a CSV holding that
 // number says; integers beyond 2^53 lose digits in JSON parsing, so send such
-// ids as strings. Keys that name no column are ignored, as extra CSV columns are.
+// ids as strings.
+//
+// The request rules (predict, rank, events; not seer_request_encode_row, which
+// the online learner also uses to read back its log): a key that names no column
+// of the model is refused, naming it (lenient: ignored, as extra CSV columns are),
+// and so is a row with a value for none of the model's input columns. A row with
+// some columns missing is scored as before, and counted (n_missing). A body is one
+// JSON value with nothing after it but white space, and no string holds a NUL.
 #ifndef SEER_SERVE_REQUEST_H
 #define SEER_SERVE_REQUEST_H
 
@@ -26,13 +33,16 @@ int seer_request_encode_row(const seer_transform *t, const char *json, size_t le
                             int need_label, uint32_t *ids, float *dense, float *y);
 
 // Encoded rows of one request. Buffers grow as needed and may be reused for the
-// next request by the same thread; zero it to start, seer_request_rows_free at the end.
+// next request by the same thread, whatever model it is for; zero it to start (then
+// set lenient, if wanted), seer_request_rows_free at the end.
 typedef struct {
     size_t n;            // rows encoded
-    size_t cap;          // rows of room in the buffers
-    uint32_t *ids;       // (cap, n_slots)
-    float *dense;        // (cap, n_dense)
-    float *y;            // (cap) labels, NAN where absent
+    uint32_t *ids;       // (n, n_slots)
+    float *dense;        // (n, n_dense)
+    float *y;            // (n) labels, NAN where absent
+    size_t ids_cap, dense_cap, y_cap;   // elements of room in each buffer
+    int lenient;         // in: keys that name no column are ignored, not refused
+    size_t n_missing;    // rows with no value in some of the model's input columns
     int too_many;        // set with SEER_EDATA when the body held more than max_rows rows
 } seer_request_rows;
 
@@ -63,6 +73,17 @@ typedef struct {
 int seer_request_events_parse(const char *body, size_t len, size_t max_events,
                               seer_request_events *out);
 void seer_request_events_free(seer_request_events *e);
+
+// The request rules and the encoding (with a label) of each event for t:
+// SEER_EDATA naming "events[i]" and the key. *n_missing: events with a value
+// missing in some input column.
+int seer_request_events_check(const seer_transform *t, int lenient,
+                              const seer_request_events *ev, size_t *n_missing);
+
+// A copy of the JSON object json (the model's training metadata) with every string
+// value that holds a '/' cut to its last part: a path becomes a file name, so that a
+// client learns no paths of the server's machine. NULL without memory or on bad JSON.
+char *seer_request_names_only(const char *json);
 
 // The body of an admin reload: empty, {} or {"path": "..."}. *path is a copy the
 // caller frees, or NULL when no path was given. SEER_EDATA on anything else.

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 #include "base/error.h"
 #include "base/text.h"
@@ -61,8 +63,9 @@ struct seer_server {
     seer_online *online;     // NULL without a wal_dir
     seer_http *http;
     seer_metrics metrics;
-    char *token;             // NULL: no token needed
+    char *token;             // NULL: no token configured
     size_t token_len;
+    char *model_dir;         // realpath of the directory HTTP reloads take files from
     pthread_mutex_t reload_mu;   // one reload at a time
     pthread_mutex_t workers_mu;
     worker *workers;
@@ -128,18 +131,19 @@ typedef struct {
     const char *path;
     seer_endpoint ep;
     const char *method;
-    int write;   // needs the bearer token when one is configured
+    int write;   // needs the bearer token (or, with none, allow_unauthenticated_writes)
+    int light;   // served even over max_connections (http.h)
 } route;
 
 static const route routes[] = {
-    {"/v1/predict", SEER_EP_PREDICT, "POST", 0},
-    {"/v1/rank", SEER_EP_RANK, "POST", 0},
-    {"/v1/recommend", SEER_EP_RECOMMEND, "POST", 0},
-    {"/v1/events", SEER_EP_EVENTS, "POST", 1},
-    {"/v1/model", SEER_EP_MODEL, "GET", 0},
-    {"/healthz", SEER_EP_HEALTHZ, "GET", 0},
-    {"/metrics", SEER_EP_METRICS, "GET", 0},
-    {"/v1/admin/reload", SEER_EP_RELOAD, "POST", 1},
+    {"/v1/predict", SEER_EP_PREDICT, "POST", 0, 0},
+    {"/v1/rank", SEER_EP_RANK, "POST", 0, 0},
+    {"/v1/recommend", SEER_EP_RECOMMEND, "POST", 0, 0},
+    {"/v1/events", SEER_EP_EVENTS, "POST", 1, 0},
+    {"/v1/model", SEER_EP_MODEL, "GET", 0, 0},
+    {"/healthz", SEER_EP_HEALTHZ, "GET", 0, 1},
+    {"/metrics", SEER_EP_METRICS, "GET", 0, 1},
+    {"/v1/admin/reload", SEER_EP_RELOAD, "POST", 1, 0},
 };
 
 // Whether header is "Bearer <token>". The comparison takes the same time
@@ -160,6 +164,7 @@ static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp
     for (size_t i = 0; i < sizeof routes / sizeof *routes && !r; i++)
         if (strcmp(req->path, routes[i].path) == 0) r = &routes[i];
     req->tag = r ? (int)r->ep : SEER_EP_OTHER;
+    req->light = r && r->light;
     if (!r) {
         char msg[200];
         snprintf(msg, sizeof msg, "no endpoint %.100s (see /v1/predict, /v1/rank, /v1/events, "
@@ -177,6 +182,13 @@ static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp
                                                    : "this endpoint needs an Authorization: "
                                                      "Bearer token");
         resp->authenticate = "Bearer";
+    } else if (r->write && !s->token && !s->cfg.allow_unauthenticated_writes) {
+        // Answered at the headers: the body is discarded unread by the handlers.
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s is off: this server has no --token-file. Start seer serve "
+                 "with --token-file F (then send 'Authorization: Bearer <the token>'), or with "
+                 "--allow-unauthenticated-writes for local experiments", r->path);
+        answer_error(resp, 403, msg);
     }
 }
 
@@ -246,12 +258,14 @@ typedef int (*parse_fn)(const seer_transform *t, const char *body, size_t len, s
 // returns nonzero. *sv is acquired either way; the caller releases it.
 static int parse_and_score(seer_server *s, worker *w, seer_served *sv, parse_fn parse,
                            const seer_http_request *req, seer_http_response *resp) {
+    w->rows.lenient = s->cfg.lenient;
     int rc = parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch, &w->rows);
     if (rc != SEER_OK) {
         if (w->rows.too_many) answer_error(resp, 413, seer_error_message());
         else answer_rc(resp, rc);
         return 1;
     }
+    seer_metrics_rows(&s->metrics, (seer_endpoint)req->tag, w->rows.n, w->rows.n_missing);
     rc = score(w, sv);
     if (rc != SEER_OK) {
         answer_rc(resp, rc);
@@ -347,6 +361,17 @@ static void handle_events(seer_server *s, const seer_http_request *req,
         else answer_rc(resp, rc);
         return;
     }
+    // The request rules, on the model served now (the learner encodes them again).
+    size_t missing = 0;
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    rc = seer_request_events_check(&sv->model->tf, s->cfg.lenient, &ev, &missing);
+    seer_slot_release(&s->slot, sv);
+    if (rc != SEER_OK) {
+        answer_rc(resp, rc);
+        seer_request_events_free(&ev);
+        return;
+    }
+    seer_metrics_rows(&s->metrics, SEER_EP_EVENTS, ev.n, missing);
     // The answer waits for the disk on the log's thread, not on this one.
     events_call *c = malloc(sizeof *c);
     if (!c) {
@@ -399,10 +424,12 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
         put_string(&b, m->tf.col[j].name);
         seer_text_put(&b, ",\"kind\":\"%s\"}", kind_name(m->tf.col[j].kind));
     }
-    // training_json is the model file's own JSON object (settings and metrics), written by
-    // cJSON and checked when the file was loaded: it goes out as it is.
-    seer_text_put(&b, "],\"training\":%s}", m->training_json ? m->training_json : "null");
+    // training_json is the model file's own JSON object (settings and metrics), checked
+    // when the file was loaded; it goes out with file names for paths.
+    char *training = m->training_json ? seer_request_names_only(m->training_json) : NULL;
     seer_slot_release(&s->slot, sv);
+    seer_text_put(&b, "],\"training\":%s}", training ? training : "null");
+    free(training);
     finish(resp, 200, &b);
 }
 
@@ -425,22 +452,58 @@ static void handle_metrics(seer_server *s, seer_http_response *resp) {
     resp->len = len;
 }
 
+// The file an HTTP reload names (relative to the model directory, or absolute),
+// resolved into out (PATH_MAX) and checked to be a regular file under that directory.
+// Any failure reads the same, so that the answer tells nothing of other paths.
+static int reload_target(const seer_server *s, const char *given, char *out) {
+    char joined[PATH_MAX];
+    size_t d = strlen(s->model_dir);
+    int k = given[0] == '/' ? snprintf(joined, sizeof joined, "%s", given)
+                            : snprintf(joined, sizeof joined, "%s/%s", s->model_dir, given);
+    struct stat st;
+    int ok = k > 0 && (size_t)k < sizeof joined && realpath(joined, out) &&
+             (strcmp(s->model_dir, "/") == 0 ||
+              (strncmp(out, s->model_dir, d) == 0 && out[d] == '/')) &&
+             stat(out, &st) == 0 && S_ISREG(st.st_mode);
+    return ok ? SEER_OK
+              : seer_errorf(SEER_EINVAL, "'%.200s' is not a file in the model directory (reload "
+                            "takes the name of a model file under seer serve's --model-dir)",
+                            given);
+}
+
+// msg without the model directory's path: "/srv/models/a.seer: ..." -> "a.seer: ...".
+static void without_dir(const seer_server *s, const char *msg, char *out, size_t cap) {
+    size_t d = strlen(s->model_dir), n = 0;
+    while (*msg && n + 1 < cap) {
+        if (strncmp(msg, s->model_dir, d) == 0 && msg[d] == '/') msg += d + 1;
+        else out[n++] = *msg++;
+    }
+    out[n] = '\0';
+}
+
 static void handle_reload(seer_server *s, const seer_http_request *req,
                           seer_http_response *resp) {
-    char *path;
-    int rc = seer_request_reload_path(req->body, req->len, &path);
+    char *given;
+    int rc = seer_request_reload_path(req->body, req->len, &given);
     if (rc != SEER_OK) {
         answer_rc(resp, rc);
         return;
     }
-    unsigned long long version = 0;
-    rc = seer_server_reload(s, path, &version);
-    free(path);
+    char path[PATH_MAX];
+    unsigned long long version = seer_slot_version(&s->slot);
+    if (given) rc = reload_target(s, given, path);
+    if (rc == SEER_OK) {
+        rc = seer_server_reload(s, given ? path : NULL, &version);
+    } else {
+        atomic_fetch_add(&s->reloads, 1);
+        atomic_fetch_add(&s->reload_failures, 1);
+    }
+    free(given);
     if (rc != SEER_OK) {
         // A file that cannot be read or is no model is the asker's to fix: 400.
-        char msg[600];
-        snprintf(msg, sizeof msg, "reload failed, still serving version %llu: %s", version,
-                 seer_error_message());
+        char what[512], msg[600];
+        without_dir(s, seer_error_message(), what, sizeof what);
+        snprintf(msg, sizeof msg, "reload failed, still serving version %llu: %s", version, what);
         answer_error(resp, rc == SEER_EIO || rc == SEER_EDATA || rc == SEER_EINVAL ? 400 : 500,
                      msg);
         return;
@@ -491,31 +554,63 @@ void seer_server_config_default(seer_server_config *c) {
     c->timeout_s = 30;
 }
 
-// Reads the token file once; a trailing newline (or CRLF) is not part of the token.
+// Reads the token file once. Its first line is the token (a CR before the newline is
+// not part of it); later lines are ignored, so the file may carry a note. Refused: an
+// empty first line, one over TOKEN_MAX bytes, a control character (no header could
+// carry it), and white space at either end (HTTP drops it from a header's value).
 static int read_token(seer_server *s, const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
-    char *t = malloc(TOKEN_MAX + 1);
-    size_t n = t ? fread(t, 1, TOKEN_MAX + 1, f) : 0;
+    char *t = malloc(TOKEN_MAX + 2);
+    size_t n = t ? fread(t, 1, TOKEN_MAX + 2, f) : 0;
     int err = ferror(f);
     fclose(f);
     if (!t) return seer_errorf(SEER_ENOMEM, "out of memory");
-    while (n && (t[n - 1] == '\n' || t[n - 1] == '\r')) n--;
-    t[n < TOKEN_MAX ? n : TOKEN_MAX] = '\0';
+    char *nl = memchr(t, '\n', n);
+    if (nl) n = (size_t)(nl - t);
+    if (n && t[n - 1] == '\r') n--;
     int rc = SEER_OK;
-    if (err) rc = seer_errorf(SEER_EIO, "%s: read failed", path);
-    else if (n > TOKEN_MAX) rc = seer_errorf(SEER_EINVAL, "%s: a token is at most %d bytes", path,
-                                             TOKEN_MAX);
-    else if (n == 0) rc = seer_errorf(SEER_EINVAL, "%s: the token file is empty", path);
-    else if (memchr(t, '\0', n) || strpbrk(t, "\r\n"))
-        rc = seer_errorf(SEER_EINVAL, "%s: the token must be one line", path);
+    if (err) {
+        rc = seer_errorf(SEER_EIO, "%s: read failed", path);
+    } else if (n > TOKEN_MAX) {
+        rc = seer_errorf(SEER_EINVAL, "%s: the token (the first line) is over %d bytes", path,
+                         TOKEN_MAX);
+    } else if (n == 0) {
+        rc = seer_errorf(SEER_EINVAL, "%s: the token file's first line is empty", path);
+    } else if (t[0] == ' ' || t[0] == '\t' || t[n - 1] == ' ' || t[n - 1] == '\t') {
+        rc = seer_errorf(SEER_EINVAL, "%s: the token starts or ends with white space", path);
+    } else {
+        for (size_t i = 0; i < n && rc == SEER_OK; i++)
+            if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+                rc = seer_errorf(SEER_EINVAL, "%s: the token holds a control character (byte %zu "
+                                 "of the first line)", path, i + 1);
+    }
     if (rc != SEER_OK) {
         free(t);
         return rc;
     }
+    t[n] = '\0';
     s->token = t;
     s->token_len = n;
     return SEER_OK;
+}
+
+// The directory HTTP reloads take files from: c->model_dir, or the model file's own.
+static int resolve_model_dir(seer_server *s, const seer_server_config *c) {
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(c->model_path, '/');
+    if (c->model_dir) snprintf(dir, sizeof dir, "%s", c->model_dir);
+    else if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == c->model_path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - c->model_path), c->model_path);
+    struct stat st;
+    if (!realpath(dir, real))
+        return seer_errorf(c->model_dir ? SEER_EINVAL : SEER_EIO, "%s%s: %s",
+                           c->model_dir ? "--model-dir " : "", dir, strerror(errno));
+    if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+        return seer_errorf(SEER_EINVAL, "--model-dir %s: not a directory", dir);
+    s->model_dir = strdup(real);
+    return s->model_dir ? SEER_OK : seer_errorf(SEER_ENOMEM, "out of memory");
 }
 
 int seer_server_reload(seer_server *s, const char *path, unsigned long long *version) {
@@ -544,13 +639,15 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->workers_mu, NULL);
     int rc = c->token_file ? read_token(s, c->token_file) : SEER_OK;
+    // A --model-dir is checked before anything is opened; the model's own directory after
+    // the model, so that a missing model is reported as such.
+    if (rc == SEER_OK && c->model_dir) rc = resolve_model_dir(s, c);
     int slot_ready = 0;
     if (rc == SEER_OK && c->wal_dir) {
         seer_online_options o;
         seer_online_options_default(&o);
         o.model_path = c->model_path;
         o.wal_dir = c->wal_dir;
-        o.wal_repair = c->wal_repair;
         rc = seer_online_open(&s->online, &o, &s->slot);
         slot_ready = rc == SEER_OK;
     } else if (rc == SEER_OK) {
@@ -559,6 +656,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         if (rc == SEER_OK) rc = seer_slot_init(&s->slot, m);
         slot_ready = rc == SEER_OK;
     }
+    if (rc == SEER_OK && !s->model_dir) rc = resolve_model_dir(s, c);
     if (rc == SEER_OK) {
         seer_http_options h = {c->host, c->port, c->threads, c->max_body, c->max_connections,
                                c->timeout_s, on_begin, on_handle, on_done, s};
@@ -568,6 +666,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         if (s->online) seer_online_close(s->online);
         if (slot_ready) seer_slot_free(&s->slot);
         free(s->token);
+        free(s->model_dir);
         free(s);
         return rc;
     }
@@ -590,5 +689,6 @@ void seer_server_stop(seer_server *s) {
     pthread_mutex_destroy(&s->reload_mu);
     pthread_mutex_destroy(&s->workers_mu);
     free(s->token);
+    free(s->model_dir);
     free(s);
 }

@@ -10,6 +10,12 @@
 //   GET  /healthz          {"status": "ok"}
 //   GET  /metrics          Prometheus text
 //   POST /v1/admin/reload  {} or {"path": ...}                  -> {"version": v}
+//
+// The write endpoints (events, reload) need the bearer token of --token-file; with
+// none configured they answer 403 unless allow_unauthenticated_writes (protected by
+// default: any local process could otherwise change the served model). A reload
+// path is taken relative to the model directory and must resolve (realpath: no
+// ".." or symlink out) to a file under it; errors about other paths say only that.
 #ifndef SEER_SERVE_SERVER_H
 #define SEER_SERVE_SERVER_H
 
@@ -21,8 +27,10 @@ typedef struct {
     unsigned port;               // default 8080; 0 picks a free one
     unsigned threads;            // HTTP pool threads, each scoring with its own view (default 1)
     const char *wal_dir;         // online learning's log and snapshots; NULL: no /v1/events
-    int wal_repair;              // start past damaged log records, dropping them (else refuse)
-    const char *token_file;      // bearer token for the write endpoints; NULL: none needed
+    const char *token_file;      // bearer token for the write endpoints (the first line)
+    int allow_unauthenticated_writes;  // without a token: the write endpoints answer (else 403)
+    const char *model_dir;       // reload takes files under it; NULL: model_path's directory
+    int lenient;                 // request keys that name no column are ignored, not refused
     size_t max_body;             // bytes (default 1 MiB)
     size_t max_batch;            // rows (or events, or candidates) a request (default 10,000)
     unsigned max_connections;    // default 512
@@ -40,6 +48,8 @@ int seer_server_start(seer_server **out, const seer_server_config *c);
 unsigned seer_server_port(const seer_server *s);
 // Loads path (NULL: the configured model file) and serves it from now on; on
 // failure the old model keeps serving. Returns the new version in *version.
+// The path is used as given (SIGHUP and the library); HTTP reloads are checked
+// against the model directory first.
 int seer_server_reload(seer_server *s, const char *path, unsigned long long *version);
 // Stops accepting, lets requests in flight finish (up to a few seconds), closes
 // online learning (its final snapshot) and frees everything.
