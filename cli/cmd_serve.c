@@ -30,7 +30,8 @@ static const char usage[] =
     "they answer 403 unless --allow-unauthenticated-writes (for local experiments).\n"
     "A reload's {\"path\"} names a file under --model-dir (default: the model's directory).\n"
     "Request keys that name no column are refused (400) unless --lenient.\n"
-    "SIGHUP reloads the model file.\n";
+    "SIGHUP reloads the model file.\n"
+    "--wal-repair: start past damaged records in the log, dropping only them (else refused).\n";
 
 // Each open connection is a descriptor, and idle sockets are accepted well past the
 // connection limit (serve/http.c takes what the descriptor limit leaves): raise the
@@ -60,6 +61,7 @@ int seer_cmd_serve(int argc, char **argv) {
         {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
         {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
         {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
+        {"wal-repair", 0, 0, 'R'},
         {"allow-unauthenticated-writes", 0, 0, 'A'}, {"model-dir", 1, 0, 'M'},
         {"lenient", 0, 0, 'L'},
         {0, 0, 0, 0}};
@@ -92,6 +94,7 @@ int seer_cmd_serve(int argc, char **argv) {
             break;
         case 'T': bad = uint_opt("--timeout-s", optarg, &cfg.timeout_s, 86400); break;
         case 'r': read_only = 1; break;
+        case 'R': cfg.wal_repair = 1; break;
         case 'A': cfg.allow_unauthenticated_writes = 1; break;
         case 'M': cfg.model_dir = optarg; break;
         case 'L': cfg.lenient = 1; break;
@@ -104,6 +107,8 @@ int seer_cmd_serve(int argc, char **argv) {
     cfg.model_path = argv[optind];
     char wal[4096];
     if (read_only && cfg.wal_dir) return seer_cli_usage("--read-only and --wal do not go together");
+    if (read_only && cfg.wal_repair)
+        return seer_cli_usage("--read-only and --wal-repair do not go together");
     if (!read_only && !cfg.wal_dir) {
         if ((size_t)snprintf(wal, sizeof wal, "%s.wal", cfg.model_path) >= sizeof wal)
             return seer_cli_usage("the model path is too long");

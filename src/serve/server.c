@@ -648,6 +648,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         seer_online_options_default(&o);
         o.model_path = c->model_path;
         o.wal_dir = c->wal_dir;
+        o.wal_repair = c->wal_repair;
         rc = seer_online_open(&s->online, &o, &s->slot);
         slot_ready = rc == SEER_OK;
     } else if (rc == SEER_OK) {

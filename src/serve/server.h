@@ -27,6 +27,7 @@ typedef struct {
     unsigned port;               // default 8080; 0 picks a free one
     unsigned threads;            // HTTP pool threads, each scoring with its own view (default 1)
     const char *wal_dir;         // online learning's log and snapshots; NULL: no /v1/events
+    int wal_repair;              // start past damaged log records, dropping them (else refuse)
     const char *token_file;      // bearer token for the write endpoints (the first line)
     int allow_unauthenticated_writes;  // without a token: the write endpoints answer (else 403)
     const char *model_dir;       // reload takes files under it; NULL: model_path's directory
