@@ -365,7 +365,7 @@ Test(table, libfm_crlf) {
 
 // Every split of the same bytes across refills gives the same rows.
 Test(table, libfm_refill) {
-    static const char text[] = "\xef\xbb\xbf\r\n1 10:1 2:0.5\r\n\r\n-1\t3:1e0 44:1\n"
+    static const char text[] = "\xef\xbb\xbf\r\n1 10:1 2:1.0\r\n\r\n-1\t3:1e0 44:1\n"
                                "7 x:1 y:1\r\n0 5:1 6:1\r";
     for (size_t step = 0; step <= 12; step++) {
         seer_table_options opt = {SEER_FORMAT_LIBFM, 0};
@@ -401,6 +401,36 @@ Test(table, libfm_bad_pair) {
                    cases[i].what);
     }
     expect_bad("nul.libfm", "1 2:1\n1 3\0:1\n", 12, SEER_FORMAT_LIBFM, "nul.libfm:2:4", "NUL");
+}
+
+Test(table, libfm_value_other_than_one) {
+    // A libFM value weights its feature; seer cannot, so it refuses rather than read it as 1.
+    static const struct {
+        const char *line2, *location, *what;
+    } cases[] = {
+        {"1 5:0.5 7:1\n", "bad.libfm:2:5", "the value of feature 1 is '0.5': seer reads libFM "
+         "values of 1 only"},
+        {"0 5:1 7:3\n", "bad.libfm:2:9", "the value of feature 2 is '3'"},
+        {"0 5:1\t77:0\r\n", "bad.libfm:2:10", "the value of feature 2 is '0'"},
+        {"-1 5:-1 7:1\n", "bad.libfm:2:6", "the value of feature 1 is '-1'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "1 2:1 3:1\n%s", cases[i].line2);
+        expect_bad("bad.libfm", text, strlen(text), SEER_FORMAT_LIBFM, cases[i].location,
+                   cases[i].what);
+    }
+    // 1 in any spelling reads.
+    const char *ok = "1 2:1 3:1.0\n0 4:1e0 5:01\n";
+    seer_table *t;
+    seer_table_options o = {SEER_FORMAT_LIBFM, 0};
+    cr_assert(eq(int, seer_table_open_memory(&t, ok, strlen(ok), "ok.libfm", 0, &o), SEER_OK));
+    seer_row row;
+    cr_assert(eq(int, seer_table_next(t, &row), 1), "%s", seer_error_message());
+    cr_assert(eq(int, seer_table_next(t, &row), 1), "%s", seer_error_message());
+    cr_assert(eq(str, row.field[1], "4"));
+    cr_assert(eq(int, seer_table_next(t, &row), 0));
+    seer_table_close(t);
 }
 
 Test(table, libfm_wrong_count) {
@@ -507,8 +537,8 @@ Test(table, libfm_skip_bad) {
 Test(table, libfm_label_mapping) {
     size_t rows;
     const char *path = put("labels.libfm", "1 1:1\n-1 1:1\n0 1:1\n2 1:1\n+1 1:1\n0.5 1:1\n"
-                                           "-0.5 1:1\n1e-9 1:1\n-0 1:1\n1.0 1:0.25\n"
-                                           "3 1:-2e3\n");
+                                           "-0.5 1:1\n1e-9 1:1\n-0 1:1\n1.0 1:1.0\n"
+                                           "3 1:1e0\n");
     cr_assert(eq(str, dump_file(path, SEER_FORMAT_LIBFM, &rows),
                  "1|1;0|1;0|1;1|1;1|1;1|1;0|1;1|1;0|1;1|1;1|1;"));
     cr_assert(eq(sz, rows, 11));

@@ -389,6 +389,12 @@ static int read_libfm_row(seer_table *t) {
             if (!seer_parse_number(b + c + 1, i - c - 1, &v))
                 return bad_row(t, c + 1, line, line, c + 2,
                                "the value of feature %zu is not a number", ntok);
+            // A value scales its feature in libFM; seer has no input for that
+            // weight, and reading 0.5 as 1 would train on other data.
+            if (v != 1)
+                return bad_row(t, c + 1, line, line, c + 2, "the value of feature %zu is "
+                               "'%.*s': seer reads libFM values of 1 only (no feature weights)",
+                               ntok, (int)(i - c - 1 > 40 ? 40 : i - c - 1), b + c + 1);
             t->off[ntok] = s;
             t->len[ntok] = c - s;
         } else if (ntok == want + 1) {

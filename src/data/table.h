@@ -26,9 +26,10 @@ typedef enum {
 // pairs. The columns are label, F1 .. Fk. The label field is "1" when the label parses as a
 // number > 0, else "0" (so -1 and 0 are both negatives). Field Fj is the j-th pair's index as
 // text ("451" for 451:1), so each pair reads as one categorical field. The value after ':'
-// must parse as a number but is then ignored: values other than 1 are not supported as
-// feature weights yet. Field-aware lines (libFFM field:idx:val) are malformed, and so is a
-// line of only spaces or tabs (only empty lines are blank, as in the other formats).
+// must be a number equal to 1 (1, 1.0, 1e0): seer has no input for a feature weight, so a
+// row holding another value (0.5, 0, 3) is malformed rather than read as if it were 1.
+// Field-aware lines (libFFM field:idx:val) are malformed, and so is a line of only spaces
+// or tabs (only empty lines are blank, as in the other formats).
 
 // Longest physical line accepted (a quoted field may span lines; the limit
 // applies to the whole row). Longer rows are malformed.
