@@ -988,6 +988,7 @@ Test(serve, request_rules_400) {
         {"/v1/predict", "{\"rows\":[{\"color\":\"re\\u0000d\"}]}", "NUL"},
         {"/v1/rank", "{\"user\":{\"X2\":1},\"candidates\":[{\"x\":1}]}", "user: key 'X2'"},
         {"/v1/rank", "{\"candidates\":[{\"x\":1},{\"zz\":2}]}", "candidates[1]: key 'zz'"},
+        {"/v1/rank", "{\"user\":{\"x\":1,\"zz\":2},\"candidates\":[]}", "user: key 'zz'"},
         {"/v1/rank", "{\"user\":{},\"candidates\":[{}]}", "candidates[0]: has a value for none"},
         {"/v1/events", "{\"events\":[{\"x\":1,\"label\":1,\"X3\":2}]}", "events[0]: key 'X3'"},
         {"/v1/events", "{\"events\":[{\"label\":1}]}", "events[0]: has a value for none"},

@@ -422,6 +422,13 @@ static int encode_body(const seer_transform *t, const char *body, size_t len, si
     if (cJSON_IsNull(user)) user = NULL;
     if (user && !cJSON_IsObject(user))
         rc = seer_errorf(SEER_EDATA, "key '%s' is not a JSON object", user_key);
+    // The user's keys are checked here too, so that a request of no candidates is refused
+    // for them as one of many would be.
+    for (const cJSON *it = user && !out->lenient ? user->child : NULL; it && rc == SEER_OK;
+         it = it->next)
+        if (!names_column(t, it->string))
+            rc = seer_errorf(SEER_EDATA, "%s: key '%s' names no column of the model (seer serve "
+                             "--lenient ignores such keys)", user_key, it->string);
     if (rc == SEER_OK) rc = encode_array(t, user, arr, n, key, out);
     cJSON_Delete(doc);
     return rc;

@@ -563,7 +563,7 @@ static int read_token(seer_server *s, const char *path) {
     if (!f) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     char *t = malloc(TOKEN_MAX + 2);
     size_t n = t ? fread(t, 1, TOKEN_MAX + 2, f) : 0;
-    int err = ferror(f);
+    int err = ferror(f), err_no = errno;
     fclose(f);
     if (!t) return seer_errorf(SEER_ENOMEM, "out of memory");
     char *nl = memchr(t, '\n', n);
@@ -571,7 +571,7 @@ static int read_token(seer_server *s, const char *path) {
     if (n && t[n - 1] == '\r') n--;
     int rc = SEER_OK;
     if (err) {
-        rc = seer_errorf(SEER_EIO, "%s: read failed", path);
+        rc = seer_errorf(SEER_EIO, "%s: %s", path, strerror(err_no));
     } else if (n > TOKEN_MAX) {
         rc = seer_errorf(SEER_EINVAL, "%s: the token (the first line) is over %d bytes", path,
                          TOKEN_MAX);
