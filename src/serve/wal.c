@@ -302,7 +302,8 @@ static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *
             if (found < 0) rc = found;
             if (found <= 0) break;
             fprintf(stderr, "seer: %s: dropped %" PRIu64 " damaged bytes at offset %" PRIu64
-                    ", which held %" PRIu64 " events\n", path, at - off, off, r.seq - expected);
+                    ", which held %" PRIu64 " event%s\n", path, at - off, off, r.seq - expected,
+                    r.seq - expected == 1 ? "" : "s");
             if (!put_lost(a.f, expected, r.seq)) break;   // the commit reports it
             lost += r.seq - expected;
             expected = r.seq;
