@@ -320,6 +320,8 @@ int seer_cmd_train(int argc, char **argv) {
     rc = seer_train(&o, &r, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, out);
     if (rc != SEER_OK) return seer_cli_fail(rc);
+    // The model trained, as the file holds it (a resumed run's is the checkpoint's).
+    model = seer_model_ops_of(m->net.cfg.kind)->name;
     seer_binary_metrics met = r.metrics;
     const char *on = r.metrics_on;
     fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"

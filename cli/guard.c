@@ -54,6 +54,12 @@ static int check_output(const seer_cli_file *f, place *at) {
         if (S_ISDIR(st.st_mode))
             return seer_errorf(SEER_EINVAL, "%s %s is a directory; name the file to write",
                                f->what, f->path);
+        // The atomic write renames a new file onto the path: a device or a pipe there would
+        // be replaced by a regular file, not written to.
+        if (!S_ISREG(st.st_mode))
+            return seer_errorf(SEER_EINVAL, "%s %s is %s, which seer would replace by a new "
+                               "regular file; name a regular file", f->what, f->path,
+                               kind_of(st.st_mode));
         *at = (place){st.st_dev, st.st_ino, NULL};
     }
     char *copy = strdup(f->path);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/model.h"
 #include "tmpdir.h"
 
 extern char **environ;
@@ -324,6 +325,24 @@ Test(guard, predict_output_is_input) {
     free(after);
 }
 
+// An output is written to a new file renamed onto its path: a pipe or device there would be
+// replaced, not written to.
+Test(guard, output_not_a_regular_file_refused) {
+    const char *d = base_table("d.csv"), *m = tmp_path("m.seer"), *fifo = tmp_path("out.fifo");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", m, NULL);
+    expect_exit(0);
+    cr_assert(eq(int, mkfifo(fifo, 0600), 0));
+    run_seer("predict", m, d, "-o", fifo, NULL);
+    expect_exit(1);
+    expect_stderr("out.fifo", "pipe", NULL);
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", fifo, NULL);
+    expect_exit(1);
+    struct stat st;
+    cr_assert(eq(int, lstat(fifo, &st), 0));
+    int still_fifo = S_ISFIFO(st.st_mode);
+    cr_assert(eq(int, still_fifo, 1), "the pipe was replaced");
+}
+
 // --- Every path is checked before any work: no profile, no epoch is printed first.
 
 Test(guard, train_missing_output_directory_first) {
@@ -460,6 +479,30 @@ Test(guard, resume_other_data_refused) {
     run_seer("train", copy, "--label", "label", "--batch", "64", "--resume", ck, "-o",
              tmp_path("r.seer"), NULL);
     expect_exit(0);
+}
+
+// A checkpoint without recorded settings (as an older seer wrote them) still may not be
+// resumed as another kind of model, and the message names the kind it holds.
+Test(guard, resume_unrecorded_settings_other_model_refused) {
+    const char *d = base_table("d.csv"), *ck = checkpoint_of(d), *bare = tmp_path("bare.ckpt");
+    seer_model *m;
+    seer_checkpoint_state st;
+    float *bp, *be, *bw;
+    cr_assert(eq(int, seer_checkpoint_read(&m, ck, 1024, &st, &bp, &be, &bw), 0));
+    st.settings[0] = '\0';
+    cr_assert(eq(int, seer_checkpoint_write(m, bare, &st, bp, be, bw), 0));
+    seer_model_free(m);
+    free(bp);
+    free(be);
+    free(bw);
+    run_seer("train", d, "--label", "label", "--batch", "64", "--resume", bare, "--model",
+             "deepfm", "--batch", "64", "-o", tmp_path("r.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--model mlp", "--model deepfm", NULL);
+    run_seer("train", d, "--label", "label", "--batch", "64", "--resume", bare, "-o",
+             tmp_path("r.seer"), NULL);
+    expect_exit(0);
+    expect_stderr("trained mlp", NULL);
 }
 
 Test(guard, resume_free_options_allowed) {

@@ -371,6 +371,14 @@ static int start_model(const seer_train_options *o, seer_model **m, seer_checkpo
                          (int)len, at);
         seer_model_free(*m);
         *m = NULL;
+    } else if (rc == SEER_OK && (*m)->net.cfg.kind != o->kind) {
+        // Also for a checkpoint that records no settings (an older seer's).
+        rc = seer_errorf(SEER_EINVAL, "--resume %s: the checkpoint was taken with --model %s, "
+                         "not --model %s; resume with the same settings", o->resume_path,
+                         seer_model_ops_of((*m)->net.cfg.kind)->name,
+                         seer_model_ops_of(o->kind)->name);
+        seer_model_free(*m);
+        *m = NULL;
     } else if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
         rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
                          " resume with the same settings", o->resume_path, st->batch_size,
