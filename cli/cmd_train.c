@@ -60,12 +60,15 @@ static const char help[] =
     "  --json               end with one JSON line of validation metrics\n"
     "  -o, --output MODEL   where to write the model (written atomically)\n";
 
-// "A,B" of a list option; a long list as its length and checksum, to fit in the settings.
+// "A,B" of a list option; a long list, or one with a line break (the settings are lines), as
+// its length and checksum.
 static void list_text(char *buf, size_t cap, const char *const *names, size_t n) {
     size_t k = 0;
     buf[0] = 0;
-    for (size_t i = 0; i < n && k < cap; i++)
+    for (size_t i = 0; i < n && k < cap; i++) {
         k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "," : "", names[i]);
+        if (strchr(names[i], '\n')) k = cap;
+    }
     if (k >= cap) {
         uint32_t crc = 0;
         for (size_t i = 0; i < n; i++) crc = seer_crc32c(crc, names[i], strlen(names[i]) + 1);
