@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +154,30 @@ Test(numbers, cache_on_full_disk_is_an_error) {
     for (struct dirent *e; (e = readdir(d));) entries += e->d_name[0] != '.';
     closedir(d);
     cr_assert(eq(int, entries, 0));
+}
+
+Test(numbers, cache_over_file_size_limit_is_an_error) {
+    // Past RLIMIT_FSIZE the system kills with SIGXFSZ: the limit is checked first.
+    char data[256], model[256];
+    seer_train_options o;
+    quiet_options(&o, write_csv("d.csv", 20000, data, sizeof data));
+    snprintf(model, sizeof model, "%s/m.seer", dir);
+    struct rlimit lim = {64 << 10, 64 << 10};
+    cr_assert(eq(int, setrlimit(RLIMIT_FSIZE, &lim), 0));
+    o.cache = 1;
+    o.cache_prefix = model;
+    seer_train_result r;
+    seer_model *m;
+    int rc = seer_train(&o, &r, &m);
+    cr_assert(eq(int, rc, SEER_EIO), "rc %d: %s", rc, seer_error_message());
+    cr_assert(ne(ptr, strstr(seer_error_message(), "exceeds the file size limit of 65536 bytes"),
+                 NULL), "%s", seer_error_message());
+    cr_assert(ne(ptr, strstr(seer_error_message(), model), NULL), "%s", seer_error_message());
+    DIR *d = opendir(dir);
+    cr_assert(ne(ptr, d, NULL));
+    for (struct dirent *e; (e = readdir(d));)
+        cr_assert(eq(int, strstr(e->d_name, "cache") == NULL, 1), "left: %s", e->d_name);
+    closedir(d);
 }
 
 // Runs $SEER_BIN with args (NULL-terminated), stdout and stderr into dir/out and dir/err;

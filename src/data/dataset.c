@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -71,12 +72,23 @@ int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
     size_t bytes = a + b + align64(cap * 4) + 64;
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    // The descriptor, then the mapping, keeps the file alive: unlinked at once,
+    // nothing is left behind on any exit, kill -9 included.
+    unlink(path);
     int rc = SEER_OK;
-    // Reserve the blocks, not just the size: pages of a sparse file that the
-    // file system cannot back when they are first written kill the process
-    // with SIGBUS; a full disk must be an error here instead.
-    int err = posix_fallocate(fd, 0, (off_t)bytes);
-    if (err != 0) {
+    struct rlimit lim;
+    int err = 0;
+    // Past the file size limit (ulimit -f) the system kills the process with
+    // SIGXFSZ rather than fail the call: say so first.
+    if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY &&
+        (uint64_t)bytes > (uint64_t)lim.rlim_cur) {
+        rc = seer_errorf(SEER_EIO, "%s: the cache of encoded rows (%zu bytes) exceeds the file "
+                         "size limit of %llu bytes (ulimit -f); raise it or train with --cache "
+                         "off", path, bytes, (unsigned long long)lim.rlim_cur);
+    } else if ((err = posix_fallocate(fd, 0, (off_t)bytes)) != 0) {
+        // Reserve the blocks, not just the size: pages of a sparse file that the
+        // file system cannot back when they are first written kill the process
+        // with SIGBUS; a full disk must be an error here instead.
         rc = seer_errorf(SEER_EIO, "%s: no room for the cache of encoded rows (%zu bytes): %s; "
                          "free space there or train with --cache off", path, bytes,
                          strerror(err));
@@ -93,8 +105,6 @@ int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
             d->cap = cap;
         }
     }
-    // The mapping keeps the file alive; unlinking now leaves nothing behind on any exit.
-    unlink(path);
     close(fd);
     return rc;
 }
