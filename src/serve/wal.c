@@ -290,7 +290,7 @@ static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *
     if (wd.fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     uint64_t off = 0, expected = first, size = file_size(wd.fd), lost = 0;
     seer_atomic_file a;
-    int rc = seer_atomic_open(&a, path);
+    int rc = seer_atomic_open(&a, path), werr = 0;
     while (rc == SEER_OK) {
         record r;
         int k = record_at(&wd, off, 0, &r, path);
@@ -304,17 +304,22 @@ static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *
             fprintf(stderr, "seer: %s: dropped %" PRIu64 " damaged bytes at offset %" PRIu64
                     ", which held %" PRIu64 " event%s\n", path, at - off, off, r.seq - expected,
                     r.seq - expected == 1 ? "" : "s");
-            if (!put_lost(a.f, expected, r.seq)) break;   // the commit reports it
+            if (!put_lost(a.f, expected, r.seq)) {
+                werr = errno;
+                break;
+            }
             lost += r.seq - expected;
             expected = r.seq;
         }
         if (fwrite(r.data - SEER_WAL_HEADER, 1, SEER_WAL_HEADER + r.len, a.f) !=
-            SEER_WAL_HEADER + r.len)
+            SEER_WAL_HEADER + r.len) {
+            werr = errno;
             break;
+        }
         off = at + SEER_WAL_HEADER + r.len;
         expected++;
     }
-    if (rc == SEER_OK && !ferror(a.f) && off < size)
+    if (rc == SEER_OK && !werr && off < size)
         fprintf(stderr, "seer: %s: dropped %" PRIu64 " bytes at offset %" PRIu64 " with no whole "
                 "record after them\n", path, size - off, off);
     if (rc == SEER_OK && next > expected) {
@@ -322,14 +327,19 @@ static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *
             rc = seer_errorf(SEER_EDATA, "%s: the log lacks events %" PRIu64 " to %" PRIu64
                              ", more than a repair fills in (%llu)", path, expected, next - 1,
                              (unsigned long long)SEER_WAL_REPAIR_MAX);
-        else if (put_lost(a.f, expected, next))
+        else if (!put_lost(a.f, expected, next))
+            werr = errno;
+        else
             fprintf(stderr, "seer: %s: events %" PRIu64 " to %" PRIu64 " are missing before "
                     "the next segment\n", path, expected, next - 1);
         lost += next - expected;
         expected = next;
     }
+    if (rc == SEER_OK && werr)
+        rc = seer_errorf(SEER_EIO, "%s: writing the repaired copy failed (the segment is left as "
+                         "it was): %s", path, strerror(werr));
     if (rc == SEER_OK) rc = seer_atomic_commit(&a);
-    else seer_atomic_abort(&a);
+    else if (a.f) seer_atomic_abort(&a);
     close(wd.fd);
     free(wd.buf);
     if (rc == SEER_OK) {
