@@ -310,6 +310,45 @@ Test(wal, damage_mid_segment_payload_refused_then_repaired) {
 // The length field damaged: the next record is found by its header and CRC.
 Test(wal, damage_mid_segment_length_refused_then_repaired) { damage_in_the_middle(5); }
 
+// One flipped byte anywhere: in the last record it is a torn tail, cut; anywhere
+// else opening refuses and a repair loses exactly the record that holds it.
+Test(wal, one_flipped_byte_anywhere_loses_one_record) {
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("src"), 0), SEER_OK));
+    append_range(w, 1, 60);
+    seer_wal_close(w);
+    size_t n;
+    char *b = slurp(sub("src/wal-0000000000000001.log"), &n);
+    size_t last_off = offset_of(b, n, 1, 60);
+    uint64_t x = 12345;
+    for (int trial = 0; trial < 40; trial++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t at = (size_t)(x >> 33) % n;
+        uint64_t hit = 1;
+        while (hit < 60 && offset_of(b, n, 1, hit + 1) <= at) hit++;
+        remove_tree(sub("log"));
+        cr_assert(eq(int, mkdir(sub("log"), 0755), 0));
+        b[at] ^= 0x04;
+        spit(sub("log/wal-0000000000000001.log"), b, n);
+        b[at] ^= 0x04;
+        if (at >= last_off) {
+            cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK), "byte %zu", at);
+            cr_assert(eq(u64, seer_wal_last_seq(w), 59));
+            seer_wal_close(w);
+            continue;
+        }
+        cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_EDATA), "byte %zu", at);
+        uint64_t lost = 0;
+        cr_assert(eq(int, seer_wal_open_repair(&w, sub("log"), 0, &lost), SEER_OK), "%s",
+                  seer_error_message());
+        cr_assert(eq(u64, lost, 1), "byte %zu of record %llu", at, (unsigned long long)hit);
+        const uint64_t gone[] = {hit, 0};
+        cr_assert(eq(u64, read_with_lost(w, 0, 60, gone), 60));
+        seer_wal_close(w);
+    }
+    free(b);
+}
+
 // The last record of a closed segment damaged: later segments go on, so it is
 // damage too; a repair marks the record lost and keeps the next segment.
 Test(wal, damage_at_end_of_older_segment_repaired) {
