@@ -14,17 +14,22 @@ double seer_slog1p(double x) { return x >= 0 ? log1p(x) : -log1p(-x); }
 // Magnitudes of x / 2^e stay below 2^MOMENTS_ROOM: squares of differences stay
 // below 2^(2 * MOMENTS_ROOM + 2), far from overflowing even summed 2^60 times.
 #define MOMENTS_ROOM 256
+#define MOMENTS_TOP 0x1p256  // 2^MOMENTS_ROOM
 
 void seer_moments_add(seer_moments *m, double x) {
-    int ex;
-    frexp(x, &ex);  // |x| < 2^ex
-    if (ex - m->e > MOMENTS_ROOM) {
-        // Rescale to 2^ex (powers of two: exact but for far smaller values).
-        m->mean = ldexp(m->mean, m->e - ex);
-        m->m2 = ldexp(m->m2, 2 * (m->e - ex));
-        m->e = ex;
+    double xs = x;
+    if (m->e != 0 || !(fabs(x) < MOMENTS_TOP)) {  // (the common case skips this)
+        int ex;
+        frexp(x, &ex);  // |x| < 2^ex
+        if (ex - m->e > MOMENTS_ROOM) {
+            // Rescale to 2^ex (powers of two: exact but for far smaller values).
+            m->mean = ldexp(m->mean, m->e - ex);
+            m->m2 = ldexp(m->m2, 2 * (m->e - ex));
+            m->e = ex;
+        }
+        xs = ldexp(x, -m->e);
     }
-    double xs = ldexp(x, -m->e), d = xs - m->mean;
+    double d = xs - m->mean;
     m->n += 1;
     m->mean += d / m->n;
     m->m2 += d * (xs - m->mean);
