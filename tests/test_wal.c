@@ -349,6 +349,28 @@ Test(wal, one_flipped_byte_anywhere_loses_one_record) {
     free(b);
 }
 
+// Damage in a record a snapshot already holds costs no event: the repair says 0 lost,
+// and the log is read from the snapshot on.
+Test(wal, repair_of_a_covered_record_loses_nothing) {
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
+    append_range(w, 1, 20);
+    seer_wal_close(w);
+    const char *p = sub("log/wal-0000000000000001.log");
+    size_t n;
+    char *b = slurp(p, &n);
+    b[offset_of(b, n, 1, 5) + SEER_WAL_HEADER] ^= 0x01;
+    spit(p, b, n);
+    free(b);
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 10), SEER_EDATA));
+    uint64_t lost = 99;
+    cr_assert(eq(int, seer_wal_open_repair(&w, sub("log"), 10, &lost), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(eq(u64, lost, 0));
+    cr_assert(eq(u64, read_all(w, 10, 20), 10));
+    seer_wal_close(w);
+}
+
 // The last record of a closed segment damaged: later segments go on, so it is
 // damage too; a repair marks the record lost and keeps the next segment.
 Test(wal, damage_at_end_of_older_segment_repaired) {

@@ -34,7 +34,8 @@ struct seer_wal {
     uint64_t written;    // the last sequence number written to a segment
     uint64_t tail_last;  // at open: the last record of the last segment (first - 1: none)
     int repair;          // at open: rewrite damaged segments instead of refusing them
-    uint64_t lost;       // at open: records a repair found lost
+    uint64_t covered;    // at open: the last record a snapshot holds
+    uint64_t lost;       // at open: records a repair found lost, not counting covered ones
     uint64_t next_seq;   // the next to hand out
     uint64_t durable;    // the last one fsynced (or covered by a snapshot)
     int flushing;        // the syncer is writing
@@ -267,6 +268,11 @@ static int scan_segment(seer_wal *w, uint64_t first, uint64_t next, int repair, 
     return rc;
 }
 
+// How many of the records from .. to - 1 a snapshot does not hold.
+static uint64_t uncovered(const seer_wal *w, uint64_t from, uint64_t to) {
+    return to > w->covered ? to - (from > w->covered ? from : w->covered + 1) : 0;
+}
+
 // Writes the placeholders of the lost records from .. to - 1 (see wal.h).
 static int put_lost(FILE *f, uint64_t from, uint64_t to) {
     char h[SEER_WAL_HEADER];
@@ -282,7 +288,8 @@ static int put_lost(FILE *f, uint64_t from, uint64_t to) {
 // Rewrites the segment starting at first through a temporary file: its whole
 // records in order, a placeholder for each record lost in damaged bytes or
 // missing before the next segment (next, 0 for the last segment), nothing of
-// a torn tail. *last as for scan_segment; w->lost counts the placeholders.
+// a torn tail. *last as for scan_segment; w->lost counts the placeholders
+// of records no snapshot holds.
 static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *last) {
     char path[4096];
     seg_path(w, first, path, sizeof path);
@@ -308,7 +315,7 @@ static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *
                 werr = errno;
                 break;
             }
-            lost += r.seq - expected;
+            lost += uncovered(w, expected, r.seq);
             expected = r.seq;
         }
         if (fwrite(r.data - SEER_WAL_HEADER, 1, SEER_WAL_HEADER + r.len, a.f) !=
@@ -332,7 +339,7 @@ static int repair_segment(seer_wal *w, uint64_t first, uint64_t next, uint64_t *
         else
             fprintf(stderr, "seer: %s: events %" PRIu64 " to %" PRIu64 " are missing before "
                     "the next segment\n", path, expected, next - 1);
-        lost += next - expected;
+        lost += uncovered(w, expected, next);
         expected = next;
     }
     if (rc == SEER_OK && werr)
@@ -502,6 +509,7 @@ static int open_log(seer_wal **out, const char *dir, uint64_t covered, int repai
     }
     w->dir_fd = w->lock_fd = w->fd = -1;
     w->repair = repair;
+    w->covered = covered;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->flushed, NULL);
     pthread_cond_init(&w->work, NULL);
