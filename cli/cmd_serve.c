@@ -19,7 +19,7 @@
 static const char usage[] =
     "usage: seer serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--wal DIR]\n"
     "                  [--token-file F] [--max-body BYTES] [--max-batch ROWS]\n"
-    "                  [--max-connections N] [--timeout-s S] [--read-only]\n"
+    "                  [--max-connections N] [--timeout-s S] [--read-only] [--wal-repair]\n"
     "                  [--allow-unauthenticated-writes] [--model-dir DIR] [--lenient]\n"
     "serves the model over HTTP: POST /v1/predict, /v1/rank, /v1/recommend, /v1/events,\n"
     "/v1/admin/reload; GET /v1/model, /healthz, /metrics. --port 0 picks a free port.\n"
