@@ -574,6 +574,50 @@ Test(online, snapshot_without_a_hash_falls_back_to_mtime) {
     free_events(&e);
 }
 
+// A damaged event in the middle of the log: online learning refuses to start, and
+// with wal_repair starts, learns every other event and skips the lost one.
+Test(online, damaged_log_refused_then_repaired) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    events e = make_events(100, 10);
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("wal"), 0), SEER_OK));
+    uint64_t last;
+    cr_assert(eq(int, seer_wal_append(w, (const char *const *)e.text, e.len, 100, &last),
+                 SEER_OK));
+    seer_wal_close(w);
+    const char *seg = sub("wal/wal-0000000000000001.log");
+    FILE *f = fopen(seg, "r+b");
+    cr_assert(ne(ptr, f, NULL));
+    long off = 0;
+    for (size_t i = 0; i < 49; i++) off += SEER_WAL_HEADER + (long)e.len[i];
+    cr_assert(eq(int, fseek(f, off + SEER_WAL_HEADER + 3, SEEK_SET), 0));
+    int c = fgetc(f);
+    cr_assert(eq(int, fseek(f, off + SEER_WAL_HEADER + 3, SEEK_SET), 0));
+    fputc(c ^ 0x20, f);   // a byte of event 50
+    fclose(f);
+    seer_online_options o;
+    seer_online_options_default(&o);
+    o.model_path = model;
+    o.wal_dir = sub("wal");
+    o.batch = 32;
+    o.publish_every_s = 0.01;
+    seer_slot slot;
+    seer_online *on;
+    cr_assert(eq(int, seer_online_open(&on, &o, &slot), SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "record 50 at offset"), NULL), "%s",
+              seer_error_message());
+    o.wal_repair = 1;
+    cr_assert(eq(int, seer_online_open(&on, &o, &slot), SEER_OK), "%s", seer_error_message());
+    wait_applied(on, 99);
+    expect_counts(on, 100, 99);
+    log_events(on, &e, 0, 1);   // and it goes on learning
+    wait_applied(on, 100);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_events(&e);
+}
+
 static size_t wal_files(const char *d) {
     DIR *h = opendir(d);
     size_t n = 0;
