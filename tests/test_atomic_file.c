@@ -5,6 +5,7 @@
 #include <criterion/new/assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,5 +282,32 @@ Test(atomic_file, write_in_flight_is_not_stale) {
     cr_assert(eq(int, seer_atomic_commit(&first), SEER_OK), "%s", seer_error_message());
     read_text(path, got, sizeof got);
     cr_assert(eq(str, got, "first"));
+    cr_assert(eq(int, count_entries(), 1));
+}
+
+static void *write_many(void *arg) {
+    const char *path = arg;
+    for (int i = 0; i < 50; i++) {
+        seer_atomic_file a;
+        if (seer_atomic_open(&a, path) != SEER_OK) return (void *)1;
+        fprintf(a.f, "write %d", i);
+        if (seer_atomic_commit(&a) != SEER_OK) return (void *)1;
+    }
+    return NULL;
+}
+
+// Threads writing one target at once: each write's cleaning takes none of the
+// others' temporary files, so every commit succeeds and nothing is left over.
+Test(atomic_file, concurrent_writes_of_one_target) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/out.seer", dir);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        cr_assert(eq(int, pthread_create(&t[i], NULL, write_many, path), 0));
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        cr_assert(eq(ptr, r, NULL), "a write of thread %d failed", i);
+    }
     cr_assert(eq(int, count_entries(), 1));
 }
