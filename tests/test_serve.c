@@ -753,8 +753,9 @@ static double now_s(void) {
 // the kernel's backlog.
 Test(serve, idle_sockets_leave_room_for_requests) {
     rlim_t fds = raise_nofile();
-    cr_assert(gt(u64, (uint64_t)fds, IDLE_SOCKETS + 64), "RLIMIT_NOFILE %llu is too low",
-              (unsigned long long)fds);
+    if (fds < IDLE_SOCKETS + 256)
+        cr_skip_test("RLIMIT_NOFILE's hard limit (%llu) leaves no room for %d sockets",
+                     (unsigned long long)fds, IDLE_SOCKETS);
     start_server("--read-only", NULL);
     static int idle[IDLE_SOCKETS];
     for (int i = 0; i < IDLE_SOCKETS; i++) idle[i] = connect_port();
