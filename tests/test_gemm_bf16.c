@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "base/rng.h"
 #include "nn/gemm.h"
@@ -331,4 +333,48 @@ Test(gemm_bf16, avx2_warns_once, .init = hold_to_avx2) {
     const char *want = "seer: warning: this CPU has no bf16 instructions: --precision bf16 "
                        "rounds to bf16 but multiplies in fp32, no faster than fp32\n";
     cr_assert(eq(str, out, (char *)want), "stderr (%zu bytes): %s", n, out);
+}
+
+// --- Out of memory: no assertion, a plain loop with the same rounding, said once.
+
+// The process's address space now, from /proc/self/statm (pages).
+static size_t vm_bytes(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    cr_assert(f != NULL);
+    unsigned long pages = 0;
+    cr_assert(eq(int, fscanf(f, "%lu", &pages), 1));
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+// A and B of 4 Mi floats each, then an address-space limit 24 MiB above the process: the
+// emulation's two 16 MiB copies cannot both be had, so the product falls to the loop.
+Test(gemm_bf16, out_of_memory_uses_loop, .init = cr_redirect_stderr) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    const size_t K = (size_t)4 << 20;
+    float *A = alloc_floats(K), *Bm = alloc_floats(K);
+    for (size_t k = 0; k < K; k++) {
+        A[k] = 1.0f + 0x1p-8f;  // rounds to 1
+        Bm[k] = 1.0f;
+    }
+    seer_gemm_bf16_emulate(1);
+    (void)seer_gemm_bf16_native();  // oneDNN's engine and first primitive, before the limit
+    struct rlimit lim = {.rlim_cur = vm_bytes() + ((size_t)24 << 20), .rlim_max = RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    float C = -1.0f;
+    seer_gemm_bf16(0, 0, 1, 1, K, 1.0f, A, K, Bm, 1, 0.0f, &C, 1);
+    seer_gemm_bf16(0, 0, 1, 1, K, 1.0f, A, K, Bm, 1, 0.0f, &C, 1);
+    cr_assert(eq(flt, C, (float)K), "got %.1f", C);  // the loop sums in double: exact
+    fflush(stderr);
+    char out[1024] = {0};
+    fread(out, 1, sizeof out - 1, cr_get_redirected_stderr());
+    const char *want = "seer: warning: allocating the bf16 copies failed (out_of_memory); "
+                       "this product uses a plain loop\n";
+    // Once, after the word about a CPU without bf16 where that applies.
+    const char *at = strstr(out, want);
+    cr_assert(at != NULL && strstr(at + 1, want) == NULL, "stderr: %s", out);
+    free(A);
+    free(Bm);
 }

@@ -28,6 +28,8 @@
 // bf16 hardware computes, up to the order of the fp32 additions. Where memory or oneDNN fails
 // even for that, the plain loop below does the work. Each fallback is said once on stderr.
 // dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
+// Beyond reach: under an address-space limit oneDNN 2.6 can also die inside its own calls
+// (an uncaught std::bad_alloc, or a fault while it JIT-compiles), before it returns a status.
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -53,10 +55,10 @@ typedef struct {
 } matmul_entry;
 
 static struct {
-    int started;      // the engine and a first primitive were tried
+    int started;       // the engine and a first primitive were tried
     int cpu_has_bf16;  // oneDNN may use AVX512-BF16 or AMX instructions
-    int emulate;      // no oneDNN bf16 matmul: round and multiply in fp32
-    int forced;       // emulate set by seer_gemm_bf16_emulate, not by a failure
+    int emulate;       // no oneDNN bf16 matmul: round and multiply in fp32
+    int forced;        // emulate set by seer_gemm_bf16_emulate, not by a failure
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     matmul_entry cache[MATMUL_CACHE_SIZE];
@@ -79,7 +81,7 @@ static int dnnl_ok(dnnl_status_t st) {
 // Once per process, whichever thread sees the first failure.
 static void warn_failure(dnnl_status_t st, const char *what, const char *fallback) {
     if (!atomic_flag_test_and_set(&warned_failure))
-        fprintf(stderr, "seer: warning: oneDNN %s failed (%s); %s\n", what, dnnl_status2str(st),
+        fprintf(stderr, "seer: warning: %s failed (%s); %s\n", what, dnnl_status2str(st),
                 fallback);
 }
 
@@ -155,8 +157,10 @@ static int grow(void **buf, size_t *cap, size_t bytes) {
     return *buf != NULL;
 }
 
-// dnnl_sgemm, or the plain loop where oneDNN fails (out of memory for its packing buffers, which
-// it allocates before it writes C).
+// dnnl_sgemm, or the plain loop where oneDNN reports a failure (out of memory for its packing
+// buffers). Each thread of oneDNN allocates its own before it computes its block of C, so with
+// beta != 0 and several threads a block could have been added already; that needs an
+// allocation of a few hundred KiB to fail while the rest of training goes on, and is left so.
 static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                   const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                   size_t ldc) {
@@ -164,7 +168,7 @@ static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float 
                                   (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
                                   (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
     if (dnnl_ok(st)) return;
-    warn_failure(st, "sgemm", "this product and any other that fails use a plain loop");
+    warn_failure(st, "oneDNN's sgemm", "this product and any other that fails use a plain loop");
     loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
 }
 
@@ -280,12 +284,12 @@ static void start(void) {
     if (st == dnnl_success)
         st = dnnl_stream_create(&bf16.stream, bf16.engine, dnnl_stream_default_flags);
     if (!dnnl_ok(st)) {
-        fall_back(st, "engine");
+        fall_back(st, "oneDNN's engine");
         return;
     }
     matmul_entry *e;
     st = matmul_get(&e, 0, 0, 1, 1, 1, 1, 1.0f, 0.0f);
-    if (!dnnl_ok(st)) fall_back(st, "bf16 matmul");
+    if (!dnnl_ok(st)) fall_back(st, "oneDNN's bf16 matmul");
 }
 
 // The bf16 product through oneDNN's matmul; 0 when oneDNN or memory failed and C is untouched.
@@ -295,7 +299,7 @@ static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, f
     matmul_entry *e;
     dnnl_status_t st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
     if (!dnnl_ok(st)) {
-        fall_back(st, "bf16 matmul");
+        fall_back(st, "oneDNN's bf16 matmul");
         return 0;
     }
     size_t a_rows = trans_a ? K : M, a_cols = trans_a ? M : K;
@@ -303,7 +307,7 @@ static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, f
     if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(uint16_t)) ||
         !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(uint16_t)) ||
         !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes)) {
-        fall_back(dnnl_out_of_memory, "bf16 scratch");
+        fall_back(dnnl_out_of_memory, "allocating the bf16 copies");
         return 0;
     }
     convert_bf16(bf16.a_copy, A, a_rows, a_cols, lda);
@@ -325,7 +329,7 @@ static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, f
     if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, bf16.stream, n_args, args);
     if (st == dnnl_success) st = dnnl_stream_wait(bf16.stream);
     if (dnnl_ok(st)) return 1;
-    fall_back(st, "bf16 matmul");
+    fall_back(st, "oneDNN's bf16 matmul");
     return 0;
 }
 
@@ -337,7 +341,8 @@ static void emulated_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K
     size_t b_rows = trans_b ? N : K, b_cols = trans_b ? K : N;
     if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(float)) ||
         !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(float))) {
-        warn_failure(dnnl_out_of_memory, "bf16 scratch", "this product uses a plain loop");
+        warn_failure(dnnl_out_of_memory, "allocating the bf16 copies",
+                     "this product uses a plain loop");
         loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1);
         return;
     }
