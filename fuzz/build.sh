@@ -4,7 +4,8 @@
 #   fuzz/build.sh fuzz_table    just the ones named
 # A target is compiled together with the library sources it needs, listed per target in the
 # case statement below: whoever adds fuzz/fuzz_<name>.c adds its entry there (srcs, libs and,
-# if needed, extra compiler flags). Run a target with e.g.
+# if needed, extra compiler flags), and a few small inputs in fuzz/seeds-<name>/, without which
+# fuzz/check.sh (part of the test suite) fails. Run a target with e.g.
 #   build-fuzz/fuzz_table -max_total_time=180 fuzz/corpus-table
 set -eu
 cd "$(dirname "$0")/.."
