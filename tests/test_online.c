@@ -226,6 +226,38 @@ Test(online, events_move_scores_toward_labels) {
     seer_slot_free(&slot);
 }
 
+// An absurd learning rate makes the learner's model non-finite within a step or two: learning
+// stops, the served model stays the last finite one published (so no score is NaN), and the
+// events are still logged.
+Test(online, a_diverging_learner_stops_and_keeps_serving) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    seer_slot slot;
+    lr_option = 1e38f;
+    seer_online *on = open_online(&slot, model, sub("wal"), 8, 0);
+    lr_option = 0;
+    cr_assert(eq(int, seer_online_learning(on), 1));
+    events e = make_events(64, 3);
+    log_events(on, &e, 0, 64);
+    double t0 = seer_now();
+    while (seer_online_learning(on) && seer_now() - t0 < 20) usleep(1000);
+    cr_assert(eq(int, seer_online_learning(on), 0), "still learning after 20 s");
+    usleep(50 * 1000);  // several publish intervals: nothing non-finite may be published
+    seer_served *sv = seer_slot_acquire(&slot);
+    cr_assert(eq(ptr, (void *)seer_net_nonfinite(&sv->model->net), NULL));
+    seer_slot_release(&slot, sv);
+    float p = score(&slot, "{\"x\":0.1,\"color\":\"green\"}");
+    cr_assert(p >= 0 && p <= 1, "score %g", p);
+    log_events(on, &e, 0, 8);
+    uint64_t logged, applied;
+    seer_online_counts(on, &logged, &applied);
+    cr_assert(eq(u64, logged, 72));
+    cr_assert(lt(u64, applied, 64));
+    free_events(&e);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+}
+
 Test(online, counts_and_a_bad_event) {
     const char *model = sub("m.seer");
     make_model(model, 1, 16);

@@ -317,6 +317,19 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     return loss;
 }
 
+static int finite_floats(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+const char *seer_net_nonfinite(const seer_net *n) {
+    if (!finite_floats(n->params, n->n_params)) return "a dense weight";
+    if (!finite_floats(n->emb, n->cfg.emb_rows * n->D)) return "an embedding weight";
+    if (n->plan.wide && !finite_floats(n->wide, n->cfg.emb_rows)) return "a wide weight";
+    return NULL;
+}
+
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p) {
     SEER_ASSERT(!n->training);
     seer_net_forward(n, ids, dense, B);

@@ -158,6 +158,9 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 // mean BCE before the step.
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam);
+// Which of the weights holds a NaN or an infinity ("a dense weight", "an embedding weight",
+// "a wide weight"), or NULL when all are finite: a model that diverged scores nothing.
+const char *seer_net_nonfinite(const seer_net *n);
 // Probabilities for B <= batch_cap rows into p (B).
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
 

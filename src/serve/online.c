@@ -75,6 +75,7 @@ struct seer_online {
     uint64_t applied;          // events applied in all
     int stop;
     int failed;                // the learner met an error it cannot get past
+    int diverged;              // a step left the learner's model non-finite: never published
     seer_model *reload_model;  // handed to the learner by seer_online_reload
     uint64_t reload_source;    // its file's hash
     int reload_at_path;        // it was loaded from the served path
@@ -160,7 +161,17 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
                     "skipped: %s\n", seq, seer_error_message());
         }
     }
-    if (b) seer_net_train_step(&on->m->net, on->ids, on->dense, on->y, b, &on->adam);
+    // A step that made the loss or a weight non-finite has spoilt the learner's model: it
+    // stops learning (the caller marks it failed) and never publishes or snapshots it, so the
+    // served model stays the last one published and the log keeps every event.
+    double loss = b ? seer_net_train_step(&on->m->net, on->ids, on->dense, on->y, b, &on->adam)
+                    : 0.0;
+    const char *bad = !isfinite(loss) ? "the loss" : NULL;
+    if (bad) on->diverged = 1;
+    if (bad)
+        return seer_errorf(SEER_EDATA, "the model diverged at event %" PRIu64 ": %s is not "
+                           "finite (a smaller --lr would help); serving the last model published",
+                           seq, bad);
     pthread_mutex_lock(&on->mu);
     on->applied_seq = seq;
     on->applied += b;
@@ -170,6 +181,20 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
 }
 
 static void publish(seer_online *on) {
+    const char *bad = on->diverged ? "the loss" : seer_net_nonfinite(&on->m->net);
+    if (bad) {
+        // Checked here as well as per step: a step can leave a weight non-finite with a finite loss.
+        if (!on->diverged)
+            fprintf(stderr, "seer: online learning stopped: the model diverged (%s is not finite);"
+                    " serving the last model published\n", bad);
+        on->diverged = 1;
+        pthread_mutex_lock(&on->mu);
+        on->failed = 1;
+        pthread_mutex_unlock(&on->mu);
+        on->dirty = 0;
+        on->next_publish = seer_now() + on->o.publish_every_s;
+        return;
+    }
     seer_model *c;
     int rc = seer_model_clone(&c, on->m, 0);
     if (rc == SEER_OK && seer_slot_publish(on->slot, c)) on->dirty = 0;
@@ -201,6 +226,7 @@ static int write_snapshot(seer_online *on, uint64_t *seq) {
 // A snapshot, then the log segments it covers go: a new segment starts, so
 // that the current one's events become deletable once a snapshot holds them.
 static int snapshot(seer_online *on) {
+    if (on->diverged) return SEER_OK;  // the log keeps every event since the last snapshot
     uint64_t seq;
     int rc = write_snapshot(on, &seq);
     if (rc == SEER_OK) rc = seer_wal_rotate(on->wal);
@@ -213,11 +239,12 @@ static int snapshot(seer_online *on) {
 // waits for the result.
 static void take_reload(seer_online *on, seer_model *nm, uint64_t source, int at_path) {
     seer_model *old = on->m;
-    int old_dirty = on->snap_dirty;
+    int old_dirty = on->snap_dirty, old_diverged = on->diverged;
     uint64_t old_source = on->source, old_at_path = on->at_path;
     int rc = size_buffers(on, nm);
     if (rc == SEER_OK) {
         use_model(on, nm);
+        on->diverged = 0;  // a new model; learning stays stopped if it had stopped
         on->source = source;
         if (at_path) on->at_path = source;
         uint64_t seq;
@@ -233,6 +260,7 @@ static void take_reload(seer_online *on, seer_model *nm, uint64_t source, int at
     } else {
         use_model(on, old);
         on->snap_dirty = old_dirty;
+        on->diverged = old_diverged;
         on->source = old_source;
         on->at_path = old_at_path;
         seer_model_free(nm);
@@ -574,6 +602,13 @@ void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied) {
     *logged = on->logged;
     *applied = on->applied;
     pthread_mutex_unlock(&on->mu);
+}
+
+int seer_online_learning(seer_online *on) {
+    pthread_mutex_lock(&on->mu);
+    int failed = on->failed;
+    pthread_mutex_unlock(&on->mu);
+    return !failed;
 }
 
 void seer_online_close(seer_online *on) {

@@ -54,6 +54,10 @@ int seer_online_reload(seer_online *on, const char *path);
 // Events acknowledged and applied, counting every event ever acknowledged
 // for this log directory, across restarts, once.
 void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied);
+// 1 while the learner applies events; 0 once it has stopped on an error it cannot get past
+// (a damaged log, a model that diverged: the server's log says which). Events are still
+// logged then, and the last model published keeps serving.
+int seer_online_learning(seer_online *on);
 // Stops the learner (applying what is logged), writes a final snapshot and
 // publishes the final model. No seer_online_log or reload may run during or
 // after it; the slot stays initialised, and its owner frees it afterwards.

@@ -20,6 +20,7 @@
 #include "serve/server.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -274,6 +275,13 @@ static int parse_and_score(seer_server *s, worker *w, seer_served *sv, parse_fn 
     return 0;
 }
 
+// A score as JSON: null where it is not a number (JSON has no NaN), which only a model that
+// diverged could give; loaded and published models are checked to be finite.
+static void put_score(seer_text *b, const char *before, float p) {
+    if (isfinite(p)) seer_text_put(b, "%s%.9g", before, (double)p);
+    else seer_text_put(b, "%snull", before);
+}
+
 static void handle_predict(seer_server *s, worker *w, const seer_http_request *req,
                            seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
@@ -282,16 +290,18 @@ static void handle_predict(seer_server *s, worker *w, const seer_http_request *r
         seer_text b = {0};
         seer_text_reserve(&b, 64 + 17 * n);   // about all it takes: one allocation
         seer_text_put(&b, "{\"scores\":[");
-        for (size_t i = 0; i < n; i++) seer_text_put(&b, i ? ",%.9g" : "%.9g", (double)w->p[i]);
+        for (size_t i = 0; i < n; i++) put_score(&b, i ? "," : "", w->p[i]);
         seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
         finish(resp, 200, &b);
     }
     seer_slot_release(&s->slot, sv);
 }
 
+// Highest score first, a NaN last (so the order is total), ties by index.
 static int cmp_ranked(const void *a, const void *b) {
     const struct ranked *x = a, *y = b;
-    if (x->score != y->score) return x->score < y->score ? 1 : -1;
+    float sx = isnan(x->score) ? -INFINITY : x->score, sy = isnan(y->score) ? -INFINITY : y->score;
+    if (sx != sy) return sx < sy ? 1 : -1;
     return (x->index > y->index) - (x->index < y->index);
 }
 
@@ -305,9 +315,11 @@ static void handle_rank(seer_server *s, worker *w, const seer_http_request *req,
         seer_text b = {0};
         seer_text_reserve(&b, 64 + 44 * n);
         seer_text_put(&b, "{\"ranked\":[");
-        for (size_t i = 0; i < n; i++)
-            seer_text_put(&b, "%s{\"index\":%zu,\"score\":%.9g}", i ? "," : "",
-                          w->ranked[i].index, (double)w->ranked[i].score);
+        for (size_t i = 0; i < n; i++) {
+            seer_text_put(&b, "%s{\"index\":%zu,", i ? "," : "", w->ranked[i].index);
+            put_score(&b, "\"score\":", w->ranked[i].score);
+            seer_text_put(&b, "}");
+        }
         seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
         finish(resp, 200, &b);
     }
@@ -411,10 +423,11 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
     seer_text b = {0};
     seer_text_put(&b,
                   "{\"version\":%llu,\"events_logged\":%llu,\"events_applied\":%llu,\"online\":%s,"
-            "\"model\":\"%s\",\"fields\":%zu,\"dense\":%zu,\"embedding_rows\":%zu,"
+            "\"learning\":%s,\"model\":\"%s\",\"fields\":%zu,\"dense\":%zu,\"embedding_rows\":%zu,"
             "\"embedding_dim\":%zu,\"label\":",
         (unsigned long long)sv->version, (unsigned long long)logged,
-        (unsigned long long)applied, s->online ? "true" : "false", ops ? ops->name : "unknown",
+        (unsigned long long)applied, s->online ? "true" : "false",
+        s->online && seer_online_learning(s->online) ? "true" : "false", ops ? ops->name : "unknown",
         m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, m->net.D);
     if (m->tf.label_col >= 0) put_string(&b, m->tf.col[m->tf.label_col].name);
     else seer_text_put(&b, "null");

@@ -92,22 +92,12 @@ static void snapshot_copy(float *params, float *emb, float *wide, const float *f
     if (n->plan.wide) memcpy(wide, from_wide, n->cfg.emb_rows * sizeof(float));
 }
 
-static int finite_floats(const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
 // A run diverged once its loss or a weight is NaN or infinite: nothing after
 // that is a model, so it stops there (SEER_EDATA: the data or the settings did
 // it, typically too large a --lr). The loss is checked every step, which costs
 // nothing; the weights after every epoch and before every checkpoint.
 static int check_diverged(const seer_net *n, double loss, float lr) {
-    const char *what = !isfinite(loss) ? "the loss"
-                       : !finite_floats(n->params, n->n_params) ? "a dense weight"
-                       : !finite_floats(n->emb, n->cfg.emb_rows * n->D) ? "an embedding weight"
-                       : n->plan.wide && !finite_floats(n->wide, n->cfg.emb_rows) ? "a wide weight"
-                       : NULL;
+    const char *what = !isfinite(loss) ? "the loss" : seer_net_nonfinite(n);
     if (!what) return SEER_OK;
     return seer_errorf(SEER_EDATA, "training diverged at step %ld: %s is not finite (try a "
                        "smaller --lr than %g); no model written", n->step, what, (double)lr);
