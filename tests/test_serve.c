@@ -995,6 +995,12 @@ Test(serve, request_rules_400) {
         {"/v1/events", "{\"events\":[{\"label\":1}]}", "events[0]: has a value for none"},
         {"/v1/events", "{\"events\":[]} []", "trailing bytes"},
         {"/v1/admin/reload", "{\"path\":\"model2.seer\\u0000.txt\"}", "NUL"},
+        // JSON leaves a repeated key to the reader: seer refuses to guess which one counts.
+        {"/v1/predict", "{\"rows\":[{\"x\":1,\"x\":2}]}", "rows[0]: key 'x' appears twice"},
+        {"/v1/rank", "{\"user\":{\"n\":1,\"n\":1},\"candidates\":[{\"x\":1}]}",
+         "user: key 'n' appears twice"},
+        {"/v1/events", "{\"events\":[{\"x\":1,\"label\":1,\"label\":0}]}",
+         "events[0]: key 'label' appears twice"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         response r = request("POST", cases[i].path, NULL, cases[i].body);

@@ -173,21 +173,34 @@ static void column_names(const seer_transform *t, char *out, size_t cap) {
     }
 }
 
-// The request rules on one row's objects (strict encoders only): every key names a
-// column unless lenient (hits[k] keys of objs[k] were found naming one, so a scan is
-// needed only when that is short of its size), and some input column has a value.
+// Whether a key before it in its object has the same name.
+static int repeated_key(const cJSON *it) {
+    for (const cJSON *p = it->prev; p && p->next; p = p->prev)
+        if (strcmp(p->string, it->string) == 0) return 1;
+    return 0;
+}
+
+// The request rules on one row's objects (strict encoders only): no key twice (JSON leaves
+// it to the reader which one counts), every key names a column unless lenient (hits[k]
+// keys of objs[k] were found naming one, so a scan is needed only when that is short of
+// its size), and some input column has a value.
 static int check_row(encoder *e, const cJSON *const *objs, size_t n, const size_t *hits,
                      size_t present, size_t inputs, const char *where) {
-    for (size_t k = 0; k < n && !e->lenient; k++) {
+    for (size_t k = 0; k < n; k++) {
         if (!objs[k] || (size_t)cJSON_GetArraySize(objs[k]) == hits[k]) continue;
-        for (const cJSON *it = objs[k]->child; it; it = it->next)
-            if (!names_column(e->t, it->string)) {
+        for (const cJSON *it = objs[k]->child; it; it = it->next) {
+            int known = names_column(e->t, it->string);
+            if (known && repeated_key(it))
+                return seer_errorf(SEER_EDATA, "%skey '%s' appears twice",
+                                   n == 2 && k == 0 ? "user: " : where, it->string);
+            if (!known && !e->lenient) {
                 char names[200];
                 column_names(e->t, names, sizeof names);
                 return seer_errorf(SEER_EDATA, "%skey '%s' names no column of the model (its "
                                    "columns: %s; seer serve --lenient ignores such keys)",
                                    n == 2 && k == 0 ? "user: " : where, it->string, names);
             }
+        }
     }
     if (present == 0 && inputs > 0) {
         char names[200];
