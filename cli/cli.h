@@ -19,6 +19,11 @@ int seer_cli_fail(int rc);
 // Prints a usage error and returns 1.
 int seer_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+struct option;
+// A usage error when an option that takes a value is given twice (getopt would let the
+// last one win without a word); 0 otherwise. shorts as for getopt_long.
+int seer_cli_once(int argc, char **argv, const char *shorts, const struct option *opts);
+
 // Option values, strictly parsed; 0 on success, else a usage error was printed.
 int seer_cli_format(const char *s, seer_format *out);
 int seer_cli_size(const char *opt, const char *s, size_t *out);

@@ -142,6 +142,7 @@ int seer_cmd_demo(int argc, char **argv) {
     int c;
     static const struct option opts[] = {{"dir", 1, 0, 'd'}, {"sessions", 1, 0, 's'},
                                          {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    if (seer_cli_once(argc, argv, "", opts)) return 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') dir = optarg;

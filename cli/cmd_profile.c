@@ -16,6 +16,7 @@ int seer_cmd_profile(int argc, char **argv) {
     static const struct option opts[] = {{"format", 1, 0, 'f'}, {"label", 1, 0, 'l'},
                                          {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
+    if (seer_cli_once(argc, argv, "", opts)) return 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'f') {

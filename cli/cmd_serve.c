@@ -67,6 +67,7 @@ int seer_cmd_serve(int argc, char **argv) {
         {0, 0, 0, 0}};
     int read_only = 0;
     int c;
+    if (seer_cli_once(argc, argv, "", opts)) return 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         int bad = 0;

@@ -165,6 +165,7 @@ int seer_cmd_train(int argc, char **argv) {
     int c, bad = 0, k;
     size_t v;
     double d;
+    if (seer_cli_once(argc, argv, "o:", opts)) return 1;
     optind = 1;
     while (!bad && (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         switch (c) {

@@ -4,6 +4,7 @@
 // here, so that a bad value gets one message naming the option, the value and the range.
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -85,6 +86,56 @@ int seer_cli_usage(const char *fmt, ...) {
     fputc('\n', stderr);
     va_end(ap);
     return 1;
+}
+
+// The option of opts (or the short one of shorts, index -1 - its position) that arg names,
+// and whether it takes a value from the next argument; -2 - strlen(shorts) for none.
+static int option_of(const char *arg, const char *shorts, const struct option *opts,
+                     int *takes_next) {
+    *takes_next = 0;
+    if (arg[0] == '-' && arg[1] == '-') {
+        size_t len = strcspn(arg + 2, "=");
+        for (int i = 0; opts[i].name; i++)
+            if (strlen(opts[i].name) == len && strncmp(opts[i].name, arg + 2, len) == 0) {
+                *takes_next = opts[i].has_arg == required_argument && arg[2 + len] != '=';
+                return opts[i].has_arg ? i : -2 - (int)strlen(shorts);
+            }
+    } else if (arg[0] == '-' && arg[1] && arg[1] != ':') {
+        const char *at = strchr(shorts, arg[1]);
+        if (at && at[1] == ':') {
+            *takes_next = arg[2] == '\0';
+            return -1 - (int)(at - shorts);
+        }
+    }
+    return -2 - (int)strlen(shorts);
+}
+
+// The value of the option at argv[i]: after its '=' or its short letter, or the next argument.
+static const char *value_of(int argc, char **argv, int i, int takes_next) {
+    if (takes_next) return i + 1 < argc ? argv[i + 1] : "";
+    const char *eq = argv[i][1] == '-' ? strchr(argv[i], '=') : NULL;
+    return eq ? eq + 1 : argv[i][1] == '-' ? "" : argv[i] + 2;
+}
+
+int seer_cli_once(int argc, char **argv, const char *shorts, const struct option *opts) {
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        int next, k = option_of(argv[i], shorts, opts, &next);
+        if (k == -2 - (int)strlen(shorts)) continue;
+        for (int j = i + 1 + next; j < argc && strcmp(argv[j], "--") != 0; j++) {
+            int next_j, kj = option_of(argv[j], shorts, opts, &next_j);
+            if (kj == k) {
+                char name[64];
+                if (k >= 0) snprintf(name, sizeof name, "--%s", opts[k].name);
+                else snprintf(name, sizeof name, "-%c", shorts[-1 - k]);
+                return seer_cli_usage("%s is given twice ('%s', then '%s'): give it once", name,
+                                      value_of(argc, argv, i, next),
+                                      value_of(argc, argv, j, next_j));
+            }
+            j += next_j;
+        }
+        i += next;
+    }
+    return 0;
 }
 
 int seer_cli_format(const char *s, seer_format *out) {
