@@ -183,7 +183,8 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
 static void publish(seer_online *on) {
     const char *bad = on->diverged ? "the loss" : seer_net_nonfinite(&on->m->net);
     if (bad) {
-        // Checked here as well as per step: a step can leave a weight non-finite with a finite loss.
+        // Checked here as well as per step: a step can make a weight non-finite with a finite
+        // loss.
         if (!on->diverged)
             fprintf(stderr, "seer: online learning stopped: the model diverged (%s is not finite);"
                     " serving the last model published\n", bad);

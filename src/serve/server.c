@@ -427,7 +427,8 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
             "\"embedding_dim\":%zu,\"label\":",
         (unsigned long long)sv->version, (unsigned long long)logged,
         (unsigned long long)applied, s->online ? "true" : "false",
-        s->online && seer_online_learning(s->online) ? "true" : "false", ops ? ops->name : "unknown",
+        s->online && seer_online_learning(s->online) ? "true" : "false",
+        ops ? ops->name : "unknown",
         m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, m->net.D);
     if (m->tf.label_col >= 0) put_string(&b, m->tf.col[m->tf.label_col].name);
     else seer_text_put(&b, "null");
