@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/atomic_file.h"
 #include "base/crc32c.h"
 #include "base/error.h"
 #include "cli.h"
@@ -62,10 +63,11 @@ static int check_output(const seer_cli_file *f, place *at) {
                                kind_of(st.st_mode));
         *at = (place){st.st_dev, st.st_ino, NULL};
     }
+    int rc = seer_atomic_check(f->path);  // a link into /dev, or one that leads nowhere
+    if (rc != SEER_OK) return rc;
     char *copy = strdup(f->path);
     if (!copy) return seer_errorf(SEER_ENOMEM, "out of memory");
     const char *dir = dirname(copy);
-    int rc = SEER_OK;
     struct stat ds;
     if (stat(dir, &ds) != 0)
         rc = seer_errorf(SEER_EIO, "%s %s: directory %s: %s", f->what, f->path, dir,

@@ -151,13 +151,14 @@ Test(atomic_file, abort_keeps_old_file) {
 }
 
 Test(atomic_file, rename_failure_removes_temporary) {
-    // A directory at the target path makes the rename fail after the data was
-    // written: the temporary file must go and the directory must stay.
+    // A directory made at the target path after the open (an open refuses one that is
+    // there already) makes the rename fail after the data was written: the temporary
+    // file must go and the directory must stay.
     char path[256];
     snprintf(path, sizeof path, "%s/taken", dir);
-    cr_assert(eq(int, mkdir(path, 0755), 0));
     seer_atomic_file a;
     cr_assert(eq(int, seer_atomic_open(&a, path), SEER_OK));
+    cr_assert(eq(int, mkdir(path, 0755), 0));
     fputs("data", a.f);
     cr_assert(eq(int, seer_atomic_commit(&a), SEER_EIO));
     cr_assert(ne(ptr, strstr(seer_error_message(), path), NULL));
@@ -310,4 +311,53 @@ Test(atomic_file, concurrent_writes_of_one_target) {
         cr_assert(eq(ptr, r, NULL), "a write of thread %d failed", i);
     }
     cr_assert(eq(int, count_entries(), 1));
+}
+
+// Writes text to path through an atomic write; returns the rc of open or commit.
+static int write_text(const char *path, const char *text) {
+    seer_atomic_file a;
+    int rc = seer_atomic_open(&a, path);
+    if (rc != SEER_OK) return rc;
+    fputs(text, a.f);
+    return seer_atomic_commit(&a);
+}
+
+// A rename onto a symbolic link replaces the link; run as root, "-o /dev/stdout" once put a
+// regular file where /dev/stdout's link was. A link to a regular file stays a link and the file
+// it leads to gets the new text; links that lead nowhere or into /dev, devices and pipes are
+// refused and left as they were.
+Test(atomic_file, links_followed_devices_and_pipes_refused) {
+    char real[256], link[256], dangling[256], devlink[256], fifo[256], text[64];
+    snprintf(real, sizeof real, "%s/real.txt", dir);
+    snprintf(link, sizeof link, "%s/link.txt", dir);
+    snprintf(dangling, sizeof dangling, "%s/dangling.txt", dir);
+    snprintf(devlink, sizeof devlink, "%s/null.txt", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    cr_assert(eq(int, write_text(real, "old"), SEER_OK));
+    cr_assert(eq(int, symlink("real.txt", link), 0));
+    cr_assert(eq(int, write_text(link, "new"), SEER_OK), "%s", seer_error_message());
+    struct stat st;
+    cr_assert(eq(int, lstat(link, &st), 0));
+    cr_assert(eq(int, S_ISLNK(st.st_mode) ? 1 : 0, 1), "the link was replaced by a file");
+    read_text(real, text, sizeof text);
+    cr_assert(eq(str, text, "new"));
+
+    cr_assert(eq(int, symlink("nowhere.txt", dangling), 0));
+    cr_assert(eq(int, write_text(dangling, "x"), SEER_EINVAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "symbolic link"), NULL));
+    cr_assert(eq(int, symlink("/dev/null", devlink), 0));
+    cr_assert(eq(int, write_text(devlink, "x"), SEER_EINVAL));
+    cr_assert(eq(int, lstat(devlink, &st), 0));
+    cr_assert(eq(int, S_ISLNK(st.st_mode) ? 1 : 0, 1));
+    cr_assert(eq(int, mkfifo(fifo, 0600), 0));
+    cr_assert(eq(int, write_text(fifo, "x"), SEER_EINVAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "not a regular file"), NULL));
+    cr_assert(eq(int, lstat(fifo, &st), 0));
+    cr_assert(eq(int, S_ISFIFO(st.st_mode) ? 1 : 0, 1));
+    char devhop[256];  // a link to a link into /dev: the file at its end is the shell's
+    snprintf(devhop, sizeof devhop, "%s/stdout.txt", dir);
+    cr_assert(eq(int, symlink("/dev/stdout", devhop), 0));
+    cr_assert(eq(int, write_text(devhop, "x"), SEER_EINVAL));
+    cr_assert(eq(int, write_text(dir, "x"), SEER_EINVAL));
+    cr_assert(eq(int, count_entries(), 6), "a temporary file was left");
 }

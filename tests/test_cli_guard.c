@@ -341,6 +341,17 @@ Test(guard, output_not_a_regular_file_refused) {
     cr_assert(eq(int, lstat(fifo, &st), 0));
     int still_fifo = S_ISFIFO(st.st_mode);
     cr_assert(eq(int, still_fifo, 1), "the pipe was replaced");
+    // A link on the way to a stream (here to /dev/stdout, which leads to whatever the
+    // output is): as root, the rename once put a regular file where /dev/stdout's link was.
+    const char *link = tmp_path("stdout.txt");
+    cr_assert(eq(int, symlink("/dev/stdout", link), 0));
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", link, NULL);
+    expect_exit(1);
+    expect_stderr("stdout.txt", NULL);  // a pipe here; a link to a stream if stdout is a file
+    expect_stderr_lacks("epoch 1");
+    cr_assert(eq(int, lstat(link, &st), 0));
+    int still_link = S_ISLNK(st.st_mode);
+    cr_assert(eq(int, still_link, 1), "the link was replaced");
 }
 
 // --- Every path is checked before any work: no profile, no epoch is printed first.

@@ -166,16 +166,75 @@ static int fsync_parent_dir(const char *path) {
     return err;
 }
 
-int seer_atomic_open(seer_atomic_file *a, const char *path) {
+// Whether path or a link on its way leads into /dev or /proc (/dev/stdout ->
+// /proc/self/fd/1 -> whatever stdout is): a stream, not a file to replace.
+static int links_into_dev(const char *path) {
+    char hop[4096], next[4096];
+    snprintf(hop, sizeof hop, "%s", path);
+    for (int depth = 0; depth < 40; depth++) {
+        if (strncmp(hop, "/dev/", 5) == 0 || strncmp(hop, "/proc/", 6) == 0) return 1;
+        ssize_t n = readlink(hop, next, sizeof next - 1);
+        if (n < 0) return 0;
+        next[n] = '\0';
+        if (next[0] == '/') {
+            memcpy(hop, next, (size_t)n + 1);
+        } else {  // relative to the link's own directory
+            char *slash = strrchr(hop, '/');
+            size_t keep = slash ? (size_t)(slash - hop) + 1 : 0;
+            if (keep + (size_t)n + 1 > sizeof hop) return 1;
+            memcpy(hop + keep, next, (size_t)n + 1);
+        }
+    }
+    return 1;  // a loop of links
+}
+
+// The file a write of path replaces, in *real (malloc'd): path itself, or for a symbolic link
+// the regular file it leads to, so that the link stays a link. What rename would replace by a
+// regular file is refused (SEER_EINVAL): a device, a pipe, a directory, or a link that leads
+// nowhere or into /dev or /proc (as root, "-o /dev/stdout" put a file where the link was).
+static int target_of(const char *path, char **real) {
+    struct stat ls, st;
+    *real = NULL;
+    if (lstat(path, &ls) != 0) {
+        *real = strdup(path);  // a new file; a missing directory fails at the create
+    } else if (S_ISREG(ls.st_mode)) {
+        *real = strdup(path);
+    } else if (!S_ISLNK(ls.st_mode)) {
+        return seer_errorf(SEER_EINVAL, "%s exists and is not a regular file, which a write "
+                           "would replace: name a regular file", path);
+    } else {
+        char *r = realpath(path, NULL);
+        if (!r || stat(r, &st) != 0 || !S_ISREG(st.st_mode) || links_into_dev(path)) {
+            free(r);
+            return seer_errorf(SEER_EINVAL, "%s is a symbolic link to a stream or to no "
+                               "regular file (a write would replace the link): name a regular "
+                               "file", path);
+        }
+        *real = r;
+    }
+    return *real ? SEER_OK : seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+}
+
+int seer_atomic_check(const char *path) {
+    char *real;
+    int rc = target_of(path, &real);
+    free(real);
+    return rc;
+}
+
+int seer_atomic_open(seer_atomic_file *a, const char *target) {
     memset(a, 0, sizeof *a);
+    char *path;
+    int rc = target_of(target, &path);
+    if (rc != SEER_OK) return rc;
     size_t len = strlen(path);
     // ".tmp." + pid (at most 10 digits) + "." + counter (at most 10 digits) + NUL
     size_t cap = len + 32;
-    a->path = strdup(path);
+    a->path = path;
     a->tmp_path = malloc(cap);
     if (!a->path || !a->tmp_path) {
         atomic_file_free(a);
-        return seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+        return seer_errorf(SEER_ENOMEM, "%s: out of memory", target);
     }
     remove_leftovers(path);
     int fd = -1;
@@ -199,7 +258,7 @@ int seer_atomic_open(seer_atomic_file *a, const char *path) {
     if (fd < 0) {
         int err = errno;
         atomic_file_free(a);
-        return seer_errorf(SEER_EIO, "%s: cannot create a temporary file: %s", path,
+        return seer_errorf(SEER_EIO, "%s: cannot create a temporary file: %s", target,
                            strerror(err));
     }
     a->f = fdopen(fd, "wb");
@@ -209,7 +268,7 @@ int seer_atomic_open(seer_atomic_file *a, const char *path) {
         unlink(a->tmp_path);
         live_remove(a->tmp_n);
         atomic_file_free(a);
-        return seer_errorf(SEER_EIO, "%s: %s", path, strerror(err));
+        return seer_errorf(SEER_EIO, "%s: %s", target, strerror(err));
     }
     return SEER_OK;
 }

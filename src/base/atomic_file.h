@@ -14,8 +14,13 @@ typedef struct {
 } seer_atomic_file;
 
 // Removes the stale temporary files of path (atomic_file.c says which), then
-// creates this write's. SEER_EIO on failure.
+// creates this write's. A symbolic link stays a link: the regular file it leads
+// to is replaced. SEER_EINVAL when path exists as something a rename would
+// replace by a regular file (a device, a pipe, a directory, a link that leads
+// nowhere or into /dev or /proc); SEER_EIO on failure.
 int seer_atomic_open(seer_atomic_file *a, const char *path);
+// What seer_atomic_open would refuse about path itself, checked before any work.
+int seer_atomic_check(const char *path);
 // Flushes, fsyncs and renames onto the target; on any failure removes the
 // temporary file and returns SEER_EIO. Frees a in every case.
 int seer_atomic_commit(seer_atomic_file *a);
