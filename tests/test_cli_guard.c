@@ -562,6 +562,16 @@ Test(guard, cr_line_ends_refused_by_name) {
     const char *crlf = table("crlf.csv", 0, NULL, 0, "\r\n");
     run_seer("profile", crlf, NULL);
     expect_exit(0);
+    // A binary file with a CR before any LF (a model file given as DATA) is named binary.
+    const char *bin = tmp_path("bin.csv");
+    FILE *f = fopen(bin, "wb");
+    cr_assert(ne(ptr, f, NULL));
+    fwrite("SEER\0\1\r\2\n", 1, 9, f);
+    fclose(f);
+    run_seer("profile", bin, NULL);
+    expect_exit(2);
+    expect_stderr("NUL byte", NULL);
+    expect_stderr_lacks("CR alone");
 }
 
 Test(guard, kept_epoch_names_log_loss_on_one_class_valid) {

@@ -549,10 +549,11 @@ static int libfm_names(seer_table *t) {
 }
 
 // A CR not followed by LF before the first LF: the file has classic Mac line ends, and would
-// read as one long header line. Refused by name rather than read wrongly.
+// read as one long header line. Refused by name rather than read wrongly. A NUL byte ends the
+// search: a binary file is not a text file with odd line ends (the reader names the NUL).
 static int refuse_cr_line_ends(const seer_table *t) {
     const char *p = t->buf + t->pos, *end = t->buf + t->end;
-    for (const char *c = p; c + 1 < end && *c != '\n'; c++)
+    for (const char *c = p; c + 1 < end && *c != '\n' && *c != '\0'; c++)
         if (c[0] == '\r' && c[1] != '\n')
             return seer_errorf(SEER_EDATA, "%s:%zu:%zu: the file ends its lines with CR alone "
                                "(classic Mac line ends), which seer does not read; convert them "
