@@ -13,32 +13,17 @@
 #include <criterion/new/assert.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "cli_run.h"
 
 // Rows of the generated table (header "label,x,color" on line 1, data on lines 2..ROWS+1).
 #define ROWS 2000
-#define ARGS_MAX 40
-
-typedef struct {
-    int exited;     // 1: the process exited normally (not killed by a signal)
-    int code;       // its exit status, or the signal number when !exited
-    char *out;      // stdout, NUL-terminated
-    size_t out_n;
-    char *err;      // stderr, NUL-terminated
-    size_t err_n;
-} run_result;
 
 // One line edit of the generated table: physical line `line` becomes text[0, len).
 typedef struct {
@@ -50,12 +35,9 @@ typedef struct {
 static char tmpdir[64];
 static char paths[16][512];
 static int npaths;
-static run_result last;
 
 static void remove_dir(void) {
-    free(last.out);
-    free(last.err);
-    memset(&last, 0, sizeof last);
+    run_free_last();
     DIR *d = opendir(tmpdir);
     if (!d) return;
     struct dirent *e;
@@ -78,11 +60,6 @@ static void make_dir(void) {
 
 TestSuite(cli, .init = make_dir, .fini = remove_dir, .timeout = 120);
 
-static const char *seer_bin(void) {
-    const char *s = getenv("SEER_BIN");
-    return s && *s ? s : "build/seer";
-}
-
 static const char *seer_data(void) {
     const char *s = getenv("SEER_DATA");
     return s && *s ? s : "../shared/data";
@@ -97,104 +74,6 @@ static const char *join(const char *dir, const char *name) {
 
 static const char *tmp_path(const char *name) { return join(tmpdir, name); }
 
-static void append(char **buf, size_t *n, size_t *cap, const char *data, size_t k) {
-    if (*n + k + 1 > *cap) {
-        while (*n + k + 1 > *cap) *cap = *cap ? *cap * 2 : 4096;
-        *buf = realloc(*buf, *cap);
-        cr_assert(ne(ptr, *buf, NULL));
-    }
-    memcpy(*buf + *n, data, k);
-    *n += k;
-    (*buf)[*n] = '\0';
-}
-
-// Runs seer with the NULL-terminated arguments after argv[0], stdin from /dev/null, and
-// captures both outputs into `last`. Returns the exit status (or -1 when killed by a signal).
-static int run_seer(const char *arg, ...) {
-    const char *argv[ARGS_MAX + 2];
-    int argc = 0;
-    argv[argc++] = seer_bin();
-    va_list ap;
-    va_start(ap, arg);
-    for (const char *a = arg; a; a = va_arg(ap, const char *)) {
-        cr_assert(lt(int, argc, ARGS_MAX));
-        argv[argc++] = a;
-    }
-    va_end(ap);
-    argv[argc] = NULL;
-
-    free(last.out);
-    free(last.err);
-    memset(&last, 0, sizeof last);
-    int po[2], pe[2];
-    cr_assert(eq(int, pipe(po), 0));
-    cr_assert(eq(int, pipe(pe), 0));
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addclose(&fa, po[1]);
-    posix_spawn_file_actions_addclose(&fa, pe[1]);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(po[1]);
-    close(pe[1]);
-    cr_assert(eq(int, rc, 0), "cannot run %s: %s (set SEER_BIN)", argv[0], strerror(rc));
-
-    // Read both pipes until both close, so that neither side blocks on a full pipe.
-    size_t out_cap = 0, err_cap = 0;
-    append(&last.out, &last.out_n, &out_cap, "", 0);
-    append(&last.err, &last.err_n, &err_cap, "", 0);
-    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-    int open_fds = 2;
-    char chunk[65536];
-    while (open_fds > 0) {
-        if (poll(fds, 2, -1) < 0) {
-            cr_assert(eq(int, errno, EINTR));
-            continue;
-        }
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t k = read(fds[i].fd, chunk, sizeof chunk);
-            if (k < 0 && errno == EINTR) continue;
-            if (k <= 0) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            } else if (i == 0) {
-                append(&last.out, &last.out_n, &out_cap, chunk, (size_t)k);
-            } else {
-                append(&last.err, &last.err_n, &err_cap, chunk, (size_t)k);
-            }
-        }
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0) cr_assert(eq(int, errno, EINTR));
-    last.exited = WIFEXITED(status);
-    last.code = last.exited ? WEXITSTATUS(status) : WTERMSIG(status);
-    return last.exited ? last.code : -1;
-}
-
-// Asserts that the last run exited normally with `code`; shows its stderr otherwise.
-static void expect_exit(int code) {
-    cr_assert(last.exited, "seer was killed by signal %d; stderr:\n%s", last.code, last.err);
-    cr_assert(eq(int, last.code, code), "exit %d, expected %d; stderr:\n%s", last.code, code,
-              last.err);
-}
-
-// Asserts that the last run's stderr contains each NULL-terminated string.
-static void expect_stderr(const char *s, ...) {
-    va_list ap;
-    va_start(ap, s);
-    for (const char *a = s; a; a = va_arg(ap, const char *))
-        cr_assert(ne(ptr, strstr(last.err, a), NULL), "stderr lacks \"%s\":\n%s", a, last.err);
-    va_end(ap);
-}
-
 static void put_bytes(const char *path, const void *data, size_t n) {
     FILE *f = fopen(path, "wb");
     cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
@@ -203,27 +82,6 @@ static void put_bytes(const char *path, const void *data, size_t n) {
 }
 
 static void put_text(const char *path, const char *text) { put_bytes(path, text, strlen(text)); }
-
-static char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
-    cr_assert(eq(int, fseek(f, 0, SEEK_END), 0));
-    long size = ftell(f);
-    cr_assert(ge(long, size, 0));
-    rewind(f);
-    char *b = malloc((size_t)size + 1);
-    cr_assert(ne(ptr, b, NULL));
-    cr_assert(eq(sz, fread(b, 1, (size_t)size, f), (size_t)size));
-    b[size] = '\0';
-    fclose(f);
-    if (n) *n = (size_t)size;
-    return b;
-}
-
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0;
-}
 
 // Number of entries of tmpdir, and how many look like leftover temporary files.
 static void count_dir(size_t *entries, size_t *temporaries) {
@@ -243,12 +101,6 @@ static size_t count_lines(const char *s) {
     size_t n = 0;
     for (; *s; s++) n += *s == '\n';
     return n;
-}
-
-// A 64-bit LCG (Knuth's MMIX constants): the generated table is the same everywhere.
-static uint32_t lcg(uint64_t *s) {
-    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(*s >> 33);
 }
 
 // Writes the table "label,x,color": x in [0, 10), four colours, and a label that depends on
@@ -777,16 +629,6 @@ Test(cli, profile_credit) {
 }
 
 // --- Determinism, compressed input, validation files.
-
-// Bytes of two files are identical.
-static int same_bytes(const char *a, const char *b) {
-    size_t na, nb;
-    char *x = slurp(a, &na), *y = slurp(b, &nb);
-    int same = na == nb && memcmp(x, y, na) == 0;
-    free(x);
-    free(y);
-    return same;
-}
 
 Test(cli, train_same_seed_same_model) {
     const char *data = base_table("base.csv");
