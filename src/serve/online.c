@@ -166,12 +166,12 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
     // served model stays the last one published and the log keeps every event.
     double loss = b ? seer_net_train_step(&on->m->net, on->ids, on->dense, on->y, b, &on->adam)
                     : 0.0;
-    const char *bad = !isfinite(loss) ? "the loss" : NULL;
-    if (bad) on->diverged = 1;
-    if (bad)
-        return seer_errorf(SEER_EDATA, "the model diverged at event %" PRIu64 ": %s is not "
-                           "finite (a smaller --lr would help); serving the last model published",
-                           seq, bad);
+    if (!isfinite(loss)) {
+        on->diverged = 1;
+        return seer_errorf(SEER_EDATA, "the model diverged at event %" PRIu64 ": the loss is "
+                           "not finite (a smaller --lr would help); serving the last model "
+                           "published", seq);
+    }
     pthread_mutex_lock(&on->mu);
     on->applied_seq = seq;
     on->applied += b;
@@ -180,18 +180,24 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
     return SEER_OK;
 }
 
+// Whether the learner's model diverged, checking its weights too: a step can make a weight
+// non-finite with a finite loss. A spoilt model stops learning and is never published or
+// snapshotted. Called before each publish and snapshot, not per step (it reads every weight).
+static int spoilt(seer_online *on) {
+    if (on->diverged) return 1;
+    const char *bad = seer_net_nonfinite(&on->m->net);
+    if (!bad) return 0;
+    fprintf(stderr, "seer: online learning stopped: the model diverged (%s is not finite); "
+            "serving the last model published\n", bad);
+    on->diverged = 1;
+    pthread_mutex_lock(&on->mu);
+    on->failed = 1;
+    pthread_mutex_unlock(&on->mu);
+    return 1;
+}
+
 static void publish(seer_online *on) {
-    const char *bad = on->diverged ? "the loss" : seer_net_nonfinite(&on->m->net);
-    if (bad) {
-        // Checked here as well as per step: a step can make a weight non-finite with a finite
-        // loss.
-        if (!on->diverged)
-            fprintf(stderr, "seer: online learning stopped: the model diverged (%s is not finite);"
-                    " serving the last model published\n", bad);
-        on->diverged = 1;
-        pthread_mutex_lock(&on->mu);
-        on->failed = 1;
-        pthread_mutex_unlock(&on->mu);
+    if (spoilt(on)) {
         on->dirty = 0;
         on->next_publish = seer_now() + on->o.publish_every_s;
         return;
@@ -227,7 +233,7 @@ static int write_snapshot(seer_online *on, uint64_t *seq) {
 // A snapshot, then the log segments it covers go: a new segment starts, so
 // that the current one's events become deletable once a snapshot holds them.
 static int snapshot(seer_online *on) {
-    if (on->diverged) return SEER_OK;  // the log keeps every event since the last snapshot
+    if (spoilt(on)) return SEER_OK;  // the log keeps every event since the last snapshot
     uint64_t seq;
     int rc = write_snapshot(on, &seq);
     if (rc == SEER_OK) rc = seer_wal_rotate(on->wal);
