@@ -533,6 +533,7 @@ int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
         }
         const cJSON *tr = cJSON_GetObjectItemCaseSensitive(doc, "training");
         if (rc == SEER_OK && tr) m->training_json = cJSON_PrintUnformatted(tr);
+        if (m) m->file_id = seer_modelfile_id(f);
     }
     cJSON_Delete(doc);
     seer_modelfile_close(f);

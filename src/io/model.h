@@ -34,6 +34,7 @@ struct seer_model {
     seer_transform tf;
     seer_net net;
     char *training_json;   // metadata written by train (settings, metrics); may be NULL
+    uint64_t file_id;      // seer_modelfile_id of the file it was loaded from; 0 otherwise
 };
 typedef struct seer_model seer_model;
 

@@ -73,6 +73,7 @@ struct seer_modelfile {
     seer_tensor *tensors;          // (n) in file order, names and data point into buf
     const seer_tensor **by_name;   // (n) sorted by name, for lookup
     size_t n;
+    uint64_t id;                   // the header checksum (seer_modelfile_id)
 };
 
 typedef struct {
@@ -541,7 +542,27 @@ int seer_modelfile_open(seer_modelfile **out, const char *path) {
     }
     memcpy(m->json, m->buf + HEADER_SIZE, (size_t)h.json_len);
     m->json[h.json_len] = '\0';
+    m->id = h.header_checksum;
     *out = m;
+    return SEER_OK;
+}
+
+uint64_t seer_modelfile_id(const seer_modelfile *m) { return m->id; }
+
+int seer_modelfile_peek_id(const char *path, uint64_t *id) {
+    *id = 0;
+    unsigned char buf[HEADER_SIZE];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    ssize_t got;
+    do got = pread(fd, buf, sizeof buf, 0); while (got < 0 && errno == EINTR);
+    int err = got < 0 ? errno : 0;
+    close(fd);
+    if (got < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(err));
+    if (got < HEADER_SIZE || memcmp(buf, MAGIC, sizeof MAGIC) != 0 ||
+        get_u64(buf + 56) != seer_hash_bytes(buf, HEADER_CHECKED, 0))
+        return seer_errorf(SEER_EDATA, "%s: not a seer model file (or a damaged header)", path);
+    *id = get_u64(buf + 56);
     return SEER_OK;
 }
 

@@ -63,5 +63,11 @@ const seer_tensor *seer_modelfile_tensor(const seer_modelfile *m, const char *na
 size_t seer_modelfile_count(const seer_modelfile *m);
 const seer_tensor *seer_modelfile_at(const seer_modelfile *m, size_t i);
 void seer_modelfile_close(seer_modelfile *m);
+// The identity of a model file: its header checksum, which covers the body checksum, so two
+// files with one id hold the same bytes (as far as the hash can tell). _id gives it for the
+// file opened (and verified); _peek_id reads only the header at path (SEER_EIO, or SEER_EDATA
+// for a file that is not a seer model), to tell which file is there without loading it.
+uint64_t seer_modelfile_id(const seer_modelfile *m);
+int seer_modelfile_peek_id(const char *path, uint64_t *id);
 
 #endif

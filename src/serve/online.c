@@ -9,7 +9,8 @@
 // The wal directory holds the log's segments and snapshot.seer: a training
 // checkpoint (model, Adam moments, step) whose "online" record says which
 // event it holds last (seq), how many were applied in all, and by content
-// which model file it derives from (source, a hash of the file's bytes) and
+// which model file it derives from (source: the file's id, its header checksum,
+// which covers the body's checksum, taken from the bytes actually loaded) and
 // which file was at the served path when it was written (at_path). Opening
 // decides by content, not modification time, which a `cp -p` or `rsync -t`
 // of an older file would fool, and says on stderr what it chose and why:
@@ -49,8 +50,8 @@
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "base/hash.h"
 #include "base/threads.h"
+#include "io/modelfile.h"
 #include "serve/request.h"
 #include "serve/wal.h"
 
@@ -355,26 +356,11 @@ static int newer(const struct stat *a, const struct stat *b) {
                                                   : a->st_mtim.tv_nsec > b->st_mtim.tv_nsec;
 }
 
-// A hash of the bytes of the file at path (chained over blocks, seeded with
-// the size), never 0; 0 when it cannot be read.
-static uint64_t file_hash(const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0) return 0;
-    size_t cap = (size_t)1 << 20;
-    char *buf = fstat(fd, &st) == 0 ? malloc(cap) : NULL;
-    uint64_t h = buf ? seer_mix64((uint64_t)st.st_size) : 0;
-    for (;;) {
-        if (!buf) break;
-        ssize_t k = read(fd, buf, cap);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) h = 0;
-        if (k <= 0) break;
-        h = seer_hash_bytes(buf, (size_t)k, h);
-    }
-    free(buf);
-    close(fd);
-    return h ? h : h + 1;
+// Which model file is at path (seer_modelfile_peek_id: its header checksum, read without
+// loading it); 0 when it cannot be read or is not a model file.
+static uint64_t file_id(const char *path) {
+    uint64_t id;
+    return seer_modelfile_peek_id(path, &id) == SEER_OK ? id : 0;
 }
 
 // The model to start from (see the top of the file), what it holds, and the
@@ -382,13 +368,15 @@ static uint64_t file_hash(const char *path) {
 static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st) {
     size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
     memset(st, 0, sizeof *st);
-    uint64_t now = file_hash(on->model_path);
+    uint64_t now = file_id(on->model_path);
     on->source = on->at_path = now;
     struct stat snap, model;
     if (stat(on->snap_path, &snap) != 0) {
         fprintf(stderr, "seer: starting from %s (no snapshot in %s)\n", on->model_path,
                 on->wal_dir);
-        return seer_model_load(m, on->model_path, cap);
+        int rc = seer_model_load(m, on->model_path, cap);
+        if (rc == SEER_OK) on->source = on->at_path = (*m)->file_id;
+        return rc;
     }
     float *bp, *be, *bw;
     int rc = seer_checkpoint_read(m, on->snap_path, cap, st, &bp, &be, &bw);
@@ -399,8 +387,8 @@ static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st
     const char *snap_path = on->snap_path, *model_path = on->model_path;
     int fresh = 0;
     if (stat(model_path, &model) != 0 || now == 0) {
-        fprintf(stderr, "seer: resuming %s: %s cannot be read (%s)\n", snap_path, model_path,
-                strerror(errno));
+        fprintf(stderr, "seer: resuming %s: %s cannot be read as a model file\n", snap_path,
+                model_path);
         on->source = st->online_source;
         on->at_path = st->online_at_path;
     } else if (!st->online_source) {
@@ -425,7 +413,9 @@ static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st
     if (!fresh) return SEER_OK;
     seer_model_free(*m);
     on->snap_dirty = 1;
-    return seer_model_load(m, on->model_path, cap);
+    rc = seer_model_load(m, on->model_path, cap);
+    if (rc == SEER_OK) on->source = on->at_path = (*m)->file_id;  // the bytes loaded
+    return rc;
 }
 
 static void free_online(seer_online *on) {
@@ -580,10 +570,10 @@ int seer_online_log_async(seer_online *on, const char *const *events, const size
 
 int seer_online_reload(seer_online *on, const char *path) {
     size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
-    uint64_t source = file_hash(path);
     seer_model *nm;
     int rc = seer_model_load(&nm, path, cap);
     if (rc != SEER_OK) return rc;
+    uint64_t source = nm->file_id;
     pthread_mutex_lock(&on->reload_mu);
     pthread_mutex_lock(&on->mu);
     if (on->stop) {
