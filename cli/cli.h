@@ -20,14 +20,16 @@ int seer_cli_fail(int rc);
 int seer_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct option;
-// A usage error when an option that takes a value is given twice (getopt would let the
-// last one win without a word); 0 otherwise. shorts as for getopt_long.
-int seer_cli_once(int argc, char **argv, const char *shorts, const struct option *opts);
+// Option codes (getopt_long's val) are below this.
+#define SEER_CLI_OPTION_MAX 512
+// Called in the getopt_long loop with each option c: a usage error naming both values when c
+// takes a value and came before (getopt lets the last win without a word), else 0. getopt
+// gives -o and --output, and an abbreviation, the same c. seen: SEER_CLI_OPTION_MAX zeroed.
+int seer_cli_once(int c, const struct option *opts, const char **seen);
 
 // Option values, strictly parsed; 0 on success, else a usage error was printed.
 int seer_cli_format(const char *s, seer_format *out);
 int seer_cli_size(const char *opt, const char *s, size_t *out);
-int seer_cli_double(const char *opt, const char *s, double *out);
 // A numeric option of cmd, checked against its range in the table of common.c (every
 // numeric option of profile, train, eval, predict and demo has one there); a value out of
 // range or not a number is a usage error naming the option, the value and the range.

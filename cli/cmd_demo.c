@@ -142,9 +142,10 @@ int seer_cmd_demo(int argc, char **argv) {
     int c;
     static const struct option opts[] = {{"dir", 1, 0, 'd'}, {"sessions", 1, 0, 's'},
                                          {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    if (seer_cli_once(argc, argv, "", opts)) return 1;
+    const char *seen[SEER_CLI_OPTION_MAX] = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (seer_cli_once(c, opts, seen)) return 1;
         if (c == 'd') dir = optarg;
         else if (c == 's') {
             if (seer_cli_count("demo", "--sessions", optarg, &sc.sessions)) return 1;

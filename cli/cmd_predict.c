@@ -35,9 +35,10 @@ int seer_cmd_predict(int argc, char **argv) {
     static const struct option opts[] = {{"format", 1, 0, 'f'}, {"output", 1, 0, 'o'},
                                          {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
-    if (seer_cli_once(argc, argv, "o:", opts)) return 1;
+    const char *seen[SEER_CLI_OPTION_MAX] = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (seer_cli_once(c, opts, seen)) return 1;
         if (c == 'f') {
             if (seer_cli_format(optarg, &format)) return 1;
             format_given = 1;

@@ -67,9 +67,10 @@ int seer_cmd_serve(int argc, char **argv) {
         {0, 0, 0, 0}};
     int read_only = 0;
     int c;
-    if (seer_cli_once(argc, argv, "", opts)) return 1;
+    const char *seen[SEER_CLI_OPTION_MAX] = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (seer_cli_once(c, opts, seen)) return 1;
         int bad = 0;
         switch (c) {
         case 'H': cfg.host = optarg; break;

@@ -165,9 +165,10 @@ int seer_cmd_train(int argc, char **argv) {
     int c, bad = 0, k;
     size_t v;
     double d;
-    if (seer_cli_once(argc, argv, "o:", opts)) return 1;
+    const char *seen[SEER_CLI_OPTION_MAX] = {0};
     optind = 1;
     while (!bad && (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        if (seer_cli_once(c, opts, seen)) return 1;
         switch (c) {
         case O_LABEL: o.tf.label = optarg; break;
         case O_MODEL: model = optarg; break;

@@ -88,54 +88,21 @@ int seer_cli_usage(const char *fmt, ...) {
     return 1;
 }
 
-// The option of opts (or the short one of shorts, index -1 - its position) that arg names,
-// and whether it takes a value from the next argument; -2 - strlen(shorts) for none.
-static int option_of(const char *arg, const char *shorts, const struct option *opts,
-                     int *takes_next) {
-    *takes_next = 0;
-    if (arg[0] == '-' && arg[1] == '-') {
-        size_t len = strcspn(arg + 2, "=");
-        for (int i = 0; opts[i].name; i++)
-            if (strlen(opts[i].name) == len && strncmp(opts[i].name, arg + 2, len) == 0) {
-                *takes_next = opts[i].has_arg == required_argument && arg[2 + len] != '=';
-                return opts[i].has_arg ? i : -2 - (int)strlen(shorts);
-            }
-    } else if (arg[0] == '-' && arg[1] && arg[1] != ':') {
-        const char *at = strchr(shorts, arg[1]);
-        if (at && at[1] == ':') {
-            *takes_next = arg[2] == '\0';
-            return -1 - (int)(at - shorts);
-        }
+int seer_cli_once(int c, const struct option *opts, const char **seen) {
+    if (!optarg || c < 0 || c >= SEER_CLI_OPTION_MAX) return 0;
+    if (!seen[c]) {
+        seen[c] = optarg;
+        return 0;
     }
-    return -2 - (int)strlen(shorts);
-}
-
-// The value of the option at argv[i]: after its '=' or its short letter, or the next argument.
-static const char *value_of(int argc, char **argv, int i, int takes_next) {
-    if (takes_next) return i + 1 < argc ? argv[i + 1] : "";
-    const char *eq = argv[i][1] == '-' ? strchr(argv[i], '=') : NULL;
-    return eq ? eq + 1 : argv[i][1] == '-' ? "" : argv[i] + 2;
-}
-
-int seer_cli_once(int argc, char **argv, const char *shorts, const struct option *opts) {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        int next, k = option_of(argv[i], shorts, opts, &next);
-        if (k == -2 - (int)strlen(shorts)) continue;
-        for (int j = i + 1 + next; j < argc && strcmp(argv[j], "--") != 0; j++) {
-            int next_j, kj = option_of(argv[j], shorts, opts, &next_j);
-            if (kj == k) {
-                char name[64];
-                if (k >= 0) snprintf(name, sizeof name, "--%s", opts[k].name);
-                else snprintf(name, sizeof name, "-%c", shorts[-1 - k]);
-                return seer_cli_usage("%s is given twice ('%s', then '%s'): give it once", name,
-                                      value_of(argc, argv, i, next),
-                                      value_of(argc, argv, j, next_j));
-            }
-            j += next_j;
+    char name[64];
+    snprintf(name, sizeof name, "-%c", c);
+    for (int i = 0; opts[i].name; i++)
+        if (opts[i].val == c) {
+            snprintf(name, sizeof name, "--%s", opts[i].name);
+            break;
         }
-        i += next;
-    }
-    return 0;
+    return seer_cli_usage("%s is given twice ('%s', then '%s'): give it once", name, seen[c],
+                          optarg);
 }
 
 int seer_cli_format(const char *s, seer_format *out) {
@@ -159,18 +126,6 @@ int seer_cli_size(const char *opt, const char *s, size_t *out) {
         return 1;
     }
     *out = (size_t)v;
-    return 0;
-}
-
-int seer_cli_double(const char *opt, const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) {
-        seer_cli_usage("%s: '%s' is not a number", opt, s);
-        return 1;
-    }
-    *out = v;
     return 0;
 }
 
