@@ -332,6 +332,20 @@ Test(guard, resume_model_settings_refused) {
     expect_resume_refused(d, ck, "--valid-frac", "0.3", "--valid-frac 0.1");
 }
 
+// A checkpoint taken after a scored epoch holds the best epoch's weights too; a refused resume
+// frees them (the AddressSanitizer build's LeakSanitizer reports it otherwise).
+Test(guard, resume_refused_after_a_scored_epoch) {
+    const char *d = base_table("d.csv"), *ck = tmp_path("v.ckpt");
+    run_seer("train", d, "--label", "label", "--batch", "64", "--valid-frac", "0.2", "--epochs",
+             "2", "--checkpoint-every", "20", "--checkpoint", ck, "-o", tmp_path("p.seer"), NULL);
+    expect_exit(0);
+    run_seer("train", d, "--label", "label", "--batch", "64", "--valid-frac", "0.2", "--epochs",
+             "2", "--resume", ck, "--emb-dim", "8", "-o", tmp_path("r.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--emb-dim 16", "--emb-dim 8", NULL);
+    expect_stderr_lacks("leaked");
+}
+
 Test(guard, resume_other_data_refused) {
     const char *d = base_table("d.csv"), *ck = checkpoint_of(d);
     // One changed row: same rows, same size class, another file.

@@ -309,6 +309,7 @@ static const char *col_str(const cJSON *o, const char *key, const char **bad) {
 // positive; else *bad = key.
 static void finite_array(const cJSON *o, const char *key, double *out, size_t n, int positive,
                          const char **bad) {
+    if (*bad) return;  // an earlier fault, out of memory for out among them
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *v;
     size_t k = 0;
     cJSON_ArrayForEach(v, a) {
@@ -317,7 +318,7 @@ static void finite_array(const cJSON *o, const char *key, double *out, size_t n,
             break;
         out[k++] = v->valuedouble;
     }
-    if (k != n && !*bad) *bad = key;
+    if (k != n || !cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n) *bad = key;
 }
 
 // Reads column j of the transform into c; on failure *bad names the key at fault.

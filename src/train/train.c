@@ -344,7 +344,7 @@ static size_t settings_differ(const char *was, const char *now, const char **at,
 }
 
 // Starts a run: the fitted transform and a new network, or, resuming, the
-// checkpoint's model, optimiser moments and state.
+// checkpoint's model, optimiser moments and state. On a refusal nothing is kept.
 static int start_model(const seer_train_options *o, seer_model **m, seer_checkpoint_state *st,
                        snapshot *best, size_t batch_cap) {
     if (!o->resume_path) return SEER_OK;
@@ -359,22 +359,24 @@ static int start_model(const seer_train_options *o, seer_model **m, seer_checkpo
                          "--threads, --checkpoint, --checkpoint-every, --max-steps, --cache, "
                          "--json and -o may change)", o->resume_path, (int)had_len, had,
                          (int)len, at);
-        seer_model_free(*m);
-        *m = NULL;
     } else if (rc == SEER_OK && (*m)->net.cfg.kind != o->kind) {
         // Also for a checkpoint that records no settings (an older seer's).
         rc = seer_errorf(SEER_EINVAL, "--resume %s: the checkpoint was taken with --model %s, "
                          "not --model %s; resume with the same settings", o->resume_path,
                          seer_model_ops_of((*m)->net.cfg.kind)->name,
                          seer_model_ops_of(o->kind)->name);
-        seer_model_free(*m);
-        *m = NULL;
     } else if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
         rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
                          " resume with the same settings", o->resume_path, st->batch_size,
                          (unsigned long long)st->seed);
+    }
+    if (rc != SEER_OK) {
         seer_model_free(*m);
         *m = NULL;
+        free(best->params);
+        free(best->emb);
+        free(best->wide);
+        *best = (snapshot){NULL, NULL, NULL};
     }
     return rc;
 }
