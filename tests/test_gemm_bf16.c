@@ -231,6 +231,27 @@ Test(gemm_bf16, emulated_rounds_to_nearest_even) {
     cr_expect(isnan(bf16_of(nan_low)));
 }
 
+// x rounded to bf16 independently of seer's bit trick, for the expected values: to the
+// nearest multiple of bf16's spacing at x's binade (8 significant bits; the spacing of the
+// lowest normal binade below it), ties to even (the default rounding mode), past the largest
+// bf16 to infinity.
+static float ref_bf16(float x) {
+    if (isnan(x) || isinf(x) || x == 0.0f) return x;
+    int e = ilogb(x) < -126 ? -126 : ilogb(x);
+    double step = ldexp(1.0, e - 7);
+    double r = nearbyint((double)x / step) * step;
+    return fabs(r) > 0x1.fep127 ? copysignf(INFINITY, x) : (float)r;
+}
+
+Test(gemm_bf16, ref_bf16_rounds_as_documented) {
+    cr_expect(eq(flt, ref_bf16(1.0f + 0x1p-8f), 1.0f));
+    cr_expect(eq(flt, ref_bf16(1.0f + 3 * 0x1p-8f), 1.0f + 0x1p-6f));
+    cr_expect(eq(flt, ref_bf16(-(1.0f + 0x1p-9f)), -1.0f));
+    cr_expect(eq(flt, ref_bf16(0x1.fffffep127f), INFINITY));
+    cr_expect(eq(flt, ref_bf16(0x1.01p-100f), 0x1p-100f));  // a tie, to even
+    cr_expect(eq(flt, ref_bf16(0x1.8p-133f), 0x1p-132f));   // subnormal: spacing 2^-133
+}
+
 // op(A) op(B) with A and B already rounded to bf16, by the reference loop (double) and by
 // seer_gemm_bf16, which must then differ only by fp32 summation: |got - ref| <= (K + 4) 2^-23 S
 // (a sum of K terms in fp32 is off by at most K 2^-24 of the sum of their magnitudes; twice
@@ -249,8 +270,8 @@ static void rounded_case(int ta, int tb, size_t M, size_t N, size_t K, float alp
     fill(A, a_n, &r, -1, 1);
     fill(Bm, b_n, &r, -1, 1);
     fill(C_old, M * N, &r, -1, 1);
-    for (size_t i = 0; i < a_n; i++) A16[i] = bf16_of(A[i]);
-    for (size_t i = 0; i < b_n; i++) B16[i] = bf16_of(Bm[i]);
+    for (size_t i = 0; i < a_n; i++) A16[i] = ref_bf16(A[i]);
+    for (size_t i = 0; i < b_n; i++) B16[i] = ref_bf16(Bm[i]);
     memcpy(R, C_old, M * N * sizeof *R);
     if (compare_native) {
         // R from the native matmul instead of the loop: the two paths agree.
@@ -371,10 +392,33 @@ Test(gemm_bf16, out_of_memory_uses_loop, .init = cr_redirect_stderr) {
     char out[1024] = {0};
     fread(out, 1, sizeof out - 1, cr_get_redirected_stderr());
     const char *want = "seer: warning: allocating the bf16 copies failed (out_of_memory); "
-                       "this product uses a plain loop\n";
+                       "a product without room for them uses a plain loop\n";
     // Once, after the word about a CPU without bf16 where that applies.
     const char *at = strstr(out, want);
     cr_assert(at != NULL && strstr(at + 1, want) == NULL, "stderr: %s", out);
+    free(A);
+    free(Bm);
+}
+
+// Where oneDNN has a bf16 matmul, a shortage of memory for the copies sends that one product
+// to the loop and leaves the native path on: the emulation would need copies twice the size.
+Test(gemm_bf16, native_out_of_memory_stays_native, .init = cr_redirect_stderr) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    if (!seer_gemm_bf16_native()) cr_skip_test("no oneDNN bf16 matmul on this CPU");
+    const size_t K = (size_t)16 << 20;  // copies of 32 MiB each, over the limit below
+    float *A = alloc_floats(K), *Bm = alloc_floats(K);
+    for (size_t k = 0; k < K; k++) {
+        A[k] = 1.0f + 0x1p-8f;  // rounds to 1
+        Bm[k] = 1.0f;
+    }
+    struct rlimit lim = {.rlim_cur = vm_bytes() + ((size_t)24 << 20), .rlim_max = RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    float C = -1.0f;
+    seer_gemm_bf16(0, 0, 1, 1, K, 1.0f, A, K, Bm, 1, 0.0f, &C, 1);
+    cr_assert(eq(flt, C, (float)K), "got %.1f", C);
+    cr_assert(eq(int, seer_gemm_bf16_native(), 1), "one shortage switched bf16 to emulation");
     free(A);
     free(Bm);
 }

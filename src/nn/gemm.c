@@ -26,7 +26,8 @@
 // values, kept as fp32 (a bf16 value is an fp32 one with the low 16 bits zero), through
 // dnnl_sgemm. A product of two 8-bit significands is exact in fp32, so this computes what the
 // bf16 hardware computes, up to the order of the fp32 additions. Where memory or oneDNN fails
-// even for that, the plain loop below does the work. Each fallback is said once on stderr.
+// even for that, the plain loop below does the work (for the one product, when only memory
+// for the copies was short). Each kind of fallback is said once on stderr.
 // dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
 // Beyond reach: under an address-space limit oneDNN 2.6 can also die inside its own calls
 // (an uncaught std::bad_alloc, or a fault while it JIT-compiles), before it returns a status.
@@ -69,7 +70,9 @@ static struct {
     size_t scratchpad_bytes;
 } bf16;
 static atomic_flag bf16_busy = ATOMIC_FLAG_INIT;
-static atomic_flag warned_failure = ATOMIC_FLAG_INIT;
+// One warning per kind of fallback, so a later fallback of another kind is said too.
+static atomic_flag warned_sgemm = ATOMIC_FLAG_INIT, warned_matmul = ATOMIC_FLAG_INIT,
+                   warned_copies = ATOMIC_FLAG_INIT;
 
 // True when st is dnnl_success. Any status but dnnl_invalid_arguments (our bug) can come from
 // the machine: no kernel for this ISA, out of memory, a JIT failure.
@@ -78,9 +81,10 @@ static int dnnl_ok(dnnl_status_t st) {
     return st == dnnl_success;
 }
 
-// Once per process, whichever thread sees the first failure.
-static void warn_failure(dnnl_status_t st, const char *what, const char *fallback) {
-    if (!atomic_flag_test_and_set(&warned_failure))
+// Once per process and kind (once), whichever thread sees the first failure.
+static void warn_failure(atomic_flag *once, dnnl_status_t st, const char *what,
+                         const char *fallback) {
+    if (!atomic_flag_test_and_set(once))
         fprintf(stderr, "seer: warning: %s failed (%s); %s\n", what, dnnl_status2str(st),
                 fallback);
 }
@@ -168,7 +172,8 @@ static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float 
                                   (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
                                   (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
     if (dnnl_ok(st)) return;
-    warn_failure(st, "oneDNN's sgemm", "this product and any other that fails use a plain loop");
+    warn_failure(&warned_sgemm, st, "oneDNN's sgemm",
+                 "this product and any other that fails use a plain loop");
     loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
 }
 
@@ -266,7 +271,8 @@ static void fall_back(dnnl_status_t st, const char *what) {
     bf16.emulate = 1;
     bf16.forced = 0;
     if (st == dnnl_unimplemented && !bf16.cpu_has_bf16) return;
-    warn_failure(st, what, "--precision bf16 is emulated from now on (fp32 products)");
+    warn_failure(&warned_matmul, st, what,
+                 "--precision bf16 is emulated from now on (fp32 products)");
 }
 
 // Once, at the first bf16 product: the engine and stream, and a first (1,1,1) primitive, so
@@ -292,7 +298,8 @@ static void start(void) {
     if (!dnnl_ok(st)) fall_back(st, "oneDNN's bf16 matmul");
 }
 
-// The bf16 product through oneDNN's matmul; 0 when oneDNN or memory failed and C is untouched.
+// The bf16 product through oneDNN's matmul (or the loop when the copies find no memory); 0 when
+// oneDNN failed and C is untouched.
 static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                        const float *A, size_t lda, const float *B, size_t ldb, float beta,
                        float *C, size_t ldc) {
@@ -307,8 +314,12 @@ static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, f
     if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(uint16_t)) ||
         !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(uint16_t)) ||
         !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes)) {
-        fall_back(dnnl_out_of_memory, "allocating the bf16 copies");
-        return 0;
+        // A shortage now, not a missing kernel: this product only goes to the loop (the
+        // emulation would need copies twice the size), and the next one tries again.
+        warn_failure(&warned_copies, dnnl_out_of_memory, "allocating the bf16 copies",
+                     "a product without room for them uses a plain loop");
+        loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1);
+        return 1;
     }
     convert_bf16(bf16.a_copy, A, a_rows, a_cols, lda);
     convert_bf16(bf16.b_copy, B, b_rows, b_cols, ldb);
@@ -341,8 +352,8 @@ static void emulated_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K
     size_t b_rows = trans_b ? N : K, b_cols = trans_b ? K : N;
     if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(float)) ||
         !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(float))) {
-        warn_failure(dnnl_out_of_memory, "allocating the bf16 copies",
-                     "this product uses a plain loop");
+        warn_failure(&warned_copies, dnnl_out_of_memory, "allocating the bf16 copies",
+                     "a product without room for them uses a plain loop");
         loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 1);
         return;
     }
