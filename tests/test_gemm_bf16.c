@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -241,6 +242,16 @@ static float ref_bf16(float x) {
     double step = ldexp(1.0, e - 7);
     double r = nearbyint((double)x / step) * step;
     return fabs(r) > 0x1.fep127 ? copysignf(INFINITY, x) : (float)r;
+}
+
+// .ci/run's second pass holds oneDNN to AVX2: then there is no bf16 matmul, and this line in
+// ctest's log is its proof that the variable reached the tests (on any CPU, unlike the
+// warning about a CPU without bf16, which an AVX2-only CPU prints in both passes).
+Test(gemm_bf16, isa_cap_reaches_the_tests) {
+    const char *cap = getenv("DNNL_MAX_CPU_ISA");
+    if (!cap || strcasecmp(cap, "AVX2") != 0) cr_skip_test("DNNL_MAX_CPU_ISA is not AVX2");
+    cr_assert(eq(int, seer_gemm_bf16_native(), 0));
+    fprintf(stderr, "seer test: DNNL_MAX_CPU_ISA=AVX2 reached the tests: bf16 is emulated\n");
 }
 
 Test(gemm_bf16, ref_bf16_rounds_as_documented) {
