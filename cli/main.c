@@ -1,4 +1,5 @@
 // The seer command: dispatch to one subcommand per file.
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,10 @@ int main(int argc, char **argv) {
         setenv("OMP_WAIT_POLICY", "passive", 0);
         execv("/proc/self/exe", argv);
     }
+    // Past the file size limit (ulimit -f) a write kills the process with SIGXFSZ; ignored,
+    // it fails with EFBIG instead, which every writer reports as an I/O error (exit 3)
+    // naming its file, and atomic writes leave nothing half-written.
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? 1 : 0;

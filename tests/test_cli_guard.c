@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,6 +192,24 @@ Test(guard, output_not_a_regular_file_refused) {
     cr_assert(eq(int, lstat(link, &st), 0));
     int still_link = S_ISLNK(st.st_mode);
     cr_assert(eq(int, still_link, 1), "the link was replaced");
+}
+
+// Past the file size limit (ulimit -f) a write used to kill seer with SIGXFSZ, leaving its
+// temporary file; now it is an I/O error naming the file, and nothing is left.
+Test(guard, output_past_file_size_limit_is_exit_3) {
+    const char *d = base_table("d.csv"), *m = tmp_path("m.seer"), *p = tmp_path("p.txt");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", m, NULL);
+    expect_exit(0);
+    struct rlimit old, lim;
+    cr_assert(eq(int, getrlimit(RLIMIT_FSIZE, &old), 0));
+    lim = old;
+    lim.rlim_cur = 1024;  // bytes: the scores of 2,000 rows take more
+    cr_assert(eq(int, setrlimit(RLIMIT_FSIZE, &lim), 0));
+    run_seer("predict", m, d, "-o", p, NULL);
+    cr_assert(eq(int, setrlimit(RLIMIT_FSIZE, &old), 0));
+    expect_exit(3);
+    expect_stderr("p.txt", "File too large", NULL);
+    cr_assert(eq(int, file_exists(p), 0));
 }
 
 // --- Every path is checked before any work: no profile, no epoch is printed first.

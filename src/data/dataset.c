@@ -89,9 +89,11 @@ int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
         // Reserve the blocks, not just the size: pages of a sparse file that the
         // file system cannot back when they are first written kill the process
         // with SIGBUS; a full disk must be an error here instead.
-        rc = seer_errorf(SEER_EIO, "%s: no room for the cache of encoded rows (%zu bytes): %s; "
-                         "free space there or train with --cache off", path, bytes,
-                         strerror(err));
+        rc = seer_errorf(SEER_EIO, "%s: %s the cache of encoded rows (%zu bytes): %s; %s or "
+                         "train with --cache off", path,
+                         err == ENOSPC || err == EFBIG ? "no room for" : "cannot reserve",
+                         bytes, strerror(err),
+                         err == ENOSPC || err == EFBIG ? "free space there" : "fix that");
     } else {
         void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m == MAP_FAILED) {
