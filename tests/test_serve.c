@@ -1494,15 +1494,23 @@ Test(serve, request_rules_in_the_library) {
               seer_error_message());
     seer_request_rows_free(&r);
     const char *events = "{\"events\":[{\"x\":1,\"label\":0},{\"label\":1,\"zz\":null}]}";
-    seer_request_events ev;
-    size_t missing;
-    cr_assert(eq(int, seer_request_events_parse(events, strlen(events), 10, &ev), SEER_OK));
-    cr_assert(eq(int, seer_request_events_check(t, 0, &ev, &missing), SEER_EDATA));
+    seer_request_events ev = {0};
+    cr_assert(eq(int, seer_request_events_parse(t, events, strlen(events), 10, &ev), SEER_EDATA));
     cr_assert(ne(ptr, strstr(seer_error_message(), "events[1]: key 'zz'"), NULL), "%s",
               seer_error_message());
-    cr_assert(eq(int, seer_request_events_check(t, 1, &ev, &missing), SEER_EDATA));
+    cr_assert(eq(sz, ev.n, 0));  // nothing kept
+    ev.lenient = 1;
+    cr_assert(eq(int, seer_request_events_parse(t, events, strlen(events), 10, &ev), SEER_EDATA));
     cr_assert(ne(ptr, strstr(seer_error_message(), "events[1]: has a value for none"), NULL),
               "%s", seer_error_message());
+    const char *good = "{\"events\":[{\"x\":1,\"label\":0},{\"x\":2,\"n\":1,\"color\":\"red\","
+                       "\"city\":\"oslo\",\"label\":1}]}";
+    ev.lenient = 0;
+    cr_assert(eq(int, seer_request_events_parse(t, good, strlen(good), 10, &ev), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(eq(sz, ev.n, 2));
+    cr_assert(eq(sz, ev.n_missing, 1));
+    cr_assert(eq(str, ev.text[0], "{\"x\":1,\"label\":0}"));
     seer_request_events_free(&ev);
     // seer_request_encode_row (the log's reader) keeps the old rules: extra keys are ignored.
     uint32_t ids[64];

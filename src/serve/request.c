@@ -464,27 +464,41 @@ void seer_request_events_free(seer_request_events *e) {
     memset(e, 0, sizeof *e);
 }
 
-int seer_request_events_parse(const char *body, size_t len, size_t max_events,
-                              seer_request_events *out) {
+int seer_request_events_parse(const seer_transform *t, const char *body, size_t len,
+                              size_t max_events, seer_request_events *out) {
+    int lenient = out->lenient;
     memset(out, 0, sizeof *out);
+    out->lenient = lenient;
     cJSON *doc;
     int rc = parse(body, len, &doc);
     if (rc != SEER_OK) return rc;
     const cJSON *events;
     size_t n;
     rc = get_array(doc, "events", max_events, &events, &n, &out->too_many);
-    if (rc == SEER_OK) {
+    encoder e;
+    uint32_t *ids = NULL;
+    float *dense = NULL;
+    int have_encoder = rc == SEER_OK && (rc = encoder_init(&e, t)) == SEER_OK;
+    if (have_encoder) {
+        e.strict = 1;
+        e.lenient = lenient;
         out->text = calloc(n + 1, sizeof *out->text);
         out->len = calloc(n + 1, sizeof *out->len);
-        if (!out->text || !out->len) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
+        ids = malloc((t->n_slots + 1) * sizeof *ids);
+        dense = malloc((t->n_dense + 1) * sizeof *dense);
+        if (!out->text || !out->len || !ids || !dense)
+            rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
     }
     size_t i = 0;
+    char where[64];
     for (const cJSON *it = rc == SEER_OK ? events->child : NULL; it && rc == SEER_OK;
          it = it->next, i++) {
-        if (!cJSON_IsObject(it)) {
-            rc = seer_errorf(SEER_EDATA, "events[%zu]: is not a JSON object", i);
-            break;
-        }
+        // The request rules and the encoding with a label, on the parsed object.
+        snprintf(where, sizeof where, "events[%zu]: ", i);
+        const cJSON *objs[1] = {it};
+        float y;
+        rc = encode_objects(&e, objs, 1, 1, where, ids, dense, &y);
+        if (rc != SEER_OK) break;
         out->text[i] = cJSON_PrintUnformatted(it);
         if (!out->text[i]) {
             rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
@@ -493,41 +507,18 @@ int seer_request_events_parse(const char *body, size_t len, size_t max_events,
         out->len[i] = strlen(out->text[i]);
         out->n = i + 1;
     }
+    if (have_encoder) {
+        out->n_missing = e.n_missing;
+        encoder_free(&e);
+    }
+    free(ids);
+    free(dense);
     cJSON_Delete(doc);
     if (rc != SEER_OK) {
         int too_many = out->too_many;
         seer_request_events_free(out);
         out->too_many = too_many;
     }
-    return rc;
-}
-
-int seer_request_events_check(const seer_transform *t, int lenient,
-                              const seer_request_events *ev, size_t *n_missing) {
-    *n_missing = 0;
-    encoder e;
-    int rc = encoder_init(&e, t);
-    if (rc != SEER_OK) return rc;
-    e.strict = 1;
-    e.lenient = lenient;
-    uint32_t *ids = malloc((t->n_slots + 1) * sizeof *ids);
-    float *dense = malloc((t->n_dense + 1) * sizeof *dense);
-    if (!ids || !dense) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
-    char where[64];
-    for (size_t i = 0; i < ev->n && rc == SEER_OK; i++) {
-        cJSON *doc;
-        rc = parse(ev->text[i], ev->len[i], &doc);
-        if (rc != SEER_OK) break;
-        snprintf(where, sizeof where, "events[%zu]: ", i);
-        const cJSON *objs[1] = {doc};
-        float y;
-        rc = encode_objects(&e, objs, 1, 1, where, ids, dense, &y);
-        cJSON_Delete(doc);
-    }
-    *n_missing = e.n_missing;
-    free(ids);
-    free(dense);
-    encoder_free(&e);
     return rc;
 }
 

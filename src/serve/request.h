@@ -63,22 +63,19 @@ int seer_request_rank(const seer_transform *t, const char *body, size_t len, siz
 // The events of {"events": [{...}, ...]}, each as the unformatted JSON text of its object.
 typedef struct {
     size_t n;
-    char **text;   // (n) NUL-terminated, owned
-    size_t *len;   // (n)
-    int too_many;  // set with SEER_EDATA when the body held more than max_events events
+    char **text;       // (n) NUL-terminated, owned
+    size_t *len;       // (n)
+    int too_many;      // set with SEER_EDATA when the body held more than max_events events
+    int lenient;       // in: keys that name no column are ignored, not refused
+    size_t n_missing;  // events with a value missing in some input column
 } seer_request_events;
 
-// Splits the body into the text of each event object (checked to be an object; the
-// columns are checked by whoever encodes them). Errors as seer_request_predict.
-int seer_request_events_parse(const char *body, size_t len, size_t max_events,
-                              seer_request_events *out);
+// Checks every event object with the request rules and encodes it (with its label) for t,
+// as it is parsed, then keeps its text for the log. SEER_EDATA naming "events[i]" and the
+// key; otherwise errors as seer_request_predict. Set out->lenient before the call.
+int seer_request_events_parse(const seer_transform *t, const char *body, size_t len,
+                              size_t max_events, seer_request_events *out);
 void seer_request_events_free(seer_request_events *e);
-
-// The request rules and the encoding (with a label) of each event for t:
-// SEER_EDATA naming "events[i]" and the key. *n_missing: events with a value
-// missing in some input column.
-int seer_request_events_check(const seer_transform *t, int lenient,
-                              const seer_request_events *ev, size_t *n_missing);
 
 // A copy of the JSON object json (the model's training metadata) with every string
 // value that holds a '/' cut to its last part: a path becomes a file name, so that a

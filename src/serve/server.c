@@ -366,24 +366,18 @@ static void handle_events(seer_server *s, const seer_http_request *req,
                      "--read-only; without it, events are logged and learnt");
         return;
     }
-    seer_request_events ev;
-    int rc = seer_request_events_parse(req->body, req->len, s->cfg.max_batch, &ev);
+    // The request rules, on the model served now (the learner encodes the events again).
+    seer_request_events ev = {.lenient = s->cfg.lenient};
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    int rc = seer_request_events_parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch,
+                                       &ev);
+    seer_slot_release(&s->slot, sv);
     if (rc != SEER_OK) {
         if (ev.too_many) answer_error(resp, 413, seer_error_message());
         else answer_rc(resp, rc);
         return;
     }
-    // The request rules, on the model served now (the learner encodes them again).
-    size_t missing = 0;
-    seer_served *sv = seer_slot_acquire(&s->slot);
-    rc = seer_request_events_check(&sv->model->tf, s->cfg.lenient, &ev, &missing);
-    seer_slot_release(&s->slot, sv);
-    if (rc != SEER_OK) {
-        answer_rc(resp, rc);
-        seer_request_events_free(&ev);
-        return;
-    }
-    seer_metrics_rows(&s->metrics, SEER_EP_EVENTS, ev.n, missing);
+    seer_metrics_rows(&s->metrics, SEER_EP_EVENTS, ev.n, ev.n_missing);
     // The answer waits for the disk on the log's thread, not on this one.
     events_call *c = malloc(sizeof *c);
     if (!c) {
