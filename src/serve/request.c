@@ -173,34 +173,42 @@ static void column_names(const seer_transform *t, char *out, size_t cap) {
     }
 }
 
-// Whether a key before it in its object has the same name.
+// Whether a key before it in its object has the same name. cJSON links the first child's
+// prev to the last child, whose next is NULL: the walk back stops there.
 static int repeated_key(const cJSON *it) {
     for (const cJSON *p = it->prev; p && p->next; p = p->prev)
         if (strcmp(p->string, it->string) == 0) return 1;
     return 0;
 }
 
-// The request rules on one row's objects (strict encoders only): no key twice (JSON leaves
-// it to the reader which one counts), every key names a column unless lenient (hits[k]
-// keys of objs[k] were found naming one, so a scan is needed only when that is short of
-// its size), and some input column has a value.
+// The key rules on one object: no key twice (JSON leaves it to the reader which one counts),
+// and every key names a column unless lenient. where ("rows[3]: ", "user: ") starts a message.
+static int check_keys(const seer_transform *t, int lenient, const cJSON *obj, const char *where) {
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        int known = names_column(t, it->string);
+        if (known && repeated_key(it))
+            return seer_errorf(SEER_EDATA, "%skey '%s' appears twice", where, it->string);
+        if (!known && !lenient) {
+            char names[200];
+            column_names(t, names, sizeof names);
+            return seer_errorf(SEER_EDATA, "%skey '%s' names no column of the model (its "
+                               "columns: %s; seer serve --lenient ignores such keys)", where,
+                               it->string, names);
+        }
+    }
+    return SEER_OK;
+}
+
+// The request rules on one row's objects (strict encoders only): the key rules on its own
+// object (hits[k] keys of objs[k] were found naming a column, so a scan is needed only when
+// that is short of its size; a rank's user object, objs[0] of two, was checked once for the
+// request), and some input column has a value.
 static int check_row(encoder *e, const cJSON *const *objs, size_t n, const size_t *hits,
                      size_t present, size_t inputs, const char *where) {
-    for (size_t k = 0; k < n; k++) {
-        if (!objs[k] || (size_t)cJSON_GetArraySize(objs[k]) == hits[k]) continue;
-        for (const cJSON *it = objs[k]->child; it; it = it->next) {
-            int known = names_column(e->t, it->string);
-            if (known && repeated_key(it))
-                return seer_errorf(SEER_EDATA, "%skey '%s' appears twice",
-                                   n == 2 && k == 0 ? "user: " : where, it->string);
-            if (!known && !e->lenient) {
-                char names[200];
-                column_names(e->t, names, sizeof names);
-                return seer_errorf(SEER_EDATA, "%skey '%s' names no column of the model (its "
-                                   "columns: %s; seer serve --lenient ignores such keys)",
-                                   n == 2 && k == 0 ? "user: " : where, it->string, names);
-            }
-        }
+    const cJSON *own = objs[n - 1];
+    if (own && (size_t)cJSON_GetArraySize(own) != hits[n - 1]) {
+        int rc = check_keys(e->t, e->lenient, own, where);
+        if (rc != SEER_OK) return rc;
     }
     if (present == 0 && inputs > 0) {
         char names[200];
@@ -435,13 +443,9 @@ static int encode_body(const seer_transform *t, const char *body, size_t len, si
     if (cJSON_IsNull(user)) user = NULL;
     if (user && !cJSON_IsObject(user))
         rc = seer_errorf(SEER_EDATA, "key '%s' is not a JSON object", user_key);
-    // The user's keys are checked here too, so that a request of no candidates is refused
-    // for them as one of many would be.
-    for (const cJSON *it = user && !out->lenient ? user->child : NULL; it && rc == SEER_OK;
-         it = it->next)
-        if (!names_column(t, it->string))
-            rc = seer_errorf(SEER_EDATA, "%s: key '%s' names no column of the model (seer serve "
-                             "--lenient ignores such keys)", user_key, it->string);
+    // The user's keys once for the request, so that one of no candidates is refused for
+    // them as one of many would be.
+    if (rc == SEER_OK && user) rc = check_keys(t, out->lenient, user, "user: ");
     if (rc == SEER_OK) rc = encode_array(t, user, arr, n, key, out);
     cJSON_Delete(doc);
     return rc;
