@@ -63,10 +63,11 @@ static int check_output(const seer_cli_file *f, place *at) {
                                kind_of(st.st_mode));
         *at = (place){st.st_dev, st.st_ino, NULL};
     }
-    int rc = seer_atomic_check(f->path);  // a link into /dev, or one that leads nowhere
+    // A link into /dev, or one that leads nowhere, is refused; through a link to a regular
+    // file, that file is the one replaced, so its directory is the one to check.
+    char *copy;
+    int rc = seer_atomic_target(f->path, &copy);
     if (rc != SEER_OK) return rc;
-    char *copy = strdup(f->path);
-    if (!copy) return seer_errorf(SEER_ENOMEM, "out of memory");
     const char *dir = dirname(copy);
     struct stat ds;
     if (stat(dir, &ds) != 0)

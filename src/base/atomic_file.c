@@ -192,7 +192,7 @@ static int links_into_dev(const char *path) {
 // the regular file it leads to, so that the link stays a link. What rename would replace by a
 // regular file is refused (SEER_EINVAL): a device, a pipe, a directory, or a link that leads
 // nowhere or into /dev or /proc (as root, "-o /dev/stdout" put a file where the link was).
-static int target_of(const char *path, char **real) {
+int seer_atomic_target(const char *path, char **real) {
     struct stat ls, st;
     *real = NULL;
     if (lstat(path, &ls) != 0) {
@@ -215,17 +215,10 @@ static int target_of(const char *path, char **real) {
     return *real ? SEER_OK : seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
 }
 
-int seer_atomic_check(const char *path) {
-    char *real;
-    int rc = target_of(path, &real);
-    free(real);
-    return rc;
-}
-
 int seer_atomic_open(seer_atomic_file *a, const char *target) {
     memset(a, 0, sizeof *a);
     char *path;
-    int rc = target_of(target, &path);
+    int rc = seer_atomic_target(target, &path);
     if (rc != SEER_OK) return rc;
     size_t len = strlen(path);
     // ".tmp." + pid (at most 10 digits) + "." + counter (at most 10 digits) + NUL

@@ -19,8 +19,9 @@ typedef struct {
 // replace by a regular file (a device, a pipe, a directory, a link that leads
 // nowhere or into /dev or /proc); SEER_EIO on failure.
 int seer_atomic_open(seer_atomic_file *a, const char *path);
-// What seer_atomic_open would refuse about path itself, checked before any work.
-int seer_atomic_check(const char *path);
+// The file a write of path replaces, in *real (malloc'd): path, or for a symbolic link the
+// regular file it leads to; refused as seer_atomic_open refuses it. For checks before any work.
+int seer_atomic_target(const char *path, char **real);
 // Flushes, fsyncs and renames onto the target; on any failure removes the
 // temporary file and returns SEER_EIO. Frees a in every case.
 int seer_atomic_commit(seer_atomic_file *a);
