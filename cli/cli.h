@@ -29,6 +29,7 @@ int seer_cli_once(int c, const struct option *opts, const char **seen);
 
 // Option values, strictly parsed; 0 on success, else a usage error was printed.
 int seer_cli_format(const char *s, seer_format *out);
+const char *seer_cli_format_name(seer_format f);
 int seer_cli_size(const char *opt, const char *s, size_t *out);
 // A numeric option of cmd, checked against its range in the table of common.c (every
 // numeric option of profile, train, eval, predict and demo has one there); a value out of

@@ -87,9 +87,16 @@ static void widths_text(char *buf, size_t cap, const size_t *w, size_t n) {
 // (DATA and --valid as their fingerprints). A checkpoint records them; a resumed run must have
 // them all the same (seer_train names the first that differs). Left out, free to change:
 // --threads, --checkpoint, --checkpoint-every, --max-steps, --cache, --json, -o.
+// The words of the choice options, indexed by the value each sets (caches: 0, 1, then auto).
+static const char *const caches[] = {"off", "on", "auto", NULL};
+static const char *const precisions[] = {"fp32", "bf16", NULL};
+static const char *const optims[] = {"adam", "adagrad", NULL};
+static const char *const stops[] = {"auc", "logloss", NULL};
+static const char *const poolings[] = {"mean", "sum", NULL};
+static const char *const structures[] = {"parallel", "stacked", NULL};
+
 static int settings_text(const seer_train_options *o, const char *model, char *buf,
                          size_t cap) {
-    static const char *const formats[] = {"auto", "csv", "tsv", "criteo", "libfm"};
     char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
     int rc = seer_cli_fingerprint(o->data, data, sizeof data);
     struct stat vs;
@@ -114,13 +121,13 @@ static int settings_text(const seer_train_options *o, const char *model, char *b
         "--patience %zu\n--early-stop %s\n--ignore %s\n--categorical %s\n--numeric %s\n"
         "--multi %s\n--buckets %zu\n--min-count %zu\n--max-tokens %zu\n--pooling %s\n"
         "--hash-buckets %zu\n--hash-shared %s\n",
-        data, valid, label, formats[o->format], o->skip_bad_rows ? "on" : "off", model,
-        hidden, hidden2, o->n_heads, o->gate_hidden, o->emb_dim, o->n_cross,
-        o->stacked ? "stacked" : "parallel", (double)o->dropout, o->epochs, o->batch,
-        o->adagrad ? "adagrad" : "adam", (double)o->lr, o->bf16 ? "bf16" : "fp32",
-        (unsigned long long)o->seed, o->valid_path ? 0.0 : o->valid_frac, o->patience,
-        o->stop_on_logloss ? "logloss" : "auc", lists[0], lists[1], lists[2], lists[3],
-        o->tf.buckets, o->tf.min_count, o->tf.max_tokens, o->tf.pool_sum ? "sum" : "mean",
+        data, valid, label, seer_cli_format_name(o->format), o->skip_bad_rows ? "on" : "off",
+        model, hidden, hidden2, o->n_heads, o->gate_hidden, o->emb_dim, o->n_cross,
+        structures[o->stacked], (double)o->dropout, o->epochs, o->batch, optims[o->adagrad],
+        (double)o->lr, precisions[o->bf16], (unsigned long long)o->seed,
+        o->valid_path ? 0.0 : o->valid_frac, o->patience, stops[o->stop_on_logloss], lists[0],
+        lists[1], lists[2], lists[3], o->tf.buckets, o->tf.min_count, o->tf.max_tokens,
+        poolings[o->tf.pool_sum],
         o->tf.hash_buckets, o->tf.hash_shared ? "on" : "off");
     SEER_ASSERT(k > 0 && (size_t)k < cap);
     return SEER_OK;
@@ -132,7 +139,6 @@ int seer_cmd_train(int argc, char **argv) {
     const char *out = NULL, *model = "mlp";
     int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0,
         batch_given = 0;
-    const char *structure = "parallel";
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL, *multi_s = NULL;
     enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
            O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
@@ -157,11 +163,6 @@ int seer_cmd_train(int argc, char **argv) {
         {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
         {"hash-shared", 0, 0, O_HASH_SHARED}, {"hidden2", 1, 0, O_HIDDEN2},
         {"heads", 1, 0, O_HEADS}, {"gate-hidden", 1, 0, O_GATE_HIDDEN}, {0, 0, 0, 0}};
-    static const char *const caches[] = {"off", "on", "auto", NULL};
-    static const char *const precisions[] = {"fp32", "bf16", NULL};
-    static const char *const optims[] = {"adam", "adagrad", NULL};
-    static const char *const stops[] = {"auc", "logloss", NULL};
-    static const char *const poolings[] = {"mean", "sum", NULL};
     int c, bad = 0, k;
     size_t v;
     double d;
@@ -173,7 +174,9 @@ int seer_cmd_train(int argc, char **argv) {
         case O_LABEL: o.tf.label = optarg; break;
         case O_MODEL: model = optarg; break;
         case O_CROSS: bad = seer_cli_count("train", "--cross-layers", optarg, &o.n_cross); break;
-        case O_STRUCTURE: structure = optarg; break;
+        case O_STRUCTURE:
+            bad = seer_cli_choice("--dcn-structure", optarg, structures, &o.stacked);
+            break;
         case O_CKPT_EVERY:
             bad = seer_cli_count("train", "--checkpoint-every", optarg, &o.checkpoint_every);
             break;
@@ -269,9 +272,6 @@ int seer_cmd_train(int argc, char **argv) {
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
                               "finalmlp", model);
     o.kind = ops->kind;
-    if (strcmp(structure, "parallel") && strcmp(structure, "stacked"))
-        return seer_cli_usage("--dcn-structure: '%s' is not parallel or stacked", structure);
-    o.stacked = strcmp(structure, "stacked") == 0;
     // The large CTR models follow their published configurations.
     int large = o.kind == SEER_MODEL_WDL || o.kind == SEER_MODEL_DEEPFM ||
                 o.kind == SEER_MODEL_DCNV2 || o.kind == SEER_MODEL_FINALMLP;

@@ -105,17 +105,17 @@ int seer_cli_once(int c, const struct option *opts, const char **seen) {
                           optarg);
 }
 
+// Indexed by seer_format.
+static const char *const format_names[] = {"auto", "csv", "tsv", "criteo", "libfm", NULL};
+
 int seer_cli_format(const char *s, seer_format *out) {
-    // Indexed by seer_format.
-    const char *names[] = {"auto", "csv", "tsv", "criteo", "libfm"};
-    for (int i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (seer_format)i;
-            return 0;
-        }
-    seer_cli_usage("--format: '%s' is not one of auto, csv, tsv, criteo, libfm", s);
-    return 1;
+    int k;
+    int bad = seer_cli_choice("--format", s, format_names, &k);
+    if (!bad) *out = (seer_format)k;
+    return bad;
 }
+
+const char *seer_cli_format_name(seer_format f) { return format_names[f]; }
 
 int seer_cli_size(const char *opt, const char *s, size_t *out) {
     char *end;
