@@ -470,9 +470,11 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
         rc = seer_wal_open_repair(&on->wal, o->wal_dir, st.online_seq, &lost);
     else if (rc == SEER_OK)
         rc = seer_wal_open(&on->wal, o->wal_dir, st.online_seq);
-    if (rc == SEER_OK && o->wal_repair)
-        fprintf(stderr, "seer: %s: log repaired, %" PRIu64 " event%s lost\n", o->wal_dir, lost,
-                lost == 1 ? "" : "s");
+    if (rc == SEER_OK && o->wal_repair && lost > 0)
+        fprintf(stderr, "seer: %s: log repaired, %" PRIu64 " event%s lost in all\n", o->wal_dir,
+                lost, lost == 1 ? "" : "s");
+    else if (rc == SEER_OK && o->wal_repair)
+        fprintf(stderr, "seer: %s: --wal-repair found no event lost\n", o->wal_dir);
     if (rc == SEER_OK) rc = seer_wal_reader_init(&on->rd, on->wal, st.online_seq);
     seer_model *served = NULL;
     if (rc == SEER_OK) rc = seer_model_clone(&served, on->m, 0);
