@@ -37,10 +37,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/ids.h"
 #include "data/profile.h"
 #include "data/sketch.h"
 #include "data/table.h"
-#include "nn/embedding.h"  // SEER_NO_ID, an unused slot
 
 // The most tokens of one multi-valued value that a model keeps.
 #define SEER_MULTI_SLOTS_MAX 256
@@ -52,6 +52,8 @@ typedef enum {
     SEER_COL_CATEGORICAL,
     SEER_COL_VECTOR,
 } seer_col_kind;
+// The kinds' names in seer_col_kind order, as model files and /v1/model spell them.
+extern const char *const seer_col_kind_names[];
 
 typedef struct {
     char *name;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/ids.h"
+
 // out[b, f*D .. f*D+D) = table[ids[b*F+f]] for b < B, f < F. out has row
 // stride ld_out (>= F*D). table (rows, D), ids (B, F).
 void seer_embedding_forward(float *out, size_t ld_out, const float *table, const uint32_t *ids,
@@ -32,8 +34,7 @@ void seer_embedding_backward(float *drows, const uint32_t *slot, const float *do
 // Multi-valued fields (embedding bags) in the CSR layout: bag i = b*F + f
 // holds bag_ids[off[i] .. off[i+1]) with weights w (1, or 1/count for a
 // mean). A row of ids has S >= F slots, field f taking field_slots[f] of
-// them; unused slots are SEER_NO_ID (the transform writes it).
-#define SEER_NO_ID UINT32_MAX
+// them; unused slots are SEER_NO_ID (base/ids.h; the transform writes it).
 
 // Builds the bags of B rows of ids (B, S): bag_ids and w (at most B*S), off
 // (B*F + 1). Returns the number of ids kept.
