@@ -32,7 +32,7 @@ int seer_cmd_eval(int argc, char **argv) {
     if (optind != argc - 2) return seer_cli_usage("usage: seer eval MODEL DATA [--json]");
     double t0 = seer_now();
     seer_model *m;
-    int rc = seer_model_load(&m, argv[optind], 1024);
+    int rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model knows the layout it was trained on; --format overrides it.
     if (!format_given) format = m->tf.format;

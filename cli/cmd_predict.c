@@ -58,7 +58,7 @@ int seer_cmd_predict(int argc, char **argv) {
     int rc = seer_cli_check_files(files, sizeof files / sizeof *files);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     seer_model *m;
-    rc = seer_model_load(&m, argv[optind], 1024);
+    rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     if (!format_given) format = m->tf.format;
     seer_table_options topt = {format, skip};

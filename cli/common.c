@@ -105,17 +105,14 @@ int seer_cli_once(int c, const struct option *opts, const char **seen) {
                           optarg);
 }
 
-// Indexed by seer_format.
-static const char *const format_names[] = {"auto", "csv", "tsv", "criteo", "libfm", NULL};
-
 int seer_cli_format(const char *s, seer_format *out) {
     int k;
-    int bad = seer_cli_choice("--format", s, format_names, &k);
+    int bad = seer_cli_choice("--format", s, seer_format_names, &k);
     if (!bad) *out = (seer_format)k;
     return bad;
 }
 
-const char *seer_cli_format_name(seer_format f) { return format_names[f]; }
+const char *seer_cli_format_name(seer_format f) { return seer_format_names[f]; }
 
 int seer_cli_size(const char *opt, const char *s, size_t *out) {
     char *end;

@@ -45,3 +45,10 @@ void seer_text_put(seer_text *t, const char *fmt, ...) {
         seer_text_reserve(t, (size_t)k);
     }
 }
+
+const char *seer_trim(const char *s, size_t len, size_t *out_len) {
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    *out_len = len;
+    return s;
+}

@@ -1,6 +1,6 @@
-// A growing text buffer for responses and reports: printf-style appends, and on
+// Text: a growing buffer for responses and reports (printf-style appends; on
 // allocation failure it stops growing and says so (failed) rather than failing
-// each call.
+// each call), and the trimming of fields.
 #ifndef SEER_BASE_TEXT_H
 #define SEER_BASE_TEXT_H
 
@@ -18,5 +18,8 @@ void seer_text_reserve(seer_text *t, size_t k);
 void seer_text_add(seer_text *t, const void *bytes, size_t n);
 // Appends printf(fmt, ...).
 void seer_text_put(seer_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// s[0..len) without the spaces and tabs at both ends: the start, and the length in *out_len.
+const char *seer_trim(const char *s, size_t len, size_t *out_len);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/text.h"
 
 double seer_slog1p(double x) { return x >= 0 ? log1p(x) : -log1p(-x); }
 
@@ -170,14 +171,6 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     return SEER_OK;
 }
 
-// Trims spaces and tabs at both ends.
-static const char *trim(const char *s, size_t len, size_t *out_len) {
-    while (len && (*s == ' ' || *s == '\t')) s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    *out_len = len;
-    return s;
-}
-
 static void add_number(seer_profile *p, seer_col_stats *c, double x) {
     c->numeric++;
     seer_moments_add(&c->num, x);
@@ -201,7 +194,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
     // large vocabularies miss the cache, and the misses of a row then overlap.
     for (size_t j = 0; j < p->n_cols; j++) {
         size_t len;
-        const char *s = trim(row->field[j], row->len[j], &len);
+        const char *s = seer_trim(row->field[j], row->len[j], &len);
         uint64_t h = seer_hash_bytes(s, len, 0);
         p->hash[j] = h ? h : 1;
         if (p->col[j].count_tokens) seer_counter_prefetch(&p->col[j].tokens, p->hash[j]);
@@ -209,7 +202,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
     for (size_t j = 0; j < p->n_cols; j++) {
         seer_col_stats *c = &p->col[j];
         size_t len;
-        const char *s = trim(row->field[j], row->len[j], &len);
+        const char *s = seer_trim(row->field[j], row->len[j], &len);
         if ((long)j == p->label_col) {
             double y;
             if (seer_is_missing(s, len) || !seer_parse_number(s, len, &y) || (y != 0 && y != 1))

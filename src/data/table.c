@@ -31,6 +31,8 @@
 #include "base/error.h"
 #include "data/source.h"
 
+const char *const seer_format_names[] = {"auto", "csv", "tsv", "criteo", "libfm", NULL};
+
 #define CRITEO_COLS 40
 // The first window, and the largest: a whole legal row (with its CR LF) and one chunk to
 // read ahead. Small files and tests never allocate the large one.

@@ -19,6 +19,9 @@ typedef enum {
     SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
     SEER_FORMAT_LIBFM,   // libFM / NFM: "label idx:val idx:val ...", see below
 } seer_format;
+// The formats' names in seer_format order, as the command line and model files spell them;
+// NULL-terminated.
+extern const char *const seer_format_names[];
 // The values are stored in model files: append, never renumber.
 //
 // libFM lines are a label and k index:value pairs separated by runs of spaces or tabs, no

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/text.h"
 
 // A numeric column tolerates this share of non-number values; beyond it the
 // column is categorical. Below it, the few non-numbers are malformed rows.
@@ -466,13 +467,6 @@ int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *ma
     return SEER_OK;
 }
 
-static const char *trim(const char *s, size_t len, size_t *out_len) {
-    while (len && (*s == ' ' || *s == '\t')) s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    *out_len = len;
-    return s;
-}
-
 // (v - mean) / std, clipped to [-CLIP, CLIP]. For values near DBL_MAX the
 // difference overflows to an infinity, which the clip turns into +-CLIP like
 // any other outlier, so the network sees a finite input. mean and std are
@@ -538,7 +532,7 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
         const seer_column *c = &t->col[j];
         if (c->kind != SEER_COL_CATEGORICAL || c->multi || map[j] < 0) continue;
         size_t len, k = (size_t)map[j];
-        const char *s = trim(row->field[k], row->len[k], &len);
+        const char *s = seer_trim(row->field[k], row->len[k], &len);
         uint64_t h = seer_hash_bytes(s, len, 0);
         hash[j] = h ? h : 1;
         seer_idmap_prefetch(&c->lookup, hash[j]);
@@ -547,7 +541,7 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
         const seer_column *c = &t->col[j];
         if (c->kind == SEER_COL_IGNORED || map[j] < 0) continue;
         size_t len, k = (size_t)map[j];
-        const char *s = trim(row->field[k], row->len[k], &len);
+        const char *s = seer_trim(row->field[k], row->len[k], &len);
         int missing = seer_is_missing(s, len);
         if (c->kind == SEER_COL_LABEL) {
             double v;
@@ -588,15 +582,12 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
     return SEER_OK;
 }
 
+const char *const seer_col_kind_names[] = {"ignored", "label", "numeric", "categorical",
+                                           "vector"};
+
+// The printed profile calls a multi-valued categorical column "multi".
 static const char *kind_name(const seer_column *c) {
-    if (c->multi) return "multi";
-    switch (c->kind) {
-    case SEER_COL_LABEL: return "label";
-    case SEER_COL_NUMERIC: return "numeric";
-    case SEER_COL_CATEGORICAL: return "categorical";
-    case SEER_COL_VECTOR: return "vector";
-    default: return "ignored";
-    }
+    return c->multi ? "multi" : seer_col_kind_names[c->kind];
 }
 
 void seer_transform_print(const seer_transform *t, FILE *out) {

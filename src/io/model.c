@@ -26,18 +26,15 @@ static void add_exact(cJSON *o, const char *key, double v) {
     cJSON_AddItemToObject(o, key, exact_number(v));
 }
 
-static const char *kind_names[] = {"ignored", "label", "numeric", "categorical", "vector"};
-static const char *format_names[] = {"auto", "csv", "tsv", "criteo", "libfm"};
-
 static cJSON *transform_json(const seer_transform *t) {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "format", format_names[t->format]);
+    cJSON_AddStringToObject(o, "format", seer_format_names[t->format]);
     cJSON *cols = cJSON_AddArrayToObject(o, "columns");
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         cJSON *cj = cJSON_CreateObject();
         cJSON_AddStringToObject(cj, "name", c->name);
-        cJSON_AddStringToObject(cj, "kind", kind_names[c->kind]);
+        cJSON_AddStringToObject(cj, "kind", seer_col_kind_names[c->kind]);
         cJSON_AddStringToObject(cj, "decision", c->reason);
         cJSON_AddNumberToObject(cj, "missing_rate", c->missing_rate);
         cJSON_AddNumberToObject(cj, "cardinality", c->cardinality);
@@ -325,7 +322,7 @@ static void finite_array(const cJSON *o, const char *key, double *out, size_t n,
 static void load_column(seer_column *c, const cJSON *cj, size_t j, const seer_modelfile *f,
                         const char **bad) {
     c->flag = -1;
-    int kind = index_of(col_str(cj, "kind", bad), kind_names, 5);
+    int kind = index_of(col_str(cj, "kind", bad), seer_col_kind_names, 5);
     c->name = strdup(col_str(cj, "name", bad));
     snprintf(c->reason, sizeof c->reason, "%s", col_str(cj, "decision", bad));
     c->missing_rate = finite_num(cj, "missing_rate", bad);
@@ -400,7 +397,7 @@ static int load_transform(seer_transform *t, const cJSON *o, const seer_modelfil
     int ok = 1;
     memset(t, 0, sizeof *t);
     t->label_col = -1;
-    int fmt = index_of(str(o, "format", &ok), format_names, 5);
+    int fmt = index_of(str(o, "format", &ok), seer_format_names, 5);
     const cJSON *cols = cJSON_GetObjectItemCaseSensitive(o, "columns");
     if (!ok || fmt < 0 || !cJSON_IsArray(cols) || cJSON_GetArraySize(cols) > SEER_COLS_MAX)
         return seer_errorf(SEER_EDATA, "%s: the model's transform is malformed (its format or "
@@ -515,7 +512,7 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
 }
 
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
-    if (!batch_cap) batch_cap = 1024;
+    if (!batch_cap) batch_cap = SEER_SCORE_ROWS;
     *out = NULL;
     seer_modelfile *f;
     int rc = seer_modelfile_open(&f, path);

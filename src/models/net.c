@@ -335,3 +335,7 @@ void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size
     seer_net_forward(n, ids, dense, B);
     for (size_t i = 0; i < B; i++) p[i] = 1.0f / (1.0f + expf(-n->logit[i]));
 }
+
+seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr) {
+    return (seer_adam_config){lr, 0.9f, 0.999f, c->adagrad ? 1e-10f : 1e-7f};
+}

@@ -161,6 +161,10 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
 // Which of the weights holds a NaN or an infinity ("a dense weight", "an embedding weight",
 // "a wide weight"), or NULL when all are finite: a model that diverged scores nothing.
 const char *seer_net_nonfinite(const seer_net *n);
+// The optimiser settings of a step at learning rate lr, for training and the online learner
+// alike: Adam (betas 0.9, 0.999) with Keras' eps 1e-7, as the reference trainers, or with
+// cfg.adagrad Adagrad with PyTorch's eps 1e-10.
+seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr);
 // Probabilities for B <= batch_cap rows into p (B).
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
 

@@ -51,12 +51,11 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/threads.h"
+#include "io/model.h"
 #include "io/modelfile.h"
 #include "serve/request.h"
 #include "serve/wal.h"
 
-// Rows the learner's model (and its served copies) can score at once.
-#define SCORE_ROWS 1024
 #define SNAPSHOT_NAME "snapshot.seer"
 
 struct seer_online {
@@ -133,9 +132,9 @@ static void use_model(seer_online *on, seer_model *m) {
     on->m = m;
     on->S = slots_of(&m->tf);
     on->nd = m->tf.n_dense;
-    // The optimiser of training (train.c): Adam with Keras' eps, Adagrad with PyTorch's.
+    // The optimiser of training, at the lr of training unless the server was given one.
     float lr = on->o.lr > 0 ? on->o.lr : (float)seer_model_training_number(m, "lr", 1e-3);
-    on->adam = (seer_adam_config){lr, 0.9f, 0.999f, m->net.cfg.adagrad ? 1e-10f : 1e-7f};
+    on->adam = seer_net_optimiser(&m->net.cfg, lr);
 }
 
 // Applies the next n logged events (all <= limit) in one optimiser step.
@@ -366,7 +365,7 @@ static uint64_t file_id(const char *path) {
 // The model to start from (see the top of the file), what it holds, and the
 // hashes a snapshot of it will record. One line on stderr says which and why.
 static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st) {
-    size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
+    size_t cap = on->o.batch > SEER_SCORE_ROWS ? on->o.batch : SEER_SCORE_ROWS;
     memset(st, 0, sizeof *st);
     uint64_t now = file_id(on->model_path);
     on->source = on->at_path = now;
@@ -571,7 +570,7 @@ int seer_online_log_async(seer_online *on, const char *const *events, const size
 }
 
 int seer_online_reload(seer_online *on, const char *path) {
-    size_t cap = on->o.batch > SCORE_ROWS ? on->o.batch : SCORE_ROWS;
+    size_t cap = on->o.batch > SEER_SCORE_ROWS ? on->o.batch : SEER_SCORE_ROWS;
     seer_model *nm;
     int rc = seer_model_load(&nm, path, cap);
     if (rc != SEER_OK) return rc;

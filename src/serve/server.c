@@ -7,7 +7,7 @@
 // parameters. A view scores one model version: when the slot serves a new
 // one of the same shapes (the online learner's), the view is pointed at it and
 // keeps its buffers; otherwise the worker drops it and makes another. Rows
-// are scored in chunks of SCORE_ROWS, the batch `seer predict` uses, so that a
+// are scored in chunks of SEER_SCORE_ROWS, the batch `seer predict` uses, so that a
 // request of the same rows as a file multiplies the same shapes and gives the
 // same scores.
 //
@@ -35,14 +35,13 @@
 #include "base/error.h"
 #include "base/text.h"
 #include "base/threads.h"
+#include "io/model.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "serve/online.h"
 #include "serve/request.h"
 #include "serve/slot.h"
 
-// Rows scored at a time: seer predict's batch (cli/cmd_predict.c).
-#define SCORE_ROWS 1024
 // The longest token file read.
 #define TOKEN_MAX 4096
 
@@ -231,7 +230,7 @@ static int score(worker *w, seer_served *sv) {
     if (w->view_version != sv->version) {
         if (w->view_version) seer_net_free(&w->view);
         w->view_version = 0;
-        int rc = seer_net_init_view(&w->view, &sv->model->net, SCORE_ROWS);
+        int rc = seer_net_init_view(&w->view, &sv->model->net, SEER_SCORE_ROWS);
         if (rc != SEER_OK) return rc;
         w->view_version = sv->version;
     }
@@ -245,8 +244,8 @@ static int score(worker *w, seer_served *sv) {
         w->p_cap = n;
     }
     size_t S = sv->model->tf.n_slots, nd = sv->model->tf.n_dense;
-    for (size_t i = 0; i < n; i += SCORE_ROWS) {
-        size_t b = n - i < SCORE_ROWS ? n - i : SCORE_ROWS;
+    for (size_t i = 0; i < n; i += SEER_SCORE_ROWS) {
+        size_t b = n - i < SEER_SCORE_ROWS ? n - i : SEER_SCORE_ROWS;
         seer_net_predict(&w->view, w->rows.ids + i * S, w->rows.dense + i * nd, b, w->p + i);
     }
     return SEER_OK;
@@ -398,16 +397,6 @@ static void handle_events(seer_server *s, const seer_http_request *req,
     seer_request_events_free(&ev);
 }
 
-static const char *kind_name(seer_col_kind k) {
-    switch (k) {
-    case SEER_COL_LABEL: return "label";
-    case SEER_COL_NUMERIC: return "numeric";
-    case SEER_COL_CATEGORICAL: return "categorical";
-    case SEER_COL_VECTOR: return "vector";
-    default: return "ignored";
-    }
-}
-
 static void handle_model(seer_server *s, seer_http_response *resp) {
     uint64_t logged = 0, applied = 0;
     if (s->online) seer_online_counts(s->online, &logged, &applied);
@@ -430,7 +419,7 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
     for (size_t j = 0; j < m->tf.n_cols; j++) {
         seer_text_put(&b, "%s{\"name\":", j ? "," : "");
         put_string(&b, m->tf.col[j].name);
-        seer_text_put(&b, ",\"kind\":\"%s\"}", kind_name(m->tf.col[j].kind));
+        seer_text_put(&b, ",\"kind\":\"%s\"}", seer_col_kind_names[m->tf.col[j].kind]);
     }
     // training_json is the model file's own JSON object (settings and metrics), checked
     // when the file was loaded; it goes out with file names for paths.

@@ -17,9 +17,6 @@
 #include "data/dataset.h"
 #include "data/profile.h"
 
-// Rows predicted per forward pass when evaluating.
-#define EVAL_BATCH 1024
-
 void seer_train_options_default(seer_train_options *o) {
     memset(o, 0, sizeof *o);
     seer_transform_options_default(&o->tf);
@@ -153,8 +150,7 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
         goto done;
     }
-    // Adam with Keras' eps (as the reference trainers); Adagrad with PyTorch's.
-    seer_adam_config adam = {o->lr, 0.9f, 0.999f, o->adagrad ? 1e-10f : 1e-7f};
+    seer_adam_config adam = seer_net_optimiser(&model->net.cfg, o->lr);
     size_t n_batches = 0;
     for (size_t c = 0; c < n_chunks; c++) n_batches += (chunk_rows(tr, c) + B - 1) / B;
     for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
@@ -404,7 +400,7 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     seer_rng_init(&rng0, o->seed * 0x9e3779b97f4a7c15ULL + 17);
     memcpy(st.rng, rng0.s, sizeof st.rng);
     snapshot best = {NULL, NULL, NULL};
-    size_t batch_cap = o->batch > EVAL_BATCH ? o->batch : EVAL_BATCH;
+    size_t batch_cap = o->batch > SEER_SCORE_ROWS ? o->batch : SEER_SCORE_ROWS;
     seer_model *m = NULL;
     int rc = start_model(o, &m, &st, &best, batch_cap);
     int resumed = m != NULL;
