@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "base/atomic_file.h"
+#include "base/bytes.h"
 #include "base/error.h"
 #include "base/hash.h"
 
@@ -113,22 +114,6 @@ static size_t dtype_size(uint32_t dtype) {
     }
     return 0;
 }
-
-static uint32_t get_u32(const unsigned char *p) {
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static uint64_t get_u64(const unsigned char *p) {
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static void put_u32(unsigned char *p, uint32_t v) { memcpy(p, &v, sizeof v); }
-
-static void put_u64(unsigned char *p, uint64_t v) { memcpy(p, &v, sizeof v); }
 
 static void stream_hash_init(stream_hash *s, uint64_t n, uint64_t seed) {
     s->h = seed ^ (0x9e3779b97f4a7c15ULL * (n + 1));
@@ -285,25 +270,25 @@ static int plan_write(file_header *h, const char *path, const char *json,
 static void encode_header(unsigned char *out, const file_header *h) {
     memset(out, 0, HEADER_SIZE);
     memcpy(out, MAGIC, sizeof MAGIC);
-    put_u32(out + 8, h->version);
-    put_u32(out + 12, h->n_tensors);
-    put_u64(out + 16, h->json_len);
-    put_u64(out + 24, h->dir_offset);
-    put_u64(out + 32, h->data_offset);
-    put_u64(out + 40, h->file_size);
-    put_u64(out + 48, h->body_checksum);
-    put_u64(out + 56, seer_hash_bytes(out, HEADER_CHECKED, 0));
+    seer_put_le32(out + 8, h->version);
+    seer_put_le32(out + 12, h->n_tensors);
+    seer_put_le64(out + 16, h->json_len);
+    seer_put_le64(out + 24, h->dir_offset);
+    seer_put_le64(out + 32, h->data_offset);
+    seer_put_le64(out + 40, h->file_size);
+    seer_put_le64(out + 48, h->body_checksum);
+    seer_put_le64(out + 56, seer_hash_bytes(out, HEADER_CHECKED, 0));
 }
 
 static void encode_entry(unsigned char *out, const seer_tensor *t, uint64_t offset,
                          uint64_t bytes) {
     memset(out, 0, ENTRY_SIZE);
     memcpy(out, t->name, strlen(t->name));
-    put_u32(out + 64, (uint32_t)t->dtype);
-    put_u32(out + 68, (uint32_t)t->ndim);
-    for (size_t d = 0; d < t->ndim; d++) put_u64(out + 72 + 8 * d, t->shape[d]);
-    put_u64(out + 104, offset);
-    put_u64(out + 112, bytes);
+    seer_put_le32(out + 64, (uint32_t)t->dtype);
+    seer_put_le32(out + 68, (uint32_t)t->ndim);
+    for (size_t d = 0; d < t->ndim; d++) seer_put_le64(out + 72 + 8 * d, t->shape[d]);
+    seer_put_le64(out + 104, offset);
+    seer_put_le64(out + 112, bytes);
 }
 
 // Bytes of t's data; only after check_tensor_arg accepted it.
@@ -392,14 +377,14 @@ static int read_file(seer_modelfile *m, uint64_t *size, const char *path) {
 }
 
 static void decode_header(file_header *h, const unsigned char *p) {
-    h->version = get_u32(p + 8);
-    h->n_tensors = get_u32(p + 12);
-    h->json_len = get_u64(p + 16);
-    h->dir_offset = get_u64(p + 24);
-    h->data_offset = get_u64(p + 32);
-    h->file_size = get_u64(p + 40);
-    h->body_checksum = get_u64(p + 48);
-    h->header_checksum = get_u64(p + 56);
+    h->version = seer_get_le32(p + 8);
+    h->n_tensors = seer_get_le32(p + 12);
+    h->json_len = seer_get_le64(p + 16);
+    h->dir_offset = seer_get_le64(p + 24);
+    h->data_offset = seer_get_le64(p + 32);
+    h->file_size = seer_get_le64(p + 40);
+    h->body_checksum = seer_get_le64(p + 48);
+    h->header_checksum = seer_get_le64(p + 56);
 }
 
 // The header against itself and against the real file size.
@@ -459,10 +444,10 @@ static int check_entry(seer_tensor *t, const unsigned char *e, size_t i, uint64_
     if (!nul || nul == e || !all_zero(nul, (size_t)(e + NAME_FIELD - nul)))
         return seer_errorf(SEER_EDATA, "%s: tensor %zu: bad name field", path, i);
     t->name = (const char *)e;
-    uint32_t dtype = get_u32(e + 64);
-    uint32_t ndim = get_u32(e + 68);
-    uint64_t offset = get_u64(e + 104);
-    uint64_t bytes = get_u64(e + 112);
+    uint32_t dtype = seer_get_le32(e + 64);
+    uint32_t ndim = seer_get_le32(e + 68);
+    uint64_t offset = seer_get_le64(e + 104);
+    uint64_t bytes = seer_get_le64(e + 112);
     size_t elem = dtype_size(dtype);
     if (elem == 0)
         return seer_errorf(SEER_EDATA, "%s: tensor %s: unknown dtype %u", path, t->name, dtype);
@@ -474,7 +459,7 @@ static int check_entry(seer_tensor *t, const unsigned char *e, size_t i, uint64_
         return seer_errorf(SEER_EDATA, "%s: tensor %s: nonzero unused fields", path, t->name);
     t->dtype = (seer_dtype)dtype;
     t->ndim = ndim;
-    for (size_t d = 0; d < SEER_TENSOR_NDIM_MAX; d++) t->shape[d] = get_u64(e + 72 + 8 * d);
+    for (size_t d = 0; d < SEER_TENSOR_NDIM_MAX; d++) t->shape[d] = seer_get_le64(e + 72 + 8 * d);
     uint64_t numel, want;
     if (!shape_numel(&numel, t->shape, t->ndim) || __builtin_mul_overflow(numel, elem, &want) ||
         want != bytes)
@@ -560,9 +545,9 @@ int seer_modelfile_peek_id(const char *path, uint64_t *id) {
     close(fd);
     if (got < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(err));
     if (got < HEADER_SIZE || memcmp(buf, MAGIC, sizeof MAGIC) != 0 ||
-        get_u64(buf + 56) != seer_hash_bytes(buf, HEADER_CHECKED, 0))
+        seer_get_le64(buf + 56) != seer_hash_bytes(buf, HEADER_CHECKED, 0))
         return seer_errorf(SEER_EDATA, "%s: not a seer model file (or a damaged header)", path);
-    *id = get_u64(buf + 56);
+    *id = seer_get_le64(buf + 56);
     return SEER_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/atomic_file.h"
+#include "base/bytes.h"
 #include "base/crc32c.h"
 #include "base/error.h"
 
@@ -54,26 +55,6 @@ struct seer_wal {
     pthread_t syncer;
     int syncer_started, stop;
 };
-
-static void put_u32(char *p, uint32_t v) {
-    for (int i = 0; i < 4; i++) p[i] = (char)(v >> (8 * i));
-}
-
-static void put_u64(char *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (char)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const char *p) {
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)(unsigned char)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(const char *p) {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)(unsigned char)p[i] << (8 * i);
-    return v;
-}
 
 static void seg_path(const seer_wal *w, uint64_t first, char *out, size_t cap) {
     snprintf(out, cap, "%s/wal-%016" PRIx64 ".log", w->dir, first);
@@ -162,13 +143,13 @@ static int record_at(window *wd, uint64_t off, int fresh, record *r, const char 
     int got = window_get(wd, off, SEER_WAL_HEADER, fresh, &h, path);
     if (got < 0) return got;
     if (!got) return wd->len == 0 ? REC_END : REC_BAD;
-    size_t len = get_u32(h + 4);
+    size_t len = seer_get_le32(h + 4);
     if (len > SEER_WAL_RECORD_MAX) return REC_BAD;
     got = window_get(wd, off, SEER_WAL_HEADER + len, 0, &h, path);
     if (got < 0) return got;
     if (!got) return REC_BAD;
-    if (seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4 + len) != get_u32(h)) return REC_BAD;
-    r->seq = get_u64(h + 8);
+    if (seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4 + len) != seer_get_le32(h)) return REC_BAD;
+    r->seq = seer_get_le64(h + 8);
     r->data = h + SEER_WAL_HEADER;
     r->len = len;
     return REC_OK;
@@ -192,7 +173,7 @@ static int resync(window *wd, uint64_t off, uint64_t size, uint64_t expected, ui
         const char *h = NULL;
         int got = window_get(wd, p, SEER_WAL_HEADER, 0, &h, path);
         if (got <= 0) return got;
-        uint64_t len = get_u32(h + 4), seq = get_u64(h + 8);
+        uint64_t len = seer_get_le32(h + 4), seq = seer_get_le64(h + 8);
         if (len > SEER_WAL_RECORD_MAX || p + SEER_WAL_HEADER + len > size) continue;
         if (seq < expected || seq - expected > (p - off) / SEER_WAL_HEADER) continue;
         int k = record_at(wd, p, 0, r, path);
@@ -277,9 +258,9 @@ static uint64_t uncovered(const seer_wal *w, uint64_t from, uint64_t to) {
 static int put_lost(FILE *f, uint64_t from, uint64_t to) {
     char h[SEER_WAL_HEADER];
     for (uint64_t s = from; s < to; s++) {
-        put_u32(h + 4, 0);
-        put_u64(h + 8, s);
-        put_u32(h, seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4));
+        seer_put_le32(h + 4, 0);
+        seer_put_le64(h + 8, s);
+        seer_put_le32(h, seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4));
         if (fwrite(h, 1, sizeof h, f) != sizeof h) return 0;
     }
     return 1;
@@ -561,10 +542,10 @@ static int add_pending(seer_wal *w, const char *const *data, const size_t *lens,
     }
     for (size_t i = 0; i < n; i++) {
         char *h = w->pend + w->pend_len;
-        put_u32(h + 4, (uint32_t)lens[i]);
-        put_u64(h + 8, w->next_seq++);
+        seer_put_le32(h + 4, (uint32_t)lens[i]);
+        seer_put_le64(h + 8, w->next_seq++);
         memcpy(h + SEER_WAL_HEADER, data[i], lens[i]);
-        put_u32(h, seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4 + lens[i]));
+        seer_put_le32(h, seer_crc32c(0, h + 4, SEER_WAL_HEADER - 4 + lens[i]));
         w->pend_len += SEER_WAL_HEADER + lens[i];
     }
     return SEER_OK;
