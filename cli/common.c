@@ -74,7 +74,7 @@ static int out_of_range(const range *r, const char *s, int not_number) {
 
 int seer_cli_fail(int rc) {
     const char *msg = seer_error_message();
-    fprintf(stderr, "seer: %s\n", msg[0] ? msg : seer_error_name(rc));
+    fprintf(stderr, "seer: %s\n", msg[0] ? msg : seer_strerror(rc));
     return seer_error_exit_code(rc);
 }
 

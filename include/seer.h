@@ -1,9 +1,8 @@
 // seer: value predictions and recommendations from behaviour data.
 //
 // The public API, small on purpose: train a model from a file, load a model,
-// score rows of a file, evaluate. Every function returns 0 or a negative code
-// (SEER_EINVAL -1, SEER_EDATA -2, SEER_EIO -3, SEER_ENOMEM -4,
-// SEER_EINTERNAL -5) and records a message for seer_error_message().
+// score rows of a file, evaluate. Every function that can fail returns SEER_OK (0) or a
+// negative seer_error and records a message for seer_error_message().
 #ifndef SEER_H
 #define SEER_H
 
@@ -13,10 +12,27 @@
 extern "C" {
 #endif
 
-typedef struct seer_model seer_model;
+// The codes every function returns. The values are stable.
+typedef enum {
+    SEER_OK = 0,
+    SEER_EINVAL = -1,     // invalid argument (an option, a name, a NULL handle)
+    SEER_EDATA = -2,      // bad input data (a malformed row, a value a column cannot take)
+    SEER_EIO = -3,        // input/output failure (a missing file, a full disk)
+    SEER_ENOMEM = -4,     // out of memory
+    SEER_EINTERNAL = -5,  // internal error
+} seer_error;
 
-// The message of the last error on this thread.
+// The message of the last error on this thread: what failed and where (file:line:column,
+// the option, the key), "" when none was recorded.
 const char *seer_error_message(void);
+// A short description of the code: "invalid argument", "bad input data", ...; "unknown error"
+// for a value that is no seer_error.
+const char *seer_strerror(int rc);
+// The exit status a command-line program gives for rc: 0 for SEER_OK, 1 invalid argument,
+// 2 bad data, 3 I/O failure, 4 out of memory, internal error or an unknown code.
+int seer_error_exit_code(int rc);
+
+typedef struct seer_model seer_model;
 
 // Loads a model file for scoring up to batch_cap rows at a time (0: 1024).
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);

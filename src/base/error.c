@@ -3,6 +3,11 @@
 
 #include <stdarg.h>
 
+#define SAME_CODE(name, code, desc, exit_code) \
+    _Static_assert(name == code, #name " differs in seer.h and error.h");
+SEER_ERRORS(SAME_CODE)
+#undef SAME_CODE
+
 static _Thread_local char message[1024];
 
 int seer_errorf(int code, const char *fmt, ...) {
@@ -17,7 +22,7 @@ const char *seer_error_message(void) { return message; }
 
 void seer_error_clear(void) { message[0] = '\0'; }
 
-const char *seer_error_name(int code) {
+const char *seer_strerror(int code) {
 #define NAME_CASE(name, c, desc, exit_code) \
     case c:                                 \
         return desc;

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-// X(name, code, description, process exit code)
+#include "seer.h"
+
+// X(name, code, description, process exit code). The codes themselves are the public enum
+// seer_error (include/seer.h); error.c checks at compile time that the two agree.
 #define SEER_ERRORS(X)                                   \
     X(SEER_OK, 0, "ok", 0)                               \
     X(SEER_EINVAL, -1, "invalid argument", 1)            \
@@ -18,19 +21,9 @@
     X(SEER_ENOMEM, -4, "out of memory", 4)               \
     X(SEER_EINTERNAL, -5, "internal error", 4)
 
-#define SEER_ERROR_ENUM(name, code, desc, exit_code) name = code,
-enum { SEER_ERRORS(SEER_ERROR_ENUM) };
-#undef SEER_ERROR_ENUM
-
 // Records the message for the calling thread and returns code.
 int seer_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-// The last recorded message ("" when none).
-const char *seer_error_message(void);
 void seer_error_clear(void);
-// A short description of the code ("bad input data").
-const char *seer_error_name(int code);
-// The process exit code for an error code (DESIGN.md: 1 usage, 2 data, 3 I/O, 4 internal).
-int seer_error_exit_code(int code);
 
 #define SEER_ASSERT(cond)                                                              \
     do {                                                                               \
