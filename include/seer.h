@@ -32,6 +32,28 @@ const char *seer_strerror(int rc);
 // 2 bad data, 3 I/O failure, 4 out of memory, internal error or an unknown code.
 int seer_error_exit_code(int rc);
 
+// The layouts of data files. The values are stored in model files: append, never renumber.
+typedef enum {
+    SEER_FORMAT_AUTO,    // CSV or TSV, the separator sniffed from the header line: tab if it
+                         // has one, else comma, else ';', else '|', else comma (one column)
+    SEER_FORMAT_CSV,     // comma separated, header line, RFC 4180 quoting
+    SEER_FORMAT_TSV,     // tab separated, header line, RFC 4180 quoting
+    SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
+    SEER_FORMAT_LIBFM,   // libFM / NFM: "label idx:val idx:val ...", each pair one
+                         // categorical field F1 .. Fk; every value must be 1
+} seer_format;
+
+// The networks seer trains (README, "Using seer", Models).
+typedef enum {
+    SEER_MODEL_LR,        // logistic regression
+    SEER_MODEL_MLP,       // embeddings and a ReLU stack
+    SEER_MODEL_FM,        // factorisation machine
+    SEER_MODEL_WDL,       // wide and deep
+    SEER_MODEL_DEEPFM,
+    SEER_MODEL_DCNV2,     // deep and cross network v2
+    SEER_MODEL_FINALMLP,  // two gated MLP streams and a bilinear fusion
+} seer_model_kind;
+
 typedef struct seer_model seer_model;
 
 // Loads a model file for scoring up to batch_cap rows at a time (0: 1024).

@@ -11,19 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum {
-    SEER_FORMAT_AUTO,    // CSV or TSV, the separator sniffed from the header line: tab if it
-                         // has one, else comma, else ';', else '|', else comma (one column)
-    SEER_FORMAT_CSV,     // comma separated, header line, RFC 4180 quoting
-    SEER_FORMAT_TSV,     // tab separated, header line, RFC 4180 quoting
-    SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
-    SEER_FORMAT_LIBFM,   // libFM / NFM: "label idx:val idx:val ...", see below
-} seer_format;
+#include "seer.h"  // seer_format
+
 // The formats' names in seer_format order, as the command line and model files spell them;
 // NULL-terminated.
 extern const char *const seer_format_names[];
-// The values are stored in model files: append, never renumber.
-//
 // libFM lines are a label and k index:value pairs separated by runs of spaces or tabs, no
 // header, no quoting; k is taken from the first data line and every line must have exactly k
 // pairs. The columns are label, F1 .. Fk. The label field is "1" when the label parses as a

@@ -23,19 +23,10 @@
 #include <stdint.h>
 
 #include "base/rng.h"
+#include "seer.h"  // seer_model_kind
 #include "nn/adam.h"
 
 #define SEER_LAYERS_MAX 16
-
-typedef enum {
-    SEER_MODEL_LR,
-    SEER_MODEL_MLP,
-    SEER_MODEL_FM,
-    SEER_MODEL_WDL,
-    SEER_MODEL_DEEPFM,
-    SEER_MODEL_DCNV2,
-    SEER_MODEL_FINALMLP,
-} seer_model_kind;
 
 typedef struct {
     seer_model_kind kind;
