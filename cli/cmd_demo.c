@@ -107,17 +107,18 @@ static int rank_users(seer_model *m, const char *test) {
     return SEER_OK;
 }
 
-static int train_and_eval(const char *title, seer_train_options *o, const char *test,
+static int train_and_eval(const char *title, seer_train_job *o, const char *test,
                           const char *model_path, seer_model **out) {
     printf("\n== %s ==\n", title);
     fflush(stdout);
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    int rc = seer_train(o, &r, &m);
+    int rc = seer_train_run(o, &r, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, model_path);
     if (rc != SEER_OK) return rc;
     printf("trained mlp %zu-%zu on %zu rows (%zu validation) in %.1fs: %zu epochs",
-           o->hidden[0], o->hidden[1], r.train_rows, r.valid_rows, r.seconds, r.epochs_run);
+           o->net.hidden[0], o->net.hidden[1], r.train_rows, r.valid_rows, r.seconds,
+           r.epochs_run);
     if (r.has_valid) printf(" (kept epoch %zu, the best on validation)", r.best_epoch);
     printf(", %.0f samples/s\n", r.train_samples_per_s);
     seer_binary_metrics met;
@@ -172,8 +173,8 @@ int seer_cmd_demo(int argc, char **argv) {
     if (rc != SEER_OK) return seer_cli_fail(rc);
     printf("%s: %zu rows; first 80%% in time -> %s, last 20%% -> %s\n", all, rows, train, test);
 
-    seer_train_options o;
-    seer_train_options_default(&o);
+    seer_train_job o;
+    seer_train_job_default(&o);
     o.data = train;
     o.tf.label = "purchased";
     static const char *const ignore[] = {"revenue", "event_time"};
@@ -197,8 +198,8 @@ int seer_cmd_demo(int argc, char **argv) {
              data ? data : "../shared/data");
     snprintf(cmodel, sizeof cmodel, "%s/criteo.seer", dir);
     if (access(ctrain, R_OK) == 0 && access(ctest, R_OK) == 0) {
-        seer_train_options co;
-        seer_train_options_default(&co);
+        seer_train_job co;
+        seer_train_job_default(&co);
         co.data = ctrain;
         co.format = SEER_FORMAT_CRITEO;
         co.tf.label = "label";

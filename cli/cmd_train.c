@@ -95,7 +95,7 @@ static const char *const stops[] = {"auc", "logloss", NULL};
 static const char *const poolings[] = {"mean", "sum", NULL};
 static const char *const structures[] = {"parallel", "stacked", NULL};
 
-static int settings_text(const seer_train_options *o, const char *model, char *buf,
+static int settings_text(const seer_train_job *o, const char *model, char *buf,
                          size_t cap) {
     char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
     int rc = seer_cli_fingerprint(o->data, data, sizeof data);
@@ -107,8 +107,8 @@ static int settings_text(const seer_train_options *o, const char *model, char *b
         rc = seer_cli_fingerprint(o->valid_path, valid, sizeof valid);
     if (rc != SEER_OK) return rc;
     list_text(label, sizeof label, &o->tf.label, 1);
-    widths_text(hidden, sizeof hidden, o->hidden, o->n_hidden);
-    widths_text(hidden2, sizeof hidden2, o->hidden2, o->n_hidden2);
+    widths_text(hidden, sizeof hidden, o->net.hidden, o->net.n_hidden);
+    widths_text(hidden2, sizeof hidden2, o->net.hidden2, o->net.n_hidden2);
     list_text(lists[0], sizeof lists[0], o->tf.ignore, o->tf.n_ignore);
     list_text(lists[1], sizeof lists[1], o->tf.categorical, o->tf.n_categorical);
     list_text(lists[2], sizeof lists[2], o->tf.numeric, o->tf.n_numeric);
@@ -122,9 +122,9 @@ static int settings_text(const seer_train_options *o, const char *model, char *b
         "--multi %s\n--buckets %zu\n--min-count %zu\n--max-tokens %zu\n--pooling %s\n"
         "--hash-buckets %zu\n--hash-shared %s\n",
         data, valid, label, seer_cli_format_name(o->format), o->skip_bad_rows ? "on" : "off",
-        model, hidden, hidden2, o->n_heads, o->gate_hidden, o->emb_dim, o->n_cross,
-        structures[o->stacked], (double)o->dropout, o->epochs, o->batch, optims[o->adagrad],
-        (double)o->lr, precisions[o->bf16], (unsigned long long)o->seed,
+        model, hidden, hidden2, o->net.n_heads, o->net.gate_hidden, o->net.emb_dim,
+        o->net.n_cross, structures[o->net.stacked], (double)o->net.dropout, o->epochs, o->batch,
+        optims[o->net.adagrad], (double)o->lr, precisions[o->net.bf16], (unsigned long long)o->seed,
         o->valid_path ? 0.0 : o->valid_frac, o->patience, stops[o->stop_on_logloss], lists[0],
         lists[1], lists[2], lists[3], o->tf.buckets, o->tf.min_count, o->tf.max_tokens,
         poolings[o->tf.pool_sum],
@@ -134,8 +134,8 @@ static int settings_text(const seer_train_options *o, const char *model, char *b
 }
 
 int seer_cmd_train(int argc, char **argv) {
-    seer_train_options o;
-    seer_train_options_default(&o);
+    seer_train_job o;
+    seer_train_job_default(&o);
     const char *out = NULL, *model = "mlp";
     int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0,
         batch_given = 0;
@@ -173,9 +173,11 @@ int seer_cmd_train(int argc, char **argv) {
         switch (c) {
         case O_LABEL: o.tf.label = optarg; break;
         case O_MODEL: model = optarg; break;
-        case O_CROSS: bad = seer_cli_count("train", "--cross-layers", optarg, &o.n_cross); break;
+        case O_CROSS:
+            bad = seer_cli_count("train", "--cross-layers", optarg, &o.net.n_cross);
+            break;
         case O_STRUCTURE:
-            bad = seer_cli_choice("--dcn-structure", optarg, structures, &o.stacked);
+            bad = seer_cli_choice("--dcn-structure", optarg, structures, &o.net.stacked);
             break;
         case O_CKPT_EVERY:
             bad = seer_cli_count("train", "--checkpoint-every", optarg, &o.checkpoint_every);
@@ -188,30 +190,33 @@ int seer_cmd_train(int argc, char **argv) {
             break;
         case O_DROPOUT:
             bad = seer_cli_real("train", "--dropout", optarg, &d);
-            o.dropout = (float)d;
+            o.net.dropout = (float)d;
             break;
         case O_HASH:
             bad = seer_cli_count("train", "--hash-buckets", optarg, &o.tf.hash_buckets);
             break;
-        case O_PRECISION: bad = seer_cli_choice("--precision", optarg, precisions, &o.bf16); break;
-        case O_OPTIM: bad = seer_cli_choice("--optim", optarg, optims, &o.adagrad); break;
+        case O_PRECISION:
+            bad = seer_cli_choice("--precision", optarg, precisions, &o.net.bf16);
+            break;
+        case O_OPTIM: bad = seer_cli_choice("--optim", optarg, optims, &o.net.adagrad); break;
         case O_MAX_STEPS: bad = seer_cli_count("train", "--max-steps", optarg, &o.max_steps); break;
         case O_STOP:
             bad = seer_cli_choice("--early-stop", optarg, stops, &o.stop_on_logloss);
             break;
         case O_HIDDEN:
             hidden_given = 1;
-            bad = seer_cli_widths("--hidden", optarg, o.hidden, SEER_LAYERS_MAX / 2, &o.n_hidden);
+            bad = seer_cli_widths("--hidden", optarg, o.net.hidden, SEER_LAYERS_MAX / 2,
+                                  &o.net.n_hidden);
             break;
         case O_HIDDEN2:
-            bad = seer_cli_widths("--hidden2", optarg, o.hidden2, SEER_LAYERS_MAX / 2,
-                                  &o.n_hidden2);
+            bad = seer_cli_widths("--hidden2", optarg, o.net.hidden2, SEER_LAYERS_MAX / 2,
+                                  &o.net.n_hidden2);
             break;
-        case O_HEADS: bad = seer_cli_count("train", "--heads", optarg, &o.n_heads); break;
+        case O_HEADS: bad = seer_cli_count("train", "--heads", optarg, &o.net.n_heads); break;
         case O_GATE_HIDDEN:
-            bad = seer_cli_count("train", "--gate-hidden", optarg, &o.gate_hidden);
+            bad = seer_cli_count("train", "--gate-hidden", optarg, &o.net.gate_hidden);
             break;
-        case O_EMB: bad = seer_cli_count("train", "--emb-dim", optarg, &o.emb_dim); break;
+        case O_EMB: bad = seer_cli_count("train", "--emb-dim", optarg, &o.net.emb_dim); break;
         case O_EPOCHS:
             bad = seer_cli_count("train", "--epochs", optarg, &o.epochs);
             epochs_given = 1;
@@ -271,24 +276,20 @@ int seer_cmd_train(int argc, char **argv) {
     if (!ops)
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
                               "finalmlp", model);
-    o.kind = ops->kind;
+    o.net.kind = ops->kind;
     // The large CTR models follow their published configurations.
-    int large = o.kind == SEER_MODEL_WDL || o.kind == SEER_MODEL_DEEPFM ||
-                o.kind == SEER_MODEL_DCNV2 || o.kind == SEER_MODEL_FINALMLP;
+    int large = o.net.kind == SEER_MODEL_WDL || o.net.kind == SEER_MODEL_DEEPFM ||
+                o.net.kind == SEER_MODEL_DCNV2 || o.net.kind == SEER_MODEL_FINALMLP;
     if (large && !hidden_given) {
-        o.n_hidden = 3;
-        o.hidden[0] = o.hidden[1] = o.hidden[2] = 400;
+        o.net.n_hidden = 3;
+        o.net.hidden[0] = o.net.hidden[1] = o.net.hidden[2] = 400;
     }
-    if (o.kind == SEER_MODEL_FINALMLP) {
-        seer_net_config fc = {.kind = o.kind, .n_hidden = o.n_hidden, .n_hidden2 = o.n_hidden2,
-                              .n_heads = o.n_heads, .gate_hidden = o.gate_hidden};
-        memcpy(fc.hidden, o.hidden, sizeof fc.hidden);
-        memcpy(fc.hidden2, o.hidden2, sizeof fc.hidden2);
-        const char *why = seer_finalmlp_invalid(&fc);
+    if (o.net.kind == SEER_MODEL_FINALMLP) {
+        const char *why = seer_finalmlp_invalid(&o.net);
         if (why) return seer_cli_usage("finalmlp: %s (see seer train --help)", why);
     }
     if (large && !batch_given) o.batch = 1024;
-    if (o.adagrad && !lr_given) o.lr = 0.01f;
+    if (o.net.adagrad && !lr_given) o.lr = 0.01f;
     if (!o.tf.label && (o.format == SEER_FORMAT_CRITEO || o.format == SEER_FORMAT_LIBFM))
         o.tf.label = "label";
     if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
@@ -320,9 +321,9 @@ int seer_cmd_train(int argc, char **argv) {
     }
     if (rc != SEER_OK) return seer_cli_fail(rc);
     o.cache_prefix = out;
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    rc = seer_train(&o, &r, &m);
+    rc = seer_train_run(&o, &r, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, out);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model trained, as the file holds it (a resumed run's is the checkpoint's).

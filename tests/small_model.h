@@ -28,20 +28,20 @@ static int write_small_model(const char *csv, const char *path, uint64_t seed, s
         fprintf(f, "%d,%.3f,%s\n", seer_rng_uniform(&r) < p, x, small_model_colors[c]);
     }
     fclose(f);
-    seer_train_options o;
-    seer_train_options_default(&o);
+    seer_train_job o;
+    seer_train_job_default(&o);
     o.data = csv;
     o.tf.label = "label";
     o.epochs = 2;
     o.valid_frac = 0;
     o.quiet = 1;
     o.seed = seed;
-    o.n_hidden = 2;
-    o.hidden[0] = hidden;
-    o.hidden[1] = 8;
-    seer_train_result res;
+    o.net.n_hidden = 2;
+    o.net.hidden[0] = hidden;
+    o.net.hidden[1] = 8;
+    seer_train_outcome res;
     seer_model *m;
-    int rc = seer_train(&o, &res, &m);
+    int rc = seer_train_run(&o, &res, &m);
     if (rc == SEER_OK) rc = seer_model_save(m, path);
     if (rc == SEER_OK) seer_model_free(m);
     return rc;

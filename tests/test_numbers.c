@@ -56,8 +56,8 @@ static const char *write_csv(const char *name, size_t rows, char *path, size_t c
     return path;
 }
 
-static void quiet_options(seer_train_options *o, const char *data) {
-    seer_train_options_default(o);
+static void quiet_options(seer_train_job *o, const char *data) {
+    seer_train_job_default(o);
     o->data = data;
     o->tf.label = "y";
     o->epochs = 2;
@@ -67,12 +67,12 @@ static void quiet_options(seer_train_options *o, const char *data) {
 
 Test(numbers, diverged_training_stops) {
     char path[256];
-    seer_train_options o;
+    seer_train_job o;
     quiet_options(&o, write_csv("d.csv", 2000, path, sizeof path));
     o.lr = 1e30f;
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m = (seer_model *)1;
-    int rc = seer_train(&o, &r, &m);
+    int rc = seer_train_run(&o, &r, &m);
     cr_assert(eq(int, rc, SEER_EDATA), "rc %d: %s", rc, seer_error_message());
     cr_assert(eq(ptr, m, NULL));
     cr_assert(ne(ptr, strstr(seer_error_message(), "training diverged at step "), NULL), "%s",
@@ -82,15 +82,15 @@ Test(numbers, diverged_training_stops) {
 
 Test(numbers, diverged_training_leaves_no_bad_checkpoint) {
     char path[256], ckpt[256];
-    seer_train_options o;
+    seer_train_job o;
     quiet_options(&o, write_csv("d.csv", 2000, path, sizeof path));
     snprintf(ckpt, sizeof ckpt, "%s/d.ckpt", dir);
     o.lr = 1e30f;
     o.checkpoint_path = ckpt;
     o.checkpoint_every = 1;
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    cr_assert(eq(int, seer_train(&o, &r, &m), SEER_EDATA), "%s", seer_error_message());
+    cr_assert(eq(int, seer_train_run(&o, &r, &m), SEER_EDATA), "%s", seer_error_message());
     cr_assert(ne(ptr, strstr(seer_error_message(), "diverged at step"), NULL), "%s",
               seer_error_message());
     // The checkpoint of step 1, before the divergence (at lr 1e30 the first step leaves huge
@@ -103,11 +103,11 @@ Test(numbers, diverged_training_leaves_no_bad_checkpoint) {
 
 Test(numbers, sane_training_is_untouched) {
     char path[256];
-    seer_train_options o;
+    seer_train_job o;
     quiet_options(&o, write_csv("d.csv", 2000, path, sizeof path));
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    cr_assert(eq(int, seer_train(&o, &r, &m), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, seer_train_run(&o, &r, &m), SEER_OK), "%s", seer_error_message());
     cr_assert(eq(int, isfinite(r.metrics.logloss), 1));
     seer_model_free(m);
 }
@@ -135,13 +135,13 @@ Test(numbers, cache_on_full_disk_is_an_error) {
         cr_skip_test("cannot mount a tmpfs here: %s", strerror(errno));
     }
     snprintf(model, sizeof model, "%s/m.seer", dir);
-    seer_train_options o;
+    seer_train_job o;
     quiet_options(&o, data);
     o.cache = 1;
     o.cache_prefix = model;
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    int rc = seer_train(&o, &r, &m);
+    int rc = seer_train_run(&o, &r, &m);
     unlink(data);
     cr_assert(eq(int, rc, SEER_EIO), "rc %d: %s", rc, seer_error_message());
     cr_assert(ne(ptr, strstr(seer_error_message(), model), NULL), "names the file: %s",
@@ -161,16 +161,16 @@ Test(numbers, cache_on_full_disk_is_an_error) {
 Test(numbers, cache_over_file_size_limit_is_an_error) {
     // Past RLIMIT_FSIZE the system kills with SIGXFSZ: the limit is checked first.
     char data[256], model[256];
-    seer_train_options o;
+    seer_train_job o;
     quiet_options(&o, write_csv("d.csv", 20000, data, sizeof data));
     snprintf(model, sizeof model, "%s/m.seer", dir);
     struct rlimit lim = {64 << 10, 64 << 10};
     cr_assert(eq(int, setrlimit(RLIMIT_FSIZE, &lim), 0));
     o.cache = 1;
     o.cache_prefix = model;
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    int rc = seer_train(&o, &r, &m);
+    int rc = seer_train_run(&o, &r, &m);
     cr_assert(eq(int, rc, SEER_EIO), "rc %d: %s", rc, seer_error_message());
     cr_assert(ne(ptr, strstr(seer_error_message(), "exceeds the file size limit of 65536 bytes"),
                  NULL), "%s", seer_error_message());
@@ -221,11 +221,11 @@ Test(numbers, eval_refuses_nan_model) {
     // model written before training checked for divergence could be: eval used
     // to print "logloss":-nan, which is not JSON.
     char data[256], model[256];
-    seer_train_options o;
+    seer_train_job o;
     quiet_options(&o, write_csv("d.csv", 2000, data, sizeof data));
-    seer_train_result r;
+    seer_train_outcome r;
     seer_model *m;
-    cr_assert(eq(int, seer_train(&o, &r, &m), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, seer_train_run(&o, &r, &m), SEER_OK), "%s", seer_error_message());
     snprintf(model, sizeof model, "%s/m.seer", dir);
     cr_assert(eq(int, seer_model_save(m, model), SEER_OK), "%s", seer_error_message());
     seer_model_free(m);

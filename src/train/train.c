@@ -17,21 +17,21 @@
 #include "data/dataset.h"
 #include "data/profile.h"
 
-void seer_train_options_default(seer_train_options *o) {
+void seer_train_job_default(seer_train_job *o) {
     memset(o, 0, sizeof *o);
     seer_transform_options_default(&o->tf);
     o->format = SEER_FORMAT_AUTO;
-    o->kind = SEER_MODEL_MLP;
-    o->n_hidden = 2;
-    o->hidden[0] = 64;
-    o->hidden[1] = 32;
-    o->n_cross = 3;
-    o->n_hidden2 = 1;
-    o->hidden2[0] = 800;
-    o->n_heads = 1;
-    o->gate_hidden = 64;
+    o->net.kind = SEER_MODEL_MLP;
+    o->net.n_hidden = 2;
+    o->net.hidden[0] = 64;
+    o->net.hidden[1] = 32;
+    o->net.n_cross = 3;
+    o->net.n_hidden2 = 1;
+    o->net.hidden2[0] = 800;
+    o->net.n_heads = 1;
+    o->net.gate_hidden = 64;
     o->cache = -1;
-    o->emb_dim = 16;
+    o->net.emb_dim = 16;
     o->epochs = 50;
     o->batch = 256;
     o->lr = 1e-3f;
@@ -101,7 +101,7 @@ static int check_diverged(const seer_net *n, double loss, float lr) {
 }
 
 // Writes a checkpoint of where the run stands.
-static int checkpoint(const seer_model *m, const seer_train_options *o,
+static int checkpoint(const seer_model *m, const seer_train_job *o,
                       const seer_checkpoint_state *st, const snapshot *best) {
     int has_best = best->params && st->best_epoch > 0;
     return seer_checkpoint_write(m, o->checkpoint_path, st, has_best ? best->params : NULL,
@@ -135,7 +135,7 @@ static void shuffle(size_t *a, size_t n, seer_rng *r) {
 // what a checkpoint recorded) and is kept current, so that a checkpoint
 // written after any step continues to the same result.
 static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
-                      const seer_train_options *o, seer_train_result *r,
+                      const seer_train_job *o, seer_train_outcome *r,
                       seer_checkpoint_state *st, snapshot *best) {
     seer_net *n = &model->net;
     size_t S = tr->S, nd = tr->n_dense, B = o->batch;
@@ -277,7 +277,7 @@ done:
 }
 
 // The settings and results stored in the model file's "training" object.
-static char *training_json(const seer_train_options *o, const seer_train_result *r) {
+static char *training_json(const seer_train_job *o, const seer_train_outcome *r) {
     seer_training_info info = {o->data, r->epochs_run, r->best_epoch, o->batch, r->train_rows,
                                r->valid_rows, o->lr, o->seed, o->threads, r->metrics_on,
                                r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
@@ -288,7 +288,7 @@ static char *training_json(const seer_train_options *o, const seer_train_result 
 // Encoded rows past this size go to a cache file by default.
 #define CACHE_AUTO_BYTES ((size_t)1 << 30)
 
-static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_options *o,
+static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_job *o,
                      size_t train_rows, size_t valid_rows) {
     size_t row_bytes = (tr->S + tr->n_dense + 1) * 4;
     int cache = o->cache > 0 || (o->cache < 0 && train_rows * row_bytes > CACHE_AUTO_BYTES);
@@ -341,7 +341,7 @@ static size_t settings_differ(const char *was, const char *now, const char **at,
 
 // Starts a run: the fitted transform and a new network, or, resuming, the
 // checkpoint's model, optimiser moments and state. On a refusal nothing is kept.
-static int start_model(const seer_train_options *o, seer_model **m, seer_checkpoint_state *st,
+static int start_model(const seer_train_job *o, seer_model **m, seer_checkpoint_state *st,
                        snapshot *best, size_t batch_cap) {
     if (!o->resume_path) return SEER_OK;
     int rc = seer_checkpoint_read(m, o->resume_path, batch_cap, st, &best->params, &best->emb,
@@ -355,12 +355,12 @@ static int start_model(const seer_train_options *o, seer_model **m, seer_checkpo
                          "--threads, --checkpoint, --checkpoint-every, --max-steps, --cache, "
                          "--json and -o may change)", o->resume_path, (int)had_len, had,
                          (int)len, at);
-    } else if (rc == SEER_OK && (*m)->net.cfg.kind != o->kind) {
+    } else if (rc == SEER_OK && (*m)->net.cfg.kind != o->net.kind) {
         // Also for a checkpoint that records no settings (an older seer's).
         rc = seer_errorf(SEER_EINVAL, "--resume %s: the checkpoint was taken with --model %s, "
                          "not --model %s; resume with the same settings", o->resume_path,
                          seer_model_ops_of((*m)->net.cfg.kind)->name,
-                         seer_model_ops_of(o->kind)->name);
+                         seer_model_ops_of(o->net.kind)->name);
     } else if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
         rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
                          " resume with the same settings", o->resume_path, st->batch_size,
@@ -377,7 +377,7 @@ static int start_model(const seer_train_options *o, seer_model **m, seer_checkpo
     return rc;
 }
 
-int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **out) {
+int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out) {
     memset(r, 0, sizeof *r);
     *out = NULL;
     double t_start = seer_now();
@@ -454,27 +454,18 @@ int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **o
     if (rc == SEER_OK && tr.rows == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
     if (rc == SEER_OK && !resumed) {
-        seer_net_config c = {.kind = o->kind,
-                             .n_fields = m->tf.n_fields,
-                             .n_slots = m->tf.n_slots,
-                             .field_slots = m->tf.field_slots,
-                             .field_mean = m->tf.field_mean,
-                             .n_dense = m->tf.n_dense,
-                             .emb_rows = m->tf.emb_rows,
-                             .emb_dim = o->emb_dim,
-                             .n_hidden = o->n_hidden,
-                             .n_cross = o->n_cross,
-                             .stacked = o->stacked,
-                             .n_hidden2 = o->n_hidden2,
-                             .n_heads = o->n_heads,
-                             .gate_hidden = o->gate_hidden,
-                             .adagrad = o->adagrad,
-                             .bf16 = o->bf16,
-                             .dropout = o->dropout,
-                             .batch_cap = batch_cap};
-        memcpy(c.hidden, o->hidden, o->n_hidden * sizeof *c.hidden);
-        memcpy(c.hidden2, o->hidden2, o->n_hidden2 * sizeof *c.hidden2);
-        const char *why = o->kind == SEER_MODEL_FINALMLP ? seer_finalmlp_invalid(&c) : NULL;
+        seer_net_config c = o->net;
+        c.n_fields = m->tf.n_fields;
+        c.n_slots = m->tf.n_slots;
+        c.field_slots = m->tf.field_slots;
+        c.field_mean = m->tf.field_mean;
+        c.n_dense = m->tf.n_dense;
+        c.emb_rows = m->tf.emb_rows;
+        c.batch_cap = batch_cap;
+        // Unused widths zero, as a config built from its parts had them.
+        for (size_t l = c.n_hidden; l < SEER_LAYERS_MAX / 2; l++) c.hidden[l] = 0;
+        for (size_t l = c.n_hidden2; l < SEER_LAYERS_MAX / 2; l++) c.hidden2[l] = 0;
+        const char *why = o->net.kind == SEER_MODEL_FINALMLP ? seer_finalmlp_invalid(&c) : NULL;
         rc = why ? seer_errorf(SEER_EINVAL, "finalmlp: %s", why)
                  : seer_net_init(&m->net, &c, o->seed);
         if (rc == SEER_OK && !o->quiet) {

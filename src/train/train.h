@@ -18,22 +18,12 @@ typedef struct {
     seer_format format;
     int skip_bad_rows;
     seer_transform_options tf;   // label, overrides, vocabulary and bucket settings
-    seer_model_kind kind;
-    size_t hidden[SEER_LAYERS_MAX / 2];
-    size_t n_hidden;
-    size_t n_cross;              // dcnv2: cross layers (default 3)
-    int stacked;                 // dcnv2: stacked instead of parallel
-    size_t hidden2[SEER_LAYERS_MAX / 2];  // finalmlp: the second stream's widths (default 800)
-    size_t n_hidden2;
-    size_t n_heads;              // finalmlp: bilinear fusion heads (default 1)
-    size_t gate_hidden;          // finalmlp: hidden width of the feature gates (default 64)
-    size_t emb_dim;
+    seer_net_config net;         // the model: kind, widths, emb_dim, optimiser, precision,
+                                 // dropout; training fills in what the data fixes (fields,
+                                 // dense inputs, table rows, batch_cap)
     size_t epochs;               // the most epochs to run
     size_t batch;
     float lr;
-    int adagrad;                 // Adagrad instead of Adam
-    int bf16;                    // --precision bf16
-    float dropout;               // --dropout: share of deep units dropped in training
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
@@ -50,12 +40,12 @@ typedef struct {
     const char *settings;        // what fixes the model and its data, one "--option value" a
                                  // line: recorded in checkpoints; a resume refuses a line that
                                  // differs, naming it. NULL: only --batch and --seed checked
-} seer_train_options;
+} seer_train_job;
 
 // The defaults: mlp 64-32 (finalmlp's second stream 800, 1 head, gates of
 // 64), emb 16, batch 256, lr 1e-3, up to 50 epochs with a 10% validation
 // hold-out, early stopping on its AUC with patience 3, one thread, seed 1.
-void seer_train_options_default(seer_train_options *o);
+void seer_train_job_default(seer_train_job *o);
 
 typedef struct {
     size_t train_rows, valid_rows, skipped_rows;
@@ -69,10 +59,10 @@ typedef struct {
     double train_samples_per_s;   // samples this call trained on / train_seconds
     size_t samples_trained;
     int stopped_at_max_steps;     // max_steps ended the run before its epochs
-} seer_train_result;
+} seer_train_outcome;
 
 // Trains; on success *out is the model (the caller frees it with seer_model_free).
-int seer_train(const seer_train_options *o, seer_train_result *r, seer_model **out);
+int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out);
 
 // Predictions of m for every row of an open table, in order, batch by batch:
 // fn gets p (n) and y (n; NAN without a label column). need_label makes a
