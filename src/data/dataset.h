@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "base/progress.h"
+#include "data/split.h"
 #include "data/table.h"
 #include "data/transform.h"
 
@@ -27,16 +28,6 @@ typedef struct {
     void *map;            // the cache mapping, or NULL for memory
     size_t map_bytes;
 } seer_dataset;
-
-// Which rows of a file are held out for validation: row i (0-based, counting
-// data rows) is held out when a hash of (seed, i) falls below frac. The same
-// rule in the profile pass and the encoding pass keeps the fit on training rows.
-typedef struct {
-    double frac;     // 0: no hold-out
-    uint64_t seed;
-} seer_split;
-
-int seer_split_holds_out(const seer_split *s, size_t row_index);
 
 // Pass 1 over a table: initialises p and adds every row the split keeps (a
 // progress line on a terminal). *rows_read gets the rows read, held-out ones
