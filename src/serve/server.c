@@ -39,6 +39,7 @@
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "serve/online.h"
+#include "serve/reply.h"
 #include "serve/request.h"
 #include "serve/slot.h"
 
@@ -73,57 +74,6 @@ struct seer_server {
 };
 
 static _Thread_local worker *tls_worker;
-
-// s as a JSON string, quotes included. Bytes outside printable ASCII become \u00XX
-// (a byte over 0x7f that way, so the body stays valid UTF-8 whatever a client sent).
-static void put_string(seer_text *b, const char *s) {
-    seer_text_reserve(b, 2 + 6 * strlen(s));
-    if (b->failed) return;
-    char *o = b->s + b->n;
-    *o++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            *o++ = '\\';
-            *o++ = (char)*p;
-        } else if (*p < 0x20 || *p > 0x7e) {
-            o += sprintf(o, "\\u%04x", *p);
-        } else {
-            *o++ = (char)*p;
-        }
-    }
-    *o++ = '"';
-    *o = '\0';
-    b->n = (size_t)(o - b->s);
-}
-
-static void finish(seer_http_response *r, int status, seer_text *b) {
-    if (b->failed) {
-        free(b->s);
-        b->s = NULL;
-        b->n = 0;
-        static const char oom[] = "{\"error\":\"out of memory\"}";
-        b->s = malloc(sizeof oom);
-        if (b->s) memcpy(b->s, oom, sizeof oom);
-        b->n = b->s ? sizeof oom - 1 : 0;
-        status = 500;
-    }
-    r->status = status;
-    r->body = b->s;
-    r->len = b->n;
-}
-
-static void answer_error(seer_http_response *r, int status, const char *message) {
-    seer_text b = {0};
-    seer_text_put(&b, "{\"error\":");
-    put_string(&b, message);
-    seer_text_put(&b, "}");
-    finish(r, status, &b);
-}
-
-// The status for a failed library call: bad client input is 400, the rest 500.
-static void answer_rc(seer_http_response *r, int rc) {
-    answer_error(r, rc == SEER_EDATA || rc == SEER_EINVAL ? 400 : 500, seer_error_message());
-}
 
 // ---------------------------------------------------------------- routing
 
@@ -169,18 +119,18 @@ static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp
         char msg[200];
         snprintf(msg, sizeof msg, "no endpoint %.100s (see /v1/predict, /v1/rank, /v1/events, "
                  "/v1/model, /healthz, /metrics)", req->path);
-        answer_error(resp, 404, msg);
+        seer_reply_error(resp, 404, msg);
     } else if (strcmp(req->method, r->method) != 0 &&
                !(strcmp(r->method, "GET") == 0 && strcmp(req->method, "HEAD") == 0)) {
         // HEAD is a GET whose body libmicrohttpd leaves out.
         char msg[120];
         snprintf(msg, sizeof msg, "%s takes %s, not %.20s", r->path, r->method, req->method);
-        answer_error(resp, 405, msg);
+        seer_reply_error(resp, 405, msg);
         resp->allow = strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
     } else if (r->write && s->token && !token_ok(s, req->authorization)) {
-        answer_error(resp, 401, req->authorization ? "wrong bearer token"
-                                                   : "this endpoint needs an Authorization: "
-                                                     "Bearer token");
+        seer_reply_error(resp, 401, req->authorization ? "wrong bearer token"
+                                                       : "this endpoint needs an Authorization: "
+                                                         "Bearer token");
         resp->authenticate = "Bearer";
     } else if (r->write && !s->token && !s->cfg.allow_unauthenticated_writes) {
         // Answered at the headers: the body is discarded unread by the handlers.
@@ -188,7 +138,7 @@ static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp
         snprintf(msg, sizeof msg, "%s is off: this server has no --token-file. Start seer serve "
                  "with --token-file F (then send 'Authorization: Bearer <the token>'), or with "
                  "--allow-unauthenticated-writes for local experiments", r->path);
-        answer_error(resp, 403, msg);
+        seer_reply_error(resp, 403, msg);
     }
 }
 
@@ -261,14 +211,14 @@ static int parse_and_score(seer_server *s, worker *w, seer_served *sv, parse_fn 
     w->rows.lenient = s->cfg.lenient;
     int rc = parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch, &w->rows);
     if (rc != SEER_OK) {
-        if (w->rows.too_many) answer_error(resp, 413, seer_error_message());
-        else answer_rc(resp, rc);
+        if (w->rows.too_many) seer_reply_error(resp, 413, seer_error_message());
+        else seer_reply_rc(resp, rc);
         return 1;
     }
     seer_metrics_rows(&s->metrics, (seer_endpoint)req->tag, w->rows.n, w->rows.n_missing);
     rc = score(w, sv);
     if (rc != SEER_OK) {
-        answer_rc(resp, rc);
+        seer_reply_rc(resp, rc);
         return 1;
     }
     return 0;
@@ -291,7 +241,7 @@ static void handle_predict(seer_server *s, worker *w, const seer_http_request *r
         seer_text_put(&b, "{\"scores\":[");
         for (size_t i = 0; i < n; i++) put_score(&b, i ? "," : "", w->p[i]);
         seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
-        finish(resp, 200, &b);
+        seer_reply_finish(resp, 200, &b);
     }
     seer_slot_release(&s->slot, sv);
 }
@@ -320,7 +270,7 @@ static void handle_rank(seer_server *s, worker *w, const seer_http_request *req,
             seer_text_put(&b, "}");
         }
         seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
-        finish(resp, 200, &b);
+        seer_reply_finish(resp, 200, &b);
     }
     seer_slot_release(&s->slot, sv);
 }
@@ -334,7 +284,7 @@ static void handle_recommend(seer_server *s, const seer_http_request *req,
              "from all items; POST the candidates to /v1/rank to rank them for a user",
              ops ? ops->name : "unknown");
     seer_slot_release(&s->slot, sv);
-    answer_error(resp, 400, msg);
+    seer_reply_error(resp, 400, msg);
 }
 
 // An events request waiting for its events to be durable.
@@ -348,11 +298,11 @@ static void events_logged(void *ctx, int rc) {
     events_call *c = ctx;
     seer_http_response r = {0};
     if (rc != SEER_OK) {
-        answer_rc(&r, rc);
+        seer_reply_rc(&r, rc);
     } else {
         seer_text b = {0};
         seer_text_put(&b, "{\"accepted\":%zu}", c->n);
-        finish(&r, 202, &b);
+        seer_reply_finish(&r, 202, &b);
     }
     seer_http_answer(c->later, &r);
     free(c);
@@ -361,8 +311,8 @@ static void events_logged(void *ctx, int rc) {
 static void handle_events(seer_server *s, const seer_http_request *req,
                           seer_http_response *resp) {
     if (!s->online) {
-        answer_error(resp, 400, "online learning is off: this server was started with "
-                     "--read-only; without it, events are logged and learnt");
+        seer_reply_error(resp, 400, "online learning is off: this server was started with "
+                         "--read-only; without it, events are logged and learnt");
         return;
     }
     // The request rules, on the model served now (the learner encodes the events again).
@@ -372,15 +322,15 @@ static void handle_events(seer_server *s, const seer_http_request *req,
                                        &ev);
     seer_slot_release(&s->slot, sv);
     if (rc != SEER_OK) {
-        if (ev.too_many) answer_error(resp, 413, seer_error_message());
-        else answer_rc(resp, rc);
+        if (ev.too_many) seer_reply_error(resp, 413, seer_error_message());
+        else seer_reply_rc(resp, rc);
         return;
     }
     seer_metrics_rows(&s->metrics, SEER_EP_EVENTS, ev.n, ev.n_missing);
     // The answer waits for the disk on the log's thread, not on this one.
     events_call *c = malloc(sizeof *c);
     if (!c) {
-        answer_error(resp, 500, "out of memory");
+        seer_reply_error(resp, 500, "out of memory");
         seer_request_events_free(&ev);
         return;
     }
@@ -390,7 +340,7 @@ static void handle_events(seer_server *s, const seer_http_request *req,
                                events_logged, c);
     if (rc != SEER_OK) {   // nothing logged: answered here, through the deferral
         seer_http_response r = {0};
-        answer_rc(&r, rc);
+        seer_reply_rc(&r, rc);
         seer_http_answer(c->later, &r);
         free(c);
     }
@@ -413,12 +363,12 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
         s->online && seer_online_learning(s->online) ? "true" : "false",
         ops ? ops->name : "unknown",
         m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, m->net.D);
-    if (m->tf.label_col >= 0) put_string(&b, m->tf.col[m->tf.label_col].name);
+    if (m->tf.label_col >= 0) seer_reply_string(&b, m->tf.col[m->tf.label_col].name);
     else seer_text_put(&b, "null");
     seer_text_put(&b, ",\"columns\":[");
     for (size_t j = 0; j < m->tf.n_cols; j++) {
         seer_text_put(&b, "%s{\"name\":", j ? "," : "");
-        put_string(&b, m->tf.col[j].name);
+        seer_reply_string(&b, m->tf.col[j].name);
         seer_text_put(&b, ",\"kind\":\"%s\"}", seer_col_kind_names[m->tf.col[j].kind]);
     }
     // training_json is the model file's own JSON object (settings and metrics), checked
@@ -427,7 +377,7 @@ static void handle_model(seer_server *s, seer_http_response *resp) {
     seer_slot_release(&s->slot, sv);
     seer_text_put(&b, "],\"training\":%s}", training ? training : "null");
     free(training);
-    finish(resp, 200, &b);
+    seer_reply_finish(resp, 200, &b);
 }
 
 static void handle_metrics(seer_server *s, seer_http_response *resp) {
@@ -440,7 +390,7 @@ static void handle_metrics(seer_server *s, seer_http_response *resp) {
     size_t len;
     char *text = seer_metrics_text(&s->metrics, &g, &len);
     if (!text) {
-        answer_error(resp, 500, "out of memory");
+        seer_reply_error(resp, 500, "out of memory");
         return;
     }
     resp->status = 200;
@@ -483,7 +433,7 @@ static void handle_reload(seer_server *s, const seer_http_request *req,
     char *given;
     int rc = seer_request_reload_path(req->body, req->len, &given);
     if (rc != SEER_OK) {
-        answer_rc(resp, rc);
+        seer_reply_rc(resp, rc);
         return;
     }
     char path[PATH_MAX];
@@ -501,13 +451,13 @@ static void handle_reload(seer_server *s, const seer_http_request *req,
         char what[512], msg[600];
         without_dir(s, seer_error_message(), what, sizeof what);
         snprintf(msg, sizeof msg, "reload failed, still serving version %llu: %s", version, what);
-        answer_error(resp, rc == SEER_EIO || rc == SEER_EDATA || rc == SEER_EINVAL ? 400 : 500,
-                     msg);
+        seer_reply_error(resp,
+                         rc == SEER_EIO || rc == SEER_EDATA || rc == SEER_EINVAL ? 400 : 500, msg);
         return;
     }
     seer_text b = {0};
     seer_text_put(&b, "{\"version\":%llu}", version);
-    finish(resp, 200, &b);
+    seer_reply_finish(resp, 200, &b);
 }
 
 static void on_handle(void *ctx, const seer_http_request *req, seer_http_response *resp) {
@@ -516,7 +466,7 @@ static void on_handle(void *ctx, const seer_http_request *req, seer_http_respons
     if (req->tag == SEER_EP_PREDICT || req->tag == SEER_EP_RANK) {
         w = get_worker(s);
         if (!w) {
-            answer_error(resp, 500, "out of memory");
+            seer_reply_error(resp, 500, "out of memory");
             return;
         }
     }
@@ -529,12 +479,12 @@ static void on_handle(void *ctx, const seer_http_request *req, seer_http_respons
     case SEER_EP_HEALTHZ: {
         seer_text b = {0};
         seer_text_put(&b, "{\"status\":\"ok\"}");
-        finish(resp, 200, &b);
+        seer_reply_finish(resp, 200, &b);
         break;
     }
     case SEER_EP_METRICS: handle_metrics(s, resp); break;
     case SEER_EP_RELOAD: handle_reload(s, req, resp); break;
-    default: answer_error(resp, 404, "no such endpoint"); break;
+    default: seer_reply_error(resp, 404, "no such endpoint"); break;
     }
 }
 
