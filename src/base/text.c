@@ -1,5 +1,6 @@
 #include "base/text.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,4 +52,17 @@ const char *seer_trim(const char *s, size_t len, size_t *out_len) {
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
     *out_len = len;
     return s;
+}
+
+// Any decimal of at most 15 digits survives a trip through a
+// double, so %.15g is the shortest form whenever one of 15 digits or fewer exists.
+void seer_number_text(char *buf, double v) {
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) {   // integers up to 2^53, as written
+        snprintf(buf, SEER_NUMBER_TEXT, "%.0f", v);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, SEER_NUMBER_TEXT, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
 }

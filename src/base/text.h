@@ -1,6 +1,6 @@
 // Text: a growing buffer for responses and reports (printf-style appends; on
 // allocation failure it stops growing and says so (failed) rather than failing
-// each call), and the trimming of fields.
+// each call), the trimming of fields, and the text of a number.
 #ifndef SEER_BASE_TEXT_H
 #define SEER_BASE_TEXT_H
 
@@ -21,5 +21,12 @@ void seer_text_put(seer_text *t, const char *fmt, ...) __attribute__((format(pri
 
 // s[0..len) without the spaces and tabs at both ends: the start, and the length in *out_len.
 const char *seer_trim(const char *s, size_t len, size_t *out_len);
+
+// Room for the shortest round-tripping text of a double ("-1.2345678901234567e-308").
+#define SEER_NUMBER_TEXT 32
+// v as a CSV would hold it, so that a number given as a double (a JSON value, a row built in
+// memory) encodes as its text in a file would: an integer up to 2^53 as its digits, else the
+// shortest of %.15g, %.16g, %.17g that reads back as v. buf: SEER_NUMBER_TEXT bytes.
+void seer_number_text(char *buf, double v);
 
 #endif

@@ -15,16 +15,13 @@
 #include "base/error.h"
 #include "base/text.h"
 
-// Room for the shortest round-tripping text of a double ("-1.2345678901234567e-308").
-#define NUMBER_TEXT 32
-
 // What one row's encoding needs, sized for a transform, reused across rows.
 typedef struct {
     const seer_transform *t;
     long *map;        // (n_cols) column j is field j, or -1 (an absent label)
     char **field;     // (n_cols)
     size_t *len;      // (n_cols)
-    char *numbers;    // (n_cols, NUMBER_TEXT)
+    char *numbers;    // (n_cols, SEER_NUMBER_TEXT)
     seer_text joined;   // the text of array values, one after another
     size_t *joined_at;  // (n_cols) where a column's array text starts, or SIZE_MAX
     int strict;         // refuse unknown keys and rows with no column (the request rules)
@@ -40,7 +37,7 @@ static int encoder_init(encoder *e, const seer_transform *t) {
     e->map = malloc(n * sizeof *e->map);
     e->field = malloc(n * sizeof *e->field);
     e->len = malloc(n * sizeof *e->len);
-    e->numbers = malloc(n * NUMBER_TEXT);
+    e->numbers = malloc(n * SEER_NUMBER_TEXT);
     e->joined = (seer_text){0};
     e->joined_at = malloc(n * sizeof *e->joined_at);
     if (!e->map || !e->field || !e->len || !e->numbers || !e->joined_at) {
@@ -68,20 +65,6 @@ static int join_put(encoder *e, const char *s, size_t n) {
     seer_text_add(&e->joined, s, n);
     return e->joined.failed ? seer_errorf(SEER_ENOMEM, "out of memory encoding a request")
                             : SEER_OK;
-}
-
-// An integer as its digits; else the shortest of %.15g, %.16g, %.17g that
-// reads back as v. Any decimal of at most 15 digits survives a trip through a
-// double, so %.15g is the shortest form whenever one of 15 digits or fewer exists.
-static void number_text(char *buf, double v) {
-    if (v == floor(v) && fabs(v) < 9007199254740992.0) {   // integers up to 2^53, as written
-        snprintf(buf, NUMBER_TEXT, "%.0f", v);
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, NUMBER_TEXT, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v) return;
-    }
 }
 
 // The item named name in obj (the first, as the CSV reader would take the first
@@ -119,9 +102,9 @@ static int join_array(encoder *e, const seer_column *c, const cJSON *v, const ch
     *at = e->joined.n;
     size_t i = 0;
     for (const cJSON *it = v->child; it; it = it->next, i++) {
-        char num[NUMBER_TEXT];
+        char num[SEER_NUMBER_TEXT];
         const char *text = num;
-        if (cJSON_IsNumber(it)) number_text(num, it->valuedouble);
+        if (cJSON_IsNumber(it)) seer_number_text(num, it->valuedouble);
         else if (cJSON_IsString(it) && c->multi && !strchr(it->valuestring, SEER_MULTI_SEP))
             text = it->valuestring;
         else
@@ -270,11 +253,11 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         }
         if (!v || cJSON_IsNull(v)) continue;
         if (!label) present++;
-        char *num = e->numbers + j * NUMBER_TEXT;
+        char *num = e->numbers + j * SEER_NUMBER_TEXT;
         if (cJSON_IsString(v)) {
             e->field[j] = v->valuestring;
         } else if (cJSON_IsNumber(v)) {
-            number_text(num, v->valuedouble);
+            seer_number_text(num, v->valuedouble);
             e->field[j] = num;
         } else if (label && cJSON_IsBool(v)) {
             strcpy(num, cJSON_IsTrue(v) ? "1" : "0");
