@@ -13,29 +13,6 @@
 
 #include "base/error.h"
 
-int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
-                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped) {
-    int rc = seer_profile_init(p, tab, label);
-    if (rc != SEER_OK) return rc;
-    seer_row row;
-    size_t index = 0;
-    seer_progress bar;
-    seer_progress_start(&bar, "profiling", 0);
-    while ((rc = seer_table_next(tab, &row)) == 1) {
-        if ((index & 4095) == 0) seer_progress_update(&bar, index, -1);
-        if (seer_split_holds_out(split, index++)) continue;
-        rc = seer_profile_add(p, &row);
-        if (rc == SEER_EDATA && skip_bad) {
-            if (skipped) (*skipped)++;
-            continue;
-        }
-        if (rc != SEER_OK) break;
-    }
-    seer_progress_end(&bar);
-    *rows_read = index;
-    return rc < 0 ? rc : SEER_OK;
-}
-
 void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense) {
     memset(d, 0, sizeof *d);
     d->S = S;

@@ -29,13 +29,6 @@ typedef struct {
     size_t map_bytes;
 } seer_dataset;
 
-// Pass 1 over a table: initialises p and adds every row the split keeps (a
-// progress line on a terminal). *rows_read gets the rows read, held-out ones
-// included; with skip_bad, rows the profile rejects are skipped and counted
-// into *skipped (may be NULL).
-int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
-                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped);
-
 void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense);
 // Room for cap rows in all, so that loading a known count never copies.
 int seer_dataset_reserve(seer_dataset *d, size_t cap);

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/progress.h"
 #include "base/text.h"
 
 double seer_slog1p(double x) { return x >= 0 ? log1p(x) : -log1p(-x); }
@@ -237,6 +238,29 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
     }
     p->rows++;
     return SEER_OK;
+}
+
+int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
+                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped) {
+    int rc = seer_profile_init(p, tab, label);
+    if (rc != SEER_OK) return rc;
+    seer_row row;
+    size_t index = 0;
+    seer_progress bar;
+    seer_progress_start(&bar, "profiling", 0);
+    while ((rc = seer_table_next(tab, &row)) == 1) {
+        if ((index & 4095) == 0) seer_progress_update(&bar, index, -1);
+        if (seer_split_holds_out(split, index++)) continue;
+        rc = seer_profile_add(p, &row);
+        if (rc == SEER_EDATA && skip_bad) {
+            if (skipped) (*skipped)++;
+            continue;
+        }
+        if (rc != SEER_OK) break;
+    }
+    seer_progress_end(&bar);
+    *rows_read = index;
+    return rc < 0 ? rc : SEER_OK;
 }
 
 void seer_profile_free(seer_profile *p) {

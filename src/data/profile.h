@@ -13,6 +13,7 @@
 
 #include "base/rng.h"
 #include "data/sketch.h"
+#include "data/split.h"
 #include "data/table.h"
 
 #define SEER_PROFILE_MAX_TOKENS (1u << 21)
@@ -99,6 +100,12 @@ size_t seer_split_tokens(const char *s, size_t len,
 int seer_profile_init(seer_profile *p, const seer_table *t, const char *label);
 // Adds one row. A label that is missing or not 0/1 is SEER_EDATA with file:line:column.
 int seer_profile_add(seer_profile *p, const seer_row *row);
+// Pass 1 over a table: initialises p and adds every row the split keeps (a
+// progress line on a terminal). *rows_read gets the rows read, held-out ones
+// included; with skip_bad, rows the profile rejects are skipped and counted
+// into *skipped (may be NULL).
+int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
+                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped);
 void seer_profile_free(seer_profile *p);
 
 #endif
