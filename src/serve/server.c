@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -36,15 +35,13 @@
 #include "base/text.h"
 #include "base/threads.h"
 #include "io/model.h"
+#include "serve/auth.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "serve/online.h"
 #include "serve/reply.h"
 #include "serve/request.h"
 #include "serve/slot.h"
-
-// The longest token file read.
-#define TOKEN_MAX 4096
 
 // One HTTP thread's scoring state.
 typedef struct worker {
@@ -64,8 +61,7 @@ struct seer_server {
     seer_online *online;     // NULL without a wal_dir
     seer_http *http;
     seer_metrics metrics;
-    char *token;             // NULL: no token configured
-    size_t token_len;
+    seer_token token;        // token.s NULL: no token configured
     char *model_dir;         // realpath of the directory HTTP reloads take files from
     pthread_mutex_t reload_mu;   // one reload at a time
     pthread_mutex_t workers_mu;
@@ -96,18 +92,6 @@ static const route routes[] = {
     {"/v1/admin/reload", SEER_EP_RELOAD, "POST", 1, 0},
 };
 
-// Whether header is "Bearer <token>". The comparison takes the same time
-// wherever the first difference is: every byte of the expected token is read.
-static int token_ok(const seer_server *s, const char *header) {
-    if (!header || strncasecmp(header, "Bearer ", 7) != 0) return 0;
-    const char *got = header + 7;
-    size_t m = strlen(got);
-    unsigned char diff = m != s->token_len;
-    for (size_t i = 0; i < s->token_len; i++)
-        diff |= (unsigned char)(s->token[i] ^ (i < m ? got[i] : 0));
-    return diff == 0;
-}
-
 static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp) {
     seer_server *s = ctx;
     const route *r = NULL;
@@ -127,12 +111,12 @@ static void on_begin(void *ctx, seer_http_request *req, seer_http_response *resp
         snprintf(msg, sizeof msg, "%s takes %s, not %.20s", r->path, r->method, req->method);
         seer_reply_error(resp, 405, msg);
         resp->allow = strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method;
-    } else if (r->write && s->token && !token_ok(s, req->authorization)) {
+    } else if (r->write && s->token.s && !seer_token_ok(&s->token, req->authorization)) {
         seer_reply_error(resp, 401, req->authorization ? "wrong bearer token"
                                                        : "this endpoint needs an Authorization: "
                                                          "Bearer token");
         resp->authenticate = "Bearer";
-    } else if (r->write && !s->token && !s->cfg.allow_unauthenticated_writes) {
+    } else if (r->write && !s->token.s && !s->cfg.allow_unauthenticated_writes) {
         // Answered at the headers: the body is discarded unread by the handlers.
         char msg[300];
         snprintf(msg, sizeof msg, "%s is off: this server has no --token-file. Start seer serve "
@@ -501,47 +485,6 @@ void seer_server_config_default(seer_server_config *c) {
     c->timeout_s = 30;
 }
 
-// Reads the token file once. Its first line is the token (a CR before the newline is
-// not part of it); later lines are ignored, so the file may carry a note. Refused: an
-// empty first line, one over TOKEN_MAX bytes, a control character (no header could
-// carry it), and white space at either end (HTTP drops it from a header's value).
-static int read_token(seer_server *s, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
-    char *t = malloc(TOKEN_MAX + 2);
-    size_t n = t ? fread(t, 1, TOKEN_MAX + 2, f) : 0;
-    int err = ferror(f), err_no = errno;
-    fclose(f);
-    if (!t) return seer_errorf(SEER_ENOMEM, "out of memory");
-    char *nl = memchr(t, '\n', n);
-    if (nl) n = (size_t)(nl - t);
-    if (n && t[n - 1] == '\r') n--;
-    int rc = SEER_OK;
-    if (err) {
-        rc = seer_errorf(SEER_EIO, "%s: %s", path, strerror(err_no));
-    } else if (n > TOKEN_MAX) {
-        rc = seer_errorf(SEER_EINVAL, "%s: the token (the first line) is over %d bytes", path,
-                         TOKEN_MAX);
-    } else if (n == 0) {
-        rc = seer_errorf(SEER_EINVAL, "%s: the token file's first line is empty", path);
-    } else if (t[0] == ' ' || t[0] == '\t' || t[n - 1] == ' ' || t[n - 1] == '\t') {
-        rc = seer_errorf(SEER_EINVAL, "%s: the token starts or ends with white space", path);
-    } else {
-        for (size_t i = 0; i < n && rc == SEER_OK; i++)
-            if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
-                rc = seer_errorf(SEER_EINVAL, "%s: the token holds a control character (byte %zu "
-                                 "of the first line)", path, i + 1);
-    }
-    if (rc != SEER_OK) {
-        free(t);
-        return rc;
-    }
-    t[n] = '\0';
-    s->token = t;
-    s->token_len = n;
-    return SEER_OK;
-}
-
 // The directory HTTP reloads take files from: c->model_dir, or the model file's own.
 static int resolve_model_dir(seer_server *s, const seer_server_config *c) {
     char dir[PATH_MAX], real[PATH_MAX];
@@ -585,7 +528,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     s->cfg = *c;
     pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->workers_mu, NULL);
-    int rc = c->token_file ? read_token(s, c->token_file) : SEER_OK;
+    int rc = c->token_file ? seer_token_read(&s->token, c->token_file) : SEER_OK;
     // A --model-dir is checked before anything is opened; the model's own directory after
     // the model, so that a missing model is reported as such.
     if (rc == SEER_OK && c->model_dir) rc = resolve_model_dir(s, c);
@@ -613,7 +556,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     if (rc != SEER_OK) {
         if (s->online) seer_online_close(s->online);
         if (slot_ready) seer_slot_free(&s->slot);
-        free(s->token);
+        seer_token_free(&s->token);
         free(s->model_dir);
         free(s);
         return rc;
@@ -636,7 +579,7 @@ void seer_server_stop(seer_server *s) {
     seer_slot_free(&s->slot);
     pthread_mutex_destroy(&s->reload_mu);
     pthread_mutex_destroy(&s->workers_mu);
-    free(s->token);
+    seer_token_free(&s->token);
     free(s->model_dir);
     free(s);
 }
