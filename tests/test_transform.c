@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/hash.h"
 #include "data/dataset.h"
+#include "data/encode.h"
 #include "data/profile.h"
 #include "data/sketch.h"
 #include "data/transform.h"

@@ -14,11 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "base/progress.h"
-#include "data/split.h"
-#include "data/table.h"
-#include "data/transform.h"
-
 typedef struct {
     size_t rows, cap;
     size_t S, n_dense;      // ids and dense values per row
@@ -42,15 +37,5 @@ void seer_dataset_release(const seer_dataset *d, size_t first, size_t n);
 // Room for one more row; returns its index or a negative code.
 long seer_dataset_grow(seer_dataset *d);
 void seer_dataset_free(seer_dataset *d);
-
-// Encodes every row of tab (from its current position) through t. Rows the
-// split holds out go to valid (which may be NULL only when split is NULL or
-// frac is 0). With skip_bad, rows the transform rejects are counted into
-// *skipped and their first messages printed to stderr; otherwise the first
-// one is the error.
-// bar (may be NULL) shows the rows read.
-int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
-                      const seer_transform *t, const seer_split *split, int need_label,
-                      int skip_bad, size_t *skipped, seer_progress *bar);
 
 #endif

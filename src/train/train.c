@@ -15,6 +15,7 @@
 #include "base/progress.h"
 #include "base/threads.h"
 #include "data/dataset.h"
+#include "data/encode.h"
 #include "data/profile.h"
 
 void seer_train_job_default(seer_train_job *o) {

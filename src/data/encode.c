@@ -1,0 +1,44 @@
+// The encoding pass: every row of a table through the transform into the
+// training and hold-out datasets. The storage is dataset.c's, the rule of
+// which rows are held out split.c's.
+#include "data/encode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+
+// Rows written to a cache between releases of their pages.
+#define RELEASE_ROWS 65536
+
+int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
+                      const seer_transform *t, const seer_split *split, int need_label,
+                      int skip_bad, size_t *skipped, seer_progress *bar) {
+    long *map = malloc((t->n_cols + 1) * sizeof *map);
+    if (!map) return seer_errorf(SEER_ENOMEM, "out of memory");
+    int rc = seer_transform_bind(t, tab, map, need_label);
+    size_t index = 0;
+    seer_row row;
+    while (rc == SEER_OK && (rc = seer_table_next(tab, &row)) == 1) {
+        if ((index & 4095) == 0) seer_progress_update(bar, index, -1);
+        seer_dataset *d = seer_split_holds_out(split, index++) ? valid : train;
+        long i = seer_dataset_grow(d);
+        if (i < 0) {
+            rc = (int)i;
+            break;
+        }
+        rc = seer_transform_row(t, map, &row, seer_table_path(tab), d->ids + (size_t)i * d->S,
+                                d->dense + (size_t)i * d->n_dense, d->y + i);
+        if (rc == SEER_EDATA && skip_bad) {
+            d->rows--;
+            if ((*skipped)++ < SEER_BAD_ROWS_KEPT)
+                fprintf(stderr, "seer: skipped: %s\n", seer_error_message());
+            rc = SEER_OK;
+        }
+        // Written rows of a cache go back to the file: memory stays bounded.
+        if (rc == SEER_OK && d->map && d->rows % RELEASE_ROWS == 0)
+            seer_dataset_release(d, d->rows - RELEASE_ROWS, RELEASE_ROWS);
+    }
+    free(map);
+    return rc < 0 ? rc : SEER_OK;
+}
