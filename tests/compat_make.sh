@@ -10,8 +10,9 @@
 # directory its CMakeCache.txt names, compile a small scorer that prints the bits: `seer
 # predict` prints only 7 digits). DEBUG_BUILD, a Debug build (-O0, as the sanitizer builds are)
 # of the same source, adds what it computes where that differs: without optimisation the
-# compiler fuses no multiply-adds, so some sums differ in the last bit. Run it from anywhere; it writes tests/compat/ of the tree it lives in, with
-# paths relative to that tree's root, as the tests run there. The data are synthetic, from a
+# compiler fuses no multiply-adds, so some sums differ in the last bit. Run it from anywhere;
+# it writes tests/compat/ of the tree it lives in, with paths relative to that tree's root, as
+# the tests run there. The data are synthetic, from a
 # fixed generator below (integer arithmetic only, so any awk writes the same bytes).
 #
 # Regenerating replaces the reference: do it only on purpose, with the build whose behaviour is
@@ -21,10 +22,13 @@ set -eu
 [ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: $0 BUILD/seer [DEBUG_BUILD/seer]" >&2; exit 1; }
 abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 seer=$(abs "$1")
-debug_seer=$([ $# -eq 2 ] && abs "$2" || true)
+debug_seer=
+if [ $# -eq 2 ]; then debug_seer=$(abs "$2"); fi
 for b in "$seer" $debug_seer; do
-    [ -x "$b" ] && [ -f "$(dirname "$b")/libseer.a" ] \
-        || { echo "$0: no seer and libseer.a in $(dirname "$b")" >&2; exit 1; }
+    if [ ! -x "$b" ] || [ ! -f "$(dirname "$b")/libseer.a" ]; then
+        echo "$0: no seer and libseer.a in $(dirname "$b")" >&2
+        exit 1
+    fi
 done
 cd "$(dirname "$0")/.."
 out=tests/compat
@@ -49,7 +53,8 @@ gen_csv() {  # seed rows
             sc = u() < 0.03 ? "" : sprintf("%.3f", u() + u() + u() - 1.5)
             r = u()
             # Skewed cities; "albi" is rare (below --min-count 5) in 4,000 rows.
-            c = r < 0.04 ? "" : r < 0.9995 ? city[1 + int(11 * (r - 0.04) * (r - 0.04) / 0.92)] : city[12]
+            k = 1 + int(11 * (r - 0.04) * (r - 0.04) / 0.92)
+            c = r < 0.04 ? "" : r < 0.9995 ? city[k] : city[12]
             d = dev[1 + pick(3)]
             t = ""
             if (u() >= 0.1) {
@@ -83,7 +88,8 @@ gen_criteo() {  # seed rows
             for (f = 1; f <= 26; f++) {
                 r = u()
                 # A few tokens per field, skewed, so most pass --min-count.
-                x = r < 0.1 ? "" : sprintf("%08x", (f * 2654435761 + int(8 * r * r) * 40503) % 2147483647)
+                h = (f * 2654435761 + int(8 * r * r) * 40503) % 2147483647
+                x = r < 0.1 ? "" : sprintf("%08x", h)
                 if (f == 3 && x != "" && r < 0.3) hot = hot + 1
                 line = line "\t" x
             }
@@ -192,8 +198,9 @@ bits_build() {
     build=$(dirname "$1")
     src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
     [ -f "$src/src/io/model.h" ] || { echo "$0: no seer source at '$src'" >&2; exit 1; }
-    flags=$(sed -n 's/^\/usr\/bin\/cc \(.*\) CMakeFiles.*/\1/p' "$build/CMakeFiles/seer_cli.dir/link.txt")
-    libs=$(sed 's/.* -o seer //' "$build/CMakeFiles/seer_cli.dir/link.txt")
+    link=$build/CMakeFiles/seer_cli.dir/link.txt
+    flags=$(sed -n 's/^[^ ]* \(.*\) CMakeFiles.*/\1/p' "$link")
+    libs=$(sed 's/.* -o seer //' "$link")
     # shellcheck disable=SC2086
     (cd "$build" && cc -std=c11 $flags -I"$src/src" -I"$src/include" "$work/bits.c" \
         -o "$2" $libs)
@@ -244,9 +251,9 @@ echo "$ckpt" > "$out/mlp.ckpt.args"
     -o "$work/stopped.seer" 2> /dev/null
 "$work/bits" "$out/mlp.ckpt" > "$out/mlp.ckpt.state"
 
-# What the build makes of the fixed files ($run, $bits), into directory $1: every model's score bits and
-# `seer eval` text, `seer predict`'s text for two models, and the scores of the model that a
-# resume from the checkpoint ends with.
+# What the build makes of the fixed files ($run, $bits), into directory $1: every model's
+# score bits and `seer eval` text, `seer predict`'s text for two models, and the scores of
+# the model that a resume from the checkpoint ends with.
 outputs() {
     echo "$models" | while IFS='|' read -r name opts; do
         [ -n "$name" ] || continue
@@ -276,7 +283,7 @@ outputs "$out"
 variants() {  # tag (empty or .debug)
     for isa in "" .avx512_core .avx2 .avx .sse41; do
         mkdir "$work/v$1$isa"
-        cap=$(echo "${isa#.}" | tr a-z A-Z)
+        cap=$(echo "${isa#.}" | tr '[:lower:]' '[:upper:]')
         DNNL_MAX_CPU_ISA=${cap:-ALL} outputs "$work/v$1$isa"
         for f in "$work/v$1$isa"/*; do
             name=$(basename "$f")
