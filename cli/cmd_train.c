@@ -95,6 +95,33 @@ static const char *const stops[] = {"auc", "logloss", NULL};
 static const char *const poolings[] = {"mean", "sum", NULL};
 static const char *const structures[] = {"parallel", "stacked", NULL};
 
+enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
+       O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
+       O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
+       O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
+       O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN };
+
+// The chosen model's defaults (seer_net_config_default, its ops' batch) for each of its
+// options not given; seen holds the options given.
+static void model_defaults(seer_train_job *o, const seer_model_ops *ops, const char **seen) {
+    seer_net_config d, *c = &o->net;
+    seer_net_config_default(&d, ops->kind);
+    c->kind = ops->kind;
+    if (!seen[O_HIDDEN]) {
+        c->n_hidden = d.n_hidden;
+        memcpy(c->hidden, d.hidden, sizeof c->hidden);
+    }
+    if (!seen[O_HIDDEN2]) {
+        c->n_hidden2 = d.n_hidden2;
+        memcpy(c->hidden2, d.hidden2, sizeof c->hidden2);
+    }
+    if (!seen[O_HEADS]) c->n_heads = d.n_heads;
+    if (!seen[O_GATE_HIDDEN]) c->gate_hidden = d.gate_hidden;
+    if (!seen[O_CROSS]) c->n_cross = d.n_cross;
+    if (!seen[O_EMB]) c->emb_dim = d.emb_dim;
+    if (!seen[O_BATCH]) o->batch = ops->batch;
+}
+
 static int settings_text(const seer_train_job *o, const char *model, char *buf,
                          size_t cap) {
     char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
@@ -137,14 +164,8 @@ int seer_cmd_train(int argc, char **argv) {
     seer_train_job o;
     seer_train_job_default(&o);
     const char *out = NULL, *model = "mlp";
-    int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0, hidden_given = 0,
-        batch_given = 0;
+    int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0;
     char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL, *multi_s = NULL;
-    enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
-           O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
-           O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
-           O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
-           O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN };
     static const struct option opts[] = {
         {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
         {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
@@ -204,7 +225,6 @@ int seer_cmd_train(int argc, char **argv) {
             bad = seer_cli_choice("--early-stop", optarg, stops, &o.stop_on_logloss);
             break;
         case O_HIDDEN:
-            hidden_given = 1;
             bad = seer_cli_widths("--hidden", optarg, o.net.hidden, SEER_LAYERS_MAX / 2,
                                   &o.net.n_hidden);
             break;
@@ -222,7 +242,6 @@ int seer_cmd_train(int argc, char **argv) {
             epochs_given = 1;
             break;
         case O_BATCH:
-            batch_given = 1;
             bad = seer_cli_count("train", "--batch", optarg, &o.batch);
             break;
         case O_LR:
@@ -276,19 +295,9 @@ int seer_cmd_train(int argc, char **argv) {
     if (!ops)
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
                               "finalmlp", model);
-    o.net.kind = ops->kind;
-    // The large CTR models follow their published configurations.
-    int large = o.net.kind == SEER_MODEL_WDL || o.net.kind == SEER_MODEL_DEEPFM ||
-                o.net.kind == SEER_MODEL_DCNV2 || o.net.kind == SEER_MODEL_FINALMLP;
-    if (large && !hidden_given) {
-        o.net.n_hidden = 3;
-        o.net.hidden[0] = o.net.hidden[1] = o.net.hidden[2] = 400;
-    }
-    if (o.net.kind == SEER_MODEL_FINALMLP) {
-        const char *why = seer_finalmlp_invalid(&o.net);
-        if (why) return seer_cli_usage("finalmlp: %s (see seer train --help)", why);
-    }
-    if (large && !batch_given) o.batch = 1024;
+    model_defaults(&o, ops, seen);
+    const char *why = seer_net_config_invalid(&o.net);
+    if (why) return seer_cli_usage("%s: %s (see seer train --help)", ops->name, why);
     if (o.net.adagrad && !lr_given) o.lr = 0.01f;
     if (!o.tf.label && (o.format == SEER_FORMAT_CRITEO || o.format == SEER_FORMAT_LIBFM))
         o.tf.label = "label";

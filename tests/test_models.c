@@ -575,3 +575,52 @@ Test(models, dcnv2_stacked_view) { check_view(&dcnv2_stacked); }
 Test(models, deepfm_bags_view) { check_view(&deepfm_bags); }
 Test(models, finalmlp_view) { check_view(&finalmlp); }
 Test(models, finalmlp_heads_view) { check_view(&finalmlp_heads); }
+
+// Each kind's defaults: its own published configuration over the options every kind's files
+// and checkpoints record (the mlp's widths, dcnv2's cross layers, finalmlp's second stream).
+Test(models, config_default_per_kind) {
+    static const struct {
+        seer_model_kind kind;
+        size_t n_hidden, width0, batch;
+    } want[] = {{SEER_MODEL_LR, 2, 64, 256},       {SEER_MODEL_MLP, 2, 64, 256},
+                {SEER_MODEL_FM, 2, 64, 256},       {SEER_MODEL_WDL, 3, 400, 1024},
+                {SEER_MODEL_DEEPFM, 3, 400, 1024}, {SEER_MODEL_DCNV2, 3, 400, 1024},
+                {SEER_MODEL_FINALMLP, 3, 400, 1024}};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        seer_net_config c;
+        seer_net_config_default(&c, want[i].kind);
+        const char *name = seer_model_ops_of(want[i].kind)->name;
+        cr_assert(eq(int, (int)c.kind, (int)want[i].kind), "%s", name);
+        cr_assert(eq(sz, c.n_hidden, want[i].n_hidden), "%s", name);
+        cr_assert(eq(sz, c.hidden[0], want[i].width0), "%s", name);
+        cr_assert(eq(sz, c.hidden[c.n_hidden - 1], want[i].n_hidden == 2 ? 32 : 400), "%s", name);
+        cr_assert(eq(sz, c.hidden[c.n_hidden], 0), "%s: a width past the last", name);
+        cr_assert(eq(sz, seer_model_ops_of(want[i].kind)->batch, want[i].batch), "%s", name);
+        cr_assert(eq(sz, c.emb_dim, 16), "%s", name);
+        cr_assert(eq(sz, c.n_cross, 3), "%s", name);
+        cr_assert(eq(sz, c.n_hidden2, 1), "%s", name);
+        cr_assert(eq(sz, c.hidden2[0], 800), "%s", name);
+        cr_assert(eq(sz, c.n_heads, 1), "%s", name);
+        cr_assert(eq(sz, c.gate_hidden, 64), "%s", name);
+        cr_assert(eq(sz, c.n_fields + c.n_dense + c.emb_rows + c.batch_cap, 0), "%s", name);
+        cr_assert(eq(ptr, (void *)seer_net_config_invalid(&c), NULL), "%s", name);
+    }
+}
+
+// Only finalmlp refuses a config, with its phrase; the other kinds take the same one.
+Test(models, config_invalid_per_kind) {
+    seer_net_config c;
+    seer_net_config_default(&c, SEER_MODEL_FINALMLP);
+    c.n_heads = 3;  // divides neither 400 nor 800
+    cr_assert(eq(str, (char *)seer_net_config_invalid(&c),
+                 "--heads must divide the last width of each stream (--hidden, --hidden2)"));
+    c.n_heads = 1;
+    c.gate_hidden = 0;
+    cr_assert(eq(str, (char *)seer_net_config_invalid(&c),
+                 "the feature gates need a hidden width of at least 1"));
+    c.n_hidden2 = 0;
+    cr_assert(eq(str, (char *)seer_net_config_invalid(&c),
+                 "each stream needs at least one hidden layer (--hidden, --hidden2)"));
+    c.kind = SEER_MODEL_DEEPFM;
+    cr_assert(eq(ptr, (void *)seer_net_config_invalid(&c), NULL));
+}

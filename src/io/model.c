@@ -483,7 +483,7 @@ static int load_net(seer_net *n, const cJSON *o, const seer_transform *t, const 
         long gate = count_of(num(o, "gate_hidden", &has_gate), 1 << 16);
         c.n_heads = !has_heads ? 1 : heads > 0 ? (size_t)heads : 0;
         c.gate_hidden = !has_gate ? 64 : gate > 0 ? (size_t)gate : 0;
-        const char *why = seer_finalmlp_invalid(&c);
+        const char *why = seer_net_config_invalid(&c);
         if (why) return seer_errorf(SEER_EDATA, "%s: finalmlp: %s", path, why);
     }
     c.batch_cap = batch_cap;

@@ -87,6 +87,12 @@ static void dcn_backward(seer_net *n, size_t B) {
     }
 }
 
+// Three cross layers.
+static void dcn_defaults(seer_net_config *c) {
+    seer_stack_defaults(c);
+    c->n_cross = 3;
+}
+
 const seer_model_ops seer_model_dcnv2 = {
     .name = "dcnv2",
     .kind = SEER_MODEL_DCNV2,
@@ -94,4 +100,6 @@ const seer_model_ops seer_model_dcnv2 = {
     .init = dcn_init,
     .forward = dcn_forward,
     .backward = dcn_backward,
+    .defaults = dcn_defaults,
+    .batch = 1024,
 };

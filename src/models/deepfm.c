@@ -42,4 +42,6 @@ const seer_model_ops seer_model_deepfm = {
     .init = deepfm_init,
     .forward = deepfm_forward,
     .backward = deepfm_backward,
+    .defaults = seer_stack_defaults,
+    .batch = 1024,
 };

@@ -61,7 +61,17 @@ static own_view own_of(const seer_net *n, float *base) {
     return v;
 }
 
-const char *seer_finalmlp_invalid(const seer_net_config *c) {
+// The first stream 400-400-400, the second 800, one head, gates of 64.
+static void finalmlp_defaults(seer_net_config *c) {
+    seer_stack_defaults(c);
+    memset(c->hidden2, 0, sizeof c->hidden2);
+    c->n_hidden2 = 1;
+    c->hidden2[0] = 800;
+    c->n_heads = 1;
+    c->gate_hidden = 64;
+}
+
+static const char *finalmlp_invalid(const seer_net_config *c) {
     if (c->n_hidden < 1 || c->n_hidden2 < 1)
         return "each stream needs at least one hidden layer (--hidden, --hidden2)";
     if (c->n_hidden > SEER_LAYERS_MAX / 2 || c->n_hidden2 > SEER_LAYERS_MAX / 2 ||
@@ -74,7 +84,7 @@ const char *seer_finalmlp_invalid(const seer_net_config *c) {
 }
 
 static void finalmlp_plan(const seer_net_config *c, seer_net_plan *p) {
-    SEER_ASSERT(seer_finalmlp_invalid(c) == NULL);
+    SEER_ASSERT(finalmlp_invalid(c) == NULL);
     size_t D = c->emb_dim, d = c->n_fields * D + c->n_dense, G = c->gate_hidden;
     size_t H1 = width1(c), H2 = width2(c), NH = c->n_heads;
     p->D = D;
@@ -188,4 +198,7 @@ const seer_model_ops seer_model_finalmlp = {
     .init = finalmlp_init,
     .forward = finalmlp_forward,
     .backward = finalmlp_backward,
+    .defaults = finalmlp_defaults,
+    .batch = 1024,
+    .invalid = finalmlp_invalid,
 };

@@ -21,4 +21,5 @@ const seer_model_ops seer_model_fm = {
     .init = seer_fm_part_init,
     .forward = seer_fm_part_forward,
     .backward = fm_backward,
+    .batch = 256,
 };

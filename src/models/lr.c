@@ -45,4 +45,5 @@ const seer_model_ops seer_model_lr = {
     .init = lr_init,
     .forward = lr_forward,
     .backward = lr_backward,
+    .batch = 256,
 };

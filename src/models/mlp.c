@@ -1,8 +1,17 @@
 // The reference model: x0 -> [Linear -> ReLU] x n_hidden -> Linear -> logit.
 // With --hidden 64,32: Dense 64 ReLU, Dense 32 ReLU, Dense 1 (the sigmoid is in the loss).
 
+#include <string.h>
+
 #include "models/net.h"
 #include "models/stack.h"
+
+static void mlp_defaults(seer_net_config *c) {
+    memset(c->hidden, 0, sizeof c->hidden);
+    c->n_hidden = 2;
+    c->hidden[0] = 64;
+    c->hidden[1] = 32;
+}
 
 static void mlp_plan(const seer_net_config *c, seer_net_plan *p) {
     p->D = c->emb_dim;
@@ -30,4 +39,6 @@ const seer_model_ops seer_model_mlp = {
     .init = mlp_init,
     .forward = mlp_forward,
     .backward = mlp_backward,
+    .defaults = mlp_defaults,
+    .batch = 256,
 };

@@ -35,6 +35,23 @@ const seer_model_ops *seer_model_ops_of(seer_model_kind kind) {
     return NULL;
 }
 
+void seer_net_config_default(seer_net_config *c, seer_model_kind kind) {
+    static const seer_model_kind shared[] = {SEER_MODEL_FINALMLP, SEER_MODEL_DCNV2,
+                                             SEER_MODEL_MLP};
+    memset(c, 0, sizeof *c);
+    c->emb_dim = 16;
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        seer_model_ops_of(shared[i])->defaults(c);
+    c->kind = kind;
+    const seer_model_ops *ops = seer_model_ops_of(kind);
+    if (ops->defaults) ops->defaults(c);
+}
+
+const char *seer_net_config_invalid(const seer_net_config *c) {
+    const seer_model_ops *ops = seer_model_ops_of(c->kind);
+    return ops->invalid ? ops->invalid(c) : NULL;
+}
+
 // 64-byte aligned, zeroed; NULL on failure.
 static void *alloc_zero(size_t bytes) {
     size_t rounded = (bytes + 63) / 64 * 64;

@@ -77,6 +77,13 @@ typedef struct {
     void (*forward)(seer_net *n, size_t B);
     // dlogit (B) -> grads += ..., dx0 += ..., dxw += ...
     void (*backward)(seer_net *n, size_t B);
+    // Its published configuration over the shared one of seer_net_config_default (the deep
+    // part's widths, cross layers, the second stream ...); NULL: nothing of its own.
+    void (*defaults)(seer_net_config *c);
+    size_t batch;  // rows per training step in that configuration
+    // Why c cannot describe this model (a phrase for a message), or NULL when it can, so
+    // that its plan may assert; NULL: every config can.
+    const char *(*invalid)(const seer_net_config *c);
 } seer_model_ops;
 
 struct seer_net {
@@ -121,10 +128,16 @@ struct seer_net {
 
 const seer_model_ops *seer_model_ops_find(const char *name);
 const seer_model_ops *seer_model_ops_of(seer_model_kind kind);
-// Why c cannot describe a FinalMLP (a phrase for a message), or NULL when it
-// can: the CLI and the model loader check options and files with it, so that
-// finalmlp's plan may assert.
-const char *seer_finalmlp_invalid(const seer_net_config *c);
+// The model options of a new model of this kind before any is given: embeddings of 16, then
+// its ops' defaults. Every kind's model file records the deep widths and cross layers and its
+// checkpoint every model option, also those it has no use for, so each kind starts from the
+// mlp's, dcnv2's and finalmlp's defaults before its own (64-32, 3 cross layers, a second
+// stream of 800 with 1 head and gates of 64, as files and checkpoints have always had them).
+// The fields the data fixes (fields, dense inputs, table rows, batch_cap) stay zero.
+void seer_net_config_default(seer_net_config *c, seer_model_kind kind);
+// Why c cannot describe a model of its kind (a phrase for a message), or NULL when it can: the
+// CLI, training and the model loader check options and files with it, so that a plan may assert.
+const char *seer_net_config_invalid(const seer_net_config *c);
 
 // Allocates everything for cfg and initialises the parameters from seed:
 // embeddings uniform in [-0.05, 0.05], the wide table zero, then the model's init.

@@ -5,6 +5,12 @@
 
 #include "nn/layers.h"
 
+void seer_stack_defaults(seer_net_config *c) {
+    memset(c->hidden, 0, sizeof c->hidden);
+    c->n_hidden = 3;
+    c->hidden[0] = c->hidden[1] = c->hidden[2] = 400;
+}
+
 size_t seer_stack_plan(seer_net_plan *p, size_t first, const size_t *hidden, size_t count,
                        size_t n_in) {
     size_t width = n_in;

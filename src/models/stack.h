@@ -7,6 +7,9 @@
 
 #include "models/net.h"
 
+// The deep part of the published CTR configurations (wdl, deepfm, dcnv2, finalmlp's first
+// stream): three layers of 400.
+void seer_stack_defaults(seer_net_config *c);
 // Fills plan layers first.. with widths hidden[0..count) from n_in; returns
 // the width of the last (n_in when count is 0).
 size_t seer_stack_plan(seer_net_plan *p, size_t first, const size_t *hidden, size_t count,

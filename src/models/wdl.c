@@ -44,4 +44,6 @@ const seer_model_ops seer_model_wdl = {
     .init = wdl_init,
     .forward = wdl_forward,
     .backward = wdl_backward,
+    .defaults = seer_stack_defaults,
+    .batch = 1024,
 };

@@ -22,19 +22,10 @@ void seer_train_job_default(seer_train_job *o) {
     memset(o, 0, sizeof *o);
     seer_transform_options_default(&o->tf);
     o->format = SEER_FORMAT_AUTO;
-    o->net.kind = SEER_MODEL_MLP;
-    o->net.n_hidden = 2;
-    o->net.hidden[0] = 64;
-    o->net.hidden[1] = 32;
-    o->net.n_cross = 3;
-    o->net.n_hidden2 = 1;
-    o->net.hidden2[0] = 800;
-    o->net.n_heads = 1;
-    o->net.gate_hidden = 64;
+    seer_net_config_default(&o->net, SEER_MODEL_MLP);
     o->cache = -1;
-    o->net.emb_dim = 16;
     o->epochs = 50;
-    o->batch = 256;
+    o->batch = seer_model_ops_of(SEER_MODEL_MLP)->batch;
     o->lr = 1e-3f;
     o->threads = 1;
     o->seed = 1;
@@ -466,8 +457,8 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
         // Unused widths zero, as a config built from its parts had them.
         for (size_t l = c.n_hidden; l < SEER_LAYERS_MAX / 2; l++) c.hidden[l] = 0;
         for (size_t l = c.n_hidden2; l < SEER_LAYERS_MAX / 2; l++) c.hidden2[l] = 0;
-        const char *why = o->net.kind == SEER_MODEL_FINALMLP ? seer_finalmlp_invalid(&c) : NULL;
-        rc = why ? seer_errorf(SEER_EINVAL, "finalmlp: %s", why)
+        const char *why = seer_net_config_invalid(&c);
+        rc = why ? seer_errorf(SEER_EINVAL, "%s: %s", seer_model_ops_of(c.kind)->name, why)
                  : seer_net_init(&m->net, &c, o->seed);
         if (rc == SEER_OK && !o->quiet) {
             // The table and its two optimiser moments, and the wide part's.

@@ -42,9 +42,9 @@ typedef struct {
                                  // differs, naming it. NULL: only --batch and --seed checked
 } seer_train_job;
 
-// The defaults: mlp 64-32 (finalmlp's second stream 800, 1 head, gates of
-// 64), emb 16, batch 256, lr 1e-3, up to 50 epochs with a 10% validation
-// hold-out, early stopping on its AUC with patience 3, one thread, seed 1.
+// The defaults: an mlp as seer_net_config_default has it (64-32, emb 16), its
+// batch of 256, lr 1e-3, up to 50 epochs with a 10% validation hold-out,
+// early stopping on its AUC with patience 3, one thread, seed 1.
 void seer_train_job_default(seer_train_job *o);
 
 typedef struct {
