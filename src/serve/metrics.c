@@ -22,7 +22,7 @@ const char *seer_endpoint_path(seer_endpoint ep) {
 static uint64_t load(const uint64_t *p) { return __atomic_load_n(p, __ATOMIC_RELAXED); }
 static void add(uint64_t *p, uint64_t v) { __atomic_fetch_add(p, v, __ATOMIC_RELAXED); }
 
-void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double seconds) {
+void seer_metrics_record(seer_serve_metrics *m, seer_endpoint ep, int status, double seconds) {
     if (ep < 0 || ep >= SEER_EP_COUNT) ep = SEER_EP_OTHER;
     size_t c = 0;
     while (c < SEER_METRICS_CODES && codes[c] != status) c++;
@@ -33,13 +33,13 @@ void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double s
     add(&m->latency_ns[ep], seconds > 0 ? (uint64_t)(seconds * 1e9) : 0);
 }
 
-void seer_metrics_rows(seer_metrics *m, seer_endpoint ep, size_t rows, size_t missing) {
+void seer_metrics_rows(seer_serve_metrics *m, seer_endpoint ep, size_t rows, size_t missing) {
     if (ep < 0 || ep >= SEER_EP_COUNT) ep = SEER_EP_OTHER;
     add(&m->rows[ep], rows);
     add(&m->rows_missing[ep], missing);
 }
 
-char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, size_t *len) {
+char *seer_metrics_text(const seer_serve_metrics *m, const seer_metrics_gauges *g, size_t *len) {
     seer_text t = {0};
     seer_text_reserve(&t, 16384);
     seer_text_put(&t,

@@ -34,7 +34,7 @@ typedef struct {
     uint64_t latency_ns[SEER_EP_COUNT];                         // sum
     uint64_t rows[SEER_EP_COUNT];           // rows (candidates, events) of accepted requests
     uint64_t rows_missing[SEER_EP_COUNT];   // of those, with no value in some input column
-} seer_metrics;
+} seer_serve_metrics;
 
 // What the server adds at scrape time.
 typedef struct {
@@ -47,11 +47,11 @@ typedef struct {
 // The path of an endpoint ("/v1/predict"; "other" for SEER_EP_OTHER).
 const char *seer_endpoint_path(seer_endpoint ep);
 // Records one response. Thread-safe.
-void seer_metrics_record(seer_metrics *m, seer_endpoint ep, int status, double seconds);
+void seer_metrics_record(seer_serve_metrics *m, seer_endpoint ep, int status, double seconds);
 // Counts the rows of a request accepted (encoded), and those of them missing a column.
-void seer_metrics_rows(seer_metrics *m, seer_endpoint ep, size_t rows, size_t missing);
+void seer_metrics_rows(seer_serve_metrics *m, seer_endpoint ep, size_t rows, size_t missing);
 // The Prometheus text (format 0.0.4) into a new buffer the caller frees (*len
 // bytes, NUL-terminated), or NULL without memory.
-char *seer_metrics_text(const seer_metrics *m, const seer_metrics_gauges *g, size_t *len);
+char *seer_metrics_text(const seer_serve_metrics *m, const seer_metrics_gauges *g, size_t *len);
 
 #endif

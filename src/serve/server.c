@@ -60,7 +60,7 @@ struct seer_server {
     seer_slot slot;
     seer_online *online;     // NULL without a wal_dir
     seer_http *http;
-    seer_metrics metrics;
+    seer_serve_metrics metrics;
     seer_token token;        // token.s NULL: no token configured
     char *model_dir;         // realpath of the directory HTTP reloads take files from
     pthread_mutex_t reload_mu;   // one reload at a time
