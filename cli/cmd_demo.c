@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "data/synth.h"
 #include "io/model.h"
+#include "train/predict.h"
 #include "train/train.h"
 
 #define TOP_USERS 10

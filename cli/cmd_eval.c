@@ -6,7 +6,7 @@
 #include "base/error.h"
 #include "cli.h"
 #include "io/model.h"
-#include "train/train.h"
+#include "train/predict.h"
 
 int seer_cmd_eval(int argc, char **argv) {
     seer_format format = SEER_FORMAT_AUTO;

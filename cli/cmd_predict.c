@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "cli.h"
 #include "io/model.h"
-#include "train/train.h"
+#include "train/predict.h"
 
 typedef struct {
     FILE *f;

@@ -64,19 +64,4 @@ typedef struct {
 // Trains; on success *out is the model (the caller frees it with seer_model_free).
 int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out);
 
-// Predictions of m for every row of an open table, in order, batch by batch:
-// fn gets p (n) and y (n; NAN without a label column). need_label makes a
-// missing label column an error. Rows the transform rejects are an error, or
-// with skip_bad counted into *skipped. With skip_bad SEER_SKIP_HOLD each skipped row
-// (the reader's too) still takes its place among fn's rows, with p and y NaN, so that an
-// output lines up with the input's rows.
-#define SEER_SKIP_HOLD 2
-typedef int (*seer_predict_fn)(void *ctx, const float *p, const float *y, size_t n);
-int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
-                       size_t *skipped, seer_predict_fn fn, void *ctx);
-
-// Evaluates m on a file: metrics over every row.
-int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad,
-                   seer_binary_metrics *out, size_t *skipped);
-
 #endif

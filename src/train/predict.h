@@ -1,0 +1,27 @@
+// Scoring a table with a trained model: every row's prediction in order, and
+// the metrics of a labelled file.
+#ifndef SEER_TRAIN_PREDICT_H
+#define SEER_TRAIN_PREDICT_H
+
+#include <stddef.h>
+
+#include "data/table.h"
+#include "io/model.h"
+#include "train/metrics.h"
+
+// Predictions of m for every row of an open table, in order, batch by batch:
+// fn gets p (n) and y (n; NAN without a label column). need_label makes a
+// missing label column an error. Rows the transform rejects are an error, or
+// with skip_bad counted into *skipped. With skip_bad SEER_SKIP_HOLD each skipped row
+// (the reader's too) still takes its place among fn's rows, with p and y NaN, so that an
+// output lines up with the input's rows.
+#define SEER_SKIP_HOLD 2
+typedef int (*seer_predict_fn)(void *ctx, const float *p, const float *y, size_t n);
+int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
+                       size_t *skipped, seer_predict_fn fn, void *ctx);
+
+// Evaluates m on a file: metrics over every row.
+int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad,
+                   seer_binary_metrics *out, size_t *skipped);
+
+#endif
