@@ -1,30 +1,11 @@
 // seer serve's routes and handlers; see server.h. HTTP is http.c; this file
 // decides what each request means and writes the answer.
 //
-// Scoring: each HTTP pool thread keeps a worker (found through a thread-local
-// pointer) with its own scoring view of the served model and its own request
-// buffers, so requests on different threads share only the model's read-only
-// parameters. A view scores one model version: when the slot serves a new
-// one of the same shapes (the online learner's), the view is pointed at it and
-// keeps its buffers; otherwise the worker drops it and makes another. Rows
-// are scored in chunks of SEER_SCORE_ROWS, the batch `seer predict` uses, so that a
-// request of the same rows as a file multiplies the same shapes and gives the
-// same scores.
-//
-// Each HTTP thread scores with one OpenMP thread: requests are small, the pool
-// already spreads them over the cores, and an OpenMP team per request thread
-// oversubscribes the machine (measured: 25 requests/s instead of 10,000 with
-// a team of 2 on this 2-thread machine while another process was busy).
-//
 // Hot responses (scores) are written with snprintf into a buffer, not cJSON.
-#include "serve/server.h"
+#include "serve/server_internal.h"
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,43 +14,8 @@
 
 #include "base/error.h"
 #include "base/text.h"
-#include "base/threads.h"
 #include "io/model.h"
-#include "serve/auth.h"
-#include "serve/http.h"
-#include "serve/metrics.h"
-#include "serve/online.h"
 #include "serve/reply.h"
-#include "serve/request.h"
-#include "serve/slot.h"
-
-// One HTTP thread's scoring state.
-typedef struct worker {
-    struct worker *next;
-    const struct seer_server *server;
-    seer_net view;
-    uint64_t view_version;   // of the model the view scores with; 0: no view
-    seer_request_rows rows;
-    float *p;                // (p_cap) scores
-    size_t p_cap;
-    struct ranked { size_t index; float score; } *ranked;  // (p_cap)
-} worker;
-
-struct seer_server {
-    seer_server_config cfg;
-    seer_slot slot;
-    seer_online *online;     // NULL without a wal_dir
-    seer_http *http;
-    seer_serve_metrics metrics;
-    seer_token token;        // token.s NULL: no token configured
-    char *model_dir;         // realpath of the directory HTTP reloads take files from
-    pthread_mutex_t reload_mu;   // one reload at a time
-    pthread_mutex_t workers_mu;
-    worker *workers;
-    atomic_ullong reloads, reload_failures;
-};
-
-static _Thread_local worker *tls_worker;
 
 // ---------------------------------------------------------------- routing
 
@@ -131,83 +77,6 @@ static void on_done(void *ctx, int tag, int status, double seconds) {
     seer_metrics_record(&s->metrics, (seer_endpoint)tag, status, seconds);
 }
 
-// ---------------------------------------------------------------- scoring
-
-static worker *get_worker(seer_server *s) {
-    worker *w = tls_worker;
-    if (w && w->server == s) return w;
-    w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    w->server = s;
-    seer_threads_set(1);   // for this thread's parallel regions, oneDNN's included
-    pthread_mutex_lock(&s->workers_mu);
-    w->next = s->workers;
-    s->workers = w;
-    pthread_mutex_unlock(&s->workers_mu);
-    tls_worker = w;
-    return w;
-}
-
-static void worker_free(worker *w) {
-    if (w->view_version) seer_net_free(&w->view);
-    seer_request_rows_free(&w->rows);
-    free(w->p);
-    free(w->ranked);
-    free(w);
-}
-
-// Scores w->rows with sv's model into w->p.
-static int score(worker *w, seer_served *sv) {
-    if (w->view_version != sv->version && w->view_version &&
-        seer_net_view_retarget(&w->view, &sv->model->net))
-        w->view_version = sv->version;  // the same shapes: keep the buffers
-    if (w->view_version != sv->version) {
-        if (w->view_version) seer_net_free(&w->view);
-        w->view_version = 0;
-        int rc = seer_net_init_view(&w->view, &sv->model->net, SEER_SCORE_ROWS);
-        if (rc != SEER_OK) return rc;
-        w->view_version = sv->version;
-    }
-    size_t n = w->rows.n;
-    if (n > w->p_cap) {
-        float *p = realloc(w->p, n * sizeof *p);
-        if (p) w->p = p;
-        struct ranked *rk = realloc(w->ranked, n * sizeof *rk);
-        if (rk) w->ranked = rk;
-        if (!p || !rk) return seer_errorf(SEER_ENOMEM, "out of memory for %zu scores", n);
-        w->p_cap = n;
-    }
-    size_t S = sv->model->tf.n_slots, nd = sv->model->tf.n_dense;
-    for (size_t i = 0; i < n; i += SEER_SCORE_ROWS) {
-        size_t b = n - i < SEER_SCORE_ROWS ? n - i : SEER_SCORE_ROWS;
-        seer_net_predict(&w->view, w->rows.ids + i * S, w->rows.dense + i * nd, b, w->p + i);
-    }
-    return SEER_OK;
-}
-
-typedef int (*parse_fn)(const seer_transform *t, const char *body, size_t len, size_t max_rows,
-                        seer_request_rows *out);
-
-// Parses the body with parse and scores its rows; on failure answers resp and
-// returns nonzero. *sv is acquired either way; the caller releases it.
-static int parse_and_score(seer_server *s, worker *w, seer_served *sv, parse_fn parse,
-                           const seer_http_request *req, seer_http_response *resp) {
-    w->rows.lenient = s->cfg.lenient;
-    int rc = parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch, &w->rows);
-    if (rc != SEER_OK) {
-        if (w->rows.too_many) seer_reply_error(resp, 413, seer_error_message());
-        else seer_reply_rc(resp, rc);
-        return 1;
-    }
-    seer_metrics_rows(&s->metrics, (seer_endpoint)req->tag, w->rows.n, w->rows.n_missing);
-    rc = score(w, sv);
-    if (rc != SEER_OK) {
-        seer_reply_rc(resp, rc);
-        return 1;
-    }
-    return 0;
-}
-
 // A score as JSON: null where it is not a number (JSON has no NaN), which only a model that
 // diverged could give; loaded and published models are checked to be finite.
 static void put_score(seer_text *b, const char *before, float p) {
@@ -215,10 +84,10 @@ static void put_score(seer_text *b, const char *before, float p) {
     else seer_text_put(b, "%snull", before);
 }
 
-static void handle_predict(seer_server *s, worker *w, const seer_http_request *req,
+static void handle_predict(seer_server *s, seer_worker *w, const seer_http_request *req,
                            seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
-    if (!parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
+    if (!seer_worker_parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
         size_t n = w->rows.n;
         seer_text b = {0};
         seer_text_reserve(&b, 64 + 17 * n);   // about all it takes: one allocation
@@ -238,10 +107,10 @@ static int cmp_ranked(const void *a, const void *b) {
     return (x->index > y->index) - (x->index < y->index);
 }
 
-static void handle_rank(seer_server *s, worker *w, const seer_http_request *req,
+static void handle_rank(seer_server *s, seer_worker *w, const seer_http_request *req,
                         seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
-    if (!parse_and_score(s, w, sv, seer_request_rank, req, resp)) {
+    if (!seer_worker_parse_and_score(s, w, sv, seer_request_rank, req, resp)) {
         size_t n = w->rows.n;
         for (size_t i = 0; i < n; i++) w->ranked[i] = (struct ranked){i, w->p[i]};
         qsort(w->ranked, n, sizeof *w->ranked, cmp_ranked);
@@ -446,9 +315,9 @@ static void handle_reload(seer_server *s, const seer_http_request *req,
 
 static void on_handle(void *ctx, const seer_http_request *req, seer_http_response *resp) {
     seer_server *s = ctx;
-    worker *w = NULL;
+    seer_worker *w = NULL;
     if (req->tag == SEER_EP_PREDICT || req->tag == SEER_EP_RANK) {
-        w = get_worker(s);
+        w = seer_worker_get(s);
         if (!w) {
             seer_reply_error(resp, 500, "out of memory");
             return;
@@ -571,9 +440,9 @@ void seer_server_stop(seer_server *s) {
     if (!s) return;
     seer_http_stop(s->http, 10.0);
     if (s->online) seer_online_close(s->online);
-    for (worker *w = s->workers, *next; w; w = next) {
+    for (seer_worker *w = s->workers, *next; w; w = next) {
         next = w->next;
-        worker_free(w);
+        seer_worker_free(w);
     }
     // online.c initialises the slot but, like the caller of any init, we free it.
     seer_slot_free(&s->slot);

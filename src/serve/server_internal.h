@@ -1,0 +1,59 @@
+// What the files of seer serve share: the server's state, the scoring worker of an
+// HTTP thread (workers.c), and the handlers of the endpoints (handle_*.c), which
+// server.c's dispatch calls. Private to src/serve/.
+#ifndef SEER_SERVE_SERVER_INTERNAL_H
+#define SEER_SERVE_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "models/net.h"
+#include "serve/auth.h"
+#include "serve/http.h"
+#include "serve/metrics.h"
+#include "serve/online.h"
+#include "serve/request.h"
+#include "serve/server.h"
+#include "serve/slot.h"
+
+// One HTTP thread's scoring state.
+typedef struct seer_worker {
+    struct seer_worker *next;
+    const struct seer_server *server;
+    seer_net view;
+    uint64_t view_version;   // of the model the view scores with; 0: no view
+    seer_request_rows rows;
+    float *p;                // (p_cap) scores
+    size_t p_cap;
+    struct ranked { size_t index; float score; } *ranked;  // (p_cap)
+} seer_worker;
+
+struct seer_server {
+    seer_server_config cfg;
+    seer_slot slot;
+    seer_online *online;     // NULL without a wal_dir
+    seer_http *http;
+    seer_serve_metrics metrics;
+    seer_token token;        // token.s NULL: no token configured
+    char *model_dir;         // realpath of the directory HTTP reloads take files from
+    pthread_mutex_t reload_mu;   // one reload at a time
+    pthread_mutex_t workers_mu;
+    seer_worker *workers;
+    atomic_ullong reloads, reload_failures;
+};
+
+// The calling HTTP thread's worker for s, made on its first request; NULL without memory.
+seer_worker *seer_worker_get(seer_server *s);
+void seer_worker_free(seer_worker *w);
+
+typedef int (*seer_parse_fn)(const seer_transform *t, const char *body, size_t len,
+                             size_t max_rows, seer_request_rows *out);
+
+// Parses the body with parse and scores its rows into w->p; on failure answers resp and
+// returns nonzero. *sv is acquired either way; the caller releases it.
+int seer_worker_parse_and_score(seer_server *s, seer_worker *w, seer_served *sv,
+                                seer_parse_fn parse, const seer_http_request *req,
+                                seer_http_response *resp);
+
+#endif
