@@ -25,7 +25,7 @@
 
 #include "base/error.h"
 #include "io/model.h"
-#include "train/train.h"
+#include "train/predict.h"
 
 #define DIR "tests/compat/"
 
