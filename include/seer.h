@@ -54,16 +54,106 @@ typedef enum {
     SEER_MODEL_FINALMLP,  // two gated MLP streams and a bilinear fusion
 } seer_model_kind;
 
+// ---- Models -------------------------------------------------------------------------------
+
 typedef struct seer_model seer_model;
 
-// Loads a model file for scoring up to batch_cap rows at a time (0: 1024).
+// The rows scored at once by seer predict, eval, the end of training, the server and rows in
+// memory. A product's rounding may depend on how many rows it multiplies (the GEMM blocks by
+// them), so a file and a request of the same rows give the same scores to the bit only while
+// every scoring path chunks rows by this one number.
+#define SEER_SCORE_ROWS 1024
+
+// Loads a model file for scoring up to batch_cap rows at a time (0: SEER_SCORE_ROWS, the only
+// size that scores exactly as seer predict does).
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
+// Writes the model atomically: path holds the whole new file or what it held before.
 int seer_model_save(const seer_model *m, const char *path);
+// Frees m; NULL is a no-op.
 void seer_model_free(seer_model *m);
 
-// Scores every row of a CSV/TSV file (format 0 = sniff, 3 = Criteo layout)
-// into scores, which the caller frees; *n gets the row count.
-int seer_model_score_file(seer_model *m, const char *path, int format, float **scores, size_t *n);
+// The network of the model and its name as seer train --model spells it ("mlp").
+seer_model_kind seer_model_get_kind(const seer_model *m);
+const char *seer_model_name(const seer_model *m);
+// The layout of the file the model was trained on (what seer predict reads by default).
+seer_format seer_model_format(const seer_model *m);
+// The label column's name, or NULL when the model has none.
+const char *seer_model_label(const seer_model *m);
+
+// ---- The input schema: every column of the training data, in its order ----------------------
+
+typedef enum {
+    SEER_COLUMN_IGNORED,      // not used (a row id, a constant, or by --ignore)
+    SEER_COLUMN_LABEL,        // the 0/1 target: not needed to score
+    SEER_COLUMN_NUMERIC,      // a number; missing and non-numbers as seer profile says
+    SEER_COLUMN_CATEGORICAL,  // a token (a string, or a number as its text)
+    SEER_COLUMN_VECTOR,       // dims numbers separated by ';' (a precomputed embedding)
+    SEER_COLUMN_MULTI,        // tokens separated by '|', pooled
+} seer_column_kind;
+
+typedef struct {
+    const char *name;         // valid while the model lives
+    seer_column_kind kind;
+    size_t dims;              // VECTOR: numbers per value; MULTI: most tokens kept; else 1
+    size_t values;            // CATEGORICAL and MULTI: vocabulary tokens or hash buckets; else 0
+    double missing_rate;      // share of training rows without a value
+    const char *reason;       // why the column is what it is, in words (seer profile)
+} seer_column_info;
+
+size_t seer_model_input_count(const seer_model *m);
+// Column i (from 0) of the model's inputs into *info; SEER_EINVAL past the end.
+int seer_model_input(const seer_model *m, size_t i, seer_column_info *info);
+
+// ---- Scoring rows held in memory ---------------------------------------------------------------
+
+// Rows for one model, built one at a time; each value is given by column name, as a string
+// (its text, as a CSV would hold it) or as a number (written as the shortest text that reads
+// back as the same double: 3 as "3", 0.1 as "0.1"). A column not set is missing. The rows
+// score the same, to the bit, as a file holding the same texts does with seer predict.
+typedef struct seer_rows seer_rows;
+
+// Rows for m's columns; m must outlive them. SEER_EINVAL for a NULL argument, SEER_ENOMEM.
+int seer_rows_new(seer_rows **out, const seer_model *m);
+void seer_rows_free(seer_rows *r);
+// Starts a new row with every value missing; the setters write to the last row started.
+int seer_rows_add(seer_rows *r);
+// SEER_EINVAL for a name that is no column of the model (the message names it and the
+// model's columns), before any row was added, or for a NULL argument. A value is not
+// checked until the rows are scored.
+int seer_rows_set_string(seer_rows *r, const char *column, const char *value);
+int seer_rows_set_number(seer_rows *r, const char *column, double value);
+size_t seer_rows_count(const seer_rows *r);
+// Forgets every row, keeping the memory for the next ones.
+void seer_rows_clear(seer_rows *r);
+
+// Scores every row of rows into out (seer_rows_count floats), probabilities in [0, 1].
+// SEER_EDATA for a value its column cannot take, naming "rows:ROW:COLUMN" (both from 1,
+// COLUMN counting the model's columns) as seer predict names file:line:column; rows from
+// another model are SEER_EINVAL.
+int seer_model_score(seer_model *m, const seer_rows *rows, float *out);
+
+// ---- Files -----------------------------------------------------------------------------------
+
+// Scores every row of a data file (SEER_FORMAT_AUTO: CSV or TSV, sniffed) into scores, which
+// the caller frees; *n gets the row count. A malformed row is SEER_EDATA naming
+// file:line:column.
+int seer_model_score_file(seer_model *m, const char *path, int format, float **scores,
+                          size_t *n);
+
+// The metrics of binary predictions.
+typedef struct {
+    size_t rows;
+    double auc;        // exact ROC AUC; tied scores count one half; NAN if one class only
+    double logloss;    // mean binary cross-entropy, p clipped to [1e-7, 1 - 1e-7]
+    double accuracy;   // share of rows with (p >= 0.5) == label
+    double positive_rate;
+} seer_metrics;
+
+// Evaluates m on every row of a labelled file. *skipped (not NULL) gets the malformed rows
+// left out with skip_bad_rows (the first few are named on stderr); without it a malformed row
+// is SEER_EDATA.
+int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad_rows,
+                   seer_metrics *out, size_t *skipped);
 
 #ifdef __cplusplus
 }

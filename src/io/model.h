@@ -82,12 +82,6 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
 int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
                          seer_checkpoint_state *st, float **best_params, float **best_emb,
                          float **best_wide);
-// The rows scored at once by seer predict, eval, the end of training and the server. A
-// product's rounding may depend on how many rows it multiplies (the GEMM blocks by them), so
-// a file and a request of the same rows give the same scores to the bit only while every
-// scoring path chunks rows by this one number.
-#define SEER_SCORE_ROWS 1024
-
 // Loads a model for predictions of up to batch_cap rows at a time (0: SEER_SCORE_ROWS).
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
 void seer_model_free(seer_model *m);

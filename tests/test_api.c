@@ -1,0 +1,187 @@
+// The public API (include/seer.h) as a library user sees it: a model's input schema, rows
+// scored in memory against the same rows scored from a file (to the bit), the errors of bad
+// names, values and handles, the error codes' words, and training and evaluation through the
+// public options.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "seer.h"
+#include "small_model.h"
+
+static char dir[64], csv[128], path[128];
+
+static void setup(void) {
+    strcpy(dir, "/tmp/seer_test_api_XXXXXX");
+    cr_assert(ne(ptr, mkdtemp(dir), NULL));
+    snprintf(csv, sizeof csv, "%s/small.csv", dir);
+    snprintf(path, sizeof path, "%s/small.seer", dir);
+    cr_assert(eq(int, write_small_model(csv, path, 1, 16), SEER_OK), "%s", seer_error_message());
+}
+
+static void teardown(void) {
+    unlink(csv);
+    unlink(path);
+    rmdir(dir);
+}
+
+static seer_model *load(void) {
+    seer_model *m = NULL;
+    cr_assert(eq(int, seer_model_load(&m, path, 0), SEER_OK), "%s", seer_error_message());
+    return m;
+}
+
+TestSuite(api, .init = setup, .fini = teardown);
+
+Test(api, schema_of_a_trained_model) {
+    seer_model *m = load();
+    cr_assert(eq(str, (char *)seer_model_name(m), "mlp"));
+    cr_assert(eq(int, seer_model_get_kind(m), SEER_MODEL_MLP));
+    cr_assert(eq(int, seer_model_format(m), SEER_FORMAT_AUTO), "trained on a sniffed CSV");
+    cr_assert(eq(str, (char *)seer_model_label(m), "label"));
+    cr_assert(eq(sz, seer_model_input_count(m), 3));
+    const char *names[] = {"label", "x", "color"};
+    seer_column_kind kinds[] = {SEER_COLUMN_LABEL, SEER_COLUMN_NUMERIC, SEER_COLUMN_CATEGORICAL};
+    for (size_t i = 0; i < 3; i++) {
+        seer_column_info c;
+        cr_assert(eq(int, seer_model_input(m, i, &c), SEER_OK));
+        cr_assert(eq(str, (char *)c.name, (char *)names[i]));
+        cr_assert(eq(int, c.kind, kinds[i]));
+        cr_assert(eq(sz, c.dims, 1));
+    }
+    seer_column_info c;
+    seer_model_input(m, 2, &c);
+    cr_assert(eq(sz, c.values, 3), "red, green and blue each have a row");
+    cr_assert(eq(int, seer_model_input(m, 3, &c), SEER_EINVAL));
+    seer_model_free(m);
+}
+
+// Reads the small table back, each row into rows: x as a string or as a number.
+static size_t fill_rows(seer_rows *r, int x_as_number) {
+    FILE *f = fopen(csv, "r");
+    cr_assert(ne(ptr, f, NULL));
+    char line[256];
+    size_t n = 0;
+    cr_assert(ne(ptr, fgets(line, sizeof line, f), NULL));
+    while (fgets(line, sizeof line, f)) {
+        char *label = strtok(line, ","), *x = strtok(NULL, ","), *color = strtok(NULL, "\n");
+        cr_assert(eq(int, seer_rows_add(r), SEER_OK));
+        cr_assert(eq(int, seer_rows_set_string(r, "label", label), SEER_OK));
+        int rc = x_as_number ? seer_rows_set_number(r, "x", strtod(x, NULL))
+                             : seer_rows_set_string(r, "x", x);
+        cr_assert(eq(int, rc, SEER_OK));
+        cr_assert(eq(int, seer_rows_set_string(r, "color", color), SEER_OK));
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void scores_match_file(int x_as_number) {
+    seer_model *m = load();
+    float *want;
+    size_t n;
+    cr_assert(eq(int, seer_model_score_file(m, csv, SEER_FORMAT_AUTO, &want, &n), SEER_OK));
+    cr_assert(eq(sz, n, 2000), "more rows than one chunk of SEER_SCORE_ROWS");
+    seer_rows *r;
+    cr_assert(eq(int, seer_rows_new(&r, m), SEER_OK));
+    cr_assert(eq(sz, fill_rows(r, x_as_number), n));
+    cr_assert(eq(sz, seer_rows_count(r), n));
+    float *got = malloc(n * sizeof *got);
+    cr_assert(eq(int, seer_model_score(m, r, got), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, memcmp(got, want, n * sizeof *got), 0), "scores differ from the file's");
+    free(got);
+    free(want);
+    seer_rows_free(r);
+    seer_model_free(m);
+}
+
+Test(api, rows_score_as_the_file_to_the_bit) { scores_match_file(0); }
+Test(api, rows_of_numbers_score_as_the_file_to_the_bit) { scores_match_file(1); }
+
+Test(api, rows_missing_values_score_as_empty_fields) {
+    seer_model *m = load();
+    seer_rows *r;
+    cr_assert(eq(int, seer_rows_new(&r, m), SEER_OK));
+    float p[2];
+    cr_assert(eq(int, seer_rows_add(r), SEER_OK));
+    cr_assert(eq(int, seer_rows_add(r), SEER_OK));
+    cr_assert(eq(int, seer_rows_set_string(r, "x", ""), SEER_OK));
+    cr_assert(eq(int, seer_rows_set_string(r, "color", "NA"), SEER_OK));
+    cr_assert(eq(int, seer_model_score(m, r, p), SEER_OK));
+    cr_assert(eq(int, memcmp(&p[0], &p[1], sizeof *p), 0), "unset and missing differ");
+    cr_assert(p[0] > 0 && p[0] < 1);
+    seer_rows_clear(r);
+    cr_assert(eq(sz, seer_rows_count(r), 0));
+    seer_rows_free(r);
+    seer_model_free(m);
+}
+
+Test(api, unknown_column_refused_by_name) {
+    seer_model *m = load();
+    seer_rows *r;
+    cr_assert(eq(int, seer_rows_new(&r, m), SEER_OK));
+    cr_assert(eq(int, seer_rows_set_string(r, "x", "1"), SEER_EINVAL), "before any row");
+    cr_assert(eq(int, seer_rows_add(r), SEER_OK));
+    cr_assert(eq(int, seer_rows_set_number(r, "colour", 1), SEER_EINVAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "no column named 'colour'"), NULL), "%s",
+              seer_error_message());
+    seer_rows_free(r);
+    seer_model_free(m);
+}
+
+Test(api, string_in_a_numeric_column_is_bad_data_named) {
+    seer_model *m = load();
+    seer_rows *r;
+    cr_assert(eq(int, seer_rows_new(&r, m), SEER_OK));
+    float p[2];
+    seer_rows_add(r);
+    seer_rows_set_string(r, "x", "0.5");
+    seer_rows_add(r);
+    seer_rows_set_string(r, "x", "abc");
+    cr_assert(eq(int, seer_model_score(m, r, p), SEER_EDATA));
+    cr_assert(eq(str, (char *)seer_error_message(),
+                  "rows:2:2: 'abc' in numeric column 'x' is not a number"));
+    seer_rows_free(r);
+    seer_model_free(m);
+}
+
+Test(api, null_handles_refused) {
+    seer_model *m = load();
+    seer_rows *r = NULL, *other = NULL;
+    float p[1];
+    cr_assert(eq(int, seer_rows_new(NULL, m), SEER_EINVAL));
+    cr_assert(eq(int, seer_rows_new(&r, NULL), SEER_EINVAL));
+    cr_assert(eq(int, seer_rows_add(NULL), SEER_EINVAL));
+    cr_assert(eq(int, seer_rows_set_string(NULL, "x", "1"), SEER_EINVAL));
+    cr_assert(eq(int, seer_model_score(NULL, NULL, p), SEER_EINVAL));
+    cr_assert(eq(int, seer_model_input(NULL, 0, NULL), SEER_EINVAL));
+    cr_assert(eq(int, seer_rows_new(&r, m), SEER_OK));
+    cr_assert(eq(int, seer_rows_set_string(r, "x", NULL), SEER_EINVAL));
+    seer_model *m2 = load();
+    cr_assert(eq(int, seer_rows_new(&other, m2), SEER_OK));
+    cr_assert(eq(int, seer_model_score(m, other, p), SEER_EINVAL), "rows of another model");
+    seer_rows_free(other);
+    seer_rows_free(r);
+    seer_rows_free(NULL);
+    seer_model_free(m2);
+    seer_model_free(m);
+    seer_model_free(NULL);
+}
+
+Test(api, strerror_of_each_code) {
+    cr_assert(eq(str, (char *)seer_strerror(SEER_OK), "ok"));
+    cr_assert(eq(str, (char *)seer_strerror(SEER_EINVAL), "invalid argument"));
+    cr_assert(eq(str, (char *)seer_strerror(SEER_EDATA), "bad input data"));
+    cr_assert(eq(str, (char *)seer_strerror(SEER_EIO), "input/output failure"));
+    cr_assert(eq(str, (char *)seer_strerror(SEER_ENOMEM), "out of memory"));
+    cr_assert(eq(str, (char *)seer_strerror(SEER_EINTERNAL), "internal error"));
+    cr_assert(eq(str, (char *)seer_strerror(7), "unknown error"));
+    int codes[] = {SEER_OK, SEER_EINVAL, SEER_EDATA, SEER_EIO, SEER_ENOMEM, SEER_EINTERNAL, 7};
+    int exits[] = {0, 1, 2, 3, 4, 4, 4};
+    for (int i = 0; i < 7; i++) cr_assert(eq(int, seer_error_exit_code(codes[i]), exits[i]));
+}
