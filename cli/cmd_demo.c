@@ -19,7 +19,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "cli.h"
-#include "data/synth.h"
+#include "seer/synth.h"
 #include "io/model.h"
 #include "train/predict.h"
 #include "train/train.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
-#include "data/synth.h"
+#include "seer/synth.h"
 
 #define HEADER                                                                               \
     "event_time,user_id,user_age,user_region,user_device,user_tenure_days,item_id,"         \

@@ -20,7 +20,7 @@
 // insertion order: one global queue suffices, and memory holds only the window.
 // Prices are integer cents, so revenue is exact. Every random draw comes from
 // one seer_rng in a fixed order, so a seed fixes the file byte for byte.
-#include "data/synth.h"
+#include "seer/synth.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -28,11 +28,15 @@
 // The three history counters see only rows before the current one (earlier
 // positions of the same session included), never the current label. revenue is
 // a function of the label: a value target, never a feature for `purchased`.
-#ifndef SEER_DATA_SYNTH_H
-#define SEER_DATA_SYNTH_H
+#ifndef SEER_SYNTH_H
+#define SEER_SYNTH_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 // The header line written by seer_synth_write, without the newline.
 #define SEER_SYNTH_HEADER                                                                      \
@@ -54,5 +58,9 @@ void seer_synth_defaults(seer_synth_config *c);
 // the number of data rows, 0 on failure. Returns SEER_OK, SEER_EINVAL for a
 // zero or oversized count, SEER_ENOMEM, or SEER_EIO; the message is recorded.
 int seer_synth_write(const char *path, const seer_synth_config *c, size_t *rows_written);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
