@@ -56,4 +56,19 @@ int seer_worker_parse_and_score(seer_server *s, seer_worker *w, seer_served *sv,
                                 seer_parse_fn parse, const seer_http_request *req,
                                 seer_http_response *resp);
 
+// The endpoints (server.c's dispatch; the route is checked, and so is the token for the
+// write endpoints). Each answers resp, or defers the answer (events).
+void seer_handle_predict(seer_server *s, seer_worker *w, const seer_http_request *req,
+                         seer_http_response *resp);
+void seer_handle_rank(seer_server *s, seer_worker *w, const seer_http_request *req,
+                      seer_http_response *resp);
+void seer_handle_recommend(seer_server *s, const seer_http_request *req,
+                           seer_http_response *resp);
+void seer_handle_events(seer_server *s, const seer_http_request *req,
+                        seer_http_response *resp);
+void seer_handle_model(seer_server *s, seer_http_response *resp);
+void seer_handle_metrics(seer_server *s, seer_http_response *resp);
+void seer_handle_reload(seer_server *s, const seer_http_request *req,
+                        seer_http_response *resp);
+
 #endif

@@ -1,0 +1,77 @@
+// The scoring endpoints of seer serve: /v1/predict and /v1/rank (parse, score with
+// the thread's worker, write the scores), and /v1/recommend's refusal.
+//
+// Hot responses (scores) are written with snprintf into a buffer, not cJSON.
+#include "serve/server_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "base/text.h"
+#include "io/model.h"
+#include "serve/reply.h"
+
+// A score as JSON: null where it is not a number (JSON has no NaN), which only a model that
+// diverged could give; loaded and published models are checked to be finite.
+static void put_score(seer_text *b, const char *before, float p) {
+    if (isfinite(p)) seer_text_put(b, "%s%.9g", before, (double)p);
+    else seer_text_put(b, "%snull", before);
+}
+
+void seer_handle_predict(seer_server *s, seer_worker *w, const seer_http_request *req,
+                         seer_http_response *resp) {
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    if (!seer_worker_parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
+        size_t n = w->rows.n;
+        seer_text b = {0};
+        seer_text_reserve(&b, 64 + 17 * n);   // about all it takes: one allocation
+        seer_text_put(&b, "{\"scores\":[");
+        for (size_t i = 0; i < n; i++) put_score(&b, i ? "," : "", w->p[i]);
+        seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
+        seer_reply_finish(resp, 200, &b);
+    }
+    seer_slot_release(&s->slot, sv);
+}
+
+// Highest score first, a NaN last (so the order is total), ties by index.
+static int cmp_ranked(const void *a, const void *b) {
+    const struct ranked *x = a, *y = b;
+    float sx = isnan(x->score) ? -INFINITY : x->score, sy = isnan(y->score) ? -INFINITY : y->score;
+    if (sx != sy) return sx < sy ? 1 : -1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+void seer_handle_rank(seer_server *s, seer_worker *w, const seer_http_request *req,
+                      seer_http_response *resp) {
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    if (!seer_worker_parse_and_score(s, w, sv, seer_request_rank, req, resp)) {
+        size_t n = w->rows.n;
+        for (size_t i = 0; i < n; i++) w->ranked[i] = (struct ranked){i, w->p[i]};
+        qsort(w->ranked, n, sizeof *w->ranked, cmp_ranked);
+        seer_text b = {0};
+        seer_text_reserve(&b, 64 + 44 * n);
+        seer_text_put(&b, "{\"ranked\":[");
+        for (size_t i = 0; i < n; i++) {
+            seer_text_put(&b, "%s{\"index\":%zu,", i ? "," : "", w->ranked[i].index);
+            put_score(&b, "\"score\":", w->ranked[i].score);
+            seer_text_put(&b, "}");
+        }
+        seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
+        seer_reply_finish(resp, 200, &b);
+    }
+    seer_slot_release(&s->slot, sv);
+}
+
+void seer_handle_recommend(seer_server *s, const seer_http_request *req,
+                           seer_http_response *resp) {
+    seer_served *sv = seer_slot_acquire(&s->slot);
+    const seer_model_ops *ops = seer_model_ops_of(sv->model->net.cfg.kind);
+    char msg[300];
+    snprintf(msg, sizeof msg, "this model (%s) holds no item catalogue, so it cannot recommend "
+             "from all items; POST the candidates to /v1/rank to rank them for a user",
+             ops ? ops->name : "unknown");
+    seer_slot_release(&s->slot, sv);
+    seer_reply_error(resp, 400, msg);
+}
