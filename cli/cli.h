@@ -43,27 +43,6 @@ int seer_cli_widths(const char *opt, const char *s, size_t *out, size_t max, siz
 // "a,b,c" -> a list of names pointing into a copy the caller frees.
 int seer_cli_names(const char *s, const char *const **out, size_t *n, char **storage);
 
-// A file a command names, for the checks before any work (guard.c).
-typedef struct {
-    const char *what;      // how the command line names it: "DATA", "--valid", "-o", ...
-    const char *path;      // NULL: not given, not checked
-    int output;            // written (atomically) rather than read
-    const char *regular;   // an input that must be a regular file: why, e.g. "train reads
-                           // DATA twice"; NULL when a pipe will do
-    const char *may_be;    // an output that may be the same file as the one named so (the
-                           // checkpoint a run resumes from and goes on writing)
-} seer_cli_file;
-
-// Every input exists and is readable (a regular file where it must be), every output's
-// directory exists and is writable, and no output is the same file as an input or another
-// output (by device and inode). SEER_EIO for a missing or unreadable path, SEER_EINVAL (exit
-// 1) for a clash or the wrong kind of file; the message names the option and the path.
-int seer_cli_check_files(const seer_cli_file *files, size_t n);
-// "<size> bytes, sampled crc32c <hex>" of a regular file: its size and a checksum of 64
-// samples of 64 KiB spread over it, so that a checkpoint can tell another file (or the same
-// file changed in length or in a sampled part) from the one it was taken on. SEER_EIO.
-int seer_cli_fingerprint(const char *path, char *out, size_t cap);
-
 // Prints "key":v with fmt (one double) to stdout, or "key":null when v is NaN or infinite
 // (JSON has no spelling for them), then a comma when comma. Every JSON number of cli/
 // goes through it.

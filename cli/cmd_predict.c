@@ -8,6 +8,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "cli.h"
+#include "seer/files.h"
 #include "io/model.h"
 #include "train/predict.h"
 
@@ -52,10 +53,10 @@ int seer_cmd_predict(int argc, char **argv) {
     }
     if (optind != argc - 2) return seer_cli_usage("usage: seer predict MODEL DATA [-o OUT]");
     // DATA is read once, so a pipe will do; -o must not replace the model or the data.
-    const seer_cli_file files[] = {{"MODEL", argv[optind], 0, NULL, NULL},
+    const seer_file_use files[] = {{"MODEL", argv[optind], 0, NULL, NULL},
                                    {"DATA", argv[optind + 1], 0, NULL, NULL},
                                    {"-o", out, 1, NULL, NULL}};
-    int rc = seer_cli_check_files(files, sizeof files / sizeof *files);
+    int rc = seer_files_check(files, sizeof files / sizeof *files);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     seer_model *m;
     rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);

@@ -10,6 +10,7 @@
 #include "base/crc32c.h"
 #include "base/error.h"
 #include "cli.h"
+#include "seer/files.h"
 #include "io/model.h"
 #include "models/net.h"
 #include "train/train.h"
@@ -125,13 +126,13 @@ static void model_defaults(seer_train_job *o, const seer_model_ops *ops, const c
 static int settings_text(const seer_train_job *o, const char *model, char *buf,
                          size_t cap) {
     char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
-    int rc = seer_cli_fingerprint(o->data, data, sizeof data);
+    int rc = seer_file_fingerprint(o->data, data, sizeof data);
     struct stat vs;
     // A --valid stream is read once and cannot be fingerprinted.
     if (o->valid_path && stat(o->valid_path, &vs) == 0 && !S_ISREG(vs.st_mode))
         snprintf(valid, sizeof valid, "a stream, not checked");
     else if (rc == SEER_OK && o->valid_path)
-        rc = seer_cli_fingerprint(o->valid_path, valid, sizeof valid);
+        rc = seer_file_fingerprint(o->valid_path, valid, sizeof valid);
     if (rc != SEER_OK) return rc;
     list_text(label, sizeof label, &o->tf.label, 1);
     widths_text(hidden, sizeof hidden, o->net.hidden, o->net.n_hidden);
@@ -315,14 +316,14 @@ int seer_cmd_train(int argc, char **argv) {
     }
     // Every path before any work; the checkpoint a run resumes from is where it goes on
     // writing checkpoints, but the model must not replace it, nor anything replace the data.
-    const seer_cli_file files[] = {
+    const seer_file_use files[] = {
         {"DATA", o.data, 0, "train reads DATA twice (to profile it, then to encode it)", NULL},
         {"--valid", o.valid_path, 0, NULL, NULL},
         {"--resume", o.resume_path, 0, NULL, NULL},
         {"-o", out, 1, NULL, NULL},
         {"--checkpoint", o.checkpoint_path, 1, NULL, "--resume"},
     };
-    int rc = seer_cli_check_files(files, sizeof files / sizeof *files);
+    int rc = seer_files_check(files, sizeof files / sizeof *files);
     static char settings[SEER_CHECKPOINT_SETTINGS_MAX];
     if (rc == SEER_OK && (o.checkpoint_path || o.resume_path)) {
         rc = settings_text(&o, model, settings, sizeof settings);

@@ -18,7 +18,7 @@
 #include "base/atomic_file.h"
 #include "base/crc32c.h"
 #include "base/error.h"
-#include "cli.h"
+#include "seer/files.h"
 
 // Where a file is: its own device and inode, or (not there yet) its directory's and its name.
 typedef struct {
@@ -33,7 +33,7 @@ static const char *kind_of(mode_t m) {
            "not a regular file";
 }
 
-static int check_input(const seer_cli_file *f, place *at) {
+static int check_input(const seer_file_use *f, place *at) {
     struct stat st;
     if (stat(f->path, &st) != 0)
         return seer_errorf(SEER_EIO, "%s %s: %s", f->what, f->path, strerror(errno));
@@ -49,7 +49,7 @@ static int check_input(const seer_cli_file *f, place *at) {
     return SEER_OK;
 }
 
-static int check_output(const seer_cli_file *f, place *at) {
+static int check_output(const seer_file_use *f, place *at) {
     struct stat st;
     if (stat(f->path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
@@ -92,7 +92,7 @@ static int same_place(const place *a, const place *b) {
     return strcmp(a->name, b->name) == 0;
 }
 
-int seer_cli_check_files(const seer_cli_file *files, size_t n) {
+int seer_files_check(const seer_file_use *files, size_t n) {
     place at[16] = {{0}};
     SEER_ASSERT(n <= 16);
     for (size_t i = 0; i < n; i++) {
@@ -101,10 +101,10 @@ int seer_cli_check_files(const seer_cli_file *files, size_t n) {
         if (rc != SEER_OK) return rc;
     }
     for (size_t i = 0; i < n; i++) {
-        const seer_cli_file *a = &files[i];
+        const seer_file_use *a = &files[i];
         if (!a->path || !a->output) continue;
         for (size_t j = 0; j < n; j++) {
-            const seer_cli_file *b = &files[j];
+            const seer_file_use *b = &files[j];
             if (j == i || !b->path || (b->output && j < i) || !same_place(&at[i], &at[j]))
                 continue;
             if (a->may_be && strcmp(a->may_be, b->what) == 0) continue;
@@ -120,7 +120,7 @@ int seer_cli_check_files(const seer_cli_file *files, size_t n) {
 #define SAMPLES 64
 #define SAMPLE_BYTES 65536
 
-int seer_cli_fingerprint(const char *path, char *out, size_t cap) {
+int seer_file_fingerprint(const char *path, char *out, size_t cap) {
     int fd = open(path, O_RDONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
