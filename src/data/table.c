@@ -170,156 +170,218 @@ static int bad_row(seer_table *t, size_t r, size_t line, size_t eline, size_t ec
     return rc != SEER_OK ? rc : ROW_BAD;
 }
 
+// A row being split by read_row: its offsets and where the parser is, kept across refills of
+// the window (which move the row to the front but keep offsets from its start valid).
+typedef struct {
+    size_t want, maxf;          // expected fields (0: a header); most fields kept
+    size_t r, w;                // read and write offsets from the row start
+    size_t nf, fstart, rstart;  // fields done; current field's w and r starts
+    size_t line, line_start;    // physical line at r and the offset it starts at
+    size_t qline, qcol;         // the open quote of a quoted field
+    size_t xline, xcol;         // the first field past maxf
+    int state, newline;
+} row_split;
+
+// What a step of the splitter found, besides ROW_BAD and negative codes (which end the row).
+enum {
+    STEP_NEXT = 3,  // go on with the next byte
+    STEP_FIELD,     // a separator at r ends the field
+    STEP_ROW,       // a newline at r ends the row
+    STEP_MORE,      // the byte after r decides: refill first
+    STEP_WINDOW,    // the window's bytes (up to the row length limit) are split
+};
+
+// At the first byte of a field: a quote opens a quoted field (1: its first byte may be past
+// the window), anything else a plain one (0).
+static int start_field(const seer_table *t, row_split *s, const unsigned char *b) {
+    s->rstart = s->r;
+    if (b[s->r] == '"' && t->quoting) {
+        s->qline = s->line;
+        s->qcol = s->r - s->line_start + 1;
+        s->state = S_QUOTED;
+        s->r++;
+        return 1;
+    }
+    s->state = S_PLAIN;
+    return 0;
+}
+
+// Copies an unquoted field's bytes down to w up to the next stop byte.
+static int scan_plain(seer_table *t, row_split *s, unsigned char *b, size_t lim) {
+    size_t r = s->r, r0 = r;
+    while (r < lim && !t->stop[b[r]]) r++;
+    if (s->w != r0) memmove(b + s->w, b + r0, r - r0);
+    s->w += r - r0;
+    s->r = r;
+    if (r == lim) return STEP_NEXT;
+    unsigned char c = b[r];
+    if (c == t->sep) return STEP_FIELD;
+    if (c == '\n') {
+        if (s->w > s->fstart && b[s->w - 1] == '\r') s->w--;
+        s->newline = 1;
+        return STEP_ROW;
+    }
+    if (c == '"')
+        return bad_row(t, r, s->line, s->line, r - s->line_start + 1,
+                       "quote inside an unquoted field (quote the whole field)");
+    return bad_row(t, r, s->line, s->line, r - s->line_start + 1, "NUL byte");
+}
+
+// Copies a quoted field's bytes down to w up to the next quote, newline or NUL; a quote is
+// either "" (one quote) or the field's end.
+static int scan_quoted(seer_table *t, row_split *s, unsigned char *b, size_t n, size_t lim) {
+    size_t r = s->r, r0 = r;
+    while (r < lim && b[r] != '"' && b[r] != '\n' && b[r] != '\0') r++;
+    if (s->w != r0) memmove(b + s->w, b + r0, r - r0);
+    s->w += r - r0;
+    s->r = r;
+    if (r == lim) return STEP_NEXT;
+    unsigned char c = b[r];
+    if (c == '\n') {
+        b[s->w++] = c;
+        s->r++;
+        s->line++;
+        s->line_start = s->r;
+        return STEP_NEXT;
+    }
+    if (c == '\0') return bad_row(t, r, s->line, s->line, r - s->line_start + 1, "NUL byte");
+    // A quote: "" stands for one quote, anything else closes the field.
+    if (r + 1 == n && !t->eof) return STEP_MORE;
+    if (r + 1 < n && b[r + 1] == '"') {
+        b[s->w++] = '"';
+        s->r += 2;
+    } else {
+        s->r++;
+        s->state = S_AFTER_QUOTE;
+    }
+    return STEP_NEXT;
+}
+
+// Just past a closing quote: a separator or the row end (a CR before it allowed) must follow.
+static int after_quote(seer_table *t, row_split *s, const unsigned char *b, size_t n) {
+    size_t r = s->r;
+    unsigned char c = b[r];
+    if (c == t->sep) return STEP_FIELD;
+    if (c == '\n') {
+        s->newline = 1;
+        return STEP_ROW;
+    }
+    if (c == '\r') {
+        if (r + 1 == n && !t->eof) return STEP_MORE;
+        if (r + 1 == n || b[r + 1] == '\n') {
+            s->r++;
+            return STEP_NEXT;
+        }
+    }
+    return bad_row(t, r, s->line, s->line, r - s->line_start + 1,
+                   "unexpected byte 0x%02x after a closing quote", c);
+}
+
+// Records the field that ends at w (the first maxf of them) and steps past its separator.
+static void end_field(seer_table *t, row_split *s, unsigned char *b) {
+    if (s->nf < s->maxf) {
+        t->off[s->nf] = s->fstart;
+        t->len[s->nf] = s->w - s->fstart;
+        if (!s->want) t->raw[s->nf] = s->rstart;
+    }
+    b[s->w] = '\0';
+    s->nf++;
+    s->w++;
+    s->r++;
+    s->fstart = s->w;
+    if (s->nf == s->maxf) {
+        s->xline = s->line;
+        s->xcol = s->r - s->line_start + 1;
+    }
+    s->state = S_START;
+}
+
+// Splits the window's bytes b[r, n) (no further than the row length limit) into fields.
+static int split_window(seer_table *t, row_split *s, unsigned char *b, size_t n) {
+    // Bytes past offset SEER_LINE_MAX are never looked at: the row is too long by then.
+    size_t lim = n < SEER_LINE_MAX + 1 ? n : SEER_LINE_MAX + 1;
+    while (s->r < lim) {
+        int step;
+        if (s->state == S_START && start_field(t, s, b)) continue;
+        if (s->state == S_PLAIN)
+            step = scan_plain(t, s, b, lim);
+        else if (s->state == S_QUOTED)
+            step = scan_quoted(t, s, b, n, lim);
+        else
+            step = after_quote(t, s, b, n);
+        if (step == STEP_FIELD)
+            end_field(t, s, b);
+        else if (step != STEP_NEXT)
+            return step;
+    }
+    return STEP_WINDOW;
+}
+
+// The row ends at r: records its last field, checks the field count and moves past it.
+static int end_row(seer_table *t, row_split *s, unsigned char *b, size_t *nfields) {
+    if (s->nf < s->maxf) {
+        t->off[s->nf] = s->fstart;
+        t->len[s->nf] = s->w - s->fstart;
+        if (!s->want) t->raw[s->nf] = s->rstart;
+    }
+    size_t nf = ++s->nf, r = s->r;
+    if (nf > s->maxf && !s->want)
+        return bad_row(t, r, s->line, s->xline, s->xcol, "more than %d columns", SEER_COLS_MAX);
+    if (nf > s->maxf)
+        return bad_row(t, r, s->line, s->xline, s->xcol, "expected %zu fields, got %zu", s->want,
+                       nf);
+    if (nf < s->want)
+        return bad_row(t, r, s->line, s->line, r - s->line_start + 1,
+                       "expected %zu fields, got %zu", s->want, nf);
+    // Only now: b[w] may be the newline that bad_row resumes after.
+    b[s->w] = '\0';
+    for (size_t i = 0; i < nf; i++) t->field[i] = (char *)b + t->off[i];
+    *nfields = nf;
+    t->pos += r + (size_t)s->newline;
+    t->line = s->line + (size_t)s->newline;
+    return ROW_OK;
+}
+
+// The data ends without a newline: the row ends here (STEP_ROW), unless a quote is still open.
+static int end_of_data(seer_table *t, row_split *s, const unsigned char *b) {
+    if (s->state == S_QUOTED)
+        return bad_row(t, s->r, s->line, s->qline, s->qcol,
+                       "quoted field opened on line %zu never closes before the end of the file",
+                       s->qline);
+    if (s->state == S_PLAIN && s->w > s->fstart && b[s->w - 1] == '\r') s->w--;
+    return STEP_ROW;
+}
+
 // Splits the row at pos into t->field and t->len and moves past it. want is the expected
 // field count, or 0 for a header (up to SEER_COLS_MAX fields). Returns ROW_OK with *nfields
 // set, ROW_BAD with t->why set (reading then resumes at the next line), or a negative code.
 static int read_row(seer_table *t, size_t want, size_t *nfields) {
-    size_t maxf = want ? want : SEER_COLS_MAX;
-    size_t r = 0, w = 0;                // read and write offsets from the row start
-    size_t nf = 0, fstart = 0, rstart = 0;  // fields done; current field's w and r starts
-    size_t line = t->line, line_start = 0;  // physical line at r and the offset it starts at
-    size_t qline = 0, qcol = 0;         // the open quote of a quoted field
-    size_t xline = 0, xcol = 0;         // the first field past maxf
-    int state = S_START, newline = 0;
-    const unsigned char *stop = t->stop;
-    const unsigned char sep = t->sep;
+    row_split s = {.want = want, .maxf = want ? want : SEER_COLS_MAX, .line = t->line,
+                   .state = S_START};
     unsigned char *b;
-    size_t n;
     for (;;) {
         b = (unsigned char *)t->buf + t->pos;
-        n = t->end - t->pos;
-        // Bytes past offset SEER_LINE_MAX are never looked at: the row is too long by then.
-        size_t lim = n < SEER_LINE_MAX + 1 ? n : SEER_LINE_MAX + 1;
-        while (r < lim) {
-            unsigned char c;
-            switch (state) {
-            case S_START:
-                rstart = r;
-                if (b[r] == '"' && t->quoting) {
-                    qline = line;
-                    qcol = r - line_start + 1;
-                    state = S_QUOTED;
-                    r++;
-                    continue;
-                }
-                state = S_PLAIN;
-                // fall through
-            case S_PLAIN: {
-                size_t r0 = r;
-                while (r < lim && !stop[b[r]]) r++;
-                if (w != r0) memmove(b + w, b + r0, r - r0);
-                w += r - r0;
-                if (r == lim) continue;
-                c = b[r];
-                if (c == sep) goto next_field;
-                if (c == '\n') {
-                    if (w > fstart && b[w - 1] == '\r') w--;
-                    newline = 1;
-                    goto row_done;
-                }
-                if (c == '"')
-                    return bad_row(t, r, line, line, r - line_start + 1,
-                                   "quote inside an unquoted field (quote the whole field)");
-                return bad_row(t, r, line, line, r - line_start + 1, "NUL byte");
+        int step = split_window(t, &s, b, t->end - t->pos);
+        if (step == STEP_ROW) break;
+        if (step != STEP_WINDOW && step != STEP_MORE) return step;
+        if (step == STEP_WINDOW) {
+            // Too long: point at the first byte past the limit (the row's bytes before its
+            // newline count, a CR included).
+            if (s.r > SEER_LINE_MAX)
+                return bad_row(t, s.r, s.line, s.line,
+                               s.line_start < SEER_LINE_MAX ? SEER_LINE_MAX - s.line_start + 1
+                                                            : 1,
+                               "row longer than %u bytes", SEER_LINE_MAX);
+            if (t->eof) {
+                step = end_of_data(t, &s, b);
+                if (step != STEP_ROW) return step;
+                break;
             }
-            case S_QUOTED: {
-                size_t r0 = r;
-                while (r < lim && b[r] != '"' && b[r] != '\n' && b[r] != '\0') r++;
-                if (w != r0) memmove(b + w, b + r0, r - r0);
-                w += r - r0;
-                if (r == lim) continue;
-                c = b[r];
-                if (c == '\n') {
-                    b[w++] = c;
-                    r++;
-                    line++;
-                    line_start = r;
-                    continue;
-                }
-                if (c == '\0') return bad_row(t, r, line, line, r - line_start + 1, "NUL byte");
-                // A quote: "" stands for one quote, anything else closes the field.
-                if (r + 1 == n && !t->eof) goto need_more;
-                if (r + 1 < n && b[r + 1] == '"') {
-                    b[w++] = '"';
-                    r += 2;
-                } else {
-                    r++;
-                    state = S_AFTER_QUOTE;
-                }
-                continue;
-            }
-            case S_AFTER_QUOTE:
-                c = b[r];
-                if (c == sep) goto next_field;
-                if (c == '\n') {
-                    newline = 1;
-                    goto row_done;
-                }
-                if (c == '\r') {
-                    if (r + 1 == n && !t->eof) goto need_more;
-                    if (r + 1 == n || b[r + 1] == '\n') {
-                        r++;
-                        continue;
-                    }
-                }
-                return bad_row(t, r, line, line, r - line_start + 1,
-                               "unexpected byte 0x%02x after a closing quote", c);
-            }
-        next_field:
-            if (nf < maxf) {
-                t->off[nf] = fstart;
-                t->len[nf] = w - fstart;
-                if (!want) t->raw[nf] = rstart;
-            }
-            b[w] = '\0';
-            nf++;
-            w++;
-            r++;
-            fstart = w;
-            if (nf == maxf) {
-                xline = line;
-                xcol = r - line_start + 1;
-            }
-            state = S_START;
         }
-        // Too long: point at the first byte past the limit (the row's bytes before its newline
-        // count, a CR included).
-        if (r > SEER_LINE_MAX)
-            return bad_row(t, r, line, line,
-                           line_start < SEER_LINE_MAX ? SEER_LINE_MAX - line_start + 1 : 1,
-                           "row longer than %u bytes", SEER_LINE_MAX);
-        if (t->eof) break;
-    need_more:;
         int rc = refill(t);
         if (rc < 0) return rc;
     }
-    // The data ends without a newline: the row ends here, unless a quote is still open.
-    if (state == S_QUOTED)
-        return bad_row(t, r, line, qline, qcol,
-                       "quoted field opened on line %zu never closes before the end of the file",
-                       qline);
-    if (state == S_PLAIN && w > fstart && b[w - 1] == '\r') w--;
-row_done:
-    if (nf < maxf) {
-        t->off[nf] = fstart;
-        t->len[nf] = w - fstart;
-        if (!want) t->raw[nf] = rstart;
-    }
-    nf++;
-    if (nf > maxf && !want)
-        return bad_row(t, r, line, xline, xcol, "more than %d columns", SEER_COLS_MAX);
-    if (nf > maxf)
-        return bad_row(t, r, line, xline, xcol, "expected %zu fields, got %zu", want, nf);
-    if (nf < want)
-        return bad_row(t, r, line, line, r - line_start + 1, "expected %zu fields, got %zu",
-                       want, nf);
-    // Only now: b[w] may be the newline that bad_row resumes after.
-    b[w] = '\0';
-    for (size_t i = 0; i < nf; i++) t->field[i] = (char *)b + t->off[i];
-    *nfields = nf;
-    t->pos += r + (size_t)newline;
-    t->line = line + (size_t)newline;
-    return ROW_OK;
+    return end_row(t, &s, b, nfields);
 }
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
