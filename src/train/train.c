@@ -98,134 +98,143 @@ static void shuffle(size_t *a, size_t n, seer_rng *r) {
     }
 }
 
-// The epochs: shuffled mini-batches, validation after each epoch, the best
-// epoch's weights kept. st says where to start (all zero for a new run, or
-// what a checkpoint recorded) and is kept current, so that a checkpoint
-// written after any step continues to the same result.
-static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
-                      const seer_train_job *o, seer_train_outcome *r,
-                      seer_checkpoint_state *st, snapshot *best) {
-    seer_net *n = &model->net;
-    size_t S = tr->S, nd = tr->n_dense, B = o->batch;
-    size_t n_chunks = (tr->rows + SHUFFLE_CHUNK - 1) / SHUFFLE_CHUNK;
-    size_t *perm = malloc(SHUFFLE_CHUNK * sizeof *perm);
-    size_t *order = malloc((n_chunks + 1) * sizeof *order);
-    uint32_t *ids = malloc((B * S + 1) * sizeof *ids);
-    float *dense = malloc((B * nd + 1) * sizeof *dense), *y = malloc(B * sizeof *y);
-    float *pv = malloc((va->rows + 1) * sizeof *pv);
+// A run of epochs: what its steps share. st says where to start (all zero for a new run, or
+// what a checkpoint recorded) and is kept current, so that a checkpoint written after any
+// step continues to the same result.
+typedef struct {
+    seer_model *model;
+    const seer_dataset *tr, *va;
+    const seer_train_job *o;
+    seer_train_outcome *r;
+    seer_checkpoint_state *st;
+    snapshot *best;
+    seer_adam_config adam;
+    size_t n_chunks, n_batches;
+    size_t *perm, *order;  // (SHUFFLE_CHUNK) rows of a chunk, (n_chunks) the chunks
+    uint32_t *ids;         // (batch, S) the step's rows
+    float *dense, *y;      // (batch, n_dense), (batch)
+    float *pv;             // (valid rows) validation predictions
+} epochs_run;
+
+// One optimiser step on rows first + perm[s .. s+b) of the chunk; seen rows of the epoch
+// before the chunk. Writes a checkpoint every checkpoint_every steps.
+static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s, size_t b,
+                       size_t seen) {
+    const seer_dataset *tr = u->tr;
+    const seer_train_job *o = u->o;
+    seer_checkpoint_state *st = u->st;
+    seer_net *n = &u->model->net;
+    size_t S = tr->S, nd = tr->n_dense;
     int rc = SEER_OK;
-    if (!perm || !order || !ids || !dense || !y || !pv) {
-        rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
-        goto done;
+    for (size_t i = 0; i < b; i++) {
+        size_t row = first + u->perm[s + i];
+        memcpy(u->ids + i * S, tr->ids + row * S, S * sizeof *u->ids);
+        memcpy(u->dense + i * nd, tr->dense + row * nd, nd * sizeof *u->dense);
+        u->y[i] = tr->y[row];
     }
-    seer_adam_config adam = seer_net_optimiser(&model->net.cfg, o->lr);
-    size_t n_batches = 0;
-    for (size_t c = 0; c < n_chunks; c++) n_batches += (chunk_rows(tr, c) + B - 1) / B;
-    for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
-        // The epoch's order, from the generator as it stands before the epoch
-        // (all a checkpoint needs): the chunks in a shuffled order, then the
-        // rows of each chunk shuffled as it comes, from the same generator.
-        seer_rng rng;
-        memcpy(rng.s, st->rng, sizeof rng.s);
-        shuffle(order, n_chunks, &rng);
-        char label[32];
-        snprintf(label, sizeof label, "epoch %zu", st->epoch + 1);
-        seer_progress bar;
-        seer_progress_start(&bar, label, tr->rows);
-        double t0 = seer_now();
-        size_t batch = 0, seen = 0;
-        for (size_t k = 0; k < n_chunks; k++) {
-            size_t c = order[k], first = c * SHUFFLE_CHUNK, rows_c = chunk_rows(tr, c);
-            size_t nb = (rows_c + B - 1) / B;
-            shuffle(perm, rows_c, &rng);
-            if (batch + nb <= st->batch) {  // done before a checkpoint
-                batch += nb;
-                seen += rows_c;
-                continue;
-            }
-            for (size_t q = st->batch - batch; q < nb; q++, st->batch++) {
-                if (o->max_steps && n->step >= (long)o->max_steps) {
-                    seer_progress_end(&bar);
-                    r->train_seconds += seer_now() - t0;
-                    r->stopped_at_max_steps = 1;
-                    goto done;
-                }
-                size_t s = q * B, b = rows_c - s < B ? rows_c - s : B;
-                for (size_t i = 0; i < b; i++) {
-                    size_t row = first + perm[s + i];
-                    memcpy(ids + i * S, tr->ids + row * S, S * sizeof *ids);
-                    memcpy(dense + i * nd, tr->dense + row * nd, nd * sizeof *dense);
-                    y[i] = tr->y[row];
-                }
-                double loss = seer_net_train_step(n, ids, dense, y, b, &adam);
-                if (!isfinite(loss)) {
-                    seer_progress_end(&bar);
-                    rc = check_diverged(n, loss, o->lr);
-                    goto done;
-                }
-                st->loss_sum += loss * (double)b;
-                r->samples_trained += b;
-                st->step = n->step;
-                seer_progress_update(&bar, seen + s + b, st->loss_sum / (double)(seen + s + b));
-                if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
-                    st->batch + 1 < n_batches) {
-                    st->batch++;
-                    rc = check_diverged(n, 0, o->lr);
-                    if (rc == SEER_OK) rc = checkpoint(model, o, st, best);
-                    st->batch--;
-                    if (rc != SEER_OK) goto done;
-                }
-            }
+    double loss = seer_net_train_step(n, u->ids, u->dense, u->y, b, &u->adam);
+    if (!isfinite(loss)) {
+        seer_progress_end(bar);
+        return check_diverged(n, loss, o->lr);
+    }
+    st->loss_sum += loss * (double)b;
+    u->r->samples_trained += b;
+    st->step = n->step;
+    seer_progress_update(bar, seen + s + b, st->loss_sum / (double)(seen + s + b));
+    if (o->checkpoint_every && n->step % (long)o->checkpoint_every == 0 &&
+        st->batch + 1 < u->n_batches) {
+        st->batch++;
+        rc = check_diverged(n, 0, o->lr);
+        if (rc == SEER_OK) rc = checkpoint(u->model, o, st, u->best);
+        st->batch--;
+    }
+    return rc;
+}
+
+// The steps of one epoch, in the order rng shuffles (the chunks, then the rows of each
+// chunk as it comes), from the batch st stands at. *stopped: max_steps ended the run.
+static int train_epoch(epochs_run *u, seer_rng *rng, int *stopped) {
+    const seer_dataset *tr = u->tr;
+    seer_checkpoint_state *st = u->st;
+    size_t B = u->o->batch;
+    shuffle(u->order, u->n_chunks, rng);
+    char label[32];
+    snprintf(label, sizeof label, "epoch %zu", st->epoch + 1);
+    seer_progress bar;
+    seer_progress_start(&bar, label, tr->rows);
+    double t0 = seer_now();
+    size_t batch = 0, seen = 0;
+    for (size_t k = 0; k < u->n_chunks; k++) {
+        size_t c = u->order[k], first = c * SHUFFLE_CHUNK, rows_c = chunk_rows(tr, c);
+        size_t nb = (rows_c + B - 1) / B;
+        shuffle(u->perm, rows_c, rng);
+        if (batch + nb <= st->batch) {  // done before a checkpoint
             batch += nb;
             seen += rows_c;
-            seer_dataset_release(tr, first, rows_c);
+            continue;
         }
-        seer_progress_end(&bar);
-        r->train_seconds += seer_now() - t0;
-        rc = check_diverged(n, 0, o->lr);
-        if (rc != SEER_OK) goto done;
-        memcpy(st->rng, rng.s, sizeof st->rng);
-        st->epochs_run = st->epoch + 1;
-        r->train_loss = st->loss_sum / (double)tr->rows;
-        if (va->rows) {
-            seer_binary_metrics m;
-            rc = eval_dataset(n, va, pv, &m);
-            if (rc != SEER_OK) goto done;
-            if (!o->quiet)
-                fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n",
-                        st->epoch + 1, r->train_loss, m.logloss, m.auc);
-            double score = o->stop_on_logloss || !isfinite(m.auc) ? -m.logloss : m.auc;
-            if (score > st->best_score) {
-                st->best_score = score;
-                st->best_epoch = st->epoch + 1;
-                st->best_auc = m.auc;
-                st->best_logloss = m.logloss;
-                st->best_accuracy = m.accuracy;
-                st->best_positive_rate = m.positive_rate;
-                st->best_rows = m.rows;
-                st->since_best = 0;
-                snapshot_copy(best->params, best->emb, best->wide, n->params, n->emb, n->wide, n);
-            } else if (++st->since_best >= o->patience && o->patience) {
-                st->epoch++;
-                break;
+        for (size_t q = st->batch - batch; q < nb; q++, st->batch++) {
+            if (u->o->max_steps && u->model->net.step >= (long)u->o->max_steps) {
+                seer_progress_end(&bar);
+                u->r->train_seconds += seer_now() - t0;
+                *stopped = 1;
+                return SEER_OK;
             }
-        } else if (!o->quiet) {
-            fprintf(stderr, "epoch %zu: train loss %.5f\n", st->epoch + 1, r->train_loss);
+            size_t s = q * B, b = rows_c - s < B ? rows_c - s : B;
+            int rc = train_batch(u, &bar, first, s, b, seen);
+            if (rc != SEER_OK) return rc;
         }
-        if (o->checkpoint_every && st->epoch + 1 < o->epochs) {
-            st->epoch++;
-            st->batch = 0;
-            st->loss_sum = 0;
-            rc = checkpoint(model, o, st, best);
-            st->epoch--;
-            if (rc != SEER_OK) goto done;
-        }
+        batch += nb;
+        seen += rows_c;
+        seer_dataset_release(tr, first, rows_c);
     }
+    seer_progress_end(&bar);
+    u->r->train_seconds += seer_now() - t0;
+    return SEER_OK;
+}
+
+// Scores the epoch on the validation rows and keeps its weights when it is the best so far.
+// *stop: patience ran out.
+static int validate_epoch(epochs_run *u, int *stop) {
+    const seer_train_job *o = u->o;
+    seer_checkpoint_state *st = u->st;
+    seer_net *n = &u->model->net;
+    seer_binary_metrics m;
+    int rc = eval_dataset(n, u->va, u->pv, &m);
+    if (rc != SEER_OK) return rc;
+    if (!o->quiet)
+        fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n",
+                st->epoch + 1, u->r->train_loss, m.logloss, m.auc);
+    double score = o->stop_on_logloss || !isfinite(m.auc) ? -m.logloss : m.auc;
+    if (score > st->best_score) {
+        st->best_score = score;
+        st->best_epoch = st->epoch + 1;
+        st->best_auc = m.auc;
+        st->best_logloss = m.logloss;
+        st->best_accuracy = m.accuracy;
+        st->best_positive_rate = m.positive_rate;
+        st->best_rows = m.rows;
+        st->since_best = 0;
+        snapshot *best = u->best;
+        snapshot_copy(best->params, best->emb, best->wide, n->params, n->emb, n->wide, n);
+    } else if (++st->since_best >= o->patience && o->patience) {
+        *stop = 1;
+    }
+    return SEER_OK;
+}
+
+// After the last epoch: the outcome, and the best epoch's weights back in the net.
+static void finish_epochs(epochs_run *u) {
+    const seer_train_job *o = u->o;
+    seer_checkpoint_state *st = u->st;
+    seer_train_outcome *r = u->r;
+    seer_net *n = &u->model->net;
+    snapshot *best = u->best;
     r->epochs_run = st->epochs_run;
     r->best_epoch = st->best_epoch;
     r->metrics = (seer_binary_metrics){st->best_rows, st->best_auc, st->best_logloss,
                                        st->best_accuracy, st->best_positive_rate};
-    if (va->rows && st->best_epoch && st->best_epoch != st->epochs_run) {
+    if (u->va->rows && st->best_epoch && st->best_epoch != st->epochs_run) {
         snapshot_copy(n->params, n->emb, n->wide, best->params, best->emb, best->wide, n);
         // Without both classes in the validation rows their AUC is undefined, and the
         // epochs were compared by log loss (see the score above).
@@ -234,13 +243,79 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
                     o->stop_on_logloss ? "log loss" : isfinite(st->best_auc) ? "AUC" :
                     "log loss: the validation rows hold one class, so their AUC is undefined");
     }
-done:
-    free(perm);
-    free(order);
-    free(ids);
-    free(dense);
-    free(y);
-    free(pv);
+}
+
+// The epochs: shuffled mini-batches, validation after each epoch, the best epoch's weights
+// kept, a checkpoint after each epoch but the last.
+static int epochs_loop(epochs_run *u) {
+    const seer_train_job *o = u->o;
+    seer_checkpoint_state *st = u->st;
+    seer_net *n = &u->model->net;
+    int rc = SEER_OK;
+    for (; st->epoch < o->epochs; st->epoch++, st->batch = 0, st->loss_sum = 0) {
+        // The epoch's order, from the generator as it stands before the epoch
+        // (all a checkpoint needs): the chunks in a shuffled order, then the
+        // rows of each chunk shuffled as it comes, from the same generator.
+        seer_rng rng;
+        memcpy(rng.s, st->rng, sizeof rng.s);
+        int stop = 0;
+        rc = train_epoch(u, &rng, &u->r->stopped_at_max_steps);
+        if (rc != SEER_OK || u->r->stopped_at_max_steps) return rc;
+        rc = check_diverged(n, 0, o->lr);
+        if (rc != SEER_OK) return rc;
+        memcpy(st->rng, rng.s, sizeof st->rng);
+        st->epochs_run = st->epoch + 1;
+        u->r->train_loss = st->loss_sum / (double)u->tr->rows;
+        if (u->va->rows) {
+            rc = validate_epoch(u, &stop);
+            if (rc != SEER_OK) return rc;
+            if (stop) {
+                st->epoch++;
+                break;
+            }
+        } else if (!o->quiet) {
+            fprintf(stderr, "epoch %zu: train loss %.5f\n", st->epoch + 1, u->r->train_loss);
+        }
+        if (o->checkpoint_every && st->epoch + 1 < o->epochs) {
+            st->epoch++;
+            st->batch = 0;
+            st->loss_sum = 0;
+            rc = checkpoint(u->model, o, st, u->best);
+            st->epoch--;
+            if (rc != SEER_OK) return rc;
+        }
+    }
+    finish_epochs(u);
+    return SEER_OK;
+}
+
+// Trains model on tr for the epochs st has left, with its buffers.
+static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
+                      const seer_train_job *o, seer_train_outcome *r,
+                      seer_checkpoint_state *st, snapshot *best) {
+    size_t S = tr->S, nd = tr->n_dense, B = o->batch;
+    epochs_run u = {.model = model, .tr = tr, .va = va, .o = o, .r = r, .st = st, .best = best};
+    u.n_chunks = (tr->rows + SHUFFLE_CHUNK - 1) / SHUFFLE_CHUNK;
+    u.perm = malloc(SHUFFLE_CHUNK * sizeof *u.perm);
+    u.order = malloc((u.n_chunks + 1) * sizeof *u.order);
+    u.ids = malloc((B * S + 1) * sizeof *u.ids);
+    u.dense = malloc((B * nd + 1) * sizeof *u.dense);
+    u.y = malloc(B * sizeof *u.y);
+    u.pv = malloc((va->rows + 1) * sizeof *u.pv);
+    int rc = SEER_OK;
+    if (!u.perm || !u.order || !u.ids || !u.dense || !u.y || !u.pv)
+        rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
+    if (rc == SEER_OK) {
+        u.adam = seer_net_optimiser(&model->net.cfg, o->lr);
+        for (size_t c = 0; c < u.n_chunks; c++) u.n_batches += (chunk_rows(tr, c) + B - 1) / B;
+        rc = epochs_loop(&u);
+    }
+    free(u.perm);
+    free(u.order);
+    free(u.ids);
+    free(u.dense);
+    free(u.y);
+    free(u.pv);
     return rc;
 }
 
@@ -345,28 +420,151 @@ static int start_model(const seer_train_job *o, seer_model **m, seer_checkpoint_
     return rc;
 }
 
+// A new run's state: no step taken, the generator seeded, the settings recorded.
+static void new_state(const seer_train_job *o, seer_checkpoint_state *st) {
+    memset(st, 0, sizeof *st);
+    st->best_score = -INFINITY;
+    st->best_auc = NAN;
+    st->batch_size = o->batch;
+    st->seed = o->seed;
+    if (o->settings) snprintf(st->settings, sizeof st->settings, "%s", o->settings);
+    seer_rng rng0;
+    seer_rng_init(&rng0, o->seed * 0x9e3779b97f4a7c15ULL + 17);
+    memcpy(st->rng, rng0.s, sizeof st->rng);
+}
+
+// A new run profiles DATA and fits m's transform (a resumed one has the checkpoint's);
+// *rows_read: the rows the profile pass read.
+static int fit_transform(const seer_train_job *o, seer_model *m, seer_table *tab,
+                         const seer_split *split, seer_profile *prof, size_t *rows_read) {
+    int rc = seer_profile_pass(prof, tab, o->tf.label, split, o->skip_bad_rows, rows_read, NULL);
+    if (rc == SEER_OK && prof->rows == 0 && *rows_read > 0)
+        rc = seer_errorf(SEER_EDATA, "%s: all %zu rows went to validation (--valid-frac %g)"
+                         "; none are left to train on", o->data, *rows_read, split->frac);
+    if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, prof, &o->tf);
+    if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
+    if (rc == SEER_OK) rc = seer_table_rewind(tab);
+    return rc;
+}
+
+// The training and validation rows, encoded with m's transform (fitted first by a new run).
+// *tab stays open for its count of the rows its reader rejected.
+static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer_table **tab,
+                       seer_dataset *tr, seer_dataset *va, seer_train_outcome *r) {
+    seer_table_options topt = {o->format, o->skip_bad_rows};
+    seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
+    seer_profile prof;
+    memset(&prof, 0, sizeof prof);
+    size_t rows_read = 0;
+    int rc = seer_table_open(tab, o->data, &topt);
+    if (rc == SEER_OK && !resumed) rc = fit_transform(o, m, *tab, &split, &prof, &rows_read);
+    if (rc == SEER_OK) {
+        seer_dataset_init(tr, m->tf.n_slots, m->tf.n_dense);
+        seer_dataset_init(va, m->tf.n_slots, m->tf.n_dense);
+        // The profile pass counted the rows: hold them without growing, in
+        // memory or, for large data, in mapped cache files.
+        if (!resumed) rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);
+        seer_progress bar;
+        seer_progress_start(&bar, "encoding", rows_read);
+        if (rc == SEER_OK)
+            rc = seer_dataset_load(tr, va, *tab, &m->tf, &split, 1, o->skip_bad_rows,
+                                   &r->skipped_rows, &bar);
+        seer_progress_end(&bar);
+    }
+    seer_profile_free(&prof);
+    if (rc == SEER_OK && o->valid_path) {
+        seer_table *vt;
+        rc = seer_table_open(&vt, o->valid_path, &topt);
+        size_t skipped = 0;
+        if (rc == SEER_OK) {
+            rc = seer_dataset_load(va, NULL, vt, &m->tf, NULL, 1, o->skip_bad_rows, &skipped,
+                                   NULL);
+            seer_table_close(vt);
+        }
+    }
+    if (rc == SEER_OK && *tab) {
+        // Rows the reader rejected (field count, quoting, ...): the first few, then the count.
+        const char *const *why;
+        size_t kept = seer_table_bad_messages(*tab, &why);
+        for (size_t i = 0; i < kept; i++) fprintf(stderr, "seer: skipped: %s\n", why[i]);
+        r->skipped_rows += seer_table_bad_rows(*tab);
+    }
+    if (rc == SEER_OK && tr->rows == 0)
+        rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
+    return rc;
+}
+
+// A new run's network: the job's model over what the data fixed (m's fitted transform).
+static int new_net(const seer_train_job *o, seer_model *m, size_t batch_cap) {
+    seer_net_config c = o->net;
+    c.n_fields = m->tf.n_fields;
+    c.n_slots = m->tf.n_slots;
+    c.field_slots = m->tf.field_slots;
+    c.field_mean = m->tf.field_mean;
+    c.n_dense = m->tf.n_dense;
+    c.emb_rows = m->tf.emb_rows;
+    c.batch_cap = batch_cap;
+    // Unused widths zero, as a config built from its parts had them.
+    for (size_t l = c.n_hidden; l < SEER_LAYERS_MAX / 2; l++) c.hidden[l] = 0;
+    for (size_t l = c.n_hidden2; l < SEER_LAYERS_MAX / 2; l++) c.hidden2[l] = 0;
+    const char *why = seer_net_config_invalid(&c);
+    int rc = why ? seer_errorf(SEER_EINVAL, "%s: %s", seer_model_ops_of(c.kind)->name, why)
+                 : seer_net_init(&m->net, &c, o->seed);
+    if (rc == SEER_OK && !o->quiet) {
+        // The table and its two optimiser moments, and the wide part's.
+        const seer_net *n = &m->net;
+        double rows = (double)n->cfg.emb_rows, width = (double)n->D + (n->plan.wide ? 1 : 0);
+        fprintf(stderr, "embedding table: %.0f rows x %zu%s = %.0f parameters, %.1f MB with "
+                "optimiser state; dense parameters: %zu\n", rows, n->D,
+                n->plan.wide ? " (+1 wide)" : "", rows * width, rows * width * 12 / 1e6,
+                n->n_params);
+    }
+    return rc;
+}
+
+// Room for the best epoch's weights.
+static int best_alloc(const seer_net *n, snapshot *best) {
+    best->params = malloc(n->n_params * sizeof(float) + 4);
+    best->emb = malloc(n->cfg.emb_rows * n->D * sizeof(float) + 4);
+    best->wide = malloc((n->plan.wide ? n->cfg.emb_rows : 1) * sizeof(float));
+    if (!best->params || !best->emb || !best->wide)
+        return seer_errorf(SEER_ENOMEM, "out of memory keeping the best epoch's weights");
+    return SEER_OK;
+}
+
+// After the epochs: the fit on the training rows when none were held out, the timings, and
+// the record of the run the model file keeps.
+static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model *m,
+                      const seer_dataset *tr, double t_start) {
+    int rc = SEER_OK;
+    if (!r->has_valid) {
+        // Without a validation set, report the fit on the training rows, already encoded.
+        float *p = malloc(tr->rows * sizeof *p);
+        rc = p ? eval_dataset(&m->net, tr, p, &r->metrics)
+               : seer_errorf(SEER_ENOMEM, "out of memory evaluating %zu rows", tr->rows);
+        free(p);
+    }
+    if (rc == SEER_OK) {
+        r->seconds = seer_now() - t_start;
+        r->train_samples_per_s =
+            r->train_seconds > 0 ? (double)r->samples_trained / r->train_seconds : 0;
+        free(m->training_json);
+        m->training_json = training_json(o, r);
+    }
+    return rc;
+}
+
 int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out) {
     memset(r, 0, sizeof *r);
     *out = NULL;
     double t_start = seer_now();
     seer_threads_set(o->threads);
-    seer_table_options topt = {o->format, o->skip_bad_rows};
     seer_table *tab = NULL;
-    seer_profile prof;
-    memset(&prof, 0, sizeof prof);
     seer_dataset tr, va;
     memset(&tr, 0, sizeof tr);
     memset(&va, 0, sizeof va);
     seer_checkpoint_state st;
-    memset(&st, 0, sizeof st);
-    st.best_score = -INFINITY;
-    st.best_auc = NAN;
-    st.batch_size = o->batch;
-    st.seed = o->seed;
-    if (o->settings) snprintf(st.settings, sizeof st.settings, "%s", o->settings);
-    seer_rng rng0;
-    seer_rng_init(&rng0, o->seed * 0x9e3779b97f4a7c15ULL + 17);
-    memcpy(st.rng, rng0.s, sizeof st.rng);
+    new_state(o, &st);
     snapshot best = {NULL, NULL, NULL};
     size_t batch_cap = o->batch > SEER_SCORE_ROWS ? o->batch : SEER_SCORE_ROWS;
     seer_model *m = NULL;
@@ -375,85 +573,10 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     if (rc != SEER_OK) return rc;
     if (!m) m = calloc(1, sizeof *m);
     if (!m) return seer_errorf(SEER_ENOMEM, "out of memory");
-    seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
-    size_t rows_read = 0;
 
-    rc = seer_table_open(&tab, o->data, &topt);
-    if (rc == SEER_OK && !resumed) {
-        rc = seer_profile_pass(&prof, tab, o->tf.label, &split, o->skip_bad_rows, &rows_read,
-                               NULL);
-        if (rc == SEER_OK && prof.rows == 0 && rows_read > 0)
-            rc = seer_errorf(SEER_EDATA, "%s: all %zu rows went to validation (--valid-frac %g)"
-                             "; none are left to train on", o->data, rows_read, split.frac);
-        if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, &prof, &o->tf);
-        if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
-        if (rc == SEER_OK) rc = seer_table_rewind(tab);
-    }
-    if (rc == SEER_OK) {
-        seer_dataset_init(&tr, m->tf.n_slots, m->tf.n_dense);
-        seer_dataset_init(&va, m->tf.n_slots, m->tf.n_dense);
-        // The profile pass counted the rows: hold them without growing, in
-        // memory or, for large data, in mapped cache files.
-        if (!resumed) rc = hold_rows(&tr, &va, o, prof.rows + 1, rows_read - prof.rows + 1);
-        seer_progress bar;
-        seer_progress_start(&bar, "encoding", rows_read);
-        if (rc == SEER_OK)
-            rc = seer_dataset_load(&tr, &va, tab, &m->tf, &split, 1, o->skip_bad_rows,
-                                   &r->skipped_rows, &bar);
-        seer_progress_end(&bar);
-    }
-    if (rc == SEER_OK && o->valid_path) {
-        seer_table *vt;
-        rc = seer_table_open(&vt, o->valid_path, &topt);
-        size_t skipped = 0;
-        if (rc == SEER_OK) {
-            rc = seer_dataset_load(&va, NULL, vt, &m->tf, NULL, 1, o->skip_bad_rows, &skipped,
-                                   NULL);
-            seer_table_close(vt);
-        }
-    }
-    if (rc == SEER_OK && tab) {
-        // Rows the reader rejected (field count, quoting, ...): the first few, then the count.
-        const char *const *why;
-        size_t kept = seer_table_bad_messages(tab, &why);
-        for (size_t i = 0; i < kept; i++) fprintf(stderr, "seer: skipped: %s\n", why[i]);
-        r->skipped_rows += seer_table_bad_rows(tab);
-    }
-    if (rc == SEER_OK && tr.rows == 0)
-        rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
-    if (rc == SEER_OK && !resumed) {
-        seer_net_config c = o->net;
-        c.n_fields = m->tf.n_fields;
-        c.n_slots = m->tf.n_slots;
-        c.field_slots = m->tf.field_slots;
-        c.field_mean = m->tf.field_mean;
-        c.n_dense = m->tf.n_dense;
-        c.emb_rows = m->tf.emb_rows;
-        c.batch_cap = batch_cap;
-        // Unused widths zero, as a config built from its parts had them.
-        for (size_t l = c.n_hidden; l < SEER_LAYERS_MAX / 2; l++) c.hidden[l] = 0;
-        for (size_t l = c.n_hidden2; l < SEER_LAYERS_MAX / 2; l++) c.hidden2[l] = 0;
-        const char *why = seer_net_config_invalid(&c);
-        rc = why ? seer_errorf(SEER_EINVAL, "%s: %s", seer_model_ops_of(c.kind)->name, why)
-                 : seer_net_init(&m->net, &c, o->seed);
-        if (rc == SEER_OK && !o->quiet) {
-            // The table and its two optimiser moments, and the wide part's.
-            const seer_net *n = &m->net;
-            double rows = (double)n->cfg.emb_rows, width = (double)n->D + (n->plan.wide ? 1 : 0);
-            fprintf(stderr, "embedding table: %.0f rows x %zu%s = %.0f parameters, %.1f MB with "
-                    "optimiser state; dense parameters: %zu\n", rows, n->D,
-                    n->plan.wide ? " (+1 wide)" : "", rows * width, rows * width * 12 / 1e6,
-                    n->n_params);
-        }
-    }
-    if (rc == SEER_OK && va.rows && !best.params) {
-        seer_net *n = &m->net;
-        best.params = malloc(n->n_params * sizeof(float) + 4);
-        best.emb = malloc(n->cfg.emb_rows * n->D * sizeof(float) + 4);
-        best.wide = malloc((n->plan.wide ? n->cfg.emb_rows : 1) * sizeof(float));
-        if (!best.params || !best.emb || !best.wide)
-            rc = seer_errorf(SEER_ENOMEM, "out of memory keeping the best epoch's weights");
-    }
+    rc = encode_rows(o, m, resumed, &tab, &tr, &va, r);
+    if (rc == SEER_OK && !resumed) rc = new_net(o, m, batch_cap);
+    if (rc == SEER_OK && va.rows && !best.params) rc = best_alloc(&m->net, &best);
     if (rc == SEER_OK && o->checkpoint_every && !o->checkpoint_path)
         rc = seer_errorf(SEER_EINVAL, "checkpoints need a path");
     if (rc == SEER_OK) {
@@ -467,23 +590,9 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     }
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
-    if (rc == SEER_OK && !r->has_valid) {
-        // Without a validation set, report the fit on the training rows, already encoded.
-        float *p = malloc(tr.rows * sizeof *p);
-        rc = p ? eval_dataset(&m->net, &tr, p, &r->metrics)
-               : seer_errorf(SEER_ENOMEM, "out of memory evaluating %zu rows", tr.rows);
-        free(p);
-    }
-    if (rc == SEER_OK) {
-        r->seconds = seer_now() - t_start;
-        r->train_samples_per_s =
-            r->train_seconds > 0 ? (double)r->samples_trained / r->train_seconds : 0;
-        free(m->training_json);
-        m->training_json = training_json(o, r);
-    }
+    if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, t_start);
     seer_dataset_free(&tr);
     seer_dataset_free(&va);
-    seer_profile_free(&prof);
     free(best.params);
     free(best.emb);
     free(best.wide);
