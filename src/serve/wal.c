@@ -691,12 +691,20 @@ int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *le
     return rc;
 }
 
-uint64_t seer_wal_last_seq(seer_wal *w) {
+// What the log's readers outside it may ask, read under the lock.
+typedef struct {
+    uint64_t durable;
+    size_t n_seg;
+} wal_state;
+
+static wal_state state_of(seer_wal *w) {
     pthread_mutex_lock(&w->mu);
-    uint64_t s = w->durable;
+    wal_state st = {w->durable, w->n_seg};
     pthread_mutex_unlock(&w->mu);
-    return s;
+    return st;
 }
+
+uint64_t seer_wal_last_seq(seer_wal *w) { return state_of(w).durable; }
 
 int seer_wal_rotate(seer_wal *w) {
     pthread_mutex_lock(&w->mu);
@@ -719,12 +727,7 @@ int seer_wal_truncate(seer_wal *w, uint64_t covered) {
     return rc;
 }
 
-size_t seer_wal_segments(seer_wal *w) {
-    pthread_mutex_lock(&w->mu);
-    size_t n = w->n_seg;
-    pthread_mutex_unlock(&w->mu);
-    return n;
-}
+size_t seer_wal_segments(seer_wal *w) { return state_of(w).n_seg; }
 
 void seer_wal_close(seer_wal *w) {
     if (!w) return;
