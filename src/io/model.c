@@ -2,29 +2,14 @@
 // The only user of cJSON in the library.
 #include "io/model.h"
 
-#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
+#include "io/json_util.h"
 #include "io/modelfile.h"
-
-// A number that reads back bit for bit. cJSON prints 15 digits when they come
-// back within a relative 2^-52, so the last bit of a double can be lost: the
-// transform's means, deviations and bucket edges, and a checkpoint's sums, must
-// come back exactly (a value on a bucket edge would otherwise change bucket).
-static cJSON *exact_number(double v) {
-    char buf[40];
-    if (!isfinite(v)) return cJSON_CreateNull();
-    snprintf(buf, sizeof buf, "%.17g", v);
-    return cJSON_CreateRaw(buf);
-}
-
-static void add_exact(cJSON *o, const char *key, double v) {
-    cJSON_AddItemToObject(o, key, exact_number(v));
-}
 
 static cJSON *transform_json(const seer_transform *t) {
     cJSON *o = cJSON_CreateObject();
@@ -256,33 +241,10 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
     return save_with(m, path, ts, k, c);
 }
 
-static double num(const cJSON *o, const char *key, int *ok) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v)) {
-        *ok = 0;
-        return 0;
-    }
-    return v->valuedouble;
-}
-
-static const char *str(const cJSON *o, const char *key, int *ok) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsString(v)) {
-        *ok = 0;
-        return "";
-    }
-    return v->valuestring;
-}
-
 static int index_of(const char *s, const char *const *names, int n) {
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) return i;
     return -1;
-}
-
-// Size of a count read from JSON: a whole number in [0, max], else -1.
-static long count_of(double v, double max) {
-    return v >= 0 && v <= max && v == floor(v) ? (long)v : -1;
 }
 
 // A finite number under key, or 0 with *bad set to key when it is absent, not
