@@ -84,10 +84,6 @@ static void widths_text(char *buf, size_t cap, const size_t *w, size_t n) {
         k += (size_t)snprintf(buf + k, cap - k, "%s%zu", i ? "," : "", w[i]);
 }
 
-// The settings that fix the model, its training and its data, one "--option value" a line
-// (DATA and --valid as their fingerprints). A checkpoint records them; a resumed run must have
-// them all the same (seer_train names the first that differs). Left out, free to change:
-// --threads, --checkpoint, --checkpoint-every, --max-steps, --cache, --json, -o.
 // The words of the choice options, indexed by the value each sets (caches: 0, 1, then auto).
 static const char *const caches[] = {"off", "on", "auto", NULL};
 static const char *const precisions[] = {"fp32", "bf16", NULL};
@@ -123,6 +119,10 @@ static void model_defaults(seer_train_job *o, const seer_model_ops *ops, const c
     if (!seen[O_BATCH]) o->batch = ops->batch;
 }
 
+// The settings that fix the model, its training and its data, one "--option value" a line
+// (DATA and --valid as their fingerprints). A checkpoint records them; a resumed run must have
+// them all the same (seer_train_run names the first that differs). Left out, free to change:
+// --threads, --checkpoint, --checkpoint-every, --max-steps, --cache, --json, -o.
 static int settings_text(const seer_train_job *o, const char *model, char *buf,
                          size_t cap) {
     char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
@@ -161,128 +161,159 @@ static int settings_text(const seer_train_job *o, const char *model, char *buf,
     return SEER_OK;
 }
 
-int seer_cmd_train(int argc, char **argv) {
+static const struct option opts[] = {
+    {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
+    {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
+    {"lr", 1, 0, O_LR}, {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED},
+    {"valid", 1, 0, O_VALID}, {"valid-frac", 1, 0, O_VFRAC}, {"patience", 1, 0, O_PATIENCE},
+    {"format", 1, 0, O_FORMAT}, {"skip-bad-rows", 0, 0, O_SKIP}, {"ignore", 1, 0, O_IGNORE},
+    {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
+    {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
+    {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
+    {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
+    {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
+    {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
+    {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
+    {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
+    {"cache", 1, 0, O_CACHE}, {"multi", 1, 0, O_MULTI},
+    {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
+    {"hash-shared", 0, 0, O_HASH_SHARED}, {"hidden2", 1, 0, O_HIDDEN2},
+    {"heads", 1, 0, O_HEADS}, {"gate-hidden", 1, 0, O_GATE_HIDDEN}, {0, 0, 0, 0}};
+
+// The command line: the job it asks for and what the command itself does with it.
+typedef struct {
     seer_train_job o;
-    seer_train_job_default(&o);
-    const char *out = NULL, *model = "mlp";
-    int json = 0, epochs_given = 0, lr_given = 0, valid_frac_given = 0;
-    char *ignore_s = NULL, *cat_s = NULL, *num_s = NULL, *multi_s = NULL;
-    static const struct option opts[] = {
-        {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
-        {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
-        {"lr", 1, 0, O_LR}, {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED},
-        {"valid", 1, 0, O_VALID}, {"valid-frac", 1, 0, O_VFRAC}, {"patience", 1, 0, O_PATIENCE},
-        {"format", 1, 0, O_FORMAT}, {"skip-bad-rows", 0, 0, O_SKIP}, {"ignore", 1, 0, O_IGNORE},
-        {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
-        {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
-        {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
-        {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
-        {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
-        {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
-        {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
-        {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
-        {"cache", 1, 0, O_CACHE}, {"multi", 1, 0, O_MULTI},
-        {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
-        {"hash-shared", 0, 0, O_HASH_SHARED}, {"hidden2", 1, 0, O_HIDDEN2},
-        {"heads", 1, 0, O_HEADS}, {"gate-hidden", 1, 0, O_GATE_HIDDEN}, {0, 0, 0, 0}};
-    int c, bad = 0, k;
+    const char *out, *model;
+    int json;
+    const char *seen[SEER_CLI_OPTION_MAX];  // the value of each option given (seer_cli_once)
+    char *ignore_s, *cat_s, *num_s, *multi_s;
+    char ckpt[4096];
+    char settings[SEER_CHECKPOINT_SETTINGS_MAX];
+} train_args;
+
+// An option of the model (its kind, widths, optimiser, precision ...) into o->net: 1 if c is
+// one, with *bad set when its value is.
+static int net_option(seer_train_job *o, int c, const char **model, int *bad) {
+    double d;
+    switch (c) {
+    case O_MODEL: *model = optarg; break;
+    case O_CROSS:
+        *bad = seer_cli_count("train", "--cross-layers", optarg, &o->net.n_cross);
+        break;
+    case O_STRUCTURE:
+        *bad = seer_cli_choice("--dcn-structure", optarg, structures, &o->net.stacked);
+        break;
+    case O_DROPOUT:
+        *bad = seer_cli_real("train", "--dropout", optarg, &d);
+        o->net.dropout = (float)d;
+        break;
+    case O_PRECISION:
+        *bad = seer_cli_choice("--precision", optarg, precisions, &o->net.bf16);
+        break;
+    case O_OPTIM: *bad = seer_cli_choice("--optim", optarg, optims, &o->net.adagrad); break;
+    case O_HIDDEN:
+        *bad = seer_cli_widths("--hidden", optarg, o->net.hidden, SEER_LAYERS_MAX / 2,
+                               &o->net.n_hidden);
+        break;
+    case O_HIDDEN2:
+        *bad = seer_cli_widths("--hidden2", optarg, o->net.hidden2, SEER_LAYERS_MAX / 2,
+                               &o->net.n_hidden2);
+        break;
+    case O_HEADS: *bad = seer_cli_count("train", "--heads", optarg, &o->net.n_heads); break;
+    case O_GATE_HIDDEN:
+        *bad = seer_cli_count("train", "--gate-hidden", optarg, &o->net.gate_hidden);
+        break;
+    case O_EMB: *bad = seer_cli_count("train", "--emb-dim", optarg, &o->net.emb_dim); break;
+    default: return 0;
+    }
+    return 1;
+}
+
+// An option of the data and its transform into o: 1 if c is one, with *bad set when its
+// value is.
+static int data_option(train_args *a, int c, int *bad) {
+    seer_train_job *o = &a->o;
+    switch (c) {
+    case O_LABEL: o->tf.label = optarg; break;
+    case O_HASH:
+        *bad = seer_cli_count("train", "--hash-buckets", optarg, &o->tf.hash_buckets);
+        break;
+    case O_VALID: o->valid_path = optarg; break;
+    case O_VFRAC: *bad = seer_cli_real("train", "--valid-frac", optarg, &o->valid_frac); break;
+    case O_FORMAT: *bad = seer_cli_format(optarg, &o->format); break;
+    case O_SKIP: o->skip_bad_rows = 1; break;
+    case O_IGNORE:
+        *bad = seer_cli_names(optarg, &o->tf.ignore, &o->tf.n_ignore, &a->ignore_s);
+        break;
+    case O_CAT:
+        *bad = seer_cli_names(optarg, &o->tf.categorical, &o->tf.n_categorical, &a->cat_s);
+        break;
+    case O_NUM: *bad = seer_cli_names(optarg, &o->tf.numeric, &o->tf.n_numeric, &a->num_s); break;
+    case O_HASH_SHARED: o->tf.hash_shared = 1; break;
+    case O_MULTI: *bad = seer_cli_names(optarg, &o->tf.multi, &o->tf.n_multi, &a->multi_s); break;
+    case O_MAX_TOKENS:
+        *bad = seer_cli_count("train", "--max-tokens", optarg, &o->tf.max_tokens);
+        break;
+    case O_POOLING: *bad = seer_cli_choice("--pooling", optarg, poolings, &o->tf.pool_sum); break;
+    case O_BUCKETS: *bad = seer_cli_count("train", "--buckets", optarg, &o->tf.buckets); break;
+    case O_MINCOUNT:
+        *bad = seer_cli_count("train", "--min-count", optarg, &o->tf.min_count);
+        break;
+    default: return 0;
+    }
+    return 1;
+}
+
+// An option of the run (epochs, steps, checkpoints, threads ...) into o: 1 if c is one, with
+// *bad set when its value is.
+static int run_option(seer_train_job *o, int c, int *bad) {
+    int k;
     size_t v;
     double d;
-    const char *seen[SEER_CLI_OPTION_MAX] = {0};
+    switch (c) {
+    case O_CKPT_EVERY:
+        *bad = seer_cli_count("train", "--checkpoint-every", optarg, &o->checkpoint_every);
+        break;
+    case O_CKPT: o->checkpoint_path = optarg; break;
+    case O_RESUME: o->resume_path = optarg; break;
+    case O_CACHE:
+        *bad = seer_cli_choice("--cache", optarg, caches, &k);
+        o->cache = k == 2 ? -1 : k;
+        break;
+    case O_MAX_STEPS: *bad = seer_cli_count("train", "--max-steps", optarg, &o->max_steps); break;
+    case O_STOP: *bad = seer_cli_choice("--early-stop", optarg, stops, &o->stop_on_logloss); break;
+    case O_EPOCHS: *bad = seer_cli_count("train", "--epochs", optarg, &o->epochs); break;
+    case O_BATCH: *bad = seer_cli_count("train", "--batch", optarg, &o->batch); break;
+    case O_LR:
+        *bad = seer_cli_real("train", "--lr", optarg, &d);
+        o->lr = (float)d;
+        break;
+    case O_THREADS:
+        *bad = seer_cli_count("train", "--threads", optarg, &v);
+        o->threads = (int)v;
+        break;
+    case O_SEED:
+        *bad = seer_cli_count("train", "--seed", optarg, &v);
+        o->seed = v;
+        break;
+    case O_PATIENCE: *bad = seer_cli_count("train", "--patience", optarg, &o->patience); break;
+    default: return 0;
+    }
+    return 1;
+}
+
+// Reads the options: -1 to go on, or the command's exit code (0 after --help).
+static int parse_args(train_args *a, int argc, char **argv) {
+    int c, bad = 0;
     optind = 1;
     while (!bad && (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        if (seer_cli_once(c, opts, seen)) return 1;
+        if (seer_cli_once(c, opts, a->seen)) return 1;
+        if (net_option(&a->o, c, &a->model, &bad) || data_option(a, c, &bad) ||
+            run_option(&a->o, c, &bad))
+            continue;
         switch (c) {
-        case O_LABEL: o.tf.label = optarg; break;
-        case O_MODEL: model = optarg; break;
-        case O_CROSS:
-            bad = seer_cli_count("train", "--cross-layers", optarg, &o.net.n_cross);
-            break;
-        case O_STRUCTURE:
-            bad = seer_cli_choice("--dcn-structure", optarg, structures, &o.net.stacked);
-            break;
-        case O_CKPT_EVERY:
-            bad = seer_cli_count("train", "--checkpoint-every", optarg, &o.checkpoint_every);
-            break;
-        case O_CKPT: o.checkpoint_path = optarg; break;
-        case O_RESUME: o.resume_path = optarg; break;
-        case O_CACHE:
-            bad = seer_cli_choice("--cache", optarg, caches, &k);
-            o.cache = k == 2 ? -1 : k;
-            break;
-        case O_DROPOUT:
-            bad = seer_cli_real("train", "--dropout", optarg, &d);
-            o.net.dropout = (float)d;
-            break;
-        case O_HASH:
-            bad = seer_cli_count("train", "--hash-buckets", optarg, &o.tf.hash_buckets);
-            break;
-        case O_PRECISION:
-            bad = seer_cli_choice("--precision", optarg, precisions, &o.net.bf16);
-            break;
-        case O_OPTIM: bad = seer_cli_choice("--optim", optarg, optims, &o.net.adagrad); break;
-        case O_MAX_STEPS: bad = seer_cli_count("train", "--max-steps", optarg, &o.max_steps); break;
-        case O_STOP:
-            bad = seer_cli_choice("--early-stop", optarg, stops, &o.stop_on_logloss);
-            break;
-        case O_HIDDEN:
-            bad = seer_cli_widths("--hidden", optarg, o.net.hidden, SEER_LAYERS_MAX / 2,
-                                  &o.net.n_hidden);
-            break;
-        case O_HIDDEN2:
-            bad = seer_cli_widths("--hidden2", optarg, o.net.hidden2, SEER_LAYERS_MAX / 2,
-                                  &o.net.n_hidden2);
-            break;
-        case O_HEADS: bad = seer_cli_count("train", "--heads", optarg, &o.net.n_heads); break;
-        case O_GATE_HIDDEN:
-            bad = seer_cli_count("train", "--gate-hidden", optarg, &o.net.gate_hidden);
-            break;
-        case O_EMB: bad = seer_cli_count("train", "--emb-dim", optarg, &o.net.emb_dim); break;
-        case O_EPOCHS:
-            bad = seer_cli_count("train", "--epochs", optarg, &o.epochs);
-            epochs_given = 1;
-            break;
-        case O_BATCH:
-            bad = seer_cli_count("train", "--batch", optarg, &o.batch);
-            break;
-        case O_LR:
-            bad = seer_cli_real("train", "--lr", optarg, &d);
-            o.lr = (float)d;
-            lr_given = 1;
-            break;
-        case O_THREADS:
-            bad = seer_cli_count("train", "--threads", optarg, &v);
-            o.threads = (int)v;
-            break;
-        case O_SEED:
-            bad = seer_cli_count("train", "--seed", optarg, &v);
-            o.seed = v;
-            break;
-        case O_VALID: o.valid_path = optarg; break;
-        case O_VFRAC:
-            bad = seer_cli_real("train", "--valid-frac", optarg, &o.valid_frac);
-            valid_frac_given = 1;
-            break;
-        case O_PATIENCE: bad = seer_cli_count("train", "--patience", optarg, &o.patience); break;
-        case O_FORMAT: bad = seer_cli_format(optarg, &o.format); break;
-        case O_SKIP: o.skip_bad_rows = 1; break;
-        case O_IGNORE: bad = seer_cli_names(optarg, &o.tf.ignore, &o.tf.n_ignore, &ignore_s); break;
-        case O_CAT:
-            bad = seer_cli_names(optarg, &o.tf.categorical, &o.tf.n_categorical, &cat_s);
-            break;
-        case O_NUM: bad = seer_cli_names(optarg, &o.tf.numeric, &o.tf.n_numeric, &num_s); break;
-        case O_HASH_SHARED: o.tf.hash_shared = 1; break;
-        case O_MULTI: bad = seer_cli_names(optarg, &o.tf.multi, &o.tf.n_multi, &multi_s); break;
-        case O_MAX_TOKENS:
-            bad = seer_cli_count("train", "--max-tokens", optarg, &o.tf.max_tokens);
-            break;
-        case O_POOLING: bad = seer_cli_choice("--pooling", optarg, poolings, &o.tf.pool_sum); break;
-        case O_BUCKETS: bad = seer_cli_count("train", "--buckets", optarg, &o.tf.buckets); break;
-        case O_MINCOUNT:
-            bad = seer_cli_count("train", "--min-count", optarg, &o.tf.min_count);
-            break;
-        case O_JSON: json = 1; break;
-        case 'o': out = optarg; break;
+        case O_JSON: a->json = 1; break;
+        case 'o': a->out = optarg; break;
         case O_HELP: fputs(help, stdout); return 0;
         // getopt has named the unknown option or the missing value.
         default: bad = seer_cli_usage("run seer train --help for the options");
@@ -290,85 +321,106 @@ int seer_cmd_train(int argc, char **argv) {
     }
     if (bad) return 1;
     if (optind != argc - 1) return seer_cli_usage("train needs exactly one DATA file\n\n%s", help);
-    o.data = argv[optind];
-    if (!out) return seer_cli_usage("train needs -o MODEL, the file to write");
-    const seer_model_ops *ops = seer_model_ops_find(model);
+    a->o.data = argv[optind];
+    return -1;
+}
+
+// The job from the options given and the defaults of the model and the data: -1 to go on,
+// or the exit code of a refusal.
+static int build_job(train_args *a) {
+    seer_train_job *o = &a->o;
+    if (!a->out) return seer_cli_usage("train needs -o MODEL, the file to write");
+    const seer_model_ops *ops = seer_model_ops_find(a->model);
     if (!ops)
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
-                              "finalmlp", model);
-    model_defaults(&o, ops, seen);
-    const char *why = seer_net_config_invalid(&o.net);
+                              "finalmlp", a->model);
+    model_defaults(o, ops, a->seen);
+    const char *why = seer_net_config_invalid(&o->net);
     if (why) return seer_cli_usage("%s: %s (see seer train --help)", ops->name, why);
-    if (o.net.adagrad && !lr_given) o.lr = 0.01f;
-    if (!o.tf.label && (o.format == SEER_FORMAT_CRITEO || o.format == SEER_FORMAT_LIBFM))
-        o.tf.label = "label";
-    if (!o.tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
-    if (o.tf.hash_shared && !o.tf.hash_buckets)
+    if (o->net.adagrad && !a->seen[O_LR]) o->lr = 0.01f;
+    if (!o->tf.label && (o->format == SEER_FORMAT_CRITEO || o->format == SEER_FORMAT_LIBFM))
+        o->tf.label = "label";
+    if (!o->tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
+    if (o->tf.hash_shared && !o->tf.hash_buckets)
         return seer_cli_usage("--hash-shared needs --hash-buckets N, the shared table's rows");
     // An explicit --epochs without a validation set trains exactly that many
     // epochs on every row, as the reference trainers do.
-    if (epochs_given && !valid_frac_given && !o.valid_path) o.valid_frac = 0;
+    if (a->seen[O_EPOCHS] && !a->seen[O_VFRAC] && !o->valid_path) o->valid_frac = 0;
 
-    char ckpt[4096];
-    if (!o.checkpoint_path && (o.checkpoint_every || o.max_steps)) {
-        snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
-        o.checkpoint_path = ckpt;
+    if (!o->checkpoint_path && (o->checkpoint_every || o->max_steps)) {
+        snprintf(a->ckpt, sizeof a->ckpt, "%s.ckpt", a->out);
+        o->checkpoint_path = a->ckpt;
     }
     // Every path before any work; the checkpoint a run resumes from is where it goes on
     // writing checkpoints, but the model must not replace it, nor anything replace the data.
     const seer_file_use files[] = {
-        {"DATA", o.data, 0, "train reads DATA twice (to profile it, then to encode it)", NULL},
-        {"--valid", o.valid_path, 0, NULL, NULL},
-        {"--resume", o.resume_path, 0, NULL, NULL},
-        {"-o", out, 1, NULL, NULL},
-        {"--checkpoint", o.checkpoint_path, 1, NULL, "--resume"},
+        {"DATA", o->data, 0, "train reads DATA twice (to profile it, then to encode it)", NULL},
+        {"--valid", o->valid_path, 0, NULL, NULL},
+        {"--resume", o->resume_path, 0, NULL, NULL},
+        {"-o", a->out, 1, NULL, NULL},
+        {"--checkpoint", o->checkpoint_path, 1, NULL, "--resume"},
     };
     int rc = seer_files_check(files, sizeof files / sizeof *files);
-    static char settings[SEER_CHECKPOINT_SETTINGS_MAX];
-    if (rc == SEER_OK && (o.checkpoint_path || o.resume_path)) {
-        rc = settings_text(&o, model, settings, sizeof settings);
-        o.settings = settings;
+    if (rc == SEER_OK && (o->checkpoint_path || o->resume_path)) {
+        rc = settings_text(o, a->model, a->settings, sizeof a->settings);
+        o->settings = a->settings;
     }
     if (rc != SEER_OK) return seer_cli_fail(rc);
-    o.cache_prefix = out;
+    o->cache_prefix = a->out;
+    return -1;
+}
+
+// The closing line on stderr and, with --json, the JSON line on stdout.
+static void report(const train_args *a, const seer_model *m, const seer_train_outcome *r) {
+    // The model trained, as the file holds it (a resumed run's is the checkpoint's).
+    const char *model = seer_model_ops_of(m->net.cfg.kind)->name;
+    seer_binary_metrics met = r->metrics;
+    const char *on = r->metrics_on;
+    fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"
+            " %s auc %.5f logloss %.5f accuracy %.4f; wrote %s\n", model, r->train_rows,
+            r->valid_rows, r->seconds, r->epochs_run, r->train_samples_per_s, on, met.auc,
+            met.logloss, met.accuracy, a->out);
+    if (r->skipped_rows) fprintf(stderr, "skipped %zu malformed rows\n", r->skipped_rows);
+    if (!a->json) return;
+    printf("{\"model\":\"%s\",\"evaluated_on\":\"%s\",", model, on);
+    seer_cli_json_number("auc", "%.6g", met.auc, 1);
+    seer_cli_json_number("logloss", "%.6g", met.logloss, 1);
+    seer_cli_json_number("accuracy", "%.6g", met.accuracy, 1);
+    printf("\"rows\":%zu,\"train_rows\":%zu,\"valid_rows\":%zu,\"skipped_rows\":%zu,"
+           "\"epochs\":%zu,\"best_epoch\":%zu,", met.rows, r->train_rows, r->valid_rows,
+           r->skipped_rows, r->epochs_run, r->best_epoch);
+    seer_cli_json_number("train_samples_per_s", "%.6g", r->train_samples_per_s, 1);
+    seer_cli_json_number("train_seconds", "%.6g", r->train_seconds, 1);
+    seer_cli_json_number("seconds", "%.6g", r->seconds, 1);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("\"peak_rss_mb\":%.1f", (double)ru.ru_maxrss / 1024.0);
+    printf("}\n");
+}
+
+int seer_cmd_train(int argc, char **argv) {
+    // Static: the settings text and the seen table are large for a stack.
+    static train_args a;
+    memset(&a, 0, sizeof a);
+    seer_train_job_default(&a.o);
+    a.model = "mlp";
+    int code = parse_args(&a, argc, argv);
+    if (code < 0) code = build_job(&a);
+    if (code >= 0) return code;
     seer_train_outcome r;
     seer_model *m;
-    rc = seer_train_run(&o, &r, &m);
-    if (rc == SEER_OK) rc = seer_model_save(m, out);
+    int rc = seer_train_run(&a.o, &r, &m);
+    if (rc == SEER_OK) rc = seer_model_save(m, a.out);
     if (rc != SEER_OK) return seer_cli_fail(rc);
-    // The model trained, as the file holds it (a resumed run's is the checkpoint's).
-    model = seer_model_ops_of(m->net.cfg.kind)->name;
-    seer_binary_metrics met = r.metrics;
-    const char *on = r.metrics_on;
-    fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"
-            " %s auc %.5f logloss %.5f accuracy %.4f; wrote %s\n", model, r.train_rows,
-            r.valid_rows, r.seconds, r.epochs_run, r.train_samples_per_s, on, met.auc,
-            met.logloss, met.accuracy, out);
-    if (r.skipped_rows) fprintf(stderr, "skipped %zu malformed rows\n", r.skipped_rows);
-    if (json) {
-        printf("{\"model\":\"%s\",\"evaluated_on\":\"%s\",", model, on);
-        seer_cli_json_number("auc", "%.6g", met.auc, 1);
-        seer_cli_json_number("logloss", "%.6g", met.logloss, 1);
-        seer_cli_json_number("accuracy", "%.6g", met.accuracy, 1);
-        printf("\"rows\":%zu,\"train_rows\":%zu,\"valid_rows\":%zu,\"skipped_rows\":%zu,"
-               "\"epochs\":%zu,\"best_epoch\":%zu,", met.rows, r.train_rows, r.valid_rows,
-               r.skipped_rows, r.epochs_run, r.best_epoch);
-        seer_cli_json_number("train_samples_per_s", "%.6g", r.train_samples_per_s, 1);
-        seer_cli_json_number("train_seconds", "%.6g", r.train_seconds, 1);
-        seer_cli_json_number("seconds", "%.6g", r.seconds, 1);
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        printf("\"peak_rss_mb\":%.1f", (double)ru.ru_maxrss / 1024.0);
-        printf("}\n");
-    }
+    report(&a, m, &r);
     seer_model_free(m);
-    free(ignore_s);
-    free(cat_s);
-    free(num_s);
-    free(multi_s);
-    free((void *)o.tf.multi);
-    free((void *)o.tf.ignore);
-    free((void *)o.tf.categorical);
-    free((void *)o.tf.numeric);
+    free(a.ignore_s);
+    free(a.cat_s);
+    free(a.num_s);
+    free(a.multi_s);
+    free((void *)a.o.tf.multi);
+    free((void *)a.o.tf.ignore);
+    free((void *)a.o.tf.categorical);
+    free((void *)a.o.tf.numeric);
     return 0;
 }
