@@ -7,6 +7,7 @@
 #define SEER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -42,6 +43,15 @@ typedef enum {
     SEER_FORMAT_LIBFM,   // libFM / NFM: "label idx:val idx:val ...", each pair one
                          // categorical field F1 .. Fk; every value must be 1
 } seer_format;
+
+// The formats' names in seer_format order, as the command line and model files spell them
+// ("auto", "csv", "tsv", "criteo", "libfm"); NULL-terminated.
+extern const char *const seer_format_names[];
+
+// The most tokens of one multi-valued value that a model keeps.
+#define SEER_MULTI_SLOTS_MAX 256
+// The most hidden layers of one deep stream, and of dcnv2's cross layers.
+#define SEER_HIDDEN_MAX 8
 
 // The networks seer trains (README, "Using seer", Models).
 typedef enum {
@@ -137,8 +147,15 @@ int seer_model_score(seer_model *m, const seer_rows *rows, float *out);
 // Scores every row of a data file (SEER_FORMAT_AUTO: CSV or TSV, sniffed) into scores, which
 // the caller frees; *n gets the row count. A malformed row is SEER_EDATA naming
 // file:line:column.
-int seer_model_score_file(seer_model *m, const char *path, int format, float **scores,
+int seer_model_score_file(seer_model *m, const char *path, seer_format format, float **scores,
                           size_t *n);
+
+// The scores of every row of a data file as text, one line per row in order ("%.7g"), to out
+// (NULL: stdout), which is written atomically: it holds every line or what it held before.
+// With skip_bad_rows a malformed row is counted into *skipped (not NULL) and its line left
+// empty, so the lines still match the rows; without it a malformed row is SEER_EDATA.
+int seer_predict_file(seer_model *m, const char *data, seer_format format, int skip_bad_rows,
+                      const char *out, size_t *skipped);
 
 // The metrics of binary predictions.
 typedef struct {
@@ -154,6 +171,15 @@ typedef struct {
 // is SEER_EDATA.
 int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad_rows,
                    seer_metrics *out, size_t *skipped);
+
+// ---- Profiles -------------------------------------------------------------------------------
+
+// Reads a data file once and prints to out what seer profile prints: "PATH: N rows, M
+// columns", then per column its type, missing rate, cardinality and what training would do
+// with it (the sparsity decision, default settings), then "skipped N malformed rows" when
+// skip_bad_rows skipped any. label NULL: "label" for SEER_FORMAT_CRITEO and LIBFM, else none.
+int seer_profile_file(const char *path, seer_format format, const char *label, int skip_bad_rows,
+                      FILE *out);
 
 #ifdef __cplusplus
 }

@@ -11,11 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seer.h"  // seer_format
+#include "seer.h"  // seer_format, seer_format_names
 
-// The formats' names in seer_format order, as the command line and model files spell them;
-// NULL-terminated.
-extern const char *const seer_format_names[];
 // libFM lines are a label and k index:value pairs separated by runs of spaces or tabs, no
 // header, no quoting; k is taken from the first data line and every line must have exactly k
 // pairs. The columns are label, F1 .. Fk. The label field is "1" when the label parses as a

@@ -42,9 +42,6 @@
 #include "data/sketch.h"
 #include "data/table.h"
 
-// The most tokens of one multi-valued value that a model keeps.
-#define SEER_MULTI_SLOTS_MAX 256
-
 typedef enum {
     SEER_COL_IGNORED,
     SEER_COL_LABEL,

@@ -132,12 +132,13 @@ int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip
     return rc;
 }
 
-int seer_model_score_file(seer_model *m, const char *path, int format, float **scores, size_t *n) {
+int seer_model_score_file(seer_model *m, const char *path, seer_format format, float **scores,
+                          size_t *n) {
     *scores = NULL;
     *n = 0;
-    if (format < SEER_FORMAT_AUTO || format > SEER_FORMAT_LIBFM)
-        return seer_errorf(SEER_EINVAL, "unknown format %d", format);
-    seer_table_options topt = {(seer_format)format, 0};
+    if ((unsigned)format > SEER_FORMAT_LIBFM)
+        return seer_errorf(SEER_EINVAL, "unknown format %d", (int)format);
+    seer_table_options topt = {format, 0};
     seer_table *tab;
     int rc = seer_table_open(&tab, path, &topt);
     if (rc != SEER_OK) return rc;
