@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "data/table.h"
+#include "seer.h"
 
 // Each subcommand returns the process exit code.
 int seer_cmd_profile(int argc, char **argv);
@@ -14,7 +14,11 @@ int seer_cmd_predict(int argc, char **argv);
 int seer_cmd_demo(int argc, char **argv);
 int seer_cmd_serve(int argc, char **argv);
 
-// Prints "seer: <message>" for rc and returns its exit code.
+// Records the message of an error the command line finds itself (the library records its own)
+// and returns rc, for seer_cli_fail to print.
+int seer_cli_errorf(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+// Prints "seer: <message>" for rc (the command line's message if one was recorded, else the
+// library's) and returns its exit code.
 int seer_cli_fail(int rc);
 // Prints a usage error and returns 1.
 int seer_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -42,6 +46,9 @@ int seer_cli_choice(const char *opt, const char *s, const char *const *names, in
 int seer_cli_widths(const char *opt, const char *s, size_t *out, size_t max, size_t *n);
 // "a,b,c" -> a list of names pointing into a copy the caller frees.
 int seer_cli_names(const char *s, const char *const **out, size_t *n, char **storage);
+
+// Monotonic wall time in seconds.
+double seer_cli_now(void);
 
 // Prints "key":v with fmt (one double) to stdout, or "key":null when v is NaN or infinite
 // (JSON has no spelling for them), then a comma when comma. Every JSON number of cli/

@@ -2,11 +2,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "base/clock.h"
-#include "base/error.h"
 #include "cli.h"
-#include "io/model.h"
-#include "train/predict.h"
+#include "seer.h"
 
 int seer_cmd_eval(int argc, char **argv) {
     seer_format format = SEER_FORMAT_AUTO;
@@ -30,18 +27,18 @@ int seer_cmd_eval(int argc, char **argv) {
         } else return 1;
     }
     if (optind != argc - 2) return seer_cli_usage("usage: seer eval MODEL DATA [--json]");
-    double t0 = seer_now();
+    double t0 = seer_cli_now();
     seer_model *m;
     int rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model knows the layout it was trained on; --format overrides it.
-    if (!format_given) format = m->tf.format;
-    seer_binary_metrics met;
+    if (!format_given) format = seer_model_format(m);
+    seer_metrics met;
     size_t skipped = 0;
     rc = seer_eval_file(m, argv[optind + 1], format, skip, &met, &skipped);
     seer_model_free(m);
     if (rc != SEER_OK) return seer_cli_fail(rc);
-    double secs = seer_now() - t0;
+    double secs = seer_cli_now() - t0;
     if (skipped) fprintf(stderr, "skipped %zu malformed rows\n", skipped);
     if (json) {
         putchar('{');

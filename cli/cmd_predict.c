@@ -1,33 +1,10 @@
 // seer predict MODEL DATA [-o OUT]: one score per row, in order, one per line.
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "base/atomic_file.h"
-#include "base/error.h"
 #include "cli.h"
+#include "seer.h"
 #include "seer/files.h"
-#include "io/model.h"
-#include "train/predict.h"
-
-typedef struct {
-    FILE *f;
-    const char *name;   // for messages: the -o path, or "stdout"
-} score_out;
-
-// One line per input row; a skipped row's line is empty, so the lines still line up.
-static int write_scores(void *ctx, const float *p, const float *y, size_t n) {
-    score_out *o = ctx;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(p[i])) fputc('\n', o->f);
-        else fprintf(o->f, "%.7g\n", (double)p[i]);
-    }
-    if (ferror(o->f))
-        return seer_errorf(SEER_EIO, "%s: writing scores failed: %s", o->name, strerror(errno));
-    return SEER_OK;
-}
 
 int seer_cmd_predict(int argc, char **argv) {
     seer_format format = SEER_FORMAT_AUTO;
@@ -61,21 +38,9 @@ int seer_cmd_predict(int argc, char **argv) {
     seer_model *m;
     rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);
     if (rc != SEER_OK) return seer_cli_fail(rc);
-    if (!format_given) format = m->tf.format;
-    seer_table_options topt = {format, skip};
-    seer_table *tab = NULL;
-    seer_atomic_file af = {0};
-    rc = seer_table_open(&tab, argv[optind + 1], &topt);
-    if (rc == SEER_OK && out) rc = seer_atomic_open(&af, out);
+    if (!format_given) format = seer_model_format(m);
     size_t skipped = 0;
-    if (rc == SEER_OK)
-        rc = seer_predict_table(m, tab, 0, skip ? SEER_SKIP_HOLD : 0, &skipped, write_scores,
-                                &(score_out){out ? af.f : stdout, out ? out : "stdout"});
-    if (out && af.f) {
-        if (rc == SEER_OK) rc = seer_atomic_commit(&af);
-        else seer_atomic_abort(&af);
-    }
-    if (tab) seer_table_close(tab);
+    rc = seer_predict_file(m, argv[optind + 1], format, skip, out, &skipped);
     seer_model_free(m);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     if (skipped)

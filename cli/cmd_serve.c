@@ -1,4 +1,4 @@
-// seer serve MODEL [--host H] [--port P] [...]: the HTTP server (src/serve/server.h).
+// seer serve MODEL [--host H] [--port P] [...]: the HTTP server (include/seer/serve.h).
 //
 // Signals are taken by sigwait in the main thread, never handled in a signal
 // handler: they are blocked before any thread starts (so every thread inherits
@@ -12,9 +12,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "base/error.h"
 #include "cli.h"
-#include "serve/server.h"
+#include "seer.h"
+#include "seer/serve.h"
 
 static const char usage[] =
     "usage: seer serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--wal DIR]\n"

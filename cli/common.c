@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/error.h"
+#include <time.h>
+
 #include "cli.h"
-#include "data/transform.h"
-#include "models/net.h"
+#include "seer.h"
 
 // The range of one numeric option: from lo to hi, each end in or out.
 typedef struct {
@@ -38,7 +38,7 @@ static const range ranges[] = {
     {"train", "--valid-frac", 0, 1, BELOW_HI},
     {"train", "--patience", 0, 1000000, WHOLE},
     {"train", "--emb-dim", 1, 4096, WHOLE},
-    {"train", "--cross-layers", 0, SEER_LAYERS_MAX / 2, WHOLE},
+    {"train", "--cross-layers", 0, SEER_HIDDEN_MAX, WHOLE},
     {"train", "--heads", 1, 65536, WHOLE},
     {"train", "--gate-hidden", 1, 65536, WHOLE},
     {"train", "--dropout", 0, 1, BELOW_HI},
@@ -51,10 +51,17 @@ static const range ranges[] = {
     {"demo", "--sessions", 1, 100000000, WHOLE},
 };
 
+// A bug of the command line (an option asked for as the wrong kind, or without a range):
+// always checked, never a message for the user to act on.
+static void bug(const char *what, const char *opt) {
+    fprintf(stderr, "seer: internal error: %s %s\n", opt, what);
+    abort();
+}
+
 static const range *find_range(const char *cmd, const char *opt) {
     for (size_t i = 0; i < sizeof ranges / sizeof *ranges; i++)
         if (strcmp(ranges[i].cmd, cmd) == 0 && strcmp(ranges[i].opt, opt) == 0) return &ranges[i];
-    SEER_ASSERT(!"a numeric option without a range");
+    bug("has no range", opt);
     return NULL;
 }
 
@@ -72,10 +79,28 @@ static int out_of_range(const range *r, const char *s, int not_number) {
     return seer_cli_usage("%s %s is out of range: it must be %s", r->opt, s, want);
 }
 
+// The message of an error the command line found itself; "" when none is waiting.
+static char cli_message[1024];
+
+int seer_cli_errorf(int rc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cli_message, sizeof cli_message, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 int seer_cli_fail(int rc) {
-    const char *msg = seer_error_message();
+    const char *msg = cli_message[0] ? cli_message : seer_error_message();
     fprintf(stderr, "seer: %s\n", msg[0] ? msg : seer_strerror(rc));
+    cli_message[0] = '\0';
     return seer_error_exit_code(rc);
+}
+
+double seer_cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int seer_cli_usage(const char *fmt, ...) {
@@ -128,7 +153,7 @@ int seer_cli_size(const char *opt, const char *s, size_t *out) {
 
 int seer_cli_count(const char *cmd, const char *opt, const char *s, size_t *out) {
     const range *r = find_range(cmd, opt);
-    SEER_ASSERT(r->whole);
+    if (!r->whole) bug("is not a whole number", opt);
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
@@ -142,7 +167,7 @@ int seer_cli_count(const char *cmd, const char *opt, const char *s, size_t *out)
 
 int seer_cli_real(const char *cmd, const char *opt, const char *s, double *out) {
     const range *r = find_range(cmd, opt);
-    SEER_ASSERT(!r->whole);
+    if (r->whole) bug("is a whole number", opt);
     char *end;
     double v = strtod(s, &end);
     int not_number = end == s || *end || isnan(v);
