@@ -88,9 +88,7 @@ Test(dropout, gradcheck_through_fixed_mask) {
     seer_rng mask = n.drop_rng;
     uint8_t base[B * 36], plus[B * 36], minus[B * 36];
     loss_with_mask(&n, &mask, ids, dense, y, base);
-    memset(n.dlogit, 0, sizeof(float) * B);
-    memset(n.grads, 0, n.n_params * sizeof(float));
-    memset(n.dx0, 0, B * n.n_in * sizeof(float));
+    seer_net_zero_grads(&n, B);
     seer_bce_logits_backward(n.dlogit, n.logit, y, B);
     n.training = 1;
     n.ops->backward(&n, B);

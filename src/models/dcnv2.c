@@ -59,7 +59,6 @@ static void dcn_forward(seer_net *n, size_t B) {
 
 static void dcn_backward(seer_net *n, size_t B) {
     size_t d = n->n_in, C = n->cfg.n_cross, H = n->cfg.n_hidden, out = C + H;
-    memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
     const float *xC = C ? n->scratch + (C - 1) * B * d : n->x0;
     float *dxC = C ? n->dscratch + (C - 1) * B * d : n->dx0;
     if (n->cfg.stacked) {
@@ -70,7 +69,6 @@ static void dcn_backward(seer_net *n, size_t B) {
         float *dcat = n->dscratch + C * B * d;
         seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld, 1);
         float *ddeep = H ? n->dh[out - 1] : n->dx0;
-        if (H) memset(ddeep, 0, B * dw * sizeof(float));
         for (size_t b = 0; b < B; b++)
             for (size_t i = 0; i < d; i++) dxC[b * d + i] += dcat[b * ld + i];
         for (size_t b = 0; b < B; b++)
@@ -81,7 +79,6 @@ static void dcn_backward(seer_net *n, size_t B) {
         const float *xl = l ? n->scratch + (l - 1) * B * d : n->x0;
         float *dxl = l ? n->dscratch + (l - 1) * B * d : n->dx0;
         const float *dnext = n->dscratch + l * B * d;
-        memset(n->dh[l], 0, B * d * sizeof(float));
         seer_cross_backward(n->dh[l], n->dx0, dxl, dnext, n->x0, n->h[l], B * d);
         seer_linear_backward(dxl, n->dw[l], n->db[l], n->dh[l], xl, n->w[l], B, d, d);
     }

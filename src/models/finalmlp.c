@@ -132,7 +132,6 @@ static void gate_backward(seer_net *n, size_t s, const float *ctx, float *dctx) 
     float *dz = n->dh[l + 1], *dh = n->dh[l];
     const float *sig = n->h[l + 1], *h = n->h[l];
     for (size_t j = 0; j < d; j++) dz[j] *= sig[j] * (1.0f - sig[j]);
-    memset(dh, 0, G * sizeof *dh);
     seer_linear_backward(dh, n->dw[l + 1], n->db[l + 1], dz, h, n->w[l + 1], 1, G, d);
     for (size_t i = 0; i < G; i++) dh[i] = h[i] > 0.0f ? dh[i] : 0.0f;
     seer_linear_backward(dctx, n->dw[l], n->db[l], dh, ctx, n->w[l], 1, n->D, G);
@@ -176,16 +175,12 @@ static void finalmlp_backward(seer_net *n, size_t B) {
     own_view p = own_of(n, n->extra), dp = own_of(n, n->dextra);
     const float *x[2] = {n->scratch, n->scratch + B * d}, *t = n->scratch + 2 * B * d;
     float *dx[2] = {n->dscratch, n->dscratch + B * d}, *work = n->dscratch + 2 * B * d;
-    memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
-    memset(n->dh[first2 - 1], 0, B * H1 * sizeof(float));
-    memset(n->dh[last], 0, B * H2 * sizeof(float));
     seer_bilinear_fusion_backward(n->dh[first2 - 1], n->dh[last], dp.w1, dp.w2, dp.bias, dp.W,
                                   work, n->dlogit, n->h[first2 - 1], n->h[last], t, p.w1, p.w2,
                                   p.W, B, H1, H2, c->n_heads);
     seer_stack_backward(n, first2, c->n_hidden2, x[1], dx[1], B);
     seer_stack_backward(n, GATES, c->n_hidden, x[0], dx[0], B);
     for (size_t s = 2; s-- > 0;) {
-        memset(n->dh[2 * s + 1], 0, d * sizeof(float));
         apply_gate_backward(n->dx0, n->dh[2 * s + 1], dx[s], n->x0, n->h[2 * s + 1], B, d);
         gate_backward(n, s, p.ctx[s], dp.ctx[s]);
     }

@@ -35,7 +35,6 @@ void seer_fm_part_backward(seer_net *n, size_t B) {
     size_t F = n->cfg.n_fields, nd = n->cfg.n_dense, D = n->D;
     size_t ld = (F + nd) * D;
     float *dwd = n->dextra, *dbias = n->dextra + nd;
-    memset(n->dscratch, 0, B * ld * sizeof(float));
     seer_wide_backward(n->dxw, dwd, dbias, n->dlogit, n->x0 + F * D, n->n_in, B, F, nd);
     seer_fm_backward(n->dscratch, n->dlogit, n->scratch, ld, B, F + nd, D);
 }

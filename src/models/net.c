@@ -277,6 +277,16 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
     n->ops->forward(n, B);
 }
 
+void seer_net_zero_grads(seer_net *n, size_t B) {
+    memset(n->dlogit, 0, B * sizeof(float));
+    memset(n->grads, 0, n->n_params * sizeof(float));
+    memset(n->dx0, 0, B * n->n_in * sizeof(float));
+    if (n->plan.wide) memset(n->dxw, 0, B * n->cfg.n_fields * sizeof(float));
+    for (size_t l = 0; l < n->n_layers; l++)
+        memset(n->dh[l], 0, B * n->layer_out[l] * sizeof(float));
+    memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
+}
+
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam) {
     SEER_ASSERT(!n->is_view);
@@ -286,10 +296,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     seer_net_forward(n, ids, dense, B);
     double loss = seer_bce_logits_forward(n->logit, y, B);
 
-    memset(n->dlogit, 0, B * sizeof(float));
-    memset(n->grads, 0, n->n_params * sizeof(float));
-    memset(n->dx0, 0, B * n->n_in * sizeof(float));
-    if (n->plan.wide) memset(n->dxw, 0, B * F * sizeof(float));
+    seer_net_zero_grads(n, B);
     seer_bce_logits_backward(n->dlogit, n->logit, y, B);
     n->ops->backward(n, B);
     n->training = 0;

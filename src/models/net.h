@@ -157,6 +157,10 @@ int seer_net_view_retarget(seer_net *v, const seer_net *src);
 // Fills x0 from ids (B, S) of global table rows and dense (B, n_dense), then
 // runs the model: logit (B) holds the result.
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B);
+// Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0, dxw and the
+// activation gradients (every layer's dh, dscratch). Once per step, before the backward, so
+// that no model zeroes its own (STYLE.md: backward adds).
+void seer_net_zero_grads(seer_net *n, size_t B);
 // One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which
 // keeps its accumulators in adam_v / emb_v / wide_v); returns the batch's
 // mean BCE before the step.

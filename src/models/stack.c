@@ -48,8 +48,6 @@ void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x,
 
 void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x, float *dx,
                          size_t B) {
-    for (size_t l = first; l + 1 < first + count; l++)
-        memset(n->dh[l], 0, B * n->layer_out[l] * sizeof(float));
     float scale = dropout_scale(n);
     for (size_t l = first + count; l-- > first;) {
         // h[l] holds the ReLU (and dropout) output; dh[l] the gradient w.r.t. it. Mask in place.
@@ -74,7 +72,6 @@ void seer_tower_forward(seer_net *n, size_t first, size_t H, const float *x, flo
 void seer_tower_backward(seer_net *n, size_t first, size_t H, const float *x, float *dx,
                          const float *dout, size_t B) {
     size_t top = first + H;
-    if (H) memset(n->dh[top - 1], 0, B * n->layer_out[top - 1] * sizeof(float));
     seer_linear_backward(H ? n->dh[top - 1] : dx, n->dw[top], n->db[top], dout,
                          H ? n->h[top - 1] : x, n->w[top], B, n->layer_in[top], 1);
     seer_stack_backward(n, first, H, x, dx, B);
