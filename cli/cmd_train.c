@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "seer/files.h"
 #include "io/model.h"
+#include "io/checkpoint.h"
 #include "models/net.h"
 #include "train/train.h"
 

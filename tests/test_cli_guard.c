@@ -18,6 +18,7 @@
 
 #define RUN_LIMIT_S 60
 #include "cli_run.h"
+#include "io/checkpoint.h"
 #include "io/model.h"
 #include "tmpdir.h"
 

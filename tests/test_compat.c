@@ -24,6 +24,7 @@
 #include "tmpdir.h"
 
 #include "base/error.h"
+#include "io/checkpoint.h"
 #include "io/model.h"
 #include "train/predict.h"
 

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/rng.h"
+#include "io/checkpoint.h"
 #include "io/model.h"
 #include "serve/online.h"
 #include "serve/request.h"

@@ -41,47 +41,6 @@ typedef struct seer_model seer_model;
 // Saves atomically. training_json (may be NULL) is stored as the "training" object.
 int seer_model_save(const seer_model *m, const char *path);
 
-// The longest settings text a checkpoint holds, with its NUL.
-#define SEER_CHECKPOINT_SETTINGS_MAX 8192
-
-// Where an interrupted training run stands: enough, with the model, its
-// optimiser moments and the best epoch's weights, to continue bit for bit.
-typedef struct {
-    long step;               // optimiser steps taken
-    size_t epoch;            // the epoch in progress, 0-based
-    size_t batch;            // its batches already done
-    uint64_t rng[4];         // the shuffling generator as it was before this epoch's shuffle
-    double loss_sum;         // of this epoch's batches so far
-    size_t epochs_run;
-    double best_score;       // -inf when no epoch was scored yet
-    size_t best_epoch, since_best;
-    double best_auc, best_logloss, best_accuracy, best_positive_rate;
-    size_t best_rows;
-    size_t batch_size;       // the settings a resumed run must share
-    uint64_t seed;
-    // Online learning (serve/online.c): the sequence number of the last event
-    // of its log that the model holds, and the events applied in all. 0 in a
-    // training checkpoint; absent from older files, which read as 0.
-    uint64_t online_seq, online_applied;
-    // The hashes of the model file the snapshot derives from and of the one at
-    // the served path when it was written; 0 when unknown (older files).
-    uint64_t online_source, online_at_path;
-    // The training run's settings, one "--option value" a line (seer_train_options.settings),
-    // for a resume to compare; "" when the run gave none (and in older files).
-    char settings[SEER_CHECKPOINT_SETTINGS_MAX];
-} seer_checkpoint_state;
-
-// A model file with the optimiser moments, the state and, when best_params is
-// not NULL, the best epoch's weights (best_wide may be NULL without a wide part).
-int seer_checkpoint_write(const seer_model *m, const char *path, const seer_checkpoint_state *st,
-                          const float *best_params, const float *best_emb,
-                          const float *best_wide);
-// Loads a checkpoint: the model with its optimiser moments restored, the
-// state, and the best weights (NULL when absent) in new buffers the caller
-// frees. SEER_EDATA when the file is a model but no checkpoint.
-int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
-                         seer_checkpoint_state *st, float **best_params, float **best_emb,
-                         float **best_wide);
 // Loads a model for predictions of up to batch_cap rows at a time (0: SEER_SCORE_ROWS).
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
 void seer_model_free(seer_model *m);

@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/encode.h"
 #include "data/profile.h"
+#include "io/checkpoint.h"
 
 void seer_train_job_default(seer_train_job *o) {
     memset(o, 0, sizeof *o);
