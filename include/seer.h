@@ -7,6 +7,7 @@
 #define SEER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -171,6 +172,105 @@ typedef struct {
 // is SEER_EDATA.
 int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad_rows,
                    seer_metrics *out, size_t *skipped);
+
+// ---- Training -------------------------------------------------------------------------------
+
+// The longest settings text (seer_train_options.settings) a checkpoint holds, with its NUL.
+#define SEER_CHECKPOINT_SETTINGS_MAX 8192
+
+// What to train and how. seer_train_options_default gives every field its documented default
+// for a model kind (the defaults of seer train --model with no other option); set data and,
+// unless the format names it, label, then change what you need.
+typedef struct {
+    // The data.
+    const char *data;          // the training file; read twice, so a regular file
+    seer_format format;        // SEER_FORMAT_AUTO
+    int skip_bad_rows;         // 0: a malformed row is SEER_EDATA; 1: skipped and counted
+    const char *label;         // the 0/1 column; NULL: "label" with CRITEO and LIBFM, else none
+    const char *valid_path;    // validation rows (NULL: hold out valid_frac of data instead)
+    double valid_frac;         // 0.1; 0 trains on every row and scores the training rows
+    // The sparsity decision (seer profile shows it) and its overrides: lists of column names.
+    const char *const *ignore;        // not used
+    size_t n_ignore;
+    const char *const *categorical;   // forced categorical
+    size_t n_categorical;
+    const char *const *numeric;       // forced numeric
+    size_t n_numeric;
+    const char *const *multi;         // forced multi-valued (tokens separated by '|')
+    size_t n_multi;
+    size_t min_count;          // 5: the least count of a token with its own embedding row
+    size_t max_vocab;          // 1 << 20 tokens of one column at most
+    size_t buckets;            // 16 quantile buckets of a numeric column; 0: none
+    size_t hash_buckets;       // 0: vocabularies; N: every categorical column hashed into N rows
+    int hash_shared;           // with hash_buckets: one table for all of them
+    size_t max_tokens;         // 32 tokens of a multi-valued value kept at most
+    int pool_sum;              // 0: a multi-valued field averages its tokens' vectors; 1: sums
+    // The network (README, "Models"; the defaults of each kind as seer train --help says).
+    seer_model_kind model;
+    size_t hidden[SEER_HIDDEN_MAX];   // deep layer widths: mlp 64,32; wdl, deepfm, dcnv2,
+    size_t n_hidden;                  // finalmlp 400,400,400 (finalmlp: its first stream)
+    size_t hidden2[SEER_HIDDEN_MAX];  // finalmlp: the second stream's widths (800)
+    size_t n_hidden2;
+    size_t heads;              // finalmlp: heads of the bilinear fusion (1)
+    size_t gate_hidden;        // finalmlp: hidden width of each feature gate (64)
+    size_t cross_layers;       // dcnv2: cross layers (3)
+    int stacked;               // dcnv2: cross then deep instead of side by side (0)
+    size_t emb_dim;            // embedding width (16)
+    float dropout;             // share of each deep layer's units dropped in training (0)
+    int adagrad;               // Adagrad instead of Adam (0); seer train then uses lr 0.01
+    int bf16;                  // training products in bf16 with fp32 weights (0)
+    // The run.
+    size_t epochs;             // 50 at most, with early stopping on the validation rows
+    size_t batch;              // rows a step: 256 (mlp, lr, fm), 1024 (the others)
+    float lr;                  // 0.001
+    int threads;               // 1
+    uint64_t seed;             // 1: initialisation, shuffling and the hold-out
+    size_t patience;           // 3 epochs without a better validation score; 0: never stop
+    int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
+    int quiet;                 // 0: a line per epoch on stderr
+    const char *checkpoint_path;   // where checkpoints go (NULL: none)
+    size_t checkpoint_every;   // one every N optimiser steps and after each epoch (0: never)
+    const char *resume_path;   // continue the run this checkpoint recorded (NULL: a new run)
+    size_t max_steps;          // stop after this many optimiser steps in all (0: no limit)
+    int cache;                 // encoded rows in a mapped file: 1 on, 0 off, -1 (default)
+                               // when they would take more than 1 GiB
+    const char *cache_prefix;  // the cache files' names start with this (NULL: /tmp/seer)
+    const char *settings;      // what fixes the model and its data, one "--option value" a
+                               // line, at most SEER_CHECKPOINT_SETTINGS_MAX bytes: checkpoints
+                               // record it and a resume refuses a line that differs, naming it
+                               // (NULL: only batch and seed are compared)
+} seer_train_options;
+
+void seer_train_options_default(seer_train_options *o, seer_model_kind model);
+// Why the network options of o cannot make a model of its kind (a phrase for a message, e.g.
+// finalmlp's heads not dividing its streams' widths), or NULL when they can.
+const char *seer_train_options_invalid(const seer_train_options *o);
+
+// The name of a model kind as seer train --model spells it ("mlp"), and the kind of a name
+// (SEER_EINVAL for none).
+const char *seer_model_kind_name(seer_model_kind kind);
+int seer_model_kind_parse(const char *name, seer_model_kind *out);
+
+// What a training run did.
+typedef struct {
+    size_t train_rows, valid_rows, skipped_rows;
+    size_t epochs_run, best_epoch;
+    double train_loss;            // mean over the last epoch
+    int has_valid;
+    seer_metrics metrics;         // of the returned (best) model on the validation rows,
+    const char *metrics_on;       // or, without any, on the training rows: "valid" or "train"
+    double seconds;               // the whole call
+    double train_seconds;         // the optimisation loop only
+    double train_samples_per_s;   // samples this call trained on / train_seconds
+    size_t samples_trained;
+    int stopped_at_max_steps;     // max_steps ended the run before its epochs
+} seer_train_report;
+
+// Profiles the training rows, fits the sparsity decision, trains and keeps the best epoch.
+// On success *out is the model (free it with seer_model_free) and *report (may be NULL) says
+// what happened. SEER_EINVAL for options that cannot train (no label, invalid network),
+// SEER_EDATA for data that cannot, SEER_EIO for files.
+int seer_train(const seer_train_options *o, seer_model **out, seer_train_report *report);
 
 // ---- Profiles -------------------------------------------------------------------------------
 

@@ -185,3 +185,102 @@ Test(api, strerror_of_each_code) {
     int exits[] = {0, 1, 2, 3, 4, 4, 4};
     for (int i = 0; i < 7; i++) cr_assert(eq(int, seer_error_exit_code(codes[i]), exits[i]));
 }
+
+// The bytes of a file, for comparing two models.
+static char *slurp_file(const char *p, size_t *n) {
+    FILE *f = fopen(p, "rb");
+    cr_assert(ne(ptr, f, NULL));
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    char *b = malloc(*n + 1);
+    cr_assert(eq(sz, fread(b, 1, *n, f), *n));
+    fclose(f);
+    return b;
+}
+
+Test(api, train_defaults_of_each_kind) {
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    cr_assert(eq(sz, o.n_hidden, 2));
+    cr_assert(eq(sz, o.hidden[0], 64));
+    cr_assert(eq(sz, o.hidden[1], 32));
+    cr_assert(eq(sz, o.batch, 256));
+    cr_assert(eq(sz, o.epochs, 50));
+    cr_assert(eq(sz, o.emb_dim, 16));
+    cr_assert(eq(int, o.format, SEER_FORMAT_AUTO));
+    cr_assert(o.lr == 1e-3f && o.valid_frac == 0.1 && o.patience == 3 && o.seed == 1);
+    cr_assert(eq(sz, o.min_count, 5));
+    cr_assert(eq(sz, o.buckets, 16));
+    cr_assert(eq(sz, o.max_tokens, 32));
+    cr_assert(eq(int, o.cache, -1));
+    cr_assert(eq(ptr, (void *)seer_train_options_invalid(&o), NULL));
+    seer_train_options_default(&o, SEER_MODEL_DEEPFM);
+    cr_assert(eq(int, o.model, SEER_MODEL_DEEPFM));
+    cr_assert(eq(sz, o.n_hidden, 3));
+    cr_assert(eq(sz, o.hidden[2], 400));
+    cr_assert(eq(sz, o.batch, 1024));
+    seer_train_options_default(&o, SEER_MODEL_FINALMLP);
+    cr_assert(eq(sz, o.hidden2[0], 800));
+    cr_assert(eq(sz, o.heads, 1));
+    cr_assert(eq(sz, o.gate_hidden, 64));
+    o.heads = 7;
+    cr_assert(ne(ptr, (void *)seer_train_options_invalid(&o), NULL), "7 heads do not divide 400");
+    seer_train_options_default(&o, SEER_MODEL_DCNV2);
+    cr_assert(eq(sz, o.cross_layers, 3));
+    seer_model_kind k;
+    cr_assert(eq(int, seer_model_kind_parse("finalmlp", &k), SEER_OK));
+    cr_assert(eq(int, k, SEER_MODEL_FINALMLP));
+    cr_assert(eq(str, (char *)seer_model_kind_name(k), "finalmlp"));
+    cr_assert(eq(int, seer_model_kind_parse("gbdt", &k), SEER_EINVAL));
+}
+
+// The public options train the same model, byte for byte, as the internal job that
+// small_model.h runs with the same settings; then the model evaluates on its table.
+Test(api, train_through_public_options_then_eval) {
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    o.data = csv;
+    o.label = "label";
+    o.epochs = 2;
+    o.valid_frac = 0;
+    o.quiet = 1;
+    o.hidden[0] = 16;
+    o.hidden[1] = 8;
+    seer_model *m = NULL;
+    seer_train_report r;
+    cr_assert(eq(int, seer_train(&o, &m, &r), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(sz, r.train_rows, 2000));
+    cr_assert(eq(sz, r.epochs_run, 2));
+    char again[160];
+    snprintf(again, sizeof again, "%s/again.seer", dir);
+    cr_assert(eq(int, seer_model_save(m, again), SEER_OK));
+    size_t na, nb;
+    char *a = slurp_file(path, &na), *b = slurp_file(again, &nb);
+    cr_assert(eq(sz, na, nb));
+    cr_assert(eq(int, memcmp(a, b, na), 0), "the public options trained another model");
+    free(a);
+    free(b);
+    unlink(again);
+    seer_metrics met;
+    size_t skipped = 0;
+    cr_assert(eq(int, seer_eval_file(m, csv, SEER_FORMAT_AUTO, 0, &met, &skipped), SEER_OK));
+    cr_assert(eq(sz, met.rows, 2000));
+    cr_assert(met.auc >= 0 && met.auc <= 1 && met.positive_rate > 0 && met.positive_rate < 1);
+    seer_model_free(m);
+}
+
+Test(api, train_refuses_what_cannot_train) {
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    seer_model *m = (seer_model *)&o;
+    o.data = csv;
+    cr_assert(eq(int, seer_train(&o, &m, NULL), SEER_EINVAL), "no label");
+    cr_assert(eq(ptr, m, NULL));
+    cr_assert(eq(int, seer_train(NULL, &m, NULL), SEER_EINVAL));
+    o.label = "no_such_column";
+    o.quiet = 1;
+    cr_assert(eq(int, seer_train(&o, &m, NULL), SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "no_such_column"), NULL), "%s",
+              seer_error_message());
+}

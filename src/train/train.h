@@ -47,19 +47,8 @@ typedef struct {
 // early stopping on its AUC with patience 3, one thread, seed 1.
 void seer_train_job_default(seer_train_job *o);
 
-typedef struct {
-    size_t train_rows, valid_rows, skipped_rows;
-    size_t epochs_run, best_epoch;
-    double train_loss;            // mean over the last epoch
-    int has_valid;
-    seer_binary_metrics metrics;  // of the returned (best) model on the validation rows,
-    const char *metrics_on;       // or, without any, on the training rows: "valid" or "train"
-    double seconds;               // the whole call
-    double train_seconds;         // the optimisation loop only
-    double train_samples_per_s;   // samples this call trained on / train_seconds
-    size_t samples_trained;
-    int stopped_at_max_steps;     // max_steps ended the run before its epochs
-} seer_train_outcome;
+// What a run did: the public seer_train_report (seer.h).
+typedef seer_train_report seer_train_outcome;
 
 // Trains; on success *out is the model (the caller frees it with seer_model_free).
 int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out);

@@ -1,0 +1,121 @@
+// Training through the public options (seer.h: seer_train_options): the defaults of a model
+// kind, and the mapping of the public options to the internal job of train/train.h, which
+// also holds what the data fixes. The defaults themselves live once, in seer_train_job_default
+// and each model's ops (seer_net_config_default, ops->batch).
+#include <string.h>
+
+#include "base/error.h"
+#include "models/net.h"
+#include "train/train.h"
+
+_Static_assert(SEER_HIDDEN_MAX == SEER_LAYERS_MAX / 2, "hidden widths of a stream");
+
+const char *seer_model_kind_name(seer_model_kind kind) {
+    const seer_model_ops *ops = seer_model_ops_of(kind);
+    return ops ? ops->name : NULL;
+}
+
+int seer_model_kind_parse(const char *name, seer_model_kind *out) {
+    const seer_model_ops *ops = name ? seer_model_ops_find(name) : NULL;
+    if (!ops) return seer_errorf(SEER_EINVAL, "no model is called '%s'", name ? name : "(null)");
+    *out = ops->kind;
+    return SEER_OK;
+}
+
+// The network part of the options from a net config and back.
+static void net_to_options(const seer_net_config *c, seer_train_options *o) {
+    o->model = c->kind;
+    memcpy(o->hidden, c->hidden, sizeof o->hidden);
+    o->n_hidden = c->n_hidden;
+    memcpy(o->hidden2, c->hidden2, sizeof o->hidden2);
+    o->n_hidden2 = c->n_hidden2;
+    o->heads = c->n_heads;
+    o->gate_hidden = c->gate_hidden;
+    o->cross_layers = c->n_cross;
+    o->stacked = c->stacked;
+    o->emb_dim = c->emb_dim;
+    o->dropout = c->dropout;
+    o->adagrad = c->adagrad;
+    o->bf16 = c->bf16;
+}
+
+static void options_to_net(const seer_train_options *o, seer_net_config *c) {
+    memset(c, 0, sizeof *c);
+    c->kind = o->model;
+    memcpy(c->hidden, o->hidden, sizeof c->hidden);
+    c->n_hidden = o->n_hidden;
+    memcpy(c->hidden2, o->hidden2, sizeof c->hidden2);
+    c->n_hidden2 = o->n_hidden2;
+    c->n_heads = o->heads;
+    c->gate_hidden = o->gate_hidden;
+    c->n_cross = o->cross_layers;
+    c->stacked = o->stacked;
+    c->emb_dim = o->emb_dim;
+    c->dropout = o->dropout;
+    c->adagrad = o->adagrad;
+    c->bf16 = o->bf16;
+}
+
+// The data, transform and run parts: the same fields under the same names, by direction.
+#define DATA_AND_RUN(X)                                                                        \
+    X(data, data) X(format, format) X(skip_bad_rows, skip_bad_rows) X(valid_path, valid_path)  \
+    X(valid_frac, valid_frac) X(epochs, epochs) X(batch, batch) X(lr, lr) X(threads, threads)  \
+    X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
+    X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
+    X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
+    X(cache_prefix, cache_prefix) X(settings, settings) X(label, tf.label)                     \
+    X(ignore, tf.ignore) X(n_ignore, tf.n_ignore) X(categorical, tf.categorical)               \
+    X(n_categorical, tf.n_categorical) X(numeric, tf.numeric) X(n_numeric, tf.n_numeric)       \
+    X(multi, tf.multi) X(n_multi, tf.n_multi) X(min_count, tf.min_count)                       \
+    X(max_vocab, tf.max_vocab) X(buckets, tf.buckets) X(hash_buckets, tf.hash_buckets)         \
+    X(hash_shared, tf.hash_shared) X(max_tokens, tf.max_tokens) X(pool_sum, tf.pool_sum)
+
+static void job_to_options(const seer_train_job *j, seer_train_options *o) {
+#define TO_OPTIONS(pub, job) o->pub = j->job;
+    DATA_AND_RUN(TO_OPTIONS)
+#undef TO_OPTIONS
+    net_to_options(&j->net, o);
+}
+
+static void options_to_job(const seer_train_options *o, seer_train_job *j) {
+    seer_train_job_default(j);
+#define TO_JOB(pub, job) j->job = o->pub;
+    DATA_AND_RUN(TO_JOB)
+#undef TO_JOB
+    options_to_net(o, &j->net);
+}
+
+void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
+    seer_train_job j;
+    seer_train_job_default(&j);
+    const seer_model_ops *ops = seer_model_ops_of(model);
+    SEER_ASSERT(ops);
+    seer_net_config_default(&j.net, model);
+    j.batch = ops->batch;
+    memset(o, 0, sizeof *o);
+    job_to_options(&j, o);
+}
+
+const char *seer_train_options_invalid(const seer_train_options *o) {
+    if (!seer_model_ops_of(o->model)) return "no such model kind";
+    seer_net_config c;
+    options_to_net(o, &c);
+    return seer_net_config_invalid(&c);
+}
+
+int seer_train(const seer_train_options *o, seer_model **out, seer_train_report *report) {
+    if (!o || !out) return seer_errorf(SEER_EINVAL, "seer_train: a NULL argument");
+    *out = NULL;
+    const char *why = seer_train_options_invalid(o);
+    if (why)
+        return seer_errorf(SEER_EINVAL, "%s: %s", seer_model_kind_name(o->model) ?
+                           seer_model_kind_name(o->model) : "model", why);
+    seer_train_job j;
+    options_to_job(o, &j);
+    if (!j.tf.label && (j.format == SEER_FORMAT_CRITEO || j.format == SEER_FORMAT_LIBFM))
+        j.tf.label = "label";
+    if (!j.tf.label) return seer_errorf(SEER_EINVAL, "seer_train: no label column given");
+    if (!j.data) return seer_errorf(SEER_EINVAL, "seer_train: no data file given");
+    seer_train_report ignored;
+    return seer_train_run(&j, report ? report : &ignored, out);
+}
