@@ -14,15 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "seer.h"
-
-#include "base/clock.h"
-#include "base/error.h"
 #include "cli.h"
+#include "seer.h"
 #include "seer/synth.h"
-#include "io/model.h"
-#include "train/predict.h"
-#include "train/train.h"
 
 #define TOP_USERS 10
 
@@ -30,7 +24,7 @@
 static int split_file(const char *src, const char *a, const char *b, size_t first) {
     FILE *in = fopen(src, "r"), *fa = fopen(a, "w"), *fb = fopen(b, "w");
     int rc = SEER_OK;
-    if (!in || !fa || !fb) rc = seer_errorf(SEER_EIO, "demo: cannot split %s", src);
+    if (!in || !fa || !fb) rc = seer_cli_errorf(SEER_EIO, "demo: cannot split %s", src);
     char line[4096];
     size_t n = 0;
     if (rc == SEER_OK && fgets(line, sizeof line, in)) {
@@ -39,8 +33,8 @@ static int split_file(const char *src, const char *a, const char *b, size_t firs
         while (fgets(line, sizeof line, in)) fputs(line, n++ < first ? fa : fb);
     }
     if (in) fclose(in);
-    if (fa && fclose(fa)) rc = seer_errorf(SEER_EIO, "demo: writing %s failed", a);
-    if (fb && fclose(fb)) rc = seer_errorf(SEER_EIO, "demo: writing %s failed", b);
+    if (fa && fclose(fa)) rc = seer_cli_errorf(SEER_EIO, "demo: writing %s failed", a);
+    if (fb && fclose(fb)) rc = seer_cli_errorf(SEER_EIO, "demo: writing %s failed", b);
     return rc;
 }
 
@@ -60,7 +54,7 @@ static int cmp_value(const void *x, const void *y) {
 static int rank_users(seer_model *m, const char *test) {
     float *p;
     size_t n;
-    int rc = seer_model_score_file(m, test, 0, &p, &n);
+    int rc = seer_model_score_file(m, test, SEER_FORMAT_AUTO, &p, &n);
     if (rc != SEER_OK) return rc;
     FILE *f = fopen(test, "r");
     user_value *users = calloc(1 << 20, sizeof *users);  // u000000..: the id is the index
@@ -68,7 +62,7 @@ static int rank_users(seer_model *m, const char *test) {
         free(p);
         free(users);
         if (f) fclose(f);
-        return seer_errorf(SEER_EIO, "demo: cannot read %s", test);
+        return seer_cli_errorf(SEER_EIO, "demo: cannot read %s", test);
     }
     char line[4096];
     size_t i = 0, max_user = 0;
@@ -108,23 +102,23 @@ static int rank_users(seer_model *m, const char *test) {
     return SEER_OK;
 }
 
-static int train_and_eval(const char *title, seer_train_job *o, const char *test,
+static int train_and_eval(const char *title, seer_train_options *o, const char *test,
                           const char *model_path, seer_model **out) {
     printf("\n== %s ==\n", title);
     fflush(stdout);
-    seer_train_outcome r;
+    seer_train_report r;
     seer_model *m;
-    int rc = seer_train_run(o, &r, &m);
+    int rc = seer_train(o, &m, &r);
     if (rc == SEER_OK) rc = seer_model_save(m, model_path);
     if (rc != SEER_OK) return rc;
     printf("trained mlp %zu-%zu on %zu rows (%zu validation) in %.1fs: %zu epochs",
-           o->net.hidden[0], o->net.hidden[1], r.train_rows, r.valid_rows, r.seconds,
+           o->hidden[0], o->hidden[1], r.train_rows, r.valid_rows, r.seconds,
            r.epochs_run);
     if (r.has_valid) printf(" (kept epoch %zu, the best on validation)", r.best_epoch);
     printf(", %.0f samples/s\n", r.train_samples_per_s);
-    seer_binary_metrics met;
+    seer_metrics met;
     size_t skipped = 0;
-    rc = seer_eval_file(m, test, m->tf.format, 0, &met, &skipped);
+    rc = seer_eval_file(m, test, seer_model_format(m), 0, &met, &skipped);
     if (rc != SEER_OK) {
         seer_model_free(m);
         return rc;
@@ -157,9 +151,9 @@ int seer_cmd_demo(int argc, char **argv) {
             return 0;
         } else return 1;
     }
-    double t0 = seer_now();
+    double t0 = seer_cli_now();
     if (mkdir(dir, 0755) != 0 && access(dir, W_OK) != 0)
-        return seer_cli_fail(seer_errorf(SEER_EIO, "demo: cannot create %s", dir));
+        return seer_cli_fail(seer_cli_errorf(SEER_EIO, "demo: cannot create %s", dir));
     char all[1024], train[1024], test[1024], model[1024];
     snprintf(all, sizeof all, "%s/shop.csv", dir);
     snprintf(train, sizeof train, "%s/shop_train.csv", dir);
@@ -174,13 +168,13 @@ int seer_cmd_demo(int argc, char **argv) {
     if (rc != SEER_OK) return seer_cli_fail(rc);
     printf("%s: %zu rows; first 80%% in time -> %s, last 20%% -> %s\n", all, rows, train, test);
 
-    seer_train_job o;
-    seer_train_job_default(&o);
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
     o.data = train;
-    o.tf.label = "purchased";
+    o.label = "purchased";
     static const char *const ignore[] = {"revenue", "event_time"};
-    o.tf.ignore = ignore;
-    o.tf.n_ignore = 2;
+    o.ignore = ignore;
+    o.n_ignore = 2;
     o.batch = 512;
     o.epochs = 10;
     printf("(profile and sparsity decision on stderr)\n");
@@ -199,11 +193,11 @@ int seer_cmd_demo(int argc, char **argv) {
              data ? data : "../shared/data");
     snprintf(cmodel, sizeof cmodel, "%s/criteo.seer", dir);
     if (access(ctrain, R_OK) == 0 && access(ctest, R_OK) == 0) {
-        seer_train_job co;
-        seer_train_job_default(&co);
+        seer_train_options co;
+        seer_train_options_default(&co, SEER_MODEL_MLP);
         co.data = ctrain;
         co.format = SEER_FORMAT_CRITEO;
-        co.tf.label = "label";
+        co.label = "label";
         co.batch = 32;
         co.epochs = 5;
         co.valid_frac = 0;
@@ -214,6 +208,6 @@ int seer_cmd_demo(int argc, char **argv) {
     } else {
         printf("\n(no Criteo sample under SEER_DATA; skipped)\n");
     }
-    printf("\ndemo finished in %.1fs\n", seer_now() - t0);
+    printf("\ndemo finished in %.1fs\n", seer_cli_now() - t0);
     return 0;
 }
