@@ -17,6 +17,7 @@
 #include "data/dataset.h"
 #include "data/table.h"
 #include "data/transform.h"
+#include "serve/event.h"
 #include "serve/request.h"
 
 #define MAX_ROWS 64
@@ -87,13 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         rc = seer_request_events_parse(&tf, body, len, MAX_ROWS, &ev);
         SEER_ASSERT(rc == SEER_OK || rc == SEER_EDATA);
         // An event the request rules let through is one the learner can read back.
+        seer_event_reader er = {0};
         for (size_t i = 0; rc == SEER_OK && i < ev.n; i++) {
-            SEER_ASSERT(strlen(ev.text[i]) == ev.len[i] && ev.text[i][0] == '{');
-            int r2 = seer_request_encode_row(&tf, ev.text[i], ev.len[i], 1, ids, dense, &y);
+            SEER_ASSERT(ev.len[i] > 0 && ev.record[i][0] == SEER_EVENT_VALUES);
+            int r2 = seer_event_encode(&er, &tf, ev.record[i], ev.len[i], ids, dense, &y);
             SEER_ASSERT(r2 == SEER_OK);
             check_row(ids, dense);
             SEER_ASSERT(y == 0.0f || y == 1.0f);
         }
+        seer_event_reader_free(&er);
         seer_request_events_free(&ev);
     } else if (which == 3) {
         rc = seer_request_encode_row(&tf, body, len, data[0] & 8, ids, dense, &y);

@@ -21,6 +21,7 @@
 #include "base/rng.h"
 #include "io/checkpoint.h"
 #include "io/model.h"
+#include "serve/event.h"
 #include "serve/online.h"
 #include "serve/request.h"
 #include "serve/wal.h"
@@ -399,6 +400,77 @@ Test(online, replay_of_an_unapplied_log_matches_direct_training) {
     free_params(&replayed);
     free_params(&direct);
     free_params(&again);
+    free_events(&e);
+}
+
+// A log holding both forms of record, the JSON text of an older seer and the values by
+// column name of today's (event.h), replays as training on the events directly does.
+Test(online, replay_of_old_and_new_records_matches_direct_training) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    events e = make_events(100, 6);
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, model, 1), SEER_OK));
+    uint32_t ids[64];
+    float dense[64];
+    seer_text rec = {0};
+    size_t rec_len[40];
+    const char *rec_at[40];
+    for (size_t i = 0; i < 40; i++) {
+        size_t before = rec.n;
+        cr_assert(eq(int, seer_request_event_record(&m->tf, e.text[60 + i], e.len[60 + i], ids,
+                                                    dense, &rec), SEER_OK));
+        rec_len[i] = rec.n - before;
+    }
+    for (size_t i = 0, at = 0; i < 40; at += rec_len[i++]) rec_at[i] = rec.s + at;
+    seer_model_free(m);
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("wal"), 0), SEER_OK));
+    uint64_t last;
+    cr_assert(eq(int, seer_wal_append(w, (const char *const *)e.text, e.len, 60, &last), SEER_OK));
+    cr_assert(eq(int, seer_wal_append(w, rec_at, rec_len, 40, &last), SEER_OK));
+    seer_wal_close(w);
+    free(rec.s);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    wait_applied(on, 100);
+    expect_counts(on, 100, 100);
+    seer_online_close(on);
+    params replayed = served_params(&slot);
+    seer_slot_free(&slot);
+    params direct = train_directly(model, &e, 32);
+    expect_same(&replayed, &direct);
+    free_params(&replayed);
+    free_params(&direct);
+    free_events(&e);
+}
+
+// The log holds an event once, as its values by column name (event.h), not its JSON text.
+Test(online, events_are_logged_as_values) {
+    const char *model = sub("m.seer"), *wal = sub("wal");
+    make_model(model, 1, 16);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, wal, 16, 0);
+    events e = make_events(4, 7);
+    log_events(on, &e, 0, 4);
+    wait_applied(on, 4);
+    // The first segment's first record, read while the server runs (before any snapshot).
+    DIR *d = opendir(wal);
+    cr_assert(ne(ptr, d, NULL));
+    char seg[512] = "";
+    for (struct dirent *de; (de = readdir(d));)
+        if (strncmp(de->d_name, "wal-", 4) == 0) snprintf(seg, sizeof seg, "%s/%s", wal,
+                                                          de->d_name);
+    closedir(d);
+    FILE *f = fopen(seg, "rb");
+    cr_assert(ne(ptr, f, NULL), "no segment in %s", wal);
+    unsigned char head[SEER_WAL_HEADER + 1];
+    cr_assert(eq(sz, fread(head, 1, sizeof head, f), sizeof head));
+    fclose(f);
+    cr_assert(eq(int, head[SEER_WAL_HEADER], SEER_EVENT_VALUES), "the record starts with '%c'",
+              head[SEER_WAL_HEADER]);
+    seer_online_close(on);
+    seer_slot_free(&slot);
     free_events(&e);
 }
 

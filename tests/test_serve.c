@@ -35,6 +35,7 @@
 #include "base/error.h"
 #include "io/model.h"
 #include "seer.h"
+#include "serve/event.h"
 #include "serve/request.h"
 #include "train/train.h"
 #include "fit_text.h"
@@ -1459,6 +1460,27 @@ Test(serve, request_rows_reused_for_a_wider_transform) {
     seer_model_free(wide);
 }
 
+// The log record rec encodes for t as the JSON object json does (with its label).
+static void expect_record_encodes_as(const seer_transform *t, const char *rec, size_t n,
+                                     const char *json) {
+    uint32_t ids_r[64], ids_j[64];
+    float dense_r[64], dense_j[64], y_r, y_j;
+    cr_assert(le(sz, t->n_slots, 64));
+    cr_assert(le(sz, t->n_dense, 64));
+    cr_assert(eq(int, (unsigned char)rec[0], SEER_EVENT_VALUES), "%s: not a record of values",
+              json);
+    seer_event_reader er = {0};
+    cr_assert(eq(int, seer_event_encode(&er, t, rec, n, ids_r, dense_r, &y_r), SEER_OK), "%s: %s",
+              json, seer_error_message());
+    seer_event_reader_free(&er);
+    cr_assert(eq(int, seer_request_encode_row(t, json, strlen(json), 1, ids_j, dense_j, &y_j),
+                 SEER_OK), "%s: %s", json, seer_error_message());
+    cr_assert(eq(int, memcmp(ids_r, ids_j, t->n_slots * sizeof *ids_r), 0), "%s: ids", json);
+    cr_assert(eq(int, memcmp(dense_r, dense_j, t->n_dense * sizeof *dense_r), 0), "%s: dense",
+              json);
+    cr_assert(eq(int, memcmp(&y_r, &y_j, sizeof y_r), 0), "%s: label", json);
+}
+
 // D14 in the library: the request rules of predict, rank and events, and lenient.
 Test(serve, request_rules_in_the_library) {
     seer_model *m;
@@ -1510,12 +1532,65 @@ Test(serve, request_rules_in_the_library) {
               seer_error_message());
     cr_assert(eq(sz, ev.n, 2));
     cr_assert(eq(sz, ev.n_missing, 1));
-    cr_assert(eq(str, ev.text[0], "{\"x\":1,\"label\":0}"));
+    // The log record of each event encodes as its JSON object does.
+    const char *each[] = {"{\"x\":1,\"label\":0}",
+                          "{\"x\":2,\"n\":1,\"color\":\"red\",\"city\":\"oslo\",\"label\":1}"};
+    for (size_t i = 0; i < 2; i++) expect_record_encodes_as(t, ev.record[i], ev.len[i], each[i]);
     seer_request_events_free(&ev);
-    // seer_request_encode_row (the log's reader) keeps the old rules: extra keys are ignored.
+    // seer_request_encode_row (an older log's reader) keeps the old rules: extra keys are
+    // ignored.
     uint32_t ids[64];
     float dense[64], y;
     cr_assert(eq(int, seer_request_encode_row(t, "{\"X1\":1}", 8, 0, ids, dense, &y), SEER_OK));
+    seer_model_free(m);
+}
+
+// An event's log record (event.h) encodes as its JSON object: arrays of a multi-valued and a
+// vector column, the label by its column's name, as "label", and as a boolean.
+Test(serve, event_records_encode_as_their_json) {
+    seer_transform t;
+    fit_tags_transform(&t);
+    const char *each[] = {"{\"tags\":[\"b\",\"a\",7],\"emb\":[1,2.5,-3],\"y\":1}",
+                          "{\"tags\":[],\"emb\":[0,0,0],\"label\":0}",
+                          "{\"tags\":\"zz\",\"y\":true}", "{\"emb\":\"1;2;3\",\"y\":false}"};
+    char body[512];
+    snprintf(body, sizeof body, "{\"events\":[%s,%s,%s,%s]}", each[0], each[1], each[2],
+             each[3]);
+    seer_request_events ev = {0};
+    cr_assert(eq(int, seer_request_events_parse(&t, body, strlen(body), 10, &ev), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(eq(sz, ev.n, 4));
+    for (size_t i = 0; i < 4; i++) expect_record_encodes_as(&t, ev.record[i], ev.len[i], each[i]);
+    seer_request_events_free(&ev);
+    seer_transform_free(&t);
+}
+
+// A record is read by column name: values in another order and a column the model lacks
+// (one logged before a reload to another model) read as the JSON of the columns it has.
+// A record cut anywhere, or with bytes after its end, is SEER_EDATA.
+Test(serve, event_records_read_by_name_and_refuse_damage) {
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, path_in("model.seer"), 1), SEER_OK));
+    const seer_transform *t = &m->tf;
+    static const char rec[] = "\x01" "\x01\0\0\0" "1" "\x03\0\0\0"
+                              "\x04\0\0\0" "city" "\x04\0\0\0" "oslo"
+                              "\x02\0\0\0" "zz" "\x01\0\0\0" "9"
+                              "\x01\0\0\0" "x" "\x01\0\0\0" "2";
+    size_t n = sizeof rec - 1;
+    expect_record_encodes_as(t, rec, n, "{\"x\":2,\"city\":\"oslo\",\"label\":1}");
+    seer_event_reader er = {0};
+    uint32_t ids[64];
+    float dense[64], y;
+    for (size_t k = 0; k < n; k++)
+        cr_assert(eq(int, seer_event_encode(&er, t, rec, k, ids, dense, &y), SEER_EDATA),
+                  "cut at %zu", k);
+    char longer[sizeof rec + 1];
+    memcpy(longer, rec, n);
+    longer[n] = '0';
+    cr_assert(eq(int, seer_event_encode(&er, t, longer, n + 1, ids, dense, &y), SEER_EDATA));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "extra bytes after byte 43"), NULL), "%s",
+              seer_error_message());
+    seer_event_reader_free(&er);
     seer_model_free(m);
 }
 

@@ -58,7 +58,7 @@ void seer_handle_events(seer_server *s, const seer_http_request *req,
     }
     c->later = seer_http_defer(req);
     c->n = ev.n;
-    rc = seer_online_log_async(s->online, (const char *const *)ev.text, ev.len, ev.n,
+    rc = seer_online_log_async(s->online, (const char *const *)ev.record, ev.len, ev.n,
                                events_logged, c);
     if (rc != SEER_OK) {   // nothing logged: answered here, through the deferral
         seer_http_response r = {0};

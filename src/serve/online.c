@@ -4,7 +4,9 @@
 //
 // The learner reads events back from the log rather than from a queue in
 // memory: one path serves the replay after a restart and the live stream,
-// and a learner that falls behind costs disk, not memory.
+// and a learner that falls behind costs disk, not memory. A record holds the
+// event's values by column name (event.h), made once when the event was
+// accepted; the learner encodes them with its own model's transform.
 //
 // The wal directory holds the log's segments and snapshot.seer: a training
 // checkpoint (model, Adam moments, step) whose "online" record says which
@@ -54,6 +56,7 @@
 #include "io/checkpoint.h"
 #include "io/model.h"
 #include "io/modelfile.h"
+#include "serve/event.h"
 #include "serve/request.h"
 #include "serve/wal.h"
 
@@ -89,6 +92,7 @@ struct seer_online {
     uint32_t *ids;             // (batch, cap_S)
     float *dense;              // (batch, cap_nd)
     float *y;                  // (batch)
+    seer_event_reader evr;     // the log's records read back
     int dirty;                 // changed since the last publish
     int snap_dirty;            // changed since the last snapshot
     double next_publish, next_snapshot;
@@ -152,8 +156,8 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
         if (len == 0) continue;   // lost to damage: a repair reported it
         // Every event was encoded by the served model before it was logged;
         // only one logged before a reload to another transform can fail here.
-        int rc = seer_request_encode_row(&on->m->tf, data, len, 1, on->ids + b * S,
-                                         on->dense + b * nd, on->y + b);
+        int rc = seer_event_encode(&on->evr, &on->m->tf, data, len, on->ids + b * S,
+                                   on->dense + b * nd, on->y + b);
         if (rc == SEER_OK) {
             b++;
         } else {
@@ -420,6 +424,7 @@ static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st
 
 static void free_online(seer_online *on) {
     seer_wal_reader_free(&on->rd);
+    seer_event_reader_free(&on->evr);
     seer_wal_close(on->wal);
     seer_model_free(on->m);
     pthread_mutex_destroy(&on->mu);
@@ -498,17 +503,19 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
     return SEER_OK;
 }
 
-// Checks each event with the served transform; SEER_EDATA naming the first bad one.
-static int check_events(seer_online *on, const char *const *events, const size_t *lens,
-                        size_t n) {
+// Checks each event (JSON text) with the served transform and appends its log record to
+// recs, its length in rec_lens[i]; SEER_EDATA naming the first bad one.
+static int make_records(seer_online *on, const char *const *events, const size_t *lens,
+                        size_t n, seer_text *recs, size_t *rec_lens) {
     seer_served *sv = seer_slot_acquire(on->slot);
     const seer_transform *t = &sv->model->tf;
     uint32_t *ids = malloc((slots_of(t) + 1) * sizeof *ids);
     float *dense = malloc((t->n_dense + 1) * sizeof *dense);
     int rc = ids && dense ? SEER_OK : seer_errorf(SEER_ENOMEM, "out of memory checking events");
     for (size_t i = 0; rc == SEER_OK && i < n; i++) {
-        float y;
-        rc = seer_request_encode_row(t, events[i], lens[i], 1, ids, dense, &y);
+        size_t before = recs->n;
+        rc = seer_request_event_record(t, events[i], lens[i], ids, dense, recs);
+        rec_lens[i] = recs->n - before;
         if (rc != SEER_OK) {
             char msg[512];
             snprintf(msg, sizeof msg, "%s", seer_error_message());
@@ -534,9 +541,17 @@ static void note_logged(seer_online *on, uint64_t last) {
 int seer_online_log(seer_online *on, const char *const *events, const size_t *lens, size_t n) {
     if (!n) return SEER_OK;
     uint64_t last = 0;
-    int rc = check_events(on, events, lens, n);
-    if (rc == SEER_OK) rc = seer_wal_append(on->wal, events, lens, n, &last);
+    seer_text recs = {0};
+    size_t *rec_lens = malloc(n * sizeof *rec_lens);
+    const char **rec = malloc(n * sizeof *rec);
+    int rc = rec_lens && rec ? make_records(on, events, lens, n, &recs, rec_lens)
+                             : seer_errorf(SEER_ENOMEM, "out of memory logging events");
+    for (size_t i = 0, at = 0; rc == SEER_OK && i < n; at += rec_lens[i++]) rec[i] = recs.s + at;
+    if (rc == SEER_OK) rc = seer_wal_append(on->wal, rec, rec_lens, n, &last);
     if (rc == SEER_OK) note_logged(on, last);
+    free(recs.s);
+    free(rec_lens);
+    free(rec);
     return rc;
 }
 
@@ -554,10 +569,8 @@ static void logged_async(void *arg, int rc, uint64_t last) {
     free(c);
 }
 
-int seer_online_log_async(seer_online *on, const char *const *events, const size_t *lens,
+int seer_online_log_async(seer_online *on, const char *const *records, const size_t *lens,
                           size_t n, seer_online_done done, void *ctx) {
-    int rc = check_events(on, events, lens, n);
-    if (rc != SEER_OK) return rc;
     if (!n) {
         done(ctx, SEER_OK);
         return SEER_OK;
@@ -565,7 +578,7 @@ int seer_online_log_async(seer_online *on, const char *const *events, const size
     log_call *c = malloc(sizeof *c);
     if (!c) return seer_errorf(SEER_ENOMEM, "out of memory logging events");
     *c = (log_call){on, done, ctx};
-    rc = seer_wal_append_async(on->wal, events, lens, n, logged_async, c);
+    int rc = seer_wal_append_async(on->wal, records, lens, n, logged_async, c);
     if (rc != SEER_OK) free(c);
     return rc;
 }

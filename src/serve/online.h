@@ -41,11 +41,11 @@ int seer_online_log(seer_online *on, const char *const *events, const size_t *le
 // or cannot be (SEER_EIO, the message set on the calling thread); on the
 // log's own thread, which it must not hold up.
 typedef void (*seer_online_done)(void *ctx, int rc);
-// Checks and logs like seer_online_log but does not wait for the disk: on
-// SEER_OK, done(ctx, ...) follows exactly once, on another thread, maybe before
-// this returns. Any other return (a bad event: SEER_EDATA naming its index)
-// logged nothing and calls nothing.
-int seer_online_log_async(seer_online *on, const char *const *events, const size_t *lens,
+// Logs n events given as their log records (seer_request_events_parse, which checked
+// them with the served model) but does not wait for the disk: on SEER_OK, done(ctx, ...)
+// follows exactly once, on another thread, maybe before this returns. Any other return
+// (SEER_EINVAL, SEER_EIO, SEER_ENOMEM) logged nothing and calls nothing.
+int seer_online_log_async(seer_online *on, const char *const *records, const size_t *lens,
                           size_t n, seer_online_done done, void *ctx);
 // Loads path as the new base model: events not yet applied go to it, a
 // snapshot covers the swap, and it is published. On failure the old model

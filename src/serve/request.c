@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/text.h"
+#include "serve/event.h"
 
 // What one row's encoding needs, sized for a transform, reused across rows.
 typedef struct {
@@ -122,8 +123,7 @@ static int join_array(encoder *e, const seer_column *c, const cJSON *v, const ch
     return join_put(e, "", 1);  // each array's text ends with its NUL
 }
 
-// Rewrites the transform's message ("path:line:column: what") as "where: what".
-static int transform_error(const char *where) {
+int seer_request_transform_error(const char *where) {
     char what[512];
     const char *m = seer_error_message();
     if (m[0] == ':') {
@@ -283,7 +283,7 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
     }
     seer_row row = {t->n_cols, e->field, e->len, 0};
     int rc = seer_transform_row(t, e->map, &row, "", ids, dense, y);
-    return rc == SEER_OK ? rc : transform_error(where);
+    return rc == SEER_OK ? rc : seer_request_transform_error(where);
 }
 
 // The byte where a string would hold a NUL (a raw 0 byte, or the escape \u0000), or len.
@@ -321,8 +321,9 @@ static int parse(const char *json, size_t len, cJSON **out) {
     return SEER_OK;
 }
 
-int seer_request_encode_row(const seer_transform *t, const char *json, size_t len,
-                            int need_label, uint32_t *ids, float *dense, float *y) {
+// Encodes one JSON object given as text; with record, also appends its event record.
+static int encode_one(const seer_transform *t, const char *json, size_t len, int need_label,
+                      uint32_t *ids, float *dense, float *y, seer_text *record) {
     cJSON *doc;
     int rc = parse(json, len, &doc);
     if (rc != SEER_OK) return rc;
@@ -331,10 +332,24 @@ int seer_request_encode_row(const seer_transform *t, const char *json, size_t le
     if (rc == SEER_OK) {
         const cJSON *objs[1] = {doc};
         rc = encode_objects(&e, objs, 1, need_label, "", ids, dense, y);
+        if (rc == SEER_OK && record) seer_event_write(record, t, e.field, e.len);
+        if (rc == SEER_OK && record && record->failed)
+            rc = seer_errorf(SEER_ENOMEM, "out of memory for an event");
         encoder_free(&e);
     }
     cJSON_Delete(doc);
     return rc;
+}
+
+int seer_request_encode_row(const seer_transform *t, const char *json, size_t len,
+                            int need_label, uint32_t *ids, float *dense, float *y) {
+    return encode_one(t, json, len, need_label, ids, dense, y, NULL);
+}
+
+int seer_request_event_record(const seer_transform *t, const char *json, size_t len,
+                              uint32_t *ids, float *dense, seer_text *record) {
+    float y;
+    return encode_one(t, json, len, 1, ids, dense, &y, record);
 }
 
 void seer_request_rows_free(seer_request_rows *r) {
@@ -445,8 +460,8 @@ int seer_request_rank(const seer_transform *t, const char *body, size_t len, siz
 }
 
 void seer_request_events_free(seer_request_events *e) {
-    for (size_t i = 0; i < e->n; i++) cJSON_free(e->text[i]);
-    free(e->text);
+    for (size_t i = 0; i < e->n; i++) free(e->record[i]);
+    free(e->record);
     free(e->len);
     memset(e, 0, sizeof *e);
 }
@@ -469,11 +484,11 @@ int seer_request_events_parse(const seer_transform *t, const char *body, size_t 
     if (have_encoder) {
         e.strict = 1;
         e.lenient = lenient;
-        out->text = calloc(n + 1, sizeof *out->text);
+        out->record = calloc(n + 1, sizeof *out->record);
         out->len = calloc(n + 1, sizeof *out->len);
         ids = malloc((t->n_slots + 1) * sizeof *ids);
         dense = malloc((t->n_dense + 1) * sizeof *dense);
-        if (!out->text || !out->len || !ids || !dense)
+        if (!out->record || !out->len || !ids || !dense)
             rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
     }
     size_t i = 0;
@@ -486,13 +501,12 @@ int seer_request_events_parse(const seer_transform *t, const char *body, size_t 
         float y;
         rc = encode_objects(&e, objs, 1, 1, where, ids, dense, &y);
         if (rc != SEER_OK) break;
-        out->text[i] = cJSON_PrintUnformatted(it);
-        if (!out->text[i]) {
-            rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
-            break;
-        }
-        out->len[i] = strlen(out->text[i]);
+        seer_text record = {0};
+        seer_event_write(&record, t, e.field, e.len);
+        out->record[i] = record.s;
+        out->len[i] = record.n;
         out->n = i + 1;
+        if (record.failed) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
     }
     if (have_encoder) {
         out->n_missing = e.n_missing;

@@ -9,7 +9,7 @@
 // ids as strings.
 //
 // The request rules (predict, rank, events; not seer_request_encode_row, which
-// the online learner also uses to read back its log): a key that names no column
+// the online learner also uses to read back an older seer's log): a key that names no column
 // of the model is refused, naming it (lenient: ignored, as extra CSV columns are),
 // and so is a row with a value for none of the model's input columns. A row with
 // some columns missing is scored as before, and counted (n_missing). A body is one
@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/text.h"
 #include "data/transform.h"
 
 // Encodes one JSON object given as text (json, len bytes, need not be
@@ -31,6 +32,15 @@
 // "label"; it may be 0, 1, true or false.
 int seer_request_encode_row(const seer_transform *t, const char *json, size_t len,
                             int need_label, uint32_t *ids, float *dense, float *y);
+
+// Encodes one event given as JSON text like seer_request_encode_row with need_label, into
+// ids and dense (its label is checked), and appends its log record (event.h) to record.
+int seer_request_event_record(const seer_transform *t, const char *json, size_t len,
+                              uint32_t *ids, float *dense, seer_text *record);
+
+// Rewrites the transform's message ("path:line:column: what") as "where: what", the message
+// of a row the transform rejected; SEER_EDATA.
+int seer_request_transform_error(const char *where);
 
 // Encoded rows of one request. Buffers grow as needed and may be reused for the
 // next request by the same thread, whatever model it is for; zero it to start (then
@@ -60,10 +70,10 @@ int seer_request_predict(const seer_transform *t, const char *body, size_t len, 
 int seer_request_rank(const seer_transform *t, const char *body, size_t len, size_t max_rows,
                       seer_request_rows *out);
 
-// The events of {"events": [{...}, ...]}, each as the unformatted JSON text of its object.
+// The events of {"events": [{...}, ...]}, each as its log record (event.h).
 typedef struct {
     size_t n;
-    char **text;       // (n) NUL-terminated, owned
+    char **record;     // (n) owned
     size_t *len;       // (n)
     int too_many;      // set with SEER_EDATA when the body held more than max_events events
     int lenient;       // in: keys that name no column are ignored, not refused
@@ -71,8 +81,9 @@ typedef struct {
 } seer_request_events;
 
 // Checks every event object with the request rules and encodes it (with its label) for t,
-// as it is parsed, then keeps its text for the log. SEER_EDATA naming "events[i]" and the
-// key; otherwise errors as seer_request_predict. Set out->lenient before the call.
+// as it is parsed, then keeps its log record (its column values, event.h). SEER_EDATA
+// naming "events[i]" and the key; otherwise errors as seer_request_predict. Set
+// out->lenient before the call.
 int seer_request_events_parse(const seer_transform *t, const char *body, size_t len,
                               size_t max_events, seer_request_events *out);
 void seer_request_events_free(seer_request_events *e);

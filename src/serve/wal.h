@@ -1,5 +1,5 @@
-// The write-ahead log of online learning: records (the text of one event
-// each) appended and fsynced before they are acknowledged, numbered by a
+// The write-ahead log of online learning: records (one event's values each,
+// serve/event.h) appended and fsynced before they are acknowledged, numbered by a
 // sequence that starts at 1 and never repeats in one directory, read back in
 // order, and deleted segment by segment once a snapshot covers them.
 //
