@@ -170,11 +170,11 @@ Test(interaction, bilinear_fusion_golden) {
     float do1[BB * BH1] = {0}, do2[BB * BH2] = {0}, dw1[BH1] = {0}, dw2[BH2] = {0};
     float dbias[1] = {0}, dW[BW] = {0};
     seer_bilinear_fusion_forward(out, t, o1, o2, golden_get(&g, "w1"), golden_get(&g, "w2"),
-                                 golden_get(&g, "bias"), W, BB, BH1, BH2, BNH);
+                                 golden_get(&g, "bias"), W, BB, BH1, BH2, BNH, SEER_PRECISION_FP32);
     CHECK_GOLDEN(&g, "out", out, BB, G_RTOL, G_ATOL);
     seer_bilinear_fusion_backward(do1, do2, dw1, dw2, dbias, dW, work, golden_get(&g, "dout"),
                                   o1, o2, t, golden_get(&g, "w1"), golden_get(&g, "w2"), W, BB, BH1,
-                                  BH2, BNH);
+                                  BH2, BNH, SEER_PRECISION_FP32);
     CHECK_GOLDEN(&g, "do1", do1, BB * BH1, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "do2", do2, BB * BH2, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "dw1", dw1, BH1, G_RTOL, G_ATOL);
@@ -365,7 +365,7 @@ static double fusion_loss(void *p) {
     fusion_ctx *c = p;
     float out[BB], t[BB * BH2];
     seer_bilinear_fusion_forward(out, t, c->o1, c->o2, c->w1, c->w2, c->bias, c->W, BB, BH1, BH2,
-                                 c->NH);
+                                 c->NH, SEER_PRECISION_FP32);
     return dot(c->r, out, BB);
 }
 
@@ -390,9 +390,10 @@ static void fusion_gradcheck(size_t NH, uint64_t seed) {
     float out[BB], t[BB * BH2], work[BB * BH2];
     float do1[BB * BH1] = {0}, do2[BB * BH2] = {0}, dw1[BH1] = {0}, dw2[BH2] = {0};
     float dbias[1] = {0}, dW[BH1 * BH2] = {0};
-    seer_bilinear_fusion_forward(out, t, c.o1, c.o2, c.w1, c.w2, c.bias, c.W, BB, BH1, BH2, NH);
+    seer_bilinear_fusion_forward(out, t, c.o1, c.o2, c.w1, c.w2, c.bias, c.W, BB, BH1, BH2, NH,
+                                 SEER_PRECISION_FP32);
     seer_bilinear_fusion_backward(do1, do2, dw1, dw2, dbias, dW, work, c.r, c.o1, c.o2, t, c.w1,
-                                  c.w2, c.W, BB, BH1, BH2, NH);
+                                  c.w2, c.W, BB, BH1, BH2, NH, SEER_PRECISION_FP32);
     gradcheck("fusion do1", c.o1, do1, BB * BH1, fusion_loss, &c);
     gradcheck("fusion do2", c.o2, do2, BB * BH2, fusion_loss, &c);
     gradcheck("fusion dw1", c.w1, dw1, BH1, fusion_loss, &c);
@@ -517,7 +518,8 @@ Test(interaction, bilinear_fusion_backward_adds) {
     seer_rng r;
     seer_rng_init(&r, 35);
     float out[BB], t[BB * BH2], work[BB * BH2];
-    seer_bilinear_fusion_forward(out, t, c.o1, c.o2, c.w1, c.w2, c.bias, c.W, BB, BH1, BH2, BNH);
+    seer_bilinear_fusion_forward(out, t, c.o1, c.o2, c.w1, c.w2, c.bias, c.W, BB, BH1, BH2, BNH,
+                                 SEER_PRECISION_FP32);
     float do1[BB * BH1] = {0}, do2[BB * BH2] = {0}, dw1[BH1] = {0}, dw2[BH2] = {0};
     float dbias[1] = {0}, dW[BW] = {0};
     float do10[BB * BH1], do20[BB * BH2], dw10[BH1], dw20[BH2], dbias0[1], dW0[BW];
@@ -535,9 +537,9 @@ Test(interaction, bilinear_fusion_backward_adds) {
     memcpy(dbias2, dbias0, sizeof dbias0);
     memcpy(dW2, dW0, sizeof dW0);
     seer_bilinear_fusion_backward(do1, do2, dw1, dw2, dbias, dW, work, c.r, c.o1, c.o2, t, c.w1,
-                                  c.w2, c.W, BB, BH1, BH2, BNH);
+                                  c.w2, c.W, BB, BH1, BH2, BNH, SEER_PRECISION_FP32);
     seer_bilinear_fusion_backward(do12, do22, dw12, dw22, dbias2, dW2, work, c.r, c.o1, c.o2, t,
-                                  c.w1, c.w2, c.W, BB, BH1, BH2, BNH);
+                                  c.w1, c.w2, c.W, BB, BH1, BH2, BNH, SEER_PRECISION_FP32);
     CHECK_ADDS(do10, do1, do12, BB * BH1);
     CHECK_ADDS(do20, do2, do22, BB * BH2);
     CHECK_ADDS(dw10, dw1, dw12, BH1);

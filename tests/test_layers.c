@@ -61,9 +61,9 @@ Test(layers, linear_golden) {
     cr_assert(eq(sz, golden_numel(&g, "w"), NO * NI));
     float y[B * NO], dx[B * NI] = {0}, dw[NO * NI] = {0}, db[NO] = {0};
     const float *x = golden_get(&g, "x"), *w = golden_get(&g, "w");
-    seer_linear_forward(y, x, w, golden_get(&g, "b"), B, NI, NO);
+    seer_linear_forward(y, x, w, golden_get(&g, "b"), B, NI, NO, SEER_PRECISION_FP32);
     CHECK_GOLDEN(&g, "y", y, B * NO, G_RTOL, G_ATOL);
-    seer_linear_backward(dx, dw, db, golden_get(&g, "dy"), x, w, B, NI, NO);
+    seer_linear_backward(dx, dw, db, golden_get(&g, "dy"), x, w, B, NI, NO, SEER_PRECISION_FP32);
     CHECK_GOLDEN(&g, "dx", dx, B * NI, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "dw", dw, NO * NI, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "db", db, NO, G_RTOL, G_ATOL);
@@ -196,7 +196,7 @@ typedef struct {
 static double linear_loss(void *p) {
     linear_ctx *c = p;
     float y[LB * LNO];
-    seer_linear_forward(y, c->x, c->w, c->b, LB, LNI, LNO);
+    seer_linear_forward(y, c->x, c->w, c->b, LB, LNI, LNO, SEER_PRECISION_FP32);
     return dot(c->r, y, LB * LNO);
 }
 
@@ -210,7 +210,7 @@ Test(layers, linear_gradcheck) {
     fill(c.r, LB * LNO, &r, -1, 1);
     float dx[LB * LNI] = {0}, dw[LNO * LNI] = {0}, db[LNO] = {0};
     // dL/dy = r.
-    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO);
+    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO, SEER_PRECISION_FP32);
     gradcheck("linear dx", c.x, dx, LB * LNI, linear_loss, &c);
     gradcheck("linear dw", c.w, dw, LNO * LNI, linear_loss, &c);
     gradcheck("linear db", c.b, db, LNO, linear_loss, &c);
@@ -226,8 +226,8 @@ Test(layers, linear_backward_no_dx) {
     fill(c.r, LB * LNO, &r, -1, 1);
     float dx[LB * LNI] = {0}, dw[LNO * LNI] = {0}, db[LNO] = {0};
     float dw2[LNO * LNI] = {0}, db2[LNO] = {0};
-    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO);
-    seer_linear_backward(NULL, dw2, db2, c.r, c.x, c.w, LB, LNI, LNO);
+    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO, SEER_PRECISION_FP32);
+    seer_linear_backward(NULL, dw2, db2, c.r, c.x, c.w, LB, LNI, LNO, SEER_PRECISION_FP32);
     CHECK_CLOSE(dw2, dw, LNO * LNI, 0.0, 0.0);
     CHECK_CLOSE(db2, db, LNO, 0.0, 0.0);
 }
@@ -421,8 +421,8 @@ Test(layers, linear_backward_adds) {
     memcpy(dx2, dx0, sizeof dx0);
     memcpy(dw2, dw0, sizeof dw0);
     memcpy(db2, db0, sizeof db0);
-    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO);
-    seer_linear_backward(dx2, dw2, db2, c.r, c.x, c.w, LB, LNI, LNO);
+    seer_linear_backward(dx, dw, db, c.r, c.x, c.w, LB, LNI, LNO, SEER_PRECISION_FP32);
+    seer_linear_backward(dx2, dw2, db2, c.r, c.x, c.w, LB, LNI, LNO, SEER_PRECISION_FP32);
     CHECK_ADDS("dx", dx0, dx, dx2, LB * LNI);
     CHECK_ADDS("dw", dw0, dw, dw2, LNO * LNI);
     CHECK_ADDS("db", db0, db, db2, LNO);

@@ -623,3 +623,31 @@ Test(models, config_invalid_per_kind) {
     c.kind = SEER_MODEL_DEEPFM;
     cr_assert(eq(ptr, (void *)seer_net_config_invalid(&c), NULL));
 }
+
+// The precision is the caller's, per call: a --precision bf16 net multiplies in bf16 inside a
+// training step only; its predictions are fp32, the same bits as an fp32 twin's.
+Test(models, bf16_only_inside_a_training_step) {
+    seer_net_config c32 = config_of(&mlp), c16 = c32;
+    c16.bf16 = 1;
+    seer_net a, b;
+    cr_assert(eq(int, seer_net_init(&a, &c16, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&b, &c32, 42), SEER_OK));
+    seer_rng r;
+    seer_rng_init(&r, 7);
+    uint32_t ids[CAP * S_BAGS];
+    float dense[CAP * N_DENSE], y[CAP], pa[CAP], pb[CAP];
+    random_batch(&r, ids, dense, y, a.S);
+    seer_net_predict(&a, ids, dense, CAP, pa);
+    seer_net_predict(&b, ids, dense, CAP, pb);
+    cr_assert(eq(int, memcmp(pa, pb, sizeof pa), 0), "a bf16 net's predictions are not fp32");
+    cr_assert(eq(int, (int)seer_net_precision(&a), (int)SEER_PRECISION_FP32));
+    seer_net_train_step(&a, ids, dense, y, CAP, &adam_cfg);
+    seer_net_train_step(&b, ids, dense, y, CAP, &adam_cfg);
+    cr_assert(ne(int, memcmp(a.params, b.params, a.n_params * sizeof(float)), 0),
+              "the bf16 step multiplied in fp32");
+    a.training = 1;
+    cr_assert(eq(int, (int)seer_net_precision(&a), (int)SEER_PRECISION_BF16));
+    a.training = 0;
+    seer_net_free(&a);
+    seer_net_free(&b);
+}

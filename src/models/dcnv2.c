@@ -34,11 +34,12 @@ static void dcn_plan(const seer_net_config *c, seer_net_plan *p) {
 static void dcn_init(seer_net *n, seer_rng *r) { seer_stack_init(n, 0, n->n_layers, r); }
 
 static void dcn_forward(seer_net *n, size_t B) {
+    seer_precision prec = seer_net_precision(n);
     size_t d = n->n_in, C = n->cfg.n_cross, H = n->cfg.n_hidden, out = C + H;
     const float *xl = n->x0;
     for (size_t l = 0; l < C; l++) {
         float *next = n->scratch + l * B * d;
-        seer_linear_forward(n->h[l], xl, n->w[l], n->b[l], B, d, d);
+        seer_linear_forward(n->h[l], xl, n->w[l], n->b[l], B, d, d, prec);
         seer_cross_forward(next, n->x0, n->h[l], xl, B * d);
         xl = next;
     }
@@ -54,10 +55,11 @@ static void dcn_forward(seer_net *n, size_t B) {
         memcpy(cat + b * ld, xl + b * d, d * sizeof(float));
         memcpy(cat + b * ld + d, deep + b * dw, dw * sizeof(float));
     }
-    seer_linear_forward(n->logit, cat, n->w[out], n->b[out], B, ld, 1);
+    seer_linear_forward(n->logit, cat, n->w[out], n->b[out], B, ld, 1, prec);
 }
 
 static void dcn_backward(seer_net *n, size_t B) {
+    seer_precision prec = seer_net_precision(n);
     size_t d = n->n_in, C = n->cfg.n_cross, H = n->cfg.n_hidden, out = C + H;
     const float *xC = C ? n->scratch + (C - 1) * B * d : n->x0;
     float *dxC = C ? n->dscratch + (C - 1) * B * d : n->dx0;
@@ -67,7 +69,8 @@ static void dcn_backward(seer_net *n, size_t B) {
         size_t dw = deep_width(&n->cfg, d), ld = d + dw;
         const float *cat = n->scratch + C * B * d;
         float *dcat = n->dscratch + C * B * d;
-        seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld, 1);
+        seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld, 1,
+                             prec);
         float *ddeep = H ? n->dh[out - 1] : n->dx0;
         for (size_t b = 0; b < B; b++)
             for (size_t i = 0; i < d; i++) dxC[b * d + i] += dcat[b * ld + i];
@@ -80,7 +83,7 @@ static void dcn_backward(seer_net *n, size_t B) {
         float *dxl = l ? n->dscratch + (l - 1) * B * d : n->dx0;
         const float *dnext = n->dscratch + l * B * d;
         seer_cross_backward(n->dh[l], n->dx0, dxl, dnext, n->x0, n->h[l], B * d);
-        seer_linear_backward(dxl, n->dw[l], n->db[l], n->dh[l], xl, n->w[l], B, d, d);
+        seer_linear_backward(dxl, n->dw[l], n->db[l], n->dh[l], xl, n->w[l], B, d, d, prec);
     }
 }
 

@@ -117,10 +117,11 @@ static void finalmlp_init(seer_net *n, seer_rng *r) {
 // Gate s from its context into row 0 of h[2s] (G, after ReLU) and h[2s+1]
 // (d, the sigmoid; the gate is twice that).
 static void gate_forward(seer_net *n, size_t s, const float *ctx) {
+    seer_precision prec = seer_net_precision(n);
     size_t l = 2 * s, G = n->cfg.gate_hidden, d = n->n_in;
-    seer_linear_forward(n->h[l], ctx, n->w[l], n->b[l], 1, n->D, G);
+    seer_linear_forward(n->h[l], ctx, n->w[l], n->b[l], 1, n->D, G, prec);
     seer_relu_forward(n->h[l], n->h[l], G);
-    seer_linear_forward(n->h[l + 1], n->h[l], n->w[l + 1], n->b[l + 1], 1, G, d);
+    seer_linear_forward(n->h[l + 1], n->h[l], n->w[l + 1], n->b[l + 1], 1, G, d, prec);
     seer_sigmoid_forward(n->h[l + 1], n->h[l + 1], d);
 }
 
@@ -128,13 +129,14 @@ static void gate_forward(seer_net *n, size_t s, const float *ctx) {
 // and the gate's weights: grads += ..., dctx += .... Uses dh[2s] and turns
 // dsig into the gradient of the sigmoid's input, in place.
 static void gate_backward(seer_net *n, size_t s, const float *ctx, float *dctx) {
+    seer_precision prec = seer_net_precision(n);
     size_t l = 2 * s, G = n->cfg.gate_hidden, d = n->n_in;
     float *dz = n->dh[l + 1], *dh = n->dh[l];
     const float *sig = n->h[l + 1], *h = n->h[l];
     for (size_t j = 0; j < d; j++) dz[j] *= sig[j] * (1.0f - sig[j]);
-    seer_linear_backward(dh, n->dw[l + 1], n->db[l + 1], dz, h, n->w[l + 1], 1, G, d);
+    seer_linear_backward(dh, n->dw[l + 1], n->db[l + 1], dz, h, n->w[l + 1], 1, G, d, prec);
     for (size_t i = 0; i < G; i++) dh[i] = h[i] > 0.0f ? dh[i] : 0.0f;
-    seer_linear_backward(dctx, n->dw[l], n->db[l], dh, ctx, n->w[l], 1, n->D, G);
+    seer_linear_backward(dctx, n->dw[l], n->db[l], dh, ctx, n->w[l], 1, n->D, G, prec);
 }
 
 // x (B, d) = x0 * 2 sig, sig (d) the same for every row.
@@ -154,6 +156,7 @@ static void apply_gate_backward(float *dx0, float *dsig, const float *dx, const 
 }
 
 static void finalmlp_forward(seer_net *n, size_t B) {
+    seer_precision prec = seer_net_precision(n);
     const seer_net_config *c = &n->cfg;
     size_t d = n->n_in, first2 = GATES + c->n_hidden, last = n->n_layers - 1;
     own_view p = own_of(n, n->extra);
@@ -165,10 +168,11 @@ static void finalmlp_forward(seer_net *n, size_t B) {
     seer_stack_forward(n, GATES, c->n_hidden, x[0], B);
     seer_stack_forward(n, first2, c->n_hidden2, x[1], B);
     seer_bilinear_fusion_forward(n->logit, t, n->h[first2 - 1], n->h[last], p.w1, p.w2, p.bias,
-                                 p.W, B, width1(c), width2(c), c->n_heads);
+                                 p.W, B, width1(c), width2(c), c->n_heads, prec);
 }
 
 static void finalmlp_backward(seer_net *n, size_t B) {
+    seer_precision prec = seer_net_precision(n);
     const seer_net_config *c = &n->cfg;
     size_t d = n->n_in, first2 = GATES + c->n_hidden, last = n->n_layers - 1;
     size_t H1 = width1(c), H2 = width2(c);
@@ -177,7 +181,7 @@ static void finalmlp_backward(seer_net *n, size_t B) {
     float *dx[2] = {n->dscratch, n->dscratch + B * d}, *work = n->dscratch + 2 * B * d;
     seer_bilinear_fusion_backward(n->dh[first2 - 1], n->dh[last], dp.w1, dp.w2, dp.bias, dp.W,
                                   work, n->dlogit, n->h[first2 - 1], n->h[last], t, p.w1, p.w2,
-                                  p.W, B, H1, H2, c->n_heads);
+                                  p.W, B, H1, H2, c->n_heads, prec);
     seer_stack_backward(n, first2, c->n_hidden2, x[1], dx[1], B);
     seer_stack_backward(n, GATES, c->n_hidden, x[0], dx[0], B);
     for (size_t s = 2; s-- > 0;) {

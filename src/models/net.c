@@ -277,6 +277,10 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
     n->ops->forward(n, B);
 }
 
+seer_precision seer_net_precision(const seer_net *n) {
+    return n->training && n->cfg.bf16 ? SEER_PRECISION_BF16 : SEER_PRECISION_FP32;
+}
+
 void seer_net_zero_grads(seer_net *n, size_t B) {
     memset(n->dlogit, 0, B * sizeof(float));
     memset(n->grads, 0, n->n_params * sizeof(float));
@@ -291,7 +295,6 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
                            size_t B, const seer_adam_config *adam) {
     SEER_ASSERT(!n->is_view);
     size_t F = n->cfg.n_fields, D = n->D;
-    seer_gemm_precision(n->cfg.bf16);
     n->training = 1;
     seer_net_forward(n, ids, dense, B);
     double loss = seer_bce_logits_forward(n->logit, y, B);
@@ -300,7 +303,6 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     seer_bce_logits_backward(n->dlogit, n->logit, y, B);
     n->ops->backward(n, B);
     n->training = 0;
-    seer_gemm_precision(0);
 
     n->step++;
     // The stamp is 32 bits: after 2^32 - 1 steps it would repeat, so clear it then.

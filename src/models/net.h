@@ -25,6 +25,7 @@
 #include "base/rng.h"
 #include "seer.h"  // seer_model_kind
 #include "nn/adam.h"
+#include "nn/gemm.h"
 
 #define SEER_LAYERS_MAX 16
 
@@ -157,6 +158,10 @@ int seer_net_view_retarget(seer_net *v, const seer_net *src);
 // Fills x0 from ids (B, S) of global table rows and dense (B, n_dense), then
 // runs the model: logit (B) holds the result.
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B);
+// The precision of n's products now: bf16 inside a training step of a --precision bf16 model,
+// fp32 otherwise (predictions, scoring views). The models pass it to every kernel that
+// multiplies.
+seer_precision seer_net_precision(const seer_net *n);
 // Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0, dxw and the
 // activation gradients (every layer's dh, dscratch). Once per step, before the backward, so
 // that no model zeroes its own (STYLE.md: backward adds).

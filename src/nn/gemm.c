@@ -363,21 +363,20 @@ static void emulated_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K
           ldc);
 }
 
-// The precision seer_gemm multiplies in, set by a training step for its own
-// thread: threads scoring at the same time (a server's) stay in fp32.
-static _Thread_local int use_bf16;
-
-void seer_gemm_precision(int bf16) { use_bf16 = bf16; }
-
 void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                size_t ldc) {
     if (M == 0 || N == 0) return;
-    if (use_bf16) {
-        seer_gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
     sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                  float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                  float *C, size_t ldc) {
+    if (prec == SEER_PRECISION_BF16)
+        seer_gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+        seer_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,

@@ -8,6 +8,11 @@
 
 #include <stddef.h>
 
+// The precision a product multiplies in. The kernels that multiply take it from their caller,
+// so that a reader sees it at the call: a training step of a --precision bf16 model passes
+// bf16, everything else (predictions, scoring views, the tests' oracles) fp32.
+typedef enum { SEER_PRECISION_FP32, SEER_PRECISION_BF16 } seer_precision;
+
 // A (M,K) or, transposed, (K,M) with row stride lda; B (K,N) or (N,K) with ldb; C (M,N) with ldc.
 void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
@@ -33,12 +38,12 @@ int seer_gemm_bf16_native(void);
 // Nonzero: seer_gemm_bf16 emulates from now on, as on a CPU without bf16, so that tests run the
 // emulation on any machine. 0 undoes that (but not a fallback the CPU made necessary).
 void seer_gemm_bf16_emulate(int on);
-// From now on seer_gemm on the calling thread multiplies in bf16 (nonzero)
-// or fp32 (0, the default). Per thread, so that threads scoring beside a
-// bf16 training step (a server and its online learner) stay in fp32 and off
-// the bf16 scratch, which one thread at a time may use. seer_gemm in fp32 is
-// thread-safe.
-void seer_gemm_precision(int bf16);
+// seer_gemm or seer_gemm_bf16, as prec says. seer_gemm (fp32) is thread-safe: threads scoring
+// beside a bf16 training step (a server and its online learner) pass fp32 and stay off the bf16
+// scratch, which one thread at a time may use.
+void seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                  float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                  float *C, size_t ldc);
 void seer_gemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                    size_t ldc);

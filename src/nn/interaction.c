@@ -107,11 +107,12 @@ void seer_cross_backward(float *du, float *dx0, float *dxl, const float *dnext, 
 // written with the full row strides; the rest is dot products per row.
 void seer_bilinear_fusion_forward(float *out, float *t, const float *o1, const float *o2,
                                   const float *w1, const float *w2, const float *bias,
-                                  const float *W, size_t B, size_t H1, size_t H2, size_t NH) {
+                                  const float *W, size_t B, size_t H1, size_t H2, size_t NH,
+                                  seer_precision prec) {
     size_t hx = H1 / NH, hy = H2 / NH;
     for (size_t k = 0; k < NH; k++)
-        seer_gemm(0, 0, B, hy, hx, 1.0f, o1 + k * hx, H1, W + k * hx * hy, hy, 0.0f, t + k * hy,
-                  H2);
+        seer_gemm_in(prec, 0, 0, B, hy, hx, 1.0f, o1 + k * hx, H1, W + k * hx * hy, hy, 0.0f,
+                     t + k * hy, H2);
     for (size_t b = 0; b < B; b++) {
         const float *x = o1 + b * H1, *y = o2 + b * H2, *tb = t + b * H2;
         float z = bias[0];
@@ -126,7 +127,7 @@ void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw
                                    float *dW, float *work, const float *dout, const float *o1,
                                    const float *o2, const float *t, const float *w1,
                                    const float *w2, const float *W, size_t B, size_t H1,
-                                   size_t H2, size_t NH) {
+                                   size_t H2, size_t NH, seer_precision prec) {
     size_t hx = H1 / NH, hy = H2 / NH;
     for (size_t b = 0; b < B; b++) {
         float g = dout[b];
@@ -145,8 +146,9 @@ void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw
     }
     for (size_t k = 0; k < NH; k++) {
         const float *Wk = W + k * hx * hy;
-        seer_gemm(0, 1, B, hx, hy, 1.0f, work + k * hy, H2, Wk, hy, 1.0f, do1 + k * hx, H1);
-        seer_gemm(1, 0, hx, hy, B, 1.0f, o1 + k * hx, H1, work + k * hy, H2, 1.0f,
-                  dW + k * hx * hy, hy);
+        seer_gemm_in(prec, 0, 1, B, hx, hy, 1.0f, work + k * hy, H2, Wk, hy, 1.0f, do1 + k * hx,
+                     H1);
+        seer_gemm_in(prec, 1, 0, hx, hy, B, 1.0f, o1 + k * hx, H1, work + k * hy, H2, 1.0f,
+                     dW + k * hx * hy, hy);
     }
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "nn/gemm.h"
+
 // out[b] = bias + sum_f xw[b,f] + sum_j wd[j] * xd[b,j].
 // out (B), xw (B, F), xd (B, nd) with row stride ld, wd (nd), bias (1).
 void seer_wide_forward(float *out, const float *xw, const float *xd, size_t ld, const float *wd,
@@ -47,17 +49,19 @@ void seer_cross_backward(float *du, float *dx0, float *dxl, const float *dnext, 
 //
 //   o1[b] = [ o1_0 | o1_1 | .. ]        W_k (H1/NH, H2/NH)
 //   o2[b] = [ o2_0 | o2_1 | .. ]        head k pairs o1_k with o2_k only
+// The products t_k in prec.
 void seer_bilinear_fusion_forward(float *out, float *t, const float *o1, const float *o2,
                                   const float *w1, const float *w2, const float *bias,
-                                  const float *W, size_t B, size_t H1, size_t H2, size_t NH);
+                                  const float *W, size_t B, size_t H1, size_t H2, size_t NH,
+                                  seer_precision prec);
 // do1[b] += dout[b] (w1 + [W_k o2[b]_k]_k); do2[b] += dout[b] (w2 + t[b]);
 // dw1 += sum_b dout[b] o1[b]; dw2 += sum_b dout[b] o2[b]; dbias += sum_b dout[b];
 // dW_k += sum_b dout[b] o1[b]_k o2[b]_k^T. t is the forward's. work (B, H2) is
-// scratch, overwritten (dout[b] o2[b], for the two products).
+// scratch, overwritten (dout[b] o2[b], for the two products, in prec).
 void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw2, float *dbias,
                                    float *dW, float *work, const float *dout, const float *o1,
                                    const float *o2, const float *t, const float *w1,
                                    const float *w2, const float *W, size_t B, size_t H1,
-                                   size_t H2, size_t NH);
+                                   size_t H2, size_t NH, seer_precision prec);
 
 #endif

@@ -7,15 +7,16 @@
 #include "nn/gemm.h"
 
 void seer_linear_forward(float *y, const float *x, const float *w, const float *b, size_t B,
-                         size_t n_in, size_t n_out) {
+                         size_t n_in, size_t n_out, seer_precision prec) {
     for (size_t i = 0; i < B; i++) memcpy(y + i * n_out, b, n_out * sizeof *y);
-    seer_gemm(0, 1, B, n_out, n_in, 1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
+    seer_gemm_in(prec, 0, 1, B, n_out, n_in, 1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
 }
 
 void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                          const float *w, size_t B, size_t n_in, size_t n_out) {
-    if (dx) seer_gemm(0, 0, B, n_in, n_out, 1.0f, dy, n_out, w, n_in, 1.0f, dx, n_in);
-    seer_gemm(1, 0, n_out, n_in, B, 1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
+                          const float *w, size_t B, size_t n_in, size_t n_out,
+                          seer_precision prec) {
+    if (dx) seer_gemm_in(prec, 0, 0, B, n_in, n_out, 1.0f, dy, n_out, w, n_in, 1.0f, dx, n_in);
+    seer_gemm_in(prec, 1, 0, n_out, n_in, B, 1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
     for (size_t i = 0; i < B; i++) {
         const float *row = dy + i * n_out;
         for (size_t j = 0; j < n_out; j++) db[j] += row[j];

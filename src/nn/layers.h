@@ -9,13 +9,16 @@
 
 #include <stddef.h>
 
-// y = x w^T + b. y (B, n_out), x (B, n_in), w (n_out, n_in), b (n_out).
+#include "nn/gemm.h"
+
+// y = x w^T + b. y (B, n_out), x (B, n_in), w (n_out, n_in), b (n_out). The product in prec.
 void seer_linear_forward(float *y, const float *x, const float *w, const float *b, size_t B,
-                         size_t n_in, size_t n_out);
+                         size_t n_in, size_t n_out, seer_precision prec);
 // dx += dy w; dw += dy^T x; db += sum over rows of dy. dx may be NULL (input
-// needs no gradient). dy (B, n_out), x (B, n_in), w (n_out, n_in).
+// needs no gradient). dy (B, n_out), x (B, n_in), w (n_out, n_in). The products in prec.
 void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
-                          const float *w, size_t B, size_t n_in, size_t n_out);
+                          const float *w, size_t B, size_t n_in, size_t n_out,
+                          seer_precision prec);
 
 // y = max(x, 0). y, x (n); y may alias x.
 void seer_relu_forward(float *y, const float *x, size_t n);
