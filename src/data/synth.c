@@ -28,6 +28,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/mem.h"
 #include "base/rng.h"
 
 enum {
@@ -172,28 +173,10 @@ typedef struct {
 } world;
 
 static void world_free(world *w) {
-    free(w->taste);
-    free(w->log_spend);
-    free(w->propensity);
-    free(w->age);
-    free(w->region);
-    free(w->device);
-    free(w->missing);
-    free(w->tenure);
-    free(w->user_cdf);
-    free(w->item_vec);
-    free(w->quality);
-    free(w->price_cents);
-    free(w->category);
-    free(w->brand);
-    free(w->popularity);
-    free(w->item_cdf);
-    free(w->by_category);
-    free(w->by_category_cdf);
-    free(w->views);
-    free(w->carts);
-    free(w->purchases);
-    free(w->queue);
+    SEER_FREE_ALL(w->taste, w->log_spend, w->propensity, w->age, w->region, w->device,
+                  w->missing, w->tenure, w->user_cdf, w->item_vec, w->quality, w->price_cents,
+                  w->category, w->brand, w->popularity, w->item_cdf, w->by_category,
+                  w->by_category_cdf, w->views, w->carts, w->purchases, w->queue);
     memset(w, 0, sizeof *w);
 }
 

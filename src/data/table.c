@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/mem.h"
 #include "data/source.h"
 
 const char *const seer_format_names[] = {"auto", "csv", "tsv", "criteo", "libfm", NULL};
@@ -766,14 +767,7 @@ size_t seer_table_bad_messages(const seer_table *t, const char *const **messages
 void seer_table_close(seer_table *t) {
     if (!t) return;
     seer_source_close(t->src);
-    free(t->buf);
-    free(t->off);
-    free(t->raw);
-    free(t->field);
-    free(t->len);
-    free(t->names);
-    free(t->names_block);
-    free(t);
+    SEER_FREE_ALL(t->buf, t->off, t->raw, t->field, t->len, t->names, t->names_block, t);
 }
 
 // Exact powers of ten: a double holds 10^k exactly for k <= 22.

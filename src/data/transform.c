@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/mem.h"
 #include "base/text.h"
 
 // A numeric column tolerates this share of non-number values; beyond it the
@@ -433,20 +434,12 @@ int seer_transform_finish(seer_transform *t) {
 
 void seer_transform_free(seer_transform *t) {
     for (size_t j = 0; t->col && j < t->n_cols; j++) {
-        free(t->col[j].name);
-        free(t->col[j].edges);
-        free(t->col[j].vocab);
-        free(t->col[j].vec_mean);
-        free(t->col[j].vec_std);
-        seer_idmap_free(&t->col[j].lookup);
+        seer_column *c = &t->col[j];
+        SEER_FREE_ALL(c->name, c->edges, c->vocab, c->vec_mean, c->vec_std);
+        seer_idmap_free(&c->lookup);
     }
-    free(t->col);
-    free(t->field_offset);
-    free(t->field_rows);
-    free(t->field_col);
-    free(t->field_slots);
-    free(t->field_mean);
-    free(t->dense_col);
+    SEER_FREE_ALL(t->col, t->field_offset, t->field_rows, t->field_col, t->field_slots,
+                  t->field_mean, t->dense_col);
     memset(t, 0, sizeof *t);
     t->label_col = -1;
 }

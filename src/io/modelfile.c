@@ -51,6 +51,7 @@
 #include "base/bytes.h"
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/mem.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the model format is little-endian");
 
@@ -576,9 +577,5 @@ const seer_tensor *seer_modelfile_at(const seer_modelfile *m, size_t i) {
 
 void seer_modelfile_close(seer_modelfile *m) {
     if (!m) return;
-    free(m->buf);
-    free(m->json);
-    free(m->tensors);
-    free(m->by_name);
-    free(m);
+    SEER_FREE_ALL(m->buf, m->json, m->tensors, m->by_name, m);
 }
