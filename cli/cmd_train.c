@@ -1,20 +1,13 @@
 // seer train DATA --label COL [options] -o MODEL
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 
-#include "base/crc32c.h"
-#include "base/error.h"
 #include "cli.h"
+#include "seer.h"
 #include "seer/files.h"
-#include "io/model.h"
-#include "io/checkpoint.h"
-#include "models/net.h"
-#include "train/train.h"
 
 static const char help[] =
     "usage: seer train DATA --label COL [options] -o MODEL\n"
@@ -62,104 +55,31 @@ static const char help[] =
     "  --json               end with one JSON line of validation metrics\n"
     "  -o, --output MODEL   where to write the model (written atomically)\n";
 
-// "A,B" of a list option; a long list, or one with a line break (the settings are lines), as
-// its length and checksum.
-static void list_text(char *buf, size_t cap, const char *const *names, size_t n) {
-    size_t k = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < n && k < cap; i++) {
-        k += (size_t)snprintf(buf + k, cap - k, "%s%s", i ? "," : "", names[i]);
-        if (strchr(names[i], '\n')) k = cap;
-    }
-    if (k >= cap) {
-        uint32_t crc = 0;
-        for (size_t i = 0; i < n; i++) crc = seer_crc32c(crc, names[i], strlen(names[i]) + 1);
-        snprintf(buf, cap, "%zu names, crc32c %08x", n, crc);
-    }
-}
-
-static void widths_text(char *buf, size_t cap, const size_t *w, size_t n) {
-    size_t k = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < n && k < cap; i++)
-        k += (size_t)snprintf(buf + k, cap - k, "%s%zu", i ? "," : "", w[i]);
-}
-
-// The words of the choice options, indexed by the value each sets (caches: 0, 1, then auto).
-static const char *const caches[] = {"off", "on", "auto", NULL};
-static const char *const precisions[] = {"fp32", "bf16", NULL};
-static const char *const optims[] = {"adam", "adagrad", NULL};
-static const char *const stops[] = {"auc", "logloss", NULL};
-static const char *const poolings[] = {"mean", "sum", NULL};
-static const char *const structures[] = {"parallel", "stacked", NULL};
-
 enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
        O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN };
 
-// The chosen model's defaults (seer_net_config_default, its ops' batch) for each of its
-// options not given; seen holds the options given.
-static void model_defaults(seer_train_job *o, const seer_model_ops *ops, const char **seen) {
-    seer_net_config d, *c = &o->net;
-    seer_net_config_default(&d, ops->kind);
-    c->kind = ops->kind;
+// The chosen model's defaults (seer_train_options_default) for each of its options not
+// given; seen holds the options given.
+static void model_defaults(seer_train_options *o, seer_model_kind kind, const char **seen) {
+    seer_train_options d;
+    seer_train_options_default(&d, kind);
+    o->model = kind;
     if (!seen[O_HIDDEN]) {
-        c->n_hidden = d.n_hidden;
-        memcpy(c->hidden, d.hidden, sizeof c->hidden);
+        o->n_hidden = d.n_hidden;
+        memcpy(o->hidden, d.hidden, sizeof o->hidden);
     }
     if (!seen[O_HIDDEN2]) {
-        c->n_hidden2 = d.n_hidden2;
-        memcpy(c->hidden2, d.hidden2, sizeof c->hidden2);
+        o->n_hidden2 = d.n_hidden2;
+        memcpy(o->hidden2, d.hidden2, sizeof o->hidden2);
     }
-    if (!seen[O_HEADS]) c->n_heads = d.n_heads;
-    if (!seen[O_GATE_HIDDEN]) c->gate_hidden = d.gate_hidden;
-    if (!seen[O_CROSS]) c->n_cross = d.n_cross;
-    if (!seen[O_EMB]) c->emb_dim = d.emb_dim;
-    if (!seen[O_BATCH]) o->batch = ops->batch;
-}
-
-// The settings that fix the model, its training and its data, one "--option value" a line
-// (DATA and --valid as their fingerprints). A checkpoint records them; a resumed run must have
-// them all the same (seer_train_run names the first that differs). Left out, free to change:
-// --threads, --checkpoint, --checkpoint-every, --max-steps, --cache, --json, -o.
-static int settings_text(const seer_train_job *o, const char *model, char *buf,
-                         size_t cap) {
-    char data[128], valid[128] = "none", label[512], hidden[256], hidden2[256], lists[4][512];
-    int rc = seer_file_fingerprint(o->data, data, sizeof data);
-    struct stat vs;
-    // A --valid stream is read once and cannot be fingerprinted.
-    if (o->valid_path && stat(o->valid_path, &vs) == 0 && !S_ISREG(vs.st_mode))
-        snprintf(valid, sizeof valid, "a stream, not checked");
-    else if (rc == SEER_OK && o->valid_path)
-        rc = seer_file_fingerprint(o->valid_path, valid, sizeof valid);
-    if (rc != SEER_OK) return rc;
-    list_text(label, sizeof label, &o->tf.label, 1);
-    widths_text(hidden, sizeof hidden, o->net.hidden, o->net.n_hidden);
-    widths_text(hidden2, sizeof hidden2, o->net.hidden2, o->net.n_hidden2);
-    list_text(lists[0], sizeof lists[0], o->tf.ignore, o->tf.n_ignore);
-    list_text(lists[1], sizeof lists[1], o->tf.categorical, o->tf.n_categorical);
-    list_text(lists[2], sizeof lists[2], o->tf.numeric, o->tf.n_numeric);
-    list_text(lists[3], sizeof lists[3], o->tf.multi, o->tf.n_multi);
-    int k = snprintf(buf, cap,
-        "DATA %s\n--valid %s\n--label %s\n--format %s\n--skip-bad-rows %s\n--model %s\n"
-        "--hidden %s\n--hidden2 %s\n--heads %zu\n--gate-hidden %zu\n--emb-dim %zu\n"
-        "--cross-layers %zu\n--dcn-structure %s\n--dropout %.7g\n--epochs %zu\n--batch %zu\n"
-        "--optim %s\n--lr %.7g\n--precision %s\n--seed %llu\n--valid-frac %.15g\n"
-        "--patience %zu\n--early-stop %s\n--ignore %s\n--categorical %s\n--numeric %s\n"
-        "--multi %s\n--buckets %zu\n--min-count %zu\n--max-tokens %zu\n--pooling %s\n"
-        "--hash-buckets %zu\n--hash-shared %s\n",
-        data, valid, label, seer_cli_format_name(o->format), o->skip_bad_rows ? "on" : "off",
-        model, hidden, hidden2, o->net.n_heads, o->net.gate_hidden, o->net.emb_dim,
-        o->net.n_cross, structures[o->net.stacked], (double)o->net.dropout, o->epochs, o->batch,
-        optims[o->net.adagrad], (double)o->lr, precisions[o->net.bf16], (unsigned long long)o->seed,
-        o->valid_path ? 0.0 : o->valid_frac, o->patience, stops[o->stop_on_logloss], lists[0],
-        lists[1], lists[2], lists[3], o->tf.buckets, o->tf.min_count, o->tf.max_tokens,
-        poolings[o->tf.pool_sum],
-        o->tf.hash_buckets, o->tf.hash_shared ? "on" : "off");
-    SEER_ASSERT(k > 0 && (size_t)k < cap);
-    return SEER_OK;
+    if (!seen[O_HEADS]) o->heads = d.heads;
+    if (!seen[O_GATE_HIDDEN]) o->gate_hidden = d.gate_hidden;
+    if (!seen[O_CROSS]) o->cross_layers = d.cross_layers;
+    if (!seen[O_EMB]) o->emb_dim = d.emb_dim;
+    if (!seen[O_BATCH]) o->batch = d.batch;
 }
 
 static const struct option opts[] = {
@@ -183,7 +103,7 @@ static const struct option opts[] = {
 
 // The command line: the job it asks for and what the command itself does with it.
 typedef struct {
-    seer_train_job o;
+    seer_train_options o;
     const char *out, *model;
     int json;
     const char *seen[SEER_CLI_OPTION_MAX];  // the value of each option given (seer_cli_once)
@@ -192,39 +112,40 @@ typedef struct {
     char settings[SEER_CHECKPOINT_SETTINGS_MAX];
 } train_args;
 
-// An option of the model (its kind, widths, optimiser, precision ...) into o->net: 1 if c is
+// An option of the model (its kind, widths, optimiser, precision ...) into o: 1 if c is
 // one, with *bad set when its value is.
-static int net_option(seer_train_job *o, int c, const char **model, int *bad) {
+static int net_option(seer_train_options *o, int c, const char **model, int *bad) {
     double d;
     switch (c) {
     case O_MODEL: *model = optarg; break;
     case O_CROSS:
-        *bad = seer_cli_count("train", "--cross-layers", optarg, &o->net.n_cross);
+        *bad = seer_cli_count("train", "--cross-layers", optarg, &o->cross_layers);
         break;
     case O_STRUCTURE:
-        *bad = seer_cli_choice("--dcn-structure", optarg, structures, &o->net.stacked);
+        *bad = seer_cli_choice("--dcn-structure", optarg, seer_dcn_structure_names, &o->stacked);
         break;
     case O_DROPOUT:
         *bad = seer_cli_real("train", "--dropout", optarg, &d);
-        o->net.dropout = (float)d;
+        o->dropout = (float)d;
         break;
     case O_PRECISION:
-        *bad = seer_cli_choice("--precision", optarg, precisions, &o->net.bf16);
+        *bad = seer_cli_choice("--precision", optarg, seer_precision_names, &o->bf16);
         break;
-    case O_OPTIM: *bad = seer_cli_choice("--optim", optarg, optims, &o->net.adagrad); break;
+    case O_OPTIM:
+        *bad = seer_cli_choice("--optim", optarg, seer_optimiser_names, &o->adagrad);
+        break;
     case O_HIDDEN:
-        *bad = seer_cli_widths("--hidden", optarg, o->net.hidden, SEER_LAYERS_MAX / 2,
-                               &o->net.n_hidden);
+        *bad = seer_cli_widths("--hidden", optarg, o->hidden, SEER_HIDDEN_MAX, &o->n_hidden);
         break;
     case O_HIDDEN2:
-        *bad = seer_cli_widths("--hidden2", optarg, o->net.hidden2, SEER_LAYERS_MAX / 2,
-                               &o->net.n_hidden2);
+        *bad = seer_cli_widths("--hidden2", optarg, o->hidden2, SEER_HIDDEN_MAX,
+                               &o->n_hidden2);
         break;
-    case O_HEADS: *bad = seer_cli_count("train", "--heads", optarg, &o->net.n_heads); break;
+    case O_HEADS: *bad = seer_cli_count("train", "--heads", optarg, &o->heads); break;
     case O_GATE_HIDDEN:
-        *bad = seer_cli_count("train", "--gate-hidden", optarg, &o->net.gate_hidden);
+        *bad = seer_cli_count("train", "--gate-hidden", optarg, &o->gate_hidden);
         break;
-    case O_EMB: *bad = seer_cli_count("train", "--emb-dim", optarg, &o->net.emb_dim); break;
+    case O_EMB: *bad = seer_cli_count("train", "--emb-dim", optarg, &o->emb_dim); break;
     default: return 0;
     }
     return 1;
@@ -233,32 +154,34 @@ static int net_option(seer_train_job *o, int c, const char **model, int *bad) {
 // An option of the data and its transform into o: 1 if c is one, with *bad set when its
 // value is.
 static int data_option(train_args *a, int c, int *bad) {
-    seer_train_job *o = &a->o;
+    seer_train_options *o = &a->o;
     switch (c) {
-    case O_LABEL: o->tf.label = optarg; break;
+    case O_LABEL: o->label = optarg; break;
     case O_HASH:
-        *bad = seer_cli_count("train", "--hash-buckets", optarg, &o->tf.hash_buckets);
+        *bad = seer_cli_count("train", "--hash-buckets", optarg, &o->hash_buckets);
         break;
     case O_VALID: o->valid_path = optarg; break;
     case O_VFRAC: *bad = seer_cli_real("train", "--valid-frac", optarg, &o->valid_frac); break;
     case O_FORMAT: *bad = seer_cli_format(optarg, &o->format); break;
     case O_SKIP: o->skip_bad_rows = 1; break;
     case O_IGNORE:
-        *bad = seer_cli_names(optarg, &o->tf.ignore, &o->tf.n_ignore, &a->ignore_s);
+        *bad = seer_cli_names(optarg, &o->ignore, &o->n_ignore, &a->ignore_s);
         break;
     case O_CAT:
-        *bad = seer_cli_names(optarg, &o->tf.categorical, &o->tf.n_categorical, &a->cat_s);
+        *bad = seer_cli_names(optarg, &o->categorical, &o->n_categorical, &a->cat_s);
         break;
-    case O_NUM: *bad = seer_cli_names(optarg, &o->tf.numeric, &o->tf.n_numeric, &a->num_s); break;
-    case O_HASH_SHARED: o->tf.hash_shared = 1; break;
-    case O_MULTI: *bad = seer_cli_names(optarg, &o->tf.multi, &o->tf.n_multi, &a->multi_s); break;
+    case O_NUM: *bad = seer_cli_names(optarg, &o->numeric, &o->n_numeric, &a->num_s); break;
+    case O_HASH_SHARED: o->hash_shared = 1; break;
+    case O_MULTI: *bad = seer_cli_names(optarg, &o->multi, &o->n_multi, &a->multi_s); break;
     case O_MAX_TOKENS:
-        *bad = seer_cli_count("train", "--max-tokens", optarg, &o->tf.max_tokens);
+        *bad = seer_cli_count("train", "--max-tokens", optarg, &o->max_tokens);
         break;
-    case O_POOLING: *bad = seer_cli_choice("--pooling", optarg, poolings, &o->tf.pool_sum); break;
-    case O_BUCKETS: *bad = seer_cli_count("train", "--buckets", optarg, &o->tf.buckets); break;
+    case O_POOLING:
+        *bad = seer_cli_choice("--pooling", optarg, seer_pooling_names, &o->pool_sum);
+        break;
+    case O_BUCKETS: *bad = seer_cli_count("train", "--buckets", optarg, &o->buckets); break;
     case O_MINCOUNT:
-        *bad = seer_cli_count("train", "--min-count", optarg, &o->tf.min_count);
+        *bad = seer_cli_count("train", "--min-count", optarg, &o->min_count);
         break;
     default: return 0;
     }
@@ -267,7 +190,7 @@ static int data_option(train_args *a, int c, int *bad) {
 
 // An option of the run (epochs, steps, checkpoints, threads ...) into o: 1 if c is one, with
 // *bad set when its value is.
-static int run_option(seer_train_job *o, int c, int *bad) {
+static int run_option(seer_train_options *o, int c, int *bad) {
     int k;
     size_t v;
     double d;
@@ -278,11 +201,14 @@ static int run_option(seer_train_job *o, int c, int *bad) {
     case O_CKPT: o->checkpoint_path = optarg; break;
     case O_RESUME: o->resume_path = optarg; break;
     case O_CACHE:
-        *bad = seer_cli_choice("--cache", optarg, caches, &k);
+        *bad = seer_cli_choice("--cache", optarg, seer_cache_names, &k);
         o->cache = k == 2 ? -1 : k;
         break;
     case O_MAX_STEPS: *bad = seer_cli_count("train", "--max-steps", optarg, &o->max_steps); break;
-    case O_STOP: *bad = seer_cli_choice("--early-stop", optarg, stops, &o->stop_on_logloss); break;
+    case O_STOP:
+        *bad = seer_cli_choice("--early-stop", optarg, seer_early_stop_names,
+                               &o->stop_on_logloss);
+        break;
     case O_EPOCHS: *bad = seer_cli_count("train", "--epochs", optarg, &o->epochs); break;
     case O_BATCH: *bad = seer_cli_count("train", "--batch", optarg, &o->batch); break;
     case O_LR:
@@ -329,20 +255,21 @@ static int parse_args(train_args *a, int argc, char **argv) {
 // The job from the options given and the defaults of the model and the data: -1 to go on,
 // or the exit code of a refusal.
 static int build_job(train_args *a) {
-    seer_train_job *o = &a->o;
+    seer_train_options *o = &a->o;
     if (!a->out) return seer_cli_usage("train needs -o MODEL, the file to write");
-    const seer_model_ops *ops = seer_model_ops_find(a->model);
-    if (!ops)
+    seer_model_kind kind;
+    if (seer_model_kind_parse(a->model, &kind) != SEER_OK)
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
                               "finalmlp", a->model);
-    model_defaults(o, ops, a->seen);
-    const char *why = seer_net_config_invalid(&o->net);
-    if (why) return seer_cli_usage("%s: %s (see seer train --help)", ops->name, why);
-    if (o->net.adagrad && !a->seen[O_LR]) o->lr = 0.01f;
-    if (!o->tf.label && (o->format == SEER_FORMAT_CRITEO || o->format == SEER_FORMAT_LIBFM))
-        o->tf.label = "label";
-    if (!o->tf.label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
-    if (o->tf.hash_shared && !o->tf.hash_buckets)
+    model_defaults(o, kind, a->seen);
+    const char *why = seer_train_options_invalid(o);
+    if (why)
+        return seer_cli_usage("%s: %s (see seer train --help)", seer_model_kind_name(kind), why);
+    if (o->adagrad && !a->seen[O_LR]) o->lr = 0.01f;
+    if (!o->label && (o->format == SEER_FORMAT_CRITEO || o->format == SEER_FORMAT_LIBFM))
+        o->label = "label";
+    if (!o->label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
+    if (o->hash_shared && !o->hash_buckets)
         return seer_cli_usage("--hash-shared needs --hash-buckets N, the shared table's rows");
     // An explicit --epochs without a validation set trains exactly that many
     // epochs on every row, as the reference trainers do.
@@ -363,7 +290,7 @@ static int build_job(train_args *a) {
     };
     int rc = seer_files_check(files, sizeof files / sizeof *files);
     if (rc == SEER_OK && (o->checkpoint_path || o->resume_path)) {
-        rc = settings_text(o, a->model, a->settings, sizeof a->settings);
+        rc = seer_train_settings(o, a->settings, sizeof a->settings);
         o->settings = a->settings;
     }
     if (rc != SEER_OK) return seer_cli_fail(rc);
@@ -372,10 +299,10 @@ static int build_job(train_args *a) {
 }
 
 // The closing line on stderr and, with --json, the JSON line on stdout.
-static void report(const train_args *a, const seer_model *m, const seer_train_outcome *r) {
+static void report(const train_args *a, const seer_model *m, const seer_train_report *r) {
     // The model trained, as the file holds it (a resumed run's is the checkpoint's).
-    const char *model = seer_model_ops_of(m->net.cfg.kind)->name;
-    seer_binary_metrics met = r->metrics;
+    const char *model = seer_model_name(m);
+    seer_metrics met = r->metrics;
     const char *on = r->metrics_on;
     fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"
             " %s auc %.5f logloss %.5f accuracy %.4f; wrote %s\n", model, r->train_rows,
@@ -403,14 +330,14 @@ int seer_cmd_train(int argc, char **argv) {
     // Static: the settings text and the seen table are large for a stack.
     static train_args a;
     memset(&a, 0, sizeof a);
-    seer_train_job_default(&a.o);
+    seer_train_options_default(&a.o, SEER_MODEL_MLP);
     a.model = "mlp";
     int code = parse_args(&a, argc, argv);
     if (code < 0) code = build_job(&a);
     if (code >= 0) return code;
-    seer_train_outcome r;
+    seer_train_report r;
     seer_model *m;
-    int rc = seer_train_run(&a.o, &r, &m);
+    int rc = seer_train(&a.o, &m, &r);
     if (rc == SEER_OK) rc = seer_model_save(m, a.out);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     report(&a, m, &r);
@@ -419,9 +346,9 @@ int seer_cmd_train(int argc, char **argv) {
     free(a.cat_s);
     free(a.num_s);
     free(a.multi_s);
-    free((void *)a.o.tf.multi);
-    free((void *)a.o.tf.ignore);
-    free((void *)a.o.tf.categorical);
-    free((void *)a.o.tf.numeric);
+    free((void *)a.o.multi);
+    free((void *)a.o.ignore);
+    free((void *)a.o.categorical);
+    free((void *)a.o.numeric);
     return 0;
 }

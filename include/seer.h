@@ -251,6 +251,22 @@ const char *seer_train_options_invalid(const seer_train_options *o);
 const char *seer_model_kind_name(seer_model_kind kind);
 int seer_model_kind_parse(const char *name, seer_model_kind *out);
 
+// The words of the training choices as seer train and the settings text spell them, indexed by
+// the value each sets; NULL-terminated.
+extern const char *const seer_cache_names[];          // "off", "on", "auto": cache 0, 1, -1
+extern const char *const seer_precision_names[];      // "fp32", "bf16": bf16 0, 1
+extern const char *const seer_optimiser_names[];      // "adam", "adagrad": adagrad 0, 1
+extern const char *const seer_early_stop_names[];     // "auc", "logloss": stop_on_logloss
+extern const char *const seer_pooling_names[];        // "mean", "sum": pool_sum 0, 1
+extern const char *const seer_dcn_structure_names[];  // "parallel", "stacked": stacked 0, 1
+
+// The settings text of o into buf (cap bytes, SEER_CHECKPOINT_SETTINGS_MAX will do): one
+// "--option value" a line in seer train's words for every option that fixes the model, its
+// training or its data, with the data file and valid_path as their fingerprints
+// (seer/files.h). Give it as o->settings when checkpointing, so that a resume with other data
+// or settings is refused, naming the line. SEER_EIO when a file cannot be fingerprinted.
+int seer_train_settings(const seer_train_options *o, char *buf, size_t cap);
+
 // What a training run did.
 typedef struct {
     size_t train_rows, valid_rows, skipped_rows;
