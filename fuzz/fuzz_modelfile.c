@@ -1,6 +1,6 @@
 // libFuzzer target for the model file loader: the container (src/io/modelfile.c)
-// and, for files that pass it, the whole model (src/io/model.c: JSON, transform,
-// network). Build with
+// and, for files that pass it, the whole model (src/io/model.c, transform_json.c,
+// net_json.c: JSON, transform, network). Build with
 // fuzz/build.sh fuzz_modelfile; run with e.g.
 //   build-fuzz/fuzz_modelfile -max_total_time=180 -max_len=4096 fuzz/corpus-modelfile
 //
