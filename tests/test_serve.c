@@ -1588,7 +1588,7 @@ Test(serve, event_records_read_by_name_and_refuse_damage) {
     memcpy(longer, rec, n);
     longer[n] = '0';
     cr_assert(eq(int, seer_event_encode(&er, t, longer, n + 1, ids, dense, &y), SEER_EDATA));
-    cr_assert(ne(ptr, strstr(seer_error_message(), "extra bytes after byte 43"), NULL), "%s",
+    cr_assert(ne(ptr, strstr(seer_error_message(), "extra bytes after byte 47"), NULL), "%s",
               seer_error_message());
     seer_event_reader_free(&er);
     seer_model_free(m);
