@@ -24,7 +24,6 @@
 #define WINDOW ((size_t)1 << 20)
 
 struct seer_wal {
-    char *dir;
     int dir_fd, lock_fd;
     pthread_mutex_t mu;
     pthread_cond_t flushed;
@@ -54,6 +53,7 @@ struct seer_wal {
     pthread_cond_t work;   // records are pending, or stop
     pthread_t syncer;
     int syncer_started, stop;
+    char dir[];            // the directory, allocated with the struct
 };
 
 static void seg_path(const seer_wal *w, uint64_t first, char *out, size_t cap) {
@@ -483,11 +483,9 @@ static void *syncer_main(void *arg);
 static int open_log(seer_wal **out, const char *dir, uint64_t covered, int repair,
                     uint64_t *lost) {
     *out = NULL;
-    seer_wal *w = calloc(1, sizeof *w);
-    if (!w || !(w->dir = strdup(dir))) {
-        free(w);
-        return seer_errorf(SEER_ENOMEM, "out of memory opening the log %s", dir);
-    }
+    seer_wal *w = calloc(1, sizeof *w + strlen(dir) + 1);
+    if (!w) return seer_errorf(SEER_ENOMEM, "out of memory opening the log %s", dir);
+    strcpy(w->dir, dir);
     w->dir_fd = w->lock_fd = w->fd = -1;
     w->repair = repair;
     w->covered = covered;
@@ -748,7 +746,6 @@ void seer_wal_close(seer_wal *w) {
     free(w->seg);
     free(w->pend);
     free(w->spare);
-    free(w->dir);
     free(w);
 }
 
