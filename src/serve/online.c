@@ -64,7 +64,7 @@
 
 struct seer_online {
     seer_online_options o;
-    char *model_path, *wal_dir, *snap_path;
+    char *model_path, *wal_dir, *snap_path;  // one block, model_path's
     seer_slot *slot;
     seer_wal *wal;
     seer_wal_reader rd;
@@ -89,9 +89,9 @@ struct seer_online {
     seer_model *m;
     seer_adam_config adam;
     size_t S, nd, cap_S, cap_nd;  // ids and dense inputs per row, and the buffers' room
-    uint32_t *ids;             // (batch, cap_S)
-    float *dense;              // (batch, cap_nd)
-    float *y;                  // (batch)
+    uint32_t *ids;             // (batch, cap_S) the block of size_buffers
+    float *dense;              // (batch, cap_nd) in it
+    float *y;                  // (batch) in it
     seer_event_reader evr;     // the log's records read back
     int dirty;                 // changed since the last publish
     int snap_dirty;            // changed since the last snapshot
@@ -112,23 +112,20 @@ static size_t slots_of(const seer_transform *t) {
     return t->n_slots > t->n_fields ? t->n_slots : t->n_fields;
 }
 
-// Sizes the batch buffers for m (growing them only); SEER_ENOMEM.
+// Sizes the batch buffers for m (growing them only): ids, dense and y in one block of
+// 4-byte elements, (batch, cap_S) + 1, (batch, cap_nd) + 1 and (batch). SEER_ENOMEM.
 static int size_buffers(seer_online *on, const seer_model *m) {
     size_t S = slots_of(&m->tf), nd = m->tf.n_dense, B = on->o.batch;
-    if (!on->y && !(on->y = malloc(B * sizeof *on->y)))
-        return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
-    if (S > on->cap_S || !on->ids) {
-        uint32_t *p = realloc(on->ids, (B * S + 1) * sizeof *p);
-        if (!p) return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
-        on->ids = p;
-        on->cap_S = S;
-    }
-    if (nd > on->cap_nd || !on->dense) {
-        float *p = realloc(on->dense, (B * nd + 1) * sizeof *p);
-        if (!p) return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
-        on->dense = p;
-        on->cap_nd = nd;
-    }
+    if (on->ids && S <= on->cap_S && nd <= on->cap_nd) return SEER_OK;
+    if (S < on->cap_S) S = on->cap_S;
+    if (nd < on->cap_nd) nd = on->cap_nd;
+    uint32_t *p = realloc(on->ids, ((B * S + 1) + (B * nd + 1) + B) * sizeof *p);
+    if (!p) return seer_errorf(SEER_ENOMEM, "out of memory for the learner's batch");
+    on->ids = p;
+    on->dense = (float *)(p + B * S + 1);
+    on->y = on->dense + B * nd + 1;
+    on->cap_S = S;
+    on->cap_nd = nd;
     return SEER_OK;
 }
 
@@ -427,16 +424,12 @@ static void free_online(seer_online *on) {
     seer_event_reader_free(&on->evr);
     seer_wal_close(on->wal);
     seer_model_free(on->m);
+    free(on->ids);          // and the batch's dense and y
+    free(on->model_path);   // and the other two paths
     pthread_mutex_destroy(&on->mu);
     pthread_mutex_destroy(&on->reload_mu);
     pthread_cond_destroy(&on->wake);
     pthread_cond_destroy(&on->reloaded);
-    free(on->ids);
-    free(on->dense);
-    free(on->y);
-    free(on->model_path);
-    free(on->wal_dir);
-    free(on->snap_path);
     free(on);
 }
 
@@ -453,14 +446,16 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
     pthread_mutex_init(&on->reload_mu, NULL);
     pthread_cond_init(&on->wake, NULL);
     pthread_cond_init(&on->reloaded, NULL);
-    size_t n = strlen(o->wal_dir) + sizeof SNAPSHOT_NAME + 2;
-    on->model_path = strdup(o->model_path);
-    on->wal_dir = strdup(o->wal_dir);
-    on->snap_path = malloc(n);
-    if (!on->model_path || !on->wal_dir || !on->snap_path) {
+    size_t lm = strlen(o->model_path) + 1, lw = strlen(o->wal_dir) + 1;
+    size_t n = lw + sizeof SNAPSHOT_NAME + 1;
+    if (!(on->model_path = malloc(lm + lw + n))) {
         free_online(on);
         return seer_errorf(SEER_ENOMEM, "out of memory starting online learning");
     }
+    on->wal_dir = on->model_path + lm;
+    on->snap_path = on->wal_dir + lw;
+    memcpy(on->model_path, o->model_path, lm);
+    memcpy(on->wal_dir, o->wal_dir, lw);
     snprintf(on->snap_path, n, "%s/%s", o->wal_dir, SNAPSHOT_NAME);
 
     seer_checkpoint_state st;
