@@ -6,33 +6,20 @@
 #include "seer.h"
 
 int seer_cmd_eval(int argc, char **argv) {
-    seer_format format = SEER_FORMAT_AUTO;
-    int json = 0, skip = 0, c, format_given = 0;
-    static const struct option opts[] = {{"format", 1, 0, 'f'}, {"json", 0, 0, 'j'},
-                                         {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *seen[SEER_CLI_OPTION_MAX] = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (seer_cli_once(c, opts, seen)) return 1;
-        if (c == 'f') {
-            if (seer_cli_format(optarg, &format)) return 1;
-            format_given = 1;
-        } else if (c == 'j') json = 1;
-        else if (c == 's') skip = 1;
-        else if (c == 'h') {
-            puts("usage: seer eval MODEL DATA [--format auto|csv|tsv|criteo|libfm] [--json] "
-                 "[--skip-bad-rows]");
-            return 0;
-        } else return 1;
-    }
+    seer_cli_data_options d;
+    int code = seer_cli_data_options_parse(argc, argv, "json", 0, "", "usage: seer eval MODEL "
+                                           "DATA [--format auto|csv|tsv|criteo|libfm] [--json] "
+                                           "[--skip-bad-rows]", &d);
+    if (code >= 0) return code;
+    seer_format format = d.format;
+    int json = d.own != NULL, skip = d.skip;
     if (optind != argc - 2) return seer_cli_usage("usage: seer eval MODEL DATA [--json]");
     double t0 = seer_cli_now();
     seer_model *m;
     int rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model knows the layout it was trained on; --format overrides it.
-    if (!format_given) format = seer_model_format(m);
+    if (!d.format_given) format = seer_model_format(m);
     seer_metrics met;
     size_t skipped = 0;
     rc = seer_eval_file(m, argv[optind + 1], format, skip, &met, &skipped);

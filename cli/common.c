@@ -130,6 +130,31 @@ int seer_cli_once(int c, const struct option *opts, const char **seen) {
                           optarg);
 }
 
+int seer_cli_data_options_parse(int argc, char **argv, const char *own_name, int own_arg,
+                                const char *shorts, const char *help, seer_cli_data_options *d) {
+    // The own option's code is 'o' for every command, so that predict's -o is its short form.
+    const struct option opts[] = {{"format", 1, 0, 'f'}, {own_name, own_arg, 0, 'o'},
+                                  {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
+                                  {0, 0, 0, 0}};
+    const char *seen[SEER_CLI_OPTION_MAX] = {0};
+    int c;
+    *d = (seer_cli_data_options){SEER_FORMAT_AUTO, 0, 0, NULL};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+        if (seer_cli_once(c, opts, seen)) return 1;
+        if (c == 'f') {
+            if (seer_cli_format(optarg, &d->format)) return 1;
+            d->format_given = 1;
+        } else if (c == 'o') d->own = own_arg ? optarg : "";
+        else if (c == 's') d->skip = 1;
+        else if (c == 'h') {
+            puts(help);
+            return 0;
+        } else return 1;
+    }
+    return -1;
+}
+
 int seer_cli_format(const char *s, seer_format *out) {
     int k;
     int bad = seer_cli_choice("--format", s, seer_format_names, &k);
