@@ -31,18 +31,29 @@ struct option;
 // gives -o and --output, and an abbreviation, the same c. seen: SEER_CLI_OPTION_MAX zeroed.
 int seer_cli_once(int c, const struct option *opts, const char **seen);
 
-// The options of a command that reads one data file (eval, predict, profile).
+// The command line of a command that reads one data file (eval, predict, profile): its own
+// option besides --format, --skip-bad-rows and --help, its help and its operands.
+typedef struct {
+    const char *own_name;  // the command's own option
+    int own_arg;           // it takes a value
+    const char *shorts;    // "o:" when -o is its short form, else ""
+    const char *help;      // printed for --help
+    int operands;          // MODEL and DATA: 2, DATA: 1
+    const char *usage;     // the usage error when the operands are not that many
+} seer_cli_data_command;
+
+// What such a command line gave.
 typedef struct {
     seer_format format;   // --format; SEER_FORMAT_AUTO when not given
     int format_given;
     int skip;             // --skip-bad-rows
     const char *own;      // the value of the command's own option, "" for a flag, NULL if absent
+    char **operands;      // (cmd->operands)
 } seer_cli_data_options;
-// Parses --format, --skip-bad-rows, --help and the command's own option own_name (taking a
-// value when own_arg; -o is its short form when shorts is "o:") into d: -1 to go on, else the
-// exit code (0 after printing help for --help).
-int seer_cli_data_options_parse(int argc, char **argv, const char *own_name, int own_arg,
-                                const char *shorts, const char *help, seer_cli_data_options *d);
+
+// Parses argv as cmd says into d: -1 to go on, else the exit code (0 after --help).
+int seer_cli_data_options_parse(int argc, char **argv, const seer_cli_data_command *cmd,
+                                seer_cli_data_options *d);
 
 // Option values, strictly parsed; 0 on success, else a usage error was printed.
 int seer_cli_format(const char *s, seer_format *out);

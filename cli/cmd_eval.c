@@ -5,24 +5,27 @@
 #include "cli.h"
 #include "seer.h"
 
+static const seer_cli_data_command cmd = {
+    .own_name = "json", .own_arg = 0, .shorts = "", .operands = 2,
+    .help = "usage: seer eval MODEL DATA [--format auto|csv|tsv|criteo|libfm] [--json] "
+            "[--skip-bad-rows]",
+    .usage = "usage: seer eval MODEL DATA [--json]"};
+
 int seer_cmd_eval(int argc, char **argv) {
     seer_cli_data_options d;
-    int code = seer_cli_data_options_parse(argc, argv, "json", 0, "", "usage: seer eval MODEL "
-                                           "DATA [--format auto|csv|tsv|criteo|libfm] [--json] "
-                                           "[--skip-bad-rows]", &d);
+    int code = seer_cli_data_options_parse(argc, argv, &cmd, &d);
     if (code >= 0) return code;
     seer_format format = d.format;
     int json = d.own != NULL, skip = d.skip;
-    if (optind != argc - 2) return seer_cli_usage("usage: seer eval MODEL DATA [--json]");
     double t0 = seer_cli_now();
     seer_model *m;
-    int rc = seer_model_load(&m, argv[optind], SEER_SCORE_ROWS);
+    int rc = seer_model_load(&m, d.operands[0], SEER_SCORE_ROWS);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model knows the layout it was trained on; --format overrides it.
     if (!d.format_given) format = seer_model_format(m);
     seer_metrics met;
     size_t skipped = 0;
-    rc = seer_eval_file(m, argv[optind + 1], format, skip, &met, &skipped);
+    rc = seer_eval_file(m, d.operands[1], format, skip, &met, &skipped);
     seer_model_free(m);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     double secs = seer_cli_now() - t0;

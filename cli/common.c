@@ -130,28 +130,30 @@ int seer_cli_once(int c, const struct option *opts, const char **seen) {
                           optarg);
 }
 
-int seer_cli_data_options_parse(int argc, char **argv, const char *own_name, int own_arg,
-                                const char *shorts, const char *help, seer_cli_data_options *d) {
+int seer_cli_data_options_parse(int argc, char **argv, const seer_cli_data_command *cmd,
+                                seer_cli_data_options *d) {
     // The own option's code is 'o' for every command, so that predict's -o is its short form.
-    const struct option opts[] = {{"format", 1, 0, 'f'}, {own_name, own_arg, 0, 'o'},
+    const struct option opts[] = {{"format", 1, 0, 'f'}, {cmd->own_name, cmd->own_arg, 0, 'o'},
                                   {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
                                   {0, 0, 0, 0}};
     const char *seen[SEER_CLI_OPTION_MAX] = {0};
     int c;
-    *d = (seer_cli_data_options){SEER_FORMAT_AUTO, 0, 0, NULL};
+    *d = (seer_cli_data_options){SEER_FORMAT_AUTO, 0, 0, NULL, NULL};
     optind = 1;
-    while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, cmd->shorts, opts, NULL)) != -1) {
         if (seer_cli_once(c, opts, seen)) return 1;
         if (c == 'f') {
             if (seer_cli_format(optarg, &d->format)) return 1;
             d->format_given = 1;
-        } else if (c == 'o') d->own = own_arg ? optarg : "";
+        } else if (c == 'o') d->own = cmd->own_arg ? optarg : "";
         else if (c == 's') d->skip = 1;
         else if (c == 'h') {
-            puts(help);
+            puts(cmd->help);
             return 0;
         } else return 1;
     }
+    if (optind != argc - cmd->operands) return seer_cli_usage("%s", cmd->usage);
+    d->operands = argv + optind;
     return -1;
 }
 
