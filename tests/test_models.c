@@ -470,7 +470,7 @@ static void check_deterministic(const model_case *m) {
         random_batch(&ra, ids, dense, y, a.S);
         double la = seer_net_train_step(&a, ids, dense, y, CAP, &adam_cfg);
         random_batch(&rb, ids, dense, y, b.S);
-        for (size_t i = 0; i < b.n_act * CAP; i++) b.dact[i] = 1e30f;
+        for (size_t i = 0; i < b.n_dact * CAP; i++) b.dact[i] = 1e30f;
         double lb = seer_net_train_step(&b, ids, dense, y, CAP, &adam_cfg);
         cr_assert(eq(int, memcmp(&la, &lb, sizeof la), 0), "step %d: loss %.17g vs %.17g", s,
                   la, lb);

@@ -126,17 +126,17 @@ static void gate_forward(seer_net *n, size_t s, const float *ctx) {
 }
 
 // From dsig (d; row 0 of dh[2s+1], set by the caller) back to the context
-// and the gate's weights: grads += ..., dctx += .... Uses dh[2s] and turns
-// dsig into the gradient of the sigmoid's input, in place.
+// and the gate's weights: grads += ..., dctx += .... Uses row 0 of dh[2s] and
+// of dz[2s], dz[2s+1] (the gradients of the Linear outputs).
 static void gate_backward(seer_net *n, size_t s, const float *ctx, float *dctx) {
     seer_precision prec = seer_net_precision(n);
     size_t l = 2 * s, G = n->cfg.gate_hidden, d = n->n_in;
-    float *dz = n->dh[l + 1], *dh = n->dh[l];
+    float *dz = n->dz[l + 1], *dh = n->dh[l], *dr = n->dz[l];
     const float *sig = n->h[l + 1], *h = n->h[l];
-    for (size_t j = 0; j < d; j++) dz[j] *= sig[j] * (1.0f - sig[j]);
+    seer_sigmoid_backward(dz, n->dh[l + 1], sig, d);
     seer_linear_backward(dh, n->dw[l + 1], n->db[l + 1], dz, h, n->w[l + 1], 1, G, d, prec);
-    for (size_t i = 0; i < G; i++) dh[i] = h[i] > 0.0f ? dh[i] : 0.0f;
-    seer_linear_backward(dctx, n->dw[l], n->db[l], dh, ctx, n->w[l], 1, n->D, G, prec);
+    seer_relu_backward(dr, dh, h, G);
+    seer_linear_backward(dctx, n->dw[l], n->db[l], dr, ctx, n->w[l], 1, n->D, G, prec);
 }
 
 // x (B, d) = x0 * 2 sig, sig (d) the same for every row.

@@ -94,6 +94,11 @@ static void bind(seer_net *n) {
     n->dextra = n->grads + off;
     n->scratch = n->act + a;
     n->dscratch = n->dact + a;
+    a += B * p->scratch;
+    for (size_t l = 0; l < p->n_layers; l++) {
+        n->dz[l] = n->dact + a;
+        a += B * p->out[l];
+    }
 }
 
 // The bag buffers of a net with multi-valued fields; 0 without memory.
@@ -115,6 +120,8 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->D = n->plan.D;
     n->n_in = cfg->n_fields * n->D + cfg->n_dense;
     seer_net_sizes(cfg, &n->n_params, &n->n_act);
+    n->n_dact = n->n_act;
+    for (size_t l = 0; l < n->plan.n_layers; l++) n->n_dact += n->plan.out[l];
 
     n->S = cfg->n_slots > cfg->n_fields ? cfg->n_slots : cfg->n_fields;
     SEER_ASSERT(n->S == cfg->n_fields || (cfg->field_slots && cfg->field_mean));
@@ -126,7 +133,7 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->adam_m = alloc_zero(n->n_params * fb);
     n->adam_v = alloc_zero(n->n_params * fb);
     n->act = alloc_zero(n->n_act * B * fb);
-    n->dact = alloc_zero(n->n_act * B * fb);
+    n->dact = alloc_zero(n->n_dact * B * fb);
     n->x0 = alloc_zero(B * n->n_in * fb);
     n->dx0 = alloc_zero(B * n->n_in * fb);
     n->logit = alloc_zero(B * fb);
@@ -189,7 +196,7 @@ static void view_bind(seer_net *v, const seer_net *src) {
     size_t a = 0, B = v->cfg.batch_cap;
     for (size_t l = 0; l < v->n_layers; l++) {
         v->h[l] = v->act + a;
-        v->dh[l] = NULL;
+        v->dh[l] = v->dz[l] = NULL;
         a += B * v->layer_out[l];
     }
     v->scratch = v->act + a;
@@ -286,8 +293,10 @@ void seer_net_zero_grads(seer_net *n, size_t B) {
     memset(n->grads, 0, n->n_params * sizeof(float));
     memset(n->dx0, 0, B * n->n_in * sizeof(float));
     if (n->plan.wide) memset(n->dxw, 0, B * n->cfg.n_fields * sizeof(float));
-    for (size_t l = 0; l < n->n_layers; l++)
+    for (size_t l = 0; l < n->n_layers; l++) {
         memset(n->dh[l], 0, B * n->layer_out[l] * sizeof(float));
+        memset(n->dz[l], 0, B * n->layer_out[l] * sizeof(float));
+    }
     memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
 }
 

@@ -104,9 +104,13 @@ struct seer_net {
     float *extra, *dextra;   // (plan.extra) the model's own parameters
 
     size_t n_act;        // activation floats per row
-    float *act, *dact;   // (batch_cap * n_act) each
+    size_t n_dact;       // activation-gradient floats per row: n_act, then the dz of each layer
+    float *act, *dact;   // (batch_cap * n_act), (batch_cap * n_dact)
     float *h[SEER_LAYERS_MAX], *dh[SEER_LAYERS_MAX];  // views (B, layer_out)
     float *scratch, *dscratch;  // views (B, plan.scratch)
+    // Views (B, layer_out) of dact after dscratch: the gradient of a layer's Linear output, where
+    // an activation follows (dh is that of the activation's output); its backward adds into it.
+    float *dz[SEER_LAYERS_MAX];
     float *x0, *dx0;     // (batch_cap, n_in)
     float *logit, *dlogit;  // (batch_cap)
 
@@ -163,7 +167,7 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 // multiplies.
 seer_precision seer_net_precision(const seer_net *n);
 // Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0, dxw and the
-// activation gradients (every layer's dh, dscratch). Once per step, before the backward, so
+// activation gradients (every layer's dh and dz, dscratch). Once per step, before the backward, so
 // that no model zeroes its own (STYLE.md: backward adds).
 void seer_net_zero_grads(seer_net *n, size_t B);
 // One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which

@@ -36,5 +36,5 @@ void seer_sigmoid_forward(float *p, const float *z, size_t n) {
 }
 
 void seer_sigmoid_backward(float *dz, const float *dp, const float *p, size_t n) {
-    for (size_t i = 0; i < n; i++) dz[i] += dp[i] * p[i] * (1.0f - p[i]);
+    for (size_t i = 0; i < n; i++) dz[i] += dp[i] * (p[i] * (1.0f - p[i]));
 }

@@ -27,7 +27,7 @@ void seer_relu_backward(float *dx, const float *dy, const float *y, size_t n);
 
 // p = sigmoid(z). p, z (n).
 void seer_sigmoid_forward(float *p, const float *z, size_t n);
-// dz += dp * p * (1 - p). Uses the saved output p.
+// dz += dp * (p * (1 - p)). Uses the saved output p.
 void seer_sigmoid_backward(float *dz, const float *dp, const float *p, size_t n);
 
 #endif
