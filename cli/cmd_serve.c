@@ -53,69 +53,101 @@ static int uint_opt(const char *opt, const char *s, unsigned *out, size_t max) {
     return 0;
 }
 
-int seer_cmd_serve(int argc, char **argv) {
-    seer_server_config cfg;
-    seer_server_config_default(&cfg);
-    static const struct option opts[] = {
-        {"host", 1, 0, 'H'},        {"port", 1, 0, 'p'},      {"threads", 1, 0, 't'},
-        {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
-        {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
-        {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
-        {"wal-repair", 0, 0, 'R'},
-        {"allow-unauthenticated-writes", 0, 0, 'A'}, {"model-dir", 1, 0, 'M'},
-        {"lenient", 0, 0, 'L'},
-        {0, 0, 0, 0}};
+static const struct option opts[] = {
+    {"host", 1, 0, 'H'},        {"port", 1, 0, 'p'},      {"threads", 1, 0, 't'},
+    {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
+    {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
+    {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
+    {"wal-repair", 0, 0, 'R'},
+    {"allow-unauthenticated-writes", 0, 0, 'A'}, {"model-dir", 1, 0, 'M'},
+    {"lenient", 0, 0, 'L'},
+    {0, 0, 0, 0}};
+
+// One option c into cfg (or *read_only): 0, 1 after a usage error, or 2 after --help.
+static int serve_option(seer_server_config *cfg, int c, int *read_only) {
+    int bad = 0;
+    switch (c) {
+    case 'H': cfg->host = optarg; break;
+    case 'p': bad = uint_opt("--port", optarg, &cfg->port, 65535); break;
+    case 't':
+        bad = uint_opt("--threads", optarg, &cfg->threads, 1024);
+        if (!bad && cfg->threads == 0) bad = seer_cli_usage("--threads: at least 1");
+        break;
+    case 'w': cfg->wal_dir = optarg; break;
+    case 'k': cfg->token_file = optarg; break;
+    case 'b':
+        bad = seer_cli_size("--max-body", optarg, &cfg->max_body);
+        if (!bad && cfg->max_body == 0) bad = seer_cli_usage("--max-body: at least 1");
+        break;
+    case 'n':
+        bad = seer_cli_size("--max-batch", optarg, &cfg->max_batch);
+        if (!bad && cfg->max_batch == 0) bad = seer_cli_usage("--max-batch: at least 1");
+        break;
+    case 'c':
+        bad = uint_opt("--max-connections", optarg, &cfg->max_connections, 1u << 20);
+        if (!bad && cfg->max_connections == 0)
+            bad = seer_cli_usage("--max-connections: at least 1");
+        break;
+    case 'T': bad = uint_opt("--timeout-s", optarg, &cfg->timeout_s, 86400); break;
+    case 'r': *read_only = 1; break;
+    case 'R': cfg->wal_repair = 1; break;
+    case 'A': cfg->allow_unauthenticated_writes = 1; break;
+    case 'M': cfg->model_dir = optarg; break;
+    case 'L': cfg->lenient = 1; break;
+    case 'h': fputs(usage, stdout); return 2;
+    default: return 1;
+    }
+    return bad;
+}
+
+// The config from the command line, the log in MODEL.wal unless told otherwise (wal has
+// room for its name): -1 to go on, else the exit code.
+static int parse_args(int argc, char **argv, seer_server_config *cfg, char *wal, size_t cap) {
     int read_only = 0;
     int c;
     const char *seen[SEER_CLI_OPTION_MAX] = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (seer_cli_once(c, opts, seen)) return 1;
-        int bad = 0;
-        switch (c) {
-        case 'H': cfg.host = optarg; break;
-        case 'p': bad = uint_opt("--port", optarg, &cfg.port, 65535); break;
-        case 't':
-            bad = uint_opt("--threads", optarg, &cfg.threads, 1024);
-            if (!bad && cfg.threads == 0) bad = seer_cli_usage("--threads: at least 1");
-            break;
-        case 'w': cfg.wal_dir = optarg; break;
-        case 'k': cfg.token_file = optarg; break;
-        case 'b':
-            bad = seer_cli_size("--max-body", optarg, &cfg.max_body);
-            if (!bad && cfg.max_body == 0) bad = seer_cli_usage("--max-body: at least 1");
-            break;
-        case 'n':
-            bad = seer_cli_size("--max-batch", optarg, &cfg.max_batch);
-            if (!bad && cfg.max_batch == 0) bad = seer_cli_usage("--max-batch: at least 1");
-            break;
-        case 'c':
-            bad = uint_opt("--max-connections", optarg, &cfg.max_connections, 1u << 20);
-            if (!bad && cfg.max_connections == 0)
-                bad = seer_cli_usage("--max-connections: at least 1");
-            break;
-        case 'T': bad = uint_opt("--timeout-s", optarg, &cfg.timeout_s, 86400); break;
-        case 'r': read_only = 1; break;
-        case 'R': cfg.wal_repair = 1; break;
-        case 'A': cfg.allow_unauthenticated_writes = 1; break;
-        case 'M': cfg.model_dir = optarg; break;
-        case 'L': cfg.lenient = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return 1;
-        }
-        if (bad) return 1;
+        int bad = serve_option(cfg, c, &read_only);
+        if (bad) return bad == 2 ? 0 : 1;
     }
     if (optind != argc - 1) return seer_cli_usage("usage: seer serve MODEL [--host H] [--port P]");
-    cfg.model_path = argv[optind];
-    char wal[4096];
-    if (read_only && cfg.wal_dir) return seer_cli_usage("--read-only and --wal do not go together");
-    if (read_only && cfg.wal_repair)
+    cfg->model_path = argv[optind];
+    if (read_only && cfg->wal_dir)
+        return seer_cli_usage("--read-only and --wal do not go together");
+    if (read_only && cfg->wal_repair)
         return seer_cli_usage("--read-only and --wal-repair do not go together");
-    if (!read_only && !cfg.wal_dir) {
-        if ((size_t)snprintf(wal, sizeof wal, "%s.wal", cfg.model_path) >= sizeof wal)
+    if (!read_only && !cfg->wal_dir) {
+        if ((size_t)snprintf(wal, cap, "%s.wal", cfg->model_path) >= cap)
             return seer_cli_usage("the model path is too long");
-        cfg.wal_dir = wal;
+        cfg->wal_dir = wal;
     }
+    return -1;
+}
+
+// Until SIGTERM or SIGINT: SIGHUP reloads the model file.
+static void serve_until_stopped(seer_server *s, const seer_server_config *cfg,
+                                const sigset_t *sigs) {
+    for (;;) {
+        int sig;
+        if (sigwait(sigs, &sig) != 0) continue;
+        if (sig != SIGHUP) break;
+        unsigned long long version;
+        if (seer_server_reload(s, NULL, &version) == SEER_OK)
+            fprintf(stderr, "seer serve: reloaded %s (version %llu)\n", cfg->model_path, version);
+        else
+            fprintf(stderr, "seer serve: reload failed, still serving version %llu: %s\n",
+                    version, seer_error_message());
+    }
+}
+
+int seer_cmd_serve(int argc, char **argv) {
+    seer_server_config cfg;
+    seer_server_config_default(&cfg);
+    char wal[4096];
+    int code = parse_args(argc, argv, &cfg, wal, sizeof wal);
+    if (code >= 0) return code;
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -141,17 +173,7 @@ int seer_cmd_serve(int argc, char **argv) {
             v6 ? "[" : "", cfg.host, v6 ? "]" : "", seer_server_port(s), cfg.model_path,
             cfg.threads, cfg.threads == 1 ? "" : "s", cfg.wal_dir ? ", online learning in " : "",
             cfg.wal_dir ? cfg.wal_dir : "");
-    for (;;) {
-        int sig;
-        if (sigwait(&sigs, &sig) != 0) continue;
-        if (sig != SIGHUP) break;
-        unsigned long long version;
-        if (seer_server_reload(s, NULL, &version) == SEER_OK)
-            fprintf(stderr, "seer serve: reloaded %s (version %llu)\n", cfg.model_path, version);
-        else
-            fprintf(stderr, "seer serve: reload failed, still serving version %llu: %s\n",
-                    version, seer_error_message());
-    }
+    serve_until_stopped(s, &cfg, &sigs);
     fprintf(stderr, "seer serve: stopping\n");
     seer_server_stop(s);
     return 0;
