@@ -12,10 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct seer_model seer_model;
-
-// The longest settings text a checkpoint holds, with its NUL.
-#define SEER_CHECKPOINT_SETTINGS_MAX 8192
+#include "seer.h"  // seer_model, SEER_CHECKPOINT_SETTINGS_MAX (the settings a library user
+                   // gives training are the text a checkpoint holds)
 
 // Where an interrupted training run stands: enough, with the model, its
 // optimiser moments and the best epoch's weights, to continue bit for bit.
