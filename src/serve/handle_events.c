@@ -37,7 +37,8 @@ void seer_handle_events(seer_server *s, const seer_http_request *req,
                          "--read-only; without it, events are logged and learnt");
         return;
     }
-    // The request rules, on the model served now (the learner encodes the events again).
+    // The request rules, on the model served now; the log gets each event's values, which
+    // the learner encodes with its own model.
     seer_request_events ev = {.lenient = s->cfg.lenient};
     seer_served *sv = seer_slot_acquire(&s->slot);
     int rc = seer_request_events_parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch,
