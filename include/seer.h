@@ -1,8 +1,14 @@
 // seer: value predictions and recommendations from behaviour data.
 //
-// The public API, small on purpose: train a model from a file, load a model,
-// score rows of a file, evaluate. Every function that can fail returns SEER_OK (0) or a
-// negative seer_error and records a message for seer_error_message().
+// The public API, and the one the seer command itself is built on: train a model from a file
+// (seer_train_options with documented defaults), load and save it, read its input schema,
+// score rows held in memory by column name or the rows of a file, evaluate, profile. More
+// public headers: seer/serve.h (the HTTP server), seer/files.h (the checks of paths before
+// work), seer/synth.h (the demo's data). Everything under src/ is private to the library.
+//
+// Every function that can fail returns SEER_OK (0) or a negative seer_error and records a
+// message for seer_error_message() on the calling thread. A model is not safe to score from
+// two threads at once (scoring uses its buffers); load one per thread.
 #ifndef SEER_H
 #define SEER_H
 
@@ -65,7 +71,7 @@ typedef enum {
     SEER_MODEL_FINALMLP,  // two gated MLP streams and a bilinear fusion
 } seer_model_kind;
 
-// ---- Models -------------------------------------------------------------------------------
+// ---- Models ----------------------------------------------------------------------------------
 
 typedef struct seer_model seer_model;
 
@@ -91,7 +97,7 @@ seer_format seer_model_format(const seer_model *m);
 // The label column's name, or NULL when the model has none.
 const char *seer_model_label(const seer_model *m);
 
-// ---- The input schema: every column of the training data, in its order ----------------------
+// ---- The input schema: every column of the training data, in its order -----------------------
 
 typedef enum {
     SEER_COLUMN_IGNORED,      // not used (a row id, a constant, or by --ignore)
@@ -115,7 +121,7 @@ size_t seer_model_input_count(const seer_model *m);
 // Column i (from 0) of the model's inputs into *info; SEER_EINVAL past the end.
 int seer_model_input(const seer_model *m, size_t i, seer_column_info *info);
 
-// ---- Scoring rows held in memory ---------------------------------------------------------------
+// ---- Scoring rows held in memory --------------------------------------------------------------
 
 // Rows for one model, built one at a time; each value is given by column name, as a string
 // (its text, as a CSV would hold it) or as a number (written as the shortest text that reads
@@ -173,7 +179,7 @@ typedef struct {
 int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad_rows,
                    seer_metrics *out, size_t *skipped);
 
-// ---- Training -------------------------------------------------------------------------------
+// ---- Training --------------------------------------------------------------------------------
 
 // The longest settings text (seer_train_options.settings) a checkpoint holds, with its NUL.
 #define SEER_CHECKPOINT_SETTINGS_MAX 8192
@@ -288,7 +294,7 @@ typedef struct {
 // SEER_EDATA for data that cannot, SEER_EIO for files.
 int seer_train(const seer_train_options *o, seer_model **out, seer_train_report *report);
 
-// ---- Profiles -------------------------------------------------------------------------------
+// ---- Profiles --------------------------------------------------------------------------------
 
 // Reads a data file once and prints to out what seer profile prints: "PATH: N rows, M
 // columns", then per column its type, missing rate, cardinality and what training would do
