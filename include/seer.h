@@ -248,8 +248,9 @@ typedef struct {
 } seer_train_options;
 
 void seer_train_options_default(seer_train_options *o, seer_model_kind model);
-// Why the network options of o cannot make a model of its kind (a phrase for a message, e.g.
-// finalmlp's heads not dividing its streams' widths), or NULL when they can.
+// Why o cannot train (a phrase for a message: a value out of the range seer train allows, or
+// network options that cannot make a model of its kind, e.g. finalmlp's heads not dividing
+// its streams' widths), or NULL when it can. seer_train refuses such options (SEER_EINVAL).
 const char *seer_train_options_invalid(const seer_train_options *o);
 
 // The name of a model kind as seer train --model spells it ("mlp"), and the kind of a name

@@ -284,3 +284,44 @@ Test(api, train_refuses_what_cannot_train) {
     cr_assert(ne(ptr, strstr(seer_error_message(), "no_such_column"), NULL), "%s",
               seer_error_message());
 }
+
+Test(api, unknown_model_kind_refused) {
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    o.data = csv;
+    o.label = "label";
+    o.model = (seer_model_kind)42;
+    seer_model *m = NULL;
+    cr_assert(ne(ptr, (void *)seer_train_options_invalid(&o), NULL));
+    cr_assert(eq(ptr, (void *)seer_model_kind_name(o.model), NULL));
+    cr_assert(eq(int, seer_train(&o, &m, NULL), SEER_EINVAL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "no such model kind"), NULL), "%s",
+              seer_error_message());
+}
+
+// Values seer train's parser would refuse are refused by seer_train too, before any work
+// (a batch of 0 divided by zero).
+Test(api, out_of_range_options_refused) {
+    const char *want[] = {"batch", "hidden", "emb_dim", "threads", "valid_frac", "format",
+                          "heads", "epochs"};
+    for (int k = 0; k < 8; k++) {
+        seer_train_options o;
+        seer_train_options_default(&o, SEER_MODEL_MLP);
+        o.data = csv;
+        o.label = "label";
+        o.quiet = 1;
+        if (k == 0) o.batch = 0;
+        if (k == 1) o.n_hidden = SEER_HIDDEN_MAX + 1;
+        if (k == 2) o.emb_dim = 0;
+        if (k == 3) o.threads = 0;
+        if (k == 4) o.valid_frac = NAN;
+        if (k == 5) o.format = (seer_format)9;
+        if (k == 6) o.heads = 0;
+        if (k == 7) o.epochs = 0;
+        seer_model *m = NULL;
+        cr_assert(eq(int, seer_train(&o, &m, NULL), SEER_EINVAL), "%s", want[k]);
+        cr_assert(ne(ptr, strstr(seer_error_message(), want[k]), NULL), "%s: %s", want[k],
+                  seer_error_message());
+        cr_assert(eq(ptr, m, NULL));
+    }
+}

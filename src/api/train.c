@@ -10,9 +10,12 @@
 
 _Static_assert(SEER_HIDDEN_MAX == SEER_LAYERS_MAX / 2, "hidden widths of a stream");
 
+// Whether kind is one of seer.h's kinds (a library user's value, unchecked until here; the
+// models' table asserts on any other). SEER_MODEL_FINALMLP is the last of them.
+static int known_kind(seer_model_kind kind) { return (unsigned)kind <= SEER_MODEL_FINALMLP; }
+
 const char *seer_model_kind_name(seer_model_kind kind) {
-    const seer_model_ops *ops = seer_model_ops_of(kind);
-    return ops ? ops->name : NULL;
+    return known_kind(kind) ? seer_model_ops_of(kind)->name : NULL;
 }
 
 int seer_model_kind_parse(const char *name, seer_model_kind *out) {
@@ -88,16 +91,48 @@ static void options_to_job(const seer_train_options *o, seer_train_job *j) {
 void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
     seer_train_job j;
     seer_train_job_default(&j);
-    const seer_model_ops *ops = seer_model_ops_of(model);
-    SEER_ASSERT(ops);
+    SEER_ASSERT(known_kind(model));
     seer_net_config_default(&j.net, model);
-    j.batch = ops->batch;
+    j.batch = seer_model_ops_of(model)->batch;
     memset(o, 0, sizeof *o);
     job_to_options(&j, o);
 }
 
+// Whether the n widths are a list the model can take: at most SEER_HIDDEN_MAX, each 1-65536.
+static int widths_ok(const size_t *w, size_t n) {
+    if (n > SEER_HIDDEN_MAX) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] < 1 || w[i] > 65536) return 0;
+    return 1;
+}
+
+// The ranges seer train's options are held to (cli/common.c), for the values that a library
+// user sets without that parser and that would otherwise fail late or not at all.
+static const char *out_of_range(const seer_train_options *o) {
+    if ((unsigned)o->format > SEER_FORMAT_LIBFM) return "format is no seer_format";
+    if (!widths_ok(o->hidden, o->n_hidden) || !widths_ok(o->hidden2, o->n_hidden2))
+        return "hidden widths must be at most SEER_HIDDEN_MAX, each from 1 to 65536";
+    if (o->cross_layers > SEER_HIDDEN_MAX) return "cross_layers must be at most SEER_HIDDEN_MAX";
+    if (o->heads < 1 || o->gate_hidden < 1) return "heads and gate_hidden must be at least 1";
+    if (o->emb_dim < 1 || o->emb_dim > 4096) return "emb_dim must be from 1 to 4096";
+    // As floats: seer train's largest dropout below 1 and smallest lr above 0 may round to 1
+    // and to 0.
+    if (!(o->dropout >= 0 && o->dropout <= 1)) return "dropout must be from 0 to 1";
+    if (o->epochs < 1) return "epochs must be at least 1";
+    if (o->batch < 1 || o->batch > 65536) return "batch must be from 1 to 65536";
+    if (!(o->lr >= 0 && o->lr <= 10)) return "lr must be from 0 to 10";
+    if (o->threads < 1 || o->threads > 256) return "threads must be from 1 to 256";
+    if (!(o->valid_frac >= 0 && o->valid_frac < 1)) return "valid_frac must be from 0 to below 1";
+    if (o->min_count < 1) return "min_count must be at least 1";
+    if (o->max_tokens < 1 || o->max_tokens > SEER_MULTI_SLOTS_MAX)
+        return "max_tokens must be from 1 to SEER_MULTI_SLOTS_MAX";
+    return NULL;
+}
+
 const char *seer_train_options_invalid(const seer_train_options *o) {
-    if (!seer_model_ops_of(o->model)) return "no such model kind";
+    if (!known_kind(o->model)) return "no such model kind";
+    const char *why = out_of_range(o);
+    if (why) return why;
     seer_net_config c;
     options_to_net(o, &c);
     return seer_net_config_invalid(&c);
