@@ -364,6 +364,22 @@ static params train_directly(const char *model, const events *e, size_t B) {
     return p;
 }
 
+// Opens the log in wal (its events unapplied), replays it, and checks the result is
+// training on e directly in batches of 32; returns the directly trained parameters.
+static params replay_matches_direct(const char *model, const events *e) {
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
+    wait_applied(on, e->n);
+    expect_counts(on, e->n, e->n);
+    seer_online_close(on);
+    params replayed = served_params(&slot);
+    seer_slot_free(&slot);
+    params direct = train_directly(model, e, 32);
+    expect_same(&replayed, &direct);
+    free_params(&replayed);
+    return direct;
+}
+
 // Events in the log that no learner applied (a crash right after their
 // acknowledgement): opening replays them once, in order, in full batches and
 // then the rest, which is what training on them directly gives, to the byte.
@@ -379,25 +395,17 @@ Test(online, replay_of_an_unapplied_log_matches_direct_training) {
     cr_assert(eq(int, seer_wal_append(w, (const char *const *)e.text + 60, e.len + 60, 40, &last),
                  SEER_OK));
     seer_wal_close(w);
-    seer_slot slot;
-    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
-    wait_applied(on, 100);
-    expect_counts(on, 100, 100);
-    seer_online_close(on);
-    params replayed = served_params(&slot);
-    seer_slot_free(&slot);
-    params direct = train_directly(model, &e, 32);
-    expect_same(&replayed, &direct);
+    params direct = replay_matches_direct(model, &e);
     cr_assert(eq(long, direct.step, 4));
 
-    on = open_online(&slot, model, sub("wal"), 32, 0);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
     usleep(50000);
     expect_counts(on, 100, 100);
     params again = served_params(&slot);
     expect_same(&again, &direct);
     seer_online_close(on);
     seer_slot_free(&slot);
-    free_params(&replayed);
     free_params(&direct);
     free_params(&again);
     free_events(&e);
@@ -431,16 +439,7 @@ Test(online, replay_of_old_and_new_records_matches_direct_training) {
     cr_assert(eq(int, seer_wal_append(w, rec_at, rec_len, 40, &last), SEER_OK));
     seer_wal_close(w);
     free(rec.s);
-    seer_slot slot;
-    seer_online *on = open_online(&slot, model, sub("wal"), 32, 0);
-    wait_applied(on, 100);
-    expect_counts(on, 100, 100);
-    seer_online_close(on);
-    params replayed = served_params(&slot);
-    seer_slot_free(&slot);
-    params direct = train_directly(model, &e, 32);
-    expect_same(&replayed, &direct);
-    free_params(&replayed);
+    params direct = replay_matches_direct(model, &e);
     free_params(&direct);
     free_events(&e);
 }
