@@ -325,3 +325,20 @@ Test(api, out_of_range_options_refused) {
         cr_assert(eq(ptr, m, NULL));
     }
 }
+
+// The settings text of the run, as a checkpoint records it; too small a buffer is refused.
+Test(api, train_settings_text) {
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_DCNV2);
+    o.data = csv;
+    o.label = "label";
+    char buf[SEER_CHECKPOINT_SETTINGS_MAX], small[16];
+    cr_assert(eq(int, seer_train_settings(&o, buf, sizeof buf), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(ne(ptr, strstr(buf, "--model dcnv2\n--hidden 400,400,400\n"), NULL), "%s", buf);
+    cr_assert(ne(ptr, strstr(buf, "\n--cross-layers 3\n--dcn-structure parallel\n"), NULL));
+    cr_assert(eq(int, strncmp(buf, "DATA ", 5), 0));
+    cr_assert(eq(int, seer_train_settings(&o, small, sizeof small), SEER_EINVAL));
+    o.label = NULL;
+    cr_assert(eq(int, seer_train_settings(&o, buf, sizeof buf), SEER_EINVAL));
+}

@@ -82,6 +82,10 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
         seer_early_stop_names[o->stop_on_logloss], lists[0], lists[1], lists[2], lists[3],
         o->buckets, o->min_count, o->max_tokens, seer_pooling_names[o->pool_sum],
         o->hash_buckets, o->hash_shared ? "on" : "off");
-    SEER_ASSERT(k > 0 && (size_t)k < cap);
+    SEER_ASSERT(k > 0);
+    // Every list above is bounded, so SEER_CHECKPOINT_SETTINGS_MAX always holds the text.
+    if ((size_t)k >= cap)
+        return seer_errorf(SEER_EINVAL, "seer_train_settings: the text takes %d bytes, more "
+                           "than the %zu given", k + 1, cap);
     return SEER_OK;
 }
