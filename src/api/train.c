@@ -25,42 +25,9 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     return SEER_OK;
 }
 
-// The network part of the options from a net config and back.
-static void net_to_options(const seer_net_config *c, seer_train_options *o) {
-    o->model = c->kind;
-    memcpy(o->hidden, c->hidden, sizeof o->hidden);
-    o->n_hidden = c->n_hidden;
-    memcpy(o->hidden2, c->hidden2, sizeof o->hidden2);
-    o->n_hidden2 = c->n_hidden2;
-    o->heads = c->n_heads;
-    o->gate_hidden = c->gate_hidden;
-    o->cross_layers = c->n_cross;
-    o->stacked = c->stacked;
-    o->emb_dim = c->emb_dim;
-    o->dropout = c->dropout;
-    o->adagrad = c->adagrad;
-    o->bf16 = c->bf16;
-}
-
-static void options_to_net(const seer_train_options *o, seer_net_config *c) {
-    memset(c, 0, sizeof *c);
-    c->kind = o->model;
-    memcpy(c->hidden, o->hidden, sizeof c->hidden);
-    c->n_hidden = o->n_hidden;
-    memcpy(c->hidden2, o->hidden2, sizeof c->hidden2);
-    c->n_hidden2 = o->n_hidden2;
-    c->n_heads = o->heads;
-    c->gate_hidden = o->gate_hidden;
-    c->n_cross = o->cross_layers;
-    c->stacked = o->stacked;
-    c->emb_dim = o->emb_dim;
-    c->dropout = o->dropout;
-    c->adagrad = o->adagrad;
-    c->bf16 = o->bf16;
-}
-
-// The data, transform and run parts: the same fields under the same names, by direction.
-#define DATA_AND_RUN(X)                                                                        \
+// Every field of the public options and where the job holds it, the same value by another
+// name; the arrays and scalars are copied alike (same types: each pair's sizes are checked).
+#define FIELDS(X)                                                                              \
     X(data, data) X(format, format) X(skip_bad_rows, skip_bad_rows) X(valid_path, valid_path)  \
     X(valid_frac, valid_frac) X(epochs, epochs) X(batch, batch) X(lr, lr) X(threads, threads)  \
     X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
@@ -71,21 +38,30 @@ static void options_to_net(const seer_train_options *o, seer_net_config *c) {
     X(n_categorical, tf.n_categorical) X(numeric, tf.numeric) X(n_numeric, tf.n_numeric)       \
     X(multi, tf.multi) X(n_multi, tf.n_multi) X(min_count, tf.min_count)                       \
     X(max_vocab, tf.max_vocab) X(buckets, tf.buckets) X(hash_buckets, tf.hash_buckets)         \
-    X(hash_shared, tf.hash_shared) X(max_tokens, tf.max_tokens) X(pool_sum, tf.pool_sum)
+    X(hash_shared, tf.hash_shared) X(max_tokens, tf.max_tokens) X(pool_sum, tf.pool_sum)       \
+    X(model, net.kind) X(hidden, net.hidden) X(n_hidden, net.n_hidden) X(hidden2, net.hidden2) \
+    X(n_hidden2, net.n_hidden2) X(heads, net.n_heads) X(gate_hidden, net.gate_hidden)          \
+    X(cross_layers, net.n_cross) X(stacked, net.stacked) X(emb_dim, net.emb_dim)               \
+    X(dropout, net.dropout) X(adagrad, net.adagrad) X(bf16, net.bf16)
+
+#define SAME_SIZE(pub, job) \
+    _Static_assert(sizeof((seer_train_options *)0)->pub == sizeof((seer_train_job *)0)->job, #pub);
+FIELDS(SAME_SIZE)
+#undef SAME_SIZE
 
 static void job_to_options(const seer_train_job *j, seer_train_options *o) {
-#define TO_OPTIONS(pub, job) o->pub = j->job;
-    DATA_AND_RUN(TO_OPTIONS)
+#define TO_OPTIONS(pub, job) memcpy(&o->pub, &j->job, sizeof o->pub);
+    FIELDS(TO_OPTIONS)
 #undef TO_OPTIONS
-    net_to_options(&j->net, o);
 }
 
+// The job of o; what the data fixes (fields, dense inputs, table rows, batch_cap) stays zero.
 static void options_to_job(const seer_train_options *o, seer_train_job *j) {
     seer_train_job_default(j);
-#define TO_JOB(pub, job) j->job = o->pub;
-    DATA_AND_RUN(TO_JOB)
+    memset(&j->net, 0, sizeof j->net);
+#define TO_JOB(pub, job) memcpy(&j->job, &o->pub, sizeof o->pub);
+    FIELDS(TO_JOB)
 #undef TO_JOB
-    options_to_net(o, &j->net);
 }
 
 void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
@@ -133,9 +109,9 @@ const char *seer_train_options_invalid(const seer_train_options *o) {
     if (!known_kind(o->model)) return "no such model kind";
     const char *why = out_of_range(o);
     if (why) return why;
-    seer_net_config c;
-    options_to_net(o, &c);
-    return seer_net_config_invalid(&c);
+    seer_train_job j;
+    options_to_job(o, &j);
+    return seer_net_config_invalid(&j.net);
 }
 
 int seer_train(const seer_train_options *o, seer_model **out, seer_train_report *report) {
