@@ -36,14 +36,8 @@ struct seer_model {
     char *training_json;   // metadata written by train (settings, metrics); may be NULL
     uint64_t file_id;      // seer_modelfile_id of the file it was loaded from; 0 otherwise
 };
-typedef struct seer_model seer_model;
-
-// Saves atomically. training_json (may be NULL) is stored as the "training" object.
-int seer_model_save(const seer_model *m, const char *path);
-
-// Loads a model for predictions of up to batch_cap rows at a time (0: SEER_SCORE_ROWS).
-int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
-void seer_model_free(seer_model *m);
+// seer_model_load, seer_model_save and seer_model_free are public (seer.h); the save writes
+// training_json, when not NULL, as the "training" object.
 
 // A deep copy of m (transform, network with its step and dropout generator,
 // metadata) sharing nothing with it. With with_moments 0 the optimiser

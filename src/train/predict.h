@@ -20,8 +20,6 @@ typedef int (*seer_predict_fn)(void *ctx, const float *p, const float *y, size_t
 int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
                        size_t *skipped, seer_predict_fn fn, void *ctx);
 
-// Evaluates m on a file: metrics over every row.
-int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad,
-                   seer_binary_metrics *out, size_t *skipped);
+// seer_eval_file, the metrics of m over every row of a file, is public (seer.h).
 
 #endif
