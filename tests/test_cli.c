@@ -855,6 +855,22 @@ Test(cli, cache_file_gives_the_same_model) {
     closedir(dir);
 }
 
+// Bad first rows skipped while the rows go to a cache: the rows released back to the file
+// are rows written (a skipped first row once released the 65,536 rows before the mapping).
+Test(cli, cache_with_bad_first_rows_skipped) {
+    const char *d = tmp_path("bad_first.csv");
+    edit e[20];
+    for (size_t i = 0; i < 20; i++) e[i] = (edit){2 + i, "2,1.5,red\n", 10};
+    write_table(d, e, 20, 0);
+    const char *m = tmp_path("m.seer");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "--cache", "on",
+             "--skip-bad-rows", "--json", "-o", m, NULL);
+    expect_exit(0);
+    char *line = last_stdout_line();
+    cr_assert(eq(dbl, json_get(line, "skipped_rows"), 20.0), "%s", line);
+    free(line);
+}
+
 // More rows than one shuffle chunk (65,536), with bucket fields: the resumed
 // run replays the chunk order and re-encodes with the stored transform.
 Test(cli, resume_across_shuffle_chunks_same_model) {

@@ -90,6 +90,7 @@ static void release_range(const void *p, size_t n) {
 
 void seer_dataset_release(const seer_dataset *d, size_t first, size_t n) {
     if (!d->map || !n) return;
+    SEER_ASSERT(first <= d->rows && n <= d->rows - first);
     release_range(d->ids + first * d->S, n * d->S * sizeof *d->ids);
     release_range(d->dense + first * d->n_dense, n * d->n_dense * sizeof *d->dense);
     release_range(d->y + first, n * sizeof *d->y);

@@ -29,14 +29,16 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
         }
         rc = seer_transform_row(t, map, &row, seer_table_path(tab), d->ids + (size_t)i * d->S,
                                 d->dense + (size_t)i * d->n_dense, d->y + i);
+        int kept = rc == SEER_OK;
         if (rc == SEER_EDATA && skip_bad) {
             d->rows--;
             if ((*skipped)++ < SEER_BAD_ROWS_KEPT)
                 fprintf(stderr, "seer: skipped: %s\n", seer_error_message());
             rc = SEER_OK;
         }
-        // Written rows of a cache go back to the file: memory stays bounded.
-        if (rc == SEER_OK && d->map && d->rows % RELEASE_ROWS == 0)
+        // Written rows of a cache go back to the file: memory stays bounded. Only after a row
+        // was kept: a skipped first row leaves rows at 0, and 0 - RELEASE_ROWS is no row.
+        if (kept && d->map && d->rows % RELEASE_ROWS == 0)
             seer_dataset_release(d, d->rows - RELEASE_ROWS, RELEASE_ROWS);
     }
     free(map);
