@@ -1594,6 +1594,26 @@ Test(serve, event_records_read_by_name_and_refuse_damage) {
     seer_model_free(m);
 }
 
+// A reader whose text buffer once failed to grow (out of memory on an earlier record) reads
+// the next record: the failure spoilt that record only, not every one after it.
+Test(serve, event_reader_recovers_after_a_failed_allocation) {
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, path_in("model.seer"), 1), SEER_OK));
+    static const char rec[] = "\x01" "\x01\0\0\0" "1" "\x01\0\0\0"
+                              "\x01\0\0\0" "x" "\x01\0\0\0" "2";
+    seer_event_reader er = {0};
+    uint32_t ids[64];
+    float dense[64], y;
+    cr_assert(eq(int, seer_event_encode(&er, &m->tf, rec, sizeof rec - 1, ids, dense, &y),
+                 SEER_OK), "%s", seer_error_message());
+    er.values.failed = 1;   // what a failed realloc of an earlier record leaves
+    cr_assert(eq(int, seer_event_encode(&er, &m->tf, rec, sizeof rec - 1, ids, dense, &y),
+                 SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(flt, y, 1.0f));
+    seer_event_reader_free(&er);
+    seer_model_free(m);
+}
+
 // D18: the training metadata goes out with names for paths.
 Test(serve, names_only_cuts_paths) {
     char *s = seer_request_names_only("{\"data\":\"/srv/x/train.csv\",\"epochs\":3,"

@@ -101,6 +101,7 @@ static int read_values(seer_event_reader *r, const seer_transform *t, const char
     size_t off = 1, len = 0, count;
     const char *s = NULL;
     r->values.n = 0;
+    r->values.failed = 0;   // a failed allocation spoils one record, not the ones after it
     int rc = get_text(rec, n, &off, &s, &len);
     if (rc == SEER_OK && t->label_col >= 0) keep(r, t->label_col, s, len);
     if (rc == SEER_OK && n - off < 4)

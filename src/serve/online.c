@@ -152,15 +152,19 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
             return seer_errorf(SEER_EINTERNAL, "the log ends before event %" PRIu64, limit);
         if (len == 0) continue;   // lost to damage: a repair reported it
         // Every event was encoded by the served model before it was logged;
-        // only one logged before a reload to another transform can fail here.
+        // only one logged before a reload to another transform (or a record damaged past
+        // its checksum) can fail here. Memory running out is no reason to drop an event: the
+        // learner stops and the log keeps it.
         int rc = seer_event_encode(&on->evr, &on->m->tf, data, len, on->ids + b * S,
                                    on->dense + b * nd, on->y + b);
         if (rc == SEER_OK) {
             b++;
-        } else {
+        } else if (rc == SEER_EDATA) {
             on->skipped++;
             fprintf(stderr, "seer: event %" PRIu64 " does not fit the reloaded model, "
                     "skipped: %s\n", seq, seer_error_message());
+        } else {
+            return rc;
         }
     }
     // A step that made the loss or a weight non-finite has spoilt the learner's model: it
