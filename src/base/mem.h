@@ -1,6 +1,6 @@
 // Freeing the arrays a struct owns in one call: the free functions of the
-// reader, the model file, the transform, the demo data's world, the event log
-// and the online learner each had a run of free() lines of the same shape.
+// reader, the model file, the transform, the demo data's world and the event
+// reader each had a run of free() lines of the same shape.
 #ifndef SEER_BASE_MEM_H
 #define SEER_BASE_MEM_H
 

@@ -8,6 +8,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "base/mem.h"
 #include "serve/request.h"
 
 // Appends a u32 length and the n bytes of s.
@@ -40,11 +41,7 @@ void seer_event_write(seer_text *out, const seer_transform *t, char *const *fiel
 }
 
 void seer_event_reader_free(seer_event_reader *r) {
-    free(r->map);
-    free(r->field);
-    free(r->len);
-    free(r->at);
-    free(r->values.s);
+    SEER_FREE_ALL(r->map, r->field, r->len, r->at, r->values.s);
     memset(r, 0, sizeof *r);
 }
 
