@@ -81,8 +81,11 @@ typedef struct seer_model seer_model;
 // every scoring path chunks rows by this one number.
 #define SEER_SCORE_ROWS 1024
 
+// The most rows a loaded model may score at once.
+#define SEER_BATCH_CAP_MAX (1 << 20)
+
 // Loads a model file for scoring up to batch_cap rows at a time (0: SEER_SCORE_ROWS, the only
-// size that scores exactly as seer predict does).
+// size that scores exactly as seer predict does; at most SEER_BATCH_CAP_MAX).
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap);
 // Writes the model atomically: path holds the whole new file or what it held before.
 int seer_model_save(const seer_model *m, const char *path);

@@ -151,6 +151,10 @@ Test(api, string_in_a_numeric_column_is_bad_data_named) {
 }
 
 Test(api, null_handles_refused) {
+    seer_model *bad = (seer_model *)1;
+    cr_assert(eq(int, seer_model_load(&bad, NULL, 0), SEER_EINVAL));
+    cr_assert(eq(ptr, bad, NULL));
+    cr_assert(eq(int, seer_model_load(NULL, path, 0), SEER_EINVAL));
     seer_model *m = load();
     seer_rows *r = NULL, *other = NULL;
     float p[1];
@@ -341,4 +345,17 @@ Test(api, train_settings_text) {
     cr_assert(eq(int, seer_train_settings(&o, small, sizeof small), SEER_EINVAL));
     o.label = NULL;
     cr_assert(eq(int, seer_train_settings(&o, buf, sizeof buf), SEER_EINVAL));
+}
+
+// A batch_cap so large that the network's buffer sizes overflowed loaded "successfully" and
+// left the scoring paths to fail or write past their buffers.
+Test(api, huge_batch_cap_refused) {
+    seer_model *m = (seer_model *)1;
+    cr_assert(eq(int, seer_model_load(&m, path, (size_t)1 << 62), SEER_EINVAL));
+    cr_assert(eq(ptr, m, NULL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "batch_cap"), NULL));
+    cr_assert(eq(int, seer_model_load(&m, path, SEER_BATCH_CAP_MAX + 1), SEER_EINVAL));
+    cr_assert(eq(int, seer_model_load(&m, path, 1 << 16), SEER_OK), "%s",
+              seer_error_message());
+    seer_model_free(m);
 }

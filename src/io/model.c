@@ -112,8 +112,13 @@ int seer_model_save(const seer_model *m, const char *path) {
 }
 
 int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
+    if (out) *out = NULL;
+    if (!out || !path) return seer_errorf(SEER_EINVAL, "seer_model_load: a NULL argument");
+    // batch_cap sizes every buffer of the network; far past any batch, the sizes overflow.
+    if (batch_cap > SEER_BATCH_CAP_MAX)
+        return seer_errorf(SEER_EINVAL, "seer_model_load: batch_cap %zu is more than %d rows",
+                           batch_cap, SEER_BATCH_CAP_MAX);
     if (!batch_cap) batch_cap = SEER_SCORE_ROWS;
-    *out = NULL;
     seer_modelfile *f;
     int rc = seer_modelfile_open(&f, path);
     if (rc != SEER_OK) return rc;
