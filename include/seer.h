@@ -7,8 +7,9 @@
 // work), seer/synth.h (the demo's data). Everything under src/ is private to the library.
 //
 // Every function that can fail returns SEER_OK (0) or a negative seer_error and records a
-// message for seer_error_message() on the calling thread. A model is not safe to score from
-// two threads at once (scoring uses its buffers); load one per thread.
+// message for seer_error_message() on the calling thread; a NULL pointer argument is
+// SEER_EINVAL unless its comment allows NULL (the getters of a model need a model). A model is
+// not safe to score from two threads at once (scoring uses its buffers); load one per thread.
 #ifndef SEER_H
 #define SEER_H
 
@@ -176,7 +177,7 @@ typedef struct {
     double positive_rate;
 } seer_metrics;
 
-// Evaluates m on every row of a labelled file. *skipped (not NULL) gets the malformed rows
+// Evaluates m on every row of a labelled file. *skipped gets the malformed rows
 // left out with skip_bad_rows (the first few are named on stderr); without it a malformed row
 // is SEER_EDATA.
 int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad_rows,

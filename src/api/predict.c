@@ -28,6 +28,8 @@ static int write_scores(void *ctx, const float *p, const float *y, size_t n) {
 
 int seer_predict_file(seer_model *m, const char *data, seer_format format, int skip_bad_rows,
                       const char *out, size_t *skipped) {
+    if (!m || !data || !skipped)
+        return seer_errorf(SEER_EINVAL, "seer_predict_file: a NULL argument");
     seer_table_options topt = {format, skip_bad_rows};
     seer_table *tab = NULL;
     seer_atomic_file af = {0};

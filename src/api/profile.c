@@ -9,6 +9,7 @@
 
 int seer_profile_file(const char *path, seer_format format, const char *label, int skip_bad_rows,
                       FILE *out) {
+    if (!path || !out) return seer_errorf(SEER_EINVAL, "seer_profile_file: a NULL argument");
     seer_transform_options to;
     seer_transform_options_default(&to);
     to.label = label;

@@ -118,6 +118,8 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
 
 int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip_bad,
                    seer_binary_metrics *out, size_t *skipped) {
+    if (!m || !path || !out || !skipped)
+        return seer_errorf(SEER_EINVAL, "seer_eval_file: a NULL argument");
     seer_table_options topt = {format, skip_bad};
     seer_table *tab;
     int rc = seer_table_open(&tab, path, &topt);
@@ -134,6 +136,8 @@ int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip
 
 int seer_model_score_file(seer_model *m, const char *path, seer_format format, float **scores,
                           size_t *n) {
+    if (!m || !path || !scores || !n)
+        return seer_errorf(SEER_EINVAL, "seer_model_score_file: a NULL argument");
     *scores = NULL;
     *n = 0;
     if ((unsigned)format > SEER_FORMAT_LIBFM)
