@@ -351,6 +351,7 @@ Test(api, train_settings_text) {
     cr_assert(ne(ptr, strstr(buf, "\n--cross-layers 3\n--dcn-structure parallel\n"), NULL));
     cr_assert(eq(int, strncmp(buf, "DATA ", 5), 0));
     cr_assert(eq(int, seer_train_settings(&o, small, sizeof small), SEER_EINVAL));
+    cr_assert(eq(int, seer_train_settings(NULL, buf, sizeof buf), SEER_EINVAL));
     o.label = NULL;
     cr_assert(eq(int, seer_train_settings(&o, buf, sizeof buf), SEER_EINVAL));
 }

@@ -44,6 +44,7 @@ const char *const seer_pooling_names[] = {"mean", "sum", NULL};
 const char *const seer_dcn_structure_names[] = {"parallel", "stacked", NULL};
 
 int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
+    if (!o || !buf) return seer_errorf(SEER_EINVAL, "seer_train_settings: a NULL argument");
     const char *model = seer_model_kind_name(o->model), *label_name = o->label;
     if (!label_name && (o->format == SEER_FORMAT_CRITEO || o->format == SEER_FORMAT_LIBFM))
         label_name = "label";
