@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "seer.h"
+#include "seer/serve.h"
 #include "small_model.h"
 
 static char dir[64], csv[128], path[128];
@@ -367,4 +368,31 @@ Test(api, huge_batch_cap_refused) {
     cr_assert(eq(int, seer_model_load(&m, path, 1 << 16), SEER_OK), "%s",
               seer_error_message());
     seer_model_free(m);
+}
+
+// A server config out of the ranges seer serve's options have is refused by the library too
+// (it started with port 70000 or no threads at all), before any file is opened.
+Test(api, server_config_out_of_range_refused) {
+    seer_server_config good;
+    seer_server_config_default(&good);
+    good.model_path = "no-such-model.seer";
+    seer_server_config bad[7];
+    for (size_t i = 0; i < 7; i++) bad[i] = good;
+    bad[0].port = 70000;
+    bad[1].threads = 0;
+    bad[2].max_batch = 0;
+    bad[3].max_body = 0;
+    bad[4].max_connections = 0;
+    bad[5].model_path = NULL;
+    bad[6].timeout_s = 86401;
+    for (size_t i = 0; i < 7; i++) {
+        seer_server *s = NULL;
+        cr_assert(eq(int, seer_server_start(&s, &bad[i]), SEER_EINVAL), "config %zu", i);
+        cr_assert(ne(ptr, strstr(seer_error_message(), "server config"), NULL), "%s",
+                  seer_error_message());
+    }
+    seer_server *s = NULL;
+    cr_assert(eq(int, seer_server_start(&s, NULL), SEER_EINVAL));
+    // The good config gets past the checks to the model, which is missing: an I/O error.
+    cr_assert(eq(int, seer_server_start(&s, &good), SEER_EIO), "%s", seer_error_message());
 }

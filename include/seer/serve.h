@@ -32,7 +32,9 @@ void seer_server_config_default(seer_server_config *c);
 typedef struct seer_server seer_server;
 
 // Reads the token, loads the model (through online learning with a wal_dir),
-// and starts listening. SEER_EIO / SEER_EDATA / SEER_EINVAL naming what failed.
+// and starts listening. SEER_EIO / SEER_EDATA / SEER_EINVAL naming what failed; a config
+// out of the ranges of seer serve's options (port <= 65535, threads 1 to 1024, max_body and
+// max_batch at least 1, max_connections 1 to 2^20, timeout_s <= 86400) is SEER_EINVAL.
 int seer_server_start(seer_server **out, const seer_server_config *c);
 // The port listened on.
 unsigned seer_server_port(const seer_server *s);

@@ -153,7 +153,24 @@ int seer_server_reload(seer_server *s, const char *path, unsigned long long *ver
     return rc;
 }
 
+// What the config cannot start with, as the command line's ranges say it (cmd_serve.c), or
+// NULL: a library user gets the same refusals.
+static const char *config_invalid(const seer_server_config *c) {
+    if (!c->model_path) return "no model path";
+    if (!c->host || !*c->host) return "no host";
+    if (c->port > 65535) return "port above 65535";
+    if (c->threads < 1 || c->threads > 1024) return "threads must be 1 to 1024";
+    if (c->max_body == 0) return "max_body must be at least 1";
+    if (c->max_batch == 0) return "max_batch must be at least 1";
+    if (c->max_connections < 1 || c->max_connections > (1u << 20))
+        return "max_connections must be 1 to 1048576";
+    if (c->timeout_s > 86400) return "timeout_s above 86400";
+    return NULL;
+}
+
 int seer_server_start(seer_server **out, const seer_server_config *c) {
+    const char *why = c ? config_invalid(c) : "no config";
+    if (why) return seer_errorf(SEER_EINVAL, "server config: %s", why);
     seer_server *s = calloc(1, sizeof *s);
     if (!s) return seer_errorf(SEER_ENOMEM, "out of memory");
     s->cfg = *c;
