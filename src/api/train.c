@@ -10,9 +10,9 @@
 
 _Static_assert(SEER_HIDDEN_MAX == SEER_LAYERS_MAX / 2, "hidden widths of a stream");
 
-// Whether kind is one of seer.h's kinds (a library user's value, unchecked until here; the
-// models' table asserts on any other). SEER_MODEL_FINALMLP is the last of them.
-static int known_kind(seer_model_kind kind) { return (unsigned)kind <= SEER_MODEL_FINALMLP; }
+// Whether kind is one of the models' kinds (a library user's value, unchecked until here;
+// seer_model_ops_of asserts on any other).
+static int known_kind(seer_model_kind kind) { return seer_model_ops_known(kind) != NULL; }
 
 const char *seer_model_kind_name(seer_model_kind kind) {
     return known_kind(kind) ? seer_model_ops_of(kind)->name : NULL;

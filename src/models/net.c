@@ -28,11 +28,16 @@ const seer_model_ops *seer_model_ops_find(const char *name) {
     return NULL;
 }
 
-const seer_model_ops *seer_model_ops_of(seer_model_kind kind) {
+const seer_model_ops *seer_model_ops_known(seer_model_kind kind) {
     for (size_t i = 0; i < N_MODELS; i++)
         if (all_models[i]->kind == kind) return all_models[i];
-    SEER_ASSERT(!"unknown model kind");
     return NULL;
+}
+
+const seer_model_ops *seer_model_ops_of(seer_model_kind kind) {
+    const seer_model_ops *ops = seer_model_ops_known(kind);
+    SEER_ASSERT(ops != NULL);
+    return ops;
 }
 
 void seer_net_config_default(seer_net_config *c, seer_model_kind kind) {

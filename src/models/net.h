@@ -132,6 +132,9 @@ struct seer_net {
 };
 
 const seer_model_ops *seer_model_ops_find(const char *name);
+// The model of kind, or NULL when no model is of that kind (a value from outside).
+const seer_model_ops *seer_model_ops_known(seer_model_kind kind);
+// The model of kind, which must be one (a bug otherwise).
 const seer_model_ops *seer_model_ops_of(seer_model_kind kind);
 // The model options of a new model of this kind before any is given: embeddings of 16, then
 // its ops' defaults. Every kind's model file records the deep widths and cross layers and its
