@@ -23,10 +23,11 @@ test-asan: deps
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j1
 
-# The library, its headers, seer.pc and the command under PREFIX (default /usr/local).
+# libseer.so and libseer.a, the headers, seer.pc, the CMake package, the command and its man
+# pages under PREFIX (default /usr/local), below DESTDIR when given (a staging root).
 PREFIX ?= /usr/local
 install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) build-asan
