@@ -58,6 +58,7 @@ void seer_rows_clear(seer_rows *r) {
     if (!r) return;
     r->n = 0;
     r->text.n = 0;
+    r->text.failed = 0;   // a value that once found no memory does not spoil the next rows
 }
 
 int seer_rows_set_string(seer_rows *r, const char *column, const char *value) {
@@ -95,7 +96,8 @@ static void as_row(const seer_rows *r, size_t i, char **field, size_t *len) {
 
 int seer_model_score(seer_model *m, const seer_rows *rows, float *out) {
     if (!m || !rows || !out) return seer_errorf(SEER_EINVAL, "seer_model_score: a NULL argument");
-    if (rows->m != m) return seer_errorf(SEER_EINVAL, "seer_model_score: rows of another model");
+    if (rows->m != m || rows->n_cols != m->tf.n_cols)
+        return seer_errorf(SEER_EINVAL, "seer_model_score: rows of another model");
     const seer_transform *t = &m->tf;
     size_t cap = m->net.cfg.batch_cap, S = t->n_slots, nd = t->n_dense, nc = t->n_cols;
     long *map = malloc((nc + 1) * sizeof *map);
