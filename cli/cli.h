@@ -4,7 +4,13 @@
 
 #include <stddef.h>
 
+#include "options.h"
 #include "seer.h"
+
+// The version, CMake's project version (a compile definition of the seer command).
+#ifndef SEER_VERSION
+#error "SEER_VERSION is defined by CMakeLists.txt from the project's version"
+#endif
 
 // Each subcommand returns the process exit code.
 int seer_cmd_profile(int argc, char **argv);
@@ -13,6 +19,11 @@ int seer_cmd_eval(int argc, char **argv);
 int seer_cmd_predict(int argc, char **argv);
 int seer_cmd_demo(int argc, char **argv);
 int seer_cmd_serve(int argc, char **argv);
+
+// --config FILE of cmd's command line (argv[0] the command's name): its options put before
+// the command line's, which win; argc and argv then name the new command line. -1 to go on,
+// else the exit code of a refusal (a bad file, an unknown key).
+int seer_cli_config(const seer_cli_command *cmd, int *argc, char ***argv);
 
 // Records the message of an error the command line finds itself (the library records its own)
 // and returns rc, for seer_cli_fail to print.
@@ -23,23 +34,19 @@ int seer_cli_fail(int rc);
 // Prints a usage error and returns 1.
 int seer_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-struct option;
 // Option codes (getopt_long's val) are below this.
 #define SEER_CLI_OPTION_MAX 512
-// Called in the getopt_long loop with each option c: a usage error naming both values when c
-// takes a value and came before (getopt lets the last win without a word), else 0. getopt
-// gives -o and --output, and an abbreviation, the same c. seen: SEER_CLI_OPTION_MAX zeroed.
-int seer_cli_once(int c, const struct option *opts, const char **seen);
 
-// The command line of a command that reads one data file (eval, predict, profile): its own
-// option besides --format, --skip-bad-rows and --help, its help and its operands.
+#define SEER_CLI_DATA_OPTS                                                                   \
+    {"format", 1, 'f', "F", "auto (default: the model's, or CSV/TSV with a header), csv, tsv,\n" \
+                            "criteo or libfm"},                                              \
+    {"skip-bad-rows", 0, 's', NULL, "skip malformed rows (counted) instead of stopping"},       \
+    {"help", 0, 'h', NULL, "this help"}
+
+// A command that reads one data file: its table and its operands.
 typedef struct {
-    const char *own_name;  // the command's own option
-    int own_arg;           // it takes a value
-    const char *shorts;    // "o:" when -o is its short form, else ""
-    const char *help;      // printed for --help
+    const seer_cli_command *cmd;
     int operands;          // MODEL and DATA: 2, DATA: 1
-    const char *usage;     // the usage error when the operands are not that many
 } seer_cli_data_command;
 
 // What such a command line gave.
@@ -47,7 +54,7 @@ typedef struct {
     seer_format format;   // --format; SEER_FORMAT_AUTO when not given
     int format_given;
     int skip;             // --skip-bad-rows
-    const char *own;      // the value of the command's own option, "" for a flag, NULL if absent
+    const char *seen[SEER_CLI_OPTION_MAX];  // each option's value by code, "" for a flag
     char **operands;      // (cmd->operands)
 } seer_cli_data_options;
 

@@ -131,26 +131,36 @@ static int train_and_eval(const char *title, seer_train_options *o, const char *
     return SEER_OK;
 }
 
+static const seer_cli_opt opts[] = {
+    {"dir", 1, 'd', "DIR", "where the data and the model go (default seer-demo)"},
+    {"sessions", 1, 's', "N", "sessions of the generated log"},
+    {"help", 0, 'h', NULL, "this help"},
+    {0}};
+
+const seer_cli_command seer_cli_demo_command = {
+    .name = "demo", .synopsis = "[--dir DIR] [--sessions N]",
+    .summary = "the main job end to end on generated e-commerce data",
+    .shorts = "", .opts = opts,
+    .notes = "When SEER_DATA holds the Criteo sample, it trains and evaluates on it as well.\n"};
+
 int seer_cmd_demo(int argc, char **argv) {
     const char *dir = "seer-demo";
     seer_synth_config sc;
     seer_synth_defaults(&sc);
-    int c;
-    static const struct option opts[] = {{"dir", 1, 0, 'd'}, {"sessions", 1, 0, 's'},
-                                         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    int c, more;
     const char *seen[SEER_CLI_OPTION_MAX] = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (seer_cli_once(c, opts, seen)) return 1;
+    optind = 0;
+    while ((more = seer_cli_next(&seer_cli_demo_command, argc, argv, &c, seen)) > 0) {
         if (c == 'd') dir = optarg;
         else if (c == 's') {
             if (seer_cli_count("demo", "--sessions", optarg, &sc.sessions)) return 1;
         } else if (c == 'h') {
-            puts("usage: seer demo [--dir DIR] [--sessions N]\nruns the main job on generated "
-                 "e-commerce data (and on the Criteo sample when SEER_DATA has it)");
+            seer_cli_help(&seer_cli_demo_command, stdout);
             return 0;
-        } else return 1;
+        }
     }
+    if (more < 0) return 1;
+    if (optind != argc) return seer_cli_usage("usage: seer demo %s", seer_cli_demo_command.synopsis);
     double t0 = seer_cli_now();
     if (mkdir(dir, 0755) != 0 && access(dir, W_OK) != 0)
         return seer_cli_fail(seer_cli_errorf(SEER_EIO, "demo: cannot create %s", dir));

@@ -1,22 +1,28 @@
 // seer eval MODEL DATA [--format F] [--json] [--skip-bad-rows]
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "seer.h"
 
-static const seer_cli_data_command cmd = {
-    .own_name = "json", .own_arg = 0, .shorts = "", .operands = 2,
-    .help = "usage: seer eval MODEL DATA [--format auto|csv|tsv|criteo|libfm] [--json] "
-            "[--skip-bad-rows]",
-    .usage = "usage: seer eval MODEL DATA [--json]"};
+enum { O_JSON = 256 };
+
+static const seer_cli_opt opts[] = {
+    {"json", 0, O_JSON, NULL, "print one JSON object (auc, logloss, accuracy, rows, ...)"},
+    SEER_CLI_DATA_OPTS,
+    {0}};
+
+const seer_cli_command seer_cli_eval_command = {
+    .name = "eval", .synopsis = "MODEL DATA [--json] [--format F] [--skip-bad-rows]",
+    .summary = "AUC, log loss and accuracy of MODEL on the labelled rows of DATA",
+    .shorts = "", .opts = opts, .notes = NULL};
 
 int seer_cmd_eval(int argc, char **argv) {
     seer_cli_data_options d;
+    const seer_cli_data_command cmd = {&seer_cli_eval_command, 2};
     int code = seer_cli_data_options_parse(argc, argv, &cmd, &d);
     if (code >= 0) return code;
     seer_format format = d.format;
-    int json = d.own != NULL, skip = d.skip;
+    int json = d.seen[O_JSON] != NULL, skip = d.skip;
     double t0 = seer_cli_now();
     seer_model *m;
     int rc = seer_model_load(&m, d.operands[0], SEER_SCORE_ROWS);

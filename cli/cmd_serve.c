@@ -16,23 +16,6 @@
 #include "seer.h"
 #include "seer/serve.h"
 
-static const char usage[] =
-    "usage: seer serve MODEL [--host 127.0.0.1] [--port 8080] [--threads N] [--wal DIR]\n"
-    "                  [--token-file F] [--max-body BYTES] [--max-batch ROWS]\n"
-    "                  [--max-connections N] [--timeout-s S] [--read-only] [--wal-repair]\n"
-    "                  [--allow-unauthenticated-writes] [--model-dir DIR] [--lenient]\n"
-    "serves the model over HTTP: POST /v1/predict, /v1/rank, /v1/recommend, /v1/events,\n"
-    "/v1/admin/reload; GET /v1/model, /healthz, /metrics. --port 0 picks a free port.\n"
-    "Events posted to /v1/events are logged in --wal DIR (default MODEL.wal) before they\n"
-    "are acknowledged and learnt online; --read-only serves without learning.\n"
-    "The write endpoints (/v1/events, /v1/admin/reload) need --token-file F and then\n"
-    "'Authorization: Bearer <F's first line>' (later lines are ignored); without a token\n"
-    "they answer 403 unless --allow-unauthenticated-writes (for local experiments).\n"
-    "A reload's {\"path\"} names a file under --model-dir (default: the model's directory).\n"
-    "Request keys that name no column are refused (400) unless --lenient.\n"
-    "SIGHUP reloads the model file.\n"
-    "--wal-repair: start past damaged records in the log, dropping only them (else refused).\n";
-
 // Each open connection is a descriptor, and idle sockets are accepted well past the
 // connection limit (serve/http.c takes what the descriptor limit leaves): raise the
 // soft limit as far as the hard one allows, up to 65,536 plus the limit.
@@ -53,15 +36,35 @@ static int uint_opt(const char *opt, const char *s, unsigned *out, size_t max) {
     return 0;
 }
 
-static const struct option opts[] = {
-    {"host", 1, 0, 'H'},        {"port", 1, 0, 'p'},      {"threads", 1, 0, 't'},
-    {"wal", 1, 0, 'w'},         {"token-file", 1, 0, 'k'}, {"max-body", 1, 0, 'b'},
-    {"max-batch", 1, 0, 'n'},   {"max-connections", 1, 0, 'c'},
-    {"timeout-s", 1, 0, 'T'},   {"help", 0, 0, 'h'},      {"read-only", 0, 0, 'r'},
-    {"wal-repair", 0, 0, 'R'},
-    {"allow-unauthenticated-writes", 0, 0, 'A'}, {"model-dir", 1, 0, 'M'},
-    {"lenient", 0, 0, 'L'},
-    {0, 0, 0, 0}};
+static const seer_cli_opt opts[] = {
+    {"host", 1, 'H', "H", "the address to listen on (default 127.0.0.1)"},
+    {"port", 1, 'p', "P", "the port (default 8080; 0 picks a free one)"},
+    {"threads", 1, 't', "N", "worker threads"},
+    {"wal", 1, 'w', "DIR", "the log of events posted to /v1/events, written before they are\n"
+                           "acknowledged and learnt online (default MODEL.wal)"},
+    {"read-only", 0, 'r', NULL, "serve without learning (no log)"},
+    {"wal-repair", 0, 'R', NULL, "start past damaged records in the log, dropping only them\n"
+                                 "(else refused)"},
+    {"token-file", 1, 'k', "F", "the write endpoints need 'Authorization: Bearer <F's first\n"
+                                "line>' (later lines are ignored)"},
+    {"allow-unauthenticated-writes", 0, 'A', NULL, "without --token-file, accept writes\n"
+                                                   "(else 403; for local experiments)"},
+    {"max-body", 1, 'b', "BYTES", "the largest request body"},
+    {"max-batch", 1, 'n', "ROWS", "the most rows a request may score"},
+    {"max-connections", 1, 'c', "N", "the most open connections"},
+    {"timeout-s", 1, 'T', "S", "close a connection idle this many seconds"},
+    {"model-dir", 1, 'M', "DIR", "a reload's {\"path\"} names a file under DIR (default: the\n"
+                                 "model's directory)"},
+    {"lenient", 0, 'L', NULL, "ignore request keys that name no column (else 400)"},
+    {"help", 0, 'h', NULL, "this help"},
+    {0}};
+
+const seer_cli_command seer_cli_serve_command = {
+    .name = "serve", .synopsis = "MODEL [--host H] [--port P] [--wal DIR | --read-only] [options]",
+    .summary = "serve the model over HTTP/JSON", .shorts = "", .opts = opts,
+    .notes = "Endpoints: POST /v1/predict, /v1/rank, /v1/recommend, /v1/events,\n"
+             "/v1/admin/reload; GET /v1/model, /healthz, /metrics. SIGHUP reloads the model\n"
+             "file; SIGTERM and SIGINT stop the server.\n"};
 
 // One option c into cfg (or *read_only): 0, 1 after a usage error, or 2 after --help.
 static int serve_option(seer_server_config *cfg, int c, int *read_only) {
@@ -94,7 +97,7 @@ static int serve_option(seer_server_config *cfg, int c, int *read_only) {
     case 'A': cfg->allow_unauthenticated_writes = 1; break;
     case 'M': cfg->model_dir = optarg; break;
     case 'L': cfg->lenient = 1; break;
-    case 'h': fputs(usage, stdout); return 2;
+    case 'h': seer_cli_help(&seer_cli_serve_command, stdout); return 2;
     default: return 1;
     }
     return bad;
@@ -104,14 +107,14 @@ static int serve_option(seer_server_config *cfg, int c, int *read_only) {
 // room for its name): -1 to go on, else the exit code.
 static int parse_args(int argc, char **argv, seer_server_config *cfg, char *wal, size_t cap) {
     int read_only = 0;
-    int c;
+    int c, more;
     const char *seen[SEER_CLI_OPTION_MAX] = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (seer_cli_once(c, opts, seen)) return 1;
+    optind = 0;
+    while ((more = seer_cli_next(&seer_cli_serve_command, argc, argv, &c, seen)) > 0) {
         int bad = serve_option(cfg, c, &read_only);
         if (bad) return bad == 2 ? 0 : 1;
     }
+    if (more < 0) return 1;
     if (optind != argc - 1) return seer_cli_usage("usage: seer serve MODEL [--host H] [--port P]");
     cfg->model_path = argv[optind];
     if (read_only && cfg->wal_dir)

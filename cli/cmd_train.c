@@ -9,57 +9,12 @@
 #include "seer.h"
 #include "seer/files.h"
 
-static const char help[] =
-    "usage: seer train DATA --label COL [options] -o MODEL\n"
-    "\n"
-    "  --label COL          the 0/1 column to predict (default 'label' with --format criteo)\n"
-    "  --model M            lr, mlp (default), fm, wdl, deepfm, dcnv2 or finalmlp\n"
-    "  --hidden 64,32       hidden layer widths of the deep part (mlp 64,32; wdl, deepfm,\n"
-    "                       dcnv2 400,400,400); finalmlp: its first stream (400,400,400)\n"
-    "  --hidden2 800        finalmlp: hidden layer widths of the second stream (default 800)\n"
-    "  --heads N            finalmlp: heads of the bilinear fusion; divides both streams' last\n"
-    "                       widths (default 1)\n"
-    "  --gate-hidden N      finalmlp: hidden width of each stream's feature gate (default 64)\n"
-    "  --emb-dim N          embedding width (default 16)\n"
-    "  --cross-layers N     dcnv2: cross layers (default 3)\n"
-    "  --dropout P          drop this share of each deep layer's units in training (default 0)\n"
-    "  --dcn-structure S    dcnv2: parallel (default) or stacked\n"
-    "  --epochs N           the most epochs (default 50 with early stopping; given alone, exactly\n"
-    "                       N epochs on all rows)\n"
-    "  --batch N            rows per step (default 256; 1024 for wdl, deepfm, dcnv2, finalmlp)\n"
-    "  --lr F               learning rate (default 0.001 for Adam, 0.01 for Adagrad)\n"
-    "  --optim adam|adagrad the optimiser (default adam; lazy on embedding rows either way)\n"
-    "  --precision P        fp32 (default) or bf16: training products in bf16, fp32 weights\n"
-    "  --threads N          OpenMP threads (default 1)\n"
-    "  --seed N             seed of initialisation, shuffling and the hold-out (default 1)\n"
-    "  --valid FILE         validation rows for early stopping on log loss\n"
-    "  --valid-frac F       hold out this share of DATA instead (default 0.1)\n"
-    "  --patience N         epochs without improvement before stopping (default 3; 0 never)\n"
-    "  --early-stop M       auc (default) or logloss: the validation score that picks the epoch\n"
-    "  --format F           auto|csv|tsv|criteo|libfm (default auto: CSV or TSV, header)\n"
-    "  --skip-bad-rows      skip malformed rows (counted, the first few printed)\n"
-    "  --ignore A,B         columns not to use        --categorical A,B  force categorical\n"
-    "  --numeric A,B        force numeric             --buckets N  quantile buckets (16; 0 off)\n"
-    "  --min-count N        least count for a token's own embedding row (default 5)\n"
-    "  --multi A,B          force multi-valued columns (tokens separated by '|'; found alone\n"
-    "                       when 5% of a text column's values hold a '|')\n"
-    "  --max-tokens N       tokens a row of a multi-valued column keeps at most (default 32)\n"
-    "  --pooling mean|sum   how a multi-valued field pools its tokens' vectors (default mean)\n"
-    "  --hash-buckets N     hash each categorical column into N rows instead of a vocabulary\n"
-    "  --hash-shared        with --hash-buckets: one table of N rows for all those columns\n"
-    "  --checkpoint-every N write a checkpoint every N steps and after each epoch\n"
-    "  --checkpoint FILE    where (default MODEL.ckpt; written atomically)\n"
-    "  --resume FILE        continue the run a checkpoint recorded (same DATA and settings)\n"
-    "  --max-steps N        stop after N optimiser steps in all (a checkpoint is written)\n"
-    "  --cache on|off|auto  encoded rows in a mapped cache file beside MODEL (auto: over 1 GiB)\n"
-    "  --json               end with one JSON line of validation metrics\n"
-    "  -o, --output MODEL   where to write the model (written atomically)\n";
-
 enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
        O_VALID, O_VFRAC, O_PATIENCE, O_FORMAT, O_SKIP, O_IGNORE, O_CAT, O_NUM, O_BUCKETS,
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
-       O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN };
+       O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
+       O_PRINT_CONFIG };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -82,31 +37,89 @@ static void model_defaults(seer_train_options *o, seer_model_kind kind, const ch
     if (!seen[O_BATCH]) o->batch = d.batch;
 }
 
-static const struct option opts[] = {
-    {"label", 1, 0, O_LABEL}, {"model", 1, 0, O_MODEL}, {"hidden", 1, 0, O_HIDDEN},
-    {"emb-dim", 1, 0, O_EMB}, {"epochs", 1, 0, O_EPOCHS}, {"batch", 1, 0, O_BATCH},
-    {"lr", 1, 0, O_LR}, {"threads", 1, 0, O_THREADS}, {"seed", 1, 0, O_SEED},
-    {"valid", 1, 0, O_VALID}, {"valid-frac", 1, 0, O_VFRAC}, {"patience", 1, 0, O_PATIENCE},
-    {"format", 1, 0, O_FORMAT}, {"skip-bad-rows", 0, 0, O_SKIP}, {"ignore", 1, 0, O_IGNORE},
-    {"categorical", 1, 0, O_CAT}, {"numeric", 1, 0, O_NUM}, {"buckets", 1, 0, O_BUCKETS},
-    {"min-count", 1, 0, O_MINCOUNT}, {"json", 0, 0, O_JSON}, {"output", 1, 0, 'o'},
-    {"help", 0, 0, O_HELP}, {"cross-layers", 1, 0, O_CROSS},
-    {"dcn-structure", 1, 0, O_STRUCTURE}, {"early-stop", 1, 0, O_STOP},
-    {"checkpoint-every", 1, 0, O_CKPT_EVERY}, {"checkpoint", 1, 0, O_CKPT},
-    {"resume", 1, 0, O_RESUME}, {"max-steps", 1, 0, O_MAX_STEPS},
-    {"optim", 1, 0, O_OPTIM}, {"precision", 1, 0, O_PRECISION},
-    {"hash-buckets", 1, 0, O_HASH}, {"dropout", 1, 0, O_DROPOUT},
-    {"cache", 1, 0, O_CACHE}, {"multi", 1, 0, O_MULTI},
-    {"max-tokens", 1, 0, O_MAX_TOKENS}, {"pooling", 1, 0, O_POOLING},
-    {"hash-shared", 0, 0, O_HASH_SHARED}, {"hidden2", 1, 0, O_HIDDEN2},
-    {"heads", 1, 0, O_HEADS}, {"gate-hidden", 1, 0, O_GATE_HIDDEN}, {0, 0, 0, 0}};
+static const seer_cli_opt opts[] = {
+    {"label", 1, O_LABEL, "COL", "the 0/1 column to predict (default 'label' with --format\n"
+                                 "criteo or libfm)"},
+    {"model", 1, O_MODEL, "M", "lr, mlp (default), fm, wdl, deepfm, dcnv2 or finalmlp"},
+    {"hidden", 1, O_HIDDEN, "W,W", "hidden layer widths of the deep part (mlp 64,32; wdl,\n"
+                                   "deepfm, dcnv2 400,400,400); finalmlp: its first stream\n"
+                                   "(400,400,400)"},
+    {"hidden2", 1, O_HIDDEN2, "W,W", "finalmlp: hidden layer widths of the second stream\n"
+                                     "(default 800)"},
+    {"heads", 1, O_HEADS, "N", "finalmlp: heads of the bilinear fusion; divides both\n"
+                               "streams' last widths (default 1)"},
+    {"gate-hidden", 1, O_GATE_HIDDEN, "N", "finalmlp: hidden width of each stream's feature\n"
+                                           "gate (default 64)"},
+    {"emb-dim", 1, O_EMB, "N", "embedding width (default 16)"},
+    {"cross-layers", 1, O_CROSS, "N", "dcnv2: cross layers (default 3)"},
+    {"dropout", 1, O_DROPOUT, "P", "drop this share of each deep layer's units in training\n"
+                                   "(default 0)"},
+    {"dcn-structure", 1, O_STRUCTURE, "S", "dcnv2: parallel (default) or stacked"},
+    {"epochs", 1, O_EPOCHS, "N", "the most epochs (default 50 with early stopping; given\n"
+                                 "alone, exactly N epochs on all rows, with no hold-out)"},
+    {"batch", 1, O_BATCH, "N", "rows per step (default 256; 1024 for wdl, deepfm, dcnv2,\n"
+                               "finalmlp)"},
+    {"lr", 1, O_LR, "F", "learning rate (default 0.001 for Adam, 0.01 for Adagrad)"},
+    {"optim", 1, O_OPTIM, "O", "adam (default) or adagrad; lazy on embedding rows either way"},
+    {"precision", 1, O_PRECISION, "P", "fp32 (default) or bf16: training products in bf16,\n"
+                                       "fp32 weights"},
+    {"threads", 1, O_THREADS, "N", "OpenMP threads (default 1)"},
+    {"seed", 1, O_SEED, "N", "seed of initialisation, shuffling and the hold-out (default 1)"},
+    {"valid", 1, O_VALID, "FILE", "validation rows for early stopping (by --early-stop)"},
+    {"valid-frac", 1, O_VFRAC, "F", "hold out this share of DATA instead (default 0.1)"},
+    {"patience", 1, O_PATIENCE, "N", "epochs without improvement before stopping (default 3;\n"
+                                     "0 never)"},
+    {"early-stop", 1, O_STOP, "M", "auc (default) or logloss: the validation score that\n"
+                                   "picks the epoch"},
+    {"format", 1, O_FORMAT, "F", "auto, csv, tsv, criteo or libfm (default auto: CSV or\n"
+                                 "TSV with a header)"},
+    {"skip-bad-rows", 0, O_SKIP, NULL, "skip malformed rows (counted, the first few printed)"},
+    {"ignore", 1, O_IGNORE, "A,B", "columns not to use"},
+    {"categorical", 1, O_CAT, "A,B", "force these columns categorical"},
+    {"numeric", 1, O_NUM, "A,B", "force these columns numeric"},
+    {"buckets", 1, O_BUCKETS, "N", "quantile buckets of a numeric column (default 16; 0 off)"},
+    {"min-count", 1, O_MINCOUNT, "N", "least count for a token's own embedding row (default 5)"},
+    {"multi", 1, O_MULTI, "A,B", "force multi-valued columns (tokens separated by '|'; found\n"
+                                 "alone when 5% of a text column's values hold a '|')"},
+    {"max-tokens", 1, O_MAX_TOKENS, "N", "tokens a row of a multi-valued column keeps at most\n"
+                                         "(default 32)"},
+    {"pooling", 1, O_POOLING, "P", "mean (default) or sum: how a multi-valued field pools\n"
+                                   "its tokens' vectors"},
+    {"hash-buckets", 1, O_HASH, "N", "hash each categorical column into N rows instead of a\n"
+                                     "vocabulary"},
+    {"hash-shared", 0, O_HASH_SHARED, NULL, "with --hash-buckets: one table of N rows for all\n"
+                                            "those columns"},
+    {"checkpoint-every", 1, O_CKPT_EVERY, "N", "write a checkpoint every N steps and after each\n"
+                                               "epoch"},
+    {"checkpoint", 1, O_CKPT, "FILE", "where (default MODEL.ckpt; written atomically)"},
+    {"resume", 1, O_RESUME, "FILE", "continue the run a checkpoint recorded (same DATA and\n"
+                                    "settings)"},
+    {"max-steps", 1, O_MAX_STEPS, "N", "stop after N optimiser steps in all (a checkpoint is\n"
+                                       "written)"},
+    {"cache", 1, O_CACHE, "C", "on, off or auto: encoded rows in a mapped cache file beside\n"
+                               "MODEL (auto: over 1 GiB)"},
+    {"json", 0, O_JSON, NULL, "end with one JSON line of validation metrics"},
+    {"print-config", 0, O_PRINT_CONFIG, NULL, "print the options as a JSON --config file and\n"
+                                              "exit without training"},
+    {"output", 1, 'o', "MODEL", "where to write the model (written atomically)"},
+    {"help", 0, O_HELP, NULL, "this help"},
+    {0}};
+
+const seer_cli_command seer_cli_train_command = {
+    .name = "train", .synopsis = "DATA --label COL [options] -o MODEL",
+    .summary = "train a model on the rows of DATA and write it to MODEL",
+    .shorts = "o:", .opts = opts,
+    .notes = "By default 10% of DATA is held out and training stops when its AUC has not\n"
+             "improved for --patience epochs, keeping the best epoch. --epochs N without\n"
+             "--valid or --valid-frac trains exactly N epochs on all rows (and says so).\n"};
 
 // The command line: the job it asks for and what the command itself does with it.
 typedef struct {
     seer_train_options o;
     const char *out, *model;
-    int json;
-    const char *seen[SEER_CLI_OPTION_MAX];  // the value of each option given (seer_cli_once)
+    int json, print_config;
+    int no_holdout;   // --epochs alone: no hold-out, no early stopping (said on stderr)
+    const char *seen[SEER_CLI_OPTION_MAX];  // the value of each option given (seer_cli_next)
     char *ignore_s, *cat_s, *num_s, *multi_s;
     char ckpt[4096];
     char settings[SEER_CHECKPOINT_SETTINGS_MAX];
@@ -231,32 +244,115 @@ static int run_option(seer_train_options *o, int c, int *bad) {
 
 // Reads the options: -1 to go on, or the command's exit code (0 after --help).
 static int parse_args(train_args *a, int argc, char **argv) {
-    int c, bad = 0;
-    optind = 1;
-    while (!bad && (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        if (seer_cli_once(c, opts, a->seen)) return 1;
+    int c, bad = 0, more;
+    optind = 0;
+    while (!bad && (more = seer_cli_next(&seer_cli_train_command, argc, argv, &c, a->seen)) > 0) {
         if (net_option(&a->o, c, &a->model, &bad) || data_option(a, c, &bad) ||
             run_option(&a->o, c, &bad))
             continue;
         switch (c) {
         case O_JSON: a->json = 1; break;
+        case O_PRINT_CONFIG: a->print_config = 1; break;
         case 'o': a->out = optarg; break;
-        case O_HELP: fputs(help, stdout); return 0;
-        // getopt has named the unknown option or the missing value.
-        default: bad = seer_cli_usage("run seer train --help for the options");
+        case O_HELP: seer_cli_help(&seer_cli_train_command, stdout); return 0;
         }
     }
-    if (bad) return 1;
-    if (optind != argc - 1) return seer_cli_usage("train needs exactly one DATA file\n\n%s", help);
+    if (bad || more < 0) return 1;
+    if (optind != argc - 1)
+        return seer_cli_usage("train needs exactly one DATA file (seer train --help)");
     a->o.data = argv[optind];
     return -1;
+}
+
+// A count or a real left to the data (seer.h's SEER_AUTO, SEER_AUTO_REAL): not printed, so
+// that the configuration leaves it to the data too.
+#define LEFT_TO_DATA(v) ((v) == (size_t)-1)
+#define REAL_LEFT_TO_DATA(v) ((v) < 0.0f)
+
+// The effective value of option c as text into buf; 0 when it has none to print.
+static int effective(const train_args *a, int c, char *buf, size_t cap) {
+    const seer_train_options *o = &a->o;
+    size_t k = 0;
+    if (((c == O_EPOCHS && LEFT_TO_DATA(o->epochs)) || (c == O_BATCH && LEFT_TO_DATA(o->batch))
+         || (c == O_PATIENCE && LEFT_TO_DATA(o->patience)) ||
+         (c == O_LR && REAL_LEFT_TO_DATA(o->lr))))
+        return 0;
+    switch (c) {
+    case O_MODEL: return snprintf(buf, cap, "%s", seer_model_kind_name(o->model)) > 0;
+    case O_HIDDEN:
+    case O_HIDDEN2:
+        buf[0] = '\0';
+        for (size_t i = 0; i < (c == O_HIDDEN ? o->n_hidden : o->n_hidden2); i++)
+            k += (size_t)snprintf(buf + k, cap - k, "%s%zu", i ? "," : "",
+                                  c == O_HIDDEN ? o->hidden[i] : o->hidden2[i]);
+        return 1;
+    case O_HEADS: return snprintf(buf, cap, "%zu", o->heads) > 0;
+    case O_GATE_HIDDEN: return snprintf(buf, cap, "%zu", o->gate_hidden) > 0;
+    case O_EMB: return snprintf(buf, cap, "%zu", o->emb_dim) > 0;
+    case O_CROSS: return snprintf(buf, cap, "%zu", o->cross_layers) > 0;
+    case O_DROPOUT: return snprintf(buf, cap, "%.9g", (double)o->dropout) > 0;
+    case O_STRUCTURE: return snprintf(buf, cap, "%s", seer_dcn_structure_names[o->stacked]) > 0;
+    case O_EPOCHS: return snprintf(buf, cap, "%zu", o->epochs) > 0;
+    case O_BATCH: return snprintf(buf, cap, "%zu", o->batch) > 0;
+    case O_LR: return snprintf(buf, cap, "%.9g", (double)o->lr) > 0;
+    case O_OPTIM: return snprintf(buf, cap, "%s", seer_optimiser_names[o->adagrad]) > 0;
+    case O_PRECISION: return snprintf(buf, cap, "%s", seer_precision_names[o->bf16]) > 0;
+    case O_THREADS: return snprintf(buf, cap, "%d", o->threads) > 0;
+    case O_SEED: return snprintf(buf, cap, "%llu", (unsigned long long)o->seed) > 0;
+    case O_VFRAC:
+        return !o->valid_path && snprintf(buf, cap, "%.9g", o->valid_frac) > 0;
+    case O_PATIENCE: return snprintf(buf, cap, "%zu", o->patience) > 0;
+    case O_STOP: return snprintf(buf, cap, "%s", seer_early_stop_names[o->stop_on_logloss]) > 0;
+    case O_FORMAT: return snprintf(buf, cap, "%s", seer_format_names[o->format]) > 0;
+    case O_BUCKETS: return snprintf(buf, cap, "%zu", o->buckets) > 0;
+    case O_MINCOUNT: return snprintf(buf, cap, "%zu", o->min_count) > 0;
+    case O_MAX_TOKENS: return snprintf(buf, cap, "%zu", o->max_tokens) > 0;
+    case O_POOLING: return snprintf(buf, cap, "%s", seer_pooling_names[o->pool_sum]) > 0;
+    case O_CACHE:
+        return snprintf(buf, cap, "%s", seer_cache_names[o->cache < 0 ? 2 : o->cache]) > 0;
+    case O_LABEL: return o->label && snprintf(buf, cap, "%s", o->label) > 0;
+    default: return 0;
+    }
+}
+
+// s as a JSON string.
+static void json_string(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+// --print-config: every option given or with an effective value, as a --config file; exit 0.
+static int print_config(const train_args *a) {
+    const char *skip[] = {"help", "print-config", NULL};
+    int first = 1;
+    char buf[4096];
+    putchar('{');
+    for (const seer_cli_opt *p = seer_cli_train_command.opts; p->name; p++) {
+        int skipped = 0;
+        for (int i = 0; skip[i]; i++) skipped |= !strcmp(p->name, skip[i]);
+        const char *given = p->val < SEER_CLI_OPTION_MAX ? a->seen[p->val] : NULL;
+        if (skipped || (!given && !effective(a, p->val, buf, sizeof buf))) continue;
+        printf("%s\n  \"%s\": ", first ? "" : ",", p->name);
+        first = 0;
+        if (!p->has_arg) fputs("true", stdout);
+        else json_string(given ? given : buf);
+    }
+    puts("\n}");
+    return 0;
 }
 
 // The job from the options given and the defaults of the model and the data: -1 to go on,
 // or the exit code of a refusal.
 static int build_job(train_args *a) {
     seer_train_options *o = &a->o;
-    if (!a->out) return seer_cli_usage("train needs -o MODEL, the file to write");
+    if (!a->out && !a->print_config)
+        return seer_cli_usage("train needs -o MODEL, the file to write");
     seer_model_kind kind;
     if (seer_model_kind_parse(a->model, &kind) != SEER_OK)
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
@@ -273,7 +369,11 @@ static int build_job(train_args *a) {
         return seer_cli_usage("--hash-shared needs --hash-buckets N, the shared table's rows");
     // An explicit --epochs without a validation set trains exactly that many
     // epochs on every row, as the reference trainers do.
-    if (a->seen[O_EPOCHS] && !a->seen[O_VFRAC] && !o->valid_path) o->valid_frac = 0;
+    if (a->seen[O_EPOCHS] && !a->seen[O_VFRAC] && !o->valid_path) {
+        o->valid_frac = 0;
+        a->no_holdout = 1;
+    }
+    if (a->print_config) return print_config(a);
 
     if (!o->checkpoint_path && (o->checkpoint_every || o->max_steps)) {
         snprintf(a->ckpt, sizeof a->ckpt, "%s.ckpt", a->out);
@@ -294,6 +394,11 @@ static int build_job(train_args *a) {
         o->settings = a->settings;
     }
     if (rc != SEER_OK) return seer_cli_fail(rc);
+    // Said once the run is sure to start, so that it is not lost among refusals.
+    if (a->no_holdout)
+        fprintf(stderr, "seer: --epochs %zu without --valid or --valid-frac: exactly %zu epochs "
+                "on all rows, with no hold-out and no early stopping (add --valid-frac 0.1 to "
+                "keep them)\n", o->epochs, o->epochs);
     o->cache_prefix = a->out;
     return -1;
 }

@@ -113,46 +113,25 @@ int seer_cli_usage(const char *fmt, ...) {
     return 1;
 }
 
-int seer_cli_once(int c, const struct option *opts, const char **seen) {
-    if (!optarg || c < 0 || c >= SEER_CLI_OPTION_MAX) return 0;
-    if (!seen[c]) {
-        seen[c] = optarg;
-        return 0;
-    }
-    char name[64];
-    snprintf(name, sizeof name, "-%c", c);
-    for (int i = 0; opts[i].name; i++)
-        if (opts[i].val == c) {
-            snprintf(name, sizeof name, "--%s", opts[i].name);
-            break;
-        }
-    return seer_cli_usage("%s is given twice ('%s', then '%s'): give it once", name, seen[c],
-                          optarg);
-}
-
 int seer_cli_data_options_parse(int argc, char **argv, const seer_cli_data_command *cmd,
                                 seer_cli_data_options *d) {
-    // The own option's code is 'o' for every command, so that predict's -o is its short form.
-    const struct option opts[] = {{"format", 1, 0, 'f'}, {cmd->own_name, cmd->own_arg, 0, 'o'},
-                                  {"skip-bad-rows", 0, 0, 's'}, {"help", 0, 0, 'h'},
-                                  {0, 0, 0, 0}};
-    const char *seen[SEER_CLI_OPTION_MAX] = {0};
-    int c;
-    *d = (seer_cli_data_options){SEER_FORMAT_AUTO, 0, 0, NULL, NULL};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, cmd->shorts, opts, NULL)) != -1) {
-        if (seer_cli_once(c, opts, seen)) return 1;
+    int c, more;
+    memset(d, 0, sizeof *d);
+    d->format = SEER_FORMAT_AUTO;
+    optind = 0;
+    while ((more = seer_cli_next(cmd->cmd, argc, argv, &c, d->seen)) > 0) {
         if (c == 'f') {
             if (seer_cli_format(optarg, &d->format)) return 1;
             d->format_given = 1;
-        } else if (c == 'o') d->own = cmd->own_arg ? optarg : "";
-        else if (c == 's') d->skip = 1;
+        } else if (c == 's') d->skip = 1;
         else if (c == 'h') {
-            puts(cmd->help);
+            seer_cli_help(cmd->cmd, stdout);
             return 0;
-        } else return 1;
+        }
     }
-    if (optind != argc - cmd->operands) return seer_cli_usage("%s", cmd->usage);
+    if (more < 0) return 1;
+    if (optind != argc - cmd->operands)
+        return seer_cli_usage("usage: seer %s %s", cmd->cmd->name, cmd->cmd->synopsis);
     d->operands = argv + optind;
     return -1;
 }

@@ -1,4 +1,4 @@
-// The seer command: dispatch to one subcommand per file.
+// The seer command: dispatch to one subcommand per file; help and version.
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,18 +7,39 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: seer COMMAND [options]\n"
-    "\n"
-    "  profile DATA [--label COL] [--format F]                 columns and the sparsity decision\n"
-    "  train   DATA --label COL [--model M] -o MODEL             train a model (lr, mlp, fm, wdl,\n"
-    "                                                            deepfm, dcnv2, finalmlp)\n"
-    "  eval    MODEL DATA [--json]                               AUC, log loss, accuracy\n"
-    "  predict MODEL DATA [-o OUT]                               one score per row\n"
-    "  serve   MODEL [--host H] [--port P] [--wal DIR]           the HTTP/JSON server\n"
-    "  demo                                                      the main job on built-in data\n"
-    "\n"
-    "seer COMMAND --help lists the options of a command.\n";
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+} cmds[] = {{"profile", seer_cmd_profile}, {"train", seer_cmd_train}, {"eval", seer_cmd_eval},
+            {"predict", seer_cmd_predict}, {"demo", seer_cmd_demo}, {"serve", seer_cmd_serve}};
+
+// "unknown command 'x'" with the nearest command on the first line; exit 1.
+static int unknown_command(const char *name) {
+    const char *names[] = {"profile", "train", "eval", "predict", "serve", "demo", "help",
+                           "version", NULL};
+    const char *near = seer_cli_nearest(name, names);
+    if (near) fprintf(stderr, "seer: unknown command '%s': did you mean '%s'?\n", name, near);
+    else fprintf(stderr, "seer: unknown command '%s'\n", name);
+    fputs("run 'seer help' for the commands\n", stderr);
+    return 1;
+}
+
+// seer help [COMMAND | --man]
+static int help(int argc, char **argv) {
+    if (argc > 3) return seer_cli_usage("usage: seer help [COMMAND | --man]");
+    if (argc < 3) {
+        seer_cli_overview(stdout);
+        return 0;
+    }
+    if (strcmp(argv[2], "--man") == 0) {
+        seer_cli_man(stdout);
+        return 0;
+    }
+    const seer_cli_command *cmd = seer_cli_command_find(argv[2]);
+    if (!cmd) return unknown_command(argv[2]);
+    seer_cli_help(cmd, stdout);
+    return 0;
+}
 
 int main(int argc, char **argv) {
     // Spinning OpenMP barriers collapse when the other hardware thread is busy
@@ -34,18 +55,31 @@ int main(int argc, char **argv) {
     // it fails with EFBIG instead, which every writer reports as an I/O error (exit 3)
     // naming its file, and atomic writes leave nothing half-written.
     signal(SIGXFSZ, SIG_IGN);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 1 : 0;
+    if (argc < 2) {
+        seer_cli_overview(stderr);
+        return 1;
     }
-    const char *cmd = argv[1];
-    struct {
-        const char *name;
-        int (*run)(int, char **);
-    } cmds[] = {{"profile", seer_cmd_profile}, {"train", seer_cmd_train}, {"eval", seer_cmd_eval},
-                {"predict", seer_cmd_predict}, {"demo", seer_cmd_demo}, {"serve", seer_cmd_serve}};
-    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-        if (strcmp(cmd, cmds[i].name) == 0) return cmds[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "seer: unknown command '%s'\n\n%s", cmd, usage);
-    return 1;
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help"))
+        return help(argc, argv);
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("seer %s\n", SEER_VERSION);
+        return 0;
+    }
+    if (name[0] == '-' && name[1] == '-') {
+        const char *names[] = {"help", "version", NULL};
+        const char *near = seer_cli_nearest(name + 2, names);
+        fprintf(stderr, "seer: unknown option '%s'%s%s%s\n", name, near ? ": did you mean '--" : "",
+                near ? near : "", near ? "'?" : "");
+        fputs("run 'seer help' for the commands\n", stderr);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        if (strcmp(name, cmds[i].name)) continue;
+        int sub_argc = argc - 1;
+        char **sub_argv = argv + 1;
+        int code = seer_cli_config(seer_cli_command_find(name), &sub_argc, &sub_argv);
+        return code >= 0 ? code : cmds[i].run(sub_argc, sub_argv);
+    }
+    return unknown_command(name);
 }

@@ -168,6 +168,25 @@ int seer_model_score_file(seer_model *m, const char *path, seer_format format, f
 int seer_predict_file(seer_model *m, const char *data, seer_format format, int skip_bad_rows,
                       const char *out, size_t *skipped);
 
+// How seer_predict_write lays out the scores: seer_predict_file's lines, CSV with a header
+// ("id,score" or "score"; a skipped row's score empty), or JSON lines ({"id":"a","score":0.5}
+// or {"score":0.5}; a skipped row's score null). Names: seer_scores_format_names.
+typedef enum { SEER_SCORES_TEXT, SEER_SCORES_CSV, SEER_SCORES_JSONL } seer_scores_format;
+extern const char *const seer_scores_format_names[];  // "text", "csv", "jsonl"; NULL-terminated
+
+typedef struct {
+    seer_format format;          // of the data
+    int skip_bad_rows;           // as seer_predict_file's
+    const char *out;             // NULL: stdout; else written atomically
+    const char *id_column;       // NULL, or a column of the data written beside each score
+    seer_scores_format layout;   // SEER_SCORES_TEXT has no id: with id_column, use CSV or JSONL
+} seer_predict_options;
+
+// seer_predict_file with the id of each row beside its score and a choice of layout. An
+// id_column the data does not have is SEER_EINVAL naming it; TEXT with an id_column too.
+int seer_predict_write(seer_model *m, const char *data, const seer_predict_options *o,
+                       size_t *skipped);
+
 // The metrics of binary predictions.
 typedef struct {
     size_t rows;

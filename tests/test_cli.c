@@ -625,7 +625,15 @@ Test(cli, profile_credit) {
     cr_assert(why && why < eol, "%s", last.out);
     const char *label = strstr(last.out, "\nSeriousDlqin2yrs ");
     cr_assert(label != NULL, "%s", last.out);
-    cr_assert(eq(int, strncmp(label + 1 + 28, " label", 6), 0), "%s", last.out);
+    // The names' column is as wide as the longest name, here
+    // RevolvingUtilizationOfUnsecuredLines (36): the header's "type" starts after it.
+    const char *type = strstr(last.out, " type ");
+    cr_assert(type && type < inputs, "%s", last.out);
+    int width = (int)(type - head) - 1;
+    cr_assert(eq(int, width, 36), "%s", last.out);
+    cr_assert(eq(int, strncmp(label + 1 + width, " label", 6), 0), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.out, "\nRevolvingUtilizationOfUnsecuredLines "), NULL), "%s",
+              last.out);
 }
 
 // --- Determinism, compressed input, validation files.
@@ -965,4 +973,273 @@ Test(cli, multi_valued_column) {
     run_seer("predict", m, odd, NULL);
     expect_exit(0);
     cr_assert(eq(sz, count_lines(last.out), 3), "%s", last.out);
+}
+
+// --- The command line explains itself: help, version, suggestions, --config, the man page.
+
+// The first line of the last run's stderr, compared with want.
+static void expect_first_line(const char *want) {
+    size_t n = strcspn(last.err, "\n");
+    cr_assert(n == strlen(want) && strncmp(last.err, want, n) == 0, "first line: %.*s\nwant: %s",
+              (int)n, last.err, want);
+}
+
+Test(cli, help_version_and_exit_codes) {
+    run_seer("--version", NULL);
+    expect_exit(0);
+    cr_assert(eq(int, strncmp(last.out, "seer ", 5), 0), "%s", last.out);
+    cr_assert(last.out[5] >= '0' && last.out[5] <= '9', "%s", last.out);
+    char version[64];
+    snprintf(version, sizeof version, "%s", last.out);
+    run_seer("version", NULL);
+    expect_exit(0);
+    cr_assert(eq(str, last.out, version));
+    run_seer("help", NULL);
+    expect_exit(0);
+    cr_assert(ne(ptr, strstr(last.out, "  train "), NULL), "%s", last.out);
+    const char *cmds[] = {"profile", "train", "eval", "predict", "serve", "demo"};
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        char usage[64];
+        snprintf(usage, sizeof usage, "usage: seer %s ", cmds[i]);
+        run_seer("help", cmds[i], NULL);
+        expect_exit(0);
+        cr_assert(eq(int, strncmp(last.out, usage, strlen(usage)), 0), "%s", last.out);
+        char *help = strdup(last.out);
+        run_seer(cmds[i], "-h", NULL);
+        expect_exit(0);
+        cr_assert(eq(str, last.out, help), "%s -h", cmds[i]);
+        cr_assert(eq(str, last.err, ""), "%s -h: %s", cmds[i], last.err);
+        run_seer(cmds[i], "--help", NULL);
+        expect_exit(0);
+        cr_assert(eq(str, last.out, help), "%s --help", cmds[i]);
+        free(help);
+    }
+    run_seer("help", "trian", NULL);
+    expect_exit(1);
+    expect_first_line("seer: unknown command 'trian': did you mean 'train'?");
+    run_seer(NULL);
+    expect_exit(1);
+}
+
+Test(cli, help_agrees_with_the_code) {
+    // mlp's default widths are 64,32 and the deep part of wdl, deepfm and dcnv2 400,400,400;
+    // --valid early-stops by --early-stop, whose default is AUC.
+    run_seer("train", "--help", NULL);
+    expect_exit(0);
+    cr_assert(ne(ptr, strstr(last.out, "mlp 64,32"), NULL), "%s", last.out);
+    cr_assert(eq(ptr, strstr(last.out, "early stopping on log loss"), NULL), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.out, "auc (default) or logloss"), NULL), "%s", last.out);
+    size_t n;
+    char *readme = slurp("README.md", &n);
+    cr_assert(ne(ptr, readme, NULL));
+    cr_assert(eq(ptr, strstr(readme, "MLP 400-400-400"), NULL));
+    free(readme);
+}
+
+Test(cli, unknown_command_suggests_the_nearest) {
+    run_seer("trian", "x.csv", NULL);
+    expect_exit(1);
+    expect_first_line("seer: unknown command 'trian': did you mean 'train'?");
+    run_seer("predcit", NULL);
+    expect_exit(1);
+    expect_first_line("seer: unknown command 'predcit': did you mean 'predict'?");
+    run_seer("frobnicate", NULL);
+    expect_exit(1);
+    expect_first_line("seer: unknown command 'frobnicate'");
+    run_seer("--versoin", NULL);
+    expect_exit(1);
+    expect_first_line("seer: unknown option '--versoin': did you mean '--version'?");
+}
+
+Test(cli, unknown_option_suggests_the_nearest) {
+    const char *d = base_table("base.csv"), *m = tmp_path("m.seer");
+    struct {
+        const char *cmd, *bad, *first;
+    } cases[] = {
+        {"train", "--epohcs", "seer: train: unknown option '--epohcs': did you mean '--epochs'?"},
+        {"eval", "--jsno", "seer: eval: unknown option '--jsno': did you mean '--json'?"},
+        {"predict", "--ouptut", "seer: predict: unknown option '--ouptut': did you mean "
+                                "'--output'?"},
+        {"profile", "--lable", "seer: profile: unknown option '--lable': did you mean '--label'?"},
+        {"serve", "--prot", "seer: serve: unknown option '--prot': did you mean '--port'?"},
+        {"demo", "--sesions", "seer: demo: unknown option '--sesions': did you mean "
+                              "'--sessions'?"},
+        {"train", "--frobnicate", "seer: train: unknown option '--frobnicate'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run_seer(cases[i].cmd, cases[i].bad, d, "--label", "label", "-o", m, NULL);
+        expect_exit(1);
+        expect_first_line(cases[i].first);
+        // Unknown, not a bad value of some other option.
+        expect_stderr_lacks("value");
+        expect_stderr_lacks("invalid option");
+    }
+    cr_assert(eq(int, file_exists(m), 0));
+}
+
+Test(cli, abbreviated_options_refused) {
+    // getopt_long takes a unique prefix for the option; seer wants the whole name, so that a
+    // command line means the same when an option is added.
+    const char *d = base_table("base.csv"), *m = tmp_path("m.seer");
+    run_seer("train", d, "--label", "label", "--epoch", "1", "-o", m, NULL);
+    expect_exit(1);
+    expect_first_line("seer: train: unknown option '--epoch': did you mean '--epochs'?");
+    run_seer("train", d, "--lab=label", "-o", m, NULL);
+    expect_exit(1);
+    expect_first_line("seer: train: unknown option '--lab': did you mean '--label'?");
+    cr_assert(eq(int, file_exists(m), 0));
+    run_seer("eval", m, d, "--js", NULL);
+    expect_exit(1);
+    expect_first_line("seer: eval: unknown option '--js': did you mean '--json'?");
+    run_seer("predict", m, d, "--out", m, NULL);
+    expect_exit(1);
+    expect_first_line("seer: predict: unknown option '--out': did you mean '--output'?");
+    run_seer("profile", d, "--lab", "label", NULL);
+    expect_exit(1);
+    expect_first_line("seer: profile: unknown option '--lab': did you mean '--label'?");
+    run_seer("serve", m, "--po", "1", NULL);
+    expect_exit(1);
+    expect_first_line("seer: serve: unknown option '--po': did you mean '--port'?");
+    run_seer("demo", "--ses", "1", NULL);
+    expect_exit(1);
+    expect_first_line("seer: demo: unknown option '--ses': did you mean '--sessions'?");
+    // A value that looks like an option is still the value.
+    run_seer("profile", d, "--label", "--lab", NULL);
+    expect_exit(2);
+    expect_stderr("no column named '--lab'", NULL);
+    expect_stderr_lacks("unknown option");
+}
+
+Test(cli, profile_long_names_not_cut) {
+    const char *d = tmp_path("long.csv");
+    const char *name = "a_column_name_well_past_twenty_eight_characters";
+    char text[4096];
+    size_t k = (size_t)snprintf(text, sizeof text, "label,%s,x\n", name);
+    for (int i = 0; i < 100 && k < sizeof text - 32; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, "%d,%d,%d\n", i % 2, i % 7, i % 3);
+    put_text(d, text);
+    run_seer("profile", d, "--label", "label", NULL);
+    expect_exit(0);
+    char line[128];
+    snprintf(line, sizeof line, "\n%s numeric", name);
+    cr_assert(ne(ptr, strstr(last.out, line), NULL), "%s", last.out);
+    // The other rows line up with it.
+    snprintf(line, sizeof line, "\nx%*s numeric", (int)strlen(name) - 1, "");
+    cr_assert(ne(ptr, strstr(last.out, line), NULL), "%s", last.out);
+}
+
+Test(cli, epochs_alone_says_it_drops_the_holdout) {
+    const char *d = base_table("base.csv");
+    run_seer("train", d, "--label", "label", "--epochs", "1", "-o", tmp_path("a.seer"), NULL);
+    expect_exit(0);
+    expect_stderr("--epochs 1 without --valid or --valid-frac", "no hold-out",
+                  "no early stopping", "--valid-frac 0.1", NULL);
+    run_seer("train", d, "--label", "label", "--epochs", "1", "--valid-frac", "0.2", "-o",
+             tmp_path("b.seer"), NULL);
+    expect_exit(0);
+    expect_stderr_lacks("no hold-out");
+    run_seer("train", d, "--label", "label", "--max-steps", "2", "-o", tmp_path("c.seer"), NULL);
+    expect_exit(0);
+    expect_stderr_lacks("no hold-out");
+}
+
+Test(cli, predict_id_and_output_format) {
+    const char *m = train_small("m.seer", "mlp");
+    const char *d = tmp_path("ids.csv");
+    // Row 3 is malformed for the transform (x not a number), row 4 for the reader (a field
+    // missing); both keep their places.
+    put_text(d, "uid,label,x,color\nu1,0,1.5,red\n\"a,b\",1,2.5,blue\nu3,0,abc,red\nu4,1\n"
+                "u5,1,9,green\n");
+    run_seer("predict", m, d, "--skip-bad-rows", NULL);
+    expect_exit(0);
+    char *plain = strdup(last.out);
+    run_seer("predict", m, d, "--skip-bad-rows", "--id", "uid", NULL);
+    expect_exit(0);
+    char want[1024];
+    char s1[32], s2[32], s5[32];
+    cr_assert(eq(int, sscanf(plain, "%31s %31s %31s", s1, s2, s5), 3), "%s", plain);
+    snprintf(want, sizeof want, "id,score\nu1,%s\n\"a,b\",%s\nu3,\n,\nu5,%s\n", s1, s2, s5);
+    cr_assert(eq(str, last.out, want));
+    run_seer("predict", m, d, "--skip-bad-rows", "--id", "uid", "--output-format", "jsonl", NULL);
+    expect_exit(0);
+    snprintf(want, sizeof want, "{\"id\":\"u1\",\"score\":%s}\n{\"id\":\"a,b\",\"score\":%s}\n"
+             "{\"id\":\"u3\",\"score\":null}\n{\"id\":null,\"score\":null}\n"
+             "{\"id\":\"u5\",\"score\":%s}\n", s1, s2, s5);
+    cr_assert(eq(str, last.out, want));
+    run_seer("predict", m, d, "--skip-bad-rows", "--output-format", "csv", "-o",
+             tmp_path("p.csv"), NULL);
+    expect_exit(0);
+    size_t n;
+    char *csv = slurp(tmp_path("p.csv"), &n);
+    snprintf(want, sizeof want, "score\n%s\n%s\n\n\n%s\n", s1, s2, s5);
+    cr_assert(eq(str, csv, want));
+    free(csv);
+    free(plain);
+    run_seer("predict", m, d, "--id", "nope", "--output-format", "csv", NULL);
+    expect_exit(1);
+    expect_stderr("--id", "'nope'", NULL);
+    run_seer("predict", m, d, "--id", "uid", "--output-format", "text", NULL);
+    expect_exit(1);
+    run_seer("predict", m, d, "--output-format", "xml", NULL);
+    expect_exit(1);
+    expect_stderr("--output-format", "csv", "jsonl", NULL);
+}
+
+Test(cli, config_file_and_command_line_precedence) {
+    const char *d = base_table("base.csv"), *c = tmp_path("c.json");
+    put_text(c, "{\n  \"label\": \"label\",\n  \"model\": \"lr\",\n  \"epochs\": 1,\n"
+                "  \"json\": true,\n  \"ignore\": [\"color\"]\n}\n");
+    run_seer("train", d, "--config", c, "--epochs", "2", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(0);
+    char *line = last_stdout_line();
+    cr_assert(ne(ptr, strstr(line, "\"model\":\"lr\""), NULL), "%s", line);
+    cr_assert(eq(dbl, json_get(line, "epochs"), 2.0), "%s", line);
+    free(line);
+    // An unknown key is named with its line and the nearest option.
+    put_text(c, "{\n  \"label\": \"label\",\n  \"epoch\": 3\n}\n");
+    run_seer("train", d, "--config", c, "-o", tmp_path("n.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("c.json:3: unknown key 'epoch'", "did you mean 'epochs'?", NULL);
+    cr_assert(eq(int, file_exists(tmp_path("n.seer")), 0));
+    put_text(c, "{\"json\": \"yes\"}");
+    run_seer("train", d, "--config", c, "--label", "label", "-o", tmp_path("n.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("c.json:1: 'json' is a flag", NULL);
+    put_text(c, "{\"label\": \"label\",");
+    run_seer("train", d, "--config", c, "-o", tmp_path("n.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("c.json:1:", NULL);
+    run_seer("eval", tmp_path("m.seer"), d, "--config", tmp_path("none.json"), NULL);
+    expect_exit(3);
+    expect_stderr("none.json", NULL);
+}
+
+Test(cli, print_config_round_trip) {
+    const char *d = base_table("base.csv");
+    run_seer("train", d, "--label", "label", "--model", "lr", "--epochs", "2", "--seed", "7",
+             "--print-config", "-o", tmp_path("x.seer"), NULL);
+    expect_exit(0);
+    cr_assert(eq(int, file_exists(tmp_path("x.seer")), 0));
+    cr_assert(ne(ptr, strstr(last.out, "\"seed\": \"7\""), NULL), "%s", last.out);
+    put_text(tmp_path("c.json"), last.out);
+    run_seer("train", d, "--config", tmp_path("c.json"), "-o", tmp_path("a.seer"), NULL);
+    expect_exit(0);
+    run_seer("train", d, "--label", "label", "--model", "lr", "--epochs", "2", "--seed", "7",
+             "-o", tmp_path("b.seer"), NULL);
+    expect_exit(0);
+    cr_assert(same_bytes(tmp_path("a.seer"), tmp_path("b.seer")));
+}
+
+Test(cli, man_page_matches_the_help) {
+    // docs/man/seer.1 is what seer help --man prints: regenerate it with
+    // build/seer help --man > docs/man/seer.1 when an option changes.
+    run_seer("help", "--man", NULL);
+    expect_exit(0);
+    size_t n;
+    char *committed = slurp("docs/man/seer.1", &n);
+    cr_assert(ne(ptr, committed, NULL), "docs/man/seer.1 is missing (run from the repo root)");
+    cr_assert(eq(str, last.out, committed), "docs/man/seer.1 differs from seer help --man");
+    free(committed);
+    cr_assert(ne(ptr, strstr(last.out, ".SH \"SEER train\""), NULL));
+    cr_assert(ne(ptr, strstr(last.out, "\\-\\-epochs"), NULL));
 }

@@ -292,13 +292,13 @@ Test(guard, option_given_twice_refused) {
     run_seer("train", d, "--label", "x", "--label=label", "-o", tmp_path("m.seer"), NULL);
     expect_exit(1);
     expect_stderr("--label is given twice ('x', then 'label')", NULL);
-    // getopt's other spellings of one option: -o and --output, an abbreviation.
+    // getopt's other spellings of one option: -o and --output, --name=value.
     run_seer("train", d, "--label", "label", "--epochs", "1", "-o", tmp_path("a.seer"),
              "--output", tmp_path("b.seer"), NULL);
     expect_exit(1);
     expect_stderr("--output is given twice", NULL);
-    run_seer("train", d, "--label", "label", "--epo", "1", "--epochs=2", "-o", tmp_path("a.seer"),
-             NULL);
+    run_seer("train", d, "--label", "label", "--epochs", "1", "--epochs=2", "-o",
+             tmp_path("a.seer"), NULL);
     expect_exit(1);
     expect_stderr("--epochs is given twice ('1', then '2')", NULL);
     run_seer("serve", "m.seer", "--port", "1", "--port=2", NULL);

@@ -584,11 +584,17 @@ static const char *kind_name(const seer_column *c) {
 }
 
 void seer_transform_print(const seer_transform *t, FILE *out) {
-    fprintf(out, "%-28s %-12s %8s %12s  %s\n", "column", "type", "missing", "cardinality",
+    // The name column is as wide as the longest name (28 at least), so no name is cut.
+    int w = 28;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        size_t n = strlen(t->col[j].name);
+        if (n > (size_t)w) w = n > 4096 ? 4096 : (int)n;
+    }
+    fprintf(out, "%-*s %-12s %8s %12s  %s\n", w, "column", "type", "missing", "cardinality",
             "decision");
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
-        fprintf(out, "%-28.28s %-12s %7.1f%% %12.0f  %s\n", c->name,
+        fprintf(out, "%-*s %-12s %7.1f%% %12.0f  %s\n", w, c->name,
                 kind_name(c),
                 100.0 * c->missing_rate, c->cardinality, c->reason);
     }

@@ -49,6 +49,12 @@ static int flush_batch(seer_model *m, const uint32_t *ids, const float *dense, f
 
 int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
                        size_t *skipped, seer_predict_fn fn, void *ctx) {
+    return seer_predict_table_rows(m, tab, need_label, skip_bad, skipped, NULL, fn, ctx);
+}
+
+int seer_predict_table_rows(seer_model *m, seer_table *tab, int need_label, int skip_bad,
+                            size_t *skipped, seer_predict_row_fn row_fn, seer_predict_fn fn,
+                            void *ctx) {
     const seer_transform *t = &m->tf;
     size_t cap = m->net.cfg.batch_cap, S = t->n_slots, nd = t->n_dense;
     long *map = malloc((t->n_cols + 1) * sizeof *map);
@@ -75,6 +81,7 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
             reader_bad += holes;
         }
         for (; holes && rc == SEER_OK; holes--) {
+            if (row_fn && (rc = row_fn(ctx, NULL)) != SEER_OK) break;
             memset(ids + b * S, 0, S * sizeof *ids);
             memset(dense + b * nd, 0, nd * sizeof *dense);
             hole[b++] = 1;
@@ -83,6 +90,8 @@ int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_
                 b = 0;
             }
         }
+        if (rc != SEER_OK) break;
+        if (more && row_fn) rc = row_fn(ctx, &row);
         if (rc != SEER_OK) break;
         if (more) {
             rc = seer_transform_row(t, map, &row, seer_table_path(tab), ids + b * S, dense + b * nd,

@@ -20,6 +20,14 @@ typedef int (*seer_predict_fn)(void *ctx, const float *p, const float *y, size_t
 int seer_predict_table(seer_model *m, seer_table *tab, int need_label, int skip_bad,
                        size_t *skipped, seer_predict_fn fn, void *ctx);
 
+// The same, with row_fn (when not NULL) called with each row in the order fn gets them, as it
+// is read: the row, or NULL for one the reader skipped (with SEER_SKIP_HOLD); a row the
+// transform then rejects is among them. seer predict --id reads the id column there.
+typedef int (*seer_predict_row_fn)(void *ctx, const seer_row *row);
+int seer_predict_table_rows(seer_model *m, seer_table *tab, int need_label, int skip_bad,
+                            size_t *skipped, seer_predict_row_fn row_fn, seer_predict_fn fn,
+                            void *ctx);
+
 // seer_eval_file, the metrics of m over every row of a file, is public (seer.h).
 
 #endif
