@@ -207,6 +207,12 @@ int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip
 // The longest settings text (seer_train_options.settings) a checkpoint holds, with its NUL.
 #define SEER_CHECKPOINT_SETTINGS_MAX 8192
 
+// A run option left to the data (seer_train_options: epochs, batch, patience, lr, l2): training
+// chooses it from the rows it trains on and says what it chose (seer_train_report, the line on
+// stderr with the profile, the model file's "training" object). Any other value is used as given.
+#define SEER_AUTO ((size_t)-1)
+#define SEER_AUTO_REAL (-1.0f)
+
 // What to train and how. seer_train_options_default gives every field its documented default
 // for a model kind (the defaults of seer train --model with no other option); set data and,
 // unless the format names it, label, then change what you need.
@@ -249,12 +255,21 @@ typedef struct {
     int adagrad;               // Adagrad instead of Adam (0); seer train then uses lr 0.01
     int bf16;                  // training products in bf16 with fp32 weights (0)
     // The run.
-    size_t epochs;             // 50 at most, with early stopping on the validation rows
-    size_t batch;              // rows a step: 256 (mlp, lr, fm), 1024 (the others)
-    float lr;                  // 0.001
+    // SEER_AUTO (the default of these five): chosen from the training rows n. Mini-batches of
+    // the model's batch (256 mlp, lr, fm; 1024 the others) but at most n/8 rounded down to a
+    // power of two and at least 32; lr 0.001; epochs enough for 4,000 steps, 50 to 200;
+    // patience 3 epochs or 30 steps, whichever is more. lr: a table held in memory without
+    // multi-valued columns is solved to convergence with full-batch L-BFGS when batch and lr
+    // are left to it (epochs then bounds its iterations, 500 when SEER_AUTO).
+    size_t epochs;             // the most epochs, with early stopping on the validation rows
+    size_t batch;              // rows a step
+    float lr;                  // Adam's step size (SEER_AUTO_REAL: 0.001)
     int threads;               // 1
     uint64_t seed;             // 1: initialisation, shuffling and the hold-out
-    size_t patience;           // 3 epochs without a better validation score; 0: never stop
+    size_t patience;           // epochs without a better validation score; 0: never stop
+    float l2;                  // lambda of lambda/2 |w|^2 added to the mean log loss of lr's
+                               // L-BFGS solve, the bias left out (SEER_AUTO_REAL: 1/n, as
+                               // scikit-learn's C=1); 0: none
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
     int quiet;                 // 0: a line per epoch on stderr
     const char *checkpoint_path;   // where checkpoints go (NULL: none)
@@ -310,6 +325,11 @@ typedef struct {
     double train_samples_per_s;   // samples this call trained on / train_seconds
     size_t samples_trained;
     int stopped_at_max_steps;     // max_steps ended the run before its epochs
+    // The settings the run used (SEER_AUTO resolved), and how lr was solved.
+    size_t batch, epochs, patience;
+    float lr, l2;
+    const char *solver;           // "adam", "adagrad" or "lbfgs"
+    int auto_settings;            // 1: some of them were chosen from the data
 } seer_train_report;
 
 // Profiles the training rows, fits the sparsity decision, trains and keeps the best epoch.

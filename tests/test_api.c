@@ -218,11 +218,13 @@ Test(api, train_defaults_of_each_kind) {
     cr_assert(eq(sz, o.n_hidden, 2));
     cr_assert(eq(sz, o.hidden[0], 64));
     cr_assert(eq(sz, o.hidden[1], 32));
-    cr_assert(eq(sz, o.batch, 256));
-    cr_assert(eq(sz, o.epochs, 50));
+    // The run follows the data (train/auto.h; api/auto_settings_* below).
+    cr_assert(eq(sz, o.batch, SEER_AUTO));
+    cr_assert(eq(sz, o.epochs, SEER_AUTO));
     cr_assert(eq(sz, o.emb_dim, 16));
     cr_assert(eq(int, o.format, SEER_FORMAT_AUTO));
-    cr_assert(o.lr == 1e-3f && o.valid_frac == 0.1 && o.patience == 3 && o.seed == 1);
+    cr_assert(o.lr == SEER_AUTO_REAL && o.l2 == SEER_AUTO_REAL && o.valid_frac == 0.1 &&
+              o.patience == SEER_AUTO && o.seed == 1);
     cr_assert(eq(sz, o.min_count, 5));
     cr_assert(eq(sz, o.buckets, 16));
     cr_assert(eq(sz, o.max_tokens, 32));
@@ -232,7 +234,7 @@ Test(api, train_defaults_of_each_kind) {
     cr_assert(eq(int, o.model, SEER_MODEL_DEEPFM));
     cr_assert(eq(sz, o.n_hidden, 3));
     cr_assert(eq(sz, o.hidden[2], 400));
-    cr_assert(eq(sz, o.batch, 1024));
+    cr_assert(eq(sz, o.batch, SEER_AUTO));
     seer_train_options_default(&o, SEER_MODEL_FINALMLP);
     cr_assert(eq(sz, o.hidden2[0], 800));
     cr_assert(eq(sz, o.heads, 1));
@@ -256,6 +258,9 @@ Test(api, train_through_public_options_then_eval) {
     o.data = csv;
     o.label = "label";
     o.epochs = 2;
+    o.batch = 256;  // small_model.h's run, given
+    o.lr = 1e-3f;
+    o.patience = 3;
     o.valid_frac = 0;
     o.quiet = 1;
     o.hidden[0] = 16;

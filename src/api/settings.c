@@ -67,22 +67,31 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     list_text(lists[1], sizeof lists[1], o->categorical, o->n_categorical);
     list_text(lists[2], sizeof lists[2], o->numeric, o->n_numeric);
     list_text(lists[3], sizeof lists[3], o->multi, o->n_multi);
+    // The run's settings left to the data are "auto": chosen alike from the same data.
+    char epochs[32] = "auto", batch[32] = "auto", lr[32] = "auto", patience[32] = "auto";
+    if (o->epochs != SEER_AUTO) snprintf(epochs, sizeof epochs, "%zu", o->epochs);
+    if (o->batch != SEER_AUTO) snprintf(batch, sizeof batch, "%zu", o->batch);
+    if (o->lr != SEER_AUTO_REAL) snprintf(lr, sizeof lr, "%.7g", (double)o->lr);
+    if (o->patience != SEER_AUTO) snprintf(patience, sizeof patience, "%zu", o->patience);
     int k = snprintf(buf, cap,
         "DATA %s\n--valid %s\n--label %s\n--format %s\n--skip-bad-rows %s\n--model %s\n"
         "--hidden %s\n--hidden2 %s\n--heads %zu\n--gate-hidden %zu\n--emb-dim %zu\n"
-        "--cross-layers %zu\n--dcn-structure %s\n--dropout %.7g\n--epochs %zu\n--batch %zu\n"
-        "--optim %s\n--lr %.7g\n--precision %s\n--seed %llu\n--valid-frac %.15g\n"
-        "--patience %zu\n--early-stop %s\n--ignore %s\n--categorical %s\n--numeric %s\n"
+        "--cross-layers %zu\n--dcn-structure %s\n--dropout %.7g\n--epochs %s\n--batch %s\n"
+        "--optim %s\n--lr %s\n--precision %s\n--seed %llu\n--valid-frac %.15g\n"
+        "--patience %s\n--early-stop %s\n--ignore %s\n--categorical %s\n--numeric %s\n"
         "--multi %s\n--buckets %zu\n--min-count %zu\n--max-tokens %zu\n--pooling %s\n"
         "--hash-buckets %zu\n--hash-shared %s\n",
         data, valid, label, seer_format_names[o->format], o->skip_bad_rows ? "on" : "off",
         model, hidden, hidden2, o->heads, o->gate_hidden, o->emb_dim, o->cross_layers,
-        seer_dcn_structure_names[o->stacked], (double)o->dropout, o->epochs, o->batch,
-        seer_optimiser_names[o->adagrad], (double)o->lr, seer_precision_names[o->bf16],
-        (unsigned long long)o->seed, o->valid_path ? 0.0 : o->valid_frac, o->patience,
+        seer_dcn_structure_names[o->stacked], (double)o->dropout, epochs, batch,
+        seer_optimiser_names[o->adagrad], lr, seer_precision_names[o->bf16],
+        (unsigned long long)o->seed, o->valid_path ? 0.0 : o->valid_frac, patience,
         seer_early_stop_names[o->stop_on_logloss], lists[0], lists[1], lists[2], lists[3],
         o->buckets, o->min_count, o->max_tokens, seer_pooling_names[o->pool_sum],
         o->hash_buckets, o->hash_shared ? "on" : "off");
+    // Only a given --l2 has a line, so that the text of a run without one is as it was.
+    if (k > 0 && (size_t)k < cap && o->l2 != SEER_AUTO_REAL)
+        k += snprintf(buf + k, cap - (size_t)k, "--l2 %.7g\n", (double)o->l2);
     SEER_ASSERT(k > 0);
     // Every list above is bounded, so SEER_CHECKPOINT_SETTINGS_MAX always holds the text.
     if ((size_t)k >= cap)

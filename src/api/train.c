@@ -29,7 +29,8 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
 // name; the arrays and scalars are copied alike (same types: each pair's sizes are checked).
 #define FIELDS(X)                                                                              \
     X(data, data) X(format, format) X(skip_bad_rows, skip_bad_rows) X(valid_path, valid_path)  \
-    X(valid_frac, valid_frac) X(epochs, epochs) X(batch, batch) X(lr, lr) X(threads, threads)  \
+    X(valid_frac, valid_frac) X(l2, l2) X(epochs, epochs) X(batch, batch) X(lr, lr)            \
+    X(threads, threads)                                                                         \
     X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
     X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
     X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
@@ -69,9 +70,11 @@ void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
     seer_train_job_default(&j);
     SEER_ASSERT(known_kind(model));
     seer_net_config_default(&j.net, model);
-    j.batch = seer_model_ops_of(model)->batch;
     memset(o, 0, sizeof *o);
     job_to_options(&j, o);
+    // The run follows the data unless the caller sets it (train/auto.c).
+    o->epochs = o->batch = o->patience = SEER_AUTO;
+    o->lr = o->l2 = SEER_AUTO_REAL;
 }
 
 // Whether the n widths are a list the model can take: at most SEER_HIDDEN_MAX, each 1-65536.
@@ -95,8 +98,10 @@ static const char *out_of_range(const seer_train_options *o) {
     // and to 0.
     if (!(o->dropout >= 0 && o->dropout <= 1)) return "dropout must be from 0 to 1";
     if (o->epochs < 1) return "epochs must be at least 1";
-    if (o->batch < 1 || o->batch > 65536) return "batch must be from 1 to 65536";
-    if (!(o->lr >= 0 && o->lr <= 10)) return "lr must be from 0 to 10";
+    if (o->batch != SEER_AUTO && (o->batch < 1 || o->batch > 65536))
+        return "batch must be from 1 to 65536";
+    if (o->lr != SEER_AUTO_REAL && !(o->lr >= 0 && o->lr <= 10)) return "lr must be from 0 to 10";
+    if (o->l2 != SEER_AUTO_REAL && !(o->l2 >= 0 && o->l2 <= 1e6)) return "l2 must be from 0 to 1e6";
     if (o->threads < 1 || o->threads > 256) return "threads must be from 1 to 256";
     if (!(o->valid_frac >= 0 && o->valid_frac < 1)) return "valid_frac must be from 0 to below 1";
     if (o->min_count < 1) return "min_count must be at least 1";

@@ -31,6 +31,13 @@ char *seer_training_json(const seer_training_info *info) {
     cJSON_AddNumberToObject(j, "logloss", info->logloss);
     cJSON_AddNumberToObject(j, "accuracy", info->accuracy);
     cJSON_AddNumberToObject(j, "train_logloss", info->train_logloss);
+    if (info->solver) {  // a run's settings, from the seer that chooses them from the data
+        cJSON_AddNumberToObject(j, "max_epochs", (double)info->max_epochs);
+        cJSON_AddNumberToObject(j, "patience", (double)info->patience);
+        cJSON_AddNumberToObject(j, "l2", info->l2);
+        cJSON_AddStringToObject(j, "solver", info->solver);
+        cJSON_AddStringToObject(j, "settings_from", info->settings_from);
+    }
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return s;

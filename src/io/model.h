@@ -25,6 +25,10 @@ typedef struct {
     int threads;
     const char *evaluated_on;   // "valid" or "train"
     double auc, logloss, accuracy, train_logloss;
+    size_t max_epochs, patience;   // the settings the run used (SEER_AUTO resolved)
+    double l2;
+    const char *solver;            // "adam", "adagrad", "lbfgs"
+    const char *settings_from;     // "data": some were chosen from the rows; "options"
 } seer_training_info;
 
 // The JSON text of info (the caller frees it), or NULL without memory.

@@ -18,6 +18,8 @@
 #include "data/encode.h"
 #include "data/profile.h"
 #include "io/checkpoint.h"
+#include "train/auto.h"
+#include "train/solve_lr.h"
 
 void seer_train_job_default(seer_train_job *o) {
     memset(o, 0, sizeof *o);
@@ -32,6 +34,7 @@ void seer_train_job_default(seer_train_job *o) {
     o->seed = 1;
     o->valid_frac = 0.1;
     o->patience = 3;
+    o->l2 = SEER_AUTO_REAL;
 }
 
 
@@ -290,6 +293,36 @@ static int epochs_loop(epochs_run *u) {
     return SEER_OK;
 }
 
+// lr solved to convergence on tr (train/solve_lr.h), then scored once on the hold-out: one
+// "epoch" whose iterations the report counts.
+static int run_lbfgs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
+                     const seer_train_job *o, seer_train_outcome *r) {
+    seer_net *n = &model->net;
+    seer_lbfgs_result res;
+    double t0 = seer_now();
+    int rc = seer_lr_solve(n, tr, o->l2, o->epochs, &res);
+    r->train_seconds = seer_now() - t0;
+    if (rc != SEER_OK) return rc;
+    r->samples_trained = tr->rows * res.evals;
+    r->epochs_run = r->best_epoch = res.iters;
+    rc = check_diverged(n, res.f, o->lr);
+    size_t rows = tr->rows > va->rows ? tr->rows : va->rows;
+    float *p = rc == SEER_OK ? malloc((rows + 1) * sizeof *p) : NULL;
+    if (rc == SEER_OK && !p) rc = seer_errorf(SEER_ENOMEM, "out of memory scoring %zu rows", rows);
+    seer_binary_metrics fit;
+    if (rc == SEER_OK) rc = eval_dataset(n, tr, p, &fit);
+    r->train_loss = fit.logloss;
+    if (rc == SEER_OK && va->rows) rc = eval_dataset(n, va, p, &r->metrics);
+    free(p);
+    if (rc == SEER_OK && !o->quiet)
+        fprintf(stderr, "L-BFGS: %zu iterations, %s (objective %.6f, largest gradient %.2g): "
+                "train loss %.5f%s", res.iters, res.converged ? "converged" : "not converged",
+                res.f, res.gmax, fit.logloss, va->rows ? "" : "\n");
+    if (rc == SEER_OK && !o->quiet && va->rows)
+        fprintf(stderr, ", valid logloss %.5f auc %.5f\n", r->metrics.logloss, r->metrics.auc);
+    return rc;
+}
+
 // Trains model on tr for the epochs st has left, with its buffers.
 static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
                       const seer_train_job *o, seer_train_outcome *r,
@@ -306,7 +339,9 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
     int rc = SEER_OK;
     if (!u.perm || !u.order || !u.ids || !u.dense || !u.y || !u.pv)
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
-    if (rc == SEER_OK) {
+    if (rc == SEER_OK && o->lbfgs) {
+        rc = run_lbfgs(model, tr, va, o, r);
+    } else if (rc == SEER_OK) {
         u.adam = seer_net_optimiser(&model->net.cfg, o->lr);
         for (size_t c = 0; c < u.n_chunks; c++) u.n_batches += (chunk_rows(tr, c) + B - 1) / B;
         rc = epochs_loop(&u);
@@ -325,7 +360,8 @@ static char *training_json(const seer_train_job *o, const seer_train_outcome *r)
     seer_training_info info = {o->data, r->epochs_run, r->best_epoch, o->batch, r->train_rows,
                                r->valid_rows, o->lr, o->seed, o->threads, r->metrics_on,
                                r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
-                               r->train_loss};
+                               r->train_loss, o->epochs, o->patience, o->l2, r->solver,
+                               r->auto_settings ? "data" : "options"};
     return seer_training_json(&info);
 }
 
@@ -374,7 +410,9 @@ static size_t settings_differ(const char *was, const char *now, const char **at,
             *had = "no value for it";
             *had_len = strlen(*had);
         }
-        if (*had_len != len || memcmp(*had, line, len) != 0) {
+        // A setting left to the data takes the checkpoint's (choose_settings).
+        int left = len == key + 5 && memcmp(line + key, " auto", 5) == 0;
+        if (!left && (*had_len != len || memcmp(*had, line, len) != 0)) {
             *at = line;
             return len;
         }
@@ -405,7 +443,8 @@ static int start_model(const seer_train_job *o, seer_model **m, seer_checkpoint_
                          "not --model %s; resume with the same settings", o->resume_path,
                          seer_model_ops_of((*m)->net.cfg.kind)->name,
                          seer_model_ops_of(o->net.kind)->name);
-    } else if (rc == SEER_OK && (st->batch_size != o->batch || st->seed != o->seed)) {
+    } else if (rc == SEER_OK && ((o->batch != SEER_AUTO && st->batch_size != o->batch) ||
+                                 st->seed != o->seed)) {
         rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
                          " resume with the same settings", o->resume_path, st->batch_size,
                          (unsigned long long)st->seed);
@@ -555,6 +594,66 @@ static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model
     return rc;
 }
 
+// The number of the line "KEY N" of a checkpoint's settings text into *v: 1, or 0 when it has
+// none or its value is "auto".
+static int recorded(const char *settings, const char *key, double *v) {
+    size_t k = strlen(key);
+    for (const char *line = settings; *line; line += strcspn(line, "\n") + 1) {
+        char *end;
+        if (strncmp(line, key, k) == 0 && line[k] == ' ') {
+            *v = strtod(line + k + 1, &end);
+            return end != line + k + 1;
+        }
+        if (!line[strcspn(line, "\n")]) break;
+    }
+    return 0;
+}
+
+// A resumed run goes on with what its checkpoint ran with, for the settings left to the data
+// (a checkpoint of an older seer recorded the defaults it had).
+static void resume_settings(seer_train_job *job, const seer_checkpoint_state *st) {
+    double v;
+    if (job->batch == SEER_AUTO) job->batch = st->batch_size;
+    if (job->epochs == SEER_AUTO && recorded(st->settings, "--epochs", &v)) job->epochs = (size_t)v;
+    if (job->patience == SEER_AUTO && recorded(st->settings, "--patience", &v))
+        job->patience = (size_t)v;
+    if (job->lr == SEER_AUTO_REAL && recorded(st->settings, "--lr", &v)) job->lr = (float)v;
+}
+
+// The settings left to the data, chosen for the training rows now encoded (train/auto.h),
+// into *job, a copy of o, with a line on stderr saying what they are. A resumed run's batch
+// must be the checkpoint's (chosen alike from the same data, unless the data changed).
+static int choose_settings(const seer_train_job *o, seer_train_job *job, const seer_model *m,
+                           const seer_dataset *tr, int resumed, seer_checkpoint_state *st,
+                           seer_train_outcome *r) {
+    *job = *o;
+    int can_solve = tr->map_bytes == 0 && tr->S == m->tf.n_fields && !o->checkpoint_every &&
+                    !o->resume_path && !o->max_steps;
+    size_t b0 = seer_model_ops_of(o->net.kind)->batch;
+    if (resumed) resume_settings(job, st);
+    int chosen = seer_train_auto(job, tr->rows, can_solve);
+    if (resumed && st->batch_size != job->batch)
+        return seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu, this run "
+                           "would use %zu; resume with the same settings and data",
+                           o->resume_path, st->batch_size, job->batch);
+    st->batch_size = job->batch;
+    r->batch = job->batch;
+    r->epochs = job->epochs;
+    r->patience = job->patience;
+    r->lr = job->lr;
+    r->l2 = job->l2;
+    r->solver = job->lbfgs ? "lbfgs" : seer_optimiser_names[job->net.adagrad];
+    r->auto_settings = chosen;
+    if (!o->quiet) {
+        char text[160];
+        seer_train_auto_text(job, text, sizeof text);
+        fprintf(stderr, "seer: %zu training rows: %s (%s)\n", tr->rows, text,
+                !chosen ? "as given" : job->lbfgs || job->batch < b0 ?
+                "defaults for a small table" : "defaults");
+    }
+    return SEER_OK;
+}
+
 int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out) {
     memset(r, 0, sizeof *r);
     *out = NULL;
@@ -567,7 +666,9 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     seer_checkpoint_state st;
     new_state(o, &st);
     snapshot best = {NULL, NULL, NULL};
-    size_t batch_cap = o->batch > SEER_SCORE_ROWS ? o->batch : SEER_SCORE_ROWS;
+    // A batch left to the data is at most the model's, never above SEER_SCORE_ROWS.
+    size_t batch_cap = o->batch != SEER_AUTO && o->batch > SEER_SCORE_ROWS ? o->batch
+                                                                            : SEER_SCORE_ROWS;
     seer_model *m = NULL;
     int rc = start_model(o, &m, &st, &best, batch_cap);
     int resumed = m != NULL;
@@ -576,6 +677,9 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     if (!m) return seer_errorf(SEER_ENOMEM, "out of memory");
 
     rc = encode_rows(o, m, resumed, &tab, &tr, &va, r);
+    seer_train_job job;
+    if (rc == SEER_OK) rc = choose_settings(o, &job, m, &tr, resumed, &st, r);
+    if (rc == SEER_OK) o = &job;
     if (rc == SEER_OK && !resumed) rc = new_net(o, m, batch_cap);
     if (rc == SEER_OK && va.rows && !best.params) rc = best_alloc(&m->net, &best);
     if (rc == SEER_OK && o->checkpoint_every && !o->checkpoint_path)

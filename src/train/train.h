@@ -27,6 +27,9 @@ typedef struct {
     int threads;
     uint64_t seed;
     double valid_frac;           // share of DATA held out when no --valid
+    float l2;                    // lr's L-BFGS solve: lambda of lambda/2 |w|^2 on the mean loss
+    int lbfgs;                   // lr solved by full-batch L-BFGS (train/auto.c sets it; epochs
+                                 // then bounds its iterations)
     size_t patience;             // epochs without a better validation score; 0: never stop
     int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
     int quiet;                   // no per-epoch lines on stderr
@@ -44,7 +47,8 @@ typedef struct {
 
 // The defaults: an mlp as seer_net_config_default has it (64-32, emb 16), its
 // batch of 256, lr 1e-3, up to 50 epochs with a 10% validation hold-out,
-// early stopping on its AUC with patience 3, one thread, seed 1.
+// early stopping on its AUC with patience 3, one thread, seed 1; l2 left to the data
+// (SEER_AUTO_REAL). The public options leave the run to the data (train/auto.h).
 void seer_train_job_default(seer_train_job *o);
 
 // What a run did: the public seer_train_report (seer.h).

@@ -1,0 +1,28 @@
+// The run's settings chosen from the data: whatever the caller left SEER_AUTO (seer.h) gets a
+// value from the number of training rows, so that a small table gets enough optimiser steps
+// and a fair early stop, and a large one the settings it always had.
+#ifndef SEER_TRAIN_AUTO_H
+#define SEER_TRAIN_AUTO_H
+
+#include <stddef.h>
+
+#include "train/train.h"
+
+// Fewest steps an epoch the batch is cut down to give, and the batch's floor.
+#define SEER_AUTO_STEPS_MIN 8
+#define SEER_AUTO_BATCH_MIN 32
+// Steps a run should have (epochs follow, 50 to 200) and patience's least steps.
+#define SEER_AUTO_RUN_STEPS 4000
+#define SEER_AUTO_PATIENCE_STEPS 30
+// L-BFGS iterations when epochs is left to the data.
+#define SEER_AUTO_LBFGS_ITERS 500
+
+// Resolves every SEER_AUTO of o for n training rows (n >= 1). can_solve: the rows are in
+// memory and single-valued, so an lr model left to the data (batch and lr) is solved with
+// full-batch L-BFGS (o->lbfgs set). Returns 1 when any setting was chosen here.
+int seer_train_auto(seer_train_job *o, size_t n, int can_solve);
+
+// "batch 32, lr 0.001, up to 200 epochs, patience 10" or the L-BFGS solve's words, into buf.
+void seer_train_auto_text(const seer_train_job *o, char *buf, size_t cap);
+
+#endif
