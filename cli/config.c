@@ -72,21 +72,24 @@ static int read_word(reader *r, char *out, size_t cap) {
     return 0;
 }
 
-// A value: a string or a word, or a list of them joined by commas ("a,b").
+// A string or a word.
+static int read_scalar(reader *r, char *out, size_t cap, int *is_string) {
+    *is_string = r->s < r->end && *r->s == '"';
+    return *is_string ? read_string(r, out, cap) : read_word(r, out, cap);
+}
+
+// A value: a string or a word, or a list of them (not of lists) joined by commas ("a,b").
 static int read_value(reader *r, char *out, size_t cap, int *is_string) {
+    if (r->s >= r->end || *r->s != '[') return read_scalar(r, out, cap, is_string);
     *is_string = 1;
-    if (r->s < r->end && *r->s == '"') return read_string(r, out, cap);
-    if (r->s >= r->end || *r->s != '[') {
-        *is_string = 0;
-        return read_word(r, out, cap);
-    }
     size_t n = 0;
     r->s++;
     skip_space(r);
     while (r->s < r->end && *r->s != ']') {
         int str;
         if (n && n + 1 < cap) out[n++] = ',';
-        if (read_value(r, out + n, cap - n, &str)) return 1;
+        if (*r->s == '[') return fail(r, "a list inside a list");
+        if (read_scalar(r, out + n, cap - n, &str)) return 1;
         n += strlen(out + n);
         skip_space(r);
         if (r->s < r->end && *r->s == ',') r->s++;
@@ -125,9 +128,13 @@ static int add_option(const seer_cli_command *cmd, reader *r, expansion *e, cons
                       const char *value, int is_string) {
     const seer_cli_opt *o = NULL;
     for (const seer_cli_opt *p = cmd->opts; p->name && !o; p++)
-        if (strcmp(p->name, key) == 0 && strcmp(key, "help") && strcmp(key, "print-config"))
-            o = p;
+        if (strcmp(p->name, key) == 0) o = p;
     char msg[256];
+    // What the command does instead of its job is asked for on the command line.
+    if (o && (!strcmp(key, "help") || !strcmp(key, "print-config"))) {
+        snprintf(msg, sizeof msg, "'%s' is for the command line, not a config file", key);
+        return fail(r, msg);
+    }
     if (!o) {
         const char *names[SEER_CLI_OPTS_MAX + 1];
         int k = 0;
@@ -197,12 +204,14 @@ static int read_file(const char *path, char **text, size_t *n) {
     if (!f) return seer_cli_fail(seer_cli_errorf(SEER_EIO, "--config %s: %s", path,
                                                  strerror(errno)));
     *text = malloc(CONFIG_BYTES_MAX + 1);
+    errno = 0;
     *n = *text ? fread(*text, 1, CONFIG_BYTES_MAX + 1, f) : 0;
-    int err = ferror(f);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!*text) return seer_cli_usage("out of memory");
     int code = 0;
-    if (err) code = seer_cli_fail(seer_cli_errorf(SEER_EIO, "--config %s: reading failed", path));
+    if (err)
+        code = seer_cli_fail(seer_cli_errorf(SEER_EIO, "--config %s: %s", path, strerror(err)));
     else if (*n > CONFIG_BYTES_MAX)
         code = seer_cli_usage("--config %s: larger than %d bytes", path, CONFIG_BYTES_MAX);
     else if (memchr(*text, '\0', *n))

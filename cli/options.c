@@ -125,8 +125,13 @@ int seer_cli_next(const seer_cli_command *cmd, int argc, char **argv, int *c, co
         else seer_cli_usage("%s: -%c needs a value", cmd->name, optopt);
         return -1;
     }
+    if (*c == '?' && o && optind > 1 && strncmp(argv[optind - 1], "--", 2) == 0) {
+        seer_cli_usage("%s: --%s takes no value", cmd->name, o->name);
+        return -1;
+    }
     if (*c == '?') {
-        seer_cli_usage("%s: unknown option '-%c'", cmd->name, optopt ? optopt : '?');
+        seer_cli_usage("%s: unknown option '-%c'", cmd->name, optopt > ' ' && optopt < 127 ?
+                       optopt : '?');
         fprintf(stderr, "run 'seer %s --help' for its options\n", cmd->name);
         return -1;
     }

@@ -1103,6 +1103,10 @@ Test(cli, abbreviated_options_refused) {
     run_seer("demo", "--ses", "1", NULL);
     expect_exit(1);
     expect_first_line("seer: demo: unknown option '--ses': did you mean '--sessions'?");
+    // A flag given a value is named as such.
+    run_seer("train", d, "--label", "label", "--json=1", "-o", m, NULL);
+    expect_exit(1);
+    expect_first_line("seer: train: --json takes no value");
     // A value that looks like an option is still the value.
     run_seer("profile", d, "--label", "--lab", NULL);
     expect_exit(2);
@@ -1209,6 +1213,15 @@ Test(cli, config_file_and_command_line_precedence) {
     run_seer("train", d, "--config", c, "-o", tmp_path("n.seer"), NULL);
     expect_exit(1);
     expect_stderr("c.json:1:", NULL);
+    // Lists hold strings and numbers, not lists (nesting would be read recursively).
+    put_text(c, "{\"label\": \"label\", \"ignore\": [[\"x\"]]}");
+    run_seer("train", d, "--config", c, "-o", tmp_path("n.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("c.json:1: a list inside a list", NULL);
+    put_text(c, "{\"label\": \"label\", \"help\": true}");
+    run_seer("train", d, "--config", c, "-o", tmp_path("n.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("c.json:1: 'help' is for the command line", NULL);
     run_seer("eval", tmp_path("m.seer"), d, "--config", tmp_path("none.json"), NULL);
     expect_exit(3);
     expect_stderr("none.json", NULL);
