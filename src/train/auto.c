@@ -11,6 +11,7 @@
 
 #include "seer.h"
 
+// The largest power of two at most x (1 for 0).
 static size_t pow2_floor(size_t x) {
     size_t p = 1;
     while (p <= x / 2) p *= 2;
@@ -28,7 +29,7 @@ int seer_train_auto(seer_train_job *o, size_t n, int can_solve) {
     size_t b0 = seer_model_ops_of(o->net.kind)->batch;
     if (o->batch == SEER_AUTO) {
         size_t lo = b0 < SEER_AUTO_BATCH_MIN ? b0 : SEER_AUTO_BATCH_MIN;
-        o->batch = clamp(pow2_floor(n / SEER_AUTO_STEPS_MIN + 1), lo, b0);
+        o->batch = clamp(pow2_floor(n / SEER_AUTO_STEPS_MIN), lo, b0);
     }
     if (o->lr == SEER_AUTO_REAL) o->lr = o->net.adagrad ? 0.01f : 1e-3f;
     // sklearn's C = 1: the summed loss plus |w|^2 / 2, divided by n.

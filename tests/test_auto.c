@@ -1,0 +1,291 @@
+// The run's settings chosen from the data (train/auto.c) and lr solved by L-BFGS
+// (nn/lbfgs.c, train/solve_lr.c): the solver against a Newton solve and a gradient check of
+// the objective, the rows -> settings table, options given winning, the settings in the model
+// file, and German credit end to end with the defaults.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seer.h"
+
+#include "io/model.h"
+#include "nn/lbfgs.h"
+#include "train/auto.h"
+#include "train/solve_lr.h"
+#include "tmpdir.h"
+
+// A two-feature table that is not separable: y depends on x1 - x2 with label noise.
+#define N2 8
+static float dense2[N2 * 2] = {1, 0, 0, 1, 2, 1, 1, 2, -1, 0, 0, -1, 0.5f, 0.5f, 3, 1};
+static float y2[N2] = {1, 0, 1, 0, 0, 1, 0, 1};
+
+static seer_dataset two_features(void) {
+    return (seer_dataset){.rows = N2, .cap = N2, .S = 0, .n_dense = 2, .dense = dense2, .y = y2};
+}
+
+// Newton's method on the same objective, written out for three weights (w1, w2, bias):
+// H = mean p (1 - p) x x' + l2 on the weights, the bias not penalised.
+static void newton(double *x, const seer_dataset *d, double l2) {
+    for (int it = 0; it < 50; it++) {
+        double g[3] = {0}, H[3][3] = {{0}};
+        for (size_t r = 0; r < d->rows; r++) {
+            double v[3] = {d->dense[2 * r], d->dense[2 * r + 1], 1};
+            double z = x[0] * v[0] + x[1] * v[1] + x[2], p = 1 / (1 + exp(-z));
+            for (int i = 0; i < 3; i++) {
+                g[i] += (p - d->y[r]) * v[i] / (double)d->rows;
+                for (int j = 0; j < 3; j++) H[i][j] += p * (1 - p) * v[i] * v[j] / (double)d->rows;
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            g[i] += l2 * x[i];
+            H[i][i] += l2;
+        }
+        // Solve H s = g by Cramer's rule (3 x 3).
+        double det = H[0][0] * (H[1][1] * H[2][2] - H[1][2] * H[2][1]) -
+                     H[0][1] * (H[1][0] * H[2][2] - H[1][2] * H[2][0]) +
+                     H[0][2] * (H[1][0] * H[2][1] - H[1][1] * H[2][0]);
+        for (int c = 0; c < 3; c++) {
+            double M[3][3];
+            memcpy(M, H, sizeof M);
+            for (int i = 0; i < 3; i++) M[i][c] = g[i];
+            double dc = M[0][0] * (M[1][1] * M[2][2] - M[1][2] * M[2][1]) -
+                        M[0][1] * (M[1][0] * M[2][2] - M[1][2] * M[2][0]) +
+                        M[0][2] * (M[1][0] * M[2][1] - M[1][1] * M[2][0]);
+            x[c] -= dc / det;
+        }
+    }
+}
+
+Test(auto, lbfgs_matches_newton_on_two_features) {
+    seer_dataset d = two_features();
+    double l2 = 0.05;
+    seer_lr_problem p = {&d, 0, l2};
+    double x[3] = {0}, xn[3] = {0}, g[3];
+    seer_lbfgs_config c;
+    seer_lbfgs_config_default(&c);
+    seer_lbfgs_result r;
+    cr_assert(eq(int, seer_lbfgs_minimize(x, 3, seer_lr_objective, &p, &c, &r), SEER_OK));
+    cr_assert(r.converged, "L-BFGS did not converge: %zu iterations, gmax %g", r.iters, r.gmax);
+    seer_lr_objective(x, g, 3, &p);
+    for (int i = 0; i < 3; i++) cr_assert(fabs(g[i]) < 1e-5, "gradient %d is %g", i, g[i]);
+    newton(xn, &d, l2);
+    for (int i = 0; i < 3; i++)
+        cr_assert(fabs(x[i] - xn[i]) < 1e-5, "weight %d: L-BFGS %.8f, Newton %.8f", i, x[i], xn[i]);
+    // The problem is not trivial: the weights are away from zero and of opposite signs.
+    cr_assert(xn[0] > 0.1 && xn[1] < -0.1, "w = %g, %g", xn[0], xn[1]);
+}
+
+// A quadratic with a known minimum and a bad scale: the curvature pairs must do the work.
+static double quadratic(const double *x, double *g, size_t n, void *ctx) {
+    (void)ctx;
+    double f = 0;
+    for (size_t i = 0; i < n; i++) {
+        double a = (double)(i + 1) * (i + 1), e = x[i] - (double)i;
+        f += 0.5 * a * e * e;
+        g[i] = a * e;
+    }
+    return f;
+}
+
+Test(auto, lbfgs_finds_a_badly_scaled_quadratic_minimum) {
+    double x[20] = {0};
+    seer_lbfgs_config c;
+    seer_lbfgs_config_default(&c);
+    seer_lbfgs_result r;
+    cr_assert(eq(int, seer_lbfgs_minimize(x, 20, quadratic, NULL, &c, &r), SEER_OK));
+    cr_assert(r.converged);
+    // ftol stops it once f falls by 1e-10 an iteration: x within 1e-4.
+    for (int i = 0; i < 20; i++) cr_assert(fabs(x[i] - i) < 1e-4, "x[%d] = %.9g", i, x[i]);
+    cr_assert(lt(sz, r.iters, 200));
+}
+
+// The objective's gradient against central differences, with embedding rows (two fields of
+// ids) and dense inputs, and the penalty on all but the bias.
+Test(auto, lr_objective_gradient_check) {
+    uint32_t ids[6 * 2] = {0, 3, 1, 3, 2, 4, 0, 4, 1, 3, 2, 3};
+    float dense[6 * 2] = {0.5f, -1, 1, 0.2f, -0.3f, 0.7f, 2, -0.5f, 0, 1, -1, -1};
+    float y[6] = {1, 0, 1, 1, 0, 0};
+    seer_dataset d = {.rows = 6, .cap = 6, .S = 2, .n_dense = 2, .ids = ids, .dense = dense,
+                      .y = y};
+    seer_lr_problem p = {&d, 5, 0.1};
+    double x[8] = {0.3, -0.2, 0.1, 0.5, -0.4, 0.7, -0.6, 0.25}, g[8], gd[8];
+    seer_lr_objective(x, g, 8, &p);
+    for (int i = 0; i < 8; i++) {
+        double h = 1e-6, keep = x[i];
+        x[i] = keep + h;
+        double fp = seer_lr_objective(x, gd, 8, &p);
+        x[i] = keep - h;
+        double fm = seer_lr_objective(x, gd, 8, &p);
+        x[i] = keep;
+        double num = (fp - fm) / (2 * h);
+        cr_assert(fabs(num - g[i]) < 1e-7, "weight %d: analytic %.9f, numeric %.9f", i, g[i], num);
+    }
+}
+
+// The settings chosen for a model kind and n training rows.
+static seer_train_job chosen(seer_model_kind kind, size_t n, int can_solve) {
+    seer_train_job j;
+    seer_train_job_default(&j);
+    j.net.kind = kind;
+    j.epochs = j.batch = j.patience = SEER_AUTO;
+    j.lr = j.l2 = SEER_AUTO_REAL;
+    cr_assert(eq(int, seer_train_auto(&j, n, can_solve), 1));
+    return j;
+}
+
+Test(auto, settings_follow_the_rows) {
+    static const struct {
+        seer_model_kind kind;
+        size_t rows, batch, epochs, patience;
+    } table[] = {
+        {SEER_MODEL_MLP, 10, 32, 200, 30},       // one step an epoch: patience 30 steps
+        {SEER_MODEL_MLP, 627, 64, 200, 3},       // German credit's training rows
+        {SEER_MODEL_MLP, 2047, 128, 200, 3},     // 255 rows an eighth: 128
+        {SEER_MODEL_MLP, 2048, 256, 200, 4},     // 8 steps an epoch: the model's batch
+        {SEER_MODEL_MLP, 6480, 256, 154, 3},     // the Criteo sample: 26 steps an epoch
+        {SEER_MODEL_MLP, 108087, 256, 50, 3},    // Give Me Some Credit: as before
+        {SEER_MODEL_DEEPFM, 6480, 512, 200, 3},
+        {SEER_MODEL_DEEPFM, 90000, 1024, 50, 3}, // MovieLens 100K: as before
+        {SEER_MODEL_LR, 627, 64, 200, 3},        // lr on rows that cannot be solved whole
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        seer_train_job j = chosen(table[i].kind, table[i].rows, 0);
+        cr_assert(eq(sz, j.batch, table[i].batch), "row %zu", i);
+        cr_assert(eq(sz, j.epochs, table[i].epochs), "row %zu", i);
+        cr_assert(eq(sz, j.patience, table[i].patience), "row %zu", i);
+        cr_assert(eq(flt, j.lr, 1e-3f), "row %zu", i);
+        cr_assert(eq(int, j.lbfgs, 0), "row %zu", i);
+    }
+    seer_train_job j = chosen(SEER_MODEL_LR, 627, 1);
+    cr_assert(eq(int, j.lbfgs, 1));
+    cr_assert(eq(sz, j.epochs, SEER_AUTO_LBFGS_ITERS));
+    cr_assert(eq(flt, j.l2, 1.0f / 627));
+    j = chosen(SEER_MODEL_MLP, 627, 1);  // only lr is solved whole
+    cr_assert(eq(int, j.lbfgs, 0));
+}
+
+Test(auto, options_given_win) {
+    seer_train_job j;
+    seer_train_job_default(&j);
+    j.net.kind = SEER_MODEL_LR;
+    j.batch = 500;
+    j.epochs = 7;
+    j.patience = 0;
+    j.lr = 0.05f;
+    j.l2 = 0;
+    cr_assert(eq(int, seer_train_auto(&j, 627, 1), 0), "nothing was left to the data");
+    cr_assert(eq(sz, j.batch, 500));
+    cr_assert(eq(sz, j.epochs, 7));
+    cr_assert(eq(sz, j.patience, 0));
+    cr_assert(eq(flt, j.lr, 0.05f));
+    cr_assert(eq(flt, j.l2, 0.0f));
+    cr_assert(eq(int, j.lbfgs, 0), "a given batch and lr ask for mini-batches");
+    // A given lr alone keeps Adam; the rest still follows the rows.
+    seer_train_job_default(&j);
+    j.net.kind = SEER_MODEL_LR;
+    j.epochs = j.batch = j.patience = SEER_AUTO;
+    j.lr = 0.01f;
+    cr_assert(eq(int, seer_train_auto(&j, 627, 1), 1));
+    cr_assert(eq(int, j.lbfgs, 0));
+    cr_assert(eq(sz, j.batch, 64));
+    cr_assert(eq(flt, j.lr, 0.01f));
+}
+
+static const char *seer_data(void) {
+    const char *s = getenv("SEER_DATA");
+    return s && *s ? s : "../shared/data";
+}
+
+// German credit (german.data: 20 space-separated attributes, class 1 good / 2 bad) split 70/30
+// by a seeded shuffle into dir/train.csv and dir/test.csv with label "bad".
+static void german_split(const char *dir, uint64_t seed) {
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/german-credit/german.data", seer_data());
+    FILE *f = fopen(path, "r");
+    cr_assert(ne(ptr, f, NULL), "%s is missing: the tests need SEER_DATA", path);
+    static char rows[1000][1024];
+    size_t n = 0;
+    while (n < 1000 && fgets(line, sizeof line, f))
+        if (line[0] != '\n') snprintf(rows[n++], sizeof rows[0], "%s", line);
+    fclose(f);
+    cr_assert(eq(sz, n, 1000));
+    size_t idx[1000];
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    uint64_t s = seed * 0x9e3779b97f4a7c15ULL + 1;
+    for (size_t i = n; i > 1; i--) {  // Fisher-Yates with an xorshift generator
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        size_t j = (size_t)(s % i), t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+    for (int part = 0; part < 2; part++) {
+        snprintf(path, sizeof path, "%s/%s.csv", dir, part ? "test" : "train");
+        FILE *o = fopen(path, "w");
+        cr_assert(ne(ptr, o, NULL));
+        for (int c = 0; c < 20; c++) fprintf(o, "a%d,", c);
+        fprintf(o, "bad\n");
+        for (size_t k = part ? 700 : 0; k < (part ? n : 700); k++) {
+            char *tok, *save, buf[1024];
+            snprintf(buf, sizeof buf, "%s", rows[idx[k]]);
+            int c = 0;
+            for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+                if (c++ < 20) fprintf(o, "%s,", tok);
+                else fprintf(o, "%d\n", strcmp(tok, "2") == 0);  // class 2 is bad
+            }
+            cr_assert(eq(int, c, 21));
+        }
+        fclose(o);
+    }
+}
+
+Test(auto, german_credit_lr_defaults) {
+    char dir[] = "/tmp/seer_test_auto_XXXXXX", train[128], test[128], model[128];
+    cr_assert(ne(ptr, mkdtemp(dir), NULL));
+    german_split(dir, 3);
+    snprintf(train, sizeof train, "%s/train.csv", dir);
+    snprintf(test, sizeof test, "%s/test.csv", dir);
+    snprintf(model, sizeof model, "%s/m.seer", dir);
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_LR);
+    o.data = train;
+    o.label = "bad";
+    o.quiet = 1;
+    seer_model *m = NULL;
+    seer_train_report r;
+    cr_assert(eq(int, seer_train(&o, &m, &r), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(str, (char *)r.solver, "lbfgs"));
+    cr_assert(eq(int, r.auto_settings, 1));
+    cr_assert(eq(flt, r.l2, 1.0f / (float)r.train_rows));
+    // Saved and loaded, the model file says what the run chose.
+    cr_assert(eq(int, seer_model_save(m, model), SEER_OK));
+    seer_model_free(m);
+    cr_assert(eq(int, seer_model_load(&m, model, SEER_SCORE_ROWS), SEER_OK));
+    cr_assert(ne(ptr, strstr(m->training_json, "\"solver\":\"lbfgs\""), NULL), "%s",
+              m->training_json);
+    cr_assert(ne(ptr, strstr(m->training_json, "\"settings_from\":\"data\""), NULL));
+    cr_assert(eq(dbl, seer_model_training_number(m, "max_epochs", -1), SEER_AUTO_LBFGS_ITERS));
+    cr_assert(eq(dbl, seer_model_training_number(m, "l2", -1), (double)r.l2));
+    seer_metrics met;
+    size_t skipped = 0;
+    cr_assert(eq(int, seer_eval_file(m, test, SEER_FORMAT_AUTO, 0, &met, &skipped), SEER_OK));
+    cr_assert(eq(sz, met.rows, 300));
+    cr_assert(met.auc >= 0.75, "lr with the defaults: test AUC %.4f", met.auc);
+    seer_model_free(m);
+
+    // An mlp with the defaults: the settings chosen for the table are in the file.
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    o.data = train;
+    o.label = "bad";
+    o.quiet = 1;
+    cr_assert(eq(int, seer_train(&o, &m, &r), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(str, (char *)r.solver, "adam"));
+    cr_assert(eq(sz, r.batch, 64));
+    cr_assert(eq(dbl, seer_model_training_number(m, "batch", -1), 64));
+    cr_assert(eq(dbl, seer_model_training_number(m, "patience", -1), 3));
+    cr_assert(eq(dbl, seer_model_training_number(m, "max_epochs", -1), 200));
+    seer_model_free(m);
+    remove_tree(dir);
+}
