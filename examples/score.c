@@ -30,6 +30,7 @@ typedef struct {
     size_t line;        // of p, from 1
     int sep;            // the separator of CSV and TSV
     int quoting;
+    const char *why;    // what is wrong with the row a reader refused
 } reader;
 
 // One row's fields, pointing into the file's buffer (each ends with a NUL written over its
@@ -64,11 +65,11 @@ static int read_all(const char *path, char **out, size_t *n) {
         got = fread(b + len, 1, cap - len, f);
         len += got;
     }
-    int bad = ferror(f) || !b || (len == cap && !feof(f));
+    int bad = ferror(f) || !b || (len == cap && !feof(f)), err = errno;
     fclose(f);
     if (bad) {
         free(b);
-        return fail(3, "%s: reading failed", path);
+        return fail(3, "%s: reading failed: %s", path, strerror(err));
     }
     b[len] = '\0';
     *out = b;
@@ -92,12 +93,12 @@ static int next_row(reader *r, fields *fs) {
     fs->n = 0;
     fs->line = r->line;
     for (;;) {
-        if (fs->n == FIELDS_MAX) return -1;
+        if (fs->n == FIELDS_MAX) return r->why = "more fields than this reader takes", -1;
         char *w = r->p, *start = r->p;
         fs->f[fs->n++] = start;
         if (r->quoting && *r->p == '"') {  // "..." with "" for a quote, newlines allowed
             for (r->p++;; r->p++) {
-                if (r->p >= r->end) return -1;
+                if (r->p >= r->end) return r->why = "a quote that is never closed", -1;
                 if (*r->p == '"' && r->p[1] == '"') r->p++;
                 else if (*r->p == '"') break;
                 if (*r->p == '\n') r->line++;
@@ -126,8 +127,10 @@ static int next_libfm_row(reader *r, fields *fs) {
     if (!eol) eol = r->end;
     *eol = '\0';
     for (char *tok = strtok(r->p, " \t\r"); tok; tok = strtok(NULL, " \t\r")) {
-        if (fs->n == FIELDS_MAX) return -1;
-        char *colon = fs->n ? strchr(tok, ':') : NULL;
+        if (fs->n == FIELDS_MAX) return r->why = "more fields than this reader takes", -1;
+        char *colon = fs->n ? strchr(tok, ':') : NULL, *end = NULL;
+        if (fs->n && (!colon || colon == tok || strtod(colon + 1, &end) != 1 || *end))
+            return r->why = "a feature that is not index:1", -1;
         if (colon) *colon = '\0';
         fs->f[fs->n++] = tok;
     }
@@ -180,7 +183,9 @@ static int header(reader *r, seer_format fmt, const fields *first, char ***names
         (*names)[j] = copy(s, strlen(s));
     }
     *n = count;
-    return *names ? 0 : -1;
+    int ok = *names != NULL;
+    for (size_t j = 0; ok && j < count; j++) ok = (*names)[j] != NULL;
+    return ok ? 0 : -1;
 }
 
 // Scores the rows added so far and prints them.
@@ -201,14 +206,38 @@ static int known(const seer_model *m, const char *name) {
     return 0;
 }
 
+// The name of a column the model scores with that the file lacks, or NULL (seer predict
+// refuses such a file rather than score the column as missing in every row).
+static const char *lacking(const seer_model *m, char *const *names, size_t n) {
+    for (size_t i = 0; i < seer_model_input_count(m); i++) {
+        seer_column_info c;
+        if (seer_model_input(m, i, &c) != SEER_OK || c.kind == SEER_COLUMN_IGNORED ||
+            c.kind == SEER_COLUMN_LABEL)
+            continue;
+        size_t j = 0;
+        while (j < n && strcmp(names[j], c.name) != 0) j++;
+        if (j == n) return c.name;
+    }
+    return NULL;
+}
+
 static int score(seer_model *m, reader *r, seer_format fmt, const char *path) {
     static fields fs;
     // libFM's fields are counted on its first row, which is read before the names.
     int libfm = fmt == SEER_FORMAT_LIBFM, got = libfm ? next_libfm_row(r, &fs) : 0;
     char **names = NULL;
     size_t n_names = 0;
-    if (header(r, fmt, &fs, &names, &n_names) != 0)
+    if (header(r, fmt, &fs, &names, &n_names) != 0) {
+        for (size_t j = 0; names && j < n_names; j++) free(names[j]);
+        free(names);
         return fail(2, "%s:%zu: no header line, or one that cannot be read", path, r->line);
+    }
+    const char *lack = lacking(m, names, n_names);
+    if (lack) {
+        for (size_t j = 0; j < n_names; j++) free(names[j]);
+        free(names);
+        return fail(2, "%s: no column named '%s', which the model was trained with", path, lack);
+    }
     int *use = calloc(n_names + 1, sizeof *use);
     for (size_t j = 0; use && j < n_names; j++) use[j] = known(m, names[j]);
     seer_rows *rows = NULL;
@@ -228,7 +257,7 @@ static int score(seer_model *m, reader *r, seer_format fmt, const char *path) {
         if (rc == SEER_OK) got = libfm ? next_libfm_row(r, &fs) : next_row(r, &fs);
     }
     if (rc == SEER_OK && !code && got < 0)
-        code = fail(2, "%s:%zu: an unterminated quote or too many fields", path, r->line);
+        code = fail(2, "%s:%zu: %s", path, fs.line, r->why);
     if (rc == SEER_OK && !code) rc = flush(m, rows, out);
     if (rc != SEER_OK) code = fail(seer_error_exit_code(rc), "%s", seer_error_message());
     seer_rows_free(rows);
@@ -264,7 +293,7 @@ int main(int argc, char **argv) {
     int code = read_all(argv[2], &text, &n);
     if (!code) {
         char *p = n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
-        reader r = {p, text + n, 1, ',', 1};
+        reader r = {p, text + n, 1, ',', 1, NULL};
         if (fmt == SEER_FORMAT_AUTO) r.sep = sniff(p, text + n);
         if (fmt == SEER_FORMAT_TSV || fmt == SEER_FORMAT_CRITEO) r.sep = '\t';
         if (fmt == SEER_FORMAT_CRITEO || fmt == SEER_FORMAT_LIBFM) r.quoting = 0;
