@@ -79,6 +79,20 @@ check "$work/gm.seer" "$work/gm_quoted.csv" --format csv
 check "$work/cr.seer" "$work/cr.txt"
 check "$work/fr.seer" "$work/fr.libfm" --format libfm
 
+refused() {  # what seer predict refuses, score refuses too (exit 2, no scores): file message
+    local model=$1 file=$2 want=$3 rc=0
+    shift 3
+    "$work/score_static" "$model" "$file" "$@" >"$work/got" 2>"$work/err" || rc=$?
+    [ $rc = 2 ] || fail "score on $file exited $rc, not 2"
+    [ ! -s "$work/got" ] || fail "score on $file printed scores before refusing"
+    grep -q "$want" "$work/err" || fail "score on $file: '$(cat "$work/err")' lacks '$want'"
+}
+cut -d, -f1-5 "$work/gm.csv" >"$work/fewer.csv"
+refused "$work/gm.seer" "$work/fewer.csv" "no column named 'DebtRatio'"
+(head -2 "$work/fr.libfm"; head -1 "$work/fr.libfm" | sed 's/:1 /:0.5 /') >"$work/half.libfm"
+refused "$work/fr.seer" "$work/half.libfm" "half.libfm:3: a feature that is not index:1" \
+    --format libfm
+
 # find_package(seer) and the target seer::seer.
 mkdir -p "$work/pkg"
 cat >"$work/pkg/CMakeLists.txt" <<'EOF'
