@@ -160,7 +160,8 @@ int seer_cmd_demo(int argc, char **argv) {
         }
     }
     if (more < 0) return 1;
-    if (optind != argc) return seer_cli_usage("usage: seer demo %s", seer_cli_demo_command.synopsis);
+    if (optind != argc)
+        return seer_cli_usage("usage: seer demo %s", seer_cli_demo_command.synopsis);
     double t0 = seer_cli_now();
     if (mkdir(dir, 0755) != 0 && access(dir, W_OK) != 0)
         return seer_cli_fail(seer_cli_errorf(SEER_EIO, "demo: cannot create %s", dir));

@@ -14,7 +14,7 @@ enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREA
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
-       O_PRINT_CONFIG };
+       O_PRINT_CONFIG, O_L2 };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -55,11 +55,15 @@ static const seer_cli_opt opts[] = {
     {"dropout", 1, O_DROPOUT, "P", "drop this share of each deep layer's units in training\n"
                                    "(default 0)"},
     {"dcn-structure", 1, O_STRUCTURE, "S", "dcnv2: parallel (default) or stacked"},
-    {"epochs", 1, O_EPOCHS, "N", "the most epochs (default 50 with early stopping; given\n"
-                                 "alone, exactly N epochs on all rows, with no hold-out)"},
-    {"batch", 1, O_BATCH, "N", "rows per step (default 256; 1024 for wdl, deepfm, dcnv2,\n"
-                               "finalmlp)"},
-    {"lr", 1, O_LR, "F", "learning rate (default 0.001 for Adam, 0.01 for Adagrad)"},
+    {"epochs", 1, O_EPOCHS, "N", "the most epochs, with early stopping (default: enough for\n"
+                                 "4,000 steps, 50 to 200; 500 L-BFGS iterations for lr);\n"
+                                 "given alone, exactly N epochs on all rows, no hold-out"},
+    {"batch", 1, O_BATCH, "N", "rows per step (default: 256 for mlp, lr, fm, 1024 for the\n"
+                               "others, but at most rows/8 as a power of two, 32 at least)"},
+    {"lr", 1, O_LR, "F", "learning rate (default 0.001 for Adam, 0.01 for Adagrad); lr\n"
+                         "with --batch and --lr left out is solved by full-batch L-BFGS"},
+    {"l2", 1, O_L2, "F", "lr's L-BFGS solve: lambda of lambda/2 |w|^2 added to the mean\n"
+                         "log loss (default 1/rows, as scikit-learn's C=1; 0 none)"},
     {"optim", 1, O_OPTIM, "O", "adam (default) or adagrad; lazy on embedding rows either way"},
     {"precision", 1, O_PRECISION, "P", "fp32 (default) or bf16: training products in bf16,\n"
                                        "fp32 weights"},
@@ -67,8 +71,8 @@ static const seer_cli_opt opts[] = {
     {"seed", 1, O_SEED, "N", "seed of initialisation, shuffling and the hold-out (default 1)"},
     {"valid", 1, O_VALID, "FILE", "validation rows for early stopping (by --early-stop)"},
     {"valid-frac", 1, O_VFRAC, "F", "hold out this share of DATA instead (default 0.1)"},
-    {"patience", 1, O_PATIENCE, "N", "epochs without improvement before stopping (default 3;\n"
-                                     "0 never)"},
+    {"patience", 1, O_PATIENCE, "N", "epochs without improvement before stopping (default 3,\n"
+                                     "or 30 steps' worth on a small table; 0 never)"},
     {"early-stop", 1, O_STOP, "M", "auc (default) or logloss: the validation score that\n"
                                    "picks the epoch"},
     {"format", 1, O_FORMAT, "F", "auto, csv, tsv, criteo or libfm (default auto: CSV or\n"
@@ -111,7 +115,8 @@ const seer_cli_command seer_cli_train_command = {
     .shorts = "o:", .opts = opts,
     .notes = "By default 10% of DATA is held out and training stops when its AUC has not\n"
              "improved for --patience epochs, keeping the best epoch. --epochs N without\n"
-             "--valid or --valid-frac trains exactly N epochs on all rows (and says so).\n"};
+             "--valid or --valid-frac trains exactly N epochs on all rows (and says so).\n"
+             "The settings left to the data are printed with the profile and stored in MODEL.\n"};
 
 // The command line: the job it asks for and what the command itself does with it.
 typedef struct {
@@ -228,6 +233,10 @@ static int run_option(seer_train_options *o, int c, int *bad) {
         *bad = seer_cli_real("train", "--lr", optarg, &d);
         o->lr = (float)d;
         break;
+    case O_L2:
+        *bad = seer_cli_real("train", "--l2", optarg, &d);
+        o->l2 = (float)d;
+        break;
     case O_THREADS:
         *bad = seer_cli_count("train", "--threads", optarg, &v);
         o->threads = (int)v;
@@ -264,18 +273,15 @@ static int parse_args(train_args *a, int argc, char **argv) {
     return -1;
 }
 
-// A count or a real left to the data (seer.h's SEER_AUTO, SEER_AUTO_REAL): not printed, so
-// that the configuration leaves it to the data too.
-#define LEFT_TO_DATA(v) ((v) == (size_t)-1)
-#define REAL_LEFT_TO_DATA(v) ((v) < 0.0f)
 
 // The effective value of option c as text into buf; 0 when it has none to print.
 static int effective(const train_args *a, int c, char *buf, size_t cap) {
     const seer_train_options *o = &a->o;
     size_t k = 0;
-    if (((c == O_EPOCHS && LEFT_TO_DATA(o->epochs)) || (c == O_BATCH && LEFT_TO_DATA(o->batch))
-         || (c == O_PATIENCE && LEFT_TO_DATA(o->patience)) ||
-         (c == O_LR && REAL_LEFT_TO_DATA(o->lr))))
+    // A setting left to the data (SEER_AUTO) is not printed, so that the file leaves it too.
+    if ((c == O_EPOCHS && o->epochs == SEER_AUTO) || (c == O_BATCH && o->batch == SEER_AUTO) ||
+        (c == O_PATIENCE && o->patience == SEER_AUTO) ||
+        (c == O_LR && o->lr == SEER_AUTO_REAL) || (c == O_L2 && o->l2 == SEER_AUTO_REAL))
         return 0;
     switch (c) {
     case O_MODEL: return snprintf(buf, cap, "%s", seer_model_kind_name(o->model)) > 0;
@@ -295,6 +301,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     case O_EPOCHS: return snprintf(buf, cap, "%zu", o->epochs) > 0;
     case O_BATCH: return snprintf(buf, cap, "%zu", o->batch) > 0;
     case O_LR: return snprintf(buf, cap, "%.9g", (double)o->lr) > 0;
+    case O_L2: return snprintf(buf, cap, "%.9g", (double)o->l2) > 0;
     case O_OPTIM: return snprintf(buf, cap, "%s", seer_optimiser_names[o->adagrad]) > 0;
     case O_PRECISION: return snprintf(buf, cap, "%s", seer_precision_names[o->bf16]) > 0;
     case O_THREADS: return snprintf(buf, cap, "%d", o->threads) > 0;

@@ -33,6 +33,7 @@ static const range ranges[] = {
     {"train", "--epochs", 1, 1000000, WHOLE},
     {"train", "--batch", 1, 65536, WHOLE},
     {"train", "--lr", 0, 10, ABOVE_LO},
+    {"train", "--l2", 0, 1000, 0, 0, 0},
     {"train", "--threads", 1, 256, WHOLE},
     {"train", "--seed", 0, BIG, WHOLE},
     {"train", "--valid-frac", 0, 1, BELOW_HI},

@@ -151,7 +151,7 @@ static int add_option(const seer_cli_command *cmd, reader *r, expansion *e, cons
     int null = !is_string && !strcmp(value, "null");
     if (!null && flag != boolean) {
         snprintf(msg, sizeof msg, "'%s' %s", key, flag ? "is a flag: give true or false"
-                                                       : "takes a value: give a string or a number");
+                 : "takes a value: give a string or a number");
         return fail(r, msg);
     }
     if (o->val >= 0 && o->val < SEER_CLI_OPTION_MAX) {

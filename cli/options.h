@@ -39,11 +39,12 @@ const seer_cli_command *seer_cli_command_find(const char *name);
 // The most options a command has.
 #define SEER_CLI_OPTS_MAX 64
 
-// Reads argv[1..] with getopt_long over cmd's table and short options, one option per call, into *c and optarg: 1 while there are options, 0 at the end, -1
-// after a usage error it printed (an unknown option, on the first line with the nearest
-// name; an abbreviated long option; a value missing; an option given twice). seen
+// Reads argv[1..] with getopt_long over cmd's table and short options, one option per call,
+// into *c and optarg: 1 while there are options, 0 at the end, -1 after a usage error it
+// printed (an unknown option, on the first line with the nearest name; an abbreviated long
+// option; a flag given a value; a value missing; an option given twice). seen
 // (SEER_CLI_OPTION_MAX entries, zeroed before the first call) gets each option's value, ""
-// for a flag. Call with optind = 0 first.
+// for a flag. Set optind = 0 before the first call.
 int seer_cli_next(const seer_cli_command *cmd, int argc, char **argv, int *c, const char **seen);
 
 // The usage and options of cmd, as --help prints them.

@@ -1256,3 +1256,18 @@ Test(cli, man_page_matches_the_help) {
     cr_assert(ne(ptr, strstr(last.out, ".SH \"SEER train\""), NULL));
     cr_assert(ne(ptr, strstr(last.out, "\\-\\-epochs"), NULL));
 }
+
+Test(cli, train_l2_option) {
+    const char *d = base_table("base.csv");
+    run_seer("train", d, "--label", "label", "--model", "lr", "--l2", "0.01", "-o",
+             tmp_path("m.seer"), NULL);
+    expect_exit(0);
+    expect_stderr("l2 0.01", NULL);
+    run_seer("train", d, "--label", "label", "--model", "lr", "--l2", "-1", "-o",
+             tmp_path("n.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--l2 -1 is out of range", NULL);
+    run_seer("train", d, "--label", "label", "--l2", "0.5", "--print-config", NULL);
+    expect_exit(0);
+    cr_assert(ne(ptr, strstr(last.out, "\"l2\": \"0.5\""), NULL), "%s", last.out);
+}
