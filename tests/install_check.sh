@@ -6,7 +6,8 @@
 # layout and libFM; then a tiny CMake project with find_package(seer) configures, builds and
 # runs against the install. Every check that fails says which and exits 1.
 #
-# usage: install_check.sh SOURCE_DIR BUILD_DIR   (SEER_DATA: the shared data sets)
+# usage: install_check.sh SOURCE_DIR BUILD_DIR   (SEER_DATA: the shared data sets;
+# SEER_EXAMPLE_CFLAGS: flags the builds of the example add, the sanitizers of such a build)
 set -euo pipefail
 src=$1
 build=$2
@@ -54,9 +55,10 @@ export PKG_CONFIG_PATH=$lib/pkgconfig
 cflags=$(pkg-config --cflags seer) || fail "pkg-config --cflags seer failed"
 libs=$(pkg-config --libs seer)
 static_libs=$(pkg-config --static --libs seer | sed 's/-lseer\b/-l:libseer.a/')
-cc "$src/examples/score.c" $cflags $libs -o "$work/score_shared" ||
+xflags=${SEER_EXAMPLE_CFLAGS:-}
+cc $xflags "$src/examples/score.c" $cflags $libs -o "$work/score_shared" ||
     fail "examples/score.c does not build against libseer.so"
-cc "$src/examples/score.c" $cflags $static_libs -o "$work/score_static" ||
+cc $xflags "$src/examples/score.c" $cflags $static_libs -o "$work/score_static" ||
     fail "examples/score.c does not build against libseer.a"
 readelf -d "$work/score_shared" | grep -q 'NEEDED.*libseer.so.0' ||
     fail "score_shared does not use libseer.so.0"
@@ -103,7 +105,8 @@ add_executable(score score.c)
 target_link_libraries(score PRIVATE seer::seer)
 EOF
 cp "$src/examples/score.c" "$work/pkg/"
-cmake -S "$work/pkg" -B "$work/pkg/b" -DCMAKE_PREFIX_PATH="$root" >"$work/pkg.log" 2>&1 ||
+cmake -S "$work/pkg" -B "$work/pkg/b" -DCMAKE_PREFIX_PATH="$root" -DCMAKE_C_FLAGS="$xflags" \
+    >"$work/pkg.log" 2>&1 ||
     fail "find_package(seer) failed: $(tail -5 "$work/pkg.log")"
 cmake --build "$work/pkg/b" >"$work/pkg.log" 2>&1 ||
     fail "the find_package project does not build: $(tail -5 "$work/pkg.log")"
