@@ -260,7 +260,8 @@ typedef struct {
     // power of two and at least 32; lr 0.001; epochs enough for 4,000 steps, 50 to 200;
     // patience 3 epochs or 30 steps, whichever is more. lr: a table held in memory without
     // multi-valued columns is solved to convergence with full-batch L-BFGS when batch and lr
-    // are left to it (epochs then bounds its iterations, 500 when SEER_AUTO).
+    // are left to it (epochs then bounds its iterations, 500 when SEER_AUTO), unless the run
+    // checkpoints, resumes or has max_steps.
     size_t epochs;             // the most epochs, with early stopping on the validation rows
     size_t batch;              // rows a step
     float lr;                  // Adam's step size (SEER_AUTO_REAL: 0.001)
@@ -268,8 +269,9 @@ typedef struct {
     uint64_t seed;             // 1: initialisation, shuffling and the hold-out
     size_t patience;           // epochs without a better validation score; 0: never stop
     float l2;                  // lambda of lambda/2 |w|^2 added to the mean log loss of lr's
-                               // L-BFGS solve, the bias left out (SEER_AUTO_REAL: 1/n, as
-                               // scikit-learn's C=1); 0: none
+                               // L-BFGS solve, the bias left out; 0: none. SEER_AUTO_REAL: the
+                               // one of least hold-out log loss of 3e-2, 1e-2 .. 1e-4, or 1/n
+                               // (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
     int quiet;                 // 0: a line per epoch on stderr
     const char *checkpoint_path;   // where checkpoints go (NULL: none)

@@ -34,7 +34,7 @@ char *seer_training_json(const seer_training_info *info) {
     if (info->solver) {  // a run's settings, from the seer that chooses them from the data
         cJSON_AddNumberToObject(j, "max_epochs", (double)info->max_epochs);
         cJSON_AddNumberToObject(j, "patience", (double)info->patience);
-        cJSON_AddNumberToObject(j, "l2", info->l2);
+        if (strcmp(info->solver, "lbfgs") == 0) cJSON_AddNumberToObject(j, "l2", info->l2);
         cJSON_AddStringToObject(j, "solver", info->solver);
         cJSON_AddStringToObject(j, "settings_from", info->settings_from);
     }

@@ -32,8 +32,8 @@ int seer_train_auto(seer_train_job *o, size_t n, int can_solve) {
         o->batch = clamp(pow2_floor(n / SEER_AUTO_STEPS_MIN), lo, b0);
     }
     if (o->lr == SEER_AUTO_REAL) o->lr = o->net.adagrad ? 0.01f : 1e-3f;
-    // sklearn's C = 1: the summed loss plus |w|^2 / 2, divided by n.
-    if (o->l2 == SEER_AUTO_REAL) o->l2 = 1.0f / (float)n;
+    // An L-BFGS solve chooses l2 on the hold-out (train/solve_lr.h); nothing else uses it.
+    if (o->l2 == SEER_AUTO_REAL && !o->lbfgs) o->l2 = 0;
     size_t steps = (n + o->batch - 1) / o->batch;
     if (o->epochs == SEER_AUTO)
         o->epochs = o->lbfgs ? SEER_AUTO_LBFGS_ITERS
@@ -46,7 +46,10 @@ int seer_train_auto(seer_train_job *o, size_t n, int can_solve) {
 }
 
 void seer_train_auto_text(const seer_train_job *o, char *buf, size_t cap) {
-    if (o->lbfgs)
+    if (o->lbfgs && o->l2 == SEER_AUTO_REAL)
+        snprintf(buf, cap, "full-batch L-BFGS, l2 chosen on the hold-out from 1e-4 to 3e-2 "
+                 "(1/n without one), up to %zu iterations", o->epochs);
+    else if (o->lbfgs)
         snprintf(buf, cap, "full-batch L-BFGS, l2 %.3g, up to %zu iterations", (double)o->l2,
                  o->epochs);
     else

@@ -38,21 +38,41 @@ double seer_lr_objective(const double *x, double *g, size_t n, void *problem) {
     return loss * inv + 0.5 * p->l2 * sq;
 }
 
-int seer_lr_solve(seer_net *n, const seer_dataset *d, double l2, size_t max_iter,
-                  seer_lbfgs_result *r) {
+int seer_lr_solve(seer_net *n, const seer_dataset *d, const seer_dataset *va, double l2,
+                  size_t max_iter, double *l2_used, seer_lbfgs_result *r) {
     SEER_ASSERT(n->cfg.kind == SEER_MODEL_LR && n->D == 1 && d->S == n->cfg.n_fields);
+    static const double path[] = SEER_LR_L2_PATH;
+    int choose = l2 < 0 && va && va->rows;
     size_t E = n->cfg.emb_rows, nd = n->cfg.n_dense, np = E + nd + 1;
-    double *x = calloc(np, sizeof *x);
-    if (!x) return seer_errorf(SEER_ENOMEM, "out of memory for lr's %zu weights", np);
-    seer_lr_problem p = {d, E, l2};
+    size_t tries = choose ? SEER_LR_L2_PATH_LEN : 1;
+    double *x = calloc(np, sizeof *x), *best = calloc(np, sizeof *best), *g = malloc(np * 8);
+    if (!x || !best || !g) {
+        free(x), free(best), free(g);
+        return seer_errorf(SEER_ENOMEM, "out of memory for lr's %zu weights", np);
+    }
     seer_lbfgs_config c;
     seer_lbfgs_config_default(&c);
     c.max_iter = max_iter;
-    int rc = seer_lbfgs_minimize(x, np, seer_lr_objective, &p, &c, r);
-    if (rc == SEER_OK) {
-        for (size_t i = 0; i < E; i++) n->emb[i] = (float)x[i];
-        for (size_t j = 0; j <= nd; j++) n->extra[j] = (float)x[E + j];
+    double best_loss = INFINITY;
+    int rc = SEER_OK;
+    for (size_t t = 0; t < tries && rc == SEER_OK; t++) {
+        seer_lr_problem p = {d, E, choose ? path[t] : l2 < 0 ? 1.0 / (double)d->rows : l2};
+        seer_lbfgs_result res;
+        rc = seer_lbfgs_minimize(x, np, seer_lr_objective, &p, &c, &res);
+        // The hold-out's mean log loss is the objective on its rows without the penalty.
+        seer_lr_problem held = {va, E, 0};
+        double loss = choose ? seer_lr_objective(x, g, np, &held) : 0;
+        if (rc == SEER_OK && (t == 0 || loss < best_loss)) {
+            best_loss = loss;
+            memcpy(best, x, np * sizeof *x);
+            *l2_used = p.l2;
+            *r = res;
+        }
     }
-    free(x);
+    if (rc == SEER_OK) {
+        for (size_t i = 0; i < E; i++) n->emb[i] = (float)best[i];
+        for (size_t j = 0; j <= nd; j++) n->extra[j] = (float)best[E + j];
+    }
+    free(x), free(best), free(g);
     return rc;
 }

@@ -21,9 +21,15 @@ typedef struct {
 
 double seer_lr_objective(const double *x, double *g, size_t n, void *problem);
 
+// The l2 values a run left to the data tries on its hold-out, strongest first.
+#define SEER_LR_L2_PATH {3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4}
+#define SEER_LR_L2_PATH_LEN 6
+
 // Solves n (an lr network) on d from zero weights, at most max_iter iterations, and leaves
-// the solution in its weights. SEER_ENOMEM.
-int seer_lr_solve(seer_net *n, const seer_dataset *d, double l2, size_t max_iter,
-                  seer_lbfgs_result *r);
+// the solution in its weights. With va (rows held out, or NULL) and l2 < 0, it solves for each
+// l2 of SEER_LR_L2_PATH, each from the last one's weights, and keeps the one of the least log
+// loss on va; *l2_used says which (l2 itself when given). r: the kept solve. SEER_ENOMEM.
+int seer_lr_solve(seer_net *n, const seer_dataset *d, const seer_dataset *va, double l2,
+                  size_t max_iter, double *l2_used, seer_lbfgs_result *r);
 
 #endif

@@ -300,7 +300,9 @@ static int run_lbfgs(seer_model *model, const seer_dataset *tr, const seer_datas
     seer_net *n = &model->net;
     seer_lbfgs_result res;
     double t0 = seer_now();
-    int rc = seer_lr_solve(n, tr, o->l2, o->epochs, &res);
+    double l2 = o->l2;
+    int rc = seer_lr_solve(n, tr, va, o->l2 == SEER_AUTO_REAL ? -1 : o->l2, o->epochs, &l2, &res);
+    r->l2 = (float)l2;
     r->train_seconds = seer_now() - t0;
     if (rc != SEER_OK) return rc;
     r->samples_trained = tr->rows * res.evals;
@@ -315,9 +317,9 @@ static int run_lbfgs(seer_model *model, const seer_dataset *tr, const seer_datas
     if (rc == SEER_OK && va->rows) rc = eval_dataset(n, va, p, &r->metrics);
     free(p);
     if (rc == SEER_OK && !o->quiet)
-        fprintf(stderr, "L-BFGS: %zu iterations, %s (objective %.6f, largest gradient %.2g): "
-                "train loss %.5f%s", res.iters, res.converged ? "converged" : "not converged",
-                res.f, res.gmax, fit.logloss, va->rows ? "" : "\n");
+        fprintf(stderr, "L-BFGS: l2 %.3g, %zu iterations, %s (objective %.6f, largest gradient "
+                "%.2g): train loss %.5f%s", l2, res.iters, res.converged ? "converged" :
+                "not converged", res.f, res.gmax, fit.logloss, va->rows ? "" : "\n");
     if (rc == SEER_OK && !o->quiet && va->rows)
         fprintf(stderr, ", valid logloss %.5f auc %.5f\n", r->metrics.logloss, r->metrics.auc);
     return rc;
@@ -360,7 +362,7 @@ static char *training_json(const seer_train_job *o, const seer_train_outcome *r)
     seer_training_info info = {o->data, r->epochs_run, r->best_epoch, o->batch, r->train_rows,
                                r->valid_rows, o->lr, o->seed, o->threads, r->metrics_on,
                                r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
-                               r->train_loss, o->epochs, o->patience, o->l2, r->solver,
+                               r->train_loss, o->epochs, o->patience, r->l2, r->solver,
                                r->auto_settings ? "data" : "options"};
     return seer_training_json(&info);
 }
