@@ -25,11 +25,8 @@ int seer_cmd_serve(int argc, char **argv);
 // else the exit code of a refusal (a bad file, an unknown key).
 int seer_cli_config(const seer_cli_command *cmd, int *argc, char ***argv);
 
-// Records the message of an error the command line finds itself (the library records its own)
-// and returns rc, for seer_cli_fail to print.
-int seer_cli_errorf(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-// Prints "seer: <message>" for rc (the command line's message if one was recorded, else the
-// library's) and returns its exit code.
+// Prints "seer: <message>" for rc (the last message recorded with seer_errorf, by the library
+// or the command line) and returns its exit code.
 int seer_cli_fail(int rc);
 // Prints a usage error and returns 1.
 int seer_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

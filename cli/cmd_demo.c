@@ -24,7 +24,7 @@
 static int split_file(const char *src, const char *a, const char *b, size_t first) {
     FILE *in = fopen(src, "r"), *fa = fopen(a, "w"), *fb = fopen(b, "w");
     int rc = SEER_OK;
-    if (!in || !fa || !fb) rc = seer_cli_errorf(SEER_EIO, "demo: cannot split %s", src);
+    if (!in || !fa || !fb) rc = seer_errorf(SEER_EIO, "demo: cannot split %s", src);
     char line[4096];
     size_t n = 0;
     if (rc == SEER_OK && fgets(line, sizeof line, in)) {
@@ -33,8 +33,8 @@ static int split_file(const char *src, const char *a, const char *b, size_t firs
         while (fgets(line, sizeof line, in)) fputs(line, n++ < first ? fa : fb);
     }
     if (in) fclose(in);
-    if (fa && fclose(fa)) rc = seer_cli_errorf(SEER_EIO, "demo: writing %s failed", a);
-    if (fb && fclose(fb)) rc = seer_cli_errorf(SEER_EIO, "demo: writing %s failed", b);
+    if (fa && fclose(fa)) rc = seer_errorf(SEER_EIO, "demo: writing %s failed", a);
+    if (fb && fclose(fb)) rc = seer_errorf(SEER_EIO, "demo: writing %s failed", b);
     return rc;
 }
 
@@ -62,7 +62,7 @@ static int rank_users(seer_model *m, const char *test) {
         free(p);
         free(users);
         if (f) fclose(f);
-        return seer_cli_errorf(SEER_EIO, "demo: cannot read %s", test);
+        return seer_errorf(SEER_EIO, "demo: cannot read %s", test);
     }
     char line[4096];
     size_t i = 0, max_user = 0;
@@ -164,7 +164,7 @@ int seer_cmd_demo(int argc, char **argv) {
         return seer_cli_usage("usage: seer demo %s", seer_cli_demo_command.synopsis);
     double t0 = seer_cli_now();
     if (mkdir(dir, 0755) != 0 && access(dir, W_OK) != 0)
-        return seer_cli_fail(seer_cli_errorf(SEER_EIO, "demo: cannot create %s", dir));
+        return seer_cli_fail(seer_errorf(SEER_EIO, "demo: cannot create %s", dir));
     char all[1024], train[1024], test[1024], model[1024];
     snprintf(all, sizeof all, "%s/shop.csv", dir);
     snprintf(train, sizeof train, "%s/shop_train.csv", dir);

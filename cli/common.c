@@ -80,21 +80,9 @@ static int out_of_range(const range *r, const char *s, int not_number) {
     return seer_cli_usage("%s %s is out of range: it must be %s", r->opt, s, want);
 }
 
-// The message of an error the command line found itself; "" when none is waiting.
-static char cli_message[1024];
-
-int seer_cli_errorf(int rc, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cli_message, sizeof cli_message, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 int seer_cli_fail(int rc) {
-    const char *msg = cli_message[0] ? cli_message : seer_error_message();
+    const char *msg = seer_error_message();
     fprintf(stderr, "seer: %s\n", msg[0] ? msg : seer_strerror(rc));
-    cli_message[0] = '\0';
     return seer_error_exit_code(rc);
 }
 

@@ -201,7 +201,7 @@ static int read_object(const seer_cli_command *cmd, reader *r, expansion *e) {
 
 static int read_file(const char *path, char **text, size_t *n) {
     FILE *f = fopen(path, "rb");
-    if (!f) return seer_cli_fail(seer_cli_errorf(SEER_EIO, "--config %s: %s", path,
+    if (!f) return seer_cli_fail(seer_errorf(SEER_EIO, "--config %s: %s", path,
                                                  strerror(errno)));
     *text = malloc(CONFIG_BYTES_MAX + 1);
     errno = 0;
@@ -211,7 +211,7 @@ static int read_file(const char *path, char **text, size_t *n) {
     if (!*text) return seer_cli_usage("out of memory");
     int code = 0;
     if (err)
-        code = seer_cli_fail(seer_cli_errorf(SEER_EIO, "--config %s: %s", path, strerror(err)));
+        code = seer_cli_fail(seer_errorf(SEER_EIO, "--config %s: %s", path, strerror(err)));
     else if (*n > CONFIG_BYTES_MAX)
         code = seer_cli_usage("--config %s: larger than %d bytes", path, CONFIG_BYTES_MAX);
     else if (memchr(*text, '\0', *n))

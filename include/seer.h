@@ -40,6 +40,14 @@ const char *seer_strerror(int rc);
 // The exit status a command-line program gives for rc: 0 for SEER_OK, 1 invalid argument,
 // 2 bad data, 3 I/O failure, 4 out of memory, internal error or an unknown code.
 int seer_error_exit_code(int rc);
+// Records the message (printf-style) for seer_error_message() on this thread and returns
+// code: code built on the library (a command line, a callback) reports its own errors the
+// way the library does.
+int seer_errorf(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 // The layouts of data files. The values are stored in model files: append, never renumber.
 typedef enum {
@@ -270,7 +278,7 @@ typedef struct {
     size_t patience;           // epochs without a better validation score; 0: never stop
     float l2;                  // lambda of lambda/2 |w|^2 added to the mean log loss of lr's
                                // L-BFGS solve, the bias left out; 0: none. SEER_AUTO_REAL: the
-                               // one of least hold-out log loss of 3e-2, 1e-2 .. 1e-4, or 1/n
+                               // one of least hold-out log loss of 3e-2, 1e-2 .. 1e-5, or 1/n
                                // (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
     int quiet;                 // 0: a line per epoch on stderr

@@ -21,8 +21,7 @@
     X(SEER_ENOMEM, -4, "out of memory", 4)               \
     X(SEER_EINTERNAL, -5, "internal error", 4)
 
-// Records the message for the calling thread and returns code.
-int seer_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+// seer_errorf (seer.h) records the message for the calling thread and returns code.
 void seer_error_clear(void);
 
 #define SEER_ASSERT(cond)                                                              \
