@@ -47,7 +47,7 @@ int seer_train_auto(seer_train_job *o, size_t n, int can_solve) {
 
 void seer_train_auto_text(const seer_train_job *o, char *buf, size_t cap) {
     if (o->lbfgs && o->l2 == SEER_AUTO_REAL)
-        snprintf(buf, cap, "full-batch L-BFGS, l2 chosen on the hold-out from 1e-4 to 3e-2 "
+        snprintf(buf, cap, "full-batch L-BFGS, l2 chosen on the hold-out from 1e-5 to 3e-2 "
                  "(1/n without one), up to %zu iterations", o->epochs);
     else if (o->lbfgs)
         snprintf(buf, cap, "full-batch L-BFGS, l2 %.3g, up to %zu iterations", (double)o->l2,

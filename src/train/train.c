@@ -650,7 +650,7 @@ static int choose_settings(const seer_train_job *o, seer_train_job *job, const s
         char text[160];
         seer_train_auto_text(job, text, sizeof text);
         fprintf(stderr, "seer: %zu training rows: %s (%s)\n", tr->rows, text,
-                !chosen ? "as given" : job->lbfgs || job->batch < b0 ?
+                !chosen ? "as given" : !job->lbfgs && job->batch < b0 ?
                 "defaults for a small table" : "defaults");
     }
     return SEER_OK;
