@@ -292,3 +292,48 @@ Test(auto, german_credit_lr_defaults) {
     seer_model_free(m);
     remove_tree(dir);
 }
+
+// A run left to the data, stopped by max_steps and resumed, ends with the model of the run
+// that was not stopped: the checkpoint's "auto" settings lines match and the batch, epochs
+// and patience are chosen again alike.
+Test(auto, resume_of_settings_left_to_the_data) {
+    char dir[] = "/tmp/seer_test_auto_XXXXXX", train[128], ckpt[128], ckpt2[128];
+    char settings[SEER_CHECKPOINT_SETTINGS_MAX];
+    cr_assert(ne(ptr, mkdtemp(dir), NULL));
+    german_split(dir, 4);
+    snprintf(train, sizeof train, "%s/train.csv", dir);
+    snprintf(ckpt, sizeof ckpt, "%s/a.ckpt", dir);
+    snprintf(ckpt2, sizeof ckpt2, "%s/b.ckpt", dir);
+    seer_model *m[3] = {NULL};
+    for (int run = 0; run < 3; run++) {  // whole, stopped at 25 steps, resumed
+        seer_train_options o;
+        seer_train_options_default(&o, SEER_MODEL_MLP);
+        o.data = train;
+        o.label = "bad";
+        o.quiet = 1;
+        o.checkpoint_every = 5;
+        o.checkpoint_path = run == 2 ? ckpt2 : ckpt;
+        o.max_steps = run == 1 ? 25 : 0;
+        o.resume_path = run == 2 ? ckpt : NULL;
+        cr_assert(eq(int, seer_train_settings(&o, settings, sizeof settings), SEER_OK));
+        cr_assert(ne(ptr, strstr(settings, "--batch auto\n"), NULL), "%s", settings);
+        o.settings = settings;
+        seer_train_report r;
+        cr_assert(eq(int, seer_train(&o, &m[run], &r), SEER_OK), "run %d: %s", run,
+                  seer_error_message());
+        cr_assert(eq(sz, r.batch, 64), "run %d", run);
+        cr_assert(eq(int, r.stopped_at_max_steps, run == 1));
+    }
+    float *a, *b;
+    size_t na, nb;
+    snprintf(train, sizeof train, "%s/test.csv", dir);
+    cr_assert(eq(int, seer_model_score_file(m[0], train, SEER_FORMAT_AUTO, &a, &na), SEER_OK));
+    cr_assert(eq(int, seer_model_score_file(m[2], train, SEER_FORMAT_AUTO, &b, &nb), SEER_OK));
+    cr_assert(eq(sz, na, 300));
+    cr_assert(eq(sz, nb, na));
+    cr_assert(eq(int, memcmp(a, b, na * sizeof *a), 0), "the resumed run trained another model");
+    free(a);
+    free(b);
+    for (int run = 0; run < 3; run++) seer_model_free(m[run]);
+    remove_tree(dir);
+}
