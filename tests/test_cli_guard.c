@@ -347,7 +347,8 @@ Test(guard, resume_model_settings_refused) {
     expect_resume_refused(d, ck, "--hidden", "8,4", "--hidden 64,32");
     expect_resume_refused(d, ck, "--emb-dim", "8", "--emb-dim 16");
     expect_resume_refused(d, ck, "--min-count", "2", "--min-count 5");
-    expect_resume_refused(d, ck, "--lr", "0.01", "--lr 0.001");
+    // The checkpoint left lr to the data (train/auto.h): its settings say so.
+    expect_resume_refused(d, ck, "--lr", "0.01", "--lr auto");
     expect_resume_refused(d, ck, "--optim", "adagrad", "--optim adam");
     expect_resume_refused(d, ck, "--valid-frac", "0.3", "--valid-frac 0.1");
 }
