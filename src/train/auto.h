@@ -22,7 +22,9 @@
 // full-batch L-BFGS (o->lbfgs set). Returns 1 when any setting was chosen here.
 int seer_train_auto(seer_train_job *o, size_t n, int can_solve);
 
-// "batch 32, lr 0.001, up to 200 epochs, patience 10" or the L-BFGS solve's words, into buf.
-void seer_train_auto_text(const seer_train_job *o, char *buf, size_t cap);
+// "batch 32, lr 0.001, up to 200 epochs, patience 10" or the L-BFGS solve's words, into buf;
+// n training rows, and whether any are held out (the l2 left to the data is chosen on them).
+void seer_train_auto_text(const seer_train_job *o, size_t n, int held_out, char *buf,
+                          size_t cap);
 
 #endif

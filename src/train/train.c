@@ -626,8 +626,8 @@ static void resume_settings(seer_train_job *job, const seer_checkpoint_state *st
 // into *job, a copy of o, with a line on stderr saying what they are. A resumed run's batch
 // must be the checkpoint's (chosen alike from the same data, unless the data changed).
 static int choose_settings(const seer_train_job *o, seer_train_job *job, const seer_model *m,
-                           const seer_dataset *tr, int resumed, seer_checkpoint_state *st,
-                           seer_train_outcome *r) {
+                           const seer_dataset *tr, const seer_dataset *va, int resumed,
+                           seer_checkpoint_state *st, seer_train_outcome *r) {
     *job = *o;
     int can_solve = tr->map_bytes == 0 && tr->S == m->tf.n_fields && !o->checkpoint_every &&
                     !o->resume_path && !o->max_steps;
@@ -648,7 +648,7 @@ static int choose_settings(const seer_train_job *o, seer_train_job *job, const s
     r->auto_settings = chosen;
     if (!o->quiet) {
         char text[160];
-        seer_train_auto_text(job, text, sizeof text);
+        seer_train_auto_text(job, tr->rows, va->rows > 0, text, sizeof text);
         fprintf(stderr, "seer: %zu training rows: %s (%s)\n", tr->rows, text,
                 !chosen ? "as given" : !job->lbfgs && job->batch < b0 ?
                 "defaults for a small table" : "defaults");
@@ -680,7 +680,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
 
     rc = encode_rows(o, m, resumed, &tab, &tr, &va, r);
     seer_train_job job;
-    if (rc == SEER_OK) rc = choose_settings(o, &job, m, &tr, resumed, &st, r);
+    if (rc == SEER_OK) rc = choose_settings(o, &job, m, &tr, &va, resumed, &st, r);
     if (rc == SEER_OK) o = &job;
     if (rc == SEER_OK && !resumed) rc = new_net(o, m, batch_cap);
     if (rc == SEER_OK && va.rows && !best.params) rc = best_alloc(&m->net, &best);
