@@ -267,9 +267,10 @@ typedef struct {
     // the model's batch (256 mlp, lr, fm; 1024 the others) but at most n/8 rounded down to a
     // power of two and at least 32; lr 0.001; epochs enough for 4,000 steps, 50 to 200;
     // patience 3 epochs or 30 steps, whichever is more. lr: a table held in memory without
-    // multi-valued columns is solved to convergence with full-batch L-BFGS when batch and lr
-    // are left to it (epochs then bounds its iterations, 500 when SEER_AUTO), unless the run
-    // checkpoints, resumes or has max_steps.
+    // multi-valued columns, of at most 2^22 encoded values (rows x (ids + dense values)), is
+    // solved to convergence with full-batch L-BFGS when batch and lr are left to it (epochs
+    // then bounds its iterations, 500 when SEER_AUTO), unless the run checkpoints, resumes or
+    // has max_steps.
     size_t epochs;             // the most epochs, with early stopping on the validation rows
     size_t batch;              // rows a step
     float lr;                  // Adam's step size (SEER_AUTO_REAL: 0.001)

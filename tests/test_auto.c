@@ -132,7 +132,7 @@ static seer_train_job chosen(seer_model_kind kind, size_t n, int can_solve) {
     j.net.kind = kind;
     j.epochs = j.batch = j.patience = SEER_AUTO;
     j.lr = j.l2 = SEER_AUTO_REAL;
-    cr_assert(eq(int, seer_train_auto(&j, n, can_solve), 1));
+    cr_assert(eq(int, seer_train_auto(&j, n, 20, can_solve), 1));
     return j;
 }
 
@@ -165,6 +165,13 @@ Test(auto, settings_follow_the_rows) {
     cr_assert(eq(flt, j.l2, SEER_AUTO_REAL), "chosen on the hold-out by the solve");
     j = chosen(SEER_MODEL_MLP, 627, 1);  // only lr is solved whole
     cr_assert(eq(int, j.lbfgs, 0));
+    // Past SEER_AUTO_LBFGS_VALUES encoded values (20 a row here) lr trains with Adam.
+    j = chosen(SEER_MODEL_LR, SEER_AUTO_LBFGS_VALUES / 20, 1);
+    cr_assert(eq(int, j.lbfgs, 1));
+    j = chosen(SEER_MODEL_LR, SEER_AUTO_LBFGS_VALUES / 20 + 1, 1);
+    cr_assert(eq(int, j.lbfgs, 0));
+    cr_assert(eq(sz, j.batch, 256));
+    cr_assert(eq(int, j.lbfgs, 0));
 }
 
 Test(auto, options_given_win) {
@@ -176,7 +183,7 @@ Test(auto, options_given_win) {
     j.patience = 0;
     j.lr = 0.05f;
     j.l2 = 0;
-    cr_assert(eq(int, seer_train_auto(&j, 627, 1), 0), "nothing was left to the data");
+    cr_assert(eq(int, seer_train_auto(&j, 627, 20, 1), 0), "nothing was left to the data");
     cr_assert(eq(sz, j.batch, 500));
     cr_assert(eq(sz, j.epochs, 7));
     cr_assert(eq(sz, j.patience, 0));
@@ -188,7 +195,7 @@ Test(auto, options_given_win) {
     j.net.kind = SEER_MODEL_LR;
     j.epochs = j.batch = j.patience = SEER_AUTO;
     j.lr = 0.01f;
-    cr_assert(eq(int, seer_train_auto(&j, 627, 1), 1));
+    cr_assert(eq(int, seer_train_auto(&j, 627, 20, 1), 1));
     cr_assert(eq(int, j.lbfgs, 0));
     cr_assert(eq(sz, j.batch, 64));
     cr_assert(eq(flt, j.lr, 0.01f));

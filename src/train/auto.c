@@ -20,9 +20,9 @@ static size_t pow2_floor(size_t x) {
 
 static size_t clamp(size_t x, size_t lo, size_t hi) { return x < lo ? lo : x > hi ? hi : x; }
 
-int seer_train_auto(seer_train_job *o, size_t n, int can_solve) {
+int seer_train_auto(seer_train_job *o, size_t n, size_t width, int can_solve) {
     o->lbfgs = can_solve && o->net.kind == SEER_MODEL_LR && o->batch == SEER_AUTO &&
-               o->lr == SEER_AUTO_REAL;
+               o->lr == SEER_AUTO_REAL && n <= SEER_AUTO_LBFGS_VALUES / (width ? width : 1);
     // l2 counts only where it is used.
     int chosen = o->batch == SEER_AUTO || o->epochs == SEER_AUTO || o->patience == SEER_AUTO ||
                  o->lr == SEER_AUTO_REAL || (o->lbfgs && o->l2 == SEER_AUTO_REAL);

@@ -633,7 +633,7 @@ static int choose_settings(const seer_train_job *o, seer_train_job *job, const s
                     !o->resume_path && !o->max_steps;
     size_t b0 = seer_model_ops_of(o->net.kind)->batch;
     if (resumed) resume_settings(job, st);
-    int chosen = seer_train_auto(job, tr->rows, can_solve);
+    int chosen = seer_train_auto(job, tr->rows, tr->S + tr->n_dense, can_solve);
     if (resumed && st->batch_size != job->batch)
         return seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu, this run "
                            "would use %zu; resume with the same settings and data",
