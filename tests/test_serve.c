@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/threads.h"
 #include "io/model.h"
 #include "seer.h"
 #include "serve/event.h"
@@ -480,7 +481,10 @@ Test(serve, predict_matches_seer_predict) {
     cr_assert(eq(sz, numbers_after(r.body, "\"scores\":[", got, SCORE_ROWS + 1), SCORE_ROWS));
     cr_assert(eq(sz, predict_cli(path_in("score.csv"), want, lines, SCORE_ROWS + 1),
                  SCORE_ROWS));
-    // The same floats, from the library in this process (seer predict's function).
+    // The same floats, from the library in this process (seer predict's function), with one
+    // OpenMP thread as each server thread scores: oneDNN may split a product's sums by its
+    // threads (it does under DNNL_MAX_CPU_ISA=AVX2), so bits agree at equal thread counts.
+    seer_threads_set(1);
     seer_model *m;
     cr_assert(eq(int, seer_model_load(&m, path_in("model.seer"), 1024), SEER_OK));
     float *lib;
