@@ -294,34 +294,43 @@ static int epochs_loop(epochs_run *u) {
 }
 
 // lr solved to convergence on tr (train/solve_lr.h), then scored once on the hold-out: one
-// "epoch" whose iterations the report counts.
+// "epoch" whose iterations the report counts. When the hold-out (a share of DATA, not --valid)
+// chose l2, lr is then solved again on all rows; the metrics are those before, on unseen rows.
 static int run_lbfgs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
                      const seer_train_job *o, seer_train_outcome *r) {
     seer_net *n = &model->net;
-    seer_lbfgs_result res;
+    seer_lbfgs_result res, all = {0};
     double t0 = seer_now();
-    double l2 = o->l2;
+    double l2 = o->l2, l2_all = 0;
+    int refit = o->l2 == SEER_AUTO_REAL && va->rows && !o->valid_path;
     int rc = seer_lr_solve(n, tr, va, o->l2 == SEER_AUTO_REAL ? -1 : o->l2, o->epochs, &l2, &res);
     r->l2 = (float)l2;
-    r->train_seconds = seer_now() - t0;
-    if (rc != SEER_OK) return rc;
-    r->samples_trained = tr->rows * res.evals;
-    r->epochs_run = r->best_epoch = res.iters;
-    rc = check_diverged(n, res.f, o->lr);
+    if (rc == SEER_OK) rc = check_diverged(n, res.f, o->lr);
     size_t rows = tr->rows > va->rows ? tr->rows : va->rows;
     float *p = rc == SEER_OK ? malloc((rows + 1) * sizeof *p) : NULL;
     if (rc == SEER_OK && !p) rc = seer_errorf(SEER_ENOMEM, "out of memory scoring %zu rows", rows);
+    if (rc == SEER_OK && va->rows) rc = eval_dataset(n, va, p, &r->metrics);
+    if (rc == SEER_OK && refit) rc = seer_lr_refit(n, tr, va, l2, o->epochs, &l2_all, &all);
+    if (rc == SEER_OK && refit) rc = check_diverged(n, all.f, o->lr);
+    r->train_seconds = seer_now() - t0;
+    r->samples_trained = tr->rows * res.evals + (tr->rows + va->rows) * all.evals;
+    r->epochs_run = r->best_epoch = res.iters + all.iters;
     seer_binary_metrics fit;
     if (rc == SEER_OK) rc = eval_dataset(n, tr, p, &fit);
     r->train_loss = fit.logloss;
-    if (rc == SEER_OK && va->rows) rc = eval_dataset(n, va, p, &r->metrics);
     free(p);
     if (rc == SEER_OK && !o->quiet)
         fprintf(stderr, "L-BFGS: l2 %.3g, %zu iterations, %s (objective %.6f, largest gradient "
-                "%.2g): train loss %.5f%s", l2, res.iters, res.converged ? "converged" :
-                "not converged", res.f, res.gmax, fit.logloss, va->rows ? "" : "\n");
+                "%.2g)%s", l2, res.iters, res.converged ? "converged" : "not converged", res.f,
+                res.gmax, va->rows ? "" : "\n");
     if (rc == SEER_OK && !o->quiet && va->rows)
-        fprintf(stderr, ", valid logloss %.5f auc %.5f\n", r->metrics.logloss, r->metrics.auc);
+        fprintf(stderr, ": valid logloss %.5f auc %.5f\n", r->metrics.logloss, r->metrics.auc);
+    if (rc == SEER_OK && !o->quiet && refit)
+        fprintf(stderr, "L-BFGS again on all %zu rows: l2 %.3g, %zu iterations, %s\n",
+                tr->rows + va->rows, l2_all, all.iters, all.converged ? "converged" :
+                "not converged");
+    if (rc == SEER_OK && !o->quiet)
+        fprintf(stderr, "train loss %.5f\n", fit.logloss);
     return rc;
 }
 
