@@ -38,6 +38,29 @@ static char *make_table(size_t n) {
     return s;
 }
 
+// Row numbers of a shuffled file (a data frame's index written with its rows) are ignored as
+// a row id; distinct integers spread far wider than the rows (a measured amount) stay numeric.
+Test(transform, shuffled_row_ids_ignored) {
+    size_t n = 2000;
+    char *s = malloc(64 + n * 64), *w = s;
+    w += sprintf(w, "idx,amount,y\n");
+    for (size_t i = 0; i < n; i++) {
+        size_t idx = (i * 7919) % 2500;       // distinct, in [0, 2500): shuffled row numbers
+        w += sprintf(w, "%zu,%zu,%d\n", idx, 1000 + (i * 7907) % n * 977, (int)(i % 2));
+    }
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(s, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t.col[0].kind, SEER_COL_IGNORED), "%s", t.col[0].reason);
+    cr_assert(ne(ptr, strstr(t.col[0].reason, "row id"), NULL), "%s", t.col[0].reason);
+    cr_assert(eq(int, t.col[1].kind, SEER_COL_NUMERIC), "%s", t.col[1].reason);
+    seer_table_close(tab);
+    seer_profile_free(&p);
+    seer_transform_free(&t);
+    free(s);
+}
+
 Test(transform, decisions) {
     char *text = make_table(200);
     seer_transform t;

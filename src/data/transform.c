@@ -248,6 +248,16 @@ static void fit_multi(seer_column *c, const seer_col_stats *s, const seer_transf
     if (s->count_tokens && !tc->overflow) c->cardinality = (double)tc->n;
 }
 
+// Row numbers of a file that was shuffled or split before it was written (a data frame's
+// index saved with the rows): every value a distinct integer, and together they fill most of
+// a range about as long as the rows. A measured quantity is rarely distinct per row and dense
+// in its range at once; an id column is, and as a feature it only lets a model memorise rows.
+static int shuffled_row_ids(const seer_column *c, const seer_col_stats *s, size_t text) {
+    double n = (double)s->present;
+    return s->all_integer && text == 0 && s->missing == 0 && s->present >= 1000 &&
+           c->cardinality >= 0.95 * n && s->min >= 0 && s->max - s->min + 1 <= 2 * n;
+}
+
 // Decides the kind of one column from its statistics and the flags.
 static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const seer_profile *p,
                    size_t j, const seer_transform_options *o) {
@@ -282,6 +292,10 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
         if (!forced_num && s->all_integer && s->increasing && text == 0 && s->present >= 100) {
             c->kind = SEER_COL_IGNORED;
             snprintf(c->reason, sizeof c->reason, "ignored: row id (increasing integers)");
+        } else if (!forced_num && shuffled_row_ids(c, s, text)) {
+            c->kind = SEER_COL_IGNORED;
+            snprintf(c->reason, sizeof c->reason, "ignored: row id (distinct integers filling "
+                     "a range the size of the rows)");
         }
     } else if (s->vec_dims && s->vectors == s->present) {
         c->kind = SEER_COL_VECTOR;
