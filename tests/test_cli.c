@@ -731,6 +731,20 @@ Test(cli, resume_mlp_same_model) { check_resume("mlp", "0"); }
 Test(cli, resume_deepfm_with_validation_same_model) { check_resume("deepfm", "0.2"); }
 Test(cli, resume_dcnv2_with_validation_same_model) { check_resume("dcnv2", "0.2"); }
 
+// --max-steps that ends the run inside its first epoch: the metrics reported are the model's
+// as it stands on the hold-out, not zeros from an epoch never scored.
+Test(cli, max_steps_inside_the_first_epoch_reports_the_hold_out) {
+    const char *data = base_table("base.csv");
+    run_seer("train", data, "--label", "label", "--batch", "64", "--max-steps", "3", "--json",
+             "-o", tmp_path("ms.seer"), NULL);
+    expect_exit(0);
+    char *line = last_stdout_line();
+    cr_assert(eq(dbl, json_get(line, "epochs"), 0.0), "%s", line);
+    cr_assert(eq(dbl, json_get(line, "rows"), json_get(line, "valid_rows")), "%s", line);
+    cr_assert(json_get(line, "valid_rows") > 0 && json_get(line, "logloss") > 0, "%s", line);
+    free(line);
+}
+
 Test(cli, resume_other_settings_refused) {
     const char *data = base_table("base.csv");
     const char *part = tmp_path("p.seer"), *ckpt = tmp_path("p.ckpt");

@@ -586,13 +586,16 @@ static int best_alloc(const seer_net *n, snapshot *best) {
 // After the epochs: the fit on the training rows when none were held out, the timings, and
 // the record of the run the model file keeps.
 static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model *m,
-                      const seer_dataset *tr, double t_start) {
+                      const seer_dataset *tr, const seer_dataset *va, double t_start) {
     int rc = SEER_OK;
-    if (!r->has_valid) {
-        // Without a validation set, report the fit on the training rows, already encoded.
-        float *p = malloc(tr->rows * sizeof *p);
-        rc = p ? eval_dataset(&m->net, tr, p, &r->metrics)
-               : seer_errorf(SEER_ENOMEM, "out of memory evaluating %zu rows", tr->rows);
+    // Without a validation set, report the fit on the training rows, already encoded; with
+    // one that no epoch was scored on (--max-steps ended the first epoch), the model as it
+    // stands on it, rather than zeros.
+    const seer_dataset *d = !r->has_valid ? tr : r->metrics.rows == 0 ? va : NULL;
+    if (d) {
+        float *p = malloc((d->rows + 1) * sizeof *p);
+        rc = p ? eval_dataset(&m->net, d, p, &r->metrics)
+               : seer_errorf(SEER_ENOMEM, "out of memory evaluating %zu rows", d->rows);
         free(p);
     }
     if (rc == SEER_OK) {
@@ -706,7 +709,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     }
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
-    if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, t_start);
+    if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, &va, t_start);
     seer_dataset_free(&tr);
     seer_dataset_free(&va);
     free(best.params);
