@@ -30,6 +30,7 @@
 
 #include "base/error.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "data/source.h"
 
 const char *const seer_format_names[] = {"auto", "csv", "tsv", "criteo", "libfm", NULL};
@@ -525,10 +526,8 @@ static int take_names(seer_table *t, size_t nf, size_t header_line) {
         return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(t->src));
     char *dst = t->names_block;
     for (size_t j = 0; j < nf; j++) {
-        const char *s = t->field[j];
-        size_t len = t->len[j];
-        while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;
-        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+        size_t len;
+        const char *s = seer_trim(t->field[j], t->len[j], &len);
         t->names[j] = dst;
         if (len == 0) {
             dst += snprintf(dst, 24, "col%zu", j) + 1;
