@@ -64,7 +64,8 @@ static const seer_cli_opt opts[] = {
                          "with --batch and --lr left out is solved by full-batch L-BFGS"},
     {"l2", 1, O_L2, "F", "lr's L-BFGS solve: lambda of lambda/2 |w|^2 added to the mean\n"
                          "log loss (0 none; default: the best on the hold-out of 3e-2 ..\n"
-                         "1e-4, or 1/rows, scikit-learn's C=1, without one)"},
+                         "1e-5, then solved again on all rows, or 1/rows, scikit-learn's\n"
+                         "C=1, without a hold-out)"},
     {"optim", 1, O_OPTIM, "O", "adam (default) or adagrad; lazy on embedding rows either way"},
     {"precision", 1, O_PRECISION, "P", "fp32 (default) or bf16: training products in bf16,\n"
                                        "fp32 weights"},

@@ -329,7 +329,9 @@ typedef struct {
     size_t epochs_run, best_epoch;
     double train_loss;            // mean over the last epoch
     int has_valid;
-    seer_metrics metrics;         // of the returned (best) model on the validation rows,
+    seer_metrics metrics;         // of the returned (best) model on the validation rows (for
+                                  // an lr solved again on all rows: before that solve, so on
+                                  // rows it had not trained on),
     const char *metrics_on;       // or, without any, on the training rows: "valid" or "train"
     double seconds;               // the whole call
     double train_seconds;         // the optimisation loop only
