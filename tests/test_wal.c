@@ -98,6 +98,16 @@ static void spit(const char *path, const char *b, size_t n) {
     fclose(f);
 }
 
+// A closed log of two segments: records 1-3 in the first, 4-6 in the second.
+static void two_segments(void) {
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
+    append_range(w, 1, 3);
+    cr_assert(eq(int, seer_wal_rotate(w), SEER_OK));
+    append_range(w, 4, 6);
+    seer_wal_close(w);
+}
+
 Test(wal, crc32c_known_value) {
     cr_assert(eq(u32, seer_crc32c(0, "123456789", 9), 0xe3069283u));
     // Continuing equals one pass.
@@ -375,11 +385,7 @@ Test(wal, repair_of_a_covered_record_loses_nothing) {
 // damage too; a repair marks the record lost and keeps the next segment.
 Test(wal, damage_at_end_of_older_segment_repaired) {
     seer_wal *w;
-    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
-    append_range(w, 1, 3);
-    cr_assert(eq(int, seer_wal_rotate(w), SEER_OK));
-    append_range(w, 4, 6);
-    seer_wal_close(w);
+    two_segments();
     const char *p = sub("log/wal-0000000000000001.log");
     size_t n;
     char *b = slurp(p, &n);
@@ -463,11 +469,7 @@ Test(wal, empty_record_is_refused) {
 // Damage in a closed segment cannot be a crash's unfinished append: an error naming the file.
 Test(wal, crc_damage_in_older_segment_is_an_error) {
     seer_wal *w;
-    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
-    append_range(w, 1, 3);
-    cr_assert(eq(int, seer_wal_rotate(w), SEER_OK));
-    append_range(w, 4, 6);
-    seer_wal_close(w);
+    two_segments();
     const char *p = sub("log/wal-0000000000000001.log");
     size_t n;
     char *b = slurp(p, &n);
@@ -529,11 +531,7 @@ Test(wal, truncation_by_segment) {
 // not synced. Either way a reopen skips them by sequence number.
 Test(wal, covered_segments_left_by_a_crash) {
     seer_wal *w;
-    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
-    append_range(w, 1, 3);
-    cr_assert(eq(int, seer_wal_rotate(w), SEER_OK));
-    append_range(w, 4, 6);
-    seer_wal_close(w);
+    two_segments();
     // The snapshot covers 5: the first segment goes, the second is replayed from 6.
     cr_assert(eq(int, seer_wal_open(&w, sub("log"), 5), SEER_OK));
     cr_assert(eq(u64, seer_wal_last_seq(w), 6));
