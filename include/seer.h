@@ -158,7 +158,8 @@ void seer_rows_clear(seer_rows *r);
 // Scores every row of rows into out (seer_rows_count floats), probabilities in [0, 1].
 // SEER_EDATA for a value its column cannot take, naming "rows:ROW:COLUMN" (both from 1,
 // COLUMN counting the model's columns) as seer predict names file:line:column; rows from
-// another model are SEER_EINVAL.
+// another model are SEER_EINVAL. It allocates nothing: the rows carry the buffers scoring
+// needs, so (like the model) one rows object scores on one thread at a time.
 int seer_model_score(seer_model *m, const seer_rows *rows, float *out);
 
 // ---- Files -----------------------------------------------------------------------------------

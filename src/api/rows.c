@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/mem.h"
 #include "base/text.h"
 #include "io/model.h"
 
@@ -20,22 +21,41 @@ struct seer_rows {
     size_t n, cap;      // rows, and rows of room in at
     size_t *at;         // (cap, n_cols) where each value's text starts in text, or MISSING
     seer_text text;     // the values' texts, each ending with its NUL
+    // Scoring's buffers, sized for the model once, so that scoring allocates nothing: the
+    // column map, one row's fields, and the inputs of a chunk of batch_cap rows.
+    long *map;          // (n_cols) column j is field j; the label is not read (-1)
+    char **field;       // (n_cols)
+    size_t *len;        // (n_cols)
+    uint32_t *ids;      // (batch_cap, n_slots)
+    float *dense;       // (batch_cap, n_dense)
 };
-
-int seer_rows_new(seer_rows **out, const seer_model *m) {
-    if (!out || !m) return seer_errorf(SEER_EINVAL, "seer_rows_new: a NULL argument");
-    *out = calloc(1, sizeof **out);
-    if (!*out) return seer_errorf(SEER_ENOMEM, "out of memory for rows");
-    (*out)->m = m;
-    (*out)->n_cols = m->tf.n_cols;
-    return SEER_OK;
-}
 
 void seer_rows_free(seer_rows *r) {
     if (!r) return;
-    free(r->at);
-    free(r->text.s);
+    SEER_FREE_ALL(r->at, r->text.s, r->map, r->field, r->len, r->ids, r->dense);
     free(r);
+}
+
+int seer_rows_new(seer_rows **out, const seer_model *m) {
+    if (!out || !m) return seer_errorf(SEER_EINVAL, "seer_rows_new: a NULL argument");
+    seer_rows *r = calloc(1, sizeof *r);
+    if (!r) return seer_errorf(SEER_ENOMEM, "out of memory for rows");
+    const seer_transform *t = &m->tf;
+    size_t nc = t->n_cols, cap = m->net.cfg.batch_cap;
+    r->m = m;
+    r->n_cols = nc;
+    r->map = malloc((nc + 1) * sizeof *r->map);
+    r->field = malloc((nc + 1) * sizeof *r->field);
+    r->len = malloc((nc + 1) * sizeof *r->len);
+    r->ids = malloc((cap * t->n_slots + 1) * sizeof *r->ids);
+    r->dense = malloc((cap * t->n_dense + 1) * sizeof *r->dense);
+    if (!r->map || !r->field || !r->len || !r->ids || !r->dense) {
+        seer_rows_free(r);
+        return seer_errorf(SEER_ENOMEM, "out of memory for rows");
+    }
+    for (size_t j = 0; j < nc; j++) r->map[j] = (long)j == t->label_col ? -1 : (long)j;
+    *out = r;
+    return SEER_OK;
 }
 
 int seer_rows_add(seer_rows *r) {
@@ -100,29 +120,20 @@ int seer_model_score(seer_model *m, const seer_rows *rows, float *out) {
         return seer_errorf(SEER_EINVAL, "seer_model_score: rows of another model");
     const seer_transform *t = &m->tf;
     size_t cap = m->net.cfg.batch_cap, S = t->n_slots, nd = t->n_dense, nc = t->n_cols;
-    long *map = malloc((nc + 1) * sizeof *map);
-    char **field = malloc((nc + 1) * sizeof *field);
-    size_t *len = malloc((nc + 1) * sizeof *len);
-    uint32_t *ids = malloc((cap * S + 1) * sizeof *ids);
-    float *dense = malloc((cap * nd + 1) * sizeof *dense), y;
-    int rc = map && field && len && ids && dense ? SEER_OK
-                                                 : seer_errorf(SEER_ENOMEM, "out of memory");
-    // Column j is field j; the label is not read (scores need none).
-    for (size_t j = 0; rc == SEER_OK && j < nc; j++)
-        map[j] = (long)j == t->label_col ? -1 : (long)j;
+    char **field = rows->field;
+    size_t *len = rows->len;
+    uint32_t *ids = rows->ids;
+    float *dense = rows->dense, y;
+    int rc = SEER_OK;
     for (size_t i0 = 0; rc == SEER_OK && i0 < rows->n; i0 += cap) {
         size_t b = rows->n - i0 < cap ? rows->n - i0 : cap;
         for (size_t i = 0; rc == SEER_OK && i < b; i++) {
             as_row(rows, i0 + i, field, len);
             seer_row row = {nc, field, len, i0 + i + 1};
-            rc = seer_transform_row(t, map, &row, "rows", ids + i * S, dense + i * nd, &y);
+            rc = seer_transform_row(t, rows->map, &row, "rows", ids + i * S, dense + i * nd,
+                                    &y);
         }
         if (rc == SEER_OK) seer_net_predict(&m->net, ids, dense, b, out + i0);
     }
-    free(map);
-    free(field);
-    free(len);
-    free(ids);
-    free(dense);
     return rc;
 }
