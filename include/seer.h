@@ -147,8 +147,8 @@ void seer_rows_free(seer_rows *r);
 // Starts a new row with every value missing; the setters write to the last row started.
 int seer_rows_add(seer_rows *r);
 // SEER_EINVAL for a name that is no column of the model (the message names it;
-// seer_model_input lists the columns), before any row was added, or for a NULL argument. A value is not
-// checked until the rows are scored.
+// seer_model_input lists the columns), before any row was added, or for a NULL argument.
+// A value is not checked until the rows are scored.
 int seer_rows_set_string(seer_rows *r, const char *column, const char *value);
 int seer_rows_set_number(seer_rows *r, const char *column, double value);
 size_t seer_rows_count(const seer_rows *r);

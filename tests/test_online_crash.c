@@ -164,7 +164,8 @@ static void *stream(void *arg) {
             int c = (int)seer_rng_below(&r, 3);
             n += snprintf(body + n, sizeof body - (size_t)n,
                           "%s{\"x\":%.3f,\"color\":\"%s\",\"label\":%d}", i ? "," : "",
-                          seer_rng_uniform(&r) * 4 - 2, small_model_colors[c], (int)seer_rng_below(&r, 2));
+                          seer_rng_uniform(&r) * 4 - 2, small_model_colors[c],
+                          (int)seer_rng_below(&r, 2));
         }
         snprintf(body + n, sizeof body - (size_t)n, "]}");
         atomic_fetch_add(st->sent, (unsigned long long)k);

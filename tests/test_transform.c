@@ -397,7 +397,8 @@ Test(transform, multi_valued_needs_five_percent) {
     // Two values of 100 hold a '|': a plain categorical, "x|y" one token.
     char text[8192], *w = text;
     w += sprintf(w, "y,c\n");
-    for (int i = 0; i < 100; i++) w += sprintf(w, "%d,%s\n", i % 2, i < 2 ? "x|y" : i % 3 ? "p" : "q");
+    for (int i = 0; i < 100; i++)
+        w += sprintf(w, "%d,%s\n", i % 2, i < 2 ? "x|y" : i % 3 ? "p" : "q");
     seer_transform t;
     seer_profile p;
     seer_table *tab;

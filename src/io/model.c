@@ -135,7 +135,8 @@ int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
         rc = m ? seer_errorf(SEER_EDATA, "%s: the model's JSON does not parse", path)
                : seer_errorf(SEER_ENOMEM, "out of memory");
     } else {
-        rc = seer_transform_json_load(&m->tf, cJSON_GetObjectItemCaseSensitive(doc, "transform"), f, path);
+        rc = seer_transform_json_load(&m->tf, cJSON_GetObjectItemCaseSensitive(doc, "transform"),
+                                      f, path);
         if (rc == SEER_OK) {
             rc = seer_net_json_load(&m->net, cJSON_GetObjectItemCaseSensitive(doc, "model"),
                                     &m->tf, f, path, batch_cap);

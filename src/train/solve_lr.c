@@ -61,7 +61,8 @@ int seer_lr_solve(seer_net *n, const seer_dataset *d, const seer_dataset *va, do
     int choose = l2 < 0 && va && va->rows;
     size_t E = n->cfg.emb_rows, nd = n->cfg.n_dense, np = E + nd + 1;
     size_t tries = choose ? SEER_LR_L2_PATH_LEN : 1;
-    double *x = calloc(np, sizeof *x), *best = calloc(np, sizeof *best), *g = malloc(np * sizeof *g);
+    double *x = calloc(np, sizeof *x), *best = calloc(np, sizeof *best);
+    double *g = malloc(np * sizeof *g);
     if (!x || !best || !g) {
         free(x), free(best), free(g);
         return seer_errorf(SEER_ENOMEM, "out of memory for lr's %zu weights", np);
