@@ -31,6 +31,12 @@ static void dcn_plan(const seer_net_config *c, seer_net_plan *p) {
     p->scratch = C * d + (c->stacked ? 0 : d + deep_width(c, d));
 }
 
+// The cross layers' elementwise part a row (interaction.c): 2d forward, 5d backward each.
+static double dcn_flops(const seer_net_config *c) {
+    double d = (double)(c->n_fields * c->emb_dim + c->n_dense);
+    return 7.0 * d * (double)c->n_cross;
+}
+
 static void dcn_init(seer_net *n, seer_rng *r) { seer_stack_init(n, 0, n->n_layers, r); }
 
 static void dcn_forward(seer_net *n, size_t B) {
@@ -102,4 +108,5 @@ const seer_model_ops seer_model_dcnv2 = {
     .backward = dcn_backward,
     .defaults = dcn_defaults,
     .batch = 1024,
+    .flops = dcn_flops,
 };

@@ -44,4 +44,5 @@ const seer_model_ops seer_model_deepfm = {
     .backward = deepfm_backward,
     .defaults = seer_stack_defaults,
     .batch = 1024,
+    .flops = seer_fm_part_flops,
 };

@@ -99,6 +99,17 @@ static void finalmlp_plan(const seer_net_config *c, seer_net_plan *p) {
     p->n_layers = GATES + c->n_hidden + c->n_hidden2;
     p->extra = 2 * D + H1 + H2 + 1 + NH * (H1 / NH) * (H2 / NH);
     p->scratch = 2 * d + H2;
+    p->n_once = GATES;
+}
+
+// A row's operations beyond the layers: each stream's gate applied, 2d forward and 6d backward;
+// the bilinear fusion's products, 2 H1 H2 / NH forward and twice that backward, and its dot
+// products, 2 H1 + 3 H2 forward and 4 H1 + 6 H2 backward (interaction.c). The gates' layers
+// run once a batch (plan.n_once).
+static double finalmlp_flops(const seer_net_config *c) {
+    double d = (double)(c->n_fields * c->emb_dim + c->n_dense);
+    double H1 = (double)width1(c), H2 = (double)width2(c), NH = (double)c->n_heads;
+    return 16.0 * d + 6.0 * H1 * H2 / NH + 6.0 * H1 + 9.0 * H2;
 }
 
 static void finalmlp_init(seer_net *n, seer_rng *r) {
@@ -200,4 +211,5 @@ const seer_model_ops seer_model_finalmlp = {
     .defaults = finalmlp_defaults,
     .batch = 1024,
     .invalid = finalmlp_invalid,
+    .flops = finalmlp_flops,
 };

@@ -22,4 +22,5 @@ const seer_model_ops seer_model_fm = {
     .forward = seer_fm_part_forward,
     .backward = fm_backward,
     .batch = 256,
+    .flops = seer_fm_part_flops,
 };

@@ -13,6 +13,11 @@ size_t seer_fm_part_width(const seer_net_config *c) {
     return (c->n_fields + c->n_dense) * c->emb_dim;
 }
 
+double seer_fm_part_flops(const seer_net_config *c) {
+    double F = (double)c->n_fields, nd = (double)c->n_dense, D = (double)c->emb_dim;
+    return 2 * F + 4 * nd + 3 * nd * D + 7 * (F + nd) * D + 2 * D;
+}
+
 void seer_fm_part_init(seer_net *n, seer_rng *r) {
     size_t nd = n->cfg.n_dense;
     seer_net_init_linear(n->extra, n->extra + nd, nd, 1, r);

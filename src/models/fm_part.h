@@ -23,5 +23,9 @@ void seer_fm_part_forward(seer_net *n, size_t B);
 // gradient into dea before seer_fm_part_finish scatters dea into dx0 and dv.
 void seer_fm_part_backward(seer_net *n, size_t B);
 void seer_fm_part_finish(seer_net *n, size_t B);
+// Its operations a row, forward and backward (seer_model_ops.flops): the wide part 2F + 4nd,
+// the dense fields 3 nd D, the FM term 7 (F + nd) D + 2D (interaction.c's loops, an add or a
+// multiply each).
+double seer_fm_part_flops(const seer_net_config *c);
 
 #endif

@@ -10,6 +10,11 @@ static void lr_plan(const seer_net_config *c, seer_net_plan *p) {
     p->extra = c->n_dense + 1;
 }
 
+// Its sums a row, forward and backward: F + 2nd each way.
+static double lr_flops(const seer_net_config *c) {
+    return 2.0 * (double)c->n_fields + 4.0 * (double)c->n_dense;
+}
+
 static void lr_init(seer_net *n, seer_rng *r) {
     seer_net_init_linear(n->extra, n->extra + n->cfg.n_dense, n->cfg.n_dense, 1, r);
 }
@@ -46,4 +51,5 @@ const seer_model_ops seer_model_lr = {
     .forward = lr_forward,
     .backward = lr_backward,
     .batch = 256,
+    .flops = lr_flops,
 };

@@ -77,6 +77,19 @@ void seer_net_sizes(const seer_net_config *cfg, size_t *n_params, size_t *n_act)
     }
 }
 
+double seer_net_flops(const seer_net_config *cfg, size_t B) {
+    const seer_model_ops *ops = seer_model_ops_of(cfg->kind);
+    seer_net_plan p;
+    memset(&p, 0, sizeof p);
+    ops->plan(cfg, &p);
+    double total = ops->flops ? ops->flops(cfg) : 0.0;
+    for (size_t l = 0; l < p.n_layers; l++) {
+        double layer = 6.0 * (double)p.in[l] * (double)p.out[l];
+        total += l < p.n_once ? layer / (double)(B ? B : 1) : layer;
+    }
+    return total;
+}
+
 // Points the layer, parameter and activation views into the blocks.
 static void bind(seer_net *n) {
     const seer_net_plan *p = &n->plan;

@@ -66,6 +66,7 @@ typedef struct {
     size_t scratch;
     int wide;
     size_t D;
+    size_t n_once;  // layers 0 .. n_once-1 run on one row per batch, not per row (finalmlp's gates)
 } seer_net_plan;
 
 // What one model file provides.
@@ -85,6 +86,10 @@ typedef struct {
     // Why c cannot describe this model (a phrase for a message), or NULL when it can, so
     // that its plan may assert; NULL: every config can.
     const char *(*invalid)(const seer_net_config *c);
+    // The floating-point operations of one row's forward and backward in the model's own
+    // kernels (FM, cross layers, the bilinear fusion and gates ...), beyond its plan's linear
+    // layers, which seer_net_flops counts; NULL: none.
+    double (*flops)(const seer_net_config *c);
 } seer_model_ops;
 
 struct seer_net {
@@ -191,6 +196,14 @@ void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size
 // Number of floats in the dense parameter block and activations per row for
 // cfg: what seer_net_init will allocate (callers check files against it).
 void seer_net_sizes(const seer_net_config *cfg, size_t *n_params, size_t *n_act);
+
+// The floating-point operations of a training step (forward and backward) a row, at B rows a
+// step: 2 in out forward and 4 in out backward (dx and dw) for each linear layer of the plan
+// (divided by B for the layers that run once a batch), plus the model's own kernels (its ops'
+// flops). Elementwise work around the products (bias, activations, dropout), the embedding
+// gathers, the loss and the optimiser are not counted: the figure is the arithmetic a peak
+// GEMM rate compares with.
+double seer_net_flops(const seer_net_config *cfg, size_t B);
 
 // Xavier (Glorot) uniform init of w (n_out, n_in) and zero bias, as Keras'
 // Dense default and the reference script do.

@@ -17,6 +17,11 @@ static void wdl_plan(const seer_net_config *c, seer_net_plan *p) {
     p->n_layers = H + 1;
 }
 
+// The wide part's sums a row, forward and backward (interaction.c): 2F + 4nd.
+static double wdl_flops(const seer_net_config *c) {
+    return 2.0 * (double)c->n_fields + 4.0 * (double)c->n_dense;
+}
+
 static void wdl_init(seer_net *n, seer_rng *r) {
     seer_stack_init(n, 0, n->n_layers, r);
     seer_net_init_linear(n->extra, n->extra + n->cfg.n_dense, n->cfg.n_dense, 1, r);
@@ -46,4 +51,5 @@ const seer_model_ops seer_model_wdl = {
     .backward = wdl_backward,
     .defaults = seer_stack_defaults,
     .batch = 1024,
+    .flops = wdl_flops,
 };

@@ -602,6 +602,7 @@ static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model
         r->seconds = seer_now() - t_start;
         r->train_samples_per_s =
             r->train_seconds > 0 ? (double)r->samples_trained / r->train_seconds : 0;
+        r->flops_per_sample = seer_net_flops(&m->net.cfg, r->batch);
         free(m->training_json);
         m->training_json = training_json(o, r);
     }
