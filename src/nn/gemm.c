@@ -298,6 +298,28 @@ static void start(void) {
     if (!dnnl_ok(st)) fall_back(st, "oneDNN's bf16 matmul");
 }
 
+// Runs e's matmul on the bf16 operands a16 and b16 (dense, in e's layout) into C; the
+// scratchpad must have been grown to e's size.
+static dnnl_status_t run_matmul(matmul_entry *e, const uint16_t *a16, const uint16_t *b16,
+                                float *C) {
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, e->src},
+        {DNNL_ARG_WEIGHTS, e->weights},
+        {DNNL_ARG_DST, e->dst},
+        {DNNL_ARG_SCRATCHPAD, e->scratchpad},
+    };
+    int n_args = e->scratchpad ? 4 : 3;
+    dnnl_status_t st = dnnl_memory_set_data_handle(e->src, (void *)a16);
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->weights, (void *)b16);
+    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->dst, C);
+    if (st == dnnl_success && e->scratchpad)
+        st = dnnl_memory_set_data_handle(e->scratchpad, bf16.scratchpad);
+    // A matmul that fails at execution has not written C: its kernels run only once all is set.
+    if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, bf16.stream, n_args, args);
+    if (st == dnnl_success) st = dnnl_stream_wait(bf16.stream);
+    return st;
+}
+
 // The bf16 product through oneDNN's matmul (or the loop when the copies find no memory); 0 when
 // oneDNN failed and C is untouched.
 static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
@@ -323,22 +345,7 @@ static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, f
     }
     convert_bf16(bf16.a_copy, A, a_rows, a_cols, lda);
     convert_bf16(bf16.b_copy, B, b_rows, b_cols, ldb);
-
-    dnnl_exec_arg_t args[4] = {
-        {DNNL_ARG_SRC, e->src},
-        {DNNL_ARG_WEIGHTS, e->weights},
-        {DNNL_ARG_DST, e->dst},
-        {DNNL_ARG_SCRATCHPAD, e->scratchpad},
-    };
-    int n_args = e->scratchpad ? 4 : 3;
-    st = dnnl_memory_set_data_handle(e->src, bf16.a_copy);
-    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->weights, bf16.b_copy);
-    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->dst, C);
-    if (st == dnnl_success && e->scratchpad)
-        st = dnnl_memory_set_data_handle(e->scratchpad, bf16.scratchpad);
-    // A matmul that fails at execution has not written C: its kernels run only once all is set.
-    if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, bf16.stream, n_args, args);
-    if (st == dnnl_success) st = dnnl_stream_wait(bf16.stream);
+    st = run_matmul(e, bf16.a_copy, bf16.b_copy, C);
     if (dnnl_ok(st)) return 1;
     fall_back(st, "oneDNN's bf16 matmul");
     return 0;
@@ -421,4 +428,37 @@ void seer_gemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float
                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                    size_t ldc) {
     loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
+}
+
+void seer_bf16_round(uint16_t *dst, const float *x, size_t n) { convert_bf16(dst, x, 1, n, n); }
+
+int seer_gemm_bf16_rounded(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                           const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                           size_t ldc) {
+    if (M == 0 || N == 0 || K == 0) return 0;
+    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
+    if (!bf16.started) start();
+    int done = 0;
+    matmul_entry *e = NULL;
+    dnnl_status_t st = bf16.emulate ? dnnl_unimplemented
+                                    : matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
+    if (dnnl_ok(st) && grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes))
+        done = dnnl_ok(run_matmul(e, A16, B16, C));
+    atomic_flag_clear(&bf16_busy);
+    return done;
+}
+
+int seer_gemm_int8_native(void) {
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    return (isa & dnnl_cpu_isa_avx512_core_vnni) == dnnl_cpu_isa_avx512_core_vnni ||
+           (isa & dnnl_cpu_isa_avx2_vnni) == dnnl_cpu_isa_avx2_vnni;
+}
+
+int seer_gemm_u8s8s32(size_t M, size_t N, size_t K, const uint8_t *A, const int8_t *B,
+                      int32_t *C) {
+    const int32_t zero = 0;
+    dnnl_status_t st = dnnl_gemm_u8s8s32('N', 'N', 'F', (dnnl_dim_t)M, (dnnl_dim_t)N,
+                                         (dnnl_dim_t)K, 1.0f, A, (dnnl_dim_t)K, 0, B,
+                                         (dnnl_dim_t)N, 0, 0.0f, C, (dnnl_dim_t)N, &zero);
+    return dnnl_ok(st);
 }

@@ -7,6 +7,7 @@
 #define SEER_NN_GEMM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 // The precision a product multiplies in. The kernels that multiply take it from their caller,
 // so that a reader sees it at the call: a training step of a --precision bf16 model passes
@@ -44,6 +45,22 @@ void seer_gemm_bf16_emulate(int on);
 void seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N, size_t K,
                   float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
                   float *C, size_t ldc);
+// dst (n) = x (n) rounded to bf16 (round to nearest even), as seer_gemm_bf16 rounds its inputs.
+void seer_bf16_round(uint16_t *dst, const float *x, size_t n);
+// seer_gemm_bf16's product on operands already rounded: A16 and B16 dense in op's layout
+// (A16 (M,K), or (K,M) with trans_a; B16 (K,N), or (N,K) with trans_b). For a bf16 copy made
+// once and used by many products, and for the peak of bench/roofline. 1 when done on oneDNN's
+// bf16 matmul; 0 when that is not there (seer_gemm_bf16_native() is 0) or failed, and C is
+// untouched: the caller multiplies another way. Not thread-safe, as seer_gemm_bf16.
+int seer_gemm_bf16_rounded(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                           const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                           size_t ldc);
+// 1 when oneDNN has VNNI int8 instructions on this CPU (AVX512-VNNI, AVX-VNNI or AMX).
+int seer_gemm_int8_native(void);
+// C (M,N) = A (M,K) B (K,N), unsigned by signed 8-bit integers summed in 32 bits (oneDNN's
+// gemm_u8s8s32, all dense, row-major). 1, or 0 when oneDNN failed. For bench/roofline.
+int seer_gemm_u8s8s32(size_t M, size_t N, size_t K, const uint8_t *A, const int8_t *B,
+                      int32_t *C);
 void seer_gemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                    const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                    size_t ldc);
