@@ -4,7 +4,7 @@
 // Checks each product against seer_gemm_ref before timing; reports the median
 // of repeated runs, one line per case.
 //
-//   build/bench_gemm
+//   build/bench_gemm      (BENCH_LAYERS=1: the 2048 peak and the GEMM-bound models' layers)
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -91,6 +91,24 @@ int main(void) {
     // One thread: the 2 vCPUs here share one core (see BENCHMARKS.md).
     if (!getenv("OMP_NUM_THREADS")) omp_set_num_threads(1);
     bench("peak", 0, 0, 1024, 1024, 1024);
+    if (getenv("BENCH_LAYERS")) {
+        // The GEMM-bound models' layers at batch 1024 (BENCHMARKS.md, "Roofline"): the first
+        // deep layer over deepfm's 64 fields of 16 (1024 wide), the 400-400 layers, and a
+        // dcnv2 cross layer over x0 (649 wide); forward, dx and dw of each.
+        static const size_t in[] = {1024, 400, 649}, out[] = {400, 400, 649};
+        static const char *const names[] = {"l1024x400", "l400x400", "cross649"};
+        bench("peak2048", 0, 0, 2048, 2048, 2048);
+        for (int l = 0; l < 3; l++) {
+            char name[64];
+            snprintf(name, sizeof name, "%s_fwd", names[l]);
+            bench(name, 0, 1, 1024, out[l], in[l]);
+            snprintf(name, sizeof name, "%s_dx", names[l]);
+            bench(name, 0, 0, 1024, in[l], out[l]);
+            snprintf(name, sizeof name, "%s_dw", names[l]);
+            bench(name, 1, 0, out[l], in[l], 1024);
+        }
+        return 0;
+    }
     // The reference MLP on Criteo-like inputs (26 x 16 embeddings + 25 dense = 441).
     for (size_t b = 32; b <= 256; b *= 8) {
         bench("mlp_l1_fwd", 0, 1, b, 64, 441);

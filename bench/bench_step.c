@@ -1,0 +1,84 @@
+// One training step of each model at the GEMM-bound sizes of BENCHMARKS.md (39 fields of 16 and
+// 25 dense values, as the Criteo-like data encodes; hidden 400-400-400, 3 cross layers, batch
+// 1024), on random rows, timed alone: no reading, no encoding. Prints the step's FLOPs a row
+// (seer_net_flops), samples/s, GFLOP/s and the fraction of the one-thread fp32 peak measured in
+// the same run (seer_gemm_measure at 2048), the median of the steps.
+//
+//   build/bench_step [model ...]     (BENCH_STEPS=30, BENCH_BF16=1 for --precision bf16,
+//                                     BENCH_PEAK=0 to skip the peak)
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/rng.h"
+#include "models/net.h"
+#include "nn/gemm_peak.h"
+
+enum { F = 39, N_DENSE = 25, D = 16, ROWS = 40000, BATCH = 1024 };
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void bench(const char *name, double peak, int steps) {
+    const seer_model_ops *ops = seer_model_ops_find(name);
+    if (!ops) {
+        fprintf(stderr, "bench_step: no model %s\n", name);
+        exit(1);
+    }
+    seer_net_config c;
+    seer_net_config_default(&c, ops->kind);
+    c.n_fields = F;
+    c.n_dense = N_DENSE;
+    c.emb_dim = D;
+    c.emb_rows = ROWS;
+    c.n_hidden = 3;
+    c.hidden[0] = c.hidden[1] = c.hidden[2] = 400;
+    c.batch_cap = BATCH;
+    c.bf16 = getenv("BENCH_BF16") && atoi(getenv("BENCH_BF16"));
+    seer_net n;
+    if (seer_net_init(&n, &c, 1) != 0) exit(1);
+    uint32_t *ids = malloc(BATCH * F * sizeof *ids);
+    float *dense = malloc(BATCH * N_DENSE * sizeof *dense), *y = malloc(BATCH * sizeof *y);
+    seer_rng r;
+    seer_rng_init(&r, 2);
+    seer_adam_config adam = seer_net_optimiser(&c, 1e-3f);
+    double *t = malloc((size_t)steps * sizeof *t);
+    for (int s = -3; s < steps; s++) {
+        for (size_t i = 0; i < BATCH * F; i++)
+            ids[i] = (uint32_t)(i % F * (ROWS / F) + seer_rng_below(&r, ROWS / F));
+        for (size_t i = 0; i < BATCH * N_DENSE; i++) dense[i] = (float)seer_rng_uniform(&r) - 0.5f;
+        for (size_t i = 0; i < BATCH; i++) y[i] = seer_rng_uniform(&r) < 0.25 ? 1.0f : 0.0f;
+        double t0 = seer_now();
+        seer_net_train_step(&n, ids, dense, y, BATCH, &adam);
+        if (s >= 0) t[s] = seer_now() - t0;
+    }
+    qsort(t, (size_t)steps, sizeof *t, cmp);
+    double flops = seer_net_flops(&c, BATCH), sps = BATCH / t[steps / 2];
+    printf("bench step_%s%s B=%d flops_per_sample=%.4g samples_per_s=%.0f gflops=%.1f "
+           "peak=%.1f fraction=%.2f\n", name, c.bf16 ? "_bf16" : "", BATCH, flops, sps,
+           flops * sps * 1e-9, peak, flops * sps * 1e-9 / peak);
+    seer_net_free(&n);
+    free(ids);
+    free(dense);
+    free(y);
+    free(t);
+}
+
+int main(int argc, char **argv) {
+    if (!getenv("OMP_NUM_THREADS")) omp_set_num_threads(1);
+    int steps = getenv("BENCH_STEPS") ? atoi(getenv("BENCH_STEPS")) : 30;
+    if (steps < 1) steps = 1;
+    // BENCH_PEAK=0 skips the peak (for perf record of the steps alone).
+    int measure = !getenv("BENCH_PEAK") || atoi(getenv("BENCH_PEAK"));
+    double peak = measure ? seer_gemm_measure(SEER_GEMM_PEAK_N, 3) : 1.0;
+    static const char *const all[] = {"lr", "mlp", "wdl", "deepfm", "dcnv2", "finalmlp"};
+    if (argc > 1)
+        for (int i = 1; i < argc; i++) bench(argv[i], peak, steps);
+    else
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++) bench(all[i], peak, steps);
+    return 0;
+}
