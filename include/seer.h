@@ -280,8 +280,9 @@ typedef struct {
     size_t patience;           // epochs without a better validation score; 0: never stop
     float l2;                  // lambda of lambda/2 |w|^2 added to the mean log loss of lr's
                                // L-BFGS solve, the bias left out; 0: none. SEER_AUTO_REAL: the
-                               // one of least hold-out log loss of 3e-2, 1e-2 .. 1e-5, or 1/n
-                               // (scikit-learn's C=1) without a hold-out
+                               // one of least log loss of 3e-2, 2e-2 .. 1e-5 by 5-fold
+                               // cross-validation (up to 20,000 training rows) or on the
+                               // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
     int quiet;                 // 0: a line per epoch on stderr
     const char *checkpoint_path;   // where checkpoints go (NULL: none)

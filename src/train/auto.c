@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "seer.h"
+#include "train/solve_lr.h"
 
 // The largest power of two at most x (1 for 0).
 static size_t pow2_floor(size_t x) {
@@ -48,8 +49,9 @@ int seer_train_auto(seer_train_job *o, size_t n, size_t width, int can_solve) {
 void seer_train_auto_text(const seer_train_job *o, size_t n, int held_out, char *buf,
                           size_t cap) {
     if (o->lbfgs && o->l2 == SEER_AUTO_REAL && held_out)
-        snprintf(buf, cap, "full-batch L-BFGS, l2 chosen on the hold-out from 1e-5 to 3e-2%s, "
-                 "up to %zu iterations", o->valid_path ? "" : ", then on all rows", o->epochs);
+        snprintf(buf, cap, "full-batch L-BFGS, l2 chosen %s from 1e-5 to 3e-2%s, up to %zu "
+                 "iterations", n <= SEER_LR_CV_ROWS ? "by cross-validation" : "on the hold-out",
+                 o->valid_path ? "" : ", then on all rows", o->epochs);
     else if (o->lbfgs && o->l2 == SEER_AUTO_REAL)
         snprintf(buf, cap, "full-batch L-BFGS, l2 1/n = %.3g (no hold-out to choose it on), "
                  "up to %zu iterations", 1.0 / (double)n, o->epochs);

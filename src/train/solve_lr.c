@@ -54,41 +54,101 @@ static void to_net(seer_net *n, const double *x) {
     for (size_t j = 0; j <= nd; j++) n->extra[j] = (float)x[E + j];
 }
 
+// Row r of a then b (r counted across both).
+static void copy_row(seer_dataset *to, const seer_dataset *a, const seer_dataset *b, size_t r) {
+    const seer_dataset *f = r < a->rows ? a : b;
+    size_t i = r < a->rows ? r : r - a->rows, o = to->rows++, S = f->S, nd = f->n_dense;
+    memcpy(to->ids + o * S, f->ids + i * S, S * sizeof *f->ids);
+    memcpy(to->dense + o * nd, f->dense + i * nd, nd * sizeof *f->dense);
+    to->y[o] = f->y[i];
+}
+
+// The rows of a then b split in fold k of K: every K-th row (from the k-th) into held, the
+// rest into fit. Systematic rather than random, so a file sorted by anything (time, label)
+// still gives folds alike.
+static int make_fold(const seer_dataset *a, const seer_dataset *b, size_t k, size_t K,
+                     seer_dataset *fit, seer_dataset *held) {
+    size_t n = a->rows + b->rows, nh = (n - k + K - 1) / K;
+    seer_dataset_init(fit, a->S, a->n_dense);
+    seer_dataset_init(held, a->S, a->n_dense);
+    int rc = seer_dataset_reserve(fit, n - nh);
+    if (rc == SEER_OK) rc = seer_dataset_reserve(held, nh);
+    for (size_t r = 0; r < n && rc == SEER_OK; r++) copy_row(r % K == k ? held : fit, a, b, r);
+    return rc;
+}
+
+// Solves x on p for every stride-th l2 of SEER_LR_L2_PATH in turn (each from the last one's
+// weights) and adds each one's summed log loss on held to loss[t].
+static int path_losses(double *x, double *g, size_t np, const seer_lr_problem *p,
+                       const seer_dataset *held, const seer_lbfgs_config *c, size_t stride,
+                       double *loss) {
+    static const double path[] = SEER_LR_L2_PATH;
+    memset(x, 0, np * sizeof *x);
+    for (size_t t = 0; t < SEER_LR_L2_PATH_LEN; t += stride) {
+        seer_lr_problem q = *p;
+        q.l2 = path[t];
+        seer_lbfgs_result res;
+        int rc = seer_lbfgs_minimize(x, np, seer_lr_objective, &q, c, &res);
+        if (rc != SEER_OK) return rc;
+        seer_lr_problem h = {held, p->emb_rows, 0, NULL};
+        loss[t] += seer_lr_objective(x, g, np, &h) * (double)held->rows;
+    }
+    return SEER_OK;
+}
+
+// The l2 of SEER_LR_L2_PATH of the least log loss: over SEER_LR_CV_FOLDS folds of d and va
+// together where they are small (a hold-out of a few dozen rows picks l2 by its noise), on va
+// alone otherwise, where every other l2 of the path is enough (its many rows choose well and
+// each solve costs more). The returned l2 is scaled to the same penalty against d's rows.
+static int choose_l2(const seer_dataset *d, const seer_dataset *va, size_t E,
+                     const seer_lbfgs_config *c, double *x, double *g, size_t np, double *l2) {
+    static const double path[] = SEER_LR_L2_PATH;
+    size_t n = d->rows + va->rows, K = d->rows <= SEER_LR_CV_ROWS ? SEER_LR_CV_FOLDS : 1;
+    size_t stride = K == 1 ? 2 : 1;
+    double loss[SEER_LR_L2_PATH_LEN];
+    for (size_t t = 0; t < SEER_LR_L2_PATH_LEN; t++) loss[t] = t % stride ? INFINITY : 0;
+    int rc = SEER_OK;
+    if (K == 1) {
+        seer_lr_problem p = {d, E, 0, NULL};
+        rc = path_losses(x, g, np, &p, va, c, stride, loss);
+    }
+    for (size_t k = 0; k < K && K > 1 && rc == SEER_OK; k++) {
+        seer_dataset fit, held;
+        rc = make_fold(d, va, k, K, &fit, &held);
+        seer_lr_problem p = {&fit, E, 0, NULL};
+        if (rc == SEER_OK) rc = path_losses(x, g, np, &p, &held, c, stride, loss);
+        seer_dataset_free(&fit);
+        seer_dataset_free(&held);
+    }
+    size_t best = 0;
+    for (size_t t = 1; t < SEER_LR_L2_PATH_LEN; t++)
+        if (loss[t] < loss[best]) best = t;
+    // A fold fits (K-1)/K of the n rows: the same penalty against the summed loss on d's.
+    *l2 = K == 1 ? path[best] : path[best] * ((double)(n - n / K) / (double)d->rows);
+    return rc;
+}
+
 int seer_lr_solve(seer_net *n, const seer_dataset *d, const seer_dataset *va, double l2,
                   size_t max_iter, double *l2_used, seer_lbfgs_result *r) {
     SEER_ASSERT(n->cfg.kind == SEER_MODEL_LR && n->D == 1 && d->S == n->cfg.n_fields);
-    static const double path[] = SEER_LR_L2_PATH;
-    int choose = l2 < 0 && va && va->rows;
     size_t E = n->cfg.emb_rows, nd = n->cfg.n_dense, np = E + nd + 1;
-    size_t tries = choose ? SEER_LR_L2_PATH_LEN : 1;
-    double *x = calloc(np, sizeof *x), *best = calloc(np, sizeof *best);
-    double *g = malloc(np * sizeof *g);
-    if (!x || !best || !g) {
-        free(x), free(best), free(g);
+    double *x = calloc(np, sizeof *x), *g = malloc(np * sizeof *g);
+    if (!x || !g) {
+        free(x), free(g);
         return seer_errorf(SEER_ENOMEM, "out of memory for lr's %zu weights", np);
     }
     seer_lbfgs_config c;
     seer_lbfgs_config_default(&c);
     c.max_iter = max_iter;
-    double best_loss = INFINITY;
     int rc = SEER_OK;
-    for (size_t t = 0; t < tries && rc == SEER_OK; t++) {
-        double l2_t = choose ? path[t] : l2 < 0 ? 1.0 / (double)d->rows : l2;
-        seer_lr_problem p = {d, E, l2_t, NULL};
-        seer_lbfgs_result res;
-        rc = seer_lbfgs_minimize(x, np, seer_lr_objective, &p, &c, &res);
-        // The hold-out's mean log loss is the objective on its rows without the penalty.
-        seer_lr_problem held = {va, E, 0, NULL};
-        double loss = choose ? seer_lr_objective(x, g, np, &held) : 0;
-        if (rc == SEER_OK && (t == 0 || loss < best_loss)) {
-            best_loss = loss;
-            memcpy(best, x, np * sizeof *x);
-            *l2_used = p.l2;
-            *r = res;
-        }
-    }
-    if (rc == SEER_OK) to_net(n, best);
-    free(x), free(best), free(g);
+    if (l2 < 0 && va && va->rows) rc = choose_l2(d, va, E, &c, x, g, np, &l2);
+    else if (l2 < 0) l2 = 1.0 / (double)d->rows;
+    seer_lr_problem p = {d, E, l2, NULL};
+    memset(x, 0, np * sizeof *x);
+    if (rc == SEER_OK) rc = seer_lbfgs_minimize(x, np, seer_lr_objective, &p, &c, r);
+    *l2_used = l2;
+    if (rc == SEER_OK) to_net(n, x);
+    free(x), free(g);
     return rc;
 }
 
