@@ -264,6 +264,66 @@ Test(layers, relu_gradcheck) {
     gradcheck("relu dx", c.x, dx, EN, relu_loss, &c);
 }
 
+// The fused ReLU and bias-gradient backward (seer_relu_bias_backward) over
+// z (RB, RN) and a bias b (RN): L = sum(r * relu(z + b)). z keeps away from 0
+// by more than |b| so that no step crosses the kink.
+enum { RB = 5, RN = 7 };
+
+typedef struct {
+    float z[RB * RN], b[RN], r[RB * RN];
+} relu_bias_ctx;
+
+static double relu_bias_loss(void *p) {
+    relu_bias_ctx *c = p;
+    float y[RB * RN];
+    for (size_t i = 0; i < RB * RN; i++) y[i] = c->z[i] + c->b[i % RN];
+    seer_relu_forward(y, y, RB * RN);
+    return dot(c->r, y, RB * RN);
+}
+
+Test(layers, relu_bias_backward_gradcheck) {
+    seer_rng r;
+    seer_rng_init(&r, 21);
+    relu_bias_ctx c;
+    fill_away_from_zero(c.z, RB * RN, &r, 0.2, 2.0);
+    fill(c.b, RN, &r, -0.05, 0.05);
+    fill(c.r, RB * RN, &r, -1, 1);
+    float y[RB * RN], dz[RB * RN], db[RN] = {0};
+    for (size_t i = 0; i < RB * RN; i++) y[i] = c.z[i] + c.b[i % RN];
+    seer_relu_forward(y, y, RB * RN);
+    for (size_t i = 0; i < RB * RN; i++) dz[i] = NAN;  // written whole, never read
+    seer_relu_bias_backward(dz, db, c.r, y, 1.0f, RB, RN);
+    gradcheck("relu_bias dz", c.z, dz, RB * RN, relu_bias_loss, &c);
+    gradcheck("relu_bias db", c.b, db, RN, relu_bias_loss, &c);
+}
+
+// The fused kernel gives the unfused path's bits: dropout's scale on dy, the ReLU's backward
+// into a zeroed dz, then the bias sum over the rows (as seer_linear_backward took it), with
+// and without dropout's scale, adding into a db that holds a value already.
+Test(layers, relu_bias_backward_equals_unfused) {
+    seer_rng r;
+    seer_rng_init(&r, 22);
+    float dy[RB * RN], y[RB * RN];
+    fill(dy, RB * RN, &r, -1, 1);
+    fill_away_from_zero(y, RB * RN, &r, 0.0, 2.0);
+    seer_relu_forward(y, y, RB * RN);
+    const float scales[] = {1.0f, 1.0f / (1.0f - 0.3f)};
+    for (int k = 0; k < 2; k++) {
+        float dz[RB * RN], db[RN], want_dz[RB * RN] = {0}, want_db[RN], scaled[RB * RN];
+        for (size_t j = 0; j < RN; j++) db[j] = want_db[j] = 0.5f;
+        for (size_t i = 0; i < RB * RN; i++) {
+            dz[i] = NAN;
+            scaled[i] = scales[k] != 1.0f ? dy[i] * scales[k] : dy[i];
+        }
+        seer_relu_backward(want_dz, scaled, y, RB * RN);
+        for (size_t i = 0; i < RB; i++)
+            for (size_t j = 0; j < RN; j++) want_db[j] += want_dz[i * RN + j];
+        seer_relu_bias_backward(dz, db, dy, y, scales[k], RB, RN);
+        cr_assert(eq(int, memcmp(dz, want_dz, sizeof dz), 0), "dz differs at scale %g", scales[k]);
+        cr_assert(eq(int, memcmp(db, want_db, sizeof db), 0), "db differs at scale %g", scales[k]);
+    }
+}
+
 Test(layers, sigmoid_gradcheck) {
     seer_rng r;
     seer_rng_init(&r, 14);

@@ -312,8 +312,11 @@ void seer_net_zero_grads(seer_net *n, size_t B) {
     memset(n->dx0, 0, B * n->n_in * sizeof(float));
     if (n->plan.wide) memset(n->dxw, 0, B * n->cfg.n_fields * sizeof(float));
     for (size_t l = 0; l < n->n_layers; l++) {
-        memset(n->dh[l], 0, B * n->layer_out[l] * sizeof(float));
-        memset(n->dz[l], 0, B * n->layer_out[l] * sizeof(float));
+        // A layer that runs once a batch uses row 0 only. The dz of a layer that runs per row
+        // is written whole by its ReLU's backward (seer_relu_bias_backward), never added to.
+        size_t rows = l < n->plan.n_once ? 1 : B;
+        memset(n->dh[l], 0, rows * n->layer_out[l] * sizeof(float));
+        if (l < n->plan.n_once) memset(n->dz[l], 0, n->layer_out[l] * sizeof(float));
     }
     memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
 }

@@ -175,8 +175,10 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 // multiplies.
 seer_precision seer_net_precision(const seer_net *n);
 // Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0, dxw and the
-// activation gradients (every layer's dh and dz, dscratch). Once per step, before the backward, so
-// that no model zeroes its own (STYLE.md: backward adds).
+// activation gradients (every layer's dh, dscratch; row 0 of dh and dz of the layers that run
+// once a batch). Once per step, before the backward, so that no model zeroes its own (STYLE.md:
+// backward adds). The dz of a per-row layer is not zeroed: the only writer is its ReLU's
+// backward, which writes it whole.
 void seer_net_zero_grads(seer_net *n, size_t B);
 // One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which
 // keeps its accumulators in adam_v / emb_v / wide_v); returns the batch's

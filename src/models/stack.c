@@ -32,12 +32,6 @@ static void dropout_forward(float *h, size_t n, float p, seer_rng *r) {
     for (size_t i = 0; i < n; i++) h[i] = seer_rng_next(r) < keep_below ? h[i] * scale : 0.0f;
 }
 
-// Its backward, in place: the kept units' gradient scaled as their output was. A dropped
-// unit's is left as it is: its output is 0, so the ReLU's backward masks it.
-static void dropout_backward(float *dh, size_t n, float scale) {
-    for (size_t i = 0; i < n; i++) dh[i] *= scale;
-}
-
 static float dropout_scale(const seer_net *n) {
     return n->training && n->cfg.dropout > 0 ? 1.0f / (1.0f - n->cfg.dropout) : 1.0f;
 }
@@ -59,13 +53,13 @@ void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x
     float scale = dropout_scale(n);
     for (size_t l = first + count; l-- > first;) {
         // h[l] holds the ReLU (and dropout) output, dh[l] the gradient w.r.t. it; dz[l]
-        // gets the gradient w.r.t. the Linear's output.
-        size_t m = B * n->layer_out[l];
-        if (scale != 1.0f) dropout_backward(n->dh[l], m, scale);
-        seer_relu_backward(n->dz[l], n->dh[l], n->h[l], m);
+        // gets the gradient w.r.t. the Linear's output, written whole, and the bias its sum in
+        // the same pass. Dropout's backward is the scale of the kept units (a dropped unit's
+        // output is 0, so the ReLU's mask covers it).
+        seer_relu_bias_backward(n->dz[l], n->db[l], n->dh[l], n->h[l], scale, B, n->layer_out[l]);
         const float *xl = l > first ? n->h[l - 1] : x;
         float *dxl = l > first ? n->dh[l - 1] : dx;
-        seer_linear_backward(dxl, n->dw[l], n->db[l], n->dz[l], xl, n->w[l], B, n->layer_in[l],
+        seer_linear_backward(dxl, n->dw[l], NULL, n->dz[l], xl, n->w[l], B, n->layer_in[l],
                              n->layer_out[l], prec);
     }
 }

@@ -17,6 +17,7 @@ void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, cons
                           seer_precision prec) {
     if (dx) seer_gemm_in(prec, 0, 0, B, n_in, n_out, 1.0f, dy, n_out, w, n_in, 1.0f, dx, n_in);
     seer_gemm_in(prec, 1, 0, n_out, n_in, B, 1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
+    if (!db) return;
     for (size_t i = 0; i < B; i++) {
         const float *row = dy + i * n_out;
         for (size_t j = 0; j < n_out; j++) db[j] += row[j];
@@ -29,6 +30,19 @@ void seer_relu_forward(float *y, const float *x, size_t n) {
 
 void seer_relu_backward(float *dx, const float *dy, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void seer_relu_bias_backward(float *dz, float *db, const float *dy, const float *y, float scale,
+                             size_t B, size_t n) {
+    for (size_t i = 0; i < B; i++) {
+        const float *dyi = dy + i * n, *yi = y + i * n;
+        float *dzi = dz + i * n;
+        if (scale != 1.0f)
+            for (size_t j = 0; j < n; j++) dzi[j] = yi[j] > 0.0f ? dyi[j] * scale : 0.0f;
+        else
+            for (size_t j = 0; j < n; j++) dzi[j] = yi[j] > 0.0f ? dyi[j] : 0.0f;
+        for (size_t j = 0; j < n; j++) db[j] += dzi[j];
+    }
 }
 
 void seer_sigmoid_forward(float *p, const float *z, size_t n) {

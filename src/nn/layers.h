@@ -15,7 +15,9 @@
 void seer_linear_forward(float *y, const float *x, const float *w, const float *b, size_t B,
                          size_t n_in, size_t n_out, seer_precision prec);
 // dx += dy w; dw += dy^T x; db += sum over rows of dy. dx may be NULL (input
-// needs no gradient). dy (B, n_out), x (B, n_in), w (n_out, n_in). The products in prec.
+// needs no gradient), and db too (the bias gradient taken already, as
+// seer_relu_bias_backward does). dy (B, n_out), x (B, n_in), w (n_out, n_in). The products
+// in prec.
 void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                           const float *w, size_t B, size_t n_in, size_t n_out,
                           seer_precision prec);
@@ -24,6 +26,14 @@ void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, cons
 void seer_relu_forward(float *y, const float *x, size_t n);
 // dx += dy where the saved output y > 0.
 void seer_relu_backward(float *dx, const float *dy, const float *y, size_t n);
+// The ReLU's backward fused with its Linear's bias gradient, in one pass over the rows:
+// dz = dy * scale where the saved output y > 0, else 0 (dz is WRITTEN whole, not added to:
+// it is the Linear output's gradient, which only this ReLU has); db += sum over rows of dz.
+// scale is inverted dropout's 1 / (1 - p) (1 without dropout; a dropped unit's y is 0).
+// dz, dy, y (B, n), db (n). The same values, to the bit, as seer_relu_backward into a zeroed
+// dz followed by seer_linear_backward's bias sum.
+void seer_relu_bias_backward(float *dz, float *db, const float *dy, const float *y, float scale,
+                             size_t B, size_t n);
 
 // p = sigmoid(z). p, z (n).
 void seer_sigmoid_forward(float *p, const float *z, size_t n);
