@@ -58,10 +58,13 @@ typedef enum {
     SEER_FORMAT_CRITEO,  // tab separated, no header: label, I1..I13, C1..C26; no quoting
     SEER_FORMAT_LIBFM,   // libFM / NFM: "label idx:val idx:val ...", each pair one
                          // categorical field F1 .. Fk; every value must be 1
+    SEER_FORMAT_MOVIELENS,  // an interaction log, no header: "user item rating timestamp"
+                            // (tabs or spaces: u.data; "::": ratings.dat); recommenders only
+                            // (seer/recommend.h)
 } seer_format;
 
 // The formats' names in seer_format order, as the command line and model files spell them
-// ("auto", "csv", "tsv", "criteo", "libfm"); NULL-terminated.
+// ("auto", "csv", "tsv", "criteo", "libfm", "movielens"); NULL-terminated.
 extern const char *const seer_format_names[];
 
 // The most tokens of one multi-valued value that a model keeps.
@@ -284,6 +287,10 @@ typedef struct {
                                // cross-validation (up to 20,000 training rows) or on the
                                // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
+    int calibration;           // 1 (default): the model's probabilities are calibrated by Platt
+                               // scaling, sigmoid(a z + b) of its logit with a > 0 (the order
+                               // of scores kept), fitted on the hold-out when there is one and
+                               // applied wherever scores leave seer; 0: none
     int quiet;                 // 0: a line per epoch on stderr
     const char *checkpoint_path;   // where checkpoints go (NULL: none)
     size_t checkpoint_every;   // one every N optimiser steps and after each epoch (0: never)
@@ -317,6 +324,7 @@ extern const char *const seer_optimiser_names[];      // "adam", "adagrad": adag
 extern const char *const seer_early_stop_names[];     // "auc", "logloss": stop_on_logloss
 extern const char *const seer_pooling_names[];        // "mean", "sum": pool_sum 0, 1
 extern const char *const seer_dcn_structure_names[];  // "parallel", "stacked": stacked 0, 1
+extern const char *const seer_calibration_names[];    // "none", "platt": calibration 0, 1
 
 // The settings text of o into buf (cap bytes, SEER_CHECKPOINT_SETTINGS_MAX will do): one
 // "--option value" a line in seer train's words for every option that fixes the model, its
@@ -347,6 +355,8 @@ typedef struct {
     float lr, l2;
     const char *solver;           // "adam", "adagrad" or "lbfgs"
     int auto_settings;            // 1: some of them were chosen from the data
+    int calibrated;               // 1: Platt scaling sigmoid(calib_a z + calib_b) was fitted
+    float calib_a, calib_b;
 } seer_train_report;
 
 // Profiles the training rows, fits the sparsity decision, trains and keeps the best epoch.

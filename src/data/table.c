@@ -33,7 +33,8 @@
 #include "base/text.h"
 #include "data/source.h"
 
-const char *const seer_format_names[] = {"auto", "csv", "tsv", "criteo", "libfm", NULL};
+const char *const seer_format_names[] = {"auto", "csv", "tsv", "criteo", "libfm",
+                                         "movielens", NULL};
 
 #define CRITEO_COLS 40
 // The first window, and the largest: a whole legal row (with its CR LF) and one chunk to
@@ -661,8 +662,16 @@ static int start(seer_table *t, int first) {
 static int open_table(seer_table **out, seer_source *src, const seer_table_options *opt) {
     static const seer_table_options defaults = {SEER_FORMAT_AUTO, 0};
     if (!opt) opt = &defaults;
-    SEER_ASSERT(opt->format >= SEER_FORMAT_AUTO && opt->format <= SEER_FORMAT_LIBFM);
     *out = NULL;
+    // An interaction log is read by data/interactions.c, never as a table of rows.
+    if (opt->format == SEER_FORMAT_MOVIELENS) {
+        int rc = seer_errorf(SEER_EINVAL, "%s: --format movielens is an interaction log, read "
+                             "by recommenders (seer train --model mf|bpr|ease|twotower|pop)",
+                             seer_source_path(src));
+        seer_source_close(src);
+        return rc;
+    }
+    SEER_ASSERT(opt->format >= SEER_FORMAT_AUTO && opt->format <= SEER_FORMAT_LIBFM);
     seer_table *t = calloc(1, sizeof *t);
     if (!t) {
         seer_source_close(src);
