@@ -411,6 +411,8 @@ static int build_job(train_args *a) {
                 "on all rows, with no hold-out and no early stopping (add --valid-frac 0.1 to "
                 "keep them)\n", o->epochs, o->epochs);
     o->cache_prefix = a->out;
+    // Without a hold-out the training rows are scored again only for the JSON line's metrics.
+    o->train_metrics = a->json;
     return -1;
 }
 
@@ -420,10 +422,15 @@ static void report(const train_args *a, const seer_model *m, const seer_train_re
     const char *model = seer_model_name(m);
     seer_metrics met = r->metrics;
     const char *on = r->metrics_on;
-    fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;"
-            " %s auc %.5f logloss %.5f accuracy %.4f; wrote %s\n", model, r->train_rows,
-            r->valid_rows, r->seconds, r->epochs_run, r->train_samples_per_s, on, met.auc,
-            met.logloss, met.accuracy, a->out);
+    fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;",
+            model, r->train_rows, r->valid_rows, r->seconds, r->epochs_run,
+            r->train_samples_per_s);
+    if (strcmp(on, "none") == 0)
+        fprintf(stderr, " train loss %.5f (--json scores the training rows)", r->train_loss);
+    else
+        fprintf(stderr, " %s auc %.5f logloss %.5f accuracy %.4f", on, met.auc, met.logloss,
+                met.accuracy);
+    fprintf(stderr, "; wrote %s\n", a->out);
     if (r->skipped_rows) fprintf(stderr, "skipped %zu malformed rows\n", r->skipped_rows);
     if (!a->json) return;
     printf("{\"model\":\"%s\",\"evaluated_on\":\"%s\",", model, on);

@@ -299,6 +299,15 @@ typedef struct {
     int cache;                 // encoded rows in a mapped file: 1 on, 0 off, -1 (default)
                                // when they would take more than 1 GiB
     const char *cache_prefix;  // the cache files' names start with this (NULL: /tmp/seer)
+    const char *cache_dir;     // a directory keeping DATA's encoded rows and fitted transform
+                               // between runs (NULL: none): a later run of the same file
+                               // (size, mtime, first MiB) with the same encoding settings reads
+                               // them instead of profiling and encoding it; a damaged or stale
+                               // cache is rebuilt with a warning, never trusted. Not used by a
+                               // resumed run nor for rows held in a mapped file (over 1 GiB)
+    int train_metrics;         // without a hold-out, 1 (default): the report's metrics are the
+                               // model's on the training rows, scored again after training
+                               // (about a third of an epoch); 0: not scored, metrics_on "none"
     const char *settings;      // what fixes the model and its data, one "--option value" a
                                // line, at most SEER_CHECKPOINT_SETTINGS_MAX bytes: checkpoints
                                // record it and a resume refuses a line that differs, naming it
@@ -343,6 +352,7 @@ typedef struct {
                                   // an lr solved again on all rows: before that solve, so on
                                   // rows it had not trained on),
     const char *metrics_on;       // or, without any, on the training rows: "valid" or "train"
+                                  // ("none": train_metrics 0 left them unscored, NaN)
     double seconds;               // the whole call
     double train_seconds;         // the optimisation loop only
     double train_samples_per_s;   // samples this call trained on / train_seconds

@@ -893,6 +893,35 @@ Test(cli, cache_with_bad_first_rows_skipped) {
     free(line);
 }
 
+// Without a hold-out, the training rows are scored once more only for --json (it cost about
+// a third of an epoch on every run): the closing line says the training loss instead, the
+// model file records "evaluated_on":"none", and the weights are the same either way.
+Test(cli, no_holdout_scores_training_rows_only_for_json) {
+    const char *data = base_table("base.csv");
+    const char *plain = tmp_path("plain.seer"), *json = tmp_path("json.seer");
+    run_seer("train", data, "--label", "label", "--epochs", "2", "-o", plain, NULL);
+    expect_exit(0);
+    expect_stderr("train loss", "--json scores the training rows", NULL);
+    expect_stderr_lacks("train auc");
+    char *bytes = slurp(plain, NULL);
+    cr_assert(ne(ptr, strstr(bytes + 64, "\"evaluated_on\":\"none\""), NULL));
+    free(bytes);
+    run_seer("train", data, "--label", "label", "--epochs", "2", "--json", "-o", json, NULL);
+    expect_exit(0);
+    expect_stderr("train auc", NULL);
+    char *line = last_stdout_line();
+    cr_assert(ne(ptr, strstr(line, "\"evaluated_on\":\"train\""), NULL), "%s", line);
+    cr_assert(gt(dbl, json_get(line, "auc"), 0.6), "%s", line);
+    free(line);
+    run_seer("predict", plain, data, NULL);
+    expect_exit(0);
+    char *a = strdup(last.out);
+    run_seer("predict", json, data, NULL);
+    expect_exit(0);
+    cr_assert(eq(str, a, last.out), "scoring the training rows changed the model");
+    free(a);
+}
+
 // More rows than one shuffle chunk (65,536), with bucket fields: the resumed
 // run replays the chunk order and re-encodes with the stored transform.
 Test(cli, resume_across_shuffle_chunks_same_model) {

@@ -34,7 +34,8 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
     X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
     X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
-    X(cache_prefix, cache_prefix) X(settings, settings) X(label, tf.label)                     \
+    X(cache_prefix, cache_prefix) X(cache_dir, cache_dir) X(train_metrics, train_metrics)      \
+    X(settings, settings) X(label, tf.label)                                                   \
     X(ignore, tf.ignore) X(n_ignore, tf.n_ignore) X(categorical, tf.categorical)               \
     X(n_categorical, tf.n_categorical) X(numeric, tf.numeric) X(n_numeric, tf.n_numeric)       \
     X(multi, tf.multi) X(n_multi, tf.n_multi) X(min_count, tf.min_count)                       \

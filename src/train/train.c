@@ -35,6 +35,7 @@ void seer_train_job_default(seer_train_job *o) {
     o->valid_frac = 0.1;
     o->patience = 3;
     o->l2 = SEER_AUTO_REAL;
+    o->train_metrics = 1;
 }
 
 
@@ -588,10 +589,16 @@ static int best_alloc(const seer_net *n, snapshot *best) {
 static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model *m,
                       const seer_dataset *tr, const seer_dataset *va, double t_start) {
     int rc = SEER_OK;
-    // Without a validation set, report the fit on the training rows, already encoded; with
-    // one that no epoch was scored on (--max-steps ended the first epoch), the model as it
-    // stands on it, rather than zeros.
-    const seer_dataset *d = !r->has_valid ? tr : r->metrics.rows == 0 ? va : NULL;
+    // Without a validation set, report the fit on the training rows, already encoded, when
+    // asked (it costs about a third of an epoch: seer train scores them for --json only);
+    // with one that no epoch was scored on (--max-steps ended the first epoch), the model as
+    // it stands on it, rather than zeros.
+    const seer_dataset *d = !r->has_valid ? (o->train_metrics ? tr : NULL)
+                                          : r->metrics.rows == 0 ? va : NULL;
+    if (!r->has_valid && !o->train_metrics) {
+        r->metrics = (seer_binary_metrics){0, NAN, NAN, NAN, NAN};
+        r->metrics_on = "none";
+    }
     if (d) {
         float *p = malloc((d->rows + 1) * sizeof *p);
         rc = p ? eval_dataset(&m->net, d, p, &r->metrics)

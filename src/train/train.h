@@ -40,6 +40,8 @@ typedef struct {
     int cache;                   // encoded rows in a mapped cache file: 1 on, 0 off, -1 when
                                  // they would take more than 1 GiB
     const char *cache_prefix;    // the cache files' names start with this (default /tmp/seer)
+    const char *cache_dir;       // encoded rows kept between runs (train/rowcache.h); NULL none
+    int train_metrics;           // without a hold-out: score the training rows after training
     const char *settings;        // what fixes the model and its data, one "--option value" a
                                  // line: recorded in checkpoints; a resume refuses a line that
                                  // differs, naming it. NULL: only --batch and --seed checked
