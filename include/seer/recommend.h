@@ -58,6 +58,7 @@ typedef struct {
     float reg;                  // SEER_AUTO_REAL: chosen on a validation part of the training
                                 // log (ease: lambda of the ridge; mf, bpr: L2 of the factors)
     int pop_negatives;          // bpr: 0 uniform negatives, 1 popularity-corrected
+    int sgd;                    // bpr: 1 plain SGD on the rows a batch touched, 0 Adam
     double valid_frac;          // 0.1: share of each user's interactions (the latest, with
                                 // times) held out to choose reg; the model is fitted again on
                                 // all of them
