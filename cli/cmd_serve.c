@@ -56,6 +56,11 @@ static const seer_cli_opt opts[] = {
     {"model-dir", 1, 'M', "DIR", "a reload's {\"path\"} names a file under DIR (default: the\n"
                                  "model's directory)"},
     {"lenient", 0, 'L', NULL, "ignore request keys that name no column (else 400)"},
+    {"micro-batch", 1, 'm', "ROWS", "score predicts of up to ROWS rows together on one thread,\n"
+                                    "in products of exactly ROWS rows (default 8, at most 64;\n"
+                                    "0: each on its own HTTP thread)"},
+    {"micro-wait-us", 1, 'W', "US", "the longest a queued predict waits for others while\n"
+                                    "requests stream in (default 100)"},
     {"help", 0, 'h', NULL, "this help"},
     {0}};
 
@@ -97,6 +102,11 @@ static int serve_option(seer_server_config *cfg, int c, int *read_only) {
     case 'A': cfg->allow_unauthenticated_writes = 1; break;
     case 'M': cfg->model_dir = optarg; break;
     case 'L': cfg->lenient = 1; break;
+    case 'm':
+        bad = seer_cli_size("--micro-batch", optarg, &cfg->micro_batch);
+        if (!bad && cfg->micro_batch > 64) bad = seer_cli_usage("--micro-batch: at most 64");
+        break;
+    case 'W': bad = uint_opt("--micro-wait-us", optarg, &cfg->micro_wait_us, 10000); break;
     case 'h': seer_cli_help(&seer_cli_serve_command, stdout); return 2;
     default: return 1;
     }

@@ -1293,6 +1293,139 @@ Test(serve, malformed_http_does_not_crash) {
     cr_assert(eq(int, stop_server(), 0));
 }
 
+// ------------------------------------------------------------------ the micro-batcher
+
+// Sends each body on its own connection, every one before any answer is read, then reads
+// the answers: out[i] answers bodies[i]. The server has them all at once, so the scorer
+// finds several queued.
+static void burst(char bodies[][400], size_t n, response *out) {
+    int fd[64];
+    cr_assert(le(sz, n, 64));
+    for (size_t i = 0; i < n; i++) fd[i] = connect_port();
+    for (size_t i = 0; i < n; i++)
+        cr_assert(eq(int, send_request(fd[i], "POST", "/v1/predict", NULL, bodies[i],
+                                       strlen(bodies[i])), 0));
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(eq(int, read_response(fd[i], &out[i]), 0), "no answer to request %zu", i);
+        close(fd[i]);
+    }
+}
+
+// The value of a counter of /metrics.
+static unsigned long long metric(const char *name) {
+    response r = request("GET", "/metrics", NULL, NULL);
+    char key[128];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *p = strstr(r.body, key);
+    cr_assert(ne(ptr, (void *)p, NULL), "no %s in /metrics", name);
+    unsigned long long v = strtoull(p + strlen(key), NULL, 10);
+    response_free(&r);
+    return v;
+}
+
+// Requests of 1 to 3 rows, distinct values.
+static void small_bodies(char bodies[][400], size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(bodies[i], 400, "{\"rows\":[");
+        for (size_t r = 0; r <= i % 3; r++)
+            k += snprintf(bodies[i] + k, 400 - (size_t)k,
+                          "%s{\"x\":%.2f,\"n\":%zu,\"color\":\"%s\",\"city\":\"%s\"}",
+                          r ? "," : "", 0.37 * (double)(i + 5 * r), (i + r) % 7,
+                          colors[(i + r) % 5], cities[(i * 3 + r) % 6]);
+        snprintf(bodies[i] + k, 400 - (size_t)k, "]}");
+    }
+}
+
+// Rows scored beside other requests' rows in one product give the bytes they give scored
+// alone: every product has --micro-batch rows, whatever fills them. The metrics show that
+// some product did hold rows of two requests (more requests answered than products).
+Test(serve, micro_batch_scores_as_alone) {
+    start_server("--micro-wait-us", "10000", NULL);
+    enum { N = 24 };
+    static char bodies[N][400];
+    small_bodies(bodies, N);
+    static response alone[N], together[N];
+    for (size_t i = 0; i < N; i++) {
+        alone[i] = request("POST", "/v1/predict", NULL, bodies[i]);
+        expect(&alone[i], 200, "\"scores\":[");
+    }
+    unsigned long long products0 = metric("seer_micro_batch_products_total");
+    unsigned long long requests0 = metric("seer_micro_batch_requests_total");
+    cr_assert(eq(u64, (uint64_t)requests0, (uint64_t)N), "the batcher answered %llu of %d",
+              requests0, N);
+    int shared = 0;
+    for (int round = 0; round < 20 && !shared; round++) {
+        burst(bodies, N, together);
+        for (size_t i = 0; i < N; i++) {
+            cr_assert(eq(str, together[i].body, alone[i].body), "request %zu (%s): alone %s, "
+                      "with others %s", i, bodies[i], alone[i].body, together[i].body);
+            response_free(&together[i]);
+        }
+        unsigned long long products = metric("seer_micro_batch_products_total") - products0;
+        unsigned long long requests = metric("seer_micro_batch_requests_total") - requests0;
+        shared = requests > products;
+        products0 += products;
+        requests0 += requests;
+    }
+    cr_assert(shared, "in 20 bursts of %d requests no product held two requests", N);
+    for (size_t i = 0; i < N; i++) response_free(&alone[i]);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
+// Clients that send a request and close (or reset) the connection before its batch is
+// answered: the server goes on, scores the same, and stops cleanly.
+Test(serve, micro_batch_clients_gone_before_answer) {
+    start_server(NULL);
+    enum { N = 32 };
+    static char bodies[N][400];
+    small_bodies(bodies, N);
+    response before = request("POST", "/v1/predict", NULL, bodies[0]);
+    expect(&before, 200, NULL);
+    for (int round = 0; round < 10; round++) {
+        int fd[N];
+        for (size_t i = 0; i < N; i++) fd[i] = connect_port();
+        for (size_t i = 0; i < N; i++)
+            send_request(fd[i], "POST", "/v1/predict", NULL, bodies[i], strlen(bodies[i]));
+        for (size_t i = 0; i < N; i++) {
+            if (i % 2) {   // a reset, not a close
+                struct linger l = {1, 0};
+                setsockopt(fd[i], SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            }
+            close(fd[i]);
+        }
+    }
+    response after = request("POST", "/v1/predict", NULL, bodies[0]);
+    expect(&after, 200, NULL);
+    cr_assert(eq(str, after.body, before.body));
+    response_free(&before);
+    response_free(&after);
+    cr_assert(eq(int, stop_server(), 0), "the server did not stop cleanly");
+}
+
+// Without the batcher every request is scored on its HTTP thread, as before.
+Test(serve, micro_batch_off) {
+    start_server("--micro-batch", "0", NULL);
+    static char bodies[1][400];
+    small_bodies(bodies, 1);
+    response r = request("POST", "/v1/predict", NULL, bodies[0]);
+    expect(&r, 200, "\"scores\":[");
+    response_free(&r);
+    cr_assert(eq(u64, (uint64_t)metric("seer_micro_batch_requests_total"), 0));
+    cr_assert(eq(int, stop_server(), 0));
+}
+
+Test(serve, micro_batch_options_checked) {
+    int rc = run_seer(NULL, "serve", path_in("model.seer"), "--port", "0", "--micro-batch",
+                      "65", NULL);
+    cr_assert(eq(int, rc, 1));
+    char *err = slurp(path_in("seer.err"));
+    cr_assert(ne(ptr, strstr(err, "--micro-batch"), NULL), "%s", err);
+    free(err);
+    rc = run_seer(NULL, "serve", path_in("model.seer"), "--port", "0", "--micro-wait-us",
+                  "10001", NULL);
+    cr_assert(eq(int, rc, 1));
+}
+
 Test(serve, bad_start_fails_with_message) {
     int rc = run_seer(NULL, "serve", path_in("nonexistent.seer"), "--port", "0", NULL);
     cr_assert(eq(int, rc, 3));

@@ -25,6 +25,10 @@ typedef struct {
     size_t max_batch;            // rows (or events, or candidates) a request (default 10,000)
     unsigned max_connections;    // default 512
     unsigned timeout_s;          // idle connection timeout (default 30)
+    size_t micro_batch;          // predicts of up to this many rows are scored together by one
+                                 // thread, in products of exactly this many rows (default 8;
+                                 // 0: each on its own HTTP thread; at most 64)
+    unsigned micro_wait_us;      // the longest a queued predict waits for others (default 100)
 } seer_server_config;
 
 void seer_server_config_default(seer_server_config *c);
@@ -34,7 +38,8 @@ typedef struct seer_server seer_server;
 // Reads the token, loads the model (through online learning with a wal_dir),
 // and starts listening. SEER_EIO / SEER_EDATA / SEER_EINVAL naming what failed; a config
 // out of the ranges of seer serve's options (port <= 65535, threads 1 to 1024, max_body and
-// max_batch at least 1, max_connections 1 to 2^20, timeout_s <= 86400) is SEER_EINVAL.
+// max_batch at least 1, max_connections 1 to 2^20, timeout_s <= 86400, micro_batch <= 64,
+// micro_wait_us <= 10,000) is SEER_EINVAL.
 int seer_server_start(seer_server **out, const seer_server_config *c);
 // The port listened on.
 unsigned seer_server_port(const seer_server *s);

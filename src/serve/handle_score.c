@@ -1,5 +1,6 @@
 // The scoring endpoints of seer serve: /v1/predict and /v1/rank (parse, score with
-// the thread's worker, write the scores), and /v1/recommend's refusal.
+// the thread's worker or hand small predicts to the micro-batcher, write the scores), and
+// /v1/recommend's refusal.
 //
 // Hot responses (scores) are written with snprintf into a buffer, not cJSON.
 #include "serve/server_internal.h"
@@ -20,18 +21,29 @@ static void put_score(seer_text *b, const char *before, float p) {
     else seer_text_put(b, "%snull", before);
 }
 
+void seer_reply_scores(seer_http_response *resp, const float *p, size_t n, uint64_t version) {
+    seer_text b = {0};
+    seer_text_reserve(&b, 64 + 17 * n);   // about all it takes: one allocation
+    seer_text_put(&b, "{\"scores\":[");
+    for (size_t i = 0; i < n; i++) put_score(&b, i ? "," : "", p[i]);
+    seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)version);
+    seer_reply_finish(resp, 200, &b);
+}
+
+// A request of at most a product's rows goes to the micro-batcher, which answers it; more
+// rows (or none) are scored here, on the HTTP thread.
 void seer_handle_predict(seer_server *s, seer_worker *w, const seer_http_request *req,
                          seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
-    if (!seer_worker_parse_and_score(s, w, sv, seer_request_predict, req, resp)) {
-        size_t n = w->rows.n;
-        seer_text b = {0};
-        seer_text_reserve(&b, 64 + 17 * n);   // about all it takes: one allocation
-        seer_text_put(&b, "{\"scores\":[");
-        for (size_t i = 0; i < n; i++) put_score(&b, i ? "," : "", w->p[i]);
-        seer_text_put(&b, "],\"model\":{\"version\":%llu}}", (unsigned long long)sv->version);
-        seer_reply_finish(resp, 200, &b);
+    if (seer_worker_parse(s, w, sv, seer_request_predict, req, resp)) {
+        seer_slot_release(&s->slot, sv);
+        return;
     }
+    size_t n = w->rows.n;
+    if (s->batcher && n >= 1 && n <= seer_batcher_rows(s->batcher) &&
+        seer_batcher_submit(s->batcher, req, &w->rows, sv) == SEER_OK)
+        return;   // deferred: the scorer answers and releases sv
+    if (!seer_worker_score(w, sv, resp)) seer_reply_scores(resp, w->p, n, sv->version);
     seer_slot_release(&s->slot, sv);
 }
 
@@ -46,7 +58,8 @@ static int cmp_ranked(const void *a, const void *b) {
 void seer_handle_rank(seer_server *s, seer_worker *w, const seer_http_request *req,
                       seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
-    if (!seer_worker_parse_and_score(s, w, sv, seer_request_rank, req, resp)) {
+    if (!seer_worker_parse(s, w, sv, seer_request_rank, req, resp) &&
+        !seer_worker_score(w, sv, resp)) {
         size_t n = w->rows.n;
         for (size_t i = 0; i < n; i++) w->ranked[i] = (struct ranked){i, w->p[i]};
         qsort(w->ranked, n, sizeof *w->ranked, cmp_ranked);

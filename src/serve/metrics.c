@@ -114,6 +114,13 @@ char *seer_metrics_text(const seer_serve_metrics *m, const seer_metrics_gauges *
             "# TYPE seer_model_reload_failures_total counter\n"
             "seer_model_reload_failures_total %llu\n",
         (unsigned long long)g->reloads, (unsigned long long)g->reload_failures);
+    seer_text_put(&t, "# HELP seer_micro_batch_products_total Products the micro-batcher "
+            "scored, each of --micro-batch rows.\n# TYPE seer_micro_batch_products_total "
+            "counter\nseer_micro_batch_products_total %llu\n"
+            "# HELP seer_micro_batch_requests_total Predict requests scored in them.\n"
+            "# TYPE seer_micro_batch_requests_total counter\nseer_micro_batch_requests_total "
+            "%llu\n", (unsigned long long)g->micro_products,
+        (unsigned long long)g->micro_requests);
     seer_text_put(&t, "# HELP seer_http_connections_open Client connections open now.\n"
             "# TYPE seer_http_connections_open gauge\nseer_http_connections_open %llu\n",
         (unsigned long long)g->connections_open);

@@ -114,6 +114,8 @@ void seer_server_config_default(seer_server_config *c) {
     c->max_batch = 10000;
     c->max_connections = 512;
     c->timeout_s = 30;
+    c->micro_batch = 8;
+    c->micro_wait_us = 100;
 }
 
 // The directory HTTP reloads take files from: c->model_dir, or the model file's own.
@@ -165,6 +167,8 @@ static const char *config_invalid(const seer_server_config *c) {
     if (c->max_connections < 1 || c->max_connections > (1u << 20))
         return "max_connections must be 1 to 1048576";
     if (c->timeout_s > 86400) return "timeout_s above 86400";
+    if (c->micro_batch > SEER_BATCHER_ROWS_MAX) return "micro_batch above 64";
+    if (c->micro_wait_us > 10000) return "micro_wait_us above 10000";
     return NULL;
 }
 
@@ -196,12 +200,15 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         slot_ready = rc == SEER_OK;
     }
     if (rc == SEER_OK && !s->model_dir) rc = resolve_model_dir(s, c);
+    if (rc == SEER_OK && c->micro_batch)
+        rc = seer_batcher_start(&s->batcher, s, c->micro_batch, c->micro_wait_us);
     if (rc == SEER_OK) {
         seer_http_options h = {c->host, c->port, c->threads, c->max_body, c->max_connections,
                                c->timeout_s, on_begin, on_handle, on_done, s};
         rc = seer_http_start(&s->http, &h);
     }
     if (rc != SEER_OK) {
+        seer_batcher_stop(s->batcher);
         if (s->online) seer_online_close(s->online);
         if (slot_ready) seer_slot_free(&s->slot);
         seer_token_free(&s->token);
@@ -217,7 +224,8 @@ unsigned seer_server_port(const seer_server *s) { return seer_http_port(s->http)
 
 void seer_server_stop(seer_server *s) {
     if (!s) return;
-    seer_http_stop(s->http, 10.0);
+    seer_http_stop(s->http, 10.0);   // after every deferred answer: the batcher's are done
+    seer_batcher_stop(s->batcher);
     if (s->online) seer_online_close(s->online);
     for (seer_worker *w = s->workers, *next; w; w = next) {
         next = w->next;

@@ -10,6 +10,7 @@
 
 #include "models/net.h"
 #include "serve/auth.h"
+#include "serve/batcher.h"
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "serve/online.h"
@@ -34,6 +35,7 @@ struct seer_server {
     seer_slot slot;
     seer_online *online;     // NULL without a wal_dir
     seer_http *http;
+    seer_batcher *batcher;   // NULL: every request scored on its own thread
     seer_serve_metrics metrics;
     seer_token token;        // token.s NULL: no token configured
     char *model_dir;         // realpath of the directory HTTP reloads take files from
@@ -50,11 +52,15 @@ void seer_worker_free(seer_worker *w);
 typedef int (*seer_parse_fn)(const seer_transform *t, const char *body, size_t len,
                              size_t max_rows, seer_request_rows *out);
 
-// Parses the body with parse and scores its rows into w->p; on failure answers resp and
-// returns nonzero. *sv is acquired either way; the caller releases it.
-int seer_worker_parse_and_score(seer_server *s, seer_worker *w, seer_served *sv,
-                                seer_parse_fn parse, const seer_http_request *req,
-                                seer_http_response *resp);
+// Parses the body with parse into w->rows; on failure answers resp and returns nonzero.
+// *sv is acquired either way; the caller releases it.
+int seer_worker_parse(seer_server *s, seer_worker *w, seer_served *sv, seer_parse_fn parse,
+                      const seer_http_request *req, seer_http_response *resp);
+// Scores w->rows with sv's model into w->p; on failure answers resp and returns nonzero.
+int seer_worker_score(seer_worker *w, seer_served *sv, seer_http_response *resp);
+
+// Answers resp with /v1/predict's body: the n scores p and the model's version.
+void seer_reply_scores(seer_http_response *resp, const float *p, size_t n, uint64_t version);
 
 // The endpoints (server.c's dispatch; the route is checked, and so is the token for the
 // write endpoints). Each answers resp, or defers the answer (events).

@@ -77,11 +77,8 @@ static int score(seer_worker *w, seer_served *sv) {
     return SEER_OK;
 }
 
-// Parses the body with parse and scores its rows; on failure answers resp and
-// returns nonzero. *sv is acquired either way; the caller releases it.
-int seer_worker_parse_and_score(seer_server *s, seer_worker *w, seer_served *sv,
-                                seer_parse_fn parse, const seer_http_request *req,
-                                seer_http_response *resp) {
+int seer_worker_parse(seer_server *s, seer_worker *w, seer_served *sv, seer_parse_fn parse,
+                      const seer_http_request *req, seer_http_response *resp) {
     w->rows.lenient = s->cfg.lenient;
     int rc = parse(&sv->model->tf, req->body, req->len, s->cfg.max_batch, &w->rows);
     if (rc != SEER_OK) {
@@ -90,10 +87,11 @@ int seer_worker_parse_and_score(seer_server *s, seer_worker *w, seer_served *sv,
         return 1;
     }
     seer_metrics_rows(&s->metrics, (seer_endpoint)req->tag, w->rows.n, w->rows.n_missing);
-    rc = score(w, sv);
-    if (rc != SEER_OK) {
-        seer_reply_rc(resp, rc);
-        return 1;
-    }
     return 0;
+}
+
+int seer_worker_score(seer_worker *w, seer_served *sv, seer_http_response *resp) {
+    int rc = score(w, sv);
+    if (rc != SEER_OK) seer_reply_rc(resp, rc);
+    return rc != SEER_OK;
 }
