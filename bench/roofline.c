@@ -6,7 +6,8 @@
 // and OpenBLAS's. One line per figure, after the CPU's model and the flags that matter, read at
 // run time.
 //
-//   build/roofline            (ROOFLINE_N=2048 the GEMM side, ROOFLINE_REPS=5 the products)
+//   build/roofline            (ROOFLINE_N=2048 the GEMM side, ROOFLINE_REPS=5 the products;
+//                              OPENBLAS_CORETYPE=SkylakeX where OpenBLAS names an old core)
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
@@ -187,8 +188,11 @@ static void run(int threads, size_t n, int reps, size_t stream_n) {
     printf("roofline threads=%d sgemm_onednn n=%zu gflops=%.1f\n", threads, n,
            seer_gemm_measure(n, reps));
 #ifdef SEER_HAVE_OPENBLAS
-    printf("roofline threads=%d sgemm_openblas n=%zu gflops=%.1f\n", threads, n,
-           openblas_sgemm(n, reps, threads));
+    // OpenBLAS picks its kernels when it loads, by the CPU it knows: a CPU newer than the
+    // library gets an old core's (0.3.21 runs Prescott's SSE3 kernels on a 2023 Xeon), and
+    // only OPENBLAS_CORETYPE (SkylakeX, Cooperlake ...) set before the start changes that.
+    printf("roofline threads=%d sgemm_openblas n=%zu gflops=%.1f core=%s\n", threads, n,
+           openblas_sgemm(n, reps, threads), openblas_get_corename());
 #else
     printf("roofline threads=%d sgemm_openblas not built (no libopenblas at configure time)\n",
            threads);
