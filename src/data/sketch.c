@@ -113,7 +113,7 @@ double seer_hll_estimate(const seer_hll *h) {
     return est;
 }
 
-int seer_idmap_init(seer_idmap *m, const uint64_t *keys, size_t n, uint32_t first_id) {
+int seer_vocab_map_init(seer_vocab_map *m, const uint64_t *keys, size_t n, uint32_t first_id) {
     memset(m, 0, sizeof *m);
     if (!n) return SEER_OK;
     size_t cap = 16;
@@ -132,7 +132,7 @@ int seer_idmap_init(seer_idmap *m, const uint64_t *keys, size_t n, uint32_t firs
     return SEER_OK;
 }
 
-void seer_idmap_free(seer_idmap *m) {
+void seer_vocab_map_free(seer_vocab_map *m) {
     free(m->slots);
     memset(m, 0, sizeof *m);
 }

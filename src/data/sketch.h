@@ -47,16 +47,16 @@ double seer_hll_estimate(const seer_hll *h);
 typedef struct {
     uint64_t key;    // 0 = empty
     uint64_t id;
-} seer_idmap_slot;
+} seer_vocab_slot;
 
 typedef struct {
-    seer_idmap_slot *slots;  // (cap)
+    seer_vocab_slot *slots;  // (cap)
     size_t cap;
-} seer_idmap;
+} seer_vocab_map;
 
-int seer_idmap_init(seer_idmap *m, const uint64_t *keys, size_t n, uint32_t first_id);
+int seer_vocab_map_init(seer_vocab_map *m, const uint64_t *keys, size_t n, uint32_t first_id);
 // The id of key, or -1 if absent.
-static inline long seer_idmap_get(const seer_idmap *m, uint64_t key) {
+static inline long seer_vocab_map_get(const seer_vocab_map *m, uint64_t key) {
     if (!m->cap) return -1;
     size_t mask = m->cap - 1, i = (size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
     for (;;) {
@@ -65,10 +65,10 @@ static inline long seer_idmap_get(const seer_idmap *m, uint64_t key) {
         i = (i + 1) & mask;
     }
 }
-static inline void seer_idmap_prefetch(const seer_idmap *m, uint64_t key) {
+static inline void seer_vocab_map_prefetch(const seer_vocab_map *m, uint64_t key) {
     if (m->cap)
         __builtin_prefetch(&m->slots[(size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & (m->cap - 1)]);
 }
-void seer_idmap_free(seer_idmap *m);
+void seer_vocab_map_free(seer_vocab_map *m);
 
 #endif

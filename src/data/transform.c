@@ -433,7 +433,7 @@ int seer_transform_finish(seer_transform *t) {
             c->field = c->slot = -1;
         if (c->kind != SEER_COL_CATEGORICAL) c->multi = 0;
         if (c->kind == SEER_COL_CATEGORICAL) {
-            int rc = seer_idmap_init(&c->lookup, c->vocab, c->n_vocab, 2);
+            int rc = seer_vocab_map_init(&c->lookup, c->vocab, c->n_vocab, 2);
             if (rc != SEER_OK) return rc;
         }
     }
@@ -450,7 +450,7 @@ void seer_transform_free(seer_transform *t) {
     for (size_t j = 0; t->col && j < t->n_cols; j++) {
         seer_column *c = &t->col[j];
         SEER_FREE_ALL(c->name, c->edges, c->vocab, c->vec_mean, c->vec_std);
-        seer_idmap_free(&c->lookup);
+        seer_vocab_map_free(&c->lookup);
     }
     SEER_FREE_ALL(t->col, t->field_offset, t->field_rows, t->field_col, t->field_slots,
                   t->field_mean, t->dense_col);
@@ -500,7 +500,7 @@ static uint32_t token_row(const seer_transform *t, const seer_column *c, uint64_
     if (c->shared_table) return (uint32_t)(t->shared_offset + shared_bucket(h, c->salt,
                                                                             t->shared_rows));
     if (c->hash_buckets) return (uint32_t)(first + 2 + h % c->hash_buckets);
-    long id = seer_idmap_get(&c->lookup, h);
+    long id = seer_vocab_map_get(&c->lookup, h);
     return (uint32_t)(first + (size_t)(id < 0 ? 0 : id));
 }
 
@@ -542,7 +542,7 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
         const char *s = seer_trim(row->field[k], row->len[k], &len);
         uint64_t h = seer_hash_bytes(s, len, 0);
         hash[j] = h ? h : 1;
-        seer_idmap_prefetch(&c->lookup, hash[j]);
+        seer_vocab_map_prefetch(&c->lookup, hash[j]);
     }
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];

@@ -81,7 +81,7 @@ typedef struct {
     // vector
     size_t dims;
     double *vec_mean, *vec_std;  // (dims)
-    seer_idmap lookup;
+    seer_vocab_map lookup;
 } seer_column;
 
 typedef struct {
