@@ -131,9 +131,9 @@ typedef struct {
 int seer_rec_recommend(const seer_recommender *r, const seer_rec_request *q,
                        seer_rec_item *items, size_t *n, seer_rec_source *source);
 
-// Writes "user,rank,item,score" for each user of users (n ids; NULL: every user of the
-// model) to path (atomically; NULL: stdout). Unknown users get popularity and say so in a
-// fifth column "source".
+// Writes the CSV "user,rank,item,score,source" (a header, then k lines a user, best first)
+// for each user of users (n ids; NULL: every user of the model) to path (atomically; NULL:
+// stdout). Unknown users get popularity, and their source says so.
 int seer_rec_recommend_file(const seer_recommender *r, const char *const *users, size_t n,
                             size_t k, int include_seen, const char *path);
 

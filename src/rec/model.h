@@ -116,6 +116,11 @@ int seer_rec_model_set_data(seer_rec_model *m, const seer_interactions *x,
                             const uint64_t *user_off, const uint64_t *user_idx,
                             const unsigned char *valid);
 
+// The exclusion lists (seen_*) again from hist_* (after a load).
+int seer_rec_model_set_history(seer_rec_model *m);
+// m->item_vec, m->item_bias and m->dim from the params "item_vec" and "item_bias".
+void seer_rec_model_views(seer_rec_model *m);
+
 // A new zeroed parameter (rows, cols) called name, or its existing one resized (zeroed);
 // NULL with SEER_ENOMEM recorded, or SEER_EINVAL past SEER_REC_PARAMS_MAX.
 float *seer_rec_param_new(seer_rec_model *m, const char *name, size_t rows, size_t cols);

@@ -32,7 +32,8 @@ typedef struct {
 // out (n, k): each user's top k, best first; n_out (n) how many it found (< k only when the
 // catalogue minus exclusions is smaller). U (n, dim), ubias (n) or NULL, V (n_items, dim),
 // vbias (n_items) or NULL; n <= SEER_TOPK_USERS. scratch: SEER_TOPK_USERS * SEER_TOPK_BLOCK
-// floats. Allocates nothing.
+// floats. Allocates nothing. One user (n 1) is scored by dot products, not the GEMM, so that
+// its scores are the same bits on any thread count and beside any other user.
 void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float *ubias,
                    size_t n, const float *V, const float *vbias, size_t n_items, size_t dim,
                    size_t k, const seer_topk_exclude *ex, float *scratch);

@@ -1,0 +1,122 @@
+// Top-K over the catalogue (see topk.h): a bounded min-heap per user whose root is the worst
+// kept entry, fed from blocks of GEMM scores.
+#include "rec/topk.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "base/error.h"
+#include "nn/gemm.h"
+
+// a is worse than b: a lower score, or the same score and a higher item.
+static int worse(seer_rec_hit a, seer_rec_hit b) {
+    return a.score < b.score || (a.score == b.score && a.item > b.item);
+}
+
+static void sift_down(seer_rec_hit *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && worse(h[l], h[w])) w = l;
+        if (r < n && worse(h[r], h[w])) w = r;
+        if (w == i) return;
+        seer_rec_hit t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+static void sift_up(seer_rec_hit *h, size_t i) {
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!worse(h[i], h[p])) return;
+        seer_rec_hit t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+static int excluded(const uint32_t *ex, size_t n, uint32_t item) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ex[mid] < item) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && ex[lo] == item;
+}
+
+// Offers (item, score) to the heap h of *n entries (capacity k).
+static inline void offer(seer_rec_hit *h, size_t *n, size_t k, uint32_t item, float score,
+                         const uint32_t *ex, size_t n_ex) {
+    seer_rec_hit c = {item, score};
+    if (*n == k && !worse(h[0], c)) return;
+    if (score != score || (n_ex && excluded(ex, n_ex, item))) return;
+    if (*n < k) {
+        h[*n] = c;
+        sift_up(h, (*n)++);
+        return;
+    }
+    h[0] = c;
+    sift_down(h, k, 0);
+}
+
+// Best first: repeatedly move the worst to the end.
+static void heap_sort(seer_rec_hit *h, size_t n) {
+    for (size_t m = n; m > 1; m--) {
+        seer_rec_hit t = h[0];
+        h[0] = h[m - 1];
+        h[m - 1] = t;
+        sift_down(h, m - 1, 0);
+    }
+}
+
+// s (n_items) = V (n_items, dim) u (dim): one user alone, without the GEMM, so that its scores
+// do not depend on the thread count or on the other users of a batch (the CLI and the server
+// give the same bits). Eight partial sums, which the compiler keeps in one vector register.
+static void dot_all(float *s, const float *u, const float *V, size_t n_items, size_t dim) {
+    for (size_t i = 0; i < n_items; i++) {
+        const float *v = V + i * dim;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        size_t d = 0;
+        for (; d + 8 <= dim; d += 8)
+            for (size_t l = 0; l < 8; l++) acc[l] += u[d + l] * v[d + l];
+        float t = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for (; d < dim; d++) t += u[d] * v[d];
+        s[i] = t;
+    }
+}
+
+void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float *ubias,
+                   size_t n, const float *V, const float *vbias, size_t n_items, size_t dim,
+                   size_t k, const seer_topk_exclude *ex, float *scratch) {
+    SEER_ASSERT(n <= SEER_TOPK_USERS && k >= 1 && k <= SEER_TOPK_K_MAX && dim > 0);
+    for (size_t u = 0; u < n; u++) n_out[u] = 0;
+    for (size_t b = 0; b < n_items; b += SEER_TOPK_BLOCK) {
+        size_t nb = n_items - b < SEER_TOPK_BLOCK ? n_items - b : SEER_TOPK_BLOCK;
+        // scratch (n, nb) = U (n, dim) x V[b .. b + nb)^T
+        if (n == 1) dot_all(scratch, U, V + b * dim, nb, dim);
+        else seer_gemm(0, 1, n, nb, dim, 1.0f, U, dim, V + b * dim, dim, 0.0f, scratch, nb);
+        for (size_t u = 0; u < n; u++) {
+            const uint32_t *e = ex && ex->ex_off ? ex->ex_item + ex->ex_off[u] : NULL;
+            size_t n_ex = e ? (size_t)(ex->ex_off[u + 1] - ex->ex_off[u]) : 0;
+            const float *s = scratch + u * nb;
+            float c = ubias ? ubias[u] : 0.0f;
+            for (size_t j = 0; j < nb; j++) {
+                float v = s[j] + c + (vbias ? vbias[b + j] : 0.0f);
+                offer(out + u * k, &n_out[u], k, (uint32_t)(b + j), v, e, n_ex);
+            }
+        }
+    }
+    for (size_t u = 0; u < n; u++) heap_sort(out + u * k, n_out[u]);
+}
+
+size_t seer_topk_scores(seer_rec_hit *out, const float *scores, size_t n_items, size_t k,
+                        const uint32_t *ex_item, size_t n_ex) {
+    size_t n = 0;
+    for (size_t i = 0; i < n_items; i++)
+        offer(out, &n, k, (uint32_t)i, scores[i], ex_item, n_ex);
+    heap_sort(out, n);
+    return n;
+}
