@@ -19,6 +19,7 @@ int seer_cmd_eval(int argc, char **argv);
 int seer_cmd_predict(int argc, char **argv);
 int seer_cmd_demo(int argc, char **argv);
 int seer_cmd_serve(int argc, char **argv);
+int seer_cmd_value(int argc, char **argv);
 
 // --config FILE of cmd's command line (argv[0] the command's name): its options put before
 // the command line's, which win; argc and argv then name the new command line. -1 to go on,

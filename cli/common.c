@@ -1,7 +1,7 @@
 // Option parsing helpers and error reporting shared by the subcommands.
 //
-// Every numeric option of profile, train, eval, predict and demo has its range in one table
-// here, so that a bad value gets one message naming the option, the value and the range.
+// Every numeric option of profile, train, eval, predict, demo and value has its range in one
+// table here, so that a bad value gets one message naming the option, the value and the range.
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +50,11 @@ static const range ranges[] = {
     {"train", "--min-count", 1, BIG, WHOLE},
     {"train", "--max-tokens", 1, SEER_MULTI_SLOTS_MAX, WHOLE},
     {"demo", "--sessions", 1, 100000000, WHOLE},
+    {"value", "--test-frac", 0, 1, BELOW_HI},
+    {"value", "--seed", 0, BIG, WHOLE},
+    {"value", "--epochs", 1, 1000000, WHOLE},
+    {"value", "--batch", 1, 65536, WHOLE},
+    {"value", "--lr", 0, 10, ABOVE_LO},
 };
 
 // A bug of the command line (an option asked for as the wrong kind, or without a range):

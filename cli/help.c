@@ -8,7 +8,8 @@
 
 const seer_cli_command *const seer_cli_commands[] = {
     &seer_cli_profile_command, &seer_cli_train_command, &seer_cli_eval_command,
-    &seer_cli_predict_command, &seer_cli_serve_command, &seer_cli_demo_command, NULL};
+    &seer_cli_predict_command, &seer_cli_serve_command, &seer_cli_demo_command,
+    &seer_cli_value_command, NULL};
 
 // The column where an option's help starts.
 #define HELP_COL 23

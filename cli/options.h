@@ -29,10 +29,10 @@ typedef struct seer_cli_command {
 
 extern const seer_cli_command seer_cli_profile_command, seer_cli_train_command,
     seer_cli_eval_command, seer_cli_predict_command, seer_cli_serve_command,
-    seer_cli_demo_command;
+    seer_cli_demo_command, seer_cli_value_command;
 
 // The commands in the order `seer help` lists them (profile, train, eval, predict, serve,
-// demo); NULL-terminated.
+// demo, value); NULL-terminated.
 extern const seer_cli_command *const seer_cli_commands[];
 const seer_cli_command *seer_cli_command_find(const char *name);
 
