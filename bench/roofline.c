@@ -71,11 +71,12 @@ static double openblas_sgemm(size_t n, int reps, int threads) {
     openblas_set_num_threads(threads);
     float *A = malloc(n * n * sizeof *A), *B = malloc(n * n * sizeof *B);
     float *C = malloc(n * n * sizeof *C);
-    double rate[64], flops = 2.0 * (double)n * n * n;
-    if (!A || !B || !C) return 0;
-    fill(A, n * n, 1);
-    fill(B, n * n, 2);
-    for (int k = -1; k < reps; k++) {
+    double rate[64] = {0}, flops = 2.0 * (double)n * n * n;
+    for (int k = -1; A && B && C && k < reps; k++) {
+        if (k < 0) {
+            fill(A, n * n, 1);
+            fill(B, n * n, 2);
+        }
         double t0 = seer_now();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, A,
                     (int)n, B, (int)n, 0.0f, C, (int)n);
@@ -94,14 +95,16 @@ static double bf16_gemm(size_t n, int reps, int *native) {
     float *A = malloc(n * n * sizeof *A), *B = malloc(n * n * sizeof *B);
     float *C = malloc(n * n * sizeof *C);
     uint16_t *A16 = malloc(n * n * 2), *B16 = malloc(n * n * 2);
-    double rate[64], flops = 2.0 * (double)n * n * n;
-    if (!A || !B || !C || !A16 || !B16) return 0;
-    fill(A, n * n, 1);
-    fill(B, n * n, 2);
-    seer_bf16_round(A16, A, n * n);
-    seer_bf16_round(B16, B, n * n);
-    *native = seer_gemm_bf16_native() && seer_gemm_bf16_rounded(0, 0, n, n, n, 1.0f, A16, B16,
-                                                                 0.0f, C, n);
+    double rate[64] = {0}, flops = 2.0 * (double)n * n * n;
+    if (!A || !B || !C || !A16 || !B16) reps = 0;
+    if (reps) fill(A, n * n, 1);
+    if (reps) {
+        fill(B, n * n, 2);
+        seer_bf16_round(A16, A, n * n);
+        seer_bf16_round(B16, B, n * n);
+    }
+    *native = reps && seer_gemm_bf16_native() &&
+              seer_gemm_bf16_rounded(0, 0, n, n, n, 1.0f, A16, B16, 0.0f, C, n);
     for (int k = 0; k < reps; k++) {
         double t0 = seer_now();
         if (*native) seer_gemm_bf16_rounded(0, 0, n, n, n, 1.0f, A16, B16, 0.0f, C, n);
@@ -113,28 +116,28 @@ static double bf16_gemm(size_t n, int reps, int *native) {
     free(C);
     free(A16);
     free(B16);
-    return median(rate, reps);
+    return reps ? median(rate, reps) : 0;
 }
 
 static double int8_gemm(size_t n, int reps) {
     uint8_t *A = malloc(n * n);
     int8_t *B = malloc(n * n);
     int32_t *C = malloc(n * n * sizeof *C);
-    double rate[64], ops = 2.0 * (double)n * n * n;
-    if (!A || !B || !C) return 0;
-    for (size_t i = 0; i < n * n; i++) {
+    double rate[64] = {0}, ops = 2.0 * (double)n * n * n;
+    int ok = A && B && C;
+    for (size_t i = 0; ok && i < n * n; i++) {
         A[i] = (uint8_t)(i * 7 % 251);
         B[i] = (int8_t)(i * 13 % 255 - 127);
     }
-    for (int k = -1; k < reps; k++) {
+    for (int k = -1; ok && k < reps; k++) {
         double t0 = seer_now();
-        if (!seer_gemm_u8s8s32(n, n, n, A, B, C)) return 0;
+        ok = seer_gemm_u8s8s32(n, n, n, A, B, C);
         if (k >= 0) rate[k] = ops / (seer_now() - t0) * 1e-9;
     }
     free(A);
     free(B);
     free(C);
-    return median(rate, reps);
+    return ok ? median(rate, reps) : 0;
 }
 
 // The last-level cache in bytes (sysfs, the highest index of cpu0), 32 MiB when unknown.
@@ -162,7 +165,12 @@ static void stream(size_t n, int reps, double *copy, double *triad) {
     float *a = aligned_alloc(64, n * sizeof *a), *b = aligned_alloc(64, n * sizeof *b);
     float *c = aligned_alloc(64, n * sizeof *c);
     *copy = *triad = 0;
-    if (!a || !b || !c) return;
+    if (!a || !b || !c) {
+        free(a);
+        free(b);
+        free(c);
+        return;
+    }
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) a[i] = 1.0f, b[i] = 2.0f, c[i] = 0.5f;
     double bytes = (double)n * sizeof(float);
@@ -183,40 +191,59 @@ static void stream(size_t n, int reps, double *copy, double *triad) {
     free(c);
 }
 
+// The whole decimal number of the environment variable name, fallback when it is not set, or
+// -1 when it is set to anything else.
+static long env_number(const char *name, long fallback) {
+    const char *e = getenv(name);
+    if (!e) return fallback;
+    char *end;
+    long v = strtol(e, &end, 10);
+    return end == e || *end ? -1 : v;
+}
+
+// One figure, or why there is none: 0 means its buffers could not be allocated.
+static void figure(int threads, const char *what, const char *unit, double v, const char *note) {
+    if (v > 0)
+        printf("roofline threads=%d %s %s=%.1f%s\n", threads, what, unit, v, note);
+    else
+        printf("roofline threads=%d %s not measured (out of memory or oneDNN failed)\n",
+               threads, what);
+}
+
 static void run(int threads, size_t n, int reps, size_t stream_n) {
     omp_set_num_threads(threads);
-    printf("roofline threads=%d sgemm_onednn n=%zu gflops=%.1f\n", threads, n,
-           seer_gemm_measure(n, reps));
+    char what[96];
+    snprintf(what, sizeof what, "sgemm_onednn n=%zu", n);
+    figure(threads, what, "gflops", seer_gemm_measure(n, reps), "");
 #ifdef SEER_HAVE_OPENBLAS
     // OpenBLAS picks its kernels when it loads, by the CPU it knows: a CPU newer than the
     // library gets an old core's (0.3.21 runs Prescott's SSE3 kernels on a 2023 Xeon), and
     // only OPENBLAS_CORETYPE (SkylakeX, Cooperlake ...) set before the start changes that.
-    printf("roofline threads=%d sgemm_openblas n=%zu gflops=%.1f core=%s\n", threads, n,
-           openblas_sgemm(n, reps, threads), openblas_get_corename());
+    char core[64];
+    snprintf(core, sizeof core, " core=%s", openblas_get_corename());
+    snprintf(what, sizeof what, "sgemm_openblas n=%zu", n);
+    figure(threads, what, "gflops", openblas_sgemm(n, reps, threads), core);
 #else
     printf("roofline threads=%d sgemm_openblas not built (no libopenblas at configure time)\n",
            threads);
 #endif
     int native = 0;
     double bf = bf16_gemm(n, reps, &native);
-    printf("roofline threads=%d bf16_matmul n=%zu gflops=%.1f%s\n", threads, n, bf,
-           native ? "" : " (not native: emulated, rounding included)");
-    double i8 = int8_gemm(n, reps);
-    printf("roofline threads=%d int8_gemm n=%zu gops=%.1f%s\n", threads, n, i8,
+    snprintf(what, sizeof what, "bf16_matmul n=%zu", n);
+    figure(threads, what, "gflops", bf, native ? "" : " (not native: emulated, rounding included)");
+    snprintf(what, sizeof what, "int8_gemm n=%zu", n);
+    figure(threads, what, "gops", int8_gemm(n, reps),
            seer_gemm_int8_native() ? "" : " (not native: no VNNI)");
     double copy, triad;
     stream(stream_n, 5, &copy, &triad);
-    printf("roofline threads=%d stream_copy mib=%zu gbs=%.1f\n", threads,
-           stream_n * sizeof(float) >> 20, copy);
-    printf("roofline threads=%d stream_triad mib=%zu gbs=%.1f\n", threads,
-           stream_n * sizeof(float) >> 20, triad);
+    snprintf(what, sizeof what, "stream_copy mib=%zu", stream_n * sizeof(float) >> 20);
+    figure(threads, what, "gbs", copy, "");
+    snprintf(what, sizeof what, "stream_triad mib=%zu", stream_n * sizeof(float) >> 20);
+    figure(threads, what, "gbs", triad, "");
 }
 
 int main(void) {
-    const char *e = getenv("ROOFLINE_N");
-    size_t n = e ? strtoul(e, NULL, 10) : SEER_GEMM_PEAK_N;
-    e = getenv("ROOFLINE_REPS");
-    int reps = e ? atoi(e) : 5;
+    long n = env_number("ROOFLINE_N", SEER_GEMM_PEAK_N), reps = env_number("ROOFLINE_REPS", 5);
     if (n < 16 || n > 16384 || reps < 1 || reps > 64) {
         fprintf(stderr, "roofline: ROOFLINE_N must be 16..16384, ROOFLINE_REPS 1..64\n");
         return 1;
@@ -225,8 +252,8 @@ int main(void) {
     // Each STREAM array 4x the last-level cache, so that no pass is served from it.
     size_t llc = llc_bytes(), stream_n = 4 * llc / sizeof(float);
     printf("llc mib=%zu\n", llc >> 20);
-    run(1, n, reps, stream_n);
+    run(1, (size_t)n, (int)reps, stream_n);
     int all = omp_get_num_procs();
-    if (all > 1) run(all, n, reps, stream_n);
+    if (all > 1) run(all, (size_t)n, (int)reps, stream_n);
     return 0;
 }
