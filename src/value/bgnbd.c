@@ -9,7 +9,7 @@
 
 double seer_digamma(double v) {
     double r = 0;
-    while (v < 6) r -= 1 / v, v += 1;
+    while (v < 10) r -= 1 / v, v += 1;
     double f = 1 / (v * v);
     return r + log(v) - 0.5 / v -
            f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f / 132))));

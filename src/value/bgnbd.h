@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-// digamma(v), v > 0: the recurrence up to 6, then the asymptotic series (error below 1e-12).
+// digamma(v), v > 0: the recurrence up to 10, then the asymptotic series (error below 1e-13).
 double seer_digamma(double v);
 // Gauss's 2F1(a, b; c; z) by its series, 0 <= z < 1, a, b, c > 0.
 double seer_hyp2f1(double a, double b, double c, double z);
