@@ -1,10 +1,12 @@
 // seer train DATA --label COL [options] -o MODEL
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "seer.h"
@@ -105,7 +107,9 @@ static const seer_cli_opt opts[] = {
     {"max-steps", 1, O_MAX_STEPS, "N", "stop after N optimiser steps in all (a checkpoint is\n"
                                        "written)"},
     {"cache", 1, O_CACHE, "C", "on, off or auto: encoded rows in a mapped cache file beside\n"
-                               "MODEL (auto: over 1 GiB)"},
+                               "MODEL (auto: over 1 GiB); or a directory: DATA's\n"
+                               "encoded rows kept there and reused by the next run\n"
+                               "of the same file and encoding settings"},
     {"json", 0, O_JSON, NULL, "end with one JSON line of validation metrics"},
     {"print-config", 0, O_PRINT_CONFIG, NULL, "print the options as a JSON --config file and\n"
                                               "exit without training"},
@@ -212,8 +216,25 @@ static int data_option(train_args *a, int c, int *bad) {
 
 // An option of the run (epochs, steps, checkpoints, threads ...) into o: 1 if c is one, with
 // *bad set when its value is.
+// --cache on, off, auto, or a directory that exists (a word mistyped is not taken for one).
+static int cache_option(seer_train_options *o, const char *s) {
+    for (int k = 0; seer_cache_names[k]; k++) {
+        if (strcmp(s, seer_cache_names[k]) == 0) {
+            o->cache = k == 2 ? -1 : k;
+            o->cache_dir = NULL;
+            return 0;
+        }
+    }
+    struct stat st;
+    if (stat(s, &st) != 0 || !S_ISDIR(st.st_mode))
+        return seer_cli_usage("--cache: '%s' is not on, off, auto nor a directory (%s)", s,
+                              stat(s, &st) != 0 ? strerror(errno) : "not a directory");
+    o->cache_dir = s;
+    o->cache = -1;
+    return 0;
+}
+
 static int run_option(seer_train_options *o, int c, int *bad) {
-    int k;
     size_t v;
     double d;
     switch (c) {
@@ -223,8 +244,7 @@ static int run_option(seer_train_options *o, int c, int *bad) {
     case O_CKPT: o->checkpoint_path = optarg; break;
     case O_RESUME: o->resume_path = optarg; break;
     case O_CACHE:
-        *bad = seer_cli_choice("--cache", optarg, seer_cache_names, &k);
-        o->cache = k == 2 ? -1 : k;
+        *bad = cache_option(o, optarg);
         break;
     case O_MAX_STEPS: *bad = seer_cli_count("train", "--max-steps", optarg, &o->max_steps); break;
     case O_STOP:
@@ -320,6 +340,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     case O_MAX_TOKENS: return snprintf(buf, cap, "%zu", o->max_tokens) > 0;
     case O_POOLING: return snprintf(buf, cap, "%s", seer_pooling_names[o->pool_sum]) > 0;
     case O_CACHE:
+        if (o->cache_dir) return snprintf(buf, cap, "%s", o->cache_dir) > 0;
         return snprintf(buf, cap, "%s", seer_cache_names[o->cache < 0 ? 2 : o->cache]) > 0;
     case O_LABEL: return o->label && snprintf(buf, cap, "%s", o->label) > 0;
     default: return 0;

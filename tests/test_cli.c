@@ -13,6 +13,7 @@
 #include <criterion/new/assert.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@
 #include <unistd.h>
 
 #include "cli_run.h"
+#include "io/modelfile.h"
+#include "seer.h"
 
 // Rows of the generated table (header "label,x,color" on line 1, data on lines 2..ROWS+1).
 #define ROWS 2000
@@ -920,6 +923,127 @@ Test(cli, no_holdout_scores_training_rows_only_for_json) {
     expect_exit(0);
     cr_assert(eq(str, a, last.out), "scoring the training rows changed the model");
     free(a);
+}
+
+// The one cache file seer train --cache DIR keeps in tmpdir (asserts there is exactly one).
+static const char *cache_file(void) {
+    DIR *d = opendir(tmpdir);
+    cr_assert(ne(ptr, d, NULL));
+    struct dirent *e;
+    const char *found = NULL;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "seer-rows-", 10) != 0) continue;
+        cr_assert(eq(ptr, (void *)found, NULL), "more than one cache file");
+        found = tmp_path(e->d_name);
+    }
+    closedir(d);
+    cr_assert(ne(ptr, (void *)found, NULL), "no cache file in %s", tmpdir);
+    return found;
+}
+
+// seer train DATA with a hold-out and --cache tmpdir (NULL: no cache), model into out.
+static void train_cached(const char *data, const char *out, int cache, const char *min_count) {
+    run_seer("train", data, "--label", "label", "--model", "deepfm", "--hidden", "8",
+             "--epochs", "2", "--valid-frac", "0.2", "--min-count", min_count, "--cache",
+             cache ? tmpdir : "off", "-o", out, NULL);
+    expect_exit(0);
+}
+
+// A second run of the same file and settings reads the rows from the cache and trains the
+// model a run without it trains, byte for byte.
+Test(cli, cache_dir_reuse_gives_the_same_model) {
+    const char *data = base_table("base.csv");
+    const char *plain = tmp_path("plain.seer"), *first = tmp_path("first.seer"),
+               *again = tmp_path("again.seer");
+    train_cached(data, plain, 0, "5");
+    train_cached(data, first, 1, "5");
+    expect_stderr("wrote the cache", NULL);
+    expect_stderr_lacks("from the cache");
+    train_cached(data, again, 1, "5");
+    expect_stderr("1602 training and 398 hold-out rows read from the cache", NULL);
+    expect_stderr_lacks("warning");
+    cr_assert(same_bytes(plain, first), "writing the cache changed the model");
+    cr_assert(same_bytes(plain, again), "the rows from the cache trained another model");
+    run_seer("predict", plain, data, NULL);
+    expect_exit(0);
+    char *a = strdup(last.out);
+    run_seer("predict", again, data, NULL);
+    cr_assert(eq(str, a, last.out));
+    free(a);
+    cache_file();
+}
+
+// The data rewritten (other rows, another mtime) or other encoding settings: the cache is
+// stale, said so, and written again; the model is the one of the new data or settings.
+Test(cli, cache_dir_stale_is_rebuilt) {
+    const char *data = base_table("base.csv");
+    const char *m = tmp_path("m.seer"), *plain = tmp_path("plain.seer");
+    train_cached(data, m, 1, "5");
+    // Another row, and an mtime set back: the key must not rest on the mtime growing.
+    table_with("base.csv", 5, "1,9.99,red\n");
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {1000000000, 0}};
+    cr_assert(eq(int, utimensat(AT_FDCWD, data, ts, 0), 0));
+    train_cached(data, m, 1, "5");
+    expect_stderr("warning: --cache", "stale", "writing a new cache", NULL);
+    train_cached(data, plain, 0, "5");
+    cr_assert(same_bytes(m, plain), "a stale cache was trusted");
+    train_cached(data, m, 1, "7");
+    expect_stderr("stale", "'min_count 5', not 'min_count 7'", NULL);
+    train_cached(data, plain, 0, "7");
+    cr_assert(same_bytes(m, plain));
+    train_cached(data, m, 1, "7");
+    expect_stderr("read from the cache", NULL);
+    cache_file();
+}
+
+// A truncated cache and one of another version are refused with a warning, never read, and
+// rebuilt; the model is the same as without a cache.
+Test(cli, cache_dir_damaged_or_other_version_is_rebuilt) {
+    const char *data = base_table("base.csv");
+    const char *m = tmp_path("m.seer"), *plain = tmp_path("plain.seer");
+    train_cached(data, plain, 0, "5");
+    train_cached(data, m, 1, "5");
+    const char *c = cache_file();
+    size_t n;
+    char *bytes = slurp(c, &n);
+    put_bytes(c, bytes, n / 2);
+    free(bytes);
+    train_cached(data, m, 1, "5");
+    expect_stderr("warning: --cache", "writing a new cache", NULL);
+    cr_assert(same_bytes(m, plain));
+    // The same cache rewritten as version 2, checksums and all.
+    seer_modelfile *f;
+    cr_assert(eq(int, seer_modelfile_open(&f, c), SEER_OK));
+    const char *json = seer_modelfile_json(f);
+    char *other = strdup(json);
+    char *v = strstr(other, "\"seer_rowcache\":1");
+    cr_assert(ne(ptr, v, NULL), "%.200s", other);
+    v[strlen("\"seer_rowcache\":")] = '2';
+    seer_tensor ts[64];
+    size_t k = seer_modelfile_count(f);
+    cr_assert(le(sz, k, 64));
+    for (size_t i = 0; i < k; i++) ts[i] = *seer_modelfile_at(f, i);
+    cr_assert(eq(int, seer_modelfile_write(c, other, ts, k), SEER_OK));
+    seer_modelfile_close(f);
+    free(other);
+    train_cached(data, m, 1, "5");
+    expect_stderr("a cache of version 2; this seer reads version 1", "writing a new cache", NULL);
+    cr_assert(same_bytes(m, plain));
+    train_cached(data, m, 1, "5");
+    expect_stderr("read from the cache", NULL);
+    expect_stderr_lacks("warning");
+}
+
+// --cache takes on, off, auto or a directory that exists; a mistyped word is refused.
+Test(cli, cache_dir_must_exist) {
+    const char *data = base_table("base.csv");
+    run_seer("train", data, "--label", "label", "--cache", "of", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--cache: 'of' is not on, off, auto nor a directory", NULL);
+    run_seer("train", data, "--label", "label", "--cache", data, "-o", tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("not a directory", NULL);
+    cr_assert(eq(int, file_exists(tmp_path("m.seer")), 0));
 }
 
 // More rows than one shuffle chunk (65,536), with bucket fields: the resumed

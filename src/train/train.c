@@ -19,6 +19,7 @@
 #include "data/profile.h"
 #include "io/checkpoint.h"
 #include "train/auto.h"
+#include "train/datacache.h"
 #include "train/solve_lr.h"
 
 void seer_train_job_default(seer_train_job *o) {
@@ -499,10 +500,10 @@ static int fit_transform(const seer_train_job *o, seer_model *m, seer_table *tab
     return rc;
 }
 
-// The training and validation rows, encoded with m's transform (fitted first by a new run).
-// *tab stays open for its count of the rows its reader rejected.
-static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer_table **tab,
-                       seer_dataset *tr, seer_dataset *va, seer_train_outcome *r) {
+// DATA's rows, profiled and fitted by a new run, encoded with m's transform into tr and va
+// (the hold-out). *tab stays open (closed by the caller).
+static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_table **tab,
+                     seer_dataset *tr, seer_dataset *va, seer_train_outcome *r) {
     seer_table_options topt = {o->format, o->skip_bad_rows};
     seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
     seer_profile prof;
@@ -524,7 +525,31 @@ static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer
         seer_progress_end(&bar);
     }
     seer_profile_free(&prof);
+    if (rc == SEER_OK) {
+        // Rows the reader rejected (field count, quoting, ...): the first few, then the count.
+        const char *const *why;
+        size_t kept = seer_table_bad_messages(*tab, &why);
+        for (size_t i = 0; i < kept; i++) fprintf(stderr, "seer: skipped: %s\n", why[i]);
+        r->skipped_rows += seer_table_bad_rows(*tab);
+    }
+    return rc;
+}
+
+// The training and validation rows, encoded with m's transform (fitted first by a new run),
+// read from the cache of --cache DIR when it holds them (train/datacache.h).
+static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer_table **tab,
+                       seer_dataset *tr, seer_dataset *va, seer_train_outcome *r) {
+    seer_datacache cache;
+    seer_datacache_init(&cache, o, resumed);
+    int rc = SEER_OK;
+    if (seer_datacache_load(&cache, o, &m->tf, tr, va, &r->skipped_rows)) {
+        if (!o->quiet) seer_transform_print(&m->tf, stderr);
+    } else {
+        rc = read_data(o, m, resumed, tab, tr, va, r);
+        if (rc == SEER_OK) seer_datacache_save(&cache, o, &m->tf, tr, va, r->skipped_rows);
+    }
     if (rc == SEER_OK && o->valid_path) {
+        seer_table_options topt = {o->format, o->skip_bad_rows};
         seer_table *vt;
         rc = seer_table_open(&vt, o->valid_path, &topt);
         size_t skipped = 0;
@@ -533,13 +558,6 @@ static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer
                                    NULL);
             seer_table_close(vt);
         }
-    }
-    if (rc == SEER_OK && *tab) {
-        // Rows the reader rejected (field count, quoting, ...): the first few, then the count.
-        const char *const *why;
-        size_t kept = seer_table_bad_messages(*tab, &why);
-        for (size_t i = 0; i < kept; i++) fprintf(stderr, "seer: skipped: %s\n", why[i]);
-        r->skipped_rows += seer_table_bad_rows(*tab);
     }
     if (rc == SEER_OK && tr->rows == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no training rows left", o->data);
