@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tmpdir.h"
 #include "base/rng.h"
 #include "nn/ziln.h"
 #include "seer/value.h"
@@ -26,11 +27,7 @@ static void make_dir(void) {
     cr_assert(ne(ptr, mkdtemp(tmpdir), NULL));
 }
 
-static void remove_dir(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    if (system(cmd)) {}
-}
+static void remove_dir(void) { remove_tree(tmpdir); }
 
 TestSuite(value, .init = make_dir, .fini = remove_dir, .timeout = 120);
 

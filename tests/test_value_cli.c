@@ -1,0 +1,129 @@
+// seer value from the command line: the acceptance commands' JSON keys, the users list, exit
+// codes of bad options (1) and bad data (2), and nothing written when a run fails.
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "cli_run.h"
+#include "tmpdir.h"
+
+static char tmpdir[64];
+static char paths[8][512];
+static int npaths;
+
+static void make_dir(void) {
+    strcpy(tmpdir, "/tmp/seer_test_value_cli_XXXXXX");
+    cr_assert(ne(ptr, mkdtemp(tmpdir), NULL));
+}
+
+static void remove_dir(void) {
+    run_free_last();
+    remove_tree(tmpdir);
+}
+
+TestSuite(value_cli, .init = make_dir, .fini = remove_dir, .timeout = 300);
+
+static const char *tmp_path(const char *name) {
+    char *p = paths[npaths++ % 8];
+    snprintf(p, 512, "%s/%s", tmpdir, name);
+    return p;
+}
+
+static const char *put(const char *name, const char *text) {
+    const char *p = tmp_path(name);
+    FILE *f = fopen(p, "wb");
+    cr_assert(ne(ptr, f, NULL));
+    fputs(text, f);
+    cr_assert(eq(int, fclose(f), 0));
+    return p;
+}
+
+static const char *cdnow(const char *file) {
+    static char p[512];
+    const char *d = getenv("SEER_DATA");
+    snprintf(p, sizeof p, "%s/cdnow/%s", d && *d ? d : "../shared/data", file);
+    if (access(p, R_OK)) cr_skip_test("%s is absent (set SEER_DATA)", p);
+    return p;
+}
+
+// A small log: 30 users buying in 1997 and some again in 1998 (user,date,amount, a header).
+static const char *small_log(void) {
+    static char text[8192];
+    size_t n = (size_t)snprintf(text, sizeof text, "user,date,amount\n");
+    for (int u = 0; u < 30; u++) {
+        n += (size_t)snprintf(text + n, sizeof text - n, "c%d,1997-0%d-1%d,%d.5\n", u, 1 + u % 9,
+                              u % 10, 10 + u);
+        if (u % 3 == 0)
+            n += (size_t)snprintf(text + n, sizeof text - n, "c%d,1998-02-0%d,%d\n", u,
+                                  1 + u % 9, 5 * u);
+    }
+    return put("log.csv", text);
+}
+
+static int value(const char *log, const char *a, const char *b, const char *c, const char *d) {
+    return run_seer("value", log, "--user", "user", "--time", "date", "--amount", "amount",
+                    "--cutoff", "1997-09-30", "--horizon", "39w", a, b, c, d, NULL);
+}
+
+Test(value_cli, json_and_users_list) {
+    const char *out = tmp_path("users.csv");
+    cr_assert(eq(int, value(small_log(), "--json", "-o", out, NULL), 0), "%s", last.err);
+    const char *keys[] = {"\"normalized_gini\":", "\"baseline_normalized_gini\":",
+                          "\"spearman\":", "\"decile_mape\":", "\"top_decile_capture\":",
+                          "\"deciles\":["};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cr_assert(ne(ptr, strstr(last.out, keys[i]), NULL), "%s lacks %s", last.out, keys[i]);
+    FILE *f = fopen(out, "r");
+    cr_assert(ne(ptr, f, NULL));
+    char line[256];
+    cr_assert(ne(ptr, fgets(line, sizeof line, f), NULL));
+    cr_assert(eq(str, line, "user,value,p_repeat,segment,test\n"));
+    size_t rows = 0, top = 0;
+    while (fgets(line, sizeof line, f)) rows++, top += strstr(line, ",top10,") != NULL;
+    fclose(f);
+    cr_assert(eq(sz, rows, 30));
+    cr_assert(eq(sz, top, 3));
+}
+
+Test(value_cli, bgnbd_prints_its_parameters) {
+    cr_assert(eq(int, run_seer("value", cdnow("CDNOW_sample.txt"), "--columns",
+                               "user,sample,date,qty,amount", "--sep", "whitespace", "--user",
+                               "user", "--time", "date", "--amount", "amount", "--cutoff",
+                               "1997-09-30", "--horizon", "39w", "--model", "bgnbd",
+                               "--test-frac", "0.2", "--seed", "1", "--json", NULL), 0),
+              "%s", last.err);
+    const char *keys[] = {"\"r\":0.24", "\"alpha\":4.41", "\"a\":0.79", "\"b\":2.42",
+                          "\"normalized_gini\":"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cr_assert(ne(ptr, strstr(last.out, keys[i]), NULL), "%s lacks %s", last.out, keys[i]);
+}
+
+Test(value_cli, bad_options_exit_1) {
+    const char *log = small_log();
+    const char *bad[][2] = {{"--model", "xgboost"}, {"--test-frac", "1"}, {"--sep", "ab"},
+                            {"--epochs", "0"}, {"--hidden", "0"}, {"--horizonn", "3"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        cr_assert(eq(int, value(log, bad[i][0], bad[i][1], NULL, NULL), 1), "%s %s: %s",
+                  bad[i][0], bad[i][1], last.err);
+    cr_assert(eq(int, run_seer("value", log, "--user", "user", "--time", "date", "--cutoff",
+                               "1997-09-31", "--horizon", "39w", NULL), 1));
+    cr_assert(ne(ptr, strstr(last.err, "--cutoff"), NULL), "%s", last.err);
+    cr_assert(eq(int, run_seer("value", log, "--user", "user", "--time", "date", "--cutoff",
+                               "1997-09-30", "--horizon", "39", NULL), 1));
+    cr_assert(eq(int, run_seer("value", log, "--user", "nobody", "--time", "date", "--cutoff",
+                               "1997-09-30", "--horizon", "39w", NULL), 1));
+    cr_assert(ne(ptr, strstr(last.err, "--user 'nobody' is not a column"), NULL), "%s", last.err);
+}
+
+// A bad record stops the run with its place named, exit 2, and -o is not written.
+Test(value_cli, bad_data_exit_2_nothing_written) {
+    const char *log = put("bad.csv", "user,date,amount\na,1997-01-01,3\nb,1997-02-30,4\n");
+    const char *out = tmp_path("users.csv");
+    cr_assert(eq(int, value(log, "-o", out, NULL, NULL), 2));
+    cr_assert(ne(ptr, strstr(last.err, "bad.csv:3:3: '1997-02-30' is not a date"), NULL), "%s",
+              last.err);
+    cr_assert(ne(int, access(out, F_OK), 0));
+    log = put("late.csv", "user,date,amount\na,1998-01-01,3\n");
+    cr_assert(eq(int, value(log, "-o", out, NULL, NULL), 2));
+    cr_assert(ne(ptr, strstr(last.err, "no user has a record on or before the cutoff"), NULL));
+    cr_assert(eq(int, value(tmp_path("absent.csv"), NULL, NULL, NULL, NULL), 3));
+}
