@@ -4,7 +4,9 @@
 // (seer_net_flops), samples/s, GFLOP/s and the fraction of the one-thread fp32 peak measured in
 // the same run, just before and after the model's steps (2048^3 sgemm): the median step against
 // the median product, and the fastest step against the fastest product (best_*: on a machine
-// shared with other work, the least disturbed of each).
+// shared with other work, the least disturbed of each), and the same in the thread's CPU time
+// (cpu_*: the median step's rate against the median product's, both in CPU seconds, so that
+// the time other processes held the CPU is not counted; meaningful with one thread).
 //
 //   build/bench_step [model ...]     (BENCH_STEPS=30, BENCH_BF16=1 for --precision bf16,
 //                                     BENCH_PEAK=0 without the peak, for perf record)
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/rng.h"
@@ -21,6 +24,14 @@
 
 enum { F = 39, N_DENSE = 25, D = 16, ROWS = 40000, BATCH = 1024 };
 
+// The calling thread's CPU time: with one OpenMP thread (the default here) it is all the work,
+// and unlike wall time it does not count the time other processes held the CPU.
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -29,12 +40,12 @@ static int cmp(const void *a, const void *b) {
 // The one-thread fp32 peak, interleaved with the steps: the fastest 2048^3 product seen so far
 // (peak_best) and the median of each call's three (peak_median).
 static float *pa, *pb, *pc;
-static double peak_best, peak_median;
+static double peak_best, peak_median, peak_cpu;
 
 static void peak_sample(void) {
     if (getenv("BENCH_PEAK") && !atoi(getenv("BENCH_PEAK"))) return;  // perf record of steps
     size_t n = SEER_GEMM_PEAK_N;
-    double flops = 2.0 * (double)n * n * n, t[3];
+    double flops = 2.0 * (double)n * n * n, t[3], c[3];
     if (!pa) {
         pa = calloc(n * n, sizeof *pa);
         pb = calloc(n * n, sizeof *pb);
@@ -44,13 +55,16 @@ static void peak_sample(void) {
         seer_gemm(0, 0, n, n, n, 1.0f, pa, n, pb, n, 0.0f, pc, n);
     }
     for (int k = 0; k < 3; k++) {
-        double t0 = seer_now();
+        double t0 = seer_now(), c0 = cpu_now();
         seer_gemm(0, 0, n, n, n, 1.0f, pa, n, pb, n, 0.0f, pc, n);
         t[k] = seer_now() - t0;
+        c[k] = cpu_now() - c0;
         if (flops / t[k] * 1e-9 > peak_best) peak_best = flops / t[k] * 1e-9;
     }
     qsort(t, 3, sizeof *t, cmp);
+    qsort(c, 3, sizeof *c, cmp);
     peak_median = flops / t[1] * 1e-9;
+    peak_cpu = flops / c[1] * 1e-9;
 }
 
 static void bench(const char *name, int steps) {
@@ -76,31 +90,38 @@ static void bench(const char *name, int steps) {
     seer_rng r;
     seer_rng_init(&r, 2);
     seer_adam_config adam = seer_net_optimiser(&c, 1e-3f);
-    double *t = malloc((size_t)steps * sizeof *t);
+    double *t = malloc((size_t)steps * sizeof *t), *ct = malloc((size_t)steps * sizeof *ct);
     peak_sample();
     for (int s = -3; s < steps; s++) {
         for (size_t i = 0; i < BATCH * F; i++)
             ids[i] = (uint32_t)(i % F * (ROWS / F) + seer_rng_below(&r, ROWS / F));
         for (size_t i = 0; i < BATCH * N_DENSE; i++) dense[i] = (float)seer_rng_uniform(&r) - 0.5f;
         for (size_t i = 0; i < BATCH; i++) y[i] = seer_rng_uniform(&r) < 0.25 ? 1.0f : 0.0f;
-        double t0 = seer_now();
+        double t0 = seer_now(), c0 = cpu_now();
         seer_net_train_step(&n, ids, dense, y, BATCH, &adam);
         if (s >= 0) t[s] = seer_now() - t0;
+        if (s >= 0) ct[s] = cpu_now() - c0;
     }
+    double cpu_peak_before = peak_cpu;
     peak_sample();
-    double peak = peak_median;
+    double peak = peak_median, cpu_peak = (cpu_peak_before + peak_cpu) / 2;
+    qsort(ct, (size_t)steps, sizeof *ct, cmp);
+    double cpu_gflops = seer_net_flops(&c, BATCH) * BATCH / ct[steps / 2] * 1e-9;
     qsort(t, (size_t)steps, sizeof *t, cmp);
     double flops = seer_net_flops(&c, BATCH), sps = BATCH / t[steps / 2], best = BATCH / t[0];
     printf("bench step_%s%s B=%d flops_per_sample=%.4g samples_per_s=%.0f gflops=%.1f "
-           "fraction=%.2f peak=%.1f best_samples_per_s=%.0f best_fraction=%.2f peak_best=%.1f\n",
+           "fraction=%.2f peak=%.1f best_samples_per_s=%.0f best_fraction=%.2f peak_best=%.1f "
+           "cpu_gflops=%.1f cpu_peak=%.1f cpu_fraction=%.2f\n",
            name,
            c.bf16 ? "_bf16" : "", BATCH, flops, sps, flops * sps * 1e-9,
-           flops * sps * 1e-9 / peak, peak, best, flops * best * 1e-9 / peak_best, peak_best);
+           flops * sps * 1e-9 / peak, peak, best, flops * best * 1e-9 / peak_best, peak_best,
+           cpu_gflops, cpu_peak, cpu_gflops / cpu_peak);
     seer_net_free(&n);
     free(ids);
     free(dense);
     free(y);
     free(t);
+    free(ct);
 }
 
 int main(int argc, char **argv) {

@@ -214,7 +214,11 @@ static void run(int threads, size_t n, int reps, size_t stream_n) {
     omp_set_num_threads(threads);
     char what[96];
     snprintf(what, sizeof what, "sgemm_onednn n=%zu", n);
-    figure(threads, what, "gflops", seer_gemm_measure(n, reps), "");
+    figure(threads, what, "gflops", seer_gemm_measure(n, reps, 0), "");
+    // With one thread, also in its CPU time, as seer train --json's gflops_peak: the rate
+    // without the time other processes held the CPU.
+    snprintf(what, sizeof what, "sgemm_onednn_thread_time n=%zu", n);
+    if (threads == 1) figure(threads, what, "gflops", seer_gemm_measure(n, reps, 1), "");
 #ifdef SEER_HAVE_OPENBLAS
     // OpenBLAS picks its kernels when it loads, by the CPU it knows: a CPU newer than the
     // library gets an old core's (0.3.21 runs Prescott's SSE3 kernels on a 2023 Xeon), and

@@ -375,9 +375,10 @@ typedef struct {
 // SEER_EDATA for data that cannot, SEER_EIO for files.
 int seer_train(const seer_train_options *o, seer_model **out, seer_train_report *report);
 // The one-thread fp32 GEMM peak of this machine in GFLOP/s, measured now: the median of three
-// 2048^3 products through seer's own sgemm (oneDNN), which a report's flops_per_sample times
-// train_samples_per_s is a fraction of. Takes about 0.4 s (1 s on an AVX2-only CPU) and 48 MiB;
-// 0 when that memory cannot be had.
+// 2048^3 products through seer's own sgemm (oneDNN), timed in the measuring thread's CPU time
+// (so that other processes on the CPU do not lower it), which a report's flops_per_sample times
+// train_samples_per_s is a fraction of. Takes 0.4 s of CPU (1 s on an AVX2-only CPU) and
+// 48 MiB; 0 when that memory cannot be had.
 double seer_gemm_peak_gflops(void);
 
 // ---- Profiles --------------------------------------------------------------------------------

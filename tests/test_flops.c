@@ -97,10 +97,12 @@ Test(flops, train_report_carries_flops_per_sample) {
 }
 
 Test(flops, peak_is_a_rate_and_bad_sizes_are_zero) {
-    double peak = seer_gemm_measure(256, 3);
-    cr_assert(gt(dbl, peak, 0.0));
-    cr_assert(lt(dbl, peak, 1e6), "%g GFLOP/s", peak);
-    cr_assert(eq(dbl, seer_gemm_measure(0, 3), 0.0));
-    cr_assert(eq(dbl, seer_gemm_measure(64, 0), 0.0));
-    cr_assert(eq(dbl, seer_gemm_measure(64, 65), 0.0));
+    for (int cpu = 0; cpu < 2; cpu++) {
+        double peak = seer_gemm_measure(256, 3, cpu);
+        cr_assert(gt(dbl, peak, 0.0));
+        cr_assert(lt(dbl, peak, 1e6), "%g GFLOP/s", peak);
+        cr_assert(eq(dbl, seer_gemm_measure(0, 3, cpu), 0.0));
+        cr_assert(eq(dbl, seer_gemm_measure(64, 0, cpu), 0.0));
+        cr_assert(eq(dbl, seer_gemm_measure(64, 65, cpu), 0.0));
+    }
 }

@@ -12,7 +12,9 @@
 
 // The median GFLOP/s of reps (1 .. 64) products C = A B of n x n fp32 matrices through
 // seer_gemm, after one warm-up, with the calling thread's OpenMP threads; 0 when the three
-// matrices cannot be allocated (or reps is out of range).
-double seer_gemm_measure(size_t n, int reps);
+// matrices cannot be allocated (or reps is out of range). thread_time: timed by the calling
+// thread's CPU time instead of wall time, which leaves out the time other processes held the
+// CPU; right only with one OpenMP thread (the others' time is not the caller's).
+double seer_gemm_measure(size_t n, int reps, int thread_time);
 
 #endif
