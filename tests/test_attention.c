@@ -213,7 +213,8 @@ Test(attention, softmax_ce_full_golden) {
     const size_t P = 5, N = 7, D = 4;
     uint32_t t[5];
     targets_of(t, golden_get(&g, "t"), P);
-    float dh[20] = {0}, dE[28] = {0}, scratch[2 * 7];
+    float dh[20] = {0}, dE[28] = {0}, scratch[64];
+    cr_assert(seer_softmax_ce_full_scratch(2, N, D) <= 64);
     // chunk 2 < P: the rows are taken in three chunks.
     double loss = seer_softmax_ce_full(dh, dE, scratch, golden_get(&g, "h"), golden_get(&g, "E"),
                                        t, P, N, D, 2, 1.0f / P);
@@ -279,7 +280,7 @@ Test(attention, softmax_ce_sampled_gradcheck) { ce_gradcheck(1); }
 Test(attention, softmax_ce_adds_into_gradients) {
     seer_rng r;
     seer_rng_init(&r, 28);
-    float h[12], E[18], dh[12] = {0}, dE[18] = {0}, dh2[12] = {0}, dE2[18] = {0}, s[18];
+    float h[12], E[18], dh[12] = {0}, dE[18] = {0}, dh2[12] = {0}, dE2[18] = {0}, s[64];
     uint32_t t[4] = {0, 1, 2, 5};
     fill(h, 12, &r, -1, 1);
     fill(E, 18, &r, -1, 1);

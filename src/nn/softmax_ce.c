@@ -7,19 +7,67 @@
 
 #include "nn/gemm.h"
 
+// exp(x) for x <= 0 in a form the compiler vectorises (libm's expf is a call an element):
+// Cephes' expf, x = n ln2 + r with |r| <= ln2/2, exp(r) by its degree-7 polynomial, 2^n put
+// into the exponent bits; about 1 ulp. Below -87 (and -INFINITY) it is 0, as the softmax
+// of an excluded candidate must be.
+static inline float exp_le0(float x) {
+    float n = __builtin_floorf(x * 1.44269504f + 0.5f);
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)(n > -126.0f ? n : -126.0f) + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return x < -87.0f ? 0.0f : p * scale;
+}
+
+// The max and the sum of x (n) in 16 lanes, so that they vectorise (a single accumulator
+// would fix the order of the additions and keep the compiler from it).
+#define LANES 16
+static float row_max(const float *x, size_t n) {
+    float m[LANES];
+    for (size_t k = 0; k < LANES; k++) m[k] = x[0];
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (size_t k = 0; k < LANES; k++) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+    float mx = m[0];
+    for (size_t k = 1; k < LANES; k++) mx = m[k] > mx ? m[k] : mx;
+    for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;
+    return mx;
+}
+
+// g (n) = exp(z - mx); returns their sum.
+static float exp_sum(float *g, const float *z, float mx, size_t n) {
+    float s[LANES] = {0};
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (size_t k = 0; k < LANES; k++) {
+            g[j + k] = exp_le0(z[j + k] - mx);
+            s[k] += g[j + k];
+        }
+    float sum = 0.0f;
+    for (; j < n; j++) {
+        g[j] = exp_le0(z[j] - mx);
+        sum += g[j];
+    }
+    for (size_t k = 0; k < LANES; k++) sum += s[k];
+    return sum;
+}
+
 double seer_softmax_ce_rows(float *dz, const float *z, const uint32_t *t, size_t R, size_t N,
                             float scale) {
     double loss = 0.0;
     for (size_t r = 0; r < R; r++) {
         const float *zr = z + r * N;
         float *g = dz + r * N;
-        float mx = zr[0];
-        for (size_t j = 1; j < N; j++) mx = zr[j] > mx ? zr[j] : mx;
-        float zt = zr[t[r]], sum = 0.0f;
-        for (size_t j = 0; j < N; j++) {
-            g[j] = expf(zr[j] - mx);
-            sum += g[j];
-        }
+        float mx = row_max(zr, N), zt = zr[t[r]];
+        float sum = exp_sum(g, zr, mx, N);
         loss += (double)logf(sum) + mx - zt;
         float k = scale / sum;
         for (size_t j = 0; j < N; j++) g[j] *= k;
@@ -28,18 +76,57 @@ double seer_softmax_ce_rows(float *dz, const float *z, const uint32_t *t, size_t
     return loss;
 }
 
+// The unnormalised softmax of rows z (R, N) in place, G = exp(z - max); inv (R) gets
+// scale / sum. Returns the sum of the rows' losses.
+static double exp_rows(float *z, float *inv, const uint32_t *t, size_t R, size_t N,
+                       float scale) {
+    double loss = 0.0;
+    for (size_t r = 0; r < R; r++) {
+        float *zr = z + r * N;
+        float mx = row_max(zr, N), zt = zr[t[r]];
+        float sum = exp_sum(zr, zr, mx, N);
+        loss += (double)logf(sum) + mx - zt;
+        inv[r] = scale / sum;
+    }
+    return loss;
+}
+
+size_t seer_softmax_ce_full_scratch(size_t chunk, size_t N, size_t d) {
+    return chunk * N + d * N + 2 * chunk * d;
+}
+
+// With G unnormalised and inv = scale / sum, the gradient of the logits is
+// diag(inv) G - scale Y (Y the targets' one-hot), so the products take the row scaling on
+// their small side: dh += diag(inv) (G E) - scale E[t], dE^T += (diag(inv) h)^T G - scale ...
+// and the (R, N) block is written once and read twice, never rescaled.
 double seer_softmax_ce_full(float *dh, float *dE, float *scratch, const float *h, const float *E,
                             const uint32_t *t, size_t P, size_t N, size_t d, size_t chunk,
                             float scale) {
+    float *G = scratch, *dEt = G + chunk * N, *tmp = dEt + d * N, *inv = tmp + chunk * d;
     double loss = 0.0;
+    if (dE) memset(dEt, 0, d * N * sizeof *dEt);
     for (size_t r = 0; r < P; r += chunk) {
         size_t R = P - r < chunk ? P - r : chunk;
         const float *hr = h + r * d;
-        seer_gemm(0, 1, R, N, d, 1.0f, hr, d, E, d, 0.0f, scratch, N);
-        loss += seer_softmax_ce_rows(scratch, scratch, t + r, R, N, scale);
-        seer_gemm(0, 0, R, d, N, 1.0f, scratch, N, E, d, 1.0f, dh + r * d, d);
-        if (dE) seer_gemm(1, 0, N, d, R, 1.0f, scratch, N, hr, d, 1.0f, dE, d);
+        seer_gemm(0, 1, R, N, d, 1.0f, hr, d, E, d, 0.0f, G, N);
+        loss += exp_rows(G, inv, t + r, R, N, scale);
+        seer_gemm(0, 0, R, d, N, 1.0f, G, N, E, d, 0.0f, tmp, d);
+        for (size_t i = 0; i < R; i++) {
+            float *dhi = dh + (r + i) * d, *ti = tmp + i * d;
+            const float *e = E + (size_t)t[r + i] * d, *hi = hr + i * d;
+            for (size_t k = 0; k < d; k++) {
+                dhi[k] += inv[i] * ti[k] - scale * e[k];
+                ti[k] = inv[i] * hi[k];  // now the scaled rows of h, for dE
+            }
+            if (dE)
+                for (size_t k = 0; k < d; k++) dE[(size_t)t[r + i] * d + k] -= scale * hi[k];
+        }
+        // dE^T (d, N): this orientation runs at the GEMM's speed; (N, d) with K = R did not.
+        if (dE) seer_gemm(1, 0, d, N, R, 1.0f, tmp, d, G, N, 1.0f, dEt, N);
     }
+    if (dE)
+        for (size_t j = 0; j < N; j++)
+            for (size_t k = 0; k < d; k++) dE[j * d + k] += dEt[k * N + j];
     return loss;
 }
 

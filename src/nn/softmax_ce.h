@@ -24,7 +24,8 @@
 double seer_softmax_ce_rows(float *dz, const float *z, const uint32_t *t, size_t R, size_t N,
                             float scale);
 // Full softmax over the catalogue. h (P, d), E (N, d), t (P); dh (P, d), dE (N, d) added to.
-// scratch (chunk, N).
+// scratch: seer_softmax_ce_full_scratch(chunk, N, d) floats.
+size_t seer_softmax_ce_full_scratch(size_t chunk, size_t N, size_t d);
 double seer_softmax_ce_full(float *dh, float *dE, float *scratch, const float *h, const float *E,
                             const uint32_t *t, size_t P, size_t N, size_t d, size_t chunk,
                             float scale);
