@@ -65,6 +65,14 @@ typedef struct {
     int threads;                // 1
     uint64_t seed;              // 1
     int quiet;                  // 0: a line per step of the choice on stderr
+    // sasrec (next-item over each user's sequence; 0: the default in brackets).
+    size_t maxlen;              // the latest items of a sequence it reads (50)
+    size_t blocks;              // transformer blocks (2)
+    size_t heads;               // attention heads, dividing dim (1)
+    float dropout;              // (0.5; a negative value: none)
+    int sampled_loss;           // 0 full softmax over the catalogue, 1 sampled with log-Q
+    size_t negatives;           // sampled: shared negatives a step (1024)
+    size_t patience;            // epochs without a better validation NDCG@10 (10)
 } seer_rec_train_options;
 
 void seer_rec_train_options_default(seer_rec_train_options *o, seer_rec_kind kind);
@@ -77,6 +85,13 @@ typedef struct {
     const char *valid_metric_name;   // "rmse" (mf) or "ndcg@10"
     size_t epochs;
     double seconds;
+    // Next-item kinds (sasrec): leave-one-out by time, each user's last item the test target,
+    // ranked over the whole catalogue with nothing excluded (has_test 1).
+    int has_test;
+    size_t test_users, best_epoch;
+    double test_hr[3], test_ndcg[3];   // K = 5, 10, 20
+    double seconds_per_epoch;          // the training loop alone, wall clock
+    double flops_per_epoch;            // of the GEMMs, forward and backward
 } seer_rec_train_report;
 
 typedef struct seer_recommender seer_recommender;
