@@ -57,7 +57,7 @@ static const seer_cli_opt opts[] = {
                                  "model's directory)"},
     {"lenient", 0, 'L', NULL, "ignore request keys that name no column (else 400)"},
     {"micro-batch", 1, 'm', "ROWS", "score predicts of up to ROWS rows together on one thread,\n"
-                                    "in products of exactly ROWS rows (default 8, at most 64;\n"
+                                    "in products of exactly ROWS rows (default 4, at most 64;\n"
                                     "0: each on its own HTTP thread)"},
     {"micro-wait-us", 1, 'W', "US", "the longest a queued predict waits for others while\n"
                                     "requests stream in (default 100)"},

@@ -26,7 +26,7 @@ typedef struct {
     unsigned max_connections;    // default 512
     unsigned timeout_s;          // idle connection timeout (default 30)
     size_t micro_batch;          // predicts of up to this many rows are scored together by one
-                                 // thread, in products of exactly this many rows (default 8;
+                                 // thread, in products of exactly this many rows (default 4;
                                  // 0: each on its own HTTP thread; at most 64)
     unsigned micro_wait_us;      // the longest a queued predict waits for others (default 100)
 } seer_server_config;

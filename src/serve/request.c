@@ -16,6 +16,10 @@
 #include "base/text.h"
 #include "serve/event.h"
 
+// Columns whose encoding buffers live in the encoder itself: a request of a model of so
+// few columns (Criteo's 40) costs no allocation for them.
+#define INLINE_COLS 64
+
 // What one row's encoding needs, sized for a transform, reused across rows.
 typedef struct {
     const seer_transform *t;
@@ -28,6 +32,12 @@ typedef struct {
     int strict;         // refuse unknown keys and rows with no column (the request rules)
     int lenient;        // with strict: unknown keys are ignored instead
     size_t n_missing;   // rows encoded with a value missing in some input column
+    struct {            // the buffers above for up to INLINE_COLS columns
+        long map[INLINE_COLS];
+        char *field[INLINE_COLS];
+        size_t len[INLINE_COLS], joined_at[INLINE_COLS];
+        char numbers[INLINE_COLS * SEER_NUMBER_TEXT];
+    } in;
 } encoder;
 
 static int encoder_init(encoder *e, const seer_transform *t) {
@@ -35,11 +45,19 @@ static int encoder_init(encoder *e, const seer_transform *t) {
     e->t = t;
     e->strict = e->lenient = 0;
     e->n_missing = 0;
+    e->joined = (seer_text){0};
+    if (n <= INLINE_COLS) {
+        e->map = e->in.map;
+        e->field = e->in.field;
+        e->len = e->in.len;
+        e->numbers = e->in.numbers;
+        e->joined_at = e->in.joined_at;
+        return SEER_OK;
+    }
     e->map = malloc(n * sizeof *e->map);
     e->field = malloc(n * sizeof *e->field);
     e->len = malloc(n * sizeof *e->len);
     e->numbers = malloc(n * SEER_NUMBER_TEXT);
-    e->joined = (seer_text){0};
     e->joined_at = malloc(n * sizeof *e->joined_at);
     if (!e->map || !e->field || !e->len || !e->numbers || !e->joined_at) {
         free(e->map);
@@ -53,11 +71,12 @@ static int encoder_init(encoder *e, const seer_transform *t) {
 }
 
 static void encoder_free(encoder *e) {
+    free(e->joined.s);
+    if (e->map == e->in.map) return;
     free(e->map);
     free(e->field);
     free(e->len);
     free(e->numbers);
-    free(e->joined.s);
     free(e->joined_at);
 }
 

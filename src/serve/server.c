@@ -114,7 +114,7 @@ void seer_server_config_default(seer_server_config *c) {
     c->max_batch = 10000;
     c->max_connections = 512;
     c->timeout_s = 30;
-    c->micro_batch = 8;
+    c->micro_batch = 4;
     c->micro_wait_us = 100;
 }
 
