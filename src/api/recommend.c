@@ -19,7 +19,7 @@ void seer_rec_train_options_default(seer_rec_train_options *o, seer_rec_kind kin
     memset(o, 0, sizeof *o);
     o->format = SEER_FORMAT_AUTO;
     o->kind = kind;
-    o->dim = kind == SEER_REC_MF ? 128 : 64;
+    o->dim = 64;
     o->epochs = SEER_AUTO;
     o->batch = SEER_AUTO;
     o->lr = SEER_AUTO_REAL;

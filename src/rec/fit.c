@@ -37,16 +37,38 @@ static int cmp_u32(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-// The held-out items of user u, sorted and distinct, into rel; returns the count.
-static size_t held_out(const seer_rec_data *d, size_t u, uint32_t *rel) {
+// The held-out items of user u rated at least min_rating, sorted and distinct, into rel;
+// returns the count.
+static size_t held_out(const seer_rec_data *d, size_t u, float min_rating, uint32_t *rel) {
     size_t n = 0;
-    for (uint64_t k = d->user_off[u]; k < d->user_off[u + 1]; k++)
-        if (d->valid[d->user_idx[k]]) rel[n++] = d->x->item[d->user_idx[k]];
+    for (uint64_t k = d->user_off[u]; k < d->user_off[u + 1]; k++) {
+        uint64_t i = d->user_idx[k];
+        if (d->valid[i] && (!d->x->rating || d->x->rating[i] >= min_rating))
+            rel[n++] = d->x->item[i];
+    }
     qsort(rel, n, sizeof *rel, cmp_u32);
     size_t w = 0;
     for (size_t i = 0; i < n; i++)
         if (!w || rel[i] != rel[w - 1]) rel[w++] = rel[i];
     return w;
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+// The median rating of the log: the held-out items rated at least this are the relevant ones,
+// as a test counts the items a user liked (MovieLens: 4, the --min-rating of the benchmarks).
+static float median_rating(const seer_interactions *x) {
+    if (!x->rating) return 0;
+    float *r = malloc(x->n * sizeof *r), med;
+    if (!r) return 0;
+    memcpy(r, x->rating, x->n * sizeof *r);
+    qsort(r, x->n, sizeof *r, cmp_float);
+    med = r[x->n / 2];
+    free(r);
+    return med;
 }
 
 double seer_rec_valid_ndcg(const seer_rec_model *m, const seer_rec_data *d, size_t k) {
@@ -56,8 +78,9 @@ double seer_rec_valid_ndcg(const seer_rec_model *m, const seer_rec_data *d, size
     uint32_t *rel = malloc((d->x->n ? d->x->n : 1) * sizeof *rel);
     double sum = 0;
     size_t users = 0;
+    float min_rating = median_rating(d->x);
     for (size_t u = 0; scratch && top && rel && u < m->n_users; u++) {
-        size_t n_rel = held_out(d, u, rel), n;
+        size_t n_rel = held_out(d, u, min_rating, rel), n;
         if (!n_rel) continue;
         seer_rec_query q = {(long)u, NULL, 0, NULL, NULL, 0};
         int from_pop;

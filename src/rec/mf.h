@@ -10,4 +10,9 @@
 double seer_mf_loss(float *dp, float *dq, float *dbu, float *dbi, const float *p,
                     const float *q, float bu, float bi, float mu, float r, float reg, size_t D);
 
+// One SGD step on that rating: p, q, b_u, b_i each less lr times L's gradient at the old
+// values (the gradient seer_mf_loss gives), in one pass.
+void seer_mf_sgd_step(float *p, float *q, float *bu, float *bi, float mu, float r, float lr,
+                      float reg, size_t D);
+
 #endif
