@@ -1,0 +1,90 @@
+// The reading passes of seer train alone, on one thread: the table reader splitting every row
+// into fields (seer_table_next), then the profile pass (reader + statistics), then reader +
+// the fitted transform encoding every row (seer_dataset_load), each timed over the whole
+// file; MB/s are of the file's bytes. The best of REPEAT runs, one line per pass:
+//
+//   bench_parse FILE [FORMAT [LABEL [REPEAT]]]      (defaults: criteo, label, 3)
+//   bench parse_split file=F MB=245.9 rows=1000000 s=0.62 MB_per_s=397
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "data/dataset.h"
+#include "data/encode.h"
+#include "data/profile.h"
+#include "data/table.h"
+#include "data/transform.h"
+
+static int fail(void) {
+    fprintf(stderr, "bench_parse: %s\n", seer_error_message());
+    return 1;
+}
+
+static void line(const char *what, const char *path, double mb, size_t rows, double s) {
+    printf("bench %s file=%s MB=%.1f rows=%zu s=%.3f MB_per_s=%.0f\n", what, path, mb, rows, s,
+           mb / s);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_parse FILE [FORMAT [LABEL [REPEAT]]]\n");
+        return 1;
+    }
+    const char *path = argv[1], *label = argc > 3 ? argv[3] : "label";
+    int fmt = SEER_FORMAT_CRITEO, repeat = argc > 4 ? atoi(argv[4]) : 3;
+    for (int k = 0; argc > 2 && seer_format_names[k]; k++)
+        if (strcmp(argv[2], seer_format_names[k]) == 0) fmt = k;
+    struct stat st;
+    if (stat(path, &st) != 0) return perror(path), 1;
+    double mb = (double)st.st_size / 1e6;
+    seer_table_options topt = {(seer_format)fmt, 0};
+    double best[3] = {1e30, 1e30, 1e30};
+    size_t rows = 0;
+    for (int r = 0; r < repeat; r++) {
+        seer_table *t;
+        seer_row row;
+        if (seer_table_open(&t, path, &topt) != SEER_OK) return fail();
+        double t0 = seer_now();
+        rows = 0;
+        int rc;
+        while ((rc = seer_table_next(t, &row)) == 1) rows++;
+        if (rc < 0) return fail();
+        double s = seer_now() - t0;
+        best[0] = s < best[0] ? s : best[0];
+        // The profile pass and the fit, then the encoding pass, as seer train runs them.
+        seer_profile prof;
+        seer_split split = {0.0, 1};
+        size_t read = 0;
+        if (seer_table_rewind(t) != SEER_OK) return fail();
+        t0 = seer_now();
+        if (seer_profile_pass(&prof, t, label, &split, 0, &read, NULL) != SEER_OK) return fail();
+        s = seer_now() - t0;
+        best[1] = s < best[1] ? s : best[1];
+        seer_transform tf;
+        seer_transform_options o;
+        seer_transform_options_default(&o);
+        o.label = label;
+        if (seer_transform_fit(&tf, &prof, &o) != SEER_OK) return fail();
+        seer_profile_free(&prof);
+        seer_dataset tr;
+        seer_dataset_init(&tr, tf.n_slots, tf.n_dense);
+        size_t skipped = 0;
+        if (seer_dataset_reserve(&tr, read + 1) != SEER_OK) return fail();
+        if (seer_table_rewind(t) != SEER_OK) return fail();
+        t0 = seer_now();
+        if (seer_dataset_load(&tr, NULL, t, &tf, NULL, 1, 0, &skipped, NULL) != SEER_OK)
+            return fail();
+        s = seer_now() - t0;
+        best[2] = s < best[2] ? s : best[2];
+        seer_dataset_free(&tr);
+        seer_transform_free(&tf);
+        seer_table_close(t);
+    }
+    line("parse_split", path, mb, rows, best[0]);
+    line("profile_pass", path, mb, rows, best[1]);
+    line("encode_pass", path, mb, rows, best[2]);
+    return 0;
+}
