@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "rec_cli.h"
 #include "seer.h"
 
 enum { O_JSON = 256 };
@@ -29,6 +30,7 @@ int seer_cmd_eval(int argc, char **argv) {
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model knows the layout it was trained on; --format overrides it.
     if (!d.format_given) format = seer_model_format(m);
+    if (seer_cli_is_rec_model(argc, argv)) return seer_cmd_eval_rec(argc, argv);
     seer_metrics met;
     size_t skipped = 0;
     rc = seer_eval_file(m, d.operands[1], format, skip, &met, &skipped);

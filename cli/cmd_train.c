@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "seer.h"
+#include "rec_cli.h"
 #include "seer/files.h"
 
 enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREADS, O_SEED,
@@ -484,6 +485,7 @@ int seer_cmd_train(int argc, char **argv) {
     int code = parse_args(&a, argc, argv);
     if (code < 0) code = build_job(&a);
     if (code >= 0) return code;
+    if (seer_cli_is_rec_train(argc, argv)) return seer_cmd_train_rec(argc, argv);
     seer_train_report r;
     seer_model *m;
     int rc = seer_train(&a.o, &m, &r);

@@ -5,11 +5,13 @@
 
 #include "cli.h"
 #include "options.h"
+#include "rec_cli.h"
 
 const seer_cli_command *const seer_cli_commands[] = {
-    &seer_cli_profile_command, &seer_cli_train_command, &seer_cli_eval_command,
-    &seer_cli_predict_command, &seer_cli_serve_command, &seer_cli_demo_command,
-    &seer_cli_value_command, NULL};
+    &seer_cli_profile_command, &seer_cli_train_command, &seer_cli_train_rec_command,
+    &seer_cli_eval_command, &seer_cli_eval_rec_command, &seer_cli_predict_command,
+    &seer_cli_serve_command, &seer_cli_demo_command, &seer_cli_value_command,
+    &seer_cli_recommend_command, NULL};
 
 // The column where an option's help starts.
 #define HELP_COL 23

@@ -6,18 +6,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rec_cli.h"
 
 static const struct {
     const char *name;
     int (*run)(int, char **);
 } cmds[] = {{"profile", seer_cmd_profile}, {"train", seer_cmd_train}, {"eval", seer_cmd_eval},
             {"predict", seer_cmd_predict}, {"demo", seer_cmd_demo}, {"serve", seer_cmd_serve},
-            {"value", seer_cmd_value}};
+            {"value", seer_cmd_value}, {"recommend", seer_cmd_recommend}};
 
 // "unknown command 'x'" with the nearest command on the first line; exit 1.
 static int unknown_command(const char *name) {
     const char *names[] = {"profile", "train", "eval", "predict", "serve", "demo", "value",
-                           "help", "version", NULL};
+                           "recommend", "help", "version", NULL};
     const char *near = seer_cli_nearest(name, names);
     if (near) fprintf(stderr, "seer: unknown command '%s': did you mean '%s'?\n", name, near);
     else fprintf(stderr, "seer: unknown command '%s'\n", name);
