@@ -477,6 +477,7 @@ static void report(const train_args *a, const seer_model *m, const seer_train_re
 }
 
 int seer_cmd_train(int argc, char **argv) {
+    if (seer_cli_is_rec_train(argc, argv)) return seer_cmd_train_rec(argc, argv);
     // Static: the settings text and the seen table are large for a stack.
     static train_args a;
     memset(&a, 0, sizeof a);
@@ -485,7 +486,6 @@ int seer_cmd_train(int argc, char **argv) {
     int code = parse_args(&a, argc, argv);
     if (code < 0) code = build_job(&a);
     if (code >= 0) return code;
-    if (seer_cli_is_rec_train(argc, argv)) return seer_cmd_train_rec(argc, argv);
     seer_train_report r;
     seer_model *m;
     int rc = seer_train(&a.o, &m, &r);
