@@ -18,6 +18,7 @@ const seer_cli_command seer_cli_eval_command = {
     .shorts = "", .opts = opts, .notes = NULL};
 
 int seer_cmd_eval(int argc, char **argv) {
+    if (seer_cli_is_rec_model(argc, argv)) return seer_cmd_eval_rec(argc, argv);
     seer_cli_data_options d;
     const seer_cli_data_command cmd = {&seer_cli_eval_command, 2};
     int code = seer_cli_data_options_parse(argc, argv, &cmd, &d);
@@ -30,7 +31,6 @@ int seer_cmd_eval(int argc, char **argv) {
     if (rc != SEER_OK) return seer_cli_fail(rc);
     // The model knows the layout it was trained on; --format overrides it.
     if (!d.format_given) format = seer_model_format(m);
-    if (seer_cli_is_rec_model(argc, argv)) return seer_cmd_eval_rec(argc, argv);
     seer_metrics met;
     size_t skipped = 0;
     rc = seer_eval_file(m, d.operands[1], format, skip, &met, &skipped);
