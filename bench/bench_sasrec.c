@@ -4,6 +4,7 @@
 //     build/bench/bench_sasrec Beauty.txt [--maxlen 50] [--hidden 64] [--blocks 2] [--heads 1]
 //         [--batch 128] [--epochs 200] [--patience 10] [--lr 1e-3] [--dropout 0.5]
 //         [--loss softmax|sampled] [--negatives 1024] [--threads 1] [--seed 1] [--no-eval]
+//         [--max-seconds S]
 //
 // One JSON line: the test metrics of the epoch kept, seconds_per_epoch (training alone, as
 // the script counts it), the FLOPs of an epoch's GEMMs and their rate.
@@ -36,6 +37,7 @@ static int parse(seer_sasrec_options *o, int argc, char **argv) {
         else if (!strcmp(a, "--negatives")) o->negatives = strtoul(v, NULL, 10);
         else if (!strcmp(a, "--threads")) o->threads = atoi(v);
         else if (!strcmp(a, "--seed")) o->seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--max-seconds")) o->max_seconds = strtod(v, NULL);
         else if (!strcmp(a, "--loss"))
             o->loss = !strcmp(v, "sampled") ? SEER_SASREC_LOSS_SAMPLED : SEER_SASREC_LOSS_SOFTMAX;
         else return fprintf(stderr, "unknown option %s\n", a), 1;

@@ -61,10 +61,12 @@ typedef enum {
     SEER_FORMAT_MOVIELENS,  // an interaction log, no header: "user item rating timestamp"
                             // (tabs or spaces: u.data; "::": ratings.dat); recommenders only
                             // (seer/recommend.h)
+    SEER_FORMAT_SEQ,     // item sequences, no header: "user item item ..." a line, in time
+                         // order (data/sequences.h); next-item recommenders only
 } seer_format;
 
 // The formats' names in seer_format order, as the command line and model files spell them
-// ("auto", "csv", "tsv", "criteo", "libfm", "movielens"); NULL-terminated.
+// ("auto", "csv", "tsv", "criteo", "libfm", "movielens", "seq"); NULL-terminated.
 extern const char *const seer_format_names[];
 
 // The most tokens of one multi-valued value that a model keeps.

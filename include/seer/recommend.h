@@ -26,7 +26,7 @@ typedef enum {
     SEER_REC_BPR,       // implicit feedback, BPR loss
     SEER_REC_EASE,      // Steck's closed-form item-item model (LAPACK)
     SEER_REC_TWOTOWER,  // user and item towers, in-batch softmax with log-Q correction
-    SEER_REC_SASREC,    // next-item over sequences (reserved)
+    SEER_REC_SASREC,    // next-item over sequences: a causal transformer (SASRec)
 } seer_rec_kind;
 
 // "pop", "mf", "bpr", "ease", "twotower", "sasrec"; NULL-terminated.

@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/text.h"
+#include "data/sequences.h"
 #include "data/source.h"
 #include "data/table.h"
 
@@ -229,11 +230,16 @@ static int read_any(seer_interactions *out, seer_source *src, const seer_interac
         seer_source_close(src);
         return finish(out, path, rc);
     }
+    if (o->format == SEER_FORMAT_SEQ) {  // data/sequences.c
+        rc = seer_sequences_read_source(out, src, o->skip_bad_rows, users, items);
+        seer_source_close(src);
+        return rc;
+    }
     if (o->format != SEER_FORMAT_AUTO && o->format != SEER_FORMAT_CSV &&
         o->format != SEER_FORMAT_TSV) {
         seer_source_close(src);
-        return seer_errorf(SEER_EINVAL, "%s: an interaction log is csv, tsv or movielens, not %s",
-                           path, seer_format_names[o->format]);
+        return seer_errorf(SEER_EINVAL, "%s: an interaction log is csv, tsv, movielens or seq, "
+                           "not %s", path, seer_format_names[o->format]);
     }
     seer_source_close(src);
     seer_table *t;
@@ -258,7 +264,7 @@ int seer_interactions_read_memory(seer_interactions *out, const void *data, size
                                   const char *name, const seer_interactions_options *o,
                                   seer_idmap *users, seer_idmap *items) {
     memset(out, 0, sizeof *out);
-    if (o->format != SEER_FORMAT_MOVIELENS) {
+    if (o->format != SEER_FORMAT_MOVIELENS && o->format != SEER_FORMAT_SEQ) {
         seer_table *t;
         seer_table_options to = {o->format, o->skip_bad_rows};
         int rc = seer_table_open_memory(&t, data, n, name, 0, &to);

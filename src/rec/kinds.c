@@ -12,6 +12,7 @@ const seer_rec_ops *seer_rec_ops_of(seer_rec_kind kind) {
     case SEER_REC_POP: return &seer_rec_pop_ops;
     case SEER_REC_MF: return &seer_rec_mf_ops;
     case SEER_REC_EASE: return &seer_rec_ease_ops;
+    case SEER_REC_SASREC: return &seer_rec_sasrec_ops;
     default: return NULL;
     }
 }
@@ -22,6 +23,7 @@ int seer_rec_kind_parse(const char *name, seer_rec_kind *out) {
             *out = (seer_rec_kind)k;
             return SEER_OK;
         }
-    return seer_errorf(SEER_EINVAL, "'%s' is no recommender (pop, mf, bpr, ease, twotower)",
+    return seer_errorf(SEER_EINVAL,
+                       "'%s' is no recommender (pop, mf, bpr, ease, twotower, sasrec)",
                        name ? name : "(null)");
 }

@@ -136,6 +136,6 @@ const uint32_t *seer_rec_seen(const seer_rec_model *m, uint32_t user, size_t *n)
 
 // The kinds' ops (one file each).
 extern const seer_rec_ops seer_rec_pop_ops, seer_rec_mf_ops, seer_rec_ease_ops,
-    seer_rec_bpr_ops, seer_rec_twotower_ops;
+    seer_rec_bpr_ops, seer_rec_twotower_ops, seer_rec_sasrec_ops;
 
 #endif

@@ -278,10 +278,12 @@ int seer_sasrec_train(float *item, float *rest, const seer_sasrec_options *o,
         r->train_cpu_seconds += (double)(clock() - c0) / CLOCKS_PER_SEC;
         r->train_seconds += seer_now() - t0;
         r->epochs_run = ep;
-        if (o->no_eval) continue;
-        int stop = validate(&t, o, off, items, n_users, ep, &bad, r);
-        if (stop < 0) rc = stop;
-        if (stop) break;
+        if (!o->no_eval) {
+            int stop = validate(&t, o, off, items, n_users, ep, &bad, r);
+            if (stop < 0) rc = stop;
+            if (stop) break;
+        }
+        if (o->max_seconds > 0 && r->train_seconds + r->eval_seconds >= o->max_seconds) break;
     }
     if (rc == SEER_OK && !o->no_eval) {
         memcpy(item, t.best_item, t.n_item * sizeof(float));

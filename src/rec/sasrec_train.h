@@ -31,6 +31,7 @@ typedef struct {
     int threads;
     int quiet;             // 0: one line an epoch on stderr
     int no_eval;           // 1: no validation (timing runs): every epoch is trained
+    double max_seconds;    // > 0: no epoch starts after this much training and validation
 } seer_sasrec_options;
 
 #define SEER_SASREC_CUTOFFS 3   // K = 5, 10, 20
