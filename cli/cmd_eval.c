@@ -8,7 +8,8 @@
 enum { O_JSON = 256 };
 
 static const seer_cli_opt opts[] = {
-    {"json", 0, O_JSON, NULL, "print one JSON object (auc, logloss, accuracy, rows, ...)"},
+    {"json", 0, O_JSON, NULL, "print one JSON object (auc, logloss, accuracy, brier, ece,\n"
+                              "ks, gini, rows, ...)"},
     SEER_CLI_DATA_OPTS,
     {0}};
 
@@ -16,6 +17,17 @@ const seer_cli_command seer_cli_eval_command = {
     .name = "eval", .synopsis = "MODEL DATA [--json] [--format F] [--skip-bad-rows]",
     .summary = "AUC, log loss and accuracy of MODEL on the labelled rows of DATA",
     .shorts = "", .opts = opts, .notes = NULL};
+
+// The reliability table: per bin of predicted probability, its rows, mean prediction and the
+// share of positives (the ECE weighs their gaps by rows).
+static void print_reliability(const seer_metrics *m) {
+    printf("\nreliability  rows      predicted  observed\n");
+    for (int b = 0; b < SEER_RELIABILITY_BINS; b++) {
+        printf("%.1f-%.1f      %-9zu ", b / 10.0, (b + 1) / 10.0, m->bin_rows[b]);
+        if (m->bin_rows[b]) printf("%-10.4f %.4f\n", m->bin_score[b], m->bin_rate[b]);
+        else printf("-          -\n");
+    }
+}
 
 int seer_cmd_eval(int argc, char **argv) {
     if (seer_cli_is_rec_model(argc, argv)) return seer_cmd_eval_rec(argc, argv);
@@ -45,12 +57,19 @@ int seer_cmd_eval(int argc, char **argv) {
         seer_cli_json_number("accuracy", "%.6f", met.accuracy, 1);
         printf("\"rows\":%zu,", met.rows);
         seer_cli_json_number("positive_rate", "%.6f", met.positive_rate, 1);
+        seer_cli_json_number("brier", "%.6f", met.brier, 1);
+        seer_cli_json_number("ece", "%.6f", met.ece, 1);
+        seer_cli_json_number("ks", "%.6f", met.ks, 1);
+        seer_cli_json_number("gini", "%.6f", met.gini, 1);
         printf("\"skipped_rows\":%zu,", skipped);
         seer_cli_json_number("seconds", "%.3f", secs, 0);
         printf("}\n");
     } else {
         printf("rows      %zu\nauc       %.5f\nlogloss   %.5f\naccuracy  %.5f\n", met.rows,
                met.auc, met.logloss, met.accuracy);
+        printf("brier     %.5f\nece       %.5f\nks        %.5f\ngini      %.5f\n", met.brier,
+               met.ece, met.ks, met.gini);
+        print_reliability(&met);
     }
     return 0;
 }

@@ -18,7 +18,7 @@ enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREA
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
-       O_PRINT_CONFIG, O_L2 };
+       O_PRINT_CONFIG, O_L2, O_CALIBRATION };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -82,6 +82,9 @@ static const seer_cli_opt opts[] = {
                                      "or 30 steps' worth on a small table; 0 never)"},
     {"early-stop", 1, O_STOP, "M", "auc (default) or logloss: the validation score that\n"
                                    "picks the epoch"},
+    {"calibration", 1, O_CALIBRATION, "C", "platt (default: Platt scaling fitted on the\n"
+                                           "hold-out, applied wherever scores leave seer) or\n"
+                                           "none"},
     {"format", 1, O_FORMAT, "F", "auto, csv, tsv, criteo or libfm (default auto: CSV or\n"
                                  "TSV with a header)"},
     {"skip-bad-rows", 0, O_SKIP, NULL, "skip malformed rows (counted, the first few printed)"},
@@ -252,6 +255,9 @@ static int run_option(seer_train_options *o, int c, int *bad) {
         *bad = seer_cli_choice("--early-stop", optarg, seer_early_stop_names,
                                &o->stop_on_logloss);
         break;
+    case O_CALIBRATION:
+        *bad = seer_cli_choice("--calibration", optarg, seer_calibration_names, &o->calibration);
+        break;
     case O_EPOCHS: *bad = seer_cli_count("train", "--epochs", optarg, &o->epochs); break;
     case O_BATCH: *bad = seer_cli_count("train", "--batch", optarg, &o->batch); break;
     case O_LR:
@@ -335,6 +341,8 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
         return !o->valid_path && snprintf(buf, cap, "%.9g", o->valid_frac) > 0;
     case O_PATIENCE: return snprintf(buf, cap, "%zu", o->patience) > 0;
     case O_STOP: return snprintf(buf, cap, "%s", seer_early_stop_names[o->stop_on_logloss]) > 0;
+    case O_CALIBRATION:
+        return snprintf(buf, cap, "%s", seer_calibration_names[o->calibration != 0]) > 0;
     case O_FORMAT: return snprintf(buf, cap, "%s", seer_format_names[o->format]) > 0;
     case O_BUCKETS: return snprintf(buf, cap, "%zu", o->buckets) > 0;
     case O_MINCOUNT: return snprintf(buf, cap, "%zu", o->min_count) > 0;

@@ -201,6 +201,8 @@ typedef struct {
 int seer_predict_write(seer_model *m, const char *data, const seer_predict_options *o,
                        size_t *skipped);
 
+#define SEER_RELIABILITY_BINS 10
+
 // The metrics of binary predictions.
 typedef struct {
     size_t rows;
@@ -208,6 +210,15 @@ typedef struct {
     double logloss;    // mean binary cross-entropy, p clipped to [1e-7, 1 - 1e-7]
     double accuracy;   // share of rows with (p >= 0.5) == label
     double positive_rate;
+    double brier;      // mean (p - label)^2
+    double ks;         // Kolmogorov-Smirnov: the largest |TPR - FPR| over thresholds; NAN as auc
+    double gini;       // normalised Gini, 2 auc - 1
+    double ece;        // expected calibration error: over SEER_RELIABILITY_BINS equal-width bins
+                       // of p, sum of bin rows / rows x |mean p - positive rate| in the bin
+    // The reliability table behind ece: bin b holds p in [b / 10, (b + 1) / 10) (1 in the
+    // last); its rows, mean p and positive rate (NAN when empty).
+    size_t bin_rows[SEER_RELIABILITY_BINS];
+    double bin_score[SEER_RELIABILITY_BINS], bin_rate[SEER_RELIABILITY_BINS];
 } seer_metrics;
 
 // Evaluates m on every row of a labelled file. *skipped gets the malformed rows

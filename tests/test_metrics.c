@@ -168,3 +168,41 @@ Test(metrics, empty) {
     cr_assert(isnan(m.accuracy));
     cr_assert(isnan(m.positive_rate));
 }
+
+Test(metrics, brier_ks_gini_ece_by_hand) {
+    // Scores 0.05 (y 0), 0.15 (0), 0.35 (1), 0.45 (0), 0.95 (1), 0.95 (1).
+    float p[] = {0.05f, 0.15f, 0.35f, 0.45f, 0.95f, 0.95f}, y[] = {0, 0, 1, 0, 1, 1};
+    seer_binary_metrics m;
+    cr_assert(eq(int, seer_binary_metrics_compute(&m, p, y, 6), SEER_OK));
+    // Brier: (0.05^2 + 0.15^2 + 0.65^2 + 0.45^2 + 0.05^2 + 0.05^2) / 6 = 0.6550 / 6.
+    cr_assert(fabs(m.brier - 0.655 / 6) < 1e-7, "brier %.9f", m.brier);
+    // AUC: positives 0.35, 0.95, 0.95 against negatives 0.05, 0.15, 0.45: 0.35 beats two,
+    // each 0.95 all three: 8 / 9. Gini 2 auc - 1 = 7 / 9.
+    cr_assert(fabs(m.auc - 8.0 / 9) < 1e-12 && fabs(m.gini - 7.0 / 9) < 1e-12);
+    // KS: thresholds between the sorted scores: below 0.35 lie 2/3 of the negatives and none
+    // of the positives; below 0.45 2/3 and 1/3; below 0.95 3/3 and 1/3: the largest gap 2/3.
+    cr_assert(fabs(m.ks - 2.0 / 3) < 1e-12, "ks %.9f", m.ks);
+    // Reliability: bin 0 {0.05: 0}, bin 1 {0.15: 0}, bin 3 {0.35: 1}, bin 4 {0.45: 0},
+    // bin 9 {0.95: 1, 0.95: 1}. ECE = (0.05 + 0.15 + 0.65 + 0.45 + 2 x 0.05) / 6 = 1.4 / 6.
+    cr_assert(fabs(m.ece - 1.4 / 6) < 1e-7, "ece %.9f", m.ece);
+    cr_assert(eq(sz, m.bin_rows[9], 2));
+    cr_assert(eq(sz, m.bin_rows[2], 0));
+    cr_assert(eq(sz, m.bin_rows[3], 1));
+    cr_assert(isnan(m.bin_score[2]) && isnan(m.bin_rate[2]));
+    cr_assert(fabs(m.bin_score[9] - 0.95) < 1e-7 && m.bin_rate[9] == 1.0);
+}
+
+Test(metrics, ks_perfect_and_one_class) {
+    float p[] = {0.1f, 0.2f, 0.8f, 0.9f}, y[] = {0, 0, 1, 1}, z[] = {1, 1, 1, 1};
+    seer_binary_metrics m;
+    cr_assert(eq(int, seer_binary_metrics_compute(&m, p, y, 4), SEER_OK));
+    cr_assert(eq(dbl, m.ks, 1.0));
+    cr_assert(eq(dbl, m.gini, 1.0));
+    cr_assert(eq(int, seer_binary_metrics_compute(&m, p, z, 4), SEER_OK));
+    cr_assert(isnan(m.ks) && isnan(m.gini));
+    // A score of exactly 1 goes to the last bin.
+    float q[] = {1.0f}, w[] = {1};
+    cr_assert(eq(int, seer_binary_metrics_compute(&m, q, w, 1), SEER_OK));
+    cr_assert(eq(sz, m.bin_rows[SEER_RELIABILITY_BINS - 1], 1));
+    cr_assert(eq(dbl, m.ece, 0.0));
+}

@@ -42,6 +42,7 @@ const char *const seer_optimiser_names[] = {"adam", "adagrad", NULL};
 const char *const seer_early_stop_names[] = {"auc", "logloss", NULL};
 const char *const seer_pooling_names[] = {"mean", "sum", NULL};
 const char *const seer_dcn_structure_names[] = {"parallel", "stacked", NULL};
+const char *const seer_calibration_names[] = {"none", "platt", NULL};
 
 int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     if (!o || !buf) return seer_errorf(SEER_EINVAL, "seer_train_settings: a NULL argument");

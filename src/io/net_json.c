@@ -4,6 +4,7 @@
 // transform's part (transform_json.c) and the document (model.c).
 #include "io/net_json.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,28 @@ cJSON *seer_net_json(const seer_net_config *c) {
     cJSON_AddStringToObject(o, "optimizer", c->adagrad ? "adagrad" : "adam");
     cJSON_AddStringToObject(o, "precision", c->bf16 ? "bf16" : "fp32");
     cJSON_AddNumberToObject(o, "dropout", c->dropout);
+    if (c->calibrated) {
+        cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
+        cJSON_AddStringToObject(cal, "method", "platt");
+        cJSON_AddNumberToObject(cal, "a", c->calib_a);
+        cJSON_AddNumberToObject(cal, "b", c->calib_b);
+    }
     return o;
+}
+
+// The optional "calibration" object (files before it have none: uncalibrated).
+static int read_calibration(const cJSON *o, seer_net_config *c) {
+    const cJSON *cal = cJSON_GetObjectItemCaseSensitive(o, "calibration");
+    if (!cal) return SEER_OK;
+    const cJSON *method = cJSON_GetObjectItemCaseSensitive(cal, "method");
+    int ok = cJSON_IsObject(cal) && cJSON_IsString(method) &&
+             strcmp(method->valuestring, "platt") == 0;
+    double a = ok ? num(cal, "a", &ok) : 0, b = ok ? num(cal, "b", &ok) : 0;
+    if (!ok || !(a > 0 && a < 1e6) || !(fabs(b) < 1e6)) return SEER_EDATA;
+    c->calibrated = 1;
+    c->calib_a = (float)a;
+    c->calib_b = (float)b;
+    return SEER_OK;
 }
 
 int seer_net_json_load(seer_net *n, const cJSON *o, const seer_transform *t,
@@ -67,6 +89,8 @@ int seer_net_json_load(seer_net *n, const cJSON *o, const seer_transform *t,
     int has_dropout = 1;
     double dropout = num(o, "dropout", &has_dropout);
     c.dropout = has_dropout && dropout > 0 && dropout < 1 ? (float)dropout : 0.0f;
+    if (read_calibration(o, &c) != SEER_OK)
+        return seer_errorf(SEER_EDATA, "%s: the model's calibration is malformed", path);
     const cJSON *hk;
     cJSON_ArrayForEach(hk, h) {
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;

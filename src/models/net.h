@@ -50,6 +50,10 @@ typedef struct {
     int bf16;          // training steps multiply in bf16 (fp32 master weights); predictions fp32
     float dropout;     // share of each deep layer's units dropped in training steps (0: none)
     size_t batch_cap;  // largest B a step or a prediction may use
+    // Platt scaling of the logit z on output, sigmoid(calib_a z + calib_b), calib_a > 0
+    // (train/calibrate.h); calibrated 0: sigmoid(z). Training steps never use it.
+    int calibrated;
+    float calib_a, calib_b;
 } seer_net_config;
 
 typedef struct seer_net seer_net;
@@ -192,7 +196,7 @@ const char *seer_net_nonfinite(const seer_net *n);
 // alike: Adam (betas 0.9, 0.999) with Keras' eps 1e-7, as the reference trainers, or with
 // cfg.adagrad Adagrad with PyTorch's eps 1e-10.
 seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr);
-// Probabilities for B <= batch_cap rows into p (B).
+// Probabilities for B <= batch_cap rows into p (B), calibrated when cfg says so.
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
 
 // Number of floats in the dense parameter block and activations per row for

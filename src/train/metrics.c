@@ -1,4 +1,5 @@
-// Evaluation metrics of binary predictions: exact AUC, log loss, accuracy.
+// Evaluation metrics of binary predictions: exact AUC, the KS statistic and the Gini from the
+// same sorted walk, log loss, accuracy, Brier score, and the reliability table with its ECE.
 //
 // The AUC is the Mann-Whitney U statistic divided by n_pos * n_neg: the share
 // of (positive, negative) pairs the scores order correctly, a tie counting one
@@ -49,8 +50,11 @@ static double clip(double p) {
     return p;
 }
 
-int seer_auc(double *out, const float *p, const float *y, size_t n) {
-    *out = NAN;
+// The AUC and the KS statistic: walking the groups of equal score upwards, the rows below a
+// threshold are pos_below / n_pos of the positives and neg_below / n_neg of the negatives,
+// and TPR - FPR above it is their difference.
+static int auc_ks(double *out, double *ks, const float *p, const float *y, size_t n) {
+    *out = *ks = NAN;
     size_t n_pos = 0;
     for (size_t i = 0; i < n; i++) {
         if (isnan(p[i])) return SEER_OK;
@@ -65,7 +69,8 @@ int seer_auc(double *out, const float *p, const float *y, size_t n) {
     qsort(keys, n, sizeof *keys, compare_u64);
 
     uint64_t u2 = 0;  // 2U
-    uint64_t neg_below = 0;
+    uint64_t neg_below = 0, pos_below = 0;
+    double d_max = 0;
     for (size_t i = 0; i < n;) {
         uint64_t score = keys[i] >> 32, gp = 0, gn = 0;
         for (; i < n && keys[i] >> 32 == score; i++) {
@@ -76,22 +81,57 @@ int seer_auc(double *out, const float *p, const float *y, size_t n) {
         }
         u2 += gp * (2 * neg_below + gn);
         neg_below += gn;
+        pos_below += gp;
+        double d = fabs((double)neg_below / (double)n_neg - (double)pos_below / (double)n_pos);
+        if (d > d_max) d_max = d;
     }
     free(keys);
     *out = (double)u2 / (2.0 * (double)n_pos * (double)n_neg);
+    *ks = d_max;
     return SEER_OK;
+}
+
+int seer_auc(double *out, const float *p, const float *y, size_t n) {
+    double ks;
+    return auc_ks(out, &ks, p, y, n);
+}
+
+// The reliability table and the expected calibration error of p against y.
+static void reliability(seer_binary_metrics *out, const float *p, const float *y, size_t n) {
+    enum { NB = SEER_RELIABILITY_BINS };
+    double sum_p[NB] = {0}, sum_y[NB] = {0};
+    for (int b = 0; b < NB; b++) out->bin_rows[b] = 0;
+    for (size_t i = 0; i < n; i++) {
+        double pc = p[i] < 0 ? 0 : p[i] > 1 ? 1 : p[i];
+        int b = (int)(pc * NB);
+        if (b > NB - 1 || isnan(p[i])) b = NB - 1;
+        out->bin_rows[b]++;
+        sum_p[b] += p[i];
+        sum_y[b] += y[i] >= 0.5f;
+    }
+    double ece = 0;
+    for (int b = 0; b < NB; b++) {
+        size_t k = out->bin_rows[b];
+        out->bin_score[b] = k ? sum_p[b] / (double)k : NAN;
+        out->bin_rate[b] = k ? sum_y[b] / (double)k : NAN;
+        if (k) ece += (double)k * fabs(out->bin_score[b] - out->bin_rate[b]);
+    }
+    out->ece = n ? ece / (double)n : NAN;
 }
 
 int seer_binary_metrics_compute(seer_binary_metrics *out, const float *p, const float *y,
                                 size_t n) {
     out->rows = n;
-    int rc = seer_auc(&out->auc, p, y, n);
+    int rc = auc_ks(&out->auc, &out->ks, p, y, n);
     if (rc != SEER_OK) return rc;
-    double loss = 0.0;
+    out->gini = 2 * out->auc - 1;
+    reliability(out, p, y, n);
+    double loss = 0.0, sq = 0.0;
     size_t correct = 0, positives = 0;
     for (size_t i = 0; i < n; i++) {
         double pc = clip(p[i]);
         loss -= y[i] * log(pc) + (1.0 - y[i]) * log(1.0 - pc);
+        sq += ((double)p[i] - (y[i] >= 0.5f)) * ((double)p[i] - (y[i] >= 0.5f));
         bool label = y[i] >= 0.5f;
         correct += (p[i] >= 0.5f) == label;
         positives += label;
@@ -99,5 +139,6 @@ int seer_binary_metrics_compute(seer_binary_metrics *out, const float *p, const 
     out->logloss = n ? loss / (double)n : NAN;
     out->accuracy = n ? (double)correct / (double)n : NAN;
     out->positive_rate = n ? (double)positives / (double)n : NAN;
+    out->brier = n ? sq / (double)n : NAN;
     return SEER_OK;
 }

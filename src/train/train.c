@@ -19,6 +19,7 @@
 #include "data/profile.h"
 #include "io/checkpoint.h"
 #include "train/auto.h"
+#include "train/calibrate.h"
 #include "train/datacache.h"
 #include "train/solve_lr.h"
 
@@ -37,6 +38,7 @@ void seer_train_job_default(seer_train_job *o) {
     o->patience = 3;
     o->l2 = SEER_AUTO_REAL;
     o->train_metrics = 1;
+    o->calibration = 1;
 }
 
 
@@ -238,8 +240,10 @@ static void finish_epochs(epochs_run *u) {
     snapshot *best = u->best;
     r->epochs_run = st->epochs_run;
     r->best_epoch = st->best_epoch;
-    r->metrics = (seer_binary_metrics){st->best_rows, st->best_auc, st->best_logloss,
-                                       st->best_accuracy, st->best_positive_rate};
+    r->metrics = (seer_binary_metrics){.rows = st->best_rows, .auc = st->best_auc,
+                                       .logloss = st->best_logloss,
+                                       .accuracy = st->best_accuracy,
+                                       .positive_rate = st->best_positive_rate};
     if (u->va->rows && st->best_epoch && st->best_epoch != st->epochs_run) {
         snapshot_copy(n->params, n->emb, n->wide, best->params, best->emb, best->wide, n);
         // Without both classes in the validation rows their AUC is undefined, and the
@@ -602,6 +606,33 @@ static int best_alloc(const seer_net *n, snapshot *best) {
     return SEER_OK;
 }
 
+// Platt scaling of the kept model fitted on the hold-out (train/calibrate.h), said on stderr,
+// and the report's hold-out metrics those of the calibrated model, which files are scored by
+// (the AUC is the same). Not for lr solved by L-BFGS: its log loss solved to the optimum is its
+// calibration, and a refit has trained on the hold-out.
+static int calibrate(seer_model *m, const seer_dataset *va, const seer_train_job *o,
+                     seer_train_outcome *r) {
+    if (o->lbfgs) return SEER_OK;
+    double before = r->metrics.logloss;
+    int fitted = seer_net_calibrate(&m->net, va);
+    if (fitted < 0) return fitted;
+    r->calibrated = fitted;
+    r->calib_a = m->net.cfg.calib_a;
+    r->calib_b = m->net.cfg.calib_b;
+    float *p = fitted ? malloc((va->rows + 1) * sizeof *p) : NULL;
+    if (fitted && !p) return seer_errorf(SEER_ENOMEM, "out of memory scoring %zu rows", va->rows);
+    int rc = fitted ? eval_dataset(&m->net, va, p, &r->metrics) : SEER_OK;
+    free(p);
+    if (rc == SEER_OK && !o->quiet && fitted)
+        fprintf(stderr, "calibration: Platt scaling sigmoid(%.4g z %+.4g) on the %zu held-out "
+                "rows: their log loss %.5f -> %.5f\n", (double)r->calib_a, (double)r->calib_b,
+                va->rows, before, r->metrics.logloss);
+    else if (rc == SEER_OK && !o->quiet)
+        fprintf(stderr, "calibration: none (no increasing map fits the %zu held-out rows)\n",
+                va->rows);
+    return rc;
+}
+
 // After the epochs: the fit on the training rows when none were held out, the timings, and
 // the record of the run the model file keeps.
 static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model *m,
@@ -614,7 +645,8 @@ static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model
     const seer_dataset *d = !r->has_valid ? (o->train_metrics ? tr : NULL)
                                           : r->metrics.rows == 0 ? va : NULL;
     if (!r->has_valid && !o->train_metrics) {
-        r->metrics = (seer_binary_metrics){0, NAN, NAN, NAN, NAN};
+        r->metrics = (seer_binary_metrics){.auc = NAN, .logloss = NAN, .accuracy = NAN,
+                                           .positive_rate = NAN};
         r->metrics_on = "none";
     }
     if (d) {
@@ -735,6 +767,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     }
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
+    if (rc == SEER_OK && va.rows && o->calibration) rc = calibrate(m, &va, o, r);
     if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, &va, t_start);
     seer_dataset_free(&tr);
     seer_dataset_free(&va);
