@@ -47,21 +47,6 @@ static int excluded(const uint32_t *ex, size_t n, uint32_t item) {
     return lo < n && ex[lo] == item;
 }
 
-// Offers (item, score) to the heap h of *n entries (capacity k).
-static inline void offer(seer_rec_hit *h, size_t *n, size_t k, uint32_t item, float score,
-                         const uint32_t *ex, size_t n_ex) {
-    seer_rec_hit c = {item, score};
-    if (*n == k && !worse(h[0], c)) return;
-    if (score != score || (n_ex && excluded(ex, n_ex, item))) return;
-    if (*n < k) {
-        h[*n] = c;
-        sift_up(h, (*n)++);
-        return;
-    }
-    h[0] = c;
-    sift_down(h, k, 0);
-}
-
 // Best first: repeatedly move the worst to the end.
 static void heap_sort(seer_rec_hit *h, size_t n) {
     for (size_t m = n; m > 1; m--) {
@@ -88,6 +73,29 @@ static void dot_all(float *s, const float *u, const float *V, size_t n_items, si
     }
 }
 
+// Offers the block s (nb scores of items b ..) to the heap h (*n of k): the heap's least is
+// kept in a register and an item enters only when it scores above it (an equal score never
+// does: the items come in increasing order, and ties go to the lower item).
+static void scan(seer_rec_hit *h, size_t *n, size_t k, const float *s, size_t nb, size_t b,
+                 const uint32_t *ex, size_t n_ex) {
+    float least = *n == k ? h[0].score : -INFINITY;
+    for (size_t j = 0; j < nb; j++) {
+        float v = s[j];
+        if ((*n == k && !(v > least)) || v != v) continue;
+        uint32_t item = (uint32_t)(b + j);
+        if (n_ex && excluded(ex, n_ex, item)) continue;
+        seer_rec_hit c = {item, v};
+        if (*n < k) {
+            h[*n] = c;
+            sift_up(h, (*n)++);
+        } else {
+            h[0] = c;
+            sift_down(h, k, 0);
+        }
+        if (*n == k) least = h[0].score;
+    }
+}
+
 void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float *ubias,
                    size_t n, const float *V, const float *vbias, size_t n_items, size_t dim,
                    size_t k, const seer_topk_exclude *ex, float *scratch) {
@@ -101,12 +109,12 @@ void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float
         for (size_t u = 0; u < n; u++) {
             const uint32_t *e = ex && ex->ex_off ? ex->ex_item + ex->ex_off[u] : NULL;
             size_t n_ex = e ? (size_t)(ex->ex_off[u + 1] - ex->ex_off[u]) : 0;
-            const float *s = scratch + u * nb;
-            float c = ubias ? ubias[u] : 0.0f;
-            for (size_t j = 0; j < nb; j++) {
-                float v = s[j] + c + (vbias ? vbias[b + j] : 0.0f);
-                offer(out + u * k, &n_out[u], k, (uint32_t)(b + j), v, e, n_ex);
-            }
+            float *s = scratch + u * nb, c = ubias ? ubias[u] : 0.0f;
+            if (vbias)
+                for (size_t j = 0; j < nb; j++) s[j] = s[j] + c + vbias[b + j];
+            else if (c != 0.0f)
+                for (size_t j = 0; j < nb; j++) s[j] = s[j] + c;
+            scan(out + u * k, &n_out[u], k, s, nb, b, e, n_ex);
         }
     }
     for (size_t u = 0; u < n; u++) heap_sort(out + u * k, n_out[u]);
@@ -115,8 +123,7 @@ void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float
 size_t seer_topk_scores(seer_rec_hit *out, const float *scores, size_t n_items, size_t k,
                         const uint32_t *ex_item, size_t n_ex) {
     size_t n = 0;
-    for (size_t i = 0; i < n_items; i++)
-        offer(out, &n, k, (uint32_t)i, scores[i], ex_item, n_ex);
+    scan(out, &n, k, scores, n_items, 0, ex_item, n_ex);
     heap_sort(out, n);
     return n;
 }
