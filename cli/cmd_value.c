@@ -21,8 +21,8 @@ static const seer_cli_opt opts[] = {
     {"user", 1, O_USER, "COL", "the user column (required)"},
     {"time", 1, O_TIME, "COL", "the date column, YYYYMMDD or ISO 8601 (required); a user's\n"
                                "records of one day are one transaction"},
-    {"amount", 1, O_AMOUNT, "COL", "the spend column (numbers >= 0); without it each\n"
-                                   "transaction is worth 1"},
+    {"amount", 1, O_AMOUNT, "COL", "the spend column (numbers from 0 to 1e12); without it\n"
+                                   "each transaction is worth 1"},
     {"event", 1, O_EVENT, "COL", "an event type column: counts per type become features\n"
                                  "(the first 16 types met by the cutoff, the rest as one)"},
     {"cutoff", 1, O_CUTOFF, "DATE", "the last day of the history features are built from\n"

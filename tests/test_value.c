@@ -138,6 +138,10 @@ Test(value, gini_hand) {
     close_to(seer_value_gini(act, flat, 4, order), 0.0, 1e-12, "tied predictions");
     double rev[] = {-3, -1, 0, 0};
     cr_assert(lt(dbl, seer_value_gini(act, rev, 4, order), 0));
+    // NaN predictions (a degenerate fit) give a number or NaN, and return.
+    double nan4[] = {NAN, NAN, NAN, NAN}, scratch[12];
+    seer_value_gini(act, nan4, 4, order);
+    seer_value_spearman(act, nan4, 4, scratch);
 }
 
 // actual 1, 2, 3, 4; predictions 1, 1, 2, 3: ranks 1.5, 1.5, 3, 4 against 1, 2, 3, 4. Centred:
@@ -252,6 +256,7 @@ Test(value, log_refusals) {
     expect_refused("1 19970101 1 -5\r\n", SEER_EDATA, "bad.txt:1:14: amount '-5'");
     expect_refused("1 19970101 1 abc\n", SEER_EDATA, "amount 'abc'");
     expect_refused("1 19970101 1 nan\n", SEER_EDATA, "amount 'nan'");
+    expect_refused("1 19970101 1 1e308\n", SEER_EDATA, "amount '1e308' is not a number from 0");
     expect_refused("\n\n", SEER_EDATA, "no records");
     seer_value_options o = log_options(put_log("ok.txt", "1 19970101 1 10\n"));
     o.user = "customer";

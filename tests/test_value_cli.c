@@ -127,3 +127,14 @@ Test(value_cli, bad_data_exit_2_nothing_written) {
     cr_assert(ne(ptr, strstr(last.err, "no user has a record on or before the cutoff"), NULL));
     cr_assert(eq(int, value(tmp_path("absent.csv"), NULL, NULL, NULL, NULL), 3));
 }
+
+// Every user drawn as a test user leaves the MLP nothing to learn from: refused, exit 2.
+Test(value_cli, no_training_user_refused) {
+    const char *log = put("two.csv", "user,date,amount\na,1997-01-01,3\nb,1997-01-02,4\n"
+                                     "a,1997-10-01,5\n");
+    cr_assert(eq(int, value(log, "--test-frac", "0.99", NULL, NULL), 2), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.err, "no user left to train on"), NULL), "%s", last.err);
+    // BG/NBD has nothing to fit without a repeat transaction by the cutoff: refused, not hung.
+    cr_assert(eq(int, value(log, "--test-frac", "0.99", "--model", "bgnbd"), 2), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.err, "BG/NBD has no finite fit"), NULL), "%s", last.err);
+}

@@ -29,6 +29,9 @@ extern const char *const seer_value_model_names[];
 // The most distinct event types counted (the first ones met on or before the cutoff); the
 // others are counted together as one more.
 #define SEER_VALUE_EVENTS_MAX 16
+// The largest amount a record may hold: sums over a user's records stay finite and exact
+// enough in double.
+#define SEER_VALUE_AMOUNT_MAX 1e12
 // The most hidden layers of the MLP.
 #define SEER_VALUE_HIDDEN_MAX 4
 

@@ -66,10 +66,15 @@ static int fit_mlp(const seer_value_users *u, const seer_value_log *log,
     uint8_t *use = malloc(u->n);
     const char **names = malloc(u->n * sizeof *names);
     int rc = use && names ? SEER_OK : seer_errorf(SEER_ENOMEM, "out of memory");
+    size_t n_use = 0;
     for (size_t i = 0; !rc && i < u->n; i++) {
         use[i] = !u->test[i] || o->test_frac == 0;
+        n_use += use[i];
         names[i] = log->user_names[u->log_user[i]];
     }
+    if (!rc && n_use == 0)
+        rc = seer_errorf(SEER_EDATA, "%s: no user left to train on: all %zu users are test users "
+                         "(--test-frac %g)", o->path, u->n, o->test_frac);
     seer_value_mlp net;
     if (!rc) rc = seer_value_mlp_fit(&net, u->x, u->hold_spend, use, names, u->n, u->F, o,
                                      &r->epochs_run, &r->valid_loss);
@@ -78,6 +83,20 @@ static int fit_mlp(const seer_value_users *u, const seer_value_log *log,
     free(use);
     free(names);
     return rc;
+}
+
+// A fit whose values are not all finite numbers: the data gave the model nothing to fit
+// (BG/NBD without one repeat transaction), or the MLP diverged.
+static int check_finite(const seer_value_options *o, const double *pred, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(pred[i])) continue;
+        if (o->model == SEER_VALUE_BGNBD)
+            return seer_errorf(SEER_EDATA, "%s: BG/NBD has no finite fit on this history (it needs "
+                               "repeat transactions on or before the cutoff)", o->path);
+        return seer_errorf(SEER_EINVAL, "%s: the MLP's predictions are not finite numbers: its "
+                           "training diverged (a lower --lr may help)", o->path);
+    }
+    return SEER_OK;
 }
 
 // The metrics of pred on the test users (every user when none is held out) into r.
@@ -157,6 +176,7 @@ int seer_value_run(const seer_value_options *o, seer_value_report *r) {
         rc = o->model == SEER_VALUE_BGNBD ? fit_bgnbd(&u, o, pred, p, r)
                                           : fit_mlp(&u, &log, o, pred, p, r);
     }
+    if (!rc) rc = check_finite(o, pred, u.n);
     if (!rc) rc = score(&u, pred, o->test_frac == 0, r);
     if (!rc && o->output) rc = write_users(o->output, &u, &log, pred, p);
     free(pred);

@@ -210,15 +210,15 @@ static int read_roles(lines *l, const seer_value_options *o, roles *r) {
     return find_roles(o, f, flen, n, r);
 }
 
-// A number >= 0 from f[0, n), or SEER_EDATA at path:line:col.
+// A number from 0 to SEER_VALUE_AMOUNT_MAX from f[0, n), or SEER_EDATA at path:line:col.
 static int parse_amount(const char *f, size_t n, const char *path, size_t line, size_t col,
                         double *out) {
     char tmp[64], *end;
     if (n == 0 || n >= sizeof tmp) end = tmp, tmp[0] = 1;
     else memcpy(tmp, f, n), tmp[n] = 0, *out = strtod(tmp, &end);
-    if (*end || n == 0 || !isfinite(*out) || *out < 0)
-        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: amount '%.*s' is not a number >= 0", path,
-                           line, col, (int)(n > 40 ? 40 : n), f);
+    if (*end || n == 0 || !(*out >= 0 && *out <= SEER_VALUE_AMOUNT_MAX))
+        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: amount '%.*s' is not a number from 0 to %g",
+                           path, line, col, (int)(n > 40 ? 40 : n), f, SEER_VALUE_AMOUNT_MAX);
     return SEER_OK;
 }
 

@@ -26,8 +26,8 @@ static double gain_area(const double *actual, const double *key, size_t n, size_
     for (size_t i = 0; i < n; i++) total += actual[i];
     order_by(order, key, n);
     for (size_t b = 0, e; b < n; b = e) {
-        double s = 0;
-        for (e = b; e < n && key[order[e]] == key[order[b]]; e++) s += actual[order[e]];
+        double s = actual[order[b]];  // a block of one at least, so a NaN cannot stall it
+        for (e = b + 1; e < n && key[order[e]] == key[order[b]]; e++) s += actual[order[e]];
         double next = cum + s / total;
         area += (double)(e - b) / (double)n * (cum + next) / 2;
         cum = next;
@@ -45,7 +45,7 @@ double seer_value_gini(const double *actual, const double *pred, size_t n, size_
 static void ranks(double *rank, const double *v, size_t n, size_t *order) {
     order_by(order, v, n);
     for (size_t b = 0, e; b < n; b = e) {
-        for (e = b; e < n && v[order[e]] == v[order[b]];) e++;
+        for (e = b + 1; e < n && v[order[e]] == v[order[b]];) e++;
         double avg = (double)(n - b) - (double)(e - b - 1) / 2;  // descending ranks, mirrored
         for (size_t i = b; i < e; i++) rank[order[i]] = avg;
     }

@@ -197,9 +197,14 @@ int seer_value_mlp_fit(seer_value_mlp *net, const float *x, const double *y, con
     if (!idx || !fit || !yb || !best) {
         rc = seer_errorf(SEER_ENOMEM, "out of memory for the MLP");
     } else {
+        // Under 20 training rows there is no validation tenth: the training loss stops it.
+        size_t n_use = 0;
+        for (size_t i = 0; i < n; i++) n_use += use[i] != 0;
+        double valid_frac = n_use < 20 ? 0 : 0.1;
         for (size_t i = 0; i < n; i++) {
             if (!use[i]) continue;
-            if (seer_value_user_in(names[i], o->seed, 0x76616c6964ULL, 0.1)) idx[n - 1 - nv++] = i;
+            if (seer_value_user_in(names[i], o->seed, 0x76616c6964ULL, valid_frac))
+                idx[n - 1 - nv++] = i;
             else fit[i] = 1, idx[nf++] = i;
         }
         float head[3];

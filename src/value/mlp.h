@@ -1,6 +1,7 @@
 // The MLP of seer value: standardised user features -> ReLU layers -> a head of three outputs
 // (ZILN: logit, mu, raw sigma) or one (MSE), trained with Adam on the training users, early
-// stopped on an independent tenth of them (by the validation loss, patience 10 epochs).
+// stopped on an independent tenth of them (by the validation loss, patience 10 epochs; under 20
+// training users, by the training loss).
 //
 // MSE learns y / mean(y) of the fitting users and predicts back in y's units: the same minimum,
 // without an output that must first grow to hundreds. The head's bias starts at the data's own
