@@ -290,3 +290,22 @@ Test(sasrec, seq_reader_refuses_an_empty_file) {
     seer_idmap_free(&u);
     seer_idmap_free(&i);
 }
+
+// The wrapped message of the id map reads whole: seer_errorf used to format into the buffer
+// it was given as an argument ("f.txt:1:1: user: f.txt:1:1: user: ").
+Test(sasrec, seq_reader_names_a_bad_id_once) {
+    static const char text[] = "u\0x 1 2\n";
+    seer_source *src;
+    seer_idmap u, i;
+    seer_idmap_init(&u);
+    seer_idmap_init(&i);
+    const char *name = "/work/tmp/a/sequences-with-a-bad-id.txt";
+    cr_assert(eq(int, seer_source_open_memory(&src, text, sizeof text - 1, name, 0), SEER_OK));
+    seer_interactions x;
+    cr_assert(eq(int, seer_sequences_read_source(&x, src, 0, &u, &i), SEER_EDATA));
+    seer_source_close(src);
+    cr_assert(eq(str, (char *)seer_error_message(),
+                 "/work/tmp/a/sequences-with-a-bad-id.txt:1:1: user: an id holding a NUL byte"));
+    seer_idmap_free(&u);
+    seer_idmap_free(&i);
+}

@@ -2,6 +2,7 @@
 #include "base/error.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #define SAME_CODE(name, code, desc, exit_code) \
     _Static_assert(name == code, #name " differs in seer.h and error.h");
@@ -10,11 +11,16 @@ SEER_ERRORS(SAME_CODE)
 
 static _Thread_local char message[1024];
 
+// Formatted aside first: a caller that wraps the message found below passes
+// seer_error_message() as an argument, and vsnprintf into the buffer it reads is undefined
+// (it printed "f:1:1: user: f:1:1: user: e").
 int seer_errorf(int code, const char *fmt, ...) {
+    char text[sizeof message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    memcpy(message, text, sizeof message);
     return code;
 }
 
