@@ -230,7 +230,8 @@ void seer_value_mlp_predict(seer_value_mlp *net, const float *x, size_t n, doubl
         forward(net, B);
         if (net->ziln) seer_ziln_predict(v, pr, net->act[net->L], B);
         for (size_t r = 0; r < B; r++) {
-            pred[b + r] = net->ziln ? v[r] : net->act[net->L][r] * net->y_scale;
+            // A value is not negative: the squared error's line is cut at 0.
+            pred[b + r] = net->ziln ? v[r] : fmax(net->act[net->L][r] * net->y_scale, 0);
             p[b + r] = net->ziln ? pr[r] : NAN;
         }
     }

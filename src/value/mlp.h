@@ -35,7 +35,8 @@ typedef struct {
 int seer_value_mlp_fit(seer_value_mlp *net, const float *x, const double *y, const uint8_t *use,
                        const char *const *names, size_t n, size_t F,
                        const seer_value_options *o, size_t *epochs_run, double *valid_loss);
-// The predicted values (n) and, for ZILN, the probabilities of a purchase (n; NaN for MSE).
+// The predicted values (n; MSE's cut at 0 from below) and, for ZILN, the probabilities of a
+// purchase (n; NaN for MSE).
 void seer_value_mlp_predict(seer_value_mlp *net, const float *x, size_t n, double *pred,
                             double *p);
 void seer_value_mlp_free(seer_value_mlp *net);
