@@ -59,16 +59,33 @@ static void heap_sort(seer_rec_hit *h, size_t n) {
 
 // s (n_items) = V (n_items, dim) u (dim): one user alone, without the GEMM, so that its scores
 // do not depend on the thread count or on the other users of a batch (the CLI and the server
-// give the same bits). Eight partial sums, which the compiler keeps in one vector register.
+// give the same bits). Each item's sum is eight partial sums in one vector register, reduced
+// pairwise; four items at once, so that four chains of multiply-adds overlap.
+static float reduce8(const float *a) {
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
 static void dot_all(float *s, const float *u, const float *V, size_t n_items, size_t dim) {
-    for (size_t i = 0; i < n_items; i++) {
+    size_t d8 = dim / 8 * 8, i = 0;
+    for (; i + 4 <= n_items; i += 4) {
+        const float *v = V + i * dim;
+        float acc[4][8] = {{0}};
+        for (size_t d = 0; d < d8; d += 8)
+            for (size_t j = 0; j < 4; j++)
+                for (size_t l = 0; l < 8; l++) acc[j][l] += u[d + l] * v[j * dim + d + l];
+        for (size_t j = 0; j < 4; j++) {
+            float t = reduce8(acc[j]);
+            for (size_t d = d8; d < dim; d++) t += u[d] * v[j * dim + d];
+            s[i + j] = t;
+        }
+    }
+    for (; i < n_items; i++) {
         const float *v = V + i * dim;
         float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        size_t d = 0;
-        for (; d + 8 <= dim; d += 8)
+        for (size_t d = 0; d < d8; d += 8)
             for (size_t l = 0; l < 8; l++) acc[l] += u[d + l] * v[d + l];
-        float t = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-        for (; d < dim; d++) t += u[d] * v[d];
+        float t = reduce8(acc);
+        for (size_t d = d8; d < dim; d++) t += u[d] * v[d];
         s[i] = t;
     }
 }
@@ -80,6 +97,15 @@ static void scan(seer_rec_hit *h, size_t *n, size_t k, const float *s, size_t nb
                  const uint32_t *ex, size_t n_ex) {
     float least = *n == k ? h[0].score : -INFINITY;
     for (size_t j = 0; j < nb; j++) {
+        // Sixteen at a time while the heap is full: most blocks hold nothing above its least.
+        if (*n == k && (j & 15) == 0 && j + 16 <= nb) {
+            int any = 0;
+            for (size_t l = 0; l < 16; l++) any |= s[j + l] > least;
+            if (!any) {
+                j += 15;
+                continue;
+            }
+        }
         float v = s[j];
         if ((*n == k && !(v > least)) || v != v) continue;
         uint32_t item = (uint32_t)(b + j);
