@@ -46,8 +46,7 @@ static const seer_cli_opt opts[] = {
 
 const seer_cli_command seer_cli_value_command = {
     .name = "value",
-    .synopsis = "LOG --user COL --time COL [--amount COL] --cutoff DATE --horizon SPAN\n"
-                "[--model ziln|mse|bgnbd] [--test-frac F] [--json] [-o FILE]",
+    .synopsis = "LOG --user COL --time COL --cutoff DATE --horizon SPAN [options]",
     .summary = "future value per user from a transaction log (ZILN, MSE or BG/NBD)",
     .shorts = "o:", .opts = opts,
     .notes = "Features come from the records up to the cutoff only; the label is the spend in\n"
