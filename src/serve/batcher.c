@@ -37,7 +37,7 @@ struct seer_batcher {
     pthread_mutex_t mu;     // the queue, the free list, the arrival times, stopping
     pthread_cond_t cv;      // a job queued, or stopping
     job *head, **tail;
-    size_t queued_rows;
+    size_t queued_rows, queued_jobs;
     job *spare;             // the free list
     double last_t, gap;     // the newest job's arrival, and the time since the one before
     int stopping;
@@ -101,6 +101,7 @@ int seer_batcher_submit(seer_batcher *b, const seer_http_request *req,
     *b->tail = j;
     b->tail = &j->next;
     b->queued_rows += n;
+    b->queued_jobs++;
     pthread_cond_signal(&b->cv);
     pthread_mutex_unlock(&b->mu);
     return SEER_OK;
@@ -190,10 +191,16 @@ static void answer_jobs(seer_batcher *b, job *list) {
     }
 }
 
-// With b->mu held and a job queued: while requests come in a stream, waits for a full
-// product, at most wait_s after the oldest queued request arrived.
+// Whether a request could still join the queue: the HTTP layer holds more requests than
+// are queued here (some are being read or parsed; some answered ones may not have left yet).
+static int more_coming(const seer_batcher *b) {
+    return seer_http_in_flight(b->s->http) > (long)b->queued_jobs;
+}
+
+// With b->mu held and a job queued: while requests come in a stream and more may come,
+// waits for a full product, at most wait_s after the oldest queued request arrived.
 static void wait_for_more(seer_batcher *b) {
-    if (b->queued_rows >= b->rows || b->gap >= b->wait_s) return;
+    if (b->queued_rows >= b->rows || b->gap >= b->wait_s || !more_coming(b)) return;
     double deadline = b->head->t + b->wait_s;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -202,7 +209,7 @@ static void wait_for_more(seer_batcher *b) {
     long ns = ts.tv_nsec + (long)(left * 1e9);
     ts.tv_sec += ns / 1000000000L;
     ts.tv_nsec = ns % 1000000000L;
-    while (b->queued_rows < b->rows && !b->stopping)
+    while (b->queued_rows < b->rows && !b->stopping && more_coming(b))
         if (pthread_cond_timedwait(&b->cv, &b->mu, &ts) != 0) break;
 }
 
@@ -217,7 +224,7 @@ static void *run(void *arg) {
         job *list = b->head;
         b->head = NULL;
         b->tail = &b->head;
-        b->queued_rows = 0;
+        b->queued_rows = b->queued_jobs = 0;
         pthread_mutex_unlock(&b->mu);
         score_jobs(b, list);
         answer_jobs(b, list);

@@ -17,8 +17,9 @@
 // BENCHMARKS.md); requests of more rows than a product are scored on their own thread.
 //
 // The wait: the scorer takes what is queued at once, except while requests come in a
-// stream (the last two arrived less than wait_us apart): then it waits for a full product
-// at most wait_us after the oldest request queued. A lone request never waits.
+// stream (the last two arrived less than wait_us apart) and the HTTP layer holds more
+// requests than are queued: then it waits for a full product at most wait_us after the
+// oldest request queued. A lone request never waits, nor a queue of every request open.
 //
 // Jobs live on a free list: a request costs no allocation once the pool has grown to the
 // requests in flight. A job keeps its model (seer_slot_acquire) until it is answered, so a

@@ -354,6 +354,10 @@ unsigned seer_http_connections(const seer_http *h) {
     return atomic_load(&((seer_http *)h)->open);
 }
 
+long seer_http_in_flight(const seer_http *h) {
+    return atomic_load(&((seer_http *)h)->in_flight);
+}
+
 void seer_http_stop(seer_http *h, double wait_s) {
     if (!h) return;
     atomic_store(&h->stopping, 1);

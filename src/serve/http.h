@@ -68,6 +68,9 @@ int seer_http_start(seer_http **out, const seer_http_options *o);
 unsigned seer_http_port(const seer_http *h);
 // Connections open now.
 unsigned seer_http_connections(const seer_http *h);
+// Requests begun (their headers read) and not yet answered to the last byte, deferred ones
+// included.
+long seer_http_in_flight(const seer_http *h);
 // Stops accepting, answers 503 to new requests on open connections, waits up
 // to wait_s seconds for requests in flight to be answered (and for every
 // deferred answer, however long it takes), then closes all.
