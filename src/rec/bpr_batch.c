@@ -34,6 +34,19 @@ void seer_bpr_batch_ws_free(seer_bpr_batch_ws *ws) {
     memset(ws, 0, sizeof *ws);
 }
 
+// The sum of x[k]^2 (n) in 16 float lanes, so that it vectorises (one double accumulator
+// took a quarter of a batch's time); the lanes are summed in double.
+static double sum_squares(const float *x, size_t n) {
+    float lane[16] = {0};
+    size_t k = 0;
+    for (; k + 16 <= n; k += 16)
+        for (size_t j = 0; j < 16; j++) lane[j] += x[k + j] * x[k + j];
+    double s = 0.0;
+    for (; k < n; k++) s += (double)x[k] * x[k];
+    for (size_t j = 0; j < 16; j++) s += lane[j];
+    return s;
+}
+
 // dst (n, D) += a * src (n, D): the L2 term's gradient.
 static void add_scaled(float *dst, const float *src, float a, size_t n) {
     for (size_t i = 0; i < n; i++) dst[i] += a * src[i];
@@ -51,9 +64,7 @@ double seer_bpr_batch(seer_bpr_batch_ws *ws, seer_rec_table *user, seer_rec_tabl
     seer_embedding_forward(ws->bq, 1, bias->w, items, 2 * B, 1, 1);
     const float *qi = ws->q, *qj = ws->q + B * D;
     seer_bpr_score_forward(ws->x, ws->pu, qi, qj, ws->bq, ws->bq + B, B, D);
-    double l2 = 0.0;
-    for (size_t k = 0; k < B * D; k++) l2 += (double)ws->pu[k] * ws->pu[k];
-    for (size_t k = 0; k < 2 * B * D; k++) l2 += (double)ws->q[k] * ws->q[k];
+    double l2 = sum_squares(ws->pu, B * D) + sum_squares(ws->q, 2 * B * D);
     double loss = (seer_bpr_loss_forward(ws->x, B) + reg * l2) / (double)B;
 
     memset(ws->dx, 0, B * sizeof *ws->dx);

@@ -12,6 +12,8 @@ const seer_rec_ops *seer_rec_ops_of(seer_rec_kind kind) {
     case SEER_REC_POP: return &seer_rec_pop_ops;
     case SEER_REC_MF: return &seer_rec_mf_ops;
     case SEER_REC_EASE: return &seer_rec_ease_ops;
+    case SEER_REC_BPR: return &seer_rec_bpr_ops;
+    case SEER_REC_TWOTOWER: return &seer_rec_twotower_ops;
     case SEER_REC_SASREC: return &seer_rec_sasrec_ops;
     default: return NULL;
     }

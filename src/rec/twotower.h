@@ -51,9 +51,10 @@ int seer_tt_net_init(seer_tt_net *n, float *user, size_t n_users, float *hist, f
                      size_t cap_bag);
 void seer_tt_net_free(seer_tt_net *n);
 
-// The batch's mean loss; its gradient is WRITTEN into the gathered tables' drows and the
-// towers' gradients (both zeroed here first).
-double seer_tt_step(seer_tt_net *n, const seer_tt_batch *b, float inv_tau);
+// The batch's mean loss, the in-batch softmax's plus reg times the squared norms of the
+// towers' input rows (the id embeddings and pooled features a row gathers); its gradient is
+// WRITTEN into the gathered tables' drows and the towers' gradients (zeroed here first).
+double seer_tt_step(seer_tt_net *n, const seer_tt_batch *b, float inv_tau, float reg);
 // Adam on everything the last step touched (global step k from 1).
 void seer_tt_update(seer_tt_net *n, const seer_adam_config *c, long k);
 // The user rows (B, in_u) of b into n->xu, and the item rows into n->xi (the towers' input).

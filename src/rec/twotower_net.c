@@ -104,7 +104,17 @@ static void bag_backward(seer_rec_table *t, const seer_tt_bags *g, const float *
     seer_embedding_bag_backward(t->drows, t->slot, g->off, g->w, dout, ld, B, 1, t->D);
 }
 
-double seer_tt_step(seer_tt_net *n, const seer_tt_batch *b, float inv_tau) {
+// The L2 term of x (n): returns reg times its squared norm, adds its gradient (scaled) to dx.
+static double l2(float *dx, const float *x, size_t n, float reg, float scale) {
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        s += (double)x[k] * x[k];
+        dx[k] += 2.0f * reg * scale * x[k];
+    }
+    return reg * s;
+}
+
+double seer_tt_step(seer_tt_net *n, const seer_tt_batch *b, float inv_tau, float reg) {
     size_t B = b->B, E = n->E, lu = n->tu.in, li = n->ti.in;
     seer_tt_inputs(n, b);
     seer_rec_tower_forward(&n->tu, n->A, n->hu, n->xu, B);
@@ -117,6 +127,10 @@ double seer_tt_step(seer_tt_net *n, const seer_tt_batch *b, float inv_tau) {
     memset(n->grads, 0, (su + seer_rec_tower_size(li, n->ti.H, n->ti.out)) * sizeof(float));
     memset(n->dxu, 0, B * lu * sizeof *n->dxu);
     memset(n->dxi, 0, B * li * sizeof *n->dxi);
+    if (reg > 0.0f) {
+        loss += l2(n->dxu, n->xu, B * lu, reg, 1.0f / (float)B);
+        loss += l2(n->dxi, n->xi, B * li, reg, 1.0f / (float)B);
+    }
     seer_rec_tower_backward(&n->tu, &n->gu, n->dxu, n->dzu, n->dA, n->hu, n->xu, B);
     seer_rec_tower_backward(&n->ti, &n->gi, n->dxi, n->dzi, n->dV, n->hi, n->xi, B);
     seer_embedding_backward(n->user.drows, n->user.slot, n->dxu, lu, B, 1, E);
