@@ -75,7 +75,7 @@ static int fit_mlp(const seer_value_users *u, const seer_value_log *log,
     if (!rc && n_use == 0)
         rc = seer_errorf(SEER_EDATA, "%s: no user left to train on: all %zu users are test users "
                          "(--test-frac %g)", o->path, u->n, o->test_frac);
-    seer_value_mlp net;
+    seer_value_mlp net = {0};  // freed below also when the fit never started
     if (!rc) rc = seer_value_mlp_fit(&net, u->x, u->hold_spend, use, names, u->n, u->F, o,
                                      &r->epochs_run, &r->valid_loss);
     if (!rc) seer_value_mlp_predict(&net, u->x, u->n, pred, p);
