@@ -27,20 +27,26 @@ static inline float exp_le0(float x) {
     return x < -87.0f ? 0.0f : p * scale;
 }
 
-// The max and the sum of x (n) in 16 lanes, so that they vectorise (a single accumulator
-// would fix the order of the additions and keep the compiler from it).
-#define LANES 16
+// The max of x (n), over integer keys that order as the floats do (a negative float's
+// magnitude bits flipped): an integer max vectorises where a float compare and select does
+// not without -ffast-math. -INFINITY is the least key; x holds no NaN.
 static float row_max(const float *x, size_t n) {
-    float m[LANES];
-    for (size_t k = 0; k < LANES; k++) m[k] = x[0];
-    size_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (size_t k = 0; k < LANES; k++) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
-    float mx = m[0];
-    for (size_t k = 1; k < LANES; k++) mx = m[k] > mx ? m[k] : mx;
-    for (; j < n; j++) mx = x[j] > mx ? x[j] : mx;
-    return mx;
+    int32_t m = INT32_MIN;
+    for (size_t j = 0; j < n; j++) {
+        int32_t b;
+        memcpy(&b, x + j, sizeof b);
+        int32_t k = b ^ ((b >> 31) & 0x7fffffff);
+        m = k > m ? k : m;
+    }
+    int32_t b = m ^ ((m >> 31) & 0x7fffffff);
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
 }
+
+// The sum in 16 lanes, so that it vectorises (a single accumulator would fix the order of
+// the additions and keep the compiler from it).
+#define LANES 16
 
 // g (n) = exp(z - mx); returns their sum.
 static float exp_sum(float *g, const float *z, float mx, size_t n) {
