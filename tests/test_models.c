@@ -651,3 +651,62 @@ Test(models, bf16_only_inside_a_training_step) {
     seer_net_free(&a);
     seer_net_free(&b);
 }
+
+// A layer's dz that seer_net_zero_grads leaves alone (every per-row layer's, and rows past
+// the first of finalmlp's once-a-batch gates, whose dh too) is written whole before it is
+// read: NaN left in them by anything before the step changes nothing of it, with dropout
+// (whose scale the ReLU's backward applies) and without.
+static void check_dz_overwritten(seer_model_kind kind, float dropout) {
+    seer_net_config c;
+    seer_net_config_default(&c, kind);
+    c.n_fields = F;
+    c.n_dense = N_DENSE;
+    c.emb_dim = 4;
+    c.emb_rows = ROWS;
+    c.n_hidden = 2;
+    c.hidden[0] = 8;
+    c.hidden[1] = 4;
+    c.hidden[2] = 0;
+    c.n_cross = 2;
+    c.gate_hidden = 5;
+    c.hidden2[0] = 6;
+    c.dropout = dropout;
+    c.batch_cap = CAP;
+    seer_net a, b;
+    cr_assert(eq(int, seer_net_init(&a, &c, 3), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&b, &c, 3), SEER_OK));
+    for (size_t l = 0; l < b.n_layers; l++) {
+        size_t from = l < b.plan.n_once ? b.layer_out[l] : 0, n = CAP * b.layer_out[l];
+        for (size_t i = from; i < n; i++) b.dz[l][i] = NAN;
+        for (size_t i = from; l < b.plan.n_once && i < n; i++) b.dh[l][i] = NAN;
+    }
+    uint32_t ids[B * F];
+    float dense[B * N_DENSE], y[B];
+    for (size_t i = 0; i < B * F; i++) ids[i] = (uint32_t)((i * 7) % ROWS);
+    for (size_t i = 0; i < B * N_DENSE; i++) dense[i] = (float)(i % 5) * 0.3f - 0.6f;
+    for (size_t i = 0; i < B; i++) y[i] = (float)(i % 2);
+    double la = seer_net_train_step(&a, ids, dense, y, B, &adam_cfg);
+    double lb = seer_net_train_step(&b, ids, dense, y, B, &adam_cfg);
+    cr_assert(eq(dbl, la, lb));
+    cr_assert(eq(int, memcmp(a.params, b.params, a.n_params * sizeof(float)), 0));
+    cr_assert(eq(int, memcmp(a.emb, b.emb, ROWS * a.D * sizeof(float)), 0));
+    seer_net_free(&a);
+    seer_net_free(&b);
+}
+
+Test(models, mlp_dz_written_whole) {
+    check_dz_overwritten(SEER_MODEL_MLP, 0.0f);
+    check_dz_overwritten(SEER_MODEL_MLP, 0.25f);
+}
+Test(models, deepfm_dz_written_whole) {
+    check_dz_overwritten(SEER_MODEL_DEEPFM, 0.0f);
+    check_dz_overwritten(SEER_MODEL_DEEPFM, 0.25f);
+}
+Test(models, dcnv2_dz_written_whole) {
+    check_dz_overwritten(SEER_MODEL_DCNV2, 0.0f);
+    check_dz_overwritten(SEER_MODEL_DCNV2, 0.25f);
+}
+Test(models, finalmlp_dz_written_whole) {
+    check_dz_overwritten(SEER_MODEL_FINALMLP, 0.0f);
+    check_dz_overwritten(SEER_MODEL_FINALMLP, 0.25f);
+}
