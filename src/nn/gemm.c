@@ -1,6 +1,8 @@
 // seer_gemm through oneDNN (dnnl_sgemm, JIT kernels for this CPU), seer_gemm_bf16 through
 // oneDNN's matmul primitive where the CPU has one for bf16, and the plain reference loop. This
 // is the only file that includes dnnl.h.
+// seer_gemm_bf16_rounded runs the same cached primitives on operands the caller rounded once
+// (the roofline's bf16 peak), and seer_gemm_u8s8s32 is oneDNN's integer GEMM (its int8 peak).
 //
 // seer_gemm_bf16: oneDNN 2.6 has no bf16 GEMM call that takes fp32 inputs, so each call rounds
 // A and B into bf16 scratch copies and runs a matmul primitive (bf16 x bf16 -> f32 dst, fp32
