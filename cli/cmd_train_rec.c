@@ -10,12 +10,15 @@
 #include "seer/recommend.h"
 
 enum { O_MODEL = 256, O_FORMAT, O_USER, O_ITEM, O_TIME, O_RATING, O_ITEMS, O_USERS, O_DIM,
-       O_EPOCHS, O_LR, O_REG, O_NEG, O_VFRAC, O_THREADS, O_SEED, O_SKIP, O_JSON, O_HELP };
+       O_EPOCHS, O_LR, O_REG, O_NEG, O_VFRAC, O_THREADS, O_SEED, O_SKIP, O_JSON, O_HELP,
+       O_BATCH, O_MAXLEN, O_BLOCKS, O_HEADS, O_HIDDEN, O_DROPOUT, O_LOSS, O_SNEG, O_PATIENCE };
 
 static const seer_cli_opt opts[] = {
-    {"model", 1, O_MODEL, "M", "pop, mf (explicit ratings), bpr, ease or twotower"},
+    {"model", 1, O_MODEL, "M", "pop, mf (explicit ratings), bpr, ease, twotower or sasrec\n"
+                               "(next item over each user's sequence)"},
     {"format", 1, O_FORMAT, "F", "auto (CSV/TSV with a header, default), csv, tsv or\n"
-                                 "movielens (user item rating timestamp: u.data, ratings.dat)"},
+                                 "movielens (user item rating timestamp: u.data, ratings.dat)\n"
+                                 "or seq (user item item ... a line, in time order)"},
     {"user", 1, O_USER, "COL", "CSV/TSV: the user id column (default 'user')"},
     {"item", 1, O_ITEM, "COL", "CSV/TSV: the item id column (default 'item')"},
     {"time", 1, O_TIME, "COL", "CSV/TSV: a time column (numbers); orders each user's history"},
@@ -31,6 +34,17 @@ static const seer_cli_opt opts[] = {
     {"negatives", 1, O_NEG, "N", "bpr: uniform (default) or popularity sampled negatives"},
     {"valid-frac", 1, O_VFRAC, "F", "share of each user's interactions held out to choose\n"
                                     "--reg (default 0.1; 0: the model's default reg)"},
+    {"batch", 1, O_BATCH, "N", "sasrec: users a step (default 128)"},
+    {"maxlen", 1, O_MAXLEN, "N", "sasrec: the latest items of a sequence it reads (default 50)"},
+    {"blocks", 1, O_BLOCKS, "N", "sasrec: transformer blocks (default 2)"},
+    {"heads", 1, O_HEADS, "N", "sasrec: attention heads, dividing --hidden (default 1)"},
+    {"hidden", 1, O_HIDDEN, "N", "sasrec: the width of items and states (--dim; default 64)"},
+    {"dropout", 1, O_DROPOUT, "F", "sasrec: dropout rate (default 0.5)"},
+    {"loss", 1, O_LOSS, "L", "sasrec: softmax over the whole catalogue (default) or sampled\n"
+                             "(shared popularity-drawn negatives, log-Q corrected)"},
+    {"sampled-negatives", 1, O_SNEG, "N", "sasrec --loss sampled: negatives a step (1024)"},
+    {"patience", 1, O_PATIENCE, "N", "sasrec: epochs without a better validation NDCG@10\n"
+                                     "before stopping (default 10; --epochs caps them, 200)"},
     {"threads", 1, O_THREADS, "N", "OpenMP threads (default 1)"},
     {"seed", 1, O_SEED, "N", "seed of initialisation, sampling and the hold-out (default 1)"},
     {"skip-bad-rows", 0, O_SKIP, NULL, "skip malformed lines (counted) instead of stopping"},
@@ -56,7 +70,8 @@ typedef struct {
 } rec_args;
 
 static const char *const neg_names[] = {"uniform", "popularity", NULL};
-static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", NULL};
+static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", "seq", NULL};
+static const char *const loss_names[] = {"softmax", "sampled", NULL};
 
 static int run_option(rec_args *a, int c) {
     seer_rec_train_options *o = &a->o;
@@ -77,8 +92,20 @@ static int run_option(rec_args *a, int c) {
     case O_SEED: return seer_cli_size("--seed", optarg, &v) || ((o->seed = v), 0);
     case O_FORMAT:
         if (seer_cli_choice("--format", optarg, log_formats, &k)) return 1;
-        o->format = k == 3 ? SEER_FORMAT_MOVIELENS : (seer_format)k;
+        o->format = k == 3 ? SEER_FORMAT_MOVIELENS : k == 4 ? SEER_FORMAT_SEQ : (seer_format)k;
         return 0;
+    case O_BATCH: return seer_cli_count_in("--batch", optarg, 1, 65536, &o->batch);
+    case O_MAXLEN: return seer_cli_count_in("--maxlen", optarg, 1, 1024, &o->maxlen);
+    case O_BLOCKS: return seer_cli_count_in("--blocks", optarg, 1, 16, &o->blocks);
+    case O_HEADS: return seer_cli_count_in("--heads", optarg, 1, 1024, &o->heads);
+    case O_HIDDEN: return seer_cli_count_in("--hidden", optarg, 1, 1024, &o->dim);
+    case O_DROPOUT:
+        if (seer_cli_real_in("--dropout", optarg, 0, 0.99, &d)) return 1;
+        o->dropout = d > 0 ? (float)d : -1.0f;   // the options' 0 is the default, -1 none
+        return 0;
+    case O_LOSS: return seer_cli_choice("--loss", optarg, loss_names, &o->sampled_loss);
+    case O_SNEG: return seer_cli_count_in("--sampled-negatives", optarg, 1, 1 << 20, &o->negatives);
+    case O_PATIENCE: return seer_cli_count_in("--patience", optarg, 1, 100000, &o->patience);
     }
     return 0;
 }
@@ -111,8 +138,9 @@ static int parse(rec_args *a, int argc, char **argv) {
     if (optind != argc - 1) return seer_cli_usage("train needs exactly one LOG file");
     if (!model) return seer_cli_usage("train LOG needs --model pop, mf, bpr, ease or twotower");
     seer_rec_kind kind;
-    if (seer_rec_kind_parse(model, &kind) != SEER_OK || kind == SEER_REC_SASREC)
-        return seer_cli_usage("--model: '%s' is not one of pop, mf, bpr, ease, twotower", model);
+    if (seer_rec_kind_parse(model, &kind) != SEER_OK)
+        return seer_cli_usage("--model: '%s' is not one of pop, mf, bpr, ease, twotower, sasrec",
+                              model);
     if (!a->out) return seer_cli_usage("train needs -o MODEL, the file to write");
     seer_rec_train_options o = a->o;
     seer_rec_train_options_default(&a->o, kind);
@@ -133,8 +161,33 @@ static int parse(rec_args *a, int argc, char **argv) {
     if (seen[O_VFRAC]) a->o.valid_frac = o.valid_frac;
     if (seen[O_THREADS]) a->o.threads = o.threads;
     if (seen[O_SEED]) a->o.seed = o.seed;
+    if (seen[O_HIDDEN]) a->o.dim = o.dim;
+    if (seen[O_BATCH]) a->o.batch = o.batch;
+    a->o.maxlen = o.maxlen;
+    a->o.blocks = o.blocks;
+    a->o.heads = o.heads;
+    a->o.dropout = o.dropout;
+    a->o.sampled_loss = o.sampled_loss;
+    a->o.negatives = o.negatives;
+    a->o.patience = o.patience;
     a->o.data = argv[optind];
     return -1;
+}
+
+// Next-item kinds: the leave-one-out test metrics, full ranking with nothing excluded.
+static void sequence_json(const seer_rec_train_report *r) {
+    static const char *const k[3] = {"5", "10", "20"};
+    char key[32];
+    for (int i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "hr@%s", k[i]);
+        seer_cli_json_number(key, "%.6f", r->test_hr[i], 1);
+        snprintf(key, sizeof key, "ndcg@%s", k[i]);
+        seer_cli_json_number(key, "%.6f", r->test_ndcg[i], 1);
+    }
+    printf("\"excluded_seen\":false,\"test_users\":%zu,\"epochs\":%zu,\"best_epoch\":%zu,",
+           r->test_users, r->epochs, r->best_epoch);
+    seer_cli_json_number("seconds_per_epoch", "%.3f", r->seconds_per_epoch, 1);
+    seer_cli_json_number("flops_per_epoch", "%.4g", r->flops_per_epoch, 1);
 }
 
 static void report(const rec_args *a, const seer_rec_train_report *r) {
@@ -155,6 +208,7 @@ static void report(const rec_args *a, const seer_rec_train_report *r) {
         snprintf(key, sizeof key, "valid_%s", r->valid_metric_name);
         seer_cli_json_number(key, "%.6f", r->valid_metric, 1);
     }
+    if (r->has_test) sequence_json(r);
     seer_cli_json_number("seconds", "%.3f", r->seconds, 0);
     printf("}\n");
 }
