@@ -382,3 +382,13 @@ Test(rec, mf_refuses_a_log_without_ratings) {
     cr_assert(eq(int, seer_rec_train(&o, &r, NULL), SEER_EINVAL));
     cr_assert(strstr(seer_error_message(), "mf predicts ratings") != NULL);
 }
+
+Test(rec, ctr_loader_refuses_a_recommender_by_name) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/p.seer", dir);
+    seer_rec_free(train_small(SEER_REC_POP, path));
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, path, 0), SEER_EINVAL));
+    cr_assert(strstr(seer_error_message(), "a recommender's model file") != NULL, "%s",
+              seer_error_message());
+}

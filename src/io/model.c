@@ -134,6 +134,10 @@ int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
     if (!m || !doc) {
         rc = m ? seer_errorf(SEER_EDATA, "%s: the model's JSON does not parse", path)
                : seer_errorf(SEER_ENOMEM, "out of memory");
+    } else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "kind"))) {
+        // A recommender's file (io/rec_file.h) holds no transform nor network.
+        rc = seer_errorf(SEER_EINVAL, "%s: a recommender's model file: use seer recommend, "
+                         "seer eval or seer serve (seer/recommend.h)", path);
     } else {
         rc = seer_transform_json_load(&m->tf, cJSON_GetObjectItemCaseSensitive(doc, "transform"),
                                       f, path);
