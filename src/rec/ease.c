@@ -11,7 +11,7 @@
 #include "nn/linalg.h"
 #include "rec/model.h"
 
-static const float ease_lambdas[] = {100, 200, 300, 500, 1000, 0};
+static const float ease_lambdas[] = {100, 200, 300, 500, 1000, 2000, 0};
 
 // G (n, n) += X^T X over the users' distinct items (m->seen_*).
 static void gram(double *G, const seer_rec_model *m) {
