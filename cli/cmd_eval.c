@@ -1,4 +1,5 @@
 // seer eval MODEL DATA [--format F] [--json] [--skip-bad-rows]
+#include <math.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -61,6 +62,10 @@ int seer_cmd_eval(int argc, char **argv) {
         seer_cli_json_number("ece", "%.6f", met.ece, 1);
         seer_cli_json_number("ks", "%.6f", met.ks, 1);
         seer_cli_json_number("gini", "%.6f", met.gini, 1);
+        if (isfinite(met.cost)) {
+            seer_cli_json_number("threshold", "%.6g", met.threshold, 1);
+            seer_cli_json_number("cost", "%.6f", met.cost, 1);
+        }
         printf("\"skipped_rows\":%zu,", skipped);
         seer_cli_json_number("seconds", "%.3f", secs, 0);
         printf("}\n");
@@ -69,6 +74,9 @@ int seer_cmd_eval(int argc, char **argv) {
                met.auc, met.logloss, met.accuracy);
         printf("brier     %.5f\nece       %.5f\nks        %.5f\ngini      %.5f\n", met.brier,
                met.ece, met.ks, met.gini);
+        if (isfinite(met.cost))
+            printf("threshold %.4g (the model's cost matrix)\ncost      %.5f a row\n",
+                   met.threshold, met.cost);
         print_reliability(&met);
     }
     return 0;

@@ -18,7 +18,7 @@ enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREA
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
-       O_PRINT_CONFIG, O_L2, O_CALIBRATION };
+       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -85,6 +85,11 @@ static const seer_cli_opt opts[] = {
     {"calibration", 1, O_CALIBRATION, "C", "platt (default: Platt scaling fitted on the\n"
                                            "hold-out, applied wherever scores leave seer) or\n"
                                            "none"},
+    {"cost-fn", 1, O_COST_FN, "C", "a cost matrix, with --cost-fp: the cost of a missed\n"
+                                   "positive; the model decides positive at calibrated\n"
+                                   "p >= cost-fp / (cost-fp + cost-fn), and eval reports\n"
+                                   "the threshold and the mean cost a row"},
+    {"cost-fp", 1, O_COST_FP, "C", "the cost of a false alarm (with --cost-fn)"},
     {"format", 1, O_FORMAT, "F", "auto, csv, tsv, criteo or libfm (default auto: CSV or\n"
                                  "TSV with a header)"},
     {"skip-bad-rows", 0, O_SKIP, NULL, "skip malformed rows (counted, the first few printed)"},
@@ -268,6 +273,8 @@ static int run_option(seer_train_options *o, int c, int *bad) {
         *bad = seer_cli_real("train", "--l2", optarg, &d);
         o->l2 = (float)d;
         break;
+    case O_COST_FN: *bad = seer_cli_real("train", "--cost-fn", optarg, &o->cost_fn); break;
+    case O_COST_FP: *bad = seer_cli_real("train", "--cost-fp", optarg, &o->cost_fp); break;
     case O_THREADS:
         *bad = seer_cli_count("train", "--threads", optarg, &v);
         o->threads = (int)v;
@@ -333,6 +340,8 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     case O_BATCH: return snprintf(buf, cap, "%zu", o->batch) > 0;
     case O_LR: return snprintf(buf, cap, "%.9g", (double)o->lr) > 0;
     case O_L2: return snprintf(buf, cap, "%.9g", (double)o->l2) > 0;
+    case O_COST_FN: return o->cost_fn > 0 && snprintf(buf, cap, "%.9g", o->cost_fn) > 0;
+    case O_COST_FP: return o->cost_fp > 0 && snprintf(buf, cap, "%.9g", o->cost_fp) > 0;
     case O_OPTIM: return snprintf(buf, cap, "%s", seer_optimiser_names[o->adagrad]) > 0;
     case O_PRECISION: return snprintf(buf, cap, "%s", seer_precision_names[o->bf16]) > 0;
     case O_THREADS: return snprintf(buf, cap, "%d", o->threads) > 0;

@@ -219,6 +219,11 @@ typedef struct {
     // last); its rows, mean p and positive rate (NAN when empty).
     size_t bin_rows[SEER_RELIABILITY_BINS];
     double bin_score[SEER_RELIABILITY_BINS], bin_rate[SEER_RELIABILITY_BINS];
+    // With a cost matrix (the model's, seer_train_options.cost_fn and cost_fp): the threshold
+    // it decides by, cost_fp / (cost_fp + cost_fn) on calibrated probabilities, and the mean
+    // cost a row of those decisions, (cost_fn x missed positives + cost_fp x false alarms) /
+    // rows. NAN without one.
+    double threshold, cost;
 } seer_metrics;
 
 // Evaluates m on every row of a labelled file. *skipped gets the malformed rows
@@ -300,6 +305,9 @@ typedef struct {
                                // cross-validation (up to 20,000 training rows) or on the
                                // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
+    double cost_fn, cost_fp;   // a cost matrix: the cost of a missed positive and of a false
+                               // alarm, both > 0, or both 0 (none, the default). Stored in the
+                               // model; eval reports the cost of its decisions (seer_metrics)
     int calibration;           // 1 (default): the model's probabilities are calibrated by Platt
                                // scaling, sigmoid(a z + b) of its logit with a > 0 (the order
                                // of scores kept), fitted on the hold-out when there is one and

@@ -206,3 +206,20 @@ Test(metrics, ks_perfect_and_one_class) {
     cr_assert(eq(sz, m.bin_rows[SEER_RELIABILITY_BINS - 1], 1));
     cr_assert(eq(dbl, m.ece, 0.0));
 }
+
+Test(metrics, cost_matrix_by_hand) {
+    // Costs 5 (missed positive) and 1 (false alarm): threshold 1 / 6. Decided positive: 0.2,
+    // 0.3, 0.9 (p >= 1/6); 0.1 and 0.15 negative. Missed positives: 0.15 (y 1) -> 5; false
+    // alarms: 0.2 and 0.3 (y 0) -> 2. Mean cost 7 / 5.
+    float p[] = {0.1f, 0.15f, 0.2f, 0.3f, 0.9f}, y[] = {0, 1, 0, 0, 1};
+    seer_binary_metrics m;
+    cr_assert(eq(int, seer_binary_metrics_compute(&m, p, y, 5), SEER_OK));
+    cr_assert(isnan(m.cost) && isnan(m.threshold));
+    seer_binary_metrics_cost(&m, p, y, 5, 5, 1);
+    cr_assert(fabs(m.threshold - 1.0 / 6) < 1e-15);
+    cr_assert(fabs(m.cost - 7.0 / 5) < 1e-12, "cost %g", m.cost);
+    // A score on the threshold decides positive.
+    float q[] = {0.5f}, n[] = {0};
+    seer_binary_metrics_cost(&m, q, n, 1, 1, 1);
+    cr_assert(eq(dbl, m.cost, 1.0));
+}

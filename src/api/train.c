@@ -32,7 +32,7 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(valid_frac, valid_frac) X(l2, l2) X(epochs, epochs) X(batch, batch) X(lr, lr)            \
     X(threads, threads)                                                                         \
     X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
-    X(calibration, calibration)                                                                 \
+    X(calibration, calibration) X(cost_fn, cost_fn) X(cost_fp, cost_fp)                                                                 \
     X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
     X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
     X(cache_prefix, cache_prefix) X(cache_dir, cache_dir) X(train_metrics, train_metrics)      \
@@ -104,6 +104,10 @@ static const char *out_of_range(const seer_train_options *o) {
         return "batch must be from 1 to 65536";
     if (o->lr != SEER_AUTO_REAL && !(o->lr >= 0 && o->lr <= 10)) return "lr must be from 0 to 10";
     if (o->l2 != SEER_AUTO_REAL && !(o->l2 >= 0 && o->l2 <= 1e6)) return "l2 must be from 0 to 1e6";
+    int costs = (o->cost_fn > 0 && o->cost_fn <= 1e9) + (o->cost_fp > 0 && o->cost_fp <= 1e9);
+    if (!(costs == 2 || (o->cost_fn == 0 && o->cost_fp == 0)))
+        return "a cost matrix needs both costs, each above 0 and at most 1e9";
+    if (o->calibration != 0 && o->calibration != 1) return "calibration must be 0 or 1";
     if (o->threads < 1 || o->threads > 256) return "threads must be from 1 to 256";
     if (!(o->valid_frac >= 0 && o->valid_frac < 1)) return "valid_frac must be from 0 to below 1";
     if (o->min_count < 1) return "min_count must be at least 1";

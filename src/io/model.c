@@ -38,6 +38,11 @@ char *seer_training_json(const seer_training_info *info) {
         cJSON_AddStringToObject(j, "solver", info->solver);
         cJSON_AddStringToObject(j, "settings_from", info->settings_from);
     }
+    if (info->cost_fn > 0 && info->cost_fp > 0) {
+        cJSON_AddNumberToObject(j, "cost_fn", info->cost_fn);
+        cJSON_AddNumberToObject(j, "cost_fp", info->cost_fp);
+        cJSON_AddNumberToObject(j, "threshold", info->cost_fp / (info->cost_fp + info->cost_fn));
+    }
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return s;

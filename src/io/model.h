@@ -29,6 +29,7 @@ typedef struct {
     double l2;
     const char *solver;            // "adam", "adagrad", "lbfgs"
     const char *settings_from;     // "data": some were chosen from the rows; "options"
+    double cost_fn, cost_fp;       // the cost matrix (both 0: none)
 } seer_training_info;
 
 // The JSON text of info (the caller frees it), or NULL without memory.

@@ -140,5 +140,17 @@ int seer_binary_metrics_compute(seer_binary_metrics *out, const float *p, const 
     out->accuracy = n ? (double)correct / (double)n : NAN;
     out->positive_rate = n ? (double)positives / (double)n : NAN;
     out->brier = n ? sq / (double)n : NAN;
+    out->threshold = out->cost = NAN;
     return SEER_OK;
+}
+
+void seer_binary_metrics_cost(seer_binary_metrics *out, const float *p, const float *y, size_t n,
+                              double cost_fn, double cost_fp) {
+    double t = cost_fp / (cost_fp + cost_fn), cost = 0;
+    for (size_t i = 0; i < n; i++) {
+        int positive = y[i] >= 0.5f, decided = p[i] >= t;
+        cost += positive && !decided ? cost_fn : !positive && decided ? cost_fp : 0;
+    }
+    out->threshold = t;
+    out->cost = n ? cost / (double)n : NAN;
 }

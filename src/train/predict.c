@@ -138,6 +138,10 @@ int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip
     seer_table_close(tab);
     if (rc == SEER_OK && c.n == 0) rc = seer_errorf(SEER_EDATA, "%s: no data rows", path);
     if (rc == SEER_OK) rc = seer_binary_metrics_compute(out, c.p, c.y, c.n);
+    // The model's cost matrix, when it has one (seer_train_options.cost_fn and cost_fp).
+    double fn = seer_model_training_number(m, "cost_fn", 0);
+    double fp = seer_model_training_number(m, "cost_fp", 0);
+    if (rc == SEER_OK && fn > 0 && fp > 0) seer_binary_metrics_cost(out, c.p, c.y, c.n, fn, fp);
     free(c.p);
     free(c.y);
     return rc;

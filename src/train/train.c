@@ -378,7 +378,7 @@ static char *training_json(const seer_train_job *o, const seer_train_outcome *r)
                                r->valid_rows, o->lr, o->seed, o->threads, r->metrics_on,
                                r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
                                r->train_loss, o->epochs, o->patience, r->l2, r->solver,
-                               r->auto_settings ? "data" : "options"};
+                               r->auto_settings ? "data" : "options", o->cost_fn, o->cost_fp};
     return seer_training_json(&info);
 }
 
