@@ -186,9 +186,10 @@ static void make_model(void) {
         fprintf(f, "%d,%s,%s,%s,%s\n", r.label, r.x, r.n, r.color, r.city);
     }
     fclose(f);
+    // --json: without a hold-out only it scores the training rows into the model's record.
     int rc = run_seer(NULL, "train", path_in("train.csv"), "--label", "label", "--model",
-                      "deepfm", "--hidden", "32,16", "--epochs", "2", "--min-count", "1", "-o",
-                      path_in("model.tmp.seer"), NULL);
+                      "deepfm", "--hidden", "32,16", "--epochs", "2", "--min-count", "1", "--json",
+                      "-o", path_in("model.tmp.seer"), NULL);
     cr_assert(eq(int, rc, 0), "training failed:\n%s", slurp(path_in("seer.err")));
     cr_assert(eq(int, rename(path_in("model.tmp.seer"), path_in("model.seer")), 0));
     // A model of more slots and dense inputs per row (D1: a reload to it must not overrun
