@@ -22,6 +22,8 @@
 #include "nn/softmax_ce.h"
 #include "rec/sasrec.h"
 #include "rec/sasrec_train.h"
+#include "seer/recommend.h"
+#include "tmpdir.h"
 
 #define M_RTOL 1e-4
 #define M_ATOL 1e-5
@@ -308,4 +310,94 @@ Test(sasrec, seq_reader_names_a_bad_id_once) {
                  "/work/tmp/a/sequences-with-a-bad-id.txt:1:1: user: an id holding a NUL byte"));
     seer_idmap_free(&u);
     seer_idmap_free(&i);
+}
+
+// ---- as a recommender ---------------------------------------------------------------------------
+
+// The ring of train_ring as a `--format seq` file of users u0 .. u59.
+static void write_ring(const char *path) {
+    uint64_t off[61];
+    uint32_t items[60 * 8];
+    ring(off, items, 60, 8);
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    for (size_t u = 0; u < 60; u++) {
+        fprintf(f, "u%zu", u);
+        for (size_t k = 0; k < 8; k++) fprintf(f, " i%u", items[u * 8 + k]);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+}
+
+static void top(const seer_recommender *r, const seer_rec_request *q, seer_rec_item *out,
+                seer_rec_source want) {
+    size_t n;
+    seer_rec_source src;
+    cr_assert(eq(int, seer_rec_recommend(r, q, out, &n, &src), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(eq(sz, n, 5));
+    cr_assert(eq(int, (int)src, (int)want));
+}
+
+// A known user is scored from its stored sequence; the same items given as a new session's
+// recent items score the same; the model file gives the same scores after a round trip; and
+// the next item of the ring comes first.
+Test(sasrec, recommend_from_history_recent_and_file_agree) {
+    char dir[] = "/tmp/seer_test_sasrec_XXXXXX", data[64], model[64];
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(data, sizeof data, "%s/ring.txt", dir);
+    snprintf(model, sizeof model, "%s/ring.seer", dir);
+    write_ring(data);
+    seer_rec_train_options o;
+    seer_rec_train_options_default(&o, SEER_REC_SASREC);
+    o.data = data;
+    o.format = SEER_FORMAT_SEQ;
+    o.dim = 16;
+    o.maxlen = 6;
+    o.epochs = 30;
+    o.batch = 16;
+    o.lr = 1e-2f;
+    o.dropout = 0.1f;
+    o.quiet = 1;
+    seer_recommender *r, *back;
+    seer_rec_train_report rep;
+    cr_assert(eq(int, seer_rec_train(&o, &r, &rep), SEER_OK), "%s", seer_error_message());
+    cr_assert(rep.has_test && rep.test_users == 60 && rep.test_hr[1] > 0.9, "hr@10 %.3f",
+              rep.test_hr[1]);
+    cr_assert(eq(int, seer_rec_save(r, model), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, seer_rec_load(&back, model), SEER_OK), "%s", seer_error_message());
+    seer_rec_item a[5], b[5], c[5];
+    seer_rec_request q = {.user = "u0", .k = 5, .include_seen = 1};
+    top(r, &q, a, SEER_REC_FROM_HISTORY);
+    top(back, &q, c, SEER_REC_FROM_HISTORY);
+    const char *recent[8];
+    size_t n = seer_rec_user_count(r);
+    cr_assert(eq(sz, n, 60));
+    uint32_t last = 0;
+    FILE *f = fopen(data, "r");
+    char line[256];
+    cr_assert(fgets(line, sizeof line, f) != NULL);   // u0's line
+    fclose(f);
+    static char ids[8][8];
+    size_t k = 0;
+    for (char *t = strtok(line + 3, " \n"); t && k < 8; t = strtok(NULL, " \n"), k++) {
+        snprintf(ids[k], sizeof ids[k], "%s", t);
+        recent[k] = ids[k];
+        last = (uint32_t)atoi(t + 1);
+    }
+    seer_rec_request qr = {.user = NULL, .k = 5, .include_seen = 1, .recent_items = recent,
+                           .n_recent = k};
+    top(r, &qr, b, SEER_REC_FROM_FEATURES);
+    for (int i = 0; i < 5; i++) {
+        cr_assert(eq(str, (char *)a[i].item, (char *)b[i].item));
+        cr_assert(eq(flt, a[i].score, b[i].score));
+        cr_assert(eq(str, (char *)a[i].item, (char *)c[i].item));
+        cr_assert(eq(flt, a[i].score, c[i].score));
+    }
+    char next[8];
+    snprintf(next, sizeof next, "i%u", (last + 1) % 20);
+    cr_assert(eq(str, (char *)a[0].item, next));
+    seer_rec_free(back);
+    seer_rec_free(r);
+    remove_tree(dir);
 }

@@ -29,8 +29,9 @@
 #define SEER_SASREC_BLOCKS_MAX 16
 #define SEER_SASREC_MAXLEN_MAX 1024
 #define SEER_SASREC_DIM_MAX 1024
-// The floats a one-sequence forward may use on the stack (user_vector): 8 L d + NH L^2 + 4 L.
-#define SEER_SASREC_STACK_FLOATS (96u << 10)
+// The floats a one-sequence forward may use on the stack (user_vector; about 9 L d + NH L^2):
+// 1 MiB, within the 8 MiB a thread gets by default; maxlen 200 at width 64 fits.
+#define SEER_SASREC_STACK_FLOATS (256u << 10)
 
 typedef struct {
     size_t n_items, maxlen, dim, blocks, heads;
