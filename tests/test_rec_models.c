@@ -563,3 +563,60 @@ Test(rec_models, misshapen_params_refused) {
         seer_rec_free(r);
     }
 }
+
+// A request's numeric feature far outside the training range (or not finite) is held to the
+// tower's limit: age 1e30 scores as age at the limit, not as scores of 1e36.
+Test(rec_models, twotower_feature_values_are_bounded) {
+    char dir[] = "/tmp/seer_test_rec_models_XXXXXX";
+    cr_assert(ne(ptr, mkdtemp(dir), NULL));
+    char log[600], users[600];
+    snprintf(log, sizeof log, "%s/log.csv", dir);
+    snprintf(users, sizeof users, "%s/users.csv", dir);
+    FILE *f = fopen(log, "w"), *g = fopen(users, "w");
+    cr_assert(f && g);
+    fprintf(f, "user,item\n");
+    fprintf(g, "user,age\n");
+    for (int u = 0; u < 40; u++) {
+        for (int k = 0; k < 6; k++) fprintf(f, "u%d,i%d\n", u, (u * 7 + k * 3) % 25);
+        fprintf(g, "u%d,%d\n", u, 18 + u);
+    }
+    fclose(f);
+    fclose(g);
+    seer_rec_train_options o;
+    seer_rec_train_options_default(&o, SEER_REC_TWOTOWER);
+    o.data = log;
+    o.users_path = users;
+    o.epochs = 2;
+    o.quiet = 1;
+    seer_recommender *r = NULL;
+    seer_rec_train_report rep;
+    cr_assert(eq(int, seer_rec_train(&o, &r, &rep), 0), "%s", seer_error_message());
+    const char *name[] = {"age"}, *huge[] = {"1e30"}, *nan_[] = {"nan"};
+    char at_limit[64];
+    const seer_rec_model *m = seer_rec_internal(r);
+    // The standardised value 10 (the limit) as the file's units.
+    snprintf(at_limit, sizeof at_limit, "%.9g", m->user_feats.mean[0] + 10.0 * m->user_feats.std[0]);
+    const char *lim[] = {at_limit};
+    seer_rec_item a[5], b[5];
+    size_t na, nb;
+    seer_rec_source sa, sb;
+    seer_rec_request q = {.user = "new", .k = 5, .feature_names = name, .n_features = 1};
+    q.feature_values = huge;
+    cr_assert(eq(int, seer_rec_recommend(r, &q, a, &na, &sa), 0));
+    q.feature_values = lim;
+    cr_assert(eq(int, seer_rec_recommend(r, &q, b, &nb, &sb), 0));
+    cr_assert(eq(int, (int)sa, (int)SEER_REC_FROM_FEATURES));
+    cr_assert(eq(sz, na, nb));
+    for (size_t k = 0; k < na; k++) {
+        cr_assert(isfinite(a[k].score) && fabsf(a[k].score) < 1e3f, "score %g", a[k].score);
+        cr_assert(fabsf(a[k].score - b[k].score) <= 1e-5f * (1.0f + fabsf(b[k].score)),
+                  "rank %zu: %g at 1e30, %g at the limit", k, a[k].score, b[k].score);
+    }
+    q.feature_values = nan_;
+    cr_assert(eq(int, seer_rec_recommend(r, &q, a, &na, &sa), 0));
+    for (size_t k = 0; k < na; k++) cr_assert(isfinite(a[k].score));
+    seer_rec_free(r);
+    unlink(log);
+    unlink(users);
+    rmdir(dir);
+}

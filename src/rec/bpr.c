@@ -20,7 +20,7 @@
 #define BPR_NEG_TRIES 16    // draws until a negative the user has not seen; then it is kept
 #define BPR_POP_POWER 0.75
 
-static const float bpr_regs[] = {3e-3f, 1e-2f, 3e-2f, 0};
+static const float bpr_regs[] = {1e-2f, 2e-2f, 0};
 
 // The negatives' distribution: NULL (uniform), or the cumulative popularity^0.75 (n_items).
 static int negative_cdf(double **out, const seer_rec_model *m, int pop) {
@@ -151,7 +151,7 @@ static double bpr_epoch(bpr_run *s, const seer_rec_model *m, size_t batch, float
 // The kind's defaults where the options say SEER_AUTO (chosen on a validation part of
 // MovieLens 100K's u1.base, BENCHMARKS.md).
 #define BPR_DIM 64
-#define BPR_EPOCHS 50
+#define BPR_EPOCHS 80
 #define BPR_BATCH 1024
 #define BPR_LR 0.01f
 #define BPR_REG 1e-4f

@@ -30,6 +30,15 @@
 #define TT_BATCH 512
 #define TT_LR 0.005f
 #define TT_REG 0.0f
+// A side feature's value (standardised: numbers by the file's mean and deviation, 1 for a
+// token) is held to [-TT_FEATURE_MAX, TT_FEATURE_MAX], a non-finite one is 0, in training and
+// in a request alike, so that one outlier or a request's 1e38 cannot swamp the tower.
+#define TT_FEATURE_MAX 10.0f
+
+static float feature_value(float v) {
+    if (!isfinite(v)) return 0.0f;
+    return v > TT_FEATURE_MAX ? TT_FEATURE_MAX : v < -TT_FEATURE_MAX ? -TT_FEATURE_MAX : v;
+}
 
 // The model's tensors as views: tables, towers, and the shapes the settings record.
 typedef struct {
@@ -73,7 +82,8 @@ static void pool_features(float *x, const float *table, size_t n_rows, size_t E,
     for (size_t k = 0; k < n; k++) {
         if (feat[k] >= n_rows) continue;
         const float *e = table + (size_t)feat[k] * E;
-        for (size_t j = 0; j < E; j++) x[j] += val[k] * e[j];
+        float v = feature_value(val[k]);
+        for (size_t j = 0; j < E; j++) x[j] += v * e[j];
     }
 }
 
@@ -278,7 +288,7 @@ static void feature_bag(uint32_t *ids, float *w, size_t *at, const seer_side_fea
     if (r >= f->rows) return;
     for (uint64_t k = f->off[r]; k < f->off[r + 1]; k++) {
         ids[*at] = f->feat[k];
-        w[(*at)++] = f->val[k];
+        w[(*at)++] = feature_value(f->val[k]);
     }
 }
 
