@@ -32,7 +32,7 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(valid_frac, valid_frac) X(l2, l2) X(epochs, epochs) X(batch, batch) X(lr, lr)            \
     X(threads, threads)                                                                         \
     X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
-    X(calibration, calibration) X(cost_fn, cost_fn) X(cost_fp, cost_fp)                                                                 \
+    X(calibration, calibration) X(cost_fn, cost_fn) X(cost_fp, cost_fp)                       \
     X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
     X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
     X(cache_prefix, cache_prefix) X(cache_dir, cache_dir) X(train_metrics, train_metrics)      \
