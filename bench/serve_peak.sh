@@ -29,7 +29,10 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-command -v wrk >/dev/null || { echo "wrk is missing: SEER_WITH_BENCH=1 scripts/install-deps" >&2; exit 1; }
+if ! command -v wrk >/dev/null; then
+    echo "wrk is missing: SEER_WITH_BENCH=1 scripts/install-deps" >&2
+    exit 1
+fi
 
 rows_json() {  # file first_row count: Criteo TSV rows as JSON objects, as serve_load.sh
     awk -F '\t' -v first="$2" -v count="$3" '
@@ -87,7 +90,8 @@ wrk_run() {
     echo "$r cpu_ticks=$(( $(ticks) - t0 ))"
 }
 
-echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo "${SEER_COMMIT:-?}") $(date -u +%FT%TZ);" \
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "${SEER_COMMIT:-?}")
+echo "commit $commit $(date -u +%FT%TZ);" \
     "serve args: ${SEER_SERVE_ARGS:-none}; load: $(uptime | sed 's/.*average: //')"
 echo "cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), $(nproc) vCPUs"
 bench --body "$tmp/one.json" --max --connections 4 --duration 2 >/dev/null
@@ -106,6 +110,7 @@ has wrk && for _ in $(seq "$runs"); do row wrk "$(wrk_run) stalls_over_1ms=-"; d
 has batch && for _ in $(seq "$runs"); do
     r=$(bench --body "$tmp/b256.json" --max --connections 4 --duration "$secs")
     row batch "$r"
-    echo "         batch 256: $(awk -v r="$(field "$r" rps)" 'BEGIN {printf "%.0f", r * 256}') rows/s"
+    rows=$(awk -v r="$(field "$r" rps)" 'BEGIN {printf "%.0f", r * 256}')
+    echo "         batch 256: $rows rows/s"
 done
 echo "load at end: $(uptime | sed 's/.*average: //')"
