@@ -25,6 +25,12 @@ for name in "$@"; do
         # src/base/threads.c wraps OpenMP, so every target that takes src/base/ needs it.
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
+    fuzz_value_log)
+        srcs="src/base/*.c src/data/source.c src/value/log.c src/value/users.c src/value/date.c
+              src/value/metrics.c"
+        libs="-lz -lzstd -lm"
+        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
+        ;;
     fuzz_modelfile)
         srcs="src/*/*.c"
         libs="-lcjson -ldnnl -lz -lzstd -lmicrohttpd -lpthread -lm"

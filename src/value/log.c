@@ -261,9 +261,19 @@ static int add_record(seer_value_log *log, const seer_value_options *o, const ro
 
 int seer_value_log_read(seer_value_log *log, const seer_value_options *o) {
     memset(log, 0, sizeof *log);
-    lines l = {0};
-    int rc = seer_source_open(&l.src, o->path);
+    seer_source *src;
+    int rc = seer_source_open(&src, o->path);
     if (rc) return rc;
+    rc = seer_value_log_read_source(log, src, o);
+    seer_source_close(src);
+    return rc;
+}
+
+int seer_value_log_read_source(seer_value_log *log, seer_source *src,
+                               const seer_value_options *o) {
+    memset(log, 0, sizeof *log);
+    lines l = {src, NULL, 0, 0, 0, 0};
+    int rc = SEER_OK;
     l.buf = malloc(LINE_MAX_BYTES);
     if (!l.buf) rc = seer_errorf(SEER_ENOMEM, "out of memory");
     roles r;
@@ -278,7 +288,6 @@ int seer_value_log_read(seer_value_log *log, const seer_value_options *o) {
     log->lines = l.line;
     if (!rc && log->n == 0) rc = seer_errorf(SEER_EDATA, "%s: no records", o->path);
     free(l.buf);
-    seer_source_close(l.src);
     if (rc) seer_value_log_free(log);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/source.h"
 #include "seer/value.h"
 
 typedef struct {
@@ -31,6 +32,9 @@ typedef struct {
 // Reads o->path as o says (columns, sep, user, time, amount, event, cutoff for the event types).
 // SEER_EDATA names file:line:column; an unknown column name is SEER_EINVAL.
 int seer_value_log_read(seer_value_log *log, const seer_value_options *o);
+// The same from an open source (o->path names it in messages); the caller closes src.
+int seer_value_log_read_source(seer_value_log *log, seer_source *src,
+                               const seer_value_options *o);
 void seer_value_log_free(seer_value_log *log);
 
 #endif
