@@ -1,6 +1,6 @@
 // The scoring endpoints of seer serve: /v1/predict and /v1/rank (parse, score with
-// the thread's worker or hand small predicts to the micro-batcher, write the scores), and
-// /v1/recommend's refusal.
+// the thread's worker or hand small predicts to the micro-batcher, write the scores);
+// /v1/recommend is handle_recommend.c.
 //
 // Hot responses (scores) are written with snprintf into a buffer, not cJSON.
 #include "serve/server_internal.h"
@@ -75,16 +75,4 @@ void seer_handle_rank(seer_server *s, seer_worker *w, const seer_http_request *r
         seer_reply_finish(resp, 200, &b);
     }
     seer_slot_release(&s->slot, sv);
-}
-
-void seer_handle_recommend(seer_server *s, const seer_http_request *req,
-                           seer_http_response *resp) {
-    seer_served *sv = seer_slot_acquire(&s->slot);
-    const seer_model_ops *ops = seer_model_ops_of(sv->model->net.cfg.kind);
-    char msg[300];
-    snprintf(msg, sizeof msg, "this model (%s) holds no item catalogue, so it cannot recommend "
-             "from all items; POST the candidates to /v1/rank to rank them for a user",
-             ops ? ops->name : "unknown");
-    seer_slot_release(&s->slot, sv);
-    seer_reply_error(resp, 400, msg);
 }

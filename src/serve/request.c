@@ -586,3 +586,95 @@ int seer_request_reload_path(const char *body, size_t len, char **path) {
     cJSON_Delete(doc);
     return rc;
 }
+
+// ---------------------------------------------------------------- /v1/recommend
+
+// v as an id's or a value's text: a string as it is, a number as a CSV holds it (an integer's
+// digits); NULL for another type.
+static const char *rec_text(seer_request_rec *r, const cJSON *v) {
+    if (cJSON_IsString(v)) return v->valuestring;
+    if (!cJSON_IsNumber(v) || r->n_numbers == sizeof r->numbers / sizeof *r->numbers) return NULL;
+    char *buf = r->numbers[r->n_numbers++];
+    seer_number_text(buf, v->valuedouble);
+    return buf;
+}
+
+static int rec_list(seer_request_rec *r, const cJSON *v) {
+    if (!cJSON_IsArray(v)) return seer_errorf(SEER_EDATA, "\"recent_items\" must be an array");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v) {
+        if (r->n_recent == SEER_REQUEST_RECENT_MAX)
+            return seer_errorf(SEER_EDATA, "\"recent_items\": more than %d",
+                               SEER_REQUEST_RECENT_MAX);
+        const char *s = rec_text(r, e);
+        if (!s) return seer_errorf(SEER_EDATA, "\"recent_items\" holds a value that is no id");
+        r->recent[r->n_recent++] = s;
+    }
+    return SEER_OK;
+}
+
+static int rec_features(seer_request_rec *r, const cJSON *v) {
+    if (!cJSON_IsObject(v)) return seer_errorf(SEER_EDATA, "\"features\" must be an object");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v) {
+        if (r->n_features == SEER_REQUEST_FEATURES_MAX)
+            return seer_errorf(SEER_EDATA, "\"features\": more than %d",
+                               SEER_REQUEST_FEATURES_MAX);
+        const char *s = cJSON_IsNull(e) ? NULL : rec_text(r, e);
+        if (cJSON_IsNull(e)) continue;   // a missing value, as in a row
+        if (!s) return seer_errorf(SEER_EDATA, "feature \"%.64s\": a string or a number",
+                                   e->string);
+        r->names[r->n_features] = e->string;
+        r->values[r->n_features++] = s;
+    }
+    return SEER_OK;
+}
+
+static int rec_key(seer_request_rec *r, const cJSON *v) {
+    const char *key = v->string;
+    if (!strcmp(key, "user")) {
+        r->user = cJSON_IsNull(v) ? NULL : rec_text(r, v);
+        if (!r->user && !cJSON_IsNull(v))
+            return seer_errorf(SEER_EDATA, "\"user\" must be a string or an integer");
+        return SEER_OK;
+    }
+    if (!strcmp(key, "k")) {
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+            v->valuedouble < 1 || v->valuedouble > 10000)
+            return seer_errorf(SEER_EDATA, "\"k\" must be a whole number from 1 to 10000");
+        r->k = (size_t)v->valuedouble;
+        return SEER_OK;
+    }
+    if (!strcmp(key, "include_seen")) {
+        if (!cJSON_IsBool(v)) return seer_errorf(SEER_EDATA, "\"include_seen\" must be true or false");
+        r->include_seen = cJSON_IsTrue(v);
+        return SEER_OK;
+    }
+    if (!strcmp(key, "recent_items")) return rec_list(r, v);
+    if (!strcmp(key, "features")) return rec_features(r, v);
+    return seer_errorf(SEER_EDATA, "unknown key \"%.64s\" (user, k, include_seen, recent_items, "
+                       "features)", key);
+}
+
+int seer_request_recommend(const char *body, size_t len, seer_request_rec *out) {
+    memset(out, 0, offsetof(seer_request_rec, numbers));
+    out->n_numbers = 0;
+    out->k = 10;
+    cJSON *doc;
+    int rc = parse(body, len, &doc);
+    if (rc != SEER_OK) return rc;
+    out->doc = doc;
+    if (!cJSON_IsObject(doc)) rc = seer_errorf(SEER_EDATA, "the body must be a JSON object");
+    const cJSON *v;
+    if (rc == SEER_OK)
+        cJSON_ArrayForEach(v, doc) {
+            if ((rc = rec_key(out, v)) != SEER_OK) break;
+        }
+    if (rc != SEER_OK) seer_request_recommend_free(out);
+    return rc;
+}
+
+void seer_request_recommend_free(seer_request_rec *r) {
+    cJSON_Delete(r->doc);
+    r->doc = NULL;
+}

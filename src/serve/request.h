@@ -97,4 +97,28 @@ char *seer_request_names_only(const char *json);
 // caller frees, or NULL when no path was given. SEER_EDATA on anything else.
 int seer_request_reload_path(const char *body, size_t len, char **path);
 
+// A POST /v1/recommend body: {"user": ID, "k": 10, "include_seen": false,
+// "recent_items": [ID, ..], "features": {"name": value, ..}}, every key optional; an ID is a
+// string or an integer (its digits), a feature's value a string or a number (its text, as a
+// CSV holds it). Any other key is refused, naming it. The texts point into the parsed
+// document or into the struct; seer_request_recommend_free frees them.
+#define SEER_REQUEST_RECENT_MAX 1024
+#define SEER_REQUEST_FEATURES_MAX 256
+typedef struct {
+    void *doc;                                       // the parsed body (cJSON)
+    const char *user;                                // NULL when not given
+    size_t k;                                        // 10 when not given; 1 .. 10000
+    int include_seen;
+    const char *recent[SEER_REQUEST_RECENT_MAX];
+    size_t n_recent;
+    const char *names[SEER_REQUEST_FEATURES_MAX], *values[SEER_REQUEST_FEATURES_MAX];
+    size_t n_features;
+    char numbers[SEER_REQUEST_RECENT_MAX + SEER_REQUEST_FEATURES_MAX + 1][SEER_NUMBER_TEXT];
+    size_t n_numbers;
+} seer_request_rec;
+
+// Parses body into *out (SEER_EDATA naming the key on a bad body; *out is freed then too).
+int seer_request_recommend(const char *body, size_t len, seer_request_rec *out);
+void seer_request_recommend_free(seer_request_rec *r);
+
 #endif

@@ -78,6 +78,11 @@ static void on_done(void *ctx, int tag, int status, double seconds) {
 static void on_handle(void *ctx, const seer_http_request *req, seer_http_response *resp) {
     seer_server *s = ctx;
     seer_worker *w = NULL;
+    if (s->rec && req->tag != SEER_EP_RECOMMEND && req->tag != SEER_EP_HEALTHZ &&
+        req->tag != SEER_EP_METRICS) {
+        seer_reply_error(resp, 400, "this server serves a recommender: POST /v1/recommend");
+        return;
+    }
     if (req->tag == SEER_EP_PREDICT || req->tag == SEER_EP_RANK) {
         w = seer_worker_get(s);
         if (!w) {
@@ -185,7 +190,10 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     // the model, so that a missing model is reported as such.
     if (rc == SEER_OK && c->model_dir) rc = resolve_model_dir(s, c);
     int slot_ready = 0;
-    if (rc == SEER_OK && c->wal_dir) {
+    // A recommender's file is served by /v1/recommend alone: no slot, no online learning.
+    if (rc == SEER_OK && seer_file_is_recommender(c->model_path) == 1) {
+        rc = seer_rec_load(&s->rec, c->model_path);
+    } else if (rc == SEER_OK && c->wal_dir) {
         seer_online_options o;
         seer_online_options_default(&o);
         o.model_path = c->model_path;
@@ -200,7 +208,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         slot_ready = rc == SEER_OK;
     }
     if (rc == SEER_OK && !s->model_dir) rc = resolve_model_dir(s, c);
-    if (rc == SEER_OK && c->micro_batch)
+    if (rc == SEER_OK && c->micro_batch && !s->rec)
         rc = seer_batcher_start(&s->batcher, s, c->micro_batch, c->micro_wait_us);
     if (rc == SEER_OK) {
         seer_http_options h = {c->host, c->port, c->threads, c->max_body, c->max_connections,
@@ -211,6 +219,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         seer_batcher_stop(s->batcher);
         if (s->online) seer_online_close(s->online);
         if (slot_ready) seer_slot_free(&s->slot);
+        seer_rec_free(s->rec);
         seer_token_free(&s->token);
         free(s->model_dir);
         free(s);
@@ -233,6 +242,7 @@ void seer_server_stop(seer_server *s) {
     }
     // online.c initialises the slot but, like the caller of any init, we free it.
     seer_slot_free(&s->slot);
+    seer_rec_free(s->rec);
     pthread_mutex_destroy(&s->reload_mu);
     pthread_mutex_destroy(&s->workers_mu);
     seer_token_free(&s->token);

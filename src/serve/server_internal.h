@@ -17,6 +17,7 @@
 #include "serve/request.h"
 #include "serve/server.h"
 #include "serve/slot.h"
+#include "seer/recommend.h"
 
 // One HTTP thread's scoring state.
 typedef struct seer_worker {
@@ -33,6 +34,7 @@ typedef struct seer_worker {
 struct seer_server {
     seer_server_config cfg;
     seer_slot slot;
+    seer_recommender *rec;   // a recommender's file: /v1/recommend alone, no slot (NULL: CTR)
     seer_online *online;     // NULL without a wal_dir
     seer_http *http;
     seer_batcher *batcher;   // NULL: every request scored on its own thread
