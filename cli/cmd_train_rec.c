@@ -54,8 +54,8 @@ static const seer_cli_opt opts[] = {
     {0}};
 
 const seer_cli_command seer_cli_train_rec_command = {
-    .name = "train", .synopsis = "LOG --model pop|mf|bpr|ease|twotower [--format movielens |\n"
-                                 "--user COL --item COL [--time COL] [--rating COL]] -o MODEL",
+    .name = "train", .synopsis = "LOG --model M [--format movielens | --user COL --item COL] "
+                                 "-o MODEL [options]",
     .summary = "train a recommender on the interaction log LOG",
     .shorts = "o:", .opts = opts,
     .notes = "A recommender ranks the whole catalogue for a user (seer recommend, seer eval,\n"
