@@ -231,6 +231,8 @@ static int add_record(seer_value_log *log, const seer_value_options *o, const ro
     if (n != r->n)
         return seer_errorf(SEER_EDATA, "%s:%zu: %zu fields where %zu columns are named", o->path,
                            line, n > MAX_FIELDS ? n - 1 : n, r->n);
+    if (log->n == UINT32_MAX)  // users.c sorts records by a 32-bit index
+        return seer_errorf(SEER_EDATA, "%s:%zu: more than %u records", o->path, line, UINT32_MAX);
     if (log->n == log->cap && grow_records(log)) return seer_errorf(SEER_ENOMEM, "out of memory");
     size_t i = log->n;
     int rc = seer_value_date_parse(f[r->time], flen[r->time], &log->day[i]);

@@ -29,7 +29,8 @@ typedef struct {
     size_t lines;           // lines read, the header included
 } seer_value_log;
 
-// Reads o->path as o says (columns, sep, user, time, amount, event, cutoff for the event types).
+// Reads o->path as o says (columns, sep, user, time, amount, event, cutoff for the event types),
+// at most UINT32_MAX - 1 records.
 // SEER_EDATA names file:line:column; an unknown column name is SEER_EINVAL.
 int seer_value_log_read(seer_value_log *log, const seer_value_options *o);
 // The same from an open source (o->path names it in messages); the caller closes src.
