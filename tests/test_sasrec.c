@@ -276,6 +276,8 @@ Test(sasrec, seq_reader_names_a_user_without_items) {
     cr_assert(eq(int, read_text(&x, "1 2 3\n7  \n", 0, &u, &i), SEER_EDATA));
     cr_assert(strstr(seer_error_message(), "mem.txt:2:") != NULL, "%s", seer_error_message());
     cr_assert(strstr(seer_error_message(), "no item") != NULL, "%s", seer_error_message());
+    seer_idmap_free(&u);
+    seer_idmap_free(&i);
     cr_assert(eq(int, read_text(&x, "1 2 3\n7\n8 9\n", 1, &u, &i), SEER_OK));
     cr_assert(eq(sz, x.skipped, 1));
     cr_assert(eq(sz, x.n, 3));
