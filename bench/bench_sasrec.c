@@ -68,7 +68,8 @@ int main(int argc, char **argv) {
            "\"train_positions\": %zu, \"maxlen\": %zu, \"hidden\": %zu, \"blocks\": %zu, "
            "\"heads\": %zu, \"batch\": %zu, \"threads\": %d, \"loss\": \"%s\", "
            "\"epochs_run\": %zu, \"best_epoch\": %zu, \"train_seconds\": %.2f, "
-           "\"seconds_per_epoch\": %.3f, \"cpu_seconds_per_epoch\": %.3f, \"eval_seconds\": %.2f, \"flops_per_epoch\": %.4g, "
+           "\"seconds_per_epoch\": %.3f, \"cpu_seconds_per_epoch\": %.3f, "
+           "\"eval_seconds\": %.2f, \"flops_per_epoch\": %.4g, "
            "\"gflops\": %.2f, \"valid_ndcg@10\": %.5f, \"excluded_seen\": false",
            users.n, items.n, x.n, r.train_positions, o.net.maxlen, o.net.dim, o.net.blocks,
            o.net.heads, o.batch, o.threads, o.loss ? "sampled" : "softmax", r.epochs_run,

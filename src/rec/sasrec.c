@@ -43,7 +43,8 @@ void seer_sasrec_bind(seer_sasrec_params *p, float *item, float *rest,
 
 static void glorot(float *w, size_t rows, size_t cols, seer_rng *rng) {
     double a = sqrt(6.0 / (double)(rows + cols));
-    for (size_t i = 0; i < rows * cols; i++) w[i] = (float)(a * (2.0 * seer_rng_uniform(rng) - 1.0));
+    for (size_t i = 0; i < rows * cols; i++)
+        w[i] = (float)(a * (2.0 * seer_rng_uniform(rng) - 1.0));
 }
 
 static void ones(float *x, size_t n) {
