@@ -18,7 +18,7 @@ enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREA
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
-       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP };
+       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP, O_POS_WEIGHT };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -90,6 +90,8 @@ static const seer_cli_opt opts[] = {
                                    "p >= cost-fp / (cost-fp + cost-fn), and eval reports\n"
                                    "the threshold and the mean cost a row"},
     {"cost-fp", 1, O_COST_FP, "C", "the cost of a false alarm (with --cost-fn)"},
+    {"pos-weight", 1, O_POS_WEIGHT, "W", "the weight of positive rows in the training loss,\n"
+                                         "for a rare label (default 1)"},
     {"format", 1, O_FORMAT, "F", "auto, csv, tsv, criteo or libfm (default auto: CSV or\n"
                                  "TSV with a header)"},
     {"skip-bad-rows", 0, O_SKIP, NULL, "skip malformed rows (counted, the first few printed)"},
@@ -275,6 +277,10 @@ static int run_option(seer_train_options *o, int c, int *bad) {
         break;
     case O_COST_FN: *bad = seer_cli_real("train", "--cost-fn", optarg, &o->cost_fn); break;
     case O_COST_FP: *bad = seer_cli_real("train", "--cost-fp", optarg, &o->cost_fp); break;
+    case O_POS_WEIGHT:
+        *bad = seer_cli_real("train", "--pos-weight", optarg, &d);
+        o->pos_weight = (float)d;
+        break;
     case O_THREADS:
         *bad = seer_cli_count("train", "--threads", optarg, &v);
         o->threads = (int)v;
@@ -342,6 +348,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     case O_L2: return snprintf(buf, cap, "%.9g", (double)o->l2) > 0;
     case O_COST_FN: return o->cost_fn > 0 && snprintf(buf, cap, "%.9g", o->cost_fn) > 0;
     case O_COST_FP: return o->cost_fp > 0 && snprintf(buf, cap, "%.9g", o->cost_fp) > 0;
+    case O_POS_WEIGHT: return snprintf(buf, cap, "%.9g", (double)o->pos_weight) > 0;
     case O_OPTIM: return snprintf(buf, cap, "%s", seer_optimiser_names[o->adagrad]) > 0;
     case O_PRECISION: return snprintf(buf, cap, "%s", seer_precision_names[o->bf16]) > 0;
     case O_THREADS: return snprintf(buf, cap, "%d", o->threads) > 0;

@@ -36,6 +36,7 @@ static const range ranges[] = {
     {"train", "--l2", 0, 1000, 0, 0, 0},
     {"train", "--cost-fn", 0, 1e9, ABOVE_LO},
     {"train", "--cost-fp", 0, 1e9, ABOVE_LO},
+    {"train", "--pos-weight", 0, 1e6, ABOVE_LO},
     {"train", "--threads", 1, 256, WHOLE},
     {"train", "--seed", 0, BIG, WHOLE},
     {"train", "--valid-frac", 0, 1, BELOW_HI},

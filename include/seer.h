@@ -305,6 +305,9 @@ typedef struct {
                                // cross-validation (up to 20,000 training rows) or on the
                                // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
+    float pos_weight;          // the weight of positive rows in the training loss, for an
+                               // imbalanced label (default 1); calibration then maps the
+                               // scores back to probabilities
     double cost_fn, cost_fp;   // a cost matrix: the cost of a missed positive and of a false
                                // alarm, both > 0, or both 0 (none, the default). Stored in the
                                // model; eval reports the cost of its decisions (seer_metrics)

@@ -93,6 +93,8 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     // Only a given --l2 has a line, so that the text of a run without one is as it was.
     if (k > 0 && (size_t)k < cap && o->l2 != SEER_AUTO_REAL)
         k += snprintf(buf + k, cap - (size_t)k, "--l2 %.7g\n", (double)o->l2);
+    if (k > 0 && (size_t)k < cap && o->pos_weight != 1)
+        k += snprintf(buf + k, cap - (size_t)k, "--pos-weight %.7g\n", (double)o->pos_weight);
     SEER_ASSERT(k > 0);
     // Every list above is bounded, so SEER_CHECKPOINT_SETTINGS_MAX always holds the text.
     if ((size_t)k >= cap)

@@ -45,7 +45,8 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(model, net.kind) X(hidden, net.hidden) X(n_hidden, net.n_hidden) X(hidden2, net.hidden2) \
     X(n_hidden2, net.n_hidden2) X(heads, net.n_heads) X(gate_hidden, net.gate_hidden)          \
     X(cross_layers, net.n_cross) X(stacked, net.stacked) X(emb_dim, net.emb_dim)               \
-    X(dropout, net.dropout) X(adagrad, net.adagrad) X(bf16, net.bf16)
+    X(dropout, net.dropout) X(adagrad, net.adagrad) X(bf16, net.bf16)                         \
+    X(pos_weight, net.pos_weight)
 
 #define SAME_SIZE(pub, job) \
     _Static_assert(sizeof((seer_train_options *)0)->pub == sizeof((seer_train_job *)0)->job, #pub);
@@ -77,6 +78,7 @@ void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
     // The run follows the data unless the caller sets it (train/auto.c).
     o->epochs = o->batch = o->patience = SEER_AUTO;
     o->lr = o->l2 = SEER_AUTO_REAL;
+    o->pos_weight = 1;
 }
 
 // Whether the n widths are a list the model can take: at most SEER_HIDDEN_MAX, each 1-65536.
@@ -108,6 +110,8 @@ static const char *out_of_range(const seer_train_options *o) {
     if (!(costs == 2 || (o->cost_fn == 0 && o->cost_fp == 0)))
         return "a cost matrix needs both costs, each above 0 and at most 1e9";
     if (o->calibration != 0 && o->calibration != 1) return "calibration must be 0 or 1";
+    if (!(o->pos_weight > 0 && o->pos_weight <= 1e6))
+        return "pos_weight must be above 0 and at most 1e6";
     if (o->threads < 1 || o->threads > 256) return "threads must be from 1 to 256";
     if (!(o->valid_frac >= 0 && o->valid_frac < 1)) return "valid_frac must be from 0 to below 1";
     if (o->min_count < 1) return "min_count must be at least 1";

@@ -327,10 +327,14 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     size_t F = n->cfg.n_fields, D = n->D;
     n->training = 1;
     seer_net_forward(n, ids, dense, B);
-    double loss = seer_bce_logits_forward(n->logit, y, B);
+    float w = n->cfg.pos_weight;
+    int weighted = w > 0 && w != 1;
+    double loss = weighted ? seer_bce_logits_weighted_forward(n->logit, y, w, B)
+                           : seer_bce_logits_forward(n->logit, y, B);
 
     seer_net_zero_grads(n, B);
-    seer_bce_logits_backward(n->dlogit, n->logit, y, B);
+    if (weighted) seer_bce_logits_weighted_backward(n->dlogit, n->logit, y, w, B);
+    else seer_bce_logits_backward(n->dlogit, n->logit, y, B);
     n->ops->backward(n, B);
     n->training = 0;
 

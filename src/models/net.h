@@ -54,6 +54,7 @@ typedef struct {
     // (train/calibrate.h); calibrated 0: sigmoid(z). Training steps never use it.
     int calibrated;
     float calib_a, calib_b;
+    float pos_weight;  // the weight of positive rows in the training loss (0 or 1: none)
 } seer_net_config;
 
 typedef struct seer_net seer_net;

@@ -9,5 +9,11 @@
 double seer_bce_logits_forward(const float *z, const float *y, size_t B);
 // dz += (sigmoid(z) - y) / B, the gradient of the mean.
 void seer_bce_logits_backward(float *dz, const float *z, const float *y, size_t B);
+// The same with the positive rows weighing w (class weights for an imbalanced label, as
+// PyTorch's pos_weight): mean of w y softplus(-z) + (1 - y) softplus(z), and
+// dz += ((w y + 1 - y) sigmoid(z) - w y) / B.
+double seer_bce_logits_weighted_forward(const float *z, const float *y, float w, size_t B);
+void seer_bce_logits_weighted_backward(float *dz, const float *z, const float *y, float w,
+                                       size_t B);
 
 #endif
