@@ -182,8 +182,10 @@ static void answer_jobs(seer_batcher *b, job *list) {
         else seer_reply_scores(&resp, j->p, j->n, j->sv->version);
         seer_slot_release(&s->slot, j->sv);
         j->sv = NULL;
-        seer_http_answer(j->later, &resp);
+        // Counted before the answer leaves: a client that reads /metrics after its answer
+        // sees its request there.
         atomic_fetch_add_explicit(&b->requests, 1, memory_order_relaxed);
+        seer_http_answer(j->later, &resp);
         pthread_mutex_lock(&b->mu);
         j->next = b->spare;
         b->spare = j;
