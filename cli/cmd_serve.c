@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "seer.h"
+#include "seer/recommend.h"
 #include "seer/serve.h"
 
 // Each open connection is a descriptor, and idle sockets are accepted well past the
@@ -182,10 +183,12 @@ int seer_cmd_serve(int argc, char **argv) {
     int rc = seer_server_start(&s, &cfg);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     int v6 = strchr(cfg.host, ':') != NULL;
+    // A recommender's server learns nothing online: no log is written for it.
+    const char *events_log = seer_file_is_recommender(cfg.model_path) == 1 ? NULL : cfg.wal_dir;
     fprintf(stderr, "seer serve: listening on http://%s%s%s:%u model %s (%u thread%s%s%s)\n",
             v6 ? "[" : "", cfg.host, v6 ? "]" : "", seer_server_port(s), cfg.model_path,
-            cfg.threads, cfg.threads == 1 ? "" : "s", cfg.wal_dir ? ", online learning in " : "",
-            cfg.wal_dir ? cfg.wal_dir : "");
+            cfg.threads, cfg.threads == 1 ? "" : "s", events_log ? ", online learning in " : "",
+            events_log ? events_log : "");
     serve_until_stopped(s, &cfg, &sigs);
     fprintf(stderr, "seer serve: stopping\n");
     seer_server_stop(s);

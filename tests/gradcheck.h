@@ -15,11 +15,11 @@
 #include "base/rng.h"
 #include "golden.h"
 
-static void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
+static inline void fill(float *x, size_t n, seer_rng *r, double lo, double hi) {
     for (size_t i = 0; i < n; i++) x[i] = (float)(lo + (hi - lo) * seer_rng_uniform(r));
 }
 
-static double dot(const float *a, const float *b, size_t n) {
+static inline double dot(const float *a, const float *b, size_t n) {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
     return s;
