@@ -5,8 +5,10 @@
 // the mask), SIGHUP reloads the model file, SIGTERM and SIGINT stop the server
 // (requests in flight are answered, online learning writes its snapshot) and
 // exit 0.
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +142,17 @@ static int parse_args(int argc, char **argv, seer_server_config *cfg, char *wal,
     return -1;
 }
 
+static pthread_t main_thread;
+
+// A stop or reload signal that lands on a thread not blocking it (a library's, started before
+// main blocked them: OpenBLAS starts its pool when it loads) goes on to the main thread, which
+// blocks it and takes it in sigwait; without this its default action killed the server.
+static void forward_signal(int sig) {
+    int saved = errno;
+    pthread_kill(main_thread, sig);
+    errno = saved;
+}
+
 // Until SIGTERM or SIGINT: SIGHUP reloads the model file.
 static void serve_until_stopped(seer_server *s, const seer_server_config *cfg,
                                 const sigset_t *sigs) {
@@ -168,6 +181,12 @@ int seer_cmd_serve(int argc, char **argv) {
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGHUP);
+    main_thread = pthread_self();
+    struct sigaction forward = {.sa_handler = forward_signal};
+    sigemptyset(&forward.sa_mask);
+    sigaction(SIGINT, &forward, NULL);
+    sigaction(SIGTERM, &forward, NULL);
+    sigaction(SIGHUP, &forward, NULL);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(cfg.max_connections);
