@@ -49,8 +49,11 @@ int main(int argc, char **argv) {
     // passive, 345k with one thread). The OpenMP runtime reads its settings
     // when it loads, before main, so the setting takes a fresh start of the
     // program with it in the environment; without one, run on as we are.
-    if (!getenv("OMP_WAIT_POLICY")) {
+    // OpenBLAS (behind LAPACK, for ease) starts a pool of threads as it loads, which seer's
+    // own --threads does not govern: one thread, unless the environment says otherwise.
+    if (!getenv("OMP_WAIT_POLICY") || !getenv("OPENBLAS_NUM_THREADS")) {
         setenv("OMP_WAIT_POLICY", "passive", 0);
+        setenv("OPENBLAS_NUM_THREADS", "1", 0);
         execv("/proc/self/exe", argv);
     }
     // Past the file size limit (ulimit -f) a write kills the process with SIGXFSZ; ignored,
