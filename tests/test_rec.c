@@ -392,3 +392,17 @@ Test(rec, ctr_loader_refuses_a_recommender_by_name) {
     cr_assert(strstr(seer_error_message(), "a recommender's model file") != NULL, "%s",
               seer_error_message());
 }
+
+// An item the training log never had, in a rated test log: mf predicts the mean rating for it
+// (it has no bias nor vector; reading them past the catalogue was a heap overflow under ASan).
+Test(rec, mf_rates_an_unknown_item_with_the_mean) {
+    seer_recommender *r = train_small(SEER_REC_MF, NULL);
+    seer_rec_eval_options e;
+    seer_rec_eval_options_default(&e);
+    e.path = write_file("unknown.data", "u1\tnew_item\t3\t1\nnew_user\tnew_item\t5\t2\n");
+    e.format = SEER_FORMAT_MOVIELENS;
+    seer_rec_eval_report rep;
+    cr_assert(eq(int, seer_rec_eval(r, &e, &rep), 0), "%s", seer_error_message());
+    cr_assert(isfinite(rep.rmse), "rmse %g", rep.rmse);
+    seer_rec_free(r);
+}

@@ -175,8 +175,11 @@ static float mf_rating(const seer_rec_model *m, long user, uint32_t item) {
     size_t D = m->dim;
     const float *P = seer_rec_param_get(m, "user_vec", NULL, NULL);
     const float *bu = seer_rec_param_get(m, "user_bias", NULL, NULL);
-    float mu = (float)seer_rec_setting_get(m, "mu", 0), s = mu + m->item_bias[item];
-    if (user < 0 || item >= m->n_items) return item < m->n_items ? s : mu;
+    float mu = (float)seer_rec_setting_get(m, "mu", 0);
+    // An item unseen in training has no bias nor vector: the mean rating.
+    if (item >= m->n_items) return mu;
+    float s = mu + m->item_bias[item];
+    if (user < 0) return s;
     for (size_t d = 0; d < D; d++) s += P[(size_t)user * D + d] * m->item_vec[(size_t)item * D + d];
     return s + bu[user];
 }
