@@ -127,7 +127,9 @@ static int intern_user(seer_value_log *log, const char *s, size_t n, uint32_t *o
 static int intern_event(seer_value_log *log, const char *s, size_t n, int add, int8_t *out) {
     *out = -1;
     for (size_t i = 0; i < log->n_events; i++)
-        if (strncmp(log->event_names[i], s, n) == 0 && log->event_names[i][n] == 0) {
+        // By length first: a name holding a NUL byte is shorter than its field, and reading
+        // it at n ran past its end.
+        if (strlen(log->event_names[i]) == n && memcmp(log->event_names[i], s, n) == 0) {
             *out = (int8_t)i;
             return SEER_OK;
         }
