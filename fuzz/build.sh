@@ -26,13 +26,13 @@ for name in "$@"; do
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
     fuzz_value_log)
-        srcs="src/base/*.c src/data/source.c src/value/log.c src/value/users.c src/value/date.c
-              src/value/metrics.c"
+        srcs="src/base/*.c src/data/source.c src/data/lines.c src/value/log.c src/value/users.c
+              src/value/date.c src/value/metrics.c"
         libs="-lz -lzstd -lm"
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
     fuzz_interactions)
-        srcs="src/base/*.c src/data/source.c src/data/table.c src/data/idmap.c
+        srcs="src/base/*.c src/data/source.c src/data/lines.c src/data/table.c src/data/idmap.c
               src/data/interactions.c src/data/sequences.c"
         libs="-lz -lzstd -lm"
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"

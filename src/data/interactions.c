@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/text.h"
+#include "data/lines.h"
 #include "data/sequences.h"
 #include "data/source.h"
 #include "data/table.h"
@@ -106,53 +107,17 @@ static int split_movielens(ifields *f, char *s, size_t n, int sep2, const char *
     return SEER_OK;
 }
 
-// Lines of a source, one at a time, in a buffer that grows to SEER_LINE_MAX.
-typedef struct {
-    seer_source *src;
-    char *buf;
-    size_t len, at, cap;
-    int eof;
-} line_reader;
-
-// 1 with *line, *n (without the newline and a CR before it), 0 at the end, or a code.
-static int next_line(line_reader *r, char **line, size_t *n) {
-    for (;;) {
-        char *nl = r->at < r->len ? memchr(r->buf + r->at, '\n', r->len - r->at) : NULL;
-        if (nl || (r->eof && r->at < r->len)) {
-            size_t end = nl ? (size_t)(nl - r->buf) : r->len;
-            *line = r->buf + r->at;
-            *n = end - r->at;
-            if (*n && (*line)[*n - 1] == '\r') (*n)--;
-            r->at = nl ? end + 1 : r->len;
-            return 1;
-        }
-        if (r->eof) return 0;
-        memmove(r->buf, r->buf + r->at, r->len - r->at);
-        r->len -= r->at;
-        r->at = 0;
-        if (r->len >= SEER_LINE_MAX)
-            return seer_errorf(SEER_EDATA, "%s: a line longer than %u bytes",
-                               seer_source_path(r->src), SEER_LINE_MAX);
-        size_t got;
-        int rc = seer_source_read(r->src, r->buf + r->len, r->cap - r->len, &got);
-        if (rc != SEER_OK) return rc;
-        r->len += got;
-        r->eof = got == 0;
-    }
-}
-
 static int read_movielens(seer_interactions *x, seer_source *src,
                           const seer_interactions_options *o, seer_idmap *users,
                           seer_idmap *items) {
-    line_reader r = {src, malloc(SEER_LINE_MAX + SEER_SOURCE_CHUNK), 0, 0,
-                     SEER_LINE_MAX + SEER_SOURCE_CHUNK, 0};
-    if (!r.buf) return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(src));
+    seer_lines r;
+    int rc = seer_lines_init(&r, src), sep2 = -1;
+    if (rc != SEER_OK) return rc;
     const char *path = seer_source_path(src);
     char *s = NULL;
-    size_t n = 0, line = 0;
-    int rc, sep2 = -1;
-    while ((rc = next_line(&r, &s, &n)) == 1) {
-        line++;
+    size_t n = 0;
+    while ((rc = seer_lines_next(&r, &s, &n)) == 1) {
+        size_t line = r.line;
         if (n == 0) continue;
         if (sep2 < 0) sep2 = n > 1 && strstr(s, "::") && (size_t)(strstr(s, "::") - s) < n;
         ifields f;
@@ -161,7 +126,7 @@ static int read_movielens(seer_interactions *x, seer_source *src,
         if (rc == SEER_OK) rc = add(x, &f, path, line, users, items);
         if ((rc = bad_line(x, rc, o->skip_bad_rows)) != SEER_OK) break;
     }
-    free(r.buf);
+    seer_lines_free(&r);
     return rc < 0 ? rc : SEER_OK;
 }
 

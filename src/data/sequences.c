@@ -6,41 +6,8 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "data/lines.h"
 #include "data/table.h"
-
-typedef struct {
-    seer_source *src;
-    char *buf;
-    size_t len, at, cap;
-    int eof;
-} lines;
-
-// 1 with *line, *n (without the newline and a CR before it), 0 at the end, or a code.
-static int next_line(lines *r, char **line, size_t *n) {
-    for (;;) {
-        char *nl = r->at < r->len ? memchr(r->buf + r->at, '\n', r->len - r->at) : NULL;
-        if (nl || (r->eof && r->at < r->len)) {
-            size_t end = nl ? (size_t)(nl - r->buf) : r->len;
-            *line = r->buf + r->at;
-            *n = end - r->at;
-            if (*n && (*line)[*n - 1] == '\r') (*n)--;
-            r->at = nl ? end + 1 : r->len;
-            return 1;
-        }
-        if (r->eof) return 0;
-        memmove(r->buf, r->buf + r->at, r->len - r->at);
-        r->len -= r->at;
-        r->at = 0;
-        if (r->len >= SEER_LINE_MAX)
-            return seer_errorf(SEER_EDATA, "%s: a line longer than %u bytes",
-                               seer_source_path(r->src), SEER_LINE_MAX);
-        size_t got;
-        int rc = seer_source_read(r->src, r->buf + r->len, r->cap - r->len, &got);
-        if (rc != SEER_OK) return rc;
-        r->len += got;
-        r->eof = got == 0;
-    }
-}
 
 static int push(seer_interactions *x, uint32_t user, uint32_t item) {
     if (x->n == x->cap) {
@@ -93,15 +60,13 @@ int seer_sequences_read_source(seer_interactions *out, seer_source *src, int ski
                                seer_idmap *users, seer_idmap *items) {
     memset(out, 0, sizeof *out);
     const char *path = seer_source_path(src);
-    lines r = {src, malloc(SEER_LINE_MAX + SEER_SOURCE_CHUNK), 0, 0,
-               SEER_LINE_MAX + SEER_SOURCE_CHUNK, 0};
-    if (!r.buf) return seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+    seer_lines r;
+    int rc = seer_lines_init(&r, src);
+    if (rc != SEER_OK) return rc;
     char *s = NULL;
-    size_t n = 0, line = 0;
-    int rc;
-    while ((rc = next_line(&r, &s, &n)) == 1) {
-        line++;
-        rc = parse_line(out, s, n, path, line, users, items);
+    size_t n = 0;
+    while ((rc = seer_lines_next(&r, &s, &n)) == 1) {
+        rc = parse_line(out, s, n, path, r.line, users, items);
         if (rc == SEER_EDATA && skip_bad_rows) {
             if (!out->skipped++)
                 snprintf(out->first_bad, sizeof out->first_bad, "%s", seer_error_message());
@@ -109,7 +74,7 @@ int seer_sequences_read_source(seer_interactions *out, seer_source *src, int ski
         }
         if (rc != SEER_OK) break;
     }
-    free(r.buf);
+    seer_lines_free(&r);
     if (rc == SEER_OK && out->n == 0) rc = seer_errorf(SEER_EDATA, "%s: no sequences", path);
     if (rc != SEER_OK) seer_interactions_free(out);
     return rc;

@@ -8,45 +8,11 @@
 #include "base/error.h"
 #include "base/hash.h"
 #include "base/text.h"
+#include "data/lines.h"
 #include "data/source.h"
 
 #define MAX_FIELDS 256
-#define LINE_MAX_BYTES SEER_SOURCE_CHUNK
 
-// Lines of a source: buf holds [start, end) not yet returned.
-typedef struct {
-    seer_source *src;
-    char *buf;
-    size_t start, end, line;
-    int eof;
-} lines;
-
-// The next line without its "\n" or "\r\n" in *s, *len: 1, 0 at the end, or an error code.
-static int next_line(lines *l, char **s, size_t *len) {
-    for (;;) {
-        char *nl = memchr(l->buf + l->start, '\n', l->end - l->start);
-        if (nl || (l->eof && l->end > l->start)) {
-            *s = l->buf + l->start;
-            *len = nl ? (size_t)(nl - *s) : l->end - l->start;
-            l->start = nl ? (size_t)(nl - l->buf) + 1 : l->end;
-            if (*len && (*s)[*len - 1] == '\r') (*len)--;
-            l->line++;
-            return 1;
-        }
-        if (l->eof) return 0;
-        memmove(l->buf, l->buf + l->start, l->end - l->start);
-        l->end -= l->start;
-        l->start = 0;
-        if (l->end == LINE_MAX_BYTES)
-            return seer_errorf(SEER_EDATA, "%s:%zu: a line longer than %u bytes",
-                               seer_source_path(l->src), l->line + 1, LINE_MAX_BYTES);
-        size_t got;
-        int rc = seer_source_read(l->src, l->buf + l->end, LINE_MAX_BYTES - l->end, &got);
-        if (rc != SEER_OK) return rc;
-        l->end += got;
-        l->eof = got == 0;
-    }
-}
 
 // Splits s[0, len) at sep (' ': runs of spaces and tabs, the ends ignored) into fields trimmed
 // of spaces; returns their count (at most MAX_FIELDS + 1, meaning too many).
@@ -192,7 +158,7 @@ static int find_roles(const seer_value_options *o, const char *const *names, con
 }
 
 // The columns' roles from o->columns, or from the header (the first line).
-static int read_roles(lines *l, const seer_value_options *o, roles *r) {
+static int read_roles(seer_lines *l, const seer_value_options *o, roles *r) {
     const char *f[MAX_FIELDS];
     size_t flen[MAX_FIELDS];
     if (o->columns) {
@@ -203,7 +169,7 @@ static int read_roles(lines *l, const seer_value_options *o, roles *r) {
     }
     char *s;
     size_t len;
-    int rc = next_line(l, &s, &len);
+    int rc = seer_lines_next(l, &s, &len);
     if (rc == 0) return seer_errorf(SEER_EDATA, "%s: empty file", o->path);
     if (rc < 0) return rc;
     size_t n = split(s, len, o->sep, f, flen);
@@ -276,22 +242,20 @@ int seer_value_log_read(seer_value_log *log, const seer_value_options *o) {
 int seer_value_log_read_source(seer_value_log *log, seer_source *src,
                                const seer_value_options *o) {
     memset(log, 0, sizeof *log);
-    lines l = {src, NULL, 0, 0, 0, 0};
-    int rc = SEER_OK;
-    l.buf = malloc(LINE_MAX_BYTES);
-    if (!l.buf) rc = seer_errorf(SEER_ENOMEM, "out of memory");
+    seer_lines l;
+    int rc = seer_lines_init(&l, src);
     roles r;
     if (!rc) rc = read_roles(&l, o, &r);
     char *s;
     size_t len;
-    while (!rc && (rc = next_line(&l, &s, &len)) == 1) {
+    while (!rc && (rc = seer_lines_next(&l, &s, &len)) == 1) {
         size_t flen;
         seer_trim(s, len, &flen);
         rc = flen ? add_record(log, o, &r, s, len, l.line) : SEER_OK;  // blank lines skipped
     }
     log->lines = l.line;
     if (!rc && log->n == 0) rc = seer_errorf(SEER_EDATA, "%s: no records", o->path);
-    free(l.buf);
+    seer_lines_free(&l);
     if (rc) seer_value_log_free(log);
     return rc;
 }
