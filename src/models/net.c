@@ -393,11 +393,10 @@ const char *seer_net_nonfinite(const seer_net *n) {
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p) {
     SEER_ASSERT(!n->training);
     seer_net_forward(n, ids, dense, B);
-    float a = n->cfg.calib_a, b = n->cfg.calib_b;
-    for (size_t i = 0; i < B; i++) {
-        float z = n->cfg.calibrated ? a * n->logit[i] + b : n->logit[i];
-        p[i] = 1.0f / (1.0f + expf(-z));
-    }
+    // Uncalibrated is a = 1, b = 0: 1 z + 0 is z exactly, so one loop serves both.
+    float a = n->cfg.calibrated ? n->cfg.calib_a : 1.0f;
+    float b = n->cfg.calibrated ? n->cfg.calib_b : 0.0f;
+    for (size_t i = 0; i < B; i++) p[i] = 1.0f / (1.0f + expf(-(a * n->logit[i] + b)));
 }
 
 seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr) {
