@@ -23,5 +23,5 @@ function(seer_write_version_script out)
     endif()
     list(JOIN names ";\n        " body)
     file(CONFIGURE OUTPUT ${out} CONTENT
-         "SEER_${PROJECT_VERSION_MAJOR} {\n    global:\n        ${body};\n    local:\n        *;\n};\n")
+         "SEER_${SEER_ABI_VERSION} {\n    global:\n        ${body};\n    local:\n        *;\n};\n")
 endfunction()

@@ -18,7 +18,7 @@ endif()
 
 # seer.pc finds the prefix from its own place (${pcfiledir}), so that an install under DESTDIR
 # or a moved prefix is used where it lies. Libs carries an rpath to libdir: a program built
-# against an install outside the loader's path (or before ldconfig ran) finds libseer.so.0.
+# against an install outside the loader's path (or before ldconfig ran) finds libseer.so.1.
 # Libs.private is what a link with libseer.a adds (pkg-config --static): the libraries libseer
 # calls, by name, not the Requires.private of their .pc files, which would pull in the static
 # dependencies of libmicrohttpd (gnutls, ...) that a link with its libmicrohttpd.so does not
@@ -42,13 +42,14 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/seer.pc.in ${CMAKE_BINARY_DIR}/seer.p
 install(FILES ${CMAKE_BINARY_DIR}/seer.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # find_package(seer): seer::seer is the shared library (its dependencies are its own, so the
-# package needs none of them); seerConfigVersion.cmake accepts the same major version.
+# package needs none of them); seerConfigVersion.cmake accepts the same major and minor version
+# (before 1.0 a minor release may change the API).
 set(SEER_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/seer)
 install(EXPORT seerTargets NAMESPACE seer:: DESTINATION ${SEER_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/seerConfig.cmake.in
                               ${CMAKE_BINARY_DIR}/seerConfig.cmake
                               INSTALL_DESTINATION ${SEER_CMAKE_DIR})
 write_basic_package_version_file(${CMAKE_BINARY_DIR}/seerConfigVersion.cmake
-                                 COMPATIBILITY SameMajorVersion)
+                                 COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_BINARY_DIR}/seerConfig.cmake ${CMAKE_BINARY_DIR}/seerConfigVersion.cmake
         DESTINATION ${SEER_CMAKE_DIR})
