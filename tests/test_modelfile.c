@@ -176,6 +176,32 @@ Test(modelfile, round_trip) {
     cr_assert(eq(int, count_entries(), 1));
 }
 
+// peek_json reads the header and the JSON only: the same JSON as a full open, and a file cut
+// anywhere or a header byte flipped is an error, never a crash or a partial document.
+Test(modelfile, peek_json) {
+    write_small();
+    char *json;
+    cr_assert(eq(int, seer_modelfile_peek_json(path, &json), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(str, json, (char *)SMALL_JSON));
+    free(json);
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    for (size_t cut = 0; cut < n; cut++) {
+        spill(path, b, cut);
+        cr_assert(eq(int, seer_modelfile_peek_json(path, &json), SEER_EDATA), "cut at %zu", cut);
+        cr_assert(eq(ptr, json, NULL));
+    }
+    for (size_t i = 0; i < 64; i++) {
+        b[i] ^= 0x01;
+        spill(path, b, n);
+        cr_assert(ne(int, seer_modelfile_peek_json(path, &json), SEER_OK), "byte %zu", i);
+        b[i] ^= 0x01;
+    }
+    free(b);
+    cr_assert(eq(int, seer_modelfile_peek_json("/nonexistent/m.seer", &json), SEER_EIO));
+    cr_assert(eq(int, seer_modelfile_peek_json("/tmp", &json), SEER_EIO));
+}
+
 Test(modelfile, round_trip_many_tensors) {
     // Every dtype with every ndim from 0 to 4, random bits (NaN patterns
     // included: floats must come back bit-identical, not just equal).

@@ -552,6 +552,61 @@ int seer_modelfile_peek_id(const char *path, uint64_t *id) {
     return SEER_OK;
 }
 
+// Reads n bytes at off, all of them or an error (a file shorter than that is truncated).
+static int pread_all(int fd, void *buf, size_t n, uint64_t off, const char *path) {
+    for (size_t done = 0; done < n;) {
+        ssize_t got = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+        if (got == 0) return seer_errorf(SEER_EDATA, "%s: truncated", path);
+        done += (size_t)got;
+    }
+    return SEER_OK;
+}
+
+int seer_modelfile_peek_json(const char *path, char **json) {
+    *json = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    unsigned char head[HEADER_SIZE];
+    unsigned char *buf = NULL;
+    int rc = SEER_OK;
+    if (fstat(fd, &st) != 0)
+        rc = seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = seer_errorf(SEER_EIO, "%s: not a regular file", path);
+    else if ((uint64_t)st.st_size < HEADER_SIZE)
+        rc = seer_errorf(SEER_EDATA, "%s: not a seer model file (%llu bytes)", path,
+                         (unsigned long long)st.st_size);
+    else
+        rc = pread_all(fd, head, HEADER_SIZE, 0, path);
+    file_header h;
+    if (rc == SEER_OK) {
+        decode_header(&h, head);
+        // Bounded before the allocation; check_header below says what is wrong.
+        uint64_t len = h.json_len <= JSON_MAX ? h.json_len : 0;
+        if (HEADER_SIZE + len > (uint64_t)st.st_size) len = 0;
+        buf = malloc(HEADER_SIZE + (size_t)len + 1);
+        if (!buf) rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+        if (rc == SEER_OK) {
+            memcpy(buf, head, HEADER_SIZE);
+            if (len == h.json_len)
+                rc = pread_all(fd, buf + HEADER_SIZE, (size_t)len, HEADER_SIZE, path);
+        }
+        if (rc == SEER_OK) rc = check_header(&h, buf, (uint64_t)st.st_size, path);
+    }
+    close(fd);
+    if (rc == SEER_OK) {
+        memmove(buf, buf + HEADER_SIZE, (size_t)h.json_len);
+        buf[h.json_len] = '\0';
+        *json = (char *)buf;
+    } else {
+        free(buf);
+    }
+    return rc;
+}
+
 const char *seer_modelfile_json(const seer_modelfile *m) { return m->json; }
 
 const seer_tensor *seer_modelfile_tensor(const seer_modelfile *m, const char *name) {

@@ -69,5 +69,9 @@ void seer_modelfile_close(seer_modelfile *m);
 // for a file that is not a seer model), to tell which file is there without loading it.
 uint64_t seer_modelfile_id(const seer_modelfile *m);
 int seer_modelfile_peek_id(const char *path, uint64_t *id);
+// The JSON document of the model file at path (malloc'd, NUL-terminated, the caller frees it),
+// reading only the header and the JSON: the header is checked as _open does, the body is not,
+// so this tells what kind of model a file holds without reading its tensors.
+int seer_modelfile_peek_json(const char *path, char **json);
 
 #endif

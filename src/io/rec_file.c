@@ -108,13 +108,13 @@ int seer_rec_file_save(const seer_rec_model *m, const char *path) {
 }
 
 int seer_rec_file_check(const char *path) {
-    seer_modelfile *f;
-    int rc = seer_modelfile_open(&f, path);
+    char *json;
+    int rc = seer_modelfile_peek_json(path, &json);
     if (rc != SEER_OK) return rc;
-    cJSON *doc = cJSON_Parse(seer_modelfile_json(f));
+    cJSON *doc = cJSON_Parse(json);
+    free(json);
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(doc, "kind");
     rc = cJSON_IsString(k) && !strcmp(k->valuestring, "recommender");
     cJSON_Delete(doc);
-    seer_modelfile_close(f);
     return rc;
 }
