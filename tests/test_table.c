@@ -899,6 +899,114 @@ Test(table, refill_bad_rows) {
     cr_assert(ne(ptr, strstr(keep[2], "m:5:3: "), NULL), "%s", keep[2]);
 }
 
+// The block scan's edges: separators on the last and first byte of a 32-byte block, a row of
+// exactly one block before its newline, CRLF, a CR inside a field, quoted fields (separators
+// and newlines inside) beside plain ones, and a last line without a newline. Read whole and a
+// few bytes at a time (the rows then straddle the window's end): the same fields.
+Test(table, block_scan_edges) {
+    static const char text[] =
+        "a,b,c\n"
+        "0123456789012345678901234567890,x,y\n"                        // sep at byte 31
+        "01234567890123456789012345678901,x,y\n"                       // sep at byte 32
+        "0123456789012345678901234567890123456789012345678901234567890123,,\n"  // 64, 65
+        "01234567890123456789012345678,y,\r\n"                         // 32 bytes, CR LF
+        "p\rq,\"s,e\np\",r\r\n"
+        "\"0123456789012345678901234567890\",\"\",z\n"
+        "last,,row";
+    static const char want[] =
+        "0123456789012345678901234567890|x|y;"
+        "01234567890123456789012345678901|x|y;"
+        "0123456789012345678901234567890123456789012345678901234567890123||;"
+        "01234567890123456789012345678|y|;"
+        "p\rq|s,e\np|r;"
+        "0123456789012345678901234567890||z;"
+        "last||row;";
+    static const size_t steps[] = {0, 1, 3, 31, 32, 33};
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        seer_table_options opt = {SEER_FORMAT_CSV, 0};
+        seer_table *t;
+        cr_assert(eq(int, seer_table_open_memory(&t, text, sizeof text - 1, "m", steps[k], &opt),
+                     SEER_OK));
+        char dump[512];
+        size_t rows;
+        cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+        cr_assert(eq(str, dump, (char *)want), "step %zu", steps[k]);
+        seer_table_close(t);
+    }
+}
+
+// A NUL or a stray quote past the first block of a long unquoted row is still named at its
+// column, and a row with a field too many or too few at its own place.
+Test(table, block_scan_bad_rows) {
+    char row[128];
+    size_t n = (size_t)sprintf(row, "a,b\n1,%s\n", "0123456789012345678901234567890123456789");
+    row[n - 3] = '\0';  // column 41 of line 2
+    expect_bad("nul.csv", row, n, SEER_FORMAT_CSV, "nul.csv:2:41", "NUL byte");
+    row[n - 3] = '"';
+    expect_bad("q.csv", row, n, SEER_FORMAT_CSV, "q.csv:2:41", "quote inside an unquoted");
+    expect_bad("many.csv", "a,b\n1,2\n0123456789012345678901234567890123456789,2,3\n", 52,
+               SEER_FORMAT_CSV, "many.csv:3:44", "expected 2 fields, got 3");
+    expect_bad("few.csv", "a,b,c\n1,2,3\n01234567890123456789012345678901234567,2\n", 52,
+               SEER_FORMAT_CSV, "few.csv:3:41", "expected 3 fields, got 2");
+}
+
+static unsigned next_random(uint64_t *x) {
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(*x >> 33);
+}
+
+// Random rows of 2 to 4 fields of up to 47 bytes, now and then a quote, CR, NUL, newline or
+// quoted field among them: whatever each row is (good or malformed), reading the file whole
+// (the block scan takes most rows) and one byte at a time (the byte-wise splitter takes them
+// all) gives the same fields and the same messages.
+Test(table, block_scan_matches_bytewise) {
+    static const char odd[] = "\"\r\n\0,";
+    size_t n = 300000;
+    char *text = malloc(n + 256);
+    uint64_t x = 12345;
+    size_t k = (size_t)sprintf(text, "a,b,c\n");
+    while (k < n) {
+        unsigned nf = 2 + next_random(&x) % 8 / 3;  // 3 most often
+        for (unsigned f = 0; f < nf; f++) {
+            unsigned len = next_random(&x) % 48, quoted = next_random(&x) % 10 == 0;
+            if (quoted) text[k++] = '"';
+            for (unsigned i = 0; i < len; i++) {
+                unsigned r = next_random(&x);
+                text[k++] = r % 200 ? (char)('a' + r % 26) : odd[(r >> 8) % (sizeof odd - 1)];
+            }
+            if (quoted) text[k++] = '"';
+            text[k++] = f + 1 < nf ? ',' : '\n';
+        }
+    }
+    n = k;
+    char *dump[2], msgs[2][SEER_BAD_ROWS_KEPT * 128];
+    size_t bad[2], rows[2];
+    for (int pass = 0; pass < 2; pass++) {
+        seer_table_options opt = {SEER_FORMAT_CSV, 1};
+        seer_table *t;
+        cr_assert(eq(int, seer_table_open_memory(&t, text, n, "r", pass ? 1 : 0, &opt), SEER_OK),
+                  "%s", seer_error_message());
+        dump[pass] = malloc(4 * n);
+        cr_assert(eq(int, read_all(t, &rows[pass], dump[pass], 4 * n), 0), "%s",
+                  seer_error_message());
+        bad[pass] = seer_table_bad_rows(t);
+        const char *const *m;
+        size_t nm = seer_table_bad_messages(t, &m);
+        msgs[pass][0] = '\0';
+        for (size_t i = 0; i < nm; i++) strcat(strcat(msgs[pass], m[i]), "\n");
+        seer_table_close(t);
+    }
+    cr_assert(gt(sz, rows[0], 1000));
+    cr_assert(gt(sz, bad[0], 100));
+    cr_assert(eq(sz, rows[0], rows[1]));
+    cr_assert(eq(sz, bad[0], bad[1]));
+    cr_assert(eq(str, dump[0], dump[1]));
+    cr_assert(eq(str, msgs[0], msgs[1]));
+    free(dump[0]);
+    free(dump[1]);
+    free(text);
+}
+
 // Many rows, bigger than the reader's window, with quoted newlines across the refills.
 static char *big_text(size_t rows, size_t *n) {
     char *text = malloc(rows * 64 + 64);
