@@ -47,13 +47,6 @@ void seer_text_put(seer_text *t, const char *fmt, ...) {
     }
 }
 
-const char *seer_trim(const char *s, size_t len, size_t *out_len) {
-    while (len && (*s == ' ' || *s == '\t')) s++, len--;
-    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
-    *out_len = len;
-    return s;
-}
-
 // Any decimal of at most 15 digits survives a trip through a
 // double, so %.15g is the shortest form whenever one of 15 digits or fewer exists.
 void seer_number_text(char *buf, double v) {

@@ -20,7 +20,13 @@ void seer_text_add(seer_text *t, const void *bytes, size_t n);
 void seer_text_put(seer_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 // s[0..len) without the spaces and tabs at both ends: the start, and the length in *out_len.
-const char *seer_trim(const char *s, size_t len, size_t *out_len);
+// Inline: the reading passes call it for every field.
+static inline const char *seer_trim(const char *s, size_t len, size_t *out_len) {
+    while (len && (*s == ' ' || *s == '\t')) s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
+    *out_len = len;
+    return s;
+}
 
 // Room for the shortest round-tripping text of a double ("-1.2345678901234567e-308").
 #define SEER_NUMBER_TEXT 32

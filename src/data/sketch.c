@@ -92,13 +92,6 @@ void seer_counter_free(seer_counter *c) {
     memset(c, 0, sizeof *c);
 }
 
-void seer_hll_add(seer_hll *h, uint64_t hash) {
-    size_t idx = hash >> (64 - SEER_HLL_BITS);
-    uint64_t rest = hash << SEER_HLL_BITS | (1ULL << (SEER_HLL_BITS - 1));
-    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
-    if (rank > h->reg[idx]) h->reg[idx] = rank;
-}
-
 // Flajolet et al. 2007, with the linear-counting correction for small counts.
 double seer_hll_estimate(const seer_hll *h) {
     const double m = 1 << SEER_HLL_BITS;

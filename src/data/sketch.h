@@ -40,7 +40,13 @@ typedef struct {
     uint8_t reg[1 << SEER_HLL_BITS];
 } seer_hll;
 
-void seer_hll_add(seer_hll *h, uint64_t hash);
+// Inline: the profile pass adds every field.
+static inline void seer_hll_add(seer_hll *h, uint64_t hash) {
+    size_t idx = hash >> (64 - SEER_HLL_BITS);
+    uint64_t rest = hash << SEER_HLL_BITS | (1ULL << (SEER_HLL_BITS - 1));
+    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
+    if (rank > h->reg[idx]) h->reg[idx] = rank;
+}
 double seer_hll_estimate(const seer_hll *h);
 
 // A lookup table from token hash to a row id, built once (vocabularies at load).

@@ -884,7 +884,7 @@ int seer_parse_number(const char *s, size_t len, double *out) {
     return 1;
 }
 
-int seer_is_missing(const char *s, size_t len) {
+int seer_is_missing_text(const char *s, size_t len) {
     static const char *const spellings[] = {"NA",   "N/A",  "NaN", "nan", "null",
                                             "NULL", "None", "?"};
     while (len > 0 && (*s == ' ' || *s == '\t')) s++, len--;

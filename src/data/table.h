@@ -82,7 +82,14 @@ void seer_table_close(seer_table *t);
 // Returns 1 on success, 0 if the field is not a number.
 int seer_parse_number(const char *s, size_t len, double *out);
 // 1 if the field is one of the missing-value spellings: "", NA, N/A, NaN, nan,
-// null, NULL, None, ? (after trimming spaces).
-int seer_is_missing(const char *s, size_t len);
+// null, NULL, None, ? (after trimming spaces). Inline for the reading passes: a field that
+// starts with anything but a blank, N, n or ? is decided by its first byte.
+int seer_is_missing_text(const char *s, size_t len);
+static inline int seer_is_missing(const char *s, size_t len) {
+    if (len == 0) return 1;
+    char c = s[0];
+    if (c != ' ' && c != '\t' && c != 'N' && c != 'n' && c != '?') return 0;
+    return seer_is_missing_text(s, len);
+}
 
 #endif
