@@ -548,3 +548,18 @@ Test(transform, moments_are_stable) {
     seer_table_close(tab);
     free(text);
 }
+
+// slog1p looks up whole numbers in a table: each must be the double log1p gives, with the
+// sign of x (and -0 stays -0), and the values between them still go through log1p.
+Test(transform, slog1p_table_matches_log1p) {
+    for (int k = -5000; k <= 5000; k++) {
+        double x = k, want = x >= 0 ? log1p(x) : -log1p(-x);
+        cr_assert(eq(dbl, seer_slog1p(x), want), "k %d", k);
+        cr_assert(eq(dbl, seer_slog1p(x + 0.5), x + 0.5 >= 0 ? log1p(x + 0.5) : -log1p(-x - 0.5)));
+    }
+    cr_assert(eq(int, signbit(seer_slog1p(-0.0)), signbit(-0.0)));
+    cr_assert(eq(int, signbit(seer_slog1p(0.0)), 0));
+    cr_assert(eq(dbl, seer_slog1p(1e300), log1p(1e300)));
+    cr_assert(eq(dbl, seer_slog1p(4096), log1p(4096.0)));
+    cr_assert(eq(dbl, seer_slog1p(-4095), -log1p(4095.0)));
+}
