@@ -25,7 +25,8 @@ static const seer_cli_opt opts[] = {
     {"output", 1, 'o', "FILE", "the batch's CSV user,rank,item,score,source (default stdout;\n"
                                "written atomically)"},
     {"json", 0, O_JSON, NULL, "one JSON object: {\"user\", \"items\": [{\"item\", \"score\"}],\n"
-                              "\"source\"}"},
+                              "\"source\"} (with --recent also \"unknown_items\": the ids\n"
+                              "the model does not know, skipped)"},
     {"help", 0, O_HELP, NULL, "this help"},
     {0}};
 
@@ -87,8 +88,8 @@ static int parse(rec_args *a, int argc, char **argv) {
     return -1;
 }
 
-static void print_one(const rec_args *a, const seer_rec_item *items, size_t n,
-                      seer_rec_source src, double secs) {
+static void print_one(const seer_recommender *r, const rec_args *a, const seer_rec_item *items,
+                      size_t n, seer_rec_source src, double secs) {
     if (!a->json) {
         for (size_t i = 0; i < n; i++) printf("%zu\t%s\t%.7g\n", i + 1, items[i].item,
                                               (double)items[i].score);
@@ -105,6 +106,8 @@ static void print_one(const rec_args *a, const seer_rec_item *items, size_t n,
         printf(",\"score\":%.7g}", (double)items[i].score);
     }
     printf("],\"source\":\"%s\",", seer_rec_source_names[src]);
+    if (a->n_recent)   // the request's ids the catalogue lacks, skipped
+        printf("\"unknown_items\":%zu,", seer_rec_unknown_items(r, a->recent, a->n_recent));
     seer_cli_json_number("ms", "%.4f", secs * 1e3, 0);
     printf("}\n");
 }
@@ -119,7 +122,7 @@ static int one(const seer_recommender *r, const rec_args *a) {
     double t0 = seer_cli_now();
     int rc = seer_rec_recommend(r, &q, items, &n, &src);
     double secs = seer_cli_now() - t0;
-    if (rc == SEER_OK) print_one(a, items, n, src, secs);
+    if (rc == SEER_OK) print_one(r, a, items, n, src, secs);
     free(items);
     return rc == SEER_OK ? 0 : seer_cli_fail(rc);
 }

@@ -146,6 +146,20 @@ typedef struct {
 int seer_rec_recommend(const seer_recommender *r, const seer_rec_request *q,
                        seer_rec_item *items, size_t *n, seer_rec_source *source);
 
+// Online events of a next-item model (sasrec): item appended to user's sequence, so that the
+// next recommendation for user scores the sequence with it last (and leaves it out unless
+// include_seen). A user the model does not know gets a sequence of its own, recommended from
+// as its history (at most 1048576 such users). Each user keeps its latest maxlen appended
+// items, in memory only: the model file is not changed (seer serve logs the events and
+// replays them). Safe while seer_rec_recommend runs on other threads. SEER_EINVAL for
+// another kind; SEER_EDATA when the catalogue lacks item, for an empty user id, or past the
+// users kept; SEER_ENOMEM.
+int seer_rec_append(seer_recommender *r, const char *user, const char *item);
+
+// How many of the n item ids the model's catalogue does not hold: the recent items a
+// request gives that recommending skips (the server's and the CLI's "unknown_items").
+size_t seer_rec_unknown_items(const seer_recommender *r, const char *const *items, size_t n);
+
 // Writes the CSV "user,rank,item,score,source" (a header, then k lines a user, best first)
 // for each user of users (n ids; NULL: every user of the model) to path (atomically; NULL:
 // stdout). Unknown users get popularity, and their source says so.

@@ -89,7 +89,7 @@ static void eval_batch(eval_job *j, const uint32_t *users, size_t n, seer_rec_ev
     seer_rec_query q[SEER_TOPK_USERS];
     size_t nq = 0;
     for (size_t b = 0; b < n; b++)
-        if (users[b] < m->n_users) q[nq++] = (seer_rec_query){(long)users[b], NULL, 0, NULL, NULL, 0};
+        if (users[b] < m->n_users) q[nq++] = (seer_rec_query){.user = (long)users[b]};
     if (nq) seer_rec_score_users(m, q, nq, j->scores, j->uvec);
     for (size_t b = 0, known = 0; b < n; b++) {
         size_t n_rel = relevant(j, users[b]), n_ex = 0;

@@ -63,6 +63,7 @@ int seer_rec_train(const seer_rec_train_options *o, seer_recommender **out,
     if (!rec) return seer_errorf(SEER_ENOMEM, "out of memory");
     seer_rec_model *m = &rec->m;
     seer_rec_model_init(m, o->kind);
+    seer_rec_live_init(&rec->live);
     snprintf(m->data_name, sizeof m->data_name, "%s", o->data);
     seer_threads_set(o->threads);
     seer_interactions x;
@@ -99,8 +100,10 @@ int seer_rec_load(seer_recommender **out, const char *path) {
     if (!out || !path) return seer_errorf(SEER_EINVAL, "seer_rec_load: NULL argument");
     seer_recommender *r = calloc(1, sizeof *r);
     if (!r) return seer_errorf(SEER_ENOMEM, "out of memory");
+    seer_rec_live_init(&r->live);
     int rc = seer_rec_file_load(&r->m, path);
     if (rc != SEER_OK) {
+        seer_rec_live_free(&r->live);
         free(r);
         return rc;
     }
@@ -111,6 +114,7 @@ int seer_rec_load(seer_recommender **out, const char *path) {
 void seer_rec_free(seer_recommender *r) {
     if (!r) return;
     seer_rec_model_free(&r->m);
+    seer_rec_live_free(&r->live);
     free(r);
 }
 

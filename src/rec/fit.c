@@ -82,7 +82,7 @@ double seer_rec_valid_ndcg(const seer_rec_model *m, const seer_rec_data *d, size
     for (size_t u = 0; scratch && top && rel && u < m->n_users; u++) {
         size_t n_rel = held_out(d, u, min_rating, rel), n;
         if (!n_rel) continue;
-        seer_rec_query q = {(long)u, NULL, 0, NULL, NULL, 0};
+        seer_rec_query q = {.user = (long)u};
         int from_pop;
         seer_rec_top(m, &q, k, 0, top, &n, &from_pop, scratch, NULL);
         seer_rank_metrics met;

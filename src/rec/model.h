@@ -41,11 +41,13 @@ typedef struct seer_rec_model seer_rec_model;
 // user not seen in training (user -1) described by recent items and side features.
 typedef struct {
     long user;                 // index in the users map, or -1
-    const uint32_t *recent;    // (n_recent) item indices, oldest first (a known user's: its
-    size_t n_recent;           // training history, set by the caller)
+    const uint32_t *recent;    // (n_recent) item indices, oldest first (a known user's: the
+    size_t n_recent;           // items after its history, appended online; sasrec reads them)
     const uint32_t *feat;      // (n_feat) user feature indices (model->user_feats.names)
     const float *feat_val;     // (n_feat)
     size_t n_feat;
+    const uint32_t *exclude;   // (n_exclude) sorted: when set, the items left out instead of
+    size_t n_exclude;          // the known user's training items
 } seer_rec_query;
 
 // The training interactions as a kind sees them: the log, its users' CSR in time order, and

@@ -72,21 +72,21 @@ static int sasrec_train(seer_rec_model *m, const seer_rec_data *d,
     return SEER_OK;
 }
 
-// The network's last state over the latest maxlen items of the user's history, or of the
-// query's recent items. The buffers are on the stack (SEER_SASREC_STACK_FLOATS, checked at
+// The network's last state over the latest maxlen items of the user's history followed by the
+// items appended online (q->recent), or of an unknown user's recent items. The buffers are on the stack (SEER_SASREC_STACK_FLOATS, checked at
 // training and at load): no allocation, safe from several threads.
 static void sasrec_user_vector(const seer_rec_model *m, const seer_rec_query *q, float *vec,
                                float *bias) {
     seer_sasrec_config c;
     config_of(m, &c);
-    const uint32_t *items = q->recent;
-    size_t n = q->n_recent;
-    if (q->user >= 0) {
-        items = m->hist_item + m->hist_off[q->user];
-        n = m->hist_off[q->user + 1] - m->hist_off[q->user];
+    const uint32_t *items = q->recent, *hist = NULL;
+    size_t n = q->n_recent, n_hist = 0;
+    if (q->user >= 0) {   // the history's tail, then the appended items
+        hist = m->hist_item + m->hist_off[q->user];
+        n_hist = m->hist_off[q->user + 1] - m->hist_off[q->user];
     }
     *bias = 0.0f;
-    if (n == 0) {
+    if (n + n_hist == 0) {
         memset(vec, 0, c.dim * sizeof *vec);
         return;
     }
@@ -94,13 +94,19 @@ static void sasrec_user_vector(const seer_rec_model *m, const seer_rec_query *q,
         items += n - c.maxlen;
         n = c.maxlen;
     }
+    if (n_hist > c.maxlen - n) {
+        hist += n_hist - (c.maxlen - n);
+        n_hist = c.maxlen - n;
+    }
     float mem[SEER_SASREC_STACK_FLOATS];
     seer_sasrec_work w;
     int fits = seer_sasrec_work_carve_infer(&w, &c, mem, SEER_SASREC_STACK_FLOATS);
     SEER_ASSERT(fits);  // prepare refused settings that do not fit
     w.off[0] = 0;
+    if (n_hist) memcpy(w.item, hist, n_hist * sizeof *hist);
+    if (n) memcpy(w.item + n_hist, items, n * sizeof *items);
+    n += n_hist;
     w.off[1] = (uint32_t)n;
-    memcpy(w.item, items, n * sizeof *items);
     seer_sasrec_params p;
     seer_sasrec_bind(&p, (float *)m->item_vec, seer_rec_param_get(m, "sasrec", NULL, NULL), &c);
     seer_sasrec_forward(&p, &c, &w, 1, NULL);

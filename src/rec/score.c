@@ -51,6 +51,10 @@ void seer_rec_top(const seer_rec_model *m, const seer_rec_query *q, size_t k, in
     const uint32_t *ex = NULL;
     size_t n_ex = 0;
     if (!include_seen && q->user >= 0) ex = seer_rec_seen(m, (uint32_t)q->user, &n_ex);
+    if (!include_seen && q->exclude) {
+        ex = q->exclude;
+        n_ex = q->n_exclude;
+    }
     if (!include_seen && q->user < 0 && q->n_recent) {
         memcpy(seen, q->recent, q->n_recent * sizeof *seen);
         qsort(seen, q->n_recent, sizeof *seen, cmp_u32);

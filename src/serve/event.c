@@ -145,3 +145,34 @@ int seer_event_encode(seer_event_reader *r, const seer_transform *t, const char 
     rc = seer_transform_row(t, r->map, &row, "", ids, dense, y);
     return rc == SEER_OK ? rc : seer_request_transform_error("");
 }
+
+void seer_event_seq_write(seer_text *out, const char *user, size_t user_len, const char *item,
+                          size_t item_len) {
+    unsigned char kind = SEER_EVENT_SEQ;
+    seer_text_add(out, &kind, 1);
+    put_text(out, user, user_len);
+    put_text(out, item, item_len);
+}
+
+int seer_event_seq_read(const char *rec, size_t n, char *buf, const char **user,
+                        const char **item) {
+    if (n < 1 || (unsigned char)rec[0] != SEER_EVENT_SEQ)
+        return seer_errorf(SEER_EDATA, "the record is no sequence event (byte 0)");
+    size_t off = 1, len[2] = {0, 0};
+    const char *s[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        int rc = get_text(rec, n, &off, &s[i], &len[i]);
+        if (rc != SEER_OK) return rc;
+        if (len[i] == 0 || memchr(s[i], 0, len[i]))
+            return seer_errorf(SEER_EDATA, "the sequence event's %s id at byte %zu is empty or "
+                               "holds a NUL", i ? "item" : "user", off - len[i]);
+    }
+    if (off != n) return seer_errorf(SEER_EDATA, "bytes after the sequence event at byte %zu", off);
+    memcpy(buf, s[0], len[0]);
+    buf[len[0]] = '\0';
+    memcpy(buf + len[0] + 1, s[1], len[1]);
+    buf[len[0] + 1 + len[1]] = '\0';
+    *user = buf;
+    *item = buf + len[0] + 1;
+    return SEER_OK;
+}

@@ -32,11 +32,24 @@
 
 // The first byte of a record of values (JSON never starts with it).
 #define SEER_EVENT_VALUES 0x01
+// The first byte of a sequence event of a recommender (sasrec): the user read an item.
+//    0  u8   kind: SEER_EVENT_SEQ
+//    1  u32  user length, the user's id, u32 item length, the item's id
+#define SEER_EVENT_SEQ 0x02
 
 // Appends the record of one row to out: field[j], len[j] are the texts of t's
 // columns (empty: no value), the label's among them. out->failed on no memory.
 void seer_event_write(seer_text *out, const seer_transform *t, char *const *field,
                       const size_t *len);
+
+// Appends the record of a sequence event (user, item) to out. out->failed on no memory.
+void seer_event_seq_write(seer_text *out, const char *user, size_t user_len, const char *item,
+                          size_t item_len);
+// The user and item of a sequence event's record rec[0..n), copied NUL-terminated into buf
+// (room for n bytes): *user and *item point into it. SEER_EDATA naming the byte of a
+// malformed record or an id holding a NUL.
+int seer_event_seq_read(const char *rec, size_t n, char *buf, const char **user,
+                        const char **item);
 
 // What reading records needs, grown as needed; zero it to start.
 typedef struct {

@@ -23,7 +23,7 @@ static void refuse(seer_server *s, seer_http_response *resp) {
 }
 
 static void answer(seer_http_response *resp, const seer_request_rec *q, const seer_rec_item *it,
-                   size_t n, seer_rec_source src) {
+                   size_t n, seer_rec_source src, size_t unknown) {
     seer_text b = {0};
     seer_text_reserve(&b, 64 + 48 * n);
     seer_text_put(&b, "{\"user\":");
@@ -35,7 +35,9 @@ static void answer(seer_http_response *resp, const seer_request_rec *q, const se
         seer_reply_string(&b, it[i].item);
         seer_text_put(&b, ",\"score\":%.7g}", (double)it[i].score);
     }
-    seer_text_put(&b, "],\"source\":\"%s\"}", seer_rec_source_names[src]);
+    seer_text_put(&b, "],\"source\":\"%s\"", seer_rec_source_names[src]);
+    if (q->n_recent) seer_text_put(&b, ",\"unknown_items\":%zu", unknown);
+    seer_text_put(&b, "}");
     seer_reply_finish(resp, 200, &b);
 }
 
@@ -63,7 +65,8 @@ void seer_handle_recommend(seer_server *s, const seer_http_request *req,
     seer_rec_source src;
     rc = items ? seer_rec_recommend(s->rec, &r, items, &n, &src)
                : seer_errorf(SEER_ENOMEM, "out of memory");
-    if (rc == SEER_OK) answer(resp, q, items, n, src);
+    if (rc == SEER_OK)
+        answer(resp, q, items, n, src, seer_rec_unknown_items(s->rec, q->recent, q->n_recent));
     else seer_reply_rc(resp, rc);
     free(items);
     seer_request_recommend_free(q);

@@ -14,6 +14,7 @@
 
 #include "base/error.h"
 #include "base/text.h"
+#include "data/idmap.h"
 #include "serve/event.h"
 
 // Columns whose encoding buffers live in the encoder itself: a request of a model of so
@@ -677,4 +678,84 @@ int seer_request_recommend(const char *body, size_t len, seer_request_rec *out) 
 void seer_request_recommend_free(seer_request_rec *r) {
     cJSON_Delete(r->doc);
     r->doc = NULL;
+}
+
+// ---------------------------------------------------------------- /v1/events of a recommender
+
+// The id of key in event i: a non-empty string, or a whole number as its digits (into num).
+static int seq_id(const cJSON *ev, const char *key, size_t i, char *num, const char **s,
+                  size_t *n) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+    if (!v) return seer_errorf(SEER_EDATA, "events[%zu]: \"%s\" is missing", i, key);
+    if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble)) {
+        seer_number_text(num, v->valuedouble);
+        *s = num;
+    } else if (cJSON_IsString(v) && *v->valuestring) {
+        *s = v->valuestring;
+    } else {
+        return seer_errorf(SEER_EDATA, "events[%zu]: \"%s\" must be a non-empty string or an "
+                           "integer", i, key);
+    }
+    *n = strlen(*s);
+    if (*n > SEER_ID_LEN_MAX)
+        return seer_errorf(SEER_EDATA, "events[%zu]: \"%s\" is longer than %d bytes", i, key,
+                           SEER_ID_LEN_MAX);
+    return SEER_OK;
+}
+
+static int seq_event(const cJSON *ev, size_t i, seer_text *record) {
+    if (!cJSON_IsObject(ev)) return seer_errorf(SEER_EDATA, "events[%zu]: not an object", i);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, ev) {
+        if (strcmp(v->string, "user") && strcmp(v->string, "item"))
+            return seer_errorf(SEER_EDATA, "events[%zu]: unknown key \"%.64s\" (user, item)", i,
+                               v->string);
+    }
+    char unum[SEER_NUMBER_TEXT], inum[SEER_NUMBER_TEXT];
+    const char *user, *item;
+    size_t nu, ni;
+    int rc = seq_id(ev, "user", i, unum, &user, &nu);
+    if (rc == SEER_OK) rc = seq_id(ev, "item", i, inum, &item, &ni);
+    if (rc == SEER_OK) seer_event_seq_write(record, user, nu, item, ni);
+    if (rc == SEER_OK && record->failed) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
+    return rc;
+}
+
+int seer_request_seq_events_parse(const char *body, size_t len, size_t max_events,
+                                  seer_request_seq_events *out) {
+    memset(out, 0, sizeof *out);
+    cJSON *doc;
+    int rc = parse(body, len, &doc);
+    if (rc != SEER_OK) return rc;
+    const cJSON *events;
+    size_t n = 0;
+    rc = get_array(doc, "events", max_events, &events, &n, &out->too_many);
+    if (rc == SEER_OK && cJSON_GetArraySize(doc) != 1)
+        rc = seer_errorf(SEER_EDATA, "the body holds a key other than \"events\"");
+    if (rc == SEER_OK) {
+        out->record = calloc(n + 1, sizeof *out->record);
+        out->len = calloc(n + 1, sizeof *out->len);
+        if (!out->record || !out->len) rc = seer_errorf(SEER_ENOMEM, "out of memory for events");
+    }
+    size_t i = 0;
+    for (const cJSON *ev = rc == SEER_OK ? events->child : NULL; ev && rc == SEER_OK;
+         ev = ev->next, i++) {
+        seer_text record = {0};
+        rc = seq_event(ev, i, &record);
+        out->record[i] = record.s;
+        out->len[i] = record.n;
+        out->n = i + 1;
+    }
+    cJSON_Delete(doc);
+    if (rc != SEER_OK) seer_request_seq_events_free(out);
+    return rc;
+}
+
+void seer_request_seq_events_free(seer_request_seq_events *e) {
+    for (size_t i = 0; e->record && i < e->n; i++) free(e->record[i]);
+    free(e->record);
+    free(e->len);
+    int too_many = e->too_many;
+    memset(e, 0, sizeof *e);
+    e->too_many = too_many;
 }

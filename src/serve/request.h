@@ -88,6 +88,21 @@ int seer_request_events_parse(const seer_transform *t, const char *body, size_t 
                               size_t max_events, seer_request_events *out);
 void seer_request_events_free(seer_request_events *e);
 
+// The events of a recommender's {"events": [{"user": ID, "item": ID}, ...]} (an ID a string or
+// an integer, its digits), each as its sequence record (event.h); records[i] owned.
+typedef struct {
+    size_t n;
+    char **record;     // (n)
+    size_t *len;       // (n)
+    int too_many;      // set with SEER_EDATA past max_events
+} seer_request_seq_events;
+
+// SEER_EDATA naming "events[i]" and the key on a malformed event (a missing or empty id, a
+// value of another type, another key), or as seer_request_predict; SEER_ENOMEM.
+int seer_request_seq_events_parse(const char *body, size_t len, size_t max_events,
+                                  seer_request_seq_events *out);
+void seer_request_seq_events_free(seer_request_seq_events *e);
+
 // A copy of the JSON object json (the model's training metadata) with every string
 // value that holds a '/' cut to its last part: a path becomes a file name, so that a
 // client learns no paths of the server's machine. NULL without memory or on bad JSON.

@@ -79,7 +79,7 @@ static void on_handle(void *ctx, const seer_http_request *req, seer_http_respons
     seer_server *s = ctx;
     seer_worker *w = NULL;
     if (s->rec && req->tag != SEER_EP_RECOMMEND && req->tag != SEER_EP_HEALTHZ &&
-        req->tag != SEER_EP_METRICS) {
+        req->tag != SEER_EP_METRICS && !(s->rec_online && req->tag == SEER_EP_EVENTS)) {
         seer_reply_error(resp, 400, "this server serves a recommender: POST /v1/recommend");
         return;
     }
@@ -190,9 +190,12 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     // the model, so that a missing model is reported as such.
     if (rc == SEER_OK && c->model_dir) rc = resolve_model_dir(s, c);
     int slot_ready = 0;
-    // A recommender's file is served by /v1/recommend alone: no slot, no online learning.
+    // A recommender's file is served by /v1/recommend alone: no slot, no online learning;
+    // a sasrec model's events extend its users' sequences.
     if (rc == SEER_OK && seer_file_is_recommender(c->model_path) == 1) {
         rc = seer_rec_load(&s->rec, c->model_path);
+        if (rc == SEER_OK && c->wal_dir && seer_rec_get_kind(s->rec) == SEER_REC_SASREC)
+            rc = seer_rec_online_open(&s->rec_online, s->rec, c->wal_dir, c->wal_repair);
     } else if (rc == SEER_OK && c->wal_dir) {
         seer_online_options o;
         seer_online_options_default(&o);
@@ -219,6 +222,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
         seer_batcher_stop(s->batcher);
         if (s->online) seer_online_close(s->online);
         if (slot_ready) seer_slot_free(&s->slot);
+        seer_rec_online_close(s->rec_online);
         seer_rec_free(s->rec);
         seer_token_free(&s->token);
         free(s->model_dir);
@@ -236,6 +240,7 @@ void seer_server_stop(seer_server *s) {
     seer_http_stop(s->http, 10.0);   // after every deferred answer: the batcher's are done
     seer_batcher_stop(s->batcher);
     if (s->online) seer_online_close(s->online);
+    seer_rec_online_close(s->rec_online);
     for (seer_worker *w = s->workers, *next; w; w = next) {
         next = w->next;
         seer_worker_free(w);

@@ -14,6 +14,7 @@
 #include "serve/http.h"
 #include "serve/metrics.h"
 #include "serve/online.h"
+#include "serve/rec_online.h"
 #include "serve/request.h"
 #include "serve/server.h"
 #include "serve/slot.h"
@@ -36,6 +37,7 @@ struct seer_server {
     seer_slot slot;
     seer_recommender *rec;   // a recommender's file: /v1/recommend alone, no slot (NULL: CTR)
     seer_online *online;     // NULL without a wal_dir
+    seer_rec_online *rec_online;   // a sasrec recommender's events (NULL: none taken)
     seer_http *http;
     seer_batcher *batcher;   // NULL: every request scored on its own thread
     seer_serve_metrics metrics;
