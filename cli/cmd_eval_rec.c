@@ -13,7 +13,8 @@ enum { O_FORMAT = 256, O_USER, O_ITEM, O_TIME, O_RATING, O_MIN, O_EXCL, O_SAMPLE
        O_SKIP, O_JSON, O_HELP };
 
 static const seer_cli_opt opts[] = {
-    {"format", 1, O_FORMAT, "F", "auto (CSV/TSV with a header, default), csv, tsv or movielens"},
+    {"format", 1, O_FORMAT, "F", "auto (CSV/TSV with a header, default), csv, tsv, movielens\n"
+                                 "or seq (a sasrec model: leave-one-out on the sequences)"},
     {"user", 1, O_USER, "COL", "CSV/TSV: the user id column (default 'user')"},
     {"item", 1, O_ITEM, "COL", "CSV/TSV: the item id column (default 'item')"},
     {"time", 1, O_TIME, "COL", "CSV/TSV: a time column"},
@@ -39,7 +40,7 @@ const seer_cli_command seer_cli_eval_rec_command = {
              "those users. Test items the model never saw stay relevant and are never hit.\n"};
 
 static const char *const yes_no[] = {"no", "yes", NULL};
-static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", NULL};
+static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", "seq", NULL};
 
 static int parse(seer_rec_eval_options *o, int *json, int argc, char **argv) {
     static const char *seen[SEER_CLI_OPTION_MAX];
@@ -50,7 +51,9 @@ static int parse(seer_rec_eval_options *o, int *json, int argc, char **argv) {
         switch (c) {
         case O_FORMAT:
             bad = seer_cli_choice("--format", optarg, log_formats, &k);
-            if (!bad) o->format = k == 3 ? SEER_FORMAT_MOVIELENS : (seer_format)k;
+            if (!bad) o->format = k == 3   ? SEER_FORMAT_MOVIELENS
+                                  : k == 4 ? SEER_FORMAT_SEQ
+                                           : (seer_format)k;
             break;
         case O_USER: o->user_col = optarg; break;
         case O_ITEM: o->item_col = optarg; break;
@@ -66,9 +69,43 @@ static int parse(seer_rec_eval_options *o, int *json, int argc, char **argv) {
         }
     }
     if (bad || more < 0) return 1;
+    static const int not_seq[] = {O_USER, O_ITEM, O_TIME, O_RATING, O_MIN, O_EXCL, O_SAMPLED};
+    static const char *const not_seq_name[] = {"--user", "--item", "--time", "--rating",
+                                               "--min-rating", "--exclude-seen", "--sampled"};
+    for (size_t i = 0; o->format == SEER_FORMAT_SEQ && i < sizeof not_seq / sizeof *not_seq; i++)
+        if (seen[not_seq[i]])
+            return seer_cli_usage("--format seq: %s does not apply (the last item of each "
+                                  "sequence is ranked over every item, nothing excluded)",
+                                  not_seq_name[i]);
     if (optind != argc - 2) return seer_cli_usage("usage: seer eval RECOMMENDER TEST [options]");
     o->path = argv[optind + 1];
     return -1;
+}
+
+// A next-item model on sequences: the keys of seer train --json's closing line.
+static void print_seq(const seer_rec_eval_report *r, int json) {
+    char key[32];
+    if (json) printf("{");
+    for (int c = 0; c < SEER_REC_CUTOFFS; c++) {
+        if (!json) {
+            printf("hr@%-3zu %.5f  ndcg@%-3zu %.5f\n", r->cutoff[c], r->hr[c], r->cutoff[c],
+                   r->ndcg[c]);
+            continue;
+        }
+        snprintf(key, sizeof key, "hr@%zu", r->cutoff[c]);
+        seer_cli_json_number(key, "%.6f", r->hr[c], 1);
+        snprintf(key, sizeof key, "ndcg@%zu", r->cutoff[c]);
+        seer_cli_json_number(key, "%.6f", r->ndcg[c], 1);
+    }
+    if (!json) {
+        printf("users   %zu (leave-one-out, nothing excluded)\n", r->users_evaluated);
+        return;
+    }
+    printf("\"excluded_seen\":false,\"test_users\":%zu,\"interactions\":%zu,"
+           "\"unknown_items\":%zu,\"skipped_rows\":%zu,", r->users_evaluated, r->interactions,
+           r->unknown_items, r->skipped);
+    seer_cli_json_number("seconds", "%.3f", r->seconds, 0);
+    printf("}\n");
 }
 
 static void print_json(const seer_rec_eval_report *r, const seer_rec_eval_options *o) {
@@ -121,7 +158,8 @@ int seer_cmd_eval_rec(int argc, char **argv) {
     seer_rec_free(r);
     if (rc != SEER_OK) return seer_cli_fail(rc);
     if (rep.skipped) fprintf(stderr, "skipped %zu malformed lines\n", rep.skipped);
-    if (json) print_json(&rep, &o);
+    if (o.format == SEER_FORMAT_SEQ) print_seq(&rep, json);
+    else if (json) print_json(&rep, &o);
     else print_text(&rep, &o);
     return 0;
 }

@@ -8,6 +8,7 @@
 // seer recommend is $SEER_BIN.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,4 +285,136 @@ Test(sasrec_serve, events_past_maxlen_keep_the_latest) {
     items_of(want, b, sizeof b);
     cr_assert(eq(str, a, b));
     free(got);
+}
+
+// ---- seer eval --format seq -------------------------------------------------------------------
+
+static seer_rec_eval_report eval_seq(const seer_recommender *r, const char *path) {
+    seer_rec_eval_options o;
+    seer_rec_eval_options_default(&o);
+    o.path = path;
+    o.format = SEER_FORMAT_SEQ;
+    seer_rec_eval_report rep;
+    cr_assert(eq(int, seer_rec_eval(r, &o, &rep), SEER_OK), "%s", seer_error_message());
+    return rep;
+}
+
+// Each line's target ranked by seer_rec_recommend over its known inputs (another path: one
+// user's dot products, not the batched GEMM) gives the expected metrics; unknown targets,
+// too few known inputs and short lines as the protocol says.
+Test(sasrec_serve, eval_seq_ranks_each_last_item) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/test_seqs.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    srand(7);
+    static char lines[24][128];
+    int n = 0;
+    for (; n < 20; n++) {   // ring-like with a random tail: some hits, some misses
+        int s = rand() % 20, len = 3 + rand() % 6, at = 0;
+        at += sprintf(lines[n] + at, "t%d", n);
+        for (int k = 0; k + 1 < len; k++) at += sprintf(lines[n] + at, " i%d", (s + k) % 20);
+        sprintf(lines[n] + at, " i%d", rand() % 3 ? (s + len - 1) % 20 : rand() % 20);
+    }
+    snprintf(lines[n++], 128, "unknown_target i0 i1 i2 nope");   // a miss
+    snprintf(lines[n++], 128, "one_known i0 nope i1");            // a miss
+    snprintf(lines[n++], 128, "short i4 i5");                     // not counted
+    for (int i = 0; i < n; i++) fprintf(f, "%s\n", lines[i]);
+    fclose(f);
+    seer_recommender *r;
+    cr_assert(eq(int, seer_rec_load(&r, model), SEER_OK));
+    double hr[3] = {0}, ndcg[3] = {0};
+    static const size_t K[3] = {5, 10, 20};
+    for (int i = 0; i < 20; i++) {
+        const char *ids[16];
+        char *save, *tok = strtok_r(lines[i], " ", &save);
+        size_t m = 0;
+        while ((tok = strtok_r(NULL, " ", &save))) ids[m++] = tok;
+        seer_rec_request q = {.user = NULL, .k = 20, .include_seen = 1, .recent_items = ids,
+                              .n_recent = m - 1};
+        seer_rec_item out[20];
+        size_t got;
+        seer_rec_source src;
+        cr_assert(eq(int, seer_rec_recommend(r, &q, out, &got, &src), SEER_OK));
+        cr_assert(eq(sz, got, 20));
+        size_t rank = 0;
+        while (rank < 20 && strcmp(out[rank].item, ids[m - 1])) rank++;
+        for (int k = 0; k < 3; k++)
+            if (rank < K[k]) {
+                hr[k] += 1;
+                ndcg[k] += 1 / log2((double)rank + 2);
+            }
+    }
+    seer_rec_eval_report rep = eval_seq(r, path);
+    cr_assert(eq(sz, rep.users_evaluated, 22));
+    cr_assert(eq(sz, rep.unknown_items, 2));
+    for (int k = 0; k < 3; k++) {
+        cr_assert(eq(sz, rep.cutoff[k], K[k]));
+        cr_assert(ieee_ulp_eq(dbl, rep.hr[k] * 22, hr[k], 64), "hr@%zu %g vs %g", K[k],
+                  rep.hr[k] * 22, hr[k]);
+        cr_assert(ieee_ulp_eq(dbl, rep.ndcg[k] * 22, ndcg[k], 64), "ndcg@%zu %g vs %g", K[k],
+                  rep.ndcg[k] * 22, ndcg[k]);
+    }
+    cr_assert(hr[0] > 0 && hr[0] < 20, "the case must hold hits and misses: %g", hr[0]);
+    // The CLI's JSON has training's keys.
+    cr_assert(eq(int, run_seer("eval", model, path, "--format", "seq", "--json", NULL), 0), "%s",
+              last.err);
+    cr_assert(strstr(last.out, "{\"hr@5\":") == last.out, "%s", last.out);
+    cr_assert(strstr(last.out, "\"ndcg@20\":") && strstr(last.out, "\"test_users\":22,"), "%s",
+              last.out);
+    seer_rec_free(r);
+}
+
+// On its training file, eval gives training's own test metrics.
+Test(sasrec_serve, eval_seq_on_the_training_file_is_the_training_test) {
+    char path[300], m2[300];
+    snprintf(path, sizeof path, "%s/noisy.txt", dir);
+    snprintf(m2, sizeof m2, "%s/noisy.seer", dir);
+    FILE *f = fopen(path, "w");
+    srand(11);
+    for (int u = 0; u < 80; u++) {
+        int s = rand() % 30;
+        fprintf(f, "n%d", u);
+        for (int k = 0; k < 9; k++) fprintf(f, " i%d", rand() % 4 ? (s + k) % 30 : rand() % 30);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    seer_rec_train_options o;
+    seer_rec_train_options_default(&o, SEER_REC_SASREC);
+    o.data = path;
+    o.format = SEER_FORMAT_SEQ;
+    o.dim = 16;
+    o.maxlen = 5;
+    o.epochs = 8;
+    o.batch = 16;
+    o.lr = 1e-2f;
+    o.quiet = 1;
+    seer_recommender *r;
+    seer_rec_train_report t;
+    cr_assert(eq(int, seer_rec_train(&o, &r, &t), SEER_OK), "%s", seer_error_message());
+    seer_rec_eval_report e = eval_seq(r, path);
+    cr_assert(eq(sz, e.users_evaluated, t.test_users));
+    for (int k = 0; k < 3; k++) {
+        cr_assert(ieee_ulp_eq(dbl, e.hr[k], t.test_hr[k], 64), "hr %g %g", e.hr[k], t.test_hr[k]);
+        cr_assert(ieee_ulp_eq(dbl, e.ndcg[k], t.test_ndcg[k], 64));
+    }
+    cr_assert(t.test_hr[1] > 0 && t.test_hr[0] < 1, "hr@5 %g hr@10 %g", t.test_hr[0],
+              t.test_hr[1]);
+    // Another kind is refused, naming it.
+    cr_assert(eq(int, seer_rec_save(r, m2), SEER_OK));
+    seer_rec_free(r);
+    seer_rec_train_options_default(&o, SEER_REC_POP);
+    o.data = path;
+    o.format = SEER_FORMAT_SEQ;
+    o.quiet = 1;
+    cr_assert(eq(int, seer_rec_train(&o, &r, NULL), SEER_OK), "%s", seer_error_message());
+    seer_rec_eval_options eo;
+    seer_rec_eval_options_default(&eo);
+    eo.path = path;
+    eo.format = SEER_FORMAT_SEQ;
+    seer_rec_eval_report rep;
+    cr_assert(eq(int, seer_rec_eval(r, &eo, &rep), SEER_EINVAL));
+    cr_assert(strstr(seer_error_message(), "this model is pop") != NULL, "%s",
+              seer_error_message());
+    seer_rec_free(r);
 }

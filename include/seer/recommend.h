@@ -197,6 +197,12 @@ typedef struct {
 // NDCG@K binary, ideal DCG over min(|relevant|, K); recall@K = hits / min(|relevant|, K);
 // hr@K 1 with a hit; mrr the reciprocal rank of the first relevant item over the whole
 // ranking; means over the test users with at least one relevant item.
+// With format SEER_FORMAT_SEQ (a sasrec model; else SEER_EINVAL): leave-one-out on the file's
+// sequences as training's test: each user of 3 items or more has its last item ranked over
+// the whole catalogue, nothing excluded, after the latest maxlen items before it (items the
+// model lacks dropped; an unknown last item, or fewer than two known before it, is a miss);
+// hr and ndcg (recall the same), users_evaluated those users; the model's stored sequences
+// are not used, and mrr is NAN.
 int seer_rec_eval(const seer_recommender *r, const seer_rec_eval_options *o,
                   seer_rec_eval_report *out);
 

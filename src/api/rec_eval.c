@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/rec_eval_seq.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/rng.h"
@@ -183,7 +184,7 @@ int seer_rec_eval(const seer_recommender *r, const seer_rec_eval_options *o,
     if (!j) return seer_errorf(SEER_ENOMEM, "out of memory");
     j->m = &r->m;
     j->o = o;
-    int rc = run(j, out);
+    int rc = o->format == SEER_FORMAT_SEQ ? seer_rec_eval_seq(&r->m, o, out) : run(j, out);
     seer_idmap_free(&j->users);
     seer_idmap_free(&j->items);
     seer_interactions_free(&j->x);
