@@ -15,6 +15,10 @@ if [ $# -eq 0 ]; then
     set -- $(for f in fuzz/fuzz_*.c; do basename "$f" .c; done)
 fi
 missing=0
+cflags="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+-Isrc -Iinclude"
+mkdir -p "$out/obj"
+newest_header=$(ls -t $(find src include -name '*.h') | head -1)
 for name in "$@"; do
     flags=""
     case "$name" in
@@ -23,6 +27,7 @@ for name in "$@"; do
         libs="-lz -lzstd -lm"
         # A small zstd window limit keeps random frame headers from allocating 128 MiB each.
         # src/base/threads.c wraps OpenMP, so every target that takes src/base/ needs it.
+        # Every target has these same flags, so that they share the compiled objects.
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
     fuzz_value_log)
@@ -46,12 +51,12 @@ for name in "$@"; do
     fuzz_modelfile)
         srcs="src/*/*.c"
         libs="-lcjson -ldnnl -llapack -lz -lzstd -lmicrohttpd -lpthread -lm"
-        flags="-fopenmp=libgomp"
+        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
     fuzz_request)
         srcs="src/*/*.c"
         libs="-lcjson -ldnnl -llapack -lz -lzstd -lmicrohttpd -lpthread -lm"
-        flags="-fopenmp=libgomp"
+        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
     *)
         echo "fuzz/build.sh: no source list for $name; add it to the case statement" >&2
@@ -60,8 +65,24 @@ for name in "$@"; do
         ;;
     esac
     echo "building $out/$name"
-    # $flags, $srcs and $libs are unquoted on purpose: each holds several words or globs.
-    clang-14 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-        -Isrc -Iinclude $flags "fuzz/$name.c" $srcs $libs -o "$out/$name"
+    # Each source is compiled once into $out/obj/ and shared by every target that lists it (the
+    # targets that take all of src/ would otherwise compile it all again each); an object is
+    # compiled again when its source or any header is newer. $srcs and $libs are unquoted on
+    # purpose: each holds several words or globs.
+    objs=""
+    key=$(echo "$flags" | cksum | cut -d' ' -f1)  # objects of other flags are other files
+    for src in $srcs; do
+        obj="$out/obj/$(echo "$src" | tr / _ | sed 's/\.c$//').$key.o"
+        objs="$objs $obj"
+        if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
+            printf '%s %s\n' "$src" "$obj"
+        fi
+    done >"$out/obj/todo"
+    # Two compilers at once: the machines this runs on have two vCPUs or more.
+    # shellcheck disable=SC2086
+    xargs -r -P 2 -n 2 sh -c 'clang-14 $0 -c "$1" -o "$2.tmp" && mv "$2.tmp" "$2"' \
+        "$cflags $flags" <"$out/obj/todo"
+    # shellcheck disable=SC2086
+    clang-14 $cflags -fsanitize=fuzzer $flags "fuzz/$name.c" $objs $libs -o "$out/$name"
 done
 exit $missing
