@@ -67,10 +67,11 @@ static const seer_cli_opt opts[] = {
     {"lr", 1, O_LR, "F", "learning rate (default 0.001 for Adam, 0.01 for Adagrad); lr\n"
                          "with --batch and --lr left out is solved by full-batch L-BFGS"},
     {"l2", 1, O_L2, "F", "lr's L-BFGS solve: lambda of lambda/2 |w|^2 added to the mean\n"
-                         "log loss (0 none; default: the best of 3e-2 .. 1e-5 by 5-fold\n"
-                         "cross-validation up to 20,000 training rows, on the hold-out\n"
-                         "above, then solved again on all rows; or 1/rows, scikit-learn's\n"
-                         "C=1, without a hold-out)"},
+                         "log loss (0 none; default: of 3e-2 .. 1e-5 the best by 5-fold\n"
+                         "cross-validation up to 20,000 training rows (the strongest\n"
+                         "within a standard error of it), on the hold-out above, then\n"
+                         "solved again on all rows; or 1/rows, scikit-learn's C=1,\n"
+                         "without a hold-out)"},
     {"optim", 1, O_OPTIM, "O", "adam (default) or adagrad; lazy on embedding rows either way"},
     {"precision", 1, O_PRECISION, "P", "fp32 (default) or bf16: training products in bf16,\n"
                                        "fp32 weights"},

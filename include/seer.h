@@ -302,7 +302,8 @@ typedef struct {
     float l2;                  // lambda of lambda/2 |w|^2 added to the mean log loss of lr's
                                // L-BFGS solve, the bias left out; 0: none. SEER_AUTO_REAL: the
                                // one of least log loss of 3e-2, 2e-2 .. 1e-5 by 5-fold
-                               // cross-validation (up to 20,000 training rows) or on the
+                               // cross-validation (up to 20,000 training rows; the
+                               // strongest within a standard error of it) or on the
                                // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
     float pos_weight;          // the weight of positive rows in the training loss, for an

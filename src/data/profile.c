@@ -185,11 +185,19 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
             seer_profile_free(p);
             return rc;
         }
+        for (size_t j = 0; j < p->n_cols; j++) {
+            p->col[j].sample_y = malloc(SEER_PROFILE_SAMPLE);
+            if (!p->col[j].sample_y) {
+                seer_profile_free(p);
+                return seer_errorf(SEER_ENOMEM, "out of memory profiling %zu columns", p->n_cols);
+            }
+        }
     }
     return SEER_OK;
 }
 
-static void add_number(seer_profile *p, seer_col_stats *c, double x) {
+// y: the row's label (0 or 1), kept beside the sampled number when the profile has a label.
+static void add_number(seer_profile *p, seer_col_stats *c, double x, unsigned char y) {
     c->numeric++;
     seer_moments_add(&c->num, x);
     seer_moments_add(&c->lnum, seer_slog1p(x));
@@ -199,12 +207,12 @@ static void add_number(seer_profile *p, seer_col_stats *c, double x) {
     if (!(x > c->last)) c->increasing = 0;
     c->last = x;
     // Reservoir sampling (Vitter's algorithm R) keeps a uniform sample.
-    if (c->n_sample < SEER_PROFILE_SAMPLE) {
-        c->sample[c->n_sample++] = x;
-    } else {
-        uint64_t k = seer_rng_below(&p->rng, c->numeric);
-        if (k < SEER_PROFILE_SAMPLE) c->sample[k] = x;
-    }
+    size_t k = c->n_sample;
+    if (c->n_sample < SEER_PROFILE_SAMPLE) c->n_sample++;
+    else k = (size_t)seer_rng_below(&p->rng, c->numeric);
+    if (k >= SEER_PROFILE_SAMPLE) return;
+    c->sample[k] = x;
+    if (c->sample_y) c->sample_y[k] = y;
 }
 
 int seer_profile_add(seer_profile *p, const seer_row *row) {
@@ -216,6 +224,14 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         uint64_t h = seer_hash_bytes(s, len, 0);
         p->hash[j] = h ? h : 1;
         if (p->col[j].count_tokens) seer_counter_prefetch(&p->col[j].tokens, p->hash[j]);
+    }
+    // The row's label for the numbers sampled before its column comes (checked there).
+    unsigned char label = 0;
+    if (p->label_col >= 0) {
+        size_t len;
+        const char *s = seer_trim(row->field[p->label_col], row->len[p->label_col], &len);
+        double y;
+        label = seer_parse_number(s, len, &y) && y == 1;
     }
     for (size_t j = 0; j < p->n_cols; j++) {
         seer_col_stats *c = &p->col[j];
@@ -243,7 +259,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         }
         double x;
         if (c->parse_numbers && seer_parse_number(s, len, &x)) {
-            add_number(p, c, x);
+            add_number(p, c, x, label);
             continue;
         }
         if (c->parse_numbers) add_vector(c, s, len);
@@ -285,6 +301,7 @@ void seer_profile_free(seer_profile *p) {
         seer_counter_free(&p->col[j].tokens);
         seer_counter_free(&p->col[j].parts);
         free(p->col[j].sample);
+        free(p->col[j].sample_y);
         free(p->col[j].vec);
     }
     for (size_t j = 0; p->names && j < p->n_cols; j++) free(p->names[j]);

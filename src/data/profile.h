@@ -56,6 +56,8 @@ typedef struct {
     int count_tokens;
     int parse_numbers;        // 0 for columns known to be categorical (Criteo's C1..C26)
     double *sample;           // (SEER_PROFILE_SAMPLE) reservoir of numbers
+    unsigned char *sample_y;  // (SEER_PROFILE_SAMPLE) each sampled row's label (0 or 1); NULL
+                              // without a label
     size_t n_sample;
     // Vectors: values of vec_dims numbers separated by ';' (0: none seen yet).
     size_t vectors;           // present values that are such vectors of vec_dims numbers

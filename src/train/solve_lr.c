@@ -96,10 +96,35 @@ static int path_losses(double *x, double *g, size_t np, const seer_lr_problem *p
     return SEER_OK;
 }
 
+size_t seer_lr_one_se(const double *fold, const size_t *rows, size_t K, size_t T) {
+    SEER_ASSERT(K >= 2 && K <= SEER_LR_CV_FOLDS && T >= 1);
+    double total[SEER_LR_L2_PATH_LEN] = {0};
+    size_t n = 0, best = 0;
+    for (size_t k = 0; k < K; k++) n += rows[k];
+    for (size_t t = 0; t < T; t++) {
+        for (size_t k = 0; k < K; k++) total[t] += fold[k * T + t];
+        if (total[t] < total[best]) best = t;
+    }
+    for (size_t t = 0; t < best; t++) {
+        // The folds' mean losses at t less those at best: paired, so what a fold's rows share
+        // cancels and the spread is that of the difference.
+        double dk[SEER_LR_CV_FOLDS], mean = 0, ss = 0;
+        for (size_t k = 0; k < K; k++) {
+            dk[k] = (fold[k * T + t] - fold[k * T + best]) / (double)(rows[k] ? rows[k] : 1);
+            mean += dk[k] / (double)K;
+        }
+        for (size_t k = 0; k < K; k++) ss += (dk[k] - mean) * (dk[k] - mean);
+        double se = sqrt(ss / (double)(K - 1) / (double)K);
+        if ((total[t] - total[best]) / (double)n <= se) return t;
+    }
+    return best;
+}
+
 // The l2 of SEER_LR_L2_PATH of the least log loss: over SEER_LR_CV_FOLDS folds of d and va
-// together where they are small (a hold-out of a few dozen rows picks l2 by its noise), on va
-// alone otherwise, where every other l2 of the path is enough (its many rows choose well and
-// each solve costs more). The returned l2 is scaled to the same penalty against d's rows.
+// together where they are small (a hold-out of a few dozen rows picks l2 by its noise), the
+// strongest within a standard error of it (seer_lr_one_se); on va alone otherwise, where
+// every other l2 of the path is enough (its many rows choose well and each solve costs more).
+// The returned l2 is scaled to the same penalty against d's rows.
 static int choose_l2(const seer_dataset *d, const seer_dataset *va, size_t E,
                      const seer_lbfgs_config *c, double *x, double *g, size_t np, double *l2) {
     static const double path[] = SEER_LR_L2_PATH;
@@ -112,17 +137,24 @@ static int choose_l2(const seer_dataset *d, const seer_dataset *va, size_t E,
         seer_lr_problem p = {d, E, 0, NULL};
         rc = path_losses(x, g, np, &p, va, c, stride, loss);
     }
+    // fold[k][t]: fold k's summed log loss at path[t], for the spread of the estimate.
+    double fold[SEER_LR_CV_FOLDS * SEER_LR_L2_PATH_LEN] = {0};
+    size_t fold_rows[SEER_LR_CV_FOLDS];
     for (size_t k = 0; k < K && K > 1 && rc == SEER_OK; k++) {
         seer_dataset fit, held;
         rc = make_fold(d, va, k, K, &fit, &held);
         seer_lr_problem p = {&fit, E, 0, NULL};
-        if (rc == SEER_OK) rc = path_losses(x, g, np, &p, &held, c, stride, loss);
+        double *fk = fold + k * SEER_LR_L2_PATH_LEN;
+        if (rc == SEER_OK) rc = path_losses(x, g, np, &p, &held, c, stride, fk);
+        fold_rows[k] = held.rows;
+        for (size_t t = 0; t < SEER_LR_L2_PATH_LEN; t++) loss[t] += fk[t];
         seer_dataset_free(&fit);
         seer_dataset_free(&held);
     }
     size_t best = 0;
     for (size_t t = 1; t < SEER_LR_L2_PATH_LEN; t++)
         if (loss[t] < loss[best]) best = t;
+    if (K > 1 && rc == SEER_OK) best = seer_lr_one_se(fold, fold_rows, K, SEER_LR_L2_PATH_LEN);
     // A fold fits (K-1)/K of the n rows: the same penalty against the summed loss on d's.
     *l2 = K == 1 ? path[best] : path[best] * ((double)(n - n / K) / (double)d->rows);
     return rc;
