@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "base/rng.h"
+#include "rec/compact.h"
 #include "rec/topk.h"
 #include "seer/recommend.h"
 
@@ -77,6 +78,50 @@ static void catalogue(size_t users) {
     free(out);
 }
 
+// One user through the int8 copy (rec/compact.h): the answer must be the fp32 path's, bits
+// and all, for every user tried; then timed as above.
+static void compact(void) {
+    enum { USERS = 64 };
+    float *V = malloc((size_t)ITEMS * DIM * 4), *U = malloc(USERS * DIM * 4);
+    float *scratch = malloc(SEER_TOPK_USERS * SEER_TOPK_BLOCK * 4);
+    seer_rec_hit out[K], ref[K];
+    size_t n, n_ref;
+    seer_rng g;
+    seer_rng_init(&g, 1);
+    for (size_t i = 0; i < (size_t)ITEMS * DIM; i++) V[i] = (float)seer_rng_normal(&g);
+    for (size_t i = 0; i < USERS * DIM; i++) U[i] = (float)seer_rng_normal(&g);
+    seer_rec_compact c;
+    double t0 = cpu_now();
+    if (seer_rec_compact_build(&c, V, NULL, ITEMS, DIM) != SEER_OK) exit(1);
+    double build = cpu_now() - t0;
+    for (size_t u = 0; u < USERS; u++) {
+        seer_topk_dot(ref, &n_ref, U + u * DIM, NULL, 1, V, NULL, ITEMS, DIM, K, NULL, scratch);
+        if (!seer_rec_compact_top(&c, out, &n, U + u * DIM, NULL, V, NULL, K, NULL, 0, scratch) ||
+            n != n_ref || memcmp(out, ref, sizeof out)) {
+            fprintf(stderr, "bench_recommend: compact top-K of user %zu differs\n", u);
+            exit(1);
+        }
+    }
+    for (int avx512 = c.avx512; avx512 >= 0; avx512--) {
+        c.avx512 = avx512;
+        double t[REPS];
+        for (int r = 0; r < REPS; r++) {
+            double t1 = cpu_now();
+            seer_rec_compact_top(&c, out, &n, U + (r % USERS) * DIM, NULL, V, NULL, K, NULL, 0,
+                                 scratch);
+            t[r] = cpu_now() - t1;
+        }
+        qsort(t, REPS, sizeof *t, cmp);
+        printf("bench topk_int8 items=%d dim=%d k=%d users=1 kernel=%s ms=%.3f fastest_ms=%.3f "
+               "build_ms=%.1f\n", ITEMS, DIM, K, avx512 ? "avx512" : "portable",
+               t[REPS / 2] * 1e3, t[0] * 1e3, build * 1e3);
+    }
+    seer_rec_compact_free(&c);
+    free(V);
+    free(U);
+    free(scratch);
+}
+
 static void movielens(const char *kind_name, seer_rec_kind kind, float reg) {
     const char *d = getenv("SEER_DATA");
     char path[512];
@@ -114,6 +159,7 @@ static void movielens(const char *kind_name, seer_rec_kind kind, float reg) {
 
 int main(void) {
     catalogue(1);
+    compact();
     catalogue(SEER_TOPK_USERS);
     movielens("mf", SEER_REC_MF, 0.04f);
     movielens("ease", SEER_REC_EASE, 300);

@@ -28,6 +28,7 @@ static void free_data(seer_rec_model *m) {
 
 void seer_rec_model_free(seer_rec_model *m) {
     free_data(m);
+    seer_rec_compact_free(&m->compact);
     for (size_t i = 0; i < m->n_params; i++) free(m->params[i].data);
     seer_idmap_free(&m->users);
     seer_idmap_free(&m->items);
@@ -155,8 +156,16 @@ const uint32_t *seer_rec_seen(const seer_rec_model *m, uint32_t user, size_t *n)
 }
 
 void seer_rec_model_views(seer_rec_model *m) {
-    size_t rows, cols;
+    size_t rows = 0, cols = 0, brows = 0, bcols = 0;
     m->item_vec = seer_rec_param_get(m, "item_vec", &rows, &cols);
     if (m->item_vec) m->dim = cols;
-    m->item_bias = seer_rec_param_get(m, "item_bias", NULL, NULL);
+    m->item_bias = seer_rec_param_get(m, "item_bias", &brows, &bcols);
+    seer_rec_compact_free(&m->compact);
+    // A misshapen loaded matrix is prepare's to report; no copy is read from it before.
+    int shaped = m->item_vec && rows == m->n_items && cols > 0 &&
+                 (!m->item_bias || brows * bcols == m->n_items);
+    if (shaped && m->n_items >= SEER_REC_COMPACT_MIN_ITEMS &&
+        seer_rec_compact_build(&m->compact, m->item_vec, m->item_bias, m->n_items, m->dim) !=
+            SEER_OK)
+        seer_error_clear();
 }

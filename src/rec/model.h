@@ -18,6 +18,7 @@
 
 #include "data/idmap.h"
 #include "data/interactions.h"
+#include "rec/compact.h"
 #include "seer/recommend.h"
 
 #define SEER_REC_PARAMS_MAX 32
@@ -100,6 +101,8 @@ struct seer_rec_model {
     size_t dim;                // of user and item vectors (0: score_items kinds)
     const float *item_vec;     // (n_items, dim) view of the param "item_vec", for top-K
     const float *item_bias;    // (n_items) view of "item_bias", or NULL
+    seer_rec_compact compact;  // int8 copy of item_vec for one user's top-K (rec/compact.h);
+                               // q NULL when not built (small catalogue, no memory)
     seer_rec_param params[SEER_REC_PARAMS_MAX];
     size_t n_params;
     seer_rec_setting settings[SEER_REC_SETTINGS_MAX];
@@ -120,7 +123,12 @@ int seer_rec_model_set_data(seer_rec_model *m, const seer_interactions *x,
 
 // The exclusion lists (seen_*) again from hist_* (after a load).
 int seer_rec_model_set_history(seer_rec_model *m);
-// m->item_vec, m->item_bias and m->dim from the params "item_vec" and "item_bias".
+// Catalogues from this size get the int8 copy: below it one fp32 pass is as quick.
+#define SEER_REC_COMPACT_MIN_ITEMS 4096
+// m->item_vec, m->item_bias and m->dim from the params "item_vec" and "item_bias", and the
+// int8 copy of item_vec (m->compact) from SEER_REC_COMPACT_MIN_ITEMS items on. Call it again
+// whenever item_vec changes. Without the copy (no memory, values it cannot bound) top-K
+// reads item_vec alone and answers the same.
 void seer_rec_model_views(seer_rec_model *m);
 
 // A new zeroed parameter (rows, cols) called name, or its existing one resized (zeroed);

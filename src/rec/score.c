@@ -36,9 +36,14 @@ void seer_rec_score_users(const seer_rec_model *m, const seer_rec_query *q, size
     }
 }
 
-size_t seer_rec_top_scratch(const seer_rec_model *m) {
+// The fp32 path's scratch (a block of scores, then the user vector), then the int8 copy's.
+static size_t fp32_scratch(const seer_rec_model *m) {
     size_t a = SEER_TOPK_BLOCK + SEER_REC_DIM_MAX + 1;
     return m->n_items > a ? m->n_items : a;
+}
+
+size_t seer_rec_top_scratch(const seer_rec_model *m) {
+    return fp32_scratch(m) + (m->compact.q ? seer_rec_compact_scratch(m->n_items) : 0);
 }
 
 static int cmp_u32(const void *a, const void *b) {
@@ -70,6 +75,10 @@ void seer_rec_top(const seer_rec_model *m, const seer_rec_query *q, size_t k, in
     }
     float *u = scratch + SEER_TOPK_BLOCK, bias = 0;
     m->ops->user_vector(m, q, u, &bias);
+    if (m->compact.q && seer_rec_compact_top(&m->compact, out, n, u, &bias, m->item_vec,
+                                             m->item_bias, k, ex, n_ex,
+                                             scratch + fp32_scratch(m)))
+        return;
     uint64_t off[2] = {0, n_ex};
     seer_topk_exclude e = {off, ex};
     seer_topk_dot(out, n, u, &bias, 1, m->item_vec, m->item_bias, m->n_items, m->dim, k,

@@ -18,9 +18,10 @@ void seer_rec_score_users(const seer_rec_model *m, const seer_rec_query *q, size
                           float *scores, float *uvec);
 // The top k of one query into out (k), best first; *n the count. Seen items (a known user's
 // training items, an unknown one's recent items) are left out unless include_seen.
-// Popularity answers when the query cannot be scored (*from_pop 1). scratch:
-// SEER_TOPK_BLOCK + SEER_REC_DIM_MAX + 1 floats, or n_items for score_items kinds (the
-// larger of both is safe); seen: n_recent uint32_t for an unknown user's sorted recent items.
+// Popularity answers when the query cannot be scored (*from_pop 1). A dot-product kind with
+// the int8 copy (m->compact) goes through it (rec/compact.h: the same items and scores).
+// scratch: seer_rec_top_scratch(m) floats; seen: n_recent uint32_t for an unknown user's
+// sorted recent items.
 void seer_rec_top(const seer_rec_model *m, const seer_rec_query *q, size_t k, int include_seen,
                   seer_rec_hit *out, size_t *n, int *from_pop, float *scratch, uint32_t *seen);
 // Floats of scratch seer_rec_top needs for m.

@@ -65,29 +65,38 @@ static float reduce8(const float *a) {
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
+// Four items' sums (s[0..4)) of the rows v (4, dim) by u, and one item's: the same arithmetic
+// per item, kept as two functions so that seer_topk_score_one repeats the very code a score
+// came from (the same bits, whatever the compiler made of each).
+static void dot4(float *s, const float *u, const float *v, size_t dim) {
+    size_t d8 = dim / 8 * 8;
+    float acc[4][8] = {{0}};
+    for (size_t d = 0; d < d8; d += 8)
+        for (size_t j = 0; j < 4; j++)
+            for (size_t l = 0; l < 8; l++) acc[j][l] += u[d + l] * v[j * dim + d + l];
+    for (size_t j = 0; j < 4; j++) {
+        float t = reduce8(acc[j]);
+        for (size_t d = d8; d < dim; d++) t += u[d] * v[j * dim + d];
+        s[j] = t;
+    }
+}
+
+static float dot1(const float *u, const float *v, size_t dim) {
+    size_t d8 = dim / 8 * 8;
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (size_t d = 0; d < d8; d += 8)
+        for (size_t l = 0; l < 8; l++) acc[l] += u[d + l] * v[d + l];
+    float t = reduce8(acc);
+    for (size_t d = d8; d < dim; d++) t += u[d] * v[d];
+    return t;
+}
+
+// Blocks start at multiples of SEER_TOPK_BLOCK (a multiple of 4), so an item's sum comes from
+// dot4 exactly when its group of four lies whole inside the catalogue.
 static void dot_all(float *s, const float *u, const float *V, size_t n_items, size_t dim) {
-    size_t d8 = dim / 8 * 8, i = 0;
-    for (; i + 4 <= n_items; i += 4) {
-        const float *v = V + i * dim;
-        float acc[4][8] = {{0}};
-        for (size_t d = 0; d < d8; d += 8)
-            for (size_t j = 0; j < 4; j++)
-                for (size_t l = 0; l < 8; l++) acc[j][l] += u[d + l] * v[j * dim + d + l];
-        for (size_t j = 0; j < 4; j++) {
-            float t = reduce8(acc[j]);
-            for (size_t d = d8; d < dim; d++) t += u[d] * v[j * dim + d];
-            s[i + j] = t;
-        }
-    }
-    for (; i < n_items; i++) {
-        const float *v = V + i * dim;
-        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (size_t d = 0; d < d8; d += 8)
-            for (size_t l = 0; l < 8; l++) acc[l] += u[d + l] * v[d + l];
-        float t = reduce8(acc);
-        for (size_t d = d8; d < dim; d++) t += u[d] * v[d];
-        s[i] = t;
-    }
+    size_t i = 0;
+    for (; i + 4 <= n_items; i += 4) dot4(s + i, u, V + i * dim, dim);
+    for (; i < n_items; i++) s[i] = dot1(u, V + i * dim, dim);
 }
 
 // Offers the block s (nb scores of items b ..) to the heap h (*n of k): the heap's least is
@@ -144,6 +153,31 @@ void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float
         }
     }
     for (size_t u = 0; u < n; u++) heap_sort(out + u * k, n_out[u]);
+}
+
+float seer_topk_score_one(const float *u, float ubias, const float *V, const float *vbias,
+                          size_t n_items, size_t dim, size_t i) {
+    float t;
+    size_t g = i / 4 * 4;
+    if (g + 4 <= n_items) {
+        float s[4];
+        dot4(s, u, V + g * dim, dim);
+        t = s[i - g];
+    } else {
+        t = dot1(u, V + i * dim, dim);
+    }
+    // As seer_topk_dot adds the biases.
+    if (vbias) return t + ubias + vbias[i];
+    return ubias != 0.0f ? t + ubias : t;
+}
+
+void seer_topk_offer(seer_rec_hit *h, size_t *n, size_t k, float score, uint32_t item,
+                     const uint32_t *ex_item, size_t n_ex) {
+    scan(h, n, k, &score, 1, item, ex_item, n_ex);
+}
+
+void seer_topk_sort(seer_rec_hit *h, size_t n) {
+    heap_sort(h, n);
 }
 
 size_t seer_topk_scores(seer_rec_hit *out, const float *scores, size_t n_items, size_t k,

@@ -42,4 +42,15 @@ void seer_topk_dot(seer_rec_hit *out, size_t *n_out, const float *U, const float
 size_t seer_topk_scores(seer_rec_hit *out, const float *scores, size_t n_items, size_t k,
                         const uint32_t *ex_item, size_t n_ex);
 
+// The score seer_topk_dot gives item i of V for one user (n 1) u with bias ubias (0: none):
+// the same bits, for re-ranking candidates found another way (rec/compact.c).
+float seer_topk_score_one(const float *u, float ubias, const float *V, const float *vbias,
+                          size_t n_items, size_t dim, size_t i);
+// Offers (item, score) to the heap h (*n of k) as seer_topk_dot does: items must come in
+// increasing order; an excluded item (ex_item sorted) or a NaN score never enters.
+void seer_topk_offer(seer_rec_hit *h, size_t *n, size_t k, float score, uint32_t item,
+                     const uint32_t *ex_item, size_t n_ex);
+// The heap h (n) best first.
+void seer_topk_sort(seer_rec_hit *h, size_t n);
+
 #endif
