@@ -25,6 +25,13 @@ int seer_cmd_value(int argc, char **argv);
 // the command line's, which win; argc and argv then name the new command line. -1 to go on,
 // else the exit code of a refusal (a bad file, an unknown key).
 int seer_cli_config(const seer_cli_command *cmd, int *argc, char ***argv);
+// The value of key in the --config file of a command line, into out (cap): 1 when found; 0
+// when absent, or when the file cannot be read (seer_cli_config then says why).
+int seer_cli_config_peek(int argc, char **argv, const char *key, char *out, size_t cap);
+// The command whose options a --config file of seer NAME holds: train's or eval's table
+// command, or the recommender's when the command line (or, without --model and --format on
+// it, the file's "model" or "format") asks for a recommender.
+const seer_cli_command *seer_cli_config_command(const char *name, int argc, char **argv);
 
 // Prints "seer: <message>" for rc (the last message recorded with seer_errorf, by the library
 // or the command line) and returns its exit code.

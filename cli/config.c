@@ -16,9 +16,11 @@
 typedef struct {
     const char *path, *s, *end;
     size_t line;
+    int quiet;    // a peek (seer_cli_config_peek): errors are the real reading's to report
 } reader;
 
 static int fail(const reader *r, const char *what) {
+    if (r->quiet) return 1;
     return seer_cli_usage("%s:%zu: %s", r->path, r->line, what);
 }
 
@@ -266,7 +268,7 @@ int seer_cli_config(const seer_cli_command *cmd, int *argc, char ***argv) {
     char *text;
     size_t n;
     if ((code = read_file(path, &text, &n))) return code;
-    reader r = {path, text, text + n, 1};
+    reader r = {path, text, text + n, 1, 0};
     code = add_word(&e, (*argv)[0]) || read_object(cmd, &r, &e);
     free(text);
     if (code) return 1;
@@ -280,4 +282,36 @@ int seer_cli_config(const seer_cli_command *cmd, int *argc, char ***argv) {
     *argc = e.argc;
     *argv = e.argv;
     return -1;
+}
+
+int seer_cli_config_peek(int argc, char **argv, const char *key, char *out, size_t cap) {
+    const char *path = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+        else if (!strcmp(argv[i], "--config") && i + 1 < argc) path = argv[i + 1];
+    }
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) return 0;
+    char *text = malloc(CONFIG_BYTES_MAX + 2);
+    size_t n = text ? fread(text, 1, CONFIG_BYTES_MAX + 1, f) : 0;
+    fclose(f);
+    if (text) text[n] = '\0';   // read_word's strspn stops there
+    static char k[256], value[CONFIG_VALUE_MAX];
+    reader r = {path, text, text + n, 1, 1};
+    int found = 0, is_string;
+    skip_space(&r);
+    if (!text || n > CONFIG_BYTES_MAX || r.s >= r.end || *r.s++ != '{') n = 0;
+    for (skip_space(&r); n && !found && r.s < r.end && *r.s != '}'; skip_space(&r)) {
+        if (read_string(&r, k, sizeof k)) break;
+        skip_space(&r);
+        if (r.s >= r.end || *r.s++ != ':') break;
+        skip_space(&r);
+        if (read_value(&r, value, sizeof value, &is_string)) break;
+        found = !strcmp(k, key) && strlen(value) < cap;
+        skip_space(&r);
+        if (r.s < r.end && *r.s == ',') r.s++;
+    }
+    if (found) memcpy(out, value, strlen(value) + 1);
+    free(text);
+    return found;
 }

@@ -56,10 +56,24 @@ void seer_cli_help(const seer_cli_command *cmd, FILE *out) {
     if (cmd->notes) fprintf(out, "\n%s", cmd->notes);
 }
 
+// 1 when a command before i has the same name (train and eval each have a table's and a
+// recommender's).
+static int named_before(int i) {
+    for (int j = 0; j < i; j++)
+        if (!strcmp(seer_cli_commands[j]->name, seer_cli_commands[i]->name)) return 1;
+    return 0;
+}
+
 void seer_cli_overview(FILE *out) {
     fputs("usage: seer COMMAND [options]\n\n", out);
-    for (int i = 0; seer_cli_commands[i]; i++)
+    // Each name once; a second command of the name adds its summary under the first.
+    for (int i = 0; seer_cli_commands[i]; i++) {
+        if (named_before(i)) continue;
         fprintf(out, "  %-8s %s\n", seer_cli_commands[i]->name, seer_cli_commands[i]->summary);
+        for (int j = i + 1; seer_cli_commands[j]; j++)
+            if (!strcmp(seer_cli_commands[j]->name, seer_cli_commands[i]->name))
+                fprintf(out, "  %-8s or: %s\n", "", seer_cli_commands[j]->summary);
+    }
     fputs("\n  help [COMMAND]   this list, or a command's options (also seer COMMAND --help)\n"
           "  version          the version of seer (also seer --version)\n", out);
 }

@@ -83,7 +83,8 @@ int main(int argc, char **argv) {
         if (strcmp(name, cmds[i].name)) continue;
         int sub_argc = argc - 1;
         char **sub_argv = argv + 1;
-        int code = seer_cli_config(seer_cli_command_find(name), &sub_argc, &sub_argv);
+        int code = seer_cli_config(seer_cli_config_command(name, sub_argc, sub_argv), &sub_argc,
+                                   &sub_argv);
         return code >= 0 ? code : cmds[i].run(sub_argc, sub_argv);
     }
     return unknown_command(name);

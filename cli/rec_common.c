@@ -23,6 +23,40 @@ int seer_cli_is_rec_train(int argc, char **argv) {
     return 0;
 }
 
+// 1 when the command line (before "--") names --opt, in either form.
+static int has_option(int argc, char **argv, const char *opt) {
+    size_t n = strlen(opt);
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, opt, n) &&
+            (argv[i][2 + n] == '\0' || argv[i][2 + n] == '='))
+            return 1;
+    return 0;
+}
+
+const seer_cli_command *seer_cli_config_command(const char *name, int argc, char **argv) {
+    if (!strcmp(name, "train")) {
+        char v[64];
+        seer_rec_kind k;
+        int rec = seer_cli_is_rec_train(argc, argv);
+        if (!rec && !has_option(argc, argv, "model") && !has_option(argc, argv, "format"))
+            rec = (seer_cli_config_peek(argc, argv, "model", v, sizeof v) &&
+                   seer_rec_kind_parse(v, &k) == SEER_OK) ||
+                  (seer_cli_config_peek(argc, argv, "format", v, sizeof v) &&
+                   (!strcmp(v, "movielens") || !strcmp(v, "seq")));
+        if (rec) return &seer_cli_train_rec_command;
+    }
+    if (!strcmp(name, "eval")) {
+        // The model is the first operand: --config's file is not one.
+        char *ops[3] = {argv[0], NULL, NULL};
+        for (int i = 1; i < argc && !ops[1]; i++) {
+            if (!strcmp(argv[i], "--config")) i++;
+            else if (argv[i][0] != '-') ops[1] = argv[i];
+        }
+        if (ops[1] && seer_cli_is_rec_model(2, ops)) return &seer_cli_eval_rec_command;
+    }
+    return seer_cli_command_find(name);
+}
+
 int seer_cli_is_rec_model(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-') continue;
