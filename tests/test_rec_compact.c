@@ -194,7 +194,7 @@ Test(rec_compact, trained_model_recommends_through_the_copy_as_fp32) {
         float *scratch = malloc(seer_rec_top_scratch(m) * 4);
         float *block = malloc(SEER_TOPK_USERS * SEER_TOPK_BLOCK * 4), uvec[16], bias = 0;
         for (long u = 0; u < USERS; u++) {
-            seer_rec_query q = {u, NULL, 0, NULL, NULL, 0};
+            seer_rec_query q = {.user = u};
             seer_rec_hit got[K], ref[K];
             size_t n, n_ref, n_ex;
             int from_pop;
