@@ -14,8 +14,9 @@ enum { O_MODEL = 256, O_FORMAT, O_USER, O_ITEM, O_TIME, O_RATING, O_ITEMS, O_USE
        O_BATCH, O_MAXLEN, O_BLOCKS, O_HEADS, O_HIDDEN, O_DROPOUT, O_LOSS, O_SNEG, O_PATIENCE };
 
 static const seer_cli_opt opts[] = {
-    {"model", 1, O_MODEL, "M", "pop, mf (explicit ratings), bpr, ease, twotower or sasrec\n"
-                               "(next item over each user's sequence)"},
+    {"model", 1, O_MODEL, "M", "pop, mf (explicit ratings), bpr, ease, twotower, itemknn\n"
+                               "(item-item cosine neighbours) or sasrec (next item over\n"
+                               "each user's sequence)"},
     {"format", 1, O_FORMAT, "F", "auto (CSV/TSV with a header, default), csv, tsv or\n"
                                  "movielens (user item rating timestamp: u.data, ratings.dat)\n"
                                  "or seq (user item item ... a line, in time order)"},
@@ -26,11 +27,13 @@ static const seer_cli_opt opts[] = {
     {"items", 1, O_ITEMS, "FILE", "item side features, CSV/TSV with a header, joined by the\n"
                                   "--item column (default: its first column)"},
     {"users", 1, O_USERS, "FILE", "user side features, joined by the --user column"},
-    {"dim", 1, O_DIM, "N", "factors or embedding width (default 64)"},
+    {"dim", 1, O_DIM, "N", "factors or embedding width (default 64); itemknn: the\n"
+                           "neighbours kept per item (default 100)"},
     {"epochs", 1, O_EPOCHS, "N", "passes over the log (default: the model's; mf 80)"},
     {"lr", 1, O_LR, "F", "learning rate (default: the model's; mf 0.01)"},
-    {"reg", 1, O_REG, "F", "regularisation (ease: lambda; mf, bpr: L2 of the factors);\n"
-                           "default: chosen on the latest 10% of each user's interactions"},
+    {"reg", 1, O_REG, "F", "regularisation (ease: lambda; mf, bpr: L2 of the factors;\n"
+                           "itemknn: the cosine's shrinkage, default 0); default: chosen\n"
+                           "on the latest 10% of each user's interactions"},
     {"negatives", 1, O_NEG, "N", "bpr: uniform (default) or popularity sampled negatives"},
     {"valid-frac", 1, O_VFRAC, "F", "share of each user's interactions held out to choose\n"
                                     "--reg (default 0.1; 0: the model's default reg)"},
@@ -136,10 +139,12 @@ static int parse(rec_args *a, int argc, char **argv) {
     }
     if (more < 0) return 1;
     if (optind != argc - 1) return seer_cli_usage("train needs exactly one LOG file");
-    if (!model) return seer_cli_usage("train LOG needs --model pop, mf, bpr, ease or twotower");
+    if (!model) return seer_cli_usage("train LOG needs --model pop, mf, bpr, ease, twotower, "
+                                          "itemknn or sasrec");
     seer_rec_kind kind;
     if (seer_rec_kind_parse(model, &kind) != SEER_OK)
-        return seer_cli_usage("--model: '%s' is not one of pop, mf, bpr, ease, twotower, sasrec",
+        return seer_cli_usage("--model: '%s' is not one of pop, mf, bpr, ease, twotower, "
+                              "sasrec, itemknn",
                               model);
     if (!a->out) return seer_cli_usage("train needs -o MODEL, the file to write");
     seer_rec_train_options o = a->o;

@@ -75,6 +75,13 @@ Test(rec_data, reference_popularity_and_ease_figures) {
     cr_assert(fabs(nd - 0.3833) <= 0.002, "ease lambda 300 ndcg@10 %.4f, reference 0.3833", nd);
 }
 
+// bench/ease_ml100k.py's ItemKNN: cosine, 100 neighbours per item (itemknn's defaults).
+Test(rec_data, itemknn_reference_figure) {
+    double nd, rmse;
+    five_folds(SEER_REC_ITEMKNN, SEER_AUTO_REAL, &nd, &rmse);
+    cr_assert(fabs(nd - 0.3286) <= 0.002, "itemknn ndcg@10 %.4f, reference 0.3286", nd);
+}
+
 Test(rec_data, ease_default_reaches_0_378) {
     double nd, rmse;
     five_folds(SEER_REC_EASE, SEER_AUTO_REAL, &nd, &rmse);

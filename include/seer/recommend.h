@@ -27,9 +27,10 @@ typedef enum {
     SEER_REC_EASE,      // Steck's closed-form item-item model (LAPACK)
     SEER_REC_TWOTOWER,  // user and item towers, in-batch softmax with log-Q correction
     SEER_REC_SASREC,    // next-item over sequences: a causal transformer (SASRec)
+    SEER_REC_ITEMKNN,   // item-item cosine neighbours (N per item), summed over the history
 } seer_rec_kind;
 
-// "pop", "mf", "bpr", "ease", "twotower", "sasrec"; NULL-terminated.
+// "pop", "mf", "bpr", "ease", "twotower", "sasrec", "itemknn"; NULL-terminated.
 extern const char *const seer_rec_kind_names[];
 // The kind of a name; SEER_EINVAL for none.
 int seer_rec_kind_parse(const char *name, seer_rec_kind *out);
@@ -51,12 +52,14 @@ typedef struct {
     int skip_bad_rows;
     // The model.
     seer_rec_kind kind;
-    size_t dim;                 // vectors: mf 64, bpr 64, twotower 64
+    size_t dim;                 // vectors: mf 64, bpr 64, twotower 64; itemknn: neighbours
+                                // kept per item (100)
     size_t epochs;              // SEER_AUTO: the kind's default
     size_t batch;               // SEER_AUTO: the kind's default
     float lr;                   // SEER_AUTO_REAL: the kind's default
     float reg;                  // SEER_AUTO_REAL: chosen on a validation part of the training
-                                // log (ease: lambda of the ridge; mf, bpr: L2 of the factors)
+                                // log (ease: lambda of the ridge; mf, bpr: L2 of the factors;
+                                // itemknn: the cosine's shrinkage, default 0, not chosen)
     int pop_negatives;          // bpr: 0 uniform negatives, 1 popularity-corrected
     int sgd;                    // bpr: 1 plain SGD on the rows a batch touched, 0 Adam
     double valid_frac;          // 0.1: share of each user's interactions (the latest, with

@@ -19,7 +19,7 @@ void seer_rec_train_options_default(seer_rec_train_options *o, seer_rec_kind kin
     memset(o, 0, sizeof *o);
     o->format = SEER_FORMAT_AUTO;
     o->kind = kind;
-    o->dim = 64;
+    o->dim = kind == SEER_REC_ITEMKNN ? 100 : 64;
     o->epochs = SEER_AUTO;
     o->batch = SEER_AUTO;
     o->lr = SEER_AUTO_REAL;
@@ -31,7 +31,7 @@ void seer_rec_train_options_default(seer_rec_train_options *o, seer_rec_kind kin
 
 static const char *invalid(const seer_rec_train_options *o) {
     if (!o->data) return "no data file";
-    if ((unsigned)o->kind > SEER_REC_SASREC) return "kind is no seer_rec_kind";
+    if ((unsigned)o->kind > SEER_REC_ITEMKNN) return "kind is no seer_rec_kind";
     if (o->dim == 0 || o->dim > SEER_REC_DIM_MAX) return "dim must be 1 .. 1024";
     if (!(o->valid_frac >= 0 && o->valid_frac <= 0.5)) return "valid_frac must be 0 .. 0.5";
     if (o->reg != SEER_AUTO_REAL && !(o->reg >= 0 && isfinite(o->reg))) return "reg must be >= 0";

@@ -5,7 +5,7 @@
 #include "rec/model.h"
 
 const char *const seer_rec_kind_names[] = {"pop", "mf", "bpr", "ease", "twotower", "sasrec",
-                                           NULL};
+                                           "itemknn", NULL};
 
 const seer_rec_ops *seer_rec_ops_of(seer_rec_kind kind) {
     switch (kind) {
@@ -15,6 +15,7 @@ const seer_rec_ops *seer_rec_ops_of(seer_rec_kind kind) {
     case SEER_REC_BPR: return &seer_rec_bpr_ops;
     case SEER_REC_TWOTOWER: return &seer_rec_twotower_ops;
     case SEER_REC_SASREC: return &seer_rec_sasrec_ops;
+    case SEER_REC_ITEMKNN: return &seer_rec_itemknn_ops;
     default: return NULL;
     }
 }
@@ -26,6 +27,7 @@ int seer_rec_kind_parse(const char *name, seer_rec_kind *out) {
             return SEER_OK;
         }
     return seer_errorf(SEER_EINVAL,
-                       "'%s' is no recommender (pop, mf, bpr, ease, twotower, sasrec)",
+                       "'%s' is no recommender (pop, mf, bpr, ease, twotower, sasrec, "
+                       "itemknn)",
                        name ? name : "(null)");
 }

@@ -1,11 +1,11 @@
 // A recommender: the catalogue (item ids, popularity, side features), each user's training
-// history, and the parameters of one kind (pop, mf, bpr, ease, twotower; sasrec next).
+// history, and the parameters of one kind (pop, mf, bpr, ease, twotower, sasrec, itemknn).
 //
 // Recommenders are not CTR networks (models/net.h): they score users against the whole
 // catalogue. Each kind is one file behind seer_rec_ops. A dot-product kind (mf, bpr,
 // twotower, sasrec) gives user_vector, and top-K multiplies a batch of those vectors by the
 // item matrix "item_vec" (n_items, dim) in one GEMM plus "item_bias" (rec/topk.c); a kind
-// that is no dot product (ease: history x B; pop) gives score_items instead.
+// that is no dot product (ease: history x B; itemknn: neighbours; pop) gives score_items.
 //
 // Parameters are named float matrices held by the model (seer_rec_param_*), so that the
 // model file (io/rec_file.c) saves and loads every kind the same way; a kind's scalar
@@ -146,6 +146,6 @@ const uint32_t *seer_rec_seen(const seer_rec_model *m, uint32_t user, size_t *n)
 
 // The kinds' ops (one file each).
 extern const seer_rec_ops seer_rec_pop_ops, seer_rec_mf_ops, seer_rec_ease_ops,
-    seer_rec_bpr_ops, seer_rec_twotower_ops, seer_rec_sasrec_ops;
+    seer_rec_bpr_ops, seer_rec_twotower_ops, seer_rec_sasrec_ops, seer_rec_itemknn_ops;
 
 #endif

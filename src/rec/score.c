@@ -14,7 +14,8 @@ int seer_rec_can_score(const seer_rec_model *m, const seer_rec_query *q) {
     if (!q->n_recent && !q->n_feat) return 0;
     // pop answers every query the same; ease needs items; vector kinds say through their data.
     if (m->kind == SEER_REC_POP) return 0;
-    if (m->kind == SEER_REC_EASE || m->kind == SEER_REC_MF) return q->n_recent > 0;
+    if (m->kind == SEER_REC_EASE || m->kind == SEER_REC_MF || m->kind == SEER_REC_ITEMKNN)
+        return q->n_recent > 0;
     return 1;
 }
 
