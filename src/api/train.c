@@ -141,6 +141,7 @@ int seer_train(const seer_train_options *o, seer_model **out, seer_train_report 
     if (!j.tf.label && (j.format == SEER_FORMAT_CRITEO || j.format == SEER_FORMAT_LIBFM))
         j.tf.label = "label";
     if (!j.tf.label) return seer_errorf(SEER_EINVAL, "seer_train: no label column given");
+    j.tf.scale_by_label = j.net.kind == SEER_MODEL_LR;
     if (!j.data) return seer_errorf(SEER_EINVAL, "seer_train: no data file given");
     seer_train_report ignored;
     return seer_train_run(&j, report ? report : &ignored, out);

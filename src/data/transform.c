@@ -99,18 +99,19 @@ static double label_correlation(const seer_col_stats *s, int log, const seer_mom
     return szz > 0 && syy > 0 ? szy / sqrt(szz * syy) : 0.0;
 }
 
-static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets) {
+static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, int by_label) {
     double *v = malloc((s->n_sample + 1) * sizeof *v);
     if (!v) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
     memcpy(v, s->sample, s->n_sample * sizeof *v);
     size_t n = s->n_sample;
     double skew = skewness(v, n);
     c->log = skew > 2.0 && !(s->min >= 0 && s->max <= 1);
-    // The log is for the network's sake; a column whose plain values follow the label more
-    // closely keeps them (German credit's amount, skewness 2.1: r 0.11 plain, 0.05 logged;
-    // lr's mean test AUC 0.7743 -> 0.7760, BENCHMARKS.md).
+    // The log spares a network's layers the tail, which the network can undo; a linear model
+    // can only weigh the value, so there the scale that follows the label more closely wins
+    // (German credit's amount, skewness 2.1 on split 1: r 0.11 plain, 0.05 logged; lr's mean
+    // test AUC 0.7743 -> 0.7774, BENCHMARKS.md).
     double r_lin = 0, r_log = 0;
-    if (c->log && s->sample_y) {
+    if (c->log && s->sample_y && by_label) {
         r_lin = label_correlation(s, 0, &s->num);
         r_log = label_correlation(s, 1, &s->lnum);
         c->log = fabs(r_lin) <= fabs(r_log);
@@ -374,7 +375,7 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
         decide(c, s, p->rows, p, j, o);
         if (c->multi) fit_multi(c, s, o);
         if (c->kind == SEER_COL_NUMERIC && s->numeric == 0) c->kind = SEER_COL_IGNORED;
-        if (c->kind == SEER_COL_NUMERIC) rc = fit_numeric(c, s, buckets);
+        if (c->kind == SEER_COL_NUMERIC) rc = fit_numeric(c, s, buckets, o->scale_by_label);
         if (c->kind == SEER_COL_NUMERIC && s->first_text_line) {
             // The few non-numbers are malformed rows; say where the first one is.
             size_t used = strlen(c->reason);

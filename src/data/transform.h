@@ -101,6 +101,8 @@ typedef struct {
     size_t n_multi;
     size_t max_tokens;               // default 32: slots of a multi-valued field at most
     int pool_sum;                    // multi-valued fields sum instead of averaging
+    int scale_by_label;              // for a model linear in its inputs: a skewed column keeps
+                                     // the scale (plain or slog1p) nearer the label's (fit_numeric)
 } seer_transform_options;
 
 typedef struct {
