@@ -201,6 +201,7 @@ Test(sasrec_serve, wrong_types_are_400) {
                                 "{\"events\":[{\"user\":\"\",\"item\":\"i1\"}]}",
                                 "{\"events\":[{\"user\":1.5,\"item\":\"i1\"}]}",
                                 "{\"events\":[{\"user\":\"u0\",\"item\":\"i1\",\"label\":1}]}",
+                                "{\"events\":[{\"user\":\"u0\",\"item\":\"i1\",\"item\":\"i2\"}]}",
                                 "{\"events\":{}}", "{\"events\":[1]}", "{\"events\":[]",
                                 "{\"events\":[],\"x\":1}", "[]", NULL};
     for (int i = 0; bad_events[i]; i++) {

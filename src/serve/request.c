@@ -706,10 +706,14 @@ static int seq_id(const cJSON *ev, const char *key, size_t i, char *num, const c
 static int seq_event(const cJSON *ev, size_t i, seer_text *record) {
     if (!cJSON_IsObject(ev)) return seer_errorf(SEER_EDATA, "events[%zu]: not an object", i);
     const cJSON *v;
+    int seen[2] = {0, 0};   // user, item: each once
     cJSON_ArrayForEach(v, ev) {
-        if (strcmp(v->string, "user") && strcmp(v->string, "item"))
+        int k = !strcmp(v->string, "user") ? 0 : !strcmp(v->string, "item") ? 1 : -1;
+        if (k < 0)
             return seer_errorf(SEER_EDATA, "events[%zu]: unknown key \"%.64s\" (user, item)", i,
                                v->string);
+        if (seen[k]++)
+            return seer_errorf(SEER_EDATA, "events[%zu]: \"%s\" given twice", i, v->string);
     }
     char unum[SEER_NUMBER_TEXT], inum[SEER_NUMBER_TEXT];
     const char *user, *item;
