@@ -44,7 +44,8 @@ static const seer_cli_opt opts[] = {
     {"port", 1, 'p', "P", "the port (default 8080; 0 picks a free one)"},
     {"threads", 1, 't', "N", "worker threads"},
     {"wal", 1, 'w', "DIR", "the log of events posted to /v1/events, written before they are\n"
-                           "acknowledged and learnt online (default MODEL.wal)"},
+                           "acknowledged and learnt online (a sasrec recommender: appended\n"
+                           "to its users' sequences) (default MODEL.wal)"},
     {"read-only", 0, 'r', NULL, "serve without learning (no log)"},
     {"wal-repair", 0, 'R', NULL, "start past damaged records in the log, dropping only them\n"
                                  "(else refused)"},
