@@ -1,5 +1,6 @@
 // libFuzzer target for request bodies (src/serve/request.c): the predict, rank
-// and events parsers, one-row encoding, and the admin reload body.
+// and events parsers (a recommender's sequence events when the first byte has bit 32
+// set), one-row encoding, and the admin reload body.
 //
 // The transform is fitted once, in memory, on a small generated table with a
 // numeric column (with missing values), a count, a categorical column and a
@@ -83,6 +84,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             SEER_ASSERT(seer_error_message()[0] != '\0');
         }
         seer_request_rows_free(&rows);
+    } else if (which == 2 && (data[0] & 32)) {
+        seer_request_seq_events ev;
+        rc = seer_request_seq_events_parse(body, len, MAX_ROWS, &ev);
+        SEER_ASSERT(rc == SEER_OK || rc == SEER_EDATA);
+        // Every record logged reads back as one user and one item, non-empty, without NUL.
+        for (size_t i = 0; rc == SEER_OK && i < ev.n; i++) {
+            char *buf = malloc(ev.len[i] + 1);
+            const char *user, *item;
+            SEER_ASSERT(buf && seer_event_seq_read(ev.record[i], ev.len[i], buf, &user, &item) ==
+                                   SEER_OK);
+            SEER_ASSERT(*user && *item && strlen(user) <= 1024 && strlen(item) <= 1024);
+            free(buf);
+        }
+        seer_request_seq_events_free(&ev);
     } else if (which == 2) {
         seer_request_events ev = {.lenient = data[0] & 16};
         rc = seer_request_events_parse(&tf, body, len, MAX_ROWS, &ev);
