@@ -87,7 +87,8 @@ int main(int argc, char **argv) {
         size_t read = 0;
         if (seer_table_rewind(t) != SEER_OK) return fail();
         pass_start(&best[1]);
-        if (seer_profile_pass(&prof, t, label, &split, 0, &read, NULL) != SEER_OK) return fail();
+        if (seer_profile_pass(&prof, t, label, SEER_TASK_BINARY, &split, 0, &read, NULL) != SEER_OK)
+            return fail();
         pass_stop(&best[1]);
         seer_transform tf;
         seer_transform_options o;

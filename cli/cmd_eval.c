@@ -10,7 +10,8 @@ enum { O_JSON = 256 };
 
 static const seer_cli_opt opts[] = {
     {"json", 0, O_JSON, NULL, "print one JSON object (auc, logloss, accuracy, brier, ece,\n"
-                              "ks, gini, rows, ...)"},
+                              "ks, gini, rows, ...; a regression or ziln model: rmse,\n"
+                              "mae, normalized_gini, spearman, rows)"},
     SEER_CLI_DATA_OPTS,
     {0}};
 
@@ -28,6 +29,23 @@ static void print_reliability(const seer_metrics *m) {
         if (m->bin_rows[b]) printf("%-10.4f %.4f\n", m->bin_score[b], m->bin_rate[b]);
         else printf("-          -\n");
     }
+}
+
+// A regression or ziln model's metrics, as JSON or as lines.
+static void print_value_metrics(const seer_metrics *m, int json, size_t skipped, double secs) {
+    if (!json) {
+        printf("rows      %zu\nrmse      %.6g\nmae       %.6g\nnormalized_gini %.5f\n"
+               "spearman  %.5f\n", m->rows, m->rmse, m->mae, m->normalized_gini, m->spearman);
+        return;
+    }
+    printf("{\"task\":\"%s\",", seer_task_names[m->task]);
+    seer_cli_json_number("rmse", "%.6g", m->rmse, 1);
+    seer_cli_json_number("mae", "%.6g", m->mae, 1);
+    seer_cli_json_number("normalized_gini", "%.6f", m->normalized_gini, 1);
+    seer_cli_json_number("spearman", "%.6f", m->spearman, 1);
+    printf("\"rows\":%zu,\"skipped_rows\":%zu,", m->rows, skipped);
+    seer_cli_json_number("seconds", "%.3f", secs, 0);
+    printf("}\n");
 }
 
 int seer_cmd_eval(int argc, char **argv) {
@@ -51,7 +69,9 @@ int seer_cmd_eval(int argc, char **argv) {
     if (rc != SEER_OK) return seer_cli_fail(rc);
     double secs = seer_cli_now() - t0;
     if (skipped) fprintf(stderr, "skipped %zu malformed rows\n", skipped);
-    if (json) {
+    if (met.task != SEER_TASK_BINARY) {
+        print_value_metrics(&met, json, skipped, secs);
+    } else if (json) {
         putchar('{');
         seer_cli_json_number("auc", "%.6f", met.auc, 1);
         seer_cli_json_number("logloss", "%.6f", met.logloss, 1);

@@ -18,7 +18,7 @@ enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREA
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
-       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP, O_POS_WEIGHT };
+       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP, O_POS_WEIGHT, O_TASK };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -42,8 +42,12 @@ static void model_defaults(seer_train_options *o, seer_model_kind kind, const ch
 }
 
 static const seer_cli_opt opts[] = {
-    {"label", 1, O_LABEL, "COL", "the 0/1 column to predict (default 'label' with --format\n"
-                                 "criteo or libfm)"},
+    {"label", 1, O_LABEL, "COL", "the column to predict, 0/1 (default 'label' with --format\n"
+                                 "criteo or libfm), or a number with --task"},
+    {"task", 1, O_TASK, "T", "binary (default: a 0/1 label), regression (any finite\n"
+                             "number; squared error) or ziln (an amount >= 0; zero-\n"
+                             "inflated lognormal, predicts p exp(mu + sigma^2/2));\n"
+                             "the last two with --model mlp or dcnv2, not calibrated"},
     {"model", 1, O_MODEL, "M", "lr, mlp (default), fm, wdl, deepfm, dcnv2 or finalmlp"},
     {"hidden", 1, O_HIDDEN, "W,W", "hidden layer widths of the deep part (mlp 64,32; wdl,\n"
                                    "deepfm, dcnv2 400,400,400); finalmlp: its first stream\n"
@@ -195,6 +199,12 @@ static int data_option(train_args *a, int c, int *bad) {
     seer_train_options *o = &a->o;
     switch (c) {
     case O_LABEL: o->label = optarg; break;
+    case O_TASK: {
+        int k = 0;
+        *bad = seer_cli_choice("--task", optarg, seer_task_names, &k);
+        o->task = (seer_task)k;
+        break;
+    }
     case O_HASH:
         *bad = seer_cli_count("train", "--hash-buckets", optarg, &o->hash_buckets);
         break;
@@ -369,6 +379,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
         if (o->cache_dir) return snprintf(buf, cap, "%s", o->cache_dir) > 0;
         return snprintf(buf, cap, "%s", seer_cache_names[o->cache < 0 ? 2 : o->cache]) > 0;
     case O_LABEL: return o->label && snprintf(buf, cap, "%s", o->label) > 0;
+    case O_TASK: return snprintf(buf, cap, "%s", seer_task_names[o->task]) > 0;
     default: return 0;
     }
 }
@@ -405,6 +416,21 @@ static int print_config(const train_args *a) {
     return 0;
 }
 
+// What --task regression or ziln changes and refuses: no calibration (a value is no
+// probability), early stopping on the validation loss; -1 to go on, or the exit code.
+static int task_options(train_args *a) {
+    seer_train_options *o = &a->o;
+    if (o->task == SEER_TASK_BINARY) return -1;
+    const char *task = seer_task_names[o->task];
+    if (a->seen[O_CALIBRATION] && o->calibration)
+        return seer_cli_usage("--calibration platt calibrates probabilities; --task %s predicts "
+                              "a value (leave --calibration out, or give none)", task);
+    if (a->seen[O_STOP])
+        return seer_cli_usage("--early-stop: --task %s stops on its validation loss", task);
+    o->calibration = 0;
+    return -1;
+}
+
 // The job from the options given and the defaults of the model and the data: -1 to go on,
 // or the exit code of a refusal.
 static int build_job(train_args *a) {
@@ -416,13 +442,15 @@ static int build_job(train_args *a) {
         return seer_cli_usage("--model: '%s' is not one of lr, mlp, fm, wdl, deepfm, dcnv2, "
                               "finalmlp", a->model);
     model_defaults(o, kind, a->seen);
+    int code = task_options(a);
+    if (code >= 0) return code;
     const char *why = seer_train_options_invalid(o);
     if (why)
         return seer_cli_usage("%s: %s (see seer train --help)", seer_model_kind_name(kind), why);
     if (o->adagrad && !a->seen[O_LR]) o->lr = 0.01f;
     if (!o->label && (o->format == SEER_FORMAT_CRITEO || o->format == SEER_FORMAT_LIBFM))
         o->label = "label";
-    if (!o->label) return seer_cli_usage("train needs --label COL, the 0/1 column to predict");
+    if (!o->label) return seer_cli_usage("train needs --label COL, the column to predict");
     if (o->hash_shared && !o->hash_buckets)
         return seer_cli_usage("--hash-shared needs --hash-buckets N, the shared table's rows");
     // An explicit --epochs without a validation set trains exactly that many
@@ -472,8 +500,12 @@ static void report(const train_args *a, const seer_model *m, const seer_train_re
     fprintf(stderr, "trained %s on %zu rows (%zu held out) in %.2fs: %zu epochs, %.0f samples/s;",
             model, r->train_rows, r->valid_rows, r->seconds, r->epochs_run,
             r->train_samples_per_s);
+    int value = met.task != SEER_TASK_BINARY;
     if (strcmp(on, "none") == 0)
         fprintf(stderr, " train loss %.5f (--json scores the training rows)", r->train_loss);
+    else if (value)
+        fprintf(stderr, " %s rmse %.5g mae %.5g normalized gini %.4f", on, met.rmse, met.mae,
+                met.normalized_gini);
     else
         fprintf(stderr, " %s auc %.5f logloss %.5f accuracy %.4f", on, met.auc, met.logloss,
                 met.accuracy);
@@ -481,9 +513,18 @@ static void report(const train_args *a, const seer_model *m, const seer_train_re
     if (r->skipped_rows) fprintf(stderr, "skipped %zu malformed rows\n", r->skipped_rows);
     if (!a->json) return;
     printf("{\"model\":\"%s\",\"evaluated_on\":\"%s\",", model, on);
-    seer_cli_json_number("auc", "%.6g", met.auc, 1);
-    seer_cli_json_number("logloss", "%.6g", met.logloss, 1);
-    seer_cli_json_number("accuracy", "%.6g", met.accuracy, 1);
+    if (value) {
+        printf("\"task\":\"%s\",", seer_task_names[met.task]);
+        seer_cli_json_number("rmse", "%.6g", met.rmse, 1);
+        seer_cli_json_number("mae", "%.6g", met.mae, 1);
+        seer_cli_json_number("normalized_gini", "%.6g", met.normalized_gini, 1);
+        seer_cli_json_number("spearman", "%.6g", met.spearman, 1);
+        seer_cli_json_number("loss", "%.6g", met.loss, 1);
+    } else {
+        seer_cli_json_number("auc", "%.6g", met.auc, 1);
+        seer_cli_json_number("logloss", "%.6g", met.logloss, 1);
+        seer_cli_json_number("accuracy", "%.6g", met.accuracy, 1);
+    }
     printf("\"rows\":%zu,\"train_rows\":%zu,\"valid_rows\":%zu,\"skipped_rows\":%zu,"
            "\"epochs\":%zu,\"best_epoch\":%zu,", met.rows, r->train_rows, r->valid_rows,
            r->skipped_rows, r->epochs_run, r->best_epoch);

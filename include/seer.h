@@ -85,6 +85,14 @@ typedef enum {
     SEER_MODEL_FINALMLP,  // two gated MLP streams and a bilinear fusion
 } seer_model_kind;
 
+// What a model predicts from its label column: a probability of label 1 (labels 0 or 1), a
+// number (any finite label; squared error, the output as it is), or a non-negative amount by
+// the zero-inflated lognormal (ZILN: labels finite and >= 0; the output is the expected value
+// p exp(mu + sigma^2 / 2)). Stored in model files (append, never renumber); a file without one
+// is binary. Names: seer_task_names.
+typedef enum { SEER_TASK_BINARY, SEER_TASK_REGRESSION, SEER_TASK_ZILN } seer_task;
+extern const char *const seer_task_names[];  // "binary", "regression", "ziln"; NULL-terminated
+
 // ---- Models ----------------------------------------------------------------------------------
 
 typedef struct seer_model seer_model;
@@ -113,6 +121,8 @@ const char *seer_model_name(const seer_model *m);
 seer_format seer_model_format(const seer_model *m);
 // The label column's name, or NULL when the model has none.
 const char *seer_model_label(const seer_model *m);
+// What the model predicts (seer_task): its scores are probabilities only for SEER_TASK_BINARY.
+seer_task seer_model_task(const seer_model *m);
 
 // ---- The input schema: every column of the training data, in its order -----------------------
 
@@ -203,7 +213,8 @@ int seer_predict_write(seer_model *m, const char *data, const seer_predict_optio
 
 #define SEER_RELIABILITY_BINS 10
 
-// The metrics of binary predictions.
+// The metrics of a model's predictions: a binary model's (auc .. cost) or, for the other tasks
+// (task), the value metrics (rmse .. spearman); the other kind's fields are NAN.
 typedef struct {
     size_t rows;
     double auc;        // exact ROC AUC; tied scores count one half; NAN if one class only
@@ -224,6 +235,12 @@ typedef struct {
     // cost a row of those decisions, (cost_fn x missed positives + cost_fp x false alarms) /
     // rows. NAN without one.
     double threshold, cost;
+    seer_task task;    // the model's: which of the two kinds of metrics these are
+    double rmse, mae;  // root mean squared and mean absolute error of the predicted value
+    double normalized_gini;  // of the cumulative-gain curve, rows by predicted value
+    double spearman;   // rank correlation of predicted and actual value
+    double loss;       // regression, ziln: the mean training loss (squared error, ZILN) on
+                       // these rows, which early stopping compares
 } seer_metrics;
 
 // Evaluates m on every row of a labelled file. *skipped gets the malformed rows
@@ -252,6 +269,9 @@ typedef struct {
     seer_format format;        // SEER_FORMAT_AUTO
     int skip_bad_rows;         // 0: a malformed row is SEER_EDATA; 1: skipped and counted
     const char *label;         // the 0/1 column; NULL: "label" with CRITEO and LIBFM, else none
+    seer_task task;            // SEER_TASK_BINARY (default): what the label is (seer_task); the
+                               // other tasks take the mlp or dcnv2 model, neither pos_weight
+                               // nor a cost matrix, and are not calibrated
     const char *valid_path;    // validation rows (NULL: hold out valid_frac of data instead)
     double valid_frac;         // 0.1; 0 trains on every row and scores the training rows
     // The sparsity decision (seer profile shows it) and its overrides: lists of column names.
@@ -305,7 +325,8 @@ typedef struct {
                                // cross-validation (up to 20,000 training rows; the
                                // strongest within a standard error of it) or on the
                                // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
-    int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss
+    int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss (the
+                               // other tasks: always by their validation loss)
     float pos_weight;          // the weight of positive rows in the training loss, for an
                                // imbalanced label (default 1); calibration then maps the
                                // scores back to probabilities
@@ -315,7 +336,8 @@ typedef struct {
     int calibration;           // 1 (default): the model's probabilities are calibrated by Platt
                                // scaling, sigmoid(a z + b) of its logit with a > 0 (the order
                                // of scores kept), fitted on the hold-out when there is one and
-                               // applied wherever scores leave seer; 0: none
+                               // applied wherever scores leave seer; 0: none. Binary only:
+                               // a model of another task is never calibrated
     int quiet;                 // 0: a line per epoch on stderr
     const char *checkpoint_path;   // where checkpoints go (NULL: none)
     size_t checkpoint_every;   // one every N optimiser steps and after each epoch (0: never)

@@ -15,9 +15,9 @@
 #include "base/rng.h"
 #include "nn/ziln.h"
 #include "seer/value.h"
+#include "train/value_metrics.h"
 #include "value/bgnbd.h"
 #include "value/log.h"
-#include "value/metrics.h"
 #include "value/users.h"
 
 static char tmpdir[64];

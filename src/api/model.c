@@ -17,6 +17,8 @@ const char *seer_model_label(const seer_model *m) {
     return m->tf.label_col >= 0 ? m->tf.col[m->tf.label_col].name : NULL;
 }
 
+seer_task seer_model_task(const seer_model *m) { return m->net.cfg.task; }
+
 size_t seer_model_input_count(const seer_model *m) { return m->tf.n_cols; }
 
 int seer_model_input(const seer_model *m, size_t i, seer_column_info *info) {

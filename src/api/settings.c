@@ -43,6 +43,7 @@ const char *const seer_early_stop_names[] = {"auc", "logloss", NULL};
 const char *const seer_pooling_names[] = {"mean", "sum", NULL};
 const char *const seer_dcn_structure_names[] = {"parallel", "stacked", NULL};
 const char *const seer_calibration_names[] = {"none", "platt", NULL};
+const char *const seer_task_names[] = {"binary", "regression", "ziln", NULL};
 
 int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     if (!o || !buf) return seer_errorf(SEER_EINVAL, "seer_train_settings: a NULL argument");
@@ -93,6 +94,9 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     // Only a given --l2 has a line, so that the text of a run without one is as it was.
     if (k > 0 && (size_t)k < cap && o->l2 != SEER_AUTO_REAL)
         k += snprintf(buf + k, cap - (size_t)k, "--l2 %.7g\n", (double)o->l2);
+    // Only another task than binary has a line, so that a binary run's text is as it was.
+    if (k > 0 && (size_t)k < cap && o->task > SEER_TASK_BINARY && o->task <= SEER_TASK_ZILN)
+        k += snprintf(buf + k, cap - (size_t)k, "--task %s\n", seer_task_names[o->task]);
     if (k > 0 && (size_t)k < cap && o->pos_weight != 1)
         k += snprintf(buf + k, cap - (size_t)k, "--pos-weight %.7g\n", (double)o->pos_weight);
     SEER_ASSERT(k > 0);

@@ -36,7 +36,7 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
     X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
     X(cache_prefix, cache_prefix) X(cache_dir, cache_dir) X(train_metrics, train_metrics)      \
-    X(settings, settings) X(label, tf.label)                                                   \
+    X(settings, settings) X(label, tf.label) X(task, tf.task)                                 \
     X(ignore, tf.ignore) X(n_ignore, tf.n_ignore) X(categorical, tf.categorical)               \
     X(n_categorical, tf.n_categorical) X(numeric, tf.numeric) X(n_numeric, tf.n_numeric)       \
     X(multi, tf.multi) X(n_multi, tf.n_multi) X(min_count, tf.min_count)                       \
@@ -66,6 +66,7 @@ static void options_to_job(const seer_train_options *o, seer_train_job *j) {
 #define TO_JOB(pub, job) memcpy(&j->job, &o->pub, sizeof o->pub);
     FIELDS(TO_JOB)
 #undef TO_JOB
+    j->net.task = o->task;  // the head and loss; tf.task checks the labels
 }
 
 void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
@@ -110,6 +111,11 @@ static const char *out_of_range(const seer_train_options *o) {
     if (!(costs == 2 || (o->cost_fn == 0 && o->cost_fp == 0)))
         return "a cost matrix needs both costs, each above 0 and at most 1e9";
     if (o->calibration != 0 && o->calibration != 1) return "calibration must be 0 or 1";
+    if ((unsigned)o->task > SEER_TASK_ZILN) return "task is no seer_task";
+    if (o->task != SEER_TASK_BINARY && o->pos_weight != 1)
+        return "pos_weight weighs the positive rows of a 0/1 label (task binary only)";
+    if (o->task != SEER_TASK_BINARY && o->cost_fn > 0)
+        return "a cost matrix decides a 0/1 label (task binary only)";
     if (!(o->pos_weight > 0 && o->pos_weight <= 1e6))
         return "pos_weight must be above 0 and at most 1e6";
     if (o->threads < 1 || o->threads > 256) return "threads must be from 1 to 256";

@@ -9,7 +9,7 @@
 #include "seer/value.h"
 #include "value/bgnbd.h"
 #include "value/log.h"
-#include "value/metrics.h"
+#include "train/value_metrics.h"
 #include "value/mlp.h"
 #include "value/users.h"
 

@@ -140,6 +140,17 @@ static void add_vector(seer_col_stats *c, const char *s, size_t len) {
     c->vectors++;
 }
 
+const char *seer_label_invalid(seer_task task, const char *s, size_t len, double *y) {
+    // Finite as the float the loss reads.
+    int number = !seer_is_missing(s, len) && seer_parse_number(s, len, y) && isfinite((float)*y);
+    switch (task) {
+    case SEER_TASK_REGRESSION: return number ? NULL : "is not a finite number (--task regression)";
+    case SEER_TASK_ZILN:
+        return number && *y >= 0 ? NULL : "is not a finite number >= 0 (--task ziln)";
+    default: return number && (*y == 0 || *y == 1) ? NULL : "is not 0 or 1";
+    }
+}
+
 int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     memset(p, 0, sizeof *p);
     p->path = strdup(seer_table_path(t));
@@ -239,11 +250,12 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         const char *s = seer_trim(row->field[j], row->len[j], &len);
         if ((long)j == p->label_col) {
             double y;
-            if (seer_is_missing(s, len) || !seer_parse_number(s, len, &y) || (y != 0 && y != 1))
-                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' is not "
-                                   "0 or 1", p->path, row->line, j + 1, (int)(len > 40 ? 40 : len),
-                                   s, p->names[j]);
-            p->label_pos += y == 1;
+            const char *why = seer_label_invalid(p->task, s, len, &y);
+            if (why)
+                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' %s",
+                                   p->path, row->line, j + 1, (int)(len > 40 ? 40 : len), s,
+                                   p->names[j], why);
+            p->label_pos += y > 0;
         }
         if (seer_is_missing(s, len)) {
             c->missing++;
@@ -273,10 +285,11 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
     return SEER_OK;
 }
 
-int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
+int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label, seer_task task,
                       const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped) {
     int rc = seer_profile_init(p, tab, label);
     if (rc != SEER_OK) return rc;
+    p->task = task;
     seer_row row;
     size_t index = 0;
     seer_progress bar;

@@ -79,8 +79,9 @@ typedef struct {
     char **names;             // (n_cols)
     seer_col_stats *col;      // (n_cols)
     long label_col;           // -1: none
+    seer_task task;           // what the label must be (seer_label_invalid); binary by default
     size_t rows;
-    size_t label_pos;         // rows with label 1
+    size_t label_pos;         // rows with label 1 (the other tasks: above 0)
     seer_rng rng;             // reservoir sampling
     uint64_t *hash;           // (n_cols) scratch: the row's token hashes
 } seer_profile;
@@ -97,16 +98,21 @@ size_t seer_parse_vector(const char *s, size_t len, double *out, size_t max);
 size_t seer_split_tokens(const char *s, size_t len,
                          void (*fn)(void *ctx, const char *tok, size_t tok_len), void *ctx);
 
+// Why the label text s (len bytes, trimmed) cannot be one of task's, as the end of a message
+// ("is not 0 or 1", "is not a finite number", ...), or NULL with its value in *y.
+const char *seer_label_invalid(seer_task task, const char *s, size_t len, double *y);
+
 // Prepares statistics for the table's columns. label may be NULL; when given
 // and absent from the table, SEER_EDATA naming the available columns.
 int seer_profile_init(seer_profile *p, const seer_table *t, const char *label);
-// Adds one row. A label that is missing or not 0/1 is SEER_EDATA with file:line:column.
+// Adds one row. A label that is missing or not one of p->task's is SEER_EDATA with
+// file:line:column.
 int seer_profile_add(seer_profile *p, const seer_row *row);
 // Pass 1 over a table: initialises p and adds every row the split keeps (a
 // progress line on a terminal). *rows_read gets the rows read, held-out ones
 // included; with skip_bad, rows the profile rejects are skipped and counted
-// into *skipped (may be NULL).
-int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label,
+// into *skipped (may be NULL). task: what the label must be.
+int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label, seer_task task,
                       const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped);
 void seer_profile_free(seer_profile *p);
 

@@ -307,8 +307,12 @@ static void decide(seer_column *c, const seer_col_stats *s, size_t rows, const s
     int forced_multi = listed(c->name, o->multi, o->n_multi);
     if ((long)j == p->label_col) {
         c->kind = SEER_COL_LABEL;
-        snprintf(c->reason, sizeof c->reason, "label (%.1f%% positive)",
-                 100.0 * (double)p->label_pos / (double)(rows ? rows : 1));
+        double share = 100.0 * (double)p->label_pos / (double)(rows ? rows : 1);
+        if (p->task == SEER_TASK_BINARY)
+            snprintf(c->reason, sizeof c->reason, "label (%.1f%% positive)", share);
+        else
+            snprintf(c->reason, sizeof c->reason, "label, %s (%.1f%% above 0)",
+                     seer_task_names[p->task], share);
     } else if (listed(c->name, o->ignore, o->n_ignore)) {
         c->kind = SEER_COL_IGNORED;
         snprintf(c->reason, sizeof c->reason, "ignored by --ignore");
@@ -351,7 +355,12 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
     memset(t, 0, sizeof *t);
     t->label_col = -1;
     if (p->rows == 0) return seer_errorf(SEER_EDATA, "%s: no data rows", p->path);
-    if (p->label_col >= 0 && (p->label_pos == 0 || p->label_pos == p->rows))
+    if (p->label_col >= 0 && p->task == SEER_TASK_ZILN && p->label_pos == 0)
+        return seer_errorf(SEER_EDATA, "%s: every training row has label 0 in column '%s': a "
+                           "ziln model needs some amounts above 0", p->path,
+                           p->names[p->label_col]);
+    if (p->label_col >= 0 && p->task == SEER_TASK_BINARY &&
+        (p->label_pos == 0 || p->label_pos == p->rows))
         return seer_errorf(SEER_EDATA, "%s: every training row has label %d in column '%s': a "
                            "binary model needs both classes", p->path, p->label_pos ? 1 : 0,
                            p->names[p->label_col]);
@@ -360,6 +369,7 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
                     ? p->format : SEER_FORMAT_AUTO;
     t->n_cols = p->n_cols;
     t->label_col = p->label_col;
+    t->task = p->task;
     t->col = calloc(p->n_cols, sizeof *t->col);
     if (!t->col) return seer_errorf(SEER_ENOMEM, "out of memory fitting the transform");
     size_t buckets = o->buckets;
@@ -588,10 +598,10 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
         int missing = seer_is_missing(s, len);
         if (c->kind == SEER_COL_LABEL) {
             double v;
-            if (missing || !seer_parse_number(s, len, &v) || (v != 0 && v != 1))
-                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' is not "
-                                   "0 or 1", path, row->line, k + 1, (int)(len > 40 ? 40 : len), s,
-                                   c->name);
+            const char *why = seer_label_invalid(t->task, s, len, &v);
+            if (why)
+                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' %s", path,
+                                   row->line, k + 1, (int)(len > 40 ? 40 : len), s, c->name, why);
             *y = (float)v;
         } else if (c->kind == SEER_COL_VECTOR) {
             double v[SEER_VECTOR_DIMS_MAX];

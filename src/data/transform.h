@@ -86,6 +86,7 @@ typedef struct {
 
 typedef struct {
     const char *label;
+    seer_task task;                  // what the label is (profile.h: seer_label_invalid)
     const char *const *ignore;       // column names forced to be ignored
     size_t n_ignore;
     const char *const *categorical;  // forced categorical
@@ -110,6 +111,7 @@ typedef struct {
     size_t n_cols;
     seer_column *col;        // (n_cols)
     long label_col;          // -1 when the transform has no label
+    seer_task task;          // what a label must be (the model file keeps it with the network)
     size_t n_fields;         // F
     size_t *field_offset;    // (F) first global row of each field
     size_t *field_rows;      // (F)

@@ -29,6 +29,7 @@ static int clone_transform(seer_transform *t, const seer_transform *src) {
     memset(t, 0, sizeof *t);
     t->label_col = -1;
     t->format = src->format;
+    t->task = src->task;
     t->n_cols = src->n_cols;
     t->col = calloc(src->n_cols + 1, sizeof *t->col);
     int ok = t->col != NULL;

@@ -150,6 +150,8 @@ int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
             rc = seer_net_json_load(&m->net, cJSON_GetObjectItemCaseSensitive(doc, "model"),
                                     &m->tf, f, path, batch_cap);
             if (rc != SEER_OK) seer_transform_free(&m->tf);
+            // The file keeps the task once, with the network; the label checks read it here.
+            else m->tf.task = m->net.cfg.task;
         }
         const cJSON *tr = cJSON_GetObjectItemCaseSensitive(doc, "training");
         if (rc == SEER_OK && tr) m->training_json = cJSON_PrintUnformatted(tr);

@@ -32,6 +32,13 @@ cJSON *seer_net_json(const seer_net_config *c) {
     cJSON_AddStringToObject(o, "optimizer", c->adagrad ? "adagrad" : "adam");
     cJSON_AddStringToObject(o, "precision", c->bf16 ? "bf16" : "fp32");
     cJSON_AddNumberToObject(o, "dropout", c->dropout);
+    // Only the other tasks have these: a file without them is binary, as files always were.
+    if (c->task != SEER_TASK_BINARY) cJSON_AddStringToObject(o, "task", seer_task_names[c->task]);
+    if (c->task == SEER_TASK_REGRESSION) {
+        cJSON *lab = cJSON_AddObjectToObject(o, "label_scale");
+        cJSON_AddNumberToObject(lab, "mean", c->label_mean);
+        cJSON_AddNumberToObject(lab, "sd", c->label_sd);
+    }
     if (c->calibrated) {
         cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
         cJSON_AddStringToObject(cal, "method", "platt");
@@ -53,6 +60,27 @@ static int read_calibration(const cJSON *o, seer_net_config *c) {
     c->calibrated = 1;
     c->calib_a = (float)a;
     c->calib_b = (float)b;
+    return SEER_OK;
+}
+
+// The optional "task" and, for regression, its "label_scale" (files before them: binary).
+static int read_task(const cJSON *o, seer_net_config *c) {
+    const cJSON *task = cJSON_GetObjectItemCaseSensitive(o, "task");
+    c->task = SEER_TASK_BINARY;
+    if (!task) return SEER_OK;
+    int k = 0;
+    while (cJSON_IsString(task) && seer_task_names[k] &&
+           strcmp(seer_task_names[k], task->valuestring) != 0)
+        k++;
+    if (!cJSON_IsString(task) || !seer_task_names[k]) return SEER_EDATA;
+    c->task = (seer_task)k;
+    if (c->task != SEER_TASK_REGRESSION) return SEER_OK;
+    const cJSON *lab = cJSON_GetObjectItemCaseSensitive(o, "label_scale");
+    int ok = cJSON_IsObject(lab);
+    double mean = ok ? num(lab, "mean", &ok) : 0, sd = ok ? num(lab, "sd", &ok) : 0;
+    if (!ok || !(fabs(mean) < 3e38) || !(sd > 0 && sd < 3e38)) return SEER_EDATA;
+    c->label_mean = (float)mean;
+    c->label_sd = (float)sd;
     return SEER_OK;
 }
 
@@ -91,6 +119,9 @@ int seer_net_json_load(seer_net *n, const cJSON *o, const seer_transform *t,
     c.dropout = has_dropout && dropout > 0 && dropout < 1 ? (float)dropout : 0.0f;
     if (read_calibration(o, &c) != SEER_OK)
         return seer_errorf(SEER_EDATA, "%s: the model's calibration is malformed", path);
+    if (read_task(o, &c) != SEER_OK)
+        return seer_errorf(SEER_EDATA, "%s: the model's task is malformed (binary, regression "
+                           "or ziln, and a regression's label_scale)", path);
     const cJSON *hk;
     cJSON_ArrayForEach(hk, h) {
         long w = cJSON_IsNumber(hk) ? count_of(hk->valuedouble, 1 << 16) : -1;
@@ -115,6 +146,11 @@ int seer_net_json_load(seer_net *n, const cJSON *o, const seer_transform *t,
         c.gate_hidden = !has_gate ? 64 : gate > 0 ? (size_t)gate : 0;
         const char *why = seer_net_config_invalid(&c);
         if (why) return seer_errorf(SEER_EDATA, "%s: finalmlp: %s", path, why);
+    }
+    if (c.task != SEER_TASK_BINARY) {
+        const char *why = c.calibrated ? "a calibration is for binary models only"
+                                       : seer_net_config_invalid(&c);
+        if (why) return seer_errorf(SEER_EDATA, "%s: %s: %s", path, ops->name, why);
     }
     c.batch_cap = batch_cap;
     // Check the sizes against the tensors before allocating anything, so that

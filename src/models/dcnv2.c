@@ -26,7 +26,7 @@ static void dcn_plan(const seer_net_config *c, seer_net_plan *p) {
     }
     size_t width = seer_stack_plan(p, C, c->hidden, H, d);
     p->in[C + H] = c->stacked ? width : d + deep_width(c, d);
-    p->out[C + H] = 1;
+    p->out[C + H] = seer_net_outputs(c);  // the head
     p->n_layers = C + H + 1;
     p->scratch = C * d + (c->stacked ? 0 : d + deep_width(c, d));
 }
@@ -61,7 +61,7 @@ static void dcn_forward(seer_net *n, size_t B) {
         memcpy(cat + b * ld, xl + b * d, d * sizeof(float));
         memcpy(cat + b * ld + d, deep + b * dw, dw * sizeof(float));
     }
-    seer_linear_forward(n->logit, cat, n->w[out], n->b[out], B, ld, 1, prec);
+    seer_linear_forward(n->logit, cat, n->w[out], n->b[out], B, ld, n->layer_out[out], prec);
 }
 
 static void dcn_backward(seer_net *n, size_t B) {
@@ -75,8 +75,8 @@ static void dcn_backward(seer_net *n, size_t B) {
         size_t dw = deep_width(&n->cfg, d), ld = d + dw;
         const float *cat = n->scratch + C * B * d;
         float *dcat = n->dscratch + C * B * d;
-        seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld, 1,
-                             prec);
+        seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld,
+                             n->layer_out[out], prec);
         float *ddeep = H ? n->dh[out - 1] : n->dx0;
         for (size_t b = 0; b < B; b++)
             for (size_t i = 0; i < d; i++) dxC[b * d + i] += dcat[b * ld + i];
@@ -109,4 +109,5 @@ const seer_model_ops seer_model_dcnv2 = {
     .defaults = dcn_defaults,
     .batch = 1024,
     .flops = dcn_flops,
+    .any_task = 1,
 };

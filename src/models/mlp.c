@@ -1,5 +1,6 @@
 // The reference model: x0 -> [Linear -> ReLU] x n_hidden -> Linear -> logit.
-// With --hidden 64,32: Dense 64 ReLU, Dense 32 ReLU, Dense 1 (the sigmoid is in the loss).
+// With --hidden 64,32: Dense 64 ReLU, Dense 32 ReLU, Dense 1 (the sigmoid is in the loss; with
+// --task ziln, Dense 3: the head of net.h).
 
 #include <string.h>
 
@@ -18,7 +19,7 @@ static void mlp_plan(const seer_net_config *c, seer_net_plan *p) {
     size_t L = c->n_hidden;
     size_t width = seer_stack_plan(p, 0, c->hidden, L, c->n_fields * p->D + c->n_dense);
     p->in[L] = width;
-    p->out[L] = 1;
+    p->out[L] = seer_net_outputs(c);  // the head
     p->n_layers = L + 1;
 }
 
@@ -41,4 +42,5 @@ const seer_model_ops seer_model_mlp = {
     .backward = mlp_backward,
     .defaults = mlp_defaults,
     .batch = 256,
+    .any_task = 1,
 };

@@ -12,6 +12,7 @@
 #include "nn/embedding.h"
 #include "nn/gemm.h"
 #include "nn/loss.h"
+#include "nn/ziln.h"
 
 extern const seer_model_ops seer_model_lr, seer_model_mlp, seer_model_fm, seer_model_wdl,
     seer_model_deepfm, seer_model_dcnv2, seer_model_finalmlp;
@@ -54,8 +55,13 @@ void seer_net_config_default(seer_net_config *c, seer_model_kind kind) {
 
 const char *seer_net_config_invalid(const seer_net_config *c) {
     const seer_model_ops *ops = seer_model_ops_of(c->kind);
+    if ((unsigned)c->task > SEER_TASK_ZILN) return "no such task";
+    if (c->task != SEER_TASK_BINARY && !ops->any_task)
+        return "predicts 0/1 labels only (--task regression and ziln need --model mlp or dcnv2)";
     return ops->invalid ? ops->invalid(c) : NULL;
 }
+
+size_t seer_net_outputs(const seer_net_config *c) { return c->task == SEER_TASK_ZILN ? 3 : 1; }
 
 // 64-byte aligned, zeroed; NULL on failure.
 static void *alloc_zero(size_t bytes) {
@@ -145,7 +151,7 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     SEER_ASSERT(n->S == cfg->n_fields || (cfg->field_slots && cfg->field_mean));
     size_t B = cfg->batch_cap, F = cfg->n_fields, S = n->S;
     size_t rows = cfg->emb_rows ? cfg->emb_rows : 1;
-    size_t fb = sizeof(float), wrows = n->plan.wide ? rows : 1;
+    size_t fb = sizeof(float), wrows = n->plan.wide ? rows : 1, K = seer_net_outputs(cfg);
     n->params = alloc_zero(n->n_params * fb);
     n->grads = alloc_zero(n->n_params * fb);
     n->adam_m = alloc_zero(n->n_params * fb);
@@ -154,8 +160,9 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->dact = alloc_zero(n->n_dact * B * fb);
     n->x0 = alloc_zero(B * n->n_in * fb);
     n->dx0 = alloc_zero(B * n->n_in * fb);
-    n->logit = alloc_zero(B * fb);
-    n->dlogit = alloc_zero(B * fb);
+    n->logit = alloc_zero(B * K * fb);
+    n->dlogit = alloc_zero(B * K * fb);
+    n->ywork = alloc_zero(B * fb);
     n->emb = alloc_zero(rows * n->D * fb);
     n->emb_m = alloc_zero(rows * n->D * fb);
     n->emb_v = alloc_zero(rows * n->D * fb);
@@ -173,7 +180,7 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     void *all[] = {n->params, n->grads, n->adam_m, n->adam_v, n->act, n->dact, n->x0, n->dx0,
                    n->logit, n->dlogit, n->emb, n->emb_m, n->emb_v, n->wide, n->wide_m,
                    n->wide_v, n->xw, n->dxw, n->marks, n->uniq, n->slot, n->drows,
-                   n->dwide_rows};
+                   n->dwide_rows, n->ywork};
     int ok = bags_ok;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) ok = ok && all[i] != NULL;
     if (!ok) {
@@ -201,7 +208,7 @@ static void view_bind(seer_net *v, const seer_net *src) {
     v->cfg.batch_cap = own.cfg.batch_cap;
     v->grads = v->adam_m = v->adam_v = NULL;
     v->emb_m = v->emb_v = v->wide_m = v->wide_v = NULL;
-    v->dact = v->dx0 = v->dlogit = v->dxw = v->drows = v->dwide_rows = NULL;
+    v->dact = v->dx0 = v->dlogit = v->dxw = v->drows = v->dwide_rows = v->ywork = NULL;
     v->marks = v->uniq = v->slot = NULL;
     v->act = own.act;
     v->x0 = own.x0;
@@ -228,7 +235,7 @@ int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
     size_t B = batch_cap, fb = sizeof(float);
     v->act = alloc_zero(src->n_act * B * fb);
     v->x0 = alloc_zero(B * src->n_in * fb);
-    v->logit = alloc_zero(B * fb);
+    v->logit = alloc_zero(B * seer_net_outputs(&src->cfg) * fb);
     v->xw = alloc_zero(B * (src->cfg.n_fields ? src->cfg.n_fields : 1) * fb);
     v->S = src->S;
     v->cfg.n_fields = src->cfg.n_fields;
@@ -268,7 +275,7 @@ void seer_net_free(seer_net *n) {
                     (void **)&n->wide_v, (void **)&n->xw,     (void **)&n->dxw,
                     (void **)&n->marks,  (void **)&n->uniq,   (void **)&n->slot,
                     (void **)&n->drows,  (void **)&n->dwide_rows, (void **)&n->bag_ids,
-                    (void **)&n->bag_off, (void **)&n->bag_w};
+                    (void **)&n->bag_off, (void **)&n->bag_w, (void **)&n->ywork};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         free(*all[i]);
         *all[i] = NULL;
@@ -307,7 +314,7 @@ seer_precision seer_net_precision(const seer_net *n) {
 }
 
 void seer_net_zero_grads(seer_net *n, size_t B) {
-    memset(n->dlogit, 0, B * sizeof(float));
+    memset(n->dlogit, 0, B * seer_net_outputs(&n->cfg) * sizeof(float));
     memset(n->grads, 0, n->n_params * sizeof(float));
     memset(n->dx0, 0, B * n->n_in * sizeof(float));
     if (n->plan.wide) memset(n->dxw, 0, B * n->cfg.n_fields * sizeof(float));
@@ -321,20 +328,49 @@ void seer_net_zero_grads(seer_net *n, size_t B) {
     memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
 }
 
+// Regression's labels standardised into ywork, as its loss reads them.
+static const float *standardised(seer_net *n, const float *y, size_t B) {
+    float m = n->cfg.label_mean, sd = n->cfg.label_sd;
+    for (size_t i = 0; i < B; i++) n->ywork[i] = (y[i] - m) / sd;
+    return n->ywork;
+}
+
+double seer_net_loss(seer_net *n, const float *y, size_t B) {
+    float w = n->cfg.pos_weight;
+    double sd = n->cfg.label_sd;
+    switch (n->cfg.task) {
+    case SEER_TASK_REGRESSION:  // in the label's units
+        return seer_mse_forward(n->logit, standardised(n, y, B), B) * sd * sd;
+    case SEER_TASK_ZILN: return seer_ziln_forward(n->logit, y, B);
+    default:
+        return w > 0 && w != 1 ? seer_bce_logits_weighted_forward(n->logit, y, w, B)
+                               : seer_bce_logits_forward(n->logit, y, B);
+    }
+}
+
+// dlogit += the gradient of the step's loss (the standardised one for regression).
+static void loss_backward(seer_net *n, const float *y, size_t B) {
+    float w = n->cfg.pos_weight;
+    switch (n->cfg.task) {
+    case SEER_TASK_REGRESSION:
+        seer_mse_backward(n->dlogit, n->logit, standardised(n, y, B), B);
+        break;
+    case SEER_TASK_ZILN: seer_ziln_backward(n->dlogit, n->logit, y, B); break;
+    default:
+        if (w > 0 && w != 1) seer_bce_logits_weighted_backward(n->dlogit, n->logit, y, w, B);
+        else seer_bce_logits_backward(n->dlogit, n->logit, y, B);
+    }
+}
+
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam) {
     SEER_ASSERT(!n->is_view);
     size_t F = n->cfg.n_fields, D = n->D;
     n->training = 1;
     seer_net_forward(n, ids, dense, B);
-    float w = n->cfg.pos_weight;
-    int weighted = w > 0 && w != 1;
-    double loss = weighted ? seer_bce_logits_weighted_forward(n->logit, y, w, B)
-                           : seer_bce_logits_forward(n->logit, y, B);
-
+    double loss = seer_net_loss(n, y, B);
     seer_net_zero_grads(n, B);
-    if (weighted) seer_bce_logits_weighted_backward(n->dlogit, n->logit, y, w, B);
-    else seer_bce_logits_backward(n->dlogit, n->logit, y, B);
+    loss_backward(n, y, B);
     n->ops->backward(n, B);
     n->training = 0;
 
@@ -393,6 +429,17 @@ const char *seer_net_nonfinite(const seer_net *n) {
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p) {
     SEER_ASSERT(!n->training);
     seer_net_forward(n, ids, dense, B);
+    if (n->cfg.task == SEER_TASK_REGRESSION) {
+        for (size_t i = 0; i < B; i++) p[i] = n->logit[i] * n->cfg.label_sd + n->cfg.label_mean;
+        return;
+    }
+    if (n->cfg.task == SEER_TASK_ZILN) {
+        for (size_t i = 0; i < B; i++) {
+            float purchase;
+            seer_ziln_predict(p + i, &purchase, n->logit + 3 * i, 1);
+        }
+        return;
+    }
     // Uncalibrated is a = 1, b = 0: 1 z + 0 is z exactly, so one loop serves both.
     float a = n->cfg.calibrated ? n->cfg.calib_a : 1.0f;
     float b = n->cfg.calibrated ? n->cfg.calib_b : 0.0f;
@@ -401,4 +448,18 @@ void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size
 
 seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr) {
     return (seer_adam_config){lr, 0.9f, 0.999f, c->adagrad ? 1e-10f : 1e-7f};
+}
+
+void seer_net_init_head(seer_net *n, const float *y, size_t rows) {
+    if (n->cfg.task != SEER_TASK_ZILN) return;
+    SEER_ASSERT(n->ops->any_task && n->n_layers > 0);
+    double pos = 0, log_sum = 0;
+    for (size_t i = 0; i < rows; i++)
+        if (y[i] > 0) pos++, log_sum += log(y[i]);
+    if (pos == 0) return;
+    // The share of positives kept off 0 and 1, where the logit is infinite.
+    double share = fmin(fmax(pos / (double)rows, 1e-4), 1 - 1e-4);
+    float *b = n->b[n->n_layers - 1];
+    b[0] = (float)log(share / (1 - share));
+    b[1] = (float)(log_sum / pos);
 }

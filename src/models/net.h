@@ -11,6 +11,10 @@
 //                                  ▼
 //                             logit (B) ──▶ BCE
 //
+// The task (seer_task) sets the head: one output a row and BCE (binary), one output and the
+// squared error of the standardised label (regression), or three, (logit p, mu, raw sigma), and
+// the ZILN loss of nn/ziln.h (ziln). Only the models whose ops say any_task take the last two.
+//
 // Memory follows STYLE.md: one block per role. The dense parameters of every
 // layer are one contiguous block (params), with grads, adam_m and adam_v in
 // the same layout; activations and their gradients are two more blocks. The
@@ -55,6 +59,10 @@ typedef struct {
     int calibrated;
     float calib_a, calib_b;
     float pos_weight;  // the weight of positive rows in the training loss (0 or 1: none)
+    seer_task task;    // the head and loss (see above)
+    // regression: the model's output z stands for the label (z label_sd + label_mean); training
+    // fits z to the label standardised by them (label_sd > 0), so that any scale trains alike.
+    float label_mean, label_sd;
 } seer_net_config;
 
 typedef struct seer_net seer_net;
@@ -95,6 +103,9 @@ typedef struct {
     // kernels (FM, cross layers, the bilinear fusion and gates ...), beyond its plan's linear
     // layers, which seer_net_flops counts; NULL: none.
     double (*flops)(const seer_net_config *c);
+    // 1: its last layer is the head, of seer_net_outputs outputs a row, so it takes every task;
+    // 0: binary only.
+    int any_task;
 } seer_model_ops;
 
 struct seer_net {
@@ -122,7 +133,8 @@ struct seer_net {
     // an activation follows (dh is that of the activation's output); its backward adds into it.
     float *dz[SEER_LAYERS_MAX];
     float *x0, *dx0;     // (batch_cap, n_in)
-    float *logit, *dlogit;  // (batch_cap)
+    float *logit, *dlogit;  // (batch_cap, seer_net_outputs): the head's outputs
+    float *ywork;        // (batch_cap) a training step's labels as its loss reads them
 
     float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
     float *wide, *wide_m, *wide_v;  // (emb_rows) the wide part's weights, when plan.wide
@@ -157,6 +169,9 @@ void seer_net_config_default(seer_net_config *c, seer_model_kind kind);
 // CLI, training and the model loader check options and files with it, so that a plan may assert.
 const char *seer_net_config_invalid(const seer_net_config *c);
 
+// Outputs a row of the head: 3 for ziln (logit p, mu, raw sigma), else 1.
+size_t seer_net_outputs(const seer_net_config *c);
+
 // Allocates everything for cfg and initialises the parameters from seed:
 // embeddings uniform in [-0.05, 0.05], the wide table zero, then the model's init.
 // SEER_ENOMEM if an allocation fails (with the size in the message).
@@ -187,7 +202,7 @@ seer_precision seer_net_precision(const seer_net *n);
 void seer_net_zero_grads(seer_net *n, size_t B);
 // One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which
 // keeps its accumulators in adam_v / emb_v / wide_v); returns the batch's
-// mean BCE before the step.
+// mean loss before the step: BCE, the squared error in the label's units, or ZILN's.
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam);
 // Which of the weights holds a NaN or an infinity ("a dense weight", "an embedding weight",
@@ -197,8 +212,17 @@ const char *seer_net_nonfinite(const seer_net *n);
 // alike: Adam (betas 0.9, 0.999) with Keras' eps 1e-7, as the reference trainers, or with
 // cfg.adagrad Adagrad with PyTorch's eps 1e-10.
 seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr);
-// Probabilities for B <= batch_cap rows into p (B), calibrated when cfg says so.
+// Predictions for B <= batch_cap rows into p (B): probabilities, calibrated when cfg says so
+// (binary), the label's value (regression), or the expected value p exp(mu + sigma^2 / 2)
+// (ziln). logit then holds the head's outputs.
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
+// The mean training loss of the head's outputs of the last forward (logit, B rows) for the
+// labels y (B): what seer_net_train_step returns, without a step.
+double seer_net_loss(seer_net *n, const float *y, size_t B);
+// Sets the head's biases from the training labels y (n) so that the first steps start at
+// their scale: ziln's logit at the share of positives and mu at the mean log of the positive
+// labels; nothing for the other tasks (regression trains on standardised labels).
+void seer_net_init_head(seer_net *n, const float *y, size_t rows);
 
 // Number of floats in the dense parameter block and activations per row for
 // cfg: what seer_net_init will allocate (callers check files against it).

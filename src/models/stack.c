@@ -69,8 +69,8 @@ void seer_tower_forward(seer_net *n, size_t first, size_t H, const float *x, flo
     seer_precision prec = seer_net_precision(n);
     size_t top = first + H;
     seer_stack_forward(n, first, H, x, B);
-    seer_linear_forward(out, H ? n->h[top - 1] : x, n->w[top], n->b[top], B, n->layer_in[top], 1,
-                        prec);
+    seer_linear_forward(out, H ? n->h[top - 1] : x, n->w[top], n->b[top], B, n->layer_in[top],
+                        n->layer_out[top], prec);
 }
 
 void seer_tower_backward(seer_net *n, size_t first, size_t H, const float *x, float *dx,
@@ -78,7 +78,8 @@ void seer_tower_backward(seer_net *n, size_t first, size_t H, const float *x, fl
     seer_precision prec = seer_net_precision(n);
     size_t top = first + H;
     seer_linear_backward(H ? n->dh[top - 1] : dx, n->dw[top], n->db[top], dout,
-                         H ? n->h[top - 1] : x, n->w[top], B, n->layer_in[top], 1, prec);
+                         H ? n->h[top - 1] : x, n->w[top], B, n->layer_in[top],
+                         n->layer_out[top], prec);
     seer_stack_backward(n, first, H, x, dx, B);
 }
 

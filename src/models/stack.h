@@ -21,7 +21,8 @@ void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x,
 void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x, float *dx,
                          size_t B);
 // The deep tower: the stack first .. first+H-1 from x, then layer first+H,
-// a Linear to one output per row, into out (B).
+// a Linear to the head's outputs per row (layer_out of first+H: 1, or seer_net_outputs),
+// into out (B, that).
 void seer_tower_forward(seer_net *n, size_t first, size_t H, const float *x, float *out,
                         size_t B);
 // From dout (B) back through the output layer and the stack: grads += ...,

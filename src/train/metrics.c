@@ -122,6 +122,8 @@ static void reliability(seer_binary_metrics *out, const float *p, const float *y
 int seer_binary_metrics_compute(seer_binary_metrics *out, const float *p, const float *y,
                                 size_t n) {
     out->rows = n;
+    out->task = SEER_TASK_BINARY;
+    out->rmse = out->mae = out->normalized_gini = out->spearman = out->loss = NAN;
     int rc = auc_ks(&out->auc, &out->ks, p, y, n);
     if (rc != SEER_OK) return rc;
     out->gini = 2 * out->auc - 1;

@@ -11,6 +11,7 @@
 #include "seer.h"
 
 #include "base/error.h"
+#include "train/value_metrics.h"
 
 typedef struct {
     float *p, *y;
@@ -137,7 +138,11 @@ int seer_eval_file(seer_model *m, const char *path, seer_format format, int skip
     rc = seer_predict_table(m, tab, 1, skip_bad, skipped, collect, &c);
     seer_table_close(tab);
     if (rc == SEER_OK && c.n == 0) rc = seer_errorf(SEER_EDATA, "%s: no data rows", path);
-    if (rc == SEER_OK) rc = seer_binary_metrics_compute(out, c.p, c.y, c.n);
+    seer_task task = m->net.cfg.task;
+    if (rc == SEER_OK && task != SEER_TASK_BINARY)
+        rc = seer_value_metrics_compute(out, c.p, c.y, c.n, task);
+    else if (rc == SEER_OK)
+        rc = seer_binary_metrics_compute(out, c.p, c.y, c.n);
     // The model's cost matrix, when it has one (seer_train_options.cost_fn and cost_fp).
     double fn = seer_model_training_number(m, "cost_fn", 0);
     double fp = seer_model_training_number(m, "cost_fp", 0);

@@ -22,6 +22,7 @@
 #include "train/calibrate.h"
 #include "train/datacache.h"
 #include "train/solve_lr.h"
+#include "train/value_metrics.h"
 
 void seer_train_job_default(seer_train_job *o) {
     memset(o, 0, sizeof *o);
@@ -42,15 +43,21 @@ void seer_train_job_default(seer_train_job *o) {
 }
 
 
-// Metrics of the network on encoded rows; p is scratch (d->rows).
+// Metrics of the network on encoded rows, the binary ones or a value's with the mean training
+// loss; p is scratch (d->rows).
 static int eval_dataset(seer_net *n, const seer_dataset *d, float *p, seer_binary_metrics *m) {
     size_t cap = n->cfg.batch_cap;
+    double loss = 0;
     for (size_t s = 0; s < d->rows; s += cap) {
         size_t B = d->rows - s < cap ? d->rows - s : cap;
         seer_net_predict(n, d->ids + s * d->S, d->dense + s * d->n_dense, B, p + s);
+        if (n->cfg.task != SEER_TASK_BINARY) loss += seer_net_loss(n, d->y + s, B) * (double)B;
         seer_dataset_release(d, s, B);
     }
-    return seer_binary_metrics_compute(m, p, d->y, d->rows);
+    if (n->cfg.task == SEER_TASK_BINARY) return seer_binary_metrics_compute(m, p, d->y, d->rows);
+    int rc = seer_value_metrics_compute(m, p, d->y, d->rows, n->cfg.task);
+    m->loss = d->rows ? loss / (double)d->rows : NAN;
+    return rc;
 }
 
 // The best epoch's weights: dense block, embedding table and wide table.
@@ -210,9 +217,15 @@ static int validate_epoch(epochs_run *u, int *stop) {
     seer_binary_metrics m;
     int rc = eval_dataset(n, u->va, u->pv, &m);
     if (rc != SEER_OK) return rc;
-    if (!o->quiet)
+    int binary = n->cfg.task == SEER_TASK_BINARY;
+    if (!o->quiet && binary)
         fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n",
                 st->epoch + 1, u->r->train_loss, m.logloss, m.auc);
+    else if (!o->quiet)
+        fprintf(stderr, "epoch %zu: train loss %.5f, valid loss %.5f rmse %.5g gini %.4f\n",
+                st->epoch + 1, u->r->train_loss, m.loss, m.rmse, m.normalized_gini);
+    // The other tasks stop on their validation loss (kept in the checkpoint's log loss).
+    if (!binary) m.logloss = m.loss;
     double score = o->stop_on_logloss || !isfinite(m.auc) ? -m.logloss : m.auc;
     if (score > st->best_score) {
         st->best_score = score;
@@ -250,6 +263,7 @@ static void finish_epochs(epochs_run *u) {
         // epochs were compared by log loss (see the score above).
         if (!o->quiet)
             fprintf(stderr, "kept epoch %zu (best validation %s)\n", st->best_epoch,
+                    n->cfg.task != SEER_TASK_BINARY ? "loss" :
                     o->stop_on_logloss ? "log loss" : isfinite(st->best_auc) ? "AUC" :
                     "log loss: the validation rows hold one class, so their AUC is undefined");
     }
@@ -494,7 +508,8 @@ static void new_state(const seer_train_job *o, seer_checkpoint_state *st) {
 // *rows_read: the rows the profile pass read.
 static int fit_transform(const seer_train_job *o, seer_model *m, seer_table *tab,
                          const seer_split *split, seer_profile *prof, size_t *rows_read) {
-    int rc = seer_profile_pass(prof, tab, o->tf.label, split, o->skip_bad_rows, rows_read, NULL);
+    int rc = seer_profile_pass(prof, tab, o->tf.label, o->tf.task, split, o->skip_bad_rows,
+                               rows_read, NULL);
     if (rc == SEER_OK && prof->rows == 0 && *rows_read > 0)
         rc = seer_errorf(SEER_EDATA, "%s: all %zu rows went to validation (--valid-frac %g)"
                          "; none are left to train on", o->data, *rows_read, split->frac);
@@ -568,8 +583,21 @@ static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer
     return rc;
 }
 
+// A regression's label scale: the mean and standard deviation of the training labels (1 for a
+// constant label, so that the scale divides).
+static void label_scale(seer_net_config *c, const seer_dataset *tr) {
+    double sum = 0, sq = 0, n = (double)tr->rows;
+    for (size_t i = 0; i < tr->rows; i++) sum += tr->y[i];
+    double mean = sum / n;
+    for (size_t i = 0; i < tr->rows; i++) sq += (tr->y[i] - mean) * (tr->y[i] - mean);
+    double sd = sqrt(sq / n);
+    c->label_mean = (float)mean;
+    c->label_sd = sd > 0 && isfinite((float)sd) ? (float)sd : 1.0f;
+}
+
 // A new run's network: the job's model over what the data fixed (m's fitted transform).
-static int new_net(const seer_train_job *o, seer_model *m, size_t batch_cap) {
+static int new_net(const seer_train_job *o, seer_model *m, size_t batch_cap,
+                   const seer_dataset *tr) {
     seer_net_config c = o->net;
     c.n_fields = m->tf.n_fields;
     c.n_slots = m->tf.n_slots;
@@ -581,9 +609,11 @@ static int new_net(const seer_train_job *o, seer_model *m, size_t batch_cap) {
     // Unused widths zero, as a config built from its parts had them.
     for (size_t l = c.n_hidden; l < SEER_LAYERS_MAX / 2; l++) c.hidden[l] = 0;
     for (size_t l = c.n_hidden2; l < SEER_LAYERS_MAX / 2; l++) c.hidden2[l] = 0;
+    if (c.task == SEER_TASK_REGRESSION) label_scale(&c, tr);
     const char *why = seer_net_config_invalid(&c);
     int rc = why ? seer_errorf(SEER_EINVAL, "%s: %s", seer_model_ops_of(c.kind)->name, why)
                  : seer_net_init(&m->net, &c, o->seed);
+    if (rc == SEER_OK) seer_net_init_head(&m->net, tr->y, tr->rows);
     if (rc == SEER_OK && !o->quiet) {
         // The table and its two optimiser moments, and the wide part's.
         const seer_net *n = &m->net;
@@ -642,8 +672,9 @@ static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model
     // asked (it costs about a third of an epoch: seer train scores them for --json only);
     // with one that no epoch was scored on (--max-steps ended the first epoch), the model as
     // it stands on it, rather than zeros.
-    const seer_dataset *d = !r->has_valid ? (o->train_metrics ? tr : NULL)
-                                          : r->metrics.rows == 0 ? va : NULL;
+    // The other tasks' metrics are not kept by epoch: the kept model is scored again.
+    int again = r->metrics.rows == 0 || m->net.cfg.task != SEER_TASK_BINARY;
+    const seer_dataset *d = !r->has_valid ? (o->train_metrics ? tr : NULL) : again ? va : NULL;
     if (!r->has_valid && !o->train_metrics) {
         r->metrics = (seer_binary_metrics){.auc = NAN, .logloss = NAN, .accuracy = NAN,
                                            .positive_rate = NAN};
@@ -752,7 +783,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     seer_train_job job;
     if (rc == SEER_OK) rc = choose_settings(o, &job, m, &tr, &va, resumed, &st, r);
     if (rc == SEER_OK) o = &job;
-    if (rc == SEER_OK && !resumed) rc = new_net(o, m, batch_cap);
+    if (rc == SEER_OK && !resumed) rc = new_net(o, m, batch_cap, &tr);
     if (rc == SEER_OK && va.rows && !best.params) rc = best_alloc(&m->net, &best);
     if (rc == SEER_OK && o->checkpoint_every && !o->checkpoint_path)
         rc = seer_errorf(SEER_EINVAL, "checkpoints need a path");
@@ -767,7 +798,9 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     }
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
-    if (rc == SEER_OK && va.rows && o->calibration) rc = calibrate(m, &va, o, r);
+    // A probability only is calibrated (the other tasks' options are refused with one).
+    if (rc == SEER_OK && va.rows && o->calibration && o->net.task == SEER_TASK_BINARY)
+        rc = calibrate(m, &va, o, r);
     if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, &va, t_start);
     seer_dataset_free(&tr);
     seer_dataset_free(&va);

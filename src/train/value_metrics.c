@@ -1,8 +1,10 @@
-// Value metrics (metrics.h gives their definitions).
-#include "value/metrics.h"
+// Value metrics (value_metrics.h gives their definitions).
+#include "train/value_metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
+
+#include "base/error.h"
 
 // qsort has no context: the key being sorted by, for the calling thread.
 static _Thread_local const double *sort_key;
@@ -81,4 +83,31 @@ void seer_value_deciles(const double *actual, const double *pred, size_t n, size
         start += len;
     }
     *mape = used ? ape / (double)used : NAN;
+}
+
+int seer_value_metrics_compute(seer_metrics *out, const float *p, const float *y, size_t n,
+                               seer_task task) {
+    *out = (seer_metrics){.rows = n, .auc = NAN, .logloss = NAN, .accuracy = NAN,
+                          .positive_rate = NAN, .brier = NAN, .ks = NAN, .gini = NAN,
+                          .ece = NAN, .threshold = NAN, .cost = NAN, .task = task,
+                          .rmse = NAN, .mae = NAN, .normalized_gini = NAN, .spearman = NAN,
+                          .loss = NAN};
+    for (int b = 0; b < SEER_RELIABILITY_BINS; b++) out->bin_score[b] = out->bin_rate[b] = NAN;
+    if (n == 0) return SEER_OK;
+    // actual, pred, then Spearman's scratch (3 n), whose last third also serves as an order.
+    double *buf = malloc(5 * n * sizeof *buf);
+    if (!buf) return seer_errorf(SEER_ENOMEM, "out of memory scoring %zu values", n);
+    double *actual = buf, *pred = buf + n, sq = 0, ab = 0;
+    for (size_t i = 0; i < n; i++) {
+        actual[i] = y[i];
+        pred[i] = p[i];
+        sq += (pred[i] - actual[i]) * (pred[i] - actual[i]);
+        ab += fabs(pred[i] - actual[i]);
+    }
+    out->rmse = sqrt(sq / (double)n);
+    out->mae = ab / (double)n;
+    out->normalized_gini = seer_value_gini(actual, pred, n, (size_t *)(buf + 4 * n));
+    out->spearman = seer_value_spearman(actual, pred, n, buf + 2 * n);
+    free(buf);
+    return SEER_OK;
 }
