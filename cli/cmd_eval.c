@@ -17,7 +17,7 @@ static const seer_cli_opt opts[] = {
 
 const seer_cli_command seer_cli_eval_command = {
     .name = "eval", .synopsis = "MODEL DATA [--json] [--format F] [--skip-bad-rows]",
-    .summary = "AUC, log loss and accuracy of MODEL on the labelled rows of DATA",
+    .summary = "AUC, log loss and accuracy (a value: RMSE, MAE, Gini) of MODEL on DATA",
     .shorts = "", .opts = opts, .notes = NULL};
 
 // The reliability table: per bin of predicted probability, its rows, mean prediction and the
