@@ -186,6 +186,25 @@ Test(task, predict_returns_the_expected_value) {
     }
 }
 
+// A ziln row whose mu strays far (as rows of label 0, which teach mu nothing, may) predicts at
+// most p times the largest training label, label_max.
+Test(task, ziln_prediction_held_to_the_largest_label) {
+    head_case h;
+    head_case_init(&h, SEER_MODEL_MLP, SEER_TASK_ZILN);
+    h.n.b[h.n.n_layers - 1][1] = 60.0f;  // mu about 60: e^60 without the cap
+    float p[GB], capped[GB];
+    seer_net_predict(&h.n, h.ids, h.dense, GB, p);
+    h.n.cfg.label_max = 40.0f;
+    seer_net_predict(&h.n, h.ids, h.dense, GB, capped);
+    for (size_t i = 0; i < GB; i++) {
+        double pi = 1 / (1 + exp(-(double)h.n.logit[3 * i]));
+        cr_assert(gt(flt, p[i], 1e20f), "row %zu: %g", i, (double)p[i]);
+        cr_assert(le(dbl, fabs(capped[i] - pi * 40), 1e-5 * pi * 40), "row %zu: %g, p %g", i,
+                  (double)capped[i], pi);
+    }
+    seer_net_free(&h.n);
+}
+
 // The models without a head of any width refuse the other tasks.
 Test(task, binary_only_models_refuse_other_tasks) {
     const seer_model_kind kinds[] = {SEER_MODEL_LR, SEER_MODEL_FM, SEER_MODEL_WDL,
@@ -388,6 +407,44 @@ Test(task, regression_model_round_trip) {
     double spread = 0;
     for (size_t i = 0; i < na; i++) spread = fmax(spread, fabs(a[i] - a[0]));
     cr_assert(gt(dbl, spread, 1), "values, not probabilities");
+    free(a);
+    free(b);
+    seer_model_free(m);
+    seer_model_free(back);
+}
+
+// A ziln model's file keeps its task and largest label, and scores the same loaded.
+Test(task, ziln_model_round_trip) {
+    const char *data = tmp_path("amounts.csv"), *path = tmp_path("z.seer");
+    FILE *f = fopen(data, "w");
+    fprintf(f, "x,c,y\n");
+    seer_rng r;
+    seer_rng_init(&r, 9);
+    for (int i = 0; i < 1500; i++) {
+        double x = seer_rng_normal(&r);
+        int buys = seer_rng_uniform(&r) < 1 / (1 + exp(-x));
+        fprintf(f, "%.4f,%c,%.3f\n", x, 'a' + i % 3, buys ? exp(2 + 0.5 * x) : 0.0);
+    }
+    fclose(f);
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    o.data = data;
+    o.label = "y";
+    o.task = SEER_TASK_ZILN;
+    o.quiet = 1;
+    seer_model *m, *back;
+    cr_assert(eq(int, seer_train(&o, &m, NULL), SEER_OK), "%s", seer_error_message());
+    cr_assert(gt(flt, m->net.cfg.label_max, 7.0f));
+    cr_assert(eq(int, seer_model_save(m, path), SEER_OK));
+    cr_assert(eq(int, seer_model_load(&back, path, 0), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, (int)seer_model_task(back), (int)SEER_TASK_ZILN));
+    cr_assert(eq(flt, back->net.cfg.label_max, m->net.cfg.label_max));
+    float *a, *b;
+    size_t na, nb;
+    cr_assert(eq(int, seer_model_score_file(m, data, SEER_FORMAT_AUTO, &a, &na), SEER_OK));
+    cr_assert(eq(int, seer_model_score_file(back, data, SEER_FORMAT_AUTO, &b, &nb), SEER_OK));
+    cr_assert(eq(sz, na, 1500));
+    cr_assert(eq(int, memcmp(a, b, na * sizeof *a), 0), "the loaded model scores differently");
     free(a);
     free(b);
     seer_model_free(m);

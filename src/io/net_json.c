@@ -39,6 +39,8 @@ cJSON *seer_net_json(const seer_net_config *c) {
         cJSON_AddNumberToObject(lab, "mean", c->label_mean);
         cJSON_AddNumberToObject(lab, "sd", c->label_sd);
     }
+    if (c->task == SEER_TASK_ZILN && c->label_max > 0)
+        cJSON_AddNumberToObject(o, "label_max", c->label_max);
     if (c->calibrated) {
         cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
         cJSON_AddStringToObject(cal, "method", "platt");
@@ -74,6 +76,12 @@ static int read_task(const cJSON *o, seer_net_config *c) {
         k++;
     if (!cJSON_IsString(task) || !seer_task_names[k]) return SEER_EDATA;
     c->task = (seer_task)k;
+    if (c->task == SEER_TASK_ZILN) {
+        int has_max = 1;
+        double max = num(o, "label_max", &has_max);
+        if (has_max && !(max > 0 && max < 3e38)) return SEER_EDATA;
+        c->label_max = has_max ? (float)max : 0.0f;
+    }
     if (c->task != SEER_TASK_REGRESSION) return SEER_OK;
     const cJSON *lab = cJSON_GetObjectItemCaseSensitive(o, "label_scale");
     int ok = cJSON_IsObject(lab);

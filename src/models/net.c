@@ -434,9 +434,11 @@ void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size
         return;
     }
     if (n->cfg.task == SEER_TASK_ZILN) {
+        float cap = n->cfg.label_max;
         for (size_t i = 0; i < B; i++) {
             float purchase;
             seer_ziln_predict(p + i, &purchase, n->logit + 3 * i, 1);
+            if (cap > 0 && p[i] > purchase * cap) p[i] = purchase * cap;
         }
         return;
     }

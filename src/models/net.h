@@ -63,6 +63,10 @@ typedef struct {
     // regression: the model's output z stands for the label (z label_sd + label_mean); training
     // fits z to the label standardised by them (label_sd > 0), so that any scale trains alike.
     float label_mean, label_sd;
+    // ziln: the largest training label (0: none). A row's exp(mu + sigma^2 / 2) is held to it:
+    // rows of label 0 teach mu and sigma nothing, so where the purchase is unlikely they may
+    // stray far (e^80 was seen), and one such row would swamp every sum of values.
+    float label_max;
 } seer_net_config;
 
 typedef struct seer_net seer_net;
@@ -214,7 +218,7 @@ const char *seer_net_nonfinite(const seer_net *n);
 seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr);
 // Predictions for B <= batch_cap rows into p (B): probabilities, calibrated when cfg says so
 // (binary), the label's value (regression), or the expected value p exp(mu + sigma^2 / 2)
-// (ziln). logit then holds the head's outputs.
+// (ziln; its amount held to label_max when set). logit then holds the head's outputs.
 void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size_t B, float *p);
 // The mean training loss of the head's outputs of the last forward (logit, B rows) for the
 // labels y (B): what seer_net_train_step returns, without a step.

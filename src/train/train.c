@@ -610,6 +610,8 @@ static int new_net(const seer_train_job *o, seer_model *m, size_t batch_cap,
     for (size_t l = c.n_hidden; l < SEER_LAYERS_MAX / 2; l++) c.hidden[l] = 0;
     for (size_t l = c.n_hidden2; l < SEER_LAYERS_MAX / 2; l++) c.hidden2[l] = 0;
     if (c.task == SEER_TASK_REGRESSION) label_scale(&c, tr);
+    for (size_t i = 0; c.task == SEER_TASK_ZILN && i < tr->rows; i++)
+        c.label_max = tr->y[i] > c.label_max ? tr->y[i] : c.label_max;
     const char *why = seer_net_config_invalid(&c);
     int rc = why ? seer_errorf(SEER_EINVAL, "%s: %s", seer_model_ops_of(c.kind)->name, why)
                  : seer_net_init(&m->net, &c, o->seed);
