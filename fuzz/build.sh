@@ -32,7 +32,7 @@ for name in "$@"; do
         ;;
     fuzz_value_log)
         srcs="src/base/*.c src/data/source.c src/data/lines.c src/value/log.c src/value/users.c
-              src/value/date.c src/value/metrics.c"
+              src/value/date.c src/train/value_metrics.c"
         libs="-lz -lzstd -lm"
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
