@@ -123,7 +123,7 @@ static void itemknn_scores(const seer_rec_model *m, const seer_rec_query *q, flo
         const float *it = item + j * N, *si = sim + j * N;
         float s = 0;
         for (size_t c = 0; c < N; c++)
-            if (signbit(scores[(size_t)it[c]])) s += si[c];
+            if (signbit(scores[(int32_t)it[c]])) s += si[c];
         scores[j] = copysignf(s, scores[j]);
     }
     for (size_t j = 0; j < n; j++) scores[j] = fabsf(scores[j]);
