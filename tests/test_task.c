@@ -382,6 +382,23 @@ Test(task, refusals_of_options_a_value_cannot_take) {
     cr_assert(eq(int, file_exists(m), 0));
 }
 
+// A ziln checkpoint resumed without --task is refused: a binary run's settings text has no
+// --task line to differ, and such a run once went on to calibrate the ziln model, writing a
+// file that no load accepts.
+Test(task, resume_refuses_another_task) {
+    const char *data = linear_table("train.csv", 600, 6), *m = tmp_path("ck.seer");
+    char ckpt[600];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", m);
+    cr_assert(eq(int, run_seer("train", data, "--label", "y", "--task", "regression",
+                               "--checkpoint-every", "5", "--max-steps", "5", "-o", m, NULL), 0),
+              "%s", last.err);
+    const char *m2 = tmp_path("ck2.seer");
+    cr_assert(eq(int, run_seer("train", data, "--label", "y", "--resume", ckpt, "-o", m2, NULL),
+                 1));
+    expect_stderr("the checkpoint was taken with --task regression, not --task binary", NULL);
+    cr_assert(eq(int, file_exists(m2), 0));
+}
+
 // A regression model saved and loaded keeps its task and label scale, and scores the same.
 Test(task, regression_model_round_trip) {
     const char *train = linear_table("train.csv", 1500, 5), *path = tmp_path("rt.seer");

@@ -474,6 +474,11 @@ static int start_model(const seer_train_job *o, seer_model **m, seer_checkpoint_
                          "not --model %s; resume with the same settings", o->resume_path,
                          seer_model_ops_of((*m)->net.cfg.kind)->name,
                          seer_model_ops_of(o->net.kind)->name);
+    } else if (rc == SEER_OK && (*m)->net.cfg.task != o->net.task) {
+        // A binary run's settings have no --task line, so the text alone misses this.
+        rc = seer_errorf(SEER_EINVAL, "--resume %s: the checkpoint was taken with --task %s, "
+                         "not --task %s; resume with the same settings", o->resume_path,
+                         seer_task_names[(*m)->net.cfg.task], seer_task_names[o->net.task]);
     } else if (rc == SEER_OK && ((o->batch != SEER_AUTO && st->batch_size != o->batch) ||
                                  st->seed != o->seed)) {
         rc = seer_errorf(SEER_EINVAL, "%s: the checkpoint was taken with --batch %zu --seed %llu;"
@@ -801,7 +806,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
     // A probability only is calibrated (the other tasks' options are refused with one).
-    if (rc == SEER_OK && va.rows && o->calibration && o->net.task == SEER_TASK_BINARY)
+    if (rc == SEER_OK && va.rows && o->calibration && m->net.cfg.task == SEER_TASK_BINARY)
         rc = calibrate(m, &va, o, r);
     if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, &va, t_start);
     seer_dataset_free(&tr);
