@@ -935,6 +935,40 @@ Test(table, block_scan_edges) {
     }
 }
 
+// Quoted fields the block scan takes whole ("..." with nothing to unescape: empty, across a
+// block's end, before a CR LF) and those it leaves to the byte-wise splitter ("" inside, a
+// separator or newline inside): the same fields either way, read whole and in small steps.
+Test(table, block_scan_quoted) {
+    static const char text[] =
+        "a,b,c\n"
+        "\"\",\"x\",\"0123456789012345678901234567890123456789\"\n"
+        "\"01234567890123456789012345678\",\"yz\",\"w\"\r\n"
+        "\"a\"\"b\",\"c,d\",\"e\nf\"\n"
+        "plain,\"q\",\"\"\r\n"
+        "\"end\",,\"\"";
+    static const char want[] =
+        "|x|0123456789012345678901234567890123456789;"
+        "01234567890123456789012345678|yz|w;"
+        "a\"b|c,d|e\nf;"
+        "plain|q|;"
+        "end||;";
+    static const size_t steps[] = {0, 1, 2, 5, 32};
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        seer_table_options opt = {SEER_FORMAT_CSV, 0};
+        seer_table *t;
+        cr_assert(eq(int, seer_table_open_memory(&t, text, sizeof text - 1, "m", steps[k], &opt),
+                     SEER_OK));
+        char dump[512];
+        size_t rows;
+        cr_assert(eq(int, read_all(t, &rows, dump, sizeof dump), 0), "%s", seer_error_message());
+        cr_assert(eq(str, dump, (char *)want), "step %zu", steps[k]);
+        seer_table_close(t);
+    }
+    // After a closing quote only a separator or the row's end may follow, CR LF included.
+    expect_bad("aq.csv", "a,b\n\"x\"y,1\n", 11, SEER_FORMAT_CSV, "aq.csv:2:4", "after a closing");
+    expect_bad("cr.csv", "a,b\n\"x\"\rz,1\n", 12, SEER_FORMAT_CSV, "cr.csv:2:4", "after a closing");
+}
+
 // A NUL or a stray quote past the first block of a long unquoted row is still named at its
 // column, and a row with a field too many or too few at its own place.
 Test(table, block_scan_bad_rows) {

@@ -21,7 +21,8 @@
 typedef struct {
     uint32_t sep;   // the field separator
     uint32_t nl;    // '\n'
-    uint32_t odd;   // what the fast path leaves to the full splitter: NUL, and '"' if quoting
+    uint32_t quote; // '"' when quoting, else none
+    uint32_t nul;   // NUL
 } seer_scan_masks;
 
 static inline seer_scan_masks seer_scan_block(const unsigned char *p, unsigned char sep,
@@ -29,28 +30,30 @@ static inline seer_scan_masks seer_scan_block(const unsigned char *p, unsigned c
     seer_scan_masks m;
 #if defined(__AVX2__)
     __m256i v = _mm256_loadu_si256((const __m256i *)p);
-    __m256i odd = _mm256_cmpeq_epi8(v, _mm256_setzero_si256());
-    if (quoting) odd = _mm256_or_si256(odd, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')));
     m.sep = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)sep)));
     m.nl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')));
-    m.odd = (uint32_t)_mm256_movemask_epi8(odd);
+    m.quote = quoting ? (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')))
+                      : 0;
+    m.nul = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
 #elif defined(__SSE2__)
-    m.sep = m.nl = m.odd = 0;
+    m.sep = m.nl = m.quote = m.nul = 0;
     for (int h = 0; h < 2; h++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * h));
-        __m128i odd = _mm_cmpeq_epi8(v, _mm_setzero_si128());
-        if (quoting) odd = _mm_or_si128(odd, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
         m.sep |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)sep)))
                  << (16 * h);
         m.nl |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))) << (16 * h);
-        m.odd |= (uint32_t)_mm_movemask_epi8(odd) << (16 * h);
+        if (quoting)
+            m.quote |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')))
+                       << (16 * h);
+        m.nul |= (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) << (16 * h);
     }
 #else
-    m.sep = m.nl = m.odd = 0;
+    m.sep = m.nl = m.quote = m.nul = 0;
     for (int i = 0; i < SEER_SCAN_BLOCK; i++) {
         m.sep |= (uint32_t)(p[i] == sep) << i;
         m.nl |= (uint32_t)(p[i] == '\n') << i;
-        m.odd |= (uint32_t)(p[i] == 0 || (quoting && p[i] == '"')) << i;
+        m.quote |= (uint32_t)(quoting && p[i] == '"') << i;
+        m.nul |= (uint32_t)(p[i] == 0) << i;
     }
 #endif
     return m;

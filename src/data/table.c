@@ -15,9 +15,10 @@
 // length of the file.
 //
 // Most rows take a fast path first (split_fast): one scan of 32-byte blocks finds the row's
-// separators and its newline, and the fields are NUL-terminated in place with no copy. A row
-// it does not fully see (a quote, a NUL, a row past the window's end, a wrong field count)
-// goes to the byte-wise splitter from its start, which wrote nothing yet.
+// separators, quotes and newline, and the fields are NUL-terminated in place with no copy (a
+// quoted field "..." is its inside). A row it does not fully see (a "" or a separator or
+// newline inside quotes, a NUL, a row past the window's end, a wrong field count) goes to the
+// byte-wise splitter from its start, which wrote nothing yet.
 //
 // libFM has its own row splitter, read_libfm_row: no quoting and exactly one physical line per
 // row, so it first makes the window hold the whole line and then splits it in place, writing
@@ -366,32 +367,70 @@ static int end_of_data(seer_table *t, row_split *s, const unsigned char *b) {
 }
 
 // The common row in one scan: it ends with a newline inside the window (and within the row
-// length limit), has want fields and holds no NUL, nor a quote when quoting. Returns ROW_OK
-// with the row split and passed as read_row does, or 0 having written nothing.
+// length limit), has want fields and holds no NUL; a quoted field is "..." with no quote,
+// separator or newline inside (a CR may stand between its closing quote and the newline).
+// Returns ROW_OK with the row split and passed as read_row does, or 0 having written
+// nothing: read_row's byte-wise splitter then takes the row with its messages.
+typedef struct {
+    size_t nf, fstart;  // fields done; the current field's first byte
+    size_t closed;      // the closing quote of the current field (q == 2)
+    int q;              // 0: not quoted (so far), 1: inside quotes, 2: past the closing quote
+} fast_split;
+
+// The field that ends at e (a separator, the newline or a CR before it): 0 if it is not a
+// plain or a whole quoted field.
+static int fast_field(seer_table *t, fast_split *f, size_t e) {
+    if (f->q == 1 || (f->q == 2 && f->closed + 1 != e)) return 0;
+    t->off[f->nf] = f->fstart + (f->q == 2);
+    t->len[f->nf] = f->q == 2 ? f->closed - f->fstart - 1 : e - f->fstart;
+    f->nf++;
+    f->fstart = e + 1;
+    f->q = 0;
+    return 1;
+}
+
+// A quote at p: opens the field when it is the field's first byte, else closes it.
+static int fast_quote(fast_split *f, size_t p) {
+    if (f->q == 0 && p == f->fstart) {
+        f->q = 1;
+    } else if (f->q == 1) {
+        f->q = 2;
+        f->closed = p;
+    } else {
+        return 0;  // "" inside a field, or a stray quote
+    }
+    return 1;
+}
+
+// The row's newline at e: its last field, then the count.
+static int fast_row_end(seer_table *t, fast_split *f, const unsigned char *b, size_t e,
+                        size_t want) {
+    if (f->nf + 1 != want) return 0;
+    size_t w = e;
+    // A CR before the newline ends the row (after a closing quote too), not the field.
+    if (w > f->fstart && b[w - 1] == '\r' && (f->q != 2 || f->closed + 2 == e)) w--;
+    return fast_field(t, f, w);
+}
+
 static int split_fast(seer_table *t, size_t want, size_t *nfields) {
     unsigned char *b = (unsigned char *)t->buf + t->pos;
     size_t n = t->end - t->pos;
     size_t lim = n < SEER_LINE_MAX + 1 ? n : SEER_LINE_MAX + 1;
-    size_t nf = 0, fstart = 0;
+    fast_split f = {0, 0, 0, 0};
     for (size_t i = 0; i < lim; i += SEER_SCAN_BLOCK) {
         seer_scan_masks m = seer_scan_block(b + i, t->sep, t->quoting);
         uint32_t valid = lim - i >= SEER_SCAN_BLOCK ? ~0u : (1u << (lim - i)) - 1;
         uint32_t nl = m.nl & valid;
         uint32_t in_row = nl ? (nl & -nl) - 1 : valid;  // the row's bytes in this block
-        if (m.odd & in_row) return 0;
-        for (uint32_t sep = m.sep & in_row; sep; sep &= sep - 1) {
-            size_t p = i + (size_t)__builtin_ctz(sep);
-            t->off[nf] = fstart;
-            t->len[nf] = p - fstart;
-            fstart = p + 1;
-            if (++nf >= want) return 0;  // a field more follows: too many
+        if (m.nul & in_row) return 0;
+        for (uint32_t ev = (m.sep | m.quote) & in_row; ev; ev &= ev - 1) {
+            size_t p = i + (size_t)__builtin_ctz(ev);
+            if (b[p] == '"' ? !fast_quote(&f, p) : !fast_field(t, &f, p)) return 0;
+            if (f.nf >= want) return 0;  // a field more follows: too many
         }
         if (!nl) continue;
-        size_t e = i + (size_t)__builtin_ctz(nl), w = e;
-        if (nf + 1 != want) return 0;
-        if (w > fstart && b[w - 1] == '\r') w--;
-        t->off[nf] = fstart;
-        t->len[nf] = w - fstart;
+        size_t e = i + (size_t)__builtin_ctz(nl);
+        if (!fast_row_end(t, &f, b, e, want)) return 0;
         for (size_t k = 0; k < want; k++) {
             b[t->off[k] + t->len[k]] = '\0';
             t->field[k] = (char *)b + t->off[k];
