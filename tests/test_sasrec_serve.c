@@ -419,3 +419,22 @@ Test(sasrec_serve, eval_seq_on_the_training_file_is_the_training_test) {
               seer_error_message());
     seer_rec_free(r);
 }
+
+// A server started without a log (seer serve --read-only) says why it takes no events.
+Test(sasrec_serve, read_only_server_says_events_are_off) {
+    seer_server *ro;
+    seer_server_config c;
+    seer_server_config_default(&c);
+    c.model_path = model;
+    c.port = 0;
+    c.allow_unauthenticated_writes = 1;
+    cr_assert(eq(int, seer_server_start(&ro, &c), 0), "%s", seer_error_message());
+    unsigned keep = port;
+    port = seer_server_port(ro);
+    response r = post("/v1/events", "{\"events\":[{\"user\":\"u0\",\"item\":\"i1\"}]}");
+    cr_assert(eq(int, r.status, 400), "%s", r.body);
+    cr_assert(strstr(r.body, "online learning is off") != NULL, "%s", r.body);
+    response_free(&r);
+    port = keep;
+    seer_server_stop(ro);
+}

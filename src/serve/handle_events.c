@@ -95,7 +95,7 @@ void seer_handle_events(seer_server *s, const seer_http_request *req,
         seq_events(s, req, resp);
         return;
     }
-    if (!s->online) {
+    if (!s->online) {   // a sasrec recommender's events need the log too
         seer_reply_error(resp, 400, "online learning is off: this server was started with "
                          "--read-only; without it, events are logged and learnt");
         return;

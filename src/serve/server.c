@@ -79,7 +79,8 @@ static void on_handle(void *ctx, const seer_http_request *req, seer_http_respons
     seer_server *s = ctx;
     seer_worker *w = NULL;
     if (s->rec && req->tag != SEER_EP_RECOMMEND && req->tag != SEER_EP_HEALTHZ &&
-        req->tag != SEER_EP_METRICS && !(s->rec_online && req->tag == SEER_EP_EVENTS)) {
+        req->tag != SEER_EP_METRICS &&
+        !(req->tag == SEER_EP_EVENTS && seer_rec_get_kind(s->rec) == SEER_REC_SASREC)) {
         seer_reply_error(resp, 400, "this server serves a recommender: POST /v1/recommend");
         return;
     }
