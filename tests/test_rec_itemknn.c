@@ -119,3 +119,23 @@ Test(rec_itemknn, model_file_round_trip_and_damage) {
     seer_rec_free(r);
     seer_rec_free(b);
 }
+
+// Left to its default, the report says the shrinkage used (0), not the "choose it" marker.
+Test(rec_itemknn, report_names_the_default_shrinkage) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/log.data", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    fputs("u1\ta\t5\t1\nu1\tb\t4\t2\nu2\ta\t3\t1\n", f);
+    fclose(f);
+    seer_rec_train_options o;
+    seer_rec_train_options_default(&o, SEER_REC_ITEMKNN);
+    o.data = path;
+    o.format = SEER_FORMAT_MOVIELENS;
+    o.quiet = 1;
+    seer_recommender *r;
+    seer_rec_train_report rep;
+    cr_assert(eq(int, seer_rec_train(&o, &r, &rep), 0), "%s", seer_error_message());
+    cr_assert(eq(flt, rep.reg, 0.0f));
+    seer_rec_free(r);
+}

@@ -168,7 +168,8 @@ static int fit_with(seer_rec_model *m, const seer_interactions *x, const seer_re
     }
     if (rc == SEER_OK) rc = seer_rec_model_set_data(m, x, off, idx, NULL);
     if (rc == SEER_OK) rc = train_once(m, &d, o, reg, r);
-    r->reg = reg;
+    // A kind without a grid, left to its default, says what it used as the setting "reg".
+    r->reg = reg == SEER_AUTO_REAL ? (float)seer_rec_setting_get(m, "reg", reg) : reg;
     return rc;
 }
 

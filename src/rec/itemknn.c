@@ -102,6 +102,7 @@ static int itemknn_train(seer_rec_model *m, const seer_rec_data *d,
     free(cand);
     seer_rec_setting_set(m, "neighbours", (double)N);
     seer_rec_setting_set(m, "shrink", shrink);
+    seer_rec_setting_set(m, "reg", shrink);   // what seer train reports
     r->epochs = 0;
     return rc;
 }
