@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "seer.h"
+#include "seer/serve.h"
 
 #include "cli_run.h"
+#include "http_client.h"
 #include "io/model.h"
 #include "models/net.h"
 #include "nn/ziln.h"
@@ -430,9 +432,8 @@ Test(task, regression_model_round_trip) {
     seer_model_free(back);
 }
 
-// A ziln model's file keeps its task and largest label, and scores the same loaded.
-Test(task, ziln_model_round_trip) {
-    const char *data = tmp_path("amounts.csv"), *path = tmp_path("z.seer");
+// A ziln model trained on 1,500 rows of x, c and an amount y (0 or exp(2 + x / 2)).
+static seer_model *train_ziln(const char *data) {
     FILE *f = fopen(data, "w");
     fprintf(f, "x,c,y\n");
     seer_rng r;
@@ -449,8 +450,15 @@ Test(task, ziln_model_round_trip) {
     o.label = "y";
     o.task = SEER_TASK_ZILN;
     o.quiet = 1;
-    seer_model *m, *back;
+    seer_model *m;
     cr_assert(eq(int, seer_train(&o, &m, NULL), SEER_OK), "%s", seer_error_message());
+    return m;
+}
+
+// A ziln model's file keeps its task and largest label, and scores the same loaded.
+Test(task, ziln_model_round_trip) {
+    const char *data = tmp_path("amounts.csv"), *path = tmp_path("z.seer");
+    seer_model *m = train_ziln(data), *back;
     cr_assert(gt(flt, m->net.cfg.label_max, 7.0f));
     cr_assert(eq(int, seer_model_save(m, path), SEER_OK));
     cr_assert(eq(int, seer_model_load(&back, path, 0), SEER_OK), "%s", seer_error_message());
@@ -476,4 +484,47 @@ Test(task, old_file_loads_as_binary) {
     cr_assert(eq(int, (int)seer_model_task(m), (int)SEER_TASK_BINARY));
     cr_assert(eq(sz, seer_net_outputs(&m->net.cfg), 1));
     seer_model_free(m);
+}
+
+// The server's scores of a ziln model are its values, those of predict (to the printed digits),
+// and /v1/model says the task, so that a client knows they are no probabilities.
+Test(task, server_scores_the_value_and_says_the_task) {
+    const char *data = tmp_path("amounts.csv"), *path = tmp_path("z.seer");
+    seer_model *m = train_ziln(data);
+    cr_assert(eq(int, seer_model_save(m, path), SEER_OK));
+    const char *one = tmp_path("one.csv");
+    FILE *f = fopen(one, "w");
+    fprintf(f, "x,c\n1.5,b\n");
+    fclose(f);
+    float *want;
+    size_t n;
+    cr_assert(eq(int, seer_model_score_file(m, one, SEER_FORMAT_AUTO, &want, &n), SEER_OK));
+    seer_model_free(m);
+    seer_server_config c;
+    seer_server_config_default(&c);
+    c.model_path = path;
+    c.port = 0;
+    seer_server *s;
+    cr_assert(eq(int, seer_server_start(&s, &c), SEER_OK), "%s", seer_error_message());
+    const char *body = "{\"rows\":[{\"x\":1.5,\"c\":\"b\"}]}";
+    int fd = connect_to(seer_server_port(s));
+    response r;
+    cr_assert(eq(int, send_request(fd, "POST", "/v1/predict", NULL, body, strlen(body)), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    close(fd);
+    cr_assert(eq(int, r.status, 200), "%s", r.body);
+    const char *at = strstr(r.body, "\"scores\":[");
+    cr_assert(ne(ptr, (void *)at, NULL), "%s", r.body);
+    double got = strtod(at + 10, NULL);
+    cr_assert(gt(dbl, got, 1.5), "a value, not a probability: %s", r.body);
+    cr_assert(le(dbl, fabs(got - want[0]), 1e-6 * want[0]), "%s vs %g", r.body, (double)want[0]);
+    response_free(&r);
+    fd = connect_to(seer_server_port(s));
+    cr_assert(eq(int, send_request(fd, "GET", "/v1/model", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    close(fd);
+    cr_assert(ne(ptr, strstr(r.body, "\"task\":\"ziln\""), NULL), "%s", r.body);
+    response_free(&r);
+    seer_server_stop(s);
+    free(want);
 }

@@ -32,7 +32,8 @@ void seer_handle_model(seer_server *s, seer_http_response *resp) {
         m->tf.n_fields, m->tf.n_dense, m->tf.emb_rows, m->net.D);
     if (m->tf.label_col >= 0) seer_reply_string(&b, m->tf.col[m->tf.label_col].name);
     else seer_text_put(&b, "null");
-    seer_text_put(&b, ",\"columns\":[");
+    // What the scores are: probabilities only for "binary" (regression, ziln: values).
+    seer_text_put(&b, ",\"task\":\"%s\",\"columns\":[", seer_task_names[m->net.cfg.task]);
     for (size_t j = 0; j < m->tf.n_cols; j++) {
         seer_text_put(&b, "%s{\"name\":", j ? "," : "");
         seer_reply_string(&b, m->tf.col[j].name);
