@@ -1,5 +1,5 @@
 // libFuzzer target for seer value's log reader (src/value/log.c) and the users built from it
-// (src/value/users.c), with the value metrics over them (src/value/metrics.c).
+// (src/value/users.c), with the value metrics over them (src/train/value_metrics.c).
 //
 // The input is read from memory, a few bytes at a time (the first byte picks the step, the
 // separator and whether the columns are named or come from a header line). A log that reads
@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "data/source.h"
 #include "value/log.h"
-#include "value/metrics.h"
+#include "train/value_metrics.h"
 #include "value/users.h"
 
 static void check_users(const seer_value_log *log, const seer_value_options *o) {
