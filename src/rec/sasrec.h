@@ -104,6 +104,15 @@ void seer_sasrec_forward(const seer_sasrec_params *p, const seer_sasrec_config *
 // overwrites the activation gradients of w.
 void seer_sasrec_backward(seer_sasrec_params *g, const seer_sasrec_params *p,
                           const seer_sasrec_config *c, seer_sasrec_work *w, size_t S);
+// The network over inputs another head made (knowledge tracing, rec/kt.h): w->blk[0].x
+// holds each row's input (T, d), positions added, and w->off the layout; runs dropout, the
+// blocks and LNf to w->h. p->item is not read.
+void seer_sasrec_forward_inputs(const seer_sasrec_params *p, const seer_sasrec_config *c,
+                                seer_sasrec_work *w, size_t S, seer_rng *rng);
+// Its backward: from w->dh, the blocks' and LNf's gradients into g, and the inputs' gradient
+// (T, d) in w->dx, for the caller to take to its own tables (positions included).
+void seer_sasrec_backward_inputs(seer_sasrec_params *g, const seer_sasrec_params *p,
+                                 const seer_sasrec_config *c, seer_sasrec_work *w, size_t S);
 // The FLOPs of one training step's GEMMs over T rows in S sequences of the given squared
 // lengths sum (sum n^2), with the full softmax over n_items: forward and backward.
 double seer_sasrec_flops(const seer_sasrec_config *c, double T, double sum_n2);

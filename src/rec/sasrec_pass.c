@@ -29,7 +29,7 @@ static void mul(float *x, const float *mask, size_t n) {
 
 // Positions and the embedding sum of every row into the first block's input.
 static void embed(const seer_sasrec_params *p, const seer_sasrec_config *c, seer_sasrec_work *w,
-                  size_t S, seer_rng *rng) {
+                  size_t S) {
     size_t d = c->dim, L = c->maxlen, T = w->off[S];
     float scale = sqrtf((float)d), *x = w->blk[0].x;
     for (size_t s = 0; s < S; s++) {
@@ -40,9 +40,6 @@ static void embed(const seer_sasrec_params *p, const seer_sasrec_config *c, seer
         const float *e = p->item + (size_t)w->item[t] * d, *q = p->pos + (size_t)w->pos[t] * d;
         for (size_t j = 0; j < d; j++) x[t * d + j] = e[j] * scale + q[j];
     }
-    if (!rng) return;
-    dropout_mask(w->drop_emb, T * d, c->dropout, rng);
-    mul(x, w->drop_emb, T * d);
 }
 
 static void block_forward(const seer_sasrec_block *k, const seer_sasrec_config *c,
@@ -80,9 +77,18 @@ static void block_forward(const seer_sasrec_block *k, const seer_sasrec_config *
 
 void seer_sasrec_forward(const seer_sasrec_params *p, const seer_sasrec_config *c,
                          seer_sasrec_work *w, size_t S, seer_rng *rng) {
+    embed(p, c, w, S);
+    seer_sasrec_forward_inputs(p, c, w, S, rng);
+}
+
+void seer_sasrec_forward_inputs(const seer_sasrec_params *p, const seer_sasrec_config *c,
+                                seer_sasrec_work *w, size_t S, seer_rng *rng) {
     size_t T = w->off[S];
     if (c->dropout <= 0.0f) rng = NULL;
-    embed(p, c, w, S, rng);
+    if (rng) {
+        dropout_mask(w->drop_emb, T * c->dim, c->dropout, rng);
+        mul(w->blk[0].x, w->drop_emb, T * c->dim);
+    }
     for (size_t b = 0; b < c->blocks; b++) {
         float *out = b + 1 < c->blocks ? w->blk[b + 1].x : w->x_last;
         block_forward(&p->blk[b], c, &w->blk[b], out, w->off, S, T, rng);
@@ -125,8 +131,8 @@ static void block_backward(seer_sasrec_block *g, const seer_sasrec_block *k,
                             T, d);
 }
 
-void seer_sasrec_backward(seer_sasrec_params *g, const seer_sasrec_params *p,
-                          const seer_sasrec_config *c, seer_sasrec_work *w, size_t S) {
+void seer_sasrec_backward_inputs(seer_sasrec_params *g, const seer_sasrec_params *p,
+                                 const seer_sasrec_config *c, seer_sasrec_work *w, size_t S) {
     size_t d = c->dim, T = w->off[S];
     int dropped = c->dropout > 0.0f;
     memset(w->dx, 0, T * d * sizeof(float));
@@ -135,6 +141,12 @@ void seer_sasrec_backward(seer_sasrec_params *g, const seer_sasrec_params *p,
     for (size_t b = c->blocks; b-- > 0;)
         block_backward(&g->blk[b], &p->blk[b], c, &w->blk[b], w, S, T, dropped);
     if (dropped) mul(w->dx, w->drop_emb, T * d);
+}
+
+void seer_sasrec_backward(seer_sasrec_params *g, const seer_sasrec_params *p,
+                          const seer_sasrec_config *c, seer_sasrec_work *w, size_t S) {
+    size_t d = c->dim, T = w->off[S];
+    seer_sasrec_backward_inputs(g, p, c, w, S);
     float scale = sqrtf((float)d);
     for (size_t t = 0; t < T; t++) {
         const float *dx = w->dx + t * d;
