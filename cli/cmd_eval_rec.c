@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "rec_cli.h"
+#include "seer/kt.h"
 #include "seer/recommend.h"
 
 enum { O_FORMAT = 256, O_USER, O_ITEM, O_TIME, O_RATING, O_MIN, O_EXCL, O_SAMPLED, O_SEED,
@@ -14,7 +15,9 @@ enum { O_FORMAT = 256, O_USER, O_ITEM, O_TIME, O_RATING, O_MIN, O_EXCL, O_SAMPLE
 
 static const seer_cli_opt opts[] = {
     {"format", 1, O_FORMAT, "F", "auto (CSV/TSV with a header, default), csv, tsv, movielens\n"
-                                 "or seq (a sasrec model: leave-one-out on the sequences)"},
+                                 "or seq (a sasrec model: leave-one-out on the sequences)\n"
+                                 "or kt (a knowledge-tracing model: auc, accuracy, logloss\n"
+                                 "over every answer)"},
     {"user", 1, O_USER, "COL", "CSV/TSV: the user id column (default 'user')"},
     {"item", 1, O_ITEM, "COL", "CSV/TSV: the item id column (default 'item')"},
     {"time", 1, O_TIME, "COL", "CSV/TSV: a time column"},
@@ -40,7 +43,8 @@ const seer_cli_command seer_cli_eval_rec_command = {
              "those users. Test items the model never saw stay relevant and are never hit.\n"};
 
 static const char *const yes_no[] = {"no", "yes", NULL};
-static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", "seq", NULL};
+static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", "seq", "kt",
+                                          NULL};
 
 static int parse(seer_rec_eval_options *o, int *json, int argc, char **argv) {
     static const char *seen[SEER_CLI_OPTION_MAX];
@@ -53,6 +57,7 @@ static int parse(seer_rec_eval_options *o, int *json, int argc, char **argv) {
             bad = seer_cli_choice("--format", optarg, log_formats, &k);
             if (!bad) o->format = k == 3   ? SEER_FORMAT_MOVIELENS
                                   : k == 4 ? SEER_FORMAT_SEQ
+                                  : k == 5 ? SEER_FORMAT_KT
                                            : (seer_format)k;
             break;
         case O_USER: o->user_col = optarg; break;
@@ -153,6 +158,13 @@ int seer_cmd_eval_rec(int argc, char **argv) {
     seer_recommender *r;
     int rc = seer_rec_load(&r, argv[optind]);
     if (rc != SEER_OK) return seer_cli_fail(rc);
+    if (o.format == SEER_FORMAT_KT || seer_rec_is_kt(r)) {   // AUC over answers, kt_cli.c
+        code = seer_rec_is_kt(r) && o.format != SEER_FORMAT_KT
+                   ? seer_cli_usage("a knowledge-tracing model is evaluated with --format kt")
+                   : seer_cli_eval_kt(r, o.path, json);
+        seer_rec_free(r);
+        return code;
+    }
     seer_rec_eval_report rep;
     rc = seer_rec_eval(r, &o, &rep);
     seer_rec_free(r);

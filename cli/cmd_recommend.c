@@ -8,9 +8,10 @@
 #include "cli.h"
 #include "rec_cli.h"
 #include "seer/files.h"
+#include "seer/kt.h"
 #include "seer/recommend.h"
 
-enum { O_USER = 256, O_USERS, O_ALL, O_RECENT, O_FEATURE, O_SEEN, O_JSON, O_HELP };
+enum { O_USER = 256, O_USERS, O_ALL, O_RECENT, O_FEATURE, O_SEEN, O_JSON, O_HELP, O_TARGET };
 
 static const seer_cli_opt opts[] = {
     {"user", 1, O_USER, "ID", "the user to recommend for (unknown: from --recent and\n"
@@ -20,6 +21,10 @@ static const seer_cli_opt opts[] = {
                                    "(for a user the model does not know)"},
     {"feature", 1, O_FEATURE, "A=V,B=W", "side features of a user the model does not know"},
     {"include-seen", 0, O_SEEN, NULL, "also recommend the user's training items"},
+    {"target", 1, O_TARGET, "LO-HI", "a knowledge-tracing model: the exercises whose predicted\n"
+                                     "success lies in LO-HI (default 0.6-0.8), nearest its\n"
+                                     "middle first; none answered before, none of a skill\n"
+                                     "mastered (its last 3 answers correct)"},
     {"users", 1, O_USERS, "FILE", "a batch: one user id a line"},
     {"all-users", 0, O_ALL, NULL, "a batch: every user of the model"},
     {"output", 1, 'o', "FILE", "the batch's CSV user,rank,item,score,source (default stdout;\n"
@@ -48,6 +53,8 @@ typedef struct {
     const char *const *feat;
     size_t n_feat;
     const char *names[256], *values[256];
+    int has_band;
+    double band[2];
 } rec_args;
 
 static int parse(rec_args *a, int argc, char **argv) {
@@ -66,6 +73,7 @@ static int parse(rec_args *a, int argc, char **argv) {
         case O_ALL: a->all = 1; break;
         case 'o': a->out = optarg; break;
         case O_JSON: a->json = 1; break;
+        case O_TARGET: bad = seer_cli_parse_band(optarg, a->band); a->has_band = 1; break;
         case O_HELP: seer_cli_help(&seer_cli_recommend_command, stdout); return 0;
         }
     }
@@ -188,7 +196,15 @@ int seer_cmd_recommend(int argc, char **argv) {
         seer_recommender *r;
         int rc = seer_rec_load(&r, argv[optind]);
         if (rc != SEER_OK) code = seer_cli_fail(rc);
-        else {
+        else if (seer_rec_is_kt(r) || a.has_band) {   // knowledge tracing: kt_cli.c
+            if (!a.has_band) a.band[0] = 0.6, a.band[1] = 0.8;
+            code = !seer_rec_is_kt(r) ? seer_cli_usage("--target is for a knowledge-tracing "
+                                                       "model (--format kt)")
+                   : !a.user || a.users_file || a.all || a.n_recent || a.n_feat
+                       ? seer_cli_usage("a knowledge-tracing model recommends for one --user")
+                       : seer_cli_recommend_kt(r, a.user, a.k, a.band, a.json);
+            seer_rec_free(r);
+        } else {
             code = a.users_file || a.all ? batch(r, &a) : one(r, &a);
             seer_rec_free(r);
         }

@@ -11,7 +11,8 @@
 
 enum { O_MODEL = 256, O_FORMAT, O_USER, O_ITEM, O_TIME, O_RATING, O_ITEMS, O_USERS, O_DIM,
        O_EPOCHS, O_LR, O_REG, O_NEG, O_VFRAC, O_THREADS, O_SEED, O_SKIP, O_JSON, O_HELP,
-       O_BATCH, O_MAXLEN, O_BLOCKS, O_HEADS, O_HIDDEN, O_DROPOUT, O_LOSS, O_SNEG, O_PATIENCE };
+       O_BATCH, O_MAXLEN, O_BLOCKS, O_HEADS, O_HIDDEN, O_DROPOUT, O_LOSS, O_SNEG, O_PATIENCE,
+       O_VALID };
 
 static const seer_cli_opt opts[] = {
     {"model", 1, O_MODEL, "M", "pop, mf (explicit ratings), bpr, ease, twotower, itemknn\n"
@@ -19,7 +20,11 @@ static const seer_cli_opt opts[] = {
                                "each user's sequence)"},
     {"format", 1, O_FORMAT, "F", "auto (CSV/TSV with a header, default), csv, tsv or\n"
                                  "movielens (user item rating timestamp: u.data, ratings.dat)\n"
-                                 "or seq (user item item ... a line, in time order)"},
+                                 "or seq (user item item ... a line, in time order)\n"
+                                 "or kt (knowledge tracing, 4 lines a student: ids, problems,\n"
+                                 "skills, answers 0/1; --model sasrec)"},
+    {"valid", 1, O_VALID, "FILE", "kt: validation students (--format kt), early stopping\n"
+                                  "on their AUC"},
     {"user", 1, O_USER, "COL", "CSV/TSV: the user id column (default 'user')"},
     {"item", 1, O_ITEM, "COL", "CSV/TSV: the item id column (default 'item')"},
     {"time", 1, O_TIME, "COL", "CSV/TSV: a time column (numbers); orders each user's history"},
@@ -73,7 +78,7 @@ typedef struct {
 } rec_args;
 
 static const char *const neg_names[] = {"uniform", "popularity", NULL};
-static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", "seq", NULL};
+static const char *const log_formats[] = {"auto", "csv", "tsv", "movielens", "seq", "kt", NULL};
 static const char *const loss_names[] = {"softmax", "sampled", NULL};
 
 static int run_option(rec_args *a, int c) {
@@ -95,7 +100,8 @@ static int run_option(rec_args *a, int c) {
     case O_SEED: return seer_cli_size("--seed", optarg, &v) || ((o->seed = v), 0);
     case O_FORMAT:
         if (seer_cli_choice("--format", optarg, log_formats, &k)) return 1;
-        o->format = k == 3 ? SEER_FORMAT_MOVIELENS : k == 4 ? SEER_FORMAT_SEQ : (seer_format)k;
+        o->format = k == 3 ? SEER_FORMAT_MOVIELENS : k == 4 ? SEER_FORMAT_SEQ
+                  : k == 5 ? SEER_FORMAT_KT : (seer_format)k;
         return 0;
     case O_BATCH: return seer_cli_count_in("--batch", optarg, 1, 65536, &o->batch);
     case O_MAXLEN: return seer_cli_count_in("--maxlen", optarg, 1, 1024, &o->maxlen);
@@ -130,6 +136,7 @@ static int parse(rec_args *a, int argc, char **argv) {
         case O_ITEMS: a->o.items_path = optarg; break;
         case O_USERS: a->o.users_path = optarg; break;
         case O_SKIP: a->o.skip_bad_rows = 1; break;
+        case O_VALID: a->o.valid = optarg; break;
         case O_JSON: a->json = 1; break;
         case 'o': a->out = optarg; break;
         case O_HELP: seer_cli_help(&seer_cli_train_rec_command, stdout); return 0;
@@ -158,6 +165,9 @@ static int parse(rec_args *a, int argc, char **argv) {
     a->o.items_path = o.items_path;
     a->o.users_path = o.users_path;
     a->o.skip_bad_rows = o.skip_bad_rows;
+    a->o.valid = o.valid;
+    if (a->o.valid && a->o.format != SEER_FORMAT_KT)
+        return seer_cli_usage("--valid is for --format kt");
     if (seen[O_DIM]) a->o.dim = o.dim;
     if (seen[O_EPOCHS]) a->o.epochs = o.epochs;
     if (seen[O_LR]) a->o.lr = o.lr;
@@ -214,6 +224,11 @@ static void report(const rec_args *a, const seer_rec_train_report *r) {
         seer_cli_json_number(key, "%.6f", r->valid_metric, 1);
     }
     if (r->has_test) sequence_json(r);
+    else if (r->seconds_per_epoch > 0) {   // kt: no test part; its figures are seer eval's
+        printf("\"epochs\":%zu,\"best_epoch\":%zu,", r->epochs, r->best_epoch);
+        seer_cli_json_number("seconds_per_epoch", "%.3f", r->seconds_per_epoch, 1);
+        seer_cli_json_number("flops_per_epoch", "%.4g", r->flops_per_epoch, 1);
+    }
     seer_cli_json_number("seconds", "%.3f", r->seconds, 0);
     printf("}\n");
 }
@@ -228,6 +243,7 @@ int seer_cmd_train_rec(int argc, char **argv) {
         {"LOG", a.o.data, 0, NULL, NULL},
         {"--items", a.o.items_path, 0, NULL, NULL},
         {"--users", a.o.users_path, 0, NULL, NULL},
+        {"--valid", a.o.valid, 0, NULL, NULL},
         {"-o", a.out, 1, NULL, NULL},
     };
     int rc = seer_files_check(files, sizeof files / sizeof *files);

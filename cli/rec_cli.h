@@ -14,6 +14,13 @@ int seer_cli_is_rec_train(int argc, char **argv);
 int seer_cli_is_rec_model(int argc, char **argv);
 int seer_cmd_train_rec(int argc, char **argv);
 int seer_cmd_eval_rec(int argc, char **argv);
+// Knowledge tracing (kt_cli.c): seer eval of a kt model on a --format kt file; --target's
+// "LO-HI" into band (1 with a usage message when malformed); a learner's next exercises.
+typedef struct seer_recommender seer_recommender;
+int seer_cli_eval_kt(const seer_recommender *r, const char *path, int json);
+int seer_cli_parse_band(const char *s, double band[2]);
+int seer_cli_recommend_kt(const seer_recommender *r, const char *user, size_t k,
+                          const double band[2], int json);
 int seer_cmd_recommend(int argc, char **argv);
 
 // A number or a count in [lo, hi], else a usage error naming opt (1).

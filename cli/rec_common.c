@@ -19,6 +19,7 @@ int seer_cli_is_rec_train(int argc, char **argv) {
         if (!strcmp(a, "--format=movielens") || (!strcmp(a, "--format") && !strcmp(v, "movielens")))
             return 1;
         if (!strcmp(a, "--format=seq") || (!strcmp(a, "--format") && !strcmp(v, "seq"))) return 1;
+        if (!strcmp(a, "--format=kt") || (!strcmp(a, "--format") && !strcmp(v, "kt"))) return 1;
     }
     return 0;
 }

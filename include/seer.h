@@ -63,10 +63,12 @@ typedef enum {
                             // (seer/recommend.h)
     SEER_FORMAT_SEQ,     // item sequences, no header: "user item item ..." a line, in time
                          // order (data/sequences.h); next-item recommenders only
+    SEER_FORMAT_KT,      // knowledge tracing, 4 lines a student: "user_idx,original_id",
+                         // problem ids, skill ids, answers 0/1 (data/kt.h; seer/kt.h)
 } seer_format;
 
 // The formats' names in seer_format order, as the command line and model files spell them
-// ("auto", "csv", "tsv", "criteo", "libfm", "movielens", "seq"); NULL-terminated.
+// ("auto", "csv", "tsv", "criteo", "libfm", "movielens", "seq", "kt"); NULL-terminated.
 extern const char *const seer_format_names[];
 
 // The most tokens of one multi-valued value that a model keeps.

@@ -50,6 +50,8 @@ typedef struct {
     const char *items_path;     // side features of items (NULL: none), joined by id
     const char *users_path;     // side features of users
     int skip_bad_rows;
+    const char *valid;          // SEER_FORMAT_KT: the validation file (early stopping on its
+                                // AUC; NULL: every epoch trained, the last kept)
     // The model.
     seer_rec_kind kind;
     size_t dim;                 // vectors: mf 64, bpr 64, twotower 64; itemknn: neighbours

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/rng.h"
 #include "rec/rank_metrics.h"
+#include "rec/kt_ops.h"
 #include "rec/recommender.h"
 #include "rec/score.h"
 
@@ -178,6 +179,9 @@ static int run(eval_job *j, seer_rec_eval_report *out) {
 int seer_rec_eval(const seer_recommender *r, const seer_rec_eval_options *o,
                   seer_rec_eval_report *out) {
     if (!r || !o || !o->path || !out) return seer_errorf(SEER_EINVAL, "seer_rec_eval: NULL");
+    if (seer_rec_is_kt_model(&r->m))
+        return seer_errorf(SEER_EINVAL, "a knowledge-tracing model is evaluated on a --format kt "
+                           "file (its AUC)");
     double t0 = seer_now();
     memset(out, 0, sizeof *out);
     eval_job *j = calloc(1, sizeof *j);

@@ -6,6 +6,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "rec/kt_ops.h"
 #include "rec/recommender.h"
 #include "rec/score.h"
 
@@ -98,6 +99,9 @@ int seer_rec_recommend(const seer_recommender *r, const seer_rec_request *req,
                        seer_rec_item *items, size_t *n, seer_rec_source *source) {
     if (!r || !req || !items || !n || !source)
         return seer_errorf(SEER_EINVAL, "seer_rec_recommend: NULL argument");
+    if (seer_rec_is_kt_model(&r->m))
+        return seer_errorf(SEER_EINVAL, "a knowledge-tracing model (--format kt) %s",
+                           "recommends with a target band (seer recommend --target LO-HI)");
     int rc = check_request(req);
     if (rc != SEER_OK) return rc;
     const seer_rec_model *m = &r->m;
@@ -188,6 +192,9 @@ static int write_user(const seer_recommender *r, FILE *f, const char *user, size
 int seer_rec_recommend_file(const seer_recommender *r, const char *const *users, size_t n,
                             size_t k, int include_seen, const char *path) {
     if (!r || (n && !users)) return seer_errorf(SEER_EINVAL, "seer_rec_recommend_file: NULL");
+    if (seer_rec_is_kt_model(&r->m))
+        return seer_errorf(SEER_EINVAL, "a knowledge-tracing model (--format kt) %s",
+                           "recommends with a target band (seer recommend --target LO-HI)");
     if (k < 1 || k > SEER_TOPK_K_MAX)
         return seer_errorf(SEER_EINVAL, "k %zu: must be 1 .. %d", k, SEER_TOPK_K_MAX);
     seer_atomic_file a = {0};

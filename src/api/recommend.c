@@ -10,6 +10,7 @@
 #include "base/threads.h"
 #include "io/rec_file.h"
 #include "rec/fit.h"
+#include "rec/kt_ops.h"
 #include "rec/recommender.h"
 #include "rec/score.h"
 
@@ -69,10 +70,15 @@ int seer_rec_train(const seer_rec_train_options *o, seer_recommender **out,
     seer_interactions x;
     seer_interactions_options io = {o->format, o->user_col, o->item_col, o->time_col,
                                     o->rating_col, o->skip_bad_rows};
-    int rc = m->ops ? seer_interactions_read(&x, o->data, &io, &m->users, &m->items)
-                    : seer_errorf(SEER_EINVAL, "--model %s: not in this build of seer",
-                                  seer_rec_kind_names[o->kind]);
-    if (rc == SEER_OK) {
+    int rc = m->ops ? SEER_OK : seer_errorf(SEER_EINVAL, "--model %s: not in this build of seer",
+                                            seer_rec_kind_names[o->kind]);
+    if (rc == SEER_OK && o->format == SEER_FORMAT_KT) {   // answers, not an interaction log
+        rc = seer_rec_kt_fit(m, o, &r);
+        if (rc == SEER_OK) r.valid_metric_name = o->valid ? "auc" : NULL;
+    } else if (rc == SEER_OK) {
+        rc = seer_interactions_read(&x, o->data, &io, &m->users, &m->items);
+    }
+    if (rc == SEER_OK && o->format != SEER_FORMAT_KT) {
         rc = read_features(m, o);
         if (rc == SEER_OK) rc = seer_rec_fit(m, &x, o, &r);
         r.interactions = x.n;

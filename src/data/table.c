@@ -41,7 +41,7 @@
 #include "data/source.h"
 
 const char *const seer_format_names[] = {"auto", "csv", "tsv", "criteo", "libfm",
-                                         "movielens", "seq", NULL};
+                                         "movielens", "seq", "kt", NULL};
 
 #define CRITEO_COLS 40
 // The first window, and the largest: a whole legal row (with its CR LF) and one chunk to
@@ -753,7 +753,8 @@ static int open_table(seer_table **out, seer_source *src, const seer_table_optio
     if (!opt) opt = &defaults;
     *out = NULL;
     // An interaction log is read by data/interactions.c, never as a table of rows.
-    if (opt->format == SEER_FORMAT_MOVIELENS || opt->format == SEER_FORMAT_SEQ) {
+    if (opt->format == SEER_FORMAT_MOVIELENS || opt->format == SEER_FORMAT_SEQ ||
+        opt->format == SEER_FORMAT_KT) {
         int rc = seer_errorf(SEER_EINVAL, "%s: --format %s is an interaction log, read by "
                              "recommenders (seer train --model mf|bpr|ease|twotower|pop|sasrec)",
                              seer_source_path(src), seer_format_names[opt->format]);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "rec/kt_ops.h"
 #include "rec/model.h"
 #include "rec/sasrec_train.h"
 
@@ -114,6 +115,10 @@ static void sasrec_user_vector(const seer_rec_model *m, const seer_rec_query *q,
 }
 
 static int sasrec_prepare(seer_rec_model *m) {
+    if (seer_rec_is_kt_model(m)) {   // knowledge tracing: the same network, its own ops
+        m->ops = &seer_rec_kt_ops;
+        return m->ops->prepare(m);
+    }
     seer_sasrec_config c;
     config_of(m, &c);
     size_t rows, cols;
