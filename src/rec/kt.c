@@ -11,7 +11,7 @@
 
 size_t seer_kt_head_size(const seer_kt_config *c) {
     size_t d = c->net.dim, ns = c->n_skill, ni = 2 * ns + 1;
-    return 2 * ns * d + 2 * ni * d + c->n_prob + 2 * d * d + 2 * d + 1;
+    return 2 * ns * d + 2 * ni * d + c->n_prob + 2 * d * d + 2 * d + 1 + SEER_KT_PATTERNS * d;
 }
 
 void seer_kt_bind(seer_kt_head *h, float *flat, const seer_kt_config *c) {
@@ -25,6 +25,7 @@ void seer_kt_bind(seer_kt_head *h, float *flat, const seer_kt_config *c) {
     h->b1 = h->W1 + 2 * d * d;
     h->w2 = h->b1 + d;
     h->b2 = h->w2 + d;
+    h->R = h->b2 + 1;
 }
 
 static void glorot(float *w, size_t rows, size_t cols, seer_rng *rng) {
@@ -51,6 +52,7 @@ void seer_kt_init(seer_kt_head *h, seer_sasrec_params *p, const seer_kt_config *
     memset(h->b1, 0, d * sizeof(float));
     glorot(h->w2, 1, d, rng);
     h->b2[0] = 0.0f;
+    glorot(h->R, SEER_KT_PATTERNS, d, rng);
 }
 
 int seer_kt_work_init(seer_kt_work *k, const seer_kt_config *c, size_t S_cap, int train) {
@@ -59,11 +61,12 @@ int seer_kt_work_init(seer_kt_work *k, const seer_kt_config *c, size_t S_cap, in
     if (rc != SEER_OK) return rc;
     size_t T = k->w.T_cap, d = c->net.dim;
     size_t floats = T * d + 2 * T * d + T * d + T + (train ? 3 * T * d : 0);
-    k->block = malloc(floats * sizeof(float) + T * (2 * sizeof(uint32_t) + 1));
+    k->block = malloc(floats * sizeof(float));
     k->prob = malloc(T * sizeof *k->prob);
     k->skill = malloc(T * sizeof *k->skill);
     k->answer = malloc(T);
-    if (!k->block || !k->prob || !k->skill || !k->answer) {
+    k->recent = malloc(T);
+    if (!k->block || !k->prob || !k->skill || !k->answer || !k->recent) {
         seer_kt_work_free(k);
         return seer_errorf(SEER_ENOMEM, "kt: out of memory for a batch of %zu windows", S_cap);
     }
@@ -84,6 +87,7 @@ void seer_kt_work_free(seer_kt_work *k) {
     free(k->prob);
     free(k->skill);
     free(k->answer);
+    free(k->recent);
     memset(k, 0, sizeof *k);
 }
 
@@ -91,6 +95,13 @@ void seer_kt_work_free(seer_kt_work *k) {
 static void rasch(float *out, const float *A, const float *B, size_t r, float m, size_t d) {
     const float *a = A + r * d, *b = B + r * d;
     for (size_t j = 0; j < d; j++) out[j] = a[j] + m * b[j];
+}
+
+unsigned seer_kt_recent(const uint32_t *skill, const uint8_t *answer, size_t n, uint32_t s) {
+    unsigned c = 0, bits = 0;
+    for (size_t i = n; i-- > 0 && c < SEER_KT_RECENT;)
+        if (skill[i] == s) bits |= (unsigned)answer[i] << c++;
+    return (1u << c) - 1 + bits;
 }
 
 // The exercise rows e and the network's inputs x = e + y(previous) + P[position].
@@ -107,8 +118,11 @@ static void embed(const seer_kt_head *h, const seer_sasrec_params *p, const seer
             if (pos == 0) rasch(xt, h->E, h->F, start, 0.0f, d);
             else rasch(xt, h->E, h->F, 2 * (size_t)k->skill[t - 1] + k->answer[t - 1],
                        h->mu[k->prob[t - 1]], d);
-            const float *q = p->pos + pos * d;
-            for (size_t j = 0; j < d; j++) xt[j] += e[j] + q[j];
+            uint32_t r0 = k->w.off[s];
+            k->recent[t] = (uint8_t)seer_kt_recent(k->skill + r0, k->answer + r0, pos,
+                                                   k->skill[t]);
+            const float *q = p->pos + pos * d, *rr = h->R + (size_t)k->recent[t] * d;
+            for (size_t j = 0; j < d; j++) xt[j] += e[j] + rr[j] + q[j];
         }
 }
 
@@ -170,10 +184,12 @@ double seer_kt_backward(seer_kt_head *gh, seer_sasrec_params *gp, const seer_kt_
         for (uint32_t t = k->w.off[s]; t < k->w.off[s + 1]; t++) {
             size_t pos = t - k->w.off[s];
             const float *dx = k->w.dx + (size_t)t * d;
-            float *de = k->dz + (size_t)t * 2 * d + d, *dp = gp->pos + pos * d;
+            float *de = k->dz + (size_t)t * 2 * d + d, *dp = gp->pos + pos * d,
+                  *dr = gh->R + (size_t)k->recent[t] * d;
             for (size_t j = 0; j < d; j++) {
                 de[j] += dx[j];
                 dp[j] += dx[j];
+                dr[j] += dx[j];
             }
             rasch_back(gh->C, gh->D, gh->mu + k->prob[t], h->D, k->skill[t], h->mu[k->prob[t]],
                        de, d);
