@@ -48,6 +48,12 @@ for name in "$@"; do
         libs="-lz -lzstd -lm"
         flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
         ;;
+    fuzz_kt)
+        srcs="src/base/*.c src/data/source.c src/data/lines.c src/data/table.c src/data/idmap.c
+              src/data/kt.c"
+        libs="-lz -lzstd -lm"
+        flags="-DSEER_ZSTD_WINDOW_LOG_MAX=20 -fopenmp=libgomp"
+        ;;
     fuzz_modelfile)
         srcs="src/*/*.c"
         libs="-lcjson -ldnnl -llapack -lz -lzstd -lmicrohttpd -lpthread -lm"
