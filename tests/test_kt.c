@@ -23,8 +23,10 @@
 
 #define GC_H 1e-3
 #define GC_TOL 3e-3
+#pragma GCC diagnostic ignored "-Wunused-function"   // the helpers it does not use
 #include "gradcheck.h"
 #include "tmpdir.h"
+#include "cli_run.h"
 
 // ---- the reader -------------------------------------------------------------------------------
 
@@ -207,7 +209,7 @@ Test(kt, scoring_a_candidate_is_the_window_with_it_appended) {
     case_close(&t);
 }
 
-Test(kt, recent_pattern_counts_the_skills_last_answers) {
+Test(kt, recent_pattern_and_attempts_of_the_rows_skill) {
     static const uint32_t skill[6] = {1, 2, 1, 1, 1, 1};
     static const uint8_t ans[6] = {1, 1, 0, 1, 1, 0};
     cr_assert(eq(u32, seer_kt_recent(skill, ans, 0, 1), 0));      // none yet
@@ -216,6 +218,15 @@ Test(kt, recent_pattern_counts_the_skills_last_answers) {
     // the last 4 of skill 1 before row 6, newest first: 0 1 1 0 -> bits 0b0110
     cr_assert(eq(u32, seer_kt_recent(skill, ans, 6, 1), 15 + 6));
     cr_assert(eq(u32, seer_kt_recent(skill, ans, 6, 2), 1 + 1));
+    // attempts before: skill 1 has 5 by row 6 (bucket 5: 5-6), skill 3 none
+    cr_assert(eq(u32, seer_kt_count(skill, 6, 1), 5));
+    cr_assert(eq(u32, seer_kt_count(skill, 3, 1), 2));
+    cr_assert(eq(u32, seer_kt_count(skill, 6, 3), 0));
+    uint32_t many[40];
+    for (size_t i = 0; i < 40; i++) many[i] = 7;
+    cr_assert(eq(u32, seer_kt_count(many, 9, 7), 6));    // 7-9
+    cr_assert(eq(u32, seer_kt_count(many, 24, 7), 8));   // 15-24
+    cr_assert(eq(u32, seer_kt_count(many, 40, 7), 9));   // 25+
 }
 
 Test(kt, auc_by_hand) {
@@ -356,5 +367,50 @@ Test(kt, mastered_skills_are_left_out) {
         cr_assert(ok, "%s", items[i].item);
     }
     seer_rec_free(r);
+    remove_tree(dir);
+}
+
+// The brief's commands through the seer binary, and their refusals by name.
+Test(kt, cli_trains_evaluates_and_recommends) {
+    char dir[] = "/tmp/seer_kt_XXXXXX", tr[64], va[64], te[64], mp[64];
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(tr, sizeof tr, "%s/train.csv", dir);
+    snprintf(va, sizeof va, "%s/valid.csv", dir);
+    snprintf(te, sizeof te, "%s/test.csv", dir);
+    snprintf(mp, sizeof mp, "%s/m.seer", dir);
+    write_students(tr, 80, 1);
+    write_students(va, 30, 2);
+    write_students(te, 30, 3);
+    run_seer("train", tr, "--format", "kt", "--valid", va, "--model", "sasrec", "--hidden", "8",
+             "--maxlen", "16", "--epochs", "3", "-o", mp, "--json", NULL);
+    expect_exit(0);
+    cr_assert(strstr(last.out, "\"valid_auc\":") != NULL, "%s", last.out);
+    run_seer("eval", mp, te, "--format", "kt", "--json", NULL);
+    expect_exit(0);
+    cr_assert(strstr(last.out, "\"auc\":") != NULL, "%s", last.out);
+    cr_assert(strstr(last.out, "\"students\":30") != NULL, "%s", last.out);
+    run_seer("recommend", mp, "--user", "101", "--target", "0-1", "--json", "-k", "3", NULL);
+    expect_exit(0);
+    cr_assert(strstr(last.out, "\"user\":\"101\",\"items\":[{\"item\":") != NULL, "%s",
+              last.out);
+    run_seer("recommend", mp, "--user", "101", "--target", "0.9-0.1", NULL);
+    expect_exit(1);
+    expect_stderr("--target", NULL);
+    run_seer("recommend", mp, "--user", "nobody", NULL);
+    expect_exit(1);
+    expect_stderr("nobody", NULL);
+    run_seer("eval", mp, te, NULL);
+    expect_exit(1);
+    expect_stderr("--format kt", NULL);
+    run_seer("train", tr, "--format", "seq", "--valid", va, "--model", "sasrec", "-o", mp, NULL);
+    expect_exit(1);
+    expect_stderr("--valid", NULL);
+    FILE *f = fopen(tr, "w");
+    fprintf(f, "1,2\n5,6\n1\n1,0\n");
+    fclose(f);
+    run_seer("train", tr, "--format", "kt", "--model", "sasrec", "-o", mp, NULL);
+    expect_exit(2);
+    expect_stderr("train.csv:3:", "1 skill ids, but 2 problem ids", NULL);
+    run_free_last();
     remove_tree(dir);
 }

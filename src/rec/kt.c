@@ -11,7 +11,7 @@
 
 size_t seer_kt_head_size(const seer_kt_config *c) {
     size_t d = c->net.dim, ns = c->n_skill, ni = 2 * ns + 1;
-    return 2 * ns * d + 2 * ni * d + c->n_prob + 2 * d * d + 2 * d + 1 + SEER_KT_PATTERNS * d;
+    return 2 * ns * d + 2 * ni * d + c->n_prob + 2 * d * d + 2 * d + 1 + (SEER_KT_PATTERNS + SEER_KT_COUNTS) * d;
 }
 
 void seer_kt_bind(seer_kt_head *h, float *flat, const seer_kt_config *c) {
@@ -26,6 +26,7 @@ void seer_kt_bind(seer_kt_head *h, float *flat, const seer_kt_config *c) {
     h->w2 = h->b1 + d;
     h->b2 = h->w2 + d;
     h->R = h->b2 + 1;
+    h->N = h->R + SEER_KT_PATTERNS * d;
 }
 
 static void glorot(float *w, size_t rows, size_t cols, seer_rng *rng) {
@@ -53,6 +54,7 @@ void seer_kt_init(seer_kt_head *h, seer_sasrec_params *p, const seer_kt_config *
     glorot(h->w2, 1, d, rng);
     h->b2[0] = 0.0f;
     glorot(h->R, SEER_KT_PATTERNS, d, rng);
+    glorot(h->N, SEER_KT_COUNTS, d, rng);
 }
 
 int seer_kt_work_init(seer_kt_work *k, const seer_kt_config *c, size_t S_cap, int train) {
@@ -66,7 +68,8 @@ int seer_kt_work_init(seer_kt_work *k, const seer_kt_config *c, size_t S_cap, in
     k->skill = malloc(T * sizeof *k->skill);
     k->answer = malloc(T);
     k->recent = malloc(T);
-    if (!k->block || !k->prob || !k->skill || !k->answer || !k->recent) {
+    k->count = malloc(T);
+    if (!k->block || !k->prob || !k->skill || !k->answer || !k->recent || !k->count) {
         seer_kt_work_free(k);
         return seer_errorf(SEER_ENOMEM, "kt: out of memory for a batch of %zu windows", S_cap);
     }
@@ -88,6 +91,7 @@ void seer_kt_work_free(seer_kt_work *k) {
     free(k->skill);
     free(k->answer);
     free(k->recent);
+    free(k->count);
     memset(k, 0, sizeof *k);
 }
 
@@ -102,6 +106,14 @@ unsigned seer_kt_recent(const uint32_t *skill, const uint8_t *answer, size_t n, 
     for (size_t i = n; i-- > 0 && c < SEER_KT_RECENT;)
         if (skill[i] == s) bits |= (unsigned)answer[i] << c++;
     return (1u << c) - 1 + bits;
+}
+
+unsigned seer_kt_count(const uint32_t *skill, size_t n, uint32_t s) {
+    static const unsigned edge[SEER_KT_COUNTS - 1] = {1, 2, 3, 4, 5, 7, 10, 15, 25};
+    unsigned c = 0, b = 0;
+    for (size_t i = 0; i < n; i++) c += skill[i] == s;
+    while (b < SEER_KT_COUNTS - 1 && c >= edge[b]) b++;
+    return b;
 }
 
 // The exercise rows e and the network's inputs x = e + y(previous) + P[position].
@@ -121,8 +133,10 @@ static void embed(const seer_kt_head *h, const seer_sasrec_params *p, const seer
             uint32_t r0 = k->w.off[s];
             k->recent[t] = (uint8_t)seer_kt_recent(k->skill + r0, k->answer + r0, pos,
                                                    k->skill[t]);
-            const float *q = p->pos + pos * d, *rr = h->R + (size_t)k->recent[t] * d;
-            for (size_t j = 0; j < d; j++) xt[j] += e[j] + rr[j] + q[j];
+            k->count[t] = (uint8_t)seer_kt_count(k->skill + r0, pos, k->skill[t]);
+            const float *q = p->pos + pos * d, *rr = h->R + (size_t)k->recent[t] * d,
+                        *nn = h->N + (size_t)k->count[t] * d;
+            for (size_t j = 0; j < d; j++) xt[j] += e[j] + rr[j] + nn[j] + q[j];
         }
 }
 
@@ -185,11 +199,12 @@ double seer_kt_backward(seer_kt_head *gh, seer_sasrec_params *gp, const seer_kt_
             size_t pos = t - k->w.off[s];
             const float *dx = k->w.dx + (size_t)t * d;
             float *de = k->dz + (size_t)t * 2 * d + d, *dp = gp->pos + pos * d,
-                  *dr = gh->R + (size_t)k->recent[t] * d;
+                  *dr = gh->R + (size_t)k->recent[t] * d, *dn = gh->N + (size_t)k->count[t] * d;
             for (size_t j = 0; j < d; j++) {
                 de[j] += dx[j];
                 dp[j] += dx[j];
                 dr[j] += dx[j];
+                dn[j] += dx[j];
             }
             rasch_back(gh->C, gh->D, gh->mu + k->prob[t], h->D, k->skill[t], h->mu[k->prob[t]],
                        de, d);

@@ -11,7 +11,9 @@
 //                 positions; r_t the pattern of the learner's last answers on skill s_t in the
 //                 window, up to SEER_KT_RECENT of them, newest first: 2^c - 1 + bits for c
 //                 answers, so that recency, which dot-product attention over learned
-//                 positions finds hard, is in the input)
+//                 positions finds hard, is in the input) + N[n_t] (n_t the learner's
+//                 earlier attempts at skill s_t in the window, bucketed: 0 1 2 3 4 5-6
+//                 7-9 10-14 15-24 25+)
 //
 // so row t sees the answers before t and the exercise at t, never a_t; the causal attention
 // keeps it from later rows. Output: P(a_t = 1) = sigmoid(w2 . relu(W1 [h_t, e_t] + b1) + b2),
@@ -21,7 +23,8 @@
 //
 // Parameters: sasrec's "rest" vector (positions, blocks, LNf; its item table unused) and
 // this head's flat vector (seer_kt_head_size) laid out as C, D (n_skill, d), E, F
-// (2 n_skill + 1, d), mu (n_prob), W1 (d, 2d), b1 (d), w2 (d), b2 (1), R (SEER_KT_PATTERNS, d).
+// (2 n_skill + 1, d), mu (n_prob), W1 (d, 2d), b1 (d), w2 (d), b2 (1), R (SEER_KT_PATTERNS, d),
+// N (SEER_KT_COUNTS, d).
 #ifndef SEER_REC_KT_H
 #define SEER_REC_KT_H
 
@@ -38,9 +41,10 @@ typedef struct {
 
 #define SEER_KT_RECENT 4                              // answers of a skill in r_t
 #define SEER_KT_PATTERNS ((2u << SEER_KT_RECENT) - 1)  // rows of R
+#define SEER_KT_COUNTS 10                             // rows of N: attempts bucketed
 
 typedef struct {
-    float *C, *D, *E, *F, *mu, *W1, *b1, *w2, *b2, *R;
+    float *C, *D, *E, *F, *mu, *W1, *b1, *w2, *b2, *R, *N;
 } seer_kt_head;
 
 // The buffers of a batch: sasrec's, and the head's. (T_cap) or (T_cap, d) unless said.
@@ -49,6 +53,7 @@ typedef struct {
     uint32_t *prob, *skill;    // each row's problem and skill rows
     uint8_t *answer;
     uint8_t *recent;           // r_t
+    uint8_t *count;            // n_t
     float *e;                  // the exercise embeddings
     float *z;                  // (T_cap, 2d) [h, e]
     float *u;                  // relu(W1 z + b1)
@@ -80,6 +85,8 @@ double seer_kt_backward(seer_kt_head *gh, seer_sasrec_params *gp, const seer_kt_
                         size_t S, float scale);
 // r for a row of skill s after rows [0, n) of a window (their skills and answers).
 unsigned seer_kt_recent(const uint32_t *skill, const uint8_t *answer, size_t n, uint32_t s);
+// n_t for a row of skill s after rows [0, n) of a window.
+unsigned seer_kt_count(const uint32_t *skill, size_t n, uint32_t s);
 // The floats of seer_kt_score_next's scratch for M candidates.
 size_t seer_kt_score_scratch(const seer_kt_config *c, size_t M);
 // P(correct) into out (M) of each candidate exercise (prob, skill rows, M) as the answer at

@@ -68,11 +68,12 @@ void seer_kt_score_next(float *out, float *scratch, const seer_kt_head *h,
         float m = h->mu[prob[i]];
         const float *C = h->C + (size_t)skill[i] * d, *D = h->D + (size_t)skill[i] * d,
                     *pos = p->pos + n * d,
-                    *rr = h->R + (size_t)seer_kt_recent(k->skill, k->answer, n, skill[i]) * d;
+                    *rr = h->R + (size_t)seer_kt_recent(k->skill, k->answer, n, skill[i]) * d,
+                    *nn = h->N + (size_t)seer_kt_count(k->skill, n, skill[i]) * d;
         for (size_t j = 0; j < d; j++) {
             e[i * d + j] = C[j] + m * D[j];
             x[i * d + j] = prev[j];
-            x[i * d + j] += e[i * d + j] + rr[j] + pos[j];
+            x[i * d + j] += e[i * d + j] + rr[j] + nn[j] + pos[j];
         }
     }
     seer_precision f32 = SEER_PRECISION_FP32;
