@@ -83,6 +83,7 @@ Test(kt, reader_names_what_is_wrong_and_where) {
     refused("15\n1,2\n1,2\n1,1\n", "mem.csv:1:", "user_idx,original_user_id");
     refused("1,10\n1\n1\n1\n1,11\n1\n1\n1\n", "mem.csv:5:1:", "appears twice");
     refused("1,10\n1,200000000\n1,2\n1,1\n", "mem.csv:2:3:", "id over");
+    refused("1,10\n1,99999999999999999999999\n1,2\n1,1\n", "mem.csv:2:3:", "id over");
     refused("", "mem.csv", "no students");
 }
 

@@ -12,8 +12,8 @@ int seer_rec_is_kt(const seer_recommender *r) { return r && seer_rec_is_kt_model
 static int need_kt(const seer_recommender *r, const char *what) {
     if (!r) return seer_errorf(SEER_EINVAL, "%s: NULL model", what);
     if (!seer_rec_is_kt_model(&r->m))
-        return seer_errorf(SEER_EINVAL, "%s: the model does not trace knowledge (train it on a "
-                           "--format kt file)", what);
+        return seer_errorf(SEER_EINVAL, "the model does not trace knowledge (%s needs one "
+                           "trained on a --format kt file)", what);
     return SEER_OK;
 }
 

@@ -37,8 +37,10 @@ static int parse_numbers(seer_kt_data *d, int k, const char *s, size_t n, const 
         if (at < n && s[at] == '-')
             return seer_errorf(SEER_EDATA, "%s:%zu:%zu: a negative id in %s", path, line,
                                at + 1, line_names[k]);
-        while (at < n && s[at] >= '0' && s[at] <= '9' && v <= SEER_KT_ID_MAX)
+        while (at < n && s[at] >= '0' && s[at] <= '9') {   // past the limit: saturated
             v = v * 10 + (uint64_t)(s[at++] - '0');
+            if (v > SEER_KT_ID_MAX) v = SEER_KT_ID_MAX + 1;
+        }
         if (at == start || (at < n && s[at] != ','))
             return seer_errorf(SEER_EDATA, "%s:%zu:%zu: %s are whole numbers separated by "
                                "commas", path, line, at + 1, line_names[k]);
