@@ -367,7 +367,9 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     case O_VFRAC:
         return !o->valid_path && snprintf(buf, cap, "%.9g", o->valid_frac) > 0;
     case O_PATIENCE: return snprintf(buf, cap, "%zu", o->patience) > 0;
-    case O_STOP: return snprintf(buf, cap, "%s", seer_early_stop_names[o->stop_on_logloss]) > 0;
+    case O_STOP:  // the other tasks stop on their validation loss and refuse the option
+        return o->task == SEER_TASK_BINARY &&
+               snprintf(buf, cap, "%s", seer_early_stop_names[o->stop_on_logloss]) > 0;
     case O_CALIBRATION:
         return snprintf(buf, cap, "%s", seer_calibration_names[o->calibration != 0]) > 0;
     case O_FORMAT: return snprintf(buf, cap, "%s", seer_format_names[o->format]) > 0;

@@ -366,6 +366,24 @@ Test(task, binary_still_refuses_a_label_outside_0_1) {
     cr_assert(ne(ptr, strstr(last.err, want), NULL), "%s", last.err);
 }
 
+// --print-config of a ziln run makes a --config file that trains it: no early-stop line (which
+// the task refuses), calibration none.
+Test(task, print_config_round_trip) {
+    const char *data = amounts_with("1"), *m = tmp_path("m.seer"), *cfg = tmp_path("c.json");
+    cr_assert(eq(int, run_seer("train", data, "--label", "y", "--task", "ziln", "-o", m,
+                               "--print-config", NULL), 0), "%s", last.err);
+    cr_assert(eq(ptr, strstr(last.out, "early-stop"), NULL), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.out, "\"task\": \"ziln\""), NULL), "%s", last.out);
+    FILE *f = fopen(cfg, "w");
+    fputs(last.out, f);
+    fclose(f);
+    cr_assert(eq(int, run_seer("train", data, "--config", cfg, NULL), 0), "%s", last.err);
+    seer_model *back;
+    cr_assert(eq(int, seer_model_load(&back, m, 0), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, (int)seer_model_task(back), (int)SEER_TASK_ZILN));
+    seer_model_free(back);
+}
+
 // What a value model cannot have is refused before any work (exit 1).
 Test(task, refusals_of_options_a_value_cannot_take) {
     const char *data = amounts_with("1"), *m = tmp_path("m.seer");
