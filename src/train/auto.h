@@ -22,7 +22,7 @@
 #define SEER_AUTO_LBFGS_VALUES ((size_t)1 << 22)
 
 // Resolves every SEER_AUTO of o for n training rows (n >= 1) of width ids and dense values
-// each. can_solve: the rows are in memory and single-valued, so an lr model left to the data
+// each. can_solve: the rows are single-valued and no checkpoint is taken, so an lr model left to the data
 // (batch and lr) of at most SEER_AUTO_LBFGS_VALUES values is solved with full-batch L-BFGS
 // (o->lbfgs set). Returns 1 when any setting was chosen here.
 int seer_train_auto(seer_train_job *o, size_t n, size_t width, int can_solve);

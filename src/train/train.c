@@ -737,7 +737,9 @@ static int choose_settings(const seer_train_job *o, seer_train_job *job, const s
                            const seer_dataset *tr, const seer_dataset *va, int resumed,
                            seer_checkpoint_state *st, seer_train_outcome *r) {
     *job = *o;
-    int can_solve = tr->map_bytes == 0 && tr->S == m->tf.n_fields && !o->checkpoint_every &&
+    // Rows in a --cache file are mapped, so they are read like rows in memory; the solve's
+    // bound on their number holds either way.
+    int can_solve = tr->S == m->tf.n_fields && !o->checkpoint_every &&
                     !o->resume_path && !o->max_steps;
     size_t b0 = seer_model_ops_of(o->net.kind)->batch;
     if (resumed) resume_settings(job, st);
