@@ -130,7 +130,7 @@ seer_task seer_model_task(const seer_model *m);
 
 typedef enum {
     SEER_COLUMN_IGNORED,      // not used (a row id, a constant, or by --ignore)
-    SEER_COLUMN_LABEL,        // the 0/1 target: not needed to score
+    SEER_COLUMN_LABEL,        // the target (0/1, or a value: seer_task): not needed to score
     SEER_COLUMN_NUMERIC,      // a number; missing and non-numbers as seer profile says
     SEER_COLUMN_CATEGORICAL,  // a token (a string, or a number as its text)
     SEER_COLUMN_VECTOR,       // dims numbers separated by ';' (a precomputed embedding)
