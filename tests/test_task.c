@@ -544,5 +544,19 @@ Test(task, server_scores_the_value_and_says_the_task) {
     cr_assert(ne(ptr, strstr(r.body, "\"task\":\"ziln\""), NULL), "%s", r.body);
     response_free(&r);
     seer_server_stop(s);
+    // Learning online: an event without its label is refused without calling the label 0/1.
+    c.wal_dir = tmp_path("wal");
+    c.allow_unauthenticated_writes = 1;
+    cr_assert(eq(int, mkdir(c.wal_dir, 0700), 0));
+    cr_assert(eq(int, seer_server_start(&s, &c), SEER_OK), "%s", seer_error_message());
+    const char *ev = "{\"events\":[{\"x\":1.5,\"c\":\"b\"}]}";
+    fd = connect_to(seer_server_port(s));
+    cr_assert(eq(int, send_request(fd, "POST", "/v1/events", NULL, ev, strlen(ev)), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    close(fd);
+    cr_assert(eq(int, r.status, 400), "%s", r.body);
+    cr_assert(ne(ptr, strstr(r.body, "(the label) is missing"), NULL), "%s", r.body);
+    response_free(&r);
+    seer_server_stop(s);
     free(want);
 }

@@ -266,7 +266,7 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         if (!label) inputs++;
         if (label && (!v || cJSON_IsNull(v))) {
             if (need_label)
-                return seer_errorf(SEER_EDATA, "%skey '%s' (the label, 0 or 1) is missing", where,
+                return seer_errorf(SEER_EDATA, "%skey '%s' (the label) is missing", where,
                                    c->name);
             e->map[j] = -1;
             continue;
