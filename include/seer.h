@@ -436,8 +436,9 @@ double seer_gemm_peak_gflops(void);
 // columns", then per column its type, missing rate, cardinality and what training would do
 // with it (the sparsity decision, default settings), then "skipped N malformed rows" when
 // skip_bad_rows skipped any. label NULL: "label" for SEER_FORMAT_CRITEO and LIBFM, else none.
-int seer_profile_file(const char *path, seer_format format, const char *label, int skip_bad_rows,
-                      FILE *out);
+// task: what the label holds, checked on every row as training checks it (seer_task).
+int seer_profile_file(const char *path, seer_format format, const char *label, seer_task task,
+                      int skip_bad_rows, FILE *out);
 
 #ifdef __cplusplus
 }

@@ -172,7 +172,7 @@ Test(api, null_handles_refused) {
     cr_assert(eq(int, seer_eval_file(NULL, csv, SEER_FORMAT_AUTO, 0, &met, &n), SEER_EINVAL));
     cr_assert(eq(int, seer_model_score_file(m, NULL, SEER_FORMAT_AUTO, &sc, &n), SEER_EINVAL));
     cr_assert(eq(int, seer_predict_file(m, csv, SEER_FORMAT_AUTO, 0, NULL, NULL), SEER_EINVAL));
-    cr_assert(eq(int, seer_profile_file(NULL, SEER_FORMAT_AUTO, NULL, 0, stdout), SEER_EINVAL));
+    cr_assert(eq(int, seer_profile_file(NULL, SEER_FORMAT_AUTO, NULL, SEER_TASK_BINARY, 0, stdout), SEER_EINVAL));
     cr_assert(eq(int, seer_rows_new(&r, m), SEER_OK));
     cr_assert(eq(int, seer_rows_set_string(r, "x", NULL), SEER_EINVAL));
     seer_model *m2 = load();

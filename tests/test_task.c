@@ -366,6 +366,24 @@ Test(task, binary_still_refuses_a_label_outside_0_1) {
     cr_assert(ne(ptr, strstr(last.err, want), NULL), "%s", last.err);
 }
 
+// seer profile checks the label as training would: 0/1 by default, an amount with --task.
+Test(task, profile_takes_the_task) {
+    const char *data = amounts_with("1");
+    cr_assert(eq(int, run_seer("profile", data, "--label", "y", NULL), 2));
+    cr_assert(ne(ptr, strstr(last.err, ":2:2: label '12.5' in column 'y' is not 0 or 1"), NULL),
+              "%s", last.err);
+    cr_assert(eq(int, run_seer("profile", data, "--label", "y", "--task", "ziln", NULL), 0),
+              "%s", last.err);
+    cr_assert(ne(ptr, strstr(last.out, "label"), NULL), "%s", last.out);
+    cr_assert(eq(int, run_seer("profile", amounts_with("-1"), "--label", "y", "--task", "ziln",
+                               NULL), 2));
+    cr_assert(ne(ptr, strstr(last.err, ":5:2: label '-1' in column 'y' is not a finite number"),
+                 NULL), "%s", last.err);
+    cr_assert(eq(int, run_seer("profile", data, "--label", "y", "--task", "zzz", NULL), 1));
+    cr_assert(ne(ptr, strstr(last.err, "--task: 'zzz' is not one of binary, regression, ziln"),
+                 NULL), "%s", last.err);
+}
+
 // --print-config of a ziln run makes a --config file that trains it: no early-stop line (which
 // the task refuses), calibration none.
 Test(task, print_config_round_trip) {

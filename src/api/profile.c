@@ -7,9 +7,11 @@
 #include "data/profile.h"
 #include "data/transform.h"
 
-int seer_profile_file(const char *path, seer_format format, const char *label, int skip_bad_rows,
-                      FILE *out) {
+int seer_profile_file(const char *path, seer_format format, const char *label, seer_task task,
+                      int skip_bad_rows, FILE *out) {
     if (!path || !out) return seer_errorf(SEER_EINVAL, "seer_profile_file: a NULL argument");
+    if ((unsigned)task > SEER_TASK_ZILN)
+        return seer_errorf(SEER_EINVAL, "seer_profile_file: task %d unknown", (int)task);
     seer_transform_options to;
     seer_transform_options_default(&to);
     to.label = label;
@@ -22,8 +24,7 @@ int seer_profile_file(const char *path, seer_format format, const char *label, i
     seer_profile p;
     seer_transform t = {0};
     size_t rows_read = 0, skipped = 0;
-    rc = seer_profile_pass(&p, tab, to.label, SEER_TASK_BINARY, NULL, skip_bad_rows, &rows_read,
-                           &skipped);
+    rc = seer_profile_pass(&p, tab, to.label, task, NULL, skip_bad_rows, &rows_read, &skipped);
     if (rc == SEER_OK) rc = seer_transform_fit(&t, &p, &to);
     if (rc == SEER_OK) {
         fprintf(out, "%s: %zu rows, %zu columns\n", path, p.rows, p.n_cols);
