@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "rec_cli.h"
 #include "seer/files.h"
+#include "seer/kt.h"
 #include "seer/recommend.h"
 
 enum { O_MODEL = 256, O_FORMAT, O_USER, O_ITEM, O_TIME, O_RATING, O_ITEMS, O_USERS, O_DIM,
@@ -46,7 +47,8 @@ static const seer_cli_opt opts[] = {
     {"maxlen", 1, O_MAXLEN, "N", "sasrec: the latest items of a sequence it reads (default 50)"},
     {"blocks", 1, O_BLOCKS, "N", "sasrec: transformer blocks (default 2)"},
     {"heads", 1, O_HEADS, "N", "sasrec: attention heads, dividing --hidden (default 1)"},
-    {"hidden", 1, O_HIDDEN, "N", "sasrec: the width of items and states (--dim; default 64)"},
+    {"hidden", 1, O_HIDDEN, "N", "sasrec: the width of items and states (--dim; default 64,\n"
+                                   "--format kt 96)"},
     {"dropout", 1, O_DROPOUT, "F", "sasrec: dropout rate (default 0.5)"},
     {"loss", 1, O_LOSS, "L", "sasrec: softmax over the whole catalogue (default) or sampled\n"
                              "(shared popularity-drawn negatives, log-Q corrected)"},
@@ -177,6 +179,7 @@ static int parse(rec_args *a, int argc, char **argv) {
     if (seen[O_THREADS]) a->o.threads = o.threads;
     if (seen[O_SEED]) a->o.seed = o.seed;
     if (seen[O_HIDDEN]) a->o.dim = o.dim;
+    if (a->o.format == SEER_FORMAT_KT && !seen[O_DIM] && !seen[O_HIDDEN]) a->o.dim = SEER_KT_DIM;
     if (seen[O_BATCH]) a->o.batch = o.batch;
     a->o.maxlen = o.maxlen;
     a->o.blocks = o.blocks;

@@ -17,6 +17,11 @@
 extern "C" {
 #endif
 
+// The width of a knowledge-tracing model that the command line trains when neither --dim nor
+// --hidden is given (seer_rec_train_options' dim is the caller's to set; the recommenders'
+// default of 64 is narrower than measured best for this task).
+#define SEER_KT_DIM 96
+
 // 1 when r traces knowledge (its model file's setting "kt"), else 0.
 int seer_rec_is_kt(const seer_recommender *r);
 
