@@ -1,6 +1,7 @@
 // seer train LOG --model pop|mf|bpr|ease|twotower [--format movielens | --user COL --item COL
 // [--time COL] [--rating COL]] -o MODEL: a recommender from an interaction log.
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -210,11 +211,15 @@ static void sequence_json(const seer_rec_train_report *r) {
 
 static void report(const rec_args *a, const seer_rec_train_report *r) {
     const char *kind = seer_rec_kind_names[a->o.kind];
-    fprintf(stderr, "trained %s on %zu interactions (%zu users, %zu items) in %.2fs: reg %g (%s",
-            kind, r->interactions, r->users, r->items, r->seconds, (double)r->reg, r->reg_from);
-    if (r->valid_metric_name && r->valid_metric_name[0])
-        fprintf(stderr, ", validation %s %.5f", r->valid_metric_name, r->valid_metric);
-    fprintf(stderr, "); wrote %s\n", a->out);
+    fprintf(stderr, "trained %s on %zu interactions (%zu users, %zu items) in %.2fs: ", kind,
+            r->interactions, r->users, r->items, r->seconds);
+    int no_reg = isnan(r->reg), metric = r->valid_metric_name && r->valid_metric_name[0];
+    if (no_reg) fputs("no reg", stderr);
+    else fprintf(stderr, "reg %g (%s", (double)r->reg, r->reg_from);
+    if (metric)
+        fprintf(stderr, "%svalidation %s %.5f", no_reg ? " (" : ", ", r->valid_metric_name,
+                r->valid_metric);
+    fprintf(stderr, "%s; wrote %s\n", !no_reg || metric ? ")" : "", a->out);
     if (r->skipped) fprintf(stderr, "skipped %zu malformed lines\n", r->skipped);
     if (!a->json) return;
     printf("{\"model\":\"%s\",\"interactions\":%zu,\"users\":%zu,\"items\":%zu,"

@@ -101,3 +101,19 @@ Test(rec_cli, help_lists_each_command_once) {
     cr_assert(strstr(last.out, "or: train a recommender") != NULL, "%s", last.out);
     cr_assert(strstr(last.out, "or: ranking metrics of a recommender") != NULL, "%s", last.out);
 }
+
+// A kind with no regularisation setting (sasrec) reports none, not the -1 that stands for
+// "choose it", in the JSON and on stderr; a kind with one still gives its value.
+Test(rec_cli, report_of_a_kind_without_reg) {
+    const char *log = small_log(), *m = tmp("s.seer");
+    cr_assert(eq(int, run_seer("train", log, "--format", "movielens", "--model", "sasrec",
+                               "--epochs", "1", "--json", "-o", m, NULL), 0), "%s", last.err);
+    cr_assert(ne(ptr, strstr(last.out, "\"reg\":null,\"reg_from\":\"none\""), NULL), "%s",
+              last.out);
+    cr_assert(ne(ptr, strstr(last.err, ": no reg ("), NULL), "%s", last.err);
+    cr_assert(eq(ptr, strstr(last.err, "reg -1"), NULL), "%s", last.err);
+    cr_assert(eq(int, run_seer("train", log, "--format", "movielens", "--model", "ease",
+                               "--reg", "7", "--json", "-o", m, NULL), 0), "%s", last.err);
+    cr_assert(ne(ptr, strstr(last.out, "\"reg\":7,\"reg_from\":\"given\""), NULL), "%s",
+              last.out);
+}

@@ -84,8 +84,8 @@ void seer_rec_train_options_default(seer_rec_train_options *o, seer_rec_kind kin
 
 typedef struct {
     size_t interactions, users, items, skipped;
-    float reg;                  // the regularisation used
-    const char *reg_from;       // "given" or "validation"
+    float reg;                  // the regularisation used (NAN: the kind has none)
+    const char *reg_from;       // "given", "validation" or "none" (sasrec: dropout instead)
     double valid_metric;        // the validation score of the reg chosen (NAN: none)
     const char *valid_metric_name;   // "rmse" (mf) or "ndcg@10"
     size_t epochs;

@@ -170,6 +170,10 @@ static int fit_with(seer_rec_model *m, const seer_interactions *x, const seer_re
     if (rc == SEER_OK) rc = train_once(m, &d, o, reg, r);
     // A kind without a grid, left to its default, says what it used as the setting "reg".
     r->reg = reg == SEER_AUTO_REAL ? (float)seer_rec_setting_get(m, "reg", reg) : reg;
+    if (r->reg == SEER_AUTO_REAL) {  // a kind without a "reg" setting (sasrec) uses none
+        r->reg = NAN;
+        r->reg_from = "none";
+    }
     return rc;
 }
 

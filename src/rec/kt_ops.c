@@ -193,7 +193,8 @@ int seer_rec_kt_fit(seer_rec_model *m, const seer_rec_train_options *o, seer_rec
         rc = train_model(m, o, &d, r);
     }
     r->interactions = d.n;
-    r->reg_from = "given";
+    r->reg = NAN;  // dropout and early stopping regularise it, no penalty
+    r->reg_from = "none";
     seer_kt_free(&d);
     return rc;
 }
