@@ -16,19 +16,23 @@ size_t seer_attention_probs_size(const uint32_t *off, size_t S, size_t NH) {
     return total;
 }
 
+void seer_softmax_row(float *row, size_t n) {
+    float mx = row[0];
+    for (size_t j = 1; j < n; j++) mx = row[j] > mx ? row[j] : mx;
+    float sum = 0.0f;
+    for (size_t j = 0; j < n; j++) {
+        row[j] = expf(row[j] - mx);
+        sum += row[j];
+    }
+    float inv = 1.0f / sum;
+    for (size_t j = 0; j < n; j++) row[j] *= inv;
+}
+
 // Row i of P (n, n): softmax of P[i][0..i] in place, P[i][j > i] = 0.
 static void causal_softmax(float *P, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float *row = P + i * n;
-        float mx = row[0];
-        for (size_t j = 1; j <= i; j++) mx = row[j] > mx ? row[j] : mx;
-        float sum = 0.0f;
-        for (size_t j = 0; j <= i; j++) {
-            row[j] = expf(row[j] - mx);
-            sum += row[j];
-        }
-        float inv = 1.0f / sum;
-        for (size_t j = 0; j <= i; j++) row[j] *= inv;
+        seer_softmax_row(row, i + 1);
         for (size_t j = i + 1; j < n; j++) row[j] = 0.0f;
     }
 }

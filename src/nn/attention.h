@@ -25,6 +25,10 @@
 
 // The floats of the saved weights for these sequences: sum of NH * n^2.
 size_t seer_attention_probs_size(const uint32_t *off, size_t S, size_t NH);
+// row[0..n) = its softmax, in place (n >= 1; the maximum subtracted first). The attention's
+// rows and knowledge tracing's candidate rows (rec/kt_score.c) both use it.
+void seer_softmax_row(float *row, size_t n);
+
 // out (T, d) = softmax(Q K^T / sqrt(dh) masked causally) V per sequence and head.
 // probs (seer_attention_probs_size) written; drop and probs_d NULL without dropout.
 void seer_attention_forward(float *out, float *probs, float *probs_d, const float *drop,

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn/attention.h"
 #include "nn/gemm.h"
 #include "nn/layernorm.h"
 #include "nn/layers.h"
@@ -30,15 +31,7 @@ static void attend(float *att, float *P, const float *Q, const float *Kw, const 
             float *row = P + i * (n + 1), self = 0.0f;
             for (size_t j = 0; j < dh; j++) self += Q[i * d + c + j] * Kc[i * d + c + j];
             row[n] = self * scale;
-            float mx = row[0];
-            for (size_t j = 1; j <= n; j++) mx = row[j] > mx ? row[j] : mx;
-            float sum = 0.0f;
-            for (size_t j = 0; j <= n; j++) {
-                row[j] = expf(row[j] - mx);
-                sum += row[j];
-            }
-            float inv = 1.0f / sum;
-            for (size_t j = 0; j <= n; j++) row[j] *= inv;
+            seer_softmax_row(row, n + 1);
         }
         if (n) seer_gemm(0, 0, M, dh, n, 1.0f, P, n + 1, Vw + c, d, 0.0f, att + c, d);
         for (size_t i = 0; i < M; i++) {
