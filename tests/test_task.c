@@ -4,6 +4,7 @@
 // of eval against hand-computed cases.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,6 +513,88 @@ Test(task, ziln_model_round_trip) {
     seer_model_free(back);
 }
 
+// The model file's training record of a value model holds the value metrics of the run's
+// report (rmse, mae, normalized_gini, spearman, the loss), read back from the saved file, and
+// neither a binary metric nor a null (JSON has no NaN; cJSON writes null for one).
+static void check_training_record(seer_model *m, const seer_train_report *r, const char *path) {
+    seer_model *back;
+    cr_assert(eq(int, seer_model_save(m, path), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, seer_model_load(&back, path, 0), SEER_OK), "%s", seer_error_message());
+    const char *tr = back->training_json;
+    cr_assert(ne(ptr, (void *)tr, NULL));
+    cr_assert(eq(ptr, strstr(tr, "null"), NULL), "%s", tr);
+    cr_assert(eq(ptr, strstr(tr, "\"auc\""), NULL), "%s", tr);
+    cr_assert(eq(ptr, strstr(tr, "logloss"), NULL), "%s", tr);
+    const char *keys[] = {"rmse", "mae", "normalized_gini", "spearman", "loss"};
+    const double want[] = {r->metrics.rmse, r->metrics.mae, r->metrics.normalized_gini,
+                           r->metrics.spearman, r->metrics.loss};
+    for (int k = 0; k < 5; k++) {
+        cr_assert(isfinite(want[k]), "%s", keys[k]);
+        double got = seer_model_training_number(back, keys[k], NAN);
+        // cJSON writes 15 digits when they come back within a relative 2^-52.
+        cr_assert(le(dbl, fabs(got - want[k]), 1e-14 * fabs(want[k])),
+                  "%s: %.17g in the file, %.17g reported", keys[k], got, want[k]);
+    }
+    cr_assert(gt(dbl, seer_model_training_number(back, "rmse", 0), 0));
+    cr_assert(isfinite(seer_model_training_number(back, "train_loss", NAN)), "%s", tr);
+    seer_model_free(back);
+}
+
+Test(task, regression_training_record_round_trip) {
+    const char *train = linear_table("train.csv", 1500, 6);
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_MLP);
+    o.data = train;
+    o.label = "y";
+    o.task = SEER_TASK_REGRESSION;
+    o.quiet = 1;
+    seer_model *m;
+    seer_train_report r;
+    cr_assert(eq(int, seer_train(&o, &m, &r), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(str, (char *)r.metrics_on, "valid"));
+    check_training_record(m, &r, tmp_path("rec.seer"));
+    seer_model_free(m);
+}
+
+Test(task, ziln_training_record_round_trip) {
+    const char *data = tmp_path("amounts.csv");
+    seer_model *m = train_ziln(data);
+    seer_model_free(m);
+    seer_train_options o;
+    seer_train_options_default(&o, SEER_MODEL_DCNV2);
+    o.data = data;
+    o.label = "y";
+    o.task = SEER_TASK_ZILN;
+    o.quiet = 1;
+    seer_train_report r;
+    cr_assert(eq(int, seer_train(&o, &m, &r), SEER_OK), "%s", seer_error_message());
+    check_training_record(m, &r, tmp_path("zrec.seer"));
+    seer_model_free(m);
+}
+
+// seer train --json of a value model is one line of JSON that parses, with the value metrics
+// as numbers and no binary ones; without a hold-out, its metrics are the training rows'.
+Test(task, train_json_has_the_value_keys) {
+    const char *data = tmp_path("amounts.csv"), *model = tmp_path("j.seer");
+    seer_model_free(train_ziln(data));
+    const char *holdouts[] = {"0.1", "0"};
+    for (int h = 0; h < 2; h++) {
+        cr_assert(eq(int, run_seer("train", data, "--label", "y", "--task", "ziln", "--valid-frac",
+                                   holdouts[h], "--json", "-o", model, NULL), 0), "%s",
+                  last.err);
+        cJSON *j = cJSON_Parse(last.out);
+        cr_assert(ne(ptr, j, NULL), "not JSON: %s", last.out);
+        const char *keys[] = {"rmse", "mae", "normalized_gini", "spearman", "loss"};
+        for (int k = 0; k < 5; k++)
+            cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, keys[k])), "%s: %s",
+                      keys[k], last.out);
+        cr_assert(eq(ptr, cJSON_GetObjectItemCaseSensitive(j, "auc"), NULL), "%s", last.out);
+        cr_assert(eq(str, cJSON_GetObjectItemCaseSensitive(j, "evaluated_on")->valuestring,
+                     h ? "train" : "valid"));
+        cJSON_Delete(j);
+    }
+}
+
 // A model file of before the task (every compat fixture) loads as binary.
 Test(task, old_file_loads_as_binary) {
     seer_model *m;
@@ -560,6 +643,12 @@ Test(task, server_scores_the_value_and_says_the_task) {
     cr_assert(eq(int, read_response(fd, &r), 0));
     close(fd);
     cr_assert(ne(ptr, strstr(r.body, "\"task\":\"ziln\""), NULL), "%s", r.body);
+    // Its training record is a value's: the value metrics, no log loss, no null.
+    const char *rec = strstr(r.body, "\"training\":{");
+    cr_assert(ne(ptr, (void *)rec, NULL), "%s", r.body);
+    cr_assert(ne(ptr, strstr(rec, "\"normalized_gini\":"), NULL), "%s", r.body);
+    cr_assert(eq(ptr, strstr(rec, "logloss"), NULL), "%s", r.body);
+    cr_assert(eq(ptr, strstr(rec, "null"), NULL), "%s", r.body);
     response_free(&r);
     seer_server_stop(s);
     // Learning online: an event without its label is refused without calling the label 0/1.

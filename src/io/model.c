@@ -15,6 +15,10 @@
 #include "io/net_json.h"
 #include "io/transform_json.h"
 
+static void add_finite(cJSON *j, const char *key, double x) {
+    if (isfinite(x)) cJSON_AddNumberToObject(j, key, x);
+}
+
 char *seer_training_json(const seer_training_info *info) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "data", info->data);
@@ -27,10 +31,19 @@ char *seer_training_json(const seer_training_info *info) {
     cJSON_AddNumberToObject(j, "train_rows", (double)info->train_rows);
     cJSON_AddNumberToObject(j, "valid_rows", (double)info->valid_rows);
     cJSON_AddStringToObject(j, "evaluated_on", info->evaluated_on);
-    if (isfinite(info->auc)) cJSON_AddNumberToObject(j, "auc", info->auc);
-    cJSON_AddNumberToObject(j, "logloss", info->logloss);
-    cJSON_AddNumberToObject(j, "accuracy", info->accuracy);
-    cJSON_AddNumberToObject(j, "train_logloss", info->train_logloss);
+    if (info->task == SEER_TASK_BINARY) {
+        add_finite(j, "auc", info->auc);
+        add_finite(j, "logloss", info->logloss);
+        add_finite(j, "accuracy", info->accuracy);
+        add_finite(j, "train_logloss", info->train_logloss);
+    } else {  // a value's metrics: a log loss or an AUC of it would be NaN
+        add_finite(j, "rmse", info->rmse);
+        add_finite(j, "mae", info->mae);
+        add_finite(j, "normalized_gini", info->normalized_gini);
+        add_finite(j, "spearman", info->spearman);
+        add_finite(j, "loss", info->loss);
+        add_finite(j, "train_loss", info->train_loss);
+    }
     if (info->solver) {  // a run's settings, from the seer that chooses them from the data
         cJSON_AddNumberToObject(j, "max_epochs", (double)info->max_epochs);
         cJSON_AddNumberToObject(j, "patience", (double)info->patience);

@@ -24,15 +24,20 @@ typedef struct {
     uint64_t seed;
     int threads;
     const char *evaluated_on;   // "valid" or "train"
-    double auc, logloss, accuracy, train_logloss;
+    double auc, logloss, accuracy, train_logloss;   // a binary model's
     size_t max_epochs, patience;   // the settings the run used (SEER_AUTO resolved)
     double l2;
     const char *solver;            // "adam", "adagrad", "lbfgs"
     const char *settings_from;     // "data": some were chosen from the rows; "options"
     double cost_fn, cost_fp;       // the cost matrix (both 0: none)
+    // A regression or ziln model's (task not binary) instead of auc .. train_logloss: the value
+    // metrics on the rows evaluated_on says, their mean loss, and the last epoch's training loss.
+    seer_task task;
+    double rmse, mae, normalized_gini, spearman, loss, train_loss;
 } seer_training_info;
 
-// The JSON text of info (the caller frees it), or NULL without memory.
+// The JSON text of info (the caller frees it), or NULL without memory. A metric that is not
+// finite (none scored) is left out: JSON has no NaN, and cJSON would write null.
 char *seer_training_json(const seer_training_info *info);
 
 struct seer_model {

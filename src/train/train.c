@@ -388,11 +388,14 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
 
 // The settings and results stored in the model file's "training" object.
 static char *training_json(const seer_train_job *o, const seer_train_outcome *r) {
+    const seer_metrics *m = &r->metrics;
     seer_training_info info = {o->data, r->epochs_run, r->best_epoch, o->batch, r->train_rows,
                                r->valid_rows, o->lr, o->seed, o->threads, r->metrics_on,
-                               r->metrics.auc, r->metrics.logloss, r->metrics.accuracy,
-                               r->train_loss, o->epochs, o->patience, r->l2, r->solver,
-                               r->auto_settings ? "data" : "options", o->cost_fn, o->cost_fp};
+                               m->auc, m->logloss, m->accuracy, r->train_loss, o->epochs,
+                               o->patience, r->l2, r->solver,
+                               r->auto_settings ? "data" : "options", o->cost_fn, o->cost_fp,
+                               o->net.task, m->rmse, m->mae, m->normalized_gini, m->spearman,
+                               m->loss, r->train_loss};
     return seer_training_json(&info);
 }
 
@@ -684,7 +687,9 @@ static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model
     const seer_dataset *d = !r->has_valid ? (o->train_metrics ? tr : NULL) : again ? va : NULL;
     if (!r->has_valid && !o->train_metrics) {
         r->metrics = (seer_binary_metrics){.auc = NAN, .logloss = NAN, .accuracy = NAN,
-                                           .positive_rate = NAN};
+                                           .positive_rate = NAN, .task = m->net.cfg.task,
+                                           .rmse = NAN, .mae = NAN, .normalized_gini = NAN,
+                                           .spearman = NAN, .loss = NAN};
         r->metrics_on = "none";
     }
     if (d) {
