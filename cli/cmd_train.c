@@ -88,8 +88,9 @@ static const seer_cli_opt opts[] = {
     {"early-stop", 1, O_STOP, "M", "auc (default) or logloss: the validation score that\n"
                                    "picks the epoch"},
     {"calibration", 1, O_CALIBRATION, "C", "platt (default: Platt scaling fitted on the\n"
-                                           "hold-out, applied wherever scores leave seer) or\n"
-                                           "none"},
+                                           "hold-out, applied wherever scores leave seer),\n"
+                                           "isotonic (isotonic regression on the hold-out,\n"
+                                           "joined by lines: strictly increasing too) or none"},
     {"cost-fn", 1, O_COST_FN, "C", "a cost matrix, with --cost-fp: the cost of a missed\n"
                                    "positive; the model decides positive at calibrated\n"
                                    "p >= cost-fp / (cost-fp + cost-fn), and eval reports\n"
@@ -371,7 +372,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
         return o->task == SEER_TASK_BINARY &&
                snprintf(buf, cap, "%s", seer_early_stop_names[o->stop_on_logloss]) > 0;
     case O_CALIBRATION:
-        return snprintf(buf, cap, "%s", seer_calibration_names[o->calibration != 0]) > 0;
+        return snprintf(buf, cap, "%s", seer_calibration_names[o->calibration]) > 0;
     case O_FORMAT: return snprintf(buf, cap, "%s", seer_format_names[o->format]) > 0;
     case O_BUCKETS: return snprintf(buf, cap, "%zu", o->buckets) > 0;
     case O_MINCOUNT: return snprintf(buf, cap, "%zu", o->min_count) > 0;
@@ -425,8 +426,9 @@ static int task_options(train_args *a) {
     if (o->task == SEER_TASK_BINARY) return -1;
     const char *task = seer_task_names[o->task];
     if (a->seen[O_CALIBRATION] && o->calibration)
-        return seer_cli_usage("--calibration platt calibrates probabilities; --task %s predicts "
-                              "a value (leave --calibration out, or give none)", task);
+        return seer_cli_usage("--calibration %s calibrates probabilities; --task %s predicts "
+                              "a value (leave --calibration out, or give none)",
+                              seer_calibration_names[o->calibration], task);
     if (a->seen[O_STOP])
         return seer_cli_usage("--early-stop: --task %s stops on its validation loss", task);
     o->calibration = 0;

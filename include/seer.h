@@ -95,6 +95,15 @@ typedef enum {
 typedef enum { SEER_TASK_BINARY, SEER_TASK_REGRESSION, SEER_TASK_ZILN } seer_task;
 extern const char *const seer_task_names[];  // "binary", "regression", "ziln"; NULL-terminated
 
+// How a binary model's logit becomes its probability (seer_train_options.calibration): the
+// plain sigmoid, Platt scaling or isotonic regression, both fitted on the hold-out and strictly
+// increasing. The values index seer_calibration_names: append, never renumber.
+typedef enum {
+    SEER_CALIBRATION_NONE,
+    SEER_CALIBRATION_PLATT,
+    SEER_CALIBRATION_ISOTONIC
+} seer_calibration;
+
 // ---- Models ----------------------------------------------------------------------------------
 
 typedef struct seer_model seer_model;
@@ -335,10 +344,13 @@ typedef struct {
     double cost_fn, cost_fp;   // a cost matrix: the cost of a missed positive and of a false
                                // alarm, both > 0, or both 0 (none, the default). Stored in the
                                // model; eval reports the cost of its decisions (seer_metrics)
-    int calibration;           // 1 (default): the model's probabilities are calibrated by Platt
-                               // scaling, sigmoid(a z + b) of its logit with a > 0 (the order
-                               // of scores kept), fitted on the hold-out when there is one and
-                               // applied wherever scores leave seer; 0: none. Binary only:
+    int calibration;           // seer_calibration. PLATT (default): the model's probabilities
+                               // are calibrated by Platt scaling, sigmoid(a z + b) of its logit
+                               // with a > 0 (the order of scores kept), fitted on the hold-out
+                               // when there is one and applied wherever scores leave seer;
+                               // ISOTONIC: isotonic regression of the labels on the logit,
+                               // interpolated linearly between its blocks (strictly
+                               // increasing too); NONE: the plain sigmoid. Binary only:
                                // a model of another task is never calibrated
     int quiet;                 // 0: a line per epoch on stderr
     const char *checkpoint_path;   // where checkpoints go (NULL: none)
@@ -382,7 +394,7 @@ extern const char *const seer_optimiser_names[];      // "adam", "adagrad": adag
 extern const char *const seer_early_stop_names[];     // "auc", "logloss": stop_on_logloss
 extern const char *const seer_pooling_names[];        // "mean", "sum": pool_sum 0, 1
 extern const char *const seer_dcn_structure_names[];  // "parallel", "stacked": stacked 0, 1
-extern const char *const seer_calibration_names[];    // "none", "platt": calibration 0, 1
+extern const char *const seer_calibration_names[];    // "none", "platt", "isotonic"
 
 // The settings text of o into buf (cap bytes, SEER_CHECKPOINT_SETTINGS_MAX will do): one
 // "--option value" a line in seer train's words for every option that fixes the model, its
@@ -414,8 +426,9 @@ typedef struct {
     float lr, l2;
     const char *solver;           // "adam", "adagrad" or "lbfgs"
     int auto_settings;            // 1: some of them were chosen from the data
-    int calibrated;               // 1: Platt scaling sigmoid(calib_a z + calib_b) was fitted
-    float calib_a, calib_b;
+    int calibrated;               // the seer_calibration fitted: PLATT, sigmoid(calib_a z +
+    float calib_a, calib_b;       // calib_b); ISOTONIC, calib_knots points (calib_a: the slope
+    size_t calib_knots;           // of its ends in logit units); NONE: none fitted
 } seer_train_report;
 
 // Profiles the training rows, fits the sparsity decision, trains and keeps the best epoch.

@@ -42,7 +42,7 @@ const char *const seer_optimiser_names[] = {"adam", "adagrad", NULL};
 const char *const seer_early_stop_names[] = {"auc", "logloss", NULL};
 const char *const seer_pooling_names[] = {"mean", "sum", NULL};
 const char *const seer_dcn_structure_names[] = {"parallel", "stacked", NULL};
-const char *const seer_calibration_names[] = {"none", "platt", NULL};
+const char *const seer_calibration_names[] = {"none", "platt", "isotonic", NULL};
 const char *const seer_task_names[] = {"binary", "regression", "ziln", NULL};
 
 int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {

@@ -110,7 +110,8 @@ static const char *out_of_range(const seer_train_options *o) {
     int costs = (o->cost_fn > 0 && o->cost_fn <= 1e9) + (o->cost_fp > 0 && o->cost_fp <= 1e9);
     if (!(costs == 2 || (o->cost_fn == 0 && o->cost_fp == 0)))
         return "a cost matrix needs both costs, each above 0 and at most 1e9";
-    if (o->calibration != 0 && o->calibration != 1) return "calibration must be 0 or 1";
+    if (o->calibration < SEER_CALIBRATION_NONE || o->calibration > SEER_CALIBRATION_ISOTONIC)
+        return "calibration must be a seer_calibration (0, 1 or 2)";
     if ((unsigned)o->task > SEER_TASK_ZILN) return "task is no seer_task";
     if (o->task != SEER_TASK_BINARY && o->pos_weight != 1)
         return "pos_weight weighs the positive rows of a 0/1 label (task binary only)";

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "models/calibration.h"
 
 cJSON *seer_net_json(const seer_net_config *c) {
     cJSON *o = cJSON_CreateObject();
@@ -41,13 +42,46 @@ cJSON *seer_net_json(const seer_net_config *c) {
     }
     if (c->task == SEER_TASK_ZILN && c->label_max > 0)
         cJSON_AddNumberToObject(o, "label_max", c->label_max);
-    if (c->calibrated) {
+    if (c->calibrated == SEER_CALIBRATION_PLATT) {
         cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
         cJSON_AddStringToObject(cal, "method", "platt");
         cJSON_AddNumberToObject(cal, "a", c->calib_a);
         cJSON_AddNumberToObject(cal, "b", c->calib_b);
+    } else if (c->calibrated == SEER_CALIBRATION_ISOTONIC) {
+        // Floats as doubles: cJSON's digits read back to the same float.
+        cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
+        cJSON_AddStringToObject(cal, "method", "isotonic");
+        cJSON_AddNumberToObject(cal, "slope", c->calib_a);
+        cJSON *x = cJSON_AddArrayToObject(cal, "x"), *y = cJSON_AddArrayToObject(cal, "y");
+        for (size_t k = 0; k < c->calib_knots; k++) {
+            cJSON_AddItemToArray(x, cJSON_CreateNumber(c->calib_x[k]));
+            cJSON_AddItemToArray(y, cJSON_CreateNumber(c->calib_y[k]));
+        }
     }
     return o;
+}
+
+// An isotonic calibration's "slope" and knots "x" and "y", checked as the map needs them.
+static int read_isotonic(const cJSON *cal, seer_net_config *c) {
+    int ok = 1;
+    double slope = num(cal, "slope", &ok);
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(cal, "x");
+    const cJSON *y = cJSON_GetObjectItemCaseSensitive(cal, "y");
+    int K = cJSON_IsArray(x) && cJSON_IsArray(y) ? cJSON_GetArraySize(x) : -1;
+    if (!ok || K < 2 || K > SEER_CALIB_KNOTS_MAX || cJSON_GetArraySize(y) != K ||
+        !(fabs(slope) < 1e6))
+        return SEER_EDATA;
+    c->calib_knots = (size_t)K;
+    c->calib_a = (float)slope;
+    for (int k = 0; k < K; k++) {
+        const cJSON *xk = cJSON_GetArrayItem(x, k), *yk = cJSON_GetArrayItem(y, k);
+        if (!cJSON_IsNumber(xk) || !cJSON_IsNumber(yk) || !(fabs(xk->valuedouble) < 1e30))
+            return SEER_EDATA;
+        c->calib_x[k] = (float)xk->valuedouble;
+        c->calib_y[k] = (float)yk->valuedouble;
+    }
+    c->calibrated = SEER_CALIBRATION_ISOTONIC;
+    return seer_calibration_invalid(c) ? SEER_EDATA : SEER_OK;
 }
 
 // The optional "calibration" object (files before it have none: uncalibrated).
@@ -55,11 +89,12 @@ static int read_calibration(const cJSON *o, seer_net_config *c) {
     const cJSON *cal = cJSON_GetObjectItemCaseSensitive(o, "calibration");
     if (!cal) return SEER_OK;
     const cJSON *method = cJSON_GetObjectItemCaseSensitive(cal, "method");
-    int ok = cJSON_IsObject(cal) && cJSON_IsString(method) &&
-             strcmp(method->valuestring, "platt") == 0;
+    if (!cJSON_IsObject(cal) || !cJSON_IsString(method)) return SEER_EDATA;
+    if (strcmp(method->valuestring, "isotonic") == 0) return read_isotonic(cal, c);
+    int ok = strcmp(method->valuestring, "platt") == 0;
     double a = ok ? num(cal, "a", &ok) : 0, b = ok ? num(cal, "b", &ok) : 0;
     if (!ok || !(a > 0 && a < 1e6) || !(fabs(b) < 1e6)) return SEER_EDATA;
-    c->calibrated = 1;
+    c->calibrated = SEER_CALIBRATION_PLATT;
     c->calib_a = (float)a;
     c->calib_b = (float)b;
     return SEER_OK;

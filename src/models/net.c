@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "models/calibration.h"
 #include "nn/adagrad.h"
 #include "nn/embedding.h"
 #include "nn/gemm.h"
@@ -442,10 +443,7 @@ void seer_net_predict(seer_net *n, const uint32_t *ids, const float *dense, size
         }
         return;
     }
-    // Uncalibrated is a = 1, b = 0: 1 z + 0 is z exactly, so one loop serves both.
-    float a = n->cfg.calibrated ? n->cfg.calib_a : 1.0f;
-    float b = n->cfg.calibrated ? n->cfg.calib_b : 0.0f;
-    for (size_t i = 0; i < B; i++) p[i] = 1.0f / (1.0f + expf(-(a * n->logit[i] + b)));
+    seer_calibration_apply(&n->cfg, n->logit, p, B);
 }
 
 seer_adam_config seer_net_optimiser(const seer_net_config *c, float lr) {

@@ -32,6 +32,8 @@
 #include "nn/gemm.h"
 
 #define SEER_LAYERS_MAX 16
+// The most points an isotonic calibration keeps (train/calibrate.h merges its blocks to fit).
+#define SEER_CALIB_KNOTS_MAX 64
 
 typedef struct {
     seer_model_kind kind;
@@ -54,10 +56,15 @@ typedef struct {
     int bf16;          // training steps multiply in bf16 (fp32 master weights); predictions fp32
     float dropout;     // share of each deep layer's units dropped in training steps (0: none)
     size_t batch_cap;  // largest B a step or a prediction may use
-    // Platt scaling of the logit z on output, sigmoid(calib_a z + calib_b), calib_a > 0
-    // (train/calibrate.h); calibrated 0: sigmoid(z). Training steps never use it.
+    // The map of the logit z to the probability on output (models/calibration.h), a
+    // seer_calibration: NONE sigmoid(z); PLATT sigmoid(calib_a z + calib_b), calib_a > 0;
+    // ISOTONIC the calib_knots points (calib_x, calib_y), strictly increasing, joined by
+    // straight lines, and beyond them slope calib_a in logit units. Training steps never use it.
     int calibrated;
     float calib_a, calib_b;
+    size_t calib_knots;
+    float calib_x[SEER_CALIB_KNOTS_MAX];  // logits
+    float calib_y[SEER_CALIB_KNOTS_MAX];  // probabilities in (0, 1)
     float pos_weight;  // the weight of positive rows in the training loss (0 or 1: none)
     seer_task task;    // the head and loss (see above)
     // regression: the model's output z stands for the label (z label_sd + label_mean); training

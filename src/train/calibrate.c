@@ -1,4 +1,4 @@
-// Platt scaling fitted on held-out rows (train/calibrate.h).
+// Platt scaling and isotonic regression fitted on held-out rows (train/calibrate.h).
 #include "train/calibrate.h"
 
 #include <math.h>
@@ -51,10 +51,96 @@ int seer_platt_fit(const double *z, const float *y, size_t n, double *a, double 
     return 1;
 }
 
-int seer_net_calibrate(seer_net *n, const seer_dataset *d) {
+typedef struct {
+    double z;
+    float y;
+} scored;
+
+typedef struct {
+    double lo, hi;      // the block's lowest and highest score
+    double pos, rows;   // its positives and rows
+} block;
+
+static int by_score(const void *a, const void *b) {
+    double x = ((const scored *)a)->z, y = ((const scored *)b)->z;
+    return (x > y) - (x < y);
+}
+
+// b[0..nb) to at most max blocks: block i joins group (its first row) * max / rows.
+static size_t merge_to(block *b, size_t nb, size_t max, double rows) {
+    size_t out = 0;
+    double first = 0, group = -1;
+    for (size_t i = 0; i < nb; first += b[i].rows, i++) {
+        double g = floor(first * (double)max / rows);
+        if (out && g == group) {
+            b[out - 1].hi = b[i].hi, b[out - 1].pos += b[i].pos, b[out - 1].rows += b[i].rows;
+        } else {
+            b[out++] = b[i];
+            group = g;
+        }
+    }
+    return out;
+}
+
+int seer_isotonic_fit(const double *z, const float *y, size_t n, size_t max_knots, double *x,
+                      double *p, size_t *knots) {
+    *knots = 0;
+    scored *s = malloc((n + 1) * sizeof *s);
+    block *b = malloc((n + 1) * sizeof *b);
+    if (!s || !b) {
+        free(s), free(b);
+        return seer_errorf(SEER_ENOMEM, "out of memory calibrating on %zu rows", n);
+    }
+    size_t m = 0, nb = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(z[i])) s[m++] = (scored){z[i], y[i] >= 0.5f};
+    qsort(s, m, sizeof *s, by_score);
+    for (size_t i = 0; i < m; i++) {
+        if (nb && s[i].z == b[nb - 1].hi) b[nb - 1].pos += s[i].y, b[nb - 1].rows++;
+        else b[nb++] = (block){s[i].z, s[i].z, s[i].y, 1};
+        // Pool while the block before has a rate at or above the last one's (cross-multiplied,
+        // exact in doubles): equal rates too, so that the rates of the blocks left increase.
+        while (nb > 1 && b[nb - 2].pos * b[nb - 1].rows >= b[nb - 1].pos * b[nb - 2].rows) {
+            b[nb - 2].hi = b[nb - 1].hi;
+            b[nb - 2].pos += b[nb - 1].pos, b[nb - 2].rows += b[nb - 1].rows;
+            nb--;
+        }
+    }
+    if (nb > max_knots) nb = merge_to(b, nb, max_knots, (double)m);
+    double e = 0.5 / ((double)n + 1);
+    for (size_t k = 0; k < nb; k++) {
+        x[k] = (b[k].lo + b[k].hi) / 2;
+        p[k] = e + (1 - 2 * e) * (b[k].pos / b[k].rows);
+    }
+    free(s), free(b);
+    *knots = nb;
+    return nb >= 2;
+}
+
+// The isotonic knots of z against y into n->cfg as floats, a knot that does not rise above
+// the one before in float (scores closer than its precision) left out. 1 when >= 2 are left.
+static int set_isotonic(seer_net_config *c, const double *z, const float *y, size_t rows,
+                        double slope) {
+    double x[SEER_CALIB_KNOTS_MAX], p[SEER_CALIB_KNOTS_MAX];
+    size_t K;
+    int fitted = seer_isotonic_fit(z, y, rows, SEER_CALIB_KNOTS_MAX, x, p, &K);
+    if (fitted <= 0) return fitted;
+    c->calib_knots = 0;
+    for (size_t k = 0; k < K; k++) {
+        float xk = (float)x[k], pk = (float)p[k];
+        size_t j = c->calib_knots;
+        if (j && !(xk > c->calib_x[j - 1] && pk > c->calib_y[j - 1])) continue;
+        c->calib_x[j] = xk, c->calib_y[j] = pk;
+        c->calib_knots++;
+    }
+    c->calib_a = (float)slope, c->calib_b = 0;
+    return c->calib_knots >= 2;
+}
+
+int seer_net_calibrate(seer_net *n, const seer_dataset *d, int method) {
     double *z = malloc((d->rows + 1) * sizeof *z);
     if (!z) return seer_errorf(SEER_ENOMEM, "out of memory calibrating on %zu rows", d->rows);
-    n->cfg.calibrated = 0;
+    n->cfg.calibrated = SEER_CALIBRATION_NONE;
     size_t cap = n->cfg.batch_cap;
     for (size_t s = 0; s < d->rows; s += cap) {
         size_t B = d->rows - s < cap ? d->rows - s : cap;
@@ -63,11 +149,13 @@ int seer_net_calibrate(seer_net *n, const seer_dataset *d) {
     }
     double a, b;
     int fitted = seer_platt_fit(z, d->y, d->rows, &a, &b);
-    free(z);
-    if (fitted) {
-        n->cfg.calibrated = 1;
+    if (method == SEER_CALIBRATION_ISOTONIC) {
+        fitted = set_isotonic(&n->cfg, z, d->y, d->rows, fitted ? a : 1.0);
+    } else if (fitted) {
         n->cfg.calib_a = (float)a;
         n->cfg.calib_b = (float)b;
     }
-    return fitted;
+    free(z);
+    if (fitted > 0) n->cfg.calibrated = method;
+    return fitted > 0 ? method : fitted;
 }

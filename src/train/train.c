@@ -39,7 +39,7 @@ void seer_train_job_default(seer_train_job *o) {
     o->patience = 3;
     o->l2 = SEER_AUTO_REAL;
     o->train_metrics = 1;
-    o->calibration = 1;
+    o->calibration = SEER_CALIBRATION_PLATT;
 }
 
 
@@ -646,7 +646,7 @@ static int best_alloc(const seer_net *n, snapshot *best) {
     return SEER_OK;
 }
 
-// Platt scaling of the kept model fitted on the hold-out (train/calibrate.h), said on stderr,
+// The calibration of the kept model fitted on the hold-out (train/calibrate.h), said on stderr,
 // and the report's hold-out metrics those of the calibrated model, which files are scored by
 // (the AUC is the same). Not for lr solved by L-BFGS: its log loss solved to the optimum is its
 // calibration, and a refit has trained on the hold-out.
@@ -654,19 +654,28 @@ static int calibrate(seer_model *m, const seer_dataset *va, const seer_train_job
                      seer_train_outcome *r) {
     if (o->lbfgs) return SEER_OK;
     double before = r->metrics.logloss;
-    int fitted = seer_net_calibrate(&m->net, va);
+    int fitted = seer_net_calibrate(&m->net, va, o->calibration);
     if (fitted < 0) return fitted;
+    const seer_net_config *c = &m->net.cfg;
     r->calibrated = fitted;
-    r->calib_a = m->net.cfg.calib_a;
-    r->calib_b = m->net.cfg.calib_b;
+    r->calib_a = c->calib_a;
+    r->calib_b = c->calib_b;
+    r->calib_knots = fitted == SEER_CALIBRATION_ISOTONIC ? c->calib_knots : 0;
     float *p = fitted ? malloc((va->rows + 1) * sizeof *p) : NULL;
     if (fitted && !p) return seer_errorf(SEER_ENOMEM, "out of memory scoring %zu rows", va->rows);
     int rc = fitted ? eval_dataset(&m->net, va, p, &r->metrics) : SEER_OK;
     free(p);
-    if (rc == SEER_OK && !o->quiet && fitted)
+    size_t K = r->calib_knots;
+    if (rc == SEER_OK && !o->quiet && fitted == SEER_CALIBRATION_PLATT)
         fprintf(stderr, "calibration: Platt scaling sigmoid(%.4g z %+.4g) on the %zu held-out "
                 "rows: their log loss %.5f -> %.5f\n", (double)r->calib_a, (double)r->calib_b,
                 va->rows, before, r->metrics.logloss);
+    else if (rc == SEER_OK && !o->quiet && fitted)
+        fprintf(stderr, "calibration: isotonic, %zu knots from z %.4g p %.6g to z %.4g p %.6g "
+                "(slope %.4g beyond) on the %zu held-out rows: their log loss %.5f -> %.5f\n", K,
+                (double)c->calib_x[0], (double)c->calib_y[0], (double)c->calib_x[K - 1],
+                (double)c->calib_y[K - 1], (double)r->calib_a, va->rows, before,
+                r->metrics.logloss);
     else if (rc == SEER_OK && !o->quiet)
         fprintf(stderr, "calibration: none (no increasing map fits the %zu held-out rows)\n",
                 va->rows);

@@ -32,7 +32,7 @@ typedef struct {
                                  // then bounds its iterations)
     size_t patience;             // epochs without a better validation score; 0: never stop
     int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
-    int calibration;             // 1: Platt scaling fitted on the hold-out, when there is one
+    int calibration;             // seer_calibration fitted on the hold-out, when there is one
     double cost_fn, cost_fp;     // a cost matrix the model keeps (both 0: none)
     int quiet;                   // no per-epoch lines on stderr
     const char *checkpoint_path; // where checkpoints go (with checkpoint_every)
