@@ -87,6 +87,97 @@ Test(transform, decisions) {
     free(text);
 }
 
+// The id rule: store's label rate per value has nothing to do with its order, so the rate
+// per value beats 16 ordered buckets of stores by far and store becomes categorical (its 40
+// ids, each about 100 rows, in the vocabulary); visits' rate rises with it, the buckets follow
+// it as well, and it stays numeric. Both say their figures.
+Test(transform, integer_ids_become_categorical) {
+    char *text = id_table_text(4000, 3);
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t.col[0].kind, SEER_COL_CATEGORICAL), "%s", t.col[0].reason);
+    cr_assert(eq(sz, t.col[0].n_vocab, 40));
+    cr_assert(ne(ptr, strstr(t.col[0].reason, "integer id: per-value label rate beats 16 "
+                             "ordered buckets (log loss"), NULL), "%s", t.col[0].reason);
+    cr_assert(eq(int, t.col[1].kind, SEER_COL_NUMERIC), "%s", t.col[1].reason);
+    cr_assert(ne(ptr, strstr(t.col[1].reason, "not an id"), NULL), "%s", t.col[1].reason);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+
+    // --numeric store keeps it numeric, without the figures.
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    const char *num[] = {"store"};
+    o.numeric = num;
+    o.n_numeric = 1;
+    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
+              seer_error_message());
+    cr_assert(eq(int, t.col[0].kind, SEER_COL_NUMERIC), "%s", t.col[0].reason);
+    cr_assert(eq(ptr, strstr(t.col[0].reason, " id"), NULL), "%s", t.col[0].reason);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+// The evidence worked by hand: the rate per value against 2 ordered buckets, smoothed with
+// SEER_ID_SMOOTH = 10 rows towards the overall rate, each row predicted from the others.
+Test(transform, id_evidence_by_hand) {
+    // Value v has 10 rows, pos[v] of them positive: 1 -> 9, 2 -> 1, 3 -> 9, 4 -> 1 (a rate
+    // that alternates with the order). Overall 20 / 40 = 0.5. Value 5 has 2 rows, one
+    // positive: rare with min_count 2 (the other row alone holds it once).
+    static const int pos[6] = {0, 9, 1, 9, 1, 1};
+    seer_value_labels v;
+    memset(&v, 0, sizeof v);
+    for (int x = 1; x <= 5; x++)
+        for (int i = 0; i < (x == 5 ? 2 : 10); i++)
+            cr_assert(eq(int, seer_value_labels_add(&v, x, i < pos[x]), SEER_OK));
+    cr_assert(eq(sz, v.n, 5));
+    seer_id_evidence e;
+    cr_assert(eq(int, seer_id_evidence_measure(&v, 2, 2, &e), SEER_OK));
+    // The overall rate is 21 / 42 = 0.5, 5 rows' worth in the smoothing. A value of 10 rows, k
+    // positive: a positive row sees (k - 1 + 5) / 19, a negative one (k + 5) / 19.
+    double l9 = -(9 * log((8 + 5.0) / 19) + 1 * log(1 - (9 + 5.0) / 19));
+    double l1 = -(1 * log((0 + 5.0) / 19) + 9 * log(1 - (1 + 5.0) / 19));
+    double rare = -(1 * log((0 + 5.0) / 11) + 1 * log(1 - (1 + 5.0) / 11));
+    cr_assert(ieee_ulp_eq(dbl, e.loss_values, (2 * l9 + 2 * l1 + rare) / 42, 64),
+              "%.17g", e.loss_values);
+    // Buckets: 42 rows into 2, a bucket closing before it would pass 21 rows: {1, 2} (20
+    // rows, 10 positive) and {3, 4, 5} (22 rows, 11 positive).
+    double b1 = -(10 * log((9 + 5.0) / 29) + 10 * log(1 - (10 + 5.0) / 29));
+    double b2 = -(11 * log((10 + 5.0) / 31) + 11 * log(1 - (11 + 5.0) / 31));
+    cr_assert(eq(sz, e.buckets, 2));
+    cr_assert(eq(sz, e.vocab, 5), "values held twice or more");
+    cr_assert(ieee_ulp_eq(dbl, e.loss_buckets, (b1 + b2) / 42, 64), "%.17g", e.loss_buckets);
+    seer_value_labels_free(&v);
+}
+
+// A column of integers with more distinct values than SEER_ID_VALUES_MAX is no candidate:
+// its table is dropped, not grown; so is one that shows a fraction.
+Test(transform, id_values_are_bounded) {
+    seer_value_labels v;
+    memset(&v, 0, sizeof v);
+    for (double x = 0; x <= SEER_ID_VALUES_MAX; x++)
+        cr_assert(eq(int, seer_value_labels_add(&v, x, 0), SEER_OK));
+    cr_assert(eq(int, v.dropped, 1));
+    cr_assert(eq(ptr, v.slots, NULL));
+    cr_assert(eq(int, seer_value_labels_add(&v, 1, 1), SEER_OK));
+    cr_assert(eq(sz, v.n, 0));
+    const char *text = "k,y\n1,1\n2,0\n2.5,1\n3,0\n";
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, p.col[0].ids.dropped, 1));
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}
+
 Test(transform, numeric_statistics) {
     // x = 0..9 repeated 20 times without missing values: mean 4.5, variance 8.25.
     char text[8192], *w = text;

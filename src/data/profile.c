@@ -207,8 +207,20 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     return SEER_OK;
 }
 
+// Counts the value with its label for the id rule while the column may hold ids: integers
+// under a binary label, in a column whose tokens are counted (its vocabulary if categorical).
+static int add_value_label(const seer_profile *p, seer_col_stats *c, double x, unsigned char y) {
+    if (c->ids.dropped) return SEER_OK;
+    if (p->label_col < 0 || p->task != SEER_TASK_BINARY || c == &p->col[p->label_col] ||
+        !c->count_tokens || !c->all_integer) {
+        seer_value_labels_drop(&c->ids);
+        return SEER_OK;
+    }
+    return seer_value_labels_add(&c->ids, x, y);
+}
+
 // y: the row's label (0 or 1), kept beside the sampled number when the profile has a label.
-static void add_number(seer_profile *p, seer_col_stats *c, double x, unsigned char y) {
+static int add_number(seer_profile *p, seer_col_stats *c, double x, unsigned char y) {
     c->numeric++;
     seer_moments_add(&c->num, x);
     seer_moments_add(&c->lnum, seer_slog1p(x));
@@ -221,9 +233,11 @@ static void add_number(seer_profile *p, seer_col_stats *c, double x, unsigned ch
     size_t k = c->n_sample;
     if (c->n_sample < SEER_PROFILE_SAMPLE) c->n_sample++;
     else k = (size_t)seer_rng_below(&p->rng, c->numeric);
-    if (k >= SEER_PROFILE_SAMPLE) return;
-    c->sample[k] = x;
-    if (c->sample_y) c->sample_y[k] = y;
+    if (k < SEER_PROFILE_SAMPLE) {
+        c->sample[k] = x;
+        if (c->sample_y) c->sample_y[k] = y;
+    }
+    return add_value_label(p, c, x, y);
 }
 
 int seer_profile_add(seer_profile *p, const seer_row *row) {
@@ -271,9 +285,11 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         }
         double x;
         if (c->parse_numbers && seer_parse_number(s, len, &x)) {
-            add_number(p, c, x, label);
+            int rc = add_number(p, c, x, label);
+            if (rc != SEER_OK) return rc;
             continue;
         }
+        seer_value_labels_drop(&c->ids);  // a text value: not an integer column
         if (c->parse_numbers) add_vector(c, s, len);
         if (!c->first_text_line) {
             c->first_text_line = row->line;
@@ -316,6 +332,7 @@ void seer_profile_free(seer_profile *p) {
         free(p->col[j].sample);
         free(p->col[j].sample_y);
         free(p->col[j].vec);
+        seer_value_labels_free(&p->col[j].ids);
     }
     for (size_t j = 0; p->names && j < p->n_cols; j++) free(p->names[j]);
     free(p->names);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/rng.h"
+#include "data/id_rule.h"
 #include "data/sketch.h"
 #include "data/split.h"
 #include "data/table.h"
@@ -70,6 +71,9 @@ typedef struct {
     size_t max_tokens;        // most tokens in one value
     size_t total_tokens;      // tokens over all present values, once parts counts
     seer_counter parts;
+    // Label counts per integer value, for the id rule (data/id_rule.h): kept with a binary
+    // label while every present value is an integer; dropped otherwise.
+    seer_value_labels ids;
 } seer_col_stats;
 
 typedef struct {

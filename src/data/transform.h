@@ -42,6 +42,10 @@
 #include "data/sketch.h"
 #include "data/table.h"
 
+// The version of the decision rules, in the key of a cache of encoded rows (train/datacache.c):
+// a cache from rules that decide otherwise is stale. 2: integer ids become categorical.
+#define SEER_TRANSFORM_RULES 2
+
 typedef enum {
     SEER_COL_IGNORED,
     SEER_COL_LABEL,
@@ -55,7 +59,8 @@ extern const char *const seer_col_kind_names[];
 typedef struct {
     char *name;
     seer_col_kind kind;
-    char reason[160];       // why, in words, for `seer profile`
+    char reason[256];       // why, in words, for `seer profile`
+    char evidence[112];     // the id rule's figures, added to reason once the column is fitted
     // Profile figures kept for printing and the model's metadata.
     double missing_rate;
     double cardinality;

@@ -73,6 +73,7 @@ static void put_settings(key_text *k, const seer_train_job *o) {
         t->min_count, t->max_vocab, t->buckets, t->hash_buckets, t->hash_shared);
     put(k, "max_tokens %zu\npool_sum %d\nscale_by_label %d\n", t->max_tokens, t->pool_sum,
         t->scale_by_label);
+    put(k, "rules %d\n", SEER_TRANSFORM_RULES);
 }
 
 // The key of DATA as it stands now into key (SEER_DATACACHE_KEY_MAX bytes), its real path
