@@ -102,8 +102,10 @@ static const seer_cli_opt opts[] = {
                                  "TSV with a header)"},
     {"skip-bad-rows", 0, O_SKIP, NULL, "skip malformed rows (counted, the first few printed)"},
     {"ignore", 1, O_IGNORE, "A,B", "columns not to use"},
-    {"categorical", 1, O_CAT, "A,B", "force these columns categorical"},
-    {"numeric", 1, O_NUM, "A,B", "force these columns numeric"},
+    {"categorical", 1, O_CAT, "A,B", "force these columns categorical (an integer column is\n"
+                                     "alone when its label rate per value beats 16 ordered\n"
+                                     "buckets of it by 1% in log loss: ids)"},
+    {"numeric", 1, O_NUM, "A,B", "force these columns numeric (integer ones too)"},
     {"buckets", 1, O_BUCKETS, "N", "quantile buckets of a numeric column (default 16; 0 off)"},
     {"min-count", 1, O_MINCOUNT, "N", "least count for a token's own embedding row (default 5)"},
     {"multi", 1, O_MULTI, "A,B", "force multi-valued columns (tokens separated by '|'; found\n"
