@@ -84,9 +84,13 @@ static void head_case_init(head_case *h, seer_model_kind kind, seer_task task) {
     for (size_t i = 0; i < GB; i++) h->y[i] = task == SEER_TASK_REGRESSION ? y[i] - 5 : y[i];
     // Regression steps on the standardised label: its loss is the reported one / sd^2.
     h->scale = task == SEER_TASK_REGRESSION ? 1 / (1.5 * 1.5) : 1;
-    // Heads away from 0, so that the checks see sigma's and mu's terms at work.
-    float *b = h->n.b[h->n.n_layers - 1];
+    // Heads away from 0, so that the checks see sigma's and mu's terms at work, and weights
+    // that pass gradients to the trunk (dcnv2 starts a ziln head's at 0).
+    size_t last = h->n.n_layers - 1;
+    float *b = h->n.b[last], *w = h->n.w[last];
     if (task == SEER_TASK_ZILN) b[1] = 1.0f, b[2] = 0.3f;
+    for (size_t i = 0; i < h->n.layer_in[last] * h->n.layer_out[last]; i++)
+        if (w[i] == 0) w[i] = (float)(seer_rng_uniform(&r) - 0.5);
 }
 
 static double loss_now(head_case *h, uint8_t *mask) {
@@ -148,6 +152,32 @@ static void check_head(seer_model_kind kind, seer_task task) {
 
 Test(task, ziln_head_gradcheck_mlp) { check_head(SEER_MODEL_MLP, SEER_TASK_ZILN); }
 Test(task, ziln_head_gradcheck_dcnv2) { check_head(SEER_MODEL_DCNV2, SEER_TASK_ZILN); }
+
+// dcnv2's ziln head starts at the data's answer on every row, however large its inputs (the
+// cross layers multiply them); its binary head starts random as before.
+Test(task, dcnv2_ziln_head_starts_at_the_data) {
+    for (int t = 0; t < 2; t++) {
+        seer_task task = t ? SEER_TASK_ZILN : SEER_TASK_BINARY;
+        seer_net_config c = {.kind = SEER_MODEL_DCNV2, .n_fields = GF, .n_dense = GDENSE,
+                             .emb_rows = GROWS, .emb_dim = 4, .batch_cap = GB, .n_hidden = 1,
+                             .hidden = {5}, .n_cross = 3, .task = task};
+        seer_net n;
+        cr_assert(eq(int, seer_net_init(&n, &c, 7), SEER_OK));
+        const float y[GB] = {0.0f, 3.5f, 0.0f, 12.0f, 0.7f, 0.0f, 40.0f, 2.0f};
+        seer_net_init_head(&n, y, GB);
+        uint32_t ids[GB * GF];
+        float dense[GB * GDENSE];
+        for (size_t i = 0; i < GB * GF; i++) ids[i] = (uint32_t)(i % GROWS);
+        for (size_t i = 0; i < GB * GDENSE; i++) dense[i] = (float)(i % 7) * 3.0f - 9.0f;
+        seer_net_forward(&n, ids, dense, GB);
+        size_t K = seer_net_outputs(&n.cfg), last = n.n_layers - 1, differ = 0;
+        for (size_t i = 0; i < GB; i++)
+            for (size_t k = 0; k < K; k++) differ += n.logit[i * K + k] != n.b[last][k];
+        if (task == SEER_TASK_ZILN) cr_assert(eq(sz, differ, 0), "outputs off the bias");
+        else cr_assert(gt(sz, differ, 0), "a binary head starts random");
+        seer_net_free(&n);
+    }
+}
 Test(task, regression_head_gradcheck_mlp) { check_head(SEER_MODEL_MLP, SEER_TASK_REGRESSION); }
 
 // The regression loss is the squared error in the label's units: with the output z standing

@@ -37,7 +37,16 @@ static double dcn_flops(const seer_net_config *c) {
     return 7.0 * d * (double)c->n_cross;
 }
 
-static void dcn_init(seer_net *n, seer_rng *r) { seer_stack_init(n, 0, n->n_layers, r); }
+// A ziln head's weights start at 0, so that its first outputs are its bias, the data's answer
+// (seer_net_init_head): the cross layers multiply standardised inputs, and on outlying rows of
+// a small table their products reach thousands, which a random head turned into sigma at its
+// floor and a first epoch's loss in the millions (CDNOW's customers: BENCHMARKS.md).
+static void dcn_init(seer_net *n, seer_rng *r) {
+    seer_stack_init(n, 0, n->n_layers, r);
+    size_t h = n->n_layers - 1;
+    if (n->cfg.task == SEER_TASK_ZILN)
+        memset(n->w[h], 0, n->layer_in[h] * n->layer_out[h] * sizeof *n->w[h]);
+}
 
 static void dcn_forward(seer_net *n, size_t B) {
     seer_precision prec = seer_net_precision(n);
