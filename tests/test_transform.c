@@ -157,7 +157,8 @@ Test(transform, id_evidence_by_hand) {
 }
 
 // A column of integers with more distinct values than SEER_ID_VALUES_MAX is no candidate:
-// its table is dropped, not grown; so is one that shows a fraction.
+// its table is dropped, not grown; so is one that shows a fraction, or an integer written as a
+// decimal (3.0: a request's number 3 would be the token "3"). Digits after a '-' are kept.
 Test(transform, id_values_are_bounded) {
     seer_value_labels v;
     memset(&v, 0, sizeof v);
@@ -167,12 +168,15 @@ Test(transform, id_values_are_bounded) {
     cr_assert(eq(ptr, v.slots, NULL));
     cr_assert(eq(int, seer_value_labels_add(&v, 1, 1), SEER_OK));
     cr_assert(eq(sz, v.n, 0));
-    const char *text = "k,y\n1,1\n2,0\n2.5,1\n3,0\n";
+    const char *text = "k,m,n,y\n1,1,-1,1\n2,2,5,0\n2.5,3.0,007,1\n3,4,12,0\n";
     seer_transform t;
     seer_profile p;
     seer_table *tab;
     cr_assert(eq(int, fit_text(text, "y", &t, &p, &tab), SEER_OK), "%s", seer_error_message());
     cr_assert(eq(int, p.col[0].ids.dropped, 1));
+    cr_assert(eq(int, p.col[1].ids.dropped, 1));
+    cr_assert(eq(int, p.col[2].ids.dropped, 0));
+    cr_assert(eq(sz, p.col[2].ids.n, 4));
     seer_transform_free(&t);
     seer_profile_free(&p);
     seer_table_close(tab);

@@ -207,12 +207,24 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     return SEER_OK;
 }
 
+// Digits, after a '-' perhaps: an integer as written, and as a request's number is written
+// back (seer_number_text), so that an id's token at predict time is the training one.
+static int plain_integer(const char *s, size_t len) {
+    size_t i = len && s[0] == '-';
+    if (i == len) return 0;
+    for (; i < len; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
 // Counts the value with its label for the id rule while the column may hold ids: integers
-// under a binary label, in a column whose tokens are counted (its vocabulary if categorical).
-static int add_value_label(const seer_profile *p, seer_col_stats *c, double x, unsigned char y) {
+// written as such under a binary label, in a column whose tokens are counted (its vocabulary
+// if categorical).
+static int add_value_label(const seer_profile *p, seer_col_stats *c, const char *s, size_t len,
+                           double x, unsigned char y) {
     if (c->ids.dropped) return SEER_OK;
     if (p->label_col < 0 || p->task != SEER_TASK_BINARY || c == &p->col[p->label_col] ||
-        !c->count_tokens || !c->all_integer) {
+        !c->count_tokens || !c->all_integer || !plain_integer(s, len)) {
         seer_value_labels_drop(&c->ids);
         return SEER_OK;
     }
@@ -220,7 +232,9 @@ static int add_value_label(const seer_profile *p, seer_col_stats *c, double x, u
 }
 
 // y: the row's label (0 or 1), kept beside the sampled number when the profile has a label.
-static int add_number(seer_profile *p, seer_col_stats *c, double x, unsigned char y) {
+// s, len: the value as written.
+static int add_number(seer_profile *p, seer_col_stats *c, const char *s, size_t len, double x,
+                      unsigned char y) {
     c->numeric++;
     seer_moments_add(&c->num, x);
     seer_moments_add(&c->lnum, seer_slog1p(x));
@@ -237,7 +251,7 @@ static int add_number(seer_profile *p, seer_col_stats *c, double x, unsigned cha
         c->sample[k] = x;
         if (c->sample_y) c->sample_y[k] = y;
     }
-    return add_value_label(p, c, x, y);
+    return add_value_label(p, c, s, len, x, y);
 }
 
 int seer_profile_add(seer_profile *p, const seer_row *row) {
@@ -285,7 +299,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         }
         double x;
         if (c->parse_numbers && seer_parse_number(s, len, &x)) {
-            int rc = add_number(p, c, x, label);
+            int rc = add_number(p, c, s, len, x, label);
             if (rc != SEER_OK) return rc;
             continue;
         }
