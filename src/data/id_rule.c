@@ -112,6 +112,7 @@ int seer_id_evidence_measure(const seer_value_labels *v, size_t buckets, size_t 
     if (rare_n > 0) values += loo_loss(rare_n, rare_pos, prior);
     if (bucket_n > 0) by_bucket += loo_loss(bucket_n, bucket_pos, prior), e->buckets++;
     free(all);
+    e->rows = rows;
     double n = rows > 0 ? rows : 1;
     e->loss_values = values / n;
     e->loss_buckets = by_bucket / n;

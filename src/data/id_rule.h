@@ -39,6 +39,7 @@ typedef struct {
     double loss_prior;    // of the overall rate
     size_t buckets;       // buckets actually formed
     size_t vocab;         // values held at least min_count times
+    double rows;          // the rows counted (the losses are means over them)
 } seer_id_evidence;
 
 // Leave-one-out log loss (every row predicted from the others, exact from the counts) of two
