@@ -11,7 +11,8 @@
 #include "seer/value.h"
 
 enum { O_COLUMNS = 256, O_SEP, O_USER, O_TIME, O_AMOUNT, O_EVENT, O_CUTOFF, O_HORIZON, O_MODEL,
-       O_TEST_FRAC, O_SEED, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_JSON };
+       O_TEST_FRAC, O_SEED, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN, O_JSON, O_SAVE_MODEL,
+       O_LOAD_MODEL };
 
 static const seer_cli_opt opts[] = {
     {"columns", 1, O_COLUMNS, "A,B,..", "the names of the log's columns when it has no header\n"
@@ -41,6 +42,12 @@ static const seer_cli_opt opts[] = {
     {"json", 0, O_JSON, NULL, "print one JSON object (normalized_gini, spearman, ...)"},
     {"output", 1, 'o', "FILE", "write user,value,p_repeat,segment,test for every user\n"
                                "(segments: top10, next30, rest) to FILE, atomically"},
+    {"save-model", 1, O_SAVE_MODEL, "FILE", "ziln, mse: write the trained MLP to FILE,\n"
+                                            "atomically"},
+    {"load-model", 1, O_LOAD_MODEL, "FILE", "score every user of LOG with the MLP of FILE\n"
+                                            "(from --save-model), training nothing; LOG needs\n"
+                                            "the columns it was trained with (--amount, the\n"
+                                            "same --event types)"},
     {"help", 0, 'h', NULL, "this help"},
     {0}};
 
@@ -54,6 +61,12 @@ const seer_cli_command seer_cli_value_command = {
              "mse train on the other users; bgnbd is fitted on every user's history (it sees no\n"
              "label). All are scored on the test users beside the baseline 'future spend =\n"
              "spend so far' (baseline_normalized_gini).\n"};
+
+static const char *option_name(int val) {
+    for (const seer_cli_opt *p = opts; p->name; p++)
+        if (p->val == val) return p->name;
+    return "?";
+}
 
 static int parse_sep(const char *s, char *sep) {
     if (!strcmp(s, "whitespace")) *sep = ' ';
@@ -79,6 +92,14 @@ static int parse(int argc, char **argv, seer_value_options *o, const char **seen
     o->path = argv[optind];
     o->user = seen[O_USER], o->time = seen[O_TIME], o->amount = seen[O_AMOUNT];
     o->event = seen[O_EVENT], o->output = seen['o'];
+    o->save_model = seen[O_SAVE_MODEL], o->load_model = seen[O_LOAD_MODEL];
+    // A loaded file fixes the network; nothing is trained or held out.
+    const int fixed[] = {O_MODEL, O_TEST_FRAC, O_SEED, O_EPOCHS, O_BATCH, O_LR, O_HIDDEN,
+                         O_SAVE_MODEL};
+    for (size_t i = 0; o->load_model && i < sizeof fixed / sizeof *fixed; i++)
+        if (seen[fixed[i]])
+            return seer_cli_usage("--load-model: the model file fixes the network and trains "
+                                  "nothing; leave out --%s", option_name(fixed[i]));
     if (!o->user || !o->time || !seen[O_CUTOFF] || !seen[O_HORIZON])
         return seer_cli_usage("value needs --user, --time, --cutoff and --horizon");
     if (seen[O_COLUMNS] && seer_cli_names(seen[O_COLUMNS], names, &o->n_columns, storage)) return 1;
@@ -108,7 +129,7 @@ static int parse(int argc, char **argv, seer_value_options *o, const char **seen
 
 static void print_json(const seer_value_options *o, const seer_value_report *r, double secs) {
     printf("{\"model\":\"%s\",\"records\":%zu,\"transactions\":%zu,\"users\":%zu,"
-           "\"train_users\":%zu,\"test_users\":%zu,", seer_value_model_names[o->model],
+           "\"train_users\":%zu,\"test_users\":%zu,", seer_value_model_names[r->model],
            r->records, r->transactions, r->users, r->train_users, r->test_users);
     seer_cli_json_number("normalized_gini", "%.5f", r->normalized_gini, 1);
     seer_cli_json_number("baseline_normalized_gini", "%.5f", r->baseline_normalized_gini, 1);
@@ -166,9 +187,11 @@ int seer_cmd_value(int argc, char **argv) {
     if (code < 0) {
         double t0 = seer_cli_now();
         const seer_file_use files[] = {{"LOG", o.path, 0, NULL, NULL},
-                                       {"-o", o.output, 1, NULL, NULL}};
+                                       {"-o", o.output, 1, NULL, NULL},
+                                       {"--save-model", o.save_model, 1, NULL, NULL},
+                                       {"--load-model", o.load_model, 0, NULL, NULL}};
         seer_value_report r;
-        int rc = seer_files_check(files, 2);
+        int rc = seer_files_check(files, 4);
         if (rc == SEER_OK) rc = seer_value_run(&o, &r);
         if (rc != SEER_OK) code = seer_cli_fail(rc);
         else if (seen[O_JSON]) print_json(&o, &r, seer_cli_now() - t0), code = 0;

@@ -138,3 +138,82 @@ Test(value_cli, no_training_user_refused) {
     cr_assert(eq(int, value(log, "--test-frac", "0.99", "--model", "bgnbd"), 2), "%s", last.out);
     cr_assert(ne(ptr, strstr(last.err, "BG/NBD has no finite fit"), NULL), "%s", last.err);
 }
+
+// The value column of a users list, in its order, into v (at most cap); the count.
+static size_t values_of(const char *path, double *v, size_t cap) {
+    FILE *f = fopen(path, "r");
+    cr_assert(ne(ptr, f, NULL), "%s", path);
+    char line[256];
+    size_t n = 0;
+    cr_assert(ne(ptr, fgets(line, sizeof line, f), NULL));
+    while (n < cap && fgets(line, sizeof line, f)) v[n++] = atof(strchr(line, ',') + 1);
+    fclose(f);
+    return n;
+}
+
+// --save-model keeps the MLP; --load-model scores the log's users with it, training nothing:
+// the same values to the printed digits, every user a test user. mse too.
+Test(value_cli, save_and_load_model_score_the_same) {
+    const char *log = small_log(), *models[] = {"ziln", "mse"};
+    for (int k = 0; k < 2; k++) {
+        const char *m = tmp_path("v.seer"), *a = tmp_path("a.csv"), *b = tmp_path("b.csv");
+        cr_assert(eq(int, value(log, "--model", models[k], "--save-model", m), 0), "%s",
+                  last.err);
+        cr_assert(eq(int, value(log, "--model", models[k], "-o", a), 0), "%s", last.err);
+        cr_assert(eq(int, value(log, "--load-model", m, "-o", b), 0), "%s", last.err);
+        double va[64], vb[64];
+        size_t na = values_of(a, va, 64), nb = values_of(b, vb, 64);
+        cr_assert(eq(sz, na, 30));
+        cr_assert(eq(sz, nb, na));
+        for (size_t i = 0; i < na; i++) cr_assert(eq(dbl, va[i], vb[i]), "user %zu", i);
+        cr_assert(eq(int, value(log, "--load-model", m, "--json", NULL), 0), "%s", last.err);
+        cr_assert(ne(ptr, strstr(last.out, "\"train_users\":0,\"test_users\":30"), NULL), "%s",
+                  last.out);
+        char want[32];
+        snprintf(want, sizeof want, "{\"model\":\"%s\"", models[k]);
+        cr_assert(ne(ptr, strstr(last.out, want), NULL), "%s", last.out);
+    }
+}
+
+// What a model file cannot score, and the options it makes meaningless, are refused.
+Test(value_cli, load_model_refusals) {
+    const char *log = small_log(), *m = tmp_path("v.seer"), *out = tmp_path("u.csv");
+    cr_assert(eq(int, value(log, "--save-model", m, NULL, NULL), 0), "%s", last.err);
+    // A log without the amount the model was trained with.
+    cr_assert(eq(int, run_seer("value", log, "--user", "user", "--time", "date", "--cutoff",
+                               "1997-09-30", "--horizon", "39w", "--load-model", m, "-o", out,
+                               NULL), 2));
+    expect_stderr("the model was trained with --amount", NULL);
+    cr_assert(eq(int, file_exists(out), 0));
+    // Event types the model does not count.
+    const char *ev = put("ev.csv", "user,date,amount,kind\na,1997-01-01,3,web\n"
+                                   "b,1997-02-01,4,shop\na,1997-11-01,5,web\n");
+    cr_assert(eq(int, run_seer("value", ev, "--user", "user", "--time", "date", "--amount",
+                               "amount", "--event", "kind", "--cutoff", "1997-09-30",
+                               "--horizon", "39w", "--load-model", m, NULL), 2));
+    expect_stderr("the model counts 0 event types", NULL);
+    // Not a value model: a file of another kind, and no model file at all.
+    const char *junk = put("junk.seer", "not a model\n");
+    cr_assert(eq(int, value(log, "--load-model", junk, NULL, NULL), 2), "%s", last.err);
+    cr_assert(eq(int, value(log, "--load-model", tmp_path("absent.seer"), NULL, NULL), 3));
+    // Options the file fixes, bgnbd's save, and both at once: usage, exit 1.
+    cr_assert(eq(int, value(log, "--load-model", m, "--epochs", "3"), 1));
+    expect_stderr("leave out --epochs", NULL);
+    cr_assert(eq(int, value(log, "--load-model", m, "--model", "mse"), 1));
+    cr_assert(eq(int, value(log, "--load-model", m, "--save-model", tmp_path("w.seer")), 1));
+    cr_assert(eq(int, value(log, "--model", "bgnbd", "--save-model", tmp_path("w.seer")), 1));
+    expect_stderr("not bgnbd", NULL);
+    cr_assert(eq(int, file_exists(tmp_path("w.seer")), 0));
+    // A save into a folder that does not exist: I/O, exit 3, nothing written.
+    cr_assert(eq(int, value(log, "--save-model", tmp_path("no/dir/v.seer"), NULL, NULL), 3));
+}
+
+// A seer train model is no value model: refused naming the difference.
+Test(value_cli, load_model_refuses_a_train_model) {
+    const char *log = small_log(), *t = put("t.csv", "x,label\n1,0\n2,1\n3,0\n4,1\n5,1\n6,0\n");
+    const char *m = tmp_path("t.seer");
+    cr_assert(eq(int, run_seer("train", t, "--label", "label", "--valid-frac", "0", "-o", m, NULL),
+                 0), "%s", last.err);
+    cr_assert(eq(int, value(log, "--load-model", m, NULL, NULL), 2), "%s", last.err);
+    expect_stderr("not a seer value model", NULL);
+}

@@ -52,6 +52,10 @@ typedef struct {
     double lr;                     // Adam's step (1e-3)
     size_t hidden[SEER_VALUE_HIDDEN_MAX], n_hidden;  // (64, 32)
     const char *output;            // users.csv to write, or NULL
+    // ziln, mse: the trained MLP written to save_model (atomically); or, with load_model, the
+    // MLP of such a file scores every user of the log (all are test users), trained on none
+    // (model, the training settings and test_frac are ignored: the file fixes the network).
+    const char *save_model, *load_model;
 } seer_value_options;
 
 // The value of one decile of the test users by prediction, highest first.
@@ -71,6 +75,7 @@ typedef struct {
     // BG/NBD (fitted on every user) and Gamma-Gamma; NaN for the other models.
     double r, alpha, a, b, bgnbd_ll;
     double p, q, gamma;
+    seer_value_model model;   // the model that scored (a loaded file's)
     // The MLP: epochs run and the best validation loss.
     size_t epochs_run;
     double valid_loss;

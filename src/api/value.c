@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/value_file.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "seer/value.h"
@@ -34,6 +35,10 @@ static int check_options(const seer_value_options *o) {
     if (!(o->test_frac >= 0 && o->test_frac < 1))
         return seer_errorf(SEER_EINVAL, "--test-frac must be from 0 to below 1");
     if ((unsigned)o->model > SEER_VALUE_BGNBD) return seer_errorf(SEER_EINVAL, "unknown --model");
+    if (o->model == SEER_VALUE_BGNBD && o->save_model)
+        return seer_errorf(SEER_EINVAL, "--save-model keeps the MLP of ziln or mse, not bgnbd");
+    if (o->save_model && o->load_model)
+        return seer_errorf(SEER_EINVAL, "--save-model and --load-model: one or the other");
     if (o->epochs < 1 || o->batch < 1 || o->batch > 65536 || !(o->lr > 0 && o->lr <= 10) ||
         o->n_hidden > SEER_VALUE_HIDDEN_MAX)
         return seer_errorf(SEER_EINVAL, "--epochs, --batch, --lr or --hidden out of range");
@@ -60,7 +65,10 @@ static int fit_bgnbd(const seer_value_users *u, const seer_value_options *o, dou
     return SEER_OK;
 }
 
-// The MLP on the training users (every user when none is held out).
+static int check_finite(const seer_value_options *o, const double *pred, size_t n);
+
+// The MLP on the training users (every user when none is held out), written to
+// o->save_model when asked.
 static int fit_mlp(const seer_value_users *u, const seer_value_log *log,
                    const seer_value_options *o, double *pred, double *p, seer_value_report *r) {
     uint8_t *use = malloc(u->n);
@@ -79,9 +87,30 @@ static int fit_mlp(const seer_value_users *u, const seer_value_log *log,
     if (!rc) rc = seer_value_mlp_fit(&net, u->x, u->hold_spend, use, names, u->n, u->F, o,
                                      &r->epochs_run, &r->valid_loss);
     if (!rc) seer_value_mlp_predict(&net, u->x, u->n, pred, p);
+    // A network whose values are not finite is not kept.
+    if (!rc && o->save_model) rc = check_finite(o, pred, u->n);
+    if (!rc && o->save_model) rc = seer_value_file_save(o->save_model, &net, log, o);
     seer_value_mlp_free(&net);
     free(use);
     free(names);
+    return rc;
+}
+
+// The MLP of o->load_model on every user of the log, trained on none of them: all are test
+// users; the file's model into r.
+static int score_loaded(seer_value_users *u, const seer_value_log *log,
+                        const seer_value_options *o, double *pred, double *p,
+                        seer_value_report *r) {
+    seer_value_mlp net = {0};
+    int rc = seer_value_file_load(o->load_model, &net, log, o);
+    r->model = net.ziln ? SEER_VALUE_ZILN : SEER_VALUE_MSE;
+    r->train_users = 0;
+    memset(u->test, 1, u->n);
+    if (!rc && net.F != u->F)
+        rc = seer_errorf(SEER_EDATA, "%s: the model has %zu features, the log's users %zu",
+                         o->load_model, net.F, u->F);
+    if (!rc) seer_value_mlp_predict(&net, u->x, u->n, pred, p);
+    seer_value_mlp_free(&net);
     return rc;
 }
 
@@ -173,11 +202,13 @@ int seer_value_run(const seer_value_options *o, seer_value_report *r) {
     if (!rc) {
         r->records = log.n, r->transactions = u.transactions, r->users = u.n;
         for (size_t i = 0; i < u.n; i++) r->train_users += !u.test[i];
-        rc = o->model == SEER_VALUE_BGNBD ? fit_bgnbd(&u, o, pred, p, r)
-                                          : fit_mlp(&u, &log, o, pred, p, r);
+        r->model = o->model;
+        rc = o->load_model                   ? score_loaded(&u, &log, o, pred, p, r)
+             : o->model == SEER_VALUE_BGNBD ? fit_bgnbd(&u, o, pred, p, r)
+                                             : fit_mlp(&u, &log, o, pred, p, r);
     }
     if (!rc) rc = check_finite(o, pred, u.n);
-    if (!rc) rc = score(&u, pred, o->test_frac == 0, r);
+    if (!rc) rc = score(&u, pred, o->test_frac == 0 || o->load_model, r);
     if (!rc && o->output) rc = write_users(o->output, &u, &log, pred, p);
     free(pred);
     seer_value_users_free(&u);

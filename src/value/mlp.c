@@ -14,7 +14,7 @@
 
 #define PATIENCE 10
 
-static int alloc_net(seer_value_mlp *net, size_t F, const seer_value_options *o) {
+int seer_value_mlp_alloc(seer_value_mlp *net, size_t F, const seer_value_options *o) {
     net->ziln = o->model == SEER_VALUE_ZILN;
     net->F = F;
     net->L = o->n_hidden + 1;
@@ -189,7 +189,7 @@ int seer_value_mlp_fit(seer_value_mlp *net, const float *x, const double *y, con
                        const char *const *names, size_t n, size_t F,
                        const seer_value_options *o, size_t *epochs_run, double *valid_loss) {
     memset(net, 0, sizeof *net);
-    int rc = alloc_net(net, F, o);
+    int rc = seer_value_mlp_alloc(net, F, o);
     if (rc) return rc;
     size_t *idx = malloc(n * sizeof *idx), nf = 0, nv = 0;
     uint8_t *fit = calloc(n, 1);

@@ -29,6 +29,9 @@ typedef struct {
     float *act[SEER_VALUE_LAYERS_MAX + 1], *dact[SEER_VALUE_LAYERS_MAX + 1], *dz;  // (B, width)
 } seer_value_mlp;
 
+// Allocates net for F features and o's model, hidden widths and batch (its weights zero; a
+// loaded file fills params, mean, inv_std and y_scale). SEER_ENOMEM.
+int seer_value_mlp_alloc(seer_value_mlp *net, size_t F, const seer_value_options *o);
 // Trains net on the rows of x (n, F) with use[i] set, labels y (n) >= 0, as o says (model,
 // hidden, epochs, batch, lr, seed); names (n) give the validation split. *epochs_run and
 // *valid_loss report the run. SEER_ENOMEM.
