@@ -42,6 +42,10 @@ int seer_value_labels_add(seer_value_labels *v, double x, int y) {
         if (rc != SEER_OK) return rc;
     }
     seer_value_label *s = &v->slots[slot_of(v, (int64_t)x)];
+    if (s->n == UINT32_MAX) {
+        seer_value_labels_drop(v);
+        return SEER_OK;
+    }
     if (!s->n) {
         s->value = (int64_t)x;
         v->n++;

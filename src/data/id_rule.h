@@ -3,9 +3,9 @@
 // seer_id_evidence_measure). The transform (data/transform.c) makes the decision.
 //
 // Memory is bounded: a column's table holds at most SEER_ID_VALUES_MAX distinct values
-// (24 bytes each, at most 2x that in slots); with more the column stops being a candidate
-// and the table is freed. The token counter of the same column (SEER_PROFILE_MAX_TOKENS) is
-// already larger.
+// (16 bytes each, at most 2x that in slots: 8 MiB); with more, or a value in 2^32 - 1 rows,
+// the column stops being a candidate and the table is freed. The token counter of the same
+// column is as large for as many values, and holds up to SEER_PROFILE_MAX_TOKENS.
 #ifndef SEER_DATA_ID_RULE_H
 #define SEER_DATA_ID_RULE_H
 
@@ -16,8 +16,8 @@
 
 typedef struct {
     int64_t value;
-    uint64_t n;    // rows holding the value (0: an empty slot)
-    uint64_t pos;  // of them, with label 1
+    uint32_t n;    // rows holding the value (0: an empty slot)
+    uint32_t pos;  // of them, with label 1
 } seer_value_label;
 
 typedef struct {
@@ -27,7 +27,7 @@ typedef struct {
 } seer_value_labels;
 
 // Counts one row's integer value x (|x| <= 9e15) with its label y (0 or 1). Past
-// SEER_ID_VALUES_MAX values the table is dropped (SEER_OK). SEER_ENOMEM when it cannot grow.
+// SEER_ID_VALUES_MAX values, or 2^32 - 1 rows of one, the table is dropped (SEER_OK). SEER_ENOMEM when it cannot grow.
 int seer_value_labels_add(seer_value_labels *v, double x, int y);
 // Frees the table and marks the column as no candidate.
 void seer_value_labels_drop(seer_value_labels *v);
