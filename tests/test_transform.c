@@ -143,6 +143,33 @@ Test(transform, ids_need_more_than_a_few_rows_of_evidence) {
     free(text);
 }
 
+// The rule is for binary labels: under --task regression the same store column (its label
+// still 0/1, now an amount) keeps no per-value counts and stays numeric.
+Test(transform, id_rule_is_for_binary_labels) {
+    char *text = id_table_text(4000, 3);
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    seer_table *tab;
+    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
+                 SEER_OK));
+    seer_profile p;
+    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
+    p.task = SEER_TASK_REGRESSION;
+    seer_row row;
+    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
+    cr_assert(eq(int, p.col[0].ids.dropped, 1));
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    seer_transform t;
+    cr_assert(eq(int, seer_transform_fit(&t, &p, &o), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t.col[0].kind, SEER_COL_NUMERIC), "%s", t.col[0].reason);
+    cr_assert(eq(ptr, strstr(t.col[0].reason, " id"), NULL), "%s", t.col[0].reason);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
 // The evidence worked by hand: the rate per value against 2 ordered buckets, smoothed with
 // SEER_ID_SMOOTH = 10 rows towards the overall rate, each row predicted from the others.
 Test(transform, id_evidence_by_hand) {

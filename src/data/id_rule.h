@@ -27,7 +27,8 @@ typedef struct {
 } seer_value_labels;
 
 // Counts one row's integer value x (|x| <= 9e15) with its label y (0 or 1). Past
-// SEER_ID_VALUES_MAX values, or 2^32 - 1 rows of one, the table is dropped (SEER_OK). SEER_ENOMEM when it cannot grow.
+// SEER_ID_VALUES_MAX values, or 2^32 - 1 rows of one, the table is dropped (SEER_OK).
+// SEER_ENOMEM when it cannot grow.
 int seer_value_labels_add(seer_value_labels *v, double x, int y);
 // Frees the table and marks the column as no candidate.
 void seer_value_labels_drop(seer_value_labels *v);
