@@ -177,7 +177,10 @@ Test(value_cli, save_and_load_model_score_the_same) {
 
 // What a model file cannot score, and the options it makes meaningless, are refused.
 Test(value_cli, load_model_refusals) {
-    const char *log = small_log(), *m = tmp_path("v.seer"), *out = tmp_path("u.csv");
+    char m[512], log[512];  // copies: tmp_path's buffers are reused below
+    snprintf(log, sizeof log, "%s", small_log());
+    snprintf(m, sizeof m, "%s", tmp_path("v.seer"));
+    const char *out = tmp_path("u.csv");
     cr_assert(eq(int, value(log, "--save-model", m, NULL, NULL), 0), "%s", last.err);
     // A log without the amount the model was trained with.
     cr_assert(eq(int, run_seer("value", log, "--user", "user", "--time", "date", "--cutoff",
@@ -206,6 +209,9 @@ Test(value_cli, load_model_refusals) {
     cr_assert(eq(int, file_exists(tmp_path("w.seer")), 0));
     // A save into a folder that does not exist: I/O, exit 3, nothing written.
     cr_assert(eq(int, value(log, "--save-model", tmp_path("no/dir/v.seer"), NULL, NULL), 3));
+    // The file of seer value is not a model of rows: predict says what to use instead.
+    cr_assert(eq(int, run_seer("predict", m, log, NULL), 2));
+    expect_stderr("a model of seer value: score a log's users with seer value", NULL);
 }
 
 // A seer train model is no value model: refused naming the difference.

@@ -156,6 +156,10 @@ int seer_model_load(seer_model **out, const char *path, size_t batch_cap) {
         // A recommender's file (io/rec_file.h) holds no transform nor network.
         rc = seer_errorf(SEER_EINVAL, "%s: a recommender's model file: use seer recommend, "
                          "seer eval or seer serve (seer/recommend.h)", path);
+    } else if (cJSON_GetObjectItemCaseSensitive(doc, "seer_value")) {
+        // seer value's MLP (api/value_file.h) scores users of a log, not rows.
+        rc = seer_errorf(SEER_EDATA, "%s: a model of seer value: score a log's users with seer "
+                         "value LOG ... --load-model %s", path, path);
     } else {
         rc = seer_transform_json_load(&m->tf, cJSON_GetObjectItemCaseSensitive(doc, "transform"),
                                       f, path);
