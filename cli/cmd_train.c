@@ -18,7 +18,8 @@ enum { O_LABEL = 256, O_MODEL, O_HIDDEN, O_EMB, O_EPOCHS, O_BATCH, O_LR, O_THREA
        O_MINCOUNT, O_JSON, O_HELP, O_CROSS, O_STRUCTURE, O_STOP, O_CKPT_EVERY, O_CKPT,
        O_RESUME, O_MAX_STEPS, O_OPTIM, O_PRECISION, O_HASH, O_DROPOUT, O_CACHE,
        O_MULTI, O_MAX_TOKENS, O_POOLING, O_HASH_SHARED, O_HIDDEN2, O_HEADS, O_GATE_HIDDEN,
-       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP, O_POS_WEIGHT, O_TASK };
+       O_PRINT_CONFIG, O_L2, O_CALIBRATION, O_COST_FN, O_COST_FP, O_POS_WEIGHT, O_TASK,
+       O_BUCKET_ENC, O_AVERAGE };
 
 // The chosen model's defaults (seer_train_options_default) for each of its options not
 // given; seen holds the options given.
@@ -39,6 +40,8 @@ static void model_defaults(seer_train_options *o, seer_model_kind kind, const ch
     if (!seen[O_CROSS]) o->cross_layers = d.cross_layers;
     if (!seen[O_EMB]) o->emb_dim = d.emb_dim;
     if (!seen[O_BATCH]) o->batch = d.batch;
+    if (!seen[O_BUCKET_ENC]) o->bucket_ple = d.bucket_ple;
+    if (!seen[O_AVERAGE]) o->average_decay = d.average_decay;
 }
 
 static const seer_cli_opt opts[] = {
@@ -87,6 +90,10 @@ static const seer_cli_opt opts[] = {
                                      "or 30 steps' worth on a small table; 0 never)"},
     {"early-stop", 1, O_STOP, "M", "auc (default) or logloss: the validation score that\n"
                                    "picks the epoch"},
+    {"average", 1, O_AVERAGE, "D", "score and keep the weights averaged over the recent\n"
+                                   "steps, a step's weighing D^age; 0 none (default: mlp\n"
+                                   "0.999 when an epoch has 100 steps or more, else none);\n"
+                                   "not with checkpoints"},
     {"calibration", 1, O_CALIBRATION, "C", "platt (default: Platt scaling fitted on the\n"
                                            "hold-out, applied wherever scores leave seer),\n"
                                            "isotonic (isotonic regression on the hold-out,\n"
@@ -107,6 +114,9 @@ static const seer_cli_opt opts[] = {
                                      "buckets of it by 1% in log loss: ids)"},
     {"numeric", 1, O_NUM, "A,B", "force these columns numeric (integer ones too)"},
     {"buckets", 1, O_BUCKETS, "N", "quantile buckets of a numeric column (default 16; 0 off)"},
+    {"bucket-encoding", 1, O_BUCKET_ENC, "E", "linear (mlp's default: a value a bucket, 1 below\n"
+                                              "the number, 0 above, its place inside its own)\n"
+                                              "or embedding (the others': a vector a bucket)"},
     {"min-count", 1, O_MINCOUNT, "N", "least count for a token's own embedding row (default 5)"},
     {"multi", 1, O_MULTI, "A,B", "force multi-valued columns (tokens separated by '|'; found\n"
                                  "alone when 5% of a text column's values hold a '|')"},
@@ -231,6 +241,10 @@ static int data_option(train_args *a, int c, int *bad) {
         *bad = seer_cli_choice("--pooling", optarg, seer_pooling_names, &o->pool_sum);
         break;
     case O_BUCKETS: *bad = seer_cli_count("train", "--buckets", optarg, &o->buckets); break;
+    case O_BUCKET_ENC:
+        *bad = seer_cli_choice("--bucket-encoding", optarg, seer_bucket_encoding_names,
+                               &o->bucket_ple);
+        break;
     case O_MINCOUNT:
         *bad = seer_cli_count("train", "--min-count", optarg, &o->min_count);
         break;
@@ -290,6 +304,9 @@ static int run_option(seer_train_options *o, int c, int *bad) {
         o->l2 = (float)d;
         break;
     case O_COST_FN: *bad = seer_cli_real("train", "--cost-fn", optarg, &o->cost_fn); break;
+    case O_AVERAGE:
+        *bad = seer_cli_real("train", "--average", optarg, &o->average_decay);
+        break;
     case O_COST_FP: *bad = seer_cli_real("train", "--cost-fp", optarg, &o->cost_fp); break;
     case O_POS_WEIGHT:
         *bad = seer_cli_real("train", "--pos-weight", optarg, &d);
@@ -339,7 +356,8 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     // A setting left to the data (SEER_AUTO) is not printed, so that the file leaves it too.
     if ((c == O_EPOCHS && o->epochs == SEER_AUTO) || (c == O_BATCH && o->batch == SEER_AUTO) ||
         (c == O_PATIENCE && o->patience == SEER_AUTO) ||
-        (c == O_LR && o->lr == SEER_AUTO_REAL) || (c == O_L2 && o->l2 == SEER_AUTO_REAL))
+        (c == O_LR && o->lr == SEER_AUTO_REAL) || (c == O_L2 && o->l2 == SEER_AUTO_REAL) ||
+        (c == O_AVERAGE && o->average_decay < 0))
         return 0;
     switch (c) {
     case O_MODEL: return snprintf(buf, cap, "%s", seer_model_kind_name(o->model)) > 0;
@@ -361,6 +379,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     case O_LR: return snprintf(buf, cap, "%.9g", (double)o->lr) > 0;
     case O_L2: return snprintf(buf, cap, "%.9g", (double)o->l2) > 0;
     case O_COST_FN: return o->cost_fn > 0 && snprintf(buf, cap, "%.9g", o->cost_fn) > 0;
+    case O_AVERAGE: return snprintf(buf, cap, "%.9g", o->average_decay) > 0;
     case O_COST_FP: return o->cost_fp > 0 && snprintf(buf, cap, "%.9g", o->cost_fp) > 0;
     case O_POS_WEIGHT: return snprintf(buf, cap, "%.9g", (double)o->pos_weight) > 0;
     case O_OPTIM: return snprintf(buf, cap, "%s", seer_optimiser_names[o->adagrad]) > 0;
@@ -377,6 +396,8 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
         return snprintf(buf, cap, "%s", seer_calibration_names[o->calibration]) > 0;
     case O_FORMAT: return snprintf(buf, cap, "%s", seer_format_names[o->format]) > 0;
     case O_BUCKETS: return snprintf(buf, cap, "%zu", o->buckets) > 0;
+    case O_BUCKET_ENC:
+        return snprintf(buf, cap, "%s", seer_bucket_encoding_names[o->bucket_ple != 0]) > 0;
     case O_MINCOUNT: return snprintf(buf, cap, "%zu", o->min_count) > 0;
     case O_MAX_TOKENS: return snprintf(buf, cap, "%zu", o->max_tokens) > 0;
     case O_POOLING: return snprintf(buf, cap, "%s", seer_pooling_names[o->pool_sum]) > 0;

@@ -46,6 +46,7 @@ static const range ranges[] = {
     {"train", "--heads", 1, 65536, WHOLE},
     {"train", "--gate-hidden", 1, 65536, WHOLE},
     {"train", "--dropout", 0, 1, BELOW_HI},
+    {"train", "--average", 0, 1, BELOW_HI},
     {"train", "--checkpoint-every", 0, BIG, WHOLE},
     {"train", "--max-steps", 0, BIG, WHOLE},
     {"train", "--hash-buckets", 0, 2147483648.0, WHOLE},

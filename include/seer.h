@@ -297,6 +297,9 @@ typedef struct {
     size_t min_count;          // 5: the least count of a token with its own embedding row
     size_t max_vocab;          // 1 << 20 tokens of one column at most
     size_t buckets;            // 16 quantile buckets of a numeric column; 0: none
+    int bucket_ple;            // the buckets as piecewise-linear dense values (1; mlp's
+                               // default: on GMSC test AUC 0.8578 -> see BENCHMARKS.md) or as
+                               // embedding fields (0; the other models' default)
     size_t hash_buckets;       // 0: vocabularies; N: every categorical column hashed into N rows
     int hash_shared;           // with hash_buckets: one table for all of them
     size_t max_tokens;         // 32 tokens of a multi-valued value kept at most
@@ -338,6 +341,11 @@ typedef struct {
                                // hold-out, or 1/n (scikit-learn's C=1) without a hold-out
     int stop_on_logloss;       // 0: the epoch kept is the best by AUC; 1: by log loss (the
                                // other tasks: always by their validation loss)
+    double average_decay;      // > 0: the epochs are scored and kept with the weights averaged
+                               // over the recent steps, a step's weights weighing this to the
+                               // power of its age; 0 (the default but mlp's): the weights as
+                               // they are; SEER_AUTO_REAL (mlp's): 0.999 when an epoch has at
+                               // least 100 steps, else 0. Not with checkpoints or max_steps
     float pos_weight;          // the weight of positive rows in the training loss, for an
                                // imbalanced label (default 1); calibration then maps the
                                // scores back to probabilities
@@ -393,6 +401,7 @@ extern const char *const seer_precision_names[];      // "fp32", "bf16": bf16 0,
 extern const char *const seer_optimiser_names[];      // "adam", "adagrad": adagrad 0, 1
 extern const char *const seer_early_stop_names[];     // "auc", "logloss": stop_on_logloss
 extern const char *const seer_pooling_names[];        // "mean", "sum": pool_sum 0, 1
+extern const char *const seer_bucket_encoding_names[];  // "embedding", "linear": bucket_ple 0, 1
 extern const char *const seer_dcn_structure_names[];  // "parallel", "stacked": stacked 0, 1
 extern const char *const seer_calibration_names[];    // "none", "platt", "isotonic"
 

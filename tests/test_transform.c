@@ -14,6 +14,7 @@
 #include "data/sketch.h"
 #include "data/transform.h"
 #include "fit_text.h"
+#include "io/transform_json.h"
 
 // Profiles and fits text (a CSV with a header) with default options, min count 2, and label.
 static int fit_text(const char *text, const char *label, seer_transform *t, seer_profile *p,
@@ -759,4 +760,77 @@ Test(transform, slog1p_table_matches_log1p) {
     cr_assert(eq(dbl, seer_slog1p(1e300), log1p(1e300)));
     cr_assert(eq(dbl, seer_slog1p(4096), log1p(4096.0)));
     cr_assert(eq(dbl, seer_slog1p(-4095), -log1p(4095.0)));
+}
+
+// Piecewise-linear buckets (bucket_ple): x of make_table takes 0..9, ten values, so its ten
+// buckets are the values' own, with edges half way between them and the outer ends at the
+// training minimum 0 and maximum 9. A value fills the buckets below it, lies partly in its own
+// and leaves the rest 0; missing is all 0 with the flag. The buckets are dense values, not an
+// embedding field, and survive the model file's JSON.
+Test(transform, piecewise_linear_buckets) {
+    char *text = make_table(32000);  // enough rows for buckets (2,000 a bucket)
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    o.min_count = 2;
+    o.bucket_ple = 1;
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
+              seer_error_message());
+    const seer_column *x = &t.col[1];
+    cr_assert(x->ple && x->n_edges == 9 && x->field == -1, "ten buckets as dense values");
+    cr_assert(eq(sz, t.n_fields, 1), "only c is a field");
+    cr_assert(eq(sz, t.n_dense, 12), "x, its 10 buckets and its missing flag");
+    cr_assert(eq(long, x->ple_dense, 1));
+    cr_assert(eq(long, x->flag, 11));
+    cr_assert(ieee_ulp_eq(dbl, x->lo, 0.0, 0));
+    cr_assert(ieee_ulp_eq(dbl, x->hi, 9.0, 0));
+    const float want3[10] = {1, 1, 1, 0.5f, 0, 0, 0, 0, 0, 0};     // 3: half of [2.5, 3.5]
+    const float want925[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};     // above the maximum
+    const float want_low[10] = {0};                                // below the minimum
+    const char *rows[] = {"c,x\nred,3\n", "c,x\nred,9.25\n", "c,x\nred,-4\n", "c,x\nred,\n",
+                          "c,x\nred,0.25\n"};
+    const float *want[] = {want3, want925, want_low, want_low};
+    uint32_t ids[1];
+    float dense[12];
+    for (int r = 0; r < 4; r++) {
+        encode_one(&t, rows[r], ids, dense);
+        for (int k = 0; k < 10; k++)
+            cr_assert(ieee_ulp_eq(flt, dense[1 + k], want[r][k], 0), "row %d bucket %d: %g", r, k,
+                      (double)dense[1 + k]);
+        cr_assert(ieee_ulp_eq(flt, dense[11], r == 3 ? 1.0f : 0.0f, 0), "the flag of row %d", r);
+    }
+    encode_one(&t, rows[4], ids, dense);  // 0.25: half of the first bucket [0, 0.5]
+    cr_assert(ieee_ulp_eq(flt, dense[1], 0.5f, 0));
+    cr_assert(ieee_ulp_eq(flt, dense[2], 0.0f, 0));
+    // The model file's JSON keeps them (the categorical column's vocabulary is a tensor of the
+    // file, so this reads back a copy without it).
+    cJSON *written = seer_transform_json(&t);
+    char *text_json = cJSON_PrintUnformatted(written);  // exact numbers are raw text till printed
+    cJSON *j = cJSON_Parse(text_json);
+    cJSON_Delete(written);
+    free(text_json);
+    cJSON *cols = cJSON_GetObjectItemCaseSensitive(j, "columns");
+    cJSON_DeleteItemFromArray(cols, 2);
+    seer_transform back;
+    cr_assert(eq(int, seer_transform_json_load(&back, j, NULL, "m.seer"), SEER_OK), "%s",
+              seer_error_message());
+    const seer_column *bx = &back.col[1];
+    cr_assert(bx->ple && bx->lo == x->lo && bx->hi == x->hi && bx->n_edges == 9);
+    cr_assert(eq(sz, back.n_dense, 12));
+    // Edges outside lo .. hi are refused, naming the key.
+    cJSON *cx = cJSON_GetArrayItem(cols, 1);
+    cJSON_ReplaceItemInObjectCaseSensitive(cx, "hi", cJSON_CreateNumber(5));
+    seer_transform bad;
+    cr_assert(ne(int, seer_transform_json_load(&bad, j, NULL, "m.seer"), SEER_OK));
+    cr_assert(strstr(seer_error_message(), "piecewise_linear") != NULL, "%s",
+              seer_error_message());
+    cJSON_Delete(j);
+    seer_transform_free(&back);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
 }

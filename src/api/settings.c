@@ -41,6 +41,7 @@ const char *const seer_precision_names[] = {"fp32", "bf16", NULL};
 const char *const seer_optimiser_names[] = {"adam", "adagrad", NULL};
 const char *const seer_early_stop_names[] = {"auc", "logloss", NULL};
 const char *const seer_pooling_names[] = {"mean", "sum", NULL};
+const char *const seer_bucket_encoding_names[] = {"embedding", "linear", NULL};
 const char *const seer_dcn_structure_names[] = {"parallel", "stacked", NULL};
 const char *const seer_calibration_names[] = {"none", "platt", "isotonic", NULL};
 const char *const seer_task_names[] = {"binary", "regression", "ziln", NULL};
@@ -97,6 +98,10 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     // Only another task than binary has a line, so that a binary run's text is as it was.
     if (k > 0 && (size_t)k < cap && o->task > SEER_TASK_BINARY && o->task <= SEER_TASK_ZILN)
         k += snprintf(buf + k, cap - (size_t)k, "--task %s\n", seer_task_names[o->task]);
+    // Only piecewise-linear buckets have a line: a checkpoint of embedded ones reads as it was.
+    if (k > 0 && (size_t)k < cap && o->bucket_ple)
+        k += snprintf(buf + k, cap - (size_t)k, "--bucket-encoding %s\n",
+                      seer_bucket_encoding_names[1]);
     if (k > 0 && (size_t)k < cap && o->pos_weight != 1)
         k += snprintf(buf + k, cap - (size_t)k, "--pos-weight %.7g\n", (double)o->pos_weight);
     SEER_ASSERT(k > 0);

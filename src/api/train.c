@@ -32,6 +32,7 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(valid_frac, valid_frac) X(l2, l2) X(epochs, epochs) X(batch, batch) X(lr, lr)            \
     X(threads, threads)                                                                         \
     X(seed, seed) X(patience, patience) X(stop_on_logloss, stop_on_logloss) X(quiet, quiet)    \
+    X(average_decay, average_decay)                                                             \
     X(calibration, calibration) X(cost_fn, cost_fn) X(cost_fp, cost_fp)                       \
     X(checkpoint_path, checkpoint_path) X(checkpoint_every, checkpoint_every)                   \
     X(resume_path, resume_path) X(max_steps, max_steps) X(cache, cache)                        \
@@ -41,6 +42,7 @@ int seer_model_kind_parse(const char *name, seer_model_kind *out) {
     X(n_categorical, tf.n_categorical) X(numeric, tf.numeric) X(n_numeric, tf.n_numeric)       \
     X(multi, tf.multi) X(n_multi, tf.n_multi) X(min_count, tf.min_count)                       \
     X(max_vocab, tf.max_vocab) X(buckets, tf.buckets) X(hash_buckets, tf.hash_buckets)         \
+    X(bucket_ple, tf.bucket_ple)                                                                \
     X(hash_shared, tf.hash_shared) X(max_tokens, tf.max_tokens) X(pool_sum, tf.pool_sum)       \
     X(model, net.kind) X(hidden, net.hidden) X(n_hidden, net.n_hidden) X(hidden2, net.hidden2) \
     X(n_hidden2, net.n_hidden2) X(heads, net.n_heads) X(gate_hidden, net.gate_hidden)          \
@@ -80,6 +82,11 @@ void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
     o->epochs = o->batch = o->patience = SEER_AUTO;
     o->lr = o->l2 = SEER_AUTO_REAL;
     o->pos_weight = 1;
+    // An mlp reads its inputs through dense layers alone, where piecewise-linear buckets give
+    // it a curve per column (BENCHMARKS.md, "Piecewise-linear buckets"); the models with
+    // embedding interactions (fm, deepfm, ...) keep a vector per bucket.
+    o->bucket_ple = model == SEER_MODEL_MLP;
+    o->average_decay = model == SEER_MODEL_MLP ? SEER_AUTO_REAL : 0;
 }
 
 // Whether the n widths are a list the model can take: at most SEER_HIDDEN_MAX, each 1-65536.
@@ -112,6 +119,9 @@ static const char *out_of_range(const seer_train_options *o) {
         return "a cost matrix needs both costs, each above 0 and at most 1e9";
     if (o->calibration < SEER_CALIBRATION_NONE || o->calibration > SEER_CALIBRATION_ISOTONIC)
         return "calibration must be a seer_calibration (0, 1 or 2)";
+    if (o->bucket_ple != 0 && o->bucket_ple != 1) return "bucket_ple must be 0 or 1";
+    if (!(o->average_decay == SEER_AUTO_REAL || (o->average_decay >= 0 && o->average_decay < 1)))
+        return "average_decay must be from 0 to below 1, or SEER_AUTO_REAL";
     if ((unsigned)o->task > SEER_TASK_ZILN) return "task is no seer_task";
     if (o->task != SEER_TASK_BINARY && o->pos_weight != 1)
         return "pos_weight weighs the positive rows of a 0/1 label (task binary only)";

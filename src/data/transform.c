@@ -110,7 +110,8 @@ static double label_correlation(const seer_col_stats *s, int log, const seer_mom
     return szz > 0 && syy > 0 ? szy / sqrt(szz * syy) : 0.0;
 }
 
-static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, int by_label) {
+static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, int by_label,
+                       int ple) {
     double *v = malloc((s->n_sample + 1) * sizeof *v);
     if (!v) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
     memcpy(v, s->sample, s->n_sample * sizeof *v);
@@ -161,8 +162,17 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, 
         }
     }
     free(v);
-    char bucket_text[32] = ", no buckets";
-    if (c->n_edges) snprintf(bucket_text, sizeof bucket_text, ", %zu buckets", c->n_edges + 1);
+    // Piecewise-linear buckets run from the training minimum to its maximum (the sample's ends
+    // may fall short of them).
+    c->ple = ple && c->n_edges;
+    if (c->ple) {
+        c->lo = c->log ? seer_slog1p(s->min) : s->min;
+        c->hi = c->log ? seer_slog1p(s->max) : s->max;
+    }
+    char bucket_text[48] = ", no buckets";
+    if (c->n_edges)
+        snprintf(bucket_text, sizeof bucket_text, ", %zu %sbuckets", c->n_edges + 1,
+                 c->ple ? "piecewise-linear " : "");
     char lin_text[64] = "";
     if (r_lin != 0 && !c->log)
         snprintf(lin_text, sizeof lin_text, " (not slog1p: label r %.2f plain, %.2f logged)",
@@ -426,7 +436,8 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
         if (rc != SEER_OK) break;
         if (c->multi) fit_multi(c, s, o);
         if (c->kind == SEER_COL_NUMERIC && s->numeric == 0) c->kind = SEER_COL_IGNORED;
-        if (c->kind == SEER_COL_NUMERIC) rc = fit_numeric(c, s, buckets, o->scale_by_label);
+        if (c->kind == SEER_COL_NUMERIC)
+            rc = fit_numeric(c, s, buckets, o->scale_by_label, o->bucket_ple);
         if (c->kind == SEER_COL_NUMERIC && s->first_text_line) {
             // The few non-numbers are malformed rows; say where the first one is.
             size_t used = strlen(c->reason);
@@ -458,12 +469,19 @@ int seer_transform_fit(seer_transform *t, const seer_profile *p, const seer_tran
     return rc;
 }
 
+// A numeric column's buckets are an embedding field unless they are piecewise-linear values.
+static int bucket_field(const seer_column *c) {
+    return c->kind == SEER_COL_NUMERIC && c->n_edges && !c->ple;
+}
+
 int seer_transform_finish(seer_transform *t) {
     size_t F = 0, nd = 0, nflag = 0;
     for (size_t j = 0; j < t->n_cols; j++) {
         seer_column *c = &t->col[j];
-        F += c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges);
+        if (c->kind != SEER_COL_NUMERIC || !c->n_edges) c->ple = 0;
+        F += c->kind == SEER_COL_CATEGORICAL || bucket_field(c);
         nd += c->kind == SEER_COL_NUMERIC ? 1 : c->kind == SEER_COL_VECTOR ? c->dims : 0;
+        nd += c->ple ? c->n_edges + 1 : 0;
         nflag += c->kind == SEER_COL_NUMERIC && c->flag >= 0;
         if (c->kind == SEER_COL_LABEL) t->label_col = (long)j;
     }
@@ -483,8 +501,7 @@ int seer_transform_finish(seer_transform *t) {
     for (int pass = 0; pass < 2; pass++) {
         for (size_t j = 0; j < t->n_cols; j++) {
             seer_column *c = &t->col[j];
-            int is_field = pass == 0 ? c->kind == SEER_COL_CATEGORICAL
-                                     : c->kind == SEER_COL_NUMERIC && c->n_edges;
+            int is_field = pass == 0 ? c->kind == SEER_COL_CATEGORICAL : bucket_field(c);
             if (pass == 0 && c->kind == SEER_COL_NUMERIC) {
                 c->dense = (long)d;
                 t->dense_col[d++] = (long)j;
@@ -492,6 +509,10 @@ int seer_transform_finish(seer_transform *t) {
             if (pass == 0 && c->kind == SEER_COL_VECTOR) {
                 c->dense = (long)d;
                 for (size_t k = 0; k < c->dims; k++) t->dense_col[d++] = (long)j;
+            }
+            if (pass == 1 && c->ple) {
+                c->ple_dense = (long)d;
+                for (size_t k = 0; k <= c->n_edges; k++) t->dense_col[d++] = (long)j;
             }
             if (pass == 1 && c->kind == SEER_COL_NUMERIC && c->flag >= 0) {
                 c->flag = (long)d;
@@ -522,8 +543,8 @@ int seer_transform_finish(seer_transform *t) {
         seer_column *c = &t->col[j];
         if (c->kind != SEER_COL_NUMERIC && c->kind != SEER_COL_VECTOR) c->dense = -1;
         if (c->kind != SEER_COL_NUMERIC) c->flag = -1;
-        if (!(c->kind == SEER_COL_CATEGORICAL || (c->kind == SEER_COL_NUMERIC && c->n_edges)))
-            c->field = c->slot = -1;
+        if (!(c->kind == SEER_COL_CATEGORICAL || bucket_field(c))) c->field = c->slot = -1;
+        if (!c->ple) c->ple_dense = -1;
         if (c->kind != SEER_COL_CATEGORICAL) c->multi = 0;
         if (c->kind == SEER_COL_CATEGORICAL) {
             int rc = seer_vocab_map_init(&c->lookup, c->vocab, c->n_vocab, 2);
@@ -585,6 +606,19 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
         else hi = mid;
     }
     return lo;
+}
+
+// The piecewise-linear buckets of v (n_edges + 1 values): bucket k spans [edge k-1, edge k]
+// with lo and hi as the outer ends; it holds 1 when v is at or above its end, 0 at or below its
+// start, and the share of the way between them otherwise. Missing: all 0 (the flag says it).
+static void encode_ple(const seer_column *c, double v, int missing, float *out) {
+    size_t n = c->n_edges + 1;
+    for (size_t k = 0; k < n; k++) {
+        double a = k == 0 ? c->lo : c->edges[k - 1], b = k == c->n_edges ? c->hi : c->edges[k];
+        // Halves: the difference of two numbers near 1e308 overflows.
+        double x = missing || v <= a ? 0.0 : v >= b ? 1.0 : (0.5 * v - 0.5 * a) / (0.5 * b - 0.5 * a);
+        out[k] = (float)x;
+    }
 }
 
 // The global row of one token of a categorical column.
@@ -674,6 +708,7 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
             if (c->log) v = seer_slog1p(v);
             dense[c->dense] = missing ? 0.0f : standardise(v, c->mean, c->std);
             if (c->flag >= 0) dense[c->flag] = (float)missing;
+            if (c->ple) encode_ple(c, v, missing, dense + c->ple_dense);
             if (c->field >= 0)
                 ids[c->slot] = (uint32_t)(t->field_offset[c->field] +
                                            (missing ? 0 : 1 + bucket_of(c->edges, c->n_edges, v)));

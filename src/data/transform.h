@@ -19,7 +19,10 @@
 //   numeric      "enhance": slog1p when heavy-tailed, standardised with the
 //                training mean and deviation (missing -> 0, clipped to +-10),
 //                a 0/1 missing indicator when training had missing values, and
-//                quantile buckets with their own embedding (row 0 missing)
+//                quantile buckets with their own embedding (row 0 missing), or
+//                with bucket_ple the buckets as piecewise-linear dense values:
+//                one a bucket, 1 for a bucket wholly below the value, 0 above
+//                it, the value's place inside its own (all 0 when missing)
 //   vector       every value is a fixed number of ';'-separated numbers (a
 //                precomputed text or image embedding): that many dense inputs,
 //                each standardised; missing -> zeros
@@ -28,7 +31,8 @@
 // Model inputs of one row: ids (n_slots) global embedding rows, one slot per
 // field (categorical columns first, then bucket fields) except multi-valued
 // fields, which have `slots` each, unused ones SEER_NO_ID; and dense (n_dense):
-// the standardised numbers, then the missing indicators. Without multi-valued
+// the standardised numbers, then each column's piecewise-linear buckets and
+// missing indicator. Without multi-valued
 // columns n_slots == n_fields and ids[f] is field f's row.
 #ifndef SEER_DATA_TRANSFORM_H
 #define SEER_DATA_TRANSFORM_H
@@ -71,6 +75,10 @@ typedef struct {
     long flag;              // index of the missing indicator, -1 if none
     size_t n_edges;
     double *edges;          // (n_edges) ascending bucket edges on the (logged) value
+    int ple;                // the buckets are n_edges + 1 piecewise-linear dense values
+    double lo, hi;          // with ple: the (logged) training minimum and maximum, the outer
+                            // ends of the first and last bucket
+    long ple_dense;         // with ple: the index of the first bucket's value, else -1
     // categorical, and numeric bucket fields
     long field;             // embedding field index, -1 if none
     size_t n_vocab;
@@ -109,6 +117,8 @@ typedef struct {
     int pool_sum;                    // multi-valued fields sum instead of averaging
     int scale_by_label;              // for a model linear in its inputs: a skewed column keeps
                                      // the scale (plain or slog1p) nearer the label's (fit_numeric)
+    int bucket_ple;                  // numeric buckets as piecewise-linear dense values instead
+                                     // of embedding fields
 } seer_transform_options;
 
 typedef struct {

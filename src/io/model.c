@@ -75,6 +75,8 @@ static const char *bad_number(const seer_column *c) {
     if (c->kind == SEER_COL_NUMERIC && !isfinite(c->mean)) return "mean";
     if (c->kind == SEER_COL_NUMERIC && !all_finite(&c->std, 1, 1)) return "std";
     if (c->kind == SEER_COL_NUMERIC && !all_finite(c->edges, c->n_edges, 0)) return "edges";
+    if (c->kind == SEER_COL_NUMERIC && c->ple && !(isfinite(c->lo) && isfinite(c->hi)))
+        return "lo";
     if (c->kind == SEER_COL_VECTOR && !all_finite(c->vec_mean, c->dims, 0)) return "means";
     if (c->kind == SEER_COL_VECTOR && !all_finite(c->vec_std, c->dims, 1)) return "stds";
     return NULL;

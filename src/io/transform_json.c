@@ -38,6 +38,11 @@ cJSON *seer_transform_json(const seer_transform *t) {
             cJSON *e = cJSON_AddArrayToObject(cj, "edges");
             for (size_t k = 0; k < c->n_edges; k++)
                 cJSON_AddItemToArray(e, exact_number(c->edges[k]));
+            if (c->ple) {  // absent in files before piecewise-linear buckets: embedded buckets
+                cJSON_AddBoolToObject(cj, "piecewise_linear", 1);
+                add_exact(cj, "lo", c->lo);
+                add_exact(cj, "hi", c->hi);
+            }
         }
         if (c->kind == SEER_COL_VECTOR) {
             cJSON *mean = cJSON_AddArrayToObject(cj, "means");
@@ -94,6 +99,14 @@ static void finite_array(const cJSON *o, const char *key, double *out, size_t n,
     if (k != n || !cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n) *bad = key;
 }
 
+// Piecewise-linear buckets need edges in order between lo and hi.
+static int ple_ends_hold(const seer_column *c) {
+    if (c->n_edges == 0) return 0;
+    for (size_t k = 1; k < c->n_edges; k++)
+        if (!(c->edges[k - 1] <= c->edges[k])) return 0;
+    return c->lo <= c->edges[0] && c->edges[c->n_edges - 1] <= c->hi;
+}
+
 // Reads column j of the transform into c; on failure *bad names the key at fault.
 static void load_column(seer_column *c, const cJSON *cj, size_t j, const seer_modelfile *f,
                         const char **bad) {
@@ -120,6 +133,12 @@ static void load_column(seer_column *c, const cJSON *cj, size_t j, const seer_mo
         c->edges = calloc(c->n_edges + 1, sizeof *c->edges);
         if (!c->edges) *bad = "edges (out of memory)";
         else finite_array(cj, "edges", c->edges, c->n_edges, 0, bad);
+        c->ple = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "piecewise_linear"));
+        if (c->ple && !*bad) {
+            c->lo = finite_num(cj, "lo", bad);
+            c->hi = finite_num(cj, "hi", bad);
+            if (!*bad && !ple_ends_hold(c)) *bad = "piecewise_linear";
+        }
     }
     if (c->kind == SEER_COL_VECTOR) {
         const cJSON *mean = cJSON_GetObjectItemCaseSensitive(cj, "means");

@@ -385,6 +385,7 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     int bags = n->S != F;
     size_t n_uniq = seer_embedding_unique(n->uniq, n->slot, bags ? n->bag_ids : ids,
                                           bags ? n->n_bag_ids : B * F, n->marks, stamp);
+    n->n_uniq = n_uniq;
     memset(n->drows, 0, n_uniq * D * sizeof(float));
     if (n->plan.wide) memset(n->dwide_rows, 0, n_uniq * sizeof(float));
     if (!bags) {

@@ -152,6 +152,7 @@ struct seer_net {
     float *xw, *dxw;             // (batch_cap, F) gathered wide weights and their gradient
     uint32_t *marks;             // (2 * emb_rows) dedupe scratch
     uint32_t *uniq, *slot;       // (batch_cap * S)
+    size_t n_uniq;               // the rows of uniq the last training step updated
     float *drows;                // (batch_cap * S, D)
     float *dwide_rows;           // (batch_cap * S)
     size_t S;                    // ids per row

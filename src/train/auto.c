@@ -26,19 +26,28 @@ int seer_train_auto(seer_train_job *o, size_t n, size_t width, int can_solve) {
                o->lr == SEER_AUTO_REAL && n <= SEER_AUTO_LBFGS_VALUES / (width ? width : 1);
     // l2 counts only where it is used.
     int chosen = o->batch == SEER_AUTO || o->epochs == SEER_AUTO || o->patience == SEER_AUTO ||
-                 o->lr == SEER_AUTO_REAL || (o->lbfgs && o->l2 == SEER_AUTO_REAL);
+                 o->lr == SEER_AUTO_REAL || (o->lbfgs && o->l2 == SEER_AUTO_REAL) ||
+                 (!o->lbfgs && o->average_decay < 0);
     size_t b0 = seer_model_ops_of(o->net.kind)->batch;
     if (o->batch == SEER_AUTO) {
         size_t lo = b0 < SEER_AUTO_BATCH_MIN ? b0 : SEER_AUTO_BATCH_MIN;
         o->batch = clamp(pow2_floor(n / SEER_AUTO_STEPS_MIN), lo, b0);
     }
-    if (o->lr == SEER_AUTO_REAL) o->lr = o->net.adagrad ? 0.01f : 1e-3f;
     // An L-BFGS solve chooses l2 on the hold-out (train/solve_lr.h); nothing else uses it.
     if (o->l2 == SEER_AUTO_REAL && !o->lbfgs) o->l2 = 0;
     size_t steps = (n + o->batch - 1) / o->batch;
     if (o->epochs == SEER_AUTO)
         o->epochs = o->lbfgs ? SEER_AUTO_LBFGS_ITERS
                              : clamp((SEER_AUTO_RUN_STEPS + steps - 1) / steps, 50, 200);
+    // A checkpoint does not record an average (train/average.h).
+    int checkpoints = o->checkpoint_every || o->resume_path || o->max_steps;
+    if (o->average_decay < 0)
+        o->average_decay = !o->lbfgs && !checkpoints && steps >= SEER_AUTO_AVERAGE_STEPS
+                               ? SEER_AUTO_AVERAGE_DECAY : 0;
+    // Averaged weights take the noise of larger steps out (GMSC: 0.8598 at lr 0.001, 0.8603 at
+    // 0.002; MovieLens 0.6390 and 0.6424).
+    if (o->lr == SEER_AUTO_REAL)
+        o->lr = o->net.adagrad ? 0.01f : o->average_decay > 0 ? SEER_AUTO_AVERAGE_LR : 1e-3f;
     if (o->patience == SEER_AUTO) {
         size_t p = (SEER_AUTO_PATIENCE_STEPS + steps - 1) / steps;
         o->patience = p > 3 ? p : 3;
@@ -59,6 +68,7 @@ void seer_train_auto_text(const seer_train_job *o, size_t n, int held_out, char 
         snprintf(buf, cap, "full-batch L-BFGS, l2 %.3g, up to %zu iterations", (double)o->l2,
                  o->epochs);
     else
-        snprintf(buf, cap, "batch %zu, lr %g, up to %zu epochs, patience %zu", o->batch,
-                 (double)o->lr, o->epochs, o->patience);
+        snprintf(buf, cap, "batch %zu, lr %g, up to %zu epochs, patience %zu%s", o->batch,
+                 (double)o->lr, o->epochs, o->patience,
+                 o->average_decay > 0 ? ", weights averaged" : "");
 }

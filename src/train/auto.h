@@ -14,6 +14,12 @@
 // Steps a run should have (epochs follow, 50 to 200) and patience's least steps.
 #define SEER_AUTO_RUN_STEPS 4000
 #define SEER_AUTO_PATIENCE_STEPS 30
+// Averaged weights (train/average.h) when an epoch has this many steps, with this decay: on
+// Give Me Some Credit (380 steps an epoch) and MovieLens (310) they gained 0.002 and 0.003-0.013
+// test AUC, on German credit (10) they lost 0.004 (BENCHMARKS.md, "Averaged weights").
+#define SEER_AUTO_AVERAGE_STEPS 100
+#define SEER_AUTO_AVERAGE_DECAY 0.999
+#define SEER_AUTO_AVERAGE_LR 2e-3f
 // L-BFGS iterations when epochs is left to the data.
 #define SEER_AUTO_LBFGS_ITERS 500
 // The most encoded values (rows x (ids + dense values) a row) L-BFGS solves whole: its path

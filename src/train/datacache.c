@@ -71,8 +71,8 @@ static void put_settings(key_text *k, const seer_train_job *o) {
     put_names(k, "multi", t->multi, t->n_multi);
     put(k, "min_count %zu\nmax_vocab %zu\nbuckets %zu\nhash_buckets %zu\nhash_shared %d\n",
         t->min_count, t->max_vocab, t->buckets, t->hash_buckets, t->hash_shared);
-    put(k, "max_tokens %zu\npool_sum %d\nscale_by_label %d\n", t->max_tokens, t->pool_sum,
-        t->scale_by_label);
+    put(k, "max_tokens %zu\npool_sum %d\nscale_by_label %d\nbucket_ple %d\n", t->max_tokens,
+        t->pool_sum, t->scale_by_label, t->bucket_ple);
     put(k, "rules %d\n", SEER_TRANSFORM_RULES);
 }
 

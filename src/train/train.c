@@ -19,6 +19,7 @@
 #include "data/profile.h"
 #include "io/checkpoint.h"
 #include "train/auto.h"
+#include "train/average.h"
 #include "train/calibrate.h"
 #include "train/datacache.h"
 #include "train/solve_lr.h"
@@ -123,6 +124,7 @@ typedef struct {
     seer_train_outcome *r;
     seer_checkpoint_state *st;
     snapshot *best;
+    seer_weight_avg *avg;  // the averaged weights, or NULL (the run does not average)
     seer_adam_config adam;
     size_t n_chunks, n_batches;
     size_t *perm, *order;  // (SHUFFLE_CHUNK) rows of a chunk, (n_chunks) the chunks
@@ -152,6 +154,7 @@ static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s
         seer_progress_end(bar);
         return check_diverged(n, loss, o->lr);
     }
+    if (u->avg) seer_weight_avg_step(u->avg, n);
     st->loss_sum += loss * (double)b;
     u->r->samples_trained += b;
     st->step = n->step;
@@ -215,8 +218,16 @@ static int validate_epoch(epochs_run *u, int *stop) {
     seer_checkpoint_state *st = u->st;
     seer_net *n = &u->model->net;
     seer_binary_metrics m;
+    // An averaging run scores, and keeps, the averaged weights.
+    if (u->avg) {
+        seer_weight_avg_catch_up(u->avg, n);
+        seer_weight_avg_swap(u->avg, n);
+    }
     int rc = eval_dataset(n, u->va, u->pv, &m);
-    if (rc != SEER_OK) return rc;
+    if (rc != SEER_OK) {
+        if (u->avg) seer_weight_avg_swap(u->avg, n);
+        return rc;
+    }
     int binary = n->cfg.task == SEER_TASK_BINARY;
     if (!o->quiet && binary)
         fprintf(stderr, "epoch %zu: train loss %.5f, valid logloss %.5f auc %.5f\n",
@@ -241,6 +252,7 @@ static int validate_epoch(epochs_run *u, int *stop) {
     } else if (++st->since_best >= o->patience && o->patience) {
         *stop = 1;
     }
+    if (u->avg) seer_weight_avg_swap(u->avg, n);
     return SEER_OK;
 }
 
@@ -257,12 +269,15 @@ static void finish_epochs(epochs_run *u) {
                                        .logloss = st->best_logloss,
                                        .accuracy = st->best_accuracy,
                                        .positive_rate = st->best_positive_rate};
-    if (u->va->rows && st->best_epoch && st->best_epoch != st->epochs_run) {
+    // An averaging run's net holds the last step's weights, never the ones scored.
+    int scored_differ = st->best_epoch != st->epochs_run || u->avg;
+    if (u->va->rows && st->best_epoch && scored_differ) {
         snapshot_copy(n->params, n->emb, n->wide, best->params, best->emb, best->wide, n);
         // Without both classes in the validation rows their AUC is undefined, and the
         // epochs were compared by log loss (see the score above).
         if (!o->quiet)
-            fprintf(stderr, "kept epoch %zu (best validation %s)\n", st->best_epoch,
+            fprintf(stderr, "kept epoch %zu%s (best validation %s)\n", st->best_epoch,
+                    u->avg ? ", weights averaged" : "",
                     n->cfg.task != SEER_TASK_BINARY ? "loss" :
                     o->stop_on_logloss ? "log loss" : isfinite(st->best_auc) ? "AUC" :
                     "log loss: the validation rows hold one class, so their AUC is undefined");
@@ -308,6 +323,11 @@ static int epochs_loop(epochs_run *u) {
             st->epoch--;
             if (rc != SEER_OK) return rc;
         }
+    }
+    // Without a hold-out the average of the last steps is the model.
+    if (u->avg && !u->va->rows) {
+        seer_weight_avg_catch_up(u->avg, n);
+        seer_weight_avg_swap(u->avg, n);
     }
     finish_epochs(u);
     return SEER_OK;
@@ -375,7 +395,19 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
     } else if (rc == SEER_OK) {
         u.adam = seer_net_optimiser(&model->net.cfg, o->lr);
         for (size_t c = 0; c < u.n_chunks; c++) u.n_batches += (chunk_rows(tr, c) + B - 1) / B;
-        rc = epochs_loop(&u);
+        // Checkpoints do not record an average, so a run that writes or resumes one does not
+        // average (nor one cut by max_steps, which writes one).
+        seer_weight_avg avg;
+        int averages = o->average_decay > 0 && !o->checkpoint_every && !o->resume_path &&
+                       !o->max_steps;
+        if (averages) rc = seer_weight_avg_init(&avg, &model->net, o->average_decay);
+        else if (o->average_decay > 0 && !o->quiet)
+            fprintf(stderr, "seer: weights not averaged: a checkpoint does not record them\n");
+        if (rc == SEER_OK) {
+            u.avg = averages ? &avg : NULL;
+            rc = epochs_loop(&u);
+            if (averages) seer_weight_avg_free(&avg);
+        }
     }
     free(u.perm);
     free(u.order);

@@ -32,6 +32,9 @@ typedef struct {
                                  // then bounds its iterations)
     size_t patience;             // epochs without a better validation score; 0: never stop
     int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
+    double average_decay;        // > 0: epochs are scored and kept with the weights averaged
+                                 // over recent steps, step weights decaying by this
+                                 // (train/average.h); not with checkpoints or max_steps
     int calibration;             // seer_calibration fitted on the hold-out, when there is one
     double cost_fn, cost_fp;     // a cost matrix the model keeps (both 0: none)
     int quiet;                   // no per-epoch lines on stderr

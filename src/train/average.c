@@ -1,0 +1,84 @@
+// The average of a net's weights over its recent steps (average.h says how and why).
+#include "train/average.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
+    memset(a, 0, sizeof *a);
+    a->decay = decay;
+    size_t rows = n->cfg.emb_rows, D = n->D;
+    a->params = malloc(n->n_params * sizeof(float) + 4);
+    a->emb = malloc(rows * D * sizeof(float) + 4);
+    a->wide = malloc((n->plan.wide ? rows : 1) * sizeof(float));
+    a->last = malloc((rows + 1) * sizeof *a->last);
+    if (!a->params || !a->emb || !a->wide || !a->last) {
+        seer_weight_avg_free(a);
+        return seer_errorf(SEER_ENOMEM, "out of memory for the averaged weights (%zu rows)", rows);
+    }
+    memcpy(a->params, n->params, n->n_params * sizeof(float));
+    memcpy(a->emb, n->emb, rows * D * sizeof(float));
+    if (n->plan.wide) memcpy(a->wide, n->wide, rows * sizeof(float));
+    for (size_t r = 0; r < rows; r++) a->last[r] = n->step;
+    a->step = n->step;
+    return SEER_OK;
+}
+
+// The share of the old average kept when it moves from step s to step t with the weight
+// unchanged since: d^(t-s) (1 - d^s) / (1 - d^t); 0 from step 0 (nothing averaged yet).
+static double kept_share(double d, long s, long t) {
+    if (s >= t) return 1.0;
+    if (s <= 0) return 0.0;
+    return pow(d, (double)(t - s)) * -expm1((double)s * log(d)) / -expm1((double)t * log(d));
+}
+
+static void move_toward(float *m, const float *w, size_t n, double keep) {
+    float k = (float)keep;
+    for (size_t i = 0; i < n; i++) m[i] = w[i] + (m[i] - w[i]) * k;
+}
+
+// Row r of the tables brought up to step t.
+static void row_to(seer_weight_avg *a, const seer_net *n, size_t r, long t) {
+    double keep = kept_share(a->decay, a->last[r], t);
+    size_t D = n->D;
+    move_toward(a->emb + r * D, n->emb + r * D, D, keep);
+    if (n->plan.wide) move_toward(a->wide + r, n->wide + r, 1, keep);
+    a->last[r] = t;
+}
+
+void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
+    long t = n->step;
+    move_toward(a->params, n->params, n->n_params, kept_share(a->decay, a->step, t));
+    a->step = t;
+    for (size_t i = 0; i < n->n_uniq; i++) row_to(a, n, n->uniq[i], t);
+}
+
+void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n) {
+    for (size_t r = 0; r < n->cfg.emb_rows; r++)
+        if (a->last[r] != n->step) row_to(a, n, r, n->step);
+}
+
+static void swap_floats(float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float t = x[i];
+        x[i] = y[i];
+        y[i] = t;
+    }
+}
+
+void seer_weight_avg_swap(seer_weight_avg *a, seer_net *n) {
+    swap_floats(a->params, n->params, n->n_params);
+    swap_floats(a->emb, n->emb, n->cfg.emb_rows * n->D);
+    if (n->plan.wide) swap_floats(a->wide, n->wide, n->cfg.emb_rows);
+}
+
+void seer_weight_avg_free(seer_weight_avg *a) {
+    free(a->params);
+    free(a->emb);
+    free(a->wide);
+    free(a->last);
+    memset(a, 0, sizeof *a);
+}

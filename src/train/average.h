@@ -1,0 +1,35 @@
+// The average of a net's weights over its recent training steps (an exponential moving
+// average, each step's weights weighing decay^age): the model early stopping scores and keeps
+// when the run averages. It smooths the last steps' noise out of the weights (Give Me Some
+// Credit's mlp, BENCHMARKS.md "Averaged weights").
+//
+// The average is kept bias-corrected, so it never weighs the initial weights: after step t it
+// is m_t = m_{t-1} + (w_t - m_{t-1}) (1 - d) / (1 - d^t), which makes m_1 = w_1. An embedding
+// row changes only in the steps that touch it, so its average is brought up to date lazily,
+// when it is touched and before the average is used: a row last averaged at step s whose
+// weight w has held since gets m = w + (m - w) d^(t-s) (1 - d^s) / (1 - d^t), the product of
+// the skipped steps' factors (exact while w held; the touching step's own new weight stands
+// in for the ones just before it).
+#ifndef SEER_TRAIN_AVERAGE_H
+#define SEER_TRAIN_AVERAGE_H
+
+#include "models/net.h"
+
+typedef struct {
+    double decay;           // d, in (0, 1)
+    float *params, *emb, *wide;  // the averages, shaped as the net's
+    long *last;             // (emb_rows) the step each row's average stands at
+    long step;              // the step the dense average stands at
+} seer_weight_avg;
+
+// Starts the average at the net's weights. SEER_ENOMEM.
+int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay);
+// After a training step of n: the dense weights and the rows the step updated.
+void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n);
+// Every row brought up to the net's step (before the average is read).
+void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n);
+// Exchanges the net's weights and the average (twice: as they were). Catch up first.
+void seer_weight_avg_swap(seer_weight_avg *a, seer_net *n);
+void seer_weight_avg_free(seer_weight_avg *a);
+
+#endif
