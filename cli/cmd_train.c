@@ -357,7 +357,7 @@ static int effective(const train_args *a, int c, char *buf, size_t cap) {
     if ((c == O_EPOCHS && o->epochs == SEER_AUTO) || (c == O_BATCH && o->batch == SEER_AUTO) ||
         (c == O_PATIENCE && o->patience == SEER_AUTO) ||
         (c == O_LR && o->lr == SEER_AUTO_REAL) || (c == O_L2 && o->l2 == SEER_AUTO_REAL) ||
-        (c == O_AVERAGE && o->average_decay < 0))
+        (c == O_AVERAGE && o->average_decay < 0) || (c == O_BUCKET_ENC && o->bucket_ple < 0))
         return 0;
     switch (c) {
     case O_MODEL: return snprintf(buf, cap, "%s", seer_model_kind_name(o->model)) > 0;

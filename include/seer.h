@@ -297,9 +297,9 @@ typedef struct {
     size_t min_count;          // 5: the least count of a token with its own embedding row
     size_t max_vocab;          // 1 << 20 tokens of one column at most
     size_t buckets;            // 16 quantile buckets of a numeric column; 0: none
-    int bucket_ple;            // the buckets as piecewise-linear dense values (1; mlp's
-                               // default: on GMSC test AUC 0.8578 -> see BENCHMARKS.md) or as
-                               // embedding fields (0; the other models' default)
+    int bucket_ple;            // the buckets as piecewise-linear dense values (1) or as
+                               // embedding fields (0); -1 (default): the model's choice, 1 for
+                               // mlp (a curve a column for its dense layers), 0 for the others
     size_t hash_buckets;       // 0: vocabularies; N: every categorical column hashed into N rows
     int hash_shared;           // with hash_buckets: one table for all of them
     size_t max_tokens;         // 32 tokens of a multi-valued value kept at most

@@ -265,6 +265,7 @@ Test(api, train_through_public_options_then_eval) {
     o.quiet = 1;
     o.hidden[0] = 16;
     o.hidden[1] = 8;
+    o.average_decay = 0;  // small_model.h's job does not leave it to the data
     seer_model *m = NULL;
     seer_train_report r;
     cr_assert(eq(int, seer_train(&o, &m, &r), SEER_OK), "%s", seer_error_message());

@@ -1078,8 +1078,10 @@ Test(cli, resume_across_shuffle_chunks_same_model) {
     fclose(f);
     const char *full = tmp_path("bfull.seer"), *part = tmp_path("bpart.seer");
     const char *ckpt = tmp_path("bpart.ckpt"), *resumed = tmp_path("bres.seer");
+    // A run that checkpoints does not average its weights (137 steps an epoch would), so the
+    // run it is compared with does not either.
     run_seer("train", data, "--label", "label", "--hidden", "8", "--batch", "512", "--epochs",
-             "2", "-o", full, NULL);
+             "2", "--average", "0", "-o", full, NULL);
     expect_exit(0);
     expect_stderr("buckets", NULL);
     // 70,000 rows at 512: 128 + 9 batches an epoch; stop in the first epoch's second chunk.
@@ -1453,4 +1455,23 @@ Test(cli, train_l2_option) {
     run_seer("train", d, "--label", "label", "--l2", "0.5", "--print-config", NULL);
     expect_exit(0);
     cr_assert(ne(ptr, strstr(last.out, "\"l2\": \"0.5\""), NULL), "%s", last.out);
+}
+
+// --average takes a decay below 1 and --bucket-encoding its two words; an average asked for
+// beside checkpoints is not taken, and the run says so.
+Test(cli, average_and_bucket_encoding_options) {
+    const char *data = base_table("base.csv");
+    run_seer("train", data, "--label", "label", "--average", "1", "-o", tmp_path("m.seer"),
+             NULL);
+    expect_exit(1);
+    expect_stderr("--average", NULL);
+    run_seer("train", data, "--label", "label", "--bucket-encoding", "steps", "-o",
+             tmp_path("m.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--bucket-encoding", NULL);
+    cr_assert(eq(int, file_exists(tmp_path("m.seer")), 0));
+    run_seer("train", data, "--label", "label", "--average", "0.9", "--checkpoint-every", "50",
+             "--bucket-encoding", "embedding", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(0);
+    expect_stderr("weights not averaged: a checkpoint does not record them", NULL);
 }

@@ -98,10 +98,11 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     // Only another task than binary has a line, so that a binary run's text is as it was.
     if (k > 0 && (size_t)k < cap && o->task > SEER_TASK_BINARY && o->task <= SEER_TASK_ZILN)
         k += snprintf(buf + k, cap - (size_t)k, "--task %s\n", seer_task_names[o->task]);
-    // Only piecewise-linear buckets have a line: a checkpoint of embedded ones reads as it was.
+    // Embedded buckets have no line, so a checkpoint of an older seer reads as it was; the
+    // model's choice is "auto", which a resumed run takes from its checkpoint's transform.
     if (k > 0 && (size_t)k < cap && o->bucket_ple)
         k += snprintf(buf + k, cap - (size_t)k, "--bucket-encoding %s\n",
-                      seer_bucket_encoding_names[1]);
+                      o->bucket_ple < 0 ? "auto" : seer_bucket_encoding_names[1]);
     if (k > 0 && (size_t)k < cap && o->pos_weight != 1)
         k += snprintf(buf + k, cap - (size_t)k, "--pos-weight %.7g\n", (double)o->pos_weight);
     SEER_ASSERT(k > 0);

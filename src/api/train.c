@@ -82,10 +82,7 @@ void seer_train_options_default(seer_train_options *o, seer_model_kind model) {
     o->epochs = o->batch = o->patience = SEER_AUTO;
     o->lr = o->l2 = SEER_AUTO_REAL;
     o->pos_weight = 1;
-    // An mlp reads its inputs through dense layers alone, where piecewise-linear buckets give
-    // it a curve per column (BENCHMARKS.md, "Piecewise-linear buckets"); the models with
-    // embedding interactions (fm, deepfm, ...) keep a vector per bucket.
-    o->bucket_ple = model == SEER_MODEL_MLP;
+    o->bucket_ple = -1;
     o->average_decay = model == SEER_MODEL_MLP ? SEER_AUTO_REAL : 0;
 }
 
@@ -119,7 +116,7 @@ static const char *out_of_range(const seer_train_options *o) {
         return "a cost matrix needs both costs, each above 0 and at most 1e9";
     if (o->calibration < SEER_CALIBRATION_NONE || o->calibration > SEER_CALIBRATION_ISOTONIC)
         return "calibration must be a seer_calibration (0, 1 or 2)";
-    if (o->bucket_ple != 0 && o->bucket_ple != 1) return "bucket_ple must be 0 or 1";
+    if (o->bucket_ple < -1 || o->bucket_ple > 1) return "bucket_ple must be -1, 0 or 1";
     if (!(o->average_decay == SEER_AUTO_REAL || (o->average_decay >= 0 && o->average_decay < 1)))
         return "average_decay must be from 0 to below 1, or SEER_AUTO_REAL";
     if ((unsigned)o->task > SEER_TASK_ZILN) return "task is no seer_task";
@@ -159,6 +156,10 @@ int seer_train(const seer_train_options *o, seer_model **out, seer_train_report 
         j.tf.label = "label";
     if (!j.tf.label) return seer_errorf(SEER_EINVAL, "seer_train: no label column given");
     j.tf.scale_by_label = j.net.kind == SEER_MODEL_LR;
+    // An mlp reads its inputs through dense layers alone, where piecewise-linear buckets give
+    // it a curve per column (BENCHMARKS.md, "mlp: piecewise-linear buckets"); the models with
+    // embedding interactions (fm, deepfm, ...) keep a vector per bucket.
+    if (j.tf.bucket_ple < 0) j.tf.bucket_ple = j.net.kind == SEER_MODEL_MLP;
     if (!j.data) return seer_errorf(SEER_EINVAL, "seer_train: no data file given");
     seer_train_report ignored;
     return seer_train_run(&j, report ? report : &ignored, out);
