@@ -300,3 +300,25 @@ Test(calibrate, isotonic_model_round_trip) {
     seer_model_free(m), seer_model_free(plain), seer_model_free(back);
     remove_tree(dir);
 }
+
+// Platt's map and the plain sigmoid are the float formulas they always were, bit for bit,
+// through seer_calibration_apply: files calibrated by Platt or not at all score as before.
+Test(calibrate, platt_and_none_unchanged) {
+    random_case(4);
+    static float z[RN], p[RN];
+    for (size_t i = 0; i < RN; i++) z[i] = (float)rz[i];
+    seer_net_config c;
+    memset(&c, 0, sizeof c);
+    c.calibrated = SEER_CALIBRATION_PLATT, c.calib_a = 0.7f, c.calib_b = -0.3f;
+    seer_calibration_apply(&c, z, p, RN);
+    for (size_t i = 0; i < RN; i++) {
+        float want = 1.0f / (1.0f + expf(-(0.7f * z[i] + -0.3f)));
+        cr_assert(memcmp(&p[i], &want, sizeof want) == 0, "row %zu", i);
+    }
+    c.calibrated = SEER_CALIBRATION_NONE;
+    seer_calibration_apply(&c, z, p, RN);
+    for (size_t i = 0; i < RN; i++) {
+        float want = 1.0f / (1.0f + expf(-z[i]));
+        cr_assert(memcmp(&p[i], &want, sizeof want) == 0, "row %zu", i);
+    }
+}
