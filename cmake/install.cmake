@@ -18,7 +18,7 @@ endif()
 
 # seer.pc finds the prefix from its own place (${pcfiledir}), so that an install under DESTDIR
 # or a moved prefix is used where it lies. Libs carries an rpath to libdir: a program built
-# against an install outside the loader's path (or before ldconfig ran) finds libseer.so.1.
+# against an install outside the loader's path (or before ldconfig ran) finds libseer.so.2.
 # Libs.private is what a link with libseer.a adds (pkg-config --static): the libraries libseer
 # calls, by name, not the Requires.private of their .pc files, which would pull in the static
 # dependencies of libmicrohttpd (gnutls, ...) that a link with its libmicrohttpd.so does not

@@ -27,9 +27,9 @@ for f in lib/libseer.a lib/pkgconfig/seer.pc include/seer.h include/seer/serve.h
     [ -e "$root/$f" ] || fail "$prefix/$f was not installed"
 done
 soname=$(readelf -d "$lib/libseer.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-[ "$soname" = libseer.so.1 ] || fail "libseer.so's SONAME is '$soname', not libseer.so.1"
-[ -L "$lib/libseer.so.1" ] && [ -f "$(readlink -f "$lib/libseer.so.1")" ] ||
-    fail "libseer.so.1 is not a link to the versioned library"
+[ "$soname" = libseer.so.2 ] || fail "libseer.so's SONAME is '$soname', not libseer.so.2"
+[ -L "$lib/libseer.so.2" ] && [ -f "$(readlink -f "$lib/libseer.so.2")" ] ||
+    fail "libseer.so.2 is not a link to the versioned library"
 # Only the public API is exported: every dynamic symbol of the library is a seer_* of
 # include/, and the internal ones (seer_net_predict, seer_transform_row) are not.
 nm -D --defined-only "$lib/libseer.so" | awk '$2 != "A" {print $3}' | sed 's/@.*//' >"$work/syms"
@@ -60,8 +60,8 @@ cc $xflags "$src/examples/score.c" $cflags $libs -o "$work/score_shared" ||
     fail "examples/score.c does not build against libseer.so"
 cc $xflags "$src/examples/score.c" $cflags $static_libs -o "$work/score_static" ||
     fail "examples/score.c does not build against libseer.a"
-readelf -d "$work/score_shared" | grep -q 'NEEDED.*libseer.so.1' ||
-    fail "score_shared does not use libseer.so.1"
+readelf -d "$work/score_shared" | grep -q 'NEEDED.*libseer.so.2' ||
+    fail "score_shared does not use libseer.so.2"
 readelf -d "$work/score_static" | grep -q 'NEEDED.*libseer' && fail "score_static needs libseer.so"
 
 check() {  # model file [--format F]: both builds print what seer predict prints
@@ -100,7 +100,7 @@ mkdir -p "$work/pkg"
 cat >"$work/pkg/CMakeLists.txt" <<'EOF'
 cmake_minimum_required(VERSION 3.18)
 project(uses_seer C)
-find_package(seer 0.3 REQUIRED)
+find_package(seer 0.4 REQUIRED)
 add_executable(score score.c)
 target_link_libraries(score PRIVATE seer::seer)
 EOF
