@@ -765,7 +765,7 @@ Test(transform, slog1p_table_matches_log1p) {
 // Piecewise-linear buckets (bucket_ple): x of make_table takes 0..9, ten values, so its ten
 // buckets are the values' own, with edges half way between them and the outer ends at the
 // training minimum 0 and maximum 9. A value fills the buckets below it, lies partly in its own
-// and leaves the rest 0; missing is all 0 with the flag. The buckets are dense values, not an
+// and leaves the rest 0; missing is all 0 with the flag (training saw missing values). The buckets are dense values, not an
 // embedding field, and survive the model file's JSON.
 Test(transform, piecewise_linear_buckets) {
     char *text = make_table(32000);  // enough rows for buckets (2,000 a bucket)
@@ -792,7 +792,7 @@ Test(transform, piecewise_linear_buckets) {
     const float want_low[10] = {0};                                // below the minimum
     const char *rows[] = {"c,x\nred,3\n", "c,x\nred,9.25\n", "c,x\nred,-4\n", "c,x\nred,\n",
                           "c,x\nred,0.25\n"};
-    const float *want[] = {want3, want925, want_low, want_low};
+    const float *want[] = {want3, want925, want_low, want_low};  // missing: 0 with the flag
     uint32_t ids[1];
     float dense[12];
     for (int r = 0; r < 4; r++) {
@@ -802,6 +802,16 @@ Test(transform, piecewise_linear_buckets) {
                       (double)dense[1 + k]);
         cr_assert(ieee_ulp_eq(flt, dense[11], r == 3 ? 1.0f : 0.0f, 0), "the flag of row %d", r);
     }
+    // A column whose training values were never missing has no flag: its missing value is the
+    // training mean's (4.49995: one 7 of the 32,000 is missing, so the mean is below 4.5).
+    seer_column *nx = &t.col[1];
+    long flag = nx->flag;
+    nx->flag = -1;
+    encode_one(&t, rows[3], ids, dense);
+    for (int k = 0; k < 10; k++)
+        cr_assert(ieee_ulp_eq(flt, dense[1 + k], k < 4 ? 1.0f : k == 4 ? (float)(x->mean - 3.5) : 0.0f,
+                              1), "missing without a flag, bucket %d: %g", k, (double)dense[1 + k]);
+    nx->flag = flag;
     encode_one(&t, rows[4], ids, dense);  // 0.25: half of the first bucket [0, 0.5]
     cr_assert(ieee_ulp_eq(flt, dense[1], 0.5f, 0));
     cr_assert(ieee_ulp_eq(flt, dense[2], 0.0f, 0));

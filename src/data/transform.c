@@ -610,13 +610,21 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
 
 // The piecewise-linear buckets of v (n_edges + 1 values): bucket k spans [edge k-1, edge k]
 // with lo and hi as the outer ends; it holds 1 when v is at or above its end, 0 at or below its
-// start, and the share of the way between them otherwise. Missing: all 0 (the flag says it).
+// start, and the share of the way between them otherwise. Missing, when training saw missing
+// values: all 0 beside the flag, as the network learnt them. Missing where training saw none
+// (no flag): the training mean's buckets, as its standardised value is the mean's (0); all 0
+// there would be a value below the minimum, far from anything the network saw.
 static void encode_ple(const seer_column *c, double v, int missing, float *out) {
     size_t n = c->n_edges + 1;
+    if (missing && c->flag < 0) {
+        v = c->mean;
+        missing = 0;
+    }
     for (size_t k = 0; k < n; k++) {
         double a = k == 0 ? c->lo : c->edges[k - 1], b = k == c->n_edges ? c->hi : c->edges[k];
         // Halves: the difference of two numbers near 1e308 overflows.
-        double x = missing || v <= a ? 0.0 : v >= b ? 1.0 : (0.5 * v - 0.5 * a) / (0.5 * b - 0.5 * a);
+        double x = missing || v <= a ? 0.0
+                   : v >= b ? 1.0 : (0.5 * v - 0.5 * a) / (0.5 * b - 0.5 * a);
         out[k] = (float)x;
     }
 }

@@ -22,7 +22,8 @@
 //                quantile buckets with their own embedding (row 0 missing), or
 //                with bucket_ple the buckets as piecewise-linear dense values:
 //                one a bucket, 1 for a bucket wholly below the value, 0 above
-//                it, the value's place inside its own (all 0 when missing)
+//                it, the value's place inside its own (missing: 0 beside the
+//                flag, or the mean's when training saw no missing value)
 //   vector       every value is a fixed number of ';'-separated numbers (a
 //                precomputed text or image embedding): that many dense inputs,
 //                each standardised; missing -> zeros
