@@ -765,8 +765,8 @@ Test(transform, slog1p_table_matches_log1p) {
 // Piecewise-linear buckets (bucket_ple): x of make_table takes 0..9, ten values, so its ten
 // buckets are the values' own, with edges half way between them and the outer ends at the
 // training minimum 0 and maximum 9. A value fills the buckets below it, lies partly in its own
-// and leaves the rest 0; missing is all 0 with the flag (training saw missing values). The buckets are dense values, not an
-// embedding field, and survive the model file's JSON.
+// and leaves the rest 0; missing is all 0 with the flag (training saw missing values). The
+// buckets are dense values, not an embedding field, and survive the model file's JSON.
 Test(transform, piecewise_linear_buckets) {
     char *text = make_table(32000);  // enough rows for buckets (2,000 a bucket)
     seer_transform_options o;
@@ -808,9 +808,11 @@ Test(transform, piecewise_linear_buckets) {
     long flag = nx->flag;
     nx->flag = -1;
     encode_one(&t, rows[3], ids, dense);
-    for (int k = 0; k < 10; k++)
-        cr_assert(ieee_ulp_eq(flt, dense[1 + k], k < 4 ? 1.0f : k == 4 ? (float)(x->mean - 3.5) : 0.0f,
-                              1), "missing without a flag, bucket %d: %g", k, (double)dense[1 + k]);
+    for (int k = 0; k < 10; k++) {
+        float w = k < 4 ? 1.0f : k == 4 ? (float)(x->mean - 3.5) : 0.0f;
+        cr_assert(ieee_ulp_eq(flt, dense[1 + k], w, 1), "missing without a flag, bucket %d: %g", k,
+                  (double)dense[1 + k]);
+    }
     nx->flag = flag;
     encode_one(&t, rows[4], ids, dense);  // 0.25: half of the first bucket [0, 0.5]
     cr_assert(ieee_ulp_eq(flt, dense[1], 0.5f, 0));

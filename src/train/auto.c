@@ -59,7 +59,8 @@ void seer_train_auto_text(const seer_train_job *o, size_t n, int held_out, char 
                           size_t cap) {
     if (o->lbfgs && o->l2 == SEER_AUTO_REAL && held_out)
         snprintf(buf, cap, "full-batch L-BFGS, l2 chosen %s from 1e-5 to 3e-2%s, up to %zu "
-                 "iterations", n <= SEER_LR_CV_ROWS ? "by cross-validation (1-SE rule)" : "on the hold-out",
+                 "iterations",
+                 n <= SEER_LR_CV_ROWS ? "by cross-validation (1-SE rule)" : "on the hold-out",
                  o->valid_path ? "" : ", then on all rows", o->epochs);
     else if (o->lbfgs && o->l2 == SEER_AUTO_REAL)
         snprintf(buf, cap, "full-batch L-BFGS, l2 1/n = %.3g (no hold-out to choose it on), "
