@@ -1373,6 +1373,78 @@ Test(serve, micro_batch_scores_as_alone) {
     cr_assert(eq(int, stop_server(), 0));
 }
 
+// A lone request (nothing queued or being scored, no predict in the last --micro-wait-us) is
+// scored on its HTTP thread in a product padded as the scorer pads one: the bytes it gets
+// when it shares a product with other requests in a burst.
+Test(serve, micro_batch_lone_request_inline_scores_as_batched) {
+    start_server("--micro-wait-us", "2000", NULL);
+    enum { N = 24 };
+    static char bodies[N][400];
+    small_bodies(bodies, N);
+    static response alone[N], together[N];
+    unsigned long long here0 = metric("seer_micro_batch_inline_total");
+    unsigned long long requests0 = metric("seer_micro_batch_requests_total");
+    for (size_t i = 0; i < N; i++) {
+        usleep(5000);   // more than --micro-wait-us since the last predict: alone
+        alone[i] = request("POST", "/v1/predict", NULL, bodies[i]);
+        expect(&alone[i], 200, "\"scores\":[");
+    }
+    cr_assert(eq(u64, (uint64_t)(metric("seer_micro_batch_inline_total") - here0), (uint64_t)N));
+    cr_assert(eq(u64, (uint64_t)(metric("seer_micro_batch_requests_total") - requests0),
+                 (uint64_t)N));
+    int shared = 0;
+    for (int round = 0; round < 20 && !shared; round++) {
+        unsigned long long p0 = metric("seer_micro_batch_products_total");
+        unsigned long long r0 = metric("seer_micro_batch_requests_total");
+        burst(bodies, N, together);
+        for (size_t i = 0; i < N; i++) {
+            cr_assert(eq(str, together[i].body, alone[i].body), "request %zu (%s): inline %s, "
+                      "batched %s", i, bodies[i], alone[i].body, together[i].body);
+            response_free(&together[i]);
+        }
+        shared = metric("seer_micro_batch_requests_total") - r0 >
+                 metric("seer_micro_batch_products_total") - p0;
+    }
+    cr_assert(shared, "in 20 bursts of %d requests no product held two requests", N);
+    for (size_t i = 0; i < N; i++) response_free(&alone[i]);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
+// Several HTTP threads, lone requests and bursts mixed: some requests are scored on their
+// HTTP threads and some by the scorer, every one with the bytes it gets alone, and every
+// one counted once.
+Test(serve, micro_batch_threads_mix_inline_and_batched) {
+    start_server("--threads", "4", NULL);
+    enum { N = 30 };
+    static char bodies[N][400];
+    small_bodies(bodies, N);
+    static response alone[N], together[N];
+    for (size_t i = 0; i < N; i++) {
+        usleep(2000);
+        alone[i] = request("POST", "/v1/predict", NULL, bodies[i]);
+        expect(&alone[i], 200, "\"scores\":[");
+    }
+    unsigned long long here0 = metric("seer_micro_batch_inline_total");
+    unsigned long long requests0 = metric("seer_micro_batch_requests_total");
+    cr_assert(eq(u64, (uint64_t)requests0, (uint64_t)N));
+    enum { ROUNDS = 10 };
+    for (int round = 0; round < ROUNDS; round++) {
+        burst(bodies, N, together);
+        for (size_t i = 0; i < N; i++) {
+            cr_assert(eq(str, together[i].body, alone[i].body), "request %zu: alone %s, "
+                      "in a burst %s", i, alone[i].body, together[i].body);
+            response_free(&together[i]);
+        }
+        usleep(2000);
+    }
+    unsigned long long here = metric("seer_micro_batch_inline_total") - here0;
+    unsigned long long requests = metric("seer_micro_batch_requests_total") - requests0;
+    cr_assert(eq(u64, (uint64_t)requests, (uint64_t)(ROUNDS * N)));
+    cr_assert(lt(u64, (uint64_t)here, (uint64_t)(ROUNDS * N)), "no request went to the scorer");
+    for (size_t i = 0; i < N; i++) response_free(&alone[i]);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
 // Clients that send a request and close (or reset) the connection before its batch is
 // answered: the server goes on, scores the same, and stops cleanly.
 Test(serve, micro_batch_clients_gone_before_answer) {

@@ -39,9 +39,11 @@ struct seer_batcher {
     job *head, **tail;
     size_t queued_rows, queued_jobs;
     job *spare;             // the free list
-    double last_t, gap;     // the newest job's arrival, and the time since the one before
+    double last_t, gap;     // the newest request's arrival, and the time since the one before
+    int scoring;            // the scorer holds jobs taken from the queue
     int stopping;
     atomic_ullong products, requests;   // scored and answered, for /metrics
+    atomic_ullong here;     // of those, scored on their HTTP thread (seer_batcher_lone)
     // The scoring thread's own: its view of the model, one product's input and scores.
     seer_net view;
     uint64_t view_version;  // 0: no view
@@ -72,6 +74,30 @@ static void job_free(job *j) {
 
 size_t seer_batcher_rows(const seer_batcher *b) { return b->rows; }
 
+int seer_batcher_lone(seer_batcher *b) {
+    pthread_mutex_lock(&b->mu);
+    double t = seer_now();
+    int lone = !b->head && !b->scoring && t - b->last_t >= b->wait_s;
+    b->gap = t - b->last_t;
+    b->last_t = t;
+    pthread_mutex_unlock(&b->mu);
+    return lone;
+}
+
+void seer_batcher_pad(const seer_batcher *b, uint32_t *ids, float *dense, size_t n,
+                      size_t n_slots, size_t n_dense) {
+    for (size_t r = n; r < b->rows; r++) {
+        memcpy(ids + r * n_slots, ids, n_slots * sizeof *ids);
+        memcpy(dense + r * n_dense, dense, n_dense * sizeof *dense);
+    }
+}
+
+void seer_batcher_scored_here(seer_batcher *b) {
+    atomic_fetch_add_explicit(&b->products, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->requests, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->here, 1, memory_order_relaxed);
+}
+
 int seer_batcher_submit(seer_batcher *b, const seer_http_request *req,
                         seer_request_rows *rows, seer_served *sv) {
     SEER_ASSERT(rows->n >= 1 && rows->n <= b->rows);
@@ -95,9 +121,7 @@ int seer_batcher_submit(seer_batcher *b, const seer_http_request *req,
     j->next = NULL;
     j->later = seer_http_defer(req);
     pthread_mutex_lock(&b->mu);
-    j->t = seer_now();
-    b->gap = j->t - b->last_t;
-    b->last_t = j->t;
+    j->t = seer_now();   // the arrival was counted by seer_batcher_lone
     *b->tail = j;
     b->tail = &j->next;
     b->queued_rows += n;
@@ -131,11 +155,7 @@ static int prepare(seer_batcher *b, seer_served *sv) {
 // Scores the k rows staged (k <= rows) as a product of exactly `rows` rows, the places
 // after k holding copies of row 0, and gives each request its scores.
 static void run_product(seer_batcher *b, seer_served *sv, size_t k) {
-    size_t S = sv->model->tf.n_slots, nd = sv->model->tf.n_dense;
-    for (size_t r = k; r < b->rows; r++) {
-        memcpy(b->ids + r * S, b->ids, S * sizeof *b->ids);
-        memcpy(b->dense + r * nd, b->dense, nd * sizeof *b->dense);
-    }
+    seer_batcher_pad(b, b->ids, b->dense, k, sv->model->tf.n_slots, sv->model->tf.n_dense);
     seer_net_predict(&b->view, b->ids, b->dense, b->rows, b->p);
     atomic_fetch_add_explicit(&b->products, 1, memory_order_relaxed);
     for (size_t r = 0; r < k; r++) b->at[r].j->p[b->at[r].i] = b->p[r];
@@ -227,10 +247,12 @@ static void *run(void *arg) {
         b->head = NULL;
         b->tail = &b->head;
         b->queued_rows = b->queued_jobs = 0;
+        b->scoring = 1;
         pthread_mutex_unlock(&b->mu);
         score_jobs(b, list);
         answer_jobs(b, list);
         pthread_mutex_lock(&b->mu);
+        b->scoring = 0;
     }
     pthread_mutex_unlock(&b->mu);
     return NULL;
@@ -238,9 +260,11 @@ static void *run(void *arg) {
 
 // ---------------------------------------------------------------- life cycle
 
-void seer_batcher_counts(seer_batcher *b, uint64_t *products, uint64_t *requests) {
+void seer_batcher_counts(seer_batcher *b, uint64_t *products, uint64_t *requests,
+                         uint64_t *here) {
     *products = atomic_load_explicit(&b->products, memory_order_relaxed);
     *requests = atomic_load_explicit(&b->requests, memory_order_relaxed);
+    *here = atomic_load_explicit(&b->here, memory_order_relaxed);
 }
 
 int seer_batcher_start(seer_batcher **out, struct seer_server *s, size_t rows,

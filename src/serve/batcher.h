@@ -16,6 +16,11 @@
 // scored alone or beside others. A lone request pays for the padding (measured in
 // BENCHMARKS.md); requests of more rows than a product are scored on their own thread.
 //
+// A lone request is scored on its own HTTP thread (seer_batcher_lone): when nothing is
+// queued or being scored and no request came in the last wait_us, a hand-off would only add
+// two wake-ups and a suspend and resume of its connection (measured in BENCHMARKS.md).
+// Its product is padded the same way (seer_batcher_pad), so it gives the same bits.
+//
 // The wait: the scorer takes what is queued at once, except while requests come in a
 // stream (the last two arrived less than wait_us apart) and the HTTP layer holds more
 // requests than are queued: then it waits for a full product at most wait_us after the
@@ -49,6 +54,20 @@ int seer_batcher_start(seer_batcher **out, struct seer_server *s, size_t rows,
 // The rows of one product; requests of more rows are not taken.
 size_t seer_batcher_rows(const seer_batcher *b);
 
+// Whether a request that just arrived is alone (nothing queued or being scored, no other
+// request in the last wait_us): then the caller scores it itself, padded (seer_batcher_pad),
+// and counts it (seer_batcher_scored_here). Either way it counts as an arrival.
+int seer_batcher_lone(seer_batcher *b);
+
+// Pads n rows (1 to seer_batcher_rows()) at ids (n_slots a row) and dense (n_dense a row),
+// which have room for seer_batcher_rows() rows, to a product of seer_batcher_rows() rows as
+// the scorer does: the rows after n are copies of row 0.
+void seer_batcher_pad(const seer_batcher *b, uint32_t *ids, float *dense, size_t n,
+                      size_t n_slots, size_t n_dense);
+
+// Counts a product scored on an HTTP thread after seer_batcher_lone (for /metrics).
+void seer_batcher_scored_here(seer_batcher *b);
+
 // Queues the rows of req (1 to seer_batcher_rows() rows, encoded for sv's model) and
 // defers req's answer: the scorer answers it. Takes *rows (swapped for a job's spare
 // buffers, so the caller's stay usable) and sv (released once answered). SEER_ENOMEM when
@@ -56,8 +75,10 @@ size_t seer_batcher_rows(const seer_batcher *b);
 int seer_batcher_submit(seer_batcher *b, const seer_http_request *req,
                         seer_request_rows *rows, seer_served *sv);
 
-// Products scored and requests answered so far (for /metrics).
-void seer_batcher_counts(seer_batcher *b, uint64_t *products, uint64_t *requests);
+// Products of --micro-batch rows scored and requests answered so far, all of them and
+// those scored on their HTTP thread (for /metrics).
+void seer_batcher_counts(seer_batcher *b, uint64_t *products, uint64_t *requests,
+                         uint64_t *here);
 
 // Stops the scoring thread once the queue is empty and frees everything. Call after the
 // HTTP layer has stopped (seer_http_stop waits for every deferred answer). NULL: no-op.

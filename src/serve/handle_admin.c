@@ -55,7 +55,8 @@ void seer_handle_metrics(seer_server *s, seer_http_response *resp) {
     g.connections_open = seer_http_connections(s->http);
     g.reloads = atomic_load(&s->reloads);
     g.reload_failures = atomic_load(&s->reload_failures);
-    if (s->batcher) seer_batcher_counts(s->batcher, &g.micro_products, &g.micro_requests);
+    if (s->batcher)
+        seer_batcher_counts(s->batcher, &g.micro_products, &g.micro_requests, &g.micro_here);
     size_t len;
     char *text = seer_metrics_text(&s->metrics, &g, &len);
     if (!text) {

@@ -30,8 +30,9 @@ void seer_reply_scores(seer_http_response *resp, const float *p, size_t n, uint6
     seer_reply_finish(resp, 200, &b);
 }
 
-// A request of at most a product's rows goes to the micro-batcher, which answers it; more
-// rows (or none) are scored here, on the HTTP thread.
+// A request of at most a product's rows goes to the micro-batcher, which answers it, unless
+// it is alone (seer_batcher_lone): then it is scored here as the batcher would score it;
+// more rows (or none) are scored here as they come.
 void seer_handle_predict(seer_server *s, seer_worker *w, const seer_http_request *req,
                          seer_http_response *resp) {
     seer_served *sv = seer_slot_acquire(&s->slot);
@@ -40,9 +41,19 @@ void seer_handle_predict(seer_server *s, seer_worker *w, const seer_http_request
         return;
     }
     size_t n = w->rows.n;
-    if (s->batcher && n >= 1 && n <= seer_batcher_rows(s->batcher) &&
-        seer_batcher_submit(s->batcher, req, &w->rows, sv) == SEER_OK)
-        return;   // deferred: the scorer answers and releases sv
+    seer_batcher *b = s->batcher;
+    if (b && n >= 1 && n <= seer_batcher_rows(b)) {
+        if (seer_batcher_lone(b)) {
+            if (!seer_worker_score_as_batch(w, sv, b, resp)) {
+                seer_batcher_scored_here(b);
+                seer_reply_scores(resp, w->p, n, sv->version);
+            }
+            seer_slot_release(&s->slot, sv);
+            return;
+        }
+        if (seer_batcher_submit(b, req, &w->rows, sv) == SEER_OK)
+            return;   // deferred: the scorer answers and releases sv
+    }
     if (!seer_worker_score(w, sv, resp)) seer_reply_scores(resp, w->p, n, sv->version);
     seer_slot_release(&s->slot, sv);
 }

@@ -119,8 +119,10 @@ char *seer_metrics_text(const seer_serve_metrics *m, const seer_metrics_gauges *
             "counter\nseer_micro_batch_products_total %llu\n"
             "# HELP seer_micro_batch_requests_total Predict requests scored in them.\n"
             "# TYPE seer_micro_batch_requests_total counter\nseer_micro_batch_requests_total "
-            "%llu\n", (unsigned long long)g->micro_products,
-        (unsigned long long)g->micro_requests);
+            "%llu\n# HELP seer_micro_batch_inline_total Of those, lone requests scored on "
+            "their HTTP thread.\n# TYPE seer_micro_batch_inline_total counter\n"
+            "seer_micro_batch_inline_total %llu\n", (unsigned long long)g->micro_products,
+        (unsigned long long)g->micro_requests, (unsigned long long)g->micro_here);
     seer_text_put(&t, "# HELP seer_http_connections_open Client connections open now.\n"
             "# TYPE seer_http_connections_open gauge\nseer_http_connections_open %llu\n",
         (unsigned long long)g->connections_open);

@@ -43,6 +43,7 @@ typedef struct {
     uint64_t connections_open;
     uint64_t reloads, reload_failures;
     uint64_t micro_products, micro_requests;   // the micro-batcher's (batcher.h)
+    uint64_t micro_here;     // of those, products scored on their HTTP thread
 } seer_metrics_gauges;
 
 // The path of an endpoint ("/v1/predict"; "other" for SEER_EP_OTHER).

@@ -63,6 +63,12 @@ int seer_worker_parse(seer_server *s, seer_worker *w, seer_served *sv, seer_pars
 // Scores w->rows with sv's model into w->p; on failure answers resp and returns nonzero.
 int seer_worker_score(seer_worker *w, seer_served *sv, seer_http_response *resp);
 
+// Scores w->rows (at most seer_batcher_rows(b) rows) as b's scorer would: in one product
+// of seer_batcher_rows(b) rows, padded as it pads, into w->p; so the same bits. On failure
+// answers resp and returns nonzero.
+int seer_worker_score_as_batch(seer_worker *w, seer_served *sv, const seer_batcher *b,
+                               seer_http_response *resp);
+
 // Answers resp with /v1/predict's body: the n scores p and the model's version.
 void seer_reply_scores(seer_http_response *resp, const float *p, size_t n, uint64_t version);
 

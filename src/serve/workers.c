@@ -48,8 +48,8 @@ void seer_worker_free(seer_worker *w) {
     free(w);
 }
 
-// Scores w->rows with sv's model into w->p.
-static int score(seer_worker *w, seer_served *sv) {
+// The view ready for sv's model and room for n scores at w->p.
+static int prepare(seer_worker *w, seer_served *sv, size_t n) {
     if (w->view_version != sv->version && w->view_version &&
         seer_net_view_retarget(&w->view, &sv->model->net))
         w->view_version = sv->version;  // the same shapes: keep the buffers
@@ -60,7 +60,6 @@ static int score(seer_worker *w, seer_served *sv) {
         if (rc != SEER_OK) return rc;
         w->view_version = sv->version;
     }
-    size_t n = w->rows.n;
     if (n > w->p_cap) {
         float *p = realloc(w->p, n * sizeof *p);
         if (p) w->p = p;
@@ -69,12 +68,51 @@ static int score(seer_worker *w, seer_served *sv) {
         if (!p || !rk) return seer_errorf(SEER_ENOMEM, "out of memory for %zu scores", n);
         w->p_cap = n;
     }
+    return SEER_OK;
+}
+
+// Scores w->rows with sv's model into w->p.
+static int score(seer_worker *w, seer_served *sv) {
+    size_t n = w->rows.n;
+    int rc = prepare(w, sv, n);
+    if (rc != SEER_OK) return rc;
     size_t S = sv->model->tf.n_slots, nd = sv->model->tf.n_dense;
     for (size_t i = 0; i < n; i += SEER_SCORE_ROWS) {
         size_t b = n - i < SEER_SCORE_ROWS ? n - i : SEER_SCORE_ROWS;
         seer_net_predict(&w->view, w->rows.ids + i * S, w->rows.dense + i * nd, b, w->p + i);
     }
     return SEER_OK;
+}
+
+// Room for k rows in w->rows' buffers (of S ids and nd dense values a row).
+static int reserve_rows(seer_request_rows *r, size_t k, size_t S, size_t nd) {
+    if (k * S + 1 > r->ids_cap) {
+        uint32_t *p = realloc(r->ids, (k * S + 1) * sizeof *p);
+        if (!p) return 0;
+        r->ids = p;
+        r->ids_cap = k * S + 1;
+    }
+    if (k * nd + 1 > r->dense_cap) {
+        float *p = realloc(r->dense, (k * nd + 1) * sizeof *p);
+        if (!p) return 0;
+        r->dense = p;
+        r->dense_cap = k * nd + 1;
+    }
+    return 1;
+}
+
+int seer_worker_score_as_batch(seer_worker *w, seer_served *sv, const seer_batcher *b,
+                               seer_http_response *resp) {
+    size_t k = seer_batcher_rows(b), S = sv->model->tf.n_slots, nd = sv->model->tf.n_dense;
+    int rc = prepare(w, sv, k);
+    if (rc == SEER_OK && !reserve_rows(&w->rows, k, S, nd))
+        rc = seer_errorf(SEER_ENOMEM, "out of memory for a product of %zu rows", k);
+    if (rc == SEER_OK) {
+        seer_batcher_pad(b, w->rows.ids, w->rows.dense, w->rows.n, S, nd);
+        seer_net_predict(&w->view, w->rows.ids, w->rows.dense, k, w->p);
+    }
+    if (rc != SEER_OK) seer_reply_rc(resp, rc);
+    return rc != SEER_OK;
 }
 
 int seer_worker_parse(seer_server *s, seer_worker *w, seer_served *sv, seer_parse_fn parse,
