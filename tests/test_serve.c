@@ -1385,7 +1385,7 @@ Test(serve, micro_batch_lone_request_inline_scores_as_batched) {
     unsigned long long here0 = metric("seer_micro_batch_inline_total");
     unsigned long long requests0 = metric("seer_micro_batch_requests_total");
     for (size_t i = 0; i < N; i++) {
-        usleep(5000);   // more than --micro-wait-us since the last predict: alone
+        usleep(20000);   // far more than --micro-wait-us, or a product, apart: alone
         alone[i] = request("POST", "/v1/predict", NULL, bodies[i]);
         expect(&alone[i], 200, "\"scores\":[");
     }

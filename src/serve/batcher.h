@@ -17,9 +17,10 @@
 // BENCHMARKS.md); requests of more rows than a product are scored on their own thread.
 //
 // A lone request is scored on its own HTTP thread (seer_batcher_lone): when nothing is
-// queued or being scored and no request came in the last wait_us, a hand-off would only add
-// two wake-ups and a suspend and resume of its connection (measured in BENCHMARKS.md).
-// Its product is padded the same way (seer_batcher_pad), so it gives the same bits.
+// queued or being scored, no request came in the last wait_us and requests come far apart
+// on average (the HTTP thread would stay mostly idle), a hand-off would only add two
+// wake-ups and a suspend and resume of its connection (measured in BENCHMARKS.md). Its
+// product is padded the same way (seer_batcher_pad), so it gives the same bits.
 //
 // The wait: the scorer takes what is queued at once, except while requests come in a
 // stream (the last two arrived less than wait_us apart) and the HTTP layer holds more
@@ -55,8 +56,9 @@ int seer_batcher_start(seer_batcher **out, struct seer_server *s, size_t rows,
 size_t seer_batcher_rows(const seer_batcher *b);
 
 // Whether a request that just arrived is alone (nothing queued or being scored, no other
-// request in the last wait_us): then the caller scores it itself, padded (seer_batcher_pad),
-// and counts it (seer_batcher_scored_here). Either way it counts as an arrival.
+// request in the last wait_us, far apart on average): then the caller scores it itself,
+// padded (seer_batcher_pad), and counts it (seer_batcher_scored_here). Either way it counts
+// as an arrival.
 int seer_batcher_lone(seer_batcher *b);
 
 // Pads n rows (1 to seer_batcher_rows()) at ids (n_slots a row) and dense (n_dense a row),
@@ -65,8 +67,9 @@ int seer_batcher_lone(seer_batcher *b);
 void seer_batcher_pad(const seer_batcher *b, uint32_t *ids, float *dense, size_t n,
                       size_t n_slots, size_t n_dense);
 
-// Counts a product scored on an HTTP thread after seer_batcher_lone (for /metrics).
-void seer_batcher_scored_here(seer_batcher *b);
+// Counts a product scored on an HTTP thread after seer_batcher_lone (for /metrics), which
+// took that many seconds (for seer_batcher_lone).
+void seer_batcher_scored_here(seer_batcher *b, double seconds);
 
 // Queues the rows of req (1 to seer_batcher_rows() rows, encoded for sv's model) and
 // defers req's answer: the scorer answers it. Takes *rows (swapped for a job's spare
