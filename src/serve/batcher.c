@@ -41,7 +41,7 @@ struct seer_batcher {
     job *spare;             // the free list
     double last_t, gap;     // the newest request's arrival, and the time since the one before
     double mean_gap;        // between arrivals, a moving average (seer_batcher_lone)
-    double here_s;          // a product scored on an HTTP thread takes, a moving average
+    double here_s;          // CPU a product scored on an HTTP thread takes, a moving average
     int scoring;            // the scorer holds jobs taken from the queue
     int stopping;
     atomic_ullong products, requests;   // scored and answered, for /metrics
@@ -77,7 +77,7 @@ static void job_free(job *j) {
 size_t seer_batcher_rows(const seer_batcher *b) { return b->rows; }
 
 // A request is scored on its HTTP thread only where that thread would stay mostly idle: while
-// requests come closer than LONE_BUSY times what such a product takes, the scorer's thread
+// requests come closer than LONE_BUSY times the CPU such a product takes, the scorer's thread
 // shares the work (measured: scored on the one HTTP thread, 5,000 requests/s fell behind).
 #define LONE_BUSY 4.0
 // Of a moving average, the weight of the newest value.

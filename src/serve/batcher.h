@@ -68,7 +68,7 @@ void seer_batcher_pad(const seer_batcher *b, uint32_t *ids, float *dense, size_t
                       size_t n_slots, size_t n_dense);
 
 // Counts a product scored on an HTTP thread after seer_batcher_lone (for /metrics), which
-// took that many seconds (for seer_batcher_lone).
+// took that many seconds of the thread's CPU time (for seer_batcher_lone).
 void seer_batcher_scored_here(seer_batcher *b, double seconds);
 
 // Queues the rows of req (1 to seer_batcher_rows() rows, encoded for sv's model) and

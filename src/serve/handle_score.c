@@ -45,9 +45,9 @@ void seer_handle_predict(seer_server *s, seer_worker *w, const seer_http_request
     seer_batcher *b = s->batcher;
     if (b && n >= 1 && n <= seer_batcher_rows(b)) {
         if (seer_batcher_lone(b)) {
-            double t0 = seer_now();
+            double t0 = seer_thread_cpu_now();
             if (!seer_worker_score_as_batch(w, sv, b, resp)) {
-                seer_batcher_scored_here(b, seer_now() - t0);
+                seer_batcher_scored_here(b, seer_thread_cpu_now() - t0);
                 seer_reply_scores(resp, w->p, n, sv->version);
             }
             seer_slot_release(&s->slot, sv);
