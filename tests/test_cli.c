@@ -1475,3 +1475,28 @@ Test(cli, average_and_bucket_encoding_options) {
     expect_exit(0);
     expect_stderr("weights not averaged: a checkpoint does not record them", NULL);
 }
+
+// Predicting reads no label: rows still to be labelled (an empty or '?' label) score as the
+// same rows with their labels do; eval still refuses them, naming line and column.
+Test(cli, predict_ignores_the_label_column) {
+    const char *data = base_table("base.csv"), *model = tmp_path("m.seer");
+    run_seer("train", data, "--label", "label", "--epochs", "2", "-o", model, NULL);
+    expect_exit(0);
+    const char *with = tmp_path("with.csv"), *without = tmp_path("without.csv");
+    FILE *f = fopen(with, "w");
+    fputs("label,x,color\n1,3.5,red\n0,7.25,blue\n", f);
+    fclose(f);
+    f = fopen(without, "w");
+    fputs("label,x,color\n,3.5,red\n?,7.25,blue\n", f);
+    fclose(f);
+    run_seer("predict", model, with, NULL);
+    expect_exit(0);
+    char *scores = strdup(last.out);
+    run_seer("predict", model, without, NULL);
+    expect_exit(0);
+    cr_assert(eq(str, last.out, scores), "the same rows score the same with or without labels");
+    free(scores);
+    run_seer("eval", model, without, NULL);
+    expect_exit(2);
+    expect_stderr("without.csv:2:1: label '' in column 'label' is not 0 or 1", NULL);
+}

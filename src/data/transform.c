@@ -576,7 +576,9 @@ int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *ma
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         map[j] = -1;
-        if (c->kind == SEER_COL_IGNORED) continue;
+        // Scoring without a label leaves the label column unread: rows still to be labelled
+        // (empty, or '?') score like any other.
+        if (c->kind == SEER_COL_IGNORED || (c->kind == SEER_COL_LABEL && !need_label)) continue;
         map[j] = seer_table_find(tab, c->name);
         if (map[j] >= 0) continue;
         if (c->kind == SEER_COL_LABEL && !need_label) continue;

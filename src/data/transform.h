@@ -153,7 +153,8 @@ void seer_transform_free(seer_transform *t);
 
 // Maps table columns to transform columns by name: map (n_cols of the
 // transform) gets the table column index or -1. A missing feature column is
-// SEER_EDATA naming it; a missing label column is allowed unless need_label.
+// SEER_EDATA naming it; without need_label the label column is not read (-1),
+// with it a missing label column is SEER_EDATA.
 int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *map, int need_label);
 
 // Encodes one row into ids (n_slots), dense (n_dense) and *y (NAN without a label
