@@ -71,8 +71,9 @@ static const seer_cli_opt opts[] = {
                                  "given alone, exactly N epochs on all rows, no hold-out"},
     {"batch", 1, O_BATCH, "N", "rows per step (default: 256 for mlp, lr, fm, 1024 for the\n"
                                "others, but at most rows/8 as a power of two, 32 at least)"},
-    {"lr", 1, O_LR, "F", "learning rate (default 0.001 for Adam, 0.01 for Adagrad); lr\n"
-                         "with --batch and --lr left out is solved by full-batch L-BFGS"},
+    {"lr", 1, O_LR, "F", "learning rate (default 0.001 for Adam, 0.002 when the weights\n"
+                         "are averaged (--average), 0.01 for Adagrad); lr with --batch\n"
+                         "and --lr left out is solved by full-batch L-BFGS"},
     {"l2", 1, O_L2, "F", "lr's L-BFGS solve: lambda of lambda/2 |w|^2 added to the mean\n"
                          "log loss (0 none; default: of 3e-2 .. 1e-5 the best by 5-fold\n"
                          "cross-validation up to 20,000 training rows (the strongest\n"

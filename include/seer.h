@@ -321,7 +321,8 @@ typedef struct {
     // The run.
     // SEER_AUTO (the default of these five): chosen from the training rows n. Mini-batches of
     // the model's batch (256 mlp, lr, fm; 1024 the others) but at most n/8 rounded down to a
-    // power of two and at least 32; lr 0.001; epochs enough for 4,000 steps, 50 to 200;
+    // power of two and at least 32; lr 0.001 (0.002 when the weights are averaged, see
+    // average_decay); epochs enough for 4,000 steps, 50 to 200;
     // patience 3 epochs or 30 steps, whichever is more. lr: a table without
     // multi-valued columns, of at most 2^22 encoded values (rows x (ids + dense values)), is
     // solved to convergence with full-batch L-BFGS when batch and lr are left to it (epochs
