@@ -7,15 +7,23 @@
 
 #include "base/error.h"
 
+// The most entries of the power tables (16 MiB): a decay so near 1 that d^k stays above 1e-16
+// past them computes the rest with pow.
+#define POW_TABLE_MAX ((size_t)1 << 20)
+
 int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
     memset(a, 0, sizeof *a);
     a->decay = decay;
     size_t rows = n->cfg.emb_rows, D = n->D;
+    double k16 = ceil(log(1e-16) / log(decay));
+    a->n_pow = k16 < (double)POW_TABLE_MAX ? (size_t)k16 + 1 : POW_TABLE_MAX;
     a->params = malloc(n->n_params * sizeof(float) + 4);
     a->emb = malloc(rows * D * sizeof(float) + 4);
     a->wide = malloc((n->plan.wide ? rows : 1) * sizeof(float));
     a->last = malloc((rows + 1) * sizeof *a->last);
-    if (!a->params || !a->emb || !a->wide || !a->last) {
+    a->pow_d = malloc(a->n_pow * sizeof *a->pow_d);
+    a->one_minus = malloc(a->n_pow * sizeof *a->one_minus);
+    if (!a->params || !a->emb || !a->wide || !a->last || !a->pow_d || !a->one_minus) {
         seer_weight_avg_free(a);
         return seer_errorf(SEER_ENOMEM, "out of memory for the averaged weights (%zu rows)", rows);
     }
@@ -24,15 +32,31 @@ int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
     if (n->plan.wide) memcpy(a->wide, n->wide, rows * sizeof(float));
     for (size_t r = 0; r < rows; r++) a->last[r] = n->step;
     a->step = n->step;
+    double ln_d = log(decay);
+    for (size_t k = 0; k < a->n_pow; k++) {
+        a->pow_d[k] = exp((double)k * ln_d);
+        a->one_minus[k] = -expm1((double)k * ln_d);
+    }
     return SEER_OK;
+}
+
+// Rows ahead whose averages are prefetched.
+#define AHEAD 8
+
+static double pow_d(const seer_weight_avg *a, long k) {
+    return (size_t)k < a->n_pow ? a->pow_d[k] : pow(a->decay, (double)k);
+}
+
+static double one_minus_pow_d(const seer_weight_avg *a, long k) {
+    return (size_t)k < a->n_pow ? a->one_minus[k] : -expm1((double)k * log(a->decay));
 }
 
 // The share of the old average kept when it moves from step s to step t with the weight
 // unchanged since: d^(t-s) (1 - d^s) / (1 - d^t); 0 from step 0 (nothing averaged yet).
-static double kept_share(double d, long s, long t) {
+static double kept_share(const seer_weight_avg *a, long s, long t) {
     if (s >= t) return 1.0;
     if (s <= 0) return 0.0;
-    return pow(d, (double)(t - s)) * -expm1((double)s * log(d)) / -expm1((double)t * log(d));
+    return pow_d(a, t - s) * one_minus_pow_d(a, s) / one_minus_pow_d(a, t);
 }
 
 static void move_toward(float *m, const float *w, size_t n, double keep) {
@@ -42,7 +66,7 @@ static void move_toward(float *m, const float *w, size_t n, double keep) {
 
 // Row r of the tables brought up to step t.
 static void row_to(seer_weight_avg *a, const seer_net *n, size_t r, long t) {
-    double keep = kept_share(a->decay, a->last[r], t);
+    double keep = kept_share(a, a->last[r], t);
     size_t D = n->D;
     move_toward(a->emb + r * D, n->emb + r * D, D, keep);
     if (n->plan.wide) move_toward(a->wide + r, n->wide + r, 1, keep);
@@ -51,9 +75,17 @@ static void row_to(seer_weight_avg *a, const seer_net *n, size_t r, long t) {
 
 void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
     long t = n->step;
-    move_toward(a->params, n->params, n->n_params, kept_share(a->decay, a->step, t));
+    move_toward(a->params, n->params, n->n_params, kept_share(a, a->step, t));
     a->step = t;
-    for (size_t i = 0; i < n->n_uniq; i++) row_to(a, n, n->uniq[i], t);
+    // The rows are scattered over the tables: ask for a few ahead while this one is averaged.
+    for (size_t i = 0; i < n->n_uniq; i++) {
+        if (i + AHEAD < n->n_uniq) {
+            size_t r = n->uniq[i + AHEAD];
+            __builtin_prefetch(a->emb + r * n->D, 1);
+            __builtin_prefetch(a->last + r, 1);
+        }
+        row_to(a, n, n->uniq[i], t);
+    }
 }
 
 void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n) {
@@ -80,5 +112,7 @@ void seer_weight_avg_free(seer_weight_avg *a) {
     free(a->emb);
     free(a->wide);
     free(a->last);
+    free(a->pow_d);
+    free(a->one_minus);
     memset(a, 0, sizeof *a);
 }
