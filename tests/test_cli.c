@@ -1457,6 +1457,14 @@ Test(cli, train_l2_option) {
     cr_assert(ne(ptr, strstr(last.out, "\"l2\": \"0.5\""), NULL), "%s", last.out);
 }
 
+// Whether the n bytes at s (a model file: text and tensors) hold the text t.
+static int holds(const char *s, size_t n, const char *t) {
+    size_t k = strlen(t);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(s + i, t, k) == 0) return 1;
+    return 0;
+}
+
 // --average takes a decay below 1 and --bucket-encoding its two words; an average asked for
 // beside checkpoints is not taken, and the run says so.
 Test(cli, average_and_bucket_encoding_options) {
@@ -1474,6 +1482,18 @@ Test(cli, average_and_bucket_encoding_options) {
              "--bucket-encoding", "embedding", "-o", tmp_path("m.seer"), NULL);
     expect_exit(0);
     expect_stderr("weights not averaged: a checkpoint does not record them", NULL);
+    size_t n;
+    char *file = slurp(tmp_path("m.seer"), &n);
+    cr_assert(eq(int, holds(file, n, "average_decay"), 0), "not averaged, not recorded");
+    free(file);
+    // An averaged run records its decay in the model's training object.
+    run_seer("train", data, "--label", "label", "--average", "0.9", "-o", tmp_path("m.seer"),
+             NULL);
+    expect_exit(0);
+    expect_stderr("weights averaged", NULL);
+    file = slurp(tmp_path("m.seer"), &n);
+    cr_assert(eq(int, holds(file, n, "\"average_decay\":0.9"), 1));
+    free(file);
 }
 
 // Predicting reads no label: rows still to be labelled (an empty or '?' label) score as the

@@ -49,6 +49,8 @@ char *seer_training_json(const seer_training_info *info) {
         cJSON_AddNumberToObject(j, "patience", (double)info->patience);
         if (strcmp(info->solver, "lbfgs") == 0) cJSON_AddNumberToObject(j, "l2", info->l2);
         cJSON_AddStringToObject(j, "solver", info->solver);
+        if (info->average_decay > 0)
+            cJSON_AddNumberToObject(j, "average_decay", info->average_decay);
         cJSON_AddStringToObject(j, "settings_from", info->settings_from);
     }
     if (info->cost_fn > 0 && info->cost_fp > 0) {

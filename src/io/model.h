@@ -34,6 +34,7 @@ typedef struct {
     // metrics on the rows evaluated_on says, their mean loss, and the last epoch's training loss.
     seer_task task;
     double rmse, mae, normalized_gini, spearman, loss, train_loss;
+    double average_decay;          // > 0: the epochs were scored and kept with averaged weights
 } seer_training_info;
 
 // The JSON text of info (the caller frees it), or NULL without memory. A metric that is not

@@ -374,6 +374,12 @@ static int run_lbfgs(seer_model *model, const seer_dataset *tr, const seer_datas
     return rc;
 }
 
+// Whether the run averages its weights: asked to, and no checkpoint to record them in (nor
+// max_steps, which writes one).
+static int averages(const seer_train_job *o) {
+    return o->average_decay > 0 && !o->checkpoint_every && !o->resume_path && !o->max_steps;
+}
+
 // Trains model on tr for the epochs st has left, with its buffers.
 static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
                       const seer_train_job *o, seer_train_outcome *r,
@@ -398,15 +404,14 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
         // Checkpoints do not record an average, so a run that writes or resumes one does not
         // average (nor one cut by max_steps, which writes one).
         seer_weight_avg avg;
-        int averages = o->average_decay > 0 && !o->checkpoint_every && !o->resume_path &&
-                       !o->max_steps;
-        if (averages) rc = seer_weight_avg_init(&avg, &model->net, o->average_decay);
+        int averaging = averages(o);
+        if (averaging) rc = seer_weight_avg_init(&avg, &model->net, o->average_decay);
         else if (o->average_decay > 0 && !o->quiet)
             fprintf(stderr, "seer: weights not averaged: a checkpoint does not record them\n");
         if (rc == SEER_OK) {
-            u.avg = averages ? &avg : NULL;
+            u.avg = averaging ? &avg : NULL;
             rc = epochs_loop(&u);
-            if (averages) seer_weight_avg_free(&avg);
+            if (averaging) seer_weight_avg_free(&avg);
         }
     }
     free(u.perm);
@@ -427,7 +432,7 @@ static char *training_json(const seer_train_job *o, const seer_train_outcome *r)
                                o->patience, r->l2, r->solver,
                                r->auto_settings ? "data" : "options", o->cost_fn, o->cost_fp,
                                o->net.task, m->rmse, m->mae, m->normalized_gini, m->spearman,
-                               m->loss, r->train_loss};
+                               m->loss, r->train_loss, averages(o) ? o->average_decay : 0};
     return seer_training_json(&info);
 }
 
