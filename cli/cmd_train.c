@@ -94,7 +94,7 @@ static const seer_cli_opt opts[] = {
     {"average", 1, O_AVERAGE, "D", "score and keep the weights averaged over the recent\n"
                                    "steps, a step's weighing D^age; 0 none (default: mlp\n"
                                    "0.999 when an epoch has 100 steps or more, else none);\n"
-                                   "not with checkpoints"},
+                                   "a resumed run averages as its checkpoint did"},
     {"calibration", 1, O_CALIBRATION, "C", "platt (default: Platt scaling fitted on the\n"
                                            "hold-out, applied wherever scores leave seer),\n"
                                            "isotonic (isotonic regression on the hold-out,\n"

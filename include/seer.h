@@ -346,7 +346,8 @@ typedef struct {
                                // over the recent steps, a step's weights weighing this to the
                                // power of its age; 0 (the default but mlp's): the weights as
                                // they are; SEER_AUTO_REAL (mlp's): 0.999 when an epoch has at
-                               // least 100 steps, else 0. Not with checkpoints or max_steps
+                               // least 100 steps, else 0. Checkpoints hold the average; a
+                               // resumed run averages as its checkpoint's run did
     float pos_weight;          // the weight of positive rows in the training loss, for an
                                // imbalanced label (default 1); calibration then maps the
                                // scores back to probabilities

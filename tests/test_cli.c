@@ -1078,12 +1078,12 @@ Test(cli, resume_across_shuffle_chunks_same_model) {
     fclose(f);
     const char *full = tmp_path("bfull.seer"), *part = tmp_path("bpart.seer");
     const char *ckpt = tmp_path("bpart.ckpt"), *resumed = tmp_path("bres.seer");
-    // A run that checkpoints does not average its weights (137 steps an epoch would), so the
-    // run it is compared with does not either.
+    // 137 steps an epoch: the weights are averaged, and the checkpoint carries the average on.
     run_seer("train", data, "--label", "label", "--hidden", "8", "--batch", "512", "--epochs",
-             "2", "--average", "0", "-o", full, NULL);
+             "2", "-o", full, NULL);
     expect_exit(0);
     expect_stderr("buckets", NULL);
+    expect_stderr("weights averaged", NULL);
     // 70,000 rows at 512: 128 + 9 batches an epoch; stop in the first epoch's second chunk.
     run_seer("train", data, "--label", "label", "--hidden", "8", "--batch", "512", "--epochs",
              "2", "--max-steps", "131", "--checkpoint", ckpt, "-o", part, NULL);
@@ -1465,8 +1465,8 @@ static int holds(const char *s, size_t n, const char *t) {
     return 0;
 }
 
-// --average takes a decay below 1 and --bucket-encoding its two words; an average asked for
-// beside checkpoints is not taken, and the run says so.
+// --average takes a decay below 1 and --bucket-encoding its two words; the decay of an
+// averaging run is recorded in the model, also when it writes checkpoints.
 Test(cli, average_and_bucket_encoding_options) {
     const char *data = base_table("base.csv");
     run_seer("train", data, "--label", "label", "--average", "1", "-o", tmp_path("m.seer"),
@@ -1481,18 +1481,19 @@ Test(cli, average_and_bucket_encoding_options) {
     run_seer("train", data, "--label", "label", "--average", "0.9", "--checkpoint-every", "50",
              "--bucket-encoding", "embedding", "-o", tmp_path("m.seer"), NULL);
     expect_exit(0);
-    expect_stderr("weights not averaged: a checkpoint does not record them", NULL);
+    expect_stderr("weights averaged", NULL);
     size_t n;
     char *file = slurp(tmp_path("m.seer"), &n);
-    cr_assert(eq(int, holds(file, n, "average_decay"), 0), "not averaged, not recorded");
-    free(file);
-    // An averaged run records its decay in the model's training object.
-    run_seer("train", data, "--label", "label", "--average", "0.9", "-o", tmp_path("m.seer"),
-             NULL);
-    expect_exit(0);
-    expect_stderr("weights averaged", NULL);
-    file = slurp(tmp_path("m.seer"), &n);
     cr_assert(eq(int, holds(file, n, "\"average_decay\":0.9"), 1));
+    free(file);
+    file = slurp(tmp_path("m.seer.ckpt"), &n);
+    cr_assert(eq(int, holds(file, n, "average.embedding"), 1), "the checkpoint holds the average");
+    free(file);
+    // Without averaging nothing is recorded.
+    run_seer("train", data, "--label", "label", "--average", "0", "-o", tmp_path("m.seer"), NULL);
+    expect_exit(0);
+    file = slurp(tmp_path("m.seer"), &n);
+    cr_assert(eq(int, holds(file, n, "average_decay"), 0));
     free(file);
 }
 

@@ -25,7 +25,7 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
                           const float *best_wide) {
     const seer_net *n = &m->net;
     size_t rows = n->cfg.emb_rows, np = n->n_params, D = n->D;
-    seer_tensor ts[9];
+    seer_tensor ts[13];
     size_t k = 0;
     ts[k++] = (seer_tensor){"adam.m", SEER_DTYPE_F32, 1, {np}, n->adam_m};
     ts[k++] = (seer_tensor){"adam.v", SEER_DTYPE_F32, 1, {np}, n->adam_v};
@@ -40,6 +40,13 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
         ts[k++] = (seer_tensor){"best.embedding", SEER_DTYPE_F32, 2, {rows, D}, best_emb};
         if (n->plan.wide)
             ts[k++] = (seer_tensor){"best.wide", SEER_DTYPE_F32, 1, {rows}, best_wide};
+    }
+    if (st->avg_params) {
+        ts[k++] = (seer_tensor){"average.dense", SEER_DTYPE_F32, 1, {np}, st->avg_params};
+        ts[k++] = (seer_tensor){"average.embedding", SEER_DTYPE_F32, 2, {rows, D}, st->avg_emb};
+        ts[k++] = (seer_tensor){"average.last", SEER_DTYPE_U64, 1, {rows}, st->avg_last};
+        if (n->plan.wide)
+            ts[k++] = (seer_tensor){"average.wide", SEER_DTYPE_F32, 1, {rows}, st->avg_wide};
     }
     cJSON *c = cJSON_CreateObject();
     cJSON_AddNumberToObject(c, "step", (double)st->step);
@@ -70,6 +77,7 @@ int seer_checkpoint_write(const seer_model *m, const char *path, const seer_chec
     cJSON_AddNumberToObject(c, "batch_size", (double)st->batch_size);
     add_u64_hex(c, "seed", st->seed);
     if (st->settings[0]) cJSON_AddStringToObject(c, "settings", st->settings);
+    if (st->avg_params) add_exact(c, "average_decay", st->avg_decay);
     if (st->online_seq || st->online_applied || st->online_source) {
         cJSON *on = cJSON_AddObjectToObject(c, "online");
         add_u64_hex(on, "seq", st->online_seq);
@@ -92,6 +100,27 @@ static int copy_tensor(const seer_modelfile *f, const char *name, size_t numel, 
     if (!*dst) return 0;
     memcpy(*dst, t->data, numel * sizeof(float));
     return 1;
+}
+
+// The u64 tensor name of exactly numel values into a new *dst; 0 when absent or the wrong size.
+static int copy_u64_tensor(const seer_modelfile *f, const char *name, size_t numel,
+                           uint64_t **dst) {
+    const seer_tensor *t = seer_modelfile_tensor(f, name);
+    if (!t || t->dtype != SEER_DTYPE_U64 || t->ndim != 1 || t->shape[0] != numel) return 0;
+    *dst = malloc((numel + 1) * sizeof **dst);
+    if (!*dst) return 0;
+    memcpy(*dst, t->data, numel * sizeof **dst);
+    return 1;
+}
+
+void seer_checkpoint_average_free(seer_checkpoint_state *st) {
+    free(st->avg_params);
+    free(st->avg_emb);
+    free(st->avg_wide);
+    free(st->avg_last);
+    st->avg_params = st->avg_emb = st->avg_wide = NULL;
+    st->avg_last = NULL;
+    st->avg_decay = 0;
 }
 
 static uint64_t hex_u64(const cJSON *v, int *ok) {
@@ -173,6 +202,16 @@ int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
              copy_tensor(f, "best.embedding", rows * D, best_emb) &&
              (!n->plan.wide || copy_tensor(f, "best.wide", rows, best_wide));
     }
+    if (ok && seer_modelfile_tensor(f, "average.dense")) {
+        int has_decay = 1;
+        st->avg_decay = num(c, "average_decay", &has_decay);
+        ok = has_decay && st->avg_decay > 0 && st->avg_decay < 1 &&
+             copy_tensor(f, "average.dense", np, &st->avg_params) &&
+             copy_tensor(f, "average.embedding", rows * D, &st->avg_emb) &&
+             copy_u64_tensor(f, "average.last", rows, &st->avg_last) &&
+             (!n->plan.wide || copy_tensor(f, "average.wide", rows, &st->avg_wide));
+        for (size_t r = 0; ok && r < rows; r++) ok = st->avg_last[r] <= (uint64_t)st->step;
+    }
     n->step = st->step;
     cJSON_Delete(doc);
     seer_modelfile_close(f);
@@ -181,6 +220,7 @@ int seer_checkpoint_read(seer_model **out, const char *path, size_t batch_cap,
         free(*best_emb);
         free(*best_wide);
         *best_params = *best_emb = *best_wide = NULL;
+        seer_checkpoint_average_free(st);
         seer_model_free(m);
         return seer_errorf(SEER_EDATA, "%s: not a seer training checkpoint (or a damaged one)",
                            path);

@@ -2,10 +2,13 @@
 // resume needs to continue bit for bit. Besides the model's tensors
 // (model.h) it holds "adam.m", "adam.v", "embedding.m", "embedding.v"
 // ("wide.m", "wide.v" with a wide part), optionally the best epoch's
-// "best.dense", "best.embedding" ("best.wide"), and a "checkpoint" object in
+// "best.dense", "best.embedding" ("best.wide"), a run's averaged weights
+// "average.dense", "average.embedding" ("average.wide") and "average.last"
+// (u64: the step each embedding row's average stands at), and a "checkpoint" object in
 // the JSON: step, epoch, batch, rng and dropout_rng (4 hex words each), the
 // exact sums and best scores, batch_size, seed (hex), settings, and for the
-// online learner "online": {seq, applied, source, at_path} (hex).
+// online learner "online": {seq, applied, source, at_path} (hex), and
+// "average_decay" beside the averaged weights.
 #ifndef SEER_IO_CHECKPOINT_H
 #define SEER_IO_CHECKPOINT_H
 
@@ -40,7 +43,17 @@ typedef struct {
     // The training run's settings, one "--option value" a line (seer_train_options.settings),
     // for a resume to compare; "" when the run gave none (and in older files).
     char settings[SEER_CHECKPOINT_SETTINGS_MAX];
+    // A run that averages its weights (train/average.h): the decay and the averages, shaped
+    // as the net's weights, with each embedding row's step. Written when avg_params is not
+    // NULL; read into new buffers the caller frees (seer_checkpoint_average_free), all NULL
+    // and avg_decay 0 when the checkpoint has none.
+    double avg_decay;
+    float *avg_params, *avg_emb, *avg_wide;
+    uint64_t *avg_last;
 } seer_checkpoint_state;
+
+// Frees the averaged weights seer_checkpoint_read gave st, and forgets them.
+void seer_checkpoint_average_free(seer_checkpoint_state *st);
 
 // A model file with the optimiser moments, the state and, when best_params is
 // not NULL, the best epoch's weights (best_wide may be NULL without a wide part).

@@ -388,6 +388,7 @@ static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st
     free(bp);
     free(be);
     free(bw);
+    seer_checkpoint_average_free(st);  // a training run's average; the learner keeps none
     if (rc != SEER_OK) return rc;
     const char *snap_path = on->snap_path, *model_path = on->model_path;
     int fresh = 0;

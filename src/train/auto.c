@@ -39,10 +39,8 @@ int seer_train_auto(seer_train_job *o, size_t n, size_t width, int can_solve) {
     if (o->epochs == SEER_AUTO)
         o->epochs = o->lbfgs ? SEER_AUTO_LBFGS_ITERS
                              : clamp((SEER_AUTO_RUN_STEPS + steps - 1) / steps, 50, 200);
-    // A checkpoint does not record an average (train/average.h).
-    int checkpoints = o->checkpoint_every || o->resume_path || o->max_steps;
     if (o->average_decay < 0)
-        o->average_decay = !o->lbfgs && !checkpoints && steps >= SEER_AUTO_AVERAGE_STEPS
+        o->average_decay = !o->lbfgs && steps >= SEER_AUTO_AVERAGE_STEPS
                                ? SEER_AUTO_AVERAGE_DECAY : 0;
     // Averaged weights take the noise of larger steps out (GMSC: 0.8598 at lr 0.001, 0.8603 at
     // 0.002; MovieLens 0.6390 and 0.6424).

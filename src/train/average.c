@@ -10,29 +10,18 @@
 // The most entries of the power tables (16 MiB): a decay so near 1 that d^k stays above 1e-16
 // past them computes the rest with pow.
 #define POW_TABLE_MAX ((size_t)1 << 20)
+// Rows ahead whose averages are prefetched.
+#define AHEAD 8
 
-int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
-    memset(a, 0, sizeof *a);
-    a->decay = decay;
-    size_t rows = n->cfg.emb_rows, D = n->D;
-    double k16 = ceil(log(1e-16) / log(decay));
+// The power tables of a's decay (average.h). SEER_ENOMEM.
+static int fill_tables(seer_weight_avg *a) {
+    double k16 = ceil(log(1e-16) / log(a->decay));
     a->n_pow = k16 < (double)POW_TABLE_MAX ? (size_t)k16 + 1 : POW_TABLE_MAX;
-    a->params = malloc(n->n_params * sizeof(float) + 4);
-    a->emb = malloc(rows * D * sizeof(float) + 4);
-    a->wide = malloc((n->plan.wide ? rows : 1) * sizeof(float));
-    a->last = malloc((rows + 1) * sizeof *a->last);
     a->pow_d = malloc(a->n_pow * sizeof *a->pow_d);
     a->one_minus = malloc(a->n_pow * sizeof *a->one_minus);
-    if (!a->params || !a->emb || !a->wide || !a->last || !a->pow_d || !a->one_minus) {
-        seer_weight_avg_free(a);
-        return seer_errorf(SEER_ENOMEM, "out of memory for the averaged weights (%zu rows)", rows);
-    }
-    memcpy(a->params, n->params, n->n_params * sizeof(float));
-    memcpy(a->emb, n->emb, rows * D * sizeof(float));
-    if (n->plan.wide) memcpy(a->wide, n->wide, rows * sizeof(float));
-    for (size_t r = 0; r < rows; r++) a->last[r] = n->step;
-    a->step = n->step;
-    double ln_d = log(decay);
+    if (!a->pow_d || !a->one_minus)
+        return seer_errorf(SEER_ENOMEM, "out of memory for the averaged weights' tables");
+    double ln_d = log(a->decay);
     for (size_t k = 0; k < a->n_pow; k++) {
         a->pow_d[k] = exp((double)k * ln_d);
         a->one_minus[k] = -expm1((double)k * ln_d);
@@ -40,8 +29,46 @@ int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
     return SEER_OK;
 }
 
-// Rows ahead whose averages are prefetched.
-#define AHEAD 8
+int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
+    memset(a, 0, sizeof *a);
+    a->decay = decay;
+    size_t rows = n->cfg.emb_rows, D = n->D;
+    a->params = malloc(n->n_params * sizeof(float) + 4);
+    a->emb = malloc(rows * D * sizeof(float) + 4);
+    a->wide = malloc((n->plan.wide ? rows : 1) * sizeof(float));
+    a->last = malloc((rows + 1) * sizeof *a->last);
+    int rc = a->params && a->emb && a->wide && a->last
+                 ? fill_tables(a)
+                 : seer_errorf(SEER_ENOMEM, "out of memory for the averaged weights (%zu rows)",
+                               rows);
+    if (rc != SEER_OK) {
+        seer_weight_avg_free(a);
+        return rc;
+    }
+    memcpy(a->params, n->params, n->n_params * sizeof(float));
+    memcpy(a->emb, n->emb, rows * D * sizeof(float));
+    if (n->plan.wide) memcpy(a->wide, n->wide, rows * sizeof(float));
+    for (size_t r = 0; r < rows; r++) a->last[r] = (uint64_t)n->step;
+    a->step = n->step;
+    return SEER_OK;
+}
+
+int seer_weight_avg_adopt(seer_weight_avg *a, const seer_net *n, double decay, float *params,
+                          float *emb, float *wide, uint64_t *last) {
+    memset(a, 0, sizeof *a);
+    a->decay = decay;
+    a->params = params;
+    a->emb = emb;
+    a->wide = wide ? wide : malloc(sizeof(float));
+    a->last = last;
+    int rc = a->wide ? fill_tables(a) : seer_errorf(SEER_ENOMEM, "out of memory");
+    if (rc != SEER_OK) {
+        seer_weight_avg_free(a);
+        return rc;
+    }
+    a->step = n->step;  // the dense average is brought up to every step
+    return SEER_OK;
+}
 
 static double pow_d(const seer_weight_avg *a, long k) {
     return (size_t)k < a->n_pow ? a->pow_d[k] : pow(a->decay, (double)k);
@@ -66,11 +93,11 @@ static void move_toward(float *m, const float *w, size_t n, double keep) {
 
 // Row r of the tables brought up to step t.
 static void row_to(seer_weight_avg *a, const seer_net *n, size_t r, long t) {
-    double keep = kept_share(a, a->last[r], t);
+    double keep = kept_share(a, (long)a->last[r], t);
     size_t D = n->D;
     move_toward(a->emb + r * D, n->emb + r * D, D, keep);
     if (n->plan.wide) move_toward(a->wide + r, n->wide + r, 1, keep);
-    a->last[r] = t;
+    a->last[r] = (uint64_t)t;
 }
 
 void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
@@ -90,7 +117,7 @@ void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
 
 void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n) {
     for (size_t r = 0; r < n->cfg.emb_rows; r++)
-        if (a->last[r] != n->step) row_to(a, n, r, n->step);
+        if (a->last[r] != (uint64_t)n->step) row_to(a, n, r, n->step);
 }
 
 static void swap_floats(float *x, float *y, size_t n) {

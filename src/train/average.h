@@ -14,12 +14,14 @@
 #ifndef SEER_TRAIN_AVERAGE_H
 #define SEER_TRAIN_AVERAGE_H
 
+#include <stdint.h>
+
 #include "models/net.h"
 
 typedef struct {
     double decay;           // d, in (0, 1)
     float *params, *emb, *wide;  // the averages, shaped as the net's
-    long *last;             // (emb_rows) the step each row's average stands at
+    uint64_t *last;         // (emb_rows) the step each row's average stands at
     long step;              // the step the dense average stands at
     // d^k and 1 - d^k for k < n_pow (past it d^k is below 1e-16: 0 and 1), so that a row
     // brought up to date costs look-ups, not pow and expm1.
@@ -29,6 +31,11 @@ typedef struct {
 
 // Starts the average at the net's weights. SEER_ENOMEM.
 int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay);
+// Continues the average a checkpoint recorded (io/checkpoint.h), taking its buffers: params,
+// emb, wide (NULL without a wide part) and last, shaped as the net's. SEER_ENOMEM (the buffers
+// are then freed).
+int seer_weight_avg_adopt(seer_weight_avg *a, const seer_net *n, double decay, float *params,
+                          float *emb, float *wide, uint64_t *last);
 // After a training step of n: the dense weights and the rows the step updated.
 void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n);
 // Every row brought up to the net's step (before the average is read).

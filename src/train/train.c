@@ -374,18 +374,40 @@ static int run_lbfgs(seer_model *model, const seer_dataset *tr, const seer_datas
     return rc;
 }
 
-// Whether the run averages its weights: asked to, and no checkpoint to record them in (nor
-// max_steps, which writes one).
-static int averages(const seer_train_job *o) {
-    return o->average_decay > 0 && !o->checkpoint_every && !o->resume_path && !o->max_steps;
+// Whether the run averages its weights (a resumed run as its checkpoint did: resume_settings).
+static int averages(const seer_train_job *o) { return o->average_decay > 0 && !o->lbfgs; }
+
+// The run's averaged weights, when it averages: a resumed run continues its checkpoint's, a new
+// one starts at the net's. st then points at them, so that checkpoints record them.
+static int start_average(const seer_train_job *o, seer_model *m, seer_checkpoint_state *st,
+                         seer_weight_avg *avg) {
+    int rc = SEER_OK;
+    if (averages(o) && st->avg_params) {
+        rc = seer_weight_avg_adopt(avg, &m->net, st->avg_decay, st->avg_params, st->avg_emb,
+                                   st->avg_wide, st->avg_last);
+        st->avg_params = st->avg_emb = st->avg_wide = NULL;  // avg owns them now
+        st->avg_last = NULL;
+    } else if (averages(o)) {
+        rc = seer_weight_avg_init(avg, &m->net, o->average_decay);
+    }
+    seer_checkpoint_average_free(st);  // a checkpoint's average the run does not continue
+    if (rc != SEER_OK || !averages(o)) return rc;
+    st->avg_decay = avg->decay;
+    st->avg_params = avg->params;
+    st->avg_emb = avg->emb;
+    st->avg_wide = m->net.plan.wide ? avg->wide : NULL;
+    st->avg_last = avg->last;
+    return SEER_OK;
 }
 
-// Trains model on tr for the epochs st has left, with its buffers.
+// Trains model on tr for the epochs st has left, with its buffers; avg: the averaged weights,
+// or NULL.
 static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
                       const seer_train_job *o, seer_train_outcome *r,
-                      seer_checkpoint_state *st, snapshot *best) {
+                      seer_checkpoint_state *st, snapshot *best, seer_weight_avg *avg) {
     size_t S = tr->S, nd = tr->n_dense, B = o->batch;
-    epochs_run u = {.model = model, .tr = tr, .va = va, .o = o, .r = r, .st = st, .best = best};
+    epochs_run u = {.model = model, .tr = tr, .va = va, .o = o, .r = r, .st = st, .best = best,
+                    .avg = avg};
     u.n_chunks = (tr->rows + SHUFFLE_CHUNK - 1) / SHUFFLE_CHUNK;
     u.perm = malloc(SHUFFLE_CHUNK * sizeof *u.perm);
     u.order = malloc((u.n_chunks + 1) * sizeof *u.order);
@@ -401,18 +423,7 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
     } else if (rc == SEER_OK) {
         u.adam = seer_net_optimiser(&model->net.cfg, o->lr);
         for (size_t c = 0; c < u.n_chunks; c++) u.n_batches += (chunk_rows(tr, c) + B - 1) / B;
-        // Checkpoints do not record an average, so a run that writes or resumes one does not
-        // average (nor one cut by max_steps, which writes one).
-        seer_weight_avg avg;
-        int averaging = averages(o);
-        if (averaging) rc = seer_weight_avg_init(&avg, &model->net, o->average_decay);
-        else if (o->average_decay > 0 && !o->quiet)
-            fprintf(stderr, "seer: weights not averaged: a checkpoint does not record them\n");
-        if (rc == SEER_OK) {
-            u.avg = averaging ? &avg : NULL;
-            rc = epochs_loop(&u);
-            if (averaging) seer_weight_avg_free(&avg);
-        }
+        rc = epochs_loop(&u);
     }
     free(u.perm);
     free(u.order);
@@ -526,6 +537,7 @@ static int start_model(const seer_train_job *o, seer_model **m, seer_checkpoint_
                          (unsigned long long)st->seed);
     }
     if (rc != SEER_OK) {
+        seer_checkpoint_average_free(st);
         seer_model_free(*m);
         *m = NULL;
         free(best->params);
@@ -779,6 +791,8 @@ static void resume_settings(seer_train_job *job, const seer_checkpoint_state *st
     if (job->patience == SEER_AUTO && recorded(st->settings, "--patience", &v))
         job->patience = (size_t)v;
     if (job->lr == SEER_AUTO_REAL && recorded(st->settings, "--lr", &v)) job->lr = (float)v;
+    // The weights are averaged as the checkpoint's run averaged them, whatever is asked now.
+    job->average_decay = st->avg_params ? st->avg_decay : 0;
 }
 
 // The settings left to the data, chosen for the training rows now encoded (train/auto.h),
@@ -845,6 +859,9 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     if (rc == SEER_OK) o = &job;
     if (rc == SEER_OK && !resumed) rc = new_net(o, m, batch_cap, &tr);
     if (rc == SEER_OK && va.rows && !best.params) rc = best_alloc(&m->net, &best);
+    seer_weight_avg avg = {0};
+    int avg_started = rc == SEER_OK;
+    if (avg_started) rc = start_average(o, m, &st, &avg);
     if (rc == SEER_OK && o->checkpoint_every && !o->checkpoint_path)
         rc = seer_errorf(SEER_EINVAL, "checkpoints need a path");
     if (rc == SEER_OK) {
@@ -852,7 +869,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
         r->valid_rows = va.rows;
         r->has_valid = va.rows > 0;
         r->metrics_on = r->has_valid ? "valid" : "train";
-        rc = run_epochs(m, &tr, &va, o, r, &st, &best);
+        rc = run_epochs(m, &tr, &va, o, r, &st, &best, averages(o) ? &avg : NULL);
         // Also when it stopped between epochs (--max-steps).
         if (rc == SEER_OK) rc = check_diverged(&m->net, 0, o->lr);
     }
@@ -862,6 +879,8 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     if (rc == SEER_OK && va.rows && o->calibration && m->net.cfg.task == SEER_TASK_BINARY)
         rc = calibrate(m, &va, o, r);
     if (rc == SEER_OK) rc = finish_run(o, r, m, &tr, &va, t_start);
+    seer_weight_avg_free(&avg);  // st's average pointers, once started, were its arrays
+    if (!avg_started) seer_checkpoint_average_free(&st);
     seer_dataset_free(&tr);
     seer_dataset_free(&va);
     free(best.params);

@@ -34,7 +34,7 @@ typedef struct {
     int stop_on_logloss;         // choose epochs by validation log loss instead of AUC
     double average_decay;        // > 0: epochs are scored and kept with the weights averaged
                                  // over recent steps, step weights decaying by this
-                                 // (train/average.h); not with checkpoints or max_steps
+                                 // (train/average.h); a resumed run: its checkpoint's
     int calibration;             // seer_calibration fitted on the hold-out, when there is one
     double cost_fn, cost_fp;     // a cost matrix the model keeps (both 0: none)
     int quiet;                   // no per-epoch lines on stderr
