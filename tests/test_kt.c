@@ -273,16 +273,23 @@ static void write_students(const char *path, size_t n, uint64_t seed) {
     fclose(f);
 }
 
+// A scratch directory dir (mkdtemp) with train.csv of n_train students and valid.csv and
+// test.csv of n_test each (seeds 1, 2, 3), and the path m.seer for a model.
+static void student_files(char *dir, char *tr, char *va, char *te, char *mp, size_t n_train,
+                          size_t n_test) {
+    cr_assert(mkdtemp(dir) != NULL);
+    snprintf(tr, 64, "%s/train.csv", dir);
+    snprintf(va, 64, "%s/valid.csv", dir);
+    snprintf(te, 64, "%s/test.csv", dir);
+    snprintf(mp, 64, "%s/m.seer", dir);
+    write_students(tr, n_train, 1);
+    write_students(va, n_test, 2);
+    write_students(te, n_test, 3);
+}
+
 Test(kt, model_learns_round_trips_and_recommends_in_the_band) {
     char dir[] = "/tmp/seer_kt_XXXXXX", tr[64], va[64], te[64], mp[64];
-    cr_assert(mkdtemp(dir) != NULL);
-    snprintf(tr, sizeof tr, "%s/train.csv", dir);
-    snprintf(va, sizeof va, "%s/valid.csv", dir);
-    snprintf(te, sizeof te, "%s/test.csv", dir);
-    snprintf(mp, sizeof mp, "%s/m.seer", dir);
-    write_students(tr, 120, 1);
-    write_students(va, 40, 2);
-    write_students(te, 40, 3);
+    student_files(dir, tr, va, te, mp, 120, 40);
     seer_rec_train_options o;
     seer_rec_train_options_default(&o, SEER_REC_SASREC);
     o.data = tr;
@@ -371,17 +378,10 @@ Test(kt, mastered_skills_are_left_out) {
     remove_tree(dir);
 }
 
-// The brief's commands through the seer binary, and their refusals by name.
+// The commands through the seer binary, and their refusals by name.
 Test(kt, cli_trains_evaluates_and_recommends) {
     char dir[] = "/tmp/seer_kt_XXXXXX", tr[64], va[64], te[64], mp[64];
-    cr_assert(mkdtemp(dir) != NULL);
-    snprintf(tr, sizeof tr, "%s/train.csv", dir);
-    snprintf(va, sizeof va, "%s/valid.csv", dir);
-    snprintf(te, sizeof te, "%s/test.csv", dir);
-    snprintf(mp, sizeof mp, "%s/m.seer", dir);
-    write_students(tr, 80, 1);
-    write_students(va, 30, 2);
-    write_students(te, 30, 3);
+    student_files(dir, tr, va, te, mp, 80, 30);
     run_seer("train", tr, "--format", "kt", "--valid", va, "--model", "sasrec", "--hidden", "8",
              "--maxlen", "16", "--epochs", "3", "-o", mp, "--json", NULL);
     expect_exit(0);

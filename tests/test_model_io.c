@@ -15,6 +15,23 @@
 #include "io/model.h"
 #include "io/modelfile.h"
 
+// Gives m (its transform fitted) a small mlp, saves it to a scratch file and loads it back.
+static seer_model *with_net_saved_and_loaded(seer_model *m) {
+    seer_net_config c = {.kind = SEER_MODEL_MLP, .n_fields = m->tf.n_fields,
+                         .n_dense = m->tf.n_dense, .emb_rows = m->tf.emb_rows, .emb_dim = 4,
+                         .n_hidden = 1, .hidden = {3}, .batch_cap = 8};
+    cr_assert(eq(int, seer_net_init(&m->net, &c, 1), SEER_OK));
+    char path[] = "/tmp/seer_model_io_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(ge(int, fd, 0));
+    close(fd);
+    cr_assert(eq(int, seer_model_save(m, path), SEER_OK), "%s", seer_error_message());
+    seer_model *back;
+    cr_assert(eq(int, seer_model_load(&back, path, 8), SEER_OK), "%s", seer_error_message());
+    unlink(path);
+    return back;
+}
+
 Test(model_io, transform_round_trip_is_exact) {
     // 40,000 rows: enough for bucket fields; a heavy-tailed column (logged,
     // so its statistics are not short decimals) and a plain one.
@@ -43,18 +60,7 @@ Test(model_io, transform_round_trip_is_exact) {
     m.tf.col[1].mean = 0.1 + 0.2;
     m.tf.col[2].std = nextafter(1.0, 2.0);
     m.tf.col[1].edges[0] = nextafter(m.tf.col[1].edges[0], 0.0);
-    seer_net_config c = {.kind = SEER_MODEL_MLP, .n_fields = m.tf.n_fields,
-                         .n_dense = m.tf.n_dense, .emb_rows = m.tf.emb_rows, .emb_dim = 4,
-                         .n_hidden = 1, .hidden = {3}, .batch_cap = 8};
-    cr_assert(eq(int, seer_net_init(&m.net, &c, 1), SEER_OK));
-    char path[] = "/tmp/seer_model_io_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(ge(int, fd, 0));
-    close(fd);
-    cr_assert(eq(int, seer_model_save(&m, path), SEER_OK), "%s", seer_error_message());
-    seer_model *back;
-    cr_assert(eq(int, seer_model_load(&back, path, 8), SEER_OK), "%s", seer_error_message());
-    unlink(path);
+    seer_model *back = with_net_saved_and_loaded(&m);
     for (size_t j = 1; j <= 2; j++) {
         const seer_column *a = &m.tf.col[j], *b = &back->tf.col[j];
         cr_assert(eq(int, memcmp(&a->mean, &b->mean, sizeof a->mean), 0), "mean of %zu", j);
@@ -86,18 +92,7 @@ Test(model_io, id_decision_survives_save_and_load) {
     cr_assert(eq(int, fit_text_with(text, &o, &m.tf, &p, &tab), SEER_OK), "%s",
               seer_error_message());
     cr_assert(eq(int, m.tf.col[0].kind, SEER_COL_CATEGORICAL), "%s", m.tf.col[0].reason);
-    seer_net_config c = {.kind = SEER_MODEL_MLP, .n_fields = m.tf.n_fields,
-                         .n_dense = m.tf.n_dense, .emb_rows = m.tf.emb_rows, .emb_dim = 4,
-                         .n_hidden = 1, .hidden = {3}, .batch_cap = 8};
-    cr_assert(eq(int, seer_net_init(&m.net, &c, 1), SEER_OK));
-    char path[] = "/tmp/seer_model_io_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(ge(int, fd, 0));
-    close(fd);
-    cr_assert(eq(int, seer_model_save(&m, path), SEER_OK), "%s", seer_error_message());
-    seer_model *back;
-    cr_assert(eq(int, seer_model_load(&back, path, 8), SEER_OK), "%s", seer_error_message());
-    unlink(path);
+    seer_model *back = with_net_saved_and_loaded(&m);
     const seer_column *a = &m.tf.col[0], *b = &back->tf.col[0];
     cr_assert(eq(int, b->kind, SEER_COL_CATEGORICAL));
     cr_assert(eq(str, (char *)b->reason, (char *)a->reason));
@@ -247,18 +242,7 @@ Test(model_io, huge_values_round_trip) {
     cr_assert(eq(int, fit_text_with(text, &o, &m.tf, &p, &tab), SEER_OK), "%s",
               seer_error_message());
     cr_assert(eq(int, isfinite(m.tf.col[1].mean), 1), "mean %g", m.tf.col[1].mean);
-    seer_net_config c = {.kind = SEER_MODEL_MLP, .n_fields = m.tf.n_fields,
-                         .n_dense = m.tf.n_dense, .emb_rows = m.tf.emb_rows, .emb_dim = 4,
-                         .n_hidden = 1, .hidden = {3}, .batch_cap = 8};
-    cr_assert(eq(int, seer_net_init(&m.net, &c, 1), SEER_OK));
-    char path[] = "/tmp/seer_model_io_XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(ge(int, fd, 0));
-    close(fd);
-    cr_assert(eq(int, seer_model_save(&m, path), SEER_OK), "%s", seer_error_message());
-    seer_model *back;
-    cr_assert(eq(int, seer_model_load(&back, path, 8), SEER_OK), "%s", seer_error_message());
-    unlink(path);
+    seer_model *back = with_net_saved_and_loaded(&m);
     cr_assert(eq(int, memcmp(&back->tf.col[1].mean, &m.tf.col[1].mean, sizeof(double)), 0));
     cr_assert(eq(int, memcmp(&back->tf.col[1].std, &m.tf.col[1].std, sizeof(double)), 0));
     seer_model_free(back);
