@@ -1834,3 +1834,182 @@ Test(serve, names_only_cuts_paths) {
     free(s);
     cr_assert(eq(ptr, seer_request_names_only("{bad"), NULL));
 }
+
+// A transform fitted in memory on "y,a,b,c,d": a heavy-tailed count with missing values
+// (slog1p, a missing flag, buckets), b a plain number, c and d categorical; ple puts b's and
+// a's buckets as piecewise-linear dense values.
+static void fit_mixed_transform(seer_transform *t, int ple) {
+    static char text[65536];
+    char *w = text;
+    w += sprintf(w, "y,a,b,c,d\n");
+    const char *cs[] = {"red", "blue", "12", "1.5", "inf"};
+    for (int i = 0; i < 400; i++) {
+        if (i % 7 == 0) w += sprintf(w, "%d,,", i % 2);
+        else w += sprintf(w, "%d,%d,", i % 2, (i * i * 37) % 100000);
+        w += sprintf(w, "%.3f,%s,k%d\n", (i % 50) / 7.0 - 3, cs[i % 5], i % 9);
+    }
+    seer_table *tab;
+    seer_profile p;
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    o.min_count = 2;
+    o.bucket_ple = ple;
+    const char *cat[] = {"c"};
+    o.categorical = cat;
+    o.n_categorical = 1;
+    cr_assert(eq(int, fit_text_with(text, &o, t, &p, &tab), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(int, t->col[1].kind, SEER_COL_NUMERIC));
+    cr_assert(eq(int, t->col[2].kind, SEER_COL_NUMERIC));
+    cr_assert(eq(int, t->col[3].kind, SEER_COL_CATEGORICAL));
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}
+
+// The rows of one predict encode, bit for bit, as the same values in a CSV row do (and as each
+// object alone does): JSON numbers in numeric columns go to the transform as doubles, not as
+// text read back, and keys are found by one walk over each object.
+Test(serve, batch_rows_encode_as_csv_rows) {
+    struct {
+        const char *json;
+        const char *csv[5];   // y, a, b, c, d
+    } rows[] = {
+        {"{\"a\":3,\"b\":0.5,\"c\":\"red\",\"d\":\"k1\",\"y\":1}", {"1", "3", "0.5", "red", "k1"}},
+        {"{\"d\":\"k2\",\"b\":-0.0,\"a\":1e21}", {"", "1e21", "-0.0", "", "k2"}},
+        {"{\"a\":\"7\",\"b\":\"  2.5 \",\"c\":\"blue\"}", {"", "7", "  2.5 ", "blue", ""}},
+        {"{\"a\":null,\"c\":null,\"b\":1e-320}", {"", "", "1e-320", "", ""}},
+        {"{\"a\":9007199254740993,\"b\":-1e308,\"c\":12}",
+         {"", "9007199254740993", "-1e308", "12", ""}},
+        {"{\"b\":0.1,\"a\":1.7976931348623157e308,\"c\":1.5}",
+         {"", "1.7976931348623157e308", "0.1", "1.5", ""}},
+        {"{\"a\":-2.5e-5,\"label\":true,\"b\":123456789012345678901234567890}",
+         {"1", "-2.5e-5", "123456789012345678901234567890", "", ""}},
+        {"{\"c\":1e400,\"a\":0.30000000000000004,\"b\":1E+2}",
+         {"", "0.30000000000000004", "1E+2", "inf", ""}},
+        {"{\"zz\":[1],\"a\":-0,\"y\":null,\"d\":\"new\"}", {"", "-0", "", "", "new"}},
+        {"{\"y\":0,\"d\":\"k3\",\"c\":\"red\",\"b\":-7,\"a\":5e-324}",
+         {"0", "5e-324", "-7", "red", "k3"}},
+        {"{\"a\":4503599627370497.5,\"b\":\"1e400\"}", {"", "4503599627370497.5", "", "", ""}},
+    };
+    size_t n = sizeof rows / sizeof *rows;
+    for (int ple = 0; ple <= 1; ple++) {
+        seer_transform t;
+        fit_mixed_transform(&t, ple);
+        char body[4096];
+        size_t at = (size_t)sprintf(body, "{\"rows\":[");
+        for (size_t i = 0; i < n; i++)
+            at += (size_t)sprintf(body + at, "%s%s", i ? "," : "", rows[i].json);
+        sprintf(body + at, "]}");
+        seer_request_rows r = {0};
+        r.lenient = 1;   // "zz" is ignored
+        // The last row's b is a string that is no number: refused, naming the row.
+        cr_assert(eq(int, seer_request_predict(&t, body, strlen(body), 100, &r), SEER_EDATA));
+        cr_assert(eq(str, (char *)seer_error_message(),
+                     "rows[10]: '1e400' in numeric column 'b' is not a number"));
+        body[strlen(body) - strlen(",\"b\":\"1e400\"}]}")] = '\0';
+        strcat(body, "}]}");
+        cr_assert(eq(int, seer_request_predict(&t, body, strlen(body), 100, &r), SEER_OK), "%s",
+                  seer_error_message());
+        cr_assert(eq(sz, r.n, n));
+        size_t S = t.n_slots, nd = t.n_dense;
+        cr_assert(le(sz, S, 16));
+        cr_assert(le(sz, nd, 64));
+        for (size_t i = 0; i < n; i++) {
+            char *fields[5];
+            size_t lens[5];
+            long map[5] = {0, 1, 2, 3, 4};
+            for (size_t j = 0; j < 5; j++) {
+                fields[j] = (char *)rows[i].csv[j];
+                lens[j] = strlen(fields[j]);
+            }
+            if (i == n - 1) lens[2] = 0;   // b left out above
+            if (lens[0] == 0) map[0] = -1;   // no label: NAN, as a request's row
+            seer_row row = {5, fields, lens, 2};
+            uint32_t ids_c[16], ids_o[16];
+            float dense_c[64], dense_o[64], y_c, y_o;
+            cr_assert(eq(int, seer_transform_row(&t, map, &row, "t", ids_c, dense_c, &y_c),
+                         SEER_OK), "row %zu: %s", i, seer_error_message());
+            cr_assert(eq(int, memcmp(r.ids + i * S, ids_c, S * sizeof *ids_c), 0), "ple %d row %zu"
+                      " ids", ple, i);
+            cr_assert(eq(int, memcmp(r.dense + i * nd, dense_c, nd * sizeof *dense_c), 0),
+                      "ple %d row %zu dense", ple, i);
+            cr_assert(eq(int, memcmp(&r.y[i], &y_c, sizeof y_c), 0), "row %zu label", i);
+            // The same object alone, through the text of its numbers.
+            const char *one = rows[i].json;
+            char cut[256];
+            if (i == n - 1) {
+                snprintf(cut, sizeof cut, "%.*s}", (int)(strstr(one, ",\"b\"") - one), one);
+                one = cut;
+            }
+            cr_assert(eq(int, seer_request_encode_row(&t, one, strlen(one), 0, ids_o, dense_o,
+                                                      &y_o), SEER_OK));
+            cr_assert(eq(int, memcmp(ids_o, ids_c, S * sizeof *ids_c), 0), "row %zu", i);
+            cr_assert(eq(int, memcmp(dense_o, dense_c, nd * sizeof *dense_c), 0), "row %zu", i);
+        }
+        cr_assert(eq(sz, r.n_missing, n - 2));   // rows 0 and 9 have every column
+        seer_request_rows_free(&r);
+        seer_transform_free(&t);
+    }
+}
+
+// Every refusal of a predict says what it said before the keys were found by one walk and the
+// numbers went as doubles: the first bad column in the transform's order, the row, the key,
+// and for a repeated key the value the first look-up by name took.
+Test(serve, batch_errors_name_row_and_column) {
+    seer_transform t;
+    fit_mixed_transform(&t, 0);
+    struct {
+        const char *body, *message;
+    } bad[] = {
+        {"{\"rows\":[{\"a\":1},{\"a\":1e400}]}",
+         "rows[1]: 'inf' in numeric column 'a' is not a number"},
+        {"{\"rows\":[{\"b\":-1e400}]}",
+         "rows[0]: '-inf' in numeric column 'b' is not a number"},
+        {"{\"rows\":[{\"a\":\"abc\"}]}",
+         "rows[0]: 'abc' in numeric column 'a' is not a number"},
+        {"{\"rows\":[{\"a\":[1]}]}",
+         "rows[0]: key 'a' is an array, but column 'a' holds one value (arrays are for "
+         "multi-valued and vector columns)"},
+        {"{\"rows\":[{\"a\":1,\"a\":2}]}",
+         "rows[0]: key 'a' appears twice"},
+        {"{\"rows\":[{\"a\":[1],\"a\":2}]}",
+         "rows[0]: key 'a' is an array, but column 'a' holds one value (arrays are for "
+         "multi-valued and vector columns)"},
+        {"{\"rows\":[{\"a\":2,\"b\":1,\"a\":[1]}]}",
+         "rows[0]: key 'a' appears twice"},
+        {"{\"rows\":[{\"b\":1,\"a\":1,\"b\":\"x\"}]}",
+         "rows[0]: key 'b' appears twice"},
+        {"{\"rows\":[{\"c\":true}]}",
+         "rows[0]: key 'c' is a boolean; expected a number, a string or null"},
+        {"{\"rows\":[{\"q\":1}]}",
+         "rows[0]: key 'q' names no column of the model (its columns: a, b, c, d; seer "
+         "serve --lenient ignores such keys)"},
+        {"{\"rows\":[{\"label\":2,\"a\":1}]}",
+         "rows[0]: label '2' in column 'y' is not 0 or 1"},
+        {"{\"rows\":[{\"label\":\"yes\",\"a\":1}]}",
+         "rows[0]: label 'yes' in column 'y' is not 0 or 1"},
+        {"{\"rows\":[{\"c\":[1],\"a\":1e400}]}",
+         "rows[0]: key 'c' is an array, but column 'c' holds one value (arrays are for "
+         "multi-valued and vector columns)"},
+        {"{\"rows\":[{\"d\":{},\"c\":[1]}]}",
+         "rows[0]: key 'c' is an array, but column 'c' holds one value (arrays are for "
+         "multi-valued and vector columns)"},
+        {"{\"rows\":[{\"label\":1,\"label\":0,\"a\":1}]}",
+         "rows[0]: key 'label' appears twice"},
+        {"{\"rows\":[{\"y\":null}]}",
+         "rows[0]: has a value for none of the model's columns (a, b, c, d)"},
+        {"{\"rows\":[{\"a\":1},[]]}",
+         "rows[1]: is an array, not a JSON object"},
+        {"{\"rows\":[{\"a\":1} {}]}",
+         "malformed JSON at byte 17"},
+    };
+    seer_request_rows r = {0};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cr_assert(eq(int, seer_request_predict(&t, bad[i].body, strlen(bad[i].body), 10, &r),
+                     SEER_EDATA), "%s", bad[i].body);
+        cr_expect(eq(str, (char *)seer_error_message(), (char *)bad[i].message), "%s",
+                  bad[i].body);
+    }
+    seer_request_rows_free(&r);
+    seer_transform_free(&t);
+}

@@ -754,3 +754,18 @@ void seer_transform_print(const seer_transform *t, FILE *out) {
     if (t->n_slots > t->n_fields) fprintf(out, ", %zu ids a row", t->n_slots);
     fprintf(out, "), %zu dense values\n", t->n_dense);
 }
+
+// Numeric column j's value given as the number v (a request's JSON number, finite), encoded
+// as seer_transform_row encodes the text of that number (which reads back as v exactly), with
+// no text made and parsed again; the same steps as the numeric branch there, kept in step.
+void seer_transform_number(const seer_transform *t, size_t j, double v, uint32_t *ids,
+                           float *dense) {
+    const seer_column *c = &t->col[j];
+    if (c->log) v = seer_slog1p(v);
+    dense[c->dense] = standardise(v, c->mean, c->std);
+    if (c->flag >= 0) dense[c->flag] = 0.0f;
+    if (c->ple) encode_ple(c, v, 0, dense + c->ple_dense);
+    if (c->field >= 0)
+        ids[c->slot] = (uint32_t)(t->field_offset[c->field] + 1 +
+                                  bucket_of(c->edges, c->n_edges, v));
+}

@@ -163,6 +163,11 @@ int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *ma
 int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
                        const char *path, uint32_t *ids, float *dense, float *y);
 
+// Numeric column j (SEER_COL_NUMERIC) of a row holding the finite number v, encoded into ids
+// and dense exactly as seer_transform_row encodes a field whose text reads as v; never fails.
+void seer_transform_number(const seer_transform *t, size_t j, double v, uint32_t *ids,
+                           float *dense);
+
 // Writes the profile and the decision as a table.
 void seer_transform_print(const seer_transform *t, FILE *out);
 

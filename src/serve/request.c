@@ -8,13 +8,17 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
+#include "base/hash.h"
+#include "base/mem.h"
 #include "base/text.h"
 #include "data/idmap.h"
+#include "serve/arena.h"
 #include "serve/event.h"
 
 // Columns whose encoding buffers live in the encoder itself: a request of a model of so
@@ -24,12 +28,19 @@
 // What one row's encoding needs, sized for a transform, reused across rows.
 typedef struct {
     const seer_transform *t;
-    long *map;        // (n_cols) column j is field j, or -1 (an absent label)
+    long *map;        // (n_cols) column j is field j, or -1 (an absent label, a number below)
     char **field;     // (n_cols)
     size_t *len;      // (n_cols)
     char *numbers;    // (n_cols, SEER_NUMBER_TEXT)
     seer_text joined;   // the text of array values, one after another
     size_t *joined_at;  // (n_cols) where a column's array text starts, or SIZE_MAX
+    const cJSON **found;   // (2, n_cols) the item of each column in each object of a row
+    int32_t *names;     // (mask + 1) open-addressed: a column index by its name's hash, or -1
+    size_t mask;
+    size_t *direct;     // (n_cols) numeric columns of the row whose JSON number goes as a double
+    double *value;      // (n_cols) that number
+    size_t n_direct;
+    int doubles;        // numbers of numeric columns go to the transform as doubles, not text
     int strict;         // refuse unknown keys and rows with no column (the request rules)
     int lenient;        // with strict: unknown keys are ignored instead
     size_t n_missing;   // rows encoded with a value missing in some input column
@@ -38,8 +49,30 @@ typedef struct {
         char *field[INLINE_COLS];
         size_t len[INLINE_COLS], joined_at[INLINE_COLS];
         char numbers[INLINE_COLS * SEER_NUMBER_TEXT];
+        const cJSON *found[2 * INLINE_COLS];
+        int32_t names[4 * INLINE_COLS];
+        size_t direct[INLINE_COLS];
+        double value[INLINE_COLS];
     } in;
 } encoder;
+
+// The table of column names: 2 to 4 slots a column, a power of two.
+static void index_names(encoder *e) {
+    const seer_transform *t = e->t;
+    for (size_t i = 0; i <= e->mask; i++) e->names[i] = -1;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const char *name = t->col[j].name;
+        size_t i = (size_t)seer_hash_bytes(name, strlen(name), 0) & e->mask;
+        while (e->names[i] >= 0) i = (i + 1) & e->mask;
+        e->names[i] = (int32_t)j;
+    }
+}
+
+static size_t names_slots(size_t n_cols) {
+    size_t n = 4;
+    while (n < 2 * n_cols) n *= 2;
+    return n;
+}
 
 static int encoder_init(encoder *e, const seer_transform *t) {
     size_t n = t->n_cols ? t->n_cols : 1;
@@ -47,12 +80,20 @@ static int encoder_init(encoder *e, const seer_transform *t) {
     e->strict = e->lenient = 0;
     e->n_missing = 0;
     e->joined = (seer_text){0};
+    e->doubles = 0;
+    e->n_direct = 0;
+    e->mask = names_slots(n) - 1;
     if (n <= INLINE_COLS) {
         e->map = e->in.map;
         e->field = e->in.field;
         e->len = e->in.len;
         e->numbers = e->in.numbers;
         e->joined_at = e->in.joined_at;
+        e->found = e->in.found;
+        e->names = e->in.names;
+        e->direct = e->in.direct;
+        e->value = e->in.value;
+        index_names(e);
         return SEER_OK;
     }
     e->map = malloc(n * sizeof *e->map);
@@ -60,25 +101,25 @@ static int encoder_init(encoder *e, const seer_transform *t) {
     e->len = malloc(n * sizeof *e->len);
     e->numbers = malloc(n * SEER_NUMBER_TEXT);
     e->joined_at = malloc(n * sizeof *e->joined_at);
-    if (!e->map || !e->field || !e->len || !e->numbers || !e->joined_at) {
-        free(e->map);
-        free(e->field);
-        free(e->len);
-        free(e->numbers);
-        free(e->joined_at);
+    e->found = malloc(2 * n * sizeof *e->found);
+    e->names = malloc((e->mask + 1) * sizeof *e->names);
+    e->direct = malloc(n * sizeof *e->direct);
+    e->value = malloc(n * sizeof *e->value);
+    if (!e->map || !e->field || !e->len || !e->numbers || !e->joined_at || !e->found ||
+        !e->names || !e->direct || !e->value) {
+        SEER_FREE_ALL(e->map, e->field, e->len, e->numbers, e->joined_at, e->found, e->names,
+                      e->direct, e->value);
         return seer_errorf(SEER_ENOMEM, "out of memory encoding a request");
     }
+    index_names(e);
     return SEER_OK;
 }
 
 static void encoder_free(encoder *e) {
     free(e->joined.s);
     if (e->map == e->in.map) return;
-    free(e->map);
-    free(e->field);
-    free(e->len);
-    free(e->numbers);
-    free(e->joined_at);
+    SEER_FREE_ALL(e->map, e->field, e->len, e->numbers, e->joined_at, e->found, e->names,
+                  e->direct, e->value);
 }
 
 // Appends n bytes of s to the joined text; SEER_ENOMEM.
@@ -101,6 +142,58 @@ static const cJSON *find_key(const cJSON *obj, const cJSON **cursor, const char 
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
     if (it) *cursor = it->next;
     return it;
+}
+
+// The column named name, or -1: the column after the previous key's is tried first (keys
+// usually come in the transform's order, some left out), then the table of names.
+static long column_of(const encoder *e, const char *name, long prev) {
+    const seer_transform *t = e->t;
+    if (prev + 1 < (long)t->n_cols && strcmp(t->col[prev + 1].name, name) == 0) return prev + 1;
+    size_t i = (size_t)seer_hash_bytes(name, strlen(name), 0) & e->mask;
+    for (; e->names[i] >= 0; i = (i + 1) & e->mask)
+        if (strcmp(t->col[e->names[i]].name, name) == 0) return e->names[i];
+    return -1;
+}
+
+// The items of obj naming each column (found, n_cols), the "label" item (*alias) and *hits as
+// the look-ups by name below count them, in one walk over obj's keys: O(keys), where a
+// look-up of each column would scan the object for every column it lacks. 0 when a key
+// naming a column comes twice: the caller looks up by name then (find_by_name), so which
+// value counts, and so which message comes first, stays as it was.
+static int walk_keys(const encoder *e, const cJSON *obj, const cJSON **found,
+                     const cJSON **alias, size_t *hits) {
+    const seer_transform *t = e->t;
+    size_t n = 0;
+    long prev = -1;
+    for (size_t j = 0; j < t->n_cols; j++) found[j] = NULL;
+    *alias = NULL;
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        long j = column_of(e, it->string, prev);
+        if (j >= 0 && found[j]) return 0;
+        if (j >= 0) {
+            found[j] = it;
+            n++;
+            prev = j;
+        }
+        if (!*alias && it->string[0] == 'l' && strcmp(it->string, "label") == 0) *alias = it;
+    }
+    // The label column looks for "label" too, when that is not its own name.
+    int aliased = t->label_col >= 0 && strcmp(t->col[t->label_col].name, "label") != 0;
+    *hits = n + (aliased && *alias);
+    return 1;
+}
+
+// walk_keys' results by a look-up of each column's name, the first item of the name.
+static void find_by_name(const encoder *e, const cJSON *obj, const cJSON **found,
+                         const cJSON **alias, size_t *hits) {
+    const seer_transform *t = e->t;
+    const cJSON *cursor = obj->child;
+    size_t n = 0;
+    for (size_t j = 0; j < t->n_cols; j++) n += (found[j] = find_key(obj, &cursor,
+                                                                      t->col[j].name)) != NULL;
+    *alias = cJSON_GetObjectItemCaseSensitive(obj, "label");
+    int aliased = t->label_col >= 0 && strcmp(t->col[t->label_col].name, "label") != 0;
+    *hits = n + (aliased && *alias);
 }
 
 static const char *type_name(const cJSON *v) {
@@ -142,6 +235,15 @@ static int join_array(encoder *e, const seer_column *c, const cJSON *v, const ch
     }
     return join_put(e, "", 1);  // each array's text ends with its NUL
 }
+
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void install_hooks(void) {
+    cJSON_Hooks h = {seer_arena_malloc, seer_arena_free};
+    cJSON_InitHooks(&h);
+}
+
+void seer_request_init(void) { pthread_once(&hooks_once, install_hooks); }
 
 int seer_request_transform_error(const char *where) {
     char what[512];
@@ -228,16 +330,19 @@ static int check_row(encoder *e, const cJSON *const *objs, size_t n, const size_
 static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int need_label,
                           const char *where, uint32_t *ids, float *dense, float *y) {
     const seer_transform *t = e->t;
-    const cJSON *cursor[2] = {NULL, NULL};
+    const cJSON *alias[2] = {NULL, NULL};
     size_t hits[2] = {0, 0}, present = 0, inputs = 0;
     SEER_ASSERT(n <= 2);
     for (size_t k = 0; k < n; k++) {
         if (objs[k] && !cJSON_IsObject(objs[k]))
             return seer_errorf(SEER_EDATA, "%sis %s, not a JSON object", where,
                                cJSON_IsArray(objs[k]) ? "an array" : "a value");
-        cursor[k] = objs[k] ? objs[k]->child : NULL;
+        const cJSON **found = e->found + k * t->n_cols;
+        if (objs[k] && !walk_keys(e, objs[k], found, &alias[k], &hits[k]))
+            find_by_name(e, objs[k], found, &alias[k], &hits[k]);
     }
     e->joined.n = 0;
+    e->n_direct = 0;
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         e->map[j] = (long)j;
@@ -247,18 +352,13 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         int label = c->kind == SEER_COL_LABEL;
         const cJSON *v = NULL;
         const char *key = c->name;
-        // Every object is looked in (a later one's value wins), so that hits counts its keys.
+        // A later object's value wins; the label column takes "label" when its name is absent.
         for (size_t k = 0; k < n; k++) {
             if (!objs[k]) continue;
-            const cJSON *vk = find_key(objs[k], &cursor[k], c->name);
-            if (vk) hits[k]++;
-            if (label && strcmp(c->name, "label") != 0) {
-                const cJSON *alias = cJSON_GetObjectItemCaseSensitive(objs[k], "label");
-                if (alias) hits[k]++;
-                if (!vk && alias) {
-                    vk = alias;
-                    key = "label";
-                }
+            const cJSON *vk = e->found[k * t->n_cols + j];
+            if (!vk && label && alias[k] && strcmp(c->name, "label") != 0) {
+                vk = alias[k];
+                key = "label";
             }
             if (vk) v = vk;
         }
@@ -276,6 +376,13 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
         char *num = e->numbers + j * SEER_NUMBER_TEXT;
         if (cJSON_IsString(v)) {
             e->field[j] = v->valuestring;
+        } else if (cJSON_IsNumber(v) && e->doubles && c->kind == SEER_COL_NUMERIC &&
+                   isfinite(v->valuedouble)) {
+            // The number itself, not its text read back (the same double; see request.h).
+            e->map[j] = -1;
+            e->value[j] = v->valuedouble;
+            e->direct[e->n_direct++] = j;
+            continue;
         } else if (cJSON_IsNumber(v)) {
             seer_number_text(num, v->valuedouble);
             e->field[j] = num;
@@ -303,18 +410,27 @@ static int encode_objects(encoder *e, const cJSON *const *objs, size_t n, int ne
     }
     seer_row row = {t->n_cols, e->field, e->len, 0};
     int rc = seer_transform_row(t, e->map, &row, "", ids, dense, y);
-    return rc == SEER_OK ? rc : seer_request_transform_error(where);
+    if (rc != SEER_OK) return seer_request_transform_error(where);
+    for (size_t i = 0; i < e->n_direct; i++)
+        seer_transform_number(t, e->direct[i], e->value[e->direct[i]], ids, dense);
+    return SEER_OK;
 }
 
 // The byte where a string would hold a NUL (a raw 0 byte, or the escape \u0000), or len.
 // cJSON would keep such a string and C would cut it at the NUL: "a\u0000b" read as "a".
-// Outside strings a backslash is malformed anyway, so escapes are skipped two bytes at a time.
+// Outside strings a backslash is malformed anyway, so escapes are skipped two bytes at a time
+// (the byte after a backslash is not looked at). memchr finds the next backslash and any
+// zero byte before it: a body is mostly neither.
 static size_t nul_at(const char *json, size_t len) {
-    for (size_t i = 0; i < len; i++) {
-        if (json[i] == '\0') return i;
-        if (json[i] != '\\' || i + 1 >= len) continue;
-        if (json[i + 1] == 'u' && i + 6 <= len && memcmp(json + i + 2, "0000", 4) == 0) return i;
-        i++;
+    size_t i = 0;
+    while (i < len) {
+        const char *bs = memchr(json + i, '\\', len - i);
+        size_t b = bs ? (size_t)(bs - json) : len;
+        const char *zero = memchr(json + i, '\0', b - i);
+        if (zero) return (size_t)(zero - json);
+        if (b + 1 >= len) return len;
+        if (json[b + 1] == 'u' && b + 6 <= len && memcmp(json + b + 2, "0000", 4) == 0) return b;
+        i = b + 2;
     }
     return len;
 }
@@ -429,6 +545,7 @@ static int encode_array(const seer_transform *t, const cJSON *base, const cJSON 
     if (rc != SEER_OK) return rc;
     e.strict = 1;
     e.lenient = out->lenient;
+    e.doubles = 1;
     size_t S = t->n_slots, nd = t->n_dense, i = 0;
     char where[64];
     for (const cJSON *it = arr->child; it && rc == SEER_OK; it = it->next, i++) {
@@ -450,9 +567,15 @@ static int encode_body(const seer_transform *t, const char *body, size_t len, si
     out->n = 0;
     out->n_missing = 0;
     out->too_many = 0;
+    // The document lives in the thread's arena: no cJSON_Delete, seer_arena_end drops it.
+    seer_request_init();
+    seer_arena_begin();
     cJSON *doc;
     int rc = parse(body, len, &doc);
-    if (rc != SEER_OK) return rc;
+    if (rc != SEER_OK) {
+        seer_arena_end();
+        return rc;
+    }
     const cJSON *arr;
     size_t n;
     rc = get_array(doc, key, max_rows, &arr, &n, &out->too_many);
@@ -465,7 +588,7 @@ static int encode_body(const seer_transform *t, const char *body, size_t len, si
     // them as one of many would be.
     if (rc == SEER_OK && user) rc = check_keys(t, out->lenient, user, "user: ");
     if (rc == SEER_OK) rc = encode_array(t, user, arr, n, key, out);
-    cJSON_Delete(doc);
+    seer_arena_end();
     return rc;
 }
 

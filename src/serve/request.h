@@ -23,6 +23,11 @@
 #include "base/text.h"
 #include "data/transform.h"
 
+// Points cJSON's allocations at seer_arena_malloc and seer_arena_free (serve/arena.h), which
+// are malloc and free outside a request's parse; once per process, before threads parse JSON
+// (the server calls it at start; the parsers below call it too).
+void seer_request_init(void);
+
 // Encodes one JSON object given as text (json, len bytes, need not be
 // NUL-terminated) into ids (n_slots), dense (n_dense) and *y (NAN when the object
 // has no label key; need_label makes that an error). SEER_EDATA with a message

@@ -183,6 +183,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     if (why) return seer_errorf(SEER_EINVAL, "server config: %s", why);
     seer_server *s = calloc(1, sizeof *s);
     if (!s) return seer_errorf(SEER_ENOMEM, "out of memory");
+    seer_request_init();   // cJSON's hooks, before the learner's and the HTTP threads start
     s->cfg = *c;
     pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->workers_mu, NULL);
