@@ -3,7 +3,9 @@
 // the fitted transform encoding every row (seer_dataset_load), each timed over the whole
 // file; MB/s are of the file's bytes. The best of REPEAT runs, one line per pass. The
 // seconds are this thread's CPU time (a loaded machine stretches wall time, not CPU time);
-// wall= gives the wall seconds of the same run:
+// wall= gives the wall seconds of the same run. Then the one-pass form seer train uses: the
+// profile pass keeping every row's words (data/raw_rows.h) and the encoding from those words,
+// checked to give the same rows byte for byte:
 //
 //   bench_parse FILE [FORMAT [LABEL [REPEAT]]]      (defaults: criteo, label, 3)
 //   bench parse_split file=F MB=245.9 rows=1000000 s=0.62 MB_per_s=397 wall=0.70
@@ -69,7 +71,8 @@ int main(int argc, char **argv) {
     if (stat(path, &st) != 0) return perror(path), 1;
     double mb = (double)st.st_size / 1e6;
     seer_table_options topt = {(seer_format)fmt, 0};
-    pass_time best[3] = {{1e30, 0, 0, 0}, {1e30, 0, 0, 0}, {1e30, 0, 0, 0}};
+    pass_time best[5];
+    for (int k = 0; k < 5; k++) best[k] = (pass_time){1e30, 0, 0, 0};
     size_t rows = 0;
     for (int r = 0; r < repeat; r++) {
         seer_table *t;
@@ -87,7 +90,8 @@ int main(int argc, char **argv) {
         size_t read = 0;
         if (seer_table_rewind(t) != SEER_OK) return fail();
         pass_start(&best[1]);
-        if (seer_profile_pass(&prof, t, label, SEER_TASK_BINARY, &split, 0, &read, NULL) != SEER_OK)
+        if (seer_profile_pass(&prof, t, label, SEER_TASK_BINARY, &split, 0, &read, NULL, NULL,
+                              0) != SEER_OK)
             return fail();
         pass_stop(&best[1]);
         seer_transform tf;
@@ -105,6 +109,33 @@ int main(int argc, char **argv) {
         if (seer_dataset_load(&tr, NULL, t, &tf, NULL, 1, 0, &skipped, NULL) != SEER_OK)
             return fail();
         pass_stop(&best[2]);
+        // The one-pass form: the profile keeps the words, the encoding reads no text.
+        seer_raw_rows raw;
+        if (seer_table_rewind(t) != SEER_OK) return fail();
+        pass_start(&best[3]);
+        if (seer_profile_pass(&prof, t, label, SEER_TASK_BINARY, &split, 0, &read, NULL, &raw,
+                              SEER_RAW_ROWS_MAX_BYTES) != SEER_OK)
+            return fail();
+        pass_stop(&best[3]);
+        seer_profile_free(&prof);
+        if (!seer_transform_takes_words(&tf, &raw)) {
+            fprintf(stderr, "bench_parse: the words cannot encode this file's rows\n");
+            return 1;
+        }
+        seer_dataset tw;
+        seer_dataset_init(&tw, tf.n_slots, tf.n_dense);
+        if (seer_dataset_reserve(&tw, read + 1) != SEER_OK) return fail();
+        pass_start(&best[4]);
+        if (seer_dataset_load_words(&tw, NULL, &raw, &tf, NULL, NULL) != SEER_OK) return fail();
+        pass_stop(&best[4]);
+        if (tw.rows != tr.rows || memcmp(tw.ids, tr.ids, tr.rows * tr.S * 4) ||
+            memcmp(tw.dense, tr.dense, tr.rows * tr.n_dense * 4) ||
+            memcmp(tw.y, tr.y, tr.rows * 4)) {
+            fprintf(stderr, "bench_parse: the rows from the words differ from the text's\n");
+            return 1;
+        }
+        seer_raw_rows_free(&raw);
+        seer_dataset_free(&tw);
         seer_dataset_free(&tr);
         seer_transform_free(&tf);
         seer_table_close(t);
@@ -112,5 +143,7 @@ int main(int argc, char **argv) {
     line("parse_split", path, mb, rows, &best[0]);
     line("profile_pass", path, mb, rows, &best[1]);
     line("encode_pass", path, mb, rows, &best[2]);
+    line("profile_keep", path, mb, rows, &best[3]);
+    line("encode_words", path, mb, rows, &best[4]);
     return 0;
 }

@@ -37,7 +37,7 @@ for name in "$@"; do
         srcs="src/base/*.c src/data/source.c src/data/lines.c src/data/table.c src/data/idmap.c
               src/data/kt.c"
         ;;
-    fuzz_modelfile | fuzz_request)
+    fuzz_modelfile | fuzz_request | fuzz_encode)
         srcs="src/*/*.c"
         libs="-lcjson -ldnnl -llapack -lz -lzstd -lmicrohttpd -lpthread -lm"
         ;;

@@ -45,8 +45,8 @@ static void fit(void) {
     SEER_ASSERT(seer_table_open_memory(&tab, csv, n, "fuzz", 0, NULL) == SEER_OK);
     seer_profile p;
     size_t rows = 0;
-    SEER_ASSERT(seer_profile_pass(&p, tab, "label", SEER_TASK_BINARY, NULL, 0, &rows, NULL) ==
-                SEER_OK);
+    SEER_ASSERT(seer_profile_pass(&p, tab, "label", SEER_TASK_BINARY, NULL, 0, &rows, NULL, NULL,
+                                  0) == SEER_OK);
     seer_transform_options o;
     seer_transform_options_default(&o);
     o.label = "label";

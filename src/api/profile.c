@@ -24,7 +24,8 @@ int seer_profile_file(const char *path, seer_format format, const char *label, s
     seer_profile p;
     seer_transform t = {0};
     size_t rows_read = 0, skipped = 0;
-    rc = seer_profile_pass(&p, tab, to.label, task, NULL, skip_bad_rows, &rows_read, &skipped);
+    rc = seer_profile_pass(&p, tab, to.label, task, NULL, skip_bad_rows, &rows_read, &skipped,
+                           NULL, 0);
     if (rc == SEER_OK) rc = seer_transform_fit(&t, &p, &to);
     if (rc == SEER_OK) {
         fprintf(out, "%s: %zu rows, %zu columns\n", path, p.rows, p.n_cols);

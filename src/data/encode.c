@@ -44,3 +44,22 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
     free(map);
     return rc < 0 ? rc : SEER_OK;
 }
+
+int seer_dataset_load_words(seer_dataset *train, seer_dataset *valid, seer_raw_rows *raw,
+                            const seer_transform *t, const seer_split *split,
+                            seer_progress *bar) {
+    SEER_ASSERT(seer_transform_takes_words(t, raw));
+    for (size_t index = 0; index < raw->rows; index++) {
+        if ((index & 4095) == 0) seer_progress_update(bar, index, -1);
+        // The words of rows already encoded leave memory as the datasets fill.
+        if ((index & (RELEASE_ROWS - 1)) == 0) seer_raw_rows_release(raw, index);
+        seer_dataset *d = seer_split_holds_out(split, index) ? valid : train;
+        long i = seer_dataset_grow(d);
+        if (i < 0) return (int)i;
+        seer_transform_words(t, raw, seer_raw_rows_at(raw, index), d->ids + (size_t)i * d->S,
+                             d->dense + (size_t)i * d->n_dense, d->y + i);
+        if (d->map && d->rows % RELEASE_ROWS == 0)
+            seer_dataset_release(d, d->rows - RELEASE_ROWS, RELEASE_ROWS);
+    }
+    return SEER_OK;
+}

@@ -8,6 +8,7 @@
 
 #include "base/progress.h"
 #include "data/dataset.h"
+#include "data/raw_rows.h"
 #include "data/split.h"
 #include "data/table.h"
 #include "data/transform.h"
@@ -21,5 +22,12 @@
 int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
                       const seer_transform *t, const seer_split *split, int need_label,
                       int skip_bad, size_t *skipped, seer_progress *bar);
+
+// The same from the words the profile pass kept of every row (raw_rows.h), with no text read:
+// only when seer_transform_takes_words(t, raw). Rows whose words were encoded give their pages
+// back as it goes. The error: running out of room for rows.
+int seer_dataset_load_words(seer_dataset *train, seer_dataset *valid, seer_raw_rows *raw,
+                            const seer_transform *t, const seer_split *split,
+                            seer_progress *bar);
 
 #endif

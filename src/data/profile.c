@@ -160,7 +160,8 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     p->names = calloc(p->n_cols, sizeof *p->names);
     p->col = calloc(p->n_cols, sizeof *p->col);
     p->hash = calloc(p->n_cols, sizeof *p->hash);
-    if (!p->path || !p->names || !p->col || !p->hash) {
+    p->num = calloc(p->n_cols, sizeof *p->num);
+    if (!p->path || !p->names || !p->col || !p->hash || !p->num) {
         seer_profile_free(p);
         return seer_errorf(SEER_ENOMEM, "out of memory profiling %zu columns", p->n_cols);
     }
@@ -254,52 +255,61 @@ static int add_number(seer_profile *p, seer_col_stats *c, const char *s, size_t 
     return add_value_label(p, c, s, len, x, y);
 }
 
-int seer_profile_add(seer_profile *p, const seer_row *row) {
-    // Hash every token first and prefetch its counter slot: the counters of
-    // large vocabularies miss the cache, and the misses of a row then overlap.
+int seer_profile_read_row(seer_profile *p, const seer_row *row) {
+    // Hash every present token first and prefetch its counter slot: the counters of large
+    // vocabularies miss the cache, and the misses of a row then overlap.
     for (size_t j = 0; j < p->n_cols; j++) {
+        const seer_col_stats *c = &p->col[j];
         size_t len;
         const char *s = seer_trim(row->field[j], row->len[j], &len);
+        if (seer_is_missing(s, len)) {
+            p->hash[j] = 0;
+            p->num[j] = SEER_RAW_MISSING;
+            continue;
+        }
         uint64_t h = seer_hash_bytes(s, len, 0);
         p->hash[j] = h ? h : 1;
-        if (p->col[j].count_tokens) seer_counter_prefetch(&p->col[j].tokens, p->hash[j]);
+        if (c->count_tokens) seer_counter_prefetch(&c->tokens, p->hash[j]);
+        double x;
+        if (c->parse_numbers && seer_parse_number(s, len, &x)) memcpy(&p->num[j], &x, sizeof x);
+        else p->num[j] = SEER_RAW_TEXT;
     }
-    // The row's label for the numbers sampled before its column comes (checked there).
-    unsigned char label = 0;
-    if (p->label_col >= 0) {
-        size_t len;
-        const char *s = seer_trim(row->field[p->label_col], row->len[p->label_col], &len);
-        double y;
-        label = seer_parse_number(s, len, &y) && y == 1;
-    }
+    if (p->label_col < 0) return SEER_OK;
+    size_t j = (size_t)p->label_col, len;
+    const char *s = seer_trim(row->field[j], row->len[j], &len);
+    const char *why = seer_label_invalid(p->task, s, len, &p->y);
+    if (why)
+        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' %s", p->path,
+                           row->line, j + 1, (int)(len > 40 ? 40 : len), s, p->names[j], why);
+    return SEER_OK;
+}
+
+int seer_profile_add(seer_profile *p, const seer_row *row) {
+    int rc = seer_profile_read_row(p, row);
+    if (rc != SEER_OK) return rc;
+    // The row's label, beside the numbers the reservoirs sample.
+    unsigned char label = p->label_col >= 0 && p->y == 1;
+    if (p->label_col >= 0) p->label_pos += p->y > 0;
     for (size_t j = 0; j < p->n_cols; j++) {
         seer_col_stats *c = &p->col[j];
-        size_t len;
-        const char *s = seer_trim(row->field[j], row->len[j], &len);
-        if ((long)j == p->label_col) {
-            double y;
-            const char *why = seer_label_invalid(p->task, s, len, &y);
-            if (why)
-                return seer_errorf(SEER_EDATA, "%s:%zu:%zu: label '%.*s' in column '%s' %s",
-                                   p->path, row->line, j + 1, (int)(len > 40 ? 40 : len), s,
-                                   p->names[j], why);
-            p->label_pos += y > 0;
-        }
-        if (seer_is_missing(s, len)) {
+        if (p->num[j] == SEER_RAW_MISSING) {
             c->missing++;
             continue;
         }
+        size_t len;
+        const char *s = seer_trim(row->field[j], row->len[j], &len);
         c->present++;
         uint64_t h = p->hash[j];
         seer_hll_add(&c->hll, h);
         if (c->count_tokens) {
-            int rc = add_parts(c, s, len);
+            rc = add_parts(c, s, len);
             if (rc == SEER_OK) rc = seer_counter_add(&c->tokens, h);
             if (rc != SEER_OK) return rc;
         }
-        double x;
-        if (c->parse_numbers && seer_parse_number(s, len, &x)) {
-            int rc = add_number(p, c, s, len, x, label);
+        if (p->num[j] != SEER_RAW_TEXT) {
+            double x;
+            memcpy(&x, &p->num[j], sizeof x);
+            rc = add_number(p, c, s, len, x, label);
             if (rc != SEER_OK) return rc;
             continue;
         }
@@ -315,24 +325,49 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
     return SEER_OK;
 }
 
+// The words raw keeps of each column: the token hash where tokens are counted (the only
+// columns a transform can make categorical), the number where numbers are parsed.
+static int raw_init(seer_raw_rows *raw, const seer_profile *p, size_t max_bytes) {
+    int *has_hash = malloc((p->n_cols + 1) * sizeof *has_hash);
+    int *has_num = malloc((p->n_cols + 1) * sizeof *has_num);
+    int rc = has_hash && has_num ? SEER_OK : seer_errorf(SEER_ENOMEM, "out of memory");
+    for (size_t j = 0; rc == SEER_OK && j < p->n_cols; j++) {
+        has_hash[j] = p->col[j].count_tokens;
+        has_num[j] = p->col[j].parse_numbers;
+    }
+    if (rc == SEER_OK) rc = seer_raw_rows_init(raw, p->n_cols, has_hash, has_num, max_bytes);
+    free(has_hash);
+    free(has_num);
+    return rc;
+}
+
 int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label, seer_task task,
-                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped) {
+                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped,
+                      seer_raw_rows *raw, size_t raw_max_bytes) {
     int rc = seer_profile_init(p, tab, label);
     if (rc != SEER_OK) return rc;
     p->task = task;
+    if (raw) rc = raw_init(raw, p, raw_max_bytes);
+    if (rc != SEER_OK) return rc;
     seer_row row;
     size_t index = 0;
     seer_progress bar;
     seer_progress_start(&bar, "profiling", 0);
     while ((rc = seer_table_next(tab, &row)) == 1) {
         if ((index & 4095) == 0) seer_progress_update(&bar, index, -1);
-        if (seer_split_holds_out(split, index++)) continue;
-        rc = seer_profile_add(p, &row);
-        if (rc == SEER_EDATA && skip_bad) {
-            if (skipped) (*skipped)++;
+        int held_out = seer_split_holds_out(split, index++);
+        // A held-out row is only read: the encoding pass takes its words, or, for a row the
+        // transform would reject, reads the text again to say so (or skip it).
+        rc = held_out ? (raw && !raw->dropped ? seer_profile_read_row(p, &row) : SEER_OK)
+                      : seer_profile_add(p, &row);
+        if (rc == SEER_EDATA && (held_out || skip_bad)) {
+            // The encoding pass must meet this row again: it reads the text.
+            if (raw) seer_raw_rows_drop(raw);
+            if (skipped && !held_out) (*skipped)++;
             continue;
         }
         if (rc != SEER_OK) break;
+        if (raw) seer_raw_rows_push(raw, p->hash, p->num);
     }
     seer_progress_end(&bar);
     *rows_read = index;
@@ -352,6 +387,7 @@ void seer_profile_free(seer_profile *p) {
     free(p->names);
     free(p->col);
     free(p->hash);
+    free(p->num);
     free(p->path);
     memset(p, 0, sizeof *p);
 }

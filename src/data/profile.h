@@ -13,6 +13,7 @@
 
 #include "base/rng.h"
 #include "data/id_rule.h"
+#include "data/raw_rows.h"
 #include "data/sketch.h"
 #include "data/split.h"
 #include "data/table.h"
@@ -87,7 +88,12 @@ typedef struct {
     size_t rows;
     size_t label_pos;         // rows with label 1 (the other tasks: above 0)
     seer_rng rng;             // reservoir sampling
-    uint64_t *hash;           // (n_cols) scratch: the row's token hashes
+    // The row last read (seer_profile_read_row), as raw_rows.h's words: per column its token
+    // hash (0: missing) and its number (the double's bits, SEER_RAW_MISSING or SEER_RAW_TEXT),
+    // and the label's value.
+    uint64_t *hash;           // (n_cols)
+    uint64_t *num;            // (n_cols)
+    double y;
 } seer_profile;
 
 // slog1p(x) = sign(x) * log(1 + |x|): compresses heavy tails, keeps sign and 0.
@@ -109,15 +115,20 @@ const char *seer_label_invalid(seer_task task, const char *s, size_t len, double
 // Prepares statistics for the table's columns. label may be NULL; when given
 // and absent from the table, SEER_EDATA naming the available columns.
 int seer_profile_init(seer_profile *p, const seer_table *t, const char *label);
-// Adds one row. A label that is missing or not one of p->task's is SEER_EDATA with
-// file:line:column.
+// Reads one row into p->hash, p->num and p->y without counting it. A label that is missing
+// or not one of p->task's is SEER_EDATA with file:line:column.
+int seer_profile_read_row(seer_profile *p, const seer_row *row);
+// Reads and adds one row (a bad label as above: nothing of the row is counted).
 int seer_profile_add(seer_profile *p, const seer_row *row);
 // Pass 1 over a table: initialises p and adds every row the split keeps (a
 // progress line on a terminal). *rows_read gets the rows read, held-out ones
 // included; with skip_bad, rows the profile rejects are skipped and counted
 // into *skipped (may be NULL). task: what the label must be.
+// raw (may be NULL) keeps every row's words, held-out rows included, in file order, up to
+// raw_max_bytes (see raw_rows.h: dropped when they cannot all be kept).
 int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label, seer_task task,
-                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped);
+                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped,
+                      seer_raw_rows *raw, size_t raw_max_bytes);
 void seer_profile_free(seer_profile *p);
 
 #endif

@@ -665,6 +665,25 @@ static void encode_multi(const seer_transform *t, const seer_column *c, const ch
     for (size_t i = m.n; i < c->slots; i++) ids[i] = SEER_NO_ID;
 }
 
+// A categorical value's row: the missing row, or its token's.
+static void encode_category(const seer_transform *t, const seer_column *c, int missing,
+                            uint64_t h, uint32_t *ids) {
+    ids[c->slot] = missing ? (uint32_t)t->field_offset[c->field] + 1 : token_row(t, c, h);
+}
+
+// A numeric value (v: 0 when missing): its standardised value, missing flag, piecewise-linear
+// buckets or bucket row.
+static void encode_number(const seer_transform *t, const seer_column *c, int missing, double v,
+                          uint32_t *ids, float *dense) {
+    if (c->log) v = seer_slog1p(v);
+    dense[c->dense] = missing ? 0.0f : standardise(v, c->mean, c->std);
+    if (c->flag >= 0) dense[c->flag] = (float)missing;
+    if (c->ple) encode_ple(c, v, missing, dense + c->ple_dense);
+    if (c->field >= 0)
+        ids[c->slot] = (uint32_t)(t->field_offset[c->field] +
+                                   (missing ? 0 : 1 + bucket_of(c->edges, c->n_edges, v)));
+}
+
 int seer_transform_row(const seer_transform *t, const long *map, const seer_row *row,
                        const char *path, uint32_t *ids, float *dense, float *y) {
     *y = NAN;
@@ -707,24 +726,53 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
         } else if (c->multi) {
             encode_multi(t, c, s, len, missing, ids + c->slot);
         } else if (c->kind == SEER_COL_CATEGORICAL) {
-            ids[c->slot] = missing ? (uint32_t)t->field_offset[c->field] + 1
-                                   : token_row(t, c, hash[j]);
+            encode_category(t, c, missing, hash[j], ids);
         } else {
             double v = 0.0;
             if (!missing && !seer_parse_number(s, len, &v))
                 return seer_errorf(SEER_EDATA, "%s:%zu:%zu: '%.*s' in numeric column '%s' is not "
                                    "a number", path, row->line, k + 1, (int)(len > 40 ? 40 : len),
                                    s, c->name);
-            if (c->log) v = seer_slog1p(v);
-            dense[c->dense] = missing ? 0.0f : standardise(v, c->mean, c->std);
-            if (c->flag >= 0) dense[c->flag] = (float)missing;
-            if (c->ple) encode_ple(c, v, missing, dense + c->ple_dense);
-            if (c->field >= 0)
-                ids[c->slot] = (uint32_t)(t->field_offset[c->field] +
-                                           (missing ? 0 : 1 + bucket_of(c->edges, c->n_edges, v)));
+            encode_number(t, c, missing, v, ids, dense);
         }
     }
     return SEER_OK;
+}
+
+int seer_transform_takes_words(const seer_transform *t, const seer_raw_rows *r) {
+    if (r->dropped || r->n_cols != t->n_cols) return 0;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        int ok = c->kind == SEER_COL_IGNORED ||
+                 (c->kind == SEER_COL_LABEL && r->num_at[j] >= 0 && !r->text_seen[j]) ||
+                 (c->kind == SEER_COL_CATEGORICAL && !c->multi && r->hash_at[j] >= 0) ||
+                 (c->kind == SEER_COL_NUMERIC && r->num_at[j] >= 0 && !r->text_seen[j]);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+void seer_transform_words(const seer_transform *t, const seer_raw_rows *r, const uint64_t *w,
+                          uint32_t *ids, float *dense, float *y) {
+    *y = NAN;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        if (c->kind == SEER_COL_CATEGORICAL) seer_vocab_map_prefetch(&c->lookup, w[r->hash_at[j]]);
+    }
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        if (c->kind == SEER_COL_CATEGORICAL) {
+            uint64_t h = w[r->hash_at[j]];
+            encode_category(t, c, h == 0, h, ids);
+        } else if (c->kind == SEER_COL_NUMERIC || c->kind == SEER_COL_LABEL) {
+            uint64_t bits = w[r->num_at[j]];
+            int missing = bits == SEER_RAW_MISSING;
+            double v = 0.0;
+            if (!missing) memcpy(&v, &bits, sizeof v);
+            if (c->kind == SEER_COL_LABEL) *y = (float)v;
+            else encode_number(t, c, missing, v, ids, dense);
+        }
+    }
 }
 
 const char *const seer_col_kind_names[] = {"ignored", "label", "numeric", "categorical",
@@ -757,15 +805,8 @@ void seer_transform_print(const seer_transform *t, FILE *out) {
 
 // Numeric column j's value given as the number v (a request's JSON number, finite), encoded
 // as seer_transform_row encodes the text of that number (which reads back as v exactly), with
-// no text made and parsed again; the same steps as the numeric branch there, kept in step.
+// no text made and parsed again: the same encode_number.
 void seer_transform_number(const seer_transform *t, size_t j, double v, uint32_t *ids,
                            float *dense) {
-    const seer_column *c = &t->col[j];
-    if (c->log) v = seer_slog1p(v);
-    dense[c->dense] = standardise(v, c->mean, c->std);
-    if (c->flag >= 0) dense[c->flag] = 0.0f;
-    if (c->ple) encode_ple(c, v, 0, dense + c->ple_dense);
-    if (c->field >= 0)
-        ids[c->slot] = (uint32_t)(t->field_offset[c->field] + 1 +
-                                  bucket_of(c->edges, c->n_edges, v));
+    encode_number(t, &t->col[j], 0, v, ids, dense);
 }

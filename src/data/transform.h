@@ -167,6 +167,14 @@ int seer_transform_row(const seer_transform *t, const long *map, const seer_row 
 // and dense exactly as seer_transform_row encodes a field whose text reads as v; never fails.
 void seer_transform_number(const seer_transform *t, size_t j, double v, uint32_t *ids,
                            float *dense);
+// Whether rows kept as raw's words (data/raw_rows.h, from the profile t was fitted to) encode
+// as their text would: every column t reads has the word it needs, no numeric column met a
+// value that is not a number, and no column is multi-valued or a vector.
+int seer_transform_takes_words(const seer_transform *t, const seer_raw_rows *raw);
+// Encodes the row whose words are w (seer_raw_rows_at) into ids, dense and *y: what
+// seer_transform_row writes for its text. Only when seer_transform_takes_words.
+void seer_transform_words(const seer_transform *t, const seer_raw_rows *raw, const uint64_t *w,
+                          uint32_t *ids, float *dense, float *y);
 
 // Writes the profile and the decision as a table.
 void seer_transform_print(const seer_transform *t, FILE *out);

@@ -562,17 +562,33 @@ static void new_state(const seer_train_job *o, seer_checkpoint_state *st) {
 }
 
 // A new run profiles DATA and fits m's transform (a resumed one has the checkpoint's);
-// *rows_read: the rows the profile pass read.
+// *rows_read: the rows the profile pass read. raw (may be NULL) keeps the rows' words.
 static int fit_transform(const seer_train_job *o, seer_model *m, seer_table *tab,
-                         const seer_split *split, seer_profile *prof, size_t *rows_read) {
+                         const seer_split *split, seer_profile *prof, size_t *rows_read,
+                         seer_raw_rows *raw) {
     int rc = seer_profile_pass(prof, tab, o->tf.label, o->tf.task, split, o->skip_bad_rows,
-                               rows_read, NULL);
+                               rows_read, NULL, raw, SEER_RAW_ROWS_MAX_BYTES);
     if (rc == SEER_OK && prof->rows == 0 && *rows_read > 0)
         rc = seer_errorf(SEER_EDATA, "%s: all %zu rows went to validation (--valid-frac %g)"
                          "; none are left to train on", o->data, *rows_read, split->frac);
     if (rc == SEER_OK) rc = seer_transform_fit(&m->tf, prof, &o->tf);
     if (rc == SEER_OK && !o->quiet) seer_transform_print(&m->tf, stderr);
-    if (rc == SEER_OK) rc = seer_table_rewind(tab);
+    return rc;
+}
+
+// The encoding pass: from the words the profile pass kept when they encode as the text would
+// and the rows stay in memory (words and rows in memory at once would defeat a cache file's
+// bound), else from the text again (from its start when the profile pass read it: profiled).
+static int encode_pass(const seer_train_job *o, seer_model *m, seer_table *tab, int profiled,
+                       const seer_split *split, seer_raw_rows *raw, seer_dataset *tr,
+                       seer_dataset *va, seer_train_outcome *r, seer_progress *bar) {
+    if (raw && !tr->map && seer_transform_takes_words(&m->tf, raw))
+        return seer_dataset_load_words(tr, va, raw, &m->tf, split, bar);
+    if (raw) seer_raw_rows_free(raw);
+    int rc = profiled ? seer_table_rewind(tab) : SEER_OK;
+    if (rc == SEER_OK)
+        rc = seer_dataset_load(tr, va, tab, &m->tf, split, 1, o->skip_bad_rows, &r->skipped_rows,
+                               bar);
     return rc;
 }
 
@@ -584,9 +600,14 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
     seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
     seer_profile prof;
     memset(&prof, 0, sizeof prof);
+    seer_raw_rows raw;
+    memset(&raw, 0, sizeof raw);
+    // A new run keeps the rows' words unless its rows go to a cache file anyway (--cache on).
+    seer_raw_rows *keep = resumed || o->cache > 0 ? NULL : &raw;
     size_t rows_read = 0;
     int rc = seer_table_open(tab, o->data, &topt);
-    if (rc == SEER_OK && !resumed) rc = fit_transform(o, m, *tab, &split, &prof, &rows_read);
+    if (rc == SEER_OK && !resumed)
+        rc = fit_transform(o, m, *tab, &split, &prof, &rows_read, keep);
     if (rc == SEER_OK) {
         seer_dataset_init(tr, m->tf.n_slots, m->tf.n_dense);
         seer_dataset_init(va, m->tf.n_slots, m->tf.n_dense);
@@ -595,11 +616,10 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
         if (!resumed) rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);
         seer_progress bar;
         seer_progress_start(&bar, "encoding", rows_read);
-        if (rc == SEER_OK)
-            rc = seer_dataset_load(tr, va, *tab, &m->tf, &split, 1, o->skip_bad_rows,
-                                   &r->skipped_rows, &bar);
+        if (rc == SEER_OK) rc = encode_pass(o, m, *tab, !resumed, &split, keep, tr, va, r, &bar);
         seer_progress_end(&bar);
     }
+    seer_raw_rows_free(&raw);
     seer_profile_free(&prof);
     if (rc == SEER_OK) {
         // Rows the reader rejected (field count, quoting, ...): the first few, then the count.
