@@ -846,3 +846,59 @@ Test(transform, piecewise_linear_buckets) {
     seer_table_close(tab);
     free(text);
 }
+
+// The piecewise-linear buckets by the definition, one test per bucket: what the binary search
+// of encode_ple must give, bit for bit.
+static void ple_by_definition(const seer_column *c, double v, float *out) {
+    for (size_t k = 0; k <= c->n_edges; k++) {
+        double a = k == 0 ? c->lo : c->edges[k - 1], b = k == c->n_edges ? c->hi : c->edges[k];
+        double x = v <= a ? 0.0 : v >= b ? 1.0 : (0.5 * v - 0.5 * a) / (0.5 * b - 0.5 * a);
+        out[k] = (float)x;
+    }
+}
+
+// On edges with repeats, lo equal to the first edge and hi to the last, values at, just beside,
+// between and far beyond the edges give what the definition gives.
+Test(transform, piecewise_linear_buckets_match_the_definition) {
+    char *text = make_table(32000);
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    o.min_count = 2;
+    o.bucket_ple = 1;
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
+              seer_error_message());
+    seer_column *x = &t.col[1];
+    cr_assert(x->ple && x->n_edges == 9 && !x->log);
+    const double edges[9] = {0.5, 1, 1, 1, 2.5, 3.5, 3.5, 8, 9};
+    memcpy(x->edges, edges, sizeof edges);
+    x->lo = 0.5;
+    x->hi = 9;
+    double values[64];
+    size_t n = 0;
+    const double extra[] = {-1e308, -3, 0, 0.25, 0.75, 1.75, 3, 5, 8.5, 9.5, 1e308, 1e-300};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) values[n++] = extra[i];
+    for (size_t i = 0; i < 9; i++) {
+        values[n++] = edges[i];
+        values[n++] = nextafter(edges[i], -INFINITY);
+        values[n++] = nextafter(edges[i], INFINITY);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char row[96];
+        snprintf(row, sizeof row, "c,x\nred,%.17g\n", values[i]);
+        uint32_t ids[1];
+        float dense[12], want[10];
+        encode_one(&t, row, ids, dense);
+        ple_by_definition(x, values[i], want);
+        for (int k = 0; k < 10; k++)
+            cr_assert(ieee_ulp_eq(flt, dense[1 + k], want[k], 0), "x = %.17g, bucket %d: %g, "
+                      "not %g", values[i], k, (double)dense[1 + k], (double)want[k]);
+    }
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}

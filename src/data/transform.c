@@ -616,19 +616,34 @@ static size_t bucket_of(const double *edges, size_t n, double v) {
 // values: all 0 beside the flag, as the network learnt them. Missing where training saw none
 // (no flag): the training mean's buckets, as its standardised value is the mean's (0); all 0
 // there would be a value below the minimum, far from anything the network saw.
+//
+// Bucket k starts where bucket k - 1 ends, so with K the buckets that start below v, every
+// bucket before K - 1 ends at or below v (1), every one from K on starts at or above it (0), and
+// only bucket K - 1 needs the share; K comes from a binary search, not a test per bucket.
 static void encode_ple(const seer_column *c, double v, int missing, float *out) {
     size_t n = c->n_edges + 1;
     if (missing && c->flag < 0) {
         v = c->mean;
         missing = 0;
     }
-    for (size_t k = 0; k < n; k++) {
+    size_t K = 0;
+    if (!missing && v > c->lo) {
+        size_t lo = 0, hi = c->n_edges;  // K - 1 = the edges below v
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (c->edges[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        K = lo + 1;
+    }
+    for (size_t k = 0; k + 1 < K; k++) out[k] = 1.0f;
+    if (K) {
+        size_t k = K - 1;
         double a = k == 0 ? c->lo : c->edges[k - 1], b = k == c->n_edges ? c->hi : c->edges[k];
         // Halves: the difference of two numbers near 1e308 overflows.
-        double x = missing || v <= a ? 0.0
-                   : v >= b ? 1.0 : (0.5 * v - 0.5 * a) / (0.5 * b - 0.5 * a);
-        out[k] = (float)x;
+        out[k] = (float)(v >= b ? 1.0 : (0.5 * v - 0.5 * a) / (0.5 * b - 0.5 * a));
     }
+    for (size_t k = K; k < n; k++) out[k] = 0.0f;
 }
 
 // The global row of one token of a categorical column.
