@@ -902,3 +902,33 @@ Test(transform, piecewise_linear_buckets_match_the_definition) {
     seer_table_close(tab);
     free(text);
 }
+
+// A column whose tokens are counted sketches its distinct values only once its counter
+// overflows, from the counter's keys: its registers must be those of a sketch of every value.
+Test(transform, sketch_after_counter_overflow_counts_every_value) {
+    size_t n = 6000;
+    char *s = malloc(32 + n * 24), *w = s;
+    w += sprintf(w, "t,y\n");
+    for (size_t i = 0; i < n; i++) w += sprintf(w, "tok%zu,%d\n", (i * 7919) % 2500, (int)(i % 2));
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    seer_table *tab;
+    cr_assert(eq(int, seer_table_open_memory(&tab, s, strlen(s), "mem.csv", 0, &to), SEER_OK));
+    seer_profile p;
+    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
+    p.col[0].tokens.max_keys = 1000;  // overflows a little before the middle
+    seer_hll want;
+    memset(&want, 0, sizeof want);
+    seer_row row;
+    for (size_t i = 0; seer_table_next(tab, &row) == 1; i++) {
+        cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
+        seer_hll_add(&want, p.hash[0]);
+        cr_assert(eq(int, p.col[0].hll_all, i >= 1000), "row %zu", i);
+    }
+    cr_assert(p.col[0].tokens.overflow);
+    cr_assert(eq(int, memcmp(p.col[0].hll.reg, want.reg, sizeof want.reg), 0));
+    double est = seer_hll_estimate(&p.col[0].hll);
+    cr_assert(est > 2400 && est < 2600, "%g", est);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(s);
+}

@@ -177,6 +177,7 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
         c->last = -INFINITY;
         // Criteo's integer columns are numeric by definition: no vocabulary to count.
         c->count_tokens = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'I');
+        c->hll_all = !c->count_tokens;
         c->parse_numbers = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'C');
         int rc = c->count_tokens ? seer_counter_init(&c->tokens, SEER_PROFILE_MAX_TOKENS) : 0;
         if (!p->names[j] || !c->sample || rc != SEER_OK) {
@@ -255,6 +256,15 @@ static int add_number(seer_profile *p, seer_col_stats *c, const char *s, size_t 
     return add_value_label(p, c, s, len, x, y);
 }
 
+// The sketch of a column's distinct values so far from its counter, which holds every one of
+// them until it overflows: from then on the sketch counts the values (profile.h). Until then
+// the exact count stands in for it, and the sketch's random probes are saved.
+static void hll_from_counter(seer_col_stats *c) {
+    for (size_t i = 0; i < c->tokens.cap; i++)
+        if (c->tokens.slots[i].key) seer_hll_add(&c->hll, c->tokens.slots[i].key);
+    c->hll_all = 1;
+}
+
 int seer_profile_read_row(seer_profile *p, const seer_row *row) {
     // Hash every present token first and prefetch its counter slot: the counters of large
     // vocabularies miss the cache, and the misses of a row then overlap.
@@ -300,12 +310,13 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
         const char *s = seer_trim(row->field[j], row->len[j], &len);
         c->present++;
         uint64_t h = p->hash[j];
-        seer_hll_add(&c->hll, h);
         if (c->count_tokens) {
             rc = add_parts(c, s, len);
             if (rc == SEER_OK) rc = seer_counter_add(&c->tokens, h);
             if (rc != SEER_OK) return rc;
+            if (c->tokens.overflow && !c->hll_all) hll_from_counter(c);
         }
+        if (c->hll_all) seer_hll_add(&c->hll, h);
         if (p->num[j] != SEER_RAW_TEXT) {
             double x;
             memcpy(&x, &p->num[j], sizeof x);

@@ -53,7 +53,10 @@ typedef struct {
     size_t first_text_line;   // first line holding a non-number (0: none)
     size_t first_text_field;
     char first_text[48];      // that value, cut short
-    seer_hll hll;
+    seer_hll hll;             // of every present value once hll_all; a column whose tokens are
+                              // counted fills it from its counter when that overflows (the same
+                              // registers: a sketch of the distinct values, in any order)
+    int hll_all;
     seer_counter tokens;      // token hash -> count (not kept for known-numeric columns)
     int count_tokens;
     int parse_numbers;        // 0 for columns known to be categorical (Criteo's C1..C26)
