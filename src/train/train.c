@@ -614,6 +614,12 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
         // The profile pass counted the rows: hold them without growing, in
         // memory or, for large data, in mapped cache files.
         if (!resumed) rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);
+        // The words and the rows together may not fit where the rows alone do (a limit on
+        // the address space): give the words up and read the text again.
+        if (rc == SEER_ENOMEM && keep && !raw.dropped) {
+            seer_raw_rows_drop(&raw);
+            rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);
+        }
         seer_progress bar;
         seer_progress_start(&bar, "encoding", rows_read);
         if (rc == SEER_OK) rc = encode_pass(o, m, *tab, !resumed, &split, keep, tr, va, r, &bar);
