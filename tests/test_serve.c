@@ -37,6 +37,7 @@
 #include "io/model.h"
 #include "seer.h"
 #include "serve/event.h"
+#include "serve/reply.h"
 #include "serve/request.h"
 #include "train/train.h"
 #include "fit_text.h"
@@ -2012,4 +2013,46 @@ Test(serve, batch_errors_name_row_and_column) {
     }
     seer_request_rows_free(&r);
     seer_transform_free(&t);
+}
+
+// A score's text is printf's "%.9g", byte for byte: every 997th float from 5e-5 to 2e9 of both
+// signs, exact ties (2^-13 = 0.0001220703125 keeps its even 2), and the forms printf keeps
+// (exponents, zero, the limits of the range).
+Test(serve, score_text_is_printf_g9) {
+    float lo = 5e-5f, hi = 2e9f;
+    uint32_t a, z;
+    memcpy(&a, &lo, 4);
+    memcpy(&z, &hi, 4);
+    seer_text t = {0};
+    char ref[64];
+    float differ = 0;   // the first float whose text differs
+    size_t n = 0;
+    for (uint64_t u = a; u <= z; u += 997) {
+        for (int neg = 0; neg <= 1; neg++) {
+            uint32_t bits = (uint32_t)u | (neg ? 0x80000000u : 0);
+            float f;
+            memcpy(&f, &bits, 4);
+            t.n = 0;
+            seer_reply_score(&t, f);
+            snprintf(ref, sizeof ref, "%.9g", (double)f);
+            if (strcmp(t.s, ref) != 0 && !differ) differ = f;
+            n++;
+        }
+    }
+    cr_assert(eq(flt, differ, 0.0f), "%a: %.9g", (double)differ, (double)differ);
+    cr_assert(gt(sz, n, 700000));
+    const float odd[] = {0.0001220703125f, 0.5f, 1.0f, 0.999999999f, 1e-4f, 9.9999997e-05f,
+                         999999999.0f, 1e9f, 0.0f, -0.0f, 1e-30f, 3.4e38f, 0.1f, 0.30000001f,
+                         123456789.0f, 16777217.0f, 1e-45f};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        t.n = 0;
+        seer_reply_score(&t, odd[i]);
+        snprintf(ref, sizeof ref, "%.9g", (double)odd[i]);
+        cr_assert(eq(str, t.s, ref), "%a", (double)odd[i]);
+    }
+    cr_assert(eq(str, t.s, "1.40129846e-45"));
+    t.n = 0;
+    seer_reply_score(&t, 0.0001220703125f);
+    cr_assert(eq(str, t.s, "0.000122070312"));
+    free(t.s);
 }

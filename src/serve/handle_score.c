@@ -2,12 +2,13 @@
 // the thread's worker or hand small predicts to the micro-batcher, write the scores);
 // /v1/recommend is handle_recommend.c.
 //
-// Hot responses (scores) are written with snprintf into a buffer, not cJSON.
+// Hot responses (scores) are written into a buffer (seer_reply_score), not with cJSON.
 #include "serve/server_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -18,8 +19,9 @@
 // A score as JSON: null where it is not a number (JSON has no NaN), which only a model that
 // diverged could give; loaded and published models are checked to be finite.
 static void put_score(seer_text *b, const char *before, float p) {
-    if (isfinite(p)) seer_text_put(b, "%s%.9g", before, (double)p);
-    else seer_text_put(b, "%snull", before);
+    seer_text_add(b, before, strlen(before));
+    if (isfinite(p)) seer_reply_score(b, p);
+    else seer_text_add(b, "null", 4);
 }
 
 void seer_reply_scores(seer_http_response *resp, const float *p, size_t n, uint64_t version) {

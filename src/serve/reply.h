@@ -9,6 +9,8 @@
 
 // s as a JSON string, quotes included. Bytes outside printable ASCII become \u00XX.
 void seer_reply_string(seer_text *b, const char *s);
+// p as "%.9g" writes it (the scores' form), byte for byte, without printf in the usual range.
+void seer_reply_score(seer_text *b, float p);
 // Hands b's text to r as its body with status (500 and an error object if b failed).
 void seer_reply_finish(seer_http_response *r, int status, seer_text *b);
 // {"error": message} with status.
