@@ -932,3 +932,31 @@ Test(transform, sketch_after_counter_overflow_counts_every_value) {
     seer_table_close(tab);
     free(s);
 }
+
+// The separator of multi-valued values is found wherever it sits in a value (the scan takes
+// eight bytes at a time, then the tail), and bytes that differ from it by one bit are not it.
+Test(transform, separator_found_at_every_place) {
+    char text[8192], *w = text;
+    w += sprintf(w, "t,y\n");
+    for (int at = 0; at < 21; at++) {
+        char tok[32];
+        for (int k = 0; k < 21; k++) tok[k] = (char)('a' + k);
+        tok[21] = 0;
+        tok[at] = SEER_MULTI_SEP;
+        w += sprintf(w, "%s,%d\n", tok, at % 2);
+        for (int k = 0; k < 21; k++) tok[k] = (char)(SEER_MULTI_SEP ^ (1 << (k % 7)));
+        w += sprintf(w, "%s,%d\n", tok, at % 2);  // '|' xor one bit: no separator
+    }
+    seer_table_options to = {SEER_FORMAT_AUTO, 0};
+    seer_table *tab;
+    cr_assert(eq(int, seer_table_open_memory(&tab, text, strlen(text), "mem.csv", 0, &to),
+                 SEER_OK));
+    seer_profile p;
+    cr_assert(eq(int, seer_profile_init(&p, tab, "y"), SEER_OK));
+    seer_row row;
+    while (seer_table_next(tab, &row) == 1) cr_assert(eq(int, seer_profile_add(&p, &row), SEER_OK));
+    cr_assert(eq(sz, p.col[0].present, 42));
+    cr_assert(eq(sz, p.col[0].multi, 21));
+    seer_profile_free(&p);
+    seer_table_close(tab);
+}

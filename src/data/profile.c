@@ -32,22 +32,19 @@ double seer_slog1p(double x) {
 
 // Magnitudes of x / 2^e stay below 2^MOMENTS_ROOM: squares of differences stay
 // below 2^(2 * MOMENTS_ROOM + 2), far from overflowing even summed 2^60 times.
+// (2^MOMENTS_ROOM is the bound seer_moments_add tests in profile.h.)
 #define MOMENTS_ROOM 256
-#define MOMENTS_TOP 0x1p256  // 2^MOMENTS_ROOM
 
-void seer_moments_add(seer_moments *m, double x) {
-    double xs = x;
-    if (m->e != 0 || !(fabs(x) < MOMENTS_TOP)) {  // (the common case skips this)
-        int ex;
-        frexp(x, &ex);  // |x| < 2^ex
-        if (ex - m->e > MOMENTS_ROOM) {
-            // Rescale to 2^ex (powers of two: exact but for far smaller values).
-            m->mean = ldexp(m->mean, m->e - ex);
-            m->m2 = ldexp(m->m2, 2 * (m->e - ex));
-            m->e = ex;
-        }
-        xs = ldexp(x, -m->e);
+void seer_moments_add_scaled(seer_moments *m, double x) {
+    int ex;
+    frexp(x, &ex);  // |x| < 2^ex
+    if (ex - m->e > MOMENTS_ROOM) {
+        // Rescale to 2^ex (powers of two: exact but for far smaller values).
+        m->mean = ldexp(m->mean, m->e - ex);
+        m->m2 = ldexp(m->m2, 2 * (m->e - ex));
+        m->e = ex;
     }
+    double xs = ldexp(x, -m->e);
     double d = xs - m->mean;
     m->n += 1;
     m->mean += d / m->n;
@@ -106,8 +103,25 @@ static void count_part(void *ctx, const char *tok, size_t len) {
 // Counts the value's tokens once the column has shown a separator: the first
 // value with one starts parts as a copy of tokens, before the value itself
 // is counted there (see profile.h).
+// Whether s holds byte b: eight bytes at a time (a zero byte of the word xor b), as tokens are
+// mostly short and a call to memchr costs more than the scan.
+static inline int has_byte(const char *s, size_t len, char b) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t pattern = ones * (uint8_t)b;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        w ^= pattern;
+        if ((w - ones) & ~w & highs) return 1;
+    }
+    for (; i < len; i++)
+        if (s[i] == b) return 1;
+    return 0;
+}
+
 static int add_parts(seer_col_stats *c, const char *s, size_t len) {
-    int has_sep = memchr(s, SEER_MULTI_SEP, len) != NULL;
+    int has_sep = has_byte(s, len, SEER_MULTI_SEP);
     if (!c->parts.slots && !has_sep) return SEER_OK;
     if (!c->parts.slots) {
         int rc = seer_counter_copy(&c->parts, &c->tokens);
@@ -324,7 +338,7 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
             if (rc != SEER_OK) return rc;
             continue;
         }
-        seer_value_labels_drop(&c->ids);  // a text value: not an integer column
+        if (!c->ids.dropped) seer_value_labels_drop(&c->ids);  // a text value: not ids
         if (c->parse_numbers) add_vector(c, s, len);
         if (!c->first_text_line) {
             c->first_text_line = row->line;

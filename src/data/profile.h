@@ -8,6 +8,7 @@
 #ifndef SEER_DATA_PROFILE_H
 #define SEER_DATA_PROFILE_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,7 +37,19 @@ typedef struct {
     int e;
 } seer_moments;
 
-void seer_moments_add(seer_moments *m, double x);
+// Adds x (inline: the profile pass adds two moments a number). The values held at a scale
+// other than 1, or x past 2^256, take seer_moments_add_scaled.
+void seer_moments_add_scaled(seer_moments *m, double x);
+static inline void seer_moments_add(seer_moments *m, double x) {
+    if (m->e != 0 || !(fabs(x) < 0x1p256)) {
+        seer_moments_add_scaled(m, x);
+        return;
+    }
+    double d = x - m->mean;
+    m->n += 1;
+    m->mean += d / m->n;
+    m->m2 += d * (x - m->mean);
+}
 // Both finite, whatever finite values were added; 0 without values.
 double seer_moments_mean(const seer_moments *m);
 double seer_moments_std(const seer_moments *m);  // the population deviation
