@@ -1489,6 +1489,15 @@ Test(cli, average_and_bucket_encoding_options) {
     file = slurp(tmp_path("m.seer.ckpt"), &n);
     cr_assert(eq(int, holds(file, n, "average.embedding"), 1), "the checkpoint holds the average");
     free(file);
+    // A resumed run takes its checkpoint's decay: another one given is refused by name, the
+    // same one or none resumes.
+    run_seer("train", data, "--label", "label", "--average", "0.5", "--bucket-encoding",
+             "embedding", "--resume", tmp_path("m.seer.ckpt"), "-o", tmp_path("r.seer"), NULL);
+    expect_exit(1);
+    expect_stderr("--average 0.9", "--average 0.5", NULL);
+    run_seer("train", data, "--label", "label", "--bucket-encoding", "embedding", "--resume",
+             tmp_path("m.seer.ckpt"), "-o", tmp_path("r.seer"), NULL);
+    expect_exit(0);
     // Without averaging nothing is recorded.
     run_seer("train", data, "--label", "label", "--average", "0", "-o", tmp_path("m.seer"), NULL);
     expect_exit(0);

@@ -103,6 +103,13 @@ int seer_train_settings(const seer_train_options *o, char *buf, size_t cap) {
     if (k > 0 && (size_t)k < cap && o->bucket_ple)
         k += snprintf(buf + k, cap - (size_t)k, "--bucket-encoding %s\n",
                       o->bucket_ple < 0 ? "auto" : seer_bucket_encoding_names[1]);
+    // Only an --average other than the model's default has a line (the default: left to the
+    // data for an mlp, none for the others), so that a checkpoint of an older seer reads as it
+    // was; a resumed run without --average averages as its checkpoint did.
+    int average_default = o->model == SEER_MODEL_MLP ? o->average_decay == SEER_AUTO_REAL
+                                                     : o->average_decay == 0;
+    if (k > 0 && (size_t)k < cap && !average_default)
+        k += snprintf(buf + k, cap - (size_t)k, "--average %.7g\n", o->average_decay);
     if (k > 0 && (size_t)k < cap && o->pos_weight != 1)
         k += snprintf(buf + k, cap - (size_t)k, "--pos-weight %.7g\n", (double)o->pos_weight);
     SEER_ASSERT(k > 0);
