@@ -46,6 +46,14 @@ static char *mixed_text(size_t n, uint64_t seed) {
     return s;
 }
 
+// The default transform options with label y.
+static seer_transform_options y_options(void) {
+    seer_transform_options o;
+    seer_transform_options_default(&o);
+    o.label = "y";
+    return o;
+}
+
 typedef struct {
     seer_table *tab;
     seer_profile prof;
@@ -126,9 +134,7 @@ static void check_options(const seer_transform_options *o) {
 // Every kind of column the words can carry: vocabularies (the id rule's store among them),
 // numbers with buckets as embedding rows, and the piecewise-linear buckets an mlp takes.
 Test(raw_rows, words_encode_as_the_text) {
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     o.min_count = 2;
     check_options(&o);
     o.bucket_ple = 1;
@@ -137,9 +143,7 @@ Test(raw_rows, words_encode_as_the_text) {
 
 // Hashed columns, each its own table and one shared table.
 Test(raw_rows, words_encode_hashed_columns_as_the_text) {
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     o.hash_buckets = 64;
     check_options(&o);
     o.hash_shared = 1;
@@ -154,9 +158,7 @@ Test(raw_rows, words_survive_growing_and_release) {
     w += sprintf(w, "c,x,y\n");
     for (size_t i = 0; i < n; i++)
         w += sprintf(w, "t%zu,%zu,%d\n", (i * 7919) % 1000, i % 97, (int)((i * 31) % 7 < 3));
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     seer_split split = {0.1, 4};
     one_pass op;
     cr_assert(eq(int, profile_keeping(&op, s, &o, &split, 0, SEER_RAW_ROWS_MAX_BYTES), SEER_OK));
@@ -182,9 +184,7 @@ static int refused(const char *text, const seer_transform_options *o, int skip_b
 // a value that is not a number in a numeric column (its error names line and column), a
 // multi-valued column (its tokens), a vector column (its numbers), a row skipped for its label.
 Test(raw_rows, words_refused_where_the_text_is_needed) {
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     o.min_count = 1;
     cr_assert(not(refused("a,b,y\n1,x,0\n2,y,1\n3,x,0\n4,y,1\n", &o, 0)));
     const char *const forced[] = {"b"};
@@ -209,9 +209,7 @@ Test(raw_rows, held_out_bad_label_drops_the_words) {
     while (!seer_split_holds_out(&split, bad)) bad++;
     for (size_t i = 0; i < n; i++)
         w += sprintf(w, "%zu,%s\n", i % 5, i == bad ? "x" : i % 2 ? "1" : "0");
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     one_pass op;
     cr_assert(eq(int, profile_keeping(&op, s, &o, &split, 0, SEER_RAW_ROWS_MAX_BYTES), SEER_OK),
               "%s", seer_error_message());
@@ -224,9 +222,7 @@ Test(raw_rows, held_out_bad_label_drops_the_words) {
 // Past its bytes the store drops the words; the profile is the one a pass without them gives.
 Test(raw_rows, bytes_past_the_limit_drop_the_words) {
     char *text = mixed_text(3000, 5);
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     seer_split split = {0.0, 1};
     one_pass small, none;
     cr_assert(eq(int, profile_keeping(&small, text, &o, &split, 0, 4096), SEER_OK));
@@ -253,9 +249,7 @@ Test(raw_rows, bytes_past_the_limit_drop_the_words) {
 // the label (they were counted before the label was checked).
 Test(raw_rows, skipped_row_counts_in_no_column) {
     const char *text = "a,b,y\n1,x,0\n2,y,1\n3,z,maybe\n4,y,1\n5,x,0\n";
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
+    seer_transform_options o = y_options();
     o.min_count = 1;
     seer_split split = {0.0, 1};
     one_pass op;

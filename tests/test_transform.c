@@ -767,18 +767,24 @@ Test(transform, slog1p_table_matches_log1p) {
 // training minimum 0 and maximum 9. A value fills the buckets below it, lies partly in its own
 // and leaves the rest 0; missing is all 0 with the flag (training saw missing values). The
 // buckets are dense values, not an embedding field, and survive the model file's JSON.
-Test(transform, piecewise_linear_buckets) {
-    char *text = make_table(32000);  // enough rows for buckets (2,000 a bucket)
+// make_table's rows, enough for buckets (2,000 a bucket), fitted with piecewise-linear buckets;
+// returns the text (freed by the caller).
+static char *fit_ple_table(seer_transform *t, seer_profile *p, seer_table **tab) {
+    char *text = make_table(32000);
     seer_transform_options o;
     seer_transform_options_default(&o);
     o.label = "y";
     o.min_count = 2;
     o.bucket_ple = 1;
+    cr_assert(eq(int, fit_text_with(text, &o, t, p, tab), SEER_OK), "%s", seer_error_message());
+    return text;
+}
+
+Test(transform, piecewise_linear_buckets) {
     seer_transform t;
     seer_profile p;
     seer_table *tab;
-    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
-              seer_error_message());
+    char *text = fit_ple_table(&t, &p, &tab);
     const seer_column *x = &t.col[1];
     cr_assert(x->ple && x->n_edges == 9 && x->field == -1, "ten buckets as dense values");
     cr_assert(eq(sz, t.n_fields, 1), "only c is a field");
@@ -860,17 +866,10 @@ static void ple_by_definition(const seer_column *c, double v, float *out) {
 // On edges with repeats, lo equal to the first edge and hi to the last, values at, just beside,
 // between and far beyond the edges give what the definition gives.
 Test(transform, piecewise_linear_buckets_match_the_definition) {
-    char *text = make_table(32000);
-    seer_transform_options o;
-    seer_transform_options_default(&o);
-    o.label = "y";
-    o.min_count = 2;
-    o.bucket_ple = 1;
     seer_transform t;
     seer_profile p;
     seer_table *tab;
-    cr_assert(eq(int, fit_text_with(text, &o, &t, &p, &tab), SEER_OK), "%s",
-              seer_error_message());
+    char *text = fit_ple_table(&t, &p, &tab);
     seer_column *x = &t.col[1];
     cr_assert(x->ple && x->n_edges == 9 && !x->log);
     const double edges[9] = {0.5, 1, 1, 1, 2.5, 3.5, 3.5, 8, 9};
