@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/rng.h"
+#include "base/threads.h"
 #include "data/dataset.h"
 #include "data/encode.h"
 #include "data/profile.h"
@@ -168,6 +169,35 @@ Test(raw_rows, words_survive_growing_and_release) {
     cr_assert(gt(sz, op.raw.released, 0));
     one_pass_free(&op);
     free(s);
+}
+
+// The rows are encoded by the calling thread's OpenMP threads, each writing its own rows:
+// one thread and three give the same bytes, over several chunks and a hold-out.
+Test(raw_rows, words_encode_alike_with_any_threads) {
+    char *text = mixed_text(140000, 11);
+    seer_transform_options o = y_options();
+    o.bucket_ple = 1;
+    seer_split split = {0.2, 3};
+    seer_dataset d[2][2];
+    for (int k = 0; k < 2; k++) {
+        one_pass op;
+        cr_assert(eq(int, profile_keeping(&op, text, &o, &split, 0, SEER_RAW_ROWS_MAX_BYTES),
+                     SEER_OK));
+        seer_dataset_init(&d[k][0], op.tf.n_slots, op.tf.n_dense);
+        seer_dataset_init(&d[k][1], op.tf.n_slots, op.tf.n_dense);
+        seer_threads_set(k ? 3 : 1);
+        cr_assert(eq(int, seer_dataset_load_words(&d[k][0], &d[k][1], &op.raw, &op.tf, &split,
+                                                  NULL), SEER_OK));
+        one_pass_free(&op);
+    }
+    seer_threads_set(1);
+    assert_same_rows(&d[0][0], &d[1][0]);
+    assert_same_rows(&d[0][1], &d[1][1]);
+    for (int k = 0; k < 2; k++) {
+        seer_dataset_free(&d[k][0]);
+        seer_dataset_free(&d[k][1]);
+    }
+    free(text);
 }
 
 static int refused(const char *text, const seer_transform_options *o, int skip_bad) {

@@ -45,21 +45,42 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
     return rc < 0 ? rc : SEER_OK;
 }
 
+// Where one row of a chunk goes: its dataset and its index there.
+typedef struct {
+    seer_dataset *d;
+    size_t i;
+} destination;
+
 int seer_dataset_load_words(seer_dataset *train, seer_dataset *valid, seer_raw_rows *raw,
                             const seer_transform *t, const seer_split *split,
                             seer_progress *bar) {
-    SEER_ASSERT(seer_transform_takes_words(t, raw));
-    for (size_t index = 0; index < raw->rows; index++) {
-        if ((index & 4095) == 0) seer_progress_update(bar, index, -1);
-        // The words of rows already encoded leave memory as the datasets fill.
-        if ((index & (RELEASE_ROWS - 1)) == 0) seer_raw_rows_release(raw, index);
-        seer_dataset *d = seer_split_holds_out(split, index) ? valid : train;
-        long i = seer_dataset_grow(d);
-        if (i < 0) return (int)i;
-        seer_transform_words(t, raw, seer_raw_rows_at(raw, index), d->ids + (size_t)i * d->S,
-                             d->dense + (size_t)i * d->n_dense, d->y + i);
-        if (d->map && d->rows % RELEASE_ROWS == 0)
-            seer_dataset_release(d, d->rows - RELEASE_ROWS, RELEASE_ROWS);
+    SEER_ASSERT(seer_transform_takes_words(t, raw) && !train->map && !(valid && valid->map));
+    destination *to = malloc(RELEASE_ROWS * sizeof *to);
+    if (!to) return seer_errorf(SEER_ENOMEM, "out of memory");
+    int rc = SEER_OK;
+    for (size_t first = 0; first < raw->rows && rc == SEER_OK; first += RELEASE_ROWS) {
+        seer_progress_update(bar, first, -1);
+        size_t n = raw->rows - first < RELEASE_ROWS ? raw->rows - first : RELEASE_ROWS;
+        // The rows' places in file order (the split's rule), then the rows encoded by the
+        // calling thread's parallel region: each writes its own row only, so the bytes are
+        // the same with any number of threads.
+        for (size_t k = 0; k < n && rc == SEER_OK; k++) {
+            seer_dataset *d = seer_split_holds_out(split, first + k) ? valid : train;
+            long i = seer_dataset_grow(d);
+            if (i < 0) rc = (int)i;
+            to[k] = (destination){d, (size_t)i};
+        }
+        if (rc != SEER_OK) break;
+#pragma omp parallel for schedule(static, 256)
+        for (size_t k = 0; k < n; k++) {
+            seer_dataset *d = to[k].d;
+            size_t i = to[k].i;
+            seer_transform_words(t, raw, seer_raw_rows_at(raw, first + k), d->ids + i * d->S,
+                                 d->dense + i * d->n_dense, d->y + i);
+        }
+        // The words of the rows encoded leave memory as the datasets fill.
+        seer_raw_rows_release(raw, first + n);
     }
-    return SEER_OK;
+    free(to);
+    return rc;
 }
