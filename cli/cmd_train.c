@@ -83,7 +83,8 @@ static const seer_cli_opt opts[] = {
     {"optim", 1, O_OPTIM, "O", "adam (default) or adagrad; lazy on embedding rows either way"},
     {"precision", 1, O_PRECISION, "P", "fp32 (default) or bf16: training products in bf16,\n"
                                        "fp32 weights"},
-    {"threads", 1, O_THREADS, "N", "OpenMP threads (default 1)"},
+    {"threads", 1, O_THREADS, "N", "OpenMP threads of training and of encoding the rows\n"
+                                   "(default 1)"},
     {"seed", 1, O_SEED, "N", "seed of initialisation, shuffling and the hold-out (default 1)"},
     {"valid", 1, O_VALID, "FILE", "validation rows for early stopping (by --early-stop)"},
     {"valid-frac", 1, O_VFRAC, "F", "hold out this share of DATA instead (default 0.1)"},
