@@ -351,18 +351,13 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
 }
 
 // The words raw keeps of each column: the token hash where tokens are counted (the only
-// columns a transform can make categorical), the number where numbers are parsed.
+// columns a transform can make categorical) but the label's, the number where numbers are
+// parsed.
 static int raw_init(seer_raw_rows *raw, const seer_profile *p, size_t max_bytes) {
-    int *has_hash = malloc((p->n_cols + 1) * sizeof *has_hash);
-    int *has_num = malloc((p->n_cols + 1) * sizeof *has_num);
-    int rc = has_hash && has_num ? SEER_OK : seer_errorf(SEER_ENOMEM, "out of memory");
-    for (size_t j = 0; rc == SEER_OK && j < p->n_cols; j++) {
-        has_hash[j] = p->col[j].count_tokens;
-        has_num[j] = p->col[j].parse_numbers;
-    }
-    if (rc == SEER_OK) rc = seer_raw_rows_init(raw, p->n_cols, has_hash, has_num, max_bytes);
-    free(has_hash);
-    free(has_num);
+    int rc = seer_raw_rows_init(raw, p->n_cols, max_bytes);
+    for (size_t j = 0; rc == SEER_OK && j < p->n_cols; j++)
+        seer_raw_rows_keep(raw, j, p->col[j].count_tokens && (long)j != p->label_col,
+                           p->col[j].parse_numbers);
     return rc;
 }
 

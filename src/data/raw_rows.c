@@ -12,23 +12,25 @@
 
 #define FIRST_ROWS 65536
 
-int seer_raw_rows_init(seer_raw_rows *r, size_t n_cols, const int *has_hash,
-                       const int *has_num, size_t max_bytes) {
+int seer_raw_rows_init(seer_raw_rows *r, size_t n_cols, size_t max_bytes) {
     memset(r, 0, sizeof *r);
     r->n_cols = n_cols;
     r->max_bytes = max_bytes;
-    r->hash_at = malloc(n_cols * sizeof *r->hash_at);
-    r->num_at = malloc(n_cols * sizeof *r->num_at);
+    r->hash_at = malloc((n_cols ? n_cols : 1) * sizeof *r->hash_at);
+    r->num_at = malloc((n_cols ? n_cols : 1) * sizeof *r->num_at);
     r->text_seen = calloc(n_cols ? n_cols : 1, 1);
     if (!r->hash_at || !r->num_at || !r->text_seen) {
         seer_raw_rows_free(r);
         return seer_errorf(SEER_ENOMEM, "out of memory keeping the rows' values");
     }
-    for (size_t j = 0; j < n_cols; j++) {
-        r->hash_at[j] = has_hash[j] ? (long)r->words++ : -1;
-        r->num_at[j] = has_num[j] ? (long)r->words++ : -1;
-    }
+    for (size_t j = 0; j < n_cols; j++) r->hash_at[j] = r->num_at[j] = -1;
     return SEER_OK;
+}
+
+void seer_raw_rows_keep(seer_raw_rows *r, size_t j, int hash, int num) {
+    SEER_ASSERT(j < r->n_cols && r->rows == 0 && !r->word);
+    if (hash && r->hash_at[j] < 0) r->hash_at[j] = (long)r->words++;
+    if (num && r->num_at[j] < 0) r->num_at[j] = (long)r->words++;
 }
 
 static size_t bytes_of(const seer_raw_rows *r, size_t rows) {
@@ -54,20 +56,17 @@ static int grow(seer_raw_rows *r) {
 
 void seer_raw_rows_push(seer_raw_rows *r, const uint64_t *hash, const uint64_t *num) {
     if (r->dropped) return;
-    for (size_t j = 0; j < r->n_cols; j++)
-        if (num[j] == SEER_RAW_TEXT) r->text_seen[j] = 1;
-    if (r->words == 0) {
-        r->rows++;
-        return;
-    }
-    if (r->rows == r->cap && !grow(r)) {
+    if (r->words && r->rows == r->cap && !grow(r)) {
         seer_raw_rows_drop(r);
         return;
     }
-    uint64_t *w = r->word + r->rows * r->words;
+    uint64_t *w = r->words ? r->word + r->rows * r->words : NULL;
     for (size_t j = 0; j < r->n_cols; j++) {
         if (r->hash_at[j] >= 0) w[r->hash_at[j]] = hash[j];
-        if (r->num_at[j] >= 0) w[r->num_at[j]] = num[j];
+        if (r->num_at[j] >= 0) {
+            w[r->num_at[j]] = num[j];
+            r->text_seen[j] |= num[j] == SEER_RAW_TEXT;
+        }
     }
     r->rows++;
 }

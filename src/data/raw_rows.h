@@ -26,7 +26,8 @@ typedef struct {
     size_t words;          // words a row
     long *hash_at;         // (n_cols) the word of the column's token hash in a row, -1: none
     long *num_at;          // (n_cols) the word of its number, -1: none
-    uint8_t *text_seen;    // (n_cols) 1 once a present value did not parse as a number
+    uint8_t *text_seen;    // (n_cols) 1 once a present value of a column keeping its number
+                           // did not parse as one
     uint64_t *word;        // (cap * words)
     size_t rows, cap;      // rows kept, room for
     size_t max_bytes;
@@ -34,10 +35,10 @@ typedef struct {
     int dropped;           // the rows are not (all) here: read the text again
 } seer_raw_rows;
 
-// Lays out the words of n_cols columns: has_hash[j] and has_num[j] say which words column j
-// keeps. SEER_ENOMEM.
-int seer_raw_rows_init(seer_raw_rows *r, size_t n_cols, const int *has_hash,
-                       const int *has_num, size_t max_bytes);
+// An empty store of n_cols columns keeping no word yet. SEER_ENOMEM.
+int seer_raw_rows_init(seer_raw_rows *r, size_t n_cols, size_t max_bytes);
+// Column j keeps its hash word, its number word, or both: before the first row.
+void seer_raw_rows_keep(seer_raw_rows *r, size_t j, int hash, int num);
 // Appends a row from a column's hash and number words (hash[j]: 0 for missing; num[j]: the
 // double's bits or the sentinels). Past max_bytes, or when more memory cannot be had, the store
 // drops every row and keeps none after (not an error: the caller reads the text again).

@@ -581,7 +581,6 @@ int seer_transform_bind(const seer_transform *t, const seer_table *tab, long *ma
         if (c->kind == SEER_COL_IGNORED || (c->kind == SEER_COL_LABEL && !need_label)) continue;
         map[j] = seer_table_find(tab, c->name);
         if (map[j] >= 0) continue;
-        if (c->kind == SEER_COL_LABEL && !need_label) continue;
         return seer_errorf(SEER_EDATA, "%s: no column named '%s', which the model %s",
                            seer_table_path(tab), c->name,
                            c->kind == SEER_COL_LABEL ? "needs as the label to evaluate"
