@@ -1338,6 +1338,31 @@ static void small_bodies(char bodies[][400], size_t n) {
     }
 }
 
+// One burst of the n bodies: every answer is the bytes alone[i] got.
+static void burst_as_alone(char bodies[][400], size_t n, const response *alone) {
+    static response together[64];
+    burst(bodies, n, together);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(eq(str, together[i].body, alone[i].body), "request %zu (%s): alone %s, in a "
+                  "burst %s", i, bodies[i], alone[i].body, together[i].body);
+        response_free(&together[i]);
+    }
+}
+
+// Bursts (20 at most) until some product held rows of two requests (more requests answered
+// than products), each answered as alone.
+static void bursts_until_shared(char bodies[][400], size_t n, const response *alone) {
+    int shared = 0;
+    for (int round = 0; round < 20 && !shared; round++) {
+        unsigned long long p0 = metric("seer_micro_batch_products_total");
+        unsigned long long r0 = metric("seer_micro_batch_requests_total");
+        burst_as_alone(bodies, n, alone);
+        shared = metric("seer_micro_batch_requests_total") - r0 >
+                 metric("seer_micro_batch_products_total") - p0;
+    }
+    cr_assert(shared, "in 20 bursts of %zu requests no product held two requests", n);
+}
+
 // Rows scored beside other requests' rows in one product give the bytes they give scored
 // alone: every product has --micro-batch rows, whatever fills them. The metrics show that
 // some product did hold rows of two requests (more requests answered than products).
@@ -1346,30 +1371,15 @@ Test(serve, micro_batch_scores_as_alone) {
     enum { N = 24 };
     static char bodies[N][400];
     small_bodies(bodies, N);
-    static response alone[N], together[N];
+    static response alone[N];
     for (size_t i = 0; i < N; i++) {
         alone[i] = request("POST", "/v1/predict", NULL, bodies[i]);
         expect(&alone[i], 200, "\"scores\":[");
     }
-    unsigned long long products0 = metric("seer_micro_batch_products_total");
     unsigned long long requests0 = metric("seer_micro_batch_requests_total");
     cr_assert(eq(u64, (uint64_t)requests0, (uint64_t)N), "the batcher answered %llu of %d",
               requests0, N);
-    int shared = 0;
-    for (int round = 0; round < 20 && !shared; round++) {
-        burst(bodies, N, together);
-        for (size_t i = 0; i < N; i++) {
-            cr_assert(eq(str, together[i].body, alone[i].body), "request %zu (%s): alone %s, "
-                      "with others %s", i, bodies[i], alone[i].body, together[i].body);
-            response_free(&together[i]);
-        }
-        unsigned long long products = metric("seer_micro_batch_products_total") - products0;
-        unsigned long long requests = metric("seer_micro_batch_requests_total") - requests0;
-        shared = requests > products;
-        products0 += products;
-        requests0 += requests;
-    }
-    cr_assert(shared, "in 20 bursts of %d requests no product held two requests", N);
+    bursts_until_shared(bodies, N, alone);
     for (size_t i = 0; i < N; i++) response_free(&alone[i]);
     cr_assert(eq(int, stop_server(), 0));
 }
@@ -1382,7 +1392,7 @@ Test(serve, micro_batch_lone_request_inline_scores_as_batched) {
     enum { N = 24 };
     static char bodies[N][400];
     small_bodies(bodies, N);
-    static response alone[N], together[N];
+    static response alone[N];
     unsigned long long here0 = metric("seer_micro_batch_inline_total");
     unsigned long long requests0 = metric("seer_micro_batch_requests_total");
     for (size_t i = 0; i < N; i++) {
@@ -1393,20 +1403,7 @@ Test(serve, micro_batch_lone_request_inline_scores_as_batched) {
     cr_assert(eq(u64, (uint64_t)(metric("seer_micro_batch_inline_total") - here0), (uint64_t)N));
     cr_assert(eq(u64, (uint64_t)(metric("seer_micro_batch_requests_total") - requests0),
                  (uint64_t)N));
-    int shared = 0;
-    for (int round = 0; round < 20 && !shared; round++) {
-        unsigned long long p0 = metric("seer_micro_batch_products_total");
-        unsigned long long r0 = metric("seer_micro_batch_requests_total");
-        burst(bodies, N, together);
-        for (size_t i = 0; i < N; i++) {
-            cr_assert(eq(str, together[i].body, alone[i].body), "request %zu (%s): inline %s, "
-                      "batched %s", i, bodies[i], alone[i].body, together[i].body);
-            response_free(&together[i]);
-        }
-        shared = metric("seer_micro_batch_requests_total") - r0 >
-                 metric("seer_micro_batch_products_total") - p0;
-    }
-    cr_assert(shared, "in 20 bursts of %d requests no product held two requests", N);
+    bursts_until_shared(bodies, N, alone);
     for (size_t i = 0; i < N; i++) response_free(&alone[i]);
     cr_assert(eq(int, stop_server(), 0));
 }
@@ -1419,7 +1416,7 @@ Test(serve, micro_batch_threads_mix_inline_and_batched) {
     enum { N = 30 };
     static char bodies[N][400];
     small_bodies(bodies, N);
-    static response alone[N], together[N];
+    static response alone[N];
     for (size_t i = 0; i < N; i++) {
         usleep(2000);
         alone[i] = request("POST", "/v1/predict", NULL, bodies[i]);
@@ -1430,12 +1427,7 @@ Test(serve, micro_batch_threads_mix_inline_and_batched) {
     cr_assert(eq(u64, (uint64_t)requests0, (uint64_t)N));
     enum { ROUNDS = 10 };
     for (int round = 0; round < ROUNDS; round++) {
-        burst(bodies, N, together);
-        for (size_t i = 0; i < N; i++) {
-            cr_assert(eq(str, together[i].body, alone[i].body), "request %zu: alone %s, "
-                      "in a burst %s", i, alone[i].body, together[i].body);
-            response_free(&together[i]);
-        }
+        burst_as_alone(bodies, N, alone);
         usleep(2000);
     }
     unsigned long long here = metric("seer_micro_batch_inline_total") - here0;
