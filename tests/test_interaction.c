@@ -145,13 +145,19 @@ Test(interaction, cross_golden) {
     const char *inputs[] = {"x0", "u", "xl", "dnext"};
     for (size_t i = 0; i < 4; i++) cr_assert(eq(sz, golden_numel(&g, inputs[i]), CN));
     const float *x0 = golden_get(&g, "x0"), *u = golden_get(&g, "u");
-    float x_next[CN], du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    float x_next[CN], du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
     seer_cross_forward(x_next, x0, u, golden_get(&g, "xl"), CN);
     CHECK_GOLDEN(&g, "x_next", x_next, CN, G_RTOL, G_ATOL);
-    seer_cross_backward(du, dx0, dxl, golden_get(&g, "dnext"), x0, u, CN);
+    seer_cross_backward(du, db, dx0, dxl, golden_get(&g, "dnext"), x0, u, CB, CD);
     CHECK_GOLDEN(&g, "du", du, CN, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "dx0", dx0, CN, G_RTOL, G_ATOL);
     CHECK_GOLDEN(&g, "dxl", dxl, CN, G_RTOL, G_ATOL);
+    // The bias of u = W x_l + b gets the rows' sum of the reference du.
+    const float *du_ref = golden_get(&g, "du");
+    float db_ref[CD] = {0};
+    for (size_t b = 0; b < CB; b++)
+        for (size_t j = 0; j < CD; j++) db_ref[j] += du_ref[b * CD + j];
+    CHECK_CLOSE(db, db_ref, CD, G_RTOL, G_ATOL);
     golden_close(&g);
 }
 
@@ -348,8 +354,8 @@ Test(interaction, cross_gradcheck) {
     fill(c.u, CN, &r, -1, 1);
     fill(c.xl, CN, &r, -1, 1);
     fill(c.r, CN, &r, -1, 1);
-    float du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
-    seer_cross_backward(du, dx0, dxl, c.r, c.x0, c.u, CN);
+    float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);
     gradcheck("cross du", c.u, du, CN, cross_loss, &c);
     gradcheck("cross dx0", c.x0, dx0, CN, cross_loss, &c);
     gradcheck("cross dxl", c.xl, dxl, CN, cross_loss, &c);
@@ -473,26 +479,46 @@ Test(interaction, fm_forward_and_backward_add) {
     CHECK_ADDS(de0, de, de2, FB * FLD);
 }
 
-Test(interaction, cross_backward_adds) {
+// du is written whole (only the layer has it); db, dx0 and dxl are added to.
+Test(interaction, cross_backward_writes_du_and_adds_the_rest) {
     seer_rng r;
     seer_rng_init(&r, 29);
     cross_ctx c;
     fill(c.x0, CN, &r, -1, 1);
     fill(c.u, CN, &r, -1, 1);
     fill(c.r, CN, &r, -1, 1);
-    float du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
-    float du0[CN], dx00[CN], dxl0[CN], du2[CN], dx02[CN], dxl2[CN];
-    fill(du0, CN, &r, -1, 1);
+    float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    float du2[CN], db0[CD], db2[CD], dx00[CN], dxl0[CN], dx02[CN], dxl2[CN];
+    fill(du2, CN, &r, -1, 1);  // stale values, which must not show
+    fill(db0, CD, &r, -1, 1);
     fill(dx00, CN, &r, -1, 1);
     fill(dxl0, CN, &r, -1, 1);
-    memcpy(du2, du0, sizeof du0);
+    memcpy(db2, db0, sizeof db0);
     memcpy(dx02, dx00, sizeof dx00);
     memcpy(dxl2, dxl0, sizeof dxl0);
-    seer_cross_backward(du, dx0, dxl, c.r, c.x0, c.u, CN);
-    seer_cross_backward(du2, dx02, dxl2, c.r, c.x0, c.u, CN);
-    CHECK_ADDS(du0, du, du2, CN);
+    seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);
+    seer_cross_backward(du2, db2, dx02, dxl2, c.r, c.x0, c.u, CB, CD);
+    for (size_t i = 0; i < CN; i++) cr_assert(eq(flt, du2[i], du[i]), "du[%zu]", i);
+    CHECK_ADDS(db0, db, db2, CD);
     CHECK_ADDS(dx00, dx0, dx02, CN);
     CHECK_ADDS(dxl0, dxl, dxl2, CN);
+}
+
+// Without dxl (x_l's gradient kept where dnext is), the rest is the same, to the bit.
+Test(interaction, cross_backward_without_dxl) {
+    seer_rng r;
+    seer_rng_init(&r, 31);
+    cross_ctx c;
+    fill(c.x0, CN, &r, -1, 1);
+    fill(c.u, CN, &r, -1, 1);
+    fill(c.r, CN, &r, -1, 1);
+    float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    float du2[CN], db2[CD] = {0}, dx02[CN] = {0};
+    seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);
+    seer_cross_backward(du2, db2, dx02, NULL, c.r, c.x0, c.u, CB, CD);
+    cr_assert(eq(int, memcmp(du, du2, sizeof du), 0));
+    cr_assert(eq(int, memcmp(db, db2, sizeof db), 0));
+    cr_assert(eq(int, memcmp(dx0, dx02, sizeof dx0), 0));
 }
 
 // In DCN-v2's first layer x_l is x0 itself: dx0 and dxl are one buffer, and
@@ -504,12 +530,13 @@ Test(interaction, cross_backward_aliased) {
     fill(c.x0, CN, &r, -1, 1);
     fill(c.u, CN, &r, -1, 1);
     fill(c.r, CN, &r, -1, 1);
-    float du[CN] = {0}, dx0[CN] = {0}, dxl[CN] = {0}, du2[CN] = {0}, dboth[CN] = {0};
-    seer_cross_backward(du, dx0, dxl, c.r, c.x0, c.u, CN);
-    seer_cross_backward(du2, dboth, dboth, c.r, c.x0, c.u, CN);
-    float zeros[CN] = {0};
+    float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
+    float du2[CN], db2[CD] = {0}, dboth[CN] = {0};
+    seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);
+    seer_cross_backward(du2, db2, dboth, dboth, c.r, c.x0, c.u, CB, CD);
     CHECK_ADDS(dx0, dxl, dboth, CN);
-    CHECK_ADDS(zeros, du, du2, CN);
+    cr_assert(eq(int, memcmp(du, du2, sizeof du), 0));
+    cr_assert(eq(int, memcmp(db, db2, sizeof db), 0));
 }
 
 Test(interaction, bilinear_fusion_backward_adds) {

@@ -57,13 +57,15 @@ static const seer_adam_config adam_cfg = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0
                                           .eps = 1e-7f};
 
 // A model under test: its kind, dcnv2's structure, its golden file,
-// whether its fields are bags (multi-valued), and finalmlp's fusion heads.
+// whether its fields are bags (multi-valued), finalmlp's fusion heads, and for the gradient
+// checks of dcnv2's other shapes, no deep stack or no cross layers.
 typedef struct {
     seer_model_kind kind;
     int stacked;
     const char *path;
     int bags;
     size_t heads;
+    int no_hidden, no_cross;
 } model_case;
 
 // The bag cases: field 0 single, field 1 three slots averaged, field 2 two
@@ -72,19 +74,20 @@ enum { S_BAGS = 6 };
 static const uint32_t bag_slots[F] = {1, 3, 2};
 static const uint8_t bag_mean[F] = {0, 1, 0};
 
-static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin", 0, 0};
-static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin", 0, 0};
-static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin", 0, 0};
-static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin", 0, 0};
-static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin", 0, 0};
-static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin", 0, 0};
+static const model_case mlp = {SEER_MODEL_MLP, 0, "tests/golden/mlp.bin", 0, 0, 0, 0};
+static const model_case lr = {SEER_MODEL_LR, 0, "tests/golden/lr.bin", 0, 0, 0, 0};
+static const model_case fm = {SEER_MODEL_FM, 0, "tests/golden/fm_model.bin", 0, 0, 0, 0};
+static const model_case wdl = {SEER_MODEL_WDL, 0, "tests/golden/wdl.bin", 0, 0, 0, 0};
+static const model_case deepfm = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm.bin", 0, 0, 0, 0};
+static const model_case dcnv2 = {SEER_MODEL_DCNV2, 0, "tests/golden/dcnv2.bin", 0, 0, 0, 0};
 static const model_case dcnv2_stacked = {SEER_MODEL_DCNV2, 1, "tests/golden/dcnv2_stacked.bin",
-                                         0, 0};
+                                         0, 0, 0, 0};
 static const model_case deepfm_bags = {SEER_MODEL_DEEPFM, 0, "tests/golden/deepfm_bags.bin", 1,
-                                       0};
-static const model_case finalmlp = {SEER_MODEL_FINALMLP, 0, "tests/golden/finalmlp.bin", 0, 1};
+                                       0, 0, 0};
+static const model_case finalmlp = {SEER_MODEL_FINALMLP, 0, "tests/golden/finalmlp.bin", 0, 1,
+                                    0, 0};
 static const model_case finalmlp_heads = {SEER_MODEL_FINALMLP, 0,
-                                          "tests/golden/finalmlp_heads.bin", 0, 2};
+                                          "tests/golden/finalmlp_heads.bin", 0, 2, 0, 0};
 
 // As make_golden.py builds them: D = 4 (lr: 1), hidden 6,5 (lr and fm: none),
 // two cross layers for dcnv2. finalmlp: gates of 3; streams 6,5 and 4 with
@@ -98,7 +101,8 @@ static seer_net_config config_of(const model_case *m) {
         c.hidden[0] = 6;
         c.hidden[1] = 5;
     }
-    if (m->kind == SEER_MODEL_DCNV2) c.n_cross = 2;
+    if (m->kind == SEER_MODEL_DCNV2) c.n_cross = m->no_cross ? 0 : 2;
+    if (m->no_hidden) c.n_hidden = 0;
     if (m->kind == SEER_MODEL_FINALMLP) {
         c.n_heads = m->heads;
         c.gate_hidden = 3;
@@ -164,6 +168,25 @@ static void fixture_init(fixture *x, const model_case *m) {
     x->y = golden_get(&x->g, "y");
     cr_assert(eq(sz, golden_numel(&x->g, "emb"), ROWS * n->D));
     memcpy(n->emb, golden_get(&x->g, "emb"), ROWS * n->D * sizeof(float));
+    if (m->no_hidden || m->no_cross) {
+        // A shape the file does not hold (gradient checks only): a layer takes the file's layer
+        // of its place in the full net where their sizes agree, as the deep stack's do without
+        // cross layers (weights that keep its ReLUs off their switch points); the others keep
+        // their random start.
+        size_t skip = m->no_cross ? 2 : 0;
+        for (size_t l = 0; l < n->n_layers; l++) {
+            char wn[32], bn[32];
+            snprintf(wn, sizeof wn, "w%zu", l + skip);
+            snprintf(bn, sizeof bn, "b%zu", l + skip);
+            layer_view v = view_of(n, l);
+            if (!golden_find(&x->g, wn) || golden_numel(&x->g, wn) != v.nw ||
+                golden_numel(&x->g, bn) != v.nb)
+                continue;
+            memcpy(v.w, golden_get(&x->g, wn), v.nw * sizeof(float));
+            memcpy(v.b, golden_get(&x->g, bn), v.nb * sizeof(float));
+        }
+        return;
+    }
     for (size_t l = 0; l < golden_layers(n); l++) {
         char wn[32], bn[32];
         snprintf(wn, sizeof wn, "w%zu", l);
@@ -423,7 +446,8 @@ static void check_gradients(const model_case *m) {
         skipped += gc_check("wide", &c, n->wide, dwide, ROWS);
         count += ROWS;
     }
-    cr_assert(le(sz, skipped, 5), "%zu of %zu elements skipped at a ReLU switch", skipped, count);
+    cr_assert(le(sz, skipped, 5), "%zu of %zu elements skipped at a ReLU switch (stacked %d, "
+              "no hidden %d, no cross %d)", skipped, count, m->stacked, m->no_hidden, m->no_cross);
     fixture_free(&x);
 }
 
@@ -434,6 +458,15 @@ Test(models, wdl_gradcheck) { check_gradients(&wdl); }
 Test(models, deepfm_gradcheck) { check_gradients(&deepfm); }
 Test(models, dcnv2_gradcheck) { check_gradients(&dcnv2); }
 Test(models, dcnv2_stacked_gradcheck) { check_gradients(&dcnv2_stacked); }
+// dcnv2's backward routes the output layer's gradient by shape: into x_C's and the deep part's,
+// into dx0 for either when it is x0 itself.
+Test(models, dcnv2_other_shapes_gradcheck) {
+    static const model_case shapes[] = {
+        {SEER_MODEL_DCNV2, 0, dcnv2.path, 0, 0, 1, 0}, {SEER_MODEL_DCNV2, 1, dcnv2.path, 0, 0, 1, 0},
+        {SEER_MODEL_DCNV2, 0, dcnv2.path, 0, 0, 0, 1}, {SEER_MODEL_DCNV2, 1, dcnv2.path, 0, 0, 0, 1},
+        {SEER_MODEL_DCNV2, 0, dcnv2.path, 0, 0, 1, 1}};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_gradients(&shapes[i]);
+}
 Test(models, deepfm_bags_gradcheck) { check_gradients(&deepfm_bags); }
 Test(models, finalmlp_gradcheck) { check_gradients(&finalmlp); }
 Test(models, finalmlp_heads_gradcheck) { check_gradients(&finalmlp_heads); }

@@ -5,11 +5,14 @@
 // Layers: 0 .. C-1 the cross layers' linear parts (d, d), their outputs u_l in
 // h[l]; C .. C+H-1 the deep stack; C+H the output layer. Scratch per row: the
 // cross outputs x_1 .. x_C (C * d), then, for the parallel form, the
-// concatenation [x_C, deep] fed to the output layer.
+// concatenation [x_C, deep] fed to the output layer. The backward needs one gradient of d a row
+// (the start of dscratch): that of x_C, which becomes that of each x_l in turn, in place, since
+// x_l's gradient is x_{l+1}'s (the identity) plus what layer l's product adds.
 #include <string.h>
 
 #include "models/net.h"
 #include "models/stack.h"
+#include "nn/gemm.h"
 #include "nn/interaction.h"
 #include "nn/layers.h"
 
@@ -29,6 +32,7 @@ static void dcn_plan(const seer_net_config *c, seer_net_plan *p) {
     p->out[C + H] = seer_net_outputs(c);  // the head
     p->n_layers = C + H + 1;
     p->scratch = C * d + (c->stacked ? 0 : d + deep_width(c, d));
+    p->scratch_forward_only = p->scratch - (C ? d : 0);
 }
 
 // The cross layers' elementwise part a row (interaction.c): 2d forward, 5d backward each.
@@ -77,28 +81,27 @@ static void dcn_backward(seer_net *n, size_t B) {
     seer_precision prec = seer_net_precision(n);
     size_t d = n->n_in, C = n->cfg.n_cross, H = n->cfg.n_hidden, out = C + H;
     const float *xC = C ? n->scratch + (C - 1) * B * d : n->x0;
-    float *dxC = C ? n->dscratch + (C - 1) * B * d : n->dx0;
+    float *g = C ? n->dscratch : n->dx0;  // x_C's gradient; then x_l's, down to x_1
     if (n->cfg.stacked) {
-        seer_tower_backward(n, C, H, xC, dxC, n->dlogit, B);
+        seer_tower_backward(n, C, H, xC, g, n->dlogit, B);
     } else {
-        size_t dw = deep_width(&n->cfg, d), ld = d + dw;
-        const float *cat = n->scratch + C * B * d;
-        float *dcat = n->dscratch + C * B * d;
-        seer_linear_backward(dcat, n->dw[out], n->db[out], n->dlogit, cat, n->w[out], B, ld,
-                             n->layer_out[out], prec);
+        // The output layer over [x_C, deep]: its weights' gradient from the saved concatenation,
+        // and its input's gradient added straight into x_C's and the deep part's, the two
+        // column blocks of its weights (no concatenated gradient to split).
+        size_t dw = deep_width(&n->cfg, d), ld = d + dw, n_out = n->layer_out[out];
+        const float *cat = n->scratch + C * B * d, *w = n->w[out];
         float *ddeep = H ? n->dh[out - 1] : n->dx0;
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < d; i++) dxC[b * d + i] += dcat[b * ld + i];
-        for (size_t b = 0; b < B; b++)
-            for (size_t i = 0; i < dw; i++) ddeep[b * dw + i] += dcat[b * ld + d + i];
+        seer_linear_backward(NULL, n->dw[out], n->db[out], n->dlogit, cat, w, B, ld, n_out, prec);
+        seer_gemm_in(prec, 0, 0, B, d, n_out, 1.0f, n->dlogit, n_out, w, ld, 1.0f, g, d);
+        seer_gemm_in(prec, 0, 0, B, dw, n_out, 1.0f, n->dlogit, n_out, w + d, ld, 1.0f, ddeep, dw);
         seer_stack_backward(n, C, H, n->x0, n->dx0, B);
     }
     for (size_t l = C; l-- > 0;) {
         const float *xl = l ? n->scratch + (l - 1) * B * d : n->x0;
-        float *dxl = l ? n->dscratch + (l - 1) * B * d : n->dx0;
-        const float *dnext = n->dscratch + l * B * d;
-        seer_cross_backward(n->dh[l], n->dx0, dxl, dnext, n->x0, n->h[l], B * d);
-        seer_linear_backward(dxl, n->dw[l], n->db[l], n->dh[l], xl, n->w[l], B, d, d, prec);
+        float *dxl = l ? g : n->dx0;
+        seer_cross_backward(n->dh[l], n->db[l], n->dx0, l ? NULL : n->dx0, g, n->x0, n->h[l], B,
+                            d);
+        seer_linear_backward(dxl, n->dw[l], NULL, n->dh[l], xl, n->w[l], B, d, d, prec);
     }
 }
 

@@ -326,7 +326,7 @@ void seer_net_zero_grads(seer_net *n, size_t B) {
         memset(n->dh[l], 0, rows * n->layer_out[l] * sizeof(float));
         if (l < n->plan.n_once) memset(n->dz[l], 0, n->layer_out[l] * sizeof(float));
     }
-    memset(n->dscratch, 0, B * n->plan.scratch * sizeof(float));
+    memset(n->dscratch, 0, B * (n->plan.scratch - n->plan.scratch_forward_only) * sizeof(float));
 }
 
 // Regression's labels standardised into ywork, as its loss reads them.

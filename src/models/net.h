@@ -88,6 +88,9 @@ typedef struct {
     size_t in[SEER_LAYERS_MAX], out[SEER_LAYERS_MAX];
     size_t extra;
     size_t scratch;
+    // Of the B * scratch floats of dscratch, how many at the end no backward adds into (so not
+    // zeroed each step): dcnv2's backward keeps one B x d gradient where its forward kept C + 1.
+    size_t scratch_forward_only;
     int wide;
     size_t D;
     size_t n_once;  // layers 0 .. n_once-1 run on one row per batch, not per row (finalmlp's gates)
@@ -207,10 +210,10 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 // multiplies.
 seer_precision seer_net_precision(const seer_net *n);
 // Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0, dxw and the
-// activation gradients (every layer's dh, dscratch; row 0 of dh and dz of the layers that run
-// once a batch). Once per step, before the backward, so that no model zeroes its own (STYLE.md:
-// backward adds). The dz of a per-row layer is not zeroed: the only writer is its ReLU's
-// backward, which writes it whole.
+// activation gradients (every layer's dh, dscratch but its plan's scratch_forward_only; row 0
+// of dh and dz of the layers that run once a batch). Once per step, before the backward, so
+// that no model zeroes its own (STYLE.md: backward adds). The dz of a per-row layer is not
+// zeroed: the only writer is its ReLU's backward, which writes it whole.
 void seer_net_zero_grads(seer_net *n, size_t B);
 // One optimiser step on a batch (Adam, or Adagrad with cfg.adagrad, which
 // keeps its accumulators in adam_v / emb_v / wide_v); returns the batch's

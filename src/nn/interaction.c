@@ -94,12 +94,25 @@ void seer_cross_forward(float *x_next, const float *x0, const float *u, const fl
     for (size_t i = 0; i < n; i++) x_next[i] = x0[i] * u[i] + xl[i];
 }
 
-void seer_cross_backward(float *du, float *dx0, float *dxl, const float *dnext, const float *x0,
-                         const float *u, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        du[i] += dnext[i] * x0[i];
-        dx0[i] += dnext[i] * u[i];
-        dxl[i] += dnext[i];
+// One row of seer_cross_backward but dxl's part. None of these overlap (dxl may be dx0, so it
+// is left out), and restrict says so: the loop vectorises without checks.
+static void cross_row_backward(float *restrict du, float *restrict db, float *restrict dx0,
+                               const float *restrict dnext, const float *restrict x0,
+                               const float *restrict u, size_t d) {
+    for (size_t j = 0; j < d; j++) {
+        du[j] = dnext[j] * x0[j];
+        db[j] += du[j];
+        dx0[j] += dnext[j] * u[j];
+    }
+}
+
+void seer_cross_backward(float *du, float *db, float *dx0, float *dxl, const float *dnext,
+                         const float *x0, const float *u, size_t B, size_t d) {
+    for (size_t b = 0; b < B; b++) {
+        size_t o = b * d;
+        cross_row_backward(du + o, db, dx0 + o, dnext + o, x0 + o, u + o, d);
+        if (dxl)
+            for (size_t j = 0; j < d; j++) dxl[o + j] += dnext[o + j];
     }
 }
 
@@ -122,6 +135,27 @@ void seer_bilinear_fusion_forward(float *out, float *t, const float *o1, const f
     }
 }
 
+// A row's part of the fusion backward, per unit (restrict: these never overlap, so the loops
+// vectorise without checks). The linear term of o1: dw1 += g x; dx += g w1.
+static void fusion_row_linear(float *restrict dw1, float *restrict dx, float g,
+                              const float *restrict x, const float *restrict w1, size_t H1) {
+    for (size_t i = 0; i < H1; i++) {
+        dw1[i] += g * x[i];
+        dx[i] += g * w1[i];
+    }
+}
+
+// The linear and bilinear terms of o2: dw2 += g y; dy += g (w2 + t); wb = g y.
+static void fusion_row_bilinear(float *restrict dw2, float *restrict dy, float *restrict wb,
+                                float g, const float *restrict y, const float *restrict w2,
+                                const float *restrict tb, size_t H2) {
+    for (size_t j = 0; j < H2; j++) {
+        dw2[j] += g * y[j];
+        dy[j] += g * (w2[j] + tb[j]);
+        wb[j] = g * y[j];
+    }
+}
+
 // With work = dout * O2 (row-scaled): dO1_k += work_k W_k^T and dW_k += O1_k^T work_k.
 void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw2, float *dbias,
                                    float *dW, float *work, const float *dout, const float *o1,
@@ -131,18 +165,9 @@ void seer_bilinear_fusion_backward(float *do1, float *do2, float *dw1, float *dw
     size_t hx = H1 / NH, hy = H2 / NH;
     for (size_t b = 0; b < B; b++) {
         float g = dout[b];
-        const float *x = o1 + b * H1, *y = o2 + b * H2, *tb = t + b * H2;
-        float *dx = do1 + b * H1, *dy = do2 + b * H2, *wb = work + b * H2;
         dbias[0] += g;
-        for (size_t i = 0; i < H1; i++) {
-            dw1[i] += g * x[i];
-            dx[i] += g * w1[i];
-        }
-        for (size_t j = 0; j < H2; j++) {
-            dw2[j] += g * y[j];
-            dy[j] += g * (w2[j] + tb[j]);
-            wb[j] = g * y[j];
-        }
+        fusion_row_linear(dw1, do1 + b * H1, g, o1 + b * H1, w1, H1);
+        fusion_row_bilinear(dw2, do2 + b * H2, work + b * H2, g, o2 + b * H2, w2, t + b * H2, H2);
     }
     for (size_t k = 0; k < NH; k++) {
         const float *Wk = W + k * hx * hy;

@@ -36,9 +36,14 @@ void seer_fm_backward(float *de, const float *dout, const float *e, size_t ld, s
 // DCN-v2 cross layer (Wang et al. 2021, eq. 1) after its linear part u = W x_l + b:
 // x_next = x0 * u + x_l, elementwise over n = B * d values.
 void seer_cross_forward(float *x_next, const float *x0, const float *u, const float *xl, size_t n);
-// du += dnext * x0; dx0 += dnext * u; dxl += dnext.
-void seer_cross_backward(float *du, float *dx0, float *dxl, const float *dnext, const float *x0,
-                         const float *u, size_t n);
+// Its backward over B rows of d: du = dnext * x0, WRITTEN whole (the gradient of the layer's
+// linear output, which only this layer has, as seer_relu_bias_backward's dz); db += the sum
+// over rows of du (the linear part's bias gradient, taken here so that seer_linear_backward
+// need not read du again); dx0 += dnext * u; and dxl += dnext, x_l's gradient through the
+// identity, unless dxl is NULL: a caller that keeps x_l's gradient where dnext is (dcnv2.c)
+// has it there already. With x_l = x0, dxl may be dx0; no other two arrays overlap.
+void seer_cross_backward(float *du, float *db, float *dx0, float *dxl, const float *dnext,
+                         const float *x0, const float *u, size_t B, size_t d);
 
 // FinalMLP's multi-head bilinear fusion (Mao et al. 2023, eq. 8-9; FuxiCTR's
 // InteractionAggregation): the streams' outputs o1 (B, H1) and o2 (B, H2) are
