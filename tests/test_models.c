@@ -221,8 +221,9 @@ static void fixture_free(fixture *x) {
 
 // Forward, loss and backward of one batch without an optimiser step: fills
 // n->grads, and dtable (emb_rows, D) with the table's dense gradient scattered
-// from dx0 through the same unique + backward path the train step uses; for
-// a model with a wide part also dwide (emb_rows), scattered from dxw.
+// from the gathered embeddings' (seer_net_gathered_grad) through the same unique + backward
+// path the train step uses; for a model with a wide part also dwide (emb_rows), scattered
+// from dxw.
 // Returns the loss.
 static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dense,
                              const float *y, size_t nb, float *dtable, float *dwide) {
@@ -240,10 +241,12 @@ static double loss_and_grads(seer_net *n, const uint32_t *ids, const float *dens
     int bags = n->S != F;
     size_t n_uniq = seer_embedding_unique(uniq, slot, bags ? n->bag_ids : ids,
                                           bags ? n->n_bag_ids : nb * F, marks, 1);
+    size_t ld;
+    const float *de = seer_net_gathered_grad(n, &ld);
     if (bags)
-        seer_embedding_bag_backward(drows, slot, n->bag_off, n->bag_w, n->dx0, n->n_in, nb, F, D);
+        seer_embedding_bag_backward(drows, slot, n->bag_off, n->bag_w, de, ld, nb, F, D);
     else
-        seer_embedding_backward(drows, slot, n->dx0, n->n_in, nb, F, D);
+        seer_embedding_backward(drows, slot, de, ld, nb, F, D);
     memset(dtable, 0, ROWS * D * sizeof(float));
     for (size_t u = 0; u < n_uniq; u++)
         memcpy(dtable + uniq[u] * D, drows + u * D, D * sizeof(float));

@@ -9,6 +9,7 @@ static void deepfm_plan(const seer_net_config *c, seer_net_plan *p) {
     p->wide = 1;
     p->extra = seer_fm_part_params(c);
     p->scratch = seer_fm_part_width(c);
+    p->gather_to_scratch = 1;
     size_t H = c->n_hidden;
     size_t width = seer_stack_plan(p, 0, c->hidden, H, seer_fm_part_width(c));
     p->in[H] = width;

@@ -7,6 +7,7 @@ static void fm_plan(const seer_net_config *c, seer_net_plan *p) {
     p->wide = 1;
     p->extra = seer_fm_part_params(c);
     p->scratch = seer_fm_part_width(c);
+    p->gather_to_scratch = 1;
 }
 
 static void fm_backward(seer_net *n, size_t B) {

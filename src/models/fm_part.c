@@ -29,8 +29,7 @@ void seer_fm_part_forward(seer_net *n, size_t B) {
     size_t F = n->cfg.n_fields, nd = n->cfg.n_dense, D = n->D;
     size_t ld = (F + nd) * D;
     const float *wd = n->extra, *bias = n->extra + nd, *v = n->extra + nd + 1;
-    float *ea = n->scratch;
-    for (size_t b = 0; b < B; b++) memcpy(ea + b * ld, n->x0 + b * n->n_in, F * D * sizeof(float));
+    float *ea = n->scratch;  // e_1 .. e_F are there already (the plan's gather_to_scratch)
     seer_dense_field_forward(ea + F * D, ld, n->x0 + F * D, n->n_in, v, B, nd, D);
     seer_wide_forward(n->logit, n->xw, n->x0 + F * D, n->n_in, wd, bias, B, F, nd);
     seer_fm_forward(n->logit, ea, ld, B, F + nd, D);
@@ -47,12 +46,7 @@ void seer_fm_part_backward(seer_net *n, size_t B) {
 void seer_fm_part_finish(seer_net *n, size_t B) {
     size_t F = n->cfg.n_fields, nd = n->cfg.n_dense, D = n->D;
     size_t ld = (F + nd) * D;
-    const float *dea = n->dscratch;
-    for (size_t b = 0; b < B; b++) {
-        float *dx = n->dx0 + b * n->n_in;
-        const float *de = dea + b * ld;
-        for (size_t i = 0; i < F * D; i++) dx[i] += de[i];
-    }
+    const float *dea = n->dscratch;  // the table's rows read e_1 .. e_F's part from there
     seer_dense_field_backward(n->dextra + nd + 1, dea + F * D, ld, n->x0 + F * D, n->n_in, B, nd,
                               D);
 }

@@ -292,14 +292,15 @@ void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rn
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B) {
     SEER_ASSERT(B <= n->cfg.batch_cap);
     size_t F = n->cfg.n_fields, D = n->D, nd = n->cfg.n_dense;
+    float *e = n->plan.gather_to_scratch ? n->scratch : n->x0;
+    size_t ld = n->plan.gather_to_scratch ? n->plan.scratch : n->n_in;
     if (n->S == F) {
-        seer_embedding_forward(n->x0, n->n_in, n->emb, ids, B, F, D);
+        seer_embedding_forward(e, ld, n->emb, ids, B, F, D);
         if (n->plan.wide) seer_embedding_forward(n->xw, F, n->wide, ids, B, F, 1);
     } else {
         n->n_bag_ids = seer_embedding_bags(n->bag_ids, n->bag_off, n->bag_w, ids, B, n->S, F,
                                            n->cfg.field_slots, n->cfg.field_mean);
-        seer_embedding_bag_forward(n->x0, n->n_in, n->emb, n->bag_ids, n->bag_off, n->bag_w, B,
-                                   F, D);
+        seer_embedding_bag_forward(e, ld, n->emb, n->bag_ids, n->bag_off, n->bag_w, B, F, D);
         if (n->plan.wide)
             seer_embedding_bag_forward(n->xw, F, n->wide, n->bag_ids, n->bag_off, n->bag_w, B,
                                        F, 1);
@@ -310,6 +311,11 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
     n->ops->forward(n, B);
 }
 
+const float *seer_net_gathered_grad(const seer_net *n, size_t *ld) {
+    *ld = n->plan.gather_to_scratch ? n->plan.scratch : n->n_in;
+    return n->plan.gather_to_scratch ? n->dscratch : n->dx0;
+}
+
 seer_precision seer_net_precision(const seer_net *n) {
     return n->training && n->cfg.bf16 ? SEER_PRECISION_BF16 : SEER_PRECISION_FP32;
 }
@@ -317,7 +323,7 @@ seer_precision seer_net_precision(const seer_net *n) {
 void seer_net_zero_grads(seer_net *n, size_t B) {
     memset(n->dlogit, 0, B * seer_net_outputs(&n->cfg) * sizeof(float));
     memset(n->grads, 0, n->n_params * sizeof(float));
-    memset(n->dx0, 0, B * n->n_in * sizeof(float));
+    if (!n->plan.gather_to_scratch) memset(n->dx0, 0, B * n->n_in * sizeof(float));
     if (n->plan.wide) memset(n->dxw, 0, B * n->cfg.n_fields * sizeof(float));
     for (size_t l = 0; l < n->n_layers; l++) {
         // A layer that runs once a batch uses row 0 only. The dz of a layer that runs per row
@@ -388,12 +394,13 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
     n->n_uniq = n_uniq;
     memset(n->drows, 0, n_uniq * D * sizeof(float));
     if (n->plan.wide) memset(n->dwide_rows, 0, n_uniq * sizeof(float));
+    size_t ld;
+    const float *de = seer_net_gathered_grad(n, &ld);
     if (!bags) {
-        seer_embedding_backward(n->drows, n->slot, n->dx0, n->n_in, B, F, D);
+        seer_embedding_backward(n->drows, n->slot, de, ld, B, F, D);
         if (n->plan.wide) seer_embedding_backward(n->dwide_rows, n->slot, n->dxw, F, B, F, 1);
     } else {
-        seer_embedding_bag_backward(n->drows, n->slot, n->bag_off, n->bag_w, n->dx0, n->n_in, B,
-                                    F, D);
+        seer_embedding_bag_backward(n->drows, n->slot, n->bag_off, n->bag_w, de, ld, B, F, D);
         if (n->plan.wide)
             seer_embedding_bag_backward(n->dwide_rows, n->slot, n->bag_off, n->bag_w, n->dxw, F,
                                         B, F, 1);

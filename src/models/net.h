@@ -91,6 +91,11 @@ typedef struct {
     // Of the B * scratch floats of dscratch, how many at the end no backward adds into (so not
     // zeroed each step): dcnv2's backward keeps one B x d gradient where its forward kept C + 1.
     size_t scratch_forward_only;
+    // The gather writes the field embeddings at the start of each row of scratch (row stride
+    // scratch), not into x0, and their gradients are read from dscratch there: the FM part's
+    // rows [e_1 .. e_F | dense fields] then need no copy of e (deepfm and fm). x0 keeps the
+    // dense values.
+    int gather_to_scratch;
     int wide;
     size_t D;
     size_t n_once;  // layers 0 .. n_once-1 run on one row per batch, not per row (finalmlp's gates)
@@ -202,14 +207,18 @@ int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap);
 // needs a new view.
 int seer_net_view_retarget(seer_net *v, const seer_net *src);
 
-// Fills x0 from ids (B, S) of global table rows and dense (B, n_dense), then
-// runs the model: logit (B) holds the result.
+// Fills x0 from ids (B, S) of global table rows and dense (B, n_dense) (the embeddings into
+// scratch with the plan's gather_to_scratch), then runs the model: logit (B) holds the result.
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B);
+// Where the gathered field embeddings' gradient is after a backward (B rows, the first F * D
+// values of each; *ld the row stride): dx0, or dscratch with the plan's gather_to_scratch.
+const float *seer_net_gathered_grad(const seer_net *n, size_t *ld);
 // The precision of n's products now: bf16 inside a training step of a --precision bf16 model,
 // fp32 otherwise (predictions, scoring views). The models pass it to every kernel that
 // multiplies.
 seer_precision seer_net_precision(const seer_net *n);
-// Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0, dxw and the
+// Zeroes every gradient a backward adds into, for B rows: grads, dlogit, dx0 (unless the plan
+// gathers to scratch: then no backward reads it), dxw and the
 // activation gradients (every layer's dh, dscratch but its plan's scratch_forward_only; row 0
 // of dh and dz of the layers that run once a batch). Once per step, before the backward, so
 // that no model zeroes its own (STYLE.md: backward adds). The dz of a per-row layer is not
