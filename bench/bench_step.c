@@ -7,6 +7,11 @@
 // shared with other work, the least disturbed of each), and the same in the thread's CPU time
 // (cpu_*: the median step's rate against the median product's, both in CPU seconds, so that
 // the time other processes held the CPU is not counted; meaningful with one thread).
+// gemm_ms and other_ms split the mean step's CPU time between its products (every call of
+// seer_gemm_in, which this program wraps at link time: CMakeLists.txt) and the rest (the
+// interaction kernels, activations, the embedding work, Adam, memset and copies);
+// gemm_gflops is the products' own rate, gemm_share their part of the step. A step cannot
+// run nearer the peak than its products do: cpu_fraction <= gemm_share * gemm_gflops / peak.
 //
 //   build/bench_step [model ...]     (BENCH_STEPS=30, BENCH_BF16=1 for --precision bf16,
 //                                     BENCH_PEAK=0 without the peak, for perf record)
@@ -30,6 +35,25 @@ static double cpu_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// The products' CPU time and FLOPs so far (one thread: the caller's time is all of it).
+static double gemm_cpu, gemm_flops;
+
+void __real_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N,
+                         size_t K, float alpha, const float *A, size_t lda, const float *B,
+                         size_t ldb, float beta, float *C, size_t ldc);
+void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N,
+                         size_t K, float alpha, const float *A, size_t lda, const float *B,
+                         size_t ldb, float beta, float *C, size_t ldc);
+
+void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N,
+                         size_t K, float alpha, const float *A, size_t lda, const float *B,
+                         size_t ldb, float beta, float *C, size_t ldc) {
+    double c0 = cpu_now();
+    __real_seer_gemm_in(prec, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    gemm_cpu += cpu_now() - c0;
+    gemm_flops += 2.0 * (double)M * (double)N * (double)K;
 }
 
 static int cmp(const void *a, const void *b) {
@@ -92,15 +116,21 @@ static void bench(const char *name, int steps) {
     seer_adam_config adam = seer_net_optimiser(&c, 1e-3f);
     double *t = malloc((size_t)steps * sizeof *t), *ct = malloc((size_t)steps * sizeof *ct);
     peak_sample();
+    double step_cpu = 0, step_gemm = 0, step_gemm_flops = 0;
     for (int s = -3; s < steps; s++) {
         for (size_t i = 0; i < BATCH * F; i++)
             ids[i] = (uint32_t)(i % F * (ROWS / F) + seer_rng_below(&r, ROWS / F));
         for (size_t i = 0; i < BATCH * N_DENSE; i++) dense[i] = (float)seer_rng_uniform(&r) - 0.5f;
         for (size_t i = 0; i < BATCH; i++) y[i] = seer_rng_uniform(&r) < 0.25 ? 1.0f : 0.0f;
+        double g0 = gemm_cpu, f0 = gemm_flops;
         double t0 = seer_now(), c0 = cpu_now();
         seer_net_train_step(&n, ids, dense, y, BATCH, &adam);
-        if (s >= 0) t[s] = seer_now() - t0;
-        if (s >= 0) ct[s] = cpu_now() - c0;
+        if (s < 0) continue;
+        t[s] = seer_now() - t0;
+        ct[s] = cpu_now() - c0;
+        step_cpu += ct[s];
+        step_gemm += gemm_cpu - g0;
+        step_gemm_flops += gemm_flops - f0;
     }
     double cpu_peak_before = peak_cpu;
     peak_sample();
@@ -111,11 +141,14 @@ static void bench(const char *name, int steps) {
     double flops = seer_net_flops(&c, BATCH), sps = BATCH / t[steps / 2], best = BATCH / t[0];
     printf("bench step_%s%s B=%d flops_per_sample=%.4g samples_per_s=%.0f gflops=%.1f "
            "fraction=%.2f peak=%.1f best_samples_per_s=%.0f best_fraction=%.2f peak_best=%.1f "
-           "cpu_gflops=%.1f cpu_peak=%.1f cpu_fraction=%.2f\n",
+           "cpu_gflops=%.1f cpu_peak=%.1f cpu_fraction=%.2f gemm_ms=%.2f other_ms=%.2f "
+           "gemm_gflops=%.1f gemm_share=%.3f\n",
            name,
            c.bf16 ? "_bf16" : "", BATCH, flops, sps, flops * sps * 1e-9,
            flops * sps * 1e-9 / peak, peak, best, flops * best * 1e-9 / peak_best, peak_best,
-           cpu_gflops, cpu_peak, cpu_gflops / cpu_peak);
+           cpu_gflops, cpu_peak, cpu_gflops / cpu_peak, 1e3 * step_gemm / steps,
+           1e3 * (step_cpu - step_gemm) / steps, step_gemm_flops / step_gemm * 1e-9,
+           step_gemm / step_cpu);
     seer_net_free(&n);
     free(ids);
     free(dense);
