@@ -171,6 +171,20 @@ Test(layers, gemm_vs_ref) {
             }
 }
 
+// oneDNN's kernels built on a thread of their own (seer_gemm_prepare) while this thread makes
+// its first products (each test is a process of its own, so these are the first): the same
+// results; waiting twice is harmless.
+Test(layers, gemm_while_the_kernels_are_prepared) {
+    seer_gemm_preparer p;
+    seer_gemm_prepare(&p);
+    gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
+    gemm_case(1, 1, 7, 1, 12, 2.0f, 0.25f);
+    seer_gemm_prepared(&p);
+    cr_assert(eq(int, p.started, 0));
+    seer_gemm_prepared(&p);
+    gemm_case(0, 1, 3, 17, 5, -0.5f, 0.0f);
+}
+
 // The reference itself, on a 2x3 by 3x2 product worked by hand.
 Test(layers, gemm_ref_by_hand) {
     const float A[6] = {1, 2, 3, 4, 5, 6};        // (2,3)

@@ -6,6 +6,7 @@
 #ifndef SEER_NN_GEMM_H
 #define SEER_NN_GEMM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,20 @@ typedef enum { SEER_PRECISION_FP32, SEER_PRECISION_BF16 } seer_precision;
 void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                size_t ldc);
+// oneDNN generates all its fp32 kernels at the first product of a process: 13 to 50 ms of
+// one thread here (BENCHMARKS.md, "The first product"), which a whole `seer train` of 90,000
+// rows otherwise spends inside its first training step. seer_gemm_prepare has a thread of its
+// own make that first product (a 4 x 4 one), so that the caller's work meanwhile (reading and
+// encoding a file) overlaps it; a product the caller makes before it is done waits inside
+// oneDNN, which builds the kernels once. seer_gemm_prepared waits for the thread; call it
+// before returning, also on errors. Where no thread can be started, nothing changes: the first
+// product builds the kernels, as without it.
+typedef struct {
+    pthread_t thread;
+    int started;
+} seer_gemm_preparer;
+void seer_gemm_prepare(seer_gemm_preparer *p);
+void seer_gemm_prepared(seer_gemm_preparer *p);
 // Same contract as seer_gemm (any alpha and beta; beta == 0 never reads C), but A and B are
 // rounded to bf16 (round to nearest even) and multiplied with fp32 accumulation; C stays fp32.
 // For --precision bf16: about half the memory traffic and, on CPUs with AVX512-BF16 or AMX, more

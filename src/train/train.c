@@ -18,6 +18,7 @@
 #include "data/encode.h"
 #include "data/profile.h"
 #include "io/checkpoint.h"
+#include "nn/gemm.h"
 #include "train/auto.h"
 #include "train/average.h"
 #include "train/calibrate.h"
@@ -857,11 +858,24 @@ static int choose_settings(const seer_train_job *o, seer_train_job *job, const s
     return SEER_OK;
 }
 
+static int run(const seer_train_job *o, seer_train_outcome *r, seer_model **out,
+               double t_start);
+
 int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **out) {
     memset(r, 0, sizeof *r);
     *out = NULL;
     double t_start = seer_now();
     seer_threads_set(o->threads);
+    seer_gemm_preparer gemm_kernels;
+    seer_gemm_prepare(&gemm_kernels);  // while the rows are read and encoded
+    int rc = run(o, r, out, t_start);
+    seer_gemm_prepared(&gemm_kernels);
+    return rc;
+}
+
+// seer_train_run after its start.
+static int run(const seer_train_job *o, seer_train_outcome *r, seer_model **out,
+               double t_start) {
     seer_table *tab = NULL;
     seer_dataset tr, va;
     memset(&tr, 0, sizeof tr);
