@@ -866,8 +866,11 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     *out = NULL;
     double t_start = seer_now();
     seer_threads_set(o->threads);
-    seer_gemm_preparer gemm_kernels;
-    seer_gemm_prepare(&gemm_kernels);  // while the rows are read and encoded
+    // The products' kernels are built while the rows are read and encoded; lr and fm make no
+    // products, and a small run of theirs would only wait for kernels it never uses.
+    seer_gemm_preparer gemm_kernels = {.started = 0};
+    if (o->net.kind != SEER_MODEL_LR && o->net.kind != SEER_MODEL_FM)
+        seer_gemm_prepare(&gemm_kernels);
     int rc = run(o, r, out, t_start);
     seer_gemm_prepared(&gemm_kernels);
     return rc;
