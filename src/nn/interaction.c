@@ -145,15 +145,17 @@ static void fusion_row_linear(float *restrict dw1, float *restrict dx, float g,
     }
 }
 
-// The linear and bilinear terms of o2: dw2 += g y; dy += g (w2 + t); wb = g y.
+// The linear and bilinear terms of o2: dw2 += g y; dy += g (w2 + t); wb = g y. wb has a loop
+// of its own: in one loop the compiler would share g y between wb and dw2 and add it, rounded,
+// where dw2 takes a fused multiply-add (and the trained weights would change in the last bit).
 static void fusion_row_bilinear(float *restrict dw2, float *restrict dy, float *restrict wb,
                                 float g, const float *restrict y, const float *restrict w2,
                                 const float *restrict tb, size_t H2) {
     for (size_t j = 0; j < H2; j++) {
         dw2[j] += g * y[j];
         dy[j] += g * (w2[j] + tb[j]);
-        wb[j] = g * y[j];
     }
+    for (size_t j = 0; j < H2; j++) wb[j] = g * y[j];
 }
 
 // With work = dout * O2 (row-scaled): dO1_k += work_k W_k^T and dW_k += O1_k^T work_k.
