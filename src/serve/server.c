@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/text.h"
 #include "io/model.h"
+#include "nn/gemm.h"
 #include "serve/reply.h"
 
 // ---------------------------------------------------------------- routing
@@ -184,6 +185,10 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     seer_server *s = calloc(1, sizeof *s);
     if (!s) return seer_errorf(SEER_ENOMEM, "out of memory");
     seer_request_init();   // cJSON's hooks, before the learner's and the HTTP threads start
+    // oneDNN's kernels are built while the model loads, not inside the first request (which
+    // waited 15-50 ms for them: BENCHMARKS.md, "The first product").
+    seer_gemm_preparer kernels;
+    seer_gemm_prepare(&kernels);
     s->cfg = *c;
     pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->workers_mu, NULL);
@@ -215,6 +220,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     if (rc == SEER_OK && !s->model_dir) rc = resolve_model_dir(s, c);
     if (rc == SEER_OK && c->micro_batch && !s->rec)
         rc = seer_batcher_start(&s->batcher, s, c->micro_batch, c->micro_wait_us);
+    seer_gemm_prepared(&kernels);
     if (rc == SEER_OK) {
         seer_http_options h = {c->host, c->port, c->threads, c->max_body, c->max_connections,
                                c->timeout_s, on_begin, on_handle, on_done, s};
