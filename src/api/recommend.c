@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/threads.h"
 #include "io/rec_file.h"
+#include "nn/gemm.h"
 #include "rec/fit.h"
 #include "rec/kt_ops.h"
 #include "rec/recommender.h"
@@ -52,11 +53,27 @@ static int read_features(seer_rec_model *m, const seer_rec_train_options *o) {
     return rc;
 }
 
+static int rec_train(const seer_rec_train_options *o, seer_recommender **out,
+                     seer_rec_train_report *report);
+
 int seer_rec_train(const seer_rec_train_options *o, seer_recommender **out,
                    seer_rec_train_report *report) {
     if (!o || !out) return seer_errorf(SEER_EINVAL, "seer_rec_train: NULL argument");
     const char *why = invalid(o);
     if (why) return seer_errorf(SEER_EINVAL, "recommender options: %s", why);
+    // oneDNN's kernels are built while the interactions are read (nn/gemm_prepare.c), for the
+    // two models whose training steps are products; the others fit without them (or ease with
+    // LAPACK's), and a quick fit of theirs would only wait for kernels it never uses.
+    seer_gemm_preparer kernels = {.started = 0};
+    if (o->kind == SEER_REC_TWOTOWER || o->kind == SEER_REC_SASREC) seer_gemm_prepare(&kernels);
+    int rc = rec_train(o, out, report);
+    seer_gemm_prepared(&kernels);
+    return rc;
+}
+
+// seer_rec_train once its options are checked.
+static int rec_train(const seer_rec_train_options *o, seer_recommender **out,
+                     seer_rec_train_report *report) {
     double t0 = seer_now();
     seer_rec_train_report r;
     memset(&r, 0, sizeof r);
