@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/rng.h"
@@ -183,6 +184,23 @@ Test(layers, gemm_while_the_kernels_are_prepared) {
     cr_assert(eq(int, p.started, 0));
     seer_gemm_prepared(&p);
     gemm_case(0, 1, 3, 17, 5, -0.5f, 0.0f);
+}
+
+// Under a limit on the address space no thread is started (it would take 64 MiB of it for its
+// malloc arena), and products still work. Each test is a process of its own.
+Test(layers, no_kernel_thread_under_an_address_space_limit) {
+    // A limit that squeezes nothing (AddressSanitizer's shadow alone takes terabytes).
+    struct rlimit as;
+    cr_assert(eq(int, getrlimit(RLIMIT_AS, &as), 0));
+    if (as.rlim_max == RLIM_INFINITY) {  // else the process is under a limit already
+        as.rlim_cur = RLIM_INFINITY - 1;
+        cr_assert(eq(int, setrlimit(RLIMIT_AS, &as), 0));
+    }
+    seer_gemm_preparer p;
+    seer_gemm_prepare(&p);
+    cr_assert(eq(int, p.started, 0));
+    seer_gemm_prepared(&p);
+    gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
 }
 
 // The reference itself, on a 2x3 by 3x2 product worked by hand.

@@ -25,8 +25,9 @@ void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
 // own make that first product (a 4 x 4 one), so that the caller's work meanwhile (reading and
 // encoding a file) overlaps it; a product the caller makes before it is done waits inside
 // oneDNN, which builds the kernels once. seer_gemm_prepared waits for the thread; call it
-// before returning, also on errors. Where no thread can be started, nothing changes: the first
-// product builds the kernels, as without it.
+// before returning, also on errors. Where no thread can be started, or the process runs under
+// a limit on its address space (RLIMIT_AS, which the thread's stack and malloc arena would
+// take from), nothing changes: the first product builds the kernels, as without it.
 typedef struct {
     pthread_t thread;
     int started;
