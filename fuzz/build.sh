@@ -39,7 +39,7 @@ for name in "$@"; do
         ;;
     fuzz_modelfile | fuzz_request | fuzz_encode)
         srcs="src/*/*.c"
-        libs="-lcjson -ldnnl -llapack -lz -lzstd -lmicrohttpd -lpthread -lm"
+        libs="-lcjson -ldnnl -lz -lzstd -lmicrohttpd -lpthread -lm"
         ;;
     *)
         echo "fuzz/build.sh: no source list for $name; add it to the case statement" >&2

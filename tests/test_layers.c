@@ -25,10 +25,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "base/rng.h"
 #include "golden.h"
 #include "nn/embedding.h"
 #include "nn/gemm.h"
+#include "nn/linalg.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
 
@@ -201,6 +203,19 @@ Test(layers, no_kernel_thread_under_an_address_space_limit) {
     cr_assert(eq(int, p.started, 0));
     seer_gemm_prepared(&p);
     gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
+}
+
+// LAPACK, loaded at the first solve (nn/linalg.c): a 2 x 2 inverse worked by hand,
+// [[4, 2], [2, 3]]^-1 = [[3, -2], [-2, 4]] / 8, and a matrix that is not positive definite.
+Test(layers, spd_inverse_by_hand) {
+    double A[4] = {4, 2, 2, 3};
+    cr_assert(eq(int, seer_spd_inverse(A, 2), SEER_OK), "%s", seer_error_message());
+    const double want[4] = {0.375, -0.25, -0.25, 0.5};
+    for (int i = 0; i < 4; i++)
+        cr_assert(le(dbl, fabs(A[i] - want[i]), 1e-15), "A[%d] = %.17g, want %.17g", i, A[i],
+                  want[i]);
+    double N[4] = {1, 2, 2, 1};  // eigenvalues 3 and -1
+    cr_assert(eq(int, seer_spd_inverse(N, 2), SEER_EDATA));
 }
 
 // The reference itself, on a 2x3 by 3x2 product worked by hand.
