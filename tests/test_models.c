@@ -20,7 +20,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/rng.h"
@@ -610,6 +613,38 @@ Test(models, dcnv2_stacked_view) { check_view(&dcnv2_stacked); }
 Test(models, deepfm_bags_view) { check_view(&deepfm_bags); }
 Test(models, finalmlp_view) { check_view(&finalmlp); }
 Test(models, finalmlp_heads_view) { check_view(&finalmlp_heads); }
+
+// A view's buffers are one mapping that nothing touches until a batch does: made for 1,024
+// rows, it has no page in memory; after one row, only the pages that row wrote.
+Test(models, view_pages_only_what_it_scores) {
+    seer_net_config cfg = config_of(&deepfm);
+    seer_net src, view;
+    cr_assert(eq(int, seer_net_init(&src, &cfg, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init_view(&view, &src, 1024), SEER_OK));
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = (view.view_map_bytes + (size_t)page - 1) / (size_t)page;
+    unsigned char *in = malloc(pages);
+    cr_assert(ne(ptr, in, NULL));
+    cr_assert(eq(int, mincore(view.view_map, view.view_map_bytes, in), 0));
+    size_t resident = 0;
+    for (size_t i = 0; i < pages; i++) resident += in[i] & 1;
+    cr_assert(eq(sz, resident, 0), "%zu of %zu pages in memory before any batch", resident, pages);
+    seer_rng r;
+    seer_rng_init(&r, 3);
+    uint32_t ids[CAP * S_BAGS];
+    float dense[CAP * N_DENSE], y[CAP], p[1];
+    random_batch(&r, ids, dense, y, src.S);
+    seer_net_predict(&view, ids, dense, 1, p);
+    cr_assert(eq(int, mincore(view.view_map, view.view_map_bytes, in), 0));
+    resident = 0;
+    for (size_t i = 0; i < pages; i++) resident += in[i] & 1;
+    cr_assert(gt(sz, resident, 0));
+    cr_assert(lt(sz, resident, pages / 4), "%zu of %zu pages in memory after one row", resident,
+              pages);
+    free(in);
+    seer_net_free(&view);
+    seer_net_free(&src);
+}
 
 // Each kind's defaults: its own published configuration over the options every kind's files
 // and checkpoints record (the mlp's widths, dcnv2's cross layers, finalmlp's second stream).

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/error.h"
 #include "models/calibration.h"
@@ -215,6 +216,8 @@ static void view_bind(seer_net *v, const seer_net *src) {
     v->x0 = own.x0;
     v->logit = own.logit;
     v->xw = own.xw;
+    v->view_map = own.view_map;
+    v->view_map_bytes = own.view_map_bytes;
     v->bag_ids = own.bag_ids;
     v->bag_off = own.bag_off;
     v->bag_w = own.bag_w;
@@ -234,13 +237,27 @@ int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap) {
     memset(v, 0, sizeof *v);
     v->is_view = 1;
     size_t B = batch_cap, fb = sizeof(float);
-    v->act = alloc_zero(src->n_act * B * fb);
-    v->x0 = alloc_zero(B * src->n_in * fb);
-    v->logit = alloc_zero(B * seer_net_outputs(&src->cfg) * fb);
-    v->xw = alloc_zero(B * (src->cfg.n_fields ? src->cfg.n_fields : 1) * fb);
+    // act, x0, logit and xw, each from a 64-byte boundary, in one mapping (see net.h).
+    size_t bytes[4] = {src->n_act * B * fb, B * src->n_in * fb,
+                       B * seer_net_outputs(&src->cfg) * fb,
+                       B * (src->cfg.n_fields ? src->cfg.n_fields : 1) * fb};
+    size_t at[4], total = 0;
+    for (size_t i = 0; i < 4; i++) {
+        at[i] = total;
+        total += (bytes[i] + 63) / 64 * 64;
+    }
+    void *map = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map != MAP_FAILED) {
+        v->view_map = map;
+        v->view_map_bytes = total;
+        v->act = (float *)((char *)map + at[0]);
+        v->x0 = (float *)((char *)map + at[1]);
+        v->logit = (float *)((char *)map + at[2]);
+        v->xw = (float *)((char *)map + at[3]);
+    }
     v->S = src->S;
     v->cfg.n_fields = src->cfg.n_fields;
-    if (!v->act || !v->x0 || !v->logit || !v->xw || !alloc_bags(v, B)) {
+    if (!v->view_map || !alloc_bags(v, B)) {
         seer_net_free(v);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating a scoring view of %zu rows",
                            batch_cap);
@@ -263,8 +280,9 @@ int seer_net_view_retarget(seer_net *v, const seer_net *src) {
 
 void seer_net_free(seer_net *n) {
     if (n->is_view) {
-        void *own[] = {n->act, n->x0, n->logit, n->xw, n->bag_ids, n->bag_off, n->bag_w};
+        void *own[] = {n->bag_ids, n->bag_off, n->bag_w};
         for (size_t i = 0; i < sizeof own / sizeof *own; i++) free(own[i]);
+        if (n->view_map) munmap(n->view_map, n->view_map_bytes);
         memset(n, 0, sizeof *n);
         return;
     }

@@ -171,6 +171,8 @@ struct seer_net {
     int training;                // inside a training step: dropout applies
     seer_rng drop_rng;           // draws the dropout masks; part of a checkpoint
     int is_view;                 // a scoring view: parameters borrowed, see seer_net_init_view
+    void *view_map;              // a view's act, x0, logit and xw: one anonymous mapping
+    size_t view_map_bytes;
 };
 
 const seer_model_ops *seer_model_ops_find(const char *name);
@@ -200,7 +202,10 @@ void seer_net_free(seer_net *n);
 // A scoring view of src for up to batch_cap rows: its own activation buffers,
 // src's parameters and tables (read only, never copied). Each thread that
 // scores concurrently uses its own view; src must outlive its views and not
-// train while they score. Views predict only (no train step).
+// train while they score. Views predict only (no train step). The buffers are one anonymous
+// mapping, zero and untouched until used: a view sized for 1,024 rows that scores single rows
+// costs the pages of the rows it uses, not all of them when it is made (a server thread's first
+// request waited about 7 ms for a deepfm view's page faults).
 int seer_net_init_view(seer_net *v, const seer_net *src, size_t batch_cap);
 // Points view v at src, a net of the same shapes (a newer version of the
 // same model), keeping v's buffers: 1, or 0 when the shapes differ and v
