@@ -339,6 +339,16 @@ typedef struct {
     float x0[CN], u[CN], xl[CN], r[CN];
 } cross_ctx;
 
+// Random x0, u, x_l and r in [-1, 1].
+static void cross_ctx_init(cross_ctx *c, uint64_t seed) {
+    seer_rng r;
+    seer_rng_init(&r, seed);
+    fill(c->x0, CN, &r, -1, 1);
+    fill(c->u, CN, &r, -1, 1);
+    fill(c->xl, CN, &r, -1, 1);
+    fill(c->r, CN, &r, -1, 1);
+}
+
 static double cross_loss(void *p) {
     cross_ctx *c = p;
     float x_next[CN];
@@ -347,13 +357,8 @@ static double cross_loss(void *p) {
 }
 
 Test(interaction, cross_gradcheck) {
-    seer_rng r;
-    seer_rng_init(&r, 25);
     cross_ctx c;
-    fill(c.x0, CN, &r, -1, 1);
-    fill(c.u, CN, &r, -1, 1);
-    fill(c.xl, CN, &r, -1, 1);
-    fill(c.r, CN, &r, -1, 1);
+    cross_ctx_init(&c, 25);
     float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
     seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);
     gradcheck("cross du", c.u, du, CN, cross_loss, &c);
@@ -481,12 +486,10 @@ Test(interaction, fm_forward_and_backward_add) {
 
 // du is written whole (only the layer has it); db, dx0 and dxl are added to.
 Test(interaction, cross_backward_writes_du_and_adds_the_rest) {
-    seer_rng r;
-    seer_rng_init(&r, 29);
     cross_ctx c;
-    fill(c.x0, CN, &r, -1, 1);
-    fill(c.u, CN, &r, -1, 1);
-    fill(c.r, CN, &r, -1, 1);
+    cross_ctx_init(&c, 29);
+    seer_rng r;
+    seer_rng_init(&r, 129);
     float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
     float du2[CN], db0[CD], db2[CD], dx00[CN], dxl0[CN], dx02[CN], dxl2[CN];
     fill(du2, CN, &r, -1, 1);  // stale values, which must not show
@@ -506,12 +509,8 @@ Test(interaction, cross_backward_writes_du_and_adds_the_rest) {
 
 // Without dxl (x_l's gradient kept where dnext is), the rest is the same, to the bit.
 Test(interaction, cross_backward_without_dxl) {
-    seer_rng r;
-    seer_rng_init(&r, 31);
     cross_ctx c;
-    fill(c.x0, CN, &r, -1, 1);
-    fill(c.u, CN, &r, -1, 1);
-    fill(c.r, CN, &r, -1, 1);
+    cross_ctx_init(&c, 31);
     float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
     float du2[CN], db2[CD] = {0}, dx02[CN] = {0};
     seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);
@@ -524,12 +523,8 @@ Test(interaction, cross_backward_without_dxl) {
 // In DCN-v2's first layer x_l is x0 itself: dx0 and dxl are one buffer, and
 // both contributions must land in it.
 Test(interaction, cross_backward_aliased) {
-    seer_rng r;
-    seer_rng_init(&r, 30);
     cross_ctx c;
-    fill(c.x0, CN, &r, -1, 1);
-    fill(c.u, CN, &r, -1, 1);
-    fill(c.r, CN, &r, -1, 1);
+    cross_ctx_init(&c, 30);
     float du[CN], db[CD] = {0}, dx0[CN] = {0}, dxl[CN] = {0};
     float du2[CN], db2[CD] = {0}, dboth[CN] = {0};
     seer_cross_backward(du, db, dx0, dxl, c.r, c.x0, c.u, CB, CD);

@@ -92,6 +92,8 @@ static const model_case finalmlp = {SEER_MODEL_FINALMLP, 0, "tests/golden/finalm
 static const model_case finalmlp_heads = {SEER_MODEL_FINALMLP, 0,
                                           "tests/golden/finalmlp_heads.bin", 0, 2, 0, 0};
 
+enum { GOLDEN_CROSS = 2 };  // dcnv2's cross layers in make_golden.py's files
+
 // As make_golden.py builds them: D = 4 (lr: 1), hidden 6,5 (lr and fm: none),
 // two cross layers for dcnv2. finalmlp: gates of 3; streams 6,5 and 4 with
 // one head, or, for two heads (which must divide both last widths), 6,4 and 6.
@@ -104,7 +106,7 @@ static seer_net_config config_of(const model_case *m) {
         c.hidden[0] = 6;
         c.hidden[1] = 5;
     }
-    if (m->kind == SEER_MODEL_DCNV2) c.n_cross = m->no_cross ? 0 : 2;
+    if (m->kind == SEER_MODEL_DCNV2) c.n_cross = m->no_cross ? 0 : GOLDEN_CROSS;
     if (m->no_hidden) c.n_hidden = 0;
     if (m->kind == SEER_MODEL_FINALMLP) {
         c.n_heads = m->heads;
@@ -176,7 +178,7 @@ static void fixture_init(fixture *x, const model_case *m) {
         // of its place in the full net where their sizes agree, as the deep stack's do without
         // cross layers (weights that keep its ReLUs off their switch points); the others keep
         // their random start.
-        size_t skip = m->no_cross ? 2 : 0;
+        size_t skip = m->no_cross ? GOLDEN_CROSS : 0;
         for (size_t l = 0; l < n->n_layers; l++) {
             char wn[32], bn[32];
             snprintf(wn, sizeof wn, "w%zu", l + skip);

@@ -1508,6 +1508,22 @@ Test(serve, bad_start_fails_with_message) {
 
 // ------------------------------------------------------------------ request encoding
 
+// The row of five CSV fields csv through t's seer_transform_row, as `seer predict` reads it;
+// an empty label field is an absent label (NAN), as in a request's row.
+static int transform_csv(const seer_transform *t, const char *const csv[5], uint32_t *ids,
+                         float *dense, float *y) {
+    char *fields[5];
+    size_t lens[5];
+    long map[5] = {0, 1, 2, 3, 4};
+    for (size_t j = 0; j < 5; j++) {
+        fields[j] = (char *)csv[j];
+        lens[j] = strlen(csv[j]);
+    }
+    if (lens[0] == 0) map[0] = -1;
+    seer_row row = {5, fields, lens, 2};
+    return seer_transform_row(t, map, &row, "t", ids, dense, y);
+}
+
 // A JSON row encodes as the CSV text of the same values does.
 Test(serve, encode_row_matches_csv_row) {
     seer_model *m;
@@ -1535,19 +1551,10 @@ Test(serve, encode_row_matches_csv_row) {
         int rc = seer_request_encode_row(t, cases[i].json, strlen(cases[i].json), 1, ids_j,
                                          dense_j, &yj);
         cr_assert(eq(int, rc, SEER_OK), "case %zu: %s", i, seer_error_message());
-        char *fields[5];
-        size_t lens[5];
-        long map[8];
         cr_assert(eq(sz, t->n_cols, 5));
         const char *names[5] = {"label", "x", "n", "color", "city"};
-        for (size_t j = 0; j < 5; j++) {
-            cr_assert(eq(str, t->col[j].name, (char *)names[j]));
-            fields[j] = (char *)cases[i].csv[j];
-            lens[j] = strlen(fields[j]);
-            map[j] = (long)j;
-        }
-        seer_row row = {5, fields, lens, 2};
-        cr_assert(eq(int, seer_transform_row(t, map, &row, "t", ids_c, dense_c, &yc), SEER_OK));
+        for (size_t j = 0; j < 5; j++) cr_assert(eq(str, t->col[j].name, (char *)names[j]));
+        cr_assert(eq(int, transform_csv(t, cases[i].csv, ids_c, dense_c, &yc), SEER_OK));
         cr_assert(eq(int, memcmp(ids_j, ids_c, F * sizeof *ids_j), 0), "case %zu ids", i);
         cr_assert(eq(int, memcmp(dense_j, dense_c, nd * sizeof *dense_j), 0), "case %zu", i);
         cr_assert(eq(flt, yj, yc), "case %zu label", i);
@@ -1908,20 +1915,10 @@ Test(serve, batch_rows_encode_as_csv_rows) {
         cr_assert(le(sz, S, 16));
         cr_assert(le(sz, nd, 64));
         for (size_t i = 0; i < n; i++) {
-            char *fields[5];
-            size_t lens[5];
-            long map[5] = {0, 1, 2, 3, 4};
-            for (size_t j = 0; j < 5; j++) {
-                fields[j] = (char *)rows[i].csv[j];
-                lens[j] = strlen(fields[j]);
-            }
-            if (i == n - 1) lens[2] = 0;   // b left out above
-            if (lens[0] == 0) map[0] = -1;   // no label: NAN, as a request's row
-            seer_row row = {5, fields, lens, 2};
             uint32_t ids_c[16], ids_o[16];
             float dense_c[64], dense_o[64], y_c, y_o;
-            cr_assert(eq(int, seer_transform_row(&t, map, &row, "t", ids_c, dense_c, &y_c),
-                         SEER_OK), "row %zu: %s", i, seer_error_message());
+            cr_assert(eq(int, transform_csv(&t, rows[i].csv, ids_c, dense_c, &y_c), SEER_OK),
+                      "row %zu: %s", i, seer_error_message());
             cr_assert(eq(int, memcmp(r.ids + i * S, ids_c, S * sizeof *ids_c), 0), "ple %d row %zu"
                       " ids", ple, i);
             cr_assert(eq(int, memcmp(r.dense + i * nd, dense_c, nd * sizeof *dense_c), 0),

@@ -307,11 +307,15 @@ void seer_net_init_linear(float *w, float *b, size_t n_in, size_t n_out, seer_rn
     memset(b, 0, n_out * sizeof *b);
 }
 
+// The row stride of the gathered embeddings and of their gradient (see gather_to_scratch).
+static size_t gather_ld(const seer_net *n) {
+    return n->plan.gather_to_scratch ? n->plan.scratch : n->n_in;
+}
+
 void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size_t B) {
     SEER_ASSERT(B <= n->cfg.batch_cap);
-    size_t F = n->cfg.n_fields, D = n->D, nd = n->cfg.n_dense;
+    size_t F = n->cfg.n_fields, D = n->D, nd = n->cfg.n_dense, ld = gather_ld(n);
     float *e = n->plan.gather_to_scratch ? n->scratch : n->x0;
-    size_t ld = n->plan.gather_to_scratch ? n->plan.scratch : n->n_in;
     if (n->S == F) {
         seer_embedding_forward(e, ld, n->emb, ids, B, F, D);
         if (n->plan.wide) seer_embedding_forward(n->xw, F, n->wide, ids, B, F, 1);
@@ -330,7 +334,7 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 }
 
 const float *seer_net_gathered_grad(const seer_net *n, size_t *ld) {
-    *ld = n->plan.gather_to_scratch ? n->plan.scratch : n->n_in;
+    *ld = gather_ld(n);
     return n->plan.gather_to_scratch ? n->dscratch : n->dx0;
 }
 
