@@ -122,6 +122,39 @@ Test(rec, bad_lines_name_file_line_column) {
     seer_idmap_free(&i);
 }
 
+// With skip_bad_rows, a row the table cannot split is skipped and counted with the lines
+// add refuses; a broken stream is not a row and stops the read. This zstd frame announces a
+// raw block of 64,026 bytes and holds 42: skipping its error as a row read the same sticky
+// error again forever (a fuzz finding).
+Test(rec, skipped_rows_counted_and_a_broken_stream_stops, .timeout = 30) {
+    seer_interactions x;
+    seer_idmap u, i;
+    seer_interactions_options o = {SEER_FORMAT_CSV, NULL, NULL, NULL, NULL, 1};
+    seer_idmap_init(&u);
+    seer_idmap_init(&i);
+    const char *log = "user,item\nann,apple\nbob,pear,extra\n,kiwi\ndee,fig\n";
+    cr_assert(eq(int, seer_interactions_read_memory(&x, log, strlen(log), "log", &o, &u, &i),
+                 SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(sz, x.n, 2));        // ann and dee
+    cr_assert(eq(sz, x.skipped, 2));  // the extra field (the table's), the empty user (add's)
+    cr_assert(strstr(x.first_bad, "log:") != NULL, "%s", x.first_bad);
+    seer_interactions_free(&x);
+    seer_idmap_free(&u);
+    seer_idmap_free(&i);
+    static const unsigned char broken[] = {
+        0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x43, 0xd0, 0xd0, 0x07, 0x75, 0x73, 0x65, 0x72, 0x2c,
+        0x69, 0x74, 0x65, 0x6d, 0x2c, 0x72, 0x61, 0x74, 0x69, 0x6e, 0x67, 0x2c, 0x74, 0x69,
+        0x6d, 0x65, 0x0a, 0x61, 0x6e, 0x6e, 0x2c, 0x61, 0x70, 0x70, 0x6c, 0x65, 0x2c, 0xd0,
+        0xd0, 0xd0, 0xd0, 0xd0, 0xd0, 0xd0, 0x02, 0x02, 0x02};
+    seer_idmap_init(&u);
+    seer_idmap_init(&i);
+    cr_assert(eq(int, seer_interactions_read_memory(&x, broken, sizeof broken, "log", &o, &u, &i),
+                 SEER_EDATA));
+    cr_assert(strstr(seer_error_message(), "zstd") != NULL, "%s", seer_error_message());
+    seer_idmap_free(&u);
+    seer_idmap_free(&i);
+}
+
 Test(rec, csv_with_string_ids_and_side_features) {
     const char *log = write_file("log.csv", "user,item,t\nann,apple,3\nann,pear,1\nbob,apple,2\n");
     const char *items = write_file("items.csv", "item,colour,weight,tags\napple,red,150,fruit|sweet\n"

@@ -155,11 +155,11 @@ static int read_csv(seer_interactions *x, seer_table *t, const seer_interactions
     }
     seer_row row;
     int rc;
+    // The table skips malformed rows itself (it was opened with skip_bad_rows), so an error
+    // from it is one no row can be skipped past: a corrupt or truncated stream, which it
+    // reports again on every call. (Skipping it as a row looped forever.)
     while ((rc = seer_table_next(t, &row)) != 0) {
-        if (rc < 0) {
-            if ((rc = bad_line(x, rc, o->skip_bad_rows)) != SEER_OK) return rc;
-            continue;
-        }
+        if (rc < 0) return rc;
         ifields f;
         memset(&f, 0, sizeof f);
         for (int k = 0; k < 4; k++) {
@@ -174,6 +174,12 @@ static int read_csv(seer_interactions *x, seer_table *t, const seer_interactions
         rc = add(x, &f, seer_table_path(t), row.line, users, items);
         if ((rc = bad_line(x, rc, o->skip_bad_rows)) != SEER_OK) return rc;
     }
+    // The rows the table skipped count with the lines add refused.
+    size_t table_bad = seer_table_bad_rows(t);
+    const char *const *why;
+    if (!x->skipped && table_bad && seer_table_bad_messages(t, &why))
+        snprintf(x->first_bad, sizeof x->first_bad, "%s", why[0]);
+    x->skipped += table_bad;
     return SEER_OK;
 }
 
