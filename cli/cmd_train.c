@@ -84,7 +84,9 @@ static const seer_cli_opt opts[] = {
     {"precision", 1, O_PRECISION, "P", "fp32 (default) or bf16: training products in bf16,\n"
                                        "fp32 weights"},
     {"threads", 1, O_THREADS, "N", "OpenMP threads of training and of encoding the rows\n"
-                                   "(default 1)"},
+                                   "(default 1); with CPUs to spare the rows are also\n"
+                                   "read on two threads and encoded on one more while\n"
+                                   "the first epoch trains (the same model either way)"},
     {"seed", 1, O_SEED, "N", "seed of initialisation, shuffling and the hold-out (default 1)"},
     {"valid", 1, O_VALID, "FILE", "validation rows for early stopping (by --early-stop)"},
     {"valid-frac", 1, O_VFRAC, "F", "hold out this share of DATA instead (default 0.1)"},

@@ -175,7 +175,12 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
     p->col = calloc(p->n_cols, sizeof *p->col);
     p->hash = calloc(p->n_cols, sizeof *p->hash);
     p->num = calloc(p->n_cols, sizeof *p->num);
-    if (!p->path || !p->names || !p->col || !p->hash || !p->num) {
+    p->read_multi = calloc(p->n_cols + 1, 1);
+    p->read_text = calloc(p->n_cols + 1, 1);
+    p->read_as = calloc(p->n_cols + 1, 1);
+    p->value_bits = calloc(p->n_cols + 1, 1);
+    if (!p->path || !p->names || !p->col || !p->hash || !p->num || !p->read_multi ||
+        !p->read_text || !p->read_as || !p->value_bits) {
         seer_profile_free(p);
         return seer_errorf(SEER_ENOMEM, "out of memory profiling %zu columns", p->n_cols);
     }
@@ -193,6 +198,8 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
         c->count_tokens = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'I');
         c->hll_all = !c->count_tokens;
         c->parse_numbers = !(p->format == SEER_FORMAT_CRITEO && p->names[j][0] == 'C');
+        p->read_as[j] = (uint8_t)((c->count_tokens ? SEER_READ_TOKENS : 0) |
+                                  (c->parse_numbers ? SEER_READ_NUMBERS : 0));
         int rc = c->count_tokens ? seer_counter_init(&c->tokens, SEER_PROFILE_MAX_TOKENS) : 0;
         if (!p->names[j] || !c->sample || rc != SEER_OK) {
             seer_profile_free(p);
@@ -233,14 +240,20 @@ static int plain_integer(const char *s, size_t len) {
     return 1;
 }
 
-// Counts the value with its label for the id rule while the column may hold ids: integers
-// written as such under a binary label, in a column whose tokens are counted (its vocabulary
-// if categorical).
-static int add_value_label(const seer_profile *p, seer_col_stats *c, const char *s, size_t len,
-                           double x, unsigned char y) {
+// Whether column j's values may be ids by the id rule: integers under a binary label, in a
+// column whose tokens are counted (its vocabulary if categorical).
+static int may_be_ids(const seer_profile *p, size_t j) {
+    return p->label_col >= 0 && p->task == SEER_TASK_BINARY && (long)j != p->label_col &&
+           (p->read_as[j] & SEER_READ_TOKENS);
+}
+
+// Counts column j's value with its label for the id rule while the column may hold ids.
+// as_int: whether the value is written as an integer; -1: from its text s (len bytes).
+static int add_value_label(const seer_profile *p, size_t j, const char *s, size_t len,
+                           int as_int, double x, unsigned char y) {
+    seer_col_stats *c = &p->col[j];
     if (c->ids.dropped) return SEER_OK;
-    if (p->label_col < 0 || p->task != SEER_TASK_BINARY || c == &p->col[p->label_col] ||
-        !c->count_tokens || !c->all_integer || !plain_integer(s, len)) {
+    if (!may_be_ids(p, j) || !c->all_integer || !(as_int >= 0 ? as_int : plain_integer(s, len))) {
         seer_value_labels_drop(&c->ids);
         return SEER_OK;
     }
@@ -248,9 +261,10 @@ static int add_value_label(const seer_profile *p, seer_col_stats *c, const char 
 }
 
 // y: the row's label (0 or 1), kept beside the sampled number when the profile has a label.
-// s, len: the value as written.
-static int add_number(seer_profile *p, seer_col_stats *c, const char *s, size_t len, double x,
+// s, len, as_int: the value as written (add_value_label).
+static int add_number(seer_profile *p, size_t j, const char *s, size_t len, int as_int, double x,
                       unsigned char y) {
+    seer_col_stats *c = &p->col[j];
     c->numeric++;
     seer_moments_add(&c->num, x);
     seer_moments_add(&c->lnum, seer_slog1p(x));
@@ -267,7 +281,7 @@ static int add_number(seer_profile *p, seer_col_stats *c, const char *s, size_t 
         c->sample[k] = x;
         if (c->sample_y) c->sample_y[k] = y;
     }
-    return add_value_label(p, c, s, len, x, y);
+    return add_value_label(p, j, s, len, as_int, x, y);
 }
 
 // The sketch of a column's distinct values so far from its counter, which holds every one of
@@ -279,11 +293,21 @@ static void hll_from_counter(seer_col_stats *c) {
     c->hll_all = 1;
 }
 
+// What seer_profile_needs_text asks of column j's value s (len bytes; number: it parsed).
+static unsigned value_bits(const seer_profile *p, size_t j, const char *s, size_t len,
+                           int number) {
+    unsigned as = p->read_as[j], bits = 0;
+    if ((as & SEER_READ_TOKENS) && has_byte(s, len, SEER_MULTI_SEP)) bits |= SEER_VALUE_SEP;
+    if (number && may_be_ids(p, j) && plain_integer(s, len)) bits |= SEER_VALUE_INT;
+    if (!number && (as & SEER_READ_NUMBERS) && memchr(s, ';', len)) bits |= SEER_VALUE_SEMI;
+    return bits;
+}
+
 int seer_profile_read_row(seer_profile *p, const seer_row *row) {
     // Hash every present token first and prefetch its counter slot: the counters of large
     // vocabularies miss the cache, and the misses of a row then overlap.
     for (size_t j = 0; j < p->n_cols; j++) {
-        const seer_col_stats *c = &p->col[j];
+        unsigned as = p->read_as[j];
         size_t len;
         const char *s = seer_trim(row->field[j], row->len[j], &len);
         if (seer_is_missing(s, len)) {
@@ -293,10 +317,13 @@ int seer_profile_read_row(seer_profile *p, const seer_row *row) {
         }
         uint64_t h = seer_hash_bytes(s, len, 0);
         p->hash[j] = h ? h : 1;
-        if (c->count_tokens) seer_counter_prefetch(&c->tokens, p->hash[j]);
+        if ((as & SEER_READ_TOKENS) && !p->counted_apart)
+            seer_counter_prefetch(&p->col[j].tokens, p->hash[j]);
         double x;
-        if (c->parse_numbers && seer_parse_number(s, len, &x)) memcpy(&p->num[j], &x, sizeof x);
+        int number = (as & SEER_READ_NUMBERS) && seer_parse_number(s, len, &x);
+        if (number) memcpy(&p->num[j], &x, sizeof x);
         else p->num[j] = SEER_RAW_TEXT;
+        if (p->counted_apart) p->value_bits[j] = value_bits(p, j, s, len, number);
     }
     if (p->label_col < 0) return SEER_OK;
     size_t j = (size_t)p->label_col, len;
@@ -308,39 +335,42 @@ int seer_profile_read_row(seer_profile *p, const seer_row *row) {
     return SEER_OK;
 }
 
-int seer_profile_add(seer_profile *p, const seer_row *row) {
-    int rc = seer_profile_read_row(p, row);
-    if (rc != SEER_OK) return rc;
+int seer_profile_count(seer_profile *p, const uint64_t *hash, const uint64_t *num, double y,
+                       const uint8_t *as_int, const seer_row *row) {
     // The row's label, beside the numbers the reservoirs sample.
-    unsigned char label = p->label_col >= 0 && p->y == 1;
-    if (p->label_col >= 0) p->label_pos += p->y > 0;
+    unsigned char label = p->label_col >= 0 && y == 1;
+    if (p->label_col >= 0) p->label_pos += y > 0;
     for (size_t j = 0; j < p->n_cols; j++) {
         seer_col_stats *c = &p->col[j];
-        if (p->num[j] == SEER_RAW_MISSING) {
+        if (num[j] == SEER_RAW_MISSING) {
             c->missing++;
             continue;
         }
-        size_t len;
-        const char *s = seer_trim(row->field[j], row->len[j], &len);
+        size_t len = 0;
+        const char *s = row ? seer_trim(row->field[j], row->len[j], &len) : NULL;
         c->present++;
-        uint64_t h = p->hash[j];
+        uint64_t h = hash[j];
+        int rc;
         if (c->count_tokens) {
-            rc = add_parts(c, s, len);
+            // Without the text, the value holds no separator and the column showed none.
+            rc = s ? add_parts(c, s, len) : SEER_OK;
             if (rc == SEER_OK) rc = seer_counter_add(&c->tokens, h);
             if (rc != SEER_OK) return rc;
             if (c->tokens.overflow && !c->hll_all) hll_from_counter(c);
         }
         if (c->hll_all) seer_hll_add(&c->hll, h);
-        if (p->num[j] != SEER_RAW_TEXT) {
+        if (num[j] != SEER_RAW_TEXT) {
             double x;
-            memcpy(&x, &p->num[j], sizeof x);
-            rc = add_number(p, c, s, len, x, label);
+            memcpy(&x, &num[j], sizeof x);
+            rc = add_number(p, j, s, len, as_int ? as_int[j] : -1, x, label);
             if (rc != SEER_OK) return rc;
             continue;
         }
         if (!c->ids.dropped) seer_value_labels_drop(&c->ids);  // a text value: not ids
-        if (c->parse_numbers) add_vector(c, s, len);
+        // Without the text, the value holds no ';' and is not the column's first text.
+        if (c->parse_numbers && s) add_vector(c, s, len);
         if (!c->first_text_line) {
+            SEER_ASSERT(s);
             c->first_text_line = row->line;
             c->first_text_field = j + 1;
             snprintf(c->first_text, sizeof c->first_text, "%.*s", (int)(len > 40 ? 40 : len), s);
@@ -350,48 +380,27 @@ int seer_profile_add(seer_profile *p, const seer_row *row) {
     return SEER_OK;
 }
 
-// The words raw keeps of each column: the token hash where tokens are counted (the only
-// columns a transform can make categorical) but the label's, the number where numbers are
-// parsed.
-static int raw_init(seer_raw_rows *raw, const seer_profile *p, size_t max_bytes) {
-    int rc = seer_raw_rows_init(raw, p->n_cols, max_bytes);
-    for (size_t j = 0; rc == SEER_OK && j < p->n_cols; j++)
-        seer_raw_rows_keep(raw, j, p->col[j].count_tokens && (long)j != p->label_col,
-                           p->col[j].parse_numbers);
-    return rc;
+int seer_profile_add(seer_profile *p, const seer_row *row) {
+    int rc = seer_profile_read_row(p, row);
+    return rc == SEER_OK ? seer_profile_count(p, p->hash, p->num, p->y, NULL, row) : rc;
 }
 
-int seer_profile_pass(seer_profile *p, seer_table *tab, const char *label, seer_task task,
-                      const seer_split *split, int skip_bad, size_t *rows_read, size_t *skipped,
-                      seer_raw_rows *raw, size_t raw_max_bytes) {
-    int rc = seer_profile_init(p, tab, label);
-    if (rc != SEER_OK) return rc;
-    p->task = task;
-    if (raw) rc = raw_init(raw, p, raw_max_bytes);
-    if (rc != SEER_OK) return rc;
-    seer_row row;
-    size_t index = 0;
-    seer_progress bar;
-    seer_progress_start(&bar, "profiling", 0);
-    while ((rc = seer_table_next(tab, &row)) == 1) {
-        if ((index & 4095) == 0) seer_progress_update(&bar, index, -1);
-        int held_out = seer_split_holds_out(split, index++);
-        // A held-out row is only read: the encoding pass takes its words, or, for a row the
-        // transform would reject, reads the text again to say so (or skip it).
-        rc = held_out ? (raw && !raw->dropped ? seer_profile_read_row(p, &row) : SEER_OK)
-                      : seer_profile_add(p, &row);
-        if (rc == SEER_EDATA && (held_out || skip_bad)) {
-            // The encoding pass must meet this row again: it reads the text.
-            if (raw) seer_raw_rows_drop(raw);
-            if (skipped && !held_out) (*skipped)++;
+int seer_profile_needs_text(seer_profile *p, uint8_t *as_int) {
+    int needs = 0;
+    for (size_t j = 0; j < p->n_cols; j++) {
+        unsigned as = p->read_as[j], bits = p->value_bits[j];
+        as_int[j] = 0;
+        if (p->num[j] == SEER_RAW_MISSING) continue;
+        if ((bits & SEER_VALUE_SEP) && !p->read_multi[j]) p->read_multi[j] = 1;
+        needs |= (as & SEER_READ_TOKENS) && p->read_multi[j];
+        if (p->num[j] != SEER_RAW_TEXT) {
+            as_int[j] = (bits & SEER_VALUE_INT) != 0;
             continue;
         }
-        if (rc != SEER_OK) break;
-        if (raw) seer_raw_rows_push(raw, p->hash, p->num);
+        needs |= (bits & SEER_VALUE_SEMI) != 0;
+        if (!p->read_text[j]) p->read_text[j] = 1, needs = 1;
     }
-    seer_progress_end(&bar);
-    *rows_read = index;
-    return rc < 0 ? rc : SEER_OK;
+    return needs;
 }
 
 void seer_profile_free(seer_profile *p) {
@@ -408,6 +417,10 @@ void seer_profile_free(seer_profile *p) {
     free(p->col);
     free(p->hash);
     free(p->num);
+    free(p->read_multi);
+    free(p->read_text);
+    free(p->read_as);
+    free(p->value_bits);
     free(p->path);
     memset(p, 0, sizeof *p);
 }

@@ -93,6 +93,14 @@ typedef struct {
     seer_value_labels ids;
 } seer_col_stats;
 
+// How a row's reader treats a column (seer_profile's read_as).
+#define SEER_READ_TOKENS 1u   // its tokens are counted (count_tokens)
+#define SEER_READ_NUMBERS 2u  // its values are parsed as numbers (parse_numbers)
+// What a value read holds, for seer_profile_needs_text (seer_profile's value_bits).
+#define SEER_VALUE_SEP 1u     // the multi-valued separator (a column whose tokens are counted)
+#define SEER_VALUE_SEMI 2u    // a ';' (a text value of a column parsed as numbers)
+#define SEER_VALUE_INT 4u     // an integer as written (a number the id rule may count)
+
 typedef struct {
     char *path;
     seer_format format;
@@ -101,15 +109,25 @@ typedef struct {
     seer_col_stats *col;      // (n_cols)
     long label_col;           // -1: none
     seer_task task;           // what the label must be (seer_label_invalid); binary by default
-    size_t rows;
+    // The counts (a cache line apart from what reading a row writes: where one thread reads
+    // rows while another counts them, neither invalidates the other's lines).
+    _Alignas(64) size_t rows;
     size_t label_pos;         // rows with label 1 (the other tasks: above 0)
     seer_rng rng;             // reservoir sampling
     // The row last read (seer_profile_read_row), as raw_rows.h's words: per column its token
     // hash (0: missing) and its number (the double's bits, SEER_RAW_MISSING or SEER_RAW_TEXT),
     // and the label's value.
-    uint64_t *hash;           // (n_cols)
+    _Alignas(64) uint64_t *hash;  // (n_cols)
     uint64_t *num;            // (n_cols)
     double y;
+    int counted_apart;        // 0: reading a row prefetches its counters' slots, for counting
+                              // next; 1: another thread counts the rows, and reading notes
+                              // in value_bits what seer_profile_needs_text asks
+    uint8_t *value_bits;      // (n_cols) SEER_VALUE_* of the row last read, where counted_apart
+    uint8_t *read_multi;      // (n_cols) seer_profile_needs_text met the separator there
+    uint8_t *read_text;       // (n_cols) ... or a text value
+    uint8_t *read_as;         // (n_cols) SEER_READ_* of the column: the reader's copy of its
+                              // statistics' settings, in lines no count is written to
 } seer_profile;
 
 // slog1p(x) = sign(x) * log(1 + |x|): compresses heavy tails, keeps sign and 0.
@@ -136,6 +154,18 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label);
 int seer_profile_read_row(seer_profile *p, const seer_row *row);
 // Reads and adds one row (a bad label as above: nothing of the row is counted).
 int seer_profile_add(seer_profile *p, const seer_row *row);
+// Counts a row read into the statistics, as seer_profile_add does: its words hash and num
+// (n_cols each) and label y; as_int (n_cols; NULL: from the text) whether each value is
+// written as an integer; row its text, which may be NULL where seer_profile_needs_text said
+// the row needs none. Rows are counted in the order they were read.
+int seer_profile_count(seer_profile *p, const uint64_t *hash, const uint64_t *num, double y,
+                       const uint8_t *as_int, const seer_row *row);
+// For the row last read (with counted_apart), which will be counted: whether counting it needs
+// its text (a value holding the multi-valued separator, any value of a column that showed
+// one, a text value holding ';', the first text value of a column), and into as_int (n_cols)
+// whether each value is written as an integer. Called for every counted row, in order, as it
+// is read.
+int seer_profile_needs_text(seer_profile *p, uint8_t *as_int);
 // Pass 1 over a table: initialises p and adds every row the split keeps (a
 // progress line on a terminal). *rows_read gets the rows read, held-out ones
 // included; with skip_bad, rows the profile rejects are skipped and counted

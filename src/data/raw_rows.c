@@ -78,13 +78,13 @@ void seer_raw_rows_drop(seer_raw_rows *r) {
     r->dropped = 1;
 }
 
-void seer_raw_rows_release(seer_raw_rows *r, size_t upto) {
-    if (!r->word) return;
-    // The mapping starts on a page: whole pages end at multiples of the page size.
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), end = bytes_of(r, upto) / page * page;
-    if (end <= r->released) return;
-    madvise((char *)r->word + r->released, end - r->released, MADV_DONTNEED);
-    r->released = end;
+void seer_raw_rows_release(seer_raw_rows *r, size_t first, size_t n) {
+    if (!r->word || n == 0) return;
+    // The mapping starts on a page: whole pages start and end at multiples of its size.
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t begin = (bytes_of(r, first) + page - 1) / page * page;
+    size_t end = bytes_of(r, first + n) / page * page;
+    if (end > begin) madvise((char *)r->word + begin, end - begin, MADV_DONTNEED);
 }
 
 void seer_raw_rows_free(seer_raw_rows *r) {

@@ -31,7 +31,6 @@ typedef struct {
     uint64_t *word;        // (cap * words)
     size_t rows, cap;      // rows kept, room for
     size_t max_bytes;
-    size_t released;       // bytes from the start whose pages went back (whole pages)
     int dropped;           // the rows are not (all) here: read the text again
 } seer_raw_rows;
 
@@ -49,8 +48,9 @@ void seer_raw_rows_drop(seer_raw_rows *r);
 static inline const uint64_t *seer_raw_rows_at(const seer_raw_rows *r, size_t i) {
     return r->word + i * r->words;
 }
-// Rows before `upto` will not be read again: their whole pages leave memory.
-void seer_raw_rows_release(seer_raw_rows *r, size_t upto);
+// Rows [first, first + n) will not be read again: the pages wholly inside them leave memory
+// (a page they share with other rows stays until seer_raw_rows_free).
+void seer_raw_rows_release(seer_raw_rows *r, size_t first, size_t n);
 void seer_raw_rows_free(seer_raw_rows *r);
 
 #endif

@@ -766,9 +766,17 @@ int seer_transform_takes_words(const seer_transform *t, const seer_raw_rows *r) 
     return 1;
 }
 
+float seer_transform_words_label(const seer_transform *t, const seer_raw_rows *r,
+                                 const uint64_t *w) {
+    if (t->label_col < 0) return NAN;
+    uint64_t bits = w[r->num_at[t->label_col]];
+    double v = 0.0;  // a missing label's (the profile pass refuses one where it matters)
+    if (bits != SEER_RAW_MISSING) memcpy(&v, &bits, sizeof v);
+    return (float)v;
+}
+
 void seer_transform_words(const seer_transform *t, const seer_raw_rows *r, const uint64_t *w,
                           uint32_t *ids, float *dense, float *y) {
-    *y = NAN;
     for (size_t j = 0; j < t->n_cols; j++) {
         const seer_column *c = &t->col[j];
         if (c->kind == SEER_COL_CATEGORICAL) seer_vocab_map_prefetch(&c->lookup, w[r->hash_at[j]]);
@@ -778,15 +786,15 @@ void seer_transform_words(const seer_transform *t, const seer_raw_rows *r, const
         if (c->kind == SEER_COL_CATEGORICAL) {
             uint64_t h = w[r->hash_at[j]];
             encode_category(t, c, h == 0, h, ids);
-        } else if (c->kind == SEER_COL_NUMERIC || c->kind == SEER_COL_LABEL) {
+        } else if (c->kind == SEER_COL_NUMERIC) {
             uint64_t bits = w[r->num_at[j]];
             int missing = bits == SEER_RAW_MISSING;
             double v = 0.0;
             if (!missing) memcpy(&v, &bits, sizeof v);
-            if (c->kind == SEER_COL_LABEL) *y = (float)v;
-            else encode_number(t, c, missing, v, ids, dense);
+            encode_number(t, c, missing, v, ids, dense);
         }
     }
+    *y = seer_transform_words_label(t, r, w);
 }
 
 const char *const seer_col_kind_names[] = {"ignored", "label", "numeric", "categorical",

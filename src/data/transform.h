@@ -175,6 +175,10 @@ int seer_transform_takes_words(const seer_transform *t, const seer_raw_rows *raw
 // seer_transform_row writes for its text. Only when seer_transform_takes_words.
 void seer_transform_words(const seer_transform *t, const seer_raw_rows *raw, const uint64_t *w,
                           uint32_t *ids, float *dense, float *y);
+// The label of the row whose words are w (NAN without a label column), the *y that
+// seer_transform_words writes. Only when seer_transform_takes_words.
+float seer_transform_words_label(const seer_transform *t, const seer_raw_rows *r,
+                                 const uint64_t *w);
 
 // Writes the profile and the decision as a table.
 void seer_transform_print(const seer_transform *t, FILE *out);

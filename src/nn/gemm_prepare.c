@@ -1,6 +1,5 @@
 // seer_gemm_prepare and seer_gemm_prepared; see gemm.h.
 #include <pthread.h>
-#include <sys/resource.h>
 
 #include "base/threads.h"
 #include "nn/gemm.h"
@@ -14,12 +13,8 @@ static void *prepare(void *unused) {
 }
 
 void seer_gemm_prepare(seer_gemm_preparer *p) {
-    // Under a limit on its address space a process keeps it for its own work: a second thread
-    // takes its stack and a malloc arena of 64 MiB of addresses (a deepfm run on 7,200 rows
-    // under `ulimit -v 150000` failed for lack of them).
-    struct rlimit as;
     p->started = 0;
-    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) return;
+    if (!seer_side_thread_allowed()) return;
     p->started = pthread_create(&p->thread, NULL, prepare, NULL) == 0;
 }
 

@@ -16,6 +16,8 @@
 #include "base/threads.h"
 #include "data/dataset.h"
 #include "data/encode.h"
+#include "base/threads.h"
+#include "train/encode_ahead.h"
 #include "data/profile.h"
 #include "io/checkpoint.h"
 #include "nn/gemm.h"
@@ -132,7 +134,15 @@ typedef struct {
     uint32_t *ids;         // (batch, S) the step's rows
     float *dense, *y;      // (batch, n_dense), (batch)
     float *pv;             // (valid rows) validation predictions
+    seer_encode_ahead *ahead;  // the thread still encoding the rows, or NULL
 } epochs_run;
+
+// The chunks in the order a run's first epoch visits them (train_epoch's first shuffle).
+static void first_epoch_chunks(const seer_checkpoint_state *st, size_t *order, size_t n) {
+    seer_rng rng;
+    memcpy(rng.s, st->rng, sizeof rng.s);
+    shuffle(order, n, &rng);
+}
 
 // One optimiser step on rows first + perm[s .. s+b) of the chunk; seen rows of the epoch
 // before the chunk. Writes a checkpoint every checkpoint_every steps.
@@ -181,7 +191,7 @@ static int train_epoch(epochs_run *u, seer_rng *rng, int *stopped) {
     snprintf(label, sizeof label, "epoch %zu", st->epoch + 1);
     seer_progress bar;
     seer_progress_start(&bar, label, tr->rows);
-    double t0 = seer_now();
+    double t0 = seer_now(), waited = 0;  // the loop's time is its own: not the waits for rows
     size_t batch = 0, seen = 0;
     for (size_t k = 0; k < u->n_chunks; k++) {
         size_t c = u->order[k], first = c * SHUFFLE_CHUNK, rows_c = chunk_rows(tr, c);
@@ -192,10 +202,11 @@ static int train_epoch(epochs_run *u, seer_rng *rng, int *stopped) {
             seen += rows_c;
             continue;
         }
+        seer_encode_ahead_wait(u->ahead, c, &waited);
         for (size_t q = st->batch - batch; q < nb; q++, st->batch++) {
             if (u->o->max_steps && u->model->net.step >= (long)u->o->max_steps) {
                 seer_progress_end(&bar);
-                u->r->train_seconds += seer_now() - t0;
+                u->r->train_seconds += seer_now() - t0 - waited;
                 *stopped = 1;
                 return SEER_OK;
             }
@@ -208,7 +219,7 @@ static int train_epoch(epochs_run *u, seer_rng *rng, int *stopped) {
         seer_dataset_release(tr, first, rows_c);
     }
     seer_progress_end(&bar);
-    u->r->train_seconds += seer_now() - t0;
+    u->r->train_seconds += seer_now() - t0 - waited;
     return SEER_OK;
 }
 
@@ -402,13 +413,14 @@ static int start_average(const seer_train_job *o, seer_model *m, seer_checkpoint
 }
 
 // Trains model on tr for the epochs st has left, with its buffers; avg: the averaged weights,
-// or NULL.
+// or NULL; ahead: the thread still encoding tr and va, or NULL.
 static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_dataset *va,
                       const seer_train_job *o, seer_train_outcome *r,
-                      seer_checkpoint_state *st, snapshot *best, seer_weight_avg *avg) {
+                      seer_checkpoint_state *st, snapshot *best, seer_weight_avg *avg,
+                      seer_encode_ahead *ahead) {
     size_t S = tr->S, nd = tr->n_dense, B = o->batch;
     epochs_run u = {.model = model, .tr = tr, .va = va, .o = o, .r = r, .st = st, .best = best,
-                    .avg = avg};
+                    .avg = avg, .ahead = ahead};
     u.n_chunks = (tr->rows + SHUFFLE_CHUNK - 1) / SHUFFLE_CHUNK;
     u.perm = malloc(SHUFFLE_CHUNK * sizeof *u.perm);
     u.order = malloc((u.n_chunks + 1) * sizeof *u.order);
@@ -420,6 +432,8 @@ static int run_epochs(seer_model *model, const seer_dataset *tr, const seer_data
     if (!u.perm || !u.order || !u.ids || !u.dense || !u.y || !u.pv)
         rc = seer_errorf(SEER_ENOMEM, "out of memory for training buffers");
     if (rc == SEER_OK && o->lbfgs) {
+        double waited = 0;
+        seer_encode_ahead_wait_all(ahead, &waited);
         rc = run_lbfgs(model, tr, va, o, r);
     } else if (rc == SEER_OK) {
         u.adam = seer_net_optimiser(&model->net.cfg, o->lr);
@@ -577,14 +591,43 @@ static int fit_transform(const seer_train_job *o, seer_model *m, seer_table *tab
     return rc;
 }
 
+// Whether the rows are encoded on a thread of their own while the first epoch trains: when the
+// process may run on a CPU more than the training's threads use.
+static int encode_beside_training(const seer_train_job *o) {
+    return o->threads < seer_cpus_available() && seer_side_thread_allowed();
+}
+
+// The words into tr and va by a thread beside the first epoch (*ahead; see encode_ahead.h),
+// which takes them over; the labels are there on return, the rest as the thread goes.
+static int encode_ahead(seer_model *m, const seer_split *split, seer_raw_rows *raw,
+                        seer_dataset *tr, seer_dataset *va, const seer_checkpoint_state *st,
+                        seer_encode_ahead **ahead) {
+    seer_word_chunks w;
+    int rc = seer_word_chunks_init(&w, tr, va, raw, &m->tf, split, SHUFFLE_CHUNK);
+    if (rc != SEER_OK) return rc;
+    size_t *order = malloc((w.n_chunks + 1) * sizeof *order);
+    if (!order) {
+        seer_word_chunks_free(&w);
+        return seer_errorf(SEER_ENOMEM, "out of memory");
+    }
+    first_epoch_chunks(st, order, w.n_chunks);
+    rc = seer_encode_ahead_start(ahead, &w, raw, order);
+    free(order);
+    return rc;
+}
+
 // The encoding pass: from the words the profile pass kept when they encode as the text would
 // and the rows stay in memory (words and rows in memory at once would defeat a cache file's
-// bound), else from the text again (from its start when the profile pass read it: profiled).
+// bound), beside the first epoch when ahead is not NULL and a CPU is spare; else from the text
+// again (from its start when the profile pass read it: profiled).
 static int encode_pass(const seer_train_job *o, seer_model *m, seer_table *tab, int profiled,
                        const seer_split *split, seer_raw_rows *raw, seer_dataset *tr,
-                       seer_dataset *va, seer_train_outcome *r, seer_progress *bar) {
+                       seer_dataset *va, seer_train_outcome *r, seer_progress *bar,
+                       const seer_checkpoint_state *st, seer_encode_ahead **ahead) {
     if (raw && !tr->map && seer_transform_takes_words(&m->tf, raw))
-        return seer_dataset_load_words(tr, va, raw, &m->tf, split, bar);
+        return ahead && encode_beside_training(o)
+                   ? encode_ahead(m, split, raw, tr, va, st, ahead)
+                   : seer_dataset_load_words(tr, va, raw, &m->tf, split, bar);
     if (raw) seer_raw_rows_free(raw);
     int rc = profiled ? seer_table_rewind(tab) : SEER_OK;
     if (rc == SEER_OK)
@@ -594,9 +637,10 @@ static int encode_pass(const seer_train_job *o, seer_model *m, seer_table *tab, 
 }
 
 // DATA's rows, profiled and fitted by a new run, encoded with m's transform into tr and va
-// (the hold-out). *tab stays open (closed by the caller).
+// (the hold-out), or being encoded by *ahead. *tab stays open (closed by the caller).
 static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_table **tab,
-                     seer_dataset *tr, seer_dataset *va, seer_train_outcome *r) {
+                     seer_dataset *tr, seer_dataset *va, seer_train_outcome *r,
+                     const seer_checkpoint_state *st, seer_encode_ahead **ahead) {
     seer_table_options topt = {o->format, o->skip_bad_rows};
     seer_split split = {o->valid_path ? 0.0 : o->valid_frac, o->seed};
     seer_profile prof;
@@ -623,7 +667,8 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
         }
         seer_progress bar;
         seer_progress_start(&bar, "encoding", rows_read);
-        if (rc == SEER_OK) rc = encode_pass(o, m, *tab, !resumed, &split, keep, tr, va, r, &bar);
+        if (rc == SEER_OK)
+            rc = encode_pass(o, m, *tab, !resumed, &split, keep, tr, va, r, &bar, st, ahead);
         seer_progress_end(&bar);
     }
     seer_raw_rows_free(&raw);
@@ -639,16 +684,19 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
 }
 
 // The training and validation rows, encoded with m's transform (fitted first by a new run),
-// read from the cache of --cache DIR when it holds them (train/datacache.h).
+// read from the cache of --cache DIR when it holds them (train/datacache.h), or, without one,
+// being encoded by *ahead beside the first epoch.
 static int encode_rows(const seer_train_job *o, seer_model *m, int resumed, seer_table **tab,
-                       seer_dataset *tr, seer_dataset *va, seer_train_outcome *r) {
+                       seer_dataset *tr, seer_dataset *va, seer_train_outcome *r,
+                       const seer_checkpoint_state *st, seer_encode_ahead **ahead) {
     seer_datacache cache;
     seer_datacache_init(&cache, o, resumed);
     int rc = SEER_OK;
     if (seer_datacache_load(&cache, o, &m->tf, tr, va, &r->skipped_rows)) {
         if (!o->quiet) seer_transform_print(&m->tf, stderr);
     } else {
-        rc = read_data(o, m, resumed, tab, tr, va, r);
+        // Rows written to a cache are all encoded first.
+        rc = read_data(o, m, resumed, tab, tr, va, r, st, cache.on ? NULL : ahead);
         if (rc == SEER_OK) seer_datacache_save(&cache, o, &m->tf, tr, va, r->skipped_rows);
     }
     if (rc == SEER_OK && o->valid_path) {
@@ -896,7 +944,8 @@ static int run(const seer_train_job *o, seer_train_outcome *r, seer_model **out,
     if (!m) m = calloc(1, sizeof *m);
     if (!m) return seer_errorf(SEER_ENOMEM, "out of memory");
 
-    rc = encode_rows(o, m, resumed, &tab, &tr, &va, r);
+    seer_encode_ahead *ahead = NULL;
+    rc = encode_rows(o, m, resumed, &tab, &tr, &va, r, &st, &ahead);
     seer_train_job job;
     if (rc == SEER_OK) rc = choose_settings(o, &job, m, &tr, &va, resumed, &st, r);
     if (rc == SEER_OK) o = &job;
@@ -912,10 +961,12 @@ static int run(const seer_train_job *o, seer_train_outcome *r, seer_model **out,
         r->valid_rows = va.rows;
         r->has_valid = va.rows > 0;
         r->metrics_on = r->has_valid ? "valid" : "train";
-        rc = run_epochs(m, &tr, &va, o, r, &st, &best, averages(o) ? &avg : NULL);
+        rc = run_epochs(m, &tr, &va, o, r, &st, &best, averages(o) ? &avg : NULL, ahead);
         // Also when it stopped between epochs (--max-steps).
         if (rc == SEER_OK) rc = check_diverged(&m->net, 0, o->lr);
     }
+    // Every row is encoded from here on (the first epoch waited for them, or this does).
+    seer_encode_ahead_finish(&ahead, rc != SEER_OK);
     if (rc == SEER_OK && r->stopped_at_max_steps && o->checkpoint_path)
         rc = checkpoint(m, o, &st, &best);
     // A probability only is calibrated (the other tasks' options are refused with one).
