@@ -1,8 +1,11 @@
 // The HTTP layer over libmicrohttpd; see http.h. The only file that includes
 // microhttpd.h.
 //
-// The daemon runs a pool of `threads` threads, each with its own epoll loop;
-// a request is parsed, handled and answered on the thread of its connection.
+// `threads` daemons of one thread each, each with its own listening socket on the port
+// (SO_REUSEPORT): the kernel spreads new connections over them. (libmicrohttpd's own pool
+// shares one listening socket, and the thread that accepted one connection won the race for
+// the next: a client's 16 keep-alive connections all went to one thread, the others idle.)
+// A request is parsed, handled and answered on the thread of its connection.
 // libmicrohttpd calls the access handler once at the headers, once per chunk
 // of body and once more at the end: the response is queued on that last call,
 // because one queued at the headers makes libmicrohttpd skip the body and close
@@ -57,7 +60,8 @@ typedef struct {
 } conn_info;
 
 struct seer_http {
-    struct MHD_Daemon *d;
+    struct MHD_Daemon **d;   // (n_d) a daemon a thread
+    unsigned n_d;
     seer_http_options o;
     unsigned port;
     atomic_uint open;        // connections open
@@ -300,6 +304,51 @@ static unsigned socket_limit(unsigned max_connections) {
     return (unsigned)(n > least ? n : least);
 }
 
+// Whether the port of addr is free: a socket bound without SO_REUSEPORT, closed at once. The
+// daemons' sockets all share the port; this keeps a second server on it refused, as one
+// socket would have it refused, instead of sharing its connections.
+static int port_free(const struct addrinfo *ai) {
+    int fd = socket(ai->ai_family, SOCK_STREAM, 0), one = 1;
+    if (fd < 0) return 1;  // the daemon's own bind says what is wrong
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+    close(fd);
+    return ok;
+}
+
+// One daemon of one thread on port (0: any) of ai's address; reuse: SO_REUSEPORT.
+static struct MHD_Daemon *start_daemon(seer_http *h, const struct addrinfo *ai, unsigned port,
+                                       unsigned sockets, int reuse) {
+    const seer_http_options *o = &h->o;
+    unsigned first_timeout = o->timeout_s && o->timeout_s < FIRST_TIMEOUT_S ? o->timeout_s
+                                                                            : FIRST_TIMEOUT_S;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    struct sockaddr_storage addr;
+    memcpy(&addr, ai->ai_addr, ai->ai_addrlen);
+    if (ai->ai_family == AF_INET6) ((struct sockaddr_in6 *)&addr)->sin6_port = htons(port);
+    else ((struct sockaddr_in *)&addr)->sin_port = htons(port);
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, NULL},
+        {MHD_OPTION_SOCK_ADDR, 0, &addr},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)sockets, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)first_timeout, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
+        {reuse ? MHD_OPTION_LISTENING_ADDRESS_REUSE : MHD_OPTION_END, 1, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    return MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_ARRAY,
+                            opts, MHD_OPTION_END);
+}
+
+static void stop_daemons(seer_http *h) {
+    for (unsigned i = 0; i < h->n_d; i++) MHD_stop_daemon(h->d[i]);
+    free(h->d);
+    free(h);
+}
+
 int seer_http_start(seer_http **out, const seer_http_options *o) {
     struct addrinfo hints = {0}, *ai = NULL;
     hints.ai_family = AF_UNSPEC;
@@ -311,39 +360,37 @@ int seer_http_start(seer_http **out, const seer_http_options *o) {
     if (gai != 0)
         return seer_errorf(SEER_EIO, "cannot resolve host '%s': %s", o->host, gai_strerror(gai));
     seer_http *h = calloc(1, sizeof *h);
-    if (!h) {
+    unsigned n = o->threads > 1 ? o->threads : 1;
+    if (h) h->d = calloc(n, sizeof *h->d);
+    if (!h || !h->d) {
+        free(h);
         freeaddrinfo(ai);
         return seer_errorf(SEER_ENOMEM, "out of memory");
     }
     h->o = *o;
-    unsigned first_timeout = o->timeout_s && o->timeout_s < FIRST_TIMEOUT_S ? o->timeout_s
-                                                                            : FIRST_TIMEOUT_S;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-    // One thread is the internal polling thread itself: a pool of one or zero is refused with
-    // a warning, so the pool option is given only for more.
-    struct MHD_OptionItem opts[] = {
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)log_mhd, NULL},
-        {MHD_OPTION_SOCK_ADDR, 0, ai->ai_addr},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)socket_limit(o->max_connections), NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)first_timeout, NULL},
-        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h},
-        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h},
-        {o->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, (intptr_t)o->threads,
-         NULL},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    h->d = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h,
-                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    // The sockets the descriptors allow, shared by the daemons; each may hold every admitted
+    // connection where the descriptors allow that too.
+    unsigned all = socket_limit(o->max_connections), each = all / n;
+    if (each < o->max_connections + HEADROOM) each = all < o->max_connections + HEADROOM * 2
+                                                         ? all : o->max_connections + HEADROOM;
+    int reuse = n > 1, rc = SEER_OK;
+    if (reuse && o->port && !port_free(ai)) rc = SEER_EIO;
+    for (unsigned i = 0; rc == SEER_OK && i < n; i++) {
+        h->d[i] = start_daemon(h, ai, i ? h->port : o->port, n > 1 ? each : all, reuse);
+        if (!h->d[i]) {
+            rc = SEER_EIO;
+            break;
+        }
+        h->n_d++;
+        const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d[i], MHD_DAEMON_INFO_BIND_PORT);
+        if (i == 0) h->port = di && di->port ? di->port : o->port;
+    }
     freeaddrinfo(ai);
-    if (!h->d) {
-        free(h);
+    if (rc != SEER_OK) {
+        stop_daemons(h);
         return seer_errorf(SEER_EIO, "cannot listen on %s port %u (in use, or not an address "
                            "of this machine)", o->host, o->port);
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = di ? di->port : o->port;
     *out = h;
     return SEER_OK;
 }
@@ -361,13 +408,14 @@ long seer_http_in_flight(const seer_http *h) {
 void seer_http_stop(seer_http *h, double wait_s) {
     if (!h) return;
     atomic_store(&h->stopping, 1);
-    MHD_socket fd = MHD_quiesce_daemon(h->d);
-    if (fd != MHD_INVALID_SOCKET) close(fd);
+    for (unsigned i = 0; i < h->n_d; i++) {
+        MHD_socket fd = MHD_quiesce_daemon(h->d[i]);
+        if (fd != MHD_INVALID_SOCKET) close(fd);
+    }
     double t0 = seer_now();
     while (atomic_load(&h->in_flight) > 0 && seer_now() - t0 < wait_s) usleep(5000);
     // libmicrohttpd must not be stopped with a connection suspended, and a deferred
     // answer always comes (seer_http_answer's contract): wait for those without limit.
     while (atomic_load(&h->suspended) > 0) usleep(5000);
-    MHD_stop_daemon(h->d);
-    free(h);
+    stop_daemons(h);
 }

@@ -1,5 +1,5 @@
-// The HTTP layer of seer serve, over libmicrohttpd: the daemon and its thread
-// pool, connections, request bodies up to a size limit, and responses. It knows
+// The HTTP layer of seer serve, over libmicrohttpd: its daemons (one a thread),
+// connections, request bodies up to a size limit, and responses. It knows
 // no endpoints: the server (server.c) routes and answers through two callbacks.
 //
 // A request goes: begin (at the headers; it may answer at once, e.g. 404, and
@@ -39,7 +39,8 @@ typedef struct {
 typedef struct {
     const char *host;            // a numeric address or a name to resolve
     unsigned port;               // 0: any free port (see seer_http_port)
-    unsigned threads;            // the pool that parses, scores and answers
+    unsigned threads;            // the threads that parse, score and answer (a daemon each,
+                                 // the port's connections spread over them by the kernel)
     size_t max_body;             // bytes
     unsigned max_connections;    // connections admitted; requests on more are answered 503
     unsigned timeout_s;          // idle connections are closed after this (0: never); one
