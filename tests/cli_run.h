@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "slurp.h"
+
 extern char **environ;
 
 #define ARGS_MAX 40
@@ -150,23 +152,6 @@ static inline void expect_stderr(const char *s, ...) {
 
 static inline void expect_stderr_lacks(const char *s) {
     cr_assert(eq(ptr, strstr(last.err, s), NULL), "stderr has \"%s\":\n%s", s, last.err);
-}
-
-// The whole file, NUL-terminated; its size in *n when n is not NULL. The caller frees it.
-static inline char *slurp(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    cr_assert(ne(ptr, f, NULL), "%s: %s", path, strerror(errno));
-    cr_assert(eq(int, fseek(f, 0, SEEK_END), 0));
-    long size = ftell(f);
-    cr_assert(ge(long, size, 0));
-    rewind(f);
-    char *b = malloc((size_t)size + 1);
-    cr_assert(ne(ptr, b, NULL));
-    cr_assert(eq(sz, fread(b, 1, (size_t)size, f), (size_t)size));
-    b[size] = '\0';
-    fclose(f);
-    if (n) *n = (size_t)size;
-    return b;
 }
 
 static inline int file_exists(const char *path) {

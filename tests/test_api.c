@@ -12,6 +12,7 @@
 
 #include "seer.h"
 #include "seer/serve.h"
+#include "slurp.h"
 #include "small_model.h"
 
 static char dir[64], csv[128], path[128];
@@ -199,19 +200,6 @@ Test(api, strerror_of_each_code) {
     for (int i = 0; i < 7; i++) cr_assert(eq(int, seer_error_exit_code(codes[i]), exits[i]));
 }
 
-// The bytes of a file, for comparing two models.
-static char *slurp_file(const char *p, size_t *n) {
-    FILE *f = fopen(p, "rb");
-    cr_assert(ne(ptr, f, NULL));
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    char *b = malloc(*n + 1);
-    cr_assert(eq(sz, fread(b, 1, *n, f), *n));
-    fclose(f);
-    return b;
-}
-
 Test(api, train_defaults_of_each_kind) {
     seer_train_options o;
     seer_train_options_default(&o, SEER_MODEL_MLP);
@@ -274,12 +262,7 @@ Test(api, train_through_public_options_then_eval) {
     char again[160];
     snprintf(again, sizeof again, "%s/again.seer", dir);
     cr_assert(eq(int, seer_model_save(m, again), SEER_OK));
-    size_t na, nb;
-    char *a = slurp_file(path, &na), *b = slurp_file(again, &nb);
-    cr_assert(eq(sz, na, nb));
-    cr_assert(eq(int, memcmp(a, b, na), 0), "the public options trained another model");
-    free(a);
-    free(b);
+    assert_same_files(path, again, "the public options trained another model");
     unlink(again);
     seer_metrics met;
     size_t skipped = 0;

@@ -23,6 +23,7 @@
 #include "io/model.h"
 #include "train/encode_ahead.h"
 #include "train/train.h"
+#include "slurp.h"
 
 // A CSV of n rows: a text column with missing spellings and spaces, integer store ids that
 // carry the label (the id rule makes them categorical), a heavy-tailed amount written in
@@ -449,35 +450,27 @@ Test(raw_rows, chunks_encoded_by_a_thread_beside) {
     free(text);
 }
 
-// The bytes of the file at path (*n of them).
-static char *file_bytes(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    cr_assert(ne(ptr, f, NULL), "%s", path);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    char *b = malloc(*n + 1);
-    cr_assert(eq(sz, fread(b, 1, *n, f), *n));
-    fclose(f);
-    return b;
+// Runs this process on the first CPU it may run on (the rest of a run then has no CPU to
+// spare), the affinity it had into *was.
+static void only_one_cpu(cpu_set_t *was) {
+    cpu_set_t one;
+    cr_assert(eq(int, sched_getaffinity(0, sizeof *was, was), 0));
+    CPU_ZERO(&one);
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, was)) {
+            CPU_SET(c, &one);
+            break;
+        }
+    cr_assert(eq(int, sched_setaffinity(0, sizeof one, &one), 0));
+    cr_assert(eq(int, seer_cpus_available(), 1));
 }
 
 // An mlp trained on 140,000 rows (three shuffle chunks) with a hold-out, its file written to
 // path; on one CPU when one_cpu (the rows then encoded before the first epoch), else as the
 // machine allows (beside the first epoch where a CPU is spare).
 static void train_to(const char *data, const char *path, int one_cpu) {
-    cpu_set_t was, one;
-    cr_assert(eq(int, sched_getaffinity(0, sizeof was, &was), 0));
-    if (one_cpu) {
-        CPU_ZERO(&one);
-        for (int c = 0; c < CPU_SETSIZE; c++)
-            if (CPU_ISSET(c, &was)) {
-                CPU_SET(c, &one);
-                break;
-            }
-        cr_assert(eq(int, sched_setaffinity(0, sizeof one, &one), 0));
-        cr_assert(eq(int, seer_cpus_available(), 1));
-    }
+    cpu_set_t was;
+    if (one_cpu) only_one_cpu(&was);
     seer_train_job o;
     seer_train_job_default(&o);
     o.data = data;
@@ -496,7 +489,7 @@ static void train_to(const char *data, const char *path, int one_cpu) {
     cr_assert(eq(sz, r.epochs_run, 2));
     cr_assert(eq(int, seer_model_save(m, path), SEER_OK));
     seer_model_free(m);
-    cr_assert(eq(int, sched_setaffinity(0, sizeof was, &was), 0));
+    if (one_cpu) cr_assert(eq(int, sched_setaffinity(0, sizeof was, &was), 0));
 }
 
 // Training while a thread encodes the rows beside the first epoch gives the model of training
@@ -517,12 +510,7 @@ Test(raw_rows, training_beside_the_encoding_is_the_same_model) {
         cr_log_warn("one CPU here: both runs encode before the first epoch");
     train_to(data, a, 1);
     train_to(data, b, 0);
-    size_t na, nb;
-    char *x = file_bytes(a, &na), *y = file_bytes(b, &nb);
-    cr_assert(eq(sz, na, nb));
-    cr_assert(eq(int, memcmp(x, y, na), 0), "the model trained beside the encoding differs");
-    free(x);
-    free(y);
+    assert_same_files(a, b, "the model trained beside the encoding differs");
     unlink(data);
     unlink(a);
     unlink(b);
@@ -612,17 +600,8 @@ static void assert_same_profile(const seer_profile *a, const seer_profile *b) {
 // another (two CPUs, where the machine has them), into op.
 static void profile_on(one_pass *op, const char *text, const seer_split *split, int skip_bad,
                        int one_cpu) {
-    cpu_set_t was, one;
-    cr_assert(eq(int, sched_getaffinity(0, sizeof was, &was), 0));
-    if (one_cpu) {
-        CPU_ZERO(&one);
-        for (int c = 0; c < CPU_SETSIZE; c++)
-            if (CPU_ISSET(c, &was)) {
-                CPU_SET(c, &one);
-                break;
-            }
-        cr_assert(eq(int, sched_setaffinity(0, sizeof one, &one), 0));
-    }
+    cpu_set_t was;
+    if (one_cpu) only_one_cpu(&was);
     seer_table_options to = {SEER_FORMAT_AUTO, skip_bad};
     memset(op, 0, sizeof *op);
     size_t skipped = 0;
@@ -632,7 +611,7 @@ static void profile_on(one_pass *op, const char *text, const seer_split *split, 
                                         skip_bad, &op->rows_read, &skipped, &op->raw,
                                         SEER_RAW_ROWS_MAX_BYTES), SEER_OK), "%s",
               seer_error_message());
-    cr_assert(eq(int, sched_setaffinity(0, sizeof was, &was), 0));
+    if (one_cpu) cr_assert(eq(int, sched_setaffinity(0, sizeof was, &was), 0));
 }
 
 // Counting on a thread of its own (the rows read on this one) gives the one-thread profile to
