@@ -8,7 +8,8 @@
 // (cpu_*: the median step's rate against the median product's, both in CPU seconds, so that
 // the time other processes held the CPU is not counted; meaningful with one thread).
 // gemm_ms and other_ms split the mean step's CPU time between its products (every call of
-// seer_gemm_in, which this program wraps at link time: CMakeLists.txt) and the rest (the
+// seer_gemm_in and seer_gemm_bf16_pre, with the rounding of a bf16 step's operands: this
+// program wraps them at link time, CMakeLists.txt) and the rest (the
 // interaction kernels, activations, the embedding work, Adam, memset and copies);
 // gemm_gflops is the products' own rate, gemm_share their part of the step. A step cannot
 // run nearer the peak than its products do: cpu_fraction <= gemm_share * gemm_gflops / peak.
@@ -54,6 +55,32 @@ void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M
     __real_seer_gemm_in(prec, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     gemm_cpu += cpu_now() - c0;
     gemm_flops += 2.0 * (double)M * (double)N * (double)K;
+}
+
+// A bf16 step's products on operands it rounded once (seer_net_linear_*), and the rounding,
+// which seer_gemm_in's products count in their time: both are the products' time here too.
+void __real_seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                               float alpha, const uint16_t *A16, const uint16_t *B16, float beta,
+                               float *C, size_t ldc);
+void __wrap_seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                               float alpha, const uint16_t *A16, const uint16_t *B16, float beta,
+                               float *C, size_t ldc);
+void __real_seer_bf16_round(uint16_t *dst, const float *x, size_t n);
+void __wrap_seer_bf16_round(uint16_t *dst, const float *x, size_t n);
+
+void __wrap_seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                               float alpha, const uint16_t *A16, const uint16_t *B16, float beta,
+                               float *C, size_t ldc) {
+    double c0 = cpu_now();
+    __real_seer_gemm_bf16_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
+    gemm_cpu += cpu_now() - c0;
+    gemm_flops += 2.0 * (double)M * (double)N * (double)K;
+}
+
+void __wrap_seer_bf16_round(uint16_t *dst, const float *x, size_t n) {
+    double c0 = cpu_now();
+    __real_seer_bf16_round(dst, x, n);
+    gemm_cpu += cpu_now() - c0;
 }
 
 static int cmp(const void *a, const void *b) {

@@ -433,3 +433,88 @@ Test(gemm_bf16, native_out_of_memory_stays_native, .init = cr_redirect_stderr) {
     free(A);
     free(Bm);
 }
+
+// seer_bf16_round (the vector loop: AVX-512 where the CPU has it) rounds as ref_bf16 does, to the
+// bit, over every kind of value (ties both ways, subnormals, the largest finite values, the
+// infinities; a NaN stays a NaN of its sign) and at lengths that end inside a vector.
+Test(gemm_bf16, round_matches_ref_at_every_length) {
+    const float special[] = {0.0f,          -0.0f,          1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f,
+                             -(1.0f + 0x1p-9f), 0x1.fffffep127f, -0x1.fffffep127f, 0x1.01p-100f,
+                             0x1.8p-133f,   0x1p-149f,      INFINITY,       -INFINITY,
+                             NAN,           -NAN,           0x1.fefffep127f, 0x1.ff8p127f};
+    size_t n_special = sizeof special / sizeof *special;
+    seer_rng r;
+    seer_rng_init(&r, 41);
+    for (size_t n = 0; n <= 100; n++) {
+        float *x = alloc_floats(n + 1);
+        uint16_t *got = malloc((n + 1) * sizeof *got);
+        cr_assert(got != NULL);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits = (uint32_t)seer_rng_next(&r);
+            memcpy(&x[i], &bits, sizeof bits);  // any bit pattern, NaNs included
+            if (i % 3 == 0) x[i] = special[(n + i) % n_special];
+        }
+        seer_bf16_round(got, x, n);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t u = (uint32_t)got[i] << 16;
+            float g;
+            memcpy(&g, &u, sizeof g);
+            if (isnan(x[i])) {
+                cr_assert(isnan(g) && signbit(g) == signbit(x[i]), "n=%zu i=%zu: NaN lost", n, i);
+                continue;
+            }
+            float want = ref_bf16(x[i]);
+            cr_assert(memcmp(&g, &want, sizeof g) == 0, "n=%zu i=%zu: %a rounded to %a, not %a",
+                      n, i, (double)x[i], (double)g, (double)want);
+        }
+        free(x);
+        free(got);
+    }
+}
+
+// seer_gemm_bf16_pre on operands rounded once gives what seer_gemm_bf16 gives on the fp32
+// operands, bit for bit: native (where the CPU has it) and emulated, every transposition,
+// alpha and beta, an empty K.
+static void pre_case(int ta, int tb, size_t M, size_t N, size_t K, float alpha, float beta) {
+    seer_rng r;
+    seer_rng_init(&r, 5 + M + N + K);
+    size_t a_n = M * K, b_n = K * N;
+    float *A = alloc_floats(a_n + 1), *Bm = alloc_floats(b_n + 1);
+    float *C = alloc_floats(M * N), *P = alloc_floats(M * N);
+    uint16_t *A16 = malloc((a_n + 1) * sizeof *A16), *B16 = malloc((b_n + 1) * sizeof *B16);
+    cr_assert(A16 && B16);
+    fill(A, a_n, &r, -2, 2);
+    fill(Bm, b_n, &r, -2, 2);
+    fill(C, M * N, &r, -1, 1);
+    memcpy(P, C, M * N * sizeof *P);
+    seer_bf16_round(A16, A, a_n);
+    seer_bf16_round(B16, Bm, b_n);
+    seer_gemm_bf16(ta, tb, M, N, K, alpha, A, ta ? M : K, Bm, tb ? K : N, beta, C, N);
+    seer_gemm_bf16_pre(ta, tb, M, N, K, alpha, A16, B16, beta, P, N);
+    cr_assert(memcmp(C, P, M * N * sizeof *C) == 0,
+              "ta=%d tb=%d M=%zu N=%zu K=%zu: the product of operands rounded once differs", ta,
+              tb, M, N, K);
+    free(A);
+    free(Bm);
+    free(C);
+    free(P);
+    free(A16);
+    free(B16);
+}
+
+static void pre_cases(void) {
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            pre_case(ta, tb, 33, 65, 129, 1.0f, 0.0f);
+            pre_case(ta, tb, 64, 441, 256, 1.0f, 1.0f);
+            pre_case(ta, tb, 3, 17, 5, -0.5f, 0.25f);
+            pre_case(ta, tb, 7, 9, 0, 1.0f, 0.5f);
+        }
+}
+
+Test(gemm_bf16, pre_rounded_equals_rounding_each_call) { pre_cases(); }
+
+Test(gemm_bf16, pre_rounded_equals_rounding_each_call_emulated) {
+    seer_gemm_bf16_emulate(1);
+    pre_cases();
+}

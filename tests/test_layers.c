@@ -761,3 +761,68 @@ Test(golden, compare) {
     cr_assert(eq(sz, d.n_bad, 1));
     cr_assert(eq(sz, d.first, 3));
 }
+
+// A bf16 training step's Linear that rounds each operand once (seer_linear_forward_bf16 and
+// seer_linear_backward_bf16) gives what the pair rounding at every product gives, to the bit:
+// y, and dx, dw, db added into what they held; without dx too. Native where the CPU has a bf16
+// matmul, and emulated.
+static void linear_bf16_case(size_t B, size_t n_in, size_t n_out, int with_dx) {
+    seer_rng r;
+    seer_rng_init(&r, 9 + B + n_in + n_out);
+    size_t nx = B * n_in, nw = n_out * n_in, ny = B * n_out;
+    float *x = calloc(nx, sizeof *x), *w = calloc(nw, sizeof *w), *b = calloc(n_out, sizeof *b);
+    float *dy = calloc(ny, sizeof *dy), *y[2], *dx[2], *dw[2], *db[2];
+    uint16_t *x16 = calloc(nx, 2), *w16 = calloc(nw, 2), *dy16 = calloc(ny, 2);
+    cr_assert(x && w && b && dy && x16 && w16 && dy16);
+    fill(x, nx, &r, -1, 1);
+    fill(w, nw, &r, -1, 1);
+    fill(b, n_out, &r, -1, 1);
+    fill(dy, ny, &r, -1, 1);
+    for (int k = 0; k < 2; k++) {
+        y[k] = calloc(ny, sizeof *y[k]);
+        dx[k] = calloc(nx, sizeof *dx[k]);
+        dw[k] = calloc(nw, sizeof *dw[k]);
+        db[k] = calloc(n_out, sizeof *db[k]);
+        cr_assert(y[k] && dx[k] && dw[k] && db[k]);
+        seer_rng_init(&r, 3);  // the same gradients so far in both
+        fill(dx[k], nx, &r, -1, 1);
+        fill(dw[k], nw, &r, -1, 1);
+        fill(db[k], n_out, &r, -1, 1);
+    }
+    seer_linear_forward(y[0], x, w, b, B, n_in, n_out, SEER_PRECISION_BF16);
+    seer_linear_backward(with_dx ? dx[0] : NULL, dw[0], db[0], dy, x, w, B, n_in, n_out,
+                         SEER_PRECISION_BF16);
+    seer_linear_forward_bf16(y[1], x, w, b, B, n_in, n_out, x16, w16);
+    seer_linear_backward_bf16(with_dx ? dx[1] : NULL, dw[1], db[1], dy, dy16, x16, w16, B, n_in,
+                              n_out);
+    cr_assert(memcmp(y[0], y[1], ny * sizeof(float)) == 0, "y differs (B=%zu)", B);
+    cr_assert(memcmp(dx[0], dx[1], nx * sizeof(float)) == 0, "dx differs (B=%zu)", B);
+    cr_assert(memcmp(dw[0], dw[1], nw * sizeof(float)) == 0, "dw differs (B=%zu)", B);
+    cr_assert(memcmp(db[0], db[1], n_out * sizeof(float)) == 0, "db differs (B=%zu)", B);
+    for (int k = 0; k < 2; k++) {
+        free(y[k]);
+        free(dx[k]);
+        free(dw[k]);
+        free(db[k]);
+    }
+    free(x);
+    free(w);
+    free(b);
+    free(dy);
+    free(x16);
+    free(w16);
+    free(dy16);
+}
+
+static void linear_bf16_cases(void) {
+    linear_bf16_case(64, 129, 33, 1);
+    linear_bf16_case(1, 40, 7, 1);
+    linear_bf16_case(37, 65, 1, 0);
+}
+
+Test(layers, linear_bf16_rounding_once_equals_each_product) { linear_bf16_cases(); }
+
+Test(layers, linear_bf16_rounding_once_equals_each_product_emulated) {
+    seer_gemm_bf16_emulate(1);
+    linear_bf16_cases();
+}

@@ -58,7 +58,7 @@ static void dcn_forward(seer_net *n, size_t B) {
     const float *xl = n->x0;
     for (size_t l = 0; l < C; l++) {
         float *next = n->scratch + l * B * d;
-        seer_linear_forward(n->h[l], xl, n->w[l], n->b[l], B, d, d, prec);
+        seer_net_linear_forward(n, l, n->h[l], xl, B);
         seer_cross_forward(next, n->x0, n->h[l], xl, B * d);
         xl = next;
     }
@@ -101,7 +101,7 @@ static void dcn_backward(seer_net *n, size_t B) {
         float *dxl = l ? g : n->dx0;
         seer_cross_backward(n->dh[l], n->db[l], n->dx0, l ? NULL : n->dx0, g, n->x0, n->h[l], B,
                             d);
-        seer_linear_backward(dxl, n->dw[l], NULL, n->dh[l], xl, n->w[l], B, d, d, prec);
+        seer_net_linear_backward(n, l, dxl, NULL, n->dh[l], xl, B);
     }
 }
 

@@ -13,6 +13,7 @@
 #include "nn/adagrad.h"
 #include "nn/embedding.h"
 #include "nn/gemm.h"
+#include "nn/layers.h"
 #include "nn/loss.h"
 #include "nn/ziln.h"
 
@@ -127,6 +128,27 @@ static void bind(seer_net *n) {
     }
 }
 
+// The bf16 copies of a --precision bf16 net (net.h); 0 without memory.
+static int alloc_bf16(seer_net *n) {
+    if (!n->cfg.bf16) return 1;
+    size_t B = n->cfg.batch_cap, total = 0, widest = 0;
+    for (size_t l = 0; l < n->n_layers; l++) {
+        total += n->layer_in[l] * n->layer_out[l] + B * n->layer_in[l];
+        if (n->layer_out[l] > widest) widest = n->layer_out[l];
+    }
+    n->bf16 = alloc_zero((total + B * widest) * sizeof(uint16_t));
+    if (!n->bf16) return 0;
+    uint16_t *at = n->bf16;
+    for (size_t l = 0; l < n->n_layers; l++) {
+        n->w16[l] = at;
+        at += n->layer_in[l] * n->layer_out[l];
+        n->x16[l] = at;
+        at += B * n->layer_in[l];
+    }
+    n->dy16 = at;
+    return 1;
+}
+
 // The bag buffers of a net with multi-valued fields; 0 without memory.
 static int alloc_bags(seer_net *n, size_t B) {
     if (n->S == n->cfg.n_fields) return 1;
@@ -192,6 +214,11 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
                            n->n_params);
     }
     bind(n);
+    if (!alloc_bf16(n)) {
+        seer_net_free(n);
+        return seer_errorf(SEER_ENOMEM, "out of memory allocating the bf16 copies of a network's "
+                           "layers for a batch of %zu", B);
+    }
     seer_rng r;
     seer_rng_init(&r, seed);
     seer_rng_init(&n->drop_rng, seed ^ 0xd80f0a7ULL);
@@ -212,6 +239,9 @@ static void view_bind(seer_net *v, const seer_net *src) {
     v->emb_m = v->emb_v = v->wide_m = v->wide_v = NULL;
     v->dact = v->dx0 = v->dlogit = v->dxw = v->drows = v->dwide_rows = v->ywork = NULL;
     v->marks = v->uniq = v->slot = NULL;
+    v->bf16 = v->dy16 = NULL;
+    memset(v->w16, 0, sizeof v->w16);
+    memset(v->x16, 0, sizeof v->x16);
     v->act = own.act;
     v->x0 = own.x0;
     v->logit = own.logit;
@@ -294,7 +324,8 @@ void seer_net_free(seer_net *n) {
                     (void **)&n->wide_v, (void **)&n->xw,     (void **)&n->dxw,
                     (void **)&n->marks,  (void **)&n->uniq,   (void **)&n->slot,
                     (void **)&n->drows,  (void **)&n->dwide_rows, (void **)&n->bag_ids,
-                    (void **)&n->bag_off, (void **)&n->bag_w, (void **)&n->ywork};
+                    (void **)&n->bag_off, (void **)&n->bag_w, (void **)&n->ywork,
+                    (void **)&n->bf16};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         free(*all[i]);
         *all[i] = NULL;
@@ -340,6 +371,26 @@ const float *seer_net_gathered_grad(const seer_net *n, size_t *ld) {
 
 seer_precision seer_net_precision(const seer_net *n) {
     return n->training && n->cfg.bf16 ? SEER_PRECISION_BF16 : SEER_PRECISION_FP32;
+}
+
+void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
+    seer_precision prec = seer_net_precision(n);
+    if (prec == SEER_PRECISION_BF16 && n->bf16)
+        seer_linear_forward_bf16(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l],
+                                 n->x16[l], n->w16[l]);
+    else
+        seer_linear_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], prec);
+}
+
+void seer_net_linear_backward(seer_net *n, size_t l, float *dx, float *db, const float *dy,
+                              const float *x, size_t B) {
+    seer_precision prec = seer_net_precision(n);
+    if (prec == SEER_PRECISION_BF16 && n->bf16)
+        seer_linear_backward_bf16(dx, n->dw[l], db, dy, n->dy16, n->x16[l], n->w16[l], B,
+                                  n->layer_in[l], n->layer_out[l]);
+    else
+        seer_linear_backward(dx, n->dw[l], db, dy, x, n->w[l], B, n->layer_in[l],
+                             n->layer_out[l], prec);
 }
 
 void seer_net_zero_grads(seer_net *n, size_t B) {

@@ -155,6 +155,13 @@ struct seer_net {
     float *logit, *dlogit;  // (batch_cap, seer_net_outputs): the head's outputs
     float *ywork;        // (batch_cap) a training step's labels as its loss reads them
 
+    // A bf16 training step's rounded copies for seer_net_linear_*: each layer's weight and
+    // input (B, in), rounded at its forward and multiplied again by its backward, and one output
+    // gradient at a time (B, the widest layer). One block, bf16 (NULL unless cfg.bf16; a view
+    // has none).
+    uint16_t *bf16;
+    uint16_t *w16[SEER_LAYERS_MAX], *x16[SEER_LAYERS_MAX], *dy16;
+
     float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
     float *wide, *wide_m, *wide_v;  // (emb_rows) the wide part's weights, when plan.wide
     float *xw, *dxw;             // (batch_cap, F) gathered wide weights and their gradient
@@ -218,6 +225,14 @@ void seer_net_forward(seer_net *n, const uint32_t *ids, const float *dense, size
 // Where the gathered field embeddings' gradient is after a backward (B rows, the first F * D
 // values of each; *ld the row stride): dx0, or dscratch with the plan's gather_to_scratch.
 const float *seer_net_gathered_grad(const seer_net *n, size_t *ld);
+// Layer l's Linear over B rows, y = x W_l^T + b_l: in a bf16 training step through the
+// layer's rounded copies (seer_linear_forward_bf16), otherwise seer_linear_forward in the net's
+// precision.
+void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B);
+// Its backward: dx += dy W_l (dx may be NULL), dW_l += dy^T x, db += the column sums of dy (db
+// may be NULL). x is the forward's input, unchanged since.
+void seer_net_linear_backward(seer_net *n, size_t l, float *dx, float *db, const float *dy,
+                              const float *x, size_t B);
 // The precision of n's products now: bf16 inside a training step of a --precision bf16 model,
 // fp32 otherwise (predictions, scoring views). The models pass it to every kernel that
 // multiplies.

@@ -37,9 +37,8 @@ static float dropout_scale(const seer_net *n) {
 }
 
 void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x, size_t B) {
-    seer_precision prec = seer_net_precision(n);
     for (size_t l = first; l < first + count; l++) {
-        seer_linear_forward(n->h[l], x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], prec);
+        seer_net_linear_forward(n, l, n->h[l], x, B);
         seer_relu_forward(n->h[l], n->h[l], B * n->layer_out[l]);
         if (n->training && n->cfg.dropout > 0)
             dropout_forward(n->h[l], B * n->layer_out[l], n->cfg.dropout, &n->drop_rng);
@@ -49,7 +48,6 @@ void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x,
 
 void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x, float *dx,
                          size_t B) {
-    seer_precision prec = seer_net_precision(n);
     float scale = dropout_scale(n);
     for (size_t l = first + count; l-- > first;) {
         // h[l] holds the ReLU (and dropout) output, dh[l] the gradient w.r.t. it; dz[l]
@@ -59,27 +57,22 @@ void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x
         seer_relu_bias_backward(n->dz[l], n->db[l], n->dh[l], n->h[l], scale, B, n->layer_out[l]);
         const float *xl = l > first ? n->h[l - 1] : x;
         float *dxl = l > first ? n->dh[l - 1] : dx;
-        seer_linear_backward(dxl, n->dw[l], NULL, n->dz[l], xl, n->w[l], B, n->layer_in[l],
-                             n->layer_out[l], prec);
+        seer_net_linear_backward(n, l, dxl, NULL, n->dz[l], xl, B);
     }
 }
 
 void seer_tower_forward(seer_net *n, size_t first, size_t H, const float *x, float *out,
                         size_t B) {
-    seer_precision prec = seer_net_precision(n);
     size_t top = first + H;
     seer_stack_forward(n, first, H, x, B);
-    seer_linear_forward(out, H ? n->h[top - 1] : x, n->w[top], n->b[top], B, n->layer_in[top],
-                        n->layer_out[top], prec);
+    seer_net_linear_forward(n, top, out, H ? n->h[top - 1] : x, B);
 }
 
 void seer_tower_backward(seer_net *n, size_t first, size_t H, const float *x, float *dx,
                          const float *dout, size_t B) {
-    seer_precision prec = seer_net_precision(n);
     size_t top = first + H;
-    seer_linear_backward(H ? n->dh[top - 1] : dx, n->dw[top], n->db[top], dout,
-                         H ? n->h[top - 1] : x, n->w[top], B, n->layer_in[top],
-                         n->layer_out[top], prec);
+    seer_net_linear_backward(n, top, H ? n->dh[top - 1] : dx, n->db[top], dout,
+                             H ? n->h[top - 1] : x, B);
     seer_stack_backward(n, first, H, x, dx, B);
 }
 

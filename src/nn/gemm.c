@@ -109,14 +109,47 @@ static float round_bf16(float x) {
     return r;
 }
 
-// dst (rows, cols), dense = X (rows, cols) with row stride ld, rounded to bf16.
+// dst (rows, cols), dense = X (rows, cols) with row stride ld, rounded to bf16: the loop that
+// convert_bf16 compiles twice.
+static inline __attribute__((always_inline)) void convert_rows(uint16_t *dst, const float *X,
+                                                               size_t rows, size_t cols,
+                                                               size_t ld) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++) dst[r * cols + c] = to_bf16(X[r * ld + c]);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same loop in 512-bit vectors, for the CPUs that have them (each bf16 CPU does).
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+convert_rows_avx512(uint16_t *dst, const float *X, size_t rows, size_t cols, size_t ld) {
+    convert_rows(dst, X, rows, cols, ld);
+}
+#define SEER_CONVERT_AVX512 1
+#endif
+
+// convert_rows in the widest vectors this CPU has: rounding is about a tenth of a bf16
+// training step, and AVX-512 halves it. The build targets AVX2, so the choice is made here,
+// at run time (an ifunc would do the same).
 static void convert_bf16(uint16_t *dst, const float *X, size_t rows, size_t cols, size_t ld) {
     if (ld == cols) {  // dense: one long row, so the vector loop's scalar tail runs once
         cols *= rows;
         rows = 1;
     }
-    for (size_t r = 0; r < rows; r++)
-        for (size_t c = 0; c < cols; c++) dst[r * cols + c] = to_bf16(X[r * ld + c]);
+#ifdef SEER_CONVERT_AVX512
+    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+        convert_rows_avx512(dst, X, rows, cols, ld);
+        return;
+    }
+#endif
+    convert_rows(dst, X, rows, cols, ld);
+}
+
+// dst (n) = the bf16 values src (n) as fp32, exactly.
+static void widen_bf16(float *dst, const uint16_t *src, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = (uint32_t)src[i] << 16;
+        memcpy(&dst[i], &u, sizeof u);
+    }
 }
 
 // The same, kept as fp32, for the emulation.
@@ -372,6 +405,13 @@ static void emulated_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K
           ldc);
 }
 
+// An empty product (K = 0): C = beta * C. oneDNN gets this right only through its slow
+// reference matmul (ref:any, milliseconds), so it is done here.
+static void scale_rows(size_t M, size_t N, float beta, float *C, size_t ldc) {
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+}
+
 void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                size_t ldc) {
@@ -393,11 +433,7 @@ void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, floa
                     size_t ldc) {
     if (M == 0 || N == 0) return;
     if (K == 0) {
-        // An empty product: C = beta * C. oneDNN gets this right only through its slow
-        // reference matmul (ref:any, milliseconds), so it is done here.
-        for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < N; j++)
-                C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        scale_rows(M, N, beta, C, ldc);
         return;
     }
     SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
@@ -405,6 +441,78 @@ void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, floa
     if (bf16.emulate ||
         !native_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
         emulated_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    atomic_flag_clear(&bf16_busy);
+}
+
+// loop_gemm on operands rounded already (dense, in op's layout): for seer_gemm_bf16_pre when
+// there is no memory for widened copies.
+static float bf16_value(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static void loop_gemm16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                        const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                        size_t ldc) {
+    for (size_t i = 0; i < M; i++) {
+        for (size_t j = 0; j < N; j++) {
+            double acc = 0.0;
+            for (size_t k = 0; k < K; k++) {
+                float a = bf16_value(trans_a ? A16[k * M + i] : A16[i * K + k]);
+                float b = bf16_value(trans_b ? B16[j * K + k] : B16[k * N + j]);
+                acc += (double)a * b;
+            }
+            float c = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+            C[i * ldc + j] = c + alpha * (float)acc;
+        }
+    }
+}
+
+// The emulation on operands rounded already: widened to fp32 (exact), then as emulated_bf16.
+static void emulated_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                         const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                         size_t ldc) {
+    if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, M * K * sizeof(float)) ||
+        !grow(&bf16.b_copy, &bf16.b_copy_bytes, K * N * sizeof(float))) {
+        warn_failure(&warned_copies, dnnl_out_of_memory, "allocating the bf16 copies",
+                     "a product without room for them uses a plain loop");
+        loop_gemm16(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
+        return;
+    }
+    widen_bf16(bf16.a_copy, A16, M * K);
+    widen_bf16(bf16.b_copy, B16, K * N);
+    sgemm(trans_a, trans_b, M, N, K, alpha, bf16.a_copy, trans_a ? M : K, bf16.b_copy,
+          trans_b ? K : N, beta, C, ldc);
+}
+
+void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                        const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                        size_t ldc) {
+    if (M == 0 || N == 0) return;
+    if (K == 0) {
+        scale_rows(M, N, beta, C, ldc);
+        return;
+    }
+    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
+    if (!bf16.started) start();
+    int done = 0;
+    if (!bf16.emulate) {
+        matmul_entry *e;
+        dnnl_status_t st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
+        if (dnnl_ok(st) && !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes)) {
+            warn_failure(&warned_copies, dnnl_out_of_memory, "allocating the bf16 copies",
+                         "a product without room for them uses a plain loop");
+            loop_gemm16(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
+            done = 1;
+        } else {
+            if (dnnl_ok(st)) st = run_matmul(e, A16, B16, C);
+            done = dnnl_ok(st);
+            if (!done) fall_back(st, "oneDNN's bf16 matmul");
+        }
+    }
+    if (!done) emulated_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
     atomic_flag_clear(&bf16_busy);
 }
 

@@ -71,6 +71,14 @@ void seer_bf16_round(uint16_t *dst, const float *x, size_t n);
 int seer_gemm_bf16_rounded(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                            const uint16_t *A16, const uint16_t *B16, float beta, float *C,
                            size_t ldc);
+// seer_gemm_bf16 on operands rounded beforehand (seer_bf16_round): A16 and B16 dense in op's
+// layout, as for seer_gemm_bf16_rounded. C gets what seer_gemm_bf16 gives on the fp32 values they
+// were rounded from, on every machine (where there is no bf16 matmul, or it fails, the same
+// emulation), so that a training step may round an operand once for several products. Not
+// thread-safe, as seer_gemm_bf16.
+void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                        const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                        size_t ldc);
 // 1 when oneDNN has VNNI int8 instructions on this CPU (AVX512-VNNI, AVX-VNNI or AMX).
 int seer_gemm_int8_native(void);
 // C (M,N) = A (M,K) B (K,N), unsigned by signed 8-bit integers summed in 32 bits (oneDNN's

@@ -8,6 +8,7 @@
 #define SEER_NN_LAYERS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nn/gemm.h"
 
@@ -21,6 +22,16 @@ void seer_linear_forward(float *y, const float *x, const float *w, const float *
 void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                           const float *w, size_t B, size_t n_in, size_t n_out,
                           seer_precision prec);
+// The same pair in a bf16 training step that rounds each operand once: the forward rounds x
+// into x16 (B, n_in) and w into w16 (n_out, n_in), and the backward multiplies those (the
+// forward's, so x and w must not have changed in between) with dy rounded into dy16 (B, n_out)
+// once for both of its products. Bit for bit what the two above give with SEER_PRECISION_BF16,
+// which round every operand at every product.
+void seer_linear_forward_bf16(float *y, const float *x, const float *w, const float *b, size_t B,
+                              size_t n_in, size_t n_out, uint16_t *x16, uint16_t *w16);
+void seer_linear_backward_bf16(float *dx, float *dw, float *db, const float *dy, uint16_t *dy16,
+                               const uint16_t *x16, const uint16_t *w16, size_t B, size_t n_in,
+                               size_t n_out);
 
 // y = max(x, 0). y, x (n); y may alias x.
 void seer_relu_forward(float *y, const float *x, size_t n);
