@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 
 #include "base/error.h"
+#include "base/mem.h"
 
 static size_t slot_of(uint64_t key, size_t mask) {
     return (size_t)(key * 0x9e3779b97f4a7c15ULL) >> 20 & mask;
@@ -22,12 +23,7 @@ static size_t slot_of(uint64_t key, size_t mask) {
 static void *table_alloc(size_t n, size_t size) {
     char *p = calloc(n, size);
     if (!p) return NULL;
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t e = ((uintptr_t)p + n * size) & ~(huge - 1);
-    if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-#endif
+    seer_huge_pages(p, n * size);
     for (size_t i = 0; i < n * size; i += 4096) ((volatile char *)p)[i] = 0;
     return p;
 }

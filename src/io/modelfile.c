@@ -361,6 +361,7 @@ static int read_file(seer_modelfile *m, uint64_t *size, const char *path) {
         *size = (uint64_t)st.st_size;
         m->buf = aligned_alloc(ALIGN, (size_t)align_up(*size ? *size : 1));
         if (!m->buf) rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+        else seer_huge_pages(m->buf, (size_t)*size);
     }
     for (uint64_t done = 0; rc == SEER_OK && done < *size;) {
         uint64_t want = *size - done < ((uint64_t)1 << 30) ? *size - done : (uint64_t)1 << 30;
