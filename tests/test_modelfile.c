@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -626,4 +627,27 @@ Test(modelfile, crafted_nonfinite) {
     cr_assert(eq(int, seer_modelfile_open(&m, path), SEER_OK), "%s", seer_error_message());
     seer_modelfile_close(m);
     free(b);
+}
+
+// A file that is no model is refused from its header, before it is read: 1 GiB of zeros (sparse)
+// under an address-space limit 64 MiB above the process's, which reading it whole would pass.
+Test(modelfile, a_large_file_refused_from_its_header) {
+    snprintf(path, sizeof path, "%s/zeros.seer", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f != NULL);
+    cr_assert(eq(int, ftruncate(fileno(f), (off_t)1 << 30), 0));
+    fclose(f);
+    FILE *statm = fopen("/proc/self/statm", "r");
+    cr_assert(statm != NULL);
+    unsigned long pages = 0;
+    cr_assert(eq(int, fscanf(statm, "%lu", &pages), 1));
+    fclose(statm);
+    struct rlimit lim = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20),
+                         RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    seer_modelfile *m = NULL;
+    cr_assert(eq(int, seer_modelfile_open(&m, path), SEER_EDATA));
+    cr_assert(eq(ptr, m, NULL));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "not a seer model file"), NULL), "%s",
+              seer_error_message());
 }
