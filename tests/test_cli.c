@@ -748,6 +748,29 @@ Test(cli, max_steps_inside_the_first_epoch_reports_the_hold_out) {
     free(line);
 }
 
+// The same stop said on stderr: the hold-out's log loss before calibration is the model's (it
+// was 0, no epoch having scored it), and without a hold-out the train loss is that of the rows
+// trained on (it was 0, no epoch having ended).
+Test(cli, max_steps_inside_the_first_epoch_says_real_losses) {
+    const char *data = base_table("base.csv");
+    run_seer("train", data, "--label", "label", "--batch", "64", "--max-steps", "3", "-o",
+             tmp_path("ms.seer"), NULL);
+    expect_exit(0);
+    const char *at = strstr(last.err, "their log loss ");
+    cr_assert(ne(ptr, (void *)at, NULL), "%s", last.err);
+    double before = 0, after = 0;
+    cr_assert(eq(int, sscanf(at, "their log loss %lf -> %lf", &before, &after), 2), "%s", at);
+    cr_assert(before > 0.1 && after > 0.1, "%s", at);
+    run_seer("train", data, "--label", "label", "--batch", "64", "--epochs", "2", "--valid-frac",
+             "0", "--max-steps", "3", "-o", tmp_path("ms2.seer"), NULL);
+    expect_exit(0);
+    at = strstr(last.err, "train loss ");
+    cr_assert(ne(ptr, (void *)at, NULL), "%s", last.err);
+    double loss = 0;
+    cr_assert(eq(int, sscanf(at, "train loss %lf", &loss), 1), "%s", at);
+    cr_assert(loss > 0.1 && loss < 2, "%s", at);
+}
+
 Test(cli, resume_other_settings_refused) {
     const char *data = base_table("base.csv");
     const char *part = tmp_path("p.seer"), *ckpt = tmp_path("p.ckpt");

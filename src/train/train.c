@@ -208,6 +208,10 @@ static int train_epoch(epochs_run *u, seer_rng *rng, int *stopped) {
                 seer_progress_end(&bar);
                 u->r->train_seconds += seer_now() - t0 - waited;
                 *stopped = 1;
+                // Stopped before any epoch ended: the loss of the rows this epoch trained on,
+                // not the 0 of no epoch.
+                size_t done = seen + q * B;
+                if (st->epochs_run == 0 && done) u->r->train_loss = st->loss_sum / (double)done;
                 return SEER_OK;
             }
             size_t s = q * B, b = rows_c - s < B ? rows_c - s : B;
@@ -777,17 +781,23 @@ static int best_alloc(const seer_net *n, snapshot *best) {
 static int calibrate(seer_model *m, const seer_dataset *va, const seer_train_job *o,
                      seer_train_outcome *r) {
     if (o->lbfgs) return SEER_OK;
+    float *p = malloc((va->rows + 1) * sizeof *p);
+    if (!p) return seer_errorf(SEER_ENOMEM, "out of memory scoring %zu rows", va->rows);
+    // Stopped (--max-steps) before any epoch was validated: the hold-out is scored here first,
+    // so that the log loss before calibration is the model's, not the 0 of no validation.
+    int rc = r->epochs_run == 0 ? eval_dataset(&m->net, va, p, &r->metrics) : SEER_OK;
     double before = r->metrics.logloss;
-    int fitted = seer_net_calibrate(&m->net, va, o->calibration);
-    if (fitted < 0) return fitted;
+    int fitted = rc == SEER_OK ? seer_net_calibrate(&m->net, va, o->calibration) : rc;
+    if (fitted < 0) {
+        free(p);
+        return fitted;
+    }
     const seer_net_config *c = &m->net.cfg;
     r->calibrated = fitted;
     r->calib_a = c->calib_a;
     r->calib_b = c->calib_b;
     r->calib_knots = fitted == SEER_CALIBRATION_ISOTONIC ? c->calib_knots : 0;
-    float *p = fitted ? malloc((va->rows + 1) * sizeof *p) : NULL;
-    if (fitted && !p) return seer_errorf(SEER_ENOMEM, "out of memory scoring %zu rows", va->rows);
-    int rc = fitted ? eval_dataset(&m->net, va, p, &r->metrics) : SEER_OK;
+    rc = fitted ? eval_dataset(&m->net, va, p, &r->metrics) : SEER_OK;
     free(p);
     size_t K = r->calib_knots;
     if (rc == SEER_OK && !o->quiet && fitted == SEER_CALIBRATION_PLATT)
