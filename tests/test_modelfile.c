@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -650,4 +651,19 @@ Test(modelfile, a_large_file_refused_from_its_header) {
     cr_assert(eq(ptr, m, NULL));
     cr_assert(ne(ptr, strstr(seer_error_message(), "not a seer model file"), NULL), "%s",
               seer_error_message());
+}
+
+// A FIFO given for a model is refused at once: opened blocking, it waited for a writer forever.
+Test(modelfile, a_fifo_refused_without_waiting, .timeout = 10) {
+    snprintf(path, sizeof path, "%s/fifo.seer", dir);
+    cr_assert(eq(int, mkfifo(path, 0600), 0));
+    seer_modelfile *m = NULL;
+    cr_assert(eq(int, seer_modelfile_open(&m, path), SEER_EIO));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "not a regular file"), NULL), "%s",
+              seer_error_message());
+    char *json = NULL;
+    cr_assert(ne(int, seer_modelfile_peek_json(path, &json), SEER_OK));
+    uint64_t id = 1;
+    cr_assert(ne(int, seer_modelfile_peek_id(path, &id), SEER_OK));
+    cr_assert(eq(int, remove(path), 0));
 }

@@ -426,8 +426,10 @@ static int check_head(int fd, uint64_t size, const char *path) {
     return rc == SEER_OK ? check_header(&h, head, size, 0, path) : rc;
 }
 
+// Opened without blocking, as the other readers of a model file: a FIFO given for a model would
+// otherwise wait for a writer forever, before fstat could refuse it (regular files ignore it).
 static int read_file(seer_modelfile *m, uint64_t *size, const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     struct stat st;
     int rc = SEER_OK;
@@ -569,7 +571,7 @@ uint64_t seer_modelfile_id(const seer_modelfile *m) { return m->id; }
 int seer_modelfile_peek_id(const char *path, uint64_t *id) {
     *id = 0;
     unsigned char buf[HEADER_SIZE];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     ssize_t got;
     do got = pread(fd, buf, sizeof buf, 0); while (got < 0 && errno == EINTR);
@@ -585,7 +587,7 @@ int seer_modelfile_peek_id(const char *path, uint64_t *id) {
 
 int seer_modelfile_peek_json(const char *path, char **json) {
     *json = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     struct stat st;
     unsigned char head[HEADER_SIZE];
