@@ -771,6 +771,21 @@ Test(cli, max_steps_inside_the_first_epoch_says_real_losses) {
     cr_assert(loss > 0.1 && loss < 2, "%s", at);
 }
 
+// A loss that stays finite but runs far past any constant guess is said to be a divergence;
+// a run that learns says nothing of the kind.
+Test(cli, a_finite_divergence_is_said) {
+    const char *data = base_table("base.csv");
+    run_seer("train", data, "--label", "label", "--model", "deepfm", "--optim", "adagrad",
+             "--lr", "10", "--batch", "16", "--epochs", "2", "--valid-frac", "0", "-o",
+             tmp_path("dv.seer"), NULL);
+    expect_exit(0);
+    expect_stderr("training diverged (try a smaller --lr than 10)", NULL);
+    run_seer("train", data, "--label", "label", "--model", "deepfm", "--epochs", "2",
+             "--valid-frac", "0", "-o", tmp_path("ok.seer"), NULL);
+    expect_exit(0);
+    cr_assert(eq(ptr, strstr(last.err, "diverged"), NULL), "%s", last.err);
+}
+
 Test(cli, resume_other_settings_refused) {
     const char *data = base_table("base.csv");
     const char *part = tmp_path("p.seer"), *ckpt = tmp_path("p.ckpt");

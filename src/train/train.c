@@ -841,6 +841,13 @@ static int finish_run(const seer_train_job *o, seer_train_outcome *r, seer_model
                : seer_errorf(SEER_ENOMEM, "out of memory evaluating %zu rows", d->rows);
         free(p);
     }
+    // Finite but far past any constant guess (one of p predicts every row at a log loss of ln 2
+    // at most): the run diverged in all but name (deepfm with Adagrad at --lr 10 ended at 2e8).
+    if (rc == SEER_OK && !o->quiet && m->net.cfg.task == SEER_TASK_BINARY &&
+        !(m->net.cfg.pos_weight > 1) && r->train_loss > 10 * M_LN2)
+        fprintf(stderr, "seer: warning: the train loss %.4g is far above the %.4g of predicting "
+                "one probability for every row: training diverged (try a smaller --lr than "
+                "%g)\n", r->train_loss, M_LN2, (double)o->lr);
     if (rc == SEER_OK) {
         r->seconds = seer_now() - t_start;
         r->train_samples_per_s =
