@@ -128,6 +128,32 @@ Test(value_cli, bad_data_exit_2_nothing_written) {
     cr_assert(eq(int, value(tmp_path("absent.csv"), NULL, NULL, NULL, NULL), 3));
 }
 
+// A horizon with no record in it makes every label 0: the MLP is refused (exit 2, nothing
+// written), naming the horizon and the log's last day; BG/NBD, which sees no label, still
+// scores every user, with a warning that the metrics are undefined.
+Test(value_cli, an_empty_horizon_refused_for_the_mlp) {
+    const char *log = small_log();  // its last record is of 1998-02-07
+    const char *out = tmp_path("users.csv");
+    cr_assert(eq(int, run_seer("value", log, "--user", "user", "--time", "date", "--amount",
+                               "amount", "--cutoff", "1998-06-30", "--horizon", "13w", "-o", out,
+                               NULL),
+                 2),
+              "%s", last.err);
+    cr_assert(ne(ptr, strstr(last.err, "no record falls in the horizon, 1998-07-01 to "
+                                       "1998-09-29 (the log's last record is of 1998-02-07)"),
+                 NULL),
+              "%s", last.err);
+    cr_assert(ne(int, access(out, F_OK), 0));
+    cr_assert(eq(int, run_seer("value", log, "--user", "user", "--time", "date", "--amount",
+                               "amount", "--cutoff", "1998-06-30", "--horizon", "13w", "--model",
+                               "bgnbd", "-o", out, NULL),
+                 0),
+              "%s", last.err);
+    cr_assert(ne(ptr, strstr(last.err, "warning: no record falls in the horizon"), NULL), "%s",
+              last.err);
+    cr_assert(eq(int, access(out, F_OK), 0));
+}
+
 // Every user drawn as a test user leaves the MLP nothing to learn from: refused, exit 2.
 Test(value_cli, no_training_user_refused) {
     const char *log = put("two.csv", "user,date,amount\na,1997-01-01,3\nb,1997-01-02,4\n"

@@ -1,8 +1,10 @@
 // seer_value_run: a log to users, a model fitted, the test users scored, the list written.
 // The value room (src/value/) holds each step; this file only runs them in order.
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/value_file.h"
 #include "base/atomic_file.h"
@@ -190,6 +192,37 @@ static void report_init(seer_value_report *r) {
     r->valid_loss = NAN;
 }
 
+// day (days since 1970) as YYYY-MM-DD into buf.
+static void day_text(char *buf, size_t n, int32_t day) {
+    time_t t = (time_t)day * 86400;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d", &tm)) snprintf(buf, n, "?");
+}
+
+// The labels are each user's spend in the horizon after the cutoff: with no record there, all
+// are 0. An MLP has nothing to learn from that (an error); a fitted BG/NBD or a loaded model
+// still scores the users, whose metrics are then undefined (a warning).
+static int check_horizon(const seer_value_users *u, const seer_value_log *log,
+                         const seer_value_options *o) {
+    for (size_t i = 0; i < u->n; i++)
+        if (u->hold_tx[i] > 0) return SEER_OK;
+    int32_t last = log->n ? log->day[0] : 0;
+    for (size_t i = 1; i < log->n; i++)
+        if (log->day[i] > last) last = log->day[i];
+    char from[32], to[32], end[32];
+    day_text(from, sizeof from, o->cutoff + 1);
+    day_text(to, sizeof to, o->cutoff + o->horizon);
+    day_text(end, sizeof end, last);
+    if (!o->load_model && o->model != SEER_VALUE_BGNBD)
+        return seer_errorf(SEER_EDATA, "no record falls in the horizon, %s to %s (the log's last "
+                           "record is of %s): every label would be 0, nothing to train on; "
+                           "move --cutoff back or shorten --horizon", from, to, end);
+    fprintf(stderr, "seer: warning: no record falls in the horizon, %s to %s (the log's last "
+            "record is of %s): the users are scored, but their metrics are undefined\n", from,
+            to, end);
+    return SEER_OK;
+}
+
 int seer_value_run(const seer_value_options *o, seer_value_report *r) {
     report_init(r);
     int rc = check_options(o);
@@ -197,6 +230,7 @@ int seer_value_run(const seer_value_options *o, seer_value_report *r) {
     seer_value_users u = {0};
     if (!rc) rc = seer_value_log_read(&log, o);
     if (!rc) rc = seer_value_users_build(&u, &log, o->cutoff, o->horizon, o->test_frac, o->seed);
+    if (!rc) rc = check_horizon(&u, &log, o);
     double *pred = rc ? NULL : malloc(2 * u.n * sizeof *pred), *p = pred ? pred + u.n : NULL;
     if (!rc && !pred) rc = seer_errorf(SEER_ENOMEM, "out of memory");
     if (!rc) {
