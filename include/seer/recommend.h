@@ -85,7 +85,8 @@ void seer_rec_train_options_default(seer_rec_train_options *o, seer_rec_kind kin
 typedef struct {
     size_t interactions, users, items, skipped;
     float reg;                  // the regularisation used (NAN: the kind has none)
-    const char *reg_from;       // "given", "validation" or "none" (sasrec: dropout instead)
+    const char *reg_from;       // "given", "validation", "default" (a hold-out with no user
+                                // to choose by: the grid's first) or "none" (sasrec: dropout)
     double valid_metric;        // the validation score of the reg chosen (NAN: none)
     const char *valid_metric_name;   // "rmse" (mf) or "ndcg@10"
     size_t epochs;

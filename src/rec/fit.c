@@ -142,7 +142,9 @@ static int choose_reg(seer_rec_model *m, seer_rec_data *d, const seer_rec_train_
     }
     r->valid_metric = best_score;
     r->valid_metric_name = ops->by_rmse ? "rmse" : "ndcg@10";
-    r->reg_from = "validation";
+    // No held-out user to score (a log of one user, or of repeats only): the grid's first value,
+    // not a choice.
+    r->reg_from = isnan(best_score) ? "default" : "validation";
     return SEER_OK;
 }
 
