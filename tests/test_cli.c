@@ -568,6 +568,35 @@ Test(cli, e2e_criteo_mlp) { criteo_case("mlp", 0.663); }
 
 Test(cli, e2e_criteo_lr) { criteo_case("lr", 0.703); }
 
+// The Criteo test rows without their label column (as the challenge's test file comes) score
+// as the labelled rows do, byte for byte.
+Test(cli, criteo_predict_without_the_label_column) {
+    const char *train = data_file("criteo-sample/criteo_train.txt");
+    const char *test = data_file("criteo-sample/criteo_test.txt");
+    const char *m = tmp_path("c.seer"), *with = tmp_path("with.txt"), *without = tmp_path("no.txt");
+    run_seer("train", train, "--format", "criteo", "--model", "lr", "-o", m, NULL);
+    expect_exit(0);
+    char *rows = slurp(test, NULL);
+    FILE *f = fopen(tmp_path("unlabelled.txt"), "w");
+    cr_assert(f != NULL);
+    for (char *line = rows; *line;) {
+        char *end = strchr(line, '\n'), *tab = strchr(line, '\t');
+        cr_assert(end && tab && tab < end);
+        fwrite(tab + 1, 1, (size_t)(end - tab), f);
+        line = end + 1;
+    }
+    fclose(f);
+    free(rows);
+    run_seer("predict", m, test, "--format", "criteo", "-o", with, NULL);
+    expect_exit(0);
+    run_seer("predict", m, tmp_path("unlabelled.txt"), "--format", "criteo", "-o", without, NULL);
+    expect_exit(0);
+    char *a = slurp(with, NULL), *b = slurp(without, NULL);
+    cr_assert(strlen(a) > 100 && strcmp(a, b) == 0, "the scores differ");
+    free(a);
+    free(b);
+}
+
 Test(cli, e2e_credit) {
     const char *src = data_file("give-me-some-credit/cs-training.csv");
     size_t n;

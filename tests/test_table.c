@@ -322,6 +322,46 @@ Test(table, criteo_bad_field_count) {
                "expected 40 fields, got 3");
 }
 
+// A Criteo file without the label column (the challenge's test file): columns I1 .. C26 from
+// its first line, the same values as the labelled rows' past their label, and every row must
+// have 39 fields.
+Test(table, criteo_without_label) {
+    char text[4096], with[2048];
+    criteo_row(with, 1, 0, 0);
+    criteo_row(with + strlen(with), 0, 12, 20);
+    // The same rows without their first field.
+    size_t n = 0;
+    for (const char *line = with; *line;) {
+        const char *tab = strchr(line, '\t'), *end = strchr(line, '\n');
+        memcpy(text + n, tab + 1, (size_t)(end - tab));
+        n += (size_t)(end - tab);
+        line = end + 1;
+    }
+    text[n] = '\0';
+    const char *path = put("unlabelled.txt", text);
+    seer_table_options opt = {SEER_FORMAT_CRITEO, 0};
+    seer_table *t;
+    cr_assert(eq(int, seer_table_open(&t, path, &opt), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(sz, seer_table_ncols(t), 39));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 0), "I1"));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 13), "C1"));
+    cr_assert(eq(str, (char *)seer_table_colname(t, 38), "C26"));
+    cr_assert(lt(long, seer_table_find(t, "label"), 0));
+    seer_row row;
+    cr_assert(eq(int, seer_table_next(t, &row), 1));
+    cr_assert(eq(str, row.field[12], "130"));
+    cr_assert(eq(str, row.field[38], "000abc27"));
+    cr_assert(eq(int, seer_table_next(t, &row), 1));
+    cr_assert(eq(sz, row.len[11], 0));
+    cr_assert(eq(str, row.field[20], "000abc15"));
+    cr_assert(eq(int, seer_table_next(t, &row), 0));
+    seer_table_close(t);
+    // A labelled row after an unlabelled first one is a bad row, by line.
+    strcat(text, with);
+    expect_bad("mixed.txt", text, strlen(text), SEER_FORMAT_CRITEO, "mixed.txt:3:",
+               "expected 39 fields, got 40");
+}
+
 Test(table, libfm_basic) {
     // Runs of spaces and tabs, blanks before the label and after the last pair.
     const char *path = put("basic.libfm", "1 451:1 12:1\n-1\t3:1  \t9:1\n \t0 77:1 8:1 \n");

@@ -642,14 +642,27 @@ static int take_names(seer_table *t, size_t nf, size_t header_line) {
     return SEER_OK;
 }
 
+// Names the Criteo columns label, I1 .. I13, C1 .. C26; or, when the first data line has one
+// field fewer (as the challenge's test file, which has no label), I1 .. C26 alone: every row of
+// the file must then have 39 fields. Such a file scores (seer predict); training and evaluation
+// find no label column and say so.
 static int criteo_names(seer_table *t) {
-    t->names = calloc(CRITEO_COLS, sizeof *t->names);
-    t->names_block = malloc(CRITEO_COLS * 8);
+    size_t len;
+    int newline;
+    int rc = whole_line(t, &len, &newline);
+    if (rc == ROW_BAD) return seer_errorf(SEER_EDATA, "%s", t->why);
+    if (rc < 0) return rc;
+    size_t fields = 1;
+    for (size_t i = 0; i < len; i++) fields += t->buf[t->pos + i] == '\t';
+    int first = fields == CRITEO_COLS - 1;  // no label: the columns start at I1
+    size_t n = CRITEO_COLS - (size_t)first;
+    t->names = calloc(n, sizeof *t->names);
+    t->names_block = malloc(n * 8);
     if (!t->names || !t->names_block)
         return seer_errorf(SEER_ENOMEM, "%s: out of memory", seer_source_path(t->src));
     char *dst = t->names_block;
-    for (int j = 0; j < CRITEO_COLS; j++) {
-        t->names[j] = dst;
+    for (int j = first; j < CRITEO_COLS; j++) {
+        t->names[j - first] = dst;
         if (j == 0) {
             dst += sprintf(dst, "label") + 1;
         } else if (j <= 13) {
@@ -658,7 +671,7 @@ static int criteo_names(seer_table *t) {
             dst += sprintf(dst, "C%d", j - 13) + 1;
         }
     }
-    t->ncols = CRITEO_COLS;
+    t->ncols = n;
     return SEER_OK;
 }
 
