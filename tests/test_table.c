@@ -359,7 +359,8 @@ Test(table, criteo_without_label) {
     // A labelled row after an unlabelled first one is a bad row, by line.
     strcat(text, with);
     expect_bad("mixed.txt", text, strlen(text), SEER_FORMAT_CRITEO, "mixed.txt:3:",
-               "expected 39 fields, got 40");
+               "expected 39 fields, got 40 (the first line has 39, so the file is read "
+               "without a label)");
 }
 
 Test(table, libfm_basic) {

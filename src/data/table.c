@@ -341,12 +341,16 @@ static int end_row(seer_table *t, row_split *s, unsigned char *b, size_t *nfield
     size_t nf = ++s->nf, r = s->r;
     if (nf > s->maxf && !s->want)
         return bad_row(t, r, s->line, s->xline, s->xcol, "more than %d columns", SEER_COLS_MAX);
+    // A Criteo file read without its label (its first line had 39 fields) says why it wants 39.
+    const char *why = t->format == SEER_FORMAT_CRITEO && s->want == CRITEO_COLS - 1
+                          ? " (the first line has 39, so the file is read without a label)"
+                          : "";
     if (nf > s->maxf)
-        return bad_row(t, r, s->line, s->xline, s->xcol, "expected %zu fields, got %zu", s->want,
-                       nf);
+        return bad_row(t, r, s->line, s->xline, s->xcol, "expected %zu fields, got %zu%s",
+                       s->want, nf, why);
     if (nf < s->want)
         return bad_row(t, r, s->line, s->line, r - s->line_start + 1,
-                       "expected %zu fields, got %zu", s->want, nf);
+                       "expected %zu fields, got %zu%s", s->want, nf, why);
     // Only now: b[w] may be the newline that bad_row resumes after.
     b[s->w] = '\0';
     for (size_t i = 0; i < nf; i++) t->field[i] = (char *)b + t->off[i];
