@@ -595,6 +595,12 @@ Test(cli, criteo_predict_without_the_label_column) {
     cr_assert(strlen(a) > 100 && strcmp(a, b) == 0, "the scores differ");
     free(a);
     free(b);
+    // Training on them finds no label, and says why.
+    run_seer("train", tmp_path("unlabelled.txt"), "--format", "criteo", "-o", tmp_path("x.seer"),
+             NULL);
+    expect_exit(2);
+    expect_stderr("its first line has 39 fields, so the file is read as Criteo rows without a "
+                  "label", NULL);
 }
 
 Test(cli, e2e_credit) {

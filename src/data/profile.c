@@ -214,8 +214,13 @@ int seer_profile_init(seer_profile *p, const seer_table *t, const char *label) {
                 strcat(list, j ? ", " : "");
                 strncat(list, p->names[j], 64);
             }
-            int rc = seer_errorf(SEER_EDATA, "%s: no column named '%s' for --label (columns: %s%s)",
-                                 p->path, label, list, strlen(list) >= 400 ? ", ..." : "");
+            // A Criteo file whose first line has 39 fields is read without its label.
+            int unlabelled = p->format == SEER_FORMAT_CRITEO && p->n_cols == 39;
+            int rc = seer_errorf(SEER_EDATA,
+                                 "%s: no column named '%s' for --label (columns: %s%s)%s", p->path,
+                                 label, list, strlen(list) >= 400 ? ", ..." : "",
+                                 unlabelled ? "; its first line has 39 fields, so the file is "
+                                              "read as Criteo rows without a label" : "");
             seer_profile_free(p);
             return rc;
         }
