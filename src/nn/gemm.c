@@ -487,6 +487,20 @@ static void emulated_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K,
           trans_b ? K : N, beta, C, ldc);
 }
 
+// The matmul on operands rounded already (dense, in op's layout), for seer_gemm_bf16_pre and
+// seer_gemm_bf16_rounded: 1 when done; 0, C untouched, with *st saying why (no primitive, out of
+// memory for its scratchpad, or a failed run).
+static int matmul_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                      const uint16_t *A16, const uint16_t *B16, float beta, float *C,
+                      size_t ldc, dnnl_status_t *st) {
+    matmul_entry *e = NULL;
+    *st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
+    if (dnnl_ok(*st) && !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes))
+        *st = dnnl_out_of_memory;
+    if (dnnl_ok(*st)) *st = run_matmul(e, A16, B16, C);
+    return dnnl_ok(*st);
+}
+
 void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                         const uint16_t *A16, const uint16_t *B16, float beta, float *C,
                         size_t ldc) {
@@ -497,21 +511,11 @@ void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, 
     }
     SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
     if (!bf16.started) start();
-    int done = 0;
-    if (!bf16.emulate) {
-        matmul_entry *e;
-        dnnl_status_t st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
-        if (dnnl_ok(st) && !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes)) {
-            warn_failure(&warned_copies, dnnl_out_of_memory, "allocating the bf16 copies",
-                         "a product without room for them uses a plain loop");
-            loop_gemm16(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
-            done = 1;
-        } else {
-            if (dnnl_ok(st)) st = run_matmul(e, A16, B16, C);
-            done = dnnl_ok(st);
-            if (!done) fall_back(st, "oneDNN's bf16 matmul");
-        }
-    }
+    dnnl_status_t st = dnnl_success;
+    int done = !bf16.emulate &&
+               matmul_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc, &st);
+    // Short of memory, this product alone is emulated (or looped); any other failure is for good.
+    if (!done && !bf16.emulate && st != dnnl_out_of_memory) fall_back(st, "oneDNN's bf16 matmul");
     if (!done) emulated_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
     atomic_flag_clear(&bf16_busy);
 }
@@ -548,12 +552,9 @@ int seer_gemm_bf16_rounded(int trans_a, int trans_b, size_t M, size_t N, size_t 
     if (M == 0 || N == 0 || K == 0) return 0;
     SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
     if (!bf16.started) start();
-    int done = 0;
-    matmul_entry *e = NULL;
-    dnnl_status_t st = bf16.emulate ? dnnl_unimplemented
-                                    : matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
-    if (dnnl_ok(st) && grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes))
-        done = dnnl_ok(run_matmul(e, A16, B16, C));
+    dnnl_status_t st;
+    int done = !bf16.emulate &&
+               matmul_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc, &st);
     atomic_flag_clear(&bf16_busy);
     return done;
 }
