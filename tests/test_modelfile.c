@@ -18,6 +18,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/lane_hash.h"
 #include "io/modelfile.h"
 
 static char dir[64];
@@ -100,15 +101,19 @@ static void fix_checksums(unsigned char *buf, size_t n) {
     put_u64(buf + 56, seer_hash_bytes(buf, 56, 0));
 }
 
-// Opening the file at path must fail with SEER_EDATA and a message holding want.
+// Opening the file at path must fail with SEER_EDATA and a message holding want, read and
+// mapped alike.
 static void expect_edata(const char *want) {
-    seer_modelfile *m = (seer_modelfile *)1;
-    int rc = seer_modelfile_open(&m, path);
-    cr_assert(eq(int, rc, SEER_EDATA), "message: %s", seer_error_message());
-    cr_assert(eq(ptr, m, NULL));
-    if (want)
-        cr_assert(ne(ptr, strstr(seer_error_message(), want), NULL), "message: %s",
+    for (int mapped = 0; mapped < 2; mapped++) {
+        seer_modelfile *m = (seer_modelfile *)1;
+        int rc = mapped ? seer_modelfile_open_mapped(&m, path) : seer_modelfile_open(&m, path);
+        cr_assert(eq(int, rc, SEER_EDATA), "mapped %d, message: %s", mapped,
                   seer_error_message());
+        cr_assert(eq(ptr, m, NULL));
+        if (want)
+            cr_assert(ne(ptr, strstr(seer_error_message(), want), NULL), "message: %s",
+                      seer_error_message());
+    }
 }
 
 // A small model: one tensor of each dtype, some odd sizes, a scalar and an
@@ -389,10 +394,15 @@ Test(modelfile, other_version) {
     write_small();
     size_t n;
     unsigned char *b = slurp(path, &n);
+    put_u32(b + 8, 3);
+    fix_checksums(b, n);
+    spill(path, b, n);
+    expect_edata("model format version 3, this seer reads versions 1 and 2");
+    // Version 2 with version 1's checksum: the body checksum is checked as version 2's.
     put_u32(b + 8, 2);
     fix_checksums(b, n);
     spill(path, b, n);
-    expect_edata("model format version 2, this seer reads version 1");
+    expect_edata("checksum mismatch");
     free(b);
 }
 
@@ -666,4 +676,127 @@ Test(modelfile, a_fifo_refused_without_waiting, .timeout = 10) {
     uint64_t id = 1;
     cr_assert(ne(int, seer_modelfile_peek_id(path, &id), SEER_OK));
     cr_assert(eq(int, remove(path), 0));
+}
+
+// The checksum in lanes, written out here from its definition (base/lane_hash.h): word k of
+// the whole 128-byte blocks goes to lane k % 16, each lane steps as seer_hash_bytes does, a
+// chain over the lanes' states seeds seer_hash_bytes of the tail.
+static uint64_t lanes_reference(const unsigned char *p, size_t n, uint64_t seed) {
+    const uint64_t step = 0x9e3779b97f4a7c15ULL;
+    uint64_t h[16];
+    for (size_t l = 0; l < 16; l++) h[l] = seed ^ (step * (n + 1 + l));
+    size_t whole = n / 128 * 128;
+    for (size_t k = 0; k < whole / 8; k++) {
+        uint64_t w;
+        memcpy(&w, p + 8 * k, 8);
+        h[k % 16] = seer_mix64(h[k % 16] ^ w) + step;
+    }
+    uint64_t r = step;
+    for (size_t l = 0; l < 16; l++) r = seer_mix64(r ^ h[l]) + step;
+    return seer_hash_bytes(p + whole, n - whole, r);
+}
+
+// Every length from 0 to 700 (no block, blocks and tails of every size) and a few seeds, and
+// fixed values: the format is frozen, a change to both forms at once must fail too.
+Test(modelfile, lane_hash_matches_its_definition) {
+    unsigned char b[700];
+    uint64_t x = 12345;
+    for (size_t i = 0; i < sizeof b; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        b[i] = (unsigned char)(x >> 56);
+    }
+    for (size_t n = 0; n <= sizeof b; n++)
+        for (uint64_t seed = 0; seed < 3; seed++)
+            cr_assert(eq(u64, seer_lane_hash(b, n, seed), lanes_reference(b, n, seed)),
+                      "n %zu seed %llu", n, (unsigned long long)seed);
+    cr_assert(eq(u64, seer_lane_hash("", 0, 0), 0x47b585b889c31763ULL));
+    cr_assert(eq(u64, seer_lane_hash(b, 700, 0), 0x192b5cebf9856fa5ULL));
+    // One bit of any word, lanes and tail alike, changes it.
+    uint64_t base = seer_lane_hash(b, 700, 0);
+    for (size_t i = 0; i < sizeof b; i++) {
+        b[i] ^= 0x01;
+        cr_assert(ne(u64, seer_lane_hash(b, 700, 0), base), "byte %zu", i);
+        b[i] ^= 0x01;
+    }
+}
+
+// Version 2 (the checksum in lanes), read and mapped: the same document and tensors as the
+// version 1 file, and a mapped file gives its descriptor and the tensors' offsets.
+Test(modelfile, lanes_version_round_trip_read_and_mapped) {
+    seer_tensor t[N_SMALL];
+    small_tensors(t);
+    cr_assert(eq(int, seer_modelfile_write_version(path, SMALL_JSON, t, N_SMALL,
+                                                   SEER_MODELFILE_VERSION_LANES), SEER_OK));
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    cr_assert(eq(u32, get_u32(b + 8), 2));
+    cr_assert(eq(u64, get_u64(b + 48), seer_lane_hash(b + 64, n - 64, 0)));
+    for (int mapped = 0; mapped < 2; mapped++) {
+        seer_modelfile *m;
+        int rc = mapped ? seer_modelfile_open_mapped(&m, path) : seer_modelfile_open(&m, path);
+        cr_assert(eq(int, rc, SEER_OK), "%s", seer_error_message());
+        cr_assert(eq(str, (char *)seer_modelfile_json(m), (char *)SMALL_JSON));
+        expect_tensors(m, t, N_SMALL);
+        cr_assert(eq(int, seer_modelfile_fd(m) >= 0, mapped));
+        const seer_tensor *w = seer_modelfile_tensor(m, "w");
+        uint64_t off = seer_modelfile_offset(m, w);
+        cr_assert(eq(int, memcmp(b + off, small_f, sizeof small_f), 0));
+        seer_modelfile_close(m);
+    }
+    // A mapped version 1 file too.
+    write_small();
+    seer_modelfile *m;
+    cr_assert(eq(int, seer_modelfile_open_mapped(&m, path), SEER_OK));
+    expect_tensors(m, t, N_SMALL);
+    seer_modelfile_close(m);
+    free(b);
+}
+
+// Every bit flipped (the first and last of each byte) in a version 2 file is refused, read and
+// mapped.
+Test(modelfile, lanes_version_flipped_byte) {
+    seer_tensor t[N_SMALL];
+    small_tensors(t);
+    cr_assert(eq(int, seer_modelfile_write_version(path, SMALL_JSON, t, N_SMALL,
+                                                   SEER_MODELFILE_VERSION_LANES), SEER_OK));
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    for (size_t i = 0; i < n; i++) {
+        for (int bit = 0; bit < 8; bit += 7) {
+            b[i] ^= (unsigned char)(1u << bit);
+            spill(path, b, n);
+            expect_edata(NULL);
+            b[i] ^= (unsigned char)(1u << bit);
+        }
+    }
+    free(b);
+}
+
+// The writer feeds the checksum in pieces (header, JSON, directory, padding, tensors of odd
+// sizes): the same value as the whole body at once, for tensors of any length, and a word
+// changed deep inside a large tensor is found.
+Test(modelfile, lanes_version_streamed_equals_whole) {
+    enum { BIG = 300001 };
+    float *big = malloc(BIG * sizeof *big);
+    uint32_t odd[37];
+    for (size_t i = 0; i < BIG; i++) big[i] = (float)(i % 977) * 0.5f;
+    for (size_t i = 0; i < 37; i++) odd[i] = (uint32_t)(i * 2654435761u);
+    for (size_t cut = 0; cut < 5; cut++) {
+        seer_tensor t[2] = {{"odd", SEER_DTYPE_U32, 1, {37 - cut}, odd},
+                            {"big", SEER_DTYPE_F32, 1, {BIG - 7 * cut}, big}};
+        cr_assert(eq(int, seer_modelfile_write_version(path, "{\"a\": 1}", t, 2,
+                                                       SEER_MODELFILE_VERSION_LANES), SEER_OK));
+        size_t n;
+        unsigned char *b = slurp(path, &n);
+        cr_assert(eq(u64, get_u64(b + 48), seer_lane_hash(b + 64, n - 64, 0)), "cut %zu", cut);
+        seer_modelfile *m;
+        cr_assert(eq(int, seer_modelfile_open_mapped(&m, path), SEER_OK));
+        expect_tensors(m, t, 2);
+        seer_modelfile_close(m);
+        b[n / 2] ^= 0x40;
+        spill(path, b, n);
+        expect_edata("checksum mismatch");
+        free(b);
+    }
+    free(big);
 }

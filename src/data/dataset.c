@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/mem.h"
 
 void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense) {
     memset(d, 0, sizeof *d);
@@ -81,6 +82,34 @@ int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
     return rc;
 }
 
+int seer_dataset_map_file(seer_dataset *d, int fd, uint64_t dense_off, uint64_t y_off,
+                          size_t rows, const uint32_t *ids, const char *path) {
+    SEER_ASSERT(!d->ids && !d->map && rows > 0);
+    uint64_t dense_bytes = (uint64_t)rows * d->n_dense * sizeof *d->dense;
+    uint64_t lo = dense_off < y_off ? dense_off : y_off;
+    uint64_t hi = dense_off + dense_bytes > y_off + rows * sizeof *d->y
+                      ? dense_off + dense_bytes : y_off + rows * sizeof *d->y;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = lo / page * page;
+    size_t ids_bytes = rows * (d->S ? d->S : 1) * sizeof *d->ids;
+    uint32_t *held = malloc(ids_bytes);
+    if (!held) return seer_errorf(SEER_ENOMEM, "out of memory holding %zu encoded rows", rows);
+    seer_huge_pages(held, ids_bytes);
+    void *m = mmap(NULL, (size_t)(hi - start), PROT_READ, MAP_PRIVATE, fd, (off_t)start);
+    if (m == MAP_FAILED) {
+        free(held);
+        return seer_errorf(SEER_EIO, "%s: cannot map the rows: %s", path, strerror(errno));
+    }
+    memcpy(held, ids, rows * d->S * sizeof *d->ids);
+    d->map = m;
+    d->map_bytes = (size_t)(hi - start);
+    d->ids = held;
+    d->ids_apart = 1;
+    d->dense = (float *)((char *)m + (dense_off - start));
+    d->y = (float *)((char *)m + (y_off - start));
+    d->rows = d->cap = rows;
+    return SEER_OK;
+}
+
 // madvise on the whole pages inside [p, p + n).
 static void release_range(const void *p, size_t n) {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -91,7 +120,8 @@ static void release_range(const void *p, size_t n) {
 void seer_dataset_release(const seer_dataset *d, size_t first, size_t n) {
     if (!d->map || !n) return;
     SEER_ASSERT(first <= d->rows && n <= d->rows - first);
-    release_range(d->ids + first * d->S, n * d->S * sizeof *d->ids);
+    // Ids held apart are anonymous memory: released pages would read back as zeros.
+    if (!d->ids_apart) release_range(d->ids + first * d->S, n * d->S * sizeof *d->ids);
     release_range(d->dense + first * d->n_dense, n * d->n_dense * sizeof *d->dense);
     release_range(d->y + first, n * sizeof *d->y);
 }
@@ -109,6 +139,7 @@ long seer_dataset_grow(seer_dataset *d) {
 void seer_dataset_free(seer_dataset *d) {
     if (d->map) {
         munmap(d->map, d->map_bytes);
+        if (d->ids_apart) free(d->ids);
     } else {
         free(d->ids);
         free(d->dense);

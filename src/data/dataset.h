@@ -7,7 +7,9 @@
 // The arrays live either in memory or in a binary cache file mapped into
 // memory (seer_dataset_map): the encoding pass writes rows straight into the
 // mapping, and training reads them back from it; released ranges leave the
-// process's resident memory, so a large file trains in bounded memory.
+// process's resident memory, so a large file trains in bounded memory. Rows
+// read back from a cache of encoded rows (io/rowcache.h) are a read-only
+// mapping of that file but for their ids (seer_dataset_map_file).
 #ifndef SEER_DATA_DATASET_H
 #define SEER_DATA_DATASET_H
 
@@ -22,6 +24,7 @@ typedef struct {
     float *y;
     void *map;            // the cache mapping, or NULL for memory
     size_t map_bytes;
+    int ids_apart;        // a mapping's ids are in memory of their own (seer_dataset_map_file)
 } seer_dataset;
 
 void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense);
@@ -31,6 +34,13 @@ int seer_dataset_reserve(seer_dataset *d, size_t cap);
 // reserved, mapped, and unlinked at once, so nothing is left behind). SEER_EIO
 // naming path on failure, a full disk included.
 int seer_dataset_map(seer_dataset *d, const char *path, size_t cap);
+// Backs the dataset (initialised, empty) by rows rows of a file open on fd, mapped read-only:
+// the dense values at dense_off and the labels at y_off (byte offsets in the file, each row's
+// values in a row, as encoded). Its ids are copied from ids into memory of its own: they index
+// the tables, so the caller checks them, and a mapping can change under its reader. No copy of
+// the rest, and no memory but the system's file cache. SEER_EIO or SEER_ENOMEM naming path.
+int seer_dataset_map_file(seer_dataset *d, int fd, uint64_t dense_off, uint64_t y_off,
+                          size_t rows, const uint32_t *ids, const char *path);
 // Tells the system that rows [first, first + n) will not be read for a while:
 // their pages leave resident memory (a no-op for in-memory datasets).
 void seer_dataset_release(const seer_dataset *d, size_t first, size_t n);

@@ -4,13 +4,14 @@
 //
 //   offset  size  header field
 //        0     8  magic "SEERMDL1"
-//        8     4  u32 version (1)
+//        8     4  u32 version (1, or 2: the body checksum in lanes)
 //       12     4  u32 n_tensors (at most 1 << 16)
 //       16     8  u64 json_len (at most 64 MiB; no NUL on disk, none inside)
 //       24     8  u64 dir_offset = align64(64 + json_len)
 //       32     8  u64 data_offset = align64(dir_offset + 128 * n_tensors)
 //       40     8  u64 file_size, the whole file
-//       48     8  u64 body checksum: seer_hash_bytes(file + 64, file_size - 64, 0)
+//       48     8  u64 body checksum: seer_hash_bytes(file + 64, file_size - 64, 0), in
+//                     version 2 seer_lane_hash (base/lane_hash.h) of the same bytes
 //       56     8  u64 header checksum: seer_hash_bytes(file, 56, 0)
 //
 //   64           JSON text, zero padding to dir_offset
@@ -32,7 +33,8 @@
 // streams the body through an incremental form of the same function and
 // patches the header last, so writing never copies the tensors. The reader
 // reads the whole file into one 64-byte-aligned buffer (not mmap: a file
-// truncated under a mapping kills the process with SIGBUS) and checks, in this
+// truncated under a mapping kills the process with SIGBUS; mapping is the
+// caller's choice for files replaced only by rename) and checks, in this
 // order, the magic, the version, the header checksum, every size and offset
 // against the real file length, the directory, and the body checksum, before
 // anything is handed out. Every check is overflow-safe, so no input crashes it.
@@ -44,6 +46,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +54,7 @@
 #include "base/bytes.h"
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/lane_hash.h"
 #include "base/mem.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the model format is little-endian");
@@ -71,6 +75,8 @@ static const unsigned char ZEROS[ALIGN];
 
 struct seer_modelfile {
     unsigned char *buf;            // (file_size rounded up to 64) the whole file
+    size_t map_bytes;              // > 0: buf is a read-only mapping of the file, of this size
+    int fd;                        // a mapped file's descriptor, else -1
     char *json;                    // (json_len + 1) NUL-terminated copy
     seer_tensor *tensors;          // (n) in file order, names and data point into buf
     const seer_tensor **by_name;   // (n) sorted by name, for lookup
@@ -89,13 +95,15 @@ typedef struct {
     uint64_t header_checksum;
 } file_header;
 
-// seer_hash_bytes(data, n, seed) fed in pieces: the same 8-byte steps, with the
-// bytes that do not yet fill a word held back. n must be known up front
-// because the hash's initial state depends on it.
+// The body checksum fed in pieces: version 1's seer_hash_bytes(data, n, seed), the same 8-byte
+// steps, or version 2's seer_lane_hash, the same 128-byte blocks, with the bytes that do not yet
+// fill a step held back. n must be known up front because the initial state depends on it.
 typedef struct {
-    uint64_t h;
-    unsigned char tail[8];
-    size_t tail_n;
+    uint32_t version;
+    uint64_t h;                           // version 1
+    seer_lane_state lanes;                // version 2
+    unsigned char tail[SEER_LANE_BLOCK];
+    size_t tail_n, step;                  // bytes held back, and a step's
 } stream_hash;
 
 typedef struct {
@@ -116,38 +124,58 @@ static size_t dtype_size(uint32_t dtype) {
     return 0;
 }
 
-static void stream_hash_init(stream_hash *s, uint64_t n, uint64_t seed) {
+static void stream_hash_init(stream_hash *s, uint32_t version, uint64_t n, uint64_t seed) {
+    s->version = version;
     s->h = seed ^ (0x9e3779b97f4a7c15ULL * (n + 1));
+    if (version == SEER_MODELFILE_VERSION_LANES) seer_lane_hash_init(&s->lanes, n, seed);
+    s->step = version == SEER_MODELFILE_VERSION_LANES ? SEER_LANE_BLOCK : 8;
     s->tail_n = 0;
 }
 
-static void stream_hash_word(stream_hash *s, const unsigned char *p) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    s->h = seer_mix64(s->h ^ w) + 0x9e3779b97f4a7c15ULL;
+// Whole steps at p.
+static void stream_hash_steps(stream_hash *s, const unsigned char *p, size_t steps) {
+    if (s->version == SEER_MODELFILE_VERSION_LANES) {
+        seer_lane_hash_blocks(&s->lanes, p, steps);
+        return;
+    }
+    for (size_t k = 0; k < steps; k++, p += 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        s->h = seer_mix64(s->h ^ w) + 0x9e3779b97f4a7c15ULL;
+    }
 }
 
 static void stream_hash_update(stream_hash *s, const void *data, size_t n) {
     const unsigned char *p = data;
     if (s->tail_n > 0) {
-        size_t take = 8 - s->tail_n < n ? 8 - s->tail_n : n;
+        size_t take = s->step - s->tail_n < n ? s->step - s->tail_n : n;
         memcpy(s->tail + s->tail_n, p, take);
         s->tail_n += take;
         p += take;
         n -= take;
-        if (s->tail_n < 8) return;
-        stream_hash_word(s, s->tail);
+        if (s->tail_n < s->step) return;
+        stream_hash_steps(s, s->tail, 1);
         s->tail_n = 0;
     }
-    for (; n >= 8; p += 8, n -= 8) stream_hash_word(s, p);
+    stream_hash_steps(s, p, n / s->step);
+    p += n / s->step * s->step;
+    n %= s->step;
     memcpy(s->tail, p, n);
     s->tail_n = n;
 }
 
 static uint64_t stream_hash_final(const stream_hash *s) {
+    if (s->version == SEER_MODELFILE_VERSION_LANES)
+        return seer_lane_hash_final(&s->lanes, s->tail, s->tail_n);
     uint64_t w = 0;
     for (size_t i = 0; i < s->tail_n; i++) w |= (uint64_t)s->tail[i] << (8 * i);
     return seer_mix64(s->h ^ w ^ ((uint64_t)s->tail_n << 56));
+}
+
+// The body checksum of a file of the version, over the n bytes after its header.
+static uint64_t body_checksum(uint32_t version, const unsigned char *body, uint64_t n) {
+    return version == SEER_MODELFILE_VERSION_LANES ? seer_lane_hash(body, (size_t)n, 0)
+                                                   : seer_hash_bytes(body, (size_t)n, 0);
 }
 
 static void body_put(body_writer *w, const void *data, size_t n) {
@@ -226,7 +254,7 @@ static const char *nonfinite_name(float x) {
 // Checks the arguments of a write and computes the layout (header fields but
 // the checksums). The directory and data offsets follow from these.
 static int plan_write(file_header *h, const char *path, const char *json,
-                      const seer_tensor *tensors, size_t n) {
+                      const seer_tensor *tensors, size_t n, uint32_t version) {
     if (n > TENSORS_MAX)
         return seer_errorf(SEER_EINVAL, "%s: %zu tensors, at most %llu", path, n,
                            (unsigned long long)TENSORS_MAX);
@@ -234,7 +262,7 @@ static int plan_write(file_header *h, const char *path, const char *json,
     if (json_len > JSON_MAX)
         return seer_errorf(SEER_EINVAL, "%s: JSON of %zu bytes, at most %llu", path, json_len,
                            (unsigned long long)JSON_MAX);
-    h->version = SEER_MODELFILE_VERSION;
+    h->version = version;
     h->n_tensors = (uint32_t)n;
     h->json_len = json_len;
     h->dir_offset = align_up(HEADER_SIZE + json_len);
@@ -302,9 +330,15 @@ static uint64_t tensor_bytes(const seer_tensor *t) {
 
 int seer_modelfile_write(const char *path, const char *json, const seer_tensor *tensors,
                          size_t n_tensors) {
-    SEER_ASSERT(json && (tensors || n_tensors == 0));
+    return seer_modelfile_write_version(path, json, tensors, n_tensors, SEER_MODELFILE_VERSION);
+}
+
+int seer_modelfile_write_version(const char *path, const char *json, const seer_tensor *tensors,
+                                 size_t n_tensors, unsigned version) {
+    SEER_ASSERT(json && (tensors || n_tensors == 0) &&
+                (version == SEER_MODELFILE_VERSION || version == SEER_MODELFILE_VERSION_LANES));
     file_header h = {0};
-    int rc = plan_write(&h, path, json, tensors, n_tensors);
+    int rc = plan_write(&h, path, json, tensors, n_tensors, version);
     if (rc != SEER_OK) return rc;
 
     seer_atomic_file a;
@@ -312,7 +346,7 @@ int seer_modelfile_write(const char *path, const char *json, const seer_tensor *
     if (rc != SEER_OK) return rc;
     unsigned char head[HEADER_SIZE] = {0};
     body_writer w = {.f = a.f, .pos = HEADER_SIZE};
-    stream_hash_init(&w.hash, h.file_size - HEADER_SIZE, 0);
+    stream_hash_init(&w.hash, version, h.file_size - HEADER_SIZE, 0);
     if (fwrite(head, 1, HEADER_SIZE, a.f) != HEADER_SIZE) w.failed = true;
 
     body_put(&w, json, (size_t)h.json_len);
@@ -366,9 +400,10 @@ static int check_header(const file_header *h, const unsigned char *buf, uint64_t
     if (size < HEADER_SIZE)
         return seer_errorf(SEER_EDATA, "%s: truncated: %llu bytes, the header alone is %d", path,
                            (unsigned long long)size, HEADER_SIZE);
-    if (h->version != SEER_MODELFILE_VERSION)
-        return seer_errorf(SEER_EDATA, "%s: model format version %u, this seer reads version %d",
-                           path, h->version, SEER_MODELFILE_VERSION);
+    if (h->version != SEER_MODELFILE_VERSION && h->version != SEER_MODELFILE_VERSION_LANES)
+        return seer_errorf(SEER_EDATA, "%s: model format version %u, this seer reads versions %d "
+                           "and %d", path, h->version, SEER_MODELFILE_VERSION,
+                           SEER_MODELFILE_VERSION_LANES);
     if (h->header_checksum != seer_hash_bytes(buf, HEADER_CHECKED, 0))
         return seer_errorf(SEER_EDATA, "%s: header checksum mismatch: the file is corrupted",
                            path);
@@ -428,12 +463,13 @@ static int check_head(int fd, uint64_t size, const char *path) {
 
 // Opened without blocking, as the other readers of a model file: a FIFO given for a model would
 // otherwise wait for a writer forever, before fstat could refuse it (regular files ignore it).
-static int read_file(seer_modelfile *m, uint64_t *size, const char *path) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
+// *fd: the open descriptor of a regular file whose header passed (else -1); *size its length.
+static int open_file(int *fd, uint64_t *size, const char *path) {
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (*fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     struct stat st;
     int rc = SEER_OK;
-    if (fstat(fd, &st) != 0) {
+    if (fstat(*fd, &st) != 0) {
         rc = seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
         rc = seer_errorf(SEER_EIO, "%s: not a regular file", path);
@@ -441,15 +477,23 @@ static int read_file(seer_modelfile *m, uint64_t *size, const char *path) {
         rc = seer_errorf(SEER_ENOMEM, "%s: too large to read", path);
     } else {
         *size = (uint64_t)st.st_size;
-        rc = check_head(fd, *size, path);
+        rc = check_head(*fd, *size, path);
     }
-    if (rc == SEER_OK) {
-        m->buf = aligned_alloc(ALIGN, (size_t)align_up(*size ? *size : 1));
-        if (!m->buf) rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
-        else seer_huge_pages(m->buf, (size_t)*size);
+    if (rc != SEER_OK) {
+        close(*fd);
+        *fd = -1;
     }
-    for (uint64_t done = 0; rc == SEER_OK && done < *size;) {
-        uint64_t want = *size - done < ((uint64_t)1 << 30) ? *size - done : (uint64_t)1 << 30;
+    return rc;
+}
+
+// The size bytes of the file open on fd into m->buf.
+static int read_file(seer_modelfile *m, int fd, uint64_t size, const char *path) {
+    int rc = SEER_OK;
+    m->buf = aligned_alloc(ALIGN, (size_t)align_up(size ? size : 1));
+    if (!m->buf) rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
+    else seer_huge_pages(m->buf, (size_t)size);
+    for (uint64_t done = 0; rc == SEER_OK && done < size;) {
+        uint64_t want = size - done < ((uint64_t)1 << 30) ? size - done : (uint64_t)1 << 30;
         ssize_t got = read(fd, m->buf + done, (size_t)want);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0)
@@ -459,10 +503,20 @@ static int read_file(seer_modelfile *m, uint64_t *size, const char *path) {
         else
             done += (uint64_t)got;
     }
-    close(fd);
     return rc;
 }
 
+// The size bytes of the file open on fd mapped read-only at m->buf (size > 0: check_head
+// passed).
+static int map_file(seer_modelfile *m, int fd, uint64_t size, const char *path) {
+    void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) return seer_errorf(SEER_EIO, "%s: cannot map: %s", path, strerror(errno));
+    m->buf = p;
+    m->map_bytes = (size_t)size;
+    // Read once from start to end by the checks: the system may read ahead and drop behind.
+    madvise(p, (size_t)size, MADV_SEQUENTIAL);
+    return SEER_OK;
+}
 
 static bool all_zero(const unsigned char *p, size_t n) {
     for (size_t i = 0; i < n; i++)
@@ -529,18 +583,24 @@ static int load_directory(seer_modelfile *m, const file_header *h, uint64_t size
     return SEER_OK;
 }
 
-int seer_modelfile_open(seer_modelfile **out, const char *path) {
+// _open, reading the file (mapped 0) or mapping it (1; m->fd kept open).
+static int open_model(seer_modelfile **out, const char *path, int mapped) {
     *out = NULL;
     seer_modelfile *m = calloc(1, sizeof *m);
     if (!m) return seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
     uint64_t size = 0;
-    int rc = read_file(m, &size, path);
+    int fd;
+    int rc = open_file(&fd, &size, path);
+    m->fd = -1;
+    if (rc == SEER_OK) rc = mapped ? map_file(m, fd, size, path) : read_file(m, fd, size, path);
+    if (mapped && rc == SEER_OK) m->fd = fd;
+    else if (fd >= 0) close(fd);
     file_header h = {0};
     if (rc == SEER_OK && size >= HEADER_SIZE) decode_header(&h, m->buf);
     if (rc == SEER_OK) rc = check_header(&h, m->buf, size, 1, path);
     if (rc == SEER_OK) rc = load_directory(m, &h, size, path);
     if (rc == SEER_OK &&
-        h.body_checksum != seer_hash_bytes(m->buf + HEADER_SIZE, size - HEADER_SIZE, 0))
+        h.body_checksum != body_checksum(h.version, m->buf + HEADER_SIZE, size - HEADER_SIZE))
         rc = seer_errorf(SEER_EDATA, "%s: checksum mismatch: the file is corrupted", path);
     for (size_t i = 0; rc == SEER_OK && i < m->n; i++) {
         const seer_tensor *t = &m->tensors[i];
@@ -564,6 +624,20 @@ int seer_modelfile_open(seer_modelfile **out, const char *path) {
     m->id = h.header_checksum;
     *out = m;
     return SEER_OK;
+}
+
+int seer_modelfile_open(seer_modelfile **out, const char *path) {
+    return open_model(out, path, 0);
+}
+
+int seer_modelfile_open_mapped(seer_modelfile **out, const char *path) {
+    return open_model(out, path, 1);
+}
+
+int seer_modelfile_fd(const seer_modelfile *m) { return m->fd; }
+
+uint64_t seer_modelfile_offset(const seer_modelfile *m, const seer_tensor *t) {
+    return (uint64_t)((const unsigned char *)t->data - m->buf);
 }
 
 uint64_t seer_modelfile_id(const seer_modelfile *m) { return m->id; }
@@ -653,5 +727,8 @@ const seer_tensor *seer_modelfile_at(const seer_modelfile *m, size_t i) {
 
 void seer_modelfile_close(seer_modelfile *m) {
     if (!m) return;
-    SEER_FREE_ALL(m->buf, m->json, m->tensors, m->by_name, m);
+    if (m->map_bytes) munmap(m->buf, m->map_bytes);
+    else free(m->buf);
+    if (m->fd >= 0) close(m->fd);
+    SEER_FREE_ALL(m->json, m->tensors, m->by_name, m);
 }

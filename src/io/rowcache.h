@@ -2,7 +2,8 @@
 // and the training and hold-out rows as training encoded them, so that a later run of the
 // same file and settings starts at the epochs instead of reading, profiling and encoding.
 //
-// It is a model file container (modelfile.h: checksums, atomic write) with another document:
+// It is a model file container (modelfile.h: checksums, atomic write), of version 2 (its body
+// checksum in lanes, checked at each load), with another document:
 //
 //   {"seer_rowcache": SEER_ROWCACHE_VERSION, "key": "<text>", "skipped_rows": n,
 //    "transform": {... as in a model file ...}}
@@ -21,16 +22,18 @@
 #include "data/dataset.h"
 #include "data/transform.h"
 
-#define SEER_ROWCACHE_VERSION 1
+#define SEER_ROWCACHE_VERSION 2
 
 // Writes the cache to path atomically (temporary file, fsync, rename). SEER_EIO, SEER_ENOMEM
 // or SEER_EINTERNAL with nothing left behind.
 int seer_rowcache_write(const char *path, const char *key, const seer_transform *t,
                         const seer_dataset *tr, const seer_dataset *va, size_t skipped);
 
-// Reads the cache at path into t (finished, as a model's) and tr, va (held in memory; given
-// zeroed). SEER_EIO when it cannot be read (absent included), SEER_EDATA when it is damaged,
-// of another version or of another key, the reason recorded; t, tr and va are left empty then.
+// Reads the cache at path into t (finished, as a model's) and tr, va (given zeroed; their
+// rows are the file mapped read-only but for the ids, seer_dataset_map_file: a cache is only
+// ever replaced by rename, never rewritten in place). SEER_EIO when it cannot be read (absent
+// included), SEER_EDATA when it is damaged, of another version or of another key, the reason
+// recorded; t, tr and va are left empty then.
 int seer_rowcache_read(const char *path, const char *key, seer_transform *t, seer_dataset *tr,
                        seer_dataset *va, size_t *skipped);
 
