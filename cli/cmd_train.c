@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "seer.h"
@@ -573,6 +575,20 @@ static void report(const train_args *a, const seer_model *m, const seer_train_re
     printf("}\n");
 }
 
+// Rows read back from a --cache DIR file are a read-only mapping of it: a file cut short under
+// the mapping by another program faults (SIGBUS) when its lost pages are read. Said, and the
+// run ends as an I/O error does (exit 3): the model is written only after training, so nothing
+// is half-written.
+static void mapped_file_cut(int sig) {
+    (void)sig;
+    static const char say[] = "seer: train: a file this run reads through a mapping (its --cache "
+                              "file of encoded rows) was cut short by another program; no model "
+                              "was written\n";
+    ssize_t w = write(STDERR_FILENO, say, sizeof say - 1);
+    (void)w;
+    _exit(3);
+}
+
 int seer_cmd_train(int argc, char **argv) {
     if (seer_cli_is_rec_train(argc, argv)) return seer_cmd_train_rec(argc, argv);
     // Static: the settings text and the seen table are large for a stack.
@@ -585,6 +601,8 @@ int seer_cmd_train(int argc, char **argv) {
     if (code >= 0) return code;
     seer_train_report r;
     seer_model *m;
+    struct sigaction cut = {.sa_handler = mapped_file_cut};
+    sigaction(SIGBUS, &cut, NULL);
     int rc = seer_train(&a.o, &m, &r);
     if (rc == SEER_OK) rc = seer_model_save(m, a.out);
     if (rc != SEER_OK) return seer_cli_fail(rc);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_run.h"
@@ -1080,6 +1081,56 @@ Test(cli, cache_rows_mapped_train_as_rows_in_memory) {
     expect_stderr("5722 training and 1478 hold-out rows read from the cache", NULL);
     cr_assert(same_bytes(plain, first), "writing the cache changed the model");
     cr_assert(same_bytes(plain, again), "the rows mapped from the cache trained another model");
+}
+
+// A cache cut short by another program while a run trains from its mapping: the run says so
+// and exits 3 (an I/O error), with no model written, rather than dying of SIGBUS.
+Test(cli, cache_cut_short_under_a_run_is_said) {
+    const char *data = data_file("criteo-sample/criteo_train.txt");
+    const char *m = tmp_path("m.seer");
+    const char *args[] = {seer_bin(), "train", data, "--format", "criteo", "--label", "label",
+                          "--model", "mlp", "--hidden", "8", "--emb-dim", "4", "--epochs", "400",
+                          "--batch", "256", "--cache", tmpdir, "-o", m, NULL};
+    run_seer("train", data, "--format", "criteo", "--label", "label", "--model", "mlp",
+             "--hidden", "8", "--emb-dim", "4", "--epochs", "1", "--batch", "256", "--cache",
+             tmpdir, "-o", m, NULL);
+    expect_exit(0);
+    const char *cache = cache_file();
+    cr_assert(eq(int, unlink(m), 0));
+    int err[2];
+    cr_assert(eq(int, pipe(err), 0));
+    pid_t pid = fork();
+    cr_assert(ge(int, pid, 0));
+    if (pid == 0) {
+        dup2(err[1], STDERR_FILENO);
+        close(err[0]);
+        execv(args[0], (char *const *)args);
+        _exit(127);
+    }
+    close(err[1]);
+    // Once the rows are read from the cache, the file loses all but its first page.
+    char text[65536];
+    size_t n = 0;
+    ssize_t got;
+    int cut = 0;
+    while ((got = read(err[0], text + n, sizeof text - 1 - n)) > 0) {
+        n += (size_t)got;
+        text[n] = '\0';
+        if (!cut && strstr(text, "read from the cache")) {
+            cr_assert(eq(int, truncate(cache, 4096), 0));
+            cut = 1;
+        }
+        if (n == sizeof text - 1) n = 0;
+    }
+    close(err[0]);
+    int status;
+    cr_assert(eq(int, waitpid(pid, &status, 0), pid));
+    cr_assert(ne(int, cut, 0), "the run never said it read the cache");
+    cr_assert(ne(int, WIFEXITED(status), 0), "killed by signal %d", WTERMSIG(status));
+    cr_assert(eq(int, WEXITSTATUS(status), 3));
+    cr_assert(ne(ptr, strstr(text, "was cut short by another program; no model was written"),
+                 NULL), "%s", text);
+    cr_assert(eq(int, file_exists(m), 0), "a model was written");
 }
 
 // The data rewritten (other rows, another mtime) or other encoding settings: the cache is
