@@ -112,7 +112,8 @@ static double label_correlation(const seer_col_stats *s, int log, const seer_mom
 
 static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, int by_label,
                        int ple) {
-    double *v = malloc((s->n_sample + 1) * sizeof *v);
+    // v: the sample, then (from v + n) a sorted copy kept before the repeats leave v.
+    double *v = malloc((2 * s->n_sample + 1) * sizeof *v);
     if (!v) return seer_errorf(SEER_ENOMEM, "out of memory fitting column '%s'", c->name);
     memcpy(v, s->sample, s->n_sample * sizeof *v);
     size_t n = s->n_sample;
@@ -135,6 +136,8 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, 
     c->std = sd > 1e-6 * hypot(1.0, c->mean) ? sd : 1.0;
     for (size_t i = 0; i < n; i++) v[i] = c->log ? seer_slog1p(v[i]) : v[i];
     qsort(v, n, sizeof *v, cmp_double);
+    double *sorted = v + n;
+    memcpy(sorted, v, n * sizeof *v);
     size_t distinct = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || v[i] != v[i - 1]) v[distinct++] = v[i];
@@ -152,11 +155,8 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, 
                 c->edges[c->n_edges++] = 0.5 * v[i - 1] + 0.5 * v[i];
         } else {
             // Quantiles of the sample (with repeats, so equal-frequency buckets).
-            memcpy(v, s->sample, n * sizeof *v);
-            for (size_t i = 0; i < n; i++) v[i] = c->log ? seer_slog1p(v[i]) : v[i];
-            qsort(v, n, sizeof *v, cmp_double);
             for (size_t k = 1; k < buckets; k++) {
-                double e = v[k * n / buckets];
+                double e = sorted[k * n / buckets];
                 if (c->n_edges == 0 || e > c->edges[c->n_edges - 1]) c->edges[c->n_edges++] = e;
             }
         }
