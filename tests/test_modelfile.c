@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -799,4 +800,32 @@ Test(modelfile, lanes_version_streamed_equals_whole) {
         free(b);
     }
     free(big);
+}
+
+// A mapped file's mapping given over: its tensors stay readable after close, until the new
+// owner unmaps it; given once only, and a file read has none to give.
+Test(modelfile, mapping_given_over_outlives_close) {
+    write_small();
+    seer_tensor t[N_SMALL];
+    small_tensors(t);
+    seer_modelfile *m;
+    cr_assert(eq(int, seer_modelfile_open_mapped(&m, path), SEER_OK));
+    size_t bytes = 0, again = 1;
+    void *map = seer_modelfile_give_map(m, &bytes);
+    cr_assert(ne(ptr, map, NULL));
+    cr_assert(eq(ptr, seer_modelfile_give_map(m, &again), NULL));
+    cr_assert(eq(sz, again, 0));
+    const seer_tensor *w = seer_modelfile_tensor(m, "w");
+    const float *data = w->data;
+    uint64_t off = seer_modelfile_offset(m, w);
+    seer_modelfile_close(m);
+    cr_assert(eq(int, memcmp(data, small_f, sizeof small_f), 0));
+    cr_assert(eq(int, memcmp((const char *)map + off, small_f, sizeof small_f), 0));
+    struct stat st;
+    cr_assert(eq(int, stat(path, &st), 0));
+    cr_assert(eq(sz, bytes, (size_t)st.st_size));
+    cr_assert(eq(int, munmap(map, bytes), 0));
+    cr_assert(eq(int, seer_modelfile_open(&m, path), SEER_OK));
+    cr_assert(eq(ptr, seer_modelfile_give_map(m, &bytes), NULL));
+    seer_modelfile_close(m);
 }

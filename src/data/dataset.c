@@ -82,30 +82,39 @@ int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
     return rc;
 }
 
-int seer_dataset_map_file(seer_dataset *d, int fd, uint64_t dense_off, uint64_t y_off,
-                          size_t rows, const uint32_t *ids, const char *path) {
+int seer_dataset_map_file(seer_dataset *d, int fd, void *map, size_t map_bytes,
+                          uint64_t dense_off, uint64_t y_off, size_t rows, const uint32_t *ids,
+                          const char *path) {
     SEER_ASSERT(!d->ids && !d->map && rows > 0);
-    uint64_t dense_bytes = (uint64_t)rows * d->n_dense * sizeof *d->dense;
-    uint64_t lo = dense_off < y_off ? dense_off : y_off;
-    uint64_t hi = dense_off + dense_bytes > y_off + rows * sizeof *d->y
-                      ? dense_off + dense_bytes : y_off + rows * sizeof *d->y;
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start = lo / page * page;
     size_t ids_bytes = rows * (d->S ? d->S : 1) * sizeof *d->ids;
     uint32_t *held = malloc(ids_bytes);
-    if (!held) return seer_errorf(SEER_ENOMEM, "out of memory holding %zu encoded rows", rows);
+    if (!held) {
+        if (map) munmap(map, map_bytes);
+        return seer_errorf(SEER_ENOMEM, "out of memory holding %zu encoded rows", rows);
+    }
     seer_huge_pages(held, ids_bytes);
-    void *m = mmap(NULL, (size_t)(hi - start), PROT_READ, MAP_PRIVATE, fd, (off_t)start);
-    if (m == MAP_FAILED) {
-        free(held);
-        return seer_errorf(SEER_EIO, "%s: cannot map the rows: %s", path, strerror(errno));
+    uint64_t start = 0;
+    if (!map) {
+        uint64_t dense_bytes = (uint64_t)rows * d->n_dense * sizeof *d->dense;
+        uint64_t lo = dense_off < y_off ? dense_off : y_off;
+        uint64_t hi = dense_off + dense_bytes > y_off + rows * sizeof *d->y
+                          ? dense_off + dense_bytes : y_off + rows * sizeof *d->y;
+        uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+        start = lo / page * page;
+        map_bytes = (size_t)(hi - start);
+        map = mmap(NULL, map_bytes, PROT_READ, MAP_PRIVATE, fd, (off_t)start);
+        if (map == MAP_FAILED) {
+            free(held);
+            return seer_errorf(SEER_EIO, "%s: cannot map the rows: %s", path, strerror(errno));
+        }
     }
     memcpy(held, ids, rows * d->S * sizeof *d->ids);
-    d->map = m;
-    d->map_bytes = (size_t)(hi - start);
+    d->map = map;
+    d->map_bytes = map_bytes;
     d->ids = held;
     d->ids_apart = 1;
-    d->dense = (float *)((char *)m + (dense_off - start));
-    d->y = (float *)((char *)m + (y_off - start));
+    d->dense = (float *)((char *)map + (dense_off - start));
+    d->y = (float *)((char *)map + (y_off - start));
     d->rows = d->cap = rows;
     return SEER_OK;
 }

@@ -34,13 +34,17 @@ int seer_dataset_reserve(seer_dataset *d, size_t cap);
 // reserved, mapped, and unlinked at once, so nothing is left behind). SEER_EIO
 // naming path on failure, a full disk included.
 int seer_dataset_map(seer_dataset *d, const char *path, size_t cap);
-// Backs the dataset (initialised, empty) by rows rows of a file open on fd, mapped read-only:
-// the dense values at dense_off and the labels at y_off (byte offsets in the file, each row's
-// values in a row, as encoded). Its ids are copied from ids into memory of its own: they index
-// the tables, so the caller checks them, and a mapping can change under its reader. No copy of
-// the rest, and no memory but the system's file cache. SEER_EIO or SEER_ENOMEM naming path.
-int seer_dataset_map_file(seer_dataset *d, int fd, uint64_t dense_off, uint64_t y_off,
-                          size_t rows, const uint32_t *ids, const char *path);
+// Backs the dataset (initialised, empty) by rows rows of a file mapped read-only: the dense
+// values at dense_off and the labels at y_off (byte offsets in the file, each row's values in a
+// row, as encoded). The mapping is the caller's of the whole file (map, map_bytes), which the
+// dataset takes over (unmapped by seer_dataset_free, or here on failure), or, map NULL, one of
+// the rows' pages made here from fd. Its ids are copied from ids into memory of its own: they
+// index the tables, so the caller checks them, and a mapping can change under its reader. No
+// copy of the rest, and no memory but the system's file cache. SEER_EIO or SEER_ENOMEM naming
+// path.
+int seer_dataset_map_file(seer_dataset *d, int fd, void *map, size_t map_bytes,
+                          uint64_t dense_off, uint64_t y_off, size_t rows, const uint32_t *ids,
+                          const char *path);
 // Tells the system that rows [first, first + n) will not be read for a while:
 // their pages leave resident memory (a no-op for in-memory datasets).
 void seer_dataset_release(const seer_dataset *d, size_t first, size_t n);

@@ -75,7 +75,8 @@ static const unsigned char ZEROS[ALIGN];
 
 struct seer_modelfile {
     unsigned char *buf;            // (file_size rounded up to 64) the whole file
-    size_t map_bytes;              // > 0: buf is a read-only mapping of the file, of this size
+    int mapped;                    // buf is a read-only mapping of the file
+    size_t map_bytes;              // its size while this owns it (0 once given away)
     int fd;                        // a mapped file's descriptor, else -1
     char *json;                    // (json_len + 1) NUL-terminated copy
     seer_tensor *tensors;          // (n) in file order, names and data point into buf
@@ -512,6 +513,7 @@ static int map_file(seer_modelfile *m, int fd, uint64_t size, const char *path) 
     void *p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) return seer_errorf(SEER_EIO, "%s: cannot map: %s", path, strerror(errno));
     m->buf = p;
+    m->mapped = 1;
     m->map_bytes = (size_t)size;
     // Read once from start to end by the checks: the system may read ahead and drop behind.
     madvise(p, (size_t)size, MADV_SEQUENTIAL);
@@ -636,6 +638,15 @@ int seer_modelfile_open_mapped(seer_modelfile **out, const char *path) {
 
 int seer_modelfile_fd(const seer_modelfile *m) { return m->fd; }
 
+void *seer_modelfile_give_map(seer_modelfile *m, size_t *bytes) {
+    *bytes = m->map_bytes;
+    if (!m->map_bytes) return NULL;
+    m->map_bytes = 0;
+    // The checks read it once in order; the new owner may read it in any order.
+    madvise(m->buf, *bytes, MADV_NORMAL);
+    return m->buf;
+}
+
 uint64_t seer_modelfile_offset(const seer_modelfile *m, const seer_tensor *t) {
     return (uint64_t)((const unsigned char *)t->data - m->buf);
 }
@@ -727,8 +738,8 @@ const seer_tensor *seer_modelfile_at(const seer_modelfile *m, size_t i) {
 
 void seer_modelfile_close(seer_modelfile *m) {
     if (!m) return;
-    if (m->map_bytes) munmap(m->buf, m->map_bytes);
-    else free(m->buf);
+    if (!m->mapped) free(m->buf);
+    else if (m->map_bytes) munmap(m->buf, m->map_bytes);
     if (m->fd >= 0) close(m->fd);
     SEER_FREE_ALL(m->json, m->tensors, m->by_name, m);
 }

@@ -75,6 +75,10 @@ int seer_modelfile_open_mapped(seer_modelfile **out, const char *path);
 // A mapped file's descriptor (valid until close; -1 for a file read): other mappings of its
 // ranges are of the very file checked, whatever was renamed over its path since.
 int seer_modelfile_fd(const seer_modelfile *m);
+// A mapped file's mapping (its size into *bytes), given over to the caller, who unmaps it
+// (munmap) when done: the tensors' data stays where it is, and _close leaves it. NULL for a
+// file read, or a mapping given already.
+void *seer_modelfile_give_map(seer_modelfile *m, size_t *bytes);
 // Where a tensor's data starts in the file.
 uint64_t seer_modelfile_offset(const seer_modelfile *m, const seer_tensor *t);
 const char *seer_modelfile_json(const seer_modelfile *m);

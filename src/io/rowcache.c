@@ -76,7 +76,7 @@ static int rows_ok(const uint32_t *ids, const float *y, size_t rows, size_t S, s
 }
 
 // d (zeroed) gets the rows of the three tensors named names, encoded by t.
-static int read_rows(seer_dataset *d, const seer_modelfile *f, const char *const names[3],
+static int read_rows(seer_dataset *d, seer_modelfile *f, const char *const names[3],
                      const seer_transform *t, const char *path) {
     size_t S = t->n_slots, n_dense = t->n_dense;
     const seer_tensor *ids = seer_modelfile_tensor(f, names[0]);
@@ -92,11 +92,20 @@ static int read_rows(seer_dataset *d, const seer_modelfile *f, const char *const
         return seer_errorf(SEER_EDATA, "%s: %s does not match its transform's shape", path,
                            names[0]);
     seer_dataset_init(d, S, n_dense);
-    // No rows (a hold-out of none, which --valid FILE fills): memory that can grow.
-    int rc = rows ? seer_dataset_map_file(d, seer_modelfile_fd(f),
-                                          seer_modelfile_offset(f, dense),
-                                          seer_modelfile_offset(f, y), rows, ids->data, path)
-                  : seer_dataset_reserve(d, 1);
+    // No rows (a hold-out of none, which --valid FILE fills): memory that can grow. Else the
+    // file's own mapping, which the first dataset with rows takes over (one mapping: the pages
+    // the checks touched stay mapped, and the address space holds the file once), or a mapping
+    // of the rows' pages.
+    int rc = SEER_OK;
+    if (rows) {
+        size_t bytes;
+        void *map = seer_modelfile_give_map(f, &bytes);
+        rc = seer_dataset_map_file(d, seer_modelfile_fd(f), map, bytes,
+                                   seer_modelfile_offset(f, dense), seer_modelfile_offset(f, y),
+                                   rows, ids->data, path);
+    } else {
+        rc = seer_dataset_reserve(d, 1);
+    }
     // The ids checked are the dataset's own copy, which nothing else can change.
     if (rc == SEER_OK && !rows_ok(d->ids, d->y, rows, S, t->emb_rows))
         rc = seer_errorf(SEER_EDATA, "%s: %s holds an id past the table or a label not 0 or 1",
