@@ -1205,9 +1205,9 @@ Test(cli, cache_dir_damaged_or_other_version_is_rebuilt) {
     expect_stderr("warning: --cache", "writing a new cache", NULL);
     cr_assert(same_bytes(m, plain));
     // The same cache rewritten as the next version, checksums and all.
-    rewrite_cache(c, "\"seer_rowcache\":2", '3', NULL, 0);
+    rewrite_cache(c, "\"seer_rowcache\":3", '4', NULL, 0);
     train_cached(data, m, 1, "5");
-    expect_stderr("a cache of version 3; this seer reads version 2", "writing a new cache", NULL);
+    expect_stderr("a cache of version 4; this seer reads version 3", "writing a new cache", NULL);
     cr_assert(same_bytes(m, plain));
     // Its checksums right but an id past the embedding table, or a label not 0 or 1: training
     // would read and write out of bounds, or learn from nonsense. Refused, rebuilt.

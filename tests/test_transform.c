@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/hash.h"
 #include "data/dataset.h"
+#include "data/dense_pack.h"
 #include "data/encode.h"
 #include "data/profile.h"
 #include "data/sketch.h"
@@ -900,6 +901,91 @@ Test(transform, piecewise_linear_buckets_match_the_definition) {
     seer_profile_free(&p);
     seer_table_close(tab);
     free(text);
+}
+
+// Rows held packed (data/dense_pack.h) give back the values encoded, bit for bit: the column's
+// ten buckets held as two floats, at edges, beside them, far beyond, below the minimum, missing
+// with and without its flag; through a dataset too, a row at a time and a batch at a time.
+Test(transform, packed_rows_give_back_the_values_encoded) {
+    seer_transform t;
+    seer_profile p;
+    seer_table *tab;
+    char *text = fit_ple_table(&t, &p, &tab);
+    seer_column *x = &t.col[1];
+    cr_assert(eq(sz, t.pack.n_dense, 12));
+    cr_assert(eq(sz, t.pack.n_held, 4), "x, its buckets as two floats, its flag");
+    const char *cases[] = {"-1e308", "-3", "0", "0.25", "0.5", "1", "2.4999999", "2.5", "3",
+                           "4.49995", "8.999", "9", "9.25", "1e308", "", "NaN"};
+    size_t n = sizeof cases / sizeof cases[0];
+    seer_dataset d;
+    seer_dataset_init(&d, t.n_slots, t.n_dense);
+    seer_dataset_use_pack(&d, &t.pack);
+    cr_assert(eq(sz, d.n_held, 4));
+    cr_assert(eq(int, seer_dataset_reserve(&d, 2 * n), SEER_OK));
+    float all[2 * 16 * 12];
+    long flag = x->flag;
+    for (size_t r = 0; r < 2 * n; r++) {
+        // The second round without the flag: a missing value is the mean's buckets.
+        x->flag = r < n ? flag : -1;
+        char row[64];
+        snprintf(row, sizeof row, "c,x\nred,%s\n", cases[r % n]);
+        uint32_t ids[1];
+        float dense[12], held[4], back[12];
+        memset(back, 0xff, sizeof back);
+        encode_one(&t, row, ids, dense);
+        seer_dense_pack_row(&t.pack, dense, held);
+        seer_dense_unpack_row(&t.pack, held, back);
+        cr_assert(eq(int, memcmp(dense, back, sizeof dense), 0), "x = '%s'", cases[r % n]);
+        seer_dataset_put_dense(&d, r, dense);
+        memcpy(all + r * 12, dense, sizeof dense);
+    }
+    x->flag = flag;
+    d.rows = 2 * n;
+    float one[12], batch[2 * 16 * 12];
+    for (size_t r = 0; r < 2 * n; r++) {
+        seer_dataset_dense_row(&d, r, one);
+        cr_assert(eq(int, memcmp(one, all + r * 12, sizeof one), 0), "row %zu", r);
+    }
+    const float *got = seer_dataset_dense_rows(&d, 3, 2 * n - 3, batch);
+    cr_assert(eq(ptr, (void *)got, (void *)batch));
+    cr_assert(eq(int, memcmp(got, all + 3 * 12, (2 * n - 3) * 12 * sizeof *got), 0));
+    seer_dataset_free(&d);
+    seer_transform_free(&t);
+    seer_profile_free(&p);
+    seer_table_close(tab);
+    free(text);
+}
+
+// Whatever floats a held row holds (a row read back from a file): the values written out stay
+// inside their block, and a block held as it is comes back as it was.
+Test(dense_pack, any_held_floats_stay_in_their_block) {
+    seer_dense_pack pk;
+    const size_t starts[2] = {1, 8}, lens[2] = {5, 4};
+    cr_assert(eq(int, seer_dense_pack_init(&pk, 14, starts, lens, 2), SEER_OK));
+    cr_assert(eq(sz, pk.n_held, 1 + 2 + 2 + 2 + 2));
+    const float odd[] = {NAN, -1.0f, -0.0f, 0.5f, 2.7f, 5.0f, 6.0f, 1e30f, INFINITY, -INFINITY};
+    for (size_t a = 0; a < sizeof odd / sizeof *odd; a++) {
+        float held[9] = {7, odd[a], 0.25f, 11, 12, odd[a], 0.75f, 13, 14};
+        float out[16];
+        for (size_t i = 0; i < 16; i++) out[i] = -99.0f;
+        seer_dense_unpack_row(&pk, held, out);
+        cr_assert(eq(flt, out[0], 7.0f));
+        cr_assert(eq(flt, out[6], 11.0f));
+        cr_assert(eq(flt, out[7], 12.0f));
+        cr_assert(eq(flt, out[12], 13.0f));
+        cr_assert(eq(flt, out[13], 14.0f));
+        cr_assert(eq(flt, out[14], -99.0f), "written past the row");
+        for (size_t k = 1; k < 6; k++) cr_assert(ne(flt, out[k], -99.0f), "%zu unwritten", k);
+    }
+    seer_dense_pack_free(&pk);
+    // Blocks of two values or fewer save nothing: no pack; nor for rows past the bound.
+    const size_t short_lens[2] = {2, 1};
+    cr_assert(eq(int, seer_dense_pack_init(&pk, 14, starts, short_lens, 2), SEER_OK));
+    cr_assert(eq(sz, pk.n_runs, 0));
+    const size_t far[1] = {10};
+    cr_assert(eq(int, seer_dense_pack_init(&pk, SEER_PACK_DENSE_MAX + 1, far, lens, 1),
+                 SEER_OK));
+    cr_assert(eq(sz, pk.n_runs, 0));
 }
 
 // A column whose tokens are counted sketches its distinct values only once its counter

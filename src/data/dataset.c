@@ -17,14 +17,41 @@
 void seer_dataset_init(seer_dataset *d, size_t S, size_t n_dense) {
     memset(d, 0, sizeof *d);
     d->S = S;
-    d->n_dense = n_dense;
+    d->n_dense = d->n_held = n_dense;
+}
+
+void seer_dataset_use_pack(seer_dataset *d, const seer_dense_pack *pack) {
+    SEER_ASSERT(!d->dense && !d->map && d->rows == 0);
+    if (!pack || !pack->n_runs) return;
+    SEER_ASSERT(pack->n_dense == d->n_dense);
+    d->pack = pack;
+    d->n_held = pack->n_held;
+}
+
+void seer_dataset_put_dense(seer_dataset *d, size_t i, const float *dense) {
+    float *to = d->dense + i * d->n_held;
+    if (d->pack) seer_dense_pack_row(d->pack, dense, to);
+    else memcpy(to, dense, d->n_dense * sizeof *to);
+}
+
+void seer_dataset_dense_row(const seer_dataset *d, size_t i, float *out) {
+    const float *from = d->dense + i * d->n_held;
+    if (d->pack) seer_dense_unpack_row(d->pack, from, out);
+    else memcpy(out, from, d->n_dense * sizeof *out);
+}
+
+const float *seer_dataset_dense_rows(const seer_dataset *d, size_t first, size_t n,
+                                     float *scratch) {
+    if (!d->pack) return d->dense + first * d->n_dense;
+    for (size_t i = 0; i < n; i++) seer_dataset_dense_row(d, first + i, scratch + i * d->n_dense);
+    return scratch;
 }
 
 int seer_dataset_reserve(seer_dataset *d, size_t cap) {
     if (cap <= d->cap) return SEER_OK;
     uint32_t *ids = realloc(d->ids, cap * (d->S ? d->S : 1) * sizeof *ids);
     if (ids) d->ids = ids;
-    float *dense = realloc(d->dense, cap * (d->n_dense ? d->n_dense : 1) * sizeof *dense);
+    float *dense = realloc(d->dense, cap * (d->n_held ? d->n_held : 1) * sizeof *dense);
     if (dense) d->dense = dense;
     float *y = realloc(d->y, cap * sizeof *y);
     if (y) d->y = y;
@@ -39,7 +66,7 @@ static size_t align64(size_t n) { return (n + 63) / 64 * 64; }
 
 int seer_dataset_map(seer_dataset *d, const char *path, size_t cap) {
     SEER_ASSERT(!d->ids && !d->map);
-    size_t a = align64(cap * d->S * sizeof(uint32_t)), b = align64(cap * d->n_dense * 4);
+    size_t a = align64(cap * d->S * sizeof(uint32_t)), b = align64(cap * d->n_held * 4);
     size_t bytes = a + b + align64(cap * 4) + 64;
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return seer_errorf(SEER_EIO, "%s: %s", path, strerror(errno));
@@ -95,7 +122,7 @@ int seer_dataset_map_file(seer_dataset *d, int fd, void *map, size_t map_bytes,
     seer_huge_pages(held, ids_bytes);
     uint64_t start = 0;
     if (!map) {
-        uint64_t dense_bytes = (uint64_t)rows * d->n_dense * sizeof *d->dense;
+        uint64_t dense_bytes = (uint64_t)rows * d->n_held * sizeof *d->dense;
         uint64_t lo = dense_off < y_off ? dense_off : y_off;
         uint64_t hi = dense_off + dense_bytes > y_off + rows * sizeof *d->y
                           ? dense_off + dense_bytes : y_off + rows * sizeof *d->y;
@@ -131,7 +158,7 @@ void seer_dataset_release(const seer_dataset *d, size_t first, size_t n) {
     SEER_ASSERT(first <= d->rows && n <= d->rows - first);
     // Ids held apart are anonymous memory: released pages would read back as zeros.
     if (!d->ids_apart) release_range(d->ids + first * d->S, n * d->S * sizeof *d->ids);
-    release_range(d->dense + first * d->n_dense, n * d->n_dense * sizeof *d->dense);
+    release_range(d->dense + first * d->n_held, n * d->n_held * sizeof *d->dense);
     release_range(d->y + first, n * sizeof *d->y);
 }
 

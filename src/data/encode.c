@@ -15,7 +15,13 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
                       const seer_transform *t, const seer_split *split, int need_label,
                       int skip_bad, size_t *skipped, seer_progress *bar) {
     long *map = malloc((t->n_cols + 1) * sizeof *map);
-    if (!map) return seer_errorf(SEER_ENOMEM, "out of memory");
+    // A row's values as encoded, for datasets that hold them packed.
+    float *row_dense = malloc((t->n_dense + 1) * sizeof *row_dense);
+    if (!map || !row_dense) {
+        free(map);
+        free(row_dense);
+        return seer_errorf(SEER_ENOMEM, "out of memory");
+    }
     int rc = seer_transform_bind(t, tab, map, need_label);
     size_t index = 0;
     seer_row row;
@@ -27,9 +33,11 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
             rc = (int)i;
             break;
         }
+        float *dense = d->pack ? row_dense : d->dense + (size_t)i * d->n_held;
         rc = seer_transform_row(t, map, &row, seer_table_path(tab), d->ids + (size_t)i * d->S,
-                                d->dense + (size_t)i * d->n_dense, d->y + i);
+                                dense, d->y + i);
         int kept = rc == SEER_OK;
+        if (kept && d->pack) seer_dataset_put_dense(d, (size_t)i, row_dense);
         if (rc == SEER_EDATA && skip_bad) {
             d->rows--;
             if ((*skipped)++ < SEER_BAD_ROWS_KEPT)
@@ -42,6 +50,7 @@ int seer_dataset_load(seer_dataset *train, seer_dataset *valid, seer_table *tab,
             seer_dataset_release(d, d->rows - RELEASE_ROWS, RELEASE_ROWS);
     }
     free(map);
+    free(row_dense);
     return rc < 0 ? rc : SEER_OK;
 }
 
@@ -131,8 +140,16 @@ void seer_word_chunks_encode(seer_word_chunks *w, size_t c, int parallel) {
         seer_dataset *d = w->to[k] & HELD_OUT ? w->valid : w->train;
         size_t i = w->to[k] & ~HELD_OUT;
         float y;
+        if (!d->pack) {
+            seer_transform_words(t, raw, seer_raw_rows_at(raw, first + k), d->ids + i * d->S,
+                                 d->dense + i * d->n_held, &y);
+            continue;
+        }
+        // Packed rows are at most SEER_PACK_DENSE_MAX values wide: this thread's own row.
+        float dense[SEER_PACK_DENSE_MAX];
         seer_transform_words(t, raw, seer_raw_rows_at(raw, first + k), d->ids + i * d->S,
-                             d->dense + i * d->n_dense, &y);
+                             dense, &y);
+        seer_dataset_put_dense(d, i, dense);
     }
     // The words of the rows encoded leave memory as the datasets fill.
     seer_raw_rows_release(w->raw, first, n);

@@ -474,6 +474,24 @@ static int bucket_field(const seer_column *c) {
     return c->kind == SEER_COL_NUMERIC && c->n_edges && !c->ple;
 }
 
+// The layout encoded rows hold their dense values in: the piecewise-linear blocks, in the
+// order of the row, as two floats each (data/dense_pack.h).
+static int pack_layout(seer_transform *t) {
+    size_t n = 0, *starts = malloc((2 * t->n_cols + 1) * sizeof *starts);
+    if (!starts) return seer_errorf(SEER_ENOMEM, "out of memory building the transform");
+    size_t *lens = starts + t->n_cols;
+    for (size_t j = 0; j < t->n_cols; j++) {
+        const seer_column *c = &t->col[j];
+        if (!c->ple) continue;
+        // Columns in order give blocks in order (seer_transform_finish places them so).
+        starts[n] = (size_t)c->ple_dense;
+        lens[n++] = c->n_edges + 1;
+    }
+    int rc = seer_dense_pack_init(&t->pack, t->n_dense, starts, lens, n);
+    free(starts);
+    return rc;
+}
+
 int seer_transform_finish(seer_transform *t) {
     size_t F = 0, nd = 0, nflag = 0;
     for (size_t j = 0; j < t->n_cols; j++) {
@@ -557,7 +575,7 @@ int seer_transform_finish(seer_transform *t) {
             return seer_errorf(SEER_EDATA, "columns share a hashed table of different sizes");
     t->emb_rows = rows + t->shared_rows;
     t->n_slots = slots;
-    return SEER_OK;
+    return pack_layout(t);
 }
 
 void seer_transform_free(seer_transform *t) {
@@ -568,6 +586,7 @@ void seer_transform_free(seer_transform *t) {
     }
     SEER_FREE_ALL(t->col, t->field_offset, t->field_rows, t->field_col, t->field_slots,
                   t->field_mean, t->dense_col);
+    seer_dense_pack_free(&t->pack);
     memset(t, 0, sizeof *t);
     t->label_col = -1;
 }

@@ -43,6 +43,7 @@
 #include <stdio.h>
 
 #include "base/ids.h"
+#include "data/dense_pack.h"
 #include "data/profile.h"
 #include "data/sketch.h"
 #include "data/table.h"
@@ -140,6 +141,7 @@ typedef struct {
     uint8_t *field_mean;     // (F) 1: a multi-valued field averages its tokens
     size_t n_dense;
     long *dense_col;         // (n_dense) source column of each dense input
+    seer_dense_pack pack;    // how encoded rows hold their dense values (no runs: as they are)
 } seer_transform;
 
 void seer_transform_options_default(seer_transform_options *o);

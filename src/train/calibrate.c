@@ -142,11 +142,18 @@ int seer_net_calibrate(seer_net *n, const seer_dataset *d, int method) {
     if (!z) return seer_errorf(SEER_ENOMEM, "out of memory calibrating on %zu rows", d->rows);
     n->cfg.calibrated = SEER_CALIBRATION_NONE;
     size_t cap = n->cfg.batch_cap;
+    // Packed rows are written out a batch at a time.
+    float *scratch = d->pack ? malloc(cap * d->n_dense * sizeof *scratch) : NULL;
+    if (d->pack && !scratch) {
+        free(z);
+        return seer_errorf(SEER_ENOMEM, "out of memory calibrating on %zu rows", d->rows);
+    }
     for (size_t s = 0; s < d->rows; s += cap) {
         size_t B = d->rows - s < cap ? d->rows - s : cap;
-        seer_net_forward(n, d->ids + s * d->S, d->dense + s * d->n_dense, B);
+        seer_net_forward(n, d->ids + s * d->S, seer_dataset_dense_rows(d, s, B, scratch), B);
         for (size_t i = 0; i < B; i++) z[s + i] = n->logit[i];
     }
+    free(scratch);
     double a, b;
     int fitted = seer_platt_fit(z, d->y, d->rows, &a, &b);
     if (method == SEER_CALIBRATION_ISOTONIC) {

@@ -9,13 +9,14 @@
 #include "base/error.h"
 
 // Adds d's summed log loss to the return value and its gradient (not yet averaged) into g.
-static double add_rows(const double *x, double *g, const seer_dataset *d, size_t E) {
+static double add_rows(const double *x, double *g, const seer_dataset *d, size_t E,
+                       float *row) {
     size_t nd = d->n_dense, S = d->S;
     const double *w = x + E, bias = x[E + nd];
     double loss = 0;
     for (size_t r = 0; r < d->rows; r++) {
         const uint32_t *ids = d->ids + r * S;
-        const float *dense = d->dense + r * nd;
+        const float *dense = seer_dataset_dense_rows(d, r, 1, row);
         double z = bias, y = d->y[r];
         for (size_t s = 0; s < S; s++) z += x[ids[s]];
         for (size_t j = 0; j < nd; j++) z += w[j] * dense[j];
@@ -35,9 +36,10 @@ double seer_lr_objective(const double *x, double *g, size_t n, void *problem) {
     SEER_ASSERT(n == E + nd + 1);
     SEER_ASSERT(!p->d2 || (p->d2->S == p->d->S && p->d2->n_dense == nd));
     memset(g, 0, n * sizeof *g);
-    double loss = add_rows(x, g, p->d, E);
+    float row[SEER_PACK_DENSE_MAX];  // a packed row written out (packed rows are no wider)
+    double loss = add_rows(x, g, p->d, E, row);
     size_t rows = p->d->rows;
-    if (p->d2) loss += add_rows(x, g, p->d2, E), rows += p->d2->rows;
+    if (p->d2) loss += add_rows(x, g, p->d2, E, row), rows += p->d2->rows;
     double inv = 1.0 / (double)rows, sq = 0;
     for (size_t i = 0; i < n; i++) g[i] *= inv;
     for (size_t i = 0; i < E + nd; i++) {
@@ -57,7 +59,9 @@ static void to_net(seer_net *n, const double *x) {
 // Row r of a then b (r counted across both).
 static void copy_row(seer_dataset *to, const seer_dataset *a, const seer_dataset *b, size_t r) {
     const seer_dataset *f = r < a->rows ? a : b;
-    size_t i = r < a->rows ? r : r - a->rows, o = to->rows++, S = f->S, nd = f->n_dense;
+    SEER_ASSERT(f->pack == to->pack);
+    // Both held alike (make_fold): the row is copied as it is held.
+    size_t i = r < a->rows ? r : r - a->rows, o = to->rows++, S = f->S, nd = f->n_held;
     memcpy(to->ids + o * S, f->ids + i * S, S * sizeof *f->ids);
     memcpy(to->dense + o * nd, f->dense + i * nd, nd * sizeof *f->dense);
     to->y[o] = f->y[i];
@@ -71,6 +75,8 @@ static int make_fold(const seer_dataset *a, const seer_dataset *b, size_t k, siz
     size_t n = a->rows + b->rows, nh = (n - k + K - 1) / K;
     seer_dataset_init(fit, a->S, a->n_dense);
     seer_dataset_init(held, a->S, a->n_dense);
+    seer_dataset_use_pack(fit, a->pack);
+    seer_dataset_use_pack(held, a->pack);
     int rc = seer_dataset_reserve(fit, n - nh);
     if (rc == SEER_OK) rc = seer_dataset_reserve(held, nh);
     for (size_t r = 0; r < n && rc == SEER_OK; r++) copy_row(r % K == k ? held : fit, a, b, r);

@@ -52,12 +52,17 @@ void seer_train_job_default(seer_train_job *o) {
 static int eval_dataset(seer_net *n, const seer_dataset *d, float *p, seer_binary_metrics *m) {
     size_t cap = n->cfg.batch_cap;
     double loss = 0;
+    // Packed rows are written out a batch at a time.
+    float *scratch = d->pack ? malloc(cap * d->n_dense * sizeof *scratch) : NULL;
+    if (d->pack && !scratch) return seer_errorf(SEER_ENOMEM, "out of memory scoring rows");
     for (size_t s = 0; s < d->rows; s += cap) {
         size_t B = d->rows - s < cap ? d->rows - s : cap;
-        seer_net_predict(n, d->ids + s * d->S, d->dense + s * d->n_dense, B, p + s);
+        seer_net_predict(n, d->ids + s * d->S, seer_dataset_dense_rows(d, s, B, scratch), B,
+                         p + s);
         if (n->cfg.task != SEER_TASK_BINARY) loss += seer_net_loss(n, d->y + s, B) * (double)B;
         seer_dataset_release(d, s, B);
     }
+    free(scratch);
     if (n->cfg.task == SEER_TASK_BINARY) return seer_binary_metrics_compute(m, p, d->y, d->rows);
     int rc = seer_value_metrics_compute(m, p, d->y, d->rows, n->cfg.task);
     m->loss = d->rows ? loss / (double)d->rows : NAN;
@@ -157,7 +162,7 @@ static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s
     for (size_t i = 0; i < b; i++) {
         size_t row = first + u->perm[s + i];
         memcpy(u->ids + i * S, tr->ids + row * S, S * sizeof *u->ids);
-        memcpy(u->dense + i * nd, tr->dense + row * nd, nd * sizeof *u->dense);
+        seer_dataset_dense_row(tr, row, u->dense + i * nd);
         u->y[i] = tr->y[row];
     }
     double loss = seer_net_train_step(n, u->ids, u->dense, u->y, b, &u->adam);
@@ -471,7 +476,7 @@ static char *training_json(const seer_train_job *o, const seer_train_outcome *r)
 
 static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_job *o,
                      size_t train_rows, size_t valid_rows) {
-    size_t row_bytes = (tr->S + tr->n_dense + 1) * 4;
+    size_t row_bytes = (tr->S + tr->n_held + 1) * 4;
     int cache = o->cache > 0 || (o->cache < 0 && train_rows * row_bytes > CACHE_AUTO_BYTES);
     if (!cache) {
         int rc = seer_dataset_reserve(tr, train_rows);
@@ -660,6 +665,8 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
     if (rc == SEER_OK) {
         seer_dataset_init(tr, m->tf.n_slots, m->tf.n_dense);
         seer_dataset_init(va, m->tf.n_slots, m->tf.n_dense);
+        seer_dataset_use_pack(tr, &m->tf.pack);
+        seer_dataset_use_pack(va, &m->tf.pack);
         // The profile pass counted the rows: hold them without growing, in
         // memory or, for large data, in mapped cache files.
         if (!resumed) rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);

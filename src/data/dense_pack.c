@@ -1,0 +1,82 @@
+// Piecewise-linear blocks held as two floats (dense_pack.h).
+#include "data/dense_pack.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+
+// Appends a run (a copy of len values unless ple) to p, merging copies that follow each other.
+static void add_run(seer_dense_pack *p, size_t at, size_t len, int ple) {
+    seer_pack_run *last = p->n_runs ? &p->run[p->n_runs - 1] : NULL;
+    if (!ple && last && !last->ple && last->at + last->len == at) {
+        last->len += (uint32_t)len;
+        p->n_held += len;
+        return;
+    }
+    p->run[p->n_runs++] = (seer_pack_run){(uint32_t)at, (uint32_t)p->n_held, (uint32_t)len,
+                                          (uint32_t)ple};
+    p->n_held += ple ? 2 : len;
+}
+
+int seer_dense_pack_init(seer_dense_pack *p, size_t n_dense, const size_t *starts,
+                         const size_t *lens, size_t n_blocks) {
+    memset(p, 0, sizeof *p);
+    size_t saved = 0;
+    for (size_t i = 0; i < n_blocks; i++) saved += lens[i] > 2 ? lens[i] - 2 : 0;
+    if (saved == 0 || n_dense > SEER_PACK_DENSE_MAX) return SEER_OK;
+    p->run = malloc((2 * n_blocks + 1) * sizeof *p->run);
+    if (!p->run) return seer_errorf(SEER_ENOMEM, "out of memory building the rows' layout");
+    p->n_dense = n_dense;
+    size_t at = 0;
+    for (size_t i = 0; i < n_blocks; i++) {
+        SEER_ASSERT(starts[i] >= at && starts[i] + lens[i] <= n_dense);
+        if (starts[i] > at) add_run(p, at, starts[i] - at, 0);
+        add_run(p, starts[i], lens[i], lens[i] > 2);
+        at = starts[i] + lens[i];
+    }
+    if (n_dense > at) add_run(p, at, n_dense - at, 0);
+    return SEER_OK;
+}
+
+void seer_dense_pack_free(seer_dense_pack *p) {
+    free(p->run);
+    memset(p, 0, sizeof *p);
+}
+
+void seer_dense_pack_row(const seer_dense_pack *p, const float *dense, float *held) {
+    for (size_t r = 0; r < p->n_runs; r++) {
+        const seer_pack_run *u = &p->run[r];
+        const float *x = dense + u->at;
+        float *out = held + u->held;
+        if (!u->ple) {
+            memcpy(out, x, u->len * sizeof *x);
+            continue;
+        }
+        size_t ones = 0;
+        while (ones < u->len && x[ones] == 1.0f) ones++;
+        out[0] = (float)ones;
+        out[1] = ones < u->len ? x[ones] : 0.0f;
+        // The block is ones, one value, zeros (+0): else its values would not come back.
+        for (size_t k = ones + 1; k < u->len; k++)
+            SEER_ASSERT(x[k] == 0.0f && !signbit(x[k]));
+    }
+}
+
+void seer_dense_unpack_row(const seer_dense_pack *p, const float *held, float *dense) {
+    for (size_t r = 0; r < p->n_runs; r++) {
+        const seer_pack_run *u = &p->run[r];
+        const float *in = held + u->held;
+        float *x = dense + u->at;
+        if (!u->ple) {
+            memcpy(x, in, u->len * sizeof *x);
+            continue;
+        }
+        // Whatever the float (a row read back from a file), no write leaves the block.
+        size_t ones = in[0] >= 1.0f ? (in[0] < (float)u->len ? (size_t)in[0] : u->len) : 0;
+        for (size_t k = 0; k < ones; k++) x[k] = 1.0f;
+        if (ones < u->len) x[ones] = in[1];
+        for (size_t k = ones + 1; k < u->len; k++) x[k] = 0.0f;
+    }
+}
