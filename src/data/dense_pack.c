@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #include "base/error.h"
 
@@ -64,19 +67,49 @@ void seer_dense_pack_row(const seer_dense_pack *p, const float *dense, float *he
     }
 }
 
+// A block of len values: ones 1s, then f, then 0s.
+static inline void ple_out(float *x, size_t len, size_t ones, float f) {
+    for (size_t k = 0; k < len; k++) x[k] = k < ones ? 1.0f : 0.0f;
+    if (ones < len) x[ones] = f;
+}
+
+#ifdef __AVX2__
+// The same, eight values a store, without a branch on ones (which differs row by row), writing
+// up to 7 values past the block: only where the row goes on that far, and the runs after it
+// are written after it. Plain stores: masked ones are slow on some CPUs.
+static inline void ple_wide(float *x, size_t len, size_t ones, float f) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i o = _mm256_set1_epi32((int)ones);
+    const __m256 one = _mm256_set1_ps(1.0f), value = _mm256_set1_ps(f);
+    for (size_t k = 0; k < len; k += 8) {
+        __m256i idx = _mm256_add_epi32(lane, _mm256_set1_epi32((int)k));
+        __m256 v = _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(o, idx)), one);
+        v = _mm256_blendv_ps(v, value, _mm256_castsi256_ps(_mm256_cmpeq_epi32(idx, o)));
+        _mm256_storeu_ps(x + k, v);
+    }
+}
+#endif
+
 void seer_dense_unpack_row(const seer_dense_pack *p, const float *held, float *dense) {
     for (size_t r = 0; r < p->n_runs; r++) {
         const seer_pack_run *u = &p->run[r];
         const float *in = held + u->held;
         float *x = dense + u->at;
         if (!u->ple) {
-            memcpy(x, in, u->len * sizeof *x);
+            // Mostly one value (a missing flag between two blocks): no call for those.
+            if (u->len == 1) x[0] = in[0];
+            else memcpy(x, in, u->len * sizeof *x);
             continue;
         }
-        // Whatever the float (a row read back from a file), no write leaves the block.
+        // Whatever the float (a row read back from a file), no write leaves the row, and the
+        // values of the block are ones, a value and zeros.
         size_t ones = in[0] >= 1.0f ? (in[0] < (float)u->len ? (size_t)in[0] : u->len) : 0;
-        for (size_t k = 0; k < ones; k++) x[k] = 1.0f;
-        if (ones < u->len) x[ones] = in[1];
-        for (size_t k = ones + 1; k < u->len; k++) x[k] = 0.0f;
+#ifdef __AVX2__
+        if (u->at + (u->len + 7) / 8 * 8 <= p->n_dense) {
+            ple_wide(x, u->len, ones, in[1]);
+            continue;
+        }
+#endif
+        ple_out(x, u->len, ones, in[1]);
     }
 }

@@ -22,7 +22,9 @@ static size_t row_tensors(seer_tensor *ts, const char *const names[3], const see
     static const uint32_t none[1];
     ts[0] = (seer_tensor){names[0], SEER_DTYPE_U32, 2, {d->rows, d->S}, d->ids ? (void *)d->ids
                                                                                  : none};
-    ts[1] = (seer_tensor){names[1], SEER_DTYPE_F32, 2, {d->rows, d->n_held},
+    // Rows in memory, as encoded (a cache is written from rows held as they are).
+    SEER_ASSERT(!d->pack);
+    ts[1] = (seer_tensor){names[1], SEER_DTYPE_F32, 2, {d->rows, d->n_dense},
                           d->dense ? (void *)d->dense : none};
     ts[2] = (seer_tensor){names[2], SEER_DTYPE_F32, 1, {d->rows}, d->y ? (void *)d->y : none};
     return 3;
@@ -88,9 +90,8 @@ static int read_rows(seer_dataset *d, seer_modelfile *f, const char *const names
                            names[0]);
     size_t rows = y->shape[0];
     seer_dataset_init(d, S, n_dense);
-    seer_dataset_use_pack(d, &t->pack);  // the rows were held so when written
     if (ids->shape[0] != rows || dense->shape[0] != rows || ids->shape[1] != S ||
-        dense->shape[1] != d->n_held)
+        dense->shape[1] != n_dense)
         return seer_errorf(SEER_EDATA, "%s: %s does not match its transform's shape", path,
                            names[0]);
     // No rows (a hold-out of none, which --valid FILE fills): memory that can grow. Else the

@@ -7,9 +7,8 @@
 //
 //   {"seer_rowcache": SEER_ROWCACHE_VERSION, "key": "<text>", "skipped_rows": n,
 //    "transform": {... as in a model file ...}}
-//   tensors  train.ids (rows, S) u32, train.dense (rows, n_held) f32 (held as the transform's
-//            pack says, data/dense_pack.h), train.y (rows) f32, the same three for valid, and
-//            the transform's vocab.<j> (u64)
+//   tensors  train.ids (rows, S) u32, train.dense (rows, n_dense) f32, train.y (rows) f32,
+//            the same three for valid, and the transform's vocab.<j> (u64)
 //
 // The key is the caller's text naming everything the rows depend on (the file's size, mtime
 // and a hash of its first MiB, the encoding settings); a cache whose version or key differs
@@ -23,7 +22,7 @@
 #include "data/dataset.h"
 #include "data/transform.h"
 
-#define SEER_ROWCACHE_VERSION 3
+#define SEER_ROWCACHE_VERSION 2
 
 // Writes the cache to path atomically (temporary file, fsync, rename). SEER_EIO, SEER_ENOMEM
 // or SEER_EINTERNAL with nothing left behind.

@@ -475,13 +475,17 @@ static char *training_json(const seer_train_job *o, const seer_train_outcome *r)
 #define CACHE_AUTO_BYTES ((size_t)1 << 30)
 
 static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_job *o,
-                     size_t train_rows, size_t valid_rows) {
-    size_t row_bytes = (tr->S + tr->n_held + 1) * 4;
+                     const seer_dense_pack *pack, size_t train_rows, size_t valid_rows) {
+    size_t row_bytes = (tr->S + tr->n_dense + 1) * 4;
     int cache = o->cache > 0 || (o->cache < 0 && train_rows * row_bytes > CACHE_AUTO_BYTES);
     if (!cache) {
         int rc = seer_dataset_reserve(tr, train_rows);
         return rc == SEER_OK ? seer_dataset_reserve(va, valid_rows) : rc;
     }
+    // Rows on disk are held packed (data/dense_pack.h): a smaller file to write and read back,
+    // for a gather that writes each row out again. Rows in memory are held as they are.
+    seer_dataset_use_pack(tr, pack);
+    seer_dataset_use_pack(va, pack);
     char path[4096];
     const char *prefix = o->cache_prefix ? o->cache_prefix : "/tmp/seer";
     snprintf(path, sizeof path, "%s.train-cache.%ld", prefix, (long)getpid());
@@ -665,16 +669,15 @@ static int read_data(const seer_train_job *o, seer_model *m, int resumed, seer_t
     if (rc == SEER_OK) {
         seer_dataset_init(tr, m->tf.n_slots, m->tf.n_dense);
         seer_dataset_init(va, m->tf.n_slots, m->tf.n_dense);
-        seer_dataset_use_pack(tr, &m->tf.pack);
-        seer_dataset_use_pack(va, &m->tf.pack);
         // The profile pass counted the rows: hold them without growing, in
         // memory or, for large data, in mapped cache files.
-        if (!resumed) rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);
+        size_t n_train = prof.rows + 1, n_valid = rows_read - prof.rows + 1;
+        if (!resumed) rc = hold_rows(tr, va, o, &m->tf.pack, n_train, n_valid);
         // The words and the rows together may not fit where the rows alone do (a limit on
         // the address space): give the words up and read the text again.
         if (rc == SEER_ENOMEM && keep && !raw.dropped) {
             seer_raw_rows_drop(&raw);
-            rc = hold_rows(tr, va, o, prof.rows + 1, rows_read - prof.rows + 1);
+            rc = hold_rows(tr, va, o, &m->tf.pack, n_train, n_valid);
         }
         seer_progress bar;
         seer_progress_start(&bar, "encoding", rows_read);
