@@ -485,13 +485,19 @@ static int hold_rows(seer_dataset *tr, seer_dataset *va, const seer_train_job *o
     // Rows on disk are held packed (data/dense_pack.h): a smaller file to write and read back,
     // for a gather that writes each row out again. Rows in memory are held as they are.
     seer_dataset_use_pack(tr, pack);
-    seer_dataset_use_pack(va, pack);
     char path[4096];
     const char *prefix = o->cache_prefix ? o->cache_prefix : "/tmp/seer";
     snprintf(path, sizeof path, "%s.train-cache.%ld", prefix, (long)getpid());
     int rc = seer_dataset_map(tr, path, train_rows);
-    snprintf(path, sizeof path, "%s.valid-cache.%ld", prefix, (long)getpid());
-    if (rc == SEER_OK) rc = seer_dataset_map(va, path, valid_rows);
+    // A --valid FILE's rows, not yet counted, are read into memory that grows (a file of the
+    // count of no rows held out was full at its first row).
+    if (rc == SEER_OK && o->valid_path) {
+        rc = seer_dataset_reserve(va, valid_rows);
+    } else if (rc == SEER_OK) {
+        seer_dataset_use_pack(va, pack);
+        snprintf(path, sizeof path, "%s.valid-cache.%ld", prefix, (long)getpid());
+        rc = seer_dataset_map(va, path, valid_rows);
+    }
     if (rc == SEER_OK && !o->quiet)
         fprintf(stderr, "encoded rows go to a cache file of %.1f MB beside %s\n",
                 (double)(tr->map_bytes + va->map_bytes) / 1e6, prefix);
