@@ -68,8 +68,9 @@ static void chunks_free(seer_word_chunks *w) {
 int seer_word_chunks_init(seer_word_chunks *w, seer_dataset *train, seer_dataset *valid,
                           seer_raw_rows *raw, const seer_transform *t, const seer_split *split,
                           size_t chunk) {
+    // Rows encoded from words stay in memory, held as encoded (no pack: dataset.h).
     SEER_ASSERT(seer_transform_takes_words(t, raw) && !train->map && !(valid && valid->map) &&
-                chunk > 0);
+                !train->pack && !(valid && valid->pack) && chunk > 0);
     *w = (seer_word_chunks){.train = train, .valid = valid, .raw = raw, .t = t,
                             .split = split ? *split : (seer_split){0, 0}, .chunk = chunk,
                             .train0 = train->rows};
@@ -140,16 +141,8 @@ void seer_word_chunks_encode(seer_word_chunks *w, size_t c, int parallel) {
         seer_dataset *d = w->to[k] & HELD_OUT ? w->valid : w->train;
         size_t i = w->to[k] & ~HELD_OUT;
         float y;
-        if (!d->pack) {
-            seer_transform_words(t, raw, seer_raw_rows_at(raw, first + k), d->ids + i * d->S,
-                                 d->dense + i * d->n_held, &y);
-            continue;
-        }
-        // Packed rows are at most SEER_PACK_DENSE_MAX values wide: this thread's own row.
-        float dense[SEER_PACK_DENSE_MAX];
         seer_transform_words(t, raw, seer_raw_rows_at(raw, first + k), d->ids + i * d->S,
-                             dense, &y);
-        seer_dataset_put_dense(d, i, dense);
+                             d->dense + i * d->n_dense, &y);
     }
     // The words of the rows encoded leave memory as the datasets fill.
     seer_raw_rows_release(w->raw, first, n);
