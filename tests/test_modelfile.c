@@ -829,3 +829,27 @@ Test(modelfile, mapping_given_over_outlives_close) {
     cr_assert(eq(ptr, seer_modelfile_give_map(m, &bytes), NULL));
     seer_modelfile_close(m);
 }
+
+// A file of a few MiB is checked on two CPUs where there are two (the checksum beside the scan
+// for NaN): the answers and their order are those of one: a NaN at the very end of a large
+// tensor is named with its place; with the checksum also wrong, the checksum is said first.
+Test(modelfile, large_file_checked_beside_says_the_same) {
+    enum { BIG = 1 << 20 };
+    float *big = malloc(BIG * sizeof *big);
+    for (size_t i = 0; i < BIG; i++) big[i] = (float)(i % 1000) * 0.125f;
+    seer_tensor t[1] = {{"big", SEER_DTYPE_F32, 1, {BIG}, big}};
+    cr_assert(eq(int, seer_modelfile_write(path, "{}", t, 1), SEER_OK));
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    cr_assert(gt(sz, n, (size_t)4 << 20));
+    const float nan = NAN;
+    memcpy(b + n - 4, &nan, 4);
+    fix_checksums(b, n);
+    spill(path, b, n);
+    expect_edata("tensor big holds NaN at index 1048575");
+    b[n / 2] ^= 0x01;  // the checksum is no longer the file's
+    spill(path, b, n);
+    expect_edata("checksum mismatch");
+    free(b);
+    free(big);
+}

@@ -43,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@
 #include "base/hash.h"
 #include "base/lane_hash.h"
 #include "base/mem.h"
+#include "base/threads.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the model format is little-endian");
 
@@ -585,6 +587,55 @@ static int load_directory(seer_modelfile *m, const file_header *h, uint64_t size
     return SEER_OK;
 }
 
+// Files from this size have their body checksum computed on a thread of its own while the
+// caller scans their f32 tensors for NaN and infinities (a thread costs tens of microseconds).
+#define BESIDE_BYTES ((uint64_t)1 << 20)
+
+typedef struct {
+    uint32_t version;
+    const unsigned char *body;
+    uint64_t n;
+    uint64_t sum;  // out
+} checksum_job;
+
+static void *run_checksum(void *arg) {
+    checksum_job *j = arg;
+    j->sum = body_checksum(j->version, j->body, j->n);
+    return NULL;
+}
+
+// The first f32 value of m that is not finite: its tensor's index (m->n: none) and place.
+static size_t first_bad_tensor(const seer_modelfile *m, uint64_t *at) {
+    for (size_t i = 0; i < m->n; i++) {
+        const seer_tensor *t = &m->tensors[i];
+        uint64_t n = t->dtype == SEER_DTYPE_F32 ? tensor_bytes(t) / 4 : 0;
+        *at = first_nonfinite(t, n);
+        if (*at < n) return i;
+    }
+    return m->n;
+}
+
+// The body checksum against the header's, then every f32 value finite: on two CPUs at once for
+// a large file (the checksum beside, the scan here), the same answer in the same order.
+static int check_body(const seer_modelfile *m, const file_header *h, uint64_t size,
+                      const char *path) {
+    checksum_job job = {h->version, m->buf + HEADER_SIZE, size - HEADER_SIZE, 0};
+    pthread_t beside;
+    int two = job.n >= BESIDE_BYTES && seer_cpus_available() > 1 &&
+              seer_side_thread_allowed() && pthread_create(&beside, NULL, run_checksum, &job) == 0;
+    uint64_t at = 0;
+    size_t bad = first_bad_tensor(m, &at);
+    if (two) pthread_join(beside, NULL);
+    else run_checksum(&job);
+    if (h->body_checksum != job.sum)
+        return seer_errorf(SEER_EDATA, "%s: checksum mismatch: the file is corrupted", path);
+    if (bad == m->n) return SEER_OK;
+    const seer_tensor *t = &m->tensors[bad];
+    return seer_errorf(SEER_EDATA, "%s: tensor %s holds %s at index %llu: not a usable model",
+                       path, t->name, nonfinite_name(((const float *)t->data)[at]),
+                       (unsigned long long)at);
+}
+
 // _open, reading the file (mapped 0) or mapping it (1; m->fd kept open).
 static int open_model(seer_modelfile **out, const char *path, int mapped) {
     *out = NULL;
@@ -601,18 +652,7 @@ static int open_model(seer_modelfile **out, const char *path, int mapped) {
     if (rc == SEER_OK && size >= HEADER_SIZE) decode_header(&h, m->buf);
     if (rc == SEER_OK) rc = check_header(&h, m->buf, size, 1, path);
     if (rc == SEER_OK) rc = load_directory(m, &h, size, path);
-    if (rc == SEER_OK &&
-        h.body_checksum != body_checksum(h.version, m->buf + HEADER_SIZE, size - HEADER_SIZE))
-        rc = seer_errorf(SEER_EDATA, "%s: checksum mismatch: the file is corrupted", path);
-    for (size_t i = 0; rc == SEER_OK && i < m->n; i++) {
-        const seer_tensor *t = &m->tensors[i];
-        uint64_t n = t->dtype == SEER_DTYPE_F32 ? tensor_bytes(t) / 4 : 0;
-        uint64_t bad = first_nonfinite(t, n);
-        if (bad < n)
-            rc = seer_errorf(SEER_EDATA, "%s: tensor %s holds %s at index %llu: not a usable "
-                             "model", path, t->name, nonfinite_name(((const float *)t->data)[bad]),
-                             (unsigned long long)bad);
-    }
+    if (rc == SEER_OK) rc = check_body(m, &h, size, path);
     if (rc == SEER_OK) {
         m->json = malloc((size_t)h.json_len + 1);
         if (!m->json) rc = seer_errorf(SEER_ENOMEM, "%s: out of memory", path);
