@@ -963,6 +963,11 @@ Test(dense_pack, any_held_floats_stay_in_their_block) {
     const size_t starts[2] = {1, 8}, lens[2] = {5, 4};
     cr_assert(eq(int, seer_dense_pack_init(&pk, 14, starts, lens, 2), SEER_OK));
     cr_assert(eq(sz, pk.n_held, 1 + 2 + 2 + 2 + 2));
+    // Runs: copy [0], block [1, 6), copy [6, 8), block [8, 12), copy [12, 14). The first block
+    // may be written eight values a store (the row goes on to 14 >= 1 + 8), the second not.
+    cr_assert(eq(sz, pk.n_runs, 5));
+    cr_assert(pk.run[1].ple && pk.run[1].wide);
+    cr_assert(pk.run[3].ple && !pk.run[3].wide);
     const float odd[] = {NAN, -1.0f, -0.0f, 0.5f, 2.7f, 5.0f, 6.0f, 1e30f, INFINITY, -INFINITY};
     for (size_t a = 0; a < sizeof odd / sizeof *odd; a++) {
         float held[9] = {7, odd[a], 0.25f, 11, 12, odd[a], 0.75f, 13, 14};

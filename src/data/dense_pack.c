@@ -19,7 +19,8 @@ static void add_run(seer_dense_pack *p, size_t at, size_t len, int ple) {
         return;
     }
     p->run[p->n_runs++] = (seer_pack_run){(uint32_t)at, (uint32_t)p->n_held, (uint32_t)len,
-                                          (uint32_t)ple};
+                                          (uint16_t)ple,
+                                          (uint16_t)(ple && at + (len + 7) / 8 * 8 <= p->n_dense)};
     p->n_held += ple ? 2 : len;
 }
 
@@ -75,8 +76,8 @@ static inline void ple_out(float *x, size_t len, size_t ones, float f) {
 
 #ifdef __AVX2__
 // The same, eight values a store, without a branch on ones (which differs row by row), writing
-// up to 7 values past the block: only where the row goes on that far, and the runs after it
-// are written after it. Plain stores: masked ones are slow on some CPUs.
+// up to 7 values past the block: only for a run marked wide. Plain stores: masked ones are
+// slow on some CPUs.
 static inline void ple_wide(float *x, size_t len, size_t ones, float f) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i o = _mm256_set1_epi32((int)ones);
@@ -105,7 +106,7 @@ void seer_dense_unpack_row(const seer_dense_pack *p, const float *held, float *d
         // values of the block are ones, a value and zeros.
         size_t ones = in[0] >= 1.0f ? (in[0] < (float)u->len ? (size_t)in[0] : u->len) : 0;
 #ifdef __AVX2__
-        if (u->at + (u->len + 7) / 8 * 8 <= p->n_dense) {
+        if (u->wide) {
             ple_wide(x, u->len, ones, in[1]);
             continue;
         }

@@ -2,7 +2,7 @@
 // buckets (transform.h) are ones, then the value's share of its own bucket, then zeros, so such
 // a block of n values is held as two floats, the count of leading ones and the value after them
 // (0 when none follows), and written out whole again when a batch is gathered. The rows of an
-// mlp on Criteo's 39 columns hold 52 floats instead of 163; the values written out are the very
+// mlp on Criteo's 39 columns hold 51 floats instead of 163; the values written out are the very
 // floats encoded. The rest of a row is held as it is. Used for rows in a cache file (a file
 // 2.4x smaller to write and read back); rows in memory are held as encoded, whose gather is a
 // copy (5-9% of an mlp's loop faster).
@@ -19,7 +19,9 @@ typedef struct {
     uint32_t at;      // its first value in a row as encoded
     uint32_t held;    // its first float in a row as held
     uint32_t len;     // values as encoded
-    uint32_t ple;     // 1: a block of piecewise-linear buckets (len values in 2 floats)
+    uint16_t ple;     // 1: a block of piecewise-linear buckets (len values in 2 floats)
+    uint16_t wide;    // with ple: the row goes on 7 values past the block, which may then be
+                      // written out eight values a store (the runs after it come after it)
 } seer_pack_run;
 
 typedef struct {

@@ -428,16 +428,26 @@ void seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_
         seer_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+// Whether a product has terms to sum: none when M or N is 0, and C only scaled by beta when K
+// is 0 (done here).
+static int has_terms(size_t M, size_t N, size_t K, float beta, float *C, size_t ldc) {
+    if (M == 0 || N == 0) return 0;
+    if (K == 0) scale_rows(M, N, beta, C, ldc);
+    return K > 0;
+}
+
+// A bf16 product's start: one at a time (they share the scratchpad and the rounded copies), the
+// kernels chosen at the first.
+static void bf16_enter(void) {
+    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
+    if (!bf16.started) start();
+}
+
 void seer_gemm_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                     const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                     size_t ldc) {
-    if (M == 0 || N == 0) return;
-    if (K == 0) {
-        scale_rows(M, N, beta, C, ldc);
-        return;
-    }
-    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
-    if (!bf16.started) start();
+    if (!has_terms(M, N, K, beta, C, ldc)) return;
+    bf16_enter();
     if (bf16.emulate ||
         !native_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
         emulated_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
@@ -504,13 +514,8 @@ static int matmul_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, fl
 void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                         const uint16_t *A16, const uint16_t *B16, float beta, float *C,
                         size_t ldc) {
-    if (M == 0 || N == 0) return;
-    if (K == 0) {
-        scale_rows(M, N, beta, C, ldc);
-        return;
-    }
-    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
-    if (!bf16.started) start();
+    if (!has_terms(M, N, K, beta, C, ldc)) return;
+    bf16_enter();
     dnnl_status_t st = dnnl_success;
     int done = !bf16.emulate &&
                matmul_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc, &st);
@@ -521,8 +526,7 @@ void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, 
 }
 
 int seer_gemm_bf16_native(void) {
-    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
-    if (!bf16.started) start();
+    bf16_enter();
     int native = !bf16.emulate;
     atomic_flag_clear(&bf16_busy);
     return native;
@@ -550,8 +554,7 @@ int seer_gemm_bf16_rounded(int trans_a, int trans_b, size_t M, size_t N, size_t 
                            const uint16_t *A16, const uint16_t *B16, float beta, float *C,
                            size_t ldc) {
     if (M == 0 || N == 0 || K == 0) return 0;
-    SEER_ASSERT(!atomic_flag_test_and_set(&bf16_busy));
-    if (!bf16.started) start();
+    bf16_enter();
     dnnl_status_t st;
     int done = !bf16.emulate &&
                matmul_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc, &st);
