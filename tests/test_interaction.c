@@ -33,6 +33,7 @@
 
 #include "base/rng.h"
 #include "golden.h"
+#include "nn/fm_lanes.h"
 #include "nn/interaction.h"
 
 #define GC_H 0.25
@@ -482,6 +483,49 @@ Test(interaction, fm_forward_and_backward_add) {
     seer_fm_backward(de, dout, e, FLD, FB, FNF, FD);
     seer_fm_backward(de2, dout, e, FLD, FB, FNF, FD);
     CHECK_ADDS(de0, de, de2, FB * FLD);
+}
+
+static uint32_t float_bits(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+// Rows eight at a time (nn/fm_lanes.c) give each row the bits it gets alone (a single row
+// goes through the row loop): the same additions in the same order, no product fused. The
+// values span 2^-6..2^6 so that a fused or reordered sum shows in the last bits. Sizes where
+// the lanes take nothing (D = 4, 12, 264) are checked the same way.
+Test(interaction, fm_forward_eight_rows_at_once_have_the_bits_of_one) {
+    static const size_t dims[] = {8, 16, 24, 64, 256, 4, 12, 264}, rows[] = {8, 9, 23, 64};
+    static const size_t fields[] = {1, 3, 39};
+    seer_rng r;
+    seer_rng_init(&r, 31);
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++)
+        for (size_t ni = 0; ni < sizeof fields / sizeof *fields; ni++)
+            for (size_t bi = 0; bi < sizeof rows / sizeof *rows; bi++) {
+                size_t D = dims[di], nf = fields[ni], B = rows[bi], ld = nf * D + 3;
+                float *e = malloc(B * ld * sizeof *e), *out = malloc(B * sizeof *out);
+                float *alone = malloc(B * sizeof *alone);
+                cr_assert(e && out && alone);
+                for (size_t i = 0; i < B * ld; i++)
+                    e[i] = (float)((seer_rng_uniform(&r) * 2 - 1) *
+                                   ldexp(1.0, (int)seer_rng_below(&r, 13) - 6));
+                fill(out, B, &r, -1, 1);
+                memcpy(alone, out, B * sizeof *out);
+                seer_fm_forward(out, e, ld, B, nf, D);
+                for (size_t b = 0; b < B; b++) seer_fm_forward(alone + b, e + b * ld, ld, 1, nf, D);
+                for (size_t b = 0; b < B; b++)
+                    cr_assert(eq(u32, float_bits(out[b]), float_bits(alone[b])),
+                              "D %zu, %zu fields, %zu rows: row %zu is %.9g, alone %.9g", D, nf,
+                              B, b, out[b], alone[b]);
+                free(e);
+                free(out);
+                free(alone);
+            }
+#ifdef __AVX2__
+    float e[8 * 16] = {0}, out[8] = {0};
+    cr_assert(eq(sz, seer_fm_forward_lanes(out, e, 16, 8, 1, 16), 8), "the lanes took no rows");
+#endif
 }
 
 // du is written whole (only the layer has it); db, dx0 and dxl are added to.

@@ -1,6 +1,7 @@
 // Wide part, dense fields, FM, cross and bilinear fusion kernels.
 #include "nn/interaction.h"
 
+#include "nn/fm_lanes.h"
 #include "nn/gemm.h"
 
 void seer_wide_forward(float *out, const float *xw, const float *xd, size_t ld, const float *wd,
@@ -45,16 +46,13 @@ void seer_dense_field_backward(float *dv, const float *de, size_t ld_e, const fl
         }
 }
 
-// Rows wider than this many embedding dimensions are summed in pieces.
-#define FM_DIM_MAX 256
-
 void seer_fm_forward(float *out, const float *e, size_t ld, size_t B, size_t nf, size_t D) {
-    float s[FM_DIM_MAX];
-    for (size_t b = 0; b < B; b++) {
+    float s[SEER_FM_DIM_MAX];
+    for (size_t b = seer_fm_forward_lanes(out, e, ld, B, nf, D); b < B; b++) {
         const float *eb = e + b * ld;
         float total = 0.0f;
-        for (size_t k0 = 0; k0 < D; k0 += FM_DIM_MAX) {
-            size_t dk = D - k0 < FM_DIM_MAX ? D - k0 : FM_DIM_MAX;
+        for (size_t k0 = 0; k0 < D; k0 += SEER_FM_DIM_MAX) {
+            size_t dk = D - k0 < SEER_FM_DIM_MAX ? D - k0 : SEER_FM_DIM_MAX;
             float q = 0.0f;
             for (size_t k = 0; k < dk; k++) s[k] = 0.0f;
             for (size_t i = 0; i < nf; i++)
@@ -73,13 +71,13 @@ void seer_fm_forward(float *out, const float *e, size_t ld, size_t B, size_t nf,
 
 void seer_fm_backward(float *de, const float *dout, const float *e, size_t ld, size_t B, size_t nf,
                       size_t D) {
-    float s[FM_DIM_MAX];
+    float s[SEER_FM_DIM_MAX];
     for (size_t b = 0; b < B; b++) {
         const float *eb = e + b * ld;
         float *db = de + b * ld;
         float g = dout[b];
-        for (size_t k0 = 0; k0 < D; k0 += FM_DIM_MAX) {
-            size_t dk = D - k0 < FM_DIM_MAX ? D - k0 : FM_DIM_MAX;
+        for (size_t k0 = 0; k0 < D; k0 += SEER_FM_DIM_MAX) {
+            size_t dk = D - k0 < SEER_FM_DIM_MAX ? D - k0 : SEER_FM_DIM_MAX;
             for (size_t k = 0; k < dk; k++) s[k] = 0.0f;
             for (size_t i = 0; i < nf; i++)
                 for (size_t k = 0; k < dk; k++) s[k] += eb[i * D + k0 + k];

@@ -25,9 +25,13 @@ void seer_dense_field_forward(float *e, size_t ld_e, const float *x, size_t ld_x
 void seer_dense_field_backward(float *dv, const float *de, size_t ld_e, const float *x,
                                size_t ld_x, size_t B, size_t n, size_t D);
 
+// Rows wider than this many embedding dimensions are summed in pieces by the FM kernels.
+#define SEER_FM_DIM_MAX 256
+
 // FM second order (Rendle 2010, eq. 5):
 // out[b] += 1/2 sum_k ((sum_i e[b,i,k])^2 - sum_i e[b,i,k]^2).
-// out (B), e (B, nf*D) with row stride ld.
+// out (B), e (B, nf*D) with row stride ld. Rows go eight at a time through fm_lanes.h where
+// it takes them, with the same bits.
 void seer_fm_forward(float *out, const float *e, size_t ld, size_t B, size_t nf, size_t D);
 // de[b,i,k] += dout[b] * (sum_j e[b,j,k] - e[b,i,k]). de has row stride ld too.
 void seer_fm_backward(float *de, const float *dout, const float *e, size_t ld, size_t B, size_t nf,
