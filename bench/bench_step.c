@@ -15,7 +15,8 @@
 // run nearer the peak than its products do: cpu_fraction <= gemm_share * gemm_gflops / peak.
 //
 //   build/bench_step [model ...]     (BENCH_STEPS=30, BENCH_BF16=1 for --precision bf16,
-//                                     BENCH_PEAK=0 without the peak, for perf record)
+//                                     BENCH_PEAK=0 without the peak, for perf record,
+//                                     BENCH_SHAPES=1 for each shape's products apart)
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,13 +49,50 @@ void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M
                          size_t K, float alpha, const float *A, size_t lda, const float *B,
                          size_t ldb, float beta, float *C, size_t ldc);
 
+// BENCH_SHAPES=1: each shape's products apart (time and rate), printed after each model.
+typedef struct {
+    int ta, tb, bf16;
+    size_t M, N, K;
+    double cpu, flops;
+    long calls;
+} shape_time;
+static shape_time shapes[64];
+static size_t n_shapes;
+
+static void count_shape(int ta, int tb, int bf16, size_t M, size_t N, size_t K, double cpu) {
+    size_t i = 0;
+    while (i < n_shapes && !(shapes[i].ta == ta && shapes[i].tb == tb && shapes[i].bf16 == bf16 &&
+                             shapes[i].M == M && shapes[i].N == N && shapes[i].K == K))
+        i++;
+    if (i == n_shapes) {
+        if (n_shapes == sizeof shapes / sizeof *shapes) return;
+        shapes[n_shapes++] = (shape_time){ta, tb, bf16, M, N, K, 0, 0, 0};
+    }
+    shapes[i].cpu += cpu;
+    shapes[i].flops += 2.0 * (double)M * (double)N * (double)K;
+    shapes[i].calls++;
+}
+
+static void print_shapes(const char *name, int steps) {
+    if (!getenv("BENCH_SHAPES") || !atoi(getenv("BENCH_SHAPES"))) return;
+    for (size_t i = 0; i < n_shapes; i++)
+        printf("shape %s %s M=%zu N=%zu K=%zu ta=%d tb=%d calls_per_step=%.1f ms_per_step=%.3f "
+               "gflops=%.1f\n", name, shapes[i].bf16 ? "bf16" : "fp32", shapes[i].M,
+               shapes[i].N, shapes[i].K, shapes[i].ta, shapes[i].tb,
+               (double)shapes[i].calls / steps, 1e3 * shapes[i].cpu / steps,
+               shapes[i].flops / shapes[i].cpu * 1e-9);
+    n_shapes = 0;
+}
+
 void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M, size_t N,
                          size_t K, float alpha, const float *A, size_t lda, const float *B,
                          size_t ldb, float beta, float *C, size_t ldc) {
     double c0 = cpu_now();
     __real_seer_gemm_in(prec, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    gemm_cpu += cpu_now() - c0;
+    double dt = cpu_now() - c0;
+    gemm_cpu += dt;
     gemm_flops += 2.0 * (double)M * (double)N * (double)K;
+    count_shape(trans_a, trans_b, prec == SEER_PRECISION_BF16, M, N, K, dt);
 }
 
 // A bf16 step's products on operands it rounded once (seer_net_linear_*), and the rounding,
@@ -73,8 +111,10 @@ void __wrap_seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, siz
                                float *C, size_t ldc) {
     double c0 = cpu_now();
     __real_seer_gemm_bf16_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
-    gemm_cpu += cpu_now() - c0;
+    double dt = cpu_now() - c0;
+    gemm_cpu += dt;
     gemm_flops += 2.0 * (double)M * (double)N * (double)K;
+    count_shape(trans_a, trans_b, 1, M, N, K, dt);
 }
 
 void __wrap_seer_bf16_round(uint16_t *dst, const float *x, size_t n) {
@@ -149,6 +189,7 @@ static void bench(const char *name, int steps) {
             ids[i] = (uint32_t)(i % F * (ROWS / F) + seer_rng_below(&r, ROWS / F));
         for (size_t i = 0; i < BATCH * N_DENSE; i++) dense[i] = (float)seer_rng_uniform(&r) - 0.5f;
         for (size_t i = 0; i < BATCH; i++) y[i] = seer_rng_uniform(&r) < 0.25 ? 1.0f : 0.0f;
+        if (s == 0) n_shapes = 0;  // the warm-up steps' products not counted
         double g0 = gemm_cpu, f0 = gemm_flops;
         double t0 = seer_now(), c0 = cpu_now();
         seer_net_train_step(&n, ids, dense, y, BATCH, &adam);
@@ -176,6 +217,7 @@ static void bench(const char *name, int steps) {
            cpu_gflops, cpu_peak, cpu_gflops / cpu_peak, 1e3 * step_gemm / steps,
            1e3 * (step_cpu - step_gemm) / steps, step_gemm_flops / step_gemm * 1e-9,
            step_gemm / step_cpu);
+    print_shapes(name, steps);
     seer_net_free(&n);
     free(ids);
     free(dense);

@@ -33,6 +33,7 @@
 #include "nn/linalg.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
+#include "nn/transpose.h"
 
 #define GC_H 1e-2
 #define GC_TOL 1e-4
@@ -825,4 +826,25 @@ Test(layers, linear_bf16_rounding_once_equals_each_product) { linear_bf16_cases(
 Test(layers, linear_bf16_rounding_once_equals_each_product_emulated) {
     seer_gemm_bf16_emulate(1);
     linear_bf16_cases();
+}
+
+// seer_transpose against the definition, at shapes around its 8 x 8 blocks and 32 x 32 tiles;
+// the values are their own positions, so any misplaced one shows.
+Test(layers, transpose_every_shape_around_its_blocks) {
+    static const size_t sizes[] = {1, 3, 7, 8, 9, 31, 32, 33, 64, 65, 100};
+    size_t n = sizeof sizes / sizeof *sizes;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            size_t rows = sizes[i], cols = sizes[j];
+            float *a = malloc(rows * cols * sizeof *a), *at = malloc(rows * cols * sizeof *at);
+            cr_assert(a && at);
+            for (size_t k = 0; k < rows * cols; k++) a[k] = (float)k, at[k] = -1.0f;
+            seer_transpose(at, a, rows, cols);
+            for (size_t r = 0; r < rows; r++)
+                for (size_t c = 0; c < cols; c++)
+                    cr_assert(eq(flt, at[c * rows + r], a[r * cols + c]),
+                              "%zu x %zu: (%zu, %zu)", rows, cols, r, c);
+            free(a);
+            free(at);
+        }
 }

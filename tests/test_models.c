@@ -831,3 +831,62 @@ Test(models, bf16_copies_kept_from_the_forward_change_nothing_emulated) {
     seer_gemm_bf16_emulate(1);
     check_bf16_copies_all();
 }
+
+// An fp32 training step multiplies a large layer (SEER_NET_WT_MIN weights, SEER_NET_WT_ROWS
+// rows) by a transposed copy of its weight, remade at each forward (net.h). Trained side by side
+// with a twin that has no copies, a net ends with the same parameters (oneDNN may sum the two
+// products in another order, so within rounding, not to the bit), and the copy a step used is
+// the weight as it stood at that step's forward, transposed.
+static void check_transposed_weights(seer_model_kind kind) {
+    enum { WT_B = 96 };
+    seer_net_config cfg = {.kind = kind, .n_fields = F, .n_dense = N_DENSE, .emb_rows = ROWS,
+                           .emb_dim = 4, .batch_cap = WT_B, .n_hidden = 2,
+                           .hidden = {300, 256}, .n_cross = kind == SEER_MODEL_DCNV2 ? 1 : 0};
+    seer_net with, without;
+    cr_assert(eq(int, seer_net_init(&with, &cfg, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&without, &cfg, 42), SEER_OK));
+    size_t big = 0;
+    while (big < with.n_layers && !with.wt[big]) big++;
+    cr_assert(lt(sz, big, with.n_layers), "kind %d: no layer has a transposed copy", kind);
+    size_t in = with.layer_in[big], out = with.layer_out[big];
+    cr_assert(ge(sz, in * out, (size_t)SEER_NET_WT_MIN));
+    free(without.wt_block);
+    without.wt_block = NULL;
+    memset(without.wt, 0, sizeof without.wt);
+    float *before = malloc(in * out * sizeof *before);
+    cr_assert(ne(ptr, before, NULL));
+    seer_rng r;
+    seer_rng_init(&r, 12);
+    uint32_t ids[WT_B * F];
+    float dense[WT_B * N_DENSE], y[WT_B];
+    for (int s = 0; s < 3; s++) {
+        for (size_t i = 0; i < WT_B * F; i++) ids[i] = (uint32_t)seer_rng_below(&r, ROWS);
+        for (size_t i = 0; i < WT_B * N_DENSE; i++)
+            dense[i] = (float)(seer_rng_uniform(&r) * 2 - 1);
+        for (size_t i = 0; i < WT_B; i++) y[i] = seer_rng_uniform(&r) < 0.5 ? 0.0f : 1.0f;
+        memcpy(before, with.w[big], in * out * sizeof *before);
+        double la = seer_net_train_step(&with, ids, dense, y, WT_B, &adam_cfg);
+        double lb = seer_net_train_step(&without, ids, dense, y, WT_B, &adam_cfg);
+        cr_assert(ieee_ulp_eq(dbl, la, lb, 1 << 20), "kind %d step %d: loss %.17g vs %.17g",
+                  kind, s, la, lb);
+        for (size_t o = 0; o < out; o++)
+            for (size_t k = 0; k < in; k++)
+                cr_assert(eq(flt, with.wt[big][k * out + o], before[o * in + k]),
+                          "kind %d step %d: the copy at (%zu, %zu) is not the weight", kind, s,
+                          k, o);
+    }
+    for (size_t i = 0; i < with.n_params; i++)
+        cr_assert(le(dbl, fabs((double)with.params[i] - without.params[i]),
+                     1e-5 * (1 + fabs((double)without.params[i]))),
+                  "kind %d: parameter %zu is %.9g, without the copies %.9g", kind, i,
+                  with.params[i], without.params[i]);
+    free(before);
+    seer_net_free(&with);
+    seer_net_free(&without);
+}
+
+Test(models, transposed_weights_train_as_the_weights) {
+    check_transposed_weights(SEER_MODEL_MLP);
+    check_transposed_weights(SEER_MODEL_DEEPFM);
+    check_transposed_weights(SEER_MODEL_DCNV2);
+}

@@ -32,6 +32,10 @@
 #include "nn/gemm.h"
 
 #define SEER_LAYERS_MAX 16
+// A training step multiplies by a transposed copy of a layer's weight (seer_net.wt) from this
+// many weights and this many rows: smaller products gain less than the copy costs.
+#define SEER_NET_WT_MIN 65536
+#define SEER_NET_WT_ROWS 64
 // The most points an isotonic calibration keeps (train/calibrate.h merges its blocks to fit).
 #define SEER_CALIB_KNOTS_MAX 64
 
@@ -161,6 +165,12 @@ struct seer_net {
     // has none).
     uint16_t *bf16;
     uint16_t *w16[SEER_LAYERS_MAX], *x16[SEER_LAYERS_MAX], *dy16;
+    // An fp32 training step's transposed weights (in, out), remade at each forward, for the
+    // layers of at least SEER_NET_WT_MIN weights: oneDNN's product with the weight as stored
+    // (out, in), a transposed operand, runs 10-20% slower there (BENCHMARKS.md). One block (NULL
+    // where no layer is that large; a view has none); wt[l] NULL for the others.
+    float *wt_block;
+    float *wt[SEER_LAYERS_MAX];
 
     float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
     float *wide, *wide_m, *wide_v;  // (emb_rows) the wide part's weights, when plan.wide
