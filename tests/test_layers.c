@@ -29,11 +29,11 @@
 #include "base/rng.h"
 #include "golden.h"
 #include "nn/embedding.h"
+#include "nn/fused_linear.h"
 #include "nn/gemm.h"
 #include "nn/linalg.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
-#include "nn/transpose.h"
 
 #define GC_H 1e-2
 #define GC_TOL 1e-4
@@ -828,23 +828,41 @@ Test(layers, linear_bf16_rounding_once_equals_each_product_emulated) {
     linear_bf16_cases();
 }
 
-// seer_transpose against the definition, at shapes around its 8 x 8 blocks and 32 x 32 tiles;
-// the values are their own positions, so any misplaced one shows.
-Test(layers, transpose_every_shape_around_its_blocks) {
-    static const size_t sizes[] = {1, 3, 7, 8, 9, 31, 32, 33, 64, 65, 100};
-    size_t n = sizeof sizes / sizeof *sizes;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < n; j++) {
-            size_t rows = sizes[i], cols = sizes[j];
-            float *a = malloc(rows * cols * sizeof *a), *at = malloc(rows * cols * sizeof *at);
-            cr_assert(a && at);
-            for (size_t k = 0; k < rows * cols; k++) a[k] = (float)k, at[k] = -1.0f;
-            seer_transpose(at, a, rows, cols);
-            for (size_t r = 0; r < rows; r++)
-                for (size_t c = 0; c < cols; c++)
-                    cr_assert(eq(flt, at[c * rows + r], a[r * cols + c]),
-                              "%zu x %zu: (%zu, %zu)", rows, cols, r, c);
-            free(a);
-            free(at);
+
+// The fused forward (nn/fused_linear.h) against the definition in double, with and without its
+// ReLU, at shapes from a single value to the models' widths; it writes every output (the rows
+// start as NaN) and runs on every machine (oneDNN has an fp32 matmul on every x86-64).
+Test(layers, fused_linear_forward_against_the_definition) {
+    static const size_t shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {64, 300, 256}, {100, 649, 17},
+                                       {17, 33, 400}};
+    seer_rng r;
+    seer_rng_init(&r, 41);
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int relu = 0; relu < 2; relu++) {
+            size_t B = shapes[s][0], in = shapes[s][1], out = shapes[s][2];
+            float *x = malloc(B * in * sizeof *x), *w = malloc(in * out * sizeof *w);
+            float *b = malloc(out * sizeof *b), *y = malloc(B * out * sizeof *y);
+            cr_assert(x && w && b && y);
+            for (size_t i = 0; i < B * in; i++) x[i] = (float)(seer_rng_uniform(&r) * 2 - 1);
+            for (size_t i = 0; i < in * out; i++) w[i] = (float)(seer_rng_uniform(&r) * 2 - 1);
+            for (size_t i = 0; i < out; i++) b[i] = (float)(seer_rng_uniform(&r) * 2 - 1);
+            for (size_t i = 0; i < B * out; i++) y[i] = NAN;
+            cr_assert(eq(int, seer_linear_fused_forward(y, x, w, b, B, in, out, relu), 1));
+            for (size_t i = 0; i < B; i++)
+                for (size_t o = 0; o < out; o++) {
+                    double z = b[o], mag = fabs(b[o]);
+                    for (size_t k = 0; k < in; k++) {
+                        z += (double)x[i * in + k] * w[o * in + k];
+                        mag += fabs((double)x[i * in + k] * w[o * in + k]);
+                    }
+                    if (relu && z < 0) z = 0;
+                    cr_assert(le(dbl, fabs(y[i * out + o] - z), 1e-6 * mag + 1e-7),
+                              "%zu x %zu -> %zu, relu %d: (%zu, %zu) is %.9g, not %.9g", B, in,
+                              out, relu, i, o, y[i * out + o], z);
+                }
+            free(x);
+            free(w);
+            free(b);
+            free(y);
         }
 }

@@ -30,6 +30,7 @@
 #include "golden.h"
 #include "models/net.h"
 #include "nn/embedding.h"
+#include "nn/fused_linear.h"
 #include "nn/loss.h"
 
 enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
@@ -832,61 +833,66 @@ Test(models, bf16_copies_kept_from_the_forward_change_nothing_emulated) {
     check_bf16_copies_all();
 }
 
-// An fp32 training step multiplies a large layer (SEER_NET_WT_MIN weights, SEER_NET_WT_ROWS
-// rows) by a transposed copy of its weight, remade at each forward (net.h). Trained side by side
-// with a twin that has no copies, a net ends with the same parameters (oneDNN may sum the two
-// products in another order, so within rounding, not to the bit), and the copy a step used is
-// the weight as it stood at that step's forward, transposed.
-static void check_transposed_weights(seer_model_kind kind) {
-    enum { WT_B = 96 };
-    seer_net_config cfg = {.kind = kind, .n_fields = F, .n_dense = N_DENSE, .emb_rows = ROWS,
-                           .emb_dim = 4, .batch_cap = WT_B, .n_hidden = 2,
-                           .hidden = {300, 256}, .n_cross = kind == SEER_MODEL_DCNV2 ? 1 : 0};
-    seer_net with, without;
-    cr_assert(eq(int, seer_net_init(&with, &cfg, 42), SEER_OK));
-    cr_assert(eq(int, seer_net_init(&without, &cfg, 42), SEER_OK));
-    size_t big = 0;
-    while (big < with.n_layers && !with.wt[big]) big++;
-    cr_assert(lt(sz, big, with.n_layers), "kind %d: no layer has a transposed copy", kind);
-    size_t in = with.layer_in[big], out = with.layer_out[big];
-    cr_assert(ge(sz, in * out, (size_t)SEER_NET_WT_MIN));
-    free(without.wt_block);
-    without.wt_block = NULL;
-    memset(without.wt, 0, sizeof without.wt);
-    float *before = malloc(in * out * sizeof *before);
-    cr_assert(ne(ptr, before, NULL));
-    seer_rng r;
-    seer_rng_init(&r, 12);
-    uint32_t ids[WT_B * F];
-    float dense[WT_B * N_DENSE], y[WT_B];
-    for (int s = 0; s < 3; s++) {
-        for (size_t i = 0; i < WT_B * F; i++) ids[i] = (uint32_t)seer_rng_below(&r, ROWS);
-        for (size_t i = 0; i < WT_B * N_DENSE; i++)
-            dense[i] = (float)(seer_rng_uniform(&r) * 2 - 1);
-        for (size_t i = 0; i < WT_B; i++) y[i] = seer_rng_uniform(&r) < 0.5 ? 0.0f : 1.0f;
-        memcpy(before, with.w[big], in * out * sizeof *before);
-        double la = seer_net_train_step(&with, ids, dense, y, WT_B, &adam_cfg);
-        double lb = seer_net_train_step(&without, ids, dense, y, WT_B, &adam_cfg);
-        cr_assert(ieee_ulp_eq(dbl, la, lb, 1 << 20), "kind %d step %d: loss %.17g vs %.17g",
-                  kind, s, la, lb);
-        for (size_t o = 0; o < out; o++)
-            for (size_t k = 0; k < in; k++)
-                cr_assert(eq(flt, with.wt[big][k * out + o], before[o * in + k]),
-                          "kind %d step %d: the copy at (%zu, %zu) is not the weight", kind, s,
-                          k, o);
-    }
-    for (size_t i = 0; i < with.n_params; i++)
-        cr_assert(le(dbl, fabs((double)with.params[i] - without.params[i]),
-                     1e-5 * (1 + fabs((double)without.params[i]))),
-                  "kind %d: parameter %zu is %.9g, without the copies %.9g", kind, i,
-                  with.params[i], without.params[i]);
-    free(before);
-    seer_net_free(&with);
-    seer_net_free(&without);
+// One training forward and backward of n on the batch (no optimiser step); the loss.
+static double step_grads(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
+                         size_t nb) {
+    n->training = 1;
+    seer_net_forward(n, ids, dense, nb);
+    double loss = seer_bce_logits_forward(n->logit, y, nb);
+    seer_net_zero_grads(n, nb);
+    seer_bce_logits_backward(n->dlogit, n->logit, y, nb);
+    n->ops->backward(n, nb);
+    n->training = 0;
+    return loss;
 }
 
-Test(models, transposed_weights_train_as_the_weights) {
-    check_transposed_weights(SEER_MODEL_MLP);
-    check_transposed_weights(SEER_MODEL_DEEPFM);
-    check_transposed_weights(SEER_MODEL_DCNV2);
+// An fp32 training step runs a large layer's forward (SEER_NET_FUSED_MIN weights,
+// SEER_NET_FUSED_ROWS rows) as one matmul with its bias and ReLU (nn/fused_linear.h). On the
+// same batch and weights as a twin whose forwards all go through sgemm, it gives the same loss
+// and dense gradients within rounding (the two sum in another order): the stacks of mlp and
+// deepfm, dcnv2's cross layers and stack. And the fused forward did run.
+static void check_fused_forward(seer_model_kind kind) {
+    enum { FB = 96 };
+    size_t width = kind == SEER_MODEL_DCNV2 ? 300 : 4;  // dcnv2: cross layers of 300 x 300
+    seer_net_config cfg = {.kind = kind, .n_fields = F, .n_dense = width * 2, .emb_rows = ROWS,
+                           .emb_dim = 4, .batch_cap = FB, .n_hidden = 2, .hidden = {300, 256},
+                           .n_cross = kind == SEER_MODEL_DCNV2 ? 1 : 0};
+    seer_net fused, plain;
+    cr_assert(eq(int, seer_net_init(&fused, &cfg, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&plain, &cfg, 42), SEER_OK));
+    seer_rng r;
+    seer_rng_init(&r, 12);
+    size_t nd = cfg.n_dense;
+    uint32_t ids[FB * F];
+    float *dense = malloc(FB * nd * sizeof *dense), y[FB];
+    cr_assert(ne(ptr, dense, NULL));
+    for (size_t i = 0; i < FB * F; i++) ids[i] = (uint32_t)seer_rng_below(&r, ROWS);
+    for (size_t i = 0; i < FB * nd; i++) dense[i] = (float)(seer_rng_uniform(&r) * 2 - 1);
+    for (size_t i = 0; i < FB; i++) y[i] = seer_rng_uniform(&r) < 0.5 ? 0.0f : 1.0f;
+    size_t runs = seer_linear_fused_runs();
+    double la = step_grads(&fused, ids, dense, y, FB);
+    cr_assert(gt(sz, seer_linear_fused_runs(), runs), "kind %d: no forward ran fused", kind);
+    seer_linear_fused_allow(0);
+    runs = seer_linear_fused_runs();
+    double lb = step_grads(&plain, ids, dense, y, FB);
+    cr_assert(eq(sz, seer_linear_fused_runs(), runs), "kind %d: a forward ran fused", kind);
+    seer_linear_fused_allow(1);
+    cr_assert(le(dbl, fabs(la - lb), 1e-6 * (1 + fabs(lb))), "kind %d: loss %.9g fused, %.9g not",
+              kind, la, lb);
+    double scale = 0;
+    for (size_t i = 0; i < plain.n_params; i++) scale = fmax(scale, fabs(plain.grads[i]));
+    cr_assert(gt(dbl, scale, 0.0));
+    for (size_t i = 0; i < fused.n_params; i++)
+        cr_assert(le(dbl, fabs((double)fused.grads[i] - plain.grads[i]), 1e-5 * scale),
+                  "kind %d: gradient %zu is %.9g fused, %.9g not (largest %.3g)", kind, i,
+                  fused.grads[i], plain.grads[i], scale);
+    free(dense);
+    seer_net_free(&fused);
+    seer_net_free(&plain);
+}
+
+Test(models, fused_forward_gives_the_plain_gradients) {
+    check_fused_forward(SEER_MODEL_MLP);
+    check_fused_forward(SEER_MODEL_DEEPFM);
+    check_fused_forward(SEER_MODEL_DCNV2);
 }

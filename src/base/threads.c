@@ -8,6 +8,8 @@
 
 void seer_threads_set(int n) { omp_set_num_threads(n > 0 ? n : 1); }
 
+int seer_threads_get(void) { return omp_get_max_threads(); }
+
 int seer_cpus_available(void) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;

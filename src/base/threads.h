@@ -6,6 +6,8 @@
 
 // Parallel regions started by the calling thread use n threads (at least 1).
 void seer_threads_set(int n);
+// The threads the calling thread's parallel regions use now.
+int seer_threads_get(void);
 
 // The CPUs this process may run on (its affinity), at least 1.
 int seer_cpus_available(void);

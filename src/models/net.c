@@ -12,10 +12,10 @@
 #include "models/calibration.h"
 #include "nn/adagrad.h"
 #include "nn/embedding.h"
+#include "nn/fused_linear.h"
 #include "nn/gemm.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
-#include "nn/transpose.h"
 #include "nn/ziln.h"
 
 extern const seer_model_ops seer_model_lr, seer_model_mlp, seer_model_fm, seer_model_wdl,
@@ -150,24 +150,6 @@ static int alloc_bf16(seer_net *n) {
     return 1;
 }
 
-// The transposed weights of an fp32 training step (net.h); 0 without memory.
-static int alloc_wt(seer_net *n) {
-    size_t total = 0;
-    for (size_t l = 0; l < n->n_layers; l++)
-        if (n->layer_in[l] * n->layer_out[l] >= SEER_NET_WT_MIN)
-            total += n->layer_in[l] * n->layer_out[l];
-    if (total == 0) return 1;
-    n->wt_block = alloc_zero(total * sizeof(float));
-    if (!n->wt_block) return 0;
-    float *at = n->wt_block;
-    for (size_t l = 0; l < n->n_layers; l++)
-        if (n->layer_in[l] * n->layer_out[l] >= SEER_NET_WT_MIN) {
-            n->wt[l] = at;
-            at += n->layer_in[l] * n->layer_out[l];
-        }
-    return 1;
-}
-
 // The bag buffers of a net with multi-valued fields; 0 without memory.
 static int alloc_bags(seer_net *n, size_t B) {
     if (n->S == n->cfg.n_fields) return 1;
@@ -233,11 +215,6 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
                            n->n_params);
     }
     bind(n);
-    if (!alloc_wt(n)) {
-        seer_net_free(n);
-        return seer_errorf(SEER_ENOMEM, "out of memory allocating the transposed weights of a "
-                           "network of %zu dense parameters", n->n_params);
-    }
     if (!alloc_bf16(n)) {
         seer_net_free(n);
         return seer_errorf(SEER_ENOMEM, "out of memory allocating the bf16 copies of a network's "
@@ -266,8 +243,6 @@ static void view_bind(seer_net *v, const seer_net *src) {
     v->bf16 = v->dy16 = NULL;
     memset(v->w16, 0, sizeof v->w16);
     memset(v->x16, 0, sizeof v->x16);
-    v->wt_block = NULL;
-    memset(v->wt, 0, sizeof v->wt);
     v->act = own.act;
     v->x0 = own.x0;
     v->logit = own.logit;
@@ -351,7 +326,7 @@ void seer_net_free(seer_net *n) {
                     (void **)&n->marks,  (void **)&n->uniq,   (void **)&n->slot,
                     (void **)&n->drows,  (void **)&n->dwide_rows, (void **)&n->bag_ids,
                     (void **)&n->bag_off, (void **)&n->bag_w, (void **)&n->ywork,
-                    (void **)&n->bf16,   (void **)&n->wt_block};
+                    (void **)&n->bf16};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
         free(*all[i]);
         *all[i] = NULL;
@@ -399,16 +374,29 @@ seer_precision seer_net_precision(const seer_net *n) {
     return n->training && n->cfg.bf16 ? SEER_PRECISION_BF16 : SEER_PRECISION_FP32;
 }
 
+// Whether layer l's forward in this step is one matmul with its bias (and ReLU), see net.h.
+static int fused(const seer_net *n, size_t l, size_t B) {
+    return n->training && B >= SEER_NET_FUSED_ROWS &&
+           n->layer_in[l] * n->layer_out[l] >= SEER_NET_FUSED_MIN;
+}
+
 void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
     seer_precision prec = seer_net_precision(n);
     if (prec == SEER_PRECISION_BF16 && n->bf16)
         seer_linear_forward_bf16(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l],
                                  n->x16[l], n->w16[l]);
-    else if (prec == SEER_PRECISION_FP32 && n->training && n->wt[l] && B >= SEER_NET_WT_ROWS) {
-        seer_transpose(n->wt[l], n->w[l], n->layer_out[l], n->layer_in[l]);
-        seer_linear_forward_wt(y, x, n->wt[l], n->b[l], B, n->layer_in[l], n->layer_out[l]);
-    } else
+    else if (!(prec == SEER_PRECISION_FP32 && fused(n, l, B) &&
+               seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l],
+                                         n->layer_out[l], 0)))
         seer_linear_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], prec);
+}
+
+void seer_net_linear_relu_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
+    if (seer_net_precision(n) == SEER_PRECISION_FP32 && fused(n, l, B) &&
+        seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], 1))
+        return;
+    seer_net_linear_forward(n, l, y, x, B);
+    seer_relu_forward(y, y, B * n->layer_out[l]);
 }
 
 void seer_net_linear_backward(seer_net *n, size_t l, float *dx, float *db, const float *dy,

@@ -32,10 +32,12 @@
 #include "nn/gemm.h"
 
 #define SEER_LAYERS_MAX 16
-// A training step multiplies by a transposed copy of a layer's weight (seer_net.wt) from this
-// many weights and this many rows: smaller products gain less than the copy costs.
-#define SEER_NET_WT_MIN 65536
-#define SEER_NET_WT_ROWS 64
+// An fp32 training step runs a layer's forward as one matmul with its bias and ReLU
+// (nn/fused_linear.h) from this many weights and this many rows; smaller products, and every
+// forward outside a training step, go through sgemm as they always did, so that scores keep
+// their bits (tests/test_compat).
+#define SEER_NET_FUSED_MIN 65536
+#define SEER_NET_FUSED_ROWS 64
 // The most points an isotonic calibration keeps (train/calibrate.h merges its blocks to fit).
 #define SEER_CALIB_KNOTS_MAX 64
 
@@ -165,12 +167,6 @@ struct seer_net {
     // has none).
     uint16_t *bf16;
     uint16_t *w16[SEER_LAYERS_MAX], *x16[SEER_LAYERS_MAX], *dy16;
-    // An fp32 training step's transposed weights (in, out), remade at each forward, for the
-    // layers of at least SEER_NET_WT_MIN weights: oneDNN's product with the weight as stored
-    // (out, in), a transposed operand, runs 10-20% slower there (BENCHMARKS.md). One block (NULL
-    // where no layer is that large; a view has none); wt[l] NULL for the others.
-    float *wt_block;
-    float *wt[SEER_LAYERS_MAX];
 
     float *emb, *emb_m, *emb_v;  // (emb_rows, D) each
     float *wide, *wide_m, *wide_v;  // (emb_rows) the wide part's weights, when plan.wide
@@ -239,6 +235,8 @@ const float *seer_net_gathered_grad(const seer_net *n, size_t *ld);
 // layer's rounded copies (seer_linear_forward_bf16), otherwise seer_linear_forward in the net's
 // precision.
 void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B);
+// The same followed by a ReLU, in one pass where the step fuses them (SEER_NET_FUSED_MIN).
+void seer_net_linear_relu_forward(seer_net *n, size_t l, float *y, const float *x, size_t B);
 // Its backward: dx += dy W_l (dx may be NULL), dW_l += dy^T x, db += the column sums of dy (db
 // may be NULL). x is the forward's input, unchanged since.
 void seer_net_linear_backward(seer_net *n, size_t l, float *dx, float *db, const float *dy,

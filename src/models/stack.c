@@ -38,8 +38,7 @@ static float dropout_scale(const seer_net *n) {
 
 void seer_stack_forward(seer_net *n, size_t first, size_t count, const float *x, size_t B) {
     for (size_t l = first; l < first + count; l++) {
-        seer_net_linear_forward(n, l, n->h[l], x, B);
-        seer_relu_forward(n->h[l], n->h[l], B * n->layer_out[l]);
+        seer_net_linear_relu_forward(n, l, n->h[l], x, B);
         if (n->training && n->cfg.dropout > 0)
             dropout_forward(n->h[l], B * n->layer_out[l], n->cfg.dropout, &n->drop_rng);
         x = n->h[l];

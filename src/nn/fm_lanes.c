@@ -16,9 +16,9 @@
 #include "nn/fm_lanes.h"
 
 #include "nn/interaction.h"
-#include "nn/transpose.h"
 
 #ifdef __AVX2__
+#include <immintrin.h>
 
 // a * b rounded to float, never fused with the addition it feeds.
 static inline __m256 rounded_product(__m256 a, __m256 b) {
@@ -27,6 +27,24 @@ static inline __m256 rounded_product(__m256 a, __m256 b) {
     return p;
 }
 
+// r[k] lane j <- r[j] lane k.
+static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+    }
+}
 // out[0..8) += the FM terms of rows e, e + ld, ..., e + 7 ld.
 static void fm_rows8(float *out, const float *e, size_t ld, size_t nf, size_t D) {
     __m256 s[SEER_FM_DIM_MAX], q = _mm256_setzero_ps(), ss = _mm256_setzero_ps();
@@ -35,7 +53,7 @@ static void fm_rows8(float *out, const float *e, size_t ld, size_t nf, size_t D)
         for (size_t k0 = 0; k0 < D; k0 += 8) {
             __m256 v[8];
             for (size_t r = 0; r < 8; r++) v[r] = _mm256_loadu_ps(e + r * ld + i * D + k0);
-            seer_transpose8(v);
+            transpose8(v);
             for (size_t k = 0; k < 8; k++) {
                 s[k0 + k] = _mm256_add_ps(s[k0 + k], v[k]);
                 q = _mm256_add_ps(q, rounded_product(v[k], v[k]));

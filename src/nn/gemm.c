@@ -1,6 +1,7 @@
 // seer_gemm through oneDNN (dnnl_sgemm, JIT kernels for this CPU), seer_gemm_bf16 through
 // oneDNN's matmul primitive where the CPU has one for bf16, and the plain reference loop. This
-// is the only file that includes dnnl.h.
+// is one of the two files that include dnnl.h (fused_linear.c, a training step's fused forward,
+// is the other).
 // seer_gemm_bf16_rounded runs the same cached primitives on operands the caller rounded once
 // (the roofline's bf16 peak), and seer_gemm_u8s8s32 is oneDNN's integer GEMM (its int8 peak).
 //

@@ -20,13 +20,6 @@ void seer_linear_forward(float *y, const float *x, const float *w, const float *
     seer_gemm_in(prec, 0, 1, B, n_out, n_in, 1.0f, x, n_in, w, n_in, 1.0f, y, n_out);
 }
 
-void seer_linear_forward_wt(float *y, const float *x, const float *wt, const float *b, size_t B,
-                            size_t n_in, size_t n_out) {
-    for (size_t i = 0; i < B; i++) memcpy(y + i * n_out, b, n_out * sizeof *y);
-    seer_gemm_in(SEER_PRECISION_FP32, 0, 0, B, n_out, n_in, 1.0f, x, n_in, wt, n_out, 1.0f, y,
-                 n_out);
-}
-
 void seer_linear_backward(float *dx, float *dw, float *db, const float *dy, const float *x,
                           const float *w, size_t B, size_t n_in, size_t n_out,
                           seer_precision prec) {

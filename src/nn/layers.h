@@ -15,10 +15,6 @@
 // y = x w^T + b. y (B, n_out), x (B, n_in), w (n_out, n_in), b (n_out). The product in prec.
 void seer_linear_forward(float *y, const float *x, const float *w, const float *b, size_t B,
                          size_t n_in, size_t n_out, seer_precision prec);
-// The same in fp32 from the weight transposed, wt (n_in, n_out): a product without a
-// transposed operand.
-void seer_linear_forward_wt(float *y, const float *x, const float *wt, const float *b, size_t B,
-                            size_t n_in, size_t n_out);
 // dx += dy w; dw += dy^T x; db += sum over rows of dy. dx may be NULL (input
 // needs no gradient), and db too (the bias gradient taken already, as
 // seer_relu_bias_backward does). dy (B, n_out), x (B, n_in), w (n_out, n_in). The products
