@@ -51,7 +51,7 @@ void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M
 
 // BENCH_SHAPES=1: each shape's products apart (time and rate), printed after each model.
 typedef struct {
-    int ta, tb, bf16;  // 2: a fused forward (fp32, bias and ReLU in the product)
+    int ta, tb, bf16;  // 2, 3: a fused forward (bias and ReLU in the product), fp32, bf16
     size_t M, N, K;
     double cpu, flops;
     long calls;
@@ -77,7 +77,7 @@ static void print_shapes(const char *name, int steps) {
     if (!getenv("BENCH_SHAPES") || !atoi(getenv("BENCH_SHAPES"))) return;
     for (size_t i = 0; i < n_shapes; i++)
         printf("shape %s %s M=%zu N=%zu K=%zu ta=%d tb=%d calls_per_step=%.1f ms_per_step=%.3f "
-               "gflops=%.1f\n", name, shapes[i].bf16 == 2 ? "fused" : shapes[i].bf16 ? "bf16" : "fp32", shapes[i].M,
+               "gflops=%.1f\n", name, shapes[i].bf16 == 3 ? "fused_bf16" : shapes[i].bf16 == 2 ? "fused" : shapes[i].bf16 ? "bf16" : "fp32", shapes[i].M,
                shapes[i].N, shapes[i].K, shapes[i].ta, shapes[i].tb,
                (double)shapes[i].calls / steps, 1e3 * shapes[i].cpu / steps,
                shapes[i].flops / shapes[i].cpu * 1e-9);
@@ -132,6 +132,26 @@ int __wrap_seer_linear_fused_forward(float *y, const float *x, const float *w, c
     gemm_cpu += dt;
     gemm_flops += 2.0 * (double)B * (double)n_in * (double)n_out;
     count_shape(0, 1, 2, B, n_out, n_in, dt);
+    return 1;
+}
+
+int __real_seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const uint16_t *w16,
+                                          const float *b, size_t B, size_t n_in, size_t n_out,
+                                          int relu);
+int __wrap_seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const uint16_t *w16,
+                                          const float *b, size_t B, size_t n_in, size_t n_out,
+                                          int relu);
+
+int __wrap_seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const uint16_t *w16,
+                                          const float *b, size_t B, size_t n_in, size_t n_out,
+                                          int relu) {
+    double c0 = cpu_now();
+    int done = __real_seer_linear_fused_forward_bf16(y, x16, w16, b, B, n_in, n_out, relu);
+    double dt = cpu_now() - c0;
+    if (!done) return 0;
+    gemm_cpu += dt;
+    gemm_flops += 2.0 * (double)B * (double)n_in * (double)n_out;
+    count_shape(0, 1, 3, B, n_out, n_in, dt);
     return 1;
 }
 

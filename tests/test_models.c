@@ -833,7 +833,8 @@ Test(models, bf16_copies_kept_from_the_forward_change_nothing_emulated) {
     check_bf16_copies_all();
 }
 
-// One training forward and backward of n on the batch (no optimiser step); the loss.
+// One training forward and backward of n on the batch (no optimiser step); the loss. A bf16
+// net's dense gradients are fp32 sums of products of bf16 copies, as its steps have them.
 static double step_grads(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                          size_t nb) {
     n->training = 1;
@@ -851,12 +852,12 @@ static double step_grads(seer_net *n, const uint32_t *ids, const float *dense, c
 // same batch and weights as a twin whose forwards all go through sgemm, it gives the same loss
 // and dense gradients within rounding (the two sum in another order): the stacks of mlp and
 // deepfm, dcnv2's cross layers and stack. And the fused forward did run.
-static void check_fused_forward(seer_model_kind kind) {
+static void check_fused_forward(seer_model_kind kind, int bf16) {
     enum { FB = 96 };
     size_t width = kind == SEER_MODEL_DCNV2 ? 300 : 4;  // dcnv2: cross layers of 300 x 300
     seer_net_config cfg = {.kind = kind, .n_fields = F, .n_dense = width * 2, .emb_rows = ROWS,
                            .emb_dim = 4, .batch_cap = FB, .n_hidden = 2, .hidden = {300, 256},
-                           .n_cross = kind == SEER_MODEL_DCNV2 ? 1 : 0};
+                           .n_cross = kind == SEER_MODEL_DCNV2 ? 1 : 0, .bf16 = bf16};
     seer_net fused, plain;
     cr_assert(eq(int, seer_net_init(&fused, &cfg, 42), SEER_OK));
     cr_assert(eq(int, seer_net_init(&plain, &cfg, 42), SEER_OK));
@@ -892,7 +893,16 @@ static void check_fused_forward(seer_model_kind kind) {
 }
 
 Test(models, fused_forward_gives_the_plain_gradients) {
-    check_fused_forward(SEER_MODEL_MLP);
-    check_fused_forward(SEER_MODEL_DEEPFM);
-    check_fused_forward(SEER_MODEL_DCNV2);
+    check_fused_forward(SEER_MODEL_MLP, 0);
+    check_fused_forward(SEER_MODEL_DEEPFM, 0);
+    check_fused_forward(SEER_MODEL_DCNV2, 0);
+}
+
+// The same for a bf16 step, on its rounded copies, where the CPU has a bf16 matmul (elsewhere
+// a bf16 step keeps its emulated products: nothing to compare).
+Test(models, fused_forward_gives_the_plain_gradients_bf16) {
+    if (!seer_gemm_bf16_native()) return;
+    check_fused_forward(SEER_MODEL_MLP, 1);
+    check_fused_forward(SEER_MODEL_DEEPFM, 1);
+    check_fused_forward(SEER_MODEL_DCNV2, 1);
 }

@@ -374,27 +374,33 @@ seer_precision seer_net_precision(const seer_net *n) {
     return n->training && n->cfg.bf16 ? SEER_PRECISION_BF16 : SEER_PRECISION_FP32;
 }
 
-// Whether layer l's forward in this step is one matmul with its bias (and ReLU), see net.h.
-static int fused(const seer_net *n, size_t l, size_t B) {
-    return n->training && B >= SEER_NET_FUSED_ROWS &&
-           n->layer_in[l] * n->layer_out[l] >= SEER_NET_FUSED_MIN;
+// Layer l's forward of a training step as one matmul with its bias (and ReLU), see net.h: 1
+// when done, 0 when the caller is to do it.
+static int fused_forward(seer_net *n, size_t l, float *y, const float *x, size_t B, int relu) {
+    size_t in = n->layer_in[l], out = n->layer_out[l];
+    if (!n->training || B < SEER_NET_FUSED_ROWS || in * out < SEER_NET_FUSED_MIN) return 0;
+    if (seer_net_precision(n) == SEER_PRECISION_FP32)
+        return seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, in, out, relu);
+    // bf16: the copies the backward multiplies again, rounded here as seer_linear_forward_bf16
+    // rounds them; where the CPU has no bf16 matmul the emulation stays as it is.
+    if (!n->bf16 || !seer_gemm_bf16_native()) return 0;
+    seer_bf16_round(n->x16[l], x, B * in);
+    seer_bf16_round(n->w16[l], n->w[l], out * in);
+    return seer_linear_fused_forward_bf16(y, n->x16[l], n->w16[l], n->b[l], B, in, out, relu);
 }
 
 void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
     seer_precision prec = seer_net_precision(n);
+    if (fused_forward(n, l, y, x, B, 0)) return;
     if (prec == SEER_PRECISION_BF16 && n->bf16)
         seer_linear_forward_bf16(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l],
                                  n->x16[l], n->w16[l]);
-    else if (!(prec == SEER_PRECISION_FP32 && fused(n, l, B) &&
-               seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l],
-                                         n->layer_out[l], 0)))
+    else
         seer_linear_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], prec);
 }
 
 void seer_net_linear_relu_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
-    if (seer_net_precision(n) == SEER_PRECISION_FP32 && fused(n, l, B) &&
-        seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], 1))
-        return;
+    if (fused_forward(n, l, y, x, B, 1)) return;
     seer_net_linear_forward(n, l, y, x, B);
     seer_relu_forward(y, y, B * n->layer_out[l]);
 }

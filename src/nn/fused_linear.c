@@ -25,7 +25,7 @@
 
 typedef struct {
     size_t B, n_in, n_out;
-    int relu, threads, failed;  // threads: oneDNN fixes a primitive's threads when it makes it
+    int bf16, relu, threads, failed;  // bf16: x and w in bf16 (the product in fp32)  // threads: oneDNN fixes a primitive's threads when it makes it
     dnnl_primitive_t prim;
     dnnl_memory_t src, weights, bias, dst, scratchpad;  // no buffers of their own
     size_t scratchpad_bytes;
@@ -72,9 +72,10 @@ static dnnl_status_t entry_create(fused_entry *e) {
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t post_ops = NULL;
     dnnl_primitive_desc_t pd = NULL;
-    dnnl_status_t st = dnnl_memory_desc_init_by_tag(&md[0], 2, x_dims, dnnl_f32, dnnl_ab);
+    dnnl_data_type_t in_type = e->bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_status_t st = dnnl_memory_desc_init_by_tag(&md[0], 2, x_dims, in_type, dnnl_ab);
     // The weight (n_out, n_in) row-major is the (n_in, n_out) operand in the layout "ba".
-    if (st == dnnl_success) st = dnnl_memory_desc_init_by_tag(&md[1], 2, w_dims, dnnl_f32, dnnl_ba);
+    if (st == dnnl_success) st = dnnl_memory_desc_init_by_tag(&md[1], 2, w_dims, in_type, dnnl_ba);
     if (st == dnnl_success) st = dnnl_memory_desc_init_by_tag(&md[2], 2, b_dims, dnnl_f32, dnnl_ab);
     if (st == dnnl_success) st = dnnl_memory_desc_init_by_tag(&md[3], 2, y_dims, dnnl_f32, dnnl_ab);
     if (st == dnnl_success) st = dnnl_matmul_desc_init(&desc, &md[0], &md[1], &md[2], &md[3]);
@@ -102,12 +103,12 @@ static dnnl_status_t entry_create(fused_entry *e) {
 }
 
 // The cached entry of this shape, made on first use; NULL when it cannot be made.
-static fused_entry *entry_get(size_t B, size_t n_in, size_t n_out, int relu) {
+static fused_entry *entry_get(size_t B, size_t n_in, size_t n_out, int bf16, int relu) {
     int threads = seer_threads_get();
     for (size_t i = 0; i < fused.n_cached; i++) {
         fused_entry *e = &fused.cache[i];
-        if (e->B == B && e->n_in == n_in && e->n_out == n_out && e->relu == relu &&
-            e->threads == threads)
+        if (e->B == B && e->n_in == n_in && e->n_out == n_out && e->bf16 == bf16 &&
+            e->relu == relu && e->threads == threads)
             return e->failed ? NULL : e;
     }
     fused_entry *e;
@@ -118,13 +119,14 @@ static fused_entry *entry_get(size_t B, size_t n_in, size_t n_out, int relu) {
         fused.next_evict = (fused.next_evict + 1) % FUSED_CACHE_SIZE;
         entry_destroy(e);
     }
-    *e = (fused_entry){.B = B, .n_in = n_in, .n_out = n_out, .relu = relu, .threads = threads};
+    *e = (fused_entry){.B = B, .n_in = n_in, .n_out = n_out, .bf16 = bf16, .relu = relu,
+                       .threads = threads};
     dnnl_status_t st = entry_create(e);
     SEER_ASSERT(st != dnnl_invalid_arguments);
     if (st == dnnl_success) return e;
     entry_destroy(e);
-    *e = (fused_entry){.B = B, .n_in = n_in, .n_out = n_out, .relu = relu, .threads = threads,
-                       .failed = 1};
+    *e = (fused_entry){.B = B, .n_in = n_in, .n_out = n_out, .bf16 = bf16, .relu = relu,
+                       .threads = threads, .failed = 1};
     return NULL;
 }
 
@@ -146,7 +148,7 @@ static int grow_scratchpad(size_t bytes) {
     return 1;
 }
 
-static int run(fused_entry *e, float *y, const float *x, const float *w, const float *b) {
+static int run(fused_entry *e, float *y, const void *x, const void *w, const float *b) {
     if (!grow_scratchpad(e->scratchpad_bytes)) return 0;
     dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, e->src},
                                {DNNL_ARG_WEIGHTS, e->weights},
@@ -167,18 +169,28 @@ static int run(fused_entry *e, float *y, const float *x, const float *w, const f
     return st == dnnl_success;
 }
 
-int seer_linear_fused_forward(float *y, const float *x, const float *w, const float *b, size_t B,
-                              size_t n_in, size_t n_out, int relu) {
+static int forward(float *y, const void *x, const void *w, const float *b, size_t B, size_t n_in,
+                   size_t n_out, int bf16, int relu) {
     if (B == 0 || n_in == 0 || n_out == 0) return 0;
     if (atomic_flag_test_and_set(&fused_busy)) return 0;
     int done = 0;
     if (fused.allowed && (fused.started || start()) && !fused.broken) {
-        fused_entry *e = entry_get(B, n_in, n_out, relu != 0);
+        fused_entry *e = entry_get(B, n_in, n_out, bf16, relu != 0);
         done = e && run(e, y, x, w, b);
         fused.runs += (size_t)done;
     }
     atomic_flag_clear(&fused_busy);
     return done;
+}
+
+int seer_linear_fused_forward(float *y, const float *x, const float *w, const float *b, size_t B,
+                              size_t n_in, size_t n_out, int relu) {
+    return forward(y, x, w, b, B, n_in, n_out, 0, relu);
+}
+
+int seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const uint16_t *w16,
+                                   const float *b, size_t B, size_t n_in, size_t n_out, int relu) {
+    return forward(y, x16, w16, b, B, n_in, n_out, 1, relu);
 }
 
 void seer_linear_fused_allow(int on) {

@@ -5,6 +5,7 @@
 #define SEER_NN_FUSED_LINEAR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 // y (B, n_out) = x (B, n_in) w^T + b, then max(0, .) when relu, with w (n_out, n_in) and b
 // (n_out): y written whole. 1 when done; 0, y untouched, when oneDNN has no such matmul here
@@ -12,6 +13,10 @@
 // another way. x, w, b and y dense.
 int seer_linear_fused_forward(float *y, const float *x, const float *w, const float *b, size_t B,
                               size_t n_in, size_t n_out, int relu);
+// The same on a bf16 step's rounded copies (seer_bf16_round) of x and w, fp32 sums: 0 also where
+// the CPU has no bf16 matmul.
+int seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const uint16_t *w16,
+                                   const float *b, size_t B, size_t n_in, size_t n_out, int relu);
 // 0: seer_linear_fused_forward declines every call from now on (tests compare the two ways);
 // nonzero: it works again.
 void seer_linear_fused_allow(int on);
