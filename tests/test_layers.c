@@ -369,6 +369,13 @@ Test(layers, relu_bias_backward_equals_unfused) {
         seer_relu_bias_backward(dz, db, dy, y, scales[k], RB, RN);
         cr_assert(eq(int, memcmp(dz, want_dz, sizeof dz), 0), "dz differs at scale %g", scales[k]);
         cr_assert(eq(int, memcmp(db, want_db, sizeof db), 0), "db differs at scale %g", scales[k]);
+        // In place, as the stacks call it (models/stack.c): the same dz and db.
+        float inplace[RB * RN], db2[RN];
+        memcpy(inplace, dy, sizeof inplace);
+        for (size_t j = 0; j < RN; j++) db2[j] = 0.5f;
+        seer_relu_bias_backward(inplace, db2, inplace, y, scales[k], RB, RN);
+        cr_assert(eq(int, memcmp(inplace, want_dz, sizeof inplace), 0), "in place: dz differs");
+        cr_assert(eq(int, memcmp(db2, want_db, sizeof db2), 0), "in place: db differs");
     }
 }
 

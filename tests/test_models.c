@@ -750,9 +750,11 @@ static void check_dz_overwritten(seer_model_kind kind, float dropout) {
     cr_assert(eq(int, seer_net_init(&a, &c, 3), SEER_OK));
     cr_assert(eq(int, seer_net_init(&b, &c, 3), SEER_OK));
     for (size_t l = 0; l < b.n_layers; l++) {
-        size_t from = l < b.plan.n_once ? b.layer_out[l] : 0, n = CAP * b.layer_out[l];
+        cr_assert(eq(int, b.dz[l] != NULL, l < b.plan.n_once), "layer %zu's dz", l);
+        if (!b.dz[l]) continue;  // a layer per row makes its dh its dz in place
+        size_t from = b.layer_out[l], n = CAP * b.layer_out[l];
         for (size_t i = from; i < n; i++) b.dz[l][i] = NAN;
-        for (size_t i = from; l < b.plan.n_once && i < n; i++) b.dh[l][i] = NAN;
+        for (size_t i = from; i < n; i++) b.dh[l][i] = NAN;
     }
     uint32_t ids[B * F];
     float dense[B * N_DENSE], y[B];

@@ -123,7 +123,7 @@ static void bind(seer_net *n) {
     n->scratch = n->act + a;
     n->dscratch = n->dact + a;
     a += B * p->scratch;
-    for (size_t l = 0; l < p->n_layers; l++) {
+    for (size_t l = 0; l < p->n_once; l++) {
         n->dz[l] = n->dact + a;
         a += B * p->out[l];
     }
@@ -170,7 +170,7 @@ int seer_net_init(seer_net *n, const seer_net_config *cfg, uint64_t seed) {
     n->n_in = cfg->n_fields * n->D + cfg->n_dense;
     seer_net_sizes(cfg, &n->n_params, &n->n_act);
     n->n_dact = n->n_act;
-    for (size_t l = 0; l < n->plan.n_layers; l++) n->n_dact += n->plan.out[l];
+    for (size_t l = 0; l < n->plan.n_once; l++) n->n_dact += n->plan.out[l];
 
     n->S = cfg->n_slots > cfg->n_fields ? cfg->n_slots : cfg->n_fields;
     SEER_ASSERT(n->S == cfg->n_fields || (cfg->field_slots && cfg->field_mean));
@@ -422,8 +422,8 @@ void seer_net_zero_grads(seer_net *n, size_t B) {
     if (!n->plan.gather_to_scratch) memset(n->dx0, 0, B * n->n_in * sizeof(float));
     if (n->plan.wide) memset(n->dxw, 0, B * n->cfg.n_fields * sizeof(float));
     for (size_t l = 0; l < n->n_layers; l++) {
-        // A layer that runs once a batch uses row 0 only. The dz of a layer that runs per row
-        // is written whole by its ReLU's backward (seer_relu_bias_backward), never added to.
+        // A layer that runs once a batch uses row 0 only; one that runs per row has no dz (its
+        // ReLU's backward turns dh into the Linear's gradient in place, see stack.c).
         size_t rows = l < n->plan.n_once ? 1 : B;
         memset(n->dh[l], 0, rows * n->layer_out[l] * sizeof(float));
         if (l < n->plan.n_once) memset(n->dz[l], 0, n->layer_out[l] * sizeof(float));

@@ -150,12 +150,15 @@ struct seer_net {
     float *extra, *dextra;   // (plan.extra) the model's own parameters
 
     size_t n_act;        // activation floats per row
-    size_t n_dact;       // activation-gradient floats per row: n_act, then the dz of each layer
+    size_t n_dact;       // activation-gradient floats per row: n_act, then the dz of the
+                         // layers that run once a batch
     float *act, *dact;   // (batch_cap * n_act), (batch_cap * n_dact)
     float *h[SEER_LAYERS_MAX], *dh[SEER_LAYERS_MAX];  // views (B, layer_out)
     float *scratch, *dscratch;  // views (B, plan.scratch)
-    // Views (B, layer_out) of dact after dscratch: the gradient of a layer's Linear output, where
-    // an activation follows (dh is that of the activation's output); its backward adds into it.
+    // Views (B, layer_out) of dact after dscratch, for the layers that run once a batch
+    // (plan.n_once; NULL for the others): the gradient of such a layer's Linear output, where an
+    // activation follows (dh is that of the activation's output); its backward adds into it. A
+    // layer that runs per row has its ReLU's backward make dh that gradient in place (stack.c).
     float *dz[SEER_LAYERS_MAX];
     float *x0, *dx0;     // (batch_cap, n_in)
     float *logit, *dlogit;  // (batch_cap, seer_net_outputs): the head's outputs

@@ -49,14 +49,15 @@ void seer_stack_backward(seer_net *n, size_t first, size_t count, const float *x
                          size_t B) {
     float scale = dropout_scale(n);
     for (size_t l = first + count; l-- > first;) {
-        // h[l] holds the ReLU (and dropout) output, dh[l] the gradient w.r.t. it; dz[l]
-        // gets the gradient w.r.t. the Linear's output, written whole, and the bias its sum in
-        // the same pass. Dropout's backward is the scale of the kept units (a dropped unit's
-        // output is 0, so the ReLU's mask covers it).
-        seer_relu_bias_backward(n->dz[l], n->db[l], n->dh[l], n->h[l], scale, B, n->layer_out[l]);
+        // h[l] holds the ReLU (and dropout) output, dh[l] the gradient w.r.t. it, which
+        // becomes, in place, the gradient w.r.t. the Linear's output (no reader needs the
+        // first any more; a separate buffer cost a pass over it), and the bias gets its sum
+        // in the same pass. Dropout's backward is the scale of the kept units (a dropped
+        // unit's output is 0, so the ReLU's mask covers it).
+        seer_relu_bias_backward(n->dh[l], n->db[l], n->dh[l], n->h[l], scale, B, n->layer_out[l]);
         const float *xl = l > first ? n->h[l - 1] : x;
         float *dxl = l > first ? n->dh[l - 1] : dx;
-        seer_net_linear_backward(n, l, dxl, NULL, n->dz[l], xl, B);
+        seer_net_linear_backward(n, l, dxl, NULL, n->dh[l], xl, B);
     }
 }
 

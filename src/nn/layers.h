@@ -41,8 +41,8 @@ void seer_relu_backward(float *dx, const float *dy, const float *y, size_t n);
 // dz = dy * scale where the saved output y > 0, else 0 (dz is WRITTEN whole, not added to:
 // it is the Linear output's gradient, which only this ReLU has); db += sum over rows of dz.
 // scale is inverted dropout's 1 / (1 - p) (1 without dropout; a dropped unit's y is 0).
-// dz, dy, y (B, n), db (n). The same values, to the bit, as seer_relu_backward into a zeroed
-// dz followed by seer_linear_backward's bias sum.
+// dz, dy, y (B, n), db (n); dz may be dy (in place). The same values, to the bit, as
+// seer_relu_backward into a zeroed dz followed by seer_linear_backward's bias sum.
 void seer_relu_bias_backward(float *dz, float *db, const float *dy, const float *y, float scale,
                              size_t B, size_t n);
 
