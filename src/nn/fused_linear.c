@@ -139,13 +139,14 @@ static int start(void) {
     return !fused.broken;
 }
 
+// The scratchpad, 64-byte aligned as oneDNN's own are, at least bytes; 0 without memory.
 static int grow_scratchpad(size_t bytes) {
     if (bytes <= fused.scratchpad_bytes) return 1;
-    void *p = realloc(fused.scratchpad, bytes);
-    if (!p) return 0;
-    fused.scratchpad = p;
-    fused.scratchpad_bytes = bytes;
-    return 1;
+    size_t rounded = (bytes + 63) / 64 * 64;
+    free(fused.scratchpad);
+    fused.scratchpad = aligned_alloc(64, rounded);
+    fused.scratchpad_bytes = fused.scratchpad ? rounded : 0;
+    return fused.scratchpad != NULL;
 }
 
 static int run(fused_entry *e, float *y, const void *x, const void *w, const float *b) {
