@@ -613,3 +613,35 @@ Test(interaction, bilinear_fusion_backward_adds) {
     CHECK_ADDS(dbias0, dbias, dbias2, 1);
     CHECK_ADDS(dW0, dW, dW2, BW);
 }
+
+// The dense fields' backward sums over the rows in registers, eight dimensions at a time
+// (interaction.c): against a double reference, at widths with and without whole blocks of
+// eight, on strided rows, added to what dv held.
+Test(interaction, dense_field_backward_in_blocks_of_eight) {
+    static const size_t dims[] = {1, 3, 8, 12, 16, 24};
+    seer_rng r;
+    seer_rng_init(&r, 32);
+    for (size_t di = 0; di < sizeof dims / sizeof *dims; di++) {
+        size_t D = dims[di], n = 5, B = 37, ld_e = n * D + 2, ld_x = n + 3;
+        float *de = malloc(B * ld_e * sizeof *de), *x = malloc(B * ld_x * sizeof *x);
+        float *dv = malloc(n * D * sizeof *dv);
+        double *want = malloc(n * D * sizeof *want);
+        cr_assert(de && x && dv && want);
+        fill(de, B * ld_e, &r, -1, 1);
+        fill(x, B * ld_x, &r, -3, 3);
+        fill(dv, n * D, &r, -1, 1);
+        for (size_t i = 0; i < n * D; i++) want[i] = dv[i];
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < n; j++)
+                for (size_t k = 0; k < D; k++)
+                    want[j * D + k] += (double)de[b * ld_e + j * D + k] * x[b * ld_x + j];
+        seer_dense_field_backward(dv, de, ld_e, x, ld_x, B, n, D);
+        for (size_t i = 0; i < n * D; i++)
+            cr_assert(le(dbl, fabs(dv[i] - want[i]), 1e-5 * (1 + fabs(want[i]))),
+                      "D %zu: dv[%zu] %.9g, not %.9g", D, i, dv[i], want[i]);
+        free(de);
+        free(x);
+        free(dv);
+        free(want);
+    }
+}
