@@ -50,8 +50,11 @@ void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M
                          size_t ldb, float beta, float *C, size_t ldc);
 
 // BENCH_SHAPES=1: each shape's products apart (time and rate), printed after each model.
+typedef enum { KIND_FP32, KIND_BF16, KIND_FUSED, KIND_FUSED_BF16 } product_kind;
+static const char *const kind_names[] = {"fp32", "bf16", "fused", "fused_bf16"};
 typedef struct {
-    int ta, tb, bf16;  // 2, 3: a fused forward (bias and ReLU in the product), fp32, bf16
+    int ta, tb;
+    product_kind kind;  // fused: a training forward with its bias and ReLU (nn/fused_linear.h)
     size_t M, N, K;
     double cpu, flops;
     long calls;
@@ -59,17 +62,22 @@ typedef struct {
 static shape_time shapes[64];
 static size_t n_shapes;
 
-static void count_shape(int ta, int tb, int bf16, size_t M, size_t N, size_t K, double cpu) {
+// One product of the step, cpu seconds long: the totals, and its shape's.
+static void count_product(int ta, int tb, product_kind kind, size_t M, size_t N, size_t K,
+                          double cpu) {
+    double flops = 2.0 * (double)M * (double)N * (double)K;
+    gemm_cpu += cpu;
+    gemm_flops += flops;
     size_t i = 0;
-    while (i < n_shapes && !(shapes[i].ta == ta && shapes[i].tb == tb && shapes[i].bf16 == bf16 &&
+    while (i < n_shapes && !(shapes[i].ta == ta && shapes[i].tb == tb && shapes[i].kind == kind &&
                              shapes[i].M == M && shapes[i].N == N && shapes[i].K == K))
         i++;
     if (i == n_shapes) {
         if (n_shapes == sizeof shapes / sizeof *shapes) return;
-        shapes[n_shapes++] = (shape_time){ta, tb, bf16, M, N, K, 0, 0, 0};
+        shapes[n_shapes++] = (shape_time){ta, tb, kind, M, N, K, 0, 0, 0};
     }
     shapes[i].cpu += cpu;
-    shapes[i].flops += 2.0 * (double)M * (double)N * (double)K;
+    shapes[i].flops += flops;
     shapes[i].calls++;
 }
 
@@ -77,10 +85,9 @@ static void print_shapes(const char *name, int steps) {
     if (!getenv("BENCH_SHAPES") || !atoi(getenv("BENCH_SHAPES"))) return;
     for (size_t i = 0; i < n_shapes; i++)
         printf("shape %s %s M=%zu N=%zu K=%zu ta=%d tb=%d calls_per_step=%.1f ms_per_step=%.3f "
-               "gflops=%.1f\n", name, shapes[i].bf16 == 3 ? "fused_bf16" : shapes[i].bf16 == 2 ? "fused" : shapes[i].bf16 ? "bf16" : "fp32", shapes[i].M,
-               shapes[i].N, shapes[i].K, shapes[i].ta, shapes[i].tb,
-               (double)shapes[i].calls / steps, 1e3 * shapes[i].cpu / steps,
-               shapes[i].flops / shapes[i].cpu * 1e-9);
+               "gflops=%.1f\n", name, kind_names[shapes[i].kind], shapes[i].M, shapes[i].N,
+               shapes[i].K, shapes[i].ta, shapes[i].tb, (double)shapes[i].calls / steps,
+               1e3 * shapes[i].cpu / steps, shapes[i].flops / shapes[i].cpu * 1e-9);
     n_shapes = 0;
 }
 
@@ -89,10 +96,8 @@ void __wrap_seer_gemm_in(seer_precision prec, int trans_a, int trans_b, size_t M
                          size_t ldb, float beta, float *C, size_t ldc) {
     double c0 = cpu_now();
     __real_seer_gemm_in(prec, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-    double dt = cpu_now() - c0;
-    gemm_cpu += dt;
-    gemm_flops += 2.0 * (double)M * (double)N * (double)K;
-    count_shape(trans_a, trans_b, prec == SEER_PRECISION_BF16, M, N, K, dt);
+    count_product(trans_a, trans_b, prec == SEER_PRECISION_BF16 ? KIND_BF16 : KIND_FP32, M, N, K,
+                  cpu_now() - c0);
 }
 
 // A bf16 step's products on operands it rounded once (seer_net_linear_*), and the rounding,
@@ -111,10 +116,7 @@ void __wrap_seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, siz
                                float *C, size_t ldc) {
     double c0 = cpu_now();
     __real_seer_gemm_bf16_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
-    double dt = cpu_now() - c0;
-    gemm_cpu += dt;
-    gemm_flops += 2.0 * (double)M * (double)N * (double)K;
-    count_shape(trans_a, trans_b, 1, M, N, K, dt);
+    count_product(trans_a, trans_b, KIND_BF16, M, N, K, cpu_now() - c0);
 }
 
 // A training step's fused forward (nn/fused_linear.h): a product with its bias and ReLU.
@@ -127,12 +129,8 @@ int __wrap_seer_linear_fused_forward(float *y, const float *x, const float *w, c
                                      size_t B, size_t n_in, size_t n_out, int relu) {
     double c0 = cpu_now();
     int done = __real_seer_linear_fused_forward(y, x, w, b, B, n_in, n_out, relu);
-    double dt = cpu_now() - c0;
-    if (!done) return 0;
-    gemm_cpu += dt;
-    gemm_flops += 2.0 * (double)B * (double)n_in * (double)n_out;
-    count_shape(0, 1, 2, B, n_out, n_in, dt);
-    return 1;
+    if (done) count_product(0, 1, KIND_FUSED, B, n_out, n_in, cpu_now() - c0);
+    return done;
 }
 
 int __real_seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const uint16_t *w16,
@@ -147,12 +145,8 @@ int __wrap_seer_linear_fused_forward_bf16(float *y, const uint16_t *x16, const u
                                           int relu) {
     double c0 = cpu_now();
     int done = __real_seer_linear_fused_forward_bf16(y, x16, w16, b, B, n_in, n_out, relu);
-    double dt = cpu_now() - c0;
-    if (!done) return 0;
-    gemm_cpu += dt;
-    gemm_flops += 2.0 * (double)B * (double)n_in * (double)n_out;
-    count_shape(0, 1, 3, B, n_out, n_in, dt);
-    return 1;
+    if (done) count_product(0, 1, KIND_FUSED_BF16, B, n_out, n_in, cpu_now() - c0);
+    return done;
 }
 
 void __wrap_seer_bf16_round(uint16_t *dst, const float *x, size_t n) {
