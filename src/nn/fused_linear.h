@@ -9,8 +9,8 @@
 
 // y (B, n_out) = x (B, n_in) w^T + b, then max(0, .) when relu, with w (n_out, n_in) and b
 // (n_out): y written whole. 1 when done; 0, y untouched, when oneDNN has no such matmul here
-// (or no memory for it), or another thread is inside this function: the caller multiplies
-// another way. x, w, b and y dense.
+// (or no memory for it), or another thread is inside a matmul (nn/matmul.h): the caller
+// multiplies another way. x, w, b and y dense.
 int seer_linear_fused_forward(float *y, const float *x, const float *w, const float *b, size_t B,
                               size_t n_in, size_t n_out, int relu);
 // The same on a bf16 step's rounded copies (seer_bf16_round) of x and w, fp32 sums: 0 also where

@@ -1,37 +1,25 @@
 // seer_gemm through oneDNN (dnnl_sgemm, JIT kernels for this CPU), seer_gemm_bf16 through
-// oneDNN's matmul primitive where the CPU has one for bf16, and the plain reference loop. This
-// is one of the two files that include dnnl.h (fused_linear.c, a training step's fused forward,
-// is the other).
+// oneDNN's matmul primitive where the CPU has one for bf16 (nn/matmul.c, which caches the
+// primitives), and the plain reference loop. With matmul.c, the only oneDNN.
 // seer_gemm_bf16_rounded runs the same cached primitives on operands the caller rounded once
 // (the roofline's bf16 peak), and seer_gemm_u8s8s32 is oneDNN's integer GEMM (its int8 peak).
 //
 // seer_gemm_bf16: oneDNN 2.6 has no bf16 GEMM call that takes fp32 inputs, so each call rounds
-// A and B into bf16 scratch copies and runs a matmul primitive (bf16 x bf16 -> f32 dst, fp32
+// A and B into bf16 scratch copies and runs a matmul (bf16 x bf16 -> f32 dst, fp32
 // accumulation). The copies are dense and keep the caller's layout, so a transposed operand is
-// the same buffer described with swapped strides:
-//
-//   op(A) (M,K):  trans_a = 0: A16 is (M,K), strides {K, 1}
-//                 trans_a = 1: A16 is (K,M), strides {1, M}   (format tag "ba")
-//   op(B) (K,N):  trans_b = 0: B16 is (K,N), strides {N, 1}
-//                 trans_b = 1: B16 is (N,K), strides {1, K}
-//   C     (M,N):  the caller's buffer, strides {ldc, 1}
-//
-// alpha is the primitive's output scale and beta a sum post-op: dst = alpha * A B + beta * dst.
-// Creating a primitive JIT-compiles kernels (about a millisecond), so primitives are cached by
-// (trans_a, trans_b, M, N, K, ldc, alpha, beta) in a small table; lda and ldb are not part of the
-// key because the bf16 copies are dense. The scratchpad is ours (scratchpad_mode_user) and the
-// memory objects are created without buffers and pointed at ours on each call, so a cached
-// shape allocates nothing in seer. All this state is static: not thread-safe.
+// the same buffer read with swapped strides (matmul.h); lda and ldb do not reach the matmul. The
+// copies are static: not thread-safe.
 //
 // The machine decides, not an assertion. oneDNN has no bf16 matmul below AVX-512
 // (dnnl_unimplemented on an AVX2-only CPU or under DNNL_MAX_CPU_ISA=AVX2), so when a primitive
 // cannot be made or run, seer_gemm_bf16 switches for good to the emulation: the same rounded
 // values, kept as fp32 (a bf16 value is an fp32 one with the low 16 bits zero), through
 // dnnl_sgemm. A product of two 8-bit significands is exact in fp32, so this computes what the
-// bf16 hardware computes, up to the order of the fp32 additions. Where memory or oneDNN fails
-// even for that, the plain loop below does the work (for the one product, when only memory
-// for the copies was short). Each kind of fallback is said once on stderr.
-// dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
+// bf16 hardware computes, up to the order of the fp32 additions. A product whose matmul finds no
+// memory for its scratchpad, or finds another thread inside a matmul, is emulated alone. Where
+// memory or oneDNN fails even for that, the plain loop below does the work (for the one
+// product, when only memory for the copies was short). Each kind of fallback is said once on
+// stderr. dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
 // Beyond reach: under an address-space limit oneDNN 2.6 can also die inside its own calls
 // (an uncaught std::bad_alloc, or a fault while it JIT-compiles), before it returns a status.
 #include "nn/gemm.h"
@@ -45,32 +33,15 @@
 #include <string.h>
 
 #include "base/error.h"
-
-// The training loop uses a handful of shapes; more than this evicts round-robin.
-#define MATMUL_CACHE_SIZE 64
-
-typedef struct {
-    int trans_a, trans_b;
-    size_t M, N, K, ldc;
-    float alpha, beta;
-    dnnl_primitive_t prim;
-    dnnl_memory_t src, weights, dst, scratchpad;  // no buffers of their own
-    size_t scratchpad_bytes;
-} matmul_entry;
+#include "nn/matmul.h"
 
 static struct {
     int started;       // the engine and a first primitive were tried
     int cpu_has_bf16;  // oneDNN may use AVX512-BF16 or AMX instructions
     int emulate;       // no oneDNN bf16 matmul: round and multiply in fp32
     int forced;        // emulate set by seer_gemm_bf16_emulate, not by a failure
-    dnnl_engine_t engine;
-    dnnl_stream_t stream;
-    matmul_entry cache[MATMUL_CACHE_SIZE];
-    size_t n_cached, next_evict;
     void *a_copy, *b_copy;  // A and B rounded: bf16 (native) or fp32 (emulated)
     size_t a_copy_bytes, b_copy_bytes;
-    void *scratchpad;
-    size_t scratchpad_bytes;
 } bf16;
 static atomic_flag bf16_busy = ATOMIC_FLAG_INIT;
 // One warning per kind of fallback, so a later fallback of another kind is said too.
@@ -213,92 +184,11 @@ static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float 
     loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
 }
 
-static void matmul_destroy(matmul_entry *e) {
-    if (e->prim) dnnl_primitive_destroy(e->prim);
-    if (e->src) dnnl_memory_destroy(e->src);
-    if (e->weights) dnnl_memory_destroy(e->weights);
-    if (e->dst) dnnl_memory_destroy(e->dst);
-    if (e->scratchpad) dnnl_memory_destroy(e->scratchpad);
-}
-
-// Makes e's primitive and memory objects. On failure e holds nothing and the status says why.
-static dnnl_status_t matmul_create(matmul_entry *e) {
-    dnnl_dim_t M = (dnnl_dim_t)e->M, N = (dnnl_dim_t)e->N, K = (dnnl_dim_t)e->K;
-    dnnl_dims_t a_dims = {M, K}, a_strides = {e->trans_a ? 1 : K, e->trans_a ? M : 1};
-    dnnl_dims_t b_dims = {K, N}, b_strides = {e->trans_b ? 1 : N, e->trans_b ? K : 1};
-    dnnl_dims_t c_dims = {M, N}, c_strides = {(dnnl_dim_t)e->ldc, 1};
-    dnnl_memory_desc_t a_md, b_md, c_md;
-    dnnl_matmul_desc_t desc;
-    dnnl_primitive_attr_t attr = NULL;
-    dnnl_post_ops_t post_ops = NULL;
-    dnnl_primitive_desc_t pd = NULL;
-    dnnl_status_t st = dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_strides);
-    if (st == dnnl_success)
-        st = dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_strides);
-    if (st == dnnl_success)
-        st = dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_strides);
-    if (st == dnnl_success) st = dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md);
-    if (st == dnnl_success) st = dnnl_primitive_attr_create(&attr);
-    if (st == dnnl_success)
-        st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
-    if (st == dnnl_success && e->alpha != 1.0f)
-        st = dnnl_primitive_attr_set_output_scales(attr, 1, 0, &e->alpha);
-    if (st == dnnl_success && e->beta != 0.0f) {
-        st = dnnl_post_ops_create(&post_ops);
-        if (st == dnnl_success) st = dnnl_post_ops_append_sum(post_ops, e->beta);
-        if (st == dnnl_success) st = dnnl_primitive_attr_set_post_ops(attr, post_ops);
-    }
-    // dnnl_unimplemented here: no bf16 matmul for this CPU.
-    if (st == dnnl_success) st = dnnl_primitive_desc_create(&pd, &desc, attr, bf16.engine, NULL);
-    if (st == dnnl_success) st = dnnl_primitive_create(&e->prim, pd);
-    if (st == dnnl_success) {
-        const dnnl_memory_desc_t *s_md =
-            dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        e->scratchpad_bytes = dnnl_memory_desc_get_size(s_md);
-        st = dnnl_memory_create(&e->src, &a_md, bf16.engine, DNNL_MEMORY_NONE);
-        if (st == dnnl_success)
-            st = dnnl_memory_create(&e->weights, &b_md, bf16.engine, DNNL_MEMORY_NONE);
-        if (st == dnnl_success)
-            st = dnnl_memory_create(&e->dst, &c_md, bf16.engine, DNNL_MEMORY_NONE);
-        if (st == dnnl_success && e->scratchpad_bytes > 0)
-            st = dnnl_memory_create(&e->scratchpad, s_md, bf16.engine, DNNL_MEMORY_NONE);
-    }
-    if (pd) dnnl_primitive_desc_destroy(pd);
-    if (post_ops) dnnl_post_ops_destroy(post_ops);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    if (st != dnnl_success) {
-        matmul_destroy(e);
-        *e = (matmul_entry){0};
-    }
-    return st;
-}
-
-// *out = the cached primitive for this shape, created on first use.
-static dnnl_status_t matmul_get(matmul_entry **out, int trans_a, int trans_b, size_t M,
-                                size_t N, size_t K, size_t ldc, float alpha, float beta) {
-    for (size_t i = 0; i < bf16.n_cached; i++) {
-        matmul_entry *e = &bf16.cache[i];
-        if (e->trans_a == trans_a && e->trans_b == trans_b && e->M == M && e->N == N &&
-            e->K == K && e->ldc == ldc && e->alpha == alpha && e->beta == beta) {
-            *out = e;
-            return dnnl_success;
-        }
-    }
-    matmul_entry *e;
-    if (bf16.n_cached < MATMUL_CACHE_SIZE) {
-        e = &bf16.cache[bf16.n_cached];
-    } else {
-        e = &bf16.cache[bf16.next_evict];
-        bf16.next_evict = (bf16.next_evict + 1) % MATMUL_CACHE_SIZE;
-        matmul_destroy(e);
-    }
-    *e = (matmul_entry){.trans_a = trans_a, .trans_b = trans_b, .M = M, .N = N, .K = K,
-                        .ldc = ldc, .alpha = alpha, .beta = beta};
-    // A failed entry is zeroed and matches no shape (M = 0 never gets here).
-    dnnl_status_t st = matmul_create(e);
-    if (st == dnnl_success && e == &bf16.cache[bf16.n_cached]) bf16.n_cached++;
-    *out = e;
-    return st;
+// The matmul of a bf16 product: op(A16) (M,K) by op(B16) (K,N), both dense.
+static seer_matmul_desc bf16_desc(int trans_a, int trans_b, size_t M, size_t N, size_t K,
+                                  float alpha, float beta, size_t ldc) {
+    return (seer_matmul_desc){.trans_a = trans_a, .trans_b = trans_b, .M = M, .N = N, .K = K,
+                              .ldc = ldc, .bf16 = 1, .alpha = alpha, .beta = beta};
 }
 
 // From now on seer_gemm_bf16 emulates. A CPU without bf16 was foreseen and said by start();
@@ -311,7 +201,7 @@ static void fall_back(dnnl_status_t st, const char *what) {
                  "--precision bf16 is emulated from now on (fp32 products)");
 }
 
-// Once, at the first bf16 product: the engine and stream, and a first (1,1,1) primitive, so
+// Once, at the first bf16 product: a first (1,1,1) primitive, so
 // that the choice between oneDNN and the emulation is made, and said, before any work. A CPU
 // without bf16 instructions gets a word even where oneDNN has a kernel for it (AVX-512 without
 // BF16, emulated inside oneDNN): either way there is no speed gain.
@@ -322,56 +212,34 @@ static void start(void) {
     if (!bf16.cpu_has_bf16)
         fprintf(stderr, "seer: warning: this CPU has no bf16 instructions: --precision bf16 "
                         "rounds to bf16 but multiplies in fp32, no faster than fp32\n");
-    dnnl_status_t st = dnnl_engine_create(&bf16.engine, dnnl_cpu, 0);
-    if (st == dnnl_success)
-        st = dnnl_stream_create(&bf16.stream, bf16.engine, dnnl_stream_default_flags);
-    if (!dnnl_ok(st)) {
-        fall_back(st, "oneDNN's engine");
-        return;
+    seer_matmul_desc first = bf16_desc(0, 0, 1, 1, 1, 1.0f, 0.0f, 1);
+    int r;
+    while ((r = seer_matmul_make(&first)) == SEER_MATMUL_BUSY) {
+        // another thread's matmul (a fused forward): it ends within milliseconds
     }
-    matmul_entry *e;
-    st = matmul_get(&e, 0, 0, 1, 1, 1, 1, 1.0f, 0.0f);
-    if (!dnnl_ok(st)) fall_back(st, "oneDNN's bf16 matmul");
+    if (r != 0) fall_back((dnnl_status_t)r, "oneDNN's bf16 matmul");
 }
 
-// Runs e's matmul on the bf16 operands a16 and b16 (dense, in e's layout) into C; the
-// scratchpad must have been grown to e's size.
-static dnnl_status_t run_matmul(matmul_entry *e, const uint16_t *a16, const uint16_t *b16,
-                                float *C) {
-    dnnl_exec_arg_t args[4] = {
-        {DNNL_ARG_SRC, e->src},
-        {DNNL_ARG_WEIGHTS, e->weights},
-        {DNNL_ARG_DST, e->dst},
-        {DNNL_ARG_SCRATCHPAD, e->scratchpad},
-    };
-    int n_args = e->scratchpad ? 4 : 3;
-    dnnl_status_t st = dnnl_memory_set_data_handle(e->src, (void *)a16);
-    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->weights, (void *)b16);
-    if (st == dnnl_success) st = dnnl_memory_set_data_handle(e->dst, C);
-    if (st == dnnl_success && e->scratchpad)
-        st = dnnl_memory_set_data_handle(e->scratchpad, bf16.scratchpad);
-    // A matmul that fails at execution has not written C: its kernels run only once all is set.
-    if (st == dnnl_success) st = dnnl_primitive_execute(e->prim, bf16.stream, n_args, args);
-    if (st == dnnl_success) st = dnnl_stream_wait(bf16.stream);
-    return st;
+// The matmul of d on operands rounded to bf16: 1 when done. 0, C untouched, to emulate the
+// product: for good when oneDNN failed; only this one when the matmul found no memory for its
+// scratchpad or another thread inside.
+static int matmul_bf16(const seer_matmul_desc *d, const uint16_t *A16, const uint16_t *B16,
+                       float *C) {
+    int r = seer_matmul(d, A16, B16, NULL, C);
+    if (r != 0 && r != SEER_MATMUL_BUSY && r != dnnl_out_of_memory)
+        fall_back((dnnl_status_t)r, "oneDNN's bf16 matmul");
+    return r == 0;
 }
 
 // The bf16 product through oneDNN's matmul (or the loop when the copies find no memory); 0 when
-// oneDNN failed and C is untouched.
+// the matmul did not run and C is untouched.
 static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                        const float *A, size_t lda, const float *B, size_t ldb, float beta,
                        float *C, size_t ldc) {
-    matmul_entry *e;
-    dnnl_status_t st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
-    if (!dnnl_ok(st)) {
-        fall_back(st, "oneDNN's bf16 matmul");
-        return 0;
-    }
     size_t a_rows = trans_a ? K : M, a_cols = trans_a ? M : K;
     size_t b_rows = trans_b ? N : K, b_cols = trans_b ? K : N;
     if (!grow(&bf16.a_copy, &bf16.a_copy_bytes, a_rows * a_cols * sizeof(uint16_t)) ||
-        !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(uint16_t)) ||
-        !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes)) {
+        !grow(&bf16.b_copy, &bf16.b_copy_bytes, b_rows * b_cols * sizeof(uint16_t))) {
         // A shortage now, not a missing kernel: this product only goes to the loop (the
         // emulation would need copies twice the size), and the next one tries again.
         warn_failure(&warned_copies, dnnl_out_of_memory, "allocating the bf16 copies",
@@ -381,10 +249,8 @@ static int native_bf16(int trans_a, int trans_b, size_t M, size_t N, size_t K, f
     }
     convert_bf16(bf16.a_copy, A, a_rows, a_cols, lda);
     convert_bf16(bf16.b_copy, B, b_rows, b_cols, ldb);
-    st = run_matmul(e, bf16.a_copy, bf16.b_copy, C);
-    if (dnnl_ok(st)) return 1;
-    fall_back(st, "oneDNN's bf16 matmul");
-    return 0;
+    seer_matmul_desc d = bf16_desc(trans_a, trans_b, M, N, K, alpha, beta, ldc);
+    return matmul_bf16(&d, bf16.a_copy, bf16.b_copy, C);
 }
 
 // The same product with the rounded operands kept as fp32, through sgemm: the emulation.
@@ -498,31 +364,14 @@ static void emulated_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K,
           trans_b ? K : N, beta, C, ldc);
 }
 
-// The matmul on operands rounded already (dense, in op's layout), for seer_gemm_bf16_pre and
-// seer_gemm_bf16_rounded: 1 when done; 0, C untouched, with *st saying why (no primitive, out of
-// memory for its scratchpad, or a failed run).
-static int matmul_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
-                      const uint16_t *A16, const uint16_t *B16, float beta, float *C,
-                      size_t ldc, dnnl_status_t *st) {
-    matmul_entry *e = NULL;
-    *st = matmul_get(&e, trans_a, trans_b, M, N, K, ldc, alpha, beta);
-    if (dnnl_ok(*st) && !grow(&bf16.scratchpad, &bf16.scratchpad_bytes, e->scratchpad_bytes))
-        *st = dnnl_out_of_memory;
-    if (dnnl_ok(*st)) *st = run_matmul(e, A16, B16, C);
-    return dnnl_ok(*st);
-}
-
 void seer_gemm_bf16_pre(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                         const uint16_t *A16, const uint16_t *B16, float beta, float *C,
                         size_t ldc) {
     if (!has_terms(M, N, K, beta, C, ldc)) return;
     bf16_enter();
-    dnnl_status_t st = dnnl_success;
-    int done = !bf16.emulate &&
-               matmul_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc, &st);
-    // Short of memory, this product alone is emulated (or looped); any other failure is for good.
-    if (!done && !bf16.emulate && st != dnnl_out_of_memory) fall_back(st, "oneDNN's bf16 matmul");
-    if (!done) emulated_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
+    seer_matmul_desc d = bf16_desc(trans_a, trans_b, M, N, K, alpha, beta, ldc);
+    if (bf16.emulate || !matmul_bf16(&d, A16, B16, C))
+        emulated_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc);
     atomic_flag_clear(&bf16_busy);
 }
 
@@ -556,9 +405,8 @@ int seer_gemm_bf16_rounded(int trans_a, int trans_b, size_t M, size_t N, size_t 
                            size_t ldc) {
     if (M == 0 || N == 0 || K == 0) return 0;
     bf16_enter();
-    dnnl_status_t st;
-    int done = !bf16.emulate &&
-               matmul_pre(trans_a, trans_b, M, N, K, alpha, A16, B16, beta, C, ldc, &st);
+    seer_matmul_desc d = bf16_desc(trans_a, trans_b, M, N, K, alpha, beta, ldc);
+    int done = !bf16.emulate && seer_matmul(&d, A16, B16, NULL, C) == 0;
     atomic_flag_clear(&bf16_busy);
     return done;
 }
