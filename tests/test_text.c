@@ -58,3 +58,26 @@ Test(text, add_takes_bytes_with_nuls) {
     cr_assert(eq(int, memcmp(t.s, "ab\0cd7", 7), 0));   // the 7th byte is the closing NUL
     free(t.s);
 }
+
+// A CSV field: plain text as it is; a comma, a quote, CR or LF put it in quotes, each quote
+// doubled (RFC 4180).
+Test(text, csv_fields_quoted_only_when_they_must_be) {
+    static const char *cases[][2] = {
+        {"", ""},
+        {"user 7", "user 7"},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"two\nlines", "\"two\nlines\""},
+        {"cr\r", "\"cr\r\""},
+        {"\"", "\"\"\"\""},
+        {"tab\there;semi", "tab\there;semi"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[64] = {0};
+        FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+        cr_assert(f != NULL);
+        seer_csv_field_write(f, cases[i][0]);
+        fclose(f);
+        cr_assert(eq(str, buf, (char *)cases[i][1]), "field %zu: [%s]", i, buf);
+    }
+}

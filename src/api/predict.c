@@ -9,6 +9,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/text.h"
 #include "train/predict.h"
 
 const char *const seer_scores_format_names[] = {"text", "csv", "jsonl", NULL};
@@ -61,20 +62,6 @@ static int take_id(void *ctx, const seer_row *row) {
     return SEER_OK;
 }
 
-// s as a CSV field: quoted when it holds a separator, a quote or a line break.
-static void csv_field(FILE *f, const char *s) {
-    if (!s[strcspn(s, ",\"\r\n")]) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void json_string(FILE *f, const char *s) {
     fputc('"', f);
     for (; *s; s++) {
@@ -102,7 +89,7 @@ static void write_row(score_out *o, size_t i, float p) {
         return;
     }
     if (o->id_col >= 0) {
-        if (id) csv_field(o->f, id);
+        if (id) seer_csv_field_write(o->f, id);
         fputc(',', o->f);
     }
     if (isnan(p)) fputc('\n', o->f);

@@ -6,6 +6,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/text.h"
 #include "rec/kt_ops.h"
 #include "rec/recommender.h"
 #include "rec/score.h"
@@ -160,20 +161,6 @@ size_t seer_rec_unknown_items(const seer_recommender *r, const char *const *item
     return unknown;
 }
 
-// s as a CSV field: quoted when it holds a comma, a quote or a line break.
-static void csv_field(FILE *f, const char *s) {
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static int write_user(const seer_recommender *r, FILE *f, const char *user, size_t k,
                       int include_seen, seer_rec_item *items) {
     seer_rec_request q = {user, k, include_seen, NULL, 0, NULL, NULL, 0};
@@ -181,9 +168,9 @@ static int write_user(const seer_recommender *r, FILE *f, const char *user, size
     seer_rec_source src;
     int rc = seer_rec_recommend(r, &q, items, &n, &src);
     for (size_t i = 0; rc == SEER_OK && i < n; i++) {
-        csv_field(f, user);
+        seer_csv_field_write(f, user);
         fprintf(f, ",%zu,", i + 1);
-        csv_field(f, items[i].item);
+        seer_csv_field_write(f, items[i].item);
         fprintf(f, ",%.7g,%s\n", (double)items[i].score, seer_rec_source_names[src]);
     }
     return rc;

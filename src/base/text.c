@@ -59,3 +59,16 @@ void seer_number_text(char *buf, double v) {
         if (strtod(buf, NULL) == v) return;
     }
 }
+
+void seer_csv_field_write(FILE *f, const char *s) {
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}

@@ -1,10 +1,11 @@
 // Text: a growing buffer for responses and reports (printf-style appends; on
 // allocation failure it stops growing and says so (failed) rather than failing
-// each call), the trimming of fields, and the text of a number.
+// each call), the trimming of fields, the text of a number, and a CSV field written out.
 #ifndef SEER_BASE_TEXT_H
 #define SEER_BASE_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     char *s;      // NUL-terminated once anything was added; the caller frees it
@@ -34,5 +35,9 @@ static inline const char *seer_trim(const char *s, size_t len, size_t *out_len) 
 // memory) encodes as its text in a file would: an integer up to 2^53 as its digits, else the
 // shortest of %.15g, %.16g, %.17g that reads back as v. buf: SEER_NUMBER_TEXT bytes.
 void seer_number_text(char *buf, double v);
+
+// s written to f as one CSV field (RFC 4180): as it is, or, when it holds a comma, a quote or a
+// line break, in quotes with each quote doubled.
+void seer_csv_field_write(FILE *f, const char *s);
 
 #endif
