@@ -1,14 +1,19 @@
 // Tests of nn/matmul.c, oneDNN's matmul cached by description: every part of a description
 // (transposes, alpha, beta, ldc, bias, ReLU, bf16) against a loop in double; outputs outside the
 // product (the row padding of ldc) and a skipped output left as they were; the cache past its 64
-// entries; and callers on four threads at once, each told BUSY or given the right product.
+// entries; callers on four threads at once, each told BUSY or given the right product; and a
+// tight limit on the address space, under which a new product is declined.
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <math.h>
+#include <oneapi/dnnl/dnnl_types.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "base/rng.h"
 #include "base/threads.h"
@@ -208,4 +213,25 @@ Test(matmul, callers_on_four_threads_are_served_or_told_busy) {
         busy += c[i].busy;
     }
     cr_log_info("%d calls told BUSY", busy);
+}
+
+// Under a limit on the address space with less than the headroom left, a description not made
+// yet is declined (out of memory, C untouched) before oneDNN compiles anything: its JIT can
+// fault, not fail, when it cannot map a code buffer.
+Test(matmul, under_a_tight_address_space_limit_a_new_product_is_declined) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    cr_assert(f != NULL);
+    unsigned long pages = 0;
+    cr_assert(eq(int, fscanf(f, "%lu", &pages), 1));
+    fclose(f);
+    rlim_t now = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+    struct rlimit lim = {now + ((rlim_t)4 << 20), RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    enum { M = 8, N = 8, K = 8 };
+    float A[M * K], B[K * N], C[M * N];
+    for (size_t i = 0; i < M * K; i++) A[i] = B[i] = 1.0f;
+    for (size_t i = 0; i < M * N; i++) C[i] = SENTINEL;
+    seer_matmul_desc d = {.M = M, .N = N, .K = K, .ldc = N, .alpha = 1.0f};
+    cr_assert(eq(int, seer_matmul(&d, A, B, NULL, C), dnnl_out_of_memory));
+    for (size_t i = 0; i < M * N; i++) cr_assert(eq(flt, C[i], SENTINEL));
 }

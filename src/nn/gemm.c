@@ -20,8 +20,11 @@
 // memory or oneDNN fails even for that, the plain loop below does the work (for the one
 // product, when only memory for the copies was short). Each kind of fallback is said once on
 // stderr. dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
-// Beyond reach: under an address-space limit oneDNN 2.6 can also die inside its own calls
-// (an uncaught std::bad_alloc, or a fault while it JIT-compiles), before it returns a status.
+// Under an address-space limit oneDNN 2.6 can also die inside its own calls (an uncaught
+// std::bad_alloc, or a fault while it JIT-compiles), before it returns a status. matmul.c makes
+// a primitive only while 32 MiB more could be mapped (else out of memory: the bf16 products are
+// emulated, the fused forward declines); sgemm's own kernels, compiled at the first product,
+// are beyond that reach.
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -46,7 +49,7 @@ static struct {
 static atomic_flag bf16_busy = ATOMIC_FLAG_INIT;
 // One warning per kind of fallback, so a later fallback of another kind is said too.
 static atomic_flag warned_sgemm = ATOMIC_FLAG_INIT, warned_matmul = ATOMIC_FLAG_INIT,
-                   warned_copies = ATOMIC_FLAG_INIT;
+                   warned_matmul_memory = ATOMIC_FLAG_INIT, warned_copies = ATOMIC_FLAG_INIT;
 
 // True when st is dnnl_success. Any status but dnnl_invalid_arguments (our bug) can come from
 // the machine: no kernel for this ISA, out of memory, a JIT failure.
@@ -226,7 +229,10 @@ static void start(void) {
 static int matmul_bf16(const seer_matmul_desc *d, const uint16_t *A16, const uint16_t *B16,
                        float *C) {
     int r = seer_matmul(d, A16, B16, NULL, C);
-    if (r != 0 && r != SEER_MATMUL_BUSY && r != dnnl_out_of_memory)
+    if (r == dnnl_out_of_memory)
+        warn_failure(&warned_matmul_memory, dnnl_out_of_memory, "oneDNN's bf16 matmul",
+                     "a product it has no memory for is emulated");
+    else if (r != 0 && r != SEER_MATMUL_BUSY)
         fall_back((dnnl_status_t)r, "oneDNN's bf16 matmul");
     return r == 0;
 }

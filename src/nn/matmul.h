@@ -7,7 +7,9 @@
 // JIT-compiles kernels (about a millisecond), so primitives are cached (64; the oldest is made
 // again when another comes), and a description oneDNN cannot make is remembered with its status
 // and fails at once after. The memory objects have no buffers of their own: each call points them
-// at the caller's, so a cached product allocates nothing.
+// at the caller's, so a cached product allocates nothing. Under a limit on the address space
+// (ulimit -v) a primitive is made only while 32 MiB more could be mapped: oneDNN's JIT faults
+// rather than fails when it cannot map its code.
 //
 // One caller at a time: a call while another thread is inside returns SEER_MATMUL_BUSY and leaves
 // C as it was; the caller multiplies another way.
