@@ -17,6 +17,7 @@
 // and still catches any wrong term, factor or index (those are O(0.01) at least).
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <criterion/redirect.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -204,6 +205,36 @@ Test(layers, no_kernel_thread_under_an_address_space_limit) {
     cr_assert(eq(int, p.started, 0));
     seer_gemm_prepared(&p);
     gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
+}
+
+// The process's first product compiles oneDNN's sgemm kernels, and its JIT faults when it cannot
+// map its code: under a limit on the address space that leaves less than that room, the
+// products run in the plain loop (said once), right, and oneDNN's again once there is room.
+// Each test is a process of its own, so these are its first products.
+Test(layers, gemm_without_room_to_compile_loops_until_there_is, .init = cr_redirect_stderr) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    FILE *f = fopen("/proc/self/statm", "r");
+    cr_assert(f != NULL);
+    unsigned long pages = 0;
+    cr_assert(eq(int, fscanf(f, "%lu", &pages), 1));
+    fclose(f);
+    rlim_t now = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+    struct rlimit tight = {now + ((rlim_t)2 << 20), RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &tight), 0));
+    gemm_case(0, 0, 5, 7, 9, 1.0f, 0.0f);
+    gemm_case(1, 1, 4, 3, 6, -0.5f, 1.0f);
+    struct rlimit loose = {RLIM_INFINITY, RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &loose), 0));
+    gemm_case(0, 1, 33, 65, 129, 1.0f, 1.0f);
+    fflush(stderr);
+    char out[1024] = {0};
+    fread(out, 1, sizeof out - 1, cr_get_redirected_stderr());
+    const char *want = "seer: warning: compiling oneDNN's sgemm kernels failed (out_of_memory); "
+                       "products use a plain loop until there is room under the address-space "
+                       "limit\n";
+    cr_assert(eq(str, out, (char *)want));
 }
 
 // LAPACK, loaded at the first solve (nn/linalg.c): a 2 x 2 inverse worked by hand,

@@ -1,6 +1,7 @@
 // Freeing the arrays a struct owns in one call: the free functions of the
 // reader, the model file, the transform, the demo data's world and the event
-// reader each had a run of free() lines of the same shape.
+// reader each had a run of free() lines of the same shape. Huge pages, and the room left
+// under a limit on the address space.
 #ifndef SEER_BASE_MEM_H
 #define SEER_BASE_MEM_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 // Frees each of the n pointers (NULL ones included).
 static inline void seer_free_all_n(void *const *p, size_t n) {
@@ -32,6 +34,17 @@ static inline void seer_huge_pages(void *p, size_t n) {
     (void)p;
     (void)n;
 #endif
+}
+
+// 0 when the address space is limited (ulimit -v) and bytes more of it cannot be mapped now;
+// 1 otherwise. For oneDNN, whose JIT faults rather than fails when it cannot map its code.
+static inline int seer_address_space_has(size_t bytes) {
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return 1;
+    void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    munmap(p, bytes);
+    return 1;
 }
 
 #endif

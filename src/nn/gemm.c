@@ -21,10 +21,10 @@
 // product, when only memory for the copies was short). Each kind of fallback is said once on
 // stderr. dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
 // Under an address-space limit oneDNN 2.6 can also die inside its own calls (an uncaught
-// std::bad_alloc, or a fault while it JIT-compiles), before it returns a status. matmul.c makes
-// a primitive only while 32 MiB more could be mapped (else out of memory: the bf16 products are
-// emulated, the fused forward declines); sgemm's own kernels, compiled at the first product,
-// are beyond that reach.
+// std::bad_alloc, or a fault while it JIT-compiles), before it returns a status. So under such
+// a limit oneDNN compiles only while 32 MiB more could be mapped: matmul.c makes a primitive
+// only then (else out of memory: the bf16 products are emulated, the fused forward declines),
+// and the process's first sgemm, which compiles sgemm's kernels, waits for it in the plain loop.
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/mem.h"
 #include "nn/matmul.h"
 
 static struct {
@@ -49,7 +50,11 @@ static struct {
 static atomic_flag bf16_busy = ATOMIC_FLAG_INIT;
 // One warning per kind of fallback, so a later fallback of another kind is said too.
 static atomic_flag warned_sgemm = ATOMIC_FLAG_INIT, warned_matmul = ATOMIC_FLAG_INIT,
-                   warned_matmul_memory = ATOMIC_FLAG_INIT, warned_copies = ATOMIC_FLAG_INIT;
+                   warned_matmul_memory = ATOMIC_FLAG_INIT, warned_copies = ATOMIC_FLAG_INIT,
+                   warned_sgemm_room = ATOMIC_FLAG_INIT;
+// Set once a dnnl_sgemm has returned: its kernels are compiled (see sgemm).
+static atomic_int sgemm_compiled;
+#define SGEMM_HEADROOM ((size_t)8 << 20)
 
 // True when st is dnnl_success. Any status but dnnl_invalid_arguments (our bug) can come from
 // the machine: no kernel for this ISA, out of memory, a JIT failure.
@@ -178,10 +183,23 @@ static int grow(void **buf, size_t *cap, size_t bytes) {
 static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                   const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                   size_t ldc) {
+    // oneDNN compiles sgemm's kernels at the process's first product; under a limit on the
+    // address space without room for that, its JIT would fault: the loop until there is room.
+    if (!atomic_load_explicit(&sgemm_compiled, memory_order_relaxed) &&
+        !seer_address_space_has(SGEMM_HEADROOM)) {
+        warn_failure(&warned_sgemm_room, dnnl_out_of_memory, "compiling oneDNN's sgemm kernels",
+                     "products use a plain loop until there is room under the address-space "
+                     "limit");
+        loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
+        return;
+    }
     dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', (dnnl_dim_t)M,
                                   (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
                                   (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
-    if (dnnl_ok(st)) return;
+    if (dnnl_ok(st)) {
+        atomic_store_explicit(&sgemm_compiled, 1, memory_order_relaxed);
+        return;
+    }
     warn_failure(&warned_sgemm, st, "oneDNN's sgemm",
                  "this product and any other that fails use a plain loop");
     loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);

@@ -10,10 +10,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 
 #include "base/error.h"
+#include "base/mem.h"
 #include "base/threads.h"
 
 #define MATMUL_CACHE_SIZE 64
@@ -82,20 +81,9 @@ static dnnl_status_t make_attr(dnnl_primitive_attr_t *attr, const seer_matmul_de
     return st;
 }
 
-// 0 when the address space is limited and MATMUL_HEADROOM more of it cannot be had.
-static int room_to_compile(void) {
-    struct rlimit as;
-    if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) return 1;
-    void *p = mmap(NULL, MATMUL_HEADROOM, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED) return 0;
-    munmap(p, MATMUL_HEADROOM);
-    return 1;
-}
-
 // Makes e's primitive and memory objects from e->desc; on failure e holds none of them.
 static dnnl_status_t entry_create(matmul_entry *e) {
-    if (!room_to_compile()) return dnnl_out_of_memory;
+    if (!seer_address_space_has(MATMUL_HEADROOM)) return dnnl_out_of_memory;
     const seer_matmul_desc *d = &e->desc;
     dnnl_dim_t M = (dnnl_dim_t)d->M, N = (dnnl_dim_t)d->N, K = (dnnl_dim_t)d->K;
     dnnl_dims_t a_dims = {M, K}, a_strides = {d->trans_a ? 1 : K, d->trans_a ? M : 1};
