@@ -849,8 +849,8 @@ static double step_grads(seer_net *n, const uint32_t *ids, const float *dense, c
     return loss;
 }
 
-// An fp32 training step runs a large layer's forward (SEER_NET_FUSED_MIN weights,
-// SEER_NET_FUSED_ROWS rows) as one matmul with its bias and ReLU (nn/fused_linear.h). On the
+// A training step runs a layer's forward (SEER_NET_FUSED_MIN weights, SEER_NET_FUSED_OUT_MIN
+// outputs, SEER_NET_FUSED_ROWS rows) as one matmul with its bias and ReLU (nn/fused_linear.h). On the
 // same batch and weights as a twin whose forwards all go through sgemm, it gives the same loss
 // and dense gradients within rounding (the two sum in another order): the stacks of mlp and
 // deepfm, dcnv2's cross layers and stack. And the fused forward did run.

@@ -378,7 +378,9 @@ seer_precision seer_net_precision(const seer_net *n) {
 // when done, 0 when the caller is to do it.
 static int fused_forward(seer_net *n, size_t l, float *y, const float *x, size_t B, int relu) {
     size_t in = n->layer_in[l], out = n->layer_out[l];
-    if (!n->training || B < SEER_NET_FUSED_ROWS || in * out < SEER_NET_FUSED_MIN) return 0;
+    if (!n->training || B < SEER_NET_FUSED_ROWS || in * out < SEER_NET_FUSED_MIN ||
+        out < SEER_NET_FUSED_OUT_MIN)
+        return 0;
     if (seer_net_precision(n) == SEER_PRECISION_FP32)
         return seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, in, out, relu);
     // bf16: the copies the backward multiplies again, rounded here as seer_linear_forward_bf16
