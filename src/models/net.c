@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "base/error.h"
+#include "base/threads.h"
 #include "models/calibration.h"
 #include "nn/adagrad.h"
 #include "nn/embedding.h"
@@ -378,8 +379,10 @@ seer_precision seer_net_precision(const seer_net *n) {
 // when done, 0 when the caller is to do it.
 static int fused_forward(seer_net *n, size_t l, float *y, const float *x, size_t B, int relu) {
     size_t in = n->layer_in[l], out = n->layer_out[l];
-    if (!n->training || B < SEER_NET_FUSED_ROWS || in * out < SEER_NET_FUSED_MIN ||
-        out < SEER_NET_FUSED_OUT_MIN)
+    if (!n->training || out < SEER_NET_FUSED_OUT_MIN) return 0;
+    int one_thread = seer_threads_get() == 1;
+    if (B < (one_thread ? SEER_NET_FUSED_ROWS : SEER_NET_FUSED_ROWS_SHARED) ||
+        in * out < (one_thread ? SEER_NET_FUSED_MIN : SEER_NET_FUSED_MIN_SHARED))
         return 0;
     if (seer_net_precision(n) == SEER_PRECISION_FP32)
         return seer_linear_fused_forward(y, x, n->w[l], n->b[l], B, in, out, relu);
