@@ -13,6 +13,7 @@
 
 #include "base/mem.h"
 #include "base/rng.h"
+#include "base/search.h"
 #include "base/threads.h"
 #include "rec/model.h"
 
@@ -33,16 +34,6 @@ static int negative_cdf(double **out, const seer_rec_model *m, int pop) {
     return SEER_OK;
 }
 
-static int holds(const uint32_t *sorted, size_t n, uint32_t x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (sorted[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && sorted[lo] == x;
-}
-
 static uint32_t draw_negative(const seer_rec_model *m, const double *cdf, uint32_t u,
                               seer_rng *r) {
     size_t n_seen;
@@ -51,17 +42,11 @@ static uint32_t draw_negative(const seer_rec_model *m, const double *cdf, uint32
     for (int t = 0; t < BPR_NEG_TRIES; t++) {
         if (cdf) {
             double x = seer_rng_uniform(r) * cdf[m->n_items - 1];
-            size_t lo = 0, hi = m->n_items - 1;
-            while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (cdf[mid] <= x) lo = mid + 1;
-                else hi = mid;
-            }
-            j = (uint32_t)lo;
+            j = (uint32_t)seer_cdf_index(cdf, m->n_items, x);
         } else {
             j = (uint32_t)seer_rng_below(r, m->n_items);
         }
-        if (!holds(seen, n_seen, j)) break;
+        if (!seer_sorted_holds(seen, n_seen, j)) break;
     }
     return j;
 }

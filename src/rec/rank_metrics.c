@@ -4,17 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "base/search.h"
 const size_t seer_rank_cutoffs[SEER_RANK_CUTOFFS] = {5, 10, 20};
-
-static int member(const uint32_t *s, size_t n, uint32_t x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (s[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && s[lo] == x;
-}
 
 void seer_rank_metrics_of(seer_rank_metrics *out, const seer_rec_hit *top, size_t n_top,
                           const uint32_t *rel, size_t n_rel) {
@@ -23,7 +14,7 @@ void seer_rank_metrics_of(seer_rank_metrics *out, const seer_rec_hit *top, size_
         size_t K = seer_rank_cutoffs[c], ideal = n_rel < K ? n_rel : K, hits = 0;
         double dcg = 0, idcg = 0;
         for (size_t r = 0; r < K && r < n_top; r++)
-            if (member(rel, n_rel, top[r].item)) {
+            if (seer_sorted_holds(rel, n_rel, top[r].item)) {
                 hits++;
                 dcg += 1.0 / log2((double)r + 2.0);
             }
@@ -39,7 +30,7 @@ double seer_rank_rr(const float *scores, size_t n_items, const uint32_t *rel, si
     long best = -1;
     for (size_t j = 0; j < n_rel; j++) {
         uint32_t i = rel[j];
-        if (i >= n_items || member(ex, n_ex, i) || scores[i] != scores[i]) continue;
+        if (i >= n_items || seer_sorted_holds(ex, n_ex, i) || scores[i] != scores[i]) continue;
         if (best < 0 || scores[i] > scores[best] || (scores[i] == scores[best] && i < (size_t)best))
             best = (long)i;
     }
@@ -47,7 +38,8 @@ double seer_rank_rr(const float *scores, size_t n_items, const uint32_t *rel, si
     float s = scores[best];
     size_t above = 0;
     for (size_t i = 0; i < n_items; i++)
-        if ((scores[i] > s || (scores[i] == s && i < (size_t)best)) && !member(ex, n_ex, (uint32_t)i))
+        if ((scores[i] > s || (scores[i] == s && i < (size_t)best)) &&
+            !seer_sorted_holds(ex, n_ex, (uint32_t)i))
             above++;
     return 1.0 / (double)(above + 1);
 }

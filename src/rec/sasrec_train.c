@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/search.h"
 #include "base/threads.h"
 #include "nn/adam.h"
 #include "nn/gemm.h"
@@ -158,14 +159,7 @@ static int trainer_init(trainer *t, float *item, float *rest, const seer_sasrec_
 static void draw_negatives(trainer *t, size_t M, seer_rng *rng) {
     size_t N = t->c.n_items;
     for (size_t m = 0; m < M; m++) {
-        double u = seer_rng_uniform(rng);
-        size_t lo = 0, hi = N - 1;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (t->cdf[mid] > u) hi = mid;
-            else lo = mid + 1;
-        }
-        t->neg[m] = (uint32_t)lo;
+        t->neg[m] = (uint32_t)seer_cdf_index(t->cdf, N, seer_rng_uniform(rng));
     }
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "base/error.h"
+#include "base/search.h"
 #include "nn/gemm.h"
 
 // a is worse than b: a lower score, or the same score and a higher item.
@@ -35,16 +36,6 @@ static void sift_up(seer_rec_hit *h, size_t i) {
         h[p] = t;
         i = p;
     }
-}
-
-static int excluded(const uint32_t *ex, size_t n, uint32_t item) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (ex[mid] < item) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && ex[lo] == item;
 }
 
 // Best first: repeatedly move the worst to the end.
@@ -118,7 +109,7 @@ static void scan(seer_rec_hit *h, size_t *n, size_t k, const float *s, size_t nb
         float v = s[j];
         if ((*n == k && !(v > least)) || v != v) continue;
         uint32_t item = (uint32_t)(b + j);
-        if (n_ex && excluded(ex, n_ex, item)) continue;
+        if (n_ex && seer_sorted_holds(ex, n_ex, item)) continue;
         seer_rec_hit c = {item, v};
         if (*n < k) {
             h[*n] = c;
