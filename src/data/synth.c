@@ -30,6 +30,7 @@
 #include "base/error.h"
 #include "base/mem.h"
 #include "base/rng.h"
+#include "base/search.h"
 
 enum {
     TASTE_DIMS = 8,
@@ -233,14 +234,7 @@ static size_t draw_weighted(seer_rng *r, const double *w, size_t n) {
 
 // Index of a draw from the cumulative weights cdf (n), by binary search.
 static size_t draw_cdf(seer_rng *r, const double *cdf, size_t n) {
-    double x = seer_rng_uniform(r) * cdf[n - 1];
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (cdf[mid] > x) hi = mid;
-        else lo = mid + 1;
-    }
-    return lo;
+    return seer_cdf_index(cdf, n, seer_rng_uniform(r) * cdf[n - 1]);
 }
 
 static double clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }

@@ -25,6 +25,22 @@ double seer_hyp2f1(double a, double b, double c, double z) {
     return sum;
 }
 
+// The k positive parameters p that minimise nll by L-BFGS over their logs (from log p = 0), and
+// *ll the log-likelihood there. Both models are fitted so; rc is L-BFGS's.
+static int fit_positive(double *p, size_t k, double *ll, seer_lbfgs_fn nll, void *ctx) {
+    double lp[4] = {0, 0, 0, 0};
+    SEER_ASSERT(k <= 4);
+    seer_lbfgs_config c;
+    seer_lbfgs_config_default(&c);
+    c.gtol = 1e-8;
+    c.ftol = 1e-14;
+    seer_lbfgs_result res;
+    int rc = seer_lbfgs_minimize(lp, k, nll, ctx, &c, &res);
+    for (size_t i = 0; i < k; i++) p[i] = exp(lp[i]);
+    *ll = -res.f;
+    return rc;
+}
+
 // One customer's BG/NBD log-likelihood; its gradient added into g (4) unless NULL.
 static double bgnbd_one(const double *p, double x, double t_x, double T, double *g) {
     double r = p[0], al = p[1], a = p[2], b = p[3];
@@ -71,16 +87,7 @@ static double bgnbd_nll(const double *lp, double *g, size_t k, void *ctx) {
 int seer_bgnbd_fit(double p[4], double *ll, const double *x, const double *t_x, const double *T,
                    size_t n) {
     bgnbd_data d = {x, t_x, T, n};
-    double lp[4] = {0, 0, 0, 0};
-    seer_lbfgs_config c;
-    seer_lbfgs_config_default(&c);
-    c.gtol = 1e-8;
-    c.ftol = 1e-14;
-    seer_lbfgs_result res;
-    int rc = seer_lbfgs_minimize(lp, 4, bgnbd_nll, &d, &c, &res);
-    for (int i = 0; i < 4; i++) p[i] = exp(lp[i]);
-    *ll = -res.f;
-    return rc;
+    return fit_positive(p, 4, ll, bgnbd_nll, &d);
 }
 
 double seer_bgnbd_expected(const double p[4], double t, double x, double t_x, double T) {
@@ -131,16 +138,7 @@ static double gg_nll(const double *lp, double *g, size_t k, void *ctx) {
 
 int seer_gg_fit(double p[3], double *ll, const double *x, const double *m, size_t n) {
     gg_data d = {x, m, n};
-    double lp[3] = {0, 0, 0};
-    seer_lbfgs_config c;
-    seer_lbfgs_config_default(&c);
-    c.gtol = 1e-8;
-    c.ftol = 1e-14;
-    seer_lbfgs_result res;
-    int rc = seer_lbfgs_minimize(lp, 3, gg_nll, &d, &c, &res);
-    for (int i = 0; i < 3; i++) p[i] = exp(lp[i]);
-    *ll = -res.f;
-    return rc;
+    return fit_positive(p, 3, ll, gg_nll, &d);
 }
 
 double seer_gg_expected(const double p[3], double x, double m) {
