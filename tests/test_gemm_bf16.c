@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "address_space.h"
 #include "base/rng.h"
 #include "nn/gemm.h"
 
@@ -369,15 +370,6 @@ Test(gemm_bf16, avx2_warns_once, .init = hold_to_avx2) {
 
 // --- Out of memory: no assertion, a plain loop with the same rounding, said once.
 
-// The process's address space now, from /proc/self/statm (pages).
-static size_t vm_bytes(void) {
-    FILE *f = fopen("/proc/self/statm", "r");
-    cr_assert(f != NULL);
-    unsigned long pages = 0;
-    cr_assert(eq(int, fscanf(f, "%lu", &pages), 1));
-    fclose(f);
-    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
-}
 
 // A and B of 4 Mi floats each, then an address-space limit 24 MiB above the process: the
 // emulation's two 16 MiB copies cannot both be had, so the product falls to the loop.
@@ -393,8 +385,7 @@ Test(gemm_bf16, out_of_memory_uses_loop, .init = cr_redirect_stderr) {
     }
     seer_gemm_bf16_emulate(1);
     (void)seer_gemm_bf16_native();  // oneDNN's engine and first primitive, before the limit
-    struct rlimit lim = {.rlim_cur = vm_bytes() + ((size_t)24 << 20), .rlim_max = RLIM_INFINITY};
-    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    address_space_leave((size_t)24 << 20);
     float C = -1.0f;
     seer_gemm_bf16(0, 0, 1, 1, K, 1.0f, A, K, Bm, 1, 0.0f, &C, 1);
     seer_gemm_bf16(0, 0, 1, 1, K, 1.0f, A, K, Bm, 1, 0.0f, &C, 1);
@@ -424,8 +415,7 @@ Test(gemm_bf16, native_out_of_memory_stays_native, .init = cr_redirect_stderr) {
         A[k] = 1.0f + 0x1p-8f;  // rounds to 1
         Bm[k] = 1.0f;
     }
-    struct rlimit lim = {.rlim_cur = vm_bytes() + ((size_t)24 << 20), .rlim_max = RLIM_INFINITY};
-    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    address_space_leave((size_t)24 << 20);
     float C = -1.0f;
     seer_gemm_bf16(0, 0, 1, 1, K, 1.0f, A, K, Bm, 1, 0.0f, &C, 1);
     cr_assert(eq(flt, C, (float)K), "got %.1f", C);

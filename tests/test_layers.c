@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "address_space.h"
 #include "base/error.h"
 #include "base/rng.h"
 #include "golden.h"
@@ -215,14 +216,7 @@ Test(layers, gemm_without_room_to_compile_loops_until_there_is, .init = cr_redir
 #if defined(__SANITIZE_ADDRESS__)
     cr_skip_test("ASan reserves the address space an rlimit would measure");
 #endif
-    FILE *f = fopen("/proc/self/statm", "r");
-    cr_assert(f != NULL);
-    unsigned long pages = 0;
-    cr_assert(eq(int, fscanf(f, "%lu", &pages), 1));
-    fclose(f);
-    rlim_t now = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
-    struct rlimit tight = {now + ((rlim_t)2 << 20), RLIM_INFINITY};
-    cr_assert(eq(int, setrlimit(RLIMIT_AS, &tight), 0));
+    address_space_leave((size_t)2 << 20);
     gemm_case(0, 0, 5, 7, 9, 1.0f, 0.0f);
     gemm_case(1, 1, 4, 3, 6, -0.5f, 1.0f);
     struct rlimit loose = {RLIM_INFINITY, RLIM_INFINITY};

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "address_space.h"
 #include "base/error.h"
 #include "base/hash.h"
 #include "base/lane_hash.h"
@@ -655,14 +656,7 @@ Test(modelfile, a_large_file_refused_from_its_header) {
     cr_assert(f != NULL);
     cr_assert(eq(int, ftruncate(fileno(f), (off_t)1 << 30), 0));
     fclose(f);
-    FILE *statm = fopen("/proc/self/statm", "r");
-    cr_assert(statm != NULL);
-    unsigned long pages = 0;
-    cr_assert(eq(int, fscanf(statm, "%lu", &pages), 1));
-    fclose(statm);
-    struct rlimit lim = {(rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)64 << 20),
-                         RLIM_INFINITY};
-    cr_assert(eq(int, setrlimit(RLIMIT_AS, &lim), 0));
+    address_space_leave((size_t)64 << 20);
     seer_modelfile *m = NULL;
     cr_assert(eq(int, seer_modelfile_open(&m, path), SEER_EDATA));
     cr_assert(eq(ptr, m, NULL));

@@ -394,9 +394,9 @@ static int fused_forward(seer_net *n, size_t l, float *y, const float *x, size_t
     return seer_linear_fused_forward_bf16(y, n->x16[l], n->w16[l], n->b[l], B, in, out, relu);
 }
 
-void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
+// Layer l's Linear through sgemm (the bias copied into y, the product added).
+static void plain_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
     seer_precision prec = seer_net_precision(n);
-    if (fused_forward(n, l, y, x, B, 0)) return;
     if (prec == SEER_PRECISION_BF16 && n->bf16)
         seer_linear_forward_bf16(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l],
                                  n->x16[l], n->w16[l]);
@@ -404,9 +404,14 @@ void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, si
         seer_linear_forward(y, x, n->w[l], n->b[l], B, n->layer_in[l], n->layer_out[l], prec);
 }
 
+void seer_net_linear_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
+    if (!fused_forward(n, l, y, x, B, 0)) plain_forward(n, l, y, x, B);
+}
+
+// A declined fused forward goes straight to sgemm, not through another matmul without the ReLU.
 void seer_net_linear_relu_forward(seer_net *n, size_t l, float *y, const float *x, size_t B) {
     if (fused_forward(n, l, y, x, B, 1)) return;
-    seer_net_linear_forward(n, l, y, x, B);
+    plain_forward(n, l, y, x, B);
     seer_relu_forward(y, y, B * n->layer_out[l]);
 }
 

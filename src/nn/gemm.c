@@ -22,9 +22,11 @@
 // stderr. dnnl_invalid_arguments is the one status that means a bug here, and it still asserts.
 // Under an address-space limit oneDNN 2.6 can also die inside its own calls (an uncaught
 // std::bad_alloc, or a fault while it JIT-compiles), before it returns a status. So under such
-// a limit oneDNN compiles only while 32 MiB more could be mapped: matmul.c makes a primitive
-// only then (else out of memory: the bf16 products are emulated, the fused forward declines),
-// and the process's first sgemm, which compiles sgemm's kernels, waits for it in the plain loop.
+// a limit oneDNN compiles only with room to: matmul.c makes a primitive only while 32 MiB more
+// could be mapped (else out of memory: the bf16 products are emulated, the fused forward
+// declines), and the process's first sgemm, which compiles sgemm's kernels, needs 8 MiB
+// (SGEMM_HEADROOM; the plain loop until then). Both come from scans of ulimit -v (commits
+// 820ec28 and ad4d11a): 8 MiB was too little for a matmul.
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
