@@ -87,6 +87,24 @@ Test(average, rows_caught_up_lazily) {
     seer_weight_avg_free(&a);
 }
 
+// A row touched in every step averages as a dense weight given the same values (its share
+// is the dense one's, computed once a step): 2, 4, 6 with d = 0.5 give
+// (1 - d)(d^2 * 2 + d * 4 + 6) / (1 - d^3) = 0.5 * 8.5 / 0.875 = 4.857143.
+Test(average, a_row_touched_every_step_as_a_dense_weight) {
+    tiny_net t;
+    tiny_init(&t);
+    seer_weight_avg a;
+    cr_assert(eq(int, seer_weight_avg_init(&a, &t.n, 0.5), SEER_OK));
+    for (int s = 1; s <= 3; s++) {
+        tiny_step(&t, 2.0f * (float)s, 1, 2.0f * (float)s);
+        seer_weight_avg_step(&a, &t.n);
+    }
+    cr_assert(fabs(a.params[0] - 0.5 * 8.5 / 0.875) < 1e-6, "%.9g", (double)a.params[0]);
+    cr_assert(ieee_ulp_eq(flt, a.emb[0], a.params[0], 0), "%.9g", (double)a.emb[0]);
+    cr_assert(eq(long, a.last[0], 3));
+    seer_weight_avg_free(&a);
+}
+
 // Weights that never change average to themselves, and the exchange is its own inverse.
 Test(average, constant_weights_and_the_exchange) {
     tiny_net t;

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "base/cpu.h"
+
 // Rows this far ahead are prefetched: the table rows of a batch are scattered
 // over a table far larger than the caches, so the loop would otherwise wait
 // on memory for every row (measured: 5% of a Criteo-like epoch before).
@@ -10,9 +12,10 @@
 
 // One update of n contiguous weights, bias corrections precomputed. The
 // arrays never overlap; restrict lets the loop vectorise without checks.
-static void adam_update(float *restrict w, float *restrict m, float *restrict v,
-                        const float *restrict g, size_t n, float b1, float b2, float eps,
-                        float step, float inv_sqrt_bc2) {
+// Inlined into each instruction-set variant of the loops below.
+static inline __attribute__((always_inline)) void adam_update(
+    float *restrict w, float *restrict m, float *restrict v, const float *restrict g, size_t n,
+    float b1, float b2, float eps, float step, float inv_sqrt_bc2) {
     for (size_t i = 0; i < n; i++) {
         float gi = g[i];
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
@@ -21,12 +24,60 @@ static void adam_update(float *restrict w, float *restrict m, float *restrict v,
     }
 }
 
+static inline __attribute__((always_inline)) void adam_rows(
+    float *table, float *m, float *v, const uint32_t *rows, const float *grad_rows,
+    size_t n_rows, size_t D, float b1, float b2, float eps, float step) {
+    for (size_t i = 0; i < n_rows; i++) {
+        if (i + PREFETCH_AHEAD < n_rows) {
+            size_t ahead = (size_t)rows[i + PREFETCH_AHEAD] * D;
+            for (size_t k = 0; k < D; k += 16) {
+                __builtin_prefetch(table + ahead + k, 1);
+                __builtin_prefetch(m + ahead + k, 1);
+                __builtin_prefetch(v + ahead + k, 1);
+            }
+        }
+        size_t off = (size_t)rows[i] * D;
+        adam_update(table + off, m + off, v + off, grad_rows + i * D, D, b1, b2, eps, step,
+                    1.0f);
+    }
+}
+
+// The two loops in 512-bit vectors. Adam is bound by its division and square root, and
+// sixteen lanes do twice the work of eight an instruction where the CPU has full-width units
+// (Zen 5: the seed mlp's 39,233 weights 8.4 -> 5.6 us a step). The bits are the same: both
+// operations round exactly, and the same expression contracts to the same FMAs.
+#if SEER_HAVE_AVX512_CLONES
+SEER_TARGET_AVX512 static void adam_update_avx512(float *w, float *m, float *v, const float *g,
+                                                  size_t n, float b1, float b2, float eps,
+                                                  float step, float inv_sqrt_bc2) {
+    adam_update(w, m, v, g, n, b1, b2, eps, step, inv_sqrt_bc2);
+}
+
+SEER_TARGET_AVX512 static void adam_rows_avx512(float *table, float *m, float *v,
+                                                const uint32_t *rows, const float *grad_rows,
+                                                size_t n_rows, size_t D, float b1, float b2,
+                                                float eps, float step) {
+    adam_rows(table, m, v, rows, grad_rows, n_rows, D, b1, b2, eps, step);
+}
+#endif
+
+static void adam_update_any(float *w, float *m, float *v, const float *g, size_t n, float b1,
+                            float b2, float eps, float step, float inv_sqrt_bc2) {
+#if SEER_HAVE_AVX512_CLONES
+    if (seer_cpu_avx512()) {
+        adam_update_avx512(w, m, v, g, n, b1, b2, eps, step, inv_sqrt_bc2);
+        return;
+    }
+#endif
+    adam_update(w, m, v, g, n, b1, b2, eps, step, inv_sqrt_bc2);
+}
+
 void seer_adam_step(float *w, float *m, float *v, const float *g, size_t n,
                     const seer_adam_config *c, long t) {
     double bc1 = 1.0 - pow(c->beta1, (double)t);
     double bc2 = 1.0 - pow(c->beta2, (double)t);
-    adam_update(w, m, v, g, n, c->beta1, c->beta2, c->eps, (float)(c->lr / bc1),
-                (float)(1.0 / sqrt(bc2)));
+    adam_update_any(w, m, v, g, n, c->beta1, c->beta2, c->eps, (float)(c->lr / bc1),
+                    (float)(1.0 / sqrt(bc2)));
 }
 
 void seer_adam_rows_step(float *table, float *m, float *v, const uint32_t *rows,
@@ -38,18 +89,13 @@ void seer_adam_rows_step(float *table, float *m, float *v, const uint32_t *rows,
     // gradients in the first steps.
     double bc1 = 1.0 - pow(c->beta1, (double)t);
     double bc2 = 1.0 - pow(c->beta2, (double)t);
-    float step = (float)(c->lr * sqrt(bc2) / bc1), inv_sqrt_bc2 = 1.0f;
-    for (size_t i = 0; i < n_rows; i++) {
-        if (i + PREFETCH_AHEAD < n_rows) {
-            size_t ahead = (size_t)rows[i + PREFETCH_AHEAD] * D;
-            for (size_t k = 0; k < D; k += 16) {
-                __builtin_prefetch(table + ahead + k, 1);
-                __builtin_prefetch(m + ahead + k, 1);
-                __builtin_prefetch(v + ahead + k, 1);
-            }
-        }
-        size_t off = (size_t)rows[i] * D;
-        adam_update(table + off, m + off, v + off, grad_rows + i * D, D, c->beta1, c->beta2,
-                    c->eps, step, inv_sqrt_bc2);
+    float step = (float)(c->lr * sqrt(bc2) / bc1);
+#if SEER_HAVE_AVX512_CLONES
+    if (seer_cpu_avx512()) {
+        adam_rows_avx512(table, m, v, rows, grad_rows, n_rows, D, c->beta1, c->beta2, c->eps,
+                         step);
+        return;
     }
+#endif
+    adam_rows(table, m, v, rows, grad_rows, n_rows, D, c->beta1, c->beta2, c->eps, step);
 }

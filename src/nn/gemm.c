@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cpu.h"
 #include "base/error.h"
 #include "base/mem.h"
 #include "nn/matmul.h"
@@ -100,9 +101,9 @@ static inline __attribute__((always_inline)) void convert_rows(uint16_t *dst, co
         for (size_t c = 0; c < cols; c++) dst[r * cols + c] = to_bf16(X[r * ld + c]);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if SEER_HAVE_AVX512_CLONES
 // The same loop in 512-bit vectors, for the CPUs that have them (each bf16 CPU does).
-__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+SEER_TARGET_AVX512 static void
 convert_rows_avx512(uint16_t *dst, const float *X, size_t rows, size_t cols, size_t ld) {
     convert_rows(dst, X, rows, cols, ld);
 }
@@ -118,7 +119,7 @@ static void convert_bf16(uint16_t *dst, const float *X, size_t rows, size_t cols
         rows = 1;
     }
 #ifdef SEER_CONVERT_AVX512
-    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+    if (seer_cpu_avx512()) {
         convert_rows_avx512(dst, X, rows, cols, ld);
         return;
     }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cpu.h"
 #include "base/error.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -85,8 +86,7 @@ __attribute__((target("avx512f"))) static void score_avx512(float *a, const seer
 
 static int has_avx512(void) {
 #ifdef HAVE_AVX512_KERNEL
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") != 0;
+    return seer_cpu_avx512();
 #else
     return 0;
 #endif
