@@ -758,6 +758,78 @@ Test(online, snapshots_truncate_the_log) {
     free_events(&e);
 }
 
+// Copies the log's segments from one directory into a new one, and the ends of the learner's
+// partial steps when with_ends: what a crash leaves on disk (no snapshot is written between).
+static void copy_log(const char *from, const char *to, int with_ends) {
+    cr_assert(eq(int, mkdir(to, 0755), 0));
+    DIR *h = opendir(from);
+    cr_assert(ne(ptr, h, NULL));
+    struct dirent *e;
+    while ((e = readdir(h))) {
+        if (strncmp(e->d_name, "wal-", 4) != 0 && !(with_ends && !strcmp(e->d_name, "steps")))
+            continue;
+        char a[512], b[512], buf[65536];
+        snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+        snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+        FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+        cr_assert(in && out);
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, in)) > 0) cr_assert(eq(sz, fwrite(buf, 1, k, out), k));
+        fclose(in);
+        fclose(out);
+    }
+    closedir(h);
+}
+
+// The served model once the learner has published its last step (publishes every 10 ms).
+static params settled_params(seer_online *on, seer_slot *slot, uint64_t applied) {
+    wait_applied(on, applied);
+    usleep(100000);
+    return served_params(slot);
+}
+
+// A trickle of events is cut into steps by when it arrives: 10 events, then 50 at once (a
+// batch of 32 and 18 at the next publish), 5, and 40 (32 and 8). A crash then (the log copied
+// while the learner runs, with no snapshot) replays to the live model's bytes, step count
+// and all; without the recorded ends the replay steps on 32, 32, 32 and 9 events and reaches
+// another model.
+Test(online, a_crash_replay_steps_where_the_live_learner_did) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    events e = make_events(105, 9);
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("live"), 32, 0);
+    size_t cut[] = {10, 50, 5, 40}, from = 0;
+    for (size_t i = 0; i < 4; i++) {
+        log_events(on, &e, from, cut[i]);
+        from += cut[i];
+        wait_applied(on, from);
+    }
+    params live = settled_params(on, &slot, 105);
+    copy_log(sub("live"), sub("crashed"), 1);
+    copy_log(sub("live"), sub("no_ends"), 0);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+
+    on = open_online(&slot, model, sub("crashed"), 32, 0);
+    params replayed = settled_params(on, &slot, 105);
+    expect_counts(on, 105, 105);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    expect_same(&live, &replayed);
+
+    on = open_online(&slot, model, sub("no_ends"), 32, 0);
+    params full = settled_params(on, &slot, 105);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    cr_assert(eq(long, full.step, live.step - 2), "4 steps instead of 6");
+    cr_assert(ne(int, memcmp(full.params, live.params, live.n_params * sizeof(float)), 0));
+    free_params(&live);
+    free_params(&replayed);
+    free_params(&full);
+    free_events(&e);
+}
+
 Test(online, a_missing_model_is_an_error) {
     seer_online_options o;
     seer_online_options_default(&o);

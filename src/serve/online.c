@@ -29,7 +29,9 @@
 // Mini-batches: the learner steps on `batch` events as soon as that many are
 // logged; fewer wait until the next publish is due (at most publish_every_s),
 // so a trickle of events still reaches the served model within an interval.
-// A replay therefore steps on full batches in log order, then the remainder.
+// Where such a partial step ended is recorded beside the log (step_ends.h), and a
+// replay ends its steps there: full batches in log order otherwise, then the
+// remainder. The model a crash's replay reaches is the one the live learner had.
 //
 // Served copies are deep copies without optimiser moments (seer_model_clone):
 // a reader keeps its copy as long as it needs, and the learner never waits
@@ -58,6 +60,7 @@
 #include "io/modelfile.h"
 #include "serve/event.h"
 #include "serve/request.h"
+#include "serve/step_ends.h"
 #include "serve/wal.h"
 
 #define SNAPSHOT_NAME "snapshot.seer"
@@ -68,6 +71,7 @@ struct seer_online {
     seer_slot *slot;
     seer_wal *wal;
     seer_wal_reader rd;
+    seer_step_ends ends;       // where partial steps ended (the learner's)
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t wake;       // the learner waits on it
@@ -139,8 +143,9 @@ static void use_model(seer_online *on, seer_model *m) {
     on->adam = seer_net_optimiser(&m->net.cfg, lr);
 }
 
-// Applies the next n logged events (all <= limit) in one optimiser step.
-static int apply(seer_online *on, size_t n, uint64_t limit) {
+// Applies the next n logged events (all <= limit) in one optimiser step; a partial step (fewer
+// than a batch, not ended by a recorded end) records where it ended before it counts.
+static int apply(seer_online *on, size_t n, uint64_t limit, int partial) {
     size_t b = 0, S = on->S, nd = on->nd;
     uint64_t seq = 0;
     for (size_t i = 0; i < n; i++) {
@@ -178,6 +183,9 @@ static int apply(seer_online *on, size_t n, uint64_t limit) {
                            "not finite (a smaller --lr would help); serving the last model "
                            "published", seq);
     }
+    if (partial && seer_step_ends_add(&on->ends, seq) != SEER_OK)
+        fprintf(stderr, "seer: the end of a step was not recorded (a replay after a crash "
+                "would step on a full batch there): %s\n", seer_error_message());
     pthread_mutex_lock(&on->mu);
     on->applied_seq = seq;
     on->applied += b;
@@ -244,6 +252,7 @@ static int snapshot(seer_online *on) {
     int rc = write_snapshot(on, &seq);
     if (rc == SEER_OK) rc = seer_wal_rotate(on->wal);
     if (rc == SEER_OK) rc = seer_wal_truncate(on->wal, seq);
+    if (rc == SEER_OK) rc = seer_step_ends_forget(&on->ends, seq);
     return rc;
 }
 
@@ -263,7 +272,8 @@ static void take_reload(seer_online *on, seer_model *nm, uint64_t source, int at
         uint64_t seq;
         rc = write_snapshot(on, &seq);
         if (rc == SEER_OK && (seer_wal_rotate(on->wal) != SEER_OK ||
-                              seer_wal_truncate(on->wal, seq) != SEER_OK))
+                              seer_wal_truncate(on->wal, seq) != SEER_OK ||
+                              seer_step_ends_forget(&on->ends, seq) != SEER_OK))
             fprintf(stderr, "seer: truncating the log failed (retried at the next snapshot): "
                     "%s\n", seer_error_message());
     }
@@ -317,7 +327,13 @@ static void *learner(void *arg) {
         }
         double now = seer_now();
         uint64_t pending = on->failed ? 0 : on->logged - on->applied_seq;
-        int step = pending && (pending >= B || on->stop || now >= on->next_publish);
+        // A replay's step ends where the live learner's ended, when that was recorded.
+        uint64_t end = pending ? seer_step_ends_after(&on->ends, on->applied_seq) : 0;
+        uint64_t n = pending < B ? pending : B;
+        int ends_recorded = end && end - on->applied_seq <= n;
+        if (ends_recorded) n = end - on->applied_seq;
+        int step = pending && (pending >= B || ends_recorded || on->stop ||
+                               now >= on->next_publish);
         int act = (on->dirty && now >= on->next_publish) || (!on->stop && now >= on->next_snapshot)
                   || step;
         if (!act && on->stop) break;
@@ -338,7 +354,7 @@ static void *learner(void *arg) {
                         seer_error_message());
             on->next_snapshot = seer_now() + on->o.snapshot_every_s;
         } else {
-            int rc = apply(on, pending < B ? pending : B, limit);
+            int rc = apply(on, (size_t)n, limit, n < B && !ends_recorded);
             if (rc != SEER_OK) {
                 fprintf(stderr, "seer: online learning stopped: %s\n", seer_error_message());
                 pthread_mutex_lock(&on->mu);
@@ -426,6 +442,7 @@ static int load_start(seer_online *on, seer_model **m, seer_checkpoint_state *st
 
 static void free_online(seer_online *on) {
     seer_wal_reader_free(&on->rd);
+    seer_step_ends_close(&on->ends);
     seer_event_reader_free(&on->evr);
     seer_wal_close(on->wal);
     seer_model_free(on->m);
@@ -447,6 +464,7 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
     if (!(on->o.publish_every_s > 0)) on->o.publish_every_s = 1.0;
     if (!(on->o.snapshot_every_s > 0)) on->o.snapshot_every_s = 60.0;
     on->rd.fd = -1;
+    on->ends.fd = -1;
     pthread_mutex_init(&on->mu, NULL);
     pthread_mutex_init(&on->reload_mu, NULL);
     pthread_cond_init(&on->wake, NULL);
@@ -481,6 +499,7 @@ int seer_online_open(seer_online **out, const seer_online_options *o, seer_slot 
     else if (rc == SEER_OK && o->wal_repair)
         fprintf(stderr, "seer: %s: --wal-repair found no event lost\n", o->wal_dir);
     if (rc == SEER_OK) rc = seer_wal_reader_init(&on->rd, on->wal, st.online_seq);
+    if (rc == SEER_OK) rc = seer_step_ends_open(&on->ends, o->wal_dir, st.online_seq);
     seer_model *served = NULL;
     if (rc == SEER_OK) rc = seer_model_clone(&served, on->m, 0);
     if (rc == SEER_OK) rc = seer_slot_init(slot, served);
