@@ -42,15 +42,6 @@ void seer_dataset_use_pack(seer_dataset *d, const seer_dense_pack *pack);
 void seer_dataset_put_dense(seer_dataset *d, size_t i, const float *dense);
 // Row i's dense values as encoded into out (n_dense).
 void seer_dataset_dense_row(const seer_dataset *d, size_t i, float *out);
-// Asks the caches for row i's ids, dense values and label, for a reader about to visit rows
-// in an order of its own (a shuffled batch).
-static inline void seer_dataset_prefetch_row(const seer_dataset *d, size_t i) {
-    const char *ids = (const char *)(d->ids + i * d->S), *dense = (const char *)(d->dense +
-                                                                               i * d->n_held);
-    for (size_t b = 0; b < d->S * sizeof *d->ids; b += 64) __builtin_prefetch(ids + b);
-    for (size_t b = 0; b < d->n_held * sizeof *d->dense; b += 64) __builtin_prefetch(dense + b);
-    __builtin_prefetch(d->y + i);
-}
 // Rows [first, first + n) as encoded: in place when held as they are, else written out into
 // scratch (n * n_dense), which is returned.
 const float *seer_dataset_dense_rows(const seer_dataset *d, size_t first, size_t n,

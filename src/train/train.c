@@ -149,10 +149,10 @@ static void first_epoch_chunks(const seer_checkpoint_state *st, size_t *order, s
     shuffle(order, n, &rng);
 }
 
-// One optimiser step on rows first + perm[s .. s+b) of the chunk of rows_c rows; seen rows of
-// the epoch before the chunk. Writes a checkpoint every checkpoint_every steps.
+// One optimiser step on rows first + perm[s .. s+b) of the chunk; seen rows of the epoch
+// before the chunk. Writes a checkpoint every checkpoint_every steps.
 static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s, size_t b,
-                       size_t rows_c, size_t seen) {
+                       size_t seen) {
     const seer_dataset *tr = u->tr;
     const seer_train_job *o = u->o;
     seer_checkpoint_state *st = u->st;
@@ -165,10 +165,6 @@ static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s
         seer_dataset_dense_row(tr, row, u->dense + i * nd);
         u->y[i] = tr->y[row];
     }
-    // The next batch's rows are scattered over the chunk: asked for now, they arrive during
-    // this step instead of stalling the copies above (5% of a small mlp's loop at batch 32).
-    for (size_t i = s + b; i < s + 2 * b && i < rows_c; i++)
-        seer_dataset_prefetch_row(tr, first + u->perm[i]);
     double loss = seer_net_train_step(n, u->ids, u->dense, u->y, b, &u->adam);
     if (!isfinite(loss)) {
         seer_progress_end(bar);
@@ -224,7 +220,7 @@ static int train_epoch(epochs_run *u, seer_rng *rng, int *stopped) {
                 return SEER_OK;
             }
             size_t s = q * B, b = rows_c - s < B ? rows_c - s : B;
-            int rc = train_batch(u, &bar, first, s, b, rows_c, seen);
+            int rc = train_batch(u, &bar, first, s, b, seen);
             if (rc != SEER_OK) return rc;
         }
         batch += nb;
