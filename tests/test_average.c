@@ -88,7 +88,7 @@ Test(average, rows_caught_up_lazily) {
 }
 
 // A row touched in every step averages as a dense weight given the same values (its share
-// is the dense one's, computed once a step): 2, 4, 6 with d = 0.5 give
+// is the dense one's): 2, 4, 6 with d = 0.5 give
 // (1 - d)(d^2 * 2 + d * 4 + 6) / (1 - d^3) = 0.5 * 8.5 / 0.875 = 4.857143.
 Test(average, a_row_touched_every_step_as_a_dense_weight) {
     tiny_net t;

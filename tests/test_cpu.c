@@ -1,6 +1,6 @@
 // Tests of the run-time choice of seer's 512-bit loops (base/cpu.h): DNNL_MAX_CPU_ISA holds
-// them off as it holds oneDNN's kernels, and the loops compiled twice (Adam, the averaged
-// weights) give the same bits in either form. Each test runs in a process of its own
+// them off as it holds oneDNN's kernels, and Adam's loops, compiled twice, give the same bits
+// in either form. Each test runs in a process of its own
 // (Criterion's), and the choice is made at the first call, so a test sets the variable first.
 // On a CPU without AVX-512 both forms are the AVX2 one and the comparisons hold trivially.
 #include <criterion/criterion.h>
@@ -13,7 +13,6 @@
 #include "base/cpu.h"
 #include "base/rng.h"
 #include "nn/adam.h"
-#include "train/average.h"
 
 static int cpu_has_avx512(void) {
     __builtin_cpu_init();
@@ -50,8 +49,8 @@ Test(cpu, all_follows_the_cpu) {
 // register) and of 7 (a tail only).
 enum { N_DENSE = 1037, ROWS = 50, STEPS = 6, TOUCHED = 20 };
 
-// Five Adam steps of the dense weights and of rows of width D, and the weights' average, on
-// fixed random gradients; every float written into out (its length returned).
+// Six Adam steps of the dense weights and of rows of width D on fixed random gradients; every
+// float written into out (its length returned).
 static size_t work(float *out, size_t D) {
     static float w[N_DENSE], m[N_DENSE], v[N_DENSE], g[N_DENSE];
     static float tw[ROWS * 16], tm[ROWS * 16], tv[ROWS * 16], tg[TOUCHED * 16];
@@ -64,16 +63,6 @@ static size_t work(float *out, size_t D) {
     memset(v, 0, sizeof v);
     memset(tm, 0, sizeof tm);
     memset(tv, 0, sizeof tv);
-    seer_net n;
-    memset(&n, 0, sizeof n);
-    n.params = w;
-    n.n_params = N_DENSE;
-    n.emb = tw;
-    n.D = D;
-    n.cfg.emb_rows = ROWS;
-    n.uniq = rows;
-    seer_weight_avg a;
-    cr_assert(eq(int, seer_weight_avg_init(&a, &n, 0.9), SEER_OK));
     const seer_adam_config c = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
     for (long t = 1; t <= STEPS; t++) {
         for (size_t i = 0; i < N_DENSE; i++) g[i] = (float)seer_rng_normal(&rng) * 1e-3f;
@@ -81,20 +70,14 @@ static size_t work(float *out, size_t D) {
         for (size_t i = 0; i < TOUCHED * D; i++) tg[i] = (float)seer_rng_normal(&rng);
         seer_adam_step(w, m, v, g, N_DENSE, &c, t);
         seer_adam_rows_step(tw, tm, tv, rows, tg, TOUCHED, D, &c, t);
-        n.step = t;
-        n.n_uniq = TOUCHED;
-        seer_weight_avg_step(&a, &n);
     }
-    seer_weight_avg_catch_up(&a, &n);
     size_t k = 0;
-    const float *parts[] = {w, m, v, tw, tm, tv, a.params, a.emb};
-    const size_t lens[] = {N_DENSE, N_DENSE, N_DENSE, ROWS * D, ROWS * D, ROWS * D, N_DENSE,
-                           ROWS * D};
-    for (size_t p = 0; p < 8; p++) {
+    const float *parts[] = {w, m, v, tw, tm, tv};
+    const size_t lens[] = {N_DENSE, N_DENSE, N_DENSE, ROWS * D, ROWS * D, ROWS * D};
+    for (size_t p = 0; p < 6; p++) {
         memcpy(out + k, parts[p], lens[p] * sizeof *out);
         k += lens[p];
     }
-    seer_weight_avg_free(&a);
     return k;
 }
 
@@ -127,12 +110,12 @@ static void same_bits_either_way(size_t D) {
               "the AVX2 and this CPU's loops differ (avx512 %d)", seer_cpu_avx512());
 }
 
-Test(cpu, adam_and_the_average_the_same_bits_in_either_form_rows_of_16) {
+Test(cpu, adam_the_same_bits_in_either_form_rows_of_16) {
     unsetenv("DNNL_MAX_CPU_ISA");
     same_bits_either_way(16);
 }
 
-Test(cpu, adam_and_the_average_the_same_bits_in_either_form_rows_of_7) {
+Test(cpu, adam_the_same_bits_in_either_form_rows_of_7) {
     unsetenv("DNNL_MAX_CPU_ISA");
     same_bits_either_way(7);
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/cpu.h"
 #include "base/error.h"
 
 // The most entries of the power tables (16 MiB): a decay so near 1 that d^k stays above 1e-16
@@ -35,9 +34,7 @@ int seer_weight_avg_init(seer_weight_avg *a, const seer_net *n, double decay) {
     a->decay = decay;
     size_t rows = n->cfg.emb_rows, D = n->D;
     a->params = malloc(n->n_params * sizeof(float) + 4);
-    // Rows on cache lines of their own, as the net's: a row of 16 floats is then one line to
-    // fetch, not two.
-    a->emb = aligned_alloc(64, (rows * D * sizeof(float) + 4 + 63) / 64 * 64);
+    a->emb = malloc(rows * D * sizeof(float) + 4);
     a->wide = malloc((n->plan.wide ? rows : 1) * sizeof(float));
     a->last = malloc((rows + 1) * sizeof *a->last);
     int rc = a->params && a->emb && a->wide && a->last
@@ -89,34 +86,23 @@ static double kept_share(const seer_weight_avg *a, long s, long t) {
     return pow_d(a, t - s) * one_minus_pow_d(a, s) / one_minus_pow_d(a, t);
 }
 
-static inline __attribute__((always_inline)) void move_toward(float *m, const float *w,
-                                                               size_t n, double keep) {
+static void move_toward(float *m, const float *w, size_t n, double keep) {
     float k = (float)keep;
     for (size_t i = 0; i < n; i++) m[i] = w[i] + (m[i] - w[i]) * k;
 }
 
-// Row r of the tables brought up to step t from its last step, whose share is keep.
-static inline __attribute__((always_inline)) void row_moved(seer_weight_avg *a,
-                                                            const seer_net *n, size_t r,
-                                                            long t, double keep) {
+// Row r of the tables brought up to step t.
+static void row_to(seer_weight_avg *a, const seer_net *n, size_t r, long t) {
+    double keep = kept_share(a, (long)a->last[r], t);
     size_t D = n->D;
     move_toward(a->emb + r * D, n->emb + r * D, D, keep);
     if (n->plan.wide) move_toward(a->wide + r, n->wide + r, 1, keep);
     a->last[r] = (uint64_t)t;
 }
 
-static void row_to(seer_weight_avg *a, const seer_net *n, size_t r, long t) {
-    row_moved(a, n, r, t, kept_share(a, (long)a->last[r], t));
-}
-
-// The dense weights and the rows the step touched brought up to step t. Most rows were
-// averaged the step before (a batch's frequent words recur): their share, the dense one's,
-// is computed once.
-static inline __attribute__((always_inline)) void step_to(seer_weight_avg *a,
-                                                          const seer_net *n, long t) {
-    double keep_last = kept_share(a, t - 1, t);
-    move_toward(a->params, n->params, n->n_params,
-                a->step == t - 1 ? keep_last : kept_share(a, a->step, t));
+void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
+    long t = n->step;
+    move_toward(a->params, n->params, n->n_params, kept_share(a, a->step, t));
     a->step = t;
     // The rows are scattered over the tables: ask for a few ahead while this one is averaged.
     for (size_t i = 0; i < n->n_uniq; i++) {
@@ -125,28 +111,8 @@ static inline __attribute__((always_inline)) void step_to(seer_weight_avg *a,
             __builtin_prefetch(a->emb + r * n->D, 1);
             __builtin_prefetch(a->last + r, 1);
         }
-        size_t r = n->uniq[i];
-        long s = (long)a->last[r];
-        row_moved(a, n, r, t, s == t - 1 ? keep_last : kept_share(a, s, t));
+        row_to(a, n, n->uniq[i], t);
     }
-}
-
-// step_to in 512-bit vectors (base/cpu.h): a row of 16 floats in one register. The same
-// bits: each weight's arithmetic is the same expression.
-#if SEER_HAVE_AVX512_CLONES
-SEER_TARGET_AVX512 static void step_to_avx512(seer_weight_avg *a, const seer_net *n, long t) {
-    step_to(a, n, t);
-}
-#endif
-
-void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
-#if SEER_HAVE_AVX512_CLONES
-    if (seer_cpu_avx512()) {
-        step_to_avx512(a, n, n->step);
-        return;
-    }
-#endif
-    step_to(a, n, n->step);
 }
 
 void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n) {
