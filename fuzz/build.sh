@@ -37,6 +37,10 @@ for name in "$@"; do
         srcs="src/base/*.c src/data/source.c src/data/lines.c src/data/table.c src/data/idmap.c
               src/data/kt.c"
         ;;
+    fuzz_wal)
+        srcs="src/base/*.c src/serve/wal.c src/serve/step_ends.c"
+        libs="-lz -lzstd -lpthread -lm"
+        ;;
     fuzz_modelfile | fuzz_request | fuzz_encode)
         srcs="src/*/*.c"
         libs="-lcjson -ldnnl -lz -lzstd -lmicrohttpd -lpthread -lm"
