@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#if SEER_HAVE_AVX512_CLONES
 // DNNL_MAX_CPU_ISA's values are instruction-set names (oneDNN's documentation: SSE41, AVX,
 // AVX2, AVX2_VNNI, AVX512_CORE, ..., ALL), case-insensitive: those from AVX512 up, ALL and
 // unset or empty leave AVX-512 allowed.
@@ -15,14 +16,13 @@ static int isa_limit_allows_avx512(void) {
 }
 
 static int detect(void) {
-#if SEER_HAVE_AVX512_CLONES
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vl") && isa_limit_allows_avx512();
-#else
-    return 0;
-#endif
 }
+#else
+static int detect(void) { return 0; }
+#endif
 
 int seer_cpu_avx512(void) {
     static atomic_int known = -1;  // -1 until decided; racing first calls decide the same
