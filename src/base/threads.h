@@ -4,8 +4,17 @@
 #ifndef SEER_BASE_THREADS_H
 #define SEER_BASE_THREADS_H
 
-// Parallel regions started by the calling thread use n threads (at least 1).
+// Parallel regions started by the calling thread use n threads (at least 1); one where a limit
+// on the address space leaves less than 256 MiB for each thread past the first (a stack, a
+// malloc arena and oneDNN's code and buffers), said once on stderr.
 void seer_threads_set(int n);
+// The calling thread's parallel regions brought to one thread where such a limit leaves too
+// little room for the threads they use. oneDNN builds its kernels in whichever thread of a parallel
+// region first needs them, and where a worker's stack and malloc arena leave it no room to
+// map that code, oneDNN 2.6 faults or aborts instead of failing (`seer predict` of a deepfm on
+// two CPUs under `ulimit -v` 98,000-110,000 KB: SIGSEGV, or SIGABRT from an exception with no
+// room to unwind). gemm.c and matmul.c call it before they first reach oneDNN.
+void seer_threads_fit_limit(void);
 // The threads the calling thread's parallel regions use now.
 int seer_threads_get(void);
 

@@ -40,6 +40,7 @@
 #include "base/cpu.h"
 #include "base/error.h"
 #include "base/mem.h"
+#include "base/threads.h"
 #include "nn/matmul.h"
 
 static struct {
@@ -188,8 +189,10 @@ static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float 
                   size_t ldc) {
     // oneDNN compiles sgemm's kernels at the process's first product; under a limit on the
     // address space without room for that, its JIT would fault: the loop until there is room.
-    if (!atomic_load_explicit(&sgemm_compiled, memory_order_relaxed) &&
-        !seer_address_space_has(SGEMM_HEADROOM)) {
+    // There, too, the product runs on one thread (base/threads.h says why).
+    int first = !atomic_load_explicit(&sgemm_compiled, memory_order_relaxed);
+    if (first) seer_threads_fit_limit();
+    if (first && !seer_address_space_has(SGEMM_HEADROOM)) {
         warn_failure(&warned_sgemm_room, dnnl_out_of_memory, "compiling oneDNN's sgemm kernels",
                      "products use a plain loop until there is room under the address-space "
                      "limit");

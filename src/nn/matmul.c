@@ -147,6 +147,7 @@ static matmul_entry *entry_get(const seer_matmul_desc *d) {
 static dnnl_status_t start(void) {
     if (mm.started) return mm.engine_status;
     mm.started = 1;
+    seer_threads_fit_limit();  // one thread under a limit on the address space (threads.h)
     dnnl_status_t st = dnnl_engine_create(&mm.engine, dnnl_cpu, 0);
     if (st == dnnl_success)
         st = dnnl_stream_create(&mm.stream, mm.engine, dnnl_stream_default_flags);
