@@ -183,7 +183,7 @@ Test(layers, gemm_vs_ref) {
 // results; waiting twice is harmless.
 Test(layers, gemm_while_the_kernels_are_prepared) {
     seer_gemm_preparer p;
-    seer_gemm_prepare(&p);
+    seer_gemm_prepare(&p, 0);
     gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
     gemm_case(1, 1, 7, 1, 12, 2.0f, 0.25f);
     seer_gemm_prepared(&p);
@@ -203,7 +203,7 @@ Test(layers, no_kernel_thread_under_an_address_space_limit) {
         cr_assert(eq(int, setrlimit(RLIMIT_AS, &as), 0));
     }
     seer_gemm_preparer p;
-    seer_gemm_prepare(&p);
+    seer_gemm_prepare(&p, 0);
     cr_assert(eq(int, p.started, 0));
     seer_gemm_prepared(&p);
     gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);

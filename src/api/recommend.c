@@ -65,7 +65,7 @@ int seer_rec_train(const seer_rec_train_options *o, seer_recommender **out,
     // two models whose training steps are products; the others fit without them (or ease with
     // LAPACK's), and a quick fit of theirs would only wait for kernels it never uses.
     seer_gemm_preparer kernels = {.started = 0};
-    if (o->kind == SEER_REC_TWOTOWER || o->kind == SEER_REC_SASREC) seer_gemm_prepare(&kernels);
+    if (o->kind == SEER_REC_TWOTOWER || o->kind == SEER_REC_SASREC) seer_gemm_prepare(&kernels, 0);
     int rc = rec_train(o, out, report);
     seer_gemm_prepared(&kernels);
     return rc;

@@ -388,8 +388,9 @@ int seer_http_start(seer_http **out, const seer_http_options *o) {
     freeaddrinfo(ai);
     if (rc != SEER_OK) {
         stop_daemons(h);
-        return seer_errorf(SEER_EIO, "cannot listen on %s port %u (in use, or not an address "
-                           "of this machine)", o->host, o->port);
+        return seer_errorf(SEER_EIO, "cannot listen on %s port %u (in use, not an address of "
+                           "this machine, or no room for the server's threads)", o->host,
+                           o->port);
     }
     *out = h;
     return SEER_OK;

@@ -188,7 +188,7 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     // oneDNN's kernels are built while the model loads, not inside the first request (which
     // waited 15-50 ms for them: BENCHMARKS.md, "The first product").
     seer_gemm_preparer kernels;
-    seer_gemm_prepare(&kernels);
+    seer_gemm_prepare(&kernels, 1);
     s->cfg = *c;
     pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->workers_mu, NULL);

@@ -951,7 +951,7 @@ int seer_train_run(const seer_train_job *o, seer_train_outcome *r, seer_model **
     // products, and a small run of theirs would only wait for kernels it never uses.
     seer_gemm_preparer gemm_kernels = {.started = 0};
     if (o->net.kind != SEER_MODEL_LR && o->net.kind != SEER_MODEL_FM)
-        seer_gemm_prepare(&gemm_kernels);
+        seer_gemm_prepare(&gemm_kernels, 0);
     int rc = run(o, r, out, t_start);
     seer_gemm_prepared(&gemm_kernels);
     return rc;
