@@ -1,5 +1,6 @@
 // seer_gemm_prepare and seer_gemm_prepared; see gemm.h.
 #include <pthread.h>
+#include <stdint.h>
 
 #include "base/threads.h"
 #include "nn/gemm.h"
@@ -20,7 +21,7 @@ static void first_products(int every_shape) {
 
 static void *prepare(void *every_shape) {
     seer_threads_set(1);  // this thread's own OpenMP setting; the caller's stays as it was
-    first_products(every_shape != NULL);
+    first_products((int)(intptr_t)every_shape);
     return NULL;
 }
 
@@ -30,7 +31,7 @@ void seer_gemm_prepare(seer_gemm_preparer *p, int every_shape) {
         if (every_shape) first_products(1);  // now, while the process is at its smallest
         return;
     }
-    p->started = pthread_create(&p->thread, NULL, prepare, every_shape ? p : NULL) == 0;
+    p->started = pthread_create(&p->thread, NULL, prepare, (void *)(intptr_t)every_shape) == 0;
 }
 
 void seer_gemm_prepared(seer_gemm_preparer *p) {

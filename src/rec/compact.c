@@ -22,9 +22,8 @@
 #include "base/cpu.h"
 #include "base/error.h"
 
-#if defined(__GNUC__) && defined(__x86_64__)
+#if SEER_HAVE_AVX512_CLONES
 #include <immintrin.h>
-#define HAVE_AVX512_KERNEL 1
 #endif
 
 enum { LANES = SEER_COMPACT_LANES };
@@ -55,11 +54,11 @@ static void score_c(float *a, const seer_rec_compact *c, const float *u) {
     }
 }
 
-#ifdef HAVE_AVX512_KERNEL
+#if SEER_HAVE_AVX512_CLONES
 // The same with AVX-512: a block's sixteen items are one register; four partial sums over
 // the dims so that four chains of multiply-adds overlap.
-__attribute__((target("avx512f"))) static void score_avx512(float *a, const seer_rec_compact *c,
-                                                             const float *u) {
+SEER_TARGET_AVX512 static void score_avx512(float *a, const seer_rec_compact *c,
+                                             const float *u) {
     size_t dim = c->dim, nb = padded(c->n_items) / LANES;
     for (size_t b = 0; b < nb; b++) {
         const int8_t *q = c->q + b * dim * LANES;
@@ -83,14 +82,6 @@ __attribute__((target("avx512f"))) static void score_avx512(float *a, const seer
     }
 }
 #endif
-
-static int has_avx512(void) {
-#ifdef HAVE_AVX512_KERNEL
-    return seer_cpu_avx512();
-#else
-    return 0;
-#endif
-}
 
 void seer_rec_compact_free(seer_rec_compact *c) {
     free(c->q);
@@ -142,7 +133,7 @@ int seer_rec_compact_build(seer_rec_compact *c, const float *V, const float *vbi
     c->dim = dim;
     c->vbias_max = bmax;
     c->scale_max = vmax / 127.0f;
-    c->avx512 = has_avx512();
+    c->avx512 = seer_cpu_avx512();
     return SEER_OK;
 }
 
@@ -219,7 +210,7 @@ int seer_rec_compact_top(const seer_rec_compact *c, seer_rec_hit *out, size_t *n
     // 128 s_i |u|_1 bounds |A_i|: with the biases it must stay far from overflow.
     double top = 128.0 * c->scale_max * l1 + fabs((double)cu) + c->vbias_max;
     if (!(top < BOUND_MAX)) return 0;
-#ifdef HAVE_AVX512_KERNEL
+#if SEER_HAVE_AVX512_CLONES
     if (c->avx512) score_avx512(scratch, c, u);
     else score_c(scratch, c, u);
 #else
