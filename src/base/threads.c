@@ -6,7 +6,6 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <sys/resource.h>
 
 #include "base/mem.h"
 
@@ -41,7 +40,4 @@ int seer_cpus_available(void) {
     return n > 0 ? n : 1;
 }
 
-int seer_side_thread_allowed(void) {
-    struct rlimit as;
-    return !(getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY);
-}
+int seer_side_thread_allowed(void) { return seer_address_space_has(THREAD_ROOM); }

@@ -21,9 +21,10 @@ int seer_threads_get(void);
 // The CPUs this process may run on (its affinity), at least 1.
 int seer_cpus_available(void);
 
-// Whether a thread beside the caller's may be started: not under a limit on the address
-// space, where its stack and a malloc arena (64 MiB of addresses) may take what the work needs
-// (a deepfm run on 7,200 rows under `ulimit -v 150000` failed for lack of them).
+// Whether a thread beside the caller's (reading, encoding, building kernels, checking a file)
+// may be started: by the rule of seer_threads_set, while a limit on the address space leaves
+// 256 MiB for it (its stack and a malloc arena took what a deepfm run on 7,200 rows under
+// `ulimit -v 150000` needed); a run under a generous limit keeps its second CPU's help.
 int seer_side_thread_allowed(void);
 
 #endif

@@ -27,10 +27,10 @@ void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
 // oneDNN, which builds the kernels once. seer_gemm_prepared waits for the thread; call it
 // before returning, also on errors. every_shape: also the kernels of single-row and
 // single-column products, which oneDNN builds apart (a server, whose requests score one row).
-// Where no thread can be started, the first product builds the kernels, as without it. Under
+// Where no thread can be started, the first product builds the kernels, as without it. Where
 // a limit on the address space (RLIMIT_AS, which the thread's stack and malloc arena would
-// take from) there is no thread; with every_shape the caller makes the products itself, at
-// once: in a server's first request the process has grown (HTTP, learner and log threads) and
+// take from) leaves too little room for one (seer_side_thread_allowed) there is no thread;
+// with every_shape the caller makes the products itself, at once: in a server's first request the process has grown (HTTP, learner and log threads) and
 // oneDNN 2.6 aborted when its kernels found no room (`seer serve` under `ulimit -v`
 // 150,000-250,000 KB: SIGABRT or SIGSEGV in most starts). Without every_shape nothing is built
 // ahead there: kernels a run never uses would take room its model needs.
