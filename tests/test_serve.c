@@ -40,6 +40,7 @@
 #include "serve/reply.h"
 #include "serve/request.h"
 #include "train/train.h"
+#include "address_space.h"
 #include "fit_text.h"
 #include "http_client.h"
 #include "tmpdir.h"
@@ -1715,6 +1716,38 @@ Test(serve, request_rows_reused_for_a_wider_transform) {
     seer_request_rows_free(&fresh);
     seer_model_free(narrow);
     seer_model_free(wide);
+}
+
+// cJSON reports an allocation that failed as a parse error; a body the server has no room to
+// parse is its own failure (out of memory, 500), not the client's malformed JSON (400): a
+// 21 KB body of events under `ulimit -v 150000` was answered "malformed JSON at byte 16607".
+Test(serve, no_room_to_parse_is_out_of_memory_not_malformed) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    seer_model *m;
+    cr_assert(eq(int, seer_model_load(&m, path_in("model.seer"), 1), SEER_OK));
+    seer_request_init();
+    size_t rows = 200000, n = 0;
+    char *body = malloc(16 * rows + 16);
+    cr_assert(body != NULL);
+    n += (size_t)sprintf(body, "{\"rows\":[");
+    for (size_t i = 0; i < rows; i++) n += (size_t)sprintf(body + n, "%s{\"x\":1}", i ? "," : "");
+    sprintf(body + n, "]}");
+    seer_request_rows out = {0};
+    address_space_leave((size_t)4 << 20);   // the parse's nodes take tens of MiB
+    int rc = seer_request_predict(&m->tf, body, strlen(body), rows, &out);
+    struct rlimit loose = {RLIM_INFINITY, RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &loose), 0));
+    cr_assert(eq(int, rc, SEER_ENOMEM), "%d: %s", rc, seer_error_message());
+    cr_assert(strstr(seer_error_message(), "out of memory parsing") != NULL, "%s",
+              seer_error_message());
+    cr_assert(eq(int, seer_request_predict(&m->tf, body, strlen(body), rows, &out), SEER_OK),
+              "%s", seer_error_message());
+    cr_assert(eq(sz, out.n, rows));
+    seer_request_rows_free(&out);
+    free(body);
+    seer_model_free(m);
 }
 
 // The log record rec encodes for t as the JSON object json does (with its label).

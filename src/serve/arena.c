@@ -21,6 +21,7 @@ typedef struct block {
 } block;
 
 static __thread int on;          // between seer_arena_begin and seer_arena_end
+static __thread unsigned long failures;   // seer_arena_malloc calls that returned NULL
 static __thread block *head;     // the block being filled; its chain ends with the kept one
 static pthread_key_t exit_key;   // frees a thread's kept block when the thread exits
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -70,8 +71,7 @@ static block *grow(size_t n) {
     return b;
 }
 
-void *seer_arena_malloc(size_t n) {
-    if (!on) return malloc(n);
+static void *bump(size_t n) {
     if (n > SIZE_MAX - ARENA_ALIGN) return NULL;
     n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     block *b = head;
@@ -81,6 +81,14 @@ void *seer_arena_malloc(size_t n) {
     b->used += n;
     return p;
 }
+
+void *seer_arena_malloc(size_t n) {
+    void *p = on ? bump(n) : malloc(n);
+    if (!p) failures++;
+    return p;
+}
+
+unsigned long seer_arena_failures(void) { return failures; }
 
 void seer_arena_free(void *p) {
     if (!on) free(p);

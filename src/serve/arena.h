@@ -18,5 +18,9 @@ void seer_arena_end(void);
 void *seer_arena_malloc(size_t n);
 // Nothing when the arena is on (seer_arena_end frees), free(p) otherwise.
 void seer_arena_free(void *p);
+// How many of the thread's seer_arena_malloc calls have returned NULL, ever: cJSON reports a
+// failed allocation as a parse error, and a count taken before a parse and after it tells
+// the two apart.
+unsigned long seer_arena_failures(void);
 
 #endif

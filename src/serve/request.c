@@ -443,9 +443,11 @@ static int parse(const char *json, size_t len, cJSON **out) {
         return seer_errorf(SEER_EDATA, "a NUL character (%s) at byte %zu: strings may not "
                            "hold one", json[nul] ? "\\u0000" : "a zero byte", nul);
     const char *end = NULL;
+    unsigned long failures = seer_arena_failures();
     cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    // cJSON reports allocation failures as parse errors; the position tells them apart rarely
-    // enough that both are a bad request here.
+    // cJSON reports a failed allocation as a parse error: the server's, not the client's
+    if (!doc && seer_arena_failures() != failures)
+        return seer_errorf(SEER_ENOMEM, "out of memory parsing %zu bytes of JSON", len);
     size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
     if (!doc) return seer_errorf(SEER_EDATA, "malformed JSON at byte %zu", at);
     while (at < len && strchr(" \t\r\n", json[at])) at++;
