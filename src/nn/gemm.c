@@ -24,9 +24,11 @@
 // std::bad_alloc, or a fault while it JIT-compiles), before it returns a status. So under such
 // a limit oneDNN compiles only with room to: matmul.c makes a primitive only while 32 MiB more
 // could be mapped (else out of memory: the bf16 products are emulated, the fused forward
-// declines), and the process's first sgemm, which compiles sgemm's kernels, needs 8 MiB
-// (SGEMM_HEADROOM; the plain loop until then). Both come from scans of ulimit -v (commits
-// 820ec28 and ad4d11a): 8 MiB was too little for a matmul.
+// declines), and the first sgemm of each arrangement of transposes, which compiles kernels of
+// its own, needs 16 MiB (SGEMM_HEADROOM; the plain loop until then). Both come from scans of
+// ulimit -v (commits 820ec28 and ad4d11a): 8 MiB was too little for a matmul, and for the
+// first product with B transposed, which grows the process by 11.5 MB with AVX-512 (6 MB the
+// first of all).
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -56,9 +58,9 @@ static atomic_flag bf16_busy = ATOMIC_FLAG_INIT;
 static atomic_flag warned_sgemm = ATOMIC_FLAG_INIT, warned_matmul = ATOMIC_FLAG_INIT,
                    warned_matmul_memory = ATOMIC_FLAG_INIT, warned_copies = ATOMIC_FLAG_INIT,
                    warned_sgemm_room = ATOMIC_FLAG_INIT;
-// Set once a dnnl_sgemm has returned: its kernels are compiled (see sgemm).
-static atomic_int sgemm_compiled;
-#define SGEMM_HEADROOM ((size_t)8 << 20)
+// Bit k set once a dnnl_sgemm of kind k (sgemm_kind) has returned: its kernels are compiled.
+static atomic_uint sgemm_compiled;
+#define SGEMM_HEADROOM ((size_t)16 << 20)
 
 // True when st is dnnl_success. Any status but dnnl_invalid_arguments (our bug) can come from
 // the machine: no kernel for this ISA, out of memory, a JIT failure.
@@ -184,14 +186,24 @@ static int grow(void **buf, size_t *cap, size_t bytes) {
 // buffers). Each thread of oneDNN allocates its own before it computes its block of C, so with
 // beta != 0 and several threads a block could have been added already; that needs an
 // allocation of a few hundred KiB to fail while the rest of training goes on, and is left so.
+// The kinds of product whose kernels oneDNN compiles apart: the transposes, and a single row or
+// column (matrix-vector kernels).
+static unsigned sgemm_kind(int trans_a, int trans_b, size_t M, size_t N) {
+    return 1u << ((trans_a != 0) | (trans_b != 0) << 1 | (M == 1) << 2 | (N == 1) << 3);
+}
+
 static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                   const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                   size_t ldc) {
-    // oneDNN compiles sgemm's kernels at the process's first product; under a limit on the
-    // address space without room for that, its JIT would fault: the loop until there is room.
-    // There, too, the product runs on one thread (base/threads.h says why).
-    int first = !atomic_load_explicit(&sgemm_compiled, memory_order_relaxed);
-    if (first) seer_threads_fit_limit();
+    // oneDNN compiles sgemm's kernels at the process's first product, and more at the first
+    // of each other kind; under a limit on the address space without room for that, its JIT
+    // faults (`seer serve` of a small deepfm under `ulimit -v` 65,000-70,000 KB: SIGSEGV at the
+    // third kind, after the first had room): the loop until there is room. There, too, the
+    // product runs on one thread (base/threads.h says why).
+    unsigned kind = sgemm_kind(trans_a, trans_b, M, N);
+    unsigned compiled = atomic_load_explicit(&sgemm_compiled, memory_order_relaxed);
+    int first = !(compiled & kind);
+    if (!compiled) seer_threads_fit_limit();
     if (first && !seer_address_space_has(SGEMM_HEADROOM)) {
         warn_failure(&warned_sgemm_room, dnnl_out_of_memory, "compiling oneDNN's sgemm kernels",
                      "products use a plain loop until there is room under the address-space "
@@ -203,7 +215,7 @@ static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float 
                                   (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
                                   (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
     if (dnnl_ok(st)) {
-        atomic_store_explicit(&sgemm_compiled, 1, memory_order_relaxed);
+        if (first) atomic_fetch_or_explicit(&sgemm_compiled, kind, memory_order_relaxed);
         return;
     }
     warn_failure(&warned_sgemm, st, "oneDNN's sgemm",
