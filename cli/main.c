@@ -1,8 +1,10 @@
 // The seer command: dispatch to one subcommand per file; help and version.
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -60,6 +62,12 @@ int main(int argc, char **argv) {
     // it fails with EFBIG instead, which every writer reports as an I/O error (exit 3)
     // naming its file, and atomic writes leave nothing half-written.
     signal(SIGXFSZ, SIG_IGN);
+    // Under a limit on the address space (ulimit -v), one malloc arena for every thread:
+    // glibc gives each thread that allocates one of its own, 64 MiB of addresses reserved for
+    // each, and under `ulimit -v 150000` a server's HTTP thread found no room left to parse a
+    // 21 KB body. Set before any other thread exists; a program using libseer chooses its own.
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) mallopt(M_ARENA_MAX, 1);
     if (argc < 2) {
         seer_cli_overview(stderr);
         return 1;
