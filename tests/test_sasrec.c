@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address_space.h"
 #include "base/error.h"
 #include "base/rng.h"
 #include "data/sequences.h"
@@ -234,6 +235,32 @@ Test(sasrec, no_user_long_enough_is_a_data_error) {
     seer_sasrec_report r;
     cr_assert(eq(int, seer_sasrec_train(item, rest, &o, off, items, 2, &r), SEER_EDATA));
     free(rest);
+}
+
+// Where the trainer's buffers cannot be had, training is out of memory, not a fault: the
+// parameters were initialised through pointers never bound (`seer train --model sasrec` of
+// 57,196 interactions under `ulimit -v` 60,000-62,000 KB: SIGSEGV).
+Test(sasrec, no_memory_for_the_trainer_is_out_of_memory) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    uint64_t off[61];
+    uint32_t items[60 * 8];
+    ring(off, items, 60, 8);
+    seer_sasrec_options o;
+    seer_sasrec_options_default(&o, 500000);   // 4 copies of 16 M parameters: 256 MB
+    o.net.dim = 32;
+    o.quiet = 1;
+    float *item = malloc((size_t)500000 * 32 * sizeof(float));
+    float *rest = malloc(seer_sasrec_rest_size(&o.net) * sizeof(float));
+    cr_assert(item && rest);
+    address_space_leave((size_t)64 << 20);
+    seer_sasrec_report r;
+    cr_assert(eq(int, seer_sasrec_train(item, rest, &o, off, items, 60, &r), SEER_ENOMEM), "%s",
+              seer_error_message());
+    cr_assert(strstr(seer_error_message(), "out of memory") != NULL, "%s", seer_error_message());
+    free(rest);
+    free(item);
 }
 
 // ---- the reader -------------------------------------------------------------------------------

@@ -254,6 +254,10 @@ int seer_sasrec_train(float *item, float *rest, const seer_sasrec_options *o,
     seer_threads_set(o->threads);
     trainer t;
     rc = trainer_init(&t, item, rest, o, off, items, n_users);
+    if (rc != SEER_OK) {   // the parameters are not bound: nothing to initialise
+        trainer_free(&t);
+        return rc;
+    }
     seer_rng rng;
     seer_rng_init(&rng, o->seed);
     seer_sasrec_init_params(&t.p, &t.c, &rng);
