@@ -256,21 +256,25 @@ Test(layers, gemm_without_room_to_compile_loops_until_there_is, .init = cr_redir
     cr_assert(eq(str, out, want));
 }
 
-// The first product of each arrangement of transposes compiles kernels of its own (B
-// transposed: 11.5 MB more with AVX-512), and oneDNN's JIT faulted where the first had room
-// and a later one had not: a shapes run under limits leaving 8-17 MiB died with SIGSEGV at
-// its third product. Under every limit from 4 to 40 MiB of room, in a process of its own, the
-// four arrangements and single rows and columns give the reference's values.
+// The first product of each kind compiles kernels of its own (2 to 15 rows with B transposed:
+// 11.5 MB more with AVX-512), and oneDNN's JIT faulted where the first had room and a later one
+// had not (SIGSEGV: a run of these products under limits leaving 8-17 MiB; `seer eval` of a
+// knowledge-tracing model under `ulimit -v 90000`). Under every limit from 4 to 40 MiB of room,
+// in a process of its own, each arrangement of many rows, a few, one, and one column gives the
+// reference's values.
 static int products_right_under_room(size_t room_mib) {
     address_space_leave(room_mib << 20);
-    static const size_t shapes[4][3] = {{4, 4, 4}, {1, 5, 3}, {6, 1, 2}, {33, 65, 17}};
+    // rows, columns, depth: 2 to 15 rows with B transposed compile oneDNN's small kernels, and
+    // faulted where a product of many rows had compiled the others first
+    static const size_t shapes[4][3] = {{33, 65, 17}, {4, 4, 4}, {1, 5, 3}, {6, 1, 2}};
     float A[33 * 65], B[65 * 65], C[33 * 65], R[33 * 65];
     for (size_t i = 0; i < sizeof A / sizeof *A; i++) A[i] = (float)((i * 7) % 11) - 5.0f;
     for (size_t i = 0; i < sizeof B / sizeof *B; i++) B[i] = (float)((i * 5) % 13) - 6.0f;
+    static const int arrangements[4] = {2, 0, 1, 3};   // B transposed first: its first compiles all
     for (int s = 0; s < 4; s++)
-        for (int t = 0; t < 4; t++) {
+        for (int a = 0; a < 4; a++) {
             size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-            int ta = t & 1, tb = t >> 1;
+            int ta = arrangements[a] & 1, tb = arrangements[a] >> 1;
             memset(C, 0, sizeof C);
             memset(R, 0, sizeof R);
             seer_gemm(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N);

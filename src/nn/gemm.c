@@ -24,11 +24,10 @@
 // std::bad_alloc, or a fault while it JIT-compiles), before it returns a status. So under such
 // a limit oneDNN compiles only with room to: matmul.c makes a primitive only while 32 MiB more
 // could be mapped (else out of memory: the bf16 products are emulated, the fused forward
-// declines), and the first sgemm of each arrangement of transposes, which compiles kernels of
-// its own, needs 16 MiB (SGEMM_HEADROOM; the plain loop until then). Both come from scans of
-// ulimit -v (commits 820ec28 and ad4d11a): 8 MiB was too little for a matmul, and for the
-// first product with B transposed, which grows the process by 11.5 MB with AVX-512 (6 MB the
-// first of all).
+// declines), and the first sgemm of each kind (sgemm_kind), which compiles kernels of its own,
+// needs 24 MiB (SGEMM_HEADROOM; the plain loop until then). Both come from scans of ulimit -v
+// (commits 820ec28 and ad4d11a): 8 MiB was too little for a matmul, and for a first product
+// that compiles both the kernels of all (6 MB) and the small ones (11.5 MB, with AVX-512).
 #include "nn/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -60,7 +59,7 @@ static atomic_flag warned_sgemm = ATOMIC_FLAG_INIT, warned_matmul = ATOMIC_FLAG_
                    warned_sgemm_room = ATOMIC_FLAG_INIT;
 // Bit k set once a dnnl_sgemm of kind k (sgemm_kind) has returned: its kernels are compiled.
 static atomic_uint sgemm_compiled;
-#define SGEMM_HEADROOM ((size_t)16 << 20)
+#define SGEMM_HEADROOM ((size_t)24 << 20)
 
 // True when st is dnnl_success. Any status but dnnl_invalid_arguments (our bug) can come from
 // the machine: no kernel for this ISA, out of memory, a JIT failure.
@@ -186,10 +185,14 @@ static int grow(void **buf, size_t *cap, size_t bytes) {
 // buffers). Each thread of oneDNN allocates its own before it computes its block of C, so with
 // beta != 0 and several threads a block could have been added already; that needs an
 // allocation of a few hundred KiB to fail while the rest of training goes on, and is left so.
-// The kinds of product whose kernels oneDNN compiles apart: the transposes, and a single row or
-// column (matrix-vector kernels).
+// The kinds of product whose kernels oneDNN compiles apart: the transposes, a single row or
+// column (matrix-vector kernels), and 2 to 15 rows, for which oneDNN 2.6 compiles its small
+// kernels at the first such product with B transposed (11.5 MB with AVX-512; found by a scan
+// of shapes, each the first of a process after a 64 x 64 x 64 product: no other shape from 1 to
+// 64 rows and columns in any arrangement grew the process by more than 300 KB).
 static unsigned sgemm_kind(int trans_a, int trans_b, size_t M, size_t N) {
-    return 1u << ((trans_a != 0) | (trans_b != 0) << 1 | (M == 1) << 2 | (N == 1) << 3);
+    return 1u << ((trans_a != 0) | (trans_b != 0) << 1 | (M == 1) << 2 | (N == 1) << 3 |
+                  (M >= 2 && M <= 15) << 4);
 }
 
 static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
