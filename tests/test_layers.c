@@ -314,6 +314,25 @@ Test(layers, spd_inverse_by_hand) {
     cr_assert(eq(int, seer_spd_inverse(N, 2), SEER_EDATA));
 }
 
+// Under a limit that leaves no room for OpenBLAS's 128 MiB buffer, a solve is out of memory (or
+// LAPACK does not load), and returns: OpenBLAS retried its allocation for ever (`seer train
+// --model ease` under `ulimit -v` 126,000-250,000 KB spun for minutes). With room again, it
+// solves.
+Test(layers, spd_inverse_without_room_returns, .timeout = 60) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    address_space_leave((size_t)100 << 20);
+    double A[4] = {4, 2, 2, 3};
+    int rc = seer_spd_inverse(A, 2);
+    cr_assert(rc == SEER_ENOMEM || rc == SEER_EIO, "%d: %s", rc, seer_error_message());
+    struct rlimit loose = {RLIM_INFINITY, RLIM_INFINITY};
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &loose), 0));
+    if (rc == SEER_EIO) return;   // LAPACK failed to load, and is not loaded again
+    cr_assert(eq(int, seer_spd_inverse(A, 2), SEER_OK), "%s", seer_error_message());
+    cr_assert(le(dbl, fabs(A[0] - 0.375), 1e-15));
+}
+
 // The reference itself, on a 2x3 by 3x2 product worked by hand.
 Test(layers, gemm_ref_by_hand) {
     const float A[6] = {1, 2, 3, 4, 5, 6};        // (2,3)

@@ -8,9 +8,18 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "base/error.h"
+#include "base/mem.h"
+
+// OpenBLAS, behind Debian's LAPACK, maps a 128 MiB buffer at its first routine and, where it
+// cannot, retries for ever (`seer train --model ease` under `ulimit -v` 126,000 KB spun in
+// blas_memory_alloc for 10 minutes): under a limit on the address space a solve needs room for
+// that buffer and some to spare, or it is out of memory. Once it has the buffer it keeps it.
+#define LAPACK_HEADROOM ((size_t)136 << 20)
+static atomic_int has_buffer;
 
 typedef void (*lapack_fn)(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
@@ -43,8 +52,12 @@ int seer_spd_inverse(double *A, size_t n) {
     if (!dpotrf)
         return seer_errorf(SEER_EIO, "LAPACK could not be loaded (%s); ease needs "
                            "liblapack.so.3 (Debian's liblapack3 or libopenblas0)", load_error);
+    if (!atomic_load(&has_buffer) && !seer_address_space_has(LAPACK_HEADROOM))
+        return seer_errorf(SEER_ENOMEM, "out of memory: LAPACK's buffers (128 MiB of addresses) "
+                           "do not fit under the limit on the address space (ulimit -v)");
     int ni = (int)n, info = 0;
     dpotrf("U", &ni, A, &ni, &info);
+    atomic_store(&has_buffer, 1);
     if (info > 0)
         return seer_errorf(SEER_EDATA, "the matrix is not positive definite (pivot %d)", info);
     if (info == 0) dpotri("U", &ni, A, &ni, &info);
