@@ -22,6 +22,13 @@ const seer_cli_command seer_cli_eval_command = {
 
 // The reliability table: per bin of predicted probability, its rows, mean prediction and the
 // share of positives (the ECE weighs their gaps by rows).
+// A metric of ranking positives above negatives: undefined (NaN) where the rows hold one label
+// only, said in words rather than as "nan" (--json gives null).
+static void print_ranking(const char *name, double v) {
+    if (isnan(v)) printf("%-9s -  (undefined: every row has the same label)\n", name);
+    else printf("%-9s %.5f\n", name, v);
+}
+
 static void print_reliability(const seer_metrics *m) {
     printf("\nreliability  rows      predicted  observed\n");
     for (int b = 0; b < SEER_RELIABILITY_BINS; b++) {
@@ -90,10 +97,12 @@ int seer_cmd_eval(int argc, char **argv) {
         seer_cli_json_number("seconds", "%.3f", secs, 0);
         printf("}\n");
     } else {
-        printf("rows      %zu\nauc       %.5f\nlogloss   %.5f\naccuracy  %.5f\n", met.rows,
-               met.auc, met.logloss, met.accuracy);
-        printf("brier     %.5f\nece       %.5f\nks        %.5f\ngini      %.5f\n", met.brier,
-               met.ece, met.ks, met.gini);
+        printf("rows      %zu\n", met.rows);
+        print_ranking("auc", met.auc);
+        printf("logloss   %.5f\naccuracy  %.5f\n", met.logloss, met.accuracy);
+        printf("brier     %.5f\nece       %.5f\n", met.brier, met.ece);
+        print_ranking("ks", met.ks);
+        print_ranking("gini", met.gini);
         if (isfinite(met.cost))
             printf("threshold %.4g (the model's cost matrix)\ncost      %.5f a row\n",
                    met.threshold, met.cost);

@@ -494,6 +494,25 @@ Test(cli, predict_without_label_column) {
     expect_stderr("'label'", NULL);
 }
 
+// Rows of one label leave AUC, KS and Gini undefined: the text says so instead of "nan", and
+// --json gives null; the other metrics are numbers.
+Test(cli, eval_of_one_label_says_undefined) {
+    const char *m = train_small("m.seer", "lr");
+    const char *d = tmp_path("ones.csv");
+    put_text(d, "label,color,x\n1,red,1.5\n1,blue,9\n");
+    run_seer("eval", m, d, NULL);
+    expect_exit(0);
+    cr_assert(ne(ptr, strstr(last.out, "auc       -  (undefined: every row has the same label)"),
+                 NULL), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.out, "gini      -  (undefined"), NULL), "%s", last.out);
+    cr_assert(eq(ptr, strstr(last.out, "nan"), NULL), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.out, "logloss   "), NULL), "%s", last.out);
+    run_seer("eval", m, d, "--json", NULL);
+    expect_exit(0);
+    cr_assert(ne(ptr, strstr(last.out, "\"auc\":null"), NULL), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.out, "\"ks\":null"), NULL), "%s", last.out);
+}
+
 // --- Corrupted model files: exit 2 with a message naming the file, never a crash.
 
 static void expect_bad_model(const char *path, const char *data, const char *what) {
