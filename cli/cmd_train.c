@@ -135,12 +135,12 @@ static const seer_cli_opt opts[] = {
     {"hash-shared", 0, O_HASH_SHARED, NULL, "with --hash-buckets: one table of N rows for all\n"
                                             "those columns"},
     {"checkpoint-every", 1, O_CKPT_EVERY, "N", "write a checkpoint every N steps and after each\n"
-                                               "epoch"},
+                                               "epoch (0: none, the default)"},
     {"checkpoint", 1, O_CKPT, "FILE", "where (default MODEL.ckpt; written atomically)"},
     {"resume", 1, O_RESUME, "FILE", "continue the run a checkpoint recorded (same DATA and\n"
                                     "settings)"},
     {"max-steps", 1, O_MAX_STEPS, "N", "stop after N optimiser steps in all (a checkpoint is\n"
-                                       "written)"},
+                                       "written; 0: no limit, the default)"},
     {"cache", 1, O_CACHE, "C", "on, off or auto: encoded rows in a mapped cache file beside\n"
                                "MODEL (auto: over 1 GiB); or a directory: DATA's\n"
                                "encoded rows kept there and reused by the next run\n"
