@@ -143,7 +143,17 @@ Test(rec_serve, ctr_endpoints_refused) {
     cr_assert(eq(int, r.status, 400), "%s", r.body);
     cr_assert(strstr(r.body, "/v1/recommend") != NULL, "%s", r.body);
     response_free(&r);
+    // Each refusal names the path asked for and what the server answers instead.
     int fd = connect_to(port);
+    cr_assert(eq(int, send_request(fd, "GET", "/v1/model", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &r), 0));
+    cr_assert(eq(int, r.status, 400), "%s", r.body);
+    cr_assert(strstr(r.body, "/v1/model is not served for a recommender: this server answers "
+                             "POST /v1/recommend, GET /healthz and GET /metrics") != NULL,
+              "%s", r.body);
+    close(fd);
+    response_free(&r);
+    fd = connect_to(port);
     cr_assert(eq(int, send_request(fd, "GET", "/healthz", NULL, NULL, 0), 0));
     cr_assert(eq(int, read_response(fd, &r), 0));
     cr_assert(eq(int, r.status, 200));

@@ -79,10 +79,14 @@ static void on_done(void *ctx, int tag, int status, double seconds) {
 static void on_handle(void *ctx, const seer_http_request *req, seer_http_response *resp) {
     seer_server *s = ctx;
     seer_worker *w = NULL;
+    int sasrec = s->rec && seer_rec_get_kind(s->rec) == SEER_REC_SASREC;
     if (s->rec && req->tag != SEER_EP_RECOMMEND && req->tag != SEER_EP_HEALTHZ &&
-        req->tag != SEER_EP_METRICS &&
-        !(req->tag == SEER_EP_EVENTS && seer_rec_get_kind(s->rec) == SEER_REC_SASREC)) {
-        seer_reply_error(resp, 400, "this server serves a recommender: POST /v1/recommend");
+        req->tag != SEER_EP_METRICS && !(req->tag == SEER_EP_EVENTS && sasrec)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%.40s is not served for a recommender: this server answers "
+                 "POST /v1/recommend%s, GET /healthz and GET /metrics", req->path,
+                 sasrec ? ", POST /v1/events" : "");
+        seer_reply_error(resp, 400, msg);
         return;
     }
     if (req->tag == SEER_EP_PREDICT || req->tag == SEER_EP_RANK) {
