@@ -561,6 +561,21 @@ Test(serve, predict_bad_requests_are_400) {
         cr_assert(eq(int, strncmp(r.body, "{\"error\":\"", 10), 0));
         response_free(&r);
     }
+    // Deeper than cJSON's 1,000 levels: said so, not "malformed"; 999 levels in a row's value
+    // parse (and are refused as a value that is not a number or a string).
+    for (int depth = 999; depth <= 1500; depth += 501) {
+        char *deep = malloc(2 * (size_t)depth + 32);
+        cr_assert(deep != NULL);
+        int n = sprintf(deep, "{\"rows\":");
+        for (int i = 0; i < depth - 1; i++) deep[n++] = '[';
+        for (int i = 0; i < depth - 1; i++) deep[n++] = ']';
+        sprintf(deep + n, "}");
+        response r = request("POST", "/v1/predict", NULL, deep);
+        expect(&r, 400, depth > 1000 ? "JSON nested deeper than 1000 arrays and objects at byte"
+                                     : "rows[0]");
+        response_free(&r);
+        free(deep);
+    }
     response r = request("GET", "/healthz", NULL, NULL);
     expect(&r, 200, NULL);
     response_free(&r);

@@ -435,6 +435,26 @@ static size_t nul_at(const char *json, size_t len) {
     return len;
 }
 
+// The depth of arrays and objects open at byte at of json (brackets in strings not counted).
+static size_t nesting_at(const char *json, size_t at) {
+    size_t depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < at; i++) {
+        char c = json[i];
+        if (in_string) {
+            if (c == '\\') i++;
+            else if (c == '"') in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            depth++;
+        } else if ((c == ']' || c == '}') && depth) {
+            depth--;
+        }
+    }
+    return depth;
+}
+
 // The whole of json[0..len) as one JSON value: white space may follow it, nothing else.
 static int parse(const char *json, size_t len, cJSON **out) {
     *out = NULL;
@@ -449,6 +469,9 @@ static int parse(const char *json, size_t len, cJSON **out) {
     if (!doc && seer_arena_failures() != failures)
         return seer_errorf(SEER_ENOMEM, "out of memory parsing %zu bytes of JSON", len);
     size_t at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
+    if (!doc && nesting_at(json, at) >= CJSON_NESTING_LIMIT)
+        return seer_errorf(SEER_EDATA, "JSON nested deeper than %d arrays and objects at byte %zu",
+                           CJSON_NESTING_LIMIT, at);
     if (!doc) return seer_errorf(SEER_EDATA, "malformed JSON at byte %zu", at);
     while (at < len && strchr(" \t\r\n", json[at])) at++;
     if (at < len) {
