@@ -258,6 +258,18 @@ Test(value, log_refusals) {
     expect_refused("1 19970101 1 nan\n", SEER_EDATA, "amount 'nan'");
     expect_refused("1 19970101 1 1e308\n", SEER_EDATA, "amount '1e308' is not a number from 0");
     expect_refused("\n\n", SEER_EDATA, "no records");
+    // A user id holding a NUL byte (the fuzzer's: its compare read past a shorter user's copy).
+    const char *path = put_log("nul.txt", "");
+    FILE *f = fopen(path, "wb");
+    cr_assert(ne(ptr, f, NULL));
+    static const char nul_log[] = "a 19970101 1 10\na\0b 19970102 1 5\n";
+    cr_assert(eq(sz, fwrite(nul_log, 1, sizeof nul_log - 1, f), sizeof nul_log - 1));
+    cr_assert(eq(int, fclose(f), 0));
+    seer_value_options on = log_options(path);
+    seer_value_log nl;
+    cr_assert(eq(int, seer_value_log_read(&nl, &on), SEER_EDATA), "%s", seer_error_message());
+    cr_assert(ne(ptr, strstr(seer_error_message(), "nul.txt:2:1: the user id holds a NUL byte"),
+                 NULL), "%s", seer_error_message());
     seer_value_options o = log_options(put_log("ok.txt", "1 19970101 1 10\n"));
     o.user = "customer";
     seer_value_log log;

@@ -67,7 +67,7 @@ static int intern_user(seer_value_log *log, const char *s, size_t n, uint32_t *o
     size_t h = seer_hash_bytes(s, n, 0) & (log->n_slots - 1);
     for (; log->slots[h]; h = (h + 1) & (log->n_slots - 1)) {
         const char *u = log->user_names[log->slots[h] - 1];
-        if (strncmp(u, s, n) == 0 && u[n] == 0) {
+        if (strncmp(u, s, n) == 0 && strlen(u) == n) {   // u is no longer than its copy
             *out = log->slots[h] - 1;
             return SEER_OK;
         }
@@ -210,6 +210,9 @@ static int add_record(seer_value_log *log, const seer_value_options *o, const ro
         return seer_errorf(SEER_EDATA, "%s:%zu:%zu: %s", o->path, line,
                            (size_t)(f[r->time] - s) + 1, why);
     }
+    if (memchr(f[r->user], 0, flen[r->user]))   // ids are written out as text
+        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: the user id holds a NUL byte", o->path,
+                           line, (size_t)(f[r->user] - s) + 1);
     if (flen[r->user] == 0)
         return seer_errorf(SEER_EDATA, "%s:%zu:%zu: empty user", o->path, line,
                            (size_t)(f[r->user] - s) + 1);
