@@ -181,10 +181,6 @@ static int grow(void **buf, size_t *cap, size_t bytes) {
     return *buf != NULL;
 }
 
-// dnnl_sgemm, or the plain loop where oneDNN reports a failure (out of memory for its packing
-// buffers). Each thread of oneDNN allocates its own before it computes its block of C, so with
-// beta != 0 and several threads a block could have been added already; that needs an
-// allocation of a few hundred KiB to fail while the rest of training goes on, and is left so.
 // The kinds of product whose kernels oneDNN compiles apart: the transposes, a single row or
 // column (matrix-vector kernels), and 2 to 15 rows, for which oneDNN 2.6 compiles its small
 // kernels at the first such product with B transposed (11.5 MB with AVX-512; found by a scan
@@ -195,6 +191,10 @@ static unsigned sgemm_kind(int trans_a, int trans_b, size_t M, size_t N) {
                   (M >= 2 && M <= 15) << 4);
 }
 
+// dnnl_sgemm, or the plain loop where oneDNN reports a failure (out of memory for its packing
+// buffers). Each thread of oneDNN allocates its own before it computes its block of C, so with
+// beta != 0 and several threads a block could have been added already; that needs an
+// allocation of a few hundred KiB to fail while the rest of training goes on, and is left so.
 static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                   const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                   size_t ldc) {

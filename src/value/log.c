@@ -67,7 +67,7 @@ static int intern_user(seer_value_log *log, const char *s, size_t n, uint32_t *o
     size_t h = seer_hash_bytes(s, n, 0) & (log->n_slots - 1);
     for (; log->slots[h]; h = (h + 1) & (log->n_slots - 1)) {
         const char *u = log->user_names[log->slots[h] - 1];
-        if (strncmp(u, s, n) == 0 && strlen(u) == n) {   // u is no longer than its copy
+        if (strncmp(u, s, n) == 0 && strlen(u) == n) {   // u ends at its NUL, maybe before n
             *out = log->slots[h] - 1;
             return SEER_OK;
         }
