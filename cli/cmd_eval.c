@@ -20,8 +20,6 @@ const seer_cli_command seer_cli_eval_command = {
     .summary = "AUC, log loss and accuracy (a value: RMSE, MAE, Gini) of MODEL on DATA",
     .shorts = "", .opts = opts, .notes = NULL};
 
-// The reliability table: per bin of predicted probability, its rows, mean prediction and the
-// share of positives (the ECE weighs their gaps by rows).
 // A metric of ranking positives above negatives: undefined (NaN) where the rows hold one label
 // only, said in words rather than as "nan" (--json gives null).
 static void print_ranking(const char *name, double v) {
@@ -29,6 +27,8 @@ static void print_ranking(const char *name, double v) {
     else printf("%-9s %.5f\n", name, v);
 }
 
+// The reliability table: per bin of predicted probability, its rows, mean prediction and the
+// share of positives (the ECE weighs their gaps by rows).
 static void print_reliability(const seer_metrics *m) {
     printf("\nreliability  rows      predicted  observed\n");
     for (int b = 0; b < SEER_RELIABILITY_BINS; b++) {
