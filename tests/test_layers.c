@@ -193,9 +193,20 @@ Test(layers, gemm_while_the_kernels_are_prepared) {
     gemm_case(0, 1, 3, 17, 5, -0.5f, 0.0f);
 }
 
-// Under a limit on the address space that leaves room for it (256 MiB), the thread is
-// started, as with no limit. Each test is a process of its own.
-Test(layers, kernel_thread_under_a_limit_with_room) {
+// The kernel-building thread under a limit on the address space: started where the limit
+// leaves room for it (256 MiB), as with no limit; not where it leaves less (its stack and
+// malloc arena would take 72 MiB of what the work needs), and products still work. Each test
+// is a process of its own.
+static int prepare_started(void) {
+    seer_gemm_preparer p;
+    seer_gemm_prepare(&p, 0);
+    int started = p.started;
+    seer_gemm_prepared(&p);
+    gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
+    return started;
+}
+
+Test(layers, kernel_thread_by_the_room_a_limit_leaves, .init = cr_redirect_stderr) {
     // A limit that squeezes nothing (AddressSanitizer's shadow alone takes terabytes).
     struct rlimit as;
     cr_assert(eq(int, getrlimit(RLIMIT_AS, &as), 0));
@@ -203,26 +214,34 @@ Test(layers, kernel_thread_under_a_limit_with_room) {
         as.rlim_cur = RLIM_INFINITY - 1;
         cr_assert(eq(int, setrlimit(RLIMIT_AS, &as), 0));
     }
-    seer_gemm_preparer p;
-    seer_gemm_prepare(&p, 0);
-    cr_assert(eq(int, p.started, 1));
-    seer_gemm_prepared(&p);
-    gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
+    cr_assert(eq(int, prepare_started(), 1));
+#if !defined(__SANITIZE_ADDRESS__)   // ASan reserves the address space an rlimit would measure
+    address_space_leave((size_t)96 << 20);
+    cr_assert(eq(int, seer_side_thread_allowed(), 0));
+    cr_assert(eq(int, prepare_started(), 0));
+#endif
 }
 
-// Where the limit leaves less than that, no thread is started (its stack and malloc arena
-// would take 72 MiB of what the work needs), and products still work.
-Test(layers, no_kernel_thread_where_a_limit_leaves_no_room, .init = cr_redirect_stderr) {
+// A server's kernels, built at its start (every_shape), are those of every kind of product it
+// meets: afterwards, with no room left to compile more, products of one row, a few and many, a
+// single output column or several, in each arrangement, run in oneDNN (no plain loop said).
+Test(layers, server_kernels_cover_every_kind, .init = cr_redirect_stderr) {
 #if defined(__SANITIZE_ADDRESS__)
     cr_skip_test("ASan reserves the address space an rlimit would measure");
 #endif
-    address_space_leave((size_t)96 << 20);
-    cr_assert(eq(int, seer_side_thread_allowed(), 0));
+    address_space_leave((size_t)64 << 20);   // no room for a side thread: built now, here
     seer_gemm_preparer p;
-    seer_gemm_prepare(&p, 0);
-    cr_assert(eq(int, p.started, 0));
+    seer_gemm_prepare(&p, 1);
     seer_gemm_prepared(&p);
-    gemm_case(0, 0, 33, 65, 129, 1.0f, 1.0f);
+    address_space_leave((size_t)4 << 20);    // under a kind's 24 MiB: nothing more compiles
+    static const size_t rows[4] = {1, 6, 32, 300}, cols[3] = {1, 5, 40};
+    for (int t = 0; t < 4; t++)
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 3; j++) gemm_case(t & 1, t >> 1, rows[i], cols[j], 17, 1.0f, 0.5f);
+    fflush(stderr);
+    char out[1024] = {0};
+    fread(out, 1, sizeof out - 1, cr_get_redirected_stderr());
+    cr_assert(eq(ptr, strstr(out, "plain loop"), NULL), "%s", out);
 }
 
 // The process's first product compiles oneDNN's sgemm kernels, and its JIT faults when it cannot

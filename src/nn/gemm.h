@@ -19,21 +19,22 @@ typedef enum { SEER_PRECISION_FP32, SEER_PRECISION_BF16 } seer_precision;
 void seer_gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
                const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
                size_t ldc);
-// oneDNN generates most of its fp32 kernels at the first product of a process: 13 to 50 ms of
-// one thread here (BENCHMARKS.md, "The first product"), which a whole `seer train` of 90,000
-// rows otherwise spends inside its first training step. seer_gemm_prepare has a thread of its
-// own make that first product (a 4 x 4 one), so that the caller's work meanwhile (reading and
-// encoding a file) overlaps it; a product the caller makes before it is done waits inside
-// oneDNN, which builds the kernels once. seer_gemm_prepared waits for the thread; call it
-// before returning, also on errors. every_shape: also the kernels of single-row and
-// single-column products, which oneDNN builds apart (a server, whose requests score one row).
-// Where no thread can be started, the first product builds the kernels, as without it. Where
-// a limit on the address space (RLIMIT_AS, which the thread's stack and malloc arena would
-// take from) leaves too little room for one (seer_side_thread_allowed) there is no thread;
-// with every_shape the caller makes the products itself, at once: in a server's first request the process has grown (HTTP, learner and log threads) and
-// oneDNN 2.6 aborted when its kernels found no room (`seer serve` under `ulimit -v`
-// 150,000-250,000 KB: SIGABRT or SIGSEGV in most starts). Without every_shape nothing is built
-// ahead there: kernels a run never uses would take room its model needs.
+// oneDNN generates most of its fp32 kernels at the first product of a process: 13 to 50 ms of one
+// thread here (BENCHMARKS.md, "The first product"), which a whole `seer train` of 90,000 rows
+// otherwise spends inside its first training step. seer_gemm_prepare has a thread of its own make
+// that first product (a 4 x 4 one), so that the caller's work meanwhile (reading and encoding a
+// file) overlaps it; a product the caller makes before it is done waits inside oneDNN, which builds
+// the kernels once. seer_gemm_prepared waits for the thread; call it before returning, also on
+// errors. every_shape: also one product of every kind gemm.c tells apart (one row, a few, many; one
+// output column or several; each arrangement of transposes), some of whose kernels oneDNN builds
+// apart (a server, whose requests score one row and whose micro-batches many). Where no thread can
+// be started, the first product builds the kernels, as without it. Where a limit on the address
+// space (RLIMIT_AS, which the thread's stack and malloc arena would take from) leaves too little
+// room for one (seer_side_thread_allowed) there is no thread; with every_shape the caller makes the
+// products itself, at once: in a server's first request the process has grown (HTTP, learner and
+// log threads) and oneDNN 2.6 aborted when its kernels found no room (`seer serve` under
+// `ulimit -v` 150,000-250,000 KB: SIGABRT or SIGSEGV in most starts). Without every_shape nothing
+// is built ahead there: kernels a run never uses would take room its model needs.
 typedef struct {
     pthread_t thread;
     int started;

@@ -6,17 +6,20 @@
 #include "nn/gemm.h"
 
 // The first product: a small one, which builds the kernels of most products. With every_shape,
-// also the matrix-vector ones of a single row or column (a served request's one row, a model's
-// one output), whose kernels oneDNN builds apart, in each arrangement of transposes.
+// one product of each kind gemm.c tells apart (one row, a few, many; one output column or
+// several; each arrangement of transposes), since oneDNN builds some kinds' kernels apart and,
+// under a limit on the address space, gemm.c runs a kind not built yet in its plain loop while
+// there is no room to build it (a server's micro-batches of 16 rows and more did).
 static void first_products(int every_shape) {
-    static const size_t shapes[3][3] = {{4, 4, 4}, {1, 4, 4}, {4, 1, 4}};
-    float a[16] = {0}, b[16] = {0}, c[16];
-    for (int s = 0; s < (every_shape ? 3 : 1); s++)
-        for (int t = 0; t < (every_shape ? 4 : 1); t++) {
-            size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-            int ta = t & 1, tb = t >> 1;
-            seer_gemm(ta, tb, M, N, K, 1.0f, a, ta ? M : K, b, tb ? K : N, 0.0f, c, N);
-        }
+    static const size_t rows[3] = {4, 1, 16}, cols[2] = {4, 1};
+    float a[64] = {0}, b[16] = {0}, c[64];
+    for (int t = 0; t < (every_shape ? 4 : 1); t++)
+        for (int i = 0; i < (every_shape ? 3 : 1); i++)
+            for (int j = 0; j < (every_shape ? 2 : 1); j++) {
+                size_t M = rows[i], N = cols[j], K = 4;
+                int ta = t & 1, tb = t >> 1;
+                seer_gemm(ta, tb, M, N, K, 1.0f, a, ta ? M : K, b, tb ? K : N, 0.0f, c, N);
+            }
 }
 
 static void *prepare(void *every_shape) {
