@@ -179,6 +179,62 @@ Test(layers, gemm_vs_ref) {
             }
 }
 
+// The threads of this process now (OpenMP starts its workers at the first region that uses
+// them, and keeps them).
+static int threads_now(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    cr_assert(f != NULL);
+    char line[256];
+    int n = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1) break;
+    fclose(f);
+    cr_assert(n > 0);
+    return n;
+}
+
+// On two threads, small products (sgemm in each arrangement, and the fused matmul of a
+// training step's layer) run on the caller's thread alone: no OpenMP worker is started for
+// them (base/threads.h); a product past the bound starts one. Each result as the reference's.
+Test(layers, small_products_on_two_threads_wake_no_other) {
+    seer_threads_set(2);
+    if (seer_threads_get() != 2) cr_skip_test("no room for a second thread here");
+    int before = threads_now();
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            gemm_case(ta, tb, 32, 64, 578, 1.0f, 1.0f);
+            gemm_case(ta, tb, 256, 64, 578, 1.0f, 0.0f);
+            gemm_case(ta, tb, 578, 64, 256, 1.0f, 1.0f);
+        }
+    size_t B = 256, in = 578, out = 64;
+    float *x = malloc(B * in * sizeof *x), *w = malloc(out * in * sizeof *w);
+    float *b = malloc(out * sizeof *b), *y = malloc(B * out * sizeof *y);
+    cr_assert(x && w && b && y);
+    seer_rng r;
+    seer_rng_init(&r, 7);
+    fill(x, B * in, &r, -1, 1);
+    fill(w, out * in, &r, -1, 1);
+    fill(b, out, &r, -1, 1);
+    if (seer_linear_fused_forward(y, x, w, b, B, in, out, 1)) {
+        for (size_t i = 0; i < B; i++)
+            for (size_t j = 0; j < out; j++) {
+                double want = b[j];
+                for (size_t k = 0; k < in; k++) want += (double)x[i * in + k] * w[j * in + k];
+                want = want > 0 ? want : 0;
+                cr_assert(fabs(y[i * out + j] - want) <= 1e-4 * (1 + fabs(want)),
+                          "fused [%zu][%zu] %g, want %g", i, j, y[i * out + j], want);
+            }
+    }
+    free(x);
+    free(w);
+    free(b);
+    free(y);
+    cr_assert(eq(int, threads_now(), before), "a small product started OpenMP's other thread");
+    gemm_case(0, 0, 512, 512, 256, 1.0f, 1.0f);  // 2^26 multiply-adds: split
+    cr_assert(eq(int, threads_now(), before + 1), "the check cannot see OpenMP's worker");
+    cr_assert(eq(int, seer_threads_get(), 2));
+}
+
 // oneDNN's kernels built on a thread of their own (seer_gemm_prepare) while this thread makes
 // its first products (each test is a process of its own, so these are the first): the same
 // results; waiting twice is harmless.

@@ -33,6 +33,21 @@ void seer_threads_fit_limit(void) {
 
 int seer_threads_get(void) { return omp_get_max_threads(); }
 
+int seer_threads_one_for(double work) {
+    return omp_get_max_threads() == 1 || work < SEER_THREADS_SMALL_WORK;
+}
+
+int seer_threads_hold_small(double work) {
+    int n = omp_get_max_threads();
+    if (n == 1 || work >= SEER_THREADS_SMALL_WORK) return 0;
+    omp_set_num_threads(1);
+    return n;
+}
+
+void seer_threads_release(int held) {
+    if (held > 0) omp_set_num_threads(held);
+}
+
 int seer_cpus_available(void) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;

@@ -18,6 +18,23 @@ void seer_threads_fit_limit(void);
 // The threads the calling thread's parallel regions use now.
 int seer_threads_get(void);
 
+// Multiply-adds below which a product runs on the calling thread alone: 2^24 (34 MFLOP, about
+// 130 us at one AVX-512 core's sgemm peak, 250 us at an AVX2 core's). Under OpenMP's passive
+// wait (cli/main.c) a parallel region first wakes its sleeping threads, 20-40 us a region on two
+// cores, more than a second thread saves on a smaller product: with every product split, mlp
+// 64-32's loop on two threads ran at 0.33x one thread's speed at batch 32 and 0.62x at 256. The
+// bound was chosen by a scan of 2^22, 2^23 and 2^24 with oneDNN's AVX-512 and AVX2 kernels
+// (BENCHMARKS.md, "Small products on one thread").
+#define SEER_THREADS_SMALL_WORK 16777216.0
+// Whether a product of work multiply-adds runs on one thread: the caller's parallel regions use
+// one, or the work is below SEER_THREADS_SMALL_WORK.
+int seer_threads_one_for(double work);
+// Around a product of work multiply-adds: where the caller's regions use several threads and
+// the work is small (above), holds them to one and returns the count that
+// seer_threads_release gives back; 0 otherwise, and nothing is held.
+int seer_threads_hold_small(double work);
+void seer_threads_release(int held);
+
 // The CPUs this process may run on (its affinity), at least 1.
 int seer_cpus_available(void);
 

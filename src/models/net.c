@@ -380,7 +380,7 @@ seer_precision seer_net_precision(const seer_net *n) {
 static int fused_forward(seer_net *n, size_t l, float *y, const float *x, size_t B, int relu) {
     size_t in = n->layer_in[l], out = n->layer_out[l];
     if (!n->training || out < SEER_NET_FUSED_OUT_MIN) return 0;
-    int one_thread = seer_threads_get() == 1;
+    int one_thread = seer_threads_one_for((double)B * (double)in * (double)out);
     if (B < (one_thread ? SEER_NET_FUSED_ROWS : SEER_NET_FUSED_ROWS_SHARED) ||
         in * out < (one_thread ? SEER_NET_FUSED_MIN : SEER_NET_FUSED_MIN_SHARED))
         return 0;

@@ -35,11 +35,12 @@
 // A training step runs a layer's forward as one matmul with its bias and ReLU
 // (nn/fused_linear.h) from this many weights, outputs and rows; smaller products, and every
 // forward outside a training step, go through sgemm as they always did, so that scores keep
-// their bits (tests/test_compat). On one thread the matmul gains from small layers too (mlp
-// 64-32's first layer at 32 rows: 11 us against sgemm's 17 and its bias and ReLU passes); on
-// more, oneDNN splits a small product across them where sgemm keeps it on one (16 us against
-// 11 on two threads), so there only large layers go to it (the _SHARED thresholds). A product
-// of a single output column (a top layer) runs 4x slower in it than in sgemm.
+// their bits (tests/test_compat). On one thread (asked for, or a product small enough to be
+// held to one: base/threads.h) the matmul gains from small layers too (mlp 64-32's first layer
+// at 32 rows: 11 us against sgemm's 17 and its bias and ReLU passes); split across threads,
+// oneDNN's matmul lost to sgemm on products not much larger (16 us against 11 on two threads),
+// so there only large layers go to it (the _SHARED thresholds). A product of a single output
+// column (a top layer) runs 4x slower in it than in sgemm.
 #define SEER_NET_FUSED_MIN 1024
 #define SEER_NET_FUSED_ROWS 16
 #define SEER_NET_FUSED_MIN_SHARED 65536

@@ -214,9 +214,11 @@ static void sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float 
         loop_gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, 0);
         return;
     }
+    int held = seer_threads_hold_small((double)M * (double)N * (double)K);
     dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', (dnnl_dim_t)M,
                                   (dnnl_dim_t)N, (dnnl_dim_t)K, alpha, A, (dnnl_dim_t)lda, B,
                                   (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
+    seer_threads_release(held);
     if (dnnl_ok(st)) {
         if (first) atomic_fetch_or_explicit(&sgemm_compiled, kind, memory_order_relaxed);
         return;

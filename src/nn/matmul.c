@@ -198,9 +198,13 @@ static int product(const seer_matmul_desc *d, int run_it, const void *A, const v
     SEER_ASSERT(!d->bias || d->alpha == 1.0f);
     dnnl_status_t st = start();
     if (st != dnnl_success) return (int)st;
+    // A small product's primitive is made and run for one thread (base/threads.h).
+    int held = seer_threads_hold_small((double)d->M * (double)d->N * (double)d->K);
     matmul_entry *e = entry_get(d);
-    if (e->status != dnnl_success) return (int)e->status;
-    return run_it ? (int)run(e, A, B, bias, C) : 0;
+    int r = (int)e->status;
+    if (r == 0 && run_it) r = (int)run(e, A, B, bias, C);
+    seer_threads_release(held);
+    return r;
 }
 
 int seer_matmul(const seer_matmul_desc *d, const void *A, const void *B, const float *bias,
