@@ -4,7 +4,7 @@
 #define SEER_TESTS_ADDRESS_SPACE_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <stdio.h>
 #include <sys/resource.h>
 #include <unistd.h>

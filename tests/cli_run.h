@@ -7,7 +7,7 @@
 #define SEER_TESTS_CLI_RUN_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

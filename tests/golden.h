@@ -18,7 +18,7 @@
 #define SEER_TESTS_GOLDEN_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #define SEER_TESTS_GRADCHECK_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stddef.h>
 

@@ -5,7 +5,7 @@
 #define SEER_TESTS_HTTP_CLIENT_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -4,7 +4,7 @@
 #define SEER_TESTS_SLURP_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

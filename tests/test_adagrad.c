@@ -1,6 +1,6 @@
 // Adagrad against the formula worked in double, and its lazy row form.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 
 #include "nn/adagrad.h"

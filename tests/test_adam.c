@@ -8,7 +8,7 @@
 // error in the step (a bias correction, eps placed differently, a missing
 // moment) shows as 1e-5 or more. rtol 1e-6 with atol 1e-7 separates the two.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

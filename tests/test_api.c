@@ -3,7 +3,7 @@
 // names, values and handles, the error codes' words, and training and evaluation through the
 // public options.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 // the leftovers of killed writers removed by the next write.
 // Each test works in its own fresh directory under /tmp.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

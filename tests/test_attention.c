@@ -8,7 +8,7 @@
 // truncation below 1e-5 for these smooth kernels, so GC_TOL = 1e-4 leaves a margin and still
 // catches any wrong term. One test checks that a later item never moves an earlier output.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

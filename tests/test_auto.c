@@ -3,7 +3,7 @@
 // the objective, the rows -> settings table, options given winning, the settings in the model
 // file, and German credit end to end with the defaults.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
 // bias-corrected exponential moving average of the dense weights, the lazy catch-up of
 // embedding rows, and the exchange with the net's weights.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <string.h>
 

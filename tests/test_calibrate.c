@@ -3,7 +3,7 @@
 // maps strictly increasing (the order of scores and the AUC kept), the cases no increasing map
 // fits, and a model file's round trip of each.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <string.h>
 

@@ -10,7 +10,7 @@
 // 0.1% non-numbers before the profile calls it categorical (TEXT_SHARE_MAX in transform.c), so
 // one "abc" must be under 1 in 1000 for it to be a malformed row rather than a category.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

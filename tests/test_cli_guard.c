@@ -7,7 +7,7 @@
 // fresh /tmp directory; a run is killed after 60 s, so that a command that would block for
 // ever (a pipe nobody writes) fails its test rather than hangs.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

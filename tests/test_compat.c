@@ -13,7 +13,7 @@
 // Debug builds, FILE.debug and FILE.debug.ISA; the output must equal one of its family's
 // files exactly. A failure shows the first line that differs from the machine's own file.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>

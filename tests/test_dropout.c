@@ -2,7 +2,7 @@
 // finite-difference check of the gradient through a fixed mask, and that
 // predictions never drop.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <string.h>
 

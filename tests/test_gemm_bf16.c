@@ -14,7 +14,7 @@
 // which is sound, not a statistical guess. A wrong index, stride or transpose moves an element by
 // O(S / sqrt(K)) or more, far beyond 1e-2 S, so the bound still catches layout bugs.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <criterion/redirect.h>
 #include <math.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
 // deferred answer leaves the connection's thread free for other connections,
 // may come before the handler returns, and is sent when it comes.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

@@ -24,7 +24,7 @@
 // max(1, |analytic|) leaves a margin of 6 (over 100 for the small cases) and
 // still catches any wrong term, factor or index (those are O(0.01) at least).
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
 // O(0.1..1), so GC_TOL = 1e-4 * max(1, |analytic|) leaves a margin of over 10
 // and still catches any wrong term, factor or index (those are O(0.01) at least).
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <criterion/redirect.h>
 #include <math.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 // Tests of the binary metrics against cases worked out by hand, and of the
 // AUC against an O(n^2) count of pairs on random scores with many ties.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 
 #include "base/error.h"

@@ -2,7 +2,7 @@
 // deviations, bucket edges), so a loaded model encodes rows exactly as the
 // model did in training.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

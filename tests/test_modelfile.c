@@ -5,7 +5,7 @@
 // checksums (fix_checksums), so that the check under test, not the checksum,
 // is what rejects them.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>

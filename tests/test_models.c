@@ -16,7 +16,7 @@
 // wide table of fm, wdl and deepfm is "wide", with gradients dextra and
 // d_wide.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

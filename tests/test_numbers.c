@@ -9,7 +9,7 @@
 // not permitted.
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>

@@ -5,13 +5,15 @@
 // snapshots. The model is trained in code on a generated table in a fresh
 // directory under /tmp, removed afterwards.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include "serve/request.h"
 #include "serve/wal.h"
 #include "train/train.h"
+#include "address_space.h"
 #include "small_model.h"
 #include "tmpdir.h"
 
@@ -753,6 +756,92 @@ Test(online, snapshots_truncate_the_log) {
     seer_slot_free(&slot);
     on = open_online(&slot, model, wal, 16, 0);
     expect_counts(on, 400, 400);
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_events(&e);
+}
+
+// Waits (up to 10 s) until the learner has failed to publish (publishes) or to snapshot
+// (snapshots) at least once; returns both counts.
+static void wait_failures(seer_online *on, int snapshots, uint64_t *pub, uint64_t *snap) {
+    double t0 = seer_now();
+    do {
+        usleep(2000);
+        seer_online_failures(on, pub, snap);
+    } while ((snapshots ? *snap : *pub) == 0 && seer_now() - t0 < 10);
+}
+
+// A snapshot that cannot be written (a directory holding a file where it goes: the rename over
+// it fails) is counted, and learning goes on, the events kept in the log.
+Test(online, snapshot_failures_are_counted) {
+    const char *model = sub("m.seer");
+    make_model(model, 1, 16);
+    seer_slot slot;
+    const char *wal = sub("wal");
+    seer_online *on = open_online(&slot, model, wal, 16, 0.02);
+    uint64_t pub, snap;
+    seer_online_failures(on, &pub, &snap);
+    cr_assert(eq(u64, pub + snap, 0));
+    const char *snap_path = sub("wal/snapshot.seer");
+    unlink(snap_path);
+    cr_assert(eq(int, mkdir(snap_path, 0700), 0));
+    FILE *f = fopen(sub("wal/snapshot.seer/keep"), "w");
+    cr_assert(ne(ptr, f, NULL));
+    fclose(f);
+    events e = make_events(64, 5);
+    log_events(on, &e, 0, 64);
+    wait_applied(on, 64);
+    wait_failures(on, 1, &pub, &snap);
+    cr_assert(gt(u64, snap, 0), "no failed snapshot counted in 10 s");
+    cr_assert(eq(u64, pub, 0));
+    cr_assert(eq(int, seer_online_learning(on), 1));
+    expect_counts(on, 64, 64);
+    cr_assert(ge(sz, wal_files(wal), 1));
+    seer_online_close(on);
+    seer_slot_free(&slot);
+    free_events(&e);
+}
+
+// A publish without room for the copy it swaps in is counted, learning goes on, and with room
+// again publishes swap the learnt model in. No room: a limit on the address space, while a
+// reader holds the model served (so each publish needs a copy's memory afresh).
+Test(online, publish_failures_are_counted) {
+#if defined(__SANITIZE_ADDRESS__)
+    cr_skip_test("ASan reserves the address space an rlimit would measure");
+#endif
+    struct rlimit as;
+    cr_assert(eq(int, getrlimit(RLIMIT_AS, &as), 0));
+    if (as.rlim_cur != RLIM_INFINITY) cr_skip_test("this process already runs under a limit");
+    const char *model = sub("m.seer");
+    make_model(model, 1, 4096);  // 173,000 dense weights: a copy needs fresh pages
+    seer_slot slot;
+    seer_online *on = open_online(&slot, model, sub("wal"), 16, 3600);
+    events e = make_events(96, 5);
+    log_events(on, &e, 0, 32);
+    wait_applied(on, 32);
+    uint64_t pub, snap;
+    seer_served *held = seer_slot_acquire(&slot);
+    malloc_trim(0);
+    address_space_leave((size_t)64 << 10);
+    for (size_t i = 32; i < 64; i += 4) {  // a step and a publish each
+        log_events(on, &e, i, 4);
+        wait_applied(on, i + 4);
+        usleep(20000);
+    }
+    wait_failures(on, 0, &pub, &snap);
+    as.rlim_cur = RLIM_INFINITY;
+    cr_assert(eq(int, setrlimit(RLIMIT_AS, &as), 0));
+    seer_slot_release(&slot, held);
+    cr_assert(gt(u64, pub, 0), "no failed publish counted in 10 s");
+    cr_assert(eq(u64, snap, 0));
+    usleep(100000);  // any publish still due is done (every 10 ms)
+    uint64_t version = seer_slot_version(&slot);
+    log_events(on, &e, 64, 32);
+    wait_applied(on, 96);
+    double t0 = seer_now();
+    while (seer_slot_version(&slot) == version && seer_now() - t0 < 10) usleep(2000);
+    cr_assert(gt(u64, seer_slot_version(&slot), version), "not published after the limit");
+    cr_assert(eq(int, seer_online_learning(on), 1));
     seer_online_close(on);
     seer_slot_free(&slot);
     free_events(&e);

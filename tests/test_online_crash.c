@@ -11,7 +11,7 @@
 // The server is $SEER_BIN (default build/seer); the model is trained in code.
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 // encoding pass reads them instead of the text. The rows must be the text's, byte for byte,
 // and the words must be refused wherever they cannot give that.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <stdio.h>
 #include <string.h>
 #include <sched.h>

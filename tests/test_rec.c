@@ -2,7 +2,7 @@
 // ranking metrics against hand-computed cases, mf's gradient, the model file's round trip and
 // its damage, and recommending to unknown users. The MovieLens figures are test_rec_data.c's.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

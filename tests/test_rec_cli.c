@@ -2,7 +2,7 @@
 // of a recommender (the file read against the recommender's options, the command line
 // winning), and the help listing each command once.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

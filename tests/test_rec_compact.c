@@ -3,7 +3,7 @@
 // catalogues with biases, exclusions and ties, on one built so that the copy reorders items,
 // with both kernels, and through a trained model's seer_rec_top.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
 // 300, within 0.002), ease and mf with their defaults past the bars, and through the
 // command: the JSON shapes, no seen item recommended to any user of a fold, unknown users.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

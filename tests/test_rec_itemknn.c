@@ -7,7 +7,7 @@
 // d {c} (nothing else was seen with d). u4 (c, d) scores a by c: 1/sqrt(6); b by c: 2/3; so
 // recommends b then a.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

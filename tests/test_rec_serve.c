@@ -3,7 +3,7 @@
 // answered 400 (never a crash), the CTR endpoints refused on such a server, and a CTR model's
 // refusal. The server runs in this process (seer/serve.h); seer recommend is $SEER_BIN.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 // ... mod 20), so the next item of a sequence is known. The server runs in this process;
 // seer recommend is $SEER_BIN.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 // between, past both ends, repeats) and the index of a draw from cumulative weights (the
 // boundaries themselves fall to the next outcome, zero-weight outcomes are never hit).
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 
 #include "base/search.h"
 

@@ -9,7 +9,7 @@
 // /tmp/seer_test_serve_<runner pid> that a report hook removes at the end.
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1164,7 +1164,12 @@ Test(serve, events_accepted_202_and_counted) {
     expect(&r, 400, "'events' is not an array");
     response_free(&r);
     r = request("GET", "/metrics", NULL, NULL);
-    cr_assert(ne(ptr, strstr(r.body, "seer_events_logged_total 2"), NULL), "%s", r.body);
+    const char *needles[] = {"seer_events_logged_total 2", "seer_online_learning 1",
+                             "seer_online_publish_failures_total 0",
+                             "seer_online_snapshot_failures_total 0"};
+    for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)
+        cr_assert(ne(ptr, strstr(r.body, needles[i]), NULL), "lacks %s:\n%s", needles[i],
+                  r.body);
     response_free(&r);
 }
 
@@ -1320,6 +1325,8 @@ Test(serve, metrics_prometheus_text) {
         "seer_model_version 1",
         "seer_events_logged_total 0",
         "seer_events_applied_total 0",
+        "seer_online_learning 1",
+        "seer_online_publish_failures_total 0",
         "# TYPE seer_http_request_duration_seconds histogram",
     };
     for (size_t i = 0; i < sizeof needles / sizeof *needles; i++)

@@ -3,7 +3,7 @@
 // there (the ends before it kept), entries out of order, and forgetting what a snapshot
 // covers, with and without ends still ahead.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

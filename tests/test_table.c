@@ -5,7 +5,7 @@
 // every field. Refill edge cases are covered by reading the same bytes from memory a few bytes
 // at a time (seer_table_open_memory's step), which must not change the result.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>

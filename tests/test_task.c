@@ -3,7 +3,7 @@
 // a regression that learns a linear function, a model file's round trip, and the value metrics
 // of eval against hand-computed cases.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 // The growing text buffer (base/text.c): appends past its room, one append longer
 // than all the room there is, and reserve.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 // on one thread; with room, or without a limit, on the count asked. Each test is a process of
 // its own, so a limit set here ends with it. And the hold of a small product to one thread.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <sys/resource.h>
 
 #include "address_space.h"

@@ -1,7 +1,7 @@
 // Tests of the profile, the sparsity decision and the row encoding, on small
 // in-memory tables whose statistics are worked out by hand.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

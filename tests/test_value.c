@@ -4,7 +4,7 @@
 // refusals, the no-leak property of the users' features, and on CDNOW (from $SEER_DATA) the
 // published BG/NBD parameters and ZILN ahead of BG/NBD and the baseline.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 // seer value from the command line: the acceptance commands' JSON keys, the users list, exit
 // codes of bad options (1) and bad data (2), and nothing written when a run fails.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 
 #include "cli_run.h"
 #include "tmpdir.h"

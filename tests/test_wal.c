@@ -3,7 +3,7 @@
 // concurrent appends sharing fsyncs, the lock. Each test works in a fresh
 // directory under /tmp, removed afterwards.
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "criterion_fix.h"
 #include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>

@@ -51,7 +51,11 @@ void seer_handle_model(seer_server *s, seer_http_response *resp) {
 void seer_handle_metrics(seer_server *s, seer_http_response *resp) {
     seer_metrics_gauges g = {0};
     g.model_version = seer_slot_version(&s->slot);
-    if (s->online) seer_online_counts(s->online, &g.events_logged, &g.events_applied);
+    if (s->online) {
+        seer_online_counts(s->online, &g.events_logged, &g.events_applied);
+        seer_online_failures(s->online, &g.publish_failures, &g.snapshot_failures);
+        g.learning = seer_online_learning(s->online);
+    }
     g.connections_open = seer_http_connections(s->http);
     g.reloads = atomic_load(&s->reloads);
     g.reload_failures = atomic_load(&s->reload_failures);

@@ -105,6 +105,18 @@ char *seer_metrics_text(const seer_serve_metrics *m, const seer_metrics_gauges *
             "# HELP seer_events_applied_total Events the online learner has trained on.\n"
             "# TYPE seer_events_applied_total counter\nseer_events_applied_total %llu\n",
         (unsigned long long)g->events_logged, (unsigned long long)g->events_applied);
+    seer_text_put(&t, "# HELP seer_online_learning 1 while the online learner applies events; 0 "
+            "without one, or once it stopped on an error (the server's log says which).\n"
+            "# TYPE seer_online_learning gauge\nseer_online_learning %d\n"
+            "# HELP seer_online_publish_failures_total Updated models the online learner could "
+            "not swap in (the last one published keeps serving).\n"
+            "# TYPE seer_online_publish_failures_total counter\n"
+            "seer_online_publish_failures_total %llu\n"
+            "# HELP seer_online_snapshot_failures_total Snapshots the online learner could not "
+            "write (the log keeps their events).\n"
+            "# TYPE seer_online_snapshot_failures_total counter\n"
+            "seer_online_snapshot_failures_total %llu\n", g->learning,
+        (unsigned long long)g->publish_failures, (unsigned long long)g->snapshot_failures);
     seer_text_put(&t,
                   "# HELP seer_model_version The version of the model served (1 at start, +1 per "
             "swap).\n# TYPE seer_model_version gauge\nseer_model_version %llu\n",

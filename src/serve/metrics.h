@@ -40,6 +40,8 @@ typedef struct {
 typedef struct {
     uint64_t model_version;
     uint64_t events_logged, events_applied;
+    uint64_t publish_failures, snapshot_failures;  // the online learner's (online.h)
+    int learning;  // 1 while the online learner applies events
     uint64_t connections_open;
     uint64_t reloads, reload_failures;
     uint64_t micro_products, micro_requests;   // the micro-batcher's (batcher.h)

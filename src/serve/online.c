@@ -83,6 +83,7 @@ struct seer_online {
     uint64_t applied;          // events applied in all
     int stop;
     int failed;                // the learner met an error it cannot get past
+    uint64_t publish_failures, snapshot_failures;  // since this start (seer_online_failures)
     int diverged;              // a step left the learner's model non-finite: never published
     seer_model *reload_model;  // handed to the learner by seer_online_reload
     uint64_t reload_source;    // its file's hash
@@ -98,6 +99,7 @@ struct seer_online {
     float *y;                  // (batch) in it
     seer_event_reader evr;     // the log's records read back
     int dirty;                 // changed since the last publish
+    int flush;                 // a publish failed: the events waiting for it step now
     int snap_dirty;            // changed since the last snapshot
     double next_publish, next_snapshot;
     uint64_t skipped;          // events a reloaded model could not encode
@@ -210,6 +212,13 @@ static int spoilt(seer_online *on) {
     return 1;
 }
 
+// One more of the learner's failures in *counter (under mu, for seer_online_failures).
+static void count_failure(seer_online *on, uint64_t *counter) {
+    pthread_mutex_lock(&on->mu);
+    (*counter)++;
+    pthread_mutex_unlock(&on->mu);
+}
+
 static void publish(seer_online *on) {
     if (spoilt(on)) {
         on->dirty = 0;
@@ -218,8 +227,17 @@ static void publish(seer_online *on) {
     }
     seer_model *c;
     int rc = seer_model_clone(&c, on->m, 0);
-    if (rc == SEER_OK && seer_slot_publish(on->slot, c)) on->dirty = 0;
-    else fprintf(stderr, "seer: could not publish the updated model: %s\n", seer_error_message());
+    if (rc == SEER_OK && !seer_slot_publish(on->slot, c))
+        rc = seer_errorf(SEER_ENOMEM, "out of memory swapping the updated model in");
+    if (rc == SEER_OK) {
+        on->dirty = 0;
+    } else {
+        fprintf(stderr, "seer: could not publish the updated model: %s\n", seer_error_message());
+        count_failure(on, &on->publish_failures);
+        // A part batch steps when a publish is due, and a publish that failed is due again at
+        // once: without this the part batch would wait behind publishes that keep failing.
+        on->flush = 1;
+    }
     on->next_publish = seer_now() + on->o.publish_every_s;
 }
 
@@ -332,7 +350,7 @@ static void *learner(void *arg) {
         uint64_t n = pending < B ? pending : B;
         int ends_recorded = end && end - on->applied_seq <= n;
         if (ends_recorded) n = end - on->applied_seq;
-        int step = pending && (pending >= B || ends_recorded || on->stop ||
+        int step = pending && (pending >= B || ends_recorded || on->stop || on->flush ||
                                now >= on->next_publish);
         int act = (on->dirty && now >= on->next_publish) || (!on->stop && now >= on->next_snapshot)
                   || step;
@@ -349,11 +367,14 @@ static void *learner(void *arg) {
             publish(on);
         } else if (!on->stop && now >= on->next_snapshot) {
             int rc = on->snap_dirty ? snapshot(on) : SEER_OK;
-            if (rc != SEER_OK)
+            if (rc != SEER_OK) {
                 fprintf(stderr, "seer: snapshot failed (the log is kept): %s\n",
                         seer_error_message());
+                count_failure(on, &on->snapshot_failures);
+            }
             on->next_snapshot = seer_now() + on->o.snapshot_every_s;
         } else {
+            on->flush = 0;
             int rc = apply(on, (size_t)n, limit, n < B && !ends_recorded);
             if (rc != SEER_OK) {
                 fprintf(stderr, "seer: online learning stopped: %s\n", seer_error_message());
@@ -366,9 +387,11 @@ static void *learner(void *arg) {
     }
     pthread_mutex_unlock(&on->mu);
     if (on->dirty) publish(on);
-    if (on->snap_dirty && snapshot(on) != SEER_OK)
+    if (on->snap_dirty && snapshot(on) != SEER_OK) {
         fprintf(stderr, "seer: the final snapshot failed (the log is kept): %s\n",
                 seer_error_message());
+        count_failure(on, &on->snapshot_failures);
+    }
     return NULL;
 }
 
@@ -632,6 +655,13 @@ void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied) {
     pthread_mutex_lock(&on->mu);
     *logged = on->logged;
     *applied = on->applied;
+    pthread_mutex_unlock(&on->mu);
+}
+
+void seer_online_failures(seer_online *on, uint64_t *publishes, uint64_t *snapshots) {
+    pthread_mutex_lock(&on->mu);
+    *publishes = on->publish_failures;
+    *snapshots = on->snapshot_failures;
     pthread_mutex_unlock(&on->mu);
 }
 

@@ -54,6 +54,10 @@ int seer_online_reload(seer_online *on, const char *path);
 // Events acknowledged and applied, counting every event ever acknowledged
 // for this log directory, across restarts, once.
 void seer_online_counts(seer_online *on, uint64_t *logged, uint64_t *applied);
+// The learner's failures since this start: updated models it could not publish (no memory for
+// the copy served; the last one published keeps serving, and the next publish tries again) and
+// snapshots it could not write (the log keeps their events). Each is said on stderr too.
+void seer_online_failures(seer_online *on, uint64_t *publishes, uint64_t *snapshots);
 // 1 while the learner applies events; 0 once it has stopped on an error it cannot get past
 // (a damaged log, a model that diverged: the server's log says which). Events are still
 // logged then, and the last model published keeps serving.
