@@ -1,5 +1,7 @@
 // The seer command: dispatch to one subcommand per file; help and version.
+#define _GNU_SOURCE  // pthread_setattr_default_np
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,9 @@ static int unknown_command(const char *name) {
     fputs("run 'seer help' for the commands\n", stderr);
     return 1;
 }
+
+// The stack of every thread the process starts (see main).
+#define THREAD_STACK ((size_t)1 << 20)
 
 // seer help [COMMAND | --man]
 static int help(int argc, char **argv) {
@@ -68,6 +73,16 @@ int main(int argc, char **argv) {
     // 21 KB body. Set before any other thread exists; a program using libseer chooses its own.
     struct rlimit as;
     if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) mallopt(M_ARENA_MAX, 1);
+    // Every thread started from here on (the server's, the learner's, the reader's, OpenMP's)
+    // gets a stack of THREAD_STACK, not `ulimit -s` (8 MiB by default). The deepest measured, a
+    // request body nested 1,000 levels (cJSON's bound), needs 64 to 128 KiB, and every model
+    // trains and serves on 128 KiB; under a limit on the address space each thread reserved
+    // 8 MiB, and under `ulimit -s 64` a server's thread overflowed on that request (SIGSEGV).
+    pthread_attr_t attr;
+    if (pthread_attr_init(&attr) == 0) {
+        if (pthread_attr_setstacksize(&attr, THREAD_STACK) == 0) pthread_setattr_default_np(&attr);
+        pthread_attr_destroy(&attr);
+    }
     if (argc < 2) {
         seer_cli_overview(stderr);
         return 1;

@@ -1284,6 +1284,33 @@ Test(serve, under_an_address_space_limit_threads_share_one_arena) {
     cr_assert(eq(int, heaps[1], 0), "%d arenas of their own under a limit", heaps[1]);
 }
 
+// The server's threads keep their own stack whatever `ulimit -s` says (cli/main.c): under
+// `ulimit -s 64` its HTTP thread overflowed (SIGSEGV) parsing a body nested 999 levels, which
+// needs 64 to 128 KiB; now it is answered, and the server serves on.
+Test(serve, a_deep_body_under_a_small_stack_limit) {
+    if (access("/usr/bin/prlimit", X_OK) != 0) cr_skip_test("no /usr/bin/prlimit");
+    server_prlimit = "--stack=65536";
+    start_server("--threads", "2", NULL);
+    server_prlimit = NULL;
+    int depth = 999;
+    char *deep = malloc(2 * (size_t)depth + 32);
+    cr_assert(deep != NULL);
+    int n = sprintf(deep, "{\"rows\":");
+    for (int i = 0; i < depth - 1; i++) deep[n++] = '[';
+    for (int i = 0; i < depth - 1; i++) deep[n++] = ']';
+    sprintf(deep + n, "}");
+    for (int i = 0; i < 4; i++) {  // on each HTTP thread, the micro-batcher's or inline
+        response r = request("POST", "/v1/predict", NULL, deep);
+        expect(&r, 400, "rows[0]");
+        response_free(&r);
+    }
+    free(deep);
+    response r = request("POST", "/v1/predict", NULL, "{\"rows\":[{\"x\":1}]}");
+    expect(&r, 200, "\"scores\":[");
+    response_free(&r);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
 Test(serve, events_refused_read_only) {
     start_server("--read-only", "--allow-unauthenticated-writes", NULL);
     response r = request("POST", "/v1/events", NULL, "{\"events\":[]}");
