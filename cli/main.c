@@ -33,6 +33,21 @@ static int unknown_command(const char *name) {
 // The stack of every thread the process starts (see main).
 #define THREAD_STACK ((size_t)1 << 20)
 
+// The least stack the main thread may be limited to: every command was run under
+// `ulimit -s 128` (training each model on two threads, predict, serve with a body nested 999
+// levels, recommend); training and predict died under 32.
+#define MAIN_STACK_NEEDED ((rlim_t)128 << 10)
+
+// Whether the main thread's stack may grow to MAIN_STACK_NEEDED; said on stderr when not.
+static int command_stack_ok(void) {
+    struct rlimit stack;
+    if (getrlimit(RLIMIT_STACK, &stack) != 0 || stack.rlim_cur >= MAIN_STACK_NEEDED) return 1;
+    fprintf(stderr, "seer: the stack size limit (ulimit -s) is %llu KiB, below the %llu KiB "
+            "seer needs\n", (unsigned long long)stack.rlim_cur >> 10,
+            (unsigned long long)MAIN_STACK_NEEDED >> 10);
+    return 0;
+}
+
 // seer help [COMMAND | --man]
 static int help(int argc, char **argv) {
     if (argc > 3) return seer_cli_usage("usage: seer help [COMMAND | --man]");
@@ -51,6 +66,14 @@ static int help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+    // The main thread's stack grows up to `ulimit -s`: below THREAD_STACK it is raised to that
+    // where the hard limit allows (under `ulimit -S -s 32` training and predict died with
+    // SIGSEGV); a command refuses a hard limit below MAIN_STACK_NEEDED (see command_stack_ok).
+    struct rlimit stack;
+    if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur < THREAD_STACK) {
+        stack.rlim_cur = stack.rlim_max < THREAD_STACK ? stack.rlim_max : THREAD_STACK;
+        setrlimit(RLIMIT_STACK, &stack);
+    }
     // Spinning OpenMP barriers collapse when the other hardware thread is busy
     // (measured here: 2 threads at batch 32 ran 12k samples/s spinning, 161k
     // passive, 345k with one thread). The OpenMP runtime reads its settings
@@ -104,6 +127,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         if (strcmp(name, cmds[i].name)) continue;
+        if (!command_stack_ok()) return 4;
         int sub_argc = argc - 1;
         char **sub_argv = argv + 1;
         int code = seer_cli_config(seer_cli_config_command(name, sub_argc, sub_argv), &sub_argc,

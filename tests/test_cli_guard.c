@@ -214,6 +214,41 @@ Test(guard, output_past_file_size_limit_is_exit_3) {
     cr_assert(eq(int, file_exists(p), 0));
 }
 
+// Runs `seer ARGS` from a shell after `ulimit LIMIT`, stderr into err; returns the exit status.
+static int run_limited(const char *limit, const char *args, const char *err) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "ulimit %s && exec '%s' %s 2>'%s'", limit, seer_bin(), args, err);
+    int st = system(cmd);
+    cr_assert(ne(int, st, -1));
+    cr_assert(eq(int, WIFSIGNALED(st), 0), "killed by signal %d under ulimit %s", WTERMSIG(st),
+              limit);
+    return WEXITSTATUS(st);
+}
+
+// Under a small `ulimit -s` seer's main thread died with SIGSEGV in training and predict (32
+// KiB). A soft limit is raised where the hard one allows: the same scores as without; a hard
+// limit below the 128 KiB every command was run on is refused and said (exit 4), nothing
+// written.
+Test(guard, a_small_stack_limit_is_raised_or_refused) {
+    const char *d = base_table("d.csv"), *m = tmp_path("m.seer"), *p = tmp_path("p.txt");
+    const char *q = tmp_path("q.txt"), *r = tmp_path("r.txt"), *err = tmp_path("err.txt");
+    run_seer("train", d, "--label", "label", "--model", "deepfm", "--epochs", "1", "-o", m,
+             NULL);
+    expect_exit(0);
+    run_seer("predict", m, d, "-o", p, NULL);
+    expect_exit(0);
+    char args[1024];
+    snprintf(args, sizeof args, "predict '%s' '%s' -o '%s'", m, d, q);
+    cr_assert(eq(int, run_limited("-S -s 16", args, err), 0));
+    cr_assert(same_bytes(p, q), "other scores under a soft limit of 16 KiB");
+    snprintf(args, sizeof args, "predict '%s' '%s' -o '%s'", m, d, r);
+    cr_assert(eq(int, run_limited("-s 64", args, err), 4));
+    char *text = slurp(err, NULL);
+    cr_assert(ne(ptr, strstr(text, "stack size limit (ulimit -s) is 64 KiB"), NULL), "%s", text);
+    free(text);
+    cr_assert(eq(int, file_exists(r), 0));
+}
+
 // Under a limit on the address space oneDNN 2.6 died building its kernels in a second thread
 // (SIGSEGV, or SIGABRT from an exception with no room left to unwind): `seer predict` of a
 // deepfm on two CPUs under `ulimit -v` 98,000-110,000 KB. Where the limit leaves too little
