@@ -132,5 +132,5 @@ void seer_cli_man(FILE *out) {
     for (int i = 0; seer_cli_commands[i]; i++) man_command(seer_cli_commands[i], out);
     fputs(".SH \"EXIT STATUS\"\n0 success, 1 usage (a bad option or value), 2 bad input data,\n"
           "3 input or output failed, 4 internal error (out of memory, or a stack limit\n"
-          "(ulimit \\-s) below the 128 KiB seer needs).\n", out);
+          "(ulimit \\-s) below the 2 MiB seer needs).\n", out);
 }

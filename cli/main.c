@@ -30,21 +30,20 @@ static int unknown_command(const char *name) {
     return 1;
 }
 
-// The stack of every thread the process starts (see main).
-#define THREAD_STACK ((size_t)1 << 20)
+// The stack every thread of the process may grow to: each thread it starts gets it, the main
+// thread's soft limit is raised to it, and a command refuses a hard limit below it (see main).
+// The deepest use is a sasrec user's forward, up to 1 MiB (rec/sasrec.h); beside it the
+// deepest measured is a request body nested 999 levels, 64 to 128 KiB, and every command ran
+// under `ulimit -s 128` but sasrec's recommend (default sasrec settings: 125 KiB more).
+#define STACK_NEEDED ((size_t)2 << 20)
 
-// The least stack the main thread may be limited to: every command was run under
-// `ulimit -s 128` (training each model on two threads, predict, serve with a body nested 999
-// levels, recommend); training and predict died under 32.
-#define MAIN_STACK_NEEDED ((rlim_t)128 << 10)
-
-// Whether the main thread's stack may grow to MAIN_STACK_NEEDED; said on stderr when not.
+// Whether the main thread's stack may grow to STACK_NEEDED; said on stderr when not.
 static int command_stack_ok(void) {
     struct rlimit stack;
-    if (getrlimit(RLIMIT_STACK, &stack) != 0 || stack.rlim_cur >= MAIN_STACK_NEEDED) return 1;
+    if (getrlimit(RLIMIT_STACK, &stack) != 0 || stack.rlim_cur >= STACK_NEEDED) return 1;
     fprintf(stderr, "seer: the stack size limit (ulimit -s) is %llu KiB, below the %llu KiB "
             "seer needs\n", (unsigned long long)stack.rlim_cur >> 10,
-            (unsigned long long)MAIN_STACK_NEEDED >> 10);
+            (unsigned long long)STACK_NEEDED >> 10);
     return 0;
 }
 
@@ -66,12 +65,12 @@ static int help(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    // The main thread's stack grows up to `ulimit -s`: below THREAD_STACK it is raised to that
+    // The main thread's stack grows up to `ulimit -s`: below STACK_NEEDED it is raised to that
     // where the hard limit allows (under `ulimit -S -s 32` training and predict died with
-    // SIGSEGV); a command refuses a hard limit below MAIN_STACK_NEEDED (see command_stack_ok).
+    // SIGSEGV); a command refuses a hard limit below it (command_stack_ok).
     struct rlimit stack;
-    if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur < THREAD_STACK) {
-        stack.rlim_cur = stack.rlim_max < THREAD_STACK ? stack.rlim_max : THREAD_STACK;
+    if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur < STACK_NEEDED) {
+        stack.rlim_cur = stack.rlim_max < STACK_NEEDED ? stack.rlim_max : STACK_NEEDED;
         setrlimit(RLIMIT_STACK, &stack);
     }
     // Spinning OpenMP barriers collapse when the other hardware thread is busy
@@ -97,13 +96,12 @@ int main(int argc, char **argv) {
     struct rlimit as;
     if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) mallopt(M_ARENA_MAX, 1);
     // Every thread started from here on (the server's, the learner's, the reader's, OpenMP's)
-    // gets a stack of THREAD_STACK, not `ulimit -s` (8 MiB by default). The deepest measured, a
-    // request body nested 1,000 levels (cJSON's bound), needs 64 to 128 KiB, and every model
-    // trains and serves on 128 KiB; under a limit on the address space each thread reserved
-    // 8 MiB, and under `ulimit -s 64` a server's thread overflowed on that request (SIGSEGV).
+    // gets a stack of STACK_NEEDED, not `ulimit -s` (8 MiB by default): under a limit on the
+    // address space each thread reserved 8 MiB, and under `ulimit -S -s 64` a server's thread
+    // overflowed on a request nested 999 levels (SIGSEGV).
     pthread_attr_t attr;
     if (pthread_attr_init(&attr) == 0) {
-        if (pthread_attr_setstacksize(&attr, THREAD_STACK) == 0) pthread_setattr_default_np(&attr);
+        if (pthread_attr_setstacksize(&attr, STACK_NEEDED) == 0) pthread_setattr_default_np(&attr);
         pthread_attr_destroy(&attr);
     }
     if (argc < 2) {

@@ -36,6 +36,7 @@
 #include "base/threads.h"
 #include "io/model.h"
 #include "seer.h"
+#include "seer/recommend.h"
 #include "serve/event.h"
 #include "serve/reply.h"
 #include "serve/request.h"
@@ -1308,6 +1309,44 @@ Test(serve, a_deep_body_under_a_small_stack_limit) {
     response r = request("POST", "/v1/predict", NULL, "{\"rows\":[{\"x\":1}]}");
     expect(&r, 200, "\"scores\":[");
     response_free(&r);
+    cr_assert(eq(int, stop_server(), 0));
+}
+
+// A sasrec model's forward for one user runs on the serving thread's stack, up to 1 MiB
+// (rec/sasrec.h): with the threads' stack at 1 MiB the served model's first recommend died
+// (SIGSEGV). Here a model near that bound (maxlen 200, width 104: within 10% of it), served by the
+// command, answers a stored user and a new session, and the server stops cleanly.
+Test(serve, a_sasrec_forward_near_its_stack_bound) {
+    const char *data = path_in("ring.txt"), *m = path_in("ring.seer");
+    FILE *f = fopen(data, "w");
+    cr_assert(f != NULL);
+    for (int u = 0; u < 40; u++) {
+        fprintf(f, "u%d", u);
+        for (int k = 0; k < 8; k++) fprintf(f, " i%d", (u * 7 + k) % 20);
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    seer_rec_train_options o;
+    seer_rec_train_options_default(&o, SEER_REC_SASREC);
+    o.data = data;
+    o.format = SEER_FORMAT_SEQ;
+    o.dim = 104;
+    o.maxlen = 200;
+    o.epochs = 1;
+    o.quiet = 1;
+    seer_recommender *r;
+    cr_assert(eq(int, seer_rec_train(&o, &r, NULL), 0), "%s", seer_error_message());
+    cr_assert(eq(int, seer_rec_save(r, m), 0));
+    seer_rec_free(r);
+    start_server_on(m, "--read-only", "--threads", "2", NULL);
+    for (int i = 0; i < 4; i++) {  // on both HTTP threads
+        response a = request("POST", "/v1/recommend", NULL, "{\"user\":\"u1\",\"k\":3}");
+        expect(&a, 200, "\"source\":\"history\"");
+        response_free(&a);
+        a = request("POST", "/v1/recommend", NULL, "{\"recent_items\":[\"i1\",\"i2\"],\"k\":3}");
+        expect(&a, 200, "\"items\":[{");
+        response_free(&a);
+    }
     cr_assert(eq(int, stop_server(), 0));
 }
 

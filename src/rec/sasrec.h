@@ -30,7 +30,8 @@
 #define SEER_SASREC_MAXLEN_MAX 1024
 #define SEER_SASREC_DIM_MAX 1024
 // The floats a one-sequence forward may use on the stack (user_vector; about 9 L d + NH L^2):
-// 1 MiB, within the 8 MiB a thread gets by default; maxlen 200 at width 64 fits.
+// 1 MiB, within the 2 MiB stack of every thread of the seer command (cli/main.c); maxlen 200
+// at width 64 fits.
 #define SEER_SASREC_STACK_FLOATS (256u << 10)
 
 typedef struct {

@@ -74,8 +74,9 @@ static int sasrec_train(seer_rec_model *m, const seer_rec_data *d,
 }
 
 // The network's last state over the latest maxlen items of the user's history followed by the
-// items appended online (q->recent), or of an unknown user's recent items. The buffers are on the stack (SEER_SASREC_STACK_FLOATS, checked at
-// training and at load): no allocation, safe from several threads.
+// items appended online (q->recent), or of an unknown user's recent items. The buffers are on
+// the stack (at most SEER_SASREC_STACK_FLOATS, checked at training and at load): no
+// allocation, safe from several threads.
 static void sasrec_user_vector(const seer_rec_model *m, const seer_rec_query *q, float *vec,
                                float *bias) {
     seer_sasrec_config c;
@@ -99,9 +100,13 @@ static void sasrec_user_vector(const seer_rec_model *m, const seer_rec_query *q,
         hist += n_hist - (c.maxlen - n);
         n_hist = c.maxlen - n;
     }
-    float mem[SEER_SASREC_STACK_FLOATS];
+    // As many floats as this model's forward uses (125 KiB at maxlen 50 and width 64), not the
+    // cap: the frame is what a thread's stack must hold.
+    size_t need = seer_sasrec_infer_floats(&c);
+    SEER_ASSERT(need <= SEER_SASREC_STACK_FLOATS);  // prepare refused settings that do not fit
+    float mem[need];
     seer_sasrec_work w;
-    int fits = seer_sasrec_work_carve_infer(&w, &c, mem, SEER_SASREC_STACK_FLOATS);
+    int fits = seer_sasrec_work_carve_infer(&w, &c, mem, need);
     SEER_ASSERT(fits);  // prepare refused settings that do not fit
     w.off[0] = 0;
     if (n_hist) memcpy(w.item, hist, n_hist * sizeof *hist);
