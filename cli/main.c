@@ -34,7 +34,7 @@ static int unknown_command(const char *name) {
 // thread's soft limit is raised to it, and a command refuses a hard limit below it (see main).
 // The deepest use is a sasrec user's forward, up to 1 MiB (rec/sasrec.h); beside it the
 // deepest measured is a request body nested 999 levels, 64 to 128 KiB, and every command ran
-// under `ulimit -s 128` but sasrec's recommend (default sasrec settings: 125 KiB more).
+// under `ulimit -s 128` but sasrec's recommend (default sasrec settings: 137 KiB more).
 #define STACK_NEEDED ((size_t)2 << 20)
 
 // Whether the main thread's stack may grow to STACK_NEEDED; said on stderr when not.

@@ -1314,7 +1314,7 @@ Test(serve, a_deep_body_under_a_small_stack_limit) {
 
 // A sasrec model's forward for one user runs on the serving thread's stack, up to 1 MiB
 // (rec/sasrec.h): with the threads' stack at 1 MiB the served model's first recommend died
-// (SIGSEGV). Here a model near that bound (maxlen 200, width 104: within 10% of it), served by the
+// (SIGSEGV). Here a model near that bound (maxlen 200, width 104: 975 KiB), served by the
 // command, answers a stored user and a new session, and the server stops cleanly.
 Test(serve, a_sasrec_forward_near_its_stack_bound) {
     const char *data = path_in("ring.txt"), *m = path_in("ring.seer");

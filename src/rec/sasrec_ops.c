@@ -100,7 +100,7 @@ static void sasrec_user_vector(const seer_rec_model *m, const seer_rec_query *q,
         hist += n_hist - (c.maxlen - n);
         n_hist = c.maxlen - n;
     }
-    // As many floats as this model's forward uses (125 KiB at maxlen 50 and width 64), not the
+    // As many floats as this model's forward uses (137 KiB at maxlen 50 and width 64), not the
     // cap: the frame is what a thread's stack must hold.
     size_t need = seer_sasrec_infer_floats(&c);
     SEER_ASSERT(need <= SEER_SASREC_STACK_FLOATS);  // prepare refused settings that do not fit
