@@ -6,10 +6,12 @@
 #include "criterion_fix.h"
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -455,6 +457,67 @@ Test(wal, repair_of_a_sound_log_or_torn_tail) {
 }
 
 // An empty payload is the mark of a lost record: appends refuse it.
+// The one segment file of dir/log's size.
+static off_t segment_size(void) {
+    DIR *d = opendir(sub("log"));
+    cr_assert(d != NULL);
+    struct dirent *e;
+    off_t size = -1;
+    int n = 0;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, "wal-", 4)) {
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", sub("log"), e->d_name);
+            struct stat st;
+            cr_assert(eq(int, stat(p, &st), 0));
+            size = st.st_size;
+            n++;
+        }
+    closedir(d);
+    cr_assert(eq(int, n, 1));
+    return size;
+}
+
+// A flush that fails part-way (here past the file size limit, as on a full disk) is refused,
+// and cut off again: a later open finds only the records that were answered as logged, not
+// the ones written before the failure (which a restart replayed).
+Test(wal, a_failed_flush_is_cut_off) {
+    seer_wal *w;
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK), "%s", seer_error_message());
+    append_range(w, 1, 5);
+    off_t before = segment_size();
+    char b[20][128];
+    const char *d[20];
+    size_t lens[20];
+    for (int i = 0; i < 20; i++) {
+        d[i] = b[i];
+        lens[i] = payload(b[i], sizeof b[i], 6 + (uint64_t)i);
+    }
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old, lim;
+    cr_assert(eq(int, getrlimit(RLIMIT_FSIZE, &old), 0));
+    lim = old;
+    lim.rlim_cur = (rlim_t)before + 300;  // room for a few of the 20 records
+    cr_assert(eq(int, setrlimit(RLIMIT_FSIZE, &lim), 0));
+    uint64_t last;
+    int rc = seer_wal_append(w, d, lens, 20, &last);
+    cr_assert(eq(int, setrlimit(RLIMIT_FSIZE, &old), 0));
+    cr_assert(eq(int, rc, SEER_EIO));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "File too large"), NULL), "%s",
+              seer_error_message());
+    cr_assert(eq(long, (long)segment_size(), (long)before));
+    rc = seer_wal_append(w, d, lens, 1, &last);
+    cr_assert(eq(int, rc, SEER_EIO));
+    cr_assert(ne(ptr, strstr(seer_error_message(), "stopped at an earlier failure"), NULL), "%s",
+              seer_error_message());
+    seer_wal_close(w);
+    cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK), "%s", seer_error_message());
+    cr_assert(eq(u64, seer_wal_last_seq(w), 5));
+    cr_assert(eq(u64, read_all(w, 0, 5), 5));
+    append_range(w, 6, 7);  // numbered on from the records kept
+    seer_wal_close(w);
+}
+
 Test(wal, empty_record_is_refused) {
     seer_wal *w;
     cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));

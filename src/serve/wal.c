@@ -561,8 +561,13 @@ static void flush_pending(seer_wal *w) {
     w->pend_len = 0;
     int fd = w->fd;
     pthread_mutex_unlock(&w->mu);
-    int err = write_all(fd, buf, len);
+    off_t end = lseek(fd, 0, SEEK_END);  // the segment's durable records end here
+    int err = end < 0 ? errno : write_all(fd, buf, len);
     if (!err && fdatasync(fd) != 0) err = errno;
+    // A flush that failed (the disk full, say, after part of it was written) is cut off again,
+    // so that records nobody was told are logged are not replayed at the next start; where the
+    // cut fails too, they may be, as after a crash between the write and the answer.
+    if (err && end >= 0 && ftruncate(fd, end) == 0) (void)fdatasync(fd);
     pthread_mutex_lock(&w->mu);
     w->spare = buf;
     w->spare_cap = cap;
@@ -626,8 +631,8 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
         }
     pthread_mutex_lock(&w->mu);
     if (w->err)
-        return seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir,
-                           strerror(w->err));
+        return seer_errorf(SEER_EIO, "%s: the log stopped at an earlier failure (%s): nothing "
+                           "more is logged until it is opened again", w->dir, strerror(w->err));
     int rc = add_pending(w, data, lens, n);
     *last = w->next_seq - 1;
     if (rc == SEER_OK) pthread_cond_signal(&w->work);
@@ -643,14 +648,17 @@ int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, si
                     uint64_t *last_seq) {
     uint64_t mine = 0;
     int rc = enqueue(w, data, lens, n, &mine);
-    if (rc == SEER_OK) wait_durable(w, mine);
-    int err = w->err;
-    if (rc == SEER_OK && w->durable < mine) rc = SEER_EIO;
+    if (rc != SEER_OK) {  // said by enqueue
+        pthread_mutex_unlock(&w->mu);
+        return rc;
+    }
+    wait_durable(w, mine);
+    int err = w->err, lost = w->durable < mine;
     pthread_mutex_unlock(&w->mu);
-    if (rc == SEER_EIO && err)
+    if (lost)
         return seer_errorf(SEER_EIO, "%s: writing the log failed: %s", w->dir, strerror(err));
-    if (rc == SEER_OK) *last_seq = mine;
-    return rc;
+    *last_seq = mine;
+    return SEER_OK;
 }
 
 int seer_wal_append_async(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
