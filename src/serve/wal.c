@@ -40,6 +40,8 @@ struct seer_wal {
     uint64_t durable;    // the last one fsynced (or covered by a snapshot)
     int flushing;        // the syncer is writing
     int err;             // errno of a failed write or fsync: the log is broken
+    int cut;             // that write was cut off again: the segment ends at written
+    int waiting;         // blocking appenders inside wait_durable
     char *pend, *spare;  // records waiting for the syncer; the buffer it writes
     size_t pend_len, pend_cap, spare_cap;
     // Under mu: asynchronous appenders waiting for their last record to be durable, in
@@ -562,17 +564,20 @@ static void flush_pending(seer_wal *w) {
     int fd = w->fd;
     pthread_mutex_unlock(&w->mu);
     off_t end = lseek(fd, 0, SEEK_END);  // the segment's durable records end here
-    int err = end < 0 ? errno : write_all(fd, buf, len);
+    int err = end < 0 ? errno : write_all(fd, buf, len), wrote = !err;
     if (!err && fdatasync(fd) != 0) err = errno;
     // A flush that failed (the disk full, say, after part of it was written) is cut off again,
     // so that records nobody was told are logged are not replayed at the next start; where the
     // cut fails too, they may be, as after a crash between the write and the answer.
-    if (err && end >= 0 && ftruncate(fd, end) == 0) (void)fdatasync(fd);
+    int cut = err && end >= 0 && ftruncate(fd, end) == 0 && fdatasync(fd) == 0;
     pthread_mutex_lock(&w->mu);
     w->spare = buf;
     w->spare_cap = cap;
     if (err) {
         if (!w->err) w->err = err;
+        // Only a write refused for room may be tried again: after a failed fdatasync the
+        // kernel's copy of the file is in doubt.
+        w->cut = cut && !wrote && (err == ENOSPC || err == EDQUOT || err == EFBIG);
     } else {
         w->written = w->durable = upto;
     }
@@ -630,6 +635,17 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
                                lens[i], SEER_WAL_RECORD_MAX);
         }
     pthread_mutex_lock(&w->mu);
+    // A log stopped by a write refused for room and cut off again goes on once every append
+    // it refused has been answered (so no waiter can take a later record's number for its
+    // own): numbered on from its last durable record, the write is tried again.
+    if (w->err && w->cut && !w->flushing && !w->pend_len && w->head == w->n_waiters &&
+        !w->waiting) {
+        w->err = w->cut = 0;
+        w->next_seq = w->written + 1;
+    }
+    if (w->err && w->cut)
+        return seer_errorf(SEER_EIO, "%s: writing the log failed: %s (nothing logged; a later "
+                           "append tries again)", w->dir, strerror(w->err));
     if (w->err)
         return seer_errorf(SEER_EIO, "%s: the log stopped at an earlier failure (%s): nothing "
                            "more is logged until it is opened again", w->dir, strerror(w->err));
@@ -641,7 +657,9 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
 
 // Returns once record mine is durable or the log is broken. Under mu.
 static void wait_durable(seer_wal *w, uint64_t mine) {
+    w->waiting++;
     while (w->durable < mine && !w->err) pthread_cond_wait(&w->flushed, &w->mu);
+    w->waiting--;
 }
 
 int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,

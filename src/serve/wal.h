@@ -78,7 +78,9 @@ int seer_wal_open_repair(seer_wal **out, const char *dir, uint64_t covered, uint
 // last+1 .. last+n in this order, without another caller's records between
 // them, and returns once they are durable, with *last_seq the last one's.
 // SEER_EINVAL for an empty payload or one over SEER_WAL_RECORD_MAX (nothing appended);
-// SEER_EIO when the write or fsync fails (and from then on).
+// SEER_EIO when the write or fsync fails, and from then on; but a write refused for room (a
+// full disk, a quota, the file size limit) is cut off again, and once every append it refused
+// has been answered the next one tries again, numbered on from the last durable record.
 int seer_wal_append(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
                     uint64_t *last_seq);
 // Called once the records of an asynchronous append are durable (rc SEER_OK) or
