@@ -665,6 +665,7 @@ static void on_durable(void *ctx, int rc, uint64_t last) {
 typedef struct {
     seer_wal *w;
     int id, async;
+    int pace_us;  // a pause before each call, so that calls span the flips of the limit
     uint64_t last[CALLS];
     int n[CALLS];
     answer ans[CALLS];
@@ -676,6 +677,7 @@ static void *append_thread(void *arg) {
     const char *d[3] = {b[0], b[1], b[2]};
     size_t lens[3];
     for (int c = 0; c < CALLS; c++) {
+        if (a->pace_us) usleep((useconds_t)a->pace_us);
         a->n[c] = 1 + (a->id + c) % 3;
         for (int i = 0; i < a->n[c]; i++)
             lens[i] = (size_t)snprintf(b[i], sizeof b[i], "t%d c%d i%d", a->id, c, i);
@@ -691,40 +693,105 @@ static void *append_thread(void *arg) {
     return NULL;
 }
 
+// Flips the file size limit between a few hundred bytes past the log's end and none, every
+// millisecond, until stop: writes refused for room now and then, as on a disk nearly full.
+typedef struct {
+    const char *segment;
+    atomic_int stop;
+    int flips;
+} flipper;
+
+static void *flip_thread(void *arg) {
+    flipper *f = arg;
+    struct rlimit lim;
+    getrlimit(RLIMIT_FSIZE, &lim);
+    rlim_t none = lim.rlim_cur;
+    while (!atomic_load(&f->stop)) {
+        struct stat st;
+        if (stat(f->segment, &st) != 0) break;
+        lim.rlim_cur = (rlim_t)st.st_size + 300;
+        setrlimit(RLIMIT_FSIZE, &lim);
+        usleep(1000);
+        lim.rlim_cur = none;
+        setrlimit(RLIMIT_FSIZE, &lim);
+        usleep(1000);
+        f->flips++;
+    }
+    return NULL;
+}
+
 // Runs THREADS appenders (every other one asynchronous when mixed) and checks that
 // every record is durable once, each call's records are contiguous, every
 // asynchronous call is answered once, after its records were durable, and a reader
-// sees exactly what each caller wrote.
-static void concurrent_appends(int mixed) {
+// sees exactly what each caller wrote. With failures, writes are refused for room now and
+// then (flip_thread): then exactly the calls answered as logged are in the log, numbered
+// without a gap, and some calls after a refusal were logged.
+static void concurrent_appends(int mixed, int failures) {
     seer_wal *w;
     cr_assert(eq(int, seer_wal_open(&w, sub("log"), 0), SEER_OK));
     static appender a[THREADS];
     memset(a, 0, sizeof a);
-    pthread_t t[THREADS];
+    pthread_t t[THREADS], ft;
+    static flipper f;
+    memset(&f, 0, sizeof f);
+    f.segment = sub("log/wal-0000000000000001.log");
+    if (failures) {
+        signal(SIGXFSZ, SIG_IGN);
+        pthread_create(&ft, NULL, flip_thread, &f);
+    }
     for (int i = 0; i < THREADS; i++) {
         a[i].w = w;
         a[i].id = i;
         a[i].async = mixed && i % 2;
+        a[i].pace_us = failures ? 300 : 0;
         pthread_create(&t[i], NULL, append_thread, &a[i]);
     }
     for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+    if (failures) {
+        atomic_store(&f.stop, 1);
+        pthread_join(ft, NULL);
+    }
+    int refused = 0, logged_after = 0;
     for (int i = 0; i < THREADS; i++)   // the answers may still be on their way
         for (int c = 0; a[i].async && c < CALLS; c++) {
+            if (failures && a[i].ans[c].rc == -1) {  // refused before it was queued
+                a[i].last[c] = 0;
+                continue;
+            }
             for (int k = 0; k < 10000 && !atomic_load(&a[i].ans[c].called); k++) usleep(1000);
             cr_assert(eq(int, atomic_load(&a[i].ans[c].called), 1));
+            if (failures && a[i].ans[c].rc != SEER_OK) {
+                a[i].last[c] = 0;
+                continue;
+            }
             cr_assert(eq(int, a[i].ans[c].rc, SEER_OK));
             cr_assert(a[i].ans[c].durable_then, "answered before its records were durable");
             a[i].last[c] = a[i].ans[c].last;
         }
     uint64_t total = 0;
-    for (int i = 0; i < THREADS; i++)
-        for (int c = 0; c < CALLS; c++) total += (uint64_t)a[i].n[c];
+    for (int i = 0; i < THREADS; i++) {
+        int seen_refusal = 0;
+        for (int c = 0; c < CALLS; c++) {
+            if (!a[i].last[c]) {
+                cr_assert(failures, "thread %d call %d was not logged", i, c);
+                refused++;
+                seen_refusal = 1;
+                continue;
+            }
+            logged_after += seen_refusal;
+            total += (uint64_t)a[i].n[c];
+        }
+    }
+    if (failures) {
+        cr_assert(gt(int, refused, 0), "no write was refused in %d flips", f.flips);
+        cr_assert(gt(int, logged_after, 0), "nothing was logged after a refusal");
+    }
     cr_assert(eq(u64, seer_wal_last_seq(w), total));
     // seq -> (thread, call, index) from the callers' own answers.
     char (*want)[64] = calloc(total + 1, sizeof *want);
     for (int i = 0; i < THREADS; i++)
         for (int c = 0; c < CALLS; c++) {
-            cr_assert(gt(u64, a[i].last[c], 0));
+            if (!a[i].last[c]) continue;  // refused (failures only)
             for (int k = 0; k < a[i].n[c]; k++) {
                 uint64_t seq = a[i].last[c] - (uint64_t)(a[i].n[c] - 1 - k);
                 cr_assert(eq(chr, want[seq][0], 0), "seq %llu given twice",
@@ -750,9 +817,11 @@ static void concurrent_appends(int mixed) {
     free(want);
 }
 
-Test(wal, concurrent_appends_group_commit) { concurrent_appends(0); }
+Test(wal, concurrent_appends_group_commit) { concurrent_appends(0, 0); }
 
-Test(wal, concurrent_blocking_and_async_appends) { concurrent_appends(1); }
+Test(wal, concurrent_blocking_and_async_appends) { concurrent_appends(1, 0); }
+
+Test(wal, concurrent_appends_while_writes_are_refused_for_room) { concurrent_appends(1, 1); }
 
 // Closing right after asynchronous appends writes them and answers every one first.
 Test(wal, close_answers_pending_async_appends) {
