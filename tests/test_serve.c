@@ -539,6 +539,18 @@ Test(serve, predict_single_rows) {
     response_free(&c);
 }
 
+// A predict body nested depth levels deep: {"rows": followed by depth - 1 brackets and their
+// closes (the caller frees it).
+static char *nested_rows(int depth) {
+    char *deep = malloc(2 * (size_t)depth + 32);
+    cr_assert(deep != NULL);
+    int n = sprintf(deep, "{\"rows\":");
+    for (int i = 0; i < depth - 1; i++) deep[n++] = '[';
+    for (int i = 0; i < depth - 1; i++) deep[n++] = ']';
+    sprintf(deep + n, "}");
+    return deep;
+}
+
 Test(serve, predict_bad_requests_are_400) {
     start_server(NULL);
     struct {
@@ -565,12 +577,7 @@ Test(serve, predict_bad_requests_are_400) {
     // Deeper than cJSON's 1,000 levels: said so, not "malformed"; 999 levels in a row's value
     // parse (and are refused as a value that is not a number or a string).
     for (int depth = 999; depth <= 1500; depth += 501) {
-        char *deep = malloc(2 * (size_t)depth + 32);
-        cr_assert(deep != NULL);
-        int n = sprintf(deep, "{\"rows\":");
-        for (int i = 0; i < depth - 1; i++) deep[n++] = '[';
-        for (int i = 0; i < depth - 1; i++) deep[n++] = ']';
-        sprintf(deep + n, "}");
+        char *deep = nested_rows(depth);
         response r = request("POST", "/v1/predict", NULL, deep);
         expect(&r, 400, depth > 1000 ? "JSON nested deeper than 1000 arrays and objects at byte"
                                      : "rows[0]");
@@ -1293,13 +1300,7 @@ Test(serve, a_deep_body_under_a_small_stack_limit) {
     server_prlimit = "--stack=65536:unlimited";
     start_server("--threads", "2", NULL);
     server_prlimit = NULL;
-    int depth = 999;
-    char *deep = malloc(2 * (size_t)depth + 32);
-    cr_assert(deep != NULL);
-    int n = sprintf(deep, "{\"rows\":");
-    for (int i = 0; i < depth - 1; i++) deep[n++] = '[';
-    for (int i = 0; i < depth - 1; i++) deep[n++] = ']';
-    sprintf(deep + n, "}");
+    char *deep = nested_rows(999);
     for (int i = 0; i < 4; i++) {  // on each HTTP thread, the micro-batcher's or inline
         response r = request("POST", "/v1/predict", NULL, deep);
         expect(&r, 400, "rows[0]");
