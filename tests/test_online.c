@@ -804,7 +804,8 @@ Test(online, snapshot_failures_are_counted) {
 
 // A publish without room for the copy it swaps in is counted, learning goes on, and with room
 // again publishes swap the learnt model in. No room: a limit on the address space, while a
-// reader holds the model served (so each publish needs a copy's memory afresh).
+// reader holds the model served (so each publish needs a copy's memory afresh). The server's
+// log says so once a run of failures, and again when a publish succeeds after them.
 Test(online, publish_failures_are_counted) {
 #if defined(__SANITIZE_ADDRESS__)
     cr_skip_test("ASan reserves the address space an rlimit would measure");
@@ -820,6 +821,10 @@ Test(online, publish_failures_are_counted) {
     log_events(on, &e, 0, 32);
     wait_applied(on, 32);
     uint64_t pub, snap;
+    const char *log_path = sub("stderr.txt");
+    int saved = dup(2), log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert(saved >= 0 && log_fd >= 0);
+    cr_assert(eq(int, dup2(log_fd, 2), 2));
     seer_served *held = seer_slot_acquire(&slot);
     malloc_trim(0);
     address_space_leave((size_t)64 << 10);
@@ -842,9 +847,25 @@ Test(online, publish_failures_are_counted) {
     while (seer_slot_version(&slot) == version && seer_now() - t0 < 10) usleep(2000);
     cr_assert(gt(u64, seer_slot_version(&slot), version), "not published after the limit");
     cr_assert(eq(int, seer_online_learning(on), 1));
+    seer_online_failures(on, &pub, &snap);
     seer_online_close(on);
     seer_slot_free(&slot);
     free_events(&e);
+    dup2(saved, 2);
+    close(saved);
+    close(log_fd);
+    FILE *f = fopen(log_path, "r");
+    cr_assert(f != NULL);
+    char line[1024];
+    int failing = 0, again = 0;
+    while (fgets(line, sizeof line, f)) {
+        failing += strstr(line, "could not publish the updated model") != NULL;
+        again += strstr(line, "is published again, after") != NULL;
+    }
+    fclose(f);
+    cr_assert(ge(int, failing, 1));
+    cr_assert(eq(int, again, failing), "%d runs of failures said, %d ends", failing, again);
+    cr_assert(le(u64, (uint64_t)failing, pub));
 }
 
 // Copies the log's segments from one directory into a new one, and the ends of the learner's

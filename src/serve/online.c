@@ -100,6 +100,7 @@ struct seer_online {
     seer_event_reader evr;     // the log's records read back
     int dirty;                 // changed since the last publish
     int flush;                 // a publish failed: the events waiting for it step now
+    uint64_t publish_failing;  // publishes failed in a row (said at the first and the end)
     int snap_dirty;            // changed since the last snapshot
     double next_publish, next_snapshot;
     uint64_t skipped;          // events a reloaded model could not encode
@@ -231,8 +232,16 @@ static void publish(seer_online *on) {
         rc = seer_errorf(SEER_ENOMEM, "out of memory swapping the updated model in");
     if (rc == SEER_OK) {
         on->dirty = 0;
+        if (on->publish_failing)
+            fprintf(stderr, "seer: the updated model is published again, after %llu failed "
+                    "publishes\n", (unsigned long long)on->publish_failing);
+        on->publish_failing = 0;
     } else {
-        fprintf(stderr, "seer: could not publish the updated model: %s\n", seer_error_message());
+        // Said once while they fail (each publish interval would repeat it); /metrics counts.
+        if (on->publish_failing++ == 0)
+            fprintf(stderr, "seer: could not publish the updated model (tried again at each "
+                    "publish; the last one published keeps serving): %s\n",
+                    seer_error_message());
         count_failure(on, &on->publish_failures);
         // A part batch steps when a publish is due, and a publish that failed is due again at
         // once: without this the part batch would wait behind publishes that keep failing.
