@@ -473,6 +473,16 @@ Test(serve, healthz_and_start_line) {
     response r = request("GET", "/healthz", NULL, NULL);
     expect(&r, 200, "{\"status\":\"ok\"}");
     response_free(&r);
+    // A target in absolute form, as a proxy sends it, is its path (it was 404).
+    r = request("GET", "http://localhost:8080/healthz", NULL, NULL);
+    expect(&r, 200, "{\"status\":\"ok\"}");
+    response_free(&r);
+    r = request("POST", "HTTP://127.0.0.1/v1/predict", NULL, "{\"rows\":[{\"x\":1}]}");
+    expect(&r, 200, "\"scores\":[");
+    response_free(&r);
+    r = request("GET", "http://localhost", NULL, NULL);  // the path "/": no endpoint
+    expect(&r, 404, "no endpoint /");
+    response_free(&r);
     cr_assert(eq(int, stop_server(), 0), "SIGTERM should exit 0");
 }
 

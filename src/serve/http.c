@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -145,6 +146,17 @@ static int admit(seer_http *h, struct MHD_Connection *conn, int light) {
     return light;
 }
 
+// The path of a request target in absolute form (`http://host:port/path`, as a proxy sends
+// it; RFC 9112 3.2.2 has servers accept it): what follows the authority, "/" when nothing does.
+// Any other target is returned as it is.
+static const char *origin_form(const char *url) {
+    size_t n = strncasecmp(url, "http://", 7) == 0 ? 7 : strncasecmp(url, "https://", 8) == 0 ? 8
+                                                                                          : 0;
+    if (!n) return url;
+    const char *slash = strchr(url + n, '/');
+    return slash ? slash : "/";
+}
+
 // The first call, at the headers: route, check admission and the declared length.
 static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const char *url,
                              const char *method, void **con_cls) {
@@ -156,7 +168,7 @@ static enum MHD_Result begin(seer_http *h, struct MHD_Connection *conn, const ch
     atomic_fetch_add(&h->in_flight, 1);
     c->t0 = seer_now();
     c->req.method = method;
-    c->req.path = url;
+    c->req.path = origin_form(url);
     c->req.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                        MHD_HTTP_HEADER_AUTHORIZATION);
     h->o.begin(h->o.ctx, &c->req, &c->resp);
