@@ -257,6 +257,15 @@ Test(sasrec_serve, events_extend_the_sequence_and_survive_a_restart) {
     cr_assert(strstr(fresh, "\"i3\"") == NULL && strstr(fresh, "\"i4\"") == NULL, "%s", fresh);
     top_item(fresh, item, sizeof item);
     cr_assert(eq(str, item, "i5"), "%s", fresh);
+    // /metrics counts the events logged and applied: 3 (the unknown items are not logged).
+    int fd = connect_to(port);
+    response m;
+    cr_assert(eq(int, send_request(fd, "GET", "/metrics", NULL, NULL, 0), 0));
+    cr_assert(eq(int, read_response(fd, &m), 0));
+    close(fd);
+    cr_assert(ne(ptr, strstr(m.body, "seer_events_logged_total 3\n"), NULL), "%s", m.body);
+    cr_assert(ne(ptr, strstr(m.body, "seer_events_applied_total 3\n"), NULL), "%s", m.body);
+    response_free(&m);
     // The restart replays the log: the same answers, to the bit.
     seer_server_stop(server);
     serve();

@@ -55,6 +55,9 @@ void seer_handle_metrics(seer_server *s, seer_http_response *resp) {
         seer_online_counts(s->online, &g.events_logged, &g.events_applied);
         seer_online_failures(s->online, &g.publish_failures, &g.snapshot_failures);
         g.learning = seer_online_learning(s->online);
+    } else if (s->rec_online) {  // a recommender's events: applied to its sequences, not learnt
+        g.events_logged = seer_rec_online_logged(s->rec_online);
+        g.events_applied = seer_rec_online_applied(s->rec_online);
     }
     g.connections_open = seer_http_connections(s->http);
     g.reloads = atomic_load(&s->reloads);

@@ -127,6 +127,8 @@ int seer_rec_online_log_async(seer_rec_online *o, const char *const *records,
 
 uint64_t seer_rec_online_applied(seer_rec_online *o) { return atomic_load(&o->applied); }
 
+uint64_t seer_rec_online_logged(seer_rec_online *o) { return seer_wal_last_seq(o->wal); }
+
 void seer_rec_online_close(seer_rec_online *o) {
     if (!o) return;
     seer_wal_close(o->wal);

@@ -30,6 +30,8 @@ int seer_rec_online_log_async(seer_rec_online *o, const char *const *records,
                               void *ctx);
 // Events applied since the log began (replayed ones included).
 uint64_t seer_rec_online_applied(seer_rec_online *o);
+// Events logged (durable) since the log began.
+uint64_t seer_rec_online_logged(seer_rec_online *o);
 // Answers what is pending and closes the log.
 void seer_rec_online_close(seer_rec_online *o);
 
