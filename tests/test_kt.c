@@ -403,6 +403,11 @@ Test(kt, cli_trains_evaluates_and_recommends) {
     run_seer("eval", mp, te, NULL);
     expect_exit(1);
     expect_stderr("--format kt", NULL);
+    // seer serve refuses such a model at the start (its /v1/recommend has no target band, and
+    // answered every request 400), naming the command that answers it.
+    run_seer("serve", mp, "--port", "0", NULL);
+    expect_exit(1);
+    expect_stderr("knowledge-tracing model is not served", "--target LO-HI", NULL);
     run_seer("train", tr, "--format", "seq", "--valid", va, "--model", "sasrec", "-o", mp, NULL);
     expect_exit(1);
     expect_stderr("--valid", NULL);

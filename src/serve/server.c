@@ -205,6 +205,12 @@ int seer_server_start(seer_server **out, const seer_server_config *c) {
     // a sasrec model's events extend its users' sequences.
     if (rc == SEER_OK && seer_file_is_recommender(c->model_path) == 1) {
         rc = seer_rec_load(&s->rec, c->model_path);
+        // /v1/recommend has no target band, which a knowledge-tracing model's answers need
+        // (it answered every request 400): refused at the start instead.
+        if (rc == SEER_OK && seer_rec_is_kt(s->rec))
+            rc = seer_errorf(SEER_EINVAL, "%s: a knowledge-tracing model is not served; seer "
+                             "recommend %s --user ID --target LO-HI answers it",
+                             c->model_path, c->model_path);
         if (rc == SEER_OK && c->wal_dir && seer_rec_get_kind(s->rec) == SEER_REC_SASREC)
             rc = seer_rec_online_open(&s->rec_online, s->rec, c->wal_dir, c->wal_repair);
     } else if (rc == SEER_OK && c->wal_dir) {

@@ -18,6 +18,7 @@
 #include "serve/request.h"
 #include "serve/server.h"
 #include "serve/slot.h"
+#include "seer/kt.h"
 #include "seer/recommend.h"
 
 // One HTTP thread's scoring state.
