@@ -127,10 +127,15 @@ static int parse(int argc, char **argv, seer_value_options *o, const char **seen
     return -1;
 }
 
+// Whether the metrics are of the users the model was fitted on: --test-frac 0 scores every
+// user, the training ones (a model loaded with --load-model was fitted elsewhere).
+static int in_sample(const seer_value_options *o) { return o->test_frac == 0 && !o->load_model; }
+
 static void print_json(const seer_value_options *o, const seer_value_report *r, double secs) {
     printf("{\"model\":\"%s\",\"records\":%zu,\"transactions\":%zu,\"users\":%zu,"
-           "\"train_users\":%zu,\"test_users\":%zu,", seer_value_model_names[r->model],
-           r->records, r->transactions, r->users, r->train_users, r->test_users);
+           "\"train_users\":%zu,\"test_users\":%zu,\"in_sample\":%s,",
+           seer_value_model_names[r->model], r->records, r->transactions, r->users,
+           r->train_users, r->test_users, in_sample(o) ? "true" : "false");
     seer_cli_json_number("normalized_gini", "%.5f", r->normalized_gini, 1);
     seer_cli_json_number("baseline_normalized_gini", "%.5f", r->baseline_normalized_gini, 1);
     seer_cli_json_number("spearman", "%.5f", r->spearman, 1);
@@ -162,8 +167,12 @@ static void print_json(const seer_value_options *o, const seer_value_report *r, 
 }
 
 static void print_text(const seer_value_options *o, const seer_value_report *r) {
-    printf("users %zu (train %zu, test %zu), records %zu\n", r->users, r->train_users,
-           r->test_users, r->records);
+    if (in_sample(o))
+        printf("users %zu (all of them trained on and scored: in-sample, as --test-frac 0 "
+               "asks), records %zu\n", r->users, r->records);
+    else
+        printf("users %zu (train %zu, test %zu), records %zu\n", r->users, r->train_users,
+               r->test_users, r->records);
     if (o->model == SEER_VALUE_BGNBD)
         printf("bgnbd r %.4f alpha %.4f a %.4f b %.4f  gamma-gamma p %.4f q %.4f gamma %.4f\n",
                r->r, r->alpha, r->a, r->b, r->p, r->q, r->gamma);

@@ -69,7 +69,7 @@ Test(value_cli, json_and_users_list) {
     cr_assert(eq(int, value(small_log(), "--json", "-o", out, NULL), 0), "%s", last.err);
     const char *keys[] = {"\"normalized_gini\":", "\"baseline_normalized_gini\":",
                           "\"spearman\":", "\"decile_mape\":", "\"top_decile_capture\":",
-                          "\"deciles\":["};
+                          "\"deciles\":[", "\"in_sample\":false"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         cr_assert(ne(ptr, strstr(last.out, keys[i]), NULL), "%s lacks %s", last.out, keys[i]);
     FILE *f = fopen(out, "r");
@@ -82,6 +82,17 @@ Test(value_cli, json_and_users_list) {
     fclose(f);
     cr_assert(eq(sz, rows, 30));
     cr_assert(eq(sz, top, 3));
+}
+
+// --test-frac 0 trains on every user and scores them all: the metrics are in-sample, and the
+// output says so (it said "test 23570", the training users, on CDNOW).
+Test(value_cli, test_frac_0_says_in_sample) {
+    cr_assert(eq(int, value(small_log(), "--test-frac", "0", NULL, NULL), 0), "%s", last.err);
+    cr_assert(ne(ptr, strstr(last.out, "in-sample, as --test-frac 0 asks"), NULL), "%s",
+              last.out);
+    cr_assert(eq(int, value(small_log(), "--test-frac", "0", "--json", NULL), 0), "%s",
+              last.err);
+    cr_assert(ne(ptr, strstr(last.out, "\"in_sample\":true"), NULL), "%s", last.out);
 }
 
 Test(value_cli, bgnbd_prints_its_parameters) {
