@@ -622,6 +622,17 @@ static void *syncer_main(void *arg) {
     return NULL;
 }
 
+// A log stopped by a write refused for room and cut off again goes on once every append it
+// refused has been answered (so no waiter can take a later record's number for its own):
+// numbered on from its last durable record, the next write is tried. Under mu.
+static void go_on(seer_wal *w) {
+    if (w->err && w->cut && !w->flushing && !w->pend_len && w->head == w->n_waiters &&
+        !w->waiting) {
+        w->err = w->cut = 0;
+        w->next_seq = w->written + 1;
+    }
+}
+
 // Checks the payloads' sizes and queues the records for the syncer; under mu on return
 // (also on failure), with *last the last record's sequence number.
 static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, size_t n,
@@ -635,14 +646,7 @@ static int enqueue(seer_wal *w, const char *const *data, const size_t *lens, siz
                                lens[i], SEER_WAL_RECORD_MAX);
         }
     pthread_mutex_lock(&w->mu);
-    // A log stopped by a write refused for room and cut off again goes on once every append
-    // it refused has been answered (so no waiter can take a later record's number for its
-    // own): numbered on from its last durable record, the write is tried again.
-    if (w->err && w->cut && !w->flushing && !w->pend_len && w->head == w->n_waiters &&
-        !w->waiting) {
-        w->err = w->cut = 0;
-        w->next_seq = w->written + 1;
-    }
+    go_on(w);
     if (w->err && w->cut)
         return seer_errorf(SEER_EIO, "%s: writing the log failed: %s (nothing logged; a later "
                            "append tries again)", w->dir, strerror(w->err));
@@ -733,6 +737,7 @@ uint64_t seer_wal_last_seq(seer_wal *w) { return state_of(w).durable; }
 int seer_wal_rotate(seer_wal *w) {
     pthread_mutex_lock(&w->mu);
     while (w->flushing) pthread_cond_wait(&w->flushed, &w->mu);
+    go_on(w);  // a snapshot after a full disk need not wait for the next event
     int rc = SEER_OK;
     if (w->err) rc = seer_errorf(SEER_EIO, "%s: the log is broken by an earlier failure", w->dir);
     else if (w->written >= w->seg[w->n_seg - 1]) rc = start_segment(w, w->written + 1);
