@@ -37,7 +37,7 @@ static void dense(size_t n, seer_rng *r) {
     long t = 1;
     for (int k = 0; k < RUNS; k++) {
         double t0 = seer_now();
-        for (int s = 0; s < STEPS; s++) seer_adam_step(w, m, v, g, n, &adam, t++);
+        for (int s = 0; s < STEPS; s++) seer_adam_step(w, m, v, g, n, &adam, t++, NULL);
         us[k] = (seer_now() - t0) / STEPS * 1e6;
     }
     qsort(us, RUNS, sizeof *us, cmp);
@@ -58,7 +58,7 @@ static void rows(seer_rng *r) {
     for (int k = 0; k < RUNS; k++) {
         double t0 = seer_now();
         for (int s = 0; s < STEPS; s++)
-            seer_adam_rows_step(table, m, v, ids, g, ROWS, D, &adam, t++);
+            seer_adam_rows_step(table, m, v, ids, g, ROWS, D, &adam, t++, NULL);
         us[k] = (seer_now() - t0) / STEPS * 1e6;
     }
     qsort(us, RUNS, sizeof *us, cmp);

@@ -41,7 +41,7 @@ Test(adam, dense_golden) {
         char gname[32], wname[32];
         snprintf(gname, sizeof gname, "g%ld", t - 1);
         snprintf(wname, sizeof wname, "w%ld", t);
-        seer_adam_step(w, m, v, golden_get(&g, gname), n, &adam_cfg, t);
+        seer_adam_step(w, m, v, golden_get(&g, gname), n, &adam_cfg, t, NULL);
         CHECK_GOLDEN(&g, wname, w, n, RTOL, ATOL);
     }
     golden_close(&g);
@@ -72,7 +72,7 @@ Test(adam, sparse_golden) {
         memset(drows, 0, n_uniq * D * sizeof *drows);
         // Each occurrence is one row of width D: B = n, F = 1, ld_out = D.
         seer_embedding_backward(drows, slot, golden_get(&g, gname), D, n, 1, D);
-        seer_adam_rows_step(table, m, v, uniq, drows, n_uniq, D, &adam_cfg, t);
+        seer_adam_rows_step(table, m, v, uniq, drows, n_uniq, D, &adam_cfg, t, NULL);
         CHECK_GOLDEN(&g, tname, table, ROWS * D, RTOL, ATOL);
     }
     golden_close(&g);
@@ -94,7 +94,7 @@ Test(adam, rows_lazy) {
     memcpy(v0, v, sizeof v);
     const uint32_t rows[2] = {3, 1};
     const float grad[2 * D] = {0.5f, -0.25f, 2.0f, 0.0f};  // rows 3, then 1
-    seer_adam_rows_step(table, m, v, rows, grad, 2, D, &adam_cfg, 4);
+    seer_adam_rows_step(table, m, v, rows, grad, 2, D, &adam_cfg, 4, NULL);
     for (int r = 0; r < ROWS; r++) {
         if (r == 1 || r == 3) continue;
         cr_assert(eq(int, memcmp(table + r * D, table0 + r * D, D * sizeof(float)), 0),
@@ -106,3 +106,57 @@ Test(adam, rows_lazy) {
     cr_assert(ne(flt, table[1 * D], table0[1 * D]));
     cr_assert(ne(flt, table[3 * D], table0[3 * D]));
 }
+
+// An average following the update (seer_adam_follow) ends as the update followed by
+// avg = w + (avg - w) * keep computed apart, bit for bit, for dense weights (a length that
+// leaves a vector tail) and for rows of 16, 7 and 1 (a row's own share each); rows not
+// listed keep their averages, and the weights and moments are those of an update without one.
+static void follow_matches_apart(size_t D) {
+    enum { N = 37, ROWS = 9, TOUCHED = 4 };
+    float w[2][N], m[2][N], v[2][N], a[2][N], g[N];
+    float tw[2][ROWS * 16], tm[2][ROWS * 16], tv[2][ROWS * 16], ta[2][ROWS * 16];
+    float tg[TOUCHED * 16];
+    const uint32_t rows[TOUCHED] = {7, 2, 0, 5};
+    const float keep_rows[TOUCHED] = {0.5f, 0.999f, 0.0f, 0.75f};
+    for (int k = 0; k < 2; k++) {
+        for (int i = 0; i < N; i++) {
+            w[k][i] = 0.05f * (float)(i - 17);
+            m[k][i] = v[k][i] = 0;
+            a[k][i] = 0.3f - 0.01f * (float)i;
+        }
+        for (size_t i = 0; i < ROWS * D; i++) {
+            tw[k][i] = 0.02f * (float)i - 0.4f;
+            tm[k][i] = tv[k][i] = 0;
+            ta[k][i] = 0.1f + 0.03f * (float)i;
+        }
+    }
+    for (long t = 1; t <= 3; t++) {
+        for (int i = 0; i < N; i++) g[i] = 0.01f * (float)((i * 5 + t * 3) % 11) - 0.05f;
+        for (size_t i = 0; i < TOUCHED * D; i++) tg[i] = 0.2f * (float)((i + (size_t)t) % 7) - 0.6f;
+        const float keep = 0.9f - 0.1f * (float)t;
+        seer_adam_follow fd = {a[0], keep, NULL}, fr = {ta[0], 0, keep_rows};
+        seer_adam_step(w[0], m[0], v[0], g, N, &adam_cfg, t, &fd);
+        seer_adam_rows_step(tw[0], tm[0], tv[0], rows, tg, TOUCHED, D, &adam_cfg, t, &fr);
+        seer_adam_step(w[1], m[1], v[1], g, N, &adam_cfg, t, NULL);
+        seer_adam_rows_step(tw[1], tm[1], tv[1], rows, tg, TOUCHED, D, &adam_cfg, t, NULL);
+        for (int i = 0; i < N; i++) a[1][i] = w[1][i] + (a[1][i] - w[1][i]) * keep;
+        for (int r = 0; r < TOUCHED; r++)
+            for (size_t k = 0; k < D; k++) {
+                size_t j = rows[r] * D + k;
+                ta[1][j] = tw[1][j] + (ta[1][j] - tw[1][j]) * keep_rows[r];
+            }
+    }
+    cr_assert(eq(int, memcmp(w[0], w[1], sizeof w[0]), 0), "the weights moved otherwise");
+    cr_assert(eq(int, memcmp(m[0], m[1], sizeof m[0]) | memcmp(v[0], v[1], sizeof v[0]), 0));
+    cr_assert(eq(int, memcmp(a[0], a[1], sizeof a[0]), 0), "the dense average differs");
+    cr_assert(eq(int, memcmp(tw[0], tw[1], ROWS * D * sizeof(float)), 0));
+    cr_assert(eq(int, memcmp(ta[0], ta[1], ROWS * D * sizeof(float)), 0),
+              "the rows' average differs (D %zu)", D);
+    cr_assert(ne(flt, a[0][3], 0.3f - 0.03f), "the dense average did not move");
+    cr_assert(eq(flt, ta[0][1 * D], 0.1f + 0.03f * (float)D), "an unlisted row's average moved");
+    cr_assert(eq(flt, ta[0][0], tw[0][0]), "a share of 0 is the weight itself");
+}
+
+Test(adam, a_following_average_is_the_update_then_its_move_rows_of_16) { follow_matches_apart(16); }
+Test(adam, a_following_average_is_the_update_then_its_move_rows_of_7) { follow_matches_apart(7); }
+Test(adam, a_following_average_is_the_update_then_its_move_rows_of_1) { follow_matches_apart(1); }

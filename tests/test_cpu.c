@@ -49,11 +49,12 @@ Test(cpu, all_follows_the_cpu) {
 // register) and of 7 (a tail only).
 enum { N_DENSE = 1037, ROWS = 50, STEPS = 6, TOUCHED = 20 };
 
-// Six Adam steps of the dense weights and of rows of width D on fixed random gradients; every
-// float written into out (its length returned).
+// Six Adam steps of the dense weights and of rows of width D on fixed random gradients, with
+// averages following three of them; every float written into out (its length returned).
 static size_t work(float *out, size_t D) {
-    static float w[N_DENSE], m[N_DENSE], v[N_DENSE], g[N_DENSE];
-    static float tw[ROWS * 16], tm[ROWS * 16], tv[ROWS * 16], tg[TOUCHED * 16];
+    static float w[N_DENSE], m[N_DENSE], v[N_DENSE], g[N_DENSE], a[N_DENSE];
+    static float tw[ROWS * 16], tm[ROWS * 16], tv[ROWS * 16], tg[TOUCHED * 16], ta[ROWS * 16];
+    static float keep_rows[TOUCHED];
     static uint32_t rows[TOUCHED];
     seer_rng rng;
     seer_rng_init(&rng, 7);
@@ -63,18 +64,24 @@ static size_t work(float *out, size_t D) {
     memset(v, 0, sizeof v);
     memset(tm, 0, sizeof tm);
     memset(tv, 0, sizeof tv);
+    memset(a, 0, sizeof a);
+    memset(ta, 0, sizeof ta);
     const seer_adam_config c = {.lr = 1e-2f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
     for (long t = 1; t <= STEPS; t++) {
         for (size_t i = 0; i < N_DENSE; i++) g[i] = (float)seer_rng_normal(&rng) * 1e-3f;
         for (size_t i = 0; i < TOUCHED; i++) rows[i] = (uint32_t)((i * 7 + (size_t)t) % ROWS);
         for (size_t i = 0; i < TOUCHED * D; i++) tg[i] = (float)seer_rng_normal(&rng);
-        seer_adam_step(w, m, v, g, N_DENSE, &c, t);
-        seer_adam_rows_step(tw, tm, tv, rows, tg, TOUCHED, D, &c, t);
+        for (size_t i = 0; i < TOUCHED; i++) keep_rows[i] = (float)seer_rng_uniform(&rng);
+        // Averages follow the updates of the odd steps (nn/adam.h's seer_adam_follow).
+        seer_adam_follow fd = {a, 0.9f, NULL}, fr = {ta, 0, keep_rows};
+        seer_adam_step(w, m, v, g, N_DENSE, &c, t, t % 2 ? &fd : NULL);
+        seer_adam_rows_step(tw, tm, tv, rows, tg, TOUCHED, D, &c, t, t % 2 ? &fr : NULL);
     }
     size_t k = 0;
-    const float *parts[] = {w, m, v, tw, tm, tv};
-    const size_t lens[] = {N_DENSE, N_DENSE, N_DENSE, ROWS * D, ROWS * D, ROWS * D};
-    for (size_t p = 0; p < 6; p++) {
+    const float *parts[] = {w, m, v, a, tw, tm, tv, ta};
+    const size_t lens[] = {N_DENSE, N_DENSE, N_DENSE, N_DENSE,
+                           ROWS * D, ROWS * D, ROWS * D, ROWS * D};
+    for (size_t p = 0; p < 8; p++) {
         memcpy(out + k, parts[p], lens[p] * sizeof *out);
         k += lens[p];
     }
@@ -83,7 +90,7 @@ static size_t work(float *out, size_t D) {
 
 // The work done in a child held to AVX2 and in this process, compared bit for bit.
 static void same_bits_either_way(size_t D) {
-    enum { MAX = 6 * N_DENSE + 6 * ROWS * 16 };
+    enum { MAX = 8 * N_DENSE + 8 * ROWS * 16 };
     static float mine[MAX], held[MAX];
     int fd[2];
     cr_assert(eq(int, pipe(fd), 0));

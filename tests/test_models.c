@@ -32,6 +32,7 @@
 #include "nn/embedding.h"
 #include "nn/fused_linear.h"
 #include "nn/loss.h"
+#include "train/average.h"
 
 enum { B = 8, F = 3, N_DENSE = 2, ROWS = 10, CAP = 16 };
 
@@ -534,6 +535,51 @@ static void check_deterministic(const model_case *m) {
     seer_net_free(&b);
     seer_net_free(&init);
 }
+
+// Averaged weights moved inside the update (seer_weight_avg_follow, seer_net_gradients and
+// seer_net_update) are those of a step followed by seer_weight_avg_step, bit for bit: the
+// weights, the dense average and every row's, after 20 steps whose rows repeat.
+static void check_average_follows(const model_case *m) {
+    seer_net_config cfg = config_of(m);
+    seer_net a, b;
+    cr_assert(eq(int, seer_net_init(&a, &cfg, 42), SEER_OK));
+    cr_assert(eq(int, seer_net_init(&b, &cfg, 42), SEER_OK));
+    seer_weight_avg va, vb;
+    cr_assert(eq(int, seer_weight_avg_init(&va, &a, 0.9), SEER_OK));
+    cr_assert(eq(int, seer_weight_avg_init(&vb, &b, 0.9), SEER_OK));
+    seer_rng r;
+    seer_rng_init(&r, 7);
+    uint32_t ids[CAP * S_BAGS];
+    float dense[CAP * N_DENSE], y[CAP];
+    for (int s = 0; s < 20; s++) {
+        random_batch(&r, ids, dense, y, a.S);
+        seer_net_train_step(&a, ids, dense, y, CAP, &adam_cfg);
+        seer_weight_avg_step(&va, &a);
+        seer_net_gradients(&b, ids, dense, y, CAP);
+        seer_net_follow f;
+        cr_assert(eq(int, seer_weight_avg_follow(&vb, &b, &f), SEER_OK));
+        seer_net_update(&b, &adam_cfg, &f);
+    }
+    seer_weight_avg_catch_up(&va, &a);
+    seer_weight_avg_catch_up(&vb, &b);
+    size_t emb_bytes = ROWS * a.D * sizeof(float), par_bytes = a.n_params * sizeof(float);
+    cr_assert(eq(int, memcmp(a.params, b.params, par_bytes), 0), "params differ");
+    cr_assert(eq(int, memcmp(a.emb, b.emb, emb_bytes), 0), "embedding table differs");
+    cr_assert(eq(int, memcmp(va.params, vb.params, par_bytes), 0), "dense averages differ");
+    cr_assert(eq(int, memcmp(va.emb, vb.emb, emb_bytes), 0), "row averages differ");
+    cr_assert(eq(int, memcmp(va.last, vb.last, ROWS * sizeof *va.last), 0));
+    cr_assert(ne(int, memcmp(va.emb, a.emb, emb_bytes), 0), "the average is the weights");
+    if (a.plan.wide)
+        cr_assert(eq(int, memcmp(va.wide, vb.wide, ROWS * sizeof(float)), 0), "wide averages");
+    seer_weight_avg_free(&va);
+    seer_weight_avg_free(&vb);
+    seer_net_free(&a);
+    seer_net_free(&b);
+}
+
+Test(models, mlp_average_follows_the_update) { check_average_follows(&mlp); }
+Test(models, wdl_average_follows_the_update) { check_average_follows(&wdl); }
+Test(models, deepfm_bags_average_follows_the_update) { check_average_follows(&deepfm_bags); }
 
 Test(models, mlp_deterministic) { check_deterministic(&mlp); }
 Test(models, lr_deterministic) { check_deterministic(&lr); }

@@ -117,8 +117,8 @@ Test(sasrec, model_golden_adam_steps) {
         double loss = case_step(&k);
         cr_assert(fabs(loss - losses[s - 1]) < 1e-4 * fmax(1.0, fabs(losses[s - 1])),
                   "step %ld: loss %.8g want %.8g", s, loss, losses[s - 1]);
-        seer_adam_step(k.item, k.m, k.v, k.g_item, k.n_item, &a, s);
-        seer_adam_step(k.rest, k.m + k.n_item, k.v + k.n_item, k.g_rest, k.n_rest, &a, s);
+        seer_adam_step(k.item, k.m, k.v, k.g_item, k.n_item, &a, s, NULL);
+        seer_adam_step(k.rest, k.m + k.n_item, k.v + k.n_item, k.g_rest, k.n_rest, &a, s, NULL);
     }
     expect_close("item_5", k.item, golden_get(&gd, "item_5"), k.n_item);
     // The key bias adds q . bk to every score of a query's row, which the softmax ignores:

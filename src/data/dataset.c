@@ -40,6 +40,13 @@ void seer_dataset_dense_row(const seer_dataset *d, size_t i, float *out) {
     else memcpy(out, from, d->n_dense * sizeof *out);
 }
 
+void seer_dataset_prefetch_row(const seer_dataset *d, size_t i) {
+    const char *ids = (const char *)(d->ids + i * d->S);
+    const char *dense = (const char *)(d->dense + i * d->n_held);
+    for (size_t k = 0; k < d->S * sizeof *d->ids; k += 64) __builtin_prefetch(ids + k);
+    for (size_t k = 0; k < d->n_held * sizeof *d->dense; k += 64) __builtin_prefetch(dense + k);
+}
+
 const float *seer_dataset_dense_rows(const seer_dataset *d, size_t first, size_t n,
                                      float *scratch) {
     if (!d->pack) return d->dense + first * d->n_dense;

@@ -42,6 +42,9 @@ void seer_dataset_use_pack(seer_dataset *d, const seer_dense_pack *pack);
 void seer_dataset_put_dense(seer_dataset *d, size_t i, const float *dense);
 // Row i's dense values as encoded into out (n_dense).
 void seer_dataset_dense_row(const seer_dataset *d, size_t i, float *out);
+// Asks the caches for row i's ids and dense values, which a gather in a shuffled order will
+// read soon: such rows are scattered over far more memory than the caches hold.
+void seer_dataset_prefetch_row(const seer_dataset *d, size_t i);
 // Rows [first, first + n) as encoded: in place when held as they are, else written out into
 // scratch (n * n_dense), which is returned.
 const float *seer_dataset_dense_rows(const seer_dataset *d, size_t first, size_t n,

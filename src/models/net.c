@@ -477,6 +477,13 @@ static void loss_backward(seer_net *n, const float *y, size_t B) {
 
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam) {
+    double loss = seer_net_gradients(n, ids, dense, y, B);
+    seer_net_update(n, adam, NULL);
+    return loss;
+}
+
+double seer_net_gradients(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
+                          size_t B) {
     SEER_ASSERT(!n->is_view);
     size_t F = n->cfg.n_fields, D = n->D;
     n->training = 1;
@@ -511,21 +518,28 @@ double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense,
             seer_embedding_bag_backward(n->dwide_rows, n->slot, n->bag_off, n->bag_w, n->dxw, F,
                                         B, F, 1);
     }
+    return loss;
+}
+
+void seer_net_update(seer_net *n, const seer_adam_config *adam, const seer_net_follow *f) {
+    size_t n_uniq = n->n_uniq, D = n->D;
     if (n->cfg.adagrad) {
+        SEER_ASSERT(!f);
         seer_adagrad_step(n->params, n->adam_v, n->grads, n->n_params, adam->lr, adam->eps);
         seer_adagrad_rows_step(n->emb, n->emb_v, n->uniq, n->drows, n_uniq, D, adam->lr,
                                adam->eps);
         if (n->plan.wide)
             seer_adagrad_rows_step(n->wide, n->wide_v, n->uniq, n->dwide_rows, n_uniq, 1,
                                    adam->lr, adam->eps);
-        return loss;
+        return;
     }
-    seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step);
-    seer_adam_rows_step(n->emb, n->emb_m, n->emb_v, n->uniq, n->drows, n_uniq, D, adam, n->step);
+    seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step,
+                   f ? &f->params : NULL);
+    seer_adam_rows_step(n->emb, n->emb_m, n->emb_v, n->uniq, n->drows, n_uniq, D, adam, n->step,
+                        f ? &f->emb : NULL);
     if (n->plan.wide)
         seer_adam_rows_step(n->wide, n->wide_m, n->wide_v, n->uniq, n->dwide_rows, n_uniq, 1,
-                            adam, n->step);
-    return loss;
+                            adam, n->step, f ? &f->wide : NULL);
 }
 
 static int finite_floats(const float *x, size_t n) {

@@ -202,9 +202,9 @@ static double epoch(trainer *t, const seer_kt_options *o, const seer_kt_seqs *s,
                                  1.0f / (float)T);
         rows += (double)T;
         ++*step;
-        seer_adam_step(t->head, t->m, t->v, t->g, t->n_head, &a, *step);
+        seer_adam_step(t->head, t->m, t->v, t->g, t->n_head, &a, *step, NULL);
         seer_adam_step(t->rest, t->m + t->n_head, t->v + t->n_head, t->g + t->n_head, t->n_rest,
-                       &a, *step);
+                       &a, *step, NULL);
     }
     return rows > 0 ? loss / rows : NAN;
 }

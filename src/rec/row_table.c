@@ -40,7 +40,7 @@ size_t seer_rec_table_gather(seer_rec_table *t, const uint32_t *ids, size_t n) {
 
 void seer_rec_table_step(seer_rec_table *t, const seer_adam_config *c, long k, int sgd) {
     if (!sgd) {
-        seer_adam_rows_step(t->w, t->m, t->v, t->uniq, t->drows, t->n_uniq, t->D, c, k);
+        seer_adam_rows_step(t->w, t->m, t->v, t->uniq, t->drows, t->n_uniq, t->D, c, k, NULL);
         return;
     }
     for (size_t i = 0; i < t->n_uniq; i++) {

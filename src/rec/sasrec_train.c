@@ -182,8 +182,8 @@ static double step(trainer *t, const seer_sasrec_options *o, size_t S, long k, s
     }
     seer_sasrec_backward(&t->g, &t->p, &t->c, w, S);
     seer_adam_config a = {o->lr, 0.9f, 0.98f, 1e-8f};
-    seer_adam_step(t->item, t->m_item, t->v_item, t->g_item, t->n_item, &a, k);
-    seer_adam_step(t->rest, t->m_rest, t->v_rest, t->g_rest, t->n_rest, &a, k);
+    seer_adam_step(t->item, t->m_item, t->v_item, t->g_item, t->n_item, &a, k, NULL);
+    seer_adam_step(t->rest, t->m_rest, t->v_rest, t->g_rest, t->n_rest, &a, k, NULL);
     return loss;
 }
 

@@ -69,5 +69,5 @@ void seer_rec_tower_forward_one(const seer_rec_tower *t, float *y, float *h, con
 void seer_rec_tower_adam(const seer_rec_tower *w, const seer_rec_tower *g, const seer_rec_tower *m,
                      const seer_rec_tower *v, const seer_adam_config *c, long k) {
     // The four arrays are contiguous in every tower (seer_rec_tower_view), so one step covers them.
-    seer_adam_step(w->w1, m->w1, v->w1, g->w1, seer_rec_tower_size(w->in, w->H, w->out), c, k);
+    seer_adam_step(w->w1, m->w1, v->w1, g->w1, seer_rec_tower_size(w->in, w->H, w->out), c, k, NULL);
 }

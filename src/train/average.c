@@ -115,6 +115,28 @@ void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n) {
     }
 }
 
+int seer_weight_avg_follow(seer_weight_avg *a, const seer_net *n, seer_net_follow *f) {
+    size_t rows = n->n_uniq;
+    if (rows > a->keep_cap) {
+        float *k = realloc(a->keep_rows, rows * sizeof *k);
+        if (!k) return seer_errorf(SEER_ENOMEM, "out of memory for the averaged rows' shares");
+        a->keep_rows = k;
+        a->keep_cap = rows;
+    }
+    long t = n->step;
+    f->params = (seer_adam_follow){a->params, (float)kept_share(a, a->step, t), NULL};
+    a->step = t;
+    for (size_t i = 0; i < rows; i++) {
+        if (i + AHEAD < rows) __builtin_prefetch(a->last + n->uniq[i + AHEAD], 1);
+        size_t r = n->uniq[i];
+        a->keep_rows[i] = (float)kept_share(a, (long)a->last[r], t);
+        a->last[r] = (uint64_t)t;
+    }
+    f->emb = (seer_adam_follow){a->emb, 0, a->keep_rows};
+    f->wide = (seer_adam_follow){a->wide, 0, a->keep_rows};
+    return SEER_OK;
+}
+
 void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n) {
     for (size_t r = 0; r < n->cfg.emb_rows; r++)
         if (a->last[r] != (uint64_t)n->step) row_to(a, n, r, n->step);
@@ -141,5 +163,6 @@ void seer_weight_avg_free(seer_weight_avg *a) {
     free(a->last);
     free(a->pow_d);
     free(a->one_minus);
+    free(a->keep_rows);
     memset(a, 0, sizeof *a);
 }

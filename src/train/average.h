@@ -27,6 +27,8 @@ typedef struct {
     // brought up to date costs look-ups, not pow and expm1.
     double *pow_d, *one_minus;
     size_t n_pow;
+    float *keep_rows;       // (keep_cap) seer_weight_avg_follow's shares, one a row of a step
+    size_t keep_cap;
 } seer_weight_avg;
 
 // Starts the average at the net's weights. SEER_ENOMEM.
@@ -38,6 +40,11 @@ int seer_weight_avg_adopt(seer_weight_avg *a, const seer_net *n, double decay, f
                           float *emb, float *wide, uint64_t *last);
 // After a training step of n: the dense weights and the rows the step updated.
 void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n);
+// The same average moved inside the step's Adam update instead (seer_net_update, which then
+// fetches each row once): between seer_net_gradients and seer_net_update, sets *f to what the
+// update must do and counts the step's rows as averaged. The bits are seer_weight_avg_step's.
+// SEER_ENOMEM (nothing changed).
+int seer_weight_avg_follow(seer_weight_avg *a, const seer_net *n, seer_net_follow *f);
 // Every row brought up to the net's step (before the average is read).
 void seer_weight_avg_catch_up(seer_weight_avg *a, const seer_net *n);
 // Exchanges the net's weights and the average (twice: as they were). Catch up first.

@@ -149,6 +149,9 @@ static void first_epoch_chunks(const seer_checkpoint_state *st, size_t *order, s
     shuffle(order, n, &rng);
 }
 
+// Rows a batch's gather asks the caches for ahead of the one it copies.
+#define GATHER_AHEAD 8
+
 // One optimiser step on rows first + perm[s .. s+b) of the chunk; seen rows of the epoch
 // before the chunk. Writes a checkpoint every checkpoint_every steps.
 static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s, size_t b,
@@ -160,17 +163,26 @@ static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s
     size_t S = tr->S, nd = tr->n_dense;
     int rc = SEER_OK;
     for (size_t i = 0; i < b; i++) {
+        // Rows ahead, asked for now: 4-7% of an mlp's loop at batch 256 (BENCHMARKS.md).
+        if (i + GATHER_AHEAD < b)
+            seer_dataset_prefetch_row(tr, first + u->perm[s + i + GATHER_AHEAD]);
         size_t row = first + u->perm[s + i];
         memcpy(u->ids + i * S, tr->ids + row * S, S * sizeof *u->ids);
         seer_dataset_dense_row(tr, row, u->dense + i * nd);
         u->y[i] = tr->y[row];
     }
-    double loss = seer_net_train_step(n, u->ids, u->dense, u->y, b, &u->adam);
+    // The average moves inside Adam's pass over the rows (average.h); Adagrad's moves apart.
+    double loss = seer_net_gradients(n, u->ids, u->dense, u->y, b);
+    seer_net_follow follow;
+    int follows = u->avg && !n->cfg.adagrad;
+    if (follows) rc = seer_weight_avg_follow(u->avg, n, &follow);
+    if (rc != SEER_OK) return rc;
+    seer_net_update(n, &u->adam, follows ? &follow : NULL);
+    if (u->avg && !follows) seer_weight_avg_step(u->avg, n);
     if (!isfinite(loss)) {
         seer_progress_end(bar);
         return check_diverged(n, loss, o->lr);
     }
-    if (u->avg) seer_weight_avg_step(u->avg, n);
     st->loss_sum += loss * (double)b;
     u->r->samples_trained += b;
     st->step = n->step;

@@ -133,7 +133,7 @@ static void step(seer_value_mlp *net, const float *yb, size_t B, long t,
         seer_linear_backward(l ? net->dact[l] : NULL, net->dw[l], db, dy, net->act[l], net->w[l],
                              B, in, out, SEER_PRECISION_FP32);
     }
-    seer_adam_step(net->params, net->adam_m, net->adam_v, net->grads, net->n_params, c, t);
+    seer_adam_step(net->params, net->adam_m, net->adam_v, net->grads, net->n_params, c, t, NULL);
 }
 
 // The mean loss over the rows idx (n).
