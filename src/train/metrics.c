@@ -14,7 +14,7 @@
 //
 // Key decision: each row is packed into one uint64 (the score's bits mapped to
 // an order-preserving unsigned key in the upper half, the label in bit 0), so
-// a plain qsort needs no context pointer and ties are equal upper halves.
+// a radix sort of the keys (base/sort.h) orders them and ties are equal upper halves.
 // A NaN score makes the AUC and the log loss NaN rather than an arbitrary
 // number. A label counts as positive when y >= 0.5.
 #include "train/metrics.h"
@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/sort.h"
 
 #define P_MIN 1e-7
 
@@ -36,11 +37,6 @@ static uint32_t order_key(float p) {
     uint32_t u;
     memcpy(&u, &p, sizeof u);
     return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
-static int compare_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
 }
 
 static double clip(double p) {
@@ -66,7 +62,11 @@ static int auc_ks(double *out, double *ks, const float *p, const float *y, size_
     uint64_t *keys = malloc(n * sizeof *keys);  // (n) score key << 32 | label
     if (!keys) return seer_errorf(SEER_ENOMEM, "auc: out of memory for %zu rows", n);
     for (size_t i = 0; i < n; i++) keys[i] = (uint64_t)order_key(p[i]) << 32 | (y[i] >= 0.5f);
-    qsort(keys, n, sizeof *keys, compare_u64);
+    int rc = seer_sort_u64(keys, n);
+    if (rc != SEER_OK) {
+        free(keys);
+        return rc;
+    }
 
     uint64_t u2 = 0;  // 2U
     uint64_t neg_below = 0, pos_below = 0;
