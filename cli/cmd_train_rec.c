@@ -216,7 +216,9 @@ static void report(const rec_args *a, const seer_rec_train_report *r) {
     int no_reg = isnan(r->reg), metric = r->valid_metric_name && r->valid_metric_name[0];
     if (no_reg) fputs("no reg", stderr);
     else fprintf(stderr, "reg %g (%s", (double)r->reg, r->reg_from);
-    if (metric)
+    if (metric && isnan(r->valid_metric))
+        fprintf(stderr, "%sno held-out user to choose it on", no_reg ? " (" : ": ");
+    else if (metric)
         fprintf(stderr, "%svalidation %s %.5f", no_reg ? " (" : ", ", r->valid_metric_name,
                 r->valid_metric);
     fprintf(stderr, "%s; wrote %s\n", !no_reg || metric ? ")" : "", a->out);

@@ -119,12 +119,17 @@ Test(rec_cli, report_of_a_kind_without_reg) {
 }
 
 // A hold-out with no user to score leaves the grid nothing to choose by: its first value is
-// used and said to be the default, not a choice by validation.
+// used and said to be the default, not a choice by validation, and the grid is not trained
+// (no line of it, no NaN said).
 Test(rec_cli, reg_without_a_held_out_user_is_the_default) {
     const char *log = write_tmp("one.data", "1\t2\t5\t100\n1\t2\t4\t101\n1\t2\t3\t102\n");
     cr_assert(eq(int, run_seer("train", log, "--format", "movielens", "--model", "ease",
                                "--json", "-o", tmp("e.seer"), NULL), 0), "%s", last.err);
     cr_assert(ne(ptr, strstr(last.out, "\"reg_from\":\"default\""), NULL), "%s", last.out);
+    cr_assert(ne(ptr, strstr(last.err, "(default: no held-out user to choose it on)"), NULL),
+              "%s", last.err);
+    cr_assert(eq(ptr, strstr(last.err, "nan"), NULL), "%s", last.err);
+    cr_assert(eq(ptr, strstr(last.err, ": validation"), NULL), "%s", last.err);
     const char *two = small_log();
     cr_assert(eq(int, run_seer("train", two, "--format", "movielens", "--model", "ease", "--json",
                                "-o", tmp("f.seer"), NULL), 0), "%s", last.err);

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/error.h"
 
 // Below this many keys an insertion sort costs less than the passes' counts.
 #define SMALL 64
@@ -49,16 +48,23 @@ static void radix_sort(uint64_t *keys, uint64_t *tmp, size_t n) {
     if (from != keys) memcpy(keys, from, n * sizeof *keys);
 }
 
-int seer_sort_u64(uint64_t *keys, size_t n) {
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void seer_sort_u64(uint64_t *keys, size_t n) {
     if (n < SMALL) {
         insertion_sort(keys, n);
-        return SEER_OK;
+        return;
     }
     uint64_t *tmp = malloc(n * sizeof *tmp);
-    if (!tmp) return seer_errorf(SEER_ENOMEM, "out of memory sorting %zu numbers", n);
+    if (!tmp) {
+        qsort(keys, n, sizeof *keys, cmp_u64);
+        return;
+    }
     radix_sort(keys, tmp, n);
     free(tmp);
-    return SEER_OK;
 }
 
 #define SIGN ((uint64_t)1 << 63)
@@ -77,12 +83,21 @@ static double value_of(uint64_t k) {
     return x;
 }
 
-int seer_sort_doubles(double *x, size_t n) {
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void seer_sort_doubles(double *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (x[i] == 0) x[i] = 0.0;
     uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
-    if (!keys) return seer_errorf(SEER_ENOMEM, "out of memory sorting %zu numbers", n);
-    for (size_t i = 0; i < n; i++) keys[i] = key_of(x[i] == 0 ? 0.0 : x[i]);
-    int rc = seer_sort_u64(keys, n);
-    for (size_t i = 0; rc == SEER_OK && i < n; i++) x[i] = value_of(keys[i]);
+    if (!keys) {
+        qsort(x, n, sizeof *x, cmp_double);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) keys[i] = key_of(x[i]);
+    seer_sort_u64(keys, n);
+    for (size_t i = 0; i < n; i++) x[i] = value_of(keys[i]);
     free(keys);
-    return rc;
 }

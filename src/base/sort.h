@@ -8,10 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Sorts keys (n) ascending; stable. SEER_ENOMEM (keys unchanged).
-int seer_sort_u64(uint64_t *keys, size_t n);
+// Sorts keys (n) ascending. Without memory for the passes' second buffer (n keys) it falls
+// back to qsort in place, as glibc's qsort falls back from its merge sort: it never fails.
+void seer_sort_u64(uint64_t *keys, size_t n);
 // Sorts x (n, no NaN) ascending; -0 becomes +0 (so that the order is that of <, whatever the
-// zeros' signs were). SEER_ENOMEM (x unchanged).
-int seer_sort_doubles(double *x, size_t n);
+// zeros' signs were). Never fails, as seer_sort_u64.
+void seer_sort_doubles(double *x, size_t n);
 
 #endif

@@ -135,11 +135,7 @@ static int fit_numeric(seer_column *c, const seer_col_stats *s, size_t buckets, 
     double sd = seer_moments_std(mo);
     c->std = sd > 1e-6 * hypot(1.0, c->mean) ? sd : 1.0;
     for (size_t i = 0; i < n; i++) v[i] = c->log ? seer_slog1p(v[i]) : v[i];
-    int rc = seer_sort_doubles(v, n);
-    if (rc != SEER_OK) {
-        free(v);
-        return rc;
-    }
+    seer_sort_doubles(v, n);
     double *sorted = v + n;
     memcpy(sorted, v, n * sizeof *v);
     size_t distinct = 0;

@@ -160,9 +160,16 @@ static int fit_with(seer_rec_model *m, const seer_interactions *x, const seer_re
         unsigned char *valid = malloc(x->n);
         if (!valid) return seer_errorf(SEER_ENOMEM, "out of memory");
         seer_rec_hold_out(valid, x, off, idx, m->users.n, o->valid_frac, o->seed);
+        // Nothing held out (every user too short a history): no grid to train, its first value.
+        int held = memchr(valid, 1, x->n) != NULL;
         d.valid = valid;
-        rc = seer_rec_model_set_data(m, x, off, idx, valid);
-        if (rc == SEER_OK) rc = choose_reg(m, &d, o, r, &reg);
+        rc = held ? seer_rec_model_set_data(m, x, off, idx, valid) : SEER_OK;
+        if (rc == SEER_OK && held) rc = choose_reg(m, &d, o, r, &reg);
+        if (!held) {
+            reg = m->ops->reg_grid[0];
+            r->reg_from = "default";
+            r->valid_metric_name = m->ops->by_rmse ? "rmse" : "ndcg@10";
+        }
         d.valid = NULL;
         free(valid);
     } else if (reg == SEER_AUTO_REAL && m->ops->reg_grid) {

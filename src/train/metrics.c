@@ -62,11 +62,7 @@ static int auc_ks(double *out, double *ks, const float *p, const float *y, size_
     uint64_t *keys = malloc(n * sizeof *keys);  // (n) score key << 32 | label
     if (!keys) return seer_errorf(SEER_ENOMEM, "auc: out of memory for %zu rows", n);
     for (size_t i = 0; i < n; i++) keys[i] = (uint64_t)order_key(p[i]) << 32 | (y[i] >= 0.5f);
-    int rc = seer_sort_u64(keys, n);
-    if (rc != SEER_OK) {
-        free(keys);
-        return rc;
-    }
+    seer_sort_u64(keys, n);
 
     uint64_t u2 = 0;  // 2U
     uint64_t neg_below = 0, pos_below = 0;
