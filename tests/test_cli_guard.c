@@ -518,6 +518,17 @@ Test(guard, cr_line_ends_refused_by_name) {
     expect_exit(2);
     expect_stderr("NUL byte", NULL);
     expect_stderr_lacks("CR alone");
+    // Nor is one whose first CR comes after another control byte (random bytes, a file of
+    // another format): the byte is named, not line ends to convert.
+    const char *other = tmp_path("other.csv");
+    f = fopen(other, "wb");
+    cr_assert(ne(ptr, f, NULL));
+    fwrite("PAR1\x15\x04x\ry\n", 1, 10, f);
+    fclose(f);
+    run_seer("profile", other, NULL);
+    expect_exit(2);
+    expect_stderr("other.csv:1:5: byte 0x15: not a text file", NULL);
+    expect_stderr_lacks("CR alone");
 }
 
 Test(guard, kept_epoch_names_log_loss_on_one_class_valid) {

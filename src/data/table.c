@@ -721,15 +721,24 @@ static int libfm_names(seer_table *t) {
 
 // A CR not followed by LF before the first LF: the file has classic Mac line ends, and would
 // read as one long header line. Refused by name rather than read wrongly. A NUL byte ends the
-// search: a binary file is not a text file with odd line ends (the reader names the NUL).
+// search: a binary file is not a text file with odd line ends (the reader names the NUL). Nor
+// is one whose CR comes after another control byte (random bytes, a file of another format):
+// that is named instead, not line ends to convert.
 static int refuse_cr_line_ends(const seer_table *t) {
-    const char *p = t->buf + t->pos, *end = t->buf + t->end;
-    for (const char *c = p; c + 1 < end && *c != '\n' && *c != '\0'; c++)
-        if (c[0] == '\r' && c[1] != '\n')
-            return seer_errorf(SEER_EDATA, "%s:%zu:%zu: the file ends its lines with CR alone "
-                               "(classic Mac line ends), which seer does not read; convert them "
-                               "to LF first (e.g. tr '\\r' '\\n')", seer_source_path(t->src),
-                               t->line, (size_t)(c - p) + 1);
+    const char *p = t->buf + t->pos, *end = t->buf + t->end, *control = NULL;
+    for (const char *c = p; c + 1 < end && *c != '\n' && *c != '\0'; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (!control && ((u < 0x20 && u != '\t' && u != '\r') || u == 0x7f)) control = c;
+        if (c[0] != '\r' || c[1] == '\n') continue;
+        if (control)
+            return seer_errorf(SEER_EDATA, "%s:%zu:%zu: byte 0x%02x: not a text file (seer "
+                               "reads CSV, TSV, Criteo and libFM text)", seer_source_path(t->src),
+                               t->line, (size_t)(control - p) + 1, (unsigned char)*control);
+        return seer_errorf(SEER_EDATA, "%s:%zu:%zu: the file ends its lines with CR alone "
+                           "(classic Mac line ends), which seer does not read; convert them "
+                           "to LF first (e.g. tr '\\r' '\\n')", seer_source_path(t->src),
+                           t->line, (size_t)(c - p) + 1);
+    }
     return SEER_OK;
 }
 
