@@ -10,9 +10,9 @@ Test(adagrad, by_hand) {
     // G = 0.25, w = 1 - 0.1 * 0.5 / 0.5 = 0.9;
     // G = 1.25, w = 0.9 + 0.1 * 1 / sqrt(1.25) = 0.98944271909999...
     float w = 1.0f, G = 0.0f, g1 = 0.5f, g2 = -1.0f;
-    seer_adagrad_step(&w, &G, &g1, 1, 0.1f, 1e-10f);
+    seer_adagrad_step(&w, &G, &g1, 1, 0.1f, 1e-10f, NULL);
     cr_assert(ieee_ulp_eq(flt, w, 0.9f, 2));
-    seer_adagrad_step(&w, &G, &g2, 1, 0.1f, 1e-10f);
+    seer_adagrad_step(&w, &G, &g2, 1, 0.1f, 1e-10f, NULL);
     cr_assert(ieee_ulp_eq(flt, G, 1.25f, 0));
     cr_assert(epsilon_eq(flt, w, (float)(0.9 + 0.1 / sqrt(1.25)), 1e-6f));
 }
@@ -24,7 +24,7 @@ Test(adagrad, many_steps_match_double) {
     for (int i = 0; i < N; i++) w[i] = (float)(wd[i] = 0.1 * (i - 18));
     for (int s = 0; s < STEPS; s++) {
         for (int i = 0; i < N; i++) g[i] = (float)sin(0.7 * i + 1.3 * s);
-        seer_adagrad_step(w, G, g, N, 0.05f, 1e-10f);
+        seer_adagrad_step(w, G, g, N, 0.05f, 1e-10f, NULL);
         for (int i = 0; i < N; i++) {
             Gd[i] += (double)g[i] * g[i];
             wd[i] -= 0.05 * g[i] / (sqrt(Gd[i]) + 1e-10);
@@ -40,7 +40,7 @@ Test(adagrad, rows_are_lazy) {
     for (int i = 0; i < ROWS * D; i++) before[i] = table[i] = (float)i;
     uint32_t rows[2] = {3, 1};
     float grads[2 * D] = {1, 2, 3, -1, -2, -3};
-    seer_adagrad_rows_step(table, G, rows, grads, 2, D, 0.1f, 1e-10f);
+    seer_adagrad_rows_step(table, G, rows, grads, 2, D, 0.1f, 1e-10f, NULL);
     for (int r = 0; r < ROWS; r++)
         for (int k = 0; k < D; k++) {
             float want = before[r * D + k];

@@ -72,8 +72,8 @@ static size_t work(float *out, size_t D) {
         for (size_t i = 0; i < TOUCHED; i++) rows[i] = (uint32_t)((i * 7 + (size_t)t) % ROWS);
         for (size_t i = 0; i < TOUCHED * D; i++) tg[i] = (float)seer_rng_normal(&rng);
         for (size_t i = 0; i < TOUCHED; i++) keep_rows[i] = (float)seer_rng_uniform(&rng);
-        // Averages follow the updates of the odd steps (nn/adam.h's seer_adam_follow).
-        seer_adam_follow fd = {a, 0.9f, NULL}, fr = {ta, 0, keep_rows};
+        // Averages follow the updates of the odd steps (nn/adam.h's seer_follow).
+        seer_follow fd = {a, 0.9f, NULL}, fr = {ta, 0, keep_rows};
         seer_adam_step(w, m, v, g, N_DENSE, &c, t, t % 2 ? &fd : NULL);
         seer_adam_rows_step(tw, tm, tv, rows, tg, TOUCHED, D, &c, t, t % 2 ? &fr : NULL);
     }

@@ -538,9 +538,11 @@ static void check_deterministic(const model_case *m) {
 
 // Averaged weights moved inside the update (seer_weight_avg_follow, seer_net_gradients and
 // seer_net_update) are those of a step followed by seer_weight_avg_step, bit for bit: the
-// weights, the dense average and every row's, after 20 steps whose rows repeat.
-static void check_average_follows(const model_case *m) {
+// weights, the dense average and every row's, after 20 steps whose rows repeat; with Adam, or
+// with Adagrad.
+static void check_average_follows(const model_case *m, int adagrad) {
     seer_net_config cfg = config_of(m);
+    cfg.adagrad = adagrad;
     seer_net a, b;
     cr_assert(eq(int, seer_net_init(&a, &cfg, 42), SEER_OK));
     cr_assert(eq(int, seer_net_init(&b, &cfg, 42), SEER_OK));
@@ -577,9 +579,10 @@ static void check_average_follows(const model_case *m) {
     seer_net_free(&b);
 }
 
-Test(models, mlp_average_follows_the_update) { check_average_follows(&mlp); }
-Test(models, wdl_average_follows_the_update) { check_average_follows(&wdl); }
-Test(models, deepfm_bags_average_follows_the_update) { check_average_follows(&deepfm_bags); }
+Test(models, mlp_average_follows_the_update) { check_average_follows(&mlp, 0); }
+Test(models, wdl_average_follows_the_update) { check_average_follows(&wdl, 0); }
+Test(models, deepfm_bags_average_follows_the_update) { check_average_follows(&deepfm_bags, 0); }
+Test(models, wdl_average_follows_an_adagrad_update) { check_average_follows(&wdl, 1); }
 
 Test(models, mlp_deterministic) { check_deterministic(&mlp); }
 Test(models, lr_deterministic) { check_deterministic(&lr); }

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 // Below this many keys an insertion sort costs less than the passes' counts.
 #define SMALL 64
 

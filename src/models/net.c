@@ -524,13 +524,13 @@ double seer_net_gradients(seer_net *n, const uint32_t *ids, const float *dense, 
 void seer_net_update(seer_net *n, const seer_adam_config *adam, const seer_net_follow *f) {
     size_t n_uniq = n->n_uniq, D = n->D;
     if (n->cfg.adagrad) {
-        SEER_ASSERT(!f);
-        seer_adagrad_step(n->params, n->adam_v, n->grads, n->n_params, adam->lr, adam->eps);
+        seer_adagrad_step(n->params, n->adam_v, n->grads, n->n_params, adam->lr, adam->eps,
+                          f ? &f->params : NULL);
         seer_adagrad_rows_step(n->emb, n->emb_v, n->uniq, n->drows, n_uniq, D, adam->lr,
-                               adam->eps);
+                               adam->eps, f ? &f->emb : NULL);
         if (n->plan.wide)
             seer_adagrad_rows_step(n->wide, n->wide_v, n->uniq, n->dwide_rows, n_uniq, 1,
-                                   adam->lr, adam->eps);
+                                   adam->lr, adam->eps, f ? &f->wide : NULL);
         return;
     }
     seer_adam_step(n->params, n->adam_m, n->adam_v, n->grads, n->n_params, adam, n->step,

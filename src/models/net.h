@@ -268,14 +268,14 @@ void seer_net_zero_grads(seer_net *n, size_t B);
 // mean loss before the step: BCE, the squared error in the label's units, or ZILN's.
 double seer_net_train_step(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                            size_t B, const seer_adam_config *adam);
-// The averages that follow the weights through an Adam update (nn/adam.h): the dense block's,
-// the embedding table's and the wide table's (keep_rows: one a row of uniq).
+// The averages that follow the weights through an optimiser's update (nn/follow.h): the dense
+// block's, the embedding table's and the wide table's (keep_rows: one a row of uniq).
 typedef struct {
-    seer_adam_follow params, emb, wide;
+    seer_follow params, emb, wide;
 } seer_net_follow;
 // seer_net_train_step in two halves: the step's gradients (and the rows it touched: uniq,
-// n_uniq; the step counted), returning the loss; then the update, with averages following it
-// (f, or NULL; none with cfg.adagrad).
+// n_uniq; the step counted), returning the loss; then the update (Adam, or Adagrad), with
+// averages following it (f, or NULL).
 double seer_net_gradients(seer_net *n, const uint32_t *ids, const float *dense, const float *y,
                           size_t B);
 void seer_net_update(seer_net *n, const seer_adam_config *adam, const seer_net_follow *f);

@@ -12,33 +12,25 @@
 
 // One update of n contiguous weights, bias corrections precomputed, and the average a (or
 // NULL) following them by keep. The arrays never overlap; restrict lets the loop vectorise
-// without checks. Inlined into each instruction-set variant of the loops below.
+// without checks (the test of a is the loop's own: -O3 takes it out of the loop). Inlined
+// into each instruction-set variant of the loops below.
 static inline __attribute__((always_inline)) void adam_update(
     float *restrict w, float *restrict m, float *restrict v, const float *restrict g,
     float *restrict a, float keep, size_t n, float b1, float b2, float eps, float step,
     float inv_sqrt_bc2) {
-    if (!a) {
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * gi;
-            v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-            w[i] -= step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
-        }
-        return;
-    }
     for (size_t i = 0; i < n; i++) {
         float gi = g[i];
         m[i] = b1 * m[i] + (1.0f - b1) * gi;
         v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
         w[i] -= step * m[i] / (sqrtf(v[i]) * inv_sqrt_bc2 + eps);
-        a[i] = w[i] + (a[i] - w[i]) * keep;
+        if (a) a[i] = w[i] + (a[i] - w[i]) * keep;
     }
 }
 
 static inline __attribute__((always_inline)) void adam_rows(
     float *table, float *m, float *v, const uint32_t *rows, const float *grad_rows,
     size_t n_rows, size_t D, float b1, float b2, float eps, float step,
-    const seer_adam_follow *f) {
+    const seer_follow *f) {
     float *avg = f ? f->avg : NULL;
     for (size_t i = 0; i < n_rows; i++) {
         if (i + PREFETCH_AHEAD < n_rows) {
@@ -72,7 +64,7 @@ SEER_TARGET_AVX512 static void adam_rows_avx512(float *table, float *m, float *v
                                                 const uint32_t *rows, const float *grad_rows,
                                                 size_t n_rows, size_t D, float b1, float b2,
                                                 float eps, float step,
-                                                const seer_adam_follow *f) {
+                                                const seer_follow *f) {
     adam_rows(table, m, v, rows, grad_rows, n_rows, D, b1, b2, eps, step, f);
 }
 #endif
@@ -90,7 +82,7 @@ static void adam_update_any(float *w, float *m, float *v, const float *g, float 
 }
 
 void seer_adam_step(float *w, float *m, float *v, const float *g, size_t n,
-                    const seer_adam_config *c, long t, const seer_adam_follow *follow) {
+                    const seer_adam_config *c, long t, const seer_follow *follow) {
     double bc1 = 1.0 - pow(c->beta1, (double)t);
     double bc2 = 1.0 - pow(c->beta2, (double)t);
     adam_update_any(w, m, v, g, follow ? follow->avg : NULL, follow ? follow->keep : 0.0f, n,
@@ -99,7 +91,7 @@ void seer_adam_step(float *w, float *m, float *v, const float *g, size_t n,
 
 void seer_adam_rows_step(float *table, float *m, float *v, const uint32_t *rows,
                          const float *grad_rows, size_t n_rows, size_t D,
-                         const seer_adam_config *c, long t, const seer_adam_follow *follow) {
+                         const seer_adam_config *c, long t, const seer_follow *follow) {
     // SparseAdam's arrangement (torch/optim/_functional.py, sparse_adam):
     // w -= lr * sqrt(bc2) / bc1 * m / (sqrt(v) + eps). It differs from the dense
     // one only in eps, which acts as eps / sqrt(bc2) there: visible for small

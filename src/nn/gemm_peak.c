@@ -15,13 +15,9 @@
 
 #include "base/clock.h"
 #include "base/rng.h"
+#include "base/sort.h"
 #include "base/threads.h"
 #include "nn/gemm.h"
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 // The calling thread's CPU time in seconds.
 static double thread_seconds(void) {
@@ -48,7 +44,7 @@ double seer_gemm_measure(size_t n, int reps, int thread_time) {
             double t = (thread_time ? thread_seconds() : seer_now()) - t0;
             rate[k] = t > 0 ? flops / t * 1e-9 : 0.0;
         }
-        qsort(rate, (size_t)reps, sizeof *rate, cmp_double);
+        seer_sort_doubles(rate, (size_t)reps);
     }
     double median = A && B && C ? rate[reps / 2] : 0.0;
     free(A);

@@ -120,6 +120,20 @@ static int train_once(seer_rec_model *m, const seer_rec_data *d, const seer_rec_
     return m->ops->prepare(m);
 }
 
+// The validation metric a kind's grid is chosen by.
+static const char *metric_name(const seer_rec_ops *ops) {
+    return ops->by_rmse ? "rmse" : "ndcg@10";
+}
+
+// No held-out user to score (a log of one user, or of repeats only): the grid's first value,
+// not a choice, said as the default.
+static void no_choice(const seer_rec_model *m, seer_rec_train_report *r, float *reg) {
+    *reg = m->ops->reg_grid[0];
+    r->valid_metric = NAN;
+    r->valid_metric_name = metric_name(m->ops);
+    r->reg_from = "default";
+}
+
 // The grid's best regularisation on the held-out part of d (valid set), into *best.
 static int choose_reg(seer_rec_model *m, seer_rec_data *d, const seer_rec_train_options *o,
                       seer_rec_train_report *r, float *best) {
@@ -132,19 +146,20 @@ static int choose_reg(seer_rec_model *m, seer_rec_data *d, const seer_rec_train_
         double s = ops->by_rmse ? seer_rec_valid_rmse(m, d) : seer_rec_valid_ndcg(m, d, 10);
         if (!o->quiet)
             fprintf(stderr, "seer: %s reg %g: validation %s %.5f\n",
-                    seer_rec_kind_names[m->kind], (double)*g, ops->by_rmse ? "rmse" : "ndcg@10",
-                    s);
+                    seer_rec_kind_names[m->kind], (double)*g, metric_name(ops), s);
         int better = isnan(best_score) || (ops->by_rmse ? s < best_score : s > best_score);
         if (!isnan(s) && better) {
             best_score = s;
             *best = *g;
         }
     }
+    if (isnan(best_score)) {
+        no_choice(m, r, best);
+        return SEER_OK;
+    }
     r->valid_metric = best_score;
-    r->valid_metric_name = ops->by_rmse ? "rmse" : "ndcg@10";
-    // No held-out user to score (a log of one user, or of repeats only): the grid's first value,
-    // not a choice.
-    r->reg_from = isnan(best_score) ? "default" : "validation";
+    r->valid_metric_name = metric_name(ops);
+    r->reg_from = "validation";
     return SEER_OK;
 }
 
@@ -160,15 +175,14 @@ static int fit_with(seer_rec_model *m, const seer_interactions *x, const seer_re
         unsigned char *valid = malloc(x->n);
         if (!valid) return seer_errorf(SEER_ENOMEM, "out of memory");
         seer_rec_hold_out(valid, x, off, idx, m->users.n, o->valid_frac, o->seed);
-        // Nothing held out (every user too short a history): no grid to train, its first value.
-        int held = memchr(valid, 1, x->n) != NULL;
         d.valid = valid;
-        rc = held ? seer_rec_model_set_data(m, x, off, idx, valid) : SEER_OK;
-        if (rc == SEER_OK && held) rc = choose_reg(m, &d, o, r, &reg);
-        if (!held) {
-            reg = m->ops->reg_grid[0];
-            r->reg_from = "default";
-            r->valid_metric_name = m->ops->by_rmse ? "rmse" : "ndcg@10";
+        // Nothing held out (every user too short a history): no grid to train (choose_reg's
+        // answer when nobody scores, without the training).
+        if (memchr(valid, 1, x->n)) {
+            rc = seer_rec_model_set_data(m, x, off, idx, valid);
+            if (rc == SEER_OK) rc = choose_reg(m, &d, o, r, &reg);
+        } else {
+            no_choice(m, r, &reg);
         }
         d.valid = NULL;
         free(valid);

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/sort.h"
 #include "data/kt.h"
 #include "rec/kt_train.h"
 
@@ -55,11 +56,6 @@ static int check_skills(const seer_kt_data *d, const char *path) {
     return SEER_OK;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 // The catalogue (problems in order of first answer), histories and per-answer skills and
 // answers of the training file, into m and its parameters.
 static int set_data(seer_rec_model *m, const seer_kt_data *d) {
@@ -91,7 +87,7 @@ static int set_data(seer_rec_model *m, const seer_kt_data *d) {
         pair[i] = (uint64_t)m->hist_item[i] << 32 | d->skill[i];
     }
     // each problem's most frequent skill (the smaller id on a tie): runs of sorted pairs
-    qsort(pair, d->n, sizeof *pair, cmp_u64);
+    seer_sort_u64(pair, d->n);
     size_t best = 0;
     for (size_t i = 0, j; i < d->n; i = j) {
         for (j = i; j < d->n && pair[j] == pair[i]; j++) {}

@@ -19,6 +19,7 @@
 #include "base/bytes.h"
 #include "base/crc32c.h"
 #include "base/error.h"
+#include "base/sort.h"
 
 // Bytes read from a segment at a time.
 #define WINDOW ((size_t)1 << 20)
@@ -74,11 +75,6 @@ static uint64_t seg_name_first(const char *name) {
         v = v << 4 | (uint64_t)d;
     }
     return v;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
 }
 
 static int seg_push(seer_wal *w, uint64_t first) {
@@ -381,7 +377,7 @@ static int list_segments(seer_wal *w) {
         if (first) rc = seg_push(w, first);
     }
     closedir(d);
-    if (w->n_seg) qsort(w->seg, w->n_seg, sizeof *w->seg, cmp_u64);
+    if (w->n_seg) seer_sort_u64(w->seg, w->n_seg);
     return rc;
 }
 

@@ -124,7 +124,7 @@ int seer_weight_avg_follow(seer_weight_avg *a, const seer_net *n, seer_net_follo
         a->keep_cap = rows;
     }
     long t = n->step;
-    f->params = (seer_adam_follow){a->params, (float)kept_share(a, a->step, t), NULL};
+    f->params = (seer_follow){a->params, (float)kept_share(a, a->step, t), NULL};
     a->step = t;
     for (size_t i = 0; i < rows; i++) {
         if (i + AHEAD < rows) __builtin_prefetch(a->last + n->uniq[i + AHEAD], 1);
@@ -132,8 +132,8 @@ int seer_weight_avg_follow(seer_weight_avg *a, const seer_net *n, seer_net_follo
         a->keep_rows[i] = (float)kept_share(a, (long)a->last[r], t);
         a->last[r] = (uint64_t)t;
     }
-    f->emb = (seer_adam_follow){a->emb, 0, a->keep_rows};
-    f->wide = (seer_adam_follow){a->wide, 0, a->keep_rows};
+    f->emb = (seer_follow){a->emb, 0, a->keep_rows};
+    f->wide = (seer_follow){a->wide, 0, a->keep_rows};
     return SEER_OK;
 }
 

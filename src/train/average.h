@@ -40,7 +40,7 @@ int seer_weight_avg_adopt(seer_weight_avg *a, const seer_net *n, double decay, f
                           float *emb, float *wide, uint64_t *last);
 // After a training step of n: the dense weights and the rows the step updated.
 void seer_weight_avg_step(seer_weight_avg *a, const seer_net *n);
-// The same average moved inside the step's Adam update instead (seer_net_update, which then
+// The same average moved inside the step's update instead (seer_net_update, which then
 // fetches each row once): between seer_net_gradients and seer_net_update, sets *f to what the
 // update must do and counts the step's rows as averaged. The bits are seer_weight_avg_step's.
 // SEER_ENOMEM (nothing changed).

@@ -171,14 +171,12 @@ static int train_batch(epochs_run *u, seer_progress *bar, size_t first, size_t s
         seer_dataset_dense_row(tr, row, u->dense + i * nd);
         u->y[i] = tr->y[row];
     }
-    // The average moves inside Adam's pass over the rows (average.h); Adagrad's moves apart.
+    // The average moves inside the optimiser's pass over the rows (average.h).
     double loss = seer_net_gradients(n, u->ids, u->dense, u->y, b);
     seer_net_follow follow;
-    int follows = u->avg && !n->cfg.adagrad;
-    if (follows) rc = seer_weight_avg_follow(u->avg, n, &follow);
+    if (u->avg) rc = seer_weight_avg_follow(u->avg, n, &follow);
     if (rc != SEER_OK) return rc;
-    seer_net_update(n, &u->adam, follows ? &follow : NULL);
-    if (u->avg && !follows) seer_weight_avg_step(u->avg, n);
+    seer_net_update(n, &u->adam, u->avg ? &follow : NULL);
     if (!isfinite(loss)) {
         seer_progress_end(bar);
         return check_diverged(n, loss, o->lr);
